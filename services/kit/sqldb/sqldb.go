@@ -1,0 +1,265 @@
+// Package sqldb opens a service's database — SQLite by default, PostgreSQL
+// when the DSN says postgres:// — and runs its SQL through one code path.
+//
+// Queries are written once with ? placeholders; on PostgreSQL they are
+// rewritten to $1, $2, .... Schema differences live in the migrations (see
+// Migrate), not in the queries.
+//
+// SQLite is opened as two pools over one file in WAL mode: a single
+// connection for writes, whose transactions begin IMMEDIATE, and several
+// read-only connections. Writers of this process therefore queue in Go
+// instead of racing for SQLite's lock, and readers never block them, so
+// concurrent writers do not see SQLITE_BUSY; the busy timeout covers other
+// processes (a backup, the sqlite3 shell) holding the file.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect is the SQL engine behind a DB.
+type Dialect int
+
+// Supported engines.
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+// String names the dialect as migrations' file names do.
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// SkipLocked is the clause that makes SELECT ... FOR UPDATE pass over rows
+// another transaction holds, so that replicas share work instead of waiting.
+// SQLite has one writer at a time and needs none.
+func (d Dialect) SkipLocked() string {
+	if d == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// Querier runs queries; both *DB (reads outside a transaction) and *Tx
+// satisfy it, so store functions work in and out of transactions.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+// DB is a service's database.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+}
+
+// Open connects to dsn: a postgres:// or postgresql:// URL, or else the path
+// of a SQLite file (optionally written sqlite:path), created with its
+// directory when missing.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	var db *DB
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db, err = openPostgres(dsn)
+	} else {
+		db, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func openPostgres(dsn string) (*DB, error) {
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	pool.SetMaxOpenConns(16)
+	pool.SetMaxIdleConns(16)
+	return &DB{dialect: Postgres, write: pool, read: pool}, nil
+}
+
+func openSQLite(path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite: empty path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_busy_timeout=10000&_foreign_keys=on&_synchronous=full"
+	write, err := sql.Open("sqlite", base+"&_journal_mode=wal&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	// Open the writer first: it switches the file to WAL before any reader
+	// looks at it.
+	if err := write.Ping(); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", base+"&_query_only=true")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	return &DB{dialect: SQLite, write: write, read: read}, nil
+}
+
+// Dialect reports the engine.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", db.dialect, err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// ExecContext runs a statement outside a transaction.
+func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return db.write.ExecContext(ctx, db.dialect.rebind(query), args...)
+}
+
+// QueryContext runs a read outside a transaction.
+func (db *DB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, db.dialect.rebind(query), args...)
+}
+
+// QueryRowContext runs a one-row read outside a transaction.
+func (db *DB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, db.dialect.rebind(query), args...)
+}
+
+// Tx is a write transaction.
+type Tx struct {
+	tx       *sql.Tx
+	dialect  Dialect
+	onCommit []func()
+}
+
+// InTx runs fn in a write transaction, committing when fn returns nil and
+// rolling back otherwise. Functions registered with OnCommit run after a
+// successful commit.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, dialect: db.dialect}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.onCommit {
+		f()
+	}
+	return nil
+}
+
+// OnCommit registers f to run once the transaction has committed.
+func (tx *Tx) OnCommit(f func()) { tx.onCommit = append(tx.onCommit, f) }
+
+// Dialect reports the engine.
+func (tx *Tx) Dialect() Dialect { return tx.dialect }
+
+// ExecContext runs a statement in the transaction.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.dialect.rebind(query), args...)
+}
+
+// QueryContext runs a query in the transaction.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.dialect.rebind(query), args...)
+}
+
+// QueryRowContext runs a one-row query in the transaction.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.dialect.rebind(query), args...)
+}
+
+// rebind turns ? placeholders into $1, $2, ... for PostgreSQL, leaving
+// quoted strings and identifiers alone.
+func (d Dialect) rebind(query string) string {
+	if d != Postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// IsUniqueViolation reports whether err is a unique or primary key
+// constraint violation.
+func IsUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}

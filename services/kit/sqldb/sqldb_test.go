@@ -1,0 +1,131 @@
+package sqldb_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
+)
+
+var migrations = fstest.MapFS{
+	"0001_items.sql":          {Data: []byte("CREATE TABLE items (id TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT);")},
+	"0002_blobs.sqlite.sql":   {Data: []byte("CREATE TABLE blobs (id INTEGER PRIMARY KEY AUTOINCREMENT, b BLOB);")},
+	"0002_blobs.postgres.sql": {Data: []byte("CREATE TABLE blobs (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, b BYTEA);")},
+}
+
+func open(t *testing.T, dsn string) *sqldb.DB {
+	t.Helper()
+	db, err := sqldb.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background(), "test", migrations); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestStore(t *testing.T) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := open(t, dsn)
+
+		t.Run("migrations run once", func(t *testing.T) {
+			if err := db.Migrate(ctx, "test", migrations); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE component = ?", "test").Scan(&n); err != nil || n != 2 {
+				t.Fatalf("recorded %d migrations, err %v", n, err)
+			}
+		})
+
+		t.Run("placeholders and quoted question marks", func(t *testing.T) {
+			if _, err := db.ExecContext(ctx, "INSERT INTO items (id, n, note) VALUES (?, ?, 'what?')", "q", 1); err != nil {
+				t.Fatal(err)
+			}
+			var note string
+			if err := db.QueryRowContext(ctx, "SELECT note FROM items WHERE id = ? AND note = 'what?'", "q").Scan(&note); err != nil || note != "what?" {
+				t.Fatalf("note %q, err %v", note, err)
+			}
+			if _, err := db.ExecContext(ctx, "INSERT INTO blobs (b) VALUES (?)", []byte{0, 1, 2}); err != nil {
+				t.Fatal(err)
+			}
+		})
+
+		t.Run("unique violation is recognised", func(t *testing.T) {
+			_, err := db.ExecContext(ctx, "INSERT INTO items (id, n) VALUES (?, ?)", "q", 2)
+			if !sqldb.IsUniqueViolation(err) {
+				t.Fatalf("IsUniqueViolation(%v) = false", err)
+			}
+		})
+
+		t.Run("rollback keeps nothing and skips OnCommit", func(t *testing.T) {
+			ran := false
+			boom := errors.New("boom")
+			err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+				tx.OnCommit(func() { ran = true })
+				if _, err := tx.ExecContext(ctx, "INSERT INTO items (id, n) VALUES (?, ?)", "r", 1); err != nil {
+					return err
+				}
+				return boom
+			})
+			var n int
+			_ = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE id = 'r'").Scan(&n)
+			if !errors.Is(err, boom) || n != 0 || ran {
+				t.Fatalf("err %v, rows %d, OnCommit ran %v", err, n, ran)
+			}
+		})
+
+		t.Run("concurrent writers and readers never fail", func(t *testing.T) {
+			if _, err := db.ExecContext(ctx, "INSERT INTO items (id, n) VALUES ('counter', 0)"); err != nil {
+				t.Fatal(err)
+			}
+			const writers, each = 16, 25
+			var wg sync.WaitGroup
+			errs := make(chan error, writers*each*2)
+			for range writers {
+				wg.Add(2)
+				go func() {
+					defer wg.Done()
+					for range each {
+						errs <- db.InTx(ctx, func(tx *sqldb.Tx) error {
+							var n int64
+							if err := tx.QueryRowContext(ctx, "SELECT n FROM items WHERE id = 'counter'").Scan(&n); err != nil {
+								return err
+							}
+							_, err := tx.ExecContext(ctx, "UPDATE items SET n = ? WHERE id = 'counter' AND n = ?", n+1, n)
+							return err
+						})
+					}
+				}()
+				go func() {
+					defer wg.Done()
+					for range each {
+						var n int64
+						errs <- db.QueryRowContext(ctx, "SELECT n FROM items WHERE id = 'counter'").Scan(&n)
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if db.Dialect() == sqldb.SQLite {
+				var n int64
+				_ = db.QueryRowContext(ctx, "SELECT n FROM items WHERE id = 'counter'").Scan(&n)
+				if n != writers*each {
+					t.Fatalf("counter = %d, want %d (lost updates)", n, writers*each)
+				}
+			}
+		})
+	})
+}
