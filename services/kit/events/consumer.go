@@ -1,0 +1,153 @@
+package events
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations creates the inbox table Consume needs; apply it with
+// db.Migrate(ctx, "inbox", events.Migrations) before consuming.
+var Migrations, _ = fs.Sub(migrations, "migrations")
+
+// Handler applies one event inside tx. Returning an error rolls the effect
+// back and has the event redelivered later, unless it wraps ErrPermanent.
+type Handler func(ctx context.Context, tx *sqldb.Tx, e Event) error
+
+// ConsumerSpec describes a durable consumer.
+type ConsumerSpec struct {
+	// Stream to read and the durable name under which the server keeps this
+	// consumer's position.
+	Stream, Durable string
+	// FilterSubjects selects events; empty means all of the stream's.
+	FilterSubjects []string
+	// AckWait is how long a handler may take before the event is redelivered;
+	// 0 means 30 seconds.
+	AckWait time.Duration
+}
+
+// Consumer is a running durable consumer.
+type Consumer struct {
+	stop   context.CancelFunc
+	done   chan struct{}
+	logger *slog.Logger
+}
+
+// Consume runs h for every event of the stream, once per event even when
+// JetStream redelivers it: the event id is recorded in the inbox table in the
+// same transaction as h's effect, and an event already recorded is
+// acknowledged without calling h again.
+//
+// Consume returns at once. Until the stream exists (its producer may start
+// later) it keeps trying to attach, so services can start in any order.
+func Consume(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, logger *slog.Logger, h Handler) *Consumer {
+	if spec.AckWait == 0 {
+		spec.AckWait = 30 * time.Second
+	}
+	ctx, stop := context.WithCancel(ctx)
+	c := &Consumer{stop: stop, done: make(chan struct{}),
+		logger: logger.With("consumer", spec.Durable, "stream", spec.Stream)}
+	go c.attach(ctx, js, db, spec, h)
+	return c
+}
+
+func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, h Handler) {
+	defer close(c.done)
+	cfg := jetstream.ConsumerConfig{
+		Durable:        spec.Durable,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		FilterSubjects: spec.FilterSubjects,
+		AckWait:        spec.AckWait,
+		MaxAckPending:  256,
+	}
+	var cc jetstream.ConsumeContext
+	for attempt := 0; ; attempt++ {
+		err := func() error {
+			actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			cons, err := js.CreateOrUpdateConsumer(actx, spec.Stream, cfg)
+			if err != nil {
+				return err
+			}
+			cc, err = cons.Consume(func(msg jetstream.Msg) { c.handle(ctx, db, spec, h, msg) })
+			return err
+		}()
+		if err == nil {
+			c.logger.Info("consumer attached")
+			break
+		}
+		if attempt%30 == 0 {
+			c.logger.Warn("consumer cannot attach yet; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+	<-ctx.Done()
+	cc.Drain()
+	<-cc.Closed()
+}
+
+var errAlreadyHandled = errors.New("event already handled")
+
+func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, h Handler, msg jetstream.Msg) {
+	e, err := FromMsg(msg.Subject(), msg.Headers(), msg.Data())
+	if err != nil {
+		c.logger.Error("dropping malformed event", "err", err)
+		_ = msg.TermWithReason("malformed event")
+		return
+	}
+	// The handler finishes even while the consumer stops: Stop drains.
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), spec.AckWait*9/10)
+	defer cancel()
+	err = db.InTx(hctx, func(tx *sqldb.Tx) error {
+		res, err := tx.ExecContext(hctx,
+			"INSERT INTO inbox (consumer, event_id, handled_time) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+			spec.Durable, e.ID, time.Now().UnixMicro())
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return errAlreadyHandled
+		}
+		return h(hctx, tx, e)
+	})
+	log := c.logger.With("event_id", e.ID, "type", e.Type, "subject", e.Subject)
+	switch {
+	case err == nil || errors.Is(err, errAlreadyHandled):
+		if err := msg.Ack(); err != nil {
+			log.Warn("ack failed; the event will be redelivered and skipped", "err", err)
+		}
+	case errors.Is(err, ErrPermanent):
+		log.Error("event cannot be handled; terminating it", "err", err)
+		_ = msg.TermWithReason(err.Error())
+	default:
+		delay := time.Second
+		if md, mdErr := msg.Metadata(); mdErr == nil {
+			delay = min(time.Duration(md.NumDelivered)*time.Second, time.Minute)
+		}
+		log.Warn("event handler failed; will retry", "err", err, "retry_in", delay)
+		_ = msg.NakWithDelay(delay)
+	}
+}
+
+// Stop stops consuming and waits for the events in hand.
+func (c *Consumer) Stop() {
+	c.stop()
+	<-c.done
+}

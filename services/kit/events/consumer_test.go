@@ -1,0 +1,164 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
+	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
+)
+
+// effects records what the handler did, one row per handled event.
+var effects = fstest.MapFS{"0001_effects.sql": {Data: []byte("CREATE TABLE effects (event_id TEXT NOT NULL, subject TEXT NOT NULL);")}}
+
+type fixture struct {
+	t      *testing.T
+	db     *sqldb.DB
+	js     jetstream.JetStream
+	prefix string
+	stream string
+	calls  atomic.Int64
+	// failFirst makes the handler fail the first call for each event id.
+	failFirst map[string]bool
+}
+
+func newFixture(t *testing.T, dsn string, b *broker.Broker, prefix string) *fixture {
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for component, m := range map[string]fstest.MapFS{"effects": effects} {
+		if err := db.Migrate(ctx, component, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Migrate(ctx, "inbox", events.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, db: db, js: b.JS, prefix: prefix, stream: "T" + prefix, failFirst: map[string]bool{}}
+	if err := events.EnsureStream(ctx, b.JS, events.StreamSpec{Name: f.stream, Subjects: []string{prefix + ".>"}}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) consume() *events.Consumer {
+	return events.Consume(context.Background(), f.js, f.db,
+		events.ConsumerSpec{Stream: f.stream, Durable: "test", AckWait: 2 * time.Second},
+		brokertest.Logger(),
+		func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
+			f.calls.Add(1)
+			if _, err := tx.ExecContext(ctx, "INSERT INTO effects (event_id, subject) VALUES (?, ?)", e.ID, e.Subject); err != nil {
+				return err
+			}
+			if f.failFirst[e.ID] {
+				delete(f.failFirst, e.ID)
+				return errors.New("transient failure")
+			}
+			if e.Subject == "poison" {
+				return events.Permanent(errors.New("cannot handle"))
+			}
+			return nil
+		})
+}
+
+// publish sends an event; msgID may differ from the event id to get past
+// JetStream's de-duplication, as a producer bug or a replay tool would.
+func (f *fixture) publish(id, msgID, subject string) {
+	f.t.Helper()
+	m := events.Event{ID: id, Source: "//test", Type: "test.Thing", Subject: subject,
+		Time: time.Now(), Data: []byte("x"), NATSSubject: f.prefix + ".thing"}.Msg()
+	m.Header.Set(nats.MsgIdHdr, msgID)
+	if _, err := f.js.PublishMsg(context.Background(), m); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) waitEffects(want int) {
+	f.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var n int
+		if err := f.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM effects").Scan(&n); err != nil {
+			f.t.Fatal(err)
+		}
+		if n == want {
+			// Wait a little longer: a duplicate effect would show up now.
+			time.Sleep(300 * time.Millisecond)
+			_ = f.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM effects").Scan(&n)
+			if n != want {
+				f.t.Fatalf("effects = %d, want %d", n, want)
+			}
+			return
+		}
+		if n > want || time.Now().After(deadline) {
+			f.t.Fatalf("effects = %d, want %d", n, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestConsumerIsIdempotentAndDurable(t *testing.T) {
+	brokertest.Run(t, func(t *testing.T, b *broker.Broker) {
+		sqldbtest.Run(t, func(t *testing.T, dsn string) {
+			prefix := brokertest.Prefix(t, b)
+			f := newFixture(t, dsn, b, prefix)
+			c := f.consume()
+			for i := range 5 {
+				id := fmt.Sprintf("e%d", i)
+				f.publish(id, id, "things/"+id)
+			}
+			f.waitEffects(5)
+
+			// The same events again under new message ids: no new effects.
+			for i := range 5 {
+				f.publish(fmt.Sprintf("e%d", i), fmt.Sprintf("replay-%d", i), "things/replayed")
+			}
+			// A malformed event is terminated without touching the handler.
+			bad := nats.NewMsg(prefix + ".thing")
+			bad.Data = []byte("not a cloud event")
+			if _, err := f.js.PublishMsg(context.Background(), bad); err != nil {
+				t.Fatal(err)
+			}
+			f.publish("marker", "marker", "things/marker")
+			f.waitEffects(6)
+
+			// Stop; events published meanwhile are handled after a restart,
+			// and nothing before them is handled again.
+			c.Stop()
+			f.publish("late", "late", "things/late")
+			f.failFirst["retry"] = true
+			f.publish("retry", "retry", "things/retry")
+			c = f.consume()
+			defer c.Stop()
+			f.waitEffects(8)
+		})
+	})
+}
+
+func TestPermanentErrorTerminatesEvent(t *testing.T) {
+	b := brokertest.Embedded(t)
+	f := newFixture(t, sqldbtest.SQLiteDSN(t), b, brokertest.Prefix(t, b))
+	c := f.consume()
+	defer c.Stop()
+	f.publish("p", "p", "poison")
+	f.publish("ok", "ok", "things/ok")
+	f.waitEffects(1)
+	time.Sleep(2500 * time.Millisecond) // past AckWait: a poison event not terminated would come back
+	if n := f.calls.Load(); n != 2 {
+		t.Fatalf("handler called %d times, want 2 (poison once, ok once)", n)
+	}
+}

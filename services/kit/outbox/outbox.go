@@ -1,0 +1,223 @@
+// Package outbox makes every change's event as durable as the change: the
+// event is written to an outbox table in the change's own transaction, and a
+// relay publishes outbox rows to JetStream, marking each sent only after the
+// server acknowledged it. A write that committed is never lost, even when
+// NATS is down at the time; it is published when NATS comes back.
+//
+// Each row's id is the event's ce-id and its Nats-Msg-Id, so a publish the
+// relay retries (after a lost ack, or when two replicas race) is stored by
+// JetStream once within events.DuplicateWindow. On PostgreSQL, replicas claim
+// rows with FOR UPDATE SKIP LOCKED and do not publish the same row together.
+package outbox
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations creates the outbox table; apply it with
+// db.Migrate(ctx, "outbox", outbox.Migrations).
+var Migrations, _ = fs.Sub(migrations, "migrations")
+
+// Tuning of the relay.
+const (
+	batchSize = 256
+	// ackTimeout bounds one batch's wait for acks; on SQLite the batch holds
+	// the write connection meanwhile, so keep it short.
+	ackTimeout   = 3 * time.Second
+	pollInterval = time.Second
+	// Retention is how long sent rows stay in the table, for inspection.
+	Retention    = 24 * time.Hour
+	pruneEvery   = 10 * time.Minute
+	maxBackoff   = 5 * time.Second
+	firstBackoff = 100 * time.Millisecond
+)
+
+// Outbox writes a service's events and relays them to JetStream.
+type Outbox struct {
+	db     *sqldb.DB
+	source string
+	wake   chan struct{}
+	logger *slog.Logger
+}
+
+// New returns the outbox of the service named by source (the CloudEvents
+// ce-source, e.g. //goldenthread/organisations).
+func New(db *sqldb.DB, source string, logger *slog.Logger) *Outbox {
+	return &Outbox{db: db, source: source, wake: make(chan struct{}, 1), logger: logger.With("component", "outbox")}
+}
+
+// Add records, in tx, the event that resource changed: payload is published
+// on the NATS subject once tx commits.
+func (o *Outbox) Add(ctx context.Context, tx *sqldb.Tx, subject, resource string, payload proto.Message) error {
+	data, err := proto.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("outbox: marshal %s: %w", subject, err)
+	}
+	_, err = tx.ExecContext(ctx,
+		"INSERT INTO outbox (id, subject, type, resource, event_time, data) VALUES (?, ?, ?, ?, ?, ?)",
+		events.NewID(), subject, string(payload.ProtoReflect().Descriptor().FullName()), resource,
+		time.Now().UnixMicro(), data)
+	if err != nil {
+		return fmt.Errorf("outbox: add %s: %w", subject, err)
+	}
+	tx.OnCommit(o.notify)
+	return nil
+}
+
+func (o *Outbox) notify() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Relay publishes outbox rows until ctx ends: at once after each commit, and
+// every second in case another process wrote rows or a publish failed.
+func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
+	backoff := firstBackoff
+	var lastPrune time.Time
+	for {
+		n, err := o.publishBatch(ctx, js)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			if backoff >= maxBackoff/2 {
+				o.logger.Warn("relay cannot publish; will retry", "err", err, "retry_in", backoff)
+			}
+			if !sleep(ctx, backoff) {
+				return
+			}
+			backoff = min(backoff*2, maxBackoff)
+			continue
+		}
+		backoff = firstBackoff
+		if n == batchSize {
+			continue
+		}
+		if time.Since(lastPrune) > pruneEvery {
+			lastPrune = time.Now()
+			if _, err := o.db.ExecContext(ctx, "DELETE FROM outbox WHERE sent_time < ?",
+				time.Now().Add(-Retention).UnixMicro()); err != nil && ctx.Err() == nil {
+				o.logger.Warn("pruning sent events failed", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-o.wake:
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+type row struct {
+	seq int64
+	ev  events.Event
+}
+
+// publishBatch publishes up to batchSize unsent rows in commit order and
+// marks the acknowledged ones sent. It returns how many rows it found.
+func (o *Outbox) publishBatch(ctx context.Context, js jetstream.JetStream) (int, error) {
+	if !js.Conn().IsConnected() {
+		return 0, fmt.Errorf("nats is not connected")
+	}
+	var found int
+	var pubErr error
+	err := o.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		rows, err := o.claim(ctx, tx)
+		if err != nil {
+			return err
+		}
+		found = len(rows)
+		if found == 0 {
+			return nil
+		}
+		futures := make([]jetstream.PubAckFuture, 0, len(rows))
+		for _, r := range rows {
+			f, err := js.PublishMsgAsync(r.ev.Msg())
+			if err != nil {
+				pubErr = err
+				break
+			}
+			futures = append(futures, f)
+		}
+		timeout := time.NewTimer(ackTimeout)
+		defer timeout.Stop()
+		var sent []any
+	wait:
+		for i, f := range futures {
+			select {
+			case <-f.Ok():
+				sent = append(sent, rows[i].seq)
+			case err := <-f.Err():
+				pubErr = err
+				break wait
+			case <-timeout.C:
+				pubErr = fmt.Errorf("no ack within %s", ackTimeout)
+				break wait
+			}
+		}
+		if len(sent) > 0 {
+			q := "UPDATE outbox SET sent_time = ? WHERE seq IN (?" + strings.Repeat(", ?", len(sent)-1) + ")"
+			if _, err := tx.ExecContext(ctx, q, append([]any{time.Now().UnixMicro()}, sent...)...); err != nil {
+				return fmt.Errorf("mark sent: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("relay: %w", err)
+	}
+	if pubErr != nil {
+		// What was acknowledged is marked sent; the rest goes next round.
+		return found, fmt.Errorf("relay: publish: %w", pubErr)
+	}
+	return found, nil
+}
+
+func (o *Outbox) claim(ctx context.Context, tx *sqldb.Tx) ([]row, error) {
+	rs, err := tx.QueryContext(ctx,
+		"SELECT seq, id, subject, type, resource, event_time, data FROM outbox WHERE sent_time IS NULL ORDER BY seq LIMIT ?"+
+			tx.Dialect().SkipLocked(), batchSize)
+	if err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	}
+	defer rs.Close()
+	var out []row
+	for rs.Next() {
+		var r row
+		var micros int64
+		if err := rs.Scan(&r.seq, &r.ev.ID, &r.ev.NATSSubject, &r.ev.Type, &r.ev.Subject, &micros, &r.ev.Data); err != nil {
+			return nil, fmt.Errorf("claim: %w", err)
+		}
+		r.ev.Time = time.UnixMicro(micros).UTC()
+		r.ev.Source = o.source
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}

@@ -1,0 +1,211 @@
+package outbox_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
+	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/outbox"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
+)
+
+const source = "//goldenthread/test"
+
+func openDB(t *testing.T, dsn string) *sqldb.DB {
+	t.Helper()
+	db, err := sqldb.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background(), "outbox", outbox.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// write commits n changes, each with one event, and returns their resources.
+func write(t *testing.T, db *sqldb.DB, ob *outbox.Outbox, prefix string, n int) []string {
+	t.Helper()
+	var names []string
+	for i := range n {
+		name := fmt.Sprintf("things/%s-%d", prefix, i)
+		err := db.InTx(context.Background(), func(tx *sqldb.Tx) error {
+			return ob.Add(context.Background(), tx, prefix+".thing.created", name, wrapperspb.String(name))
+		})
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+// streamMessages waits until the stream holds want messages and returns them.
+func streamMessages(t *testing.T, js jetstream.JetStream, stream string, want int) []*jetstream.RawStreamMsg {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		info, err := s.Info(ctx)
+		if err == nil && info.State.Msgs >= uint64(want) {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("stream %s: want %d messages, state %+v, err %v", stream, want, info, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Give a stray duplicate time to show up before counting.
+	time.Sleep(200 * time.Millisecond)
+	info, _ := s.Info(ctx)
+	var out []*jetstream.RawStreamMsg
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func ensureStream(t *testing.T, js jetstream.JetStream, prefix string) string {
+	t.Helper()
+	name := "T" + prefix
+	if err := events.EnsureStream(context.Background(), js, events.StreamSpec{Name: name, Subjects: []string{prefix + ".>"}}); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func startRelay(t *testing.T, ob *outbox.Outbox, js jetstream.JetStream) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); ob.Relay(ctx, js) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func TestEventPublishedOnceWithCloudEventsHeaders(t *testing.T) {
+	brokertest.Run(t, func(t *testing.T, b *broker.Broker) {
+		sqldbtest.Run(t, func(t *testing.T, dsn string) {
+			prefix := brokertest.Prefix(t, b)
+			db := openDB(t, dsn)
+			ob := outbox.New(db, source, brokertest.Logger())
+			stream := ensureStream(t, b.JS, prefix)
+			startRelay(t, ob, b.JS)
+
+			before := time.Now().Add(-time.Second)
+			names := write(t, db, ob, prefix, 1)
+			msgs := streamMessages(t, b.JS, stream, 1)
+			if len(msgs) != 1 {
+				t.Fatalf("%d messages on the stream, want 1", len(msgs))
+			}
+			m := msgs[0]
+			ev, err := events.FromMsg(m.Subject, m.Header, m.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Subject != prefix+".thing.created" || ev.Source != source || ev.Subject != names[0] ||
+				ev.Type != "google.protobuf.StringValue" || ev.Time.Before(before) || ev.Time.After(time.Now()) {
+				t.Errorf("event %+v on %s", ev, m.Subject)
+			}
+			if got := m.Header.Get("Nats-Msg-Id"); got != ev.ID {
+				t.Errorf("Nats-Msg-Id %q, ce-id %q", got, ev.ID)
+			}
+			var payload wrapperspb.StringValue
+			if err := proto.Unmarshal(m.Data, &payload); err != nil || payload.Value != names[0] {
+				t.Errorf("payload %v, err %v", payload.Value, err)
+			}
+		})
+	})
+}
+
+func TestTwoRelaysPublishEachEventOnce(t *testing.T) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		b := brokertest.Embedded(t)
+		prefix := brokertest.Prefix(t, b)
+		stream := ensureStream(t, b.JS, prefix)
+		db1, db2 := openDB(t, dsn), openDB(t, dsn)
+		ob1 := outbox.New(db1, source, brokertest.Logger())
+		ob2 := outbox.New(db2, source, brokertest.Logger())
+		startRelay(t, ob1, b.JS)
+		startRelay(t, ob2, b.JS)
+
+		var wg sync.WaitGroup
+		for i, pair := range []struct {
+			db *sqldb.DB
+			ob *outbox.Outbox
+		}{{db1, ob1}, {db2, ob2}} {
+			wg.Add(1)
+			go func() { defer wg.Done(); write(t, pair.db, pair.ob, fmt.Sprintf("%s.w%d", prefix, i), 100) }()
+		}
+		wg.Wait()
+		assertUnique(t, streamMessages(t, b.JS, stream, 200), 200)
+	})
+}
+
+func TestWritesSucceedWhileNATSIsDownAndArriveAfter(t *testing.T) {
+	dir := t.TempDir()
+	opts := &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true}
+	srv := startServer(t, opts)
+	opts.Port = srv.Addr().(*net.TCPAddr).Port
+	url := srv.ClientURL()
+
+	b, err := broker.Connect(broker.Config{URL: url, Name: t.Name()}, brokertest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	prefix := brokertest.Prefix(t, b)
+	stream := ensureStream(t, b.JS, prefix)
+	db := openDB(t, sqldbtest.SQLiteDSN(t))
+	ob := outbox.New(db, source, brokertest.Logger())
+	startRelay(t, ob, b.JS)
+
+	write(t, db, ob, prefix+".before", 10)
+	streamMessages(t, b.JS, stream, 10)
+
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	start := time.Now()
+	write(t, db, ob, prefix+".during", 50)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("50 writes with NATS down took %s", took)
+	}
+
+	srv = startServer(t, opts)
+	t.Cleanup(srv.Shutdown)
+	assertUnique(t, streamMessages(t, b.JS, stream, 60), 60)
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var unsent int
+		if err := db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM outbox WHERE sent_time IS NULL").Scan(&unsent); err != nil {
+			t.Fatal(err)
+		}
+		if unsent == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d outbox rows still unsent", unsent)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
