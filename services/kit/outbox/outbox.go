@@ -47,18 +47,20 @@ const (
 	firstBackoff = 100 * time.Millisecond
 )
 
-// Outbox writes a service's events and relays them to JetStream.
+// Outbox writes a service's events and relays them to its stream.
 type Outbox struct {
 	db     *sqldb.DB
 	source string
+	stream events.StreamSpec
 	wake   chan struct{}
 	logger *slog.Logger
 }
 
 // New returns the outbox of the service named by source (the CloudEvents
-// ce-source, e.g. //goldenthread/organisations).
-func New(db *sqldb.DB, source string, logger *slog.Logger) *Outbox {
-	return &Outbox{db: db, source: source, wake: make(chan struct{}, 1), logger: logger.With("component", "outbox")}
+// ce-source, e.g. //goldenthread/organisations), whose events go to stream.
+func New(db *sqldb.DB, source string, stream events.StreamSpec, logger *slog.Logger) *Outbox {
+	return &Outbox{db: db, source: source, stream: stream, wake: make(chan struct{}, 1),
+		logger: logger.With("component", "outbox", "stream", stream.Name)}
 }
 
 // Add records, in tx, the event that resource changed: payload is published
@@ -86,13 +88,25 @@ func (o *Outbox) notify() {
 	}
 }
 
-// Relay publishes outbox rows until ctx ends: at once after each commit, and
-// every second in case another process wrote rows or a publish failed.
+// Relay creates or updates the stream, then publishes outbox rows until ctx
+// ends: at once after each commit, and every second in case another process
+// wrote rows or a publish failed. While NATS is unreachable it keeps
+// retrying; writes go on committing meanwhile.
 func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 	backoff := firstBackoff
+	streamReady := false
 	var lastPrune time.Time
 	for {
-		n, err := o.publishBatch(ctx, js)
+		var n int
+		var err error
+		if !streamReady {
+			if err = o.ensureStream(ctx, js); err == nil {
+				streamReady = true
+			}
+		}
+		if streamReady {
+			n, err = o.publishBatch(ctx, js)
+		}
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -124,6 +138,15 @@ func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 		case <-time.After(pollInterval):
 		}
 	}
+}
+
+func (o *Outbox) ensureStream(ctx context.Context, js jetstream.JetStream) error {
+	if !js.Conn().IsConnected() {
+		return fmt.Errorf("nats is not connected")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return events.EnsureStream(ctx, js, o.stream)
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -58,12 +58,13 @@ func streamMessages(t *testing.T, js jetstream.JetStream, stream string, want in
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	s, err := js.Stream(ctx, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var s jetstream.Stream
 	for {
-		info, err := s.Info(ctx)
+		var info *jetstream.StreamInfo
+		var err error
+		if s, err = js.Stream(ctx, stream); err == nil {
+			info, err = s.Info(ctx)
+		}
 		if err == nil && info.State.Msgs >= uint64(want) {
 			break
 		}
@@ -86,13 +87,18 @@ func streamMessages(t *testing.T, js jetstream.JetStream, stream string, want in
 	return out
 }
 
+func streamOf(prefix string) events.StreamSpec {
+	return events.StreamSpec{Name: "T" + prefix, Subjects: []string{prefix + ".>"}}
+}
+
+// ensureStream creates the stream up front, for tests that need it before
+// the relay runs.
 func ensureStream(t *testing.T, js jetstream.JetStream, prefix string) string {
 	t.Helper()
-	name := "T" + prefix
-	if err := events.EnsureStream(context.Background(), js, events.StreamSpec{Name: name, Subjects: []string{prefix + ".>"}}); err != nil {
+	if err := events.EnsureStream(context.Background(), js, streamOf(prefix)); err != nil {
 		t.Fatal(err)
 	}
-	return name
+	return streamOf(prefix).Name
 }
 
 func startRelay(t *testing.T, ob *outbox.Outbox, js jetstream.JetStream) {
@@ -107,9 +113,9 @@ func TestEventPublishedOnceWithCloudEventsHeaders(t *testing.T) {
 		sqldbtest.Run(t, func(t *testing.T, dsn string) {
 			prefix := brokertest.Prefix(t, b)
 			db := openDB(t, dsn)
-			ob := outbox.New(db, source, brokertest.Logger())
-			stream := ensureStream(t, b.JS, prefix)
-			startRelay(t, ob, b.JS)
+			ob := outbox.New(db, source, streamOf(prefix), brokertest.Logger())
+			stream := streamOf(prefix).Name
+			startRelay(t, ob, b.JS) // creates the stream
 
 			before := time.Now().Add(-time.Second)
 			names := write(t, db, ob, prefix, 1)
@@ -143,8 +149,8 @@ func TestTwoRelaysPublishEachEventOnce(t *testing.T) {
 		prefix := brokertest.Prefix(t, b)
 		stream := ensureStream(t, b.JS, prefix)
 		db1, db2 := openDB(t, dsn), openDB(t, dsn)
-		ob1 := outbox.New(db1, source, brokertest.Logger())
-		ob2 := outbox.New(db2, source, brokertest.Logger())
+		ob1 := outbox.New(db1, source, streamOf(prefix), brokertest.Logger())
+		ob2 := outbox.New(db2, source, streamOf(prefix), brokertest.Logger())
 		startRelay(t, ob1, b.JS)
 		startRelay(t, ob2, b.JS)
 
@@ -176,7 +182,7 @@ func TestWritesSucceedWhileNATSIsDownAndArriveAfter(t *testing.T) {
 	prefix := brokertest.Prefix(t, b)
 	stream := ensureStream(t, b.JS, prefix)
 	db := openDB(t, sqldbtest.SQLiteDSN(t))
-	ob := outbox.New(db, source, brokertest.Logger())
+	ob := outbox.New(db, source, streamOf(prefix), brokertest.Logger())
 	startRelay(t, ob, b.JS)
 
 	write(t, db, ob, prefix+".before", 10)
