@@ -127,17 +127,18 @@ func Validate(v protovalidate.Validator) grpc.UnaryServerInterceptor {
 			return handler(ctx, req)
 		}
 		if err := v.Validate(msg); err != nil {
-			return nil, ValidationStatus(err)
+			return nil, ValidationStatus(err, "")
 		}
 		return handler(ctx, req)
 	}
 }
 
 // ValidationStatus converts a protovalidate error into INVALID_ARGUMENT with
-// a field violation per broken rule. Handlers use it when they validate a
-// message themselves (an update's resource after its mask is applied). An
+// a field violation per broken rule, each field path starting with prefix.
+// Handlers use it when they validate a message themselves (an update's
+// resource after its mask is applied, with prefix "organisation." say). An
 // error that is not a validation error is returned as it is.
-func ValidationStatus(err error) error {
+func ValidationStatus(err error, prefix string) error {
 	var ve *protovalidate.ValidationError
 	if !errors.As(err, &ve) {
 		return err
@@ -145,7 +146,7 @@ func ValidationStatus(err error) error {
 	violations := make([]apierr.FieldViolation, 0, len(ve.Violations))
 	for _, v := range ve.Violations {
 		violations = append(violations, apierr.FieldViolation{
-			Field:       protovalidate.FieldPathString(v.Proto.GetField()),
+			Field:       prefix + protovalidate.FieldPathString(v.Proto.GetField()),
 			Description: v.Proto.GetMessage(),
 		})
 	}

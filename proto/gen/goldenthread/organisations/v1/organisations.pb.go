@@ -650,15 +650,18 @@ var File_goldenthread_organisations_v1_organisations_proto protoreflect.FileDesc
 
 const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\n" +
-	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xc2\x05\n" +
+	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xbf\b\n" +
 	"\fOrganisation\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x121\n" +
-	"\fdisplay_name\x18\x02 \x01(\tB\x0e\xbaH\vr\t\x10\x01\x18\xc8\x012\x02\\SR\vdisplayName\x12*\n" +
-	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\vdescription\x12P\n" +
-	"\x04kind\x18\x04 \x01(\x0e20.goldenthread.organisations.v1.Organisation.KindB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12W\n" +
-	"\x06owners\x18\x05 \x03(\tB?\xbaH<\x92\x019\x102\x18\x01\"3r12/^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x06owners\x128\n" +
-	"\awebsite\x18\x06 \x01(\tB\x1e\xbaH\x1b\xd8\x01\x01r\x16\x18\x80\x102\x11^https?://[^\\s]+$R\awebsite\x12;\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
+	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
+	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12*\n" +
+	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\vdescription\x12\xd1\x01\n" +
+	"\x04kind\x18\x04 \x01(\x0e20.goldenthread.organisations.v1.Organisation.KindB\x8a\x01\xbaH\x86\x01\xba\x01~\n" +
+	"\rkind.required\x12bis required: KIND_COUNCIL, KIND_AGENCY, KIND_DEPARTMENT, KIND_SHARED_SERVICE_COMPANY or KIND_OTHER\x1a\tthis != 0\x82\x01\x02\x10\x01R\x04kind\x12\xb2\x01\n" +
+	"\x06owners\x18\x05 \x03(\tB\x99\x01\xbaH\x95\x01\x92\x01\x91\x01\x102\x18\x01\"\x8a\x01\xba\x01\x86\x01\n" +
+	"\x12organisation.owner\x12/each owner must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06owners\x12\x8d\x01\n" +
+	"\awebsite\x18\x06 \x01(\tBs\xbaHp\xba\x01h\n" +
+	"\x10website.http_url\x12\"must be an http:// or https:// URL\x1a0this == '' || this.matches('^https?://[^\\\\s]+$')r\x03\x18\x80\x10R\awebsite\x12;\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -674,9 +677,10 @@ const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\x0fKIND_DEPARTMENT\x10\x03\x12\x1f\n" +
 	"\x1bKIND_SHARED_SERVICE_COMPANY\x10\x04\x12\x0e\n" +
 	"\n" +
-	"KIND_OTHER\x10\x05\"d\n" +
-	"\x16GetOrganisationRequest\x12J\n" +
-	"\x04name\x18\x01 \x01(\tB6\xbaH3r12/^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04name\"\xd3\x01\n" +
+	"KIND_OTHER\x10\x05\"\xb0\x02\n" +
+	"\x16GetOrganisationRequest\x12\x95\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\x80\x02\xbaH\xfc\x01\xba\x01\xf8\x01\n" +
+	"\x11organisation.name\x12\xa1\x01must be organisations/{organisation}, where {organisation} is 1 to 63 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xd3\x01\n" +
 	"\x18ListOrganisationsRequest\x12$\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
@@ -686,21 +690,24 @@ const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\fshow_deleted\x18\x05 \x01(\bR\vshowDeleted\"\x96\x01\n" +
 	"\x19ListOrganisationsResponse\x12Q\n" +
 	"\rorganisations\x18\x01 \x03(\v2+.goldenthread.organisations.v1.OrganisationR\rorganisations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf3\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x91\x03\n" +
 	"\x19CreateOrganisationRequest\x12W\n" +
-	"\forganisation\x18\x01 \x01(\v2+.goldenthread.organisations.v1.OrganisationB\x06\xbaH\x03\xc8\x01\x01R\forganisation\x12T\n" +
-	"\x0forganisation_id\x18\x02 \x01(\tB+\xbaH(r&2$^([a-z]([a-z0-9-]{0,61}[a-z0-9])?)?$R\x0eorganisationId\x12'\n" +
+	"\forganisation\x18\x01 \x01(\v2+.goldenthread.organisations.v1.OrganisationB\x06\xbaH\x03\xc8\x01\x01R\forganisation\x12\xf1\x01\n" +
+	"\x0forganisation_id\x18\x02 \x01(\tB\xc7\x01\xbaH\xc3\x01\xba\x01\xbf\x01\n" +
+	"\x0forganisation_id\x12kmust be 1 to 63 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen\x1a?this == '' || this.matches('^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x0eorganisationId\x12'\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\xb1\x01\n" +
 	"\x19UpdateOrganisationRequest\x12W\n" +
 	"\forganisation\x18\x01 \x01(\v2+.goldenthread.organisations.v1.OrganisationB\x06\xbaH\x03\xd8\x01\x03R\forganisation\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\x84\x01\n" +
-	"\x19DeleteOrganisationRequest\x12J\n" +
-	"\x04name\x18\x01 \x01(\tB6\xbaH3r12/^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x86\x01\n" +
-	"\x1bUndeleteOrganisationRequest\x12J\n" +
-	"\x04name\x18\x01 \x01(\tB6\xbaH3r12/^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04name\x12\x1b\n" +
+	"updateMask\"\xd0\x02\n" +
+	"\x19DeleteOrganisationRequest\x12\x95\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\x80\x02\xbaH\xfc\x01\xba\x01\xf8\x01\n" +
+	"\x11organisation.name\x12\xa1\x01must be organisations/{organisation}, where {organisation} is 1 to 63 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xd2\x02\n" +
+	"\x1bUndeleteOrganisationRequest\x12\x95\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\x80\x02\xbaH\xfc\x01\xba\x01\xf8\x01\n" +
+	"\x11organisation.name\x12\xa1\x01must be organisations/{organisation}, where {organisation} is 1 to 63 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\x12\x1b\n" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag2\x8e\b\n" +
 	"\x14OrganisationsService\x12\x99\x01\n" +
 	"\x0fGetOrganisation\x125.goldenthread.organisations.v1.GetOrganisationRequest\x1a+.goldenthread.organisations.v1.Organisation\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{name=organisations/*}\x12\xa1\x01\n" +

@@ -46,13 +46,16 @@ type OrganisationsServiceClient interface {
 	CreateOrganisation(ctx context.Context, in *CreateOrganisationRequest, opts ...grpc.CallOption) (*Organisation, error)
 	// UpdateOrganisation changes the fields named in update_mask (AIP-134). When
 	// the organisation carries an etag that no longer matches, the call fails
-	// with ABORTED and changes nothing.
+	// with ABORTED and changes nothing. A deleted organisation cannot be
+	// updated (FAILED_PRECONDITION) until it is undeleted.
 	UpdateOrganisation(ctx context.Context, in *UpdateOrganisationRequest, opts ...grpc.CallOption) (*Organisation, error)
 	// DeleteOrganisation soft-deletes an organisation (AIP-164): it disappears
 	// from List unless show_deleted is set and can be brought back with
-	// UndeleteOrganisation.
+	// UndeleteOrganisation. Deleting an organisation that is already deleted
+	// fails with NOT_FOUND.
 	DeleteOrganisation(ctx context.Context, in *DeleteOrganisationRequest, opts ...grpc.CallOption) (*Organisation, error)
-	// UndeleteOrganisation restores a soft-deleted organisation.
+	// UndeleteOrganisation restores a soft-deleted organisation. Undeleting an
+	// organisation that is not deleted fails with ALREADY_EXISTS.
 	UndeleteOrganisation(ctx context.Context, in *UndeleteOrganisationRequest, opts ...grpc.CallOption) (*Organisation, error)
 }
 
@@ -143,13 +146,16 @@ type OrganisationsServiceServer interface {
 	CreateOrganisation(context.Context, *CreateOrganisationRequest) (*Organisation, error)
 	// UpdateOrganisation changes the fields named in update_mask (AIP-134). When
 	// the organisation carries an etag that no longer matches, the call fails
-	// with ABORTED and changes nothing.
+	// with ABORTED and changes nothing. A deleted organisation cannot be
+	// updated (FAILED_PRECONDITION) until it is undeleted.
 	UpdateOrganisation(context.Context, *UpdateOrganisationRequest) (*Organisation, error)
 	// DeleteOrganisation soft-deletes an organisation (AIP-164): it disappears
 	// from List unless show_deleted is set and can be brought back with
-	// UndeleteOrganisation.
+	// UndeleteOrganisation. Deleting an organisation that is already deleted
+	// fails with NOT_FOUND.
 	DeleteOrganisation(context.Context, *DeleteOrganisationRequest) (*Organisation, error)
-	// UndeleteOrganisation restores a soft-deleted organisation.
+	// UndeleteOrganisation restores a soft-deleted organisation. Undeleting an
+	// organisation that is not deleted fails with ALREADY_EXISTS.
 	UndeleteOrganisation(context.Context, *UndeleteOrganisationRequest) (*Organisation, error)
 	mustEmbedUnimplementedOrganisationsServiceServer()
 }

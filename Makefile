@@ -1,0 +1,50 @@
+# Golden Thread. Two commands matter to a newcomer: `make run` and `make test`.
+# Everything else here is for maintainers.
+
+GO      ?= go
+MODULES := proto services/kit services/organisations gateway cmd/goldenthread
+# buf and the protoc plugins are pinned in proto/tools/go.mod and run with
+# `go tool`; GOWORK=off keeps the tool module out of the workspace.
+BUF     := cd proto && GOWORK=off $(GO) tool -modfile=tools/go.mod buf
+
+.PHONY: run test test-short generate lint bench build tidy fuzz check-generated
+
+## run: the whole product on the embedded default (in-process NATS, SQLite under ./data)
+run:
+	$(GO) run ./cmd/goldenthread $(ARGS)
+
+## test: every module's tests (PostgreSQL / external NATS runs need GT_TEST_POSTGRES_DSN / GT_TEST_NATS_URL)
+test:
+	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 -timeout 10m ./...); done
+
+## build: the all-in-one, each service and the gateway into ./bin
+build:
+	$(GO) build -o bin/goldenthread ./cmd/goldenthread
+	$(GO) build -o bin/organisations ./services/organisations/cmd/organisations
+	$(GO) build -o bin/gateway ./gateway/cmd/gateway
+
+## generate: regenerate Go code and the OpenAPI document from proto/
+generate:
+	$(BUF) lint
+	$(BUF) generate
+
+## check-generated: fail when the committed generated code is stale
+check-generated: generate
+	@git diff --exit-code --stat -- proto/gen gateway/openapi || \
+		{ echo "generated code is stale: run 'make generate' and commit the result"; exit 1; }
+	@test -z "$$(git status --porcelain -- proto/gen gateway/openapi)" || \
+		{ git status --porcelain -- proto/gen gateway/openapi; echo "generated code is stale: run 'make generate' and commit the result"; exit 1; }
+
+## lint: buf lint and go vet
+lint:
+	$(BUF) lint
+	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
+
+## fuzz: run each fuzz test for a while
+fuzz:
+	cd services/kit && $(GO) test ./resourcename -run XXX -fuzz FuzzParse -fuzztime 30s
+	cd services/kit && $(GO) test ./listing -run XXX -fuzz FuzzBuild -fuzztime 30s
+
+## tidy: go mod tidy in every module
+tidy:
+	@set -e; for m in $(MODULES) proto/tools; do (cd $$m && GOWORK=off $(GO) mod tidy); done

@@ -1,0 +1,87 @@
+// Package host runs services in a process: one gRPC server carrying all of
+// them, their background work (outbox relays, event consumers), readiness on
+// the health service, a metrics endpoint, and a graceful shutdown when the
+// context ends. A service's own binary hosts just that service; the
+// all-in-one hosts every service, the same way.
+package host
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+
+	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
+	"github.com/goldenthread/goldenthread/services/kit/serve"
+)
+
+// Service is what a service package offers its host.
+type Service interface {
+	// Name identifies the service in logs and readiness reports.
+	Name() string
+	// Register adds the service's handlers to the server.
+	Register(s *grpc.Server)
+	// Run does the service's background work until ctx ends.
+	Run(ctx context.Context, b *broker.Broker)
+	// Ready reports whether the service's own dependencies (its database)
+	// answer.
+	Ready(ctx context.Context) error
+}
+
+// Config is what to run.
+type Config struct {
+	Logger   *slog.Logger
+	Broker   *broker.Broker
+	Services []Service
+	// GRPC is the listener of the gRPC server.
+	GRPC net.Listener
+	// Metrics, when set, serves /metrics on its own listener.
+	Metrics net.Listener
+	// Also runs alongside until ctx ends (the all-in-one's gateway); it gets
+	// the server so that it can serve metrics itself.
+	Also func(ctx context.Context, s *grpcserver.Server) error
+}
+
+// ReadinessInterval is how often dependencies are checked.
+const ReadinessInterval = 2 * time.Second
+
+// Run serves until ctx ends or a listener fails, then shuts everything down.
+func Run(ctx context.Context, cfg Config) error {
+	srv, err := grpcserver.New(cfg.Logger)
+	if err != nil {
+		return err
+	}
+	checks := map[string]grpcserver.Check{
+		"nats": func(context.Context) error { return cfg.Broker.Ready() },
+	}
+	for _, s := range cfg.Services {
+		s.Register(srv.GRPC)
+		checks[s.Name()] = s.Ready
+	}
+
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { srv.WatchReadiness(ctx, ReadinessInterval, checks); return nil })
+	for _, s := range cfg.Services {
+		g.Go(func() error { s.Run(ctx, cfg.Broker); return nil })
+	}
+	g.Go(func() error { return serve.GRPC(ctx, srv, cfg.GRPC) })
+	if cfg.Metrics != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		g.Go(func() error { return serve.HTTP(ctx, mux, cfg.Metrics) })
+	}
+	if cfg.Also != nil {
+		g.Go(func() error { return cfg.Also(ctx, srv) })
+	}
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,473 @@
+package organisations_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
+	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/host"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
+	"github.com/goldenthread/goldenthread/services/organisations"
+)
+
+// env is a running organisations service reached over a real gRPC
+// connection, with its database and NATS.
+type env struct {
+	client pb.OrganisationsServiceClient
+	db     *sqldb.DB
+	js     jetstream.JetStream
+	stream string
+	prefix string
+}
+
+func start(t *testing.T, dsn string, b *broker.Broker) *env {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	prefix := brokertest.Prefix(t, b)
+	svc, err := organisations.Open(ctx, organisations.Config{DSN: dsn, SubjectPrefix: prefix}, brokertest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{svc}, GRPC: lis})
+	}()
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqldb.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn.Close()
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("host: %v", err)
+		}
+		svc.Close()
+		db.Close()
+	})
+	return &env{client: pb.NewOrganisationsServiceClient(conn), db: db, js: b.JS,
+		stream: organisations.Stream(prefix, 1).Name, prefix: prefix}
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func council(name string) *pb.Organisation {
+	return &pb.Organisation{DisplayName: name, Kind: pb.Organisation_KIND_COUNCIL}
+}
+
+// wantCode fails unless err has code and, when field is set, a BadRequest
+// violation naming field and a message naming it.
+func wantCode(t *testing.T, err error, code codes.Code, field string) {
+	t.Helper()
+	st := status.Convert(err)
+	if st.Code() != code {
+		t.Fatalf("code = %v (%v), want %v", st.Code(), err, code)
+	}
+	if field == "" {
+		return
+	}
+	if !strings.Contains(st.Message(), field) {
+		t.Errorf("message %q does not name %s", st.Message(), field)
+	}
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.FieldViolations {
+				if v.Field == field {
+					return
+				}
+			}
+		}
+	}
+	t.Errorf("no field violation for %s in %v", field, st.Details())
+}
+
+func (e *env) count(t *testing.T, table string) int {
+	t.Helper()
+	var n int
+	if err := e.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// streamEvents waits for want events on the service's stream and returns them.
+func (e *env) streamEvents(t *testing.T, want int) []events.Event {
+	t.Helper()
+	c := ctx(t)
+	var s jetstream.Stream
+	for {
+		var info *jetstream.StreamInfo
+		var err error
+		if s, err = e.js.Stream(c, e.stream); err == nil {
+			info, err = s.Info(c)
+		}
+		if err == nil && info.State.Msgs >= uint64(want) {
+			break
+		}
+		if c.Err() != nil {
+			t.Fatalf("want %d events on %s: %v", want, e.stream, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // a duplicate would show up now
+	info, _ := s.Info(c)
+	var out []events.Event
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		m, err := s.GetMsg(c, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := events.FromMsg(m.Subject, m.Header, m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ev)
+	}
+	if len(out) != want {
+		t.Fatalf("%d events on the stream, want %d", len(out), want)
+	}
+	return out
+}
+
+func TestOrganisations(t *testing.T) {
+	brokertest.Run(t, func(t *testing.T, b *broker.Broker) {
+		sqldbtest.Run(t, func(t *testing.T, dsn string) {
+			e := start(t, dsn, b)
+			t.Run("lifecycle", e.testLifecycle)
+			t.Run("owners", e.testOwners)
+			t.Run("request_id makes create idempotent", e.testIdempotentCreate)
+			t.Run("list paging, filter and order", e.testList)
+			t.Run("bad input changes nothing", e.testBadInput)
+			t.Run("concurrent updates with one etag", e.testConcurrentUpdates)
+		})
+	})
+}
+
+func (e *env) testLifecycle(t *testing.T) {
+	c := ctx(t)
+	created, err := e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{
+		OrganisationId: "north-council",
+		Organisation:   &pb.Organisation{DisplayName: "North Council", Kind: pb.Organisation_KIND_COUNCIL, Website: "https://north.example", Description: "A council"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Name != "organisations/north-council" || created.Etag == "" || created.CreateTime == nil || created.DeleteTime != nil {
+		t.Fatalf("created %v", created)
+	}
+	got, err := e.client.GetOrganisation(c, &pb.GetOrganisationRequest{Name: created.Name})
+	if err != nil || !proto.Equal(got, created) {
+		t.Fatalf("get = %v, %v; want %v", got, err, created)
+	}
+
+	updated, err := e.client.UpdateOrganisation(c, &pb.UpdateOrganisationRequest{
+		Organisation: &pb.Organisation{Name: created.Name, DisplayName: "North County Council", Etag: created.Etag},
+		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"display_name"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if updated.DisplayName != "North County Council" || updated.Website != created.Website || updated.Etag == created.Etag {
+		t.Fatalf("updated %v", updated)
+	}
+	_, err = e.client.UpdateOrganisation(c, &pb.UpdateOrganisationRequest{
+		Organisation: &pb.Organisation{Name: created.Name, DisplayName: "Stale", Etag: created.Etag},
+		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"display_name"}},
+	})
+	wantCode(t, err, codes.Aborted, "")
+
+	deleted, err := e.client.DeleteOrganisation(c, &pb.DeleteOrganisationRequest{Name: created.Name, Etag: updated.Etag})
+	if err != nil || deleted.DeleteTime == nil {
+		t.Fatalf("delete = %v, %v", deleted, err)
+	}
+	_, err = e.client.DeleteOrganisation(c, &pb.DeleteOrganisationRequest{Name: created.Name})
+	wantCode(t, err, codes.NotFound, "")
+	_, err = e.client.UpdateOrganisation(c, &pb.UpdateOrganisationRequest{Organisation: &pb.Organisation{Name: created.Name, DisplayName: "x"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
+	wantCode(t, err, codes.FailedPrecondition, "")
+	if got, err := e.client.GetOrganisation(c, &pb.GetOrganisationRequest{Name: created.Name}); err != nil || got.DeleteTime == nil {
+		t.Fatalf("get deleted = %v, %v", got, err)
+	}
+	if names := e.listNames(t, &pb.ListOrganisationsRequest{Filter: `display_name:"north county"`}); len(names) != 0 {
+		t.Fatalf("deleted organisation listed: %v", names)
+	}
+	if names := e.listNames(t, &pb.ListOrganisationsRequest{Filter: `display_name:"north county"`, ShowDeleted: true}); len(names) != 1 {
+		t.Fatalf("show_deleted lists %v", names)
+	}
+	restored, err := e.client.UndeleteOrganisation(c, &pb.UndeleteOrganisationRequest{Name: created.Name})
+	if err != nil || restored.DeleteTime != nil {
+		t.Fatalf("undelete = %v, %v", restored, err)
+	}
+	_, err = e.client.UndeleteOrganisation(c, &pb.UndeleteOrganisationRequest{Name: created.Name})
+	wantCode(t, err, codes.AlreadyExists, "")
+	_, err = e.client.GetOrganisation(c, &pb.GetOrganisationRequest{Name: "organisations/nobody"})
+	wantCode(t, err, codes.NotFound, "")
+
+	evs := e.streamEvents(t, 4)
+	wantTypes := []string{"OrganisationCreated", "OrganisationUpdated", "OrganisationDeleted", "OrganisationUndeleted"}
+	for i, ev := range evs {
+		if ev.Type != "goldenthread.organisations.v1."+wantTypes[i] || ev.Subject != created.Name || ev.Source != organisations.Source {
+			t.Errorf("event %d: %+v", i, ev)
+		}
+	}
+	var payload pb.OrganisationCreated
+	if err := proto.Unmarshal(evs[0].Data, &payload); err != nil || !proto.Equal(payload.Organisation, created) {
+		t.Errorf("created payload %v, err %v", payload.Organisation, err)
+	}
+	if evs[0].NATSSubject != e.prefix+".organisations.v1.organisation.created" {
+		t.Errorf("subject %s", evs[0].NATSSubject)
+	}
+}
+
+func (e *env) listNames(t *testing.T, req *pb.ListOrganisationsRequest) []string {
+	t.Helper()
+	var names []string
+	for {
+		resp, err := e.client.ListOrganisations(ctx(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range resp.Organisations {
+			names = append(names, o.Name)
+		}
+		if resp.NextPageToken == "" {
+			return names
+		}
+		req = proto.CloneOf(req)
+		req.PageToken = resp.NextPageToken
+	}
+}
+
+func (e *env) testOwners(t *testing.T) {
+	c := ctx(t)
+	var owners []string
+	for _, id := range []string{"west", "east", "south"} {
+		o, err := e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{OrganisationId: id + "-council", Organisation: council(id)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		owners = append(owners, o.Name)
+	}
+	shared := &pb.Organisation{DisplayName: "Shared Services Ltd", Kind: pb.Organisation_KIND_SHARED_SERVICE_COMPANY, Owners: owners}
+	got, err := e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{OrganisationId: "shared", Organisation: shared})
+	if err != nil || len(got.Owners) != 3 {
+		t.Fatalf("create with owners = %v, %v", got, err)
+	}
+	_, err = e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{Organisation: &pb.Organisation{
+		DisplayName: "x", Kind: pb.Organisation_KIND_OTHER, Owners: []string{"organisations/ghost"}}})
+	wantCode(t, err, codes.InvalidArgument, "organisation.owners")
+	_, err = e.client.UpdateOrganisation(c, &pb.UpdateOrganisationRequest{
+		Organisation: &pb.Organisation{Name: "organisations/shared", Owners: []string{"organisations/shared"}},
+		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"owners"}}})
+	wantCode(t, err, codes.InvalidArgument, "organisation.owners")
+}
+
+func (e *env) testIdempotentCreate(t *testing.T) {
+	c := ctx(t)
+	before := e.count(t, "outbox")
+	req := &pb.CreateOrganisationRequest{Organisation: council("Retry Council"), RequestId: "req-123"}
+	first, err := e.client.CreateOrganisation(c, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.client.CreateOrganisation(c, req)
+	if err != nil || !proto.Equal(first, second) {
+		t.Fatalf("retry = %v, %v; want %v", second, err, first)
+	}
+	if n := e.count(t, "outbox") - before; n != 1 {
+		t.Fatalf("%d events for a retried create", n)
+	}
+}
+
+func (e *env) testList(t *testing.T) {
+	c := ctx(t)
+	for i := range 25 {
+		kind := pb.Organisation_KIND_AGENCY
+		if i%5 == 0 {
+			kind = pb.Organisation_KIND_DEPARTMENT
+		}
+		if _, err := e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{
+			OrganisationId: fmt.Sprintf("listed-%02d", i),
+			Organisation:   &pb.Organisation{DisplayName: fmt.Sprintf("Listed %02d", i), Kind: kind},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := &pb.ListOrganisationsRequest{PageSize: 10, Filter: `display_name:"listed"`, OrderBy: "display_name desc"}
+	names := e.listNames(t, req)
+	if len(names) != 25 || names[0] != "organisations/listed-24" || names[24] != "organisations/listed-00" {
+		t.Fatalf("paged list = %v", names)
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			t.Fatalf("%s listed twice", n)
+		}
+		seen[n] = true
+	}
+	if names := e.listNames(t, &pb.ListOrganisationsRequest{Filter: `kind = KIND_DEPARTMENT AND display_name:"listed"`}); len(names) != 5 {
+		t.Fatalf("kind filter = %v", names)
+	}
+	if names := e.listNames(t, &pb.ListOrganisationsRequest{Filter: `display_name = "LISTED 07"`}); len(names) != 1 || names[0] != "organisations/listed-07" {
+		t.Fatalf("equality filter = %v", names)
+	}
+	first, err := e.client.ListOrganisations(c, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.client.ListOrganisations(c, &pb.ListOrganisationsRequest{PageSize: 10, PageToken: first.NextPageToken, OrderBy: "display_name"})
+	wantCode(t, err, codes.InvalidArgument, "page_token")
+}
+
+func (e *env) testBadInput(t *testing.T) {
+	c := ctx(t)
+	if _, err := e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{OrganisationId: "taken", Organisation: council("Taken")}); err != nil {
+		t.Fatal(err)
+	}
+	orgs, events := e.count(t, "organisations"), e.count(t, "outbox")
+	taken, _ := e.client.GetOrganisation(c, &pb.GetOrganisationRequest{Name: "organisations/taken"})
+
+	long := strings.Repeat("x", 201)
+	for _, tc := range []struct {
+		name  string
+		call  func() error
+		code  codes.Code
+		field string
+	}{
+		{"empty display name", func() error { return create(c, e, "", council("")) }, codes.InvalidArgument, "organisation.display_name"},
+		{"blank display name", func() error { return create(c, e, "", council("   ")) }, codes.InvalidArgument, "organisation.display_name"},
+		{"over-long display name", func() error { return create(c, e, "", council(long)) }, codes.InvalidArgument, "organisation.display_name"},
+		{"missing kind", func() error { return create(c, e, "", &pb.Organisation{DisplayName: "x"}) }, codes.InvalidArgument, "organisation.kind"},
+		{"undefined kind", func() error { return create(c, e, "", &pb.Organisation{DisplayName: "x", Kind: 99}) }, codes.InvalidArgument, "organisation.kind"},
+		{"bad website", func() error {
+			return create(c, e, "", &pb.Organisation{DisplayName: "x", Kind: 1, Website: "ftp://x"})
+		}, codes.InvalidArgument, "organisation.website"},
+		{"missing organisation", func() error {
+			_, err := e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{})
+			return err
+		}, codes.InvalidArgument, "organisation"},
+		{"bad id", func() error { return create(c, e, "Bad_Id", council("x")) }, codes.InvalidArgument, "organisation_id"},
+		{"duplicate id", func() error { return create(c, e, "taken", council("x")) }, codes.AlreadyExists, ""},
+		{"invalid resource name", func() error {
+			_, err := e.client.GetOrganisation(c, &pb.GetOrganisationRequest{Name: "organisations/Bad"})
+			return err
+		}, codes.InvalidArgument, "name"},
+		{"negative page_size", func() error {
+			_, err := e.client.ListOrganisations(c, &pb.ListOrganisationsRequest{PageSize: -1})
+			return err
+		}, codes.InvalidArgument, "page_size"},
+		{"garbage page_token", func() error {
+			_, err := e.client.ListOrganisations(c, &pb.ListOrganisationsRequest{PageToken: "%%%garbage"})
+			return err
+		}, codes.InvalidArgument, "page_token"},
+		{"bad filter", func() error {
+			_, err := e.client.ListOrganisations(c, &pb.ListOrganisationsRequest{Filter: "colour = red"})
+			return err
+		}, codes.InvalidArgument, "filter"},
+		{"bad order_by", func() error {
+			_, err := e.client.ListOrganisations(c, &pb.ListOrganisationsRequest{OrderBy: "website"})
+			return err
+		}, codes.InvalidArgument, "order_by"},
+		{"unknown update_mask path", func() error { return update(c, e, &pb.Organisation{Name: taken.Name}, "colour") }, codes.InvalidArgument, "update_mask"},
+		{"output-only update_mask path", func() error { return update(c, e, &pb.Organisation{Name: taken.Name}, "create_time") }, codes.InvalidArgument, "update_mask"},
+		{"update to empty display name", func() error {
+			return update(c, e, &pb.Organisation{Name: taken.Name}, "display_name")
+		}, codes.InvalidArgument, "organisation.display_name"},
+		{"update without organisation", func() error {
+			_, err := e.client.UpdateOrganisation(c, &pb.UpdateOrganisationRequest{})
+			return err
+		}, codes.InvalidArgument, "organisation"},
+		{"update with bad name", func() error { return update(c, e, &pb.Organisation{Name: "teams/x"}, "display_name") }, codes.InvalidArgument, "organisation.name"},
+		{"stale etag", func() error {
+			return update(c, e, &pb.Organisation{Name: taken.Name, DisplayName: "New", Etag: "999"}, "display_name")
+		}, codes.Aborted, ""},
+		{"stale etag on delete", func() error {
+			_, err := e.client.DeleteOrganisation(c, &pb.DeleteOrganisationRequest{Name: taken.Name, Etag: "999"})
+			return err
+		}, codes.Aborted, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.call(), tc.code, tc.field) })
+	}
+	if n := e.count(t, "organisations"); n != orgs {
+		t.Errorf("bad input stored organisations: %d, was %d", n, orgs)
+	}
+	if n := e.count(t, "outbox"); n != events {
+		t.Errorf("bad input emitted events: %d, was %d", n, events)
+	}
+	if got, _ := e.client.GetOrganisation(c, &pb.GetOrganisationRequest{Name: "organisations/taken"}); !proto.Equal(got, taken) {
+		t.Errorf("bad input changed %v to %v", taken, got)
+	}
+}
+
+func create(c context.Context, e *env, id string, o *pb.Organisation) error {
+	_, err := e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{OrganisationId: id, Organisation: o})
+	return err
+}
+
+func update(c context.Context, e *env, o *pb.Organisation, paths ...string) error {
+	_, err := e.client.UpdateOrganisation(c, &pb.UpdateOrganisationRequest{Organisation: o, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+	return err
+}
+
+func (e *env) testConcurrentUpdates(t *testing.T) {
+	c := ctx(t)
+	o, err := e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{Organisation: council("Contested")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	codesSeen := make(chan codes.Code, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := update(c, e, &pb.Organisation{Name: o.Name, DisplayName: fmt.Sprintf("Writer %d", i), Etag: o.Etag}, "display_name")
+			codesSeen <- status.Code(err)
+		}()
+	}
+	wg.Wait()
+	close(codesSeen)
+	wins := 0
+	for code := range codesSeen {
+		switch code {
+		case codes.OK:
+			wins++
+		case codes.Aborted:
+		default:
+			t.Errorf("unexpected code %v", code)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d concurrent updates with the same etag succeeded, want 1", wins)
+	}
+}
