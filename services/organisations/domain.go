@@ -39,19 +39,30 @@ func parseName(field, name string) (string, error) {
 	return ids[0], nil
 }
 
-// maskPaths checks an update_mask and expands an empty mask or "*" to every
-// updatable field.
+// ignoredInMask are fields an update_mask may name but an update never
+// changes: the identity, the etag (a precondition, not a value) and the
+// output-only times (AIP-203). REST clients meet them because grpc-gateway
+// derives the mask of a PATCH from the fields present in its body.
+var ignoredInMask = []string{"name", "etag", "create_time", "update_time", "delete_time"}
+
+// maskPaths checks an update_mask and returns the fields to change: every
+// updatable field for an empty mask or "*".
 func maskPaths(paths []string) ([]string, error) {
 	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "*") {
 		return updatable, nil
 	}
+	out := make([]string, 0, len(paths))
 	for _, p := range paths {
-		if !slices.Contains(updatable, p) {
+		switch {
+		case slices.Contains(updatable, p):
+			out = append(out, p)
+		case slices.Contains(ignoredInMask, p):
+		default:
 			return nil, apierr.InvalidArgument("update_mask",
 				fmt.Sprintf("cannot update %q; updatable fields: %s", p, strings.Join(updatable, ", ")))
 		}
 	}
-	return paths, nil
+	return out, nil
 }
 
 // applyMask returns current with the fields in paths taken from change.

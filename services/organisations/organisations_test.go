@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
@@ -399,7 +400,9 @@ func (e *env) testBadInput(t *testing.T) {
 			return err
 		}, codes.InvalidArgument, "order_by"},
 		{"unknown update_mask path", func() error { return update(c, e, &pb.Organisation{Name: taken.Name}, "colour") }, codes.InvalidArgument, "update_mask"},
-		{"output-only update_mask path", func() error { return update(c, e, &pb.Organisation{Name: taken.Name}, "create_time") }, codes.InvalidArgument, "update_mask"},
+		{"output-only update_mask path is ignored", func() error {
+			return update(c, e, &pb.Organisation{Name: taken.Name, CreateTime: timestamppb.Now()}, "create_time")
+		}, codes.OK, ""},
 		{"update to empty display name", func() error {
 			return update(c, e, &pb.Organisation{Name: taken.Name}, "display_name")
 		}, codes.InvalidArgument, "organisation.display_name"},

@@ -148,11 +148,11 @@ func scanOne(row *sql.Row) (*record, error) {
 
 func scan(s scanner) (*record, error) {
 	var (
-		r                    = &record{org: &pb.Organisation{}}
-		kind                 int32
-		owners               string
-		create, update       int64
-		deleteTime           sql.NullInt64
+		r              = &record{org: &pb.Organisation{}}
+		kind           int32
+		owners         string
+		create, update int64
+		deleteTime     sql.NullInt64
 	)
 	err := s.Scan(&r.id, &r.org.DisplayName, &r.org.Description, &kind, &owners, &r.org.Website,
 		&create, &update, &deleteTime, &r.revision)

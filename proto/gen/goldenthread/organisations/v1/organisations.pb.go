@@ -486,7 +486,9 @@ type UpdateOrganisationRequest struct {
 	// mask may be left empty.
 	Organisation *Organisation `protobuf:"bytes,1,opt,name=organisation,proto3" json:"organisation,omitempty"`
 	// Fields to change: display_name, description, kind, owners, website. An
-	// empty mask or `*` means all of them.
+	// empty mask or `*` means all of them. name, etag and the output-only
+	// times may be named and are ignored. Through REST, a PATCH without an
+	// update_mask changes exactly the fields present in the body.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -1,0 +1,73 @@
+// Command gateway runs the REST front door on its own, in front of services
+// deployed separately.
+//
+// Every flag can also be set by an environment variable: GT_ and the flag's
+// name upper-cased with - as _, e.g. GT_ORGANISATIONS_ADDR. Run with -h for
+// the list.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/goldenthread/goldenthread/gateway"
+	"github.com/goldenthread/goldenthread/services/kit/config"
+	"github.com/goldenthread/goldenthread/services/kit/serve"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
+	orgAddr := fs.String("organisations-addr", "127.0.0.1:9091", "gRPC address of the organisations service")
+	bodyLimit := fs.Int64("body-limit", gateway.DefaultBodyLimit, "largest request body accepted, in bytes")
+	timeout := fs.Duration("timeout", gateway.DefaultTimeout, "deadline of each call to a service")
+	corsOrigins := fs.String("cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := config.Parse(fs, os.Args[1:], "GT"); err != nil {
+		return err
+	}
+	logger, err := serve.Logger(*logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	gw, err := gateway.New(ctx, gateway.Config{
+		OrganisationsAddr: *orgAddr, BodyLimit: *bodyLimit, Timeout: *timeout,
+		CORSOrigins: splitList(*corsOrigins), Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer gw.Close()
+	lis, err := serve.Listen(*httpAddr)
+	if err != nil {
+		return err
+	}
+	logger.Info("gateway started", "http", "http://"+lis.Addr().String())
+	return serve.HTTP(ctx, gw, lis)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

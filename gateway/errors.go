@@ -1,0 +1,79 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	_ "google.golang.org/genproto/googleapis/rpc/errdetails" // so error details render as JSON
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// errorHandler writes errors as google.rpc.Status JSON with the HTTP status
+// matching the gRPC code (grpc-gateway's mapping), with two refinements:
+// a body over the size limit is 413, and a service that cannot be reached is
+// a plain 503 that does not reveal internal addresses.
+func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	if b, ok := r.Body.(*limitedBody); ok && b.exceeded {
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{
+			"code":    int(codes.InvalidArgument),
+			"message": fmt.Sprintf("request body is larger than %d bytes", b.limit),
+		})
+		return
+	}
+	if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable && len(st.Details()) == 0 {
+		// A transport failure (connection refused, ...), not the service's
+		// own answer.
+		err = status.Error(codes.Unavailable, "the service is unavailable; retry later")
+	}
+	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// limitedBody is a request body that fails once more than limit bytes are
+// read, remembering that it did so that the error handler can answer 413.
+type limitedBody struct {
+	io.ReadCloser
+	limit, read int64
+	exceeded    bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.read > b.limit {
+		b.exceeded = true
+		return 0, fmt.Errorf("request body is larger than %d bytes", b.limit)
+	}
+	if int64(len(p)) > b.limit-b.read+1 {
+		p = p[:b.limit-b.read+1]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.read += int64(n)
+	if b.read > b.limit {
+		b.exceeded = true
+		return n, fmt.Errorf("request body is larger than %d bytes", b.limit)
+	}
+	return n, err
+}
+
+func limitBody(limit int64, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > limit {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{
+				"code":    int(codes.InvalidArgument),
+				"message": fmt.Sprintf("request body is larger than %d bytes", limit),
+			})
+			return
+		}
+		r.Body = &limitedBody{ReadCloser: r.Body, limit: limit}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,213 @@
+// Package gateway is the REST front door: JSON over HTTP under /v1/..., per
+// the Google AIP HTTP mappings in the protos, translated by grpc-gateway into
+// gRPC calls to the services over real client connections, so that every
+// service interceptor (validation, logging, and later authentication) runs
+// for REST callers too.
+//
+// Besides the API it serves the OpenAPI document at /openapi.json, liveness
+// at /healthz and readiness (every backend's gRPC health) at /readyz.
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/goldenthread/goldenthread/gateway/openapi"
+	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+)
+
+// Defaults of Config.
+const (
+	DefaultBodyLimit = 1 << 20
+	DefaultTimeout   = 30 * time.Second
+)
+
+// Config configures the gateway.
+type Config struct {
+	// OrganisationsAddr is the gRPC address of the organisations service.
+	OrganisationsAddr string
+	// BodyLimit is the largest request body accepted, in bytes.
+	BodyLimit int64
+	// Timeout bounds each call to a service.
+	Timeout time.Duration
+	// CORSOrigins lists the origins allowed to call the API from a browser
+	// ("*" for any); empty disables CORS.
+	CORSOrigins []string
+	Logger      *slog.Logger
+}
+
+// Gateway is the REST front door, an http.Handler.
+type Gateway struct {
+	handler  http.Handler
+	backends []backend
+}
+
+type backend struct {
+	name string
+	conn *grpc.ClientConn
+}
+
+// New connects to the services (lazily: a service that is down makes its
+// calls fail with 503 until it is back) and builds the handler.
+func New(ctx context.Context, cfg Config) (*Gateway, error) {
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{
+			Marshaler: &runtime.JSONPb{
+				MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
+				UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+			},
+		}),
+		runtime.WithErrorHandler(errorHandler),
+	)
+	g := &Gateway{}
+	for _, b := range []struct {
+		name, addr string
+		register   func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+	}{
+		{"organisations", cfg.OrganisationsAddr, orgpb.RegisterOrganisationsServiceHandler},
+	} {
+		conn, err := grpc.NewClient(b.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			g.Close()
+			return nil, fmt.Errorf("gateway: %s at %q: %w", b.name, b.addr, err)
+		}
+		g.backends = append(g.backends, backend{name: b.name, conn: conn})
+		if err := b.register(ctx, mux, conn); err != nil {
+			g.Close()
+			return nil, fmt.Errorf("gateway: register %s: %w", b.name, err)
+		}
+	}
+
+	root := http.NewServeMux()
+	root.Handle("/v1/", limitBody(cfg.BodyLimit, withTimeout(cfg.Timeout, mux)))
+	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi.JSON)
+	})
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+	})
+	root.HandleFunc("GET /readyz", g.readyz)
+	root.Handle("/", http.NotFoundHandler())
+
+	var h http.Handler = root
+	if len(cfg.CORSOrigins) > 0 {
+		h = cors(cfg.CORSOrigins, h)
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	g.handler = logRequests(logger, h)
+	return g, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
+
+// Close closes the connections to the services.
+func (g *Gateway) Close() {
+	for _, b := range g.backends {
+		_ = b.conn.Close()
+	}
+}
+
+// readyz answers 200 when every service reports SERVING, 503 otherwise,
+// with each service's state.
+func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	code := http.StatusOK
+	states := map[string]string{}
+	for _, b := range g.backends {
+		resp, err := healthpb.NewHealthClient(b.conn).Check(ctx, &healthpb.HealthCheckRequest{})
+		switch {
+		case err != nil:
+			states[b.name] = "UNREACHABLE"
+			code = http.StatusServiceUnavailable
+		default:
+			states[b.name] = resp.Status.String()
+			if resp.Status != healthpb.HealthCheckResponse_SERVING {
+				code = http.StatusServiceUnavailable
+			}
+		}
+	}
+	writeJSON(w, code, map[string]any{"services": states})
+}
+
+func withTimeout(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func cors(origins []string, h http.Handler) http.Handler {
+	any := len(origins) == 1 && origins[0] == "*"
+	allowed := map[string]bool{}
+	for _, o := range origins {
+		allowed[strings.TrimSpace(o)] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && (any || allowed[origin]) {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+			w.Header().Add("Vary", "Origin")
+			w.Header().Set("Access-Control-Expose-Headers", "Grpc-Metadata-Etag")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
+				w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+				w.Header().Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status code written, for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func logRequests(logger *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		level := slog.LevelInfo
+		if rec.code >= 500 {
+			level = slog.LevelWarn
+		}
+		logger.LogAttrs(r.Context(), level, "http request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.code), slog.Duration("duration", time.Since(start)))
+	})
+}
