@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -46,6 +47,11 @@ func logCall(ctx context.Context, logger *slog.Logger, method string, start time
 	st := status.Convert(err)
 	level := slog.LevelInfo
 	switch st.Code() {
+	case codes.OK:
+		// Probes call health every few seconds; keep them out of the log.
+		if strings.HasPrefix(method, "/grpc.health.v1.Health/") {
+			level = slog.LevelDebug
+		}
 	case codes.Internal, codes.Unknown, codes.DataLoss, codes.Unimplemented:
 		level = slog.LevelError
 	case codes.Unavailable, codes.DeadlineExceeded:

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/goldenthread/goldenthread/gateway"
+	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
+	"github.com/goldenthread/goldenthread/services/kit/host"
+	"github.com/goldenthread/goldenthread/services/kit/serve"
+	"github.com/goldenthread/goldenthread/services/organisations"
+)
+
+// process is a started all-in-one.
+type process struct {
+	httpAddr, grpcAddr string
+	done               chan error
+}
+
+// wait blocks until the process has stopped and everything is closed.
+func (p *process) wait() error { return <-p.done }
+
+// start brings up NATS, the services and the gateway, and returns once
+// every listener is open; the process stops when ctx ends.
+func start(ctx context.Context, s settings, logger *slog.Logger) (*process, error) {
+	if err := os.MkdirAll(s.dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if s.organisationsDSN == "" {
+		s.organisationsDSN = filepath.Join(s.dataDir, "organisations.db")
+	}
+	b, err := broker.Connect(broker.Config{URL: s.natsURL, StoreDir: filepath.Join(s.dataDir, "nats"),
+		Listen: s.natsListen, Name: "goldenthread"}, logger)
+	if err != nil {
+		return nil, err
+	}
+	var closers []func()
+	cleanup := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+		b.Close()
+	}
+	orgs, err := organisations.Open(ctx, organisations.Config{DSN: s.organisationsDSN,
+		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas}, logger)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	closers = append(closers, func() { _ = orgs.Close() })
+
+	grpcLis, err := serve.Listen(s.grpcAddr)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	httpLis, err := serve.Listen(s.httpAddr)
+	if err != nil {
+		grpcLis.Close()
+		cleanup()
+		return nil, err
+	}
+	grpcAddr := grpcLis.Addr().String()
+
+	// The gateway reaches the services through the gRPC port, like any
+	// other client, so their interceptors run for REST calls too.
+	serveGateway := func(ctx context.Context, srv *grpcserver.Server) error {
+		gw, err := gateway.New(ctx, gateway.Config{OrganisationsAddr: dialable(grpcAddr),
+			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: splitList(s.corsOrigins), Logger: logger})
+		if err != nil {
+			return err
+		}
+		defer gw.Close()
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		mux.Handle("/", gw)
+		return serve.HTTP(ctx, mux, httpLis)
+	}
+
+	p := &process{httpAddr: httpLis.Addr().String(), grpcAddr: grpcAddr, done: make(chan error, 1)}
+	go func() {
+		err := host.Run(ctx, host.Config{Logger: logger, Broker: b, Services: []host.Service{orgs},
+			GRPC: grpcLis, Also: serveGateway})
+		cleanup()
+		logger.Info("stopped")
+		p.done <- err
+	}()
+	return p, nil
+}
+
+// dialable turns a listen address into one a client can dial: a wildcard
+// host becomes loopback.
+func dialable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,93 @@
+// Command goldenthread runs the whole product in one process — the embedded
+// default: an in-process NATS with JetStream, a SQLite database per service
+// under the data directory, every service on one gRPC port and the REST
+// gateway — so that trying Golden Thread needs nothing but Go.
+//
+// Every flag can also be set by an environment variable: GT_ and the flag's
+// name upper-cased with - as _, e.g. GT_HTTP_ADDR. Run with -h for the list.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/goldenthread/goldenthread/gateway"
+	"github.com/goldenthread/goldenthread/services/kit/config"
+	"github.com/goldenthread/goldenthread/services/kit/serve"
+	"github.com/goldenthread/goldenthread/services/organisations"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "goldenthread:", err)
+		os.Exit(1)
+	}
+}
+
+// settings is the all-in-one's configuration.
+type settings struct {
+	dataDir, httpAddr, grpcAddr      string
+	natsURL, natsListen              string
+	organisationsDSN                 string
+	subjectPrefix                    string
+	streamReplicas                   int
+	bodyLimit                        int64
+	timeout                          time.Duration
+	corsOrigins, logFormat, logLevel string
+}
+
+func parse(args []string) (settings, error) {
+	var s settings
+	fs := flag.NewFlagSet("goldenthread", flag.ContinueOnError)
+	fs.StringVar(&s.dataDir, "data-dir", "./data", "directory for the SQLite databases and the embedded NATS; kept across restarts")
+	fs.StringVar(&s.httpAddr, "http-addr", "127.0.0.1:8080", "REST gateway listen address")
+	fs.StringVar(&s.grpcAddr, "grpc-addr", "127.0.0.1:9090", "gRPC listen address of all services")
+	fs.StringVar(&s.natsURL, "nats-url", "", "external NATS server URL(s); empty starts an embedded NATS under <data-dir>/nats")
+	fs.StringVar(&s.natsListen, "nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients (for the nats CLI); empty: in-process only")
+	fs.StringVar(&s.organisationsDSN, "organisations-dsn", "", "organisations database: a postgres:// URL or a SQLite path (default <data-dir>/organisations.db)")
+	fs.StringVar(&s.subjectPrefix, "subject-prefix", organisations.DefaultSubjectPrefix, "prefix of NATS subjects and stream names")
+	fs.IntVar(&s.streamReplicas, "stream-replicas", 1, "replicas of each JetStream stream (3 in a cluster)")
+	fs.Int64Var(&s.bodyLimit, "body-limit", gateway.DefaultBodyLimit, "largest REST request body accepted, in bytes")
+	fs.DurationVar(&s.timeout, "timeout", gateway.DefaultTimeout, "deadline of each REST call to a service")
+	fs.StringVar(&s.corsOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
+	fs.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return s, config.Parse(fs, args, "GT")
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	s, err := parse(args)
+	if err != nil {
+		return err
+	}
+	logger, err := serve.Logger(s.logFormat, s.logLevel)
+	if err != nil {
+		return err
+	}
+	p, err := start(ctx, s, logger)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Golden Thread is running.\n  REST:  http://%s/v1/organisations  (OpenAPI: http://%s/openapi.json)\n  gRPC:  %s\n  data:  %s\nPress Ctrl-C to stop.\n",
+		p.httpAddr, p.httpAddr, p.grpcAddr, s.dataDir)
+	return p.wait()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

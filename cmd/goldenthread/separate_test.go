@@ -1,0 +1,124 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
+)
+
+// TestServicesAsSeparateProcesses builds the organisations service and the
+// gateway as their own binaries and runs them as an operator would: each its
+// own process with its own address, database and NATS. They use PostgreSQL
+// and the external NATS when the test environment names them.
+func TestServicesAsSeparateProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds binaries; skipped with -short")
+	}
+	bin := t.TempDir()
+	for _, pkg := range []string{
+		"github.com/goldenthread/goldenthread/services/organisations/cmd/organisations",
+		"github.com/goldenthread/goldenthread/gateway/cmd/gateway",
+	} {
+		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+		}
+	}
+
+	dsn := filepath.Join(t.TempDir(), "organisations.db")
+	if os.Getenv(sqldbtest.PostgresEnv) != "" {
+		dsn = sqldbtest.PostgresDSN(t)
+	}
+	natsArgs := []string{"-data-dir", t.TempDir()}
+	if url := os.Getenv(brokertest.NATSEnv); url != "" {
+		natsArgs = []string{"-nats-url", url, "-subject-prefix", brokertest.Prefix(t, brokertest.External(t))}
+	} else {
+		t.Logf("%s is not set: the service runs its embedded NATS", brokertest.NATSEnv)
+	}
+
+	grpcAddr, httpAddr := freeAddr(t), freeAddr(t)
+	orgs := startProcess(t, filepath.Join(bin, "organisations"),
+		append([]string{"-grpc-addr", grpcAddr, "-metrics-addr", freeAddr(t), "-dsn", dsn}, natsArgs...)...)
+	gw := startProcess(t, filepath.Join(bin, "gateway"), "-http-addr", httpAddr, "-organisations-addr", grpcAddr)
+
+	base := "http://" + httpAddr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body, err := tryHTTP("GET", base+"/readyz", "")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway never ready: %d %s %v", code, body, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code, body := httpDo(t, "POST", base+"/v1/organisations?organisation_id=east-council",
+		`{"display_name":"East Council","kind":"KIND_COUNCIL"}`); code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	if code, body := httpDo(t, "GET", base+"/v1/organisations/east-council", ""); code != 200 || !strings.Contains(body, "East Council") {
+		t.Fatalf("get: %d %s", code, body)
+	}
+
+	// SIGTERM: both shut down cleanly.
+	for _, p := range []*exec.Cmd{gw, orgs} {
+		if err := p.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if err := waitExit(p, 15*time.Second); err != nil {
+			t.Errorf("%s did not stop cleanly: %v", filepath.Base(p.Path), err)
+		}
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lis.Close()
+	return lis.Addr().String()
+}
+
+func startProcess(t *testing.T, path string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(path, args...)
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("%s output:\n%s", filepath.Base(path), logs.String())
+		}
+	})
+	return cmd
+}
+
+func waitExit(cmd *exec.Cmd, d time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		_ = cmd.Process.Kill()
+		return fmt.Errorf("still running after %s", d)
+	}
+}

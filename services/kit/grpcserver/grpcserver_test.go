@@ -1,0 +1,103 @@
+package grpcserver_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	testpb "google.golang.org/grpc/interop/grpc_testing"
+	"google.golang.org/grpc/status"
+
+	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
+	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
+)
+
+// faulty misbehaves on purpose: EmptyCall panics, UnaryCall returns an
+// error carrying details a caller must not see.
+type faulty struct {
+	testpb.UnimplementedTestServiceServer
+}
+
+func (faulty) EmptyCall(context.Context, *testpb.Empty) (*testpb.Empty, error) {
+	panic("boom")
+}
+
+func (faulty) UnaryCall(context.Context, *testpb.SimpleRequest) (*testpb.SimpleResponse, error) {
+	return nil, errors.New(`pq: relation "secret_table" does not exist`)
+}
+
+func TestServerContainsFaultsAndReportsReadiness(t *testing.T) {
+	srv, err := grpcserver.New(brokertest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	testpb.RegisterTestServiceServer(srv.GRPC, faulty{})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.GRPC.Serve(lis) }()
+	defer srv.Shutdown(time.Second)
+
+	ready := make(chan error, 1)
+	ready <- errors.New("database down")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go srv.WatchReadiness(ctx, 20*time.Millisecond, map[string]grpcserver.Check{
+		"db": func(context.Context) error {
+			select {
+			case err := <-ready:
+				ready <- err
+				return err
+			default:
+				return nil
+			}
+		},
+	})
+
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := testpb.NewTestServiceClient(conn)
+	health := healthpb.NewHealthClient(conn)
+
+	waitStatus := func(want healthpb.HealthCheckResponse_ServingStatus) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			resp, err := health.Check(ctx, &healthpb.HealthCheckRequest{Service: "grpc.testing.TestService"})
+			if err == nil && resp.Status == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("health = %v, %v; want %v", resp, err, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitStatus(healthpb.HealthCheckResponse_NOT_SERVING)
+	<-ready // the database comes back
+	waitStatus(healthpb.HealthCheckResponse_SERVING)
+
+	_, err = client.EmptyCall(ctx, &testpb.Empty{})
+	if status.Code(err) != codes.Internal {
+		t.Fatalf("panicking handler: %v, want INTERNAL", err)
+	}
+	_, err = client.UnaryCall(ctx, &testpb.SimpleRequest{})
+	if status.Code(err) != codes.Internal || strings.Contains(err.Error(), "secret_table") {
+		t.Fatalf("raw error reached the caller: %v", err)
+	}
+	// The server survived the panic.
+	if _, err := health.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatalf("server down after panic: %v", err)
+	}
+}
