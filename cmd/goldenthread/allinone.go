@@ -11,6 +11,7 @@ import (
 
 	"github.com/goldenthread/goldenthread/gateway"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/config"
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
@@ -72,7 +73,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	// other client, so their interceptors run for REST calls too.
 	serveGateway := func(ctx context.Context, srv *grpcserver.Server) error {
 		gw, err := gateway.New(ctx, gateway.Config{OrganisationsAddr: dialable(grpcAddr),
-			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: splitList(s.corsOrigins), Logger: logger})
+			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: config.List(s.corsOrigins), Logger: logger})
 		if err != nil {
 			return err
 		}

@@ -12,9 +12,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -35,14 +35,15 @@ func main() {
 
 // settings is the all-in-one's configuration.
 type settings struct {
-	dataDir, httpAddr, grpcAddr      string
-	natsURL, natsListen              string
-	organisationsDSN                 string
-	subjectPrefix                    string
-	streamReplicas                   int
-	bodyLimit                        int64
-	timeout                          time.Duration
-	corsOrigins, logFormat, logLevel string
+	dataDir, httpAddr, grpcAddr string
+	natsURL, natsListen         string
+	organisationsDSN            string
+	subjectPrefix               string
+	streamReplicas              int
+	bodyLimit                   int64
+	timeout                     time.Duration
+	corsOrigins                 string
+	newLogger                   func() (*slog.Logger, error)
 }
 
 func parse(args []string) (settings, error) {
@@ -59,8 +60,7 @@ func parse(args []string) (settings, error) {
 	fs.Int64Var(&s.bodyLimit, "body-limit", gateway.DefaultBodyLimit, "largest REST request body accepted, in bytes")
 	fs.DurationVar(&s.timeout, "timeout", gateway.DefaultTimeout, "deadline of each REST call to a service")
 	fs.StringVar(&s.corsOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
-	fs.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	s.newLogger = serve.LogFlags(fs)
 	return s, config.Parse(fs, args, "GT")
 }
 
@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger, err := serve.Logger(s.logFormat, s.logLevel)
+	logger, err := s.newLogger()
 	if err != nil {
 		return err
 	}
@@ -80,14 +80,4 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "Golden Thread is running.\n  REST:  http://%s/v1/organisations  (OpenAPI: http://%s/openapi.json)\n  gRPC:  %s\n  data:  %s\nPress Ctrl-C to stop.\n",
 		p.httpAddr, p.httpAddr, p.grpcAddr, s.dataDir)
 	return p.wait()
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, item := range strings.Split(s, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			out = append(out, item)
-		}
-	}
-	return out
 }

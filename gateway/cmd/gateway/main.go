@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/goldenthread/goldenthread/gateway"
@@ -34,12 +33,11 @@ func run() error {
 	bodyLimit := fs.Int64("body-limit", gateway.DefaultBodyLimit, "largest request body accepted, in bytes")
 	timeout := fs.Duration("timeout", gateway.DefaultTimeout, "deadline of each call to a service")
 	corsOrigins := fs.String("cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
-	logFormat := fs.String("log-format", "text", "log format: text or json")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	newLogger := serve.LogFlags(fs)
 	if err := config.Parse(fs, os.Args[1:], "GT"); err != nil {
 		return err
 	}
-	logger, err := serve.Logger(*logFormat, *logLevel)
+	logger, err := newLogger()
 	if err != nil {
 		return err
 	}
@@ -48,7 +46,7 @@ func run() error {
 
 	gw, err := gateway.New(ctx, gateway.Config{
 		OrganisationsAddr: *orgAddr, BodyLimit: *bodyLimit, Timeout: *timeout,
-		CORSOrigins: splitList(*corsOrigins), Logger: logger,
+		CORSOrigins: config.List(*corsOrigins), Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -60,14 +58,4 @@ func run() error {
 	}
 	logger.Info("gateway started", "http", "http://"+lis.Addr().String())
 	return serve.HTTP(ctx, gw, lis)
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, item := range strings.Split(s, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			out = append(out, item)
-		}
-	}
-	return out
 }

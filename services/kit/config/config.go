@@ -55,3 +55,14 @@ func usage(fs *flag.FlagSet, prefix string) {
 		fmt.Fprintln(out)
 	})
 }
+
+// List splits a comma-separated flag value, dropping blanks.
+func List(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

@@ -6,6 +6,7 @@ package serve
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -19,6 +20,14 @@ import (
 
 // Grace is how long in-flight calls get to finish at shutdown.
 const Grace = 10 * time.Second
+
+// LogFlags defines the -log-format and -log-level flags on fs and returns
+// the function that builds the logger they describe, to call after parsing.
+func LogFlags(fs *flag.FlagSet) func() (*slog.Logger, error) {
+	format := fs.String("log-format", "text", "log format: text or json")
+	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	return func() (*slog.Logger, error) { return Logger(*format, *level) }
+}
 
 // Logger builds the process logger writing to stderr: format "text" or
 // "json", level "debug", "info", "warn" or "error".

@@ -38,12 +38,11 @@ func run() error {
 	natsListen := fs.String("nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients; empty: in-process only")
 	prefix := fs.String("subject-prefix", organisations.DefaultSubjectPrefix, "prefix of NATS subjects and stream names")
 	replicas := fs.Int("stream-replicas", 1, "replicas of the service's JetStream stream (3 in a cluster)")
-	logFormat := fs.String("log-format", "text", "log format: text or json")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	newLogger := serve.LogFlags(fs)
 	if err := config.Parse(fs, os.Args[1:], "GT"); err != nil {
 		return err
 	}
-	logger, err := serve.Logger(*logFormat, *logLevel)
+	logger, err := newLogger()
 	if err != nil {
 		return err
 	}
