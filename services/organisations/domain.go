@@ -1,14 +1,10 @@
 package organisations
 
 import (
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
@@ -21,14 +17,6 @@ var collection = []string{"organisations"}
 // updatable lists the fields UpdateOrganisation may change, in API order.
 var updatable = []string{"display_name", "description", "kind", "owners", "website"}
 
-// etag is the opaque version tag of a revision.
-func etag(revision int64) string { return strconv.FormatInt(revision, 10) }
-
-// now is the time a change is recorded at, at the storage's precision.
-func now() *timestamppb.Timestamp {
-	return timestamppb.New(time.Now().UTC().Truncate(time.Microsecond))
-}
-
 // parseName returns the id in an organisation's name, or INVALID_ARGUMENT
 // naming field.
 func parseName(field, name string) (string, error) {
@@ -37,32 +25,6 @@ func parseName(field, name string) (string, error) {
 		return "", apierr.InvalidArgument(field, err.Error())
 	}
 	return ids[0], nil
-}
-
-// ignoredInMask are fields an update_mask may name but an update never
-// changes: the identity, the etag (a precondition, not a value) and the
-// output-only times (AIP-203). REST clients meet them because grpc-gateway
-// derives the mask of a PATCH from the fields present in its body.
-var ignoredInMask = []string{"name", "etag", "create_time", "update_time", "delete_time"}
-
-// maskPaths checks an update_mask and returns the fields to change: every
-// updatable field for an empty mask or "*".
-func maskPaths(paths []string) ([]string, error) {
-	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "*") {
-		return updatable, nil
-	}
-	out := make([]string, 0, len(paths))
-	for _, p := range paths {
-		switch {
-		case slices.Contains(updatable, p):
-			out = append(out, p)
-		case slices.Contains(ignoredInMask, p):
-		default:
-			return nil, apierr.InvalidArgument("update_mask",
-				fmt.Sprintf("cannot update %q; updatable fields: %s", p, strings.Join(updatable, ", ")))
-		}
-	}
-	return out, nil
 }
 
 // applyMask returns current with the fields in paths taken from change.

@@ -11,6 +11,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -69,7 +70,7 @@ func (h *handler) CreateOrganisation(ctx context.Context, req *pb.CreateOrganisa
 	if err != nil {
 		return nil, err
 	}
-	t := now()
+	t := resource.Now()
 	r := &record{id: id, revision: 1, org: &pb.Organisation{
 		Name:        resourcename.Format(collection, id),
 		DisplayName: req.Organisation.DisplayName,
@@ -79,7 +80,7 @@ func (h *handler) CreateOrganisation(ctx context.Context, req *pb.CreateOrganisa
 		Website:     req.Organisation.Website,
 		CreateTime:  t,
 		UpdateTime:  t,
-		Etag:        etag(1),
+		Etag:        resource.Etag(1),
 	}}
 	if r.org.Owners == nil {
 		r.org.Owners = []string{}
@@ -138,7 +139,7 @@ func (h *handler) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrganisa
 	if err != nil {
 		return nil, err
 	}
-	paths, err := maskPaths(req.UpdateMask.GetPaths())
+	paths, err := resource.MaskPaths(req.UpdateMask.GetPaths(), updatable, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -174,8 +175,8 @@ func (h *handler) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrganisa
 			next.Owners = []string{}
 		}
 		r := &record{id: id, revision: current.revision + 1, org: next}
-		next.UpdateTime = now()
-		next.Etag = etag(r.revision)
+		next.UpdateTime = resource.Now()
+		next.Etag = resource.Etag(r.revision)
 		if err := h.write(ctx, tx, r); err != nil {
 			return err
 		}
@@ -205,19 +206,16 @@ func (h *handler) setDeleted(ctx context.Context, name, etagIn string, deleted b
 		if err != nil {
 			return err
 		}
-		switch isDeleted := current.org.DeleteTime != nil; {
-		case deleted && isDeleted:
-			return apierr.NotFound(name)
-		case !deleted && !isDeleted:
-			return apierr.AlreadyExists(name)
+		if err := resource.CheckDeleteTransition(name, current.org.DeleteTime != nil, deleted); err != nil {
+			return err
 		}
 		r := &record{id: id, revision: current.revision + 1, org: current.org}
-		r.org.UpdateTime = now()
+		r.org.UpdateTime = resource.Now()
 		r.org.DeleteTime = nil
 		if deleted {
 			r.org.DeleteTime = r.org.UpdateTime
 		}
-		r.org.Etag = etag(r.revision)
+		r.org.Etag = resource.Etag(r.revision)
 		if err := h.write(ctx, tx, r); err != nil {
 			return err
 		}
@@ -240,8 +238,8 @@ func (h *handler) current(ctx context.Context, tx *sqldb.Tx, id, name, etagIn st
 	if err != nil {
 		return nil, err
 	}
-	if etagIn != "" && etagIn != r.org.Etag {
-		return nil, apierr.EtagMismatch(name)
+	if err := resource.CheckEtag(name, etagIn, r.org.Etag); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
-
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -37,9 +35,9 @@ var listSchema = &listing.Schema[*record]{
 			Key: func(r *record) any { return r.org.DisplayName }},
 		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Organisation_Kind_value, Filter: true},
 		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
-			Key: func(r *record) any { return micros(r.org.CreateTime) }},
+			Key: func(r *record) any { return resource.Micros(r.org.CreateTime) }},
 		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
-			Key: func(r *record) any { return micros(r.org.UpdateTime) }},
+			Key: func(r *record) any { return resource.Micros(r.org.UpdateTime) }},
 	},
 	IDColumn:     "id",
 	ID:           func(r *record) string { return r.id },
@@ -111,7 +109,7 @@ func insertRecord(ctx context.Context, tx *sqldb.Tx, r *record, requestID string
 	}
 	_, err := tx.ExecContext(ctx, "INSERT INTO organisations ("+columns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.id, r.org.DisplayName, r.org.Description, int32(r.org.Kind), string(owners), r.org.Website,
-		micros(r.org.CreateTime), micros(r.org.UpdateTime), nullMicros(r.org.DeleteTime), r.revision, reqID)
+		resource.Micros(r.org.CreateTime), resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision, reqID)
 	if err != nil {
 		return fmt.Errorf("insert organisation: %w", err)
 	}
@@ -125,7 +123,7 @@ func updateRecord(ctx context.Context, tx *sqldb.Tx, r *record) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE organisations SET display_name = ?, description = ?, kind = ?, owners = ?,
 		website = ?, update_time = ?, delete_time = ?, revision = ? WHERE id = ? AND revision = ?`,
 		r.org.DisplayName, r.org.Description, int32(r.org.Kind), string(owners), r.org.Website,
-		micros(r.org.UpdateTime), nullMicros(r.org.DeleteTime), r.revision, r.id, r.revision-1)
+		resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision, r.id, r.revision-1)
 	if err != nil {
 		return false, fmt.Errorf("update organisation: %w", err)
 	}
@@ -167,20 +165,9 @@ func scan(s scanner) (*record, error) {
 	}
 	r.org.Name = resourcename.Format(collection, r.id)
 	r.org.Kind = pb.Organisation_Kind(kind)
-	r.org.CreateTime = timestamppb.New(time.UnixMicro(create))
-	r.org.UpdateTime = timestamppb.New(time.UnixMicro(update))
-	if deleteTime.Valid {
-		r.org.DeleteTime = timestamppb.New(time.UnixMicro(deleteTime.Int64))
-	}
-	r.org.Etag = etag(r.revision)
+	r.org.CreateTime = resource.Time(create)
+	r.org.UpdateTime = resource.Time(update)
+	r.org.DeleteTime = resource.NullTime(deleteTime)
+	r.org.Etag = resource.Etag(r.revision)
 	return r, nil
-}
-
-func micros(ts *timestamppb.Timestamp) int64 { return ts.AsTime().UnixMicro() }
-
-func nullMicros(ts *timestamppb.Timestamp) any {
-	if ts == nil {
-		return nil
-	}
-	return micros(ts)
 }

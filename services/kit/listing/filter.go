@@ -47,8 +47,17 @@ func (s *Schema[T]) compare(name, op, value string) (string, any, error) {
 		return "", nil, fmt.Errorf("cannot filter on %q; filterable fields: %s", name,
 			s.names(func(f *Field[T]) bool { return f.Filter }))
 	}
-	switch f.Kind {
-	case String:
+	switch {
+	case f.Kind == String && f.Parse != nil:
+		if op == ":" {
+			break
+		}
+		v, err := f.Parse(value)
+		if err != nil {
+			return "", nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return f.Column + map[string]string{"=": " = ?", "!=": " <> ?"}[op], v, nil
+	case f.Kind == String:
 		switch op {
 		case "=":
 			return "LOWER(" + f.Column + ") = ?", strings.ToLower(value), nil
@@ -57,7 +66,7 @@ func (s *Schema[T]) compare(name, op, value string) (string, any, error) {
 		case ":":
 			return "LOWER(" + f.Column + ") LIKE ? ESCAPE '\\'", "%" + escapeLike(strings.ToLower(value)) + "%", nil
 		}
-	case Enum:
+	case f.Kind == Enum:
 		n, ok := f.Enum[value]
 		if !ok {
 			return "", nil, fmt.Errorf("%s: unknown value %q", name, value)

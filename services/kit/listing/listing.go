@@ -49,6 +49,10 @@ type Field[T any] struct {
 	Kind Kind
 	// Enum maps the accepted enum value names to their numbers (Kind Enum).
 	Enum map[string]int32
+	// Parse, when set on a String field, turns a filter value into what the
+	// column holds (a resource name into the stored id, say); the field then
+	// filters exactly, with = and != only.
+	Parse func(value string) (any, error)
 	// Filter and Sort say what the field may be used for.
 	Filter, Sort bool
 	// Key returns item's value of the column (a string or an int64); needed

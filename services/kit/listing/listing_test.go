@@ -1,6 +1,7 @@
 package listing
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -20,6 +21,16 @@ var schema = &Schema[item]{
 		{Name: "display_name", Column: "display_name", Kind: String, Filter: true, Sort: true, Key: func(i item) any { return i.name }},
 		{Name: "kind", Column: "kind", Kind: Enum, Enum: map[string]int32{"KIND_A": 1, "KIND_B": 2}, Filter: true},
 		{Name: "create_time", Column: "create_time", Kind: Int, Sort: true, Key: func(i item) any { return i.created }},
+		{Name: "parent", Column: "parent_id", Kind: String, Filter: true, Parse: func(v string) (any, error) {
+			if v == "" {
+				return "", nil
+			}
+			id, ok := strings.CutPrefix(v, "things/")
+			if !ok {
+				return nil, errors.New("want things/{thing}")
+			}
+			return id, nil
+		}},
 	},
 	IDColumn:     "id",
 	ID:           func(i item) string { return i.id },
@@ -43,6 +54,19 @@ func TestBuildFilterAndOrder(t *testing.T) {
 	}
 	if p.Limit != DefaultPageSize+1 {
 		t.Errorf("Limit = %d", p.Limit)
+	}
+}
+
+func TestParsedFilterValue(t *testing.T) {
+	p, err := schema.Build(Request{Filter: `parent = "things/a" AND parent != ""`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "parent_id = ? AND parent_id <> ?"; p.Where != want {
+		t.Errorf("Where = %q, want %q", p.Where, want)
+	}
+	if want := []any{"a", ""}; !reflect.DeepEqual(p.Args, want) {
+		t.Errorf("Args = %#v, want %#v", p.Args, want)
 	}
 }
 
@@ -94,6 +118,8 @@ func TestBuildRejects(t *testing.T) {
 		{Request{Filter: `display_name = "open`}, "filter"},
 		{Request{Filter: "display_name ="}, "filter"},
 		{Request{Filter: "(kind = KIND_A)"}, "filter"},
+		{Request{Filter: "parent = teams/x"}, "filter"},
+		{Request{Filter: "parent : things/x"}, "filter"},
 		{Request{OrderBy: "kind"}, "order_by"},
 		{Request{OrderBy: "display_name sideways"}, "order_by"},
 		{Request{OrderBy: "display_name, display_name desc"}, "order_by"},
