@@ -215,11 +215,205 @@ func (x *OrganisationUndeleted) GetOrganisation() *Organisation {
 	return nil
 }
 
+// PersonCreated is published when a person is created.
+type PersonCreated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The person as created.
+	Person        *Person `protobuf:"bytes,1,opt,name=person,proto3" json:"person,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PersonCreated) Reset() {
+	*x = PersonCreated{}
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PersonCreated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PersonCreated) ProtoMessage() {}
+
+func (x *PersonCreated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PersonCreated.ProtoReflect.Descriptor instead.
+func (*PersonCreated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_organisations_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PersonCreated) GetPerson() *Person {
+	if x != nil {
+		return x.Person
+	}
+	return nil
+}
+
+// PersonUpdated is published when a person's fields change.
+type PersonUpdated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The person after the change.
+	Person *Person `protobuf:"bytes,1,opt,name=person,proto3" json:"person,omitempty"`
+	// The fields the update set.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PersonUpdated) Reset() {
+	*x = PersonUpdated{}
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PersonUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PersonUpdated) ProtoMessage() {}
+
+func (x *PersonUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PersonUpdated.ProtoReflect.Descriptor instead.
+func (*PersonUpdated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_organisations_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PersonUpdated) GetPerson() *Person {
+	if x != nil {
+		return x.Person
+	}
+	return nil
+}
+
+func (x *PersonUpdated) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// PersonDeleted is published when a person is soft-deleted; the teams
+// service ends their memberships.
+type PersonDeleted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The person as deleted, with delete_time set.
+	Person        *Person `protobuf:"bytes,1,opt,name=person,proto3" json:"person,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PersonDeleted) Reset() {
+	*x = PersonDeleted{}
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PersonDeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PersonDeleted) ProtoMessage() {}
+
+func (x *PersonDeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PersonDeleted.ProtoReflect.Descriptor instead.
+func (*PersonDeleted) Descriptor() ([]byte, []int) {
+	return file_goldenthread_organisations_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *PersonDeleted) GetPerson() *Person {
+	if x != nil {
+		return x.Person
+	}
+	return nil
+}
+
+// PersonUndeleted is published when a soft-deleted person is restored.
+type PersonUndeleted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The person as restored.
+	Person        *Person `protobuf:"bytes,1,opt,name=person,proto3" json:"person,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PersonUndeleted) Reset() {
+	*x = PersonUndeleted{}
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PersonUndeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PersonUndeleted) ProtoMessage() {}
+
+func (x *PersonUndeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PersonUndeleted.ProtoReflect.Descriptor instead.
+func (*PersonUndeleted) Descriptor() ([]byte, []int) {
+	return file_goldenthread_organisations_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PersonUndeleted) GetPerson() *Person {
+	if x != nil {
+		return x.Person
+	}
+	return nil
+}
+
 var File_goldenthread_organisations_v1_events_proto protoreflect.FileDescriptor
 
 const file_goldenthread_organisations_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/organisations/v1/events.proto\x12\x1dgoldenthread.organisations.v1\x1a1goldenthread/organisations/v1/organisations.proto\x1a google/protobuf/field_mask.proto\"f\n" +
+	"*goldenthread/organisations/v1/events.proto\x12\x1dgoldenthread.organisations.v1\x1a1goldenthread/organisations/v1/organisations.proto\x1a*goldenthread/organisations/v1/people.proto\x1a google/protobuf/field_mask.proto\"f\n" +
 	"\x13OrganisationCreated\x12O\n" +
 	"\forganisation\x18\x01 \x01(\v2+.goldenthread.organisations.v1.OrganisationR\forganisation\"\xa3\x01\n" +
 	"\x13OrganisationUpdated\x12O\n" +
@@ -229,7 +423,17 @@ const file_goldenthread_organisations_v1_events_proto_rawDesc = "" +
 	"\x13OrganisationDeleted\x12O\n" +
 	"\forganisation\x18\x01 \x01(\v2+.goldenthread.organisations.v1.OrganisationR\forganisation\"h\n" +
 	"\x15OrganisationUndeleted\x12O\n" +
-	"\forganisation\x18\x01 \x01(\v2+.goldenthread.organisations.v1.OrganisationR\forganisationB^Z\\github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1;organisationsv1b\x06proto3"
+	"\forganisation\x18\x01 \x01(\v2+.goldenthread.organisations.v1.OrganisationR\forganisation\"N\n" +
+	"\rPersonCreated\x12=\n" +
+	"\x06person\x18\x01 \x01(\v2%.goldenthread.organisations.v1.PersonR\x06person\"\x8b\x01\n" +
+	"\rPersonUpdated\x12=\n" +
+	"\x06person\x18\x01 \x01(\v2%.goldenthread.organisations.v1.PersonR\x06person\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"N\n" +
+	"\rPersonDeleted\x12=\n" +
+	"\x06person\x18\x01 \x01(\v2%.goldenthread.organisations.v1.PersonR\x06person\"P\n" +
+	"\x0fPersonUndeleted\x12=\n" +
+	"\x06person\x18\x01 \x01(\v2%.goldenthread.organisations.v1.PersonR\x06personB^Z\\github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1;organisationsv1b\x06proto3"
 
 var (
 	file_goldenthread_organisations_v1_events_proto_rawDescOnce sync.Once
@@ -243,26 +447,36 @@ func file_goldenthread_organisations_v1_events_proto_rawDescGZIP() []byte {
 	return file_goldenthread_organisations_v1_events_proto_rawDescData
 }
 
-var file_goldenthread_organisations_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_goldenthread_organisations_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_goldenthread_organisations_v1_events_proto_goTypes = []any{
 	(*OrganisationCreated)(nil),   // 0: goldenthread.organisations.v1.OrganisationCreated
 	(*OrganisationUpdated)(nil),   // 1: goldenthread.organisations.v1.OrganisationUpdated
 	(*OrganisationDeleted)(nil),   // 2: goldenthread.organisations.v1.OrganisationDeleted
 	(*OrganisationUndeleted)(nil), // 3: goldenthread.organisations.v1.OrganisationUndeleted
-	(*Organisation)(nil),          // 4: goldenthread.organisations.v1.Organisation
-	(*fieldmaskpb.FieldMask)(nil), // 5: google.protobuf.FieldMask
+	(*PersonCreated)(nil),         // 4: goldenthread.organisations.v1.PersonCreated
+	(*PersonUpdated)(nil),         // 5: goldenthread.organisations.v1.PersonUpdated
+	(*PersonDeleted)(nil),         // 6: goldenthread.organisations.v1.PersonDeleted
+	(*PersonUndeleted)(nil),       // 7: goldenthread.organisations.v1.PersonUndeleted
+	(*Organisation)(nil),          // 8: goldenthread.organisations.v1.Organisation
+	(*fieldmaskpb.FieldMask)(nil), // 9: google.protobuf.FieldMask
+	(*Person)(nil),                // 10: goldenthread.organisations.v1.Person
 }
 var file_goldenthread_organisations_v1_events_proto_depIdxs = []int32{
-	4, // 0: goldenthread.organisations.v1.OrganisationCreated.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	4, // 1: goldenthread.organisations.v1.OrganisationUpdated.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	5, // 2: goldenthread.organisations.v1.OrganisationUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	4, // 3: goldenthread.organisations.v1.OrganisationDeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	4, // 4: goldenthread.organisations.v1.OrganisationUndeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	8,  // 0: goldenthread.organisations.v1.OrganisationCreated.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	8,  // 1: goldenthread.organisations.v1.OrganisationUpdated.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	9,  // 2: goldenthread.organisations.v1.OrganisationUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 3: goldenthread.organisations.v1.OrganisationDeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	8,  // 4: goldenthread.organisations.v1.OrganisationUndeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	10, // 5: goldenthread.organisations.v1.PersonCreated.person:type_name -> goldenthread.organisations.v1.Person
+	10, // 6: goldenthread.organisations.v1.PersonUpdated.person:type_name -> goldenthread.organisations.v1.Person
+	9,  // 7: goldenthread.organisations.v1.PersonUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 8: goldenthread.organisations.v1.PersonDeleted.person:type_name -> goldenthread.organisations.v1.Person
+	10, // 9: goldenthread.organisations.v1.PersonUndeleted.person:type_name -> goldenthread.organisations.v1.Person
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_organisations_v1_events_proto_init() }
@@ -271,13 +485,14 @@ func file_goldenthread_organisations_v1_events_proto_init() {
 		return
 	}
 	file_goldenthread_organisations_v1_organisations_proto_init()
+	file_goldenthread_organisations_v1_people_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_organisations_v1_events_proto_rawDesc), len(file_goldenthread_organisations_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
