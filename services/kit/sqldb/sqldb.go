@@ -209,6 +209,20 @@ func (tx *Tx) OnCommit(f func()) { tx.onCommit = append(tx.onCommit, f) }
 // Dialect reports the engine.
 func (tx *Tx) Dialect() Dialect { return tx.dialect }
 
+// Lock serialises, until the transaction ends, the transactions that lock
+// the same key — for invariants that span rows, such as "the team tree has
+// no cycles", which row locks alone cannot keep under PostgreSQL's READ
+// COMMITTED. SQLite runs one write transaction at a time and needs nothing.
+func (tx *Tx) Lock(ctx context.Context, key string) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key); err != nil {
+		return fmt.Errorf("lock %s: %w", key, err)
+	}
+	return nil
+}
+
 // ExecContext runs a statement in the transaction.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return tx.tx.ExecContext(ctx, tx.dialect.rebind(query), args...)

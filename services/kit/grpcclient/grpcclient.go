@@ -1,0 +1,39 @@
+// Package grpcclient opens the client connections services and the gateway
+// use to call each other.
+package grpcclient
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// DefaultTimeout bounds a call whose context carries no deadline, so that
+// no outbound call can hang forever.
+const DefaultTimeout = 10 * time.Second
+
+// Dial returns a connection to the gRPC server at addr. It connects lazily
+// and reconnects by itself: while the server is down, calls fail at once
+// with UNAVAILABLE instead of waiting.
+func Dial(addr string) (*grpc.ClientConn, error) {
+	conn, err := grpc.NewClient(addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithUnaryInterceptor(defaultDeadline),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("grpc client for %q: %w", addr, err)
+	}
+	return conn, nil
+}
+
+func defaultDeadline(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
+		defer cancel()
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
+}

@@ -1,0 +1,68 @@
+package teams
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
+)
+
+// lookupTimeout bounds each question to the organisations service.
+const lookupTimeout = 5 * time.Second
+
+// directory asks the organisations service, over gRPC, about the
+// organisations and people that teams and memberships refer to.
+type directory struct {
+	orgs   orgpb.OrganisationsServiceClient
+	people orgpb.PeopleServiceClient
+}
+
+// requireLiveOrganisation fails unless the organisation exists and is not
+// deleted: NOT_FOUND, FAILED_PRECONDITION, or UNAVAILABLE when the
+// organisations service cannot be asked.
+func (d directory) requireLiveOrganisation(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	org, err := d.orgs.GetOrganisation(ctx, &orgpb.GetOrganisationRequest{Name: name})
+	if status.Code(err) == codes.NotFound {
+		return apierr.NotFound(name)
+	}
+	if err != nil {
+		return lookupFailed(name, err)
+	}
+	if org.DeleteTime != nil {
+		return apierr.FailedPrecondition(name, "is deleted")
+	}
+	return nil
+}
+
+// requireLivePerson fails unless the person exists and is not deleted; the
+// errors name field.
+func (d directory) requireLivePerson(ctx context.Context, field, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	p, err := d.people.GetPerson(ctx, &orgpb.GetPersonRequest{Name: name})
+	if status.Code(err) == codes.NotFound {
+		return apierr.InvalidArgument(field, "no such person: "+name)
+	}
+	if err != nil {
+		return lookupFailed(name, err)
+	}
+	if p.DeleteTime != nil {
+		return apierr.FailedPrecondition(field, name+" is deleted")
+	}
+	return nil
+}
+
+func lookupFailed(name string, err error) error {
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return apierr.Unavailable("the organisations service, needed to check " + name + ",")
+	}
+	return fmt.Errorf("look up %s: %w", name, err)
+}

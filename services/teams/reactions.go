@@ -1,0 +1,154 @@
+package teams
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// ConsumerName is the durable name under which the teams service reads the
+// organisations stream.
+const ConsumerName = "teams"
+
+// organisationsConsumer subscribes to the organisations events teams react
+// to: an organisation deleted or undeleted, a person deleted.
+func organisationsConsumer(prefix string) events.ConsumerSpec {
+	base := prefix + ".organisations.v1."
+	return events.ConsumerSpec{
+		Stream:  strings.ToUpper(prefix) + "_ORGANISATIONS",
+		Durable: ConsumerName,
+		FilterSubjects: []string{
+			base + "organisation.deleted", base + "organisation.undeleted", base + "person.deleted",
+		},
+	}
+}
+
+// reactions applies changes made elsewhere to teams and memberships, each
+// inside the consumer's transaction (so exactly once per event) and with its
+// own events written to the outbox.
+type reactions struct {
+	events emitter
+}
+
+var (
+	orgDeletedType   = string(proto.MessageName(&orgpb.OrganisationDeleted{}))
+	orgUndeletedType = string(proto.MessageName(&orgpb.OrganisationUndeleted{}))
+	personDeleted    = string(proto.MessageName(&orgpb.PersonDeleted{}))
+)
+
+func (r reactions) handle(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
+	switch e.Type {
+	case orgDeletedType:
+		var ev orgpb.OrganisationDeleted
+		if err := decode(e, &ev); err != nil {
+			return err
+		}
+		return r.organisationChanged(ctx, tx, ev.Organisation, true)
+	case orgUndeletedType:
+		var ev orgpb.OrganisationUndeleted
+		if err := decode(e, &ev); err != nil {
+			return err
+		}
+		return r.organisationChanged(ctx, tx, ev.Organisation, false)
+	case personDeleted:
+		var ev orgpb.PersonDeleted
+		if err := decode(e, &ev); err != nil {
+			return err
+		}
+		return r.personDeleted(ctx, tx, ev.Person)
+	}
+	return nil
+}
+
+func decode(e events.Event, m proto.Message) error {
+	if err := proto.Unmarshal(e.Data, m); err != nil {
+		return events.Permanent(fmt.Errorf("decode %s: %w", e.Type, err))
+	}
+	return nil
+}
+
+// organisationChanged soft-deletes an organisation's live teams, or restores
+// the teams its deletion deleted (and no others).
+func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *orgpb.Organisation, deleted bool) error {
+	ids, err := resourcename.Parse(org.GetName(), "organisations")
+	if err != nil {
+		return events.Permanent(fmt.Errorf("organisation event: %w", err))
+	}
+	orgID := ids[0]
+	newest, err := recordOrganisationState(ctx, tx, orgID, deleted, resource.Micros(org.UpdateTime))
+	if err != nil || !newest {
+		return err
+	}
+	teams, err := teamsForCascade(ctx, tx, orgID, deleted)
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		setTeamDeleted(t, deleted, deleted)
+		if err := writeTeam(ctx, tx, t); err != nil {
+			return err
+		}
+		if deleted {
+			err = r.events.teamDeleted(ctx, tx, t.team, org.Name)
+		} else {
+			err = r.events.teamUndeleted(ctx, tx, t.team, org.Name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// personDeleted ends the person's live memberships.
+func (r reactions) personDeleted(ctx context.Context, tx *sqldb.Tx, p *orgpb.Person) error {
+	ids, err := resourcename.Parse(p.GetName(), "organisations", "people")
+	if err != nil {
+		return events.Permanent(fmt.Errorf("person event: %w", err))
+	}
+	memberships, err := liveMembershipsOf(ctx, tx, ids[0], ids[1])
+	if err != nil {
+		return err
+	}
+	for _, m := range memberships {
+		if err := endMembership(ctx, tx, m); err != nil {
+			return err
+		}
+		if err := r.events.memberRemoved(ctx, tx, m.member, p.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordOrganisationState remembers the organisation's state as of
+// updateTime and reports whether that is the newest seen: an older event
+// redelivered after a newer one must not undo it.
+func recordOrganisationState(ctx context.Context, tx *sqldb.Tx, orgID string, deleted bool, updateTime int64) (bool, error) {
+	var seen int64
+	err := tx.QueryRowContext(ctx, "SELECT update_time FROM organisation_states WHERE organisation_id = ?", orgID).Scan(&seen)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return false, fmt.Errorf("organisation state: %w", err)
+	case seen > updateTime:
+		return false, nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO organisation_states (organisation_id, deleted, update_time) VALUES (?, ?, ?)
+		ON CONFLICT (organisation_id) DO UPDATE SET deleted = excluded.deleted, update_time = excluded.update_time`,
+		orgID, boolInt(deleted), updateTime)
+	if err != nil {
+		return false, fmt.Errorf("organisation state: %w", err)
+	}
+	return true, nil
+}

@@ -1,0 +1,238 @@
+package teams
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// errNotFound is returned by reads of an id that has no row.
+var errNotFound = errors.New("not found")
+
+// teamRecord is a team as stored: the API resource and what only storage
+// needs.
+type teamRecord struct {
+	team           *pb.Team
+	orgID, id      string
+	parentID       string
+	revision       int64
+	deletedWithOrg bool
+}
+
+const teamColumns = "organisation_id, id, display_name, purpose, terms_of_reference, kind, parent_id, " +
+	"create_time, update_time, delete_time, deleted_with_organisation, revision"
+
+// parentTeamColumn is a team's parent_team as the API spells it, for filters.
+const parentTeamColumn = "(CASE WHEN parent_id = '' THEN '' ELSE 'organisations/' || organisation_id || '/teams/' || parent_id END)"
+
+// teamListSchema says what ListTeams may filter and sort on.
+var teamListSchema = &listing.Schema[*teamRecord]{
+	Fields: []listing.Field[*teamRecord]{
+		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
+			Key: func(r *teamRecord) any { return r.team.DisplayName }},
+		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Team_Kind_value, Filter: true},
+		{Name: "parent_team", Column: parentTeamColumn, Kind: listing.String, Filter: true, Parse: parseOptionalTeamName},
+		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
+			Key: func(r *teamRecord) any { return resource.Micros(r.team.CreateTime) }},
+		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
+			Key: func(r *teamRecord) any { return resource.Micros(r.team.UpdateTime) }},
+	},
+	IDColumn:     "id",
+	ID:           func(r *teamRecord) string { return r.id },
+	DefaultOrder: "display_name",
+}
+
+func getTeam(ctx context.Context, q sqldb.Querier, orgID, id string) (*teamRecord, error) {
+	return scanTeamRow(q.QueryRowContext(ctx, "SELECT "+teamColumns+" FROM teams WHERE organisation_id = ? AND id = ?", orgID, id))
+}
+
+func getTeamByRequestID(ctx context.Context, q sqldb.Querier, requestID string) (*teamRecord, error) {
+	return scanTeamRow(q.QueryRowContext(ctx, "SELECT "+teamColumns+" FROM teams WHERE request_id = ?", requestID))
+}
+
+func listTeams(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*teamRecord], showDeleted bool) ([]*teamRecord, error) {
+	where := "organisation_id = ? AND " + plan.Where
+	if !showDeleted {
+		where = "delete_time IS NULL AND " + where
+	}
+	return queryTeams(ctx, q, "SELECT "+teamColumns+" FROM teams WHERE "+where+" ORDER BY "+plan.OrderBy+
+		" LIMIT "+strconv.Itoa(plan.Limit), append([]any{orgID}, plan.Args...)...)
+}
+
+// ancestors returns the team's parent, its parent and so on, nearest first.
+// The depth guard keeps a corrupt cycle from looping forever.
+func ancestors(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*teamRecord, error) {
+	return queryTeams(ctx, q, `WITH RECURSIVE chain (id, parent_id, depth) AS (
+			SELECT id, parent_id, 0 FROM teams WHERE organisation_id = ? AND id = ?
+			UNION ALL
+			SELECT t.id, t.parent_id, c.depth + 1 FROM teams t JOIN chain c ON t.id = c.parent_id
+			WHERE t.organisation_id = ? AND c.depth < ?
+		)
+		SELECT `+qualified("t")+` FROM teams t JOIN chain c ON t.id = c.id
+		WHERE t.organisation_id = ? AND c.depth > 0 ORDER BY c.depth`,
+		orgID, id, orgID, MaxDepth*2, orgID)
+}
+
+// subtree returns the team and its live descendants with their depth below
+// it (0 for the team itself).
+func subtree(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*teamRecord, []int, error) {
+	rows, err := q.QueryContext(ctx, `WITH RECURSIVE sub (id, depth) AS (
+			SELECT id, 0 FROM teams WHERE organisation_id = ? AND id = ?
+			UNION ALL
+			SELECT t.id, s.depth + 1 FROM teams t JOIN sub s ON t.parent_id = s.id
+			WHERE t.organisation_id = ? AND t.delete_time IS NULL AND s.depth < ?
+		)
+		SELECT `+qualified("t")+`, s.depth FROM teams t JOIN sub s ON t.id = s.id
+		WHERE t.organisation_id = ? ORDER BY s.depth, t.display_name, t.id`,
+		orgID, id, orgID, MaxDepth*2, orgID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("subtree: %w", err)
+	}
+	defer rows.Close()
+	var recs []*teamRecord
+	var depths []int
+	for rows.Next() {
+		var depth int
+		r, err := scanTeam(rows, &depth)
+		if err != nil {
+			return nil, nil, err
+		}
+		recs = append(recs, r)
+		depths = append(depths, depth)
+	}
+	return recs, depths, rows.Err()
+}
+
+func countLiveChildren(ctx context.Context, q sqldb.Querier, orgID, id string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM teams WHERE organisation_id = ? AND parent_id = ? AND delete_time IS NULL",
+		orgID, id).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count child teams: %w", err)
+	}
+	return n, nil
+}
+
+// teamsForCascade returns the teams an organisation's deletion deletes (its
+// live teams) or its undeletion restores (those it deleted).
+func teamsForCascade(ctx context.Context, q sqldb.Querier, orgID string, deleting bool) ([]*teamRecord, error) {
+	cond := "delete_time IS NULL"
+	if !deleting {
+		cond = "deleted_with_organisation = 1"
+	}
+	return queryTeams(ctx, q, "SELECT "+teamColumns+" FROM teams WHERE organisation_id = ? AND "+cond+" ORDER BY id", orgID)
+}
+
+func insertTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord, requestID string) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO teams ("+teamColumns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		r.orgID, r.id, r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
+		resource.Micros(r.team.CreateTime), resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime),
+		boolInt(r.deletedWithOrg), r.revision, nullString(requestID))
+	if err != nil {
+		return fmt.Errorf("insert team: %w", err)
+	}
+	return nil
+}
+
+// updateTeam writes r over the row at revision r.revision-1, returning
+// false when the row has moved on meanwhile.
+func updateTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE teams SET display_name = ?, purpose = ?, terms_of_reference = ?, kind = ?,
+		parent_id = ?, update_time = ?, delete_time = ?, deleted_with_organisation = ?, revision = ?
+		WHERE organisation_id = ? AND id = ? AND revision = ?`,
+		r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
+		resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime), boolInt(r.deletedWithOrg),
+		r.revision, r.orgID, r.id, r.revision-1)
+	if err != nil {
+		return false, fmt.Errorf("update team: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("update team: %w", err)
+	}
+	return n == 1, nil
+}
+
+func queryTeams(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*teamRecord, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query teams: %w", err)
+	}
+	defer rows.Close()
+	var out []*teamRecord
+	for rows.Next() {
+		r, err := scanTeam(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// qualified returns teamColumns prefixed with a table alias.
+func qualified(alias string) string {
+	return alias + "." + strings.ReplaceAll(teamColumns, ", ", ", "+alias+".")
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanTeamRow(row *sql.Row) (*teamRecord, error) {
+	r, err := scanTeam(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNotFound
+	}
+	return r, err
+}
+
+// scanTeam reads teamColumns, then extra columns into extra.
+func scanTeam(s scanner, extra ...any) (*teamRecord, error) {
+	var (
+		r              = &teamRecord{team: &pb.Team{}}
+		kind           int32
+		create, update int64
+		deleteTime     sql.NullInt64
+		withOrg        int
+	)
+	dest := append([]any{&r.orgID, &r.id, &r.team.DisplayName, &r.team.Purpose, &r.team.TermsOfReference, &kind,
+		&r.parentID, &create, &update, &deleteTime, &withOrg, &r.revision}, extra...)
+	if err := s.Scan(dest...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read team: %w", err)
+	}
+	r.team.Name = teamName(r.orgID, r.id)
+	r.team.Kind = pb.Team_Kind(kind)
+	if r.parentID != "" {
+		r.team.ParentTeam = teamName(r.orgID, r.parentID)
+	}
+	r.team.CreateTime = resource.Time(create)
+	r.team.UpdateTime = resource.Time(update)
+	r.team.DeleteTime = resource.NullTime(deleteTime)
+	r.team.Etag = resource.Etag(r.revision)
+	r.deletedWithOrg = withOrg == 1
+	return r, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,195 @@
+package teams_test
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
+	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
+	"github.com/goldenthread/goldenthread/services/kit/host"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
+	"github.com/goldenthread/goldenthread/services/organisations"
+	"github.com/goldenthread/goldenthread/services/teams"
+)
+
+// env runs the organisations and teams services as separate hosts on their
+// own ports, sharing a NATS, as operators deploy them; the teams service
+// reaches the organisations service over gRPC.
+type env struct {
+	orgs    orgpb.OrganisationsServiceClient
+	people  orgpb.PeopleServiceClient
+	teams   pb.TeamsServiceClient
+	members pb.MembersServiceClient
+	db      *sqldb.DB // the teams database, to check that failures store nothing
+	b       *broker.Broker
+	prefix  string
+
+	orgDSN, orgAddr string
+	stopOrgs        func()
+}
+
+// runHost serves services on lis until the returned stop function is called.
+func runHost(t *testing.T, b *broker.Broker, lis net.Listener, svcs ...host.Service) func() {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: svcs, GRPC: lis})
+	}()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("host: %v", err)
+			}
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func listen(t *testing.T, addr string) net.Listener {
+	t.Helper()
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lis
+}
+
+func dial(t *testing.T, addr string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func start(t *testing.T, orgDSN, teamDSN string, b *broker.Broker) *env {
+	t.Helper()
+	e := &env{b: b, prefix: brokertest.Prefix(t, b), orgDSN: orgDSN}
+	orgLis := listen(t, "127.0.0.1:0")
+	e.orgAddr = orgLis.Addr().String()
+	e.startOrgs(t, orgLis)
+
+	tsvc, err := teams.Open(context.Background(), teams.Config{DSN: teamDSN, OrganisationsAddr: e.orgAddr, SubjectPrefix: e.prefix},
+		brokertest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tsvc.Close() })
+	teamLis := listen(t, "127.0.0.1:0")
+	runHost(t, b, teamLis, tsvc)
+
+	if e.db, err = sqldb.Open(context.Background(), teamDSN); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.db.Close() })
+	orgConn, teamConn := dial(t, e.orgAddr), dial(t, teamLis.Addr().String())
+	e.orgs, e.people = orgpb.NewOrganisationsServiceClient(orgConn), orgpb.NewPeopleServiceClient(orgConn)
+	e.teams, e.members = pb.NewTeamsServiceClient(teamConn), pb.NewMembersServiceClient(teamConn)
+	return e
+}
+
+// startOrgs (re)starts the organisations service on lis.
+func (e *env) startOrgs(t *testing.T, lis net.Listener) {
+	t.Helper()
+	svc, err := organisations.Open(context.Background(), organisations.Config{DSN: e.orgDSN, SubjectPrefix: e.prefix}, brokertest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runHost(t, e.b, lis, svc)
+	e.stopOrgs = func() { stop(); svc.Close() }
+	t.Cleanup(e.stopOrgs)
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func (e *env) count(t *testing.T, table string) int {
+	t.Helper()
+	var n int
+	if err := e.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) newOrg(t *testing.T, id string) string {
+	t.Helper()
+	o, err := e.orgs.CreateOrganisation(ctx(t), &orgpb.CreateOrganisationRequest{OrganisationId: id,
+		Organisation: &orgpb.Organisation{DisplayName: id, Kind: orgpb.Organisation_KIND_AGENCY}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.Name
+}
+
+func (e *env) newTeam(t *testing.T, org, id, parent string) *pb.Team {
+	t.Helper()
+	team, err := e.teams.CreateTeam(ctx(t), &pb.CreateTeamRequest{Parent: org, TeamId: id,
+		Team: &pb.Team{DisplayName: id, Kind: pb.Team_KIND_LEADERSHIP, ParentTeam: parent}})
+	if err != nil {
+		t.Fatalf("create team %s: %v", id, err)
+	}
+	return team
+}
+
+func (e *env) newPerson(t *testing.T, org, id string) string {
+	t.Helper()
+	p, err := e.people.CreatePerson(ctx(t), &orgpb.CreatePersonRequest{Parent: org, PersonId: id,
+		Person: &orgpb.Person{DisplayName: id, Email: id + "@example.org"}})
+	if err != nil {
+		t.Fatalf("create person %s: %v", id, err)
+	}
+	return p.Name
+}
+
+func (e *env) listTeams(t *testing.T, req *pb.ListTeamsRequest) []string {
+	t.Helper()
+	var names []string
+	for {
+		resp, err := e.teams.ListTeams(ctx(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tm := range resp.Teams {
+			names = append(names, tm.Name)
+		}
+		if resp.NextPageToken == "" {
+			return names
+		}
+		req.PageToken = resp.NextPageToken
+	}
+}
+
+func TestTeams(t *testing.T) {
+	brokertest.Run(t, func(t *testing.T, b *broker.Broker) {
+		sqldbtest.Run(t, func(t *testing.T, dsn string) {
+			orgDSN := sqldbtest.SQLiteDSN(t)
+			e := start(t, orgDSN, dsn, b)
+			t.Run("tree", e.testTree)
+			t.Run("tree rules", e.testTreeRules)
+			t.Run("bad input changes nothing", e.testBadInput)
+			t.Run("organisation checked over gRPC", e.testOrganisationChecked)
+			t.Run("organisation deletion cascades, once", e.testCascade)
+			t.Run("members", e.testMembers)
+			t.Run("organisations service down", e.testOrganisationsDown)
+		})
+	})
+}
