@@ -18,12 +18,13 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/goldenthread/goldenthread/gateway/openapi"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
+	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
 )
 
 // Defaults of Config.
@@ -34,8 +35,11 @@ const (
 
 // Config configures the gateway.
 type Config struct {
-	// OrganisationsAddr is the gRPC address of the organisations service.
+	// OrganisationsAddr is the gRPC address of the organisations service
+	// (organisations and people).
 	OrganisationsAddr string
+	// TeamsAddr is the gRPC address of the teams service (teams and members).
+	TeamsAddr string
 	// BodyLimit is the largest request body accepted, in bytes.
 	BodyLimit int64
 	// Timeout bounds each call to a service.
@@ -76,21 +80,27 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		runtime.WithErrorHandler(errorHandler),
 	)
 	g := &Gateway{}
+	type registerFunc func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
 	for _, b := range []struct {
 		name, addr string
-		register   func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+		register   []registerFunc
 	}{
-		{"organisations", cfg.OrganisationsAddr, orgpb.RegisterOrganisationsServiceHandler},
+		{"organisations", cfg.OrganisationsAddr, []registerFunc{
+			orgpb.RegisterOrganisationsServiceHandler, orgpb.RegisterPeopleServiceHandler}},
+		{"teams", cfg.TeamsAddr, []registerFunc{
+			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},
 	} {
-		conn, err := grpc.NewClient(b.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := grpcclient.Dial(b.addr)
 		if err != nil {
 			g.Close()
-			return nil, fmt.Errorf("gateway: %s at %q: %w", b.name, b.addr, err)
+			return nil, fmt.Errorf("gateway: %s: %w", b.name, err)
 		}
 		g.backends = append(g.backends, backend{name: b.name, conn: conn})
-		if err := b.register(ctx, mux, conn); err != nil {
-			g.Close()
-			return nil, fmt.Errorf("gateway: register %s: %w", b.name, err)
+		for _, register := range b.register {
+			if err := register(ctx, mux, conn); err != nil {
+				g.Close()
+				return nil, fmt.Errorf("gateway: register %s: %w", b.name, err)
+			}
 		}
 	}
 

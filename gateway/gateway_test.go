@@ -16,29 +16,40 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
 	"github.com/goldenthread/goldenthread/services/organisations"
+	"github.com/goldenthread/goldenthread/services/teams"
 )
 
-// startOrganisations runs the organisations service on a real port and
-// returns its address.
-func startOrganisations(t *testing.T) string {
+// startServices runs the organisations and teams services on a real port
+// and returns its address.
+func startServices(t *testing.T) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	b := brokertest.Embedded(t)
-	svc, err := organisations.Open(ctx, organisations.Config{DSN: sqldbtest.SQLiteDSN(t)}, brokertest.Logger())
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := lis.Addr().String()
+	orgs, err := organisations.Open(ctx, organisations.Config{DSN: sqldbtest.SQLiteDSN(t)}, brokertest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tms, err := teams.Open(ctx, teams.Config{DSN: sqldbtest.SQLiteDSN(t), OrganisationsAddr: addr}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{svc}, GRPC: lis})
+		_ = host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{orgs, tms}, GRPC: lis})
 	}()
-	t.Cleanup(func() { cancel(); <-done; svc.Close() })
-	return lis.Addr().String()
+	t.Cleanup(func() { cancel(); <-done; orgs.Close(); tms.Close() })
+	return addr
+}
+
+// backends points every backend of the gateway at addr.
+func backends(addr string) gateway.Config {
+	return gateway.Config{OrganisationsAddr: addr, TeamsAddr: addr}
 }
 
 func startGateway(t *testing.T, cfg gateway.Config) *httptest.Server {
@@ -96,7 +107,7 @@ func (r reply) want(t *testing.T, code int, mention string) reply {
 func (r reply) str(key string) string { s, _ := r.body[key].(string); return s }
 
 func TestRESTLifecycle(t *testing.T) {
-	srv := startGateway(t, gateway.Config{OrganisationsAddr: startOrganisations(t)})
+	srv := startGateway(t, backends(startServices(t)))
 
 	created := do(t, srv, "POST", "/v1/organisations?organisation_id=north&request_id=r1",
 		`{"display_name":"North Council","kind":"KIND_COUNCIL","website":"https://north.example"}`).want(t, 200, `"create_time"`)
@@ -136,7 +147,9 @@ func TestRESTLifecycle(t *testing.T) {
 }
 
 func TestRESTBadInput(t *testing.T) {
-	srv := startGateway(t, gateway.Config{OrganisationsAddr: startOrganisations(t), BodyLimit: 4096})
+	cfg := backends(startServices(t))
+	cfg.BodyLimit = 4096
+	srv := startGateway(t, cfg)
 	do(t, srv, "POST", "/v1/organisations?organisation_id=taken", `{"display_name":"Taken","kind":"KIND_AGENCY"}`).want(t, 200, "")
 	before := do(t, srv, "GET", "/v1/organisations?show_deleted=true", "").raw
 
@@ -180,7 +193,7 @@ func TestRESTBadInput(t *testing.T) {
 }
 
 func TestOpenAPIHealthAndReadiness(t *testing.T) {
-	srv := startGateway(t, gateway.Config{OrganisationsAddr: startOrganisations(t)})
+	srv := startGateway(t, backends(startServices(t)))
 	doc := do(t, srv, "GET", "/openapi.json", "").want(t, 200, "/v1/organisations")
 	if doc.body["swagger"] != "2.0" {
 		t.Errorf("openapi.json: %.200s", doc.raw)
@@ -202,7 +215,9 @@ func TestServiceDownIs503(t *testing.T) {
 	}
 	addr := lis.Addr().String()
 	lis.Close() // nothing listens there now
-	srv := startGateway(t, gateway.Config{OrganisationsAddr: addr, Timeout: 3 * time.Second})
+	cfg := backends(addr)
+	cfg.Timeout = 3 * time.Second
+	srv := startGateway(t, cfg)
 	start := time.Now()
 	r := do(t, srv, "GET", "/v1/organisations", "").want(t, 503, "unavailable")
 	if strings.Contains(r.raw, addr) {
@@ -215,8 +230,8 @@ func TestServiceDownIs503(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
-	addr := startOrganisations(t)
-	off := startGateway(t, gateway.Config{OrganisationsAddr: addr})
+	addr := startServices(t)
+	off := startGateway(t, backends(addr))
 	pre := func(srv *httptest.Server, origin string) *http.Response {
 		req, _ := http.NewRequest("OPTIONS", srv.URL+"/v1/organisations", nil)
 		req.Header.Set("Origin", origin)
@@ -231,7 +246,9 @@ func TestCORS(t *testing.T) {
 	if h := pre(off, "https://app.example").Header.Get("Access-Control-Allow-Origin"); h != "" {
 		t.Errorf("CORS is on by default: %q", h)
 	}
-	on := startGateway(t, gateway.Config{OrganisationsAddr: addr, CORSOrigins: []string{"https://app.example"}})
+	cfg := backends(addr)
+	cfg.CORSOrigins = []string{"https://app.example"}
+	on := startGateway(t, cfg)
 	if resp := pre(on, "https://app.example"); resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
 		t.Errorf("preflight from allowed origin: %d %v", resp.StatusCode, resp.Header)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 	"github.com/goldenthread/goldenthread/services/organisations"
+	"github.com/goldenthread/goldenthread/services/teams"
 )
 
 // process is a started all-in-one.
@@ -36,43 +37,55 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	if s.organisationsDSN == "" {
 		s.organisationsDSN = filepath.Join(s.dataDir, "organisations.db")
 	}
+	if s.teamsDSN == "" {
+		s.teamsDSN = filepath.Join(s.dataDir, "teams.db")
+	}
 	b, err := broker.Connect(broker.Config{URL: s.natsURL, StoreDir: filepath.Join(s.dataDir, "nats"),
 		Listen: s.natsListen, Name: "goldenthread"}, logger)
 	if err != nil {
 		return nil, err
 	}
-	var closers []func()
+	// Everything opened from here on is closed, last first, when start fails
+	// or the process stops.
+	closers := []func(){b.Close}
 	cleanup := func() {
 		for i := len(closers) - 1; i >= 0; i-- {
 			closers[i]()
 		}
-		b.Close()
 	}
-	orgs, err := organisations.Open(ctx, organisations.Config{DSN: s.organisationsDSN,
-		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas}, logger)
-	if err != nil {
-		cleanup()
-		return nil, err
-	}
-	closers = append(closers, func() { _ = orgs.Close() })
+	fail := func(err error) (*process, error) { cleanup(); return nil, err }
 
 	grpcLis, err := serve.Listen(s.grpcAddr)
 	if err != nil {
-		cleanup()
-		return nil, err
+		return fail(err)
 	}
+	closers = append(closers, func() { _ = grpcLis.Close() })
 	httpLis, err := serve.Listen(s.httpAddr)
 	if err != nil {
-		grpcLis.Close()
-		cleanup()
-		return nil, err
+		return fail(err)
 	}
-	grpcAddr := grpcLis.Addr().String()
+	closers = append(closers, func() { _ = httpLis.Close() })
+	grpcAddr := dialable(grpcLis.Addr().String())
+
+	orgs, err := organisations.Open(ctx, organisations.Config{DSN: s.organisationsDSN,
+		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas}, logger)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, func() { _ = orgs.Close() })
+	// The services reach each other through the gRPC port, as they would
+	// across machines.
+	tms, err := teams.Open(ctx, teams.Config{DSN: s.teamsDSN, OrganisationsAddr: grpcAddr,
+		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas}, logger)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, func() { _ = tms.Close() })
 
 	// The gateway reaches the services through the gRPC port, like any
 	// other client, so their interceptors run for REST calls too.
 	serveGateway := func(ctx context.Context, srv *grpcserver.Server) error {
-		gw, err := gateway.New(ctx, gateway.Config{OrganisationsAddr: dialable(grpcAddr),
+		gw, err := gateway.New(ctx, gateway.Config{OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr,
 			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: config.List(s.corsOrigins), Logger: logger})
 		if err != nil {
 			return err
@@ -86,7 +99,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 
 	p := &process{httpAddr: httpLis.Addr().String(), grpcAddr: grpcAddr, done: make(chan error, 1)}
 	go func() {
-		err := host.Run(ctx, host.Config{Logger: logger, Broker: b, Services: []host.Service{orgs},
+		err := host.Run(ctx, host.Config{Logger: logger, Broker: b, Services: []host.Service{orgs, tms},
 			GRPC: grpcLis, Also: serveGateway})
 		cleanup()
 		logger.Info("stopped")

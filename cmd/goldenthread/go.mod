@@ -6,6 +6,7 @@ require (
 	github.com/goldenthread/goldenthread/gateway v0.0.0
 	github.com/goldenthread/goldenthread/services/kit v0.0.0
 	github.com/goldenthread/goldenthread/services/organisations v0.0.0
+	github.com/goldenthread/goldenthread/services/teams v0.0.0-00010101000000-000000000000
 	google.golang.org/grpc v1.85.0
 )
 
@@ -50,6 +51,7 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
+	google.golang.org/genproto v0.0.0-20261026165753-2ffab32bce7e // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261110000943-09e21b237f2c // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
@@ -64,4 +66,5 @@ replace (
 	github.com/goldenthread/goldenthread/proto => ../../proto
 	github.com/goldenthread/goldenthread/services/kit => ../../services/kit
 	github.com/goldenthread/goldenthread/services/organisations => ../../services/organisations
+	github.com/goldenthread/goldenthread/services/teams => ../../services/teams
 )

@@ -15,10 +15,10 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
 )
 
-// TestServicesAsSeparateProcesses builds the organisations service and the
-// gateway as their own binaries and runs them as an operator would: each its
-// own process with its own address, database and NATS. They use PostgreSQL
-// and the external NATS when the test environment names them.
+// TestServicesAsSeparateProcesses builds the services and the gateway as
+// their own binaries and runs them as an operator would: each its own
+// process with its own address and database, sharing a NATS. They use
+// PostgreSQL and the external NATS when the test environment names them.
 func TestServicesAsSeparateProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries; skipped with -short")
@@ -26,6 +26,7 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 	bin := t.TempDir()
 	for _, pkg := range []string{
 		"github.com/goldenthread/goldenthread/services/organisations/cmd/organisations",
+		"github.com/goldenthread/goldenthread/services/teams/cmd/teams",
 		"github.com/goldenthread/goldenthread/gateway/cmd/gateway",
 	} {
 		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
@@ -34,21 +35,33 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 		}
 	}
 
-	dsn := filepath.Join(t.TempDir(), "organisations.db")
-	if os.Getenv(sqldbtest.PostgresEnv) != "" {
-		dsn = sqldbtest.PostgresDSN(t)
+	dsn := func(name string) string {
+		if os.Getenv(sqldbtest.PostgresEnv) != "" {
+			return sqldbtest.PostgresDSN(t)
+		}
+		return filepath.Join(t.TempDir(), name+".db")
 	}
-	natsArgs := []string{"-data-dir", t.TempDir()}
-	if url := os.Getenv(brokertest.NATSEnv); url != "" {
-		natsArgs = []string{"-nats-url", url, "-subject-prefix", brokertest.Prefix(t, brokertest.External(t))}
+	// The services share one NATS: the external one, or the organisations
+	// service's embedded server opened on a TCP port for the others.
+	natsURL := os.Getenv(brokertest.NATSEnv)
+	orgNATS := []string{"-nats-url", natsURL}
+	prefix := "goldenthread"
+	if natsURL != "" {
+		prefix = brokertest.Prefix(t, brokertest.External(t))
 	} else {
-		t.Logf("%s is not set: the service runs its embedded NATS", brokertest.NATSEnv)
+		t.Logf("%s is not set: the services share the organisations service's embedded NATS", brokertest.NATSEnv)
+		listen := freeAddr(t)
+		orgNATS = []string{"-data-dir", t.TempDir(), "-nats-listen", listen}
+		natsURL = "nats://" + listen
 	}
 
-	grpcAddr, httpAddr := freeAddr(t), freeAddr(t)
-	orgs := startProcess(t, filepath.Join(bin, "organisations"),
-		append([]string{"-grpc-addr", grpcAddr, "-metrics-addr", freeAddr(t), "-dsn", dsn}, natsArgs...)...)
-	gw := startProcess(t, filepath.Join(bin, "gateway"), "-http-addr", httpAddr, "-organisations-addr", grpcAddr)
+	orgAddr, teamsAddr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	orgs := startProcess(t, filepath.Join(bin, "organisations"), append([]string{"-grpc-addr", orgAddr,
+		"-metrics-addr", freeAddr(t), "-dsn", dsn("organisations"), "-subject-prefix", prefix}, orgNATS...)...)
+	tms := startProcess(t, filepath.Join(bin, "teams"), "-grpc-addr", teamsAddr, "-metrics-addr", freeAddr(t),
+		"-dsn", dsn("teams"), "-nats-url", natsURL, "-subject-prefix", prefix, "-organisations-addr", orgAddr)
+	gw := startProcess(t, filepath.Join(bin, "gateway"), "-http-addr", httpAddr,
+		"-organisations-addr", orgAddr, "-teams-addr", teamsAddr)
 
 	base := "http://" + httpAddr
 	deadline := time.Now().Add(30 * time.Second)
@@ -69,9 +82,29 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 	if code, body := httpDo(t, "GET", base+"/v1/organisations/east-council", ""); code != 200 || !strings.Contains(body, "East Council") {
 		t.Fatalf("get: %d %s", code, body)
 	}
+	// The teams process checks the organisation with the organisations
+	// process, then reacts to its deletion through NATS.
+	if code, body := httpDo(t, "POST", base+"/v1/organisations/east-council/teams?team_id=board",
+		`{"display_name":"Board","kind":"KIND_LEADERSHIP"}`); code != 200 {
+		t.Fatalf("create team: %d %s", code, body)
+	}
+	if code, body := httpDo(t, "DELETE", base+"/v1/organisations/east-council", ""); code != 200 {
+		t.Fatalf("delete organisation: %d %s", code, body)
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		_, body := httpDo(t, "GET", base+"/v1/organisations/east-council/teams", "")
+		if body == "{}" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("teams of the deleted organisation still listed: %s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 
-	// SIGTERM: both shut down cleanly.
-	for _, p := range []*exec.Cmd{gw, orgs} {
+	// SIGTERM: every process shuts down cleanly.
+	for _, p := range []*exec.Cmd{gw, tms, orgs} {
 		if err := p.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -29,36 +30,82 @@ func Stream(prefix string, replicas int) events.StreamSpec {
 }
 
 // Subjects are the NATS subjects of the service's events (see
-// proto/goldenthread/organisations/v1/events.proto).
+// proto/goldenthread/organisations/v1/events.proto), all on one stream.
 type Subjects struct {
+	// Organisation is organisations/{organisation}'s subjects.
+	Organisation ChangeSubjects
+	// Person is organisations/{organisation}/people/{person}'s subjects.
+	Person ChangeSubjects
+}
+
+// ChangeSubjects are the subjects of one resource's changes, each carrying
+// the event message of the same name (PersonDeleted on Person.Deleted).
+type ChangeSubjects struct {
 	Created, Updated, Deleted, Undeleted string
 }
 
-// NewSubjects returns the subjects under prefix.
+// NewSubjects returns the subjects under prefix, e.g.
+// goldenthread.organisations.v1.person.created.
 func NewSubjects(prefix string) Subjects {
-	base := prefix + ".organisations.v1.organisation."
-	return Subjects{Created: base + "created", Updated: base + "updated", Deleted: base + "deleted", Undeleted: base + "undeleted"}
+	return Subjects{Organisation: changeSubjects(prefix, "organisation"), Person: changeSubjects(prefix, "person")}
 }
 
-// emitter writes the service's events to the outbox.
-type emitter struct {
+func changeSubjects(prefix, resource string) ChangeSubjects {
+	base := prefix + ".organisations.v1." + resource + "."
+	return ChangeSubjects{Created: base + "created", Updated: base + "updated", Deleted: base + "deleted", Undeleted: base + "undeleted"}
+}
+
+// named is an API resource: its name is the events' ce-subject.
+type named interface {
+	proto.Message
+	GetName() string
+}
+
+// changeEvents writes one resource's change events to the outbox, in the
+// change's transaction.
+type changeEvents[M named] struct {
 	outbox   *outbox.Outbox
-	subjects Subjects
+	subjects ChangeSubjects
+	payloads payloads[M]
 }
 
-func (e emitter) created(ctx context.Context, tx *sqldb.Tx, org *pb.Organisation) error {
-	return e.outbox.Add(ctx, tx, e.subjects.Created, org.Name, &pb.OrganisationCreated{Organisation: org})
+// payloads wrap a resource in the event message of each kind of change.
+type payloads[M named] struct {
+	created, deleted, undeleted func(M) proto.Message
+	updated                     func(M, *fieldmaskpb.FieldMask) proto.Message
 }
 
-func (e emitter) updated(ctx context.Context, tx *sqldb.Tx, org *pb.Organisation, paths []string) error {
-	return e.outbox.Add(ctx, tx, e.subjects.Updated, org.Name,
-		&pb.OrganisationUpdated{Organisation: org, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+var organisationPayloads = payloads[*pb.Organisation]{
+	created: func(o *pb.Organisation) proto.Message { return &pb.OrganisationCreated{Organisation: o} },
+	updated: func(o *pb.Organisation, m *fieldmaskpb.FieldMask) proto.Message {
+		return &pb.OrganisationUpdated{Organisation: o, UpdateMask: m}
+	},
+	deleted:   func(o *pb.Organisation) proto.Message { return &pb.OrganisationDeleted{Organisation: o} },
+	undeleted: func(o *pb.Organisation) proto.Message { return &pb.OrganisationUndeleted{Organisation: o} },
 }
 
-func (e emitter) deleted(ctx context.Context, tx *sqldb.Tx, org *pb.Organisation) error {
-	return e.outbox.Add(ctx, tx, e.subjects.Deleted, org.Name, &pb.OrganisationDeleted{Organisation: org})
+var personPayloads = payloads[*pb.Person]{
+	created: func(p *pb.Person) proto.Message { return &pb.PersonCreated{Person: p} },
+	updated: func(p *pb.Person, m *fieldmaskpb.FieldMask) proto.Message {
+		return &pb.PersonUpdated{Person: p, UpdateMask: m}
+	},
+	deleted:   func(p *pb.Person) proto.Message { return &pb.PersonDeleted{Person: p} },
+	undeleted: func(p *pb.Person) proto.Message { return &pb.PersonUndeleted{Person: p} },
 }
 
-func (e emitter) undeleted(ctx context.Context, tx *sqldb.Tx, org *pb.Organisation) error {
-	return e.outbox.Add(ctx, tx, e.subjects.Undeleted, org.Name, &pb.OrganisationUndeleted{Organisation: org})
+func (e changeEvents[M]) created(ctx context.Context, tx *sqldb.Tx, m M) error {
+	return e.outbox.Add(ctx, tx, e.subjects.Created, m.GetName(), e.payloads.created(m))
+}
+
+// updated records an update that set the fields in paths.
+func (e changeEvents[M]) updated(ctx context.Context, tx *sqldb.Tx, m M, paths []string) error {
+	return e.outbox.Add(ctx, tx, e.subjects.Updated, m.GetName(), e.payloads.updated(m, &fieldmaskpb.FieldMask{Paths: paths}))
+}
+
+func (e changeEvents[M]) deleted(ctx context.Context, tx *sqldb.Tx, m M) error {
+	return e.outbox.Add(ctx, tx, e.subjects.Deleted, m.GetName(), e.payloads.deleted(m))
+}
+
+func (e changeEvents[M]) undeleted(ctx context.Context, tx *sqldb.Tx, m M) error {
+	return e.outbox.Add(ctx, tx, e.subjects.Undeleted, m.GetName(), e.payloads.undeleted(m))
 }

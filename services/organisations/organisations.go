@@ -2,10 +2,16 @@
 // agencies, departments and shared-service companies that use Golden
 // Thread, as the resource organisations/{organisation}.
 //
+// It serves two gRPC services: OrganisationsService and PeopleService, the
+// people of each organisation as organisations/{organisation}/people/{person}.
+//
 // The service owns its database (SQLite or PostgreSQL) and publishes every
 // change through its outbox on the GOLDENTHREAD_ORGANISATIONS stream. Its
-// files keep the layers apart: handler.go is the gRPC surface, domain.go the
-// rules, store.go the SQL, events.go the events.
+// files keep the layers apart, per resource: <resource>_handler.go is the
+// gRPC surface, <resource>_domain.go the rules, <resource>_store.go the SQL;
+// events.go holds the events of both. lifecycle.go carries out the standard
+// methods (AIP-131 to 135, 164) that both resources share, and rows.go the
+// SQL they share.
 package organisations
 
 import (
@@ -39,9 +45,10 @@ type Config struct {
 
 // Service is an opened organisations service, ready to be hosted.
 type Service struct {
-	db      *sqldb.DB
-	outbox  *outbox.Outbox
-	handler *handler
+	db            *sqldb.DB
+	outbox        *outbox.Outbox
+	organisations *organisationsHandler
+	people        *peopleHandler
 }
 
 // Open opens the database and brings its schema up to date.
@@ -64,18 +71,28 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		}
 	}
 	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas), logger.With("service", "organisations"))
+	subjects := NewSubjects(cfg.SubjectPrefix)
 	return &Service{
-		db:      db,
-		outbox:  ob,
-		handler: &handler{db: db, events: emitter{outbox: ob, subjects: NewSubjects(cfg.SubjectPrefix)}},
+		db:     db,
+		outbox: ob,
+		organisations: &organisationsHandler{orgs: lifecycle[*orgRecord, *pb.Organisation]{db: db,
+			events: changeEvents[*pb.Organisation]{outbox: ob, subjects: subjects.Organisation, payloads: organisationPayloads},
+			schema: organisationListSchema, field: "organisation"}},
+		people: &peopleHandler{people: lifecycle[*personRecord, *pb.Person]{db: db,
+			events: changeEvents[*pb.Person]{outbox: ob, subjects: subjects.Person, payloads: personPayloads},
+			schema: personListSchema, field: "person"}},
 	}, nil
 }
 
 // Name implements host.Service.
 func (s *Service) Name() string { return "organisations" }
 
-// Register implements host.Service.
-func (s *Service) Register(g *grpc.Server) { pb.RegisterOrganisationsServiceServer(g, s.handler) }
+// Register implements host.Service: it serves OrganisationsService and
+// PeopleService.
+func (s *Service) Register(g *grpc.Server) {
+	pb.RegisterOrganisationsServiceServer(g, s.organisations)
+	pb.RegisterPeopleServiceServer(g, s.people)
+}
 
 // Run relays the outbox to NATS until ctx ends.
 func (s *Service) Run(ctx context.Context, b *broker.Broker) { s.outbox.Relay(ctx, b.JS) }

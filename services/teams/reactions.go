@@ -20,16 +20,13 @@ import (
 // organisations stream.
 const ConsumerName = "teams"
 
-// organisationsConsumer subscribes to the organisations events teams react
-// to: an organisation deleted or undeleted, a person deleted.
+// organisationsConsumer subscribes to the organisations events; handle
+// acts on deletions and undeletions and skips the rest.
 func organisationsConsumer(prefix string) events.ConsumerSpec {
-	base := prefix + ".organisations.v1."
 	return events.ConsumerSpec{
-		Stream:  strings.ToUpper(prefix) + "_ORGANISATIONS",
-		Durable: ConsumerName,
-		FilterSubjects: []string{
-			base + "organisation.deleted", base + "organisation.undeleted", base + "person.deleted",
-		},
+		Stream:        strings.ToUpper(prefix) + "_ORGANISATIONS",
+		Durable:       ConsumerName,
+		FilterSubject: prefix + ".organisations.v1.>",
 	}
 }
 

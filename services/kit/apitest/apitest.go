@@ -12,8 +12,8 @@ import (
 )
 
 // WantCode fails the test unless err has code and, when field is set, both
-// names field in its message and carries a field violation (BadRequest) or
-// precondition violation (PreconditionFailure) for it.
+// names field in its message and carries a field violation (BadRequest), a
+// precondition violation (PreconditionFailure) or a ResourceInfo for it.
 func WantCode(t testing.TB, err error, code codes.Code, field string) {
 	t.Helper()
 	st := status.Convert(err)
@@ -33,6 +33,10 @@ func WantCode(t testing.TB, err error, code codes.Code, field string) {
 				if v.Field == field {
 					return
 				}
+			}
+		case *errdetails.ResourceInfo:
+			if d.ResourceName == field {
+				return
 			}
 		case *errdetails.PreconditionFailure:
 			for _, v := range d.Violations {

@@ -29,8 +29,10 @@ type ConsumerSpec struct {
 	// Stream to read and the durable name under which the server keeps this
 	// consumer's position.
 	Stream, Durable string
-	// FilterSubjects selects events; empty means all of the stream's.
-	FilterSubjects []string
+	// FilterSubject selects events (wildcards allowed); empty means all of
+	// the stream's. One subject, not several, because NATS servers before
+	// 2.10 accept only one.
+	FilterSubject string
 	// AckWait is how long a handler may take before the event is redelivered;
 	// 0 means 30 seconds.
 	AckWait time.Duration
@@ -64,12 +66,12 @@ func Consume(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec Con
 func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, h Handler) {
 	defer close(c.done)
 	cfg := jetstream.ConsumerConfig{
-		Durable:        spec.Durable,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		FilterSubjects: spec.FilterSubjects,
-		AckWait:        spec.AckWait,
-		MaxAckPending:  256,
+		Durable:       spec.Durable,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		FilterSubject: spec.FilterSubject,
+		AckWait:       spec.AckWait,
+		MaxAckPending: 256,
 	}
 	var cc jetstream.ConsumeContext
 	for attempt := 0; ; attempt++ {

@@ -1,0 +1,109 @@
+package host
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/config"
+	"github.com/goldenthread/goldenthread/services/kit/serve"
+)
+
+// Settings are what every service binary is configured with.
+type Settings struct {
+	// DSN of the service's database.
+	DSN string
+	// SubjectPrefix starts NATS subjects and stream names.
+	SubjectPrefix string
+	// StreamReplicas is the replica count of the service's stream.
+	StreamReplicas int
+}
+
+// OwnedService is a service its binary opens and must close.
+type OwnedService interface {
+	Service
+	Close() error
+}
+
+// Binary describes the command that runs one service on its own, the way
+// operators deploy it: its own listen address, database and NATS.
+type Binary struct {
+	// Name of the service and command, e.g. "teams".
+	Name string
+	// GRPCAddr and MetricsAddr are the default listen addresses.
+	GRPCAddr, MetricsAddr string
+	// Flags defines the service's own flags, read by Open after parsing.
+	Flags func(fs *flag.FlagSet)
+	// Open opens the service.
+	Open func(ctx context.Context, s Settings, logger *slog.Logger) (OwnedService, error)
+}
+
+// Main runs the binary with the process's arguments and exits. Every flag
+// can also be set by an environment variable: GT_ and the flag's name
+// upper-cased with - as _, e.g. GT_DSN.
+func (b Binary) Main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := b.run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", b.Name, err)
+		os.Exit(1)
+	}
+}
+
+func (b Binary) run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet(b.Name, flag.ContinueOnError)
+	grpcAddr := fs.String("grpc-addr", b.GRPCAddr, "gRPC listen address")
+	metricsAddr := fs.String("metrics-addr", b.MetricsAddr, "Prometheus /metrics listen address; empty disables it")
+	dataDir := fs.String("data-dir", "./data", "directory for the default SQLite database and the embedded NATS")
+	dsn := fs.String("dsn", "", "database: a postgres:// URL or a SQLite file path (default <data-dir>/"+b.Name+".db)")
+	natsURL := fs.String("nats-url", "", "NATS server URL(s); empty starts an embedded NATS under <data-dir>/nats")
+	natsListen := fs.String("nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients; empty: in-process only")
+	prefix := fs.String("subject-prefix", "goldenthread", "prefix of NATS subjects and stream names")
+	replicas := fs.Int("stream-replicas", 1, "replicas of the service's JetStream stream (3 in a cluster)")
+	newLogger := serve.LogFlags(fs)
+	if b.Flags != nil {
+		b.Flags(fs)
+	}
+	if err := config.Parse(fs, args, "GT"); err != nil {
+		return err
+	}
+	logger, err := newLogger()
+	if err != nil {
+		return err
+	}
+	if *dsn == "" {
+		*dsn = filepath.Join(*dataDir, b.Name+".db")
+	}
+
+	br, err := broker.Connect(broker.Config{URL: *natsURL, StoreDir: filepath.Join(*dataDir, "nats"),
+		Listen: *natsListen, Name: b.Name}, logger)
+	if err != nil {
+		return err
+	}
+	defer br.Close()
+	svc, err := b.Open(ctx, Settings{DSN: *dsn, SubjectPrefix: *prefix, StreamReplicas: *replicas}, logger)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	grpcLis, err := serve.Listen(*grpcAddr)
+	if err != nil {
+		return err
+	}
+	cfg := Config{Logger: logger, Broker: br, Services: []Service{svc}, GRPC: grpcLis}
+	if *metricsAddr != "" {
+		if cfg.Metrics, err = serve.Listen(*metricsAddr); err != nil {
+			grpcLis.Close()
+			return err
+		}
+	}
+	logger.Info(b.Name+" service started", "grpc", grpcLis.Addr().String(), "metrics", *metricsAddr)
+	return Run(ctx, cfg)
+}

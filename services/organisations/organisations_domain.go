@@ -1,0 +1,58 @@
+package organisations
+
+import (
+	"strings"
+
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+)
+
+// organisationCollection is the resource name's collection:
+// organisations/{organisation}.
+var organisationCollection = []string{"organisations"}
+
+// organisationUpdatable lists the fields UpdateOrganisation may change, in
+// API order; CreateOrganisation takes the same fields from its request.
+var organisationUpdatable = []string{"display_name", "description", "kind", "owners", "website"}
+
+// parseOrganisationName returns the id in an organisation's name, or
+// INVALID_ARGUMENT naming field.
+func parseOrganisationName(field, name string) (string, error) {
+	ids, err := resourcename.Parse(name, organisationCollection...)
+	if err != nil {
+		return "", apierr.InvalidArgument(field, err.Error())
+	}
+	return ids[0], nil
+}
+
+// ownerIDs returns the ids of an organisation's owners, rejecting the
+// organisation itself. Names were checked by the proto's rules.
+func ownerIDs(selfID string, owners []string) ([]string, error) {
+	ids := make([]string, 0, len(owners))
+	for _, o := range owners {
+		id, err := parseOrganisationName("organisation.owners", o)
+		if err != nil {
+			return nil, err
+		}
+		if id == selfID {
+			return nil, apierr.InvalidArgument("organisation.owners", "an organisation cannot own itself")
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// missingOwners reports owners that are not live organisations.
+func missingOwners(owners []string, live map[string]bool) error {
+	var missing []string
+	for _, o := range owners {
+		if !live[strings.TrimPrefix(o, "organisations/")] {
+			missing = append(missing, o)
+		}
+	}
+	if len(missing) > 0 {
+		return apierr.InvalidArgument("organisation.owners",
+			"no such organisation (or it is deleted): "+strings.Join(missing, ", "))
+	}
+	return nil
+}

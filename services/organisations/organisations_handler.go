@@ -1,0 +1,119 @@
+package organisations
+
+import (
+	"cmp"
+	"context"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// organisationsHandler is the gRPC surface of OrganisationsService.
+// Requests arrive already checked against their proto rules by the
+// validation interceptor; the handler adds the rules that need the database
+// (owners must be live organisations) and leaves the standard AIP methods to
+// lifecycle.
+type organisationsHandler struct {
+	pb.UnimplementedOrganisationsServiceServer
+	orgs lifecycle[*orgRecord, *pb.Organisation]
+}
+
+// organisationRow reads and writes the row of organisations/{id}.
+func organisationRow(id string) rowOps[*orgRecord] {
+	return rowOps[*orgRecord]{
+		get:  func(ctx context.Context, q sqldb.Querier) (*orgRecord, error) { return getOrganisation(ctx, q, id) },
+		save: updateOrganisation,
+	}
+}
+
+func (h *organisationsHandler) GetOrganisation(ctx context.Context, req *pb.GetOrganisationRequest) (*pb.Organisation, error) {
+	id, err := parseOrganisationName("name", req.Name)
+	if err != nil {
+		return nil, err
+	}
+	return h.orgs.get(ctx, req.Name, organisationRow(id))
+}
+
+func (h *organisationsHandler) ListOrganisations(ctx context.Context, req *pb.ListOrganisationsRequest) (*pb.ListOrganisationsResponse, error) {
+	orgs, next, err := h.orgs.list(ctx, req, "", func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*orgRecord]) ([]*orgRecord, error) {
+		return listOrganisations(ctx, q, plan, req.ShowDeleted)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ListOrganisationsResponse{Organisations: orgs, NextPageToken: next}, nil
+}
+
+func (h *organisationsHandler) CreateOrganisation(ctx context.Context, req *pb.CreateOrganisationRequest) (*pb.Organisation, error) {
+	id := cmp.Or(req.OrganisationId, resourcename.NewID())
+	owners, err := ownerIDs(id, req.Organisation.Owners)
+	if err != nil {
+		return nil, err
+	}
+	r := &orgRecord{id: id, org: applyMask(&pb.Organisation{Name: resourcename.Format(organisationCollection, id)},
+		req.Organisation, organisationUpdatable)}
+	return h.orgs.create(ctx, creation[*orgRecord]{
+		record: r, ops: organisationRow(id), requestID: req.RequestId,
+		prior: func(ctx context.Context, q sqldb.Querier) (*orgRecord, error) {
+			return getOrganisationByRequestID(ctx, q, req.RequestId)
+		},
+		check:  func(ctx context.Context, tx *sqldb.Tx) error { return checkOwners(ctx, tx, r.org.Owners, owners) },
+		insert: func(ctx context.Context, tx *sqldb.Tx) error { return insertOrganisation(ctx, tx, r, req.RequestId) },
+	})
+}
+
+func (h *organisationsHandler) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrganisationRequest) (*pb.Organisation, error) {
+	if req.Organisation == nil {
+		return nil, apierr.InvalidArgument("organisation", "is required")
+	}
+	id, err := parseOrganisationName("organisation.name", req.Organisation.Name)
+	if err != nil {
+		return nil, err
+	}
+	paths, err := resource.MaskPaths(req.UpdateMask.GetPaths(), organisationUpdatable, nil)
+	if err != nil {
+		return nil, err
+	}
+	return h.orgs.update(ctx, req.Organisation.Name, req.Organisation.Etag, organisationRow(id), paths, updater[*orgRecord]{
+		next: func(current *orgRecord) *orgRecord {
+			return current.with(applyMask(current.org, req.Organisation, paths))
+		},
+		check: func(ctx context.Context, tx *sqldb.Tx, next *orgRecord) error {
+			owners, err := ownerIDs(id, next.org.Owners)
+			if err != nil {
+				return err
+			}
+			return checkOwners(ctx, tx, next.org.Owners, owners)
+		},
+	})
+}
+
+func (h *organisationsHandler) DeleteOrganisation(ctx context.Context, req *pb.DeleteOrganisationRequest) (*pb.Organisation, error) {
+	return h.setDeleted(ctx, req.Name, req.Etag, true)
+}
+
+func (h *organisationsHandler) UndeleteOrganisation(ctx context.Context, req *pb.UndeleteOrganisationRequest) (*pb.Organisation, error) {
+	return h.setDeleted(ctx, req.Name, req.Etag, false)
+}
+
+func (h *organisationsHandler) setDeleted(ctx context.Context, name, etag string, deleted bool) (*pb.Organisation, error) {
+	id, err := parseOrganisationName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	return h.orgs.setDeleted(ctx, name, etag, deleted, organisationRow(id), nil)
+}
+
+// checkOwners fails unless every owner (names, with their ids) is a live
+// organisation.
+func checkOwners(ctx context.Context, q sqldb.Querier, owners, ids []string) error {
+	live, err := liveOrganisationIDs(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	return missingOwners(owners, live)
+}

@@ -1,0 +1,153 @@
+package organisations
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// orgRecord is an organisation as stored: the API resource and its revision.
+type orgRecord struct {
+	org      *pb.Organisation
+	id       string
+	revision int64
+}
+
+func (r *orgRecord) envelope() envelope {
+	return envelope{name: r.org.Name, revision: &r.revision, etag: &r.org.Etag,
+		createTime: &r.org.CreateTime, updateTime: &r.org.UpdateTime, deleteTime: &r.org.DeleteTime}
+}
+
+func (r *orgRecord) resource() *pb.Organisation { return r.org }
+
+// with returns the record holding org instead, at the same revision.
+func (r *orgRecord) with(org *pb.Organisation) *orgRecord {
+	return &orgRecord{org: org, id: r.id, revision: r.revision}
+}
+
+var organisationsTable = table[*orgRecord]{
+	name:    "organisations",
+	columns: "id, display_name, description, kind, owners, website, create_time, update_time, delete_time, revision",
+	scan:    scanOrganisation,
+}
+
+// organisationListSchema says what ListOrganisations may filter and sort on.
+var organisationListSchema = &listing.Schema[*orgRecord]{
+	Fields: append([]listing.Field[*orgRecord]{
+		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
+			Key: func(r *orgRecord) any { return r.org.DisplayName }},
+		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Organisation_Kind_value, Filter: true},
+	}, timeFields(func(r *orgRecord) timed { return r.org })...),
+	IDColumn:     "id",
+	ID:           func(r *orgRecord) string { return r.id },
+	DefaultOrder: "create_time",
+}
+
+func getOrganisation(ctx context.Context, q sqldb.Querier, id string) (*orgRecord, error) {
+	return organisationsTable.one(ctx, q, "id = ?", id)
+}
+
+func getOrganisationByRequestID(ctx context.Context, q sqldb.Querier, requestID string) (*orgRecord, error) {
+	return organisationsTable.one(ctx, q, "request_id = ?", requestID)
+}
+
+// shareOrganisation reads an organisation and keeps it from changing until
+// tx ends, so that it cannot be deleted while something is added to it.
+func shareOrganisation(ctx context.Context, tx *sqldb.Tx, id string) (*orgRecord, error) {
+	return organisationsTable.one(ctx, tx, "id = ?"+forShare(tx), id)
+}
+
+// liveOrganisationIDs returns which of ids name organisations that exist
+// and are not deleted.
+func liveOrganisationIDs(ctx context.Context, q sqldb.Querier, ids []string) (map[string]bool, error) {
+	live := map[string]bool{}
+	if len(ids) == 0 {
+		return live, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, "SELECT id FROM organisations WHERE delete_time IS NULL AND id IN (?"+
+		strings.Repeat(", ?", len(ids)-1)+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("look up owners: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("look up owners: %w", err)
+		}
+		live[id] = true
+	}
+	return live, rows.Err()
+}
+
+func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*orgRecord], showDeleted bool) ([]*orgRecord, error) {
+	return organisationsTable.page(ctx, q, plan, showDeleted, "")
+}
+
+func insertOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord, requestID string) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO organisations ("+organisationsTable.columns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		r.id, r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
+		resource.Micros(r.org.CreateTime), resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision,
+		nullIfEmpty(requestID))
+	if err != nil {
+		return fmt.Errorf("insert organisation: %w", err)
+	}
+	return nil
+}
+
+// updateOrganisation writes r over the row at revision r.revision-1. It
+// returns false when the row has moved on meanwhile.
+func updateOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE organisations SET display_name = ?, description = ?, kind = ?, owners = ?,
+		website = ?, update_time = ?, delete_time = ?, revision = ? WHERE id = ? AND revision = ?`,
+		r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
+		resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision, r.id, r.revision-1)
+	return savedOne(res, err, "organisation")
+}
+
+// ownersJSON is the stored form of owners: a JSON array, [] when there are
+// none, so that every row reads back the same way.
+func ownersJSON(owners []string) string {
+	if owners == nil {
+		owners = []string{}
+	}
+	b, _ := json.Marshal(owners) // a []string always marshals
+	return string(b)
+}
+
+func scanOrganisation(s scanner) (*orgRecord, error) {
+	var (
+		r              = &orgRecord{org: &pb.Organisation{}}
+		kind           int32
+		owners         string
+		create, update int64
+		deleteTime     sql.NullInt64
+	)
+	err := s.Scan(&r.id, &r.org.DisplayName, &r.org.Description, &kind, &owners, &r.org.Website,
+		&create, &update, &deleteTime, &r.revision)
+	if err != nil {
+		return nil, fmt.Errorf("read organisation: %w", err)
+	}
+	if err := json.Unmarshal([]byte(owners), &r.org.Owners); err != nil {
+		return nil, fmt.Errorf("read organisation %s: owners: %w", r.id, err)
+	}
+	r.org.Name = resourcename.Format(organisationCollection, r.id)
+	r.org.Kind = pb.Organisation_Kind(kind)
+	r.org.CreateTime = resource.Time(create)
+	r.org.UpdateTime = resource.Time(update)
+	r.org.DeleteTime = resource.NullTime(deleteTime)
+	r.org.Etag = resource.Etag(r.revision)
+	return r, nil
+}

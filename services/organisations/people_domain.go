@@ -1,0 +1,70 @@
+package organisations
+
+import (
+	"strings"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+)
+
+// personCollection is the resource name's collections:
+// organisations/{organisation}/people/{person}.
+var personCollection = []string{"organisations", "people"}
+
+// personUpdatable lists the fields UpdatePerson may change, in API order;
+// CreatePerson takes the same fields from its request.
+var personUpdatable = []string{"display_name", "email", "job_title", "external_subject"}
+
+// parsePersonName returns the ids in a person's name, or INVALID_ARGUMENT
+// naming field.
+func parsePersonName(field, name string) (orgID, id string, err error) {
+	ids, err := resourcename.Parse(name, personCollection...)
+	if err != nil {
+		return "", "", apierr.InvalidArgument(field, err.Error())
+	}
+	return ids[0], ids[1], nil
+}
+
+// emailKey is the form of an email address that uniqueness compares: the
+// proto's rules admit ASCII addresses only, so lower-casing here and in SQL
+// agree.
+func emailKey(email string) string { return strings.ToLower(email) }
+
+// holders are the ids of the other live people of an organisation who
+// already have a person's unique values; empty where none does.
+type holders struct {
+	email, externalSubject string
+}
+
+// unique fails with ALREADY_EXISTS when another live person of organisation
+// orgID holds a value that must be unique among them, naming the field.
+func (h holders) unique(orgID string) error {
+	switch {
+	case h.email != "":
+		return taken("person.email", resourcename.Format(personCollection, orgID, h.email),
+			"another live person of the organisation has this email address (compared ignoring case)")
+	case h.externalSubject != "":
+		return taken("person.external_subject", resourcename.Format(personCollection, orgID, h.externalSubject),
+			"another live person of the organisation has this external subject")
+	}
+	return nil
+}
+
+// taken reports that field's value belongs to the resource holder. Unlike
+// apierr.AlreadyExists, whose subject is the resource asked for, it names
+// the field, so that a client can point at what to change.
+func taken(field, holder, description string) error {
+	st := status.New(codes.AlreadyExists, field+": "+description+": "+holder)
+	withDetails, err := st.WithDetails(
+		&errdetails.ErrorInfo{Reason: apierr.ReasonAlreadyExists, Domain: apierr.Domain,
+			Metadata: map[string]string{"field": field, "name": holder}},
+		&errdetails.ResourceInfo{ResourceName: holder, Description: field + " " + description})
+	if err != nil {
+		return st.Err()
+	}
+	return withDetails.Err()
+}

@@ -1,0 +1,147 @@
+package organisations
+
+import (
+	"cmp"
+	"context"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// peopleHandler is the gRPC surface of PeopleService. Requests arrive
+// already checked against their proto rules by the validation interceptor;
+// the handler adds the rules that need the database (the organisation must
+// exist and, to add people, be live; email and external subject are unique
+// among its live people) and leaves the standard AIP methods to lifecycle.
+type peopleHandler struct {
+	pb.UnimplementedPeopleServiceServer
+	people lifecycle[*personRecord, *pb.Person]
+}
+
+// personRow reads and writes the row of organisations/{orgID}/people/{id}.
+func personRow(orgID, id string) rowOps[*personRecord] {
+	return rowOps[*personRecord]{
+		get:  func(ctx context.Context, q sqldb.Querier) (*personRecord, error) { return getPerson(ctx, q, orgID, id) },
+		save: updatePerson,
+	}
+}
+
+func (h *peopleHandler) GetPerson(ctx context.Context, req *pb.GetPersonRequest) (*pb.Person, error) {
+	orgID, id, err := parsePersonName("name", req.Name)
+	if err != nil {
+		return nil, err
+	}
+	return h.people.get(ctx, req.Name, personRow(orgID, id))
+}
+
+func (h *peopleHandler) ListPeople(ctx context.Context, req *pb.ListPeopleRequest) (*pb.ListPeopleResponse, error) {
+	orgID, err := parseOrganisationName("parent", req.Parent)
+	if err != nil {
+		return nil, err
+	}
+	people, next, err := h.people.list(ctx, req, req.Parent, func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*personRecord]) ([]*personRecord, error) {
+		// A deleted organisation's people stay listable, as it does itself.
+		if _, err := lookup(ctx, q, req.Parent, organisationRow(orgID).get); err != nil {
+			return nil, err
+		}
+		return listPeople(ctx, q, orgID, plan, req.ShowDeleted)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ListPeopleResponse{People: people, NextPageToken: next}, nil
+}
+
+func (h *peopleHandler) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) (*pb.Person, error) {
+	orgID, err := parseOrganisationName("parent", req.Parent)
+	if err != nil {
+		return nil, err
+	}
+	id := cmp.Or(req.PersonId, resourcename.NewID())
+	r := &personRecord{orgID: orgID, id: id, person: applyMask(&pb.Person{Name: resourcename.Format(personCollection, orgID, id)},
+		req.Person, personUpdatable)}
+	return h.people.create(ctx, creation[*personRecord]{
+		record: r, ops: personRow(orgID, id), requestID: req.RequestId,
+		prior: func(ctx context.Context, q sqldb.Querier) (*personRecord, error) {
+			return getPersonByRequestID(ctx, q, orgID, req.RequestId)
+		},
+		check: func(ctx context.Context, tx *sqldb.Tx) error {
+			if err := liveParent(ctx, tx, orgID, req.Parent); err != nil {
+				return err
+			}
+			return checkUnique(ctx, tx, r)
+		},
+		insert: func(ctx context.Context, tx *sqldb.Tx) error { return insertPerson(ctx, tx, r, req.RequestId) },
+	})
+}
+
+func (h *peopleHandler) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRequest) (*pb.Person, error) {
+	if req.Person == nil {
+		return nil, apierr.InvalidArgument("person", "is required")
+	}
+	orgID, id, err := parsePersonName("person.name", req.Person.Name)
+	if err != nil {
+		return nil, err
+	}
+	paths, err := resource.MaskPaths(req.UpdateMask.GetPaths(), personUpdatable, nil)
+	if err != nil {
+		return nil, err
+	}
+	return h.people.update(ctx, req.Person.Name, req.Person.Etag, personRow(orgID, id), paths, updater[*personRecord]{
+		next: func(current *personRecord) *personRecord {
+			return current.with(applyMask(current.person, req.Person, paths))
+		},
+		check: checkUnique,
+	})
+}
+
+func (h *peopleHandler) DeletePerson(ctx context.Context, req *pb.DeletePersonRequest) (*pb.Person, error) {
+	return h.setDeleted(ctx, req.Name, req.Etag, true)
+}
+
+func (h *peopleHandler) UndeletePerson(ctx context.Context, req *pb.UndeletePersonRequest) (*pb.Person, error) {
+	return h.setDeleted(ctx, req.Name, req.Etag, false)
+}
+
+// setDeleted deletes or restores a person; one whose email or external
+// subject another live person has taken meanwhile stays deleted.
+func (h *peopleHandler) setDeleted(ctx context.Context, name, etag string, deleted bool) (*pb.Person, error) {
+	orgID, id, err := parsePersonName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	return h.people.setDeleted(ctx, name, etag, deleted, personRow(orgID, id), checkUnique)
+}
+
+// liveParent fails unless people may be added to organisations/{orgID}:
+// NOT_FOUND when it does not exist, FAILED_PRECONDITION when it is deleted.
+// The organisation stays as read until tx ends, so it cannot be deleted
+// while the person is being added.
+func liveParent(ctx context.Context, tx *sqldb.Tx, orgID, parent string) error {
+	org, err := lookup(ctx, tx, parent, func(ctx context.Context, q sqldb.Querier) (*orgRecord, error) {
+		return shareOrganisation(ctx, tx, orgID)
+	})
+	if err != nil {
+		return err
+	}
+	if org.envelope().deleted() {
+		return apierr.FailedPrecondition(parent, "is deleted; undelete it before adding people to it")
+	}
+	return nil
+}
+
+// checkUnique fails with ALREADY_EXISTS when another live person of r's
+// organisation has r's email (ignoring case) or external subject. The
+// partial unique indexes would refuse the write anyway; checking first
+// names the field.
+func checkUnique(ctx context.Context, tx *sqldb.Tx, r *personRecord) error {
+	h, err := liveHolders(ctx, tx, r)
+	if err != nil {
+		return err
+	}
+	return h.unique(r.orgID)
+}

@@ -1,0 +1,140 @@
+package organisations
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// personRecord is a person as stored: the API resource, its ids and its
+// revision.
+type personRecord struct {
+	person    *pb.Person
+	orgID, id string
+	revision  int64
+}
+
+func (r *personRecord) envelope() envelope {
+	return envelope{name: r.person.Name, revision: &r.revision, etag: &r.person.Etag,
+		createTime: &r.person.CreateTime, updateTime: &r.person.UpdateTime, deleteTime: &r.person.DeleteTime}
+}
+
+func (r *personRecord) resource() *pb.Person { return r.person }
+
+// with returns the record holding p instead, at the same revision.
+func (r *personRecord) with(p *pb.Person) *personRecord {
+	return &personRecord{person: p, orgID: r.orgID, id: r.id, revision: r.revision}
+}
+
+// peopleTable holds every organisation's people, keyed by (organisation_id,
+// id). email_lower, kept beside email, is what the unique index on live
+// people's addresses and the email filter and order compare.
+var peopleTable = table[*personRecord]{
+	name:    "people",
+	columns: "organisation_id, id, display_name, email, job_title, external_subject, create_time, update_time, delete_time, revision",
+	scan:    scanPerson,
+}
+
+// personListSchema says what ListPeople may filter and sort on.
+var personListSchema = &listing.Schema[*personRecord]{
+	Fields: append([]listing.Field[*personRecord]{
+		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
+			Key: func(r *personRecord) any { return r.person.DisplayName }},
+		{Name: "email", Column: "email_lower", Kind: listing.String, Filter: true, Sort: true,
+			Key: func(r *personRecord) any { return emailKey(r.person.Email) }},
+	}, timeFields(func(r *personRecord) timed { return r.person })...),
+	IDColumn:     "id",
+	ID:           func(r *personRecord) string { return r.id },
+	DefaultOrder: "display_name",
+}
+
+func getPerson(ctx context.Context, q sqldb.Querier, orgID, id string) (*personRecord, error) {
+	return peopleTable.one(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
+}
+
+// getPersonByRequestID reads the person a CreatePerson with requestID made
+// in the organisation.
+func getPersonByRequestID(ctx context.Context, q sqldb.Querier, orgID, requestID string) (*personRecord, error) {
+	return peopleTable.one(ctx, q, "organisation_id = ? AND request_id = ?", orgID, requestID)
+}
+
+func listPeople(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*personRecord], showDeleted bool) ([]*personRecord, error) {
+	return peopleTable.page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
+}
+
+// liveHolders returns which other live people of r's organisation hold r's
+// email (ignoring case) or external subject.
+func liveHolders(ctx context.Context, q sqldb.Querier, r *personRecord) (holders, error) {
+	var h holders
+	email := emailKey(r.person.Email)
+	rows, err := q.QueryContext(ctx, `SELECT id, email_lower, external_subject FROM people
+		WHERE organisation_id = ? AND id <> ? AND delete_time IS NULL
+		AND (email_lower = ? OR (external_subject <> '' AND external_subject = ?))`,
+		r.orgID, r.id, email, r.person.ExternalSubject)
+	if err != nil {
+		return h, fmt.Errorf("look up people's unique values: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, otherEmail, otherSubject string
+		if err := rows.Scan(&id, &otherEmail, &otherSubject); err != nil {
+			return h, fmt.Errorf("look up people's unique values: %w", err)
+		}
+		if otherEmail == email {
+			h.email = id
+		}
+		if otherSubject == r.person.ExternalSubject {
+			h.externalSubject = id
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return h, fmt.Errorf("look up people's unique values: %w", err)
+	}
+	return h, nil
+}
+
+func insertPerson(ctx context.Context, tx *sqldb.Tx, r *personRecord, requestID string) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO people ("+peopleTable.columns+", email_lower, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		r.orgID, r.id, r.person.DisplayName, r.person.Email, r.person.JobTitle, r.person.ExternalSubject,
+		resource.Micros(r.person.CreateTime), resource.Micros(r.person.UpdateTime), resource.NullMicros(r.person.DeleteTime), r.revision,
+		emailKey(r.person.Email), nullIfEmpty(requestID))
+	if err != nil {
+		return fmt.Errorf("insert person: %w", err)
+	}
+	return nil
+}
+
+// updatePerson writes r over the row at revision r.revision-1. It returns
+// false when the row has moved on meanwhile.
+func updatePerson(ctx context.Context, tx *sqldb.Tx, r *personRecord) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE people SET display_name = ?, email = ?, email_lower = ?, job_title = ?,
+		external_subject = ?, update_time = ?, delete_time = ?, revision = ? WHERE organisation_id = ? AND id = ? AND revision = ?`,
+		r.person.DisplayName, r.person.Email, emailKey(r.person.Email), r.person.JobTitle, r.person.ExternalSubject,
+		resource.Micros(r.person.UpdateTime), resource.NullMicros(r.person.DeleteTime), r.revision, r.orgID, r.id, r.revision-1)
+	return savedOne(res, err, "person")
+}
+
+func scanPerson(s scanner) (*personRecord, error) {
+	var (
+		r              = &personRecord{person: &pb.Person{}}
+		create, update int64
+		deleteTime     sql.NullInt64
+	)
+	err := s.Scan(&r.orgID, &r.id, &r.person.DisplayName, &r.person.Email, &r.person.JobTitle, &r.person.ExternalSubject,
+		&create, &update, &deleteTime, &r.revision)
+	if err != nil {
+		return nil, fmt.Errorf("read person: %w", err)
+	}
+	r.person.Name = resourcename.Format(personCollection, r.orgID, r.id)
+	r.person.CreateTime = resource.Time(create)
+	r.person.UpdateTime = resource.Time(update)
+	r.person.DeleteTime = resource.NullTime(deleteTime)
+	r.person.Etag = resource.Etag(r.revision)
+	return r, nil
+}
