@@ -89,7 +89,13 @@ func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb
 			c.logger.Info("consumer attached")
 			break
 		}
-		if attempt%30 == 0 {
+		switch {
+		case errors.Is(err, jetstream.ErrStreamNotFound) && attempt < 30:
+			// Usual at start: the producer creates its stream moments later.
+			if attempt == 0 {
+				c.logger.Info("waiting for the stream to be created")
+			}
+		case attempt%30 == 0:
 			c.logger.Warn("consumer cannot attach yet; retrying", "err", err)
 		}
 		select {
