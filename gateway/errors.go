@@ -14,9 +14,10 @@ import (
 )
 
 // errorHandler writes errors as google.rpc.Status JSON with the HTTP status
-// matching the gRPC code (grpc-gateway's mapping), with two refinements:
-// a body over the size limit is 413, and a service that cannot be reached is
-// a plain 503 that does not reveal internal addresses.
+// matching the gRPC code (grpc-gateway's mapping), with three refinements:
+// a body over the size limit is 413, a service that cannot be reached is a
+// plain 503 that does not reveal internal addresses, and a 401 says how to
+// authenticate (RFC 6750).
 func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	if b, ok := r.Body.(*limitedBody); ok && b.exceeded {
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{
@@ -24,6 +25,13 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 			"message": fmt.Sprintf("request body is larger than %d bytes", b.limit),
 		})
 		return
+	}
+	if status.Code(err) == codes.Unauthenticated {
+		challenge := `Bearer realm="goldenthread"`
+		if r.Header.Get("Authorization") != "" {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
 	}
 	if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable && len(st.Details()) == 0 {
 		// A transport failure (connection refused, ...), not the service's

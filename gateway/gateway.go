@@ -4,8 +4,11 @@
 // service interceptor (validation, logging, and later authentication) runs
 // for REST callers too.
 //
-// Besides the API it serves the OpenAPI document at /openapi.json, liveness
-// at /healthz and readiness (every backend's gRPC health) at /readyz.
+// The caller's Authorization header travels with each call, so every
+// service authenticates and authorises REST callers itself. Besides the API
+// the gateway serves, without credentials, the OpenAPI document at
+// /openapi.json, liveness at /healthz and readiness (every backend's gRPC
+// health) at /readyz.
 package gateway
 
 import (

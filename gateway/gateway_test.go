@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/goldenthread/goldenthread/gateway"
+	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
@@ -19,9 +20,16 @@ import (
 	"github.com/goldenthread/goldenthread/services/teams"
 )
 
-// startServices runs the organisations and teams services on a real port
-// and returns its address.
-func startServices(t *testing.T) string {
+// backend is the organisations and teams services running on one port, as
+// in the all-in-one, with the issuer of the tokens they accept.
+type backend struct {
+	addr string
+	auth *authtest.Env
+	// admin is a platform admin's token.
+	admin string
+}
+
+func startServices(t *testing.T) backend {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	b := brokertest.Embedded(t)
@@ -29,30 +37,40 @@ func startServices(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := lis.Addr().String()
-	orgs, err := organisations.Open(ctx, organisations.Config{DSN: sqldbtest.SQLiteDSN(t)}, brokertest.Logger())
+	be := backend{addr: lis.Addr().String(), auth: authtest.New(t)}
+	be.admin = be.auth.Token(t, authtest.PlatformAdmin)
+	orgs, err := organisations.Open(ctx, organisations.Config{DSN: sqldbtest.SQLiteDSN(t),
+		JWT: be.auth.Verifier, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
-	tms, err := teams.Open(ctx, teams.Config{DSN: sqldbtest.SQLiteDSN(t), OrganisationsAddr: addr}, brokertest.Logger())
+	tms, err := teams.Open(ctx, teams.Config{DSN: sqldbtest.SQLiteDSN(t), OrganisationsAddr: be.addr, JWT: be.auth.Verifier},
+		brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{orgs, tms}, GRPC: lis})
+		_ = host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{orgs, tms},
+			Resolver: orgs.Resolver(), GRPC: lis})
 	}()
 	t.Cleanup(func() { cancel(); <-done; orgs.Close(); tms.Close() })
-	return addr
+	return be
 }
 
-// backends points every backend of the gateway at addr.
-func backends(addr string) gateway.Config {
-	return gateway.Config{OrganisationsAddr: addr, TeamsAddr: addr}
+// config points every backend of the gateway at the services.
+func (b backend) config() gateway.Config {
+	return gateway.Config{OrganisationsAddr: b.addr, TeamsAddr: b.addr}
 }
 
-func startGateway(t *testing.T, cfg gateway.Config) *httptest.Server {
+// api is a gateway under test and the token its requests carry by default.
+type api struct {
+	*httptest.Server
+	token string
+}
+
+func startGateway(t *testing.T, cfg gateway.Config, token string) *api {
 	t.Helper()
 	cfg.Logger = brokertest.Logger()
 	gw, err := gateway.New(context.Background(), cfg)
@@ -61,7 +79,14 @@ func startGateway(t *testing.T, cfg gateway.Config) *httptest.Server {
 	}
 	srv := httptest.NewServer(gw)
 	t.Cleanup(func() { srv.Close(); gw.Close() })
-	return srv
+	return &api{Server: srv, token: token}
+}
+
+// startAll runs the services and a gateway in front of them, calling as a
+// platform admin.
+func startAll(t *testing.T) (*api, backend) {
+	b := startServices(t)
+	return startGateway(t, b.config(), b.admin), b
 }
 
 type reply struct {
@@ -70,7 +95,9 @@ type reply struct {
 	raw  string
 }
 
-func do(t *testing.T, srv *httptest.Server, method, path, body string, headers ...string) reply {
+// do makes a request with the api's token; headers (name, value pairs)
+// override the defaults, an empty value removing the header.
+func do(t *testing.T, srv *api, method, path, body string, headers ...string) reply {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -79,7 +106,14 @@ func do(t *testing.T, srv *httptest.Server, method, path, body string, headers .
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if srv.token != "" {
+		req.Header.Set("Authorization", "Bearer "+srv.token)
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := srv.Client().Do(req)
@@ -107,7 +141,7 @@ func (r reply) want(t *testing.T, code int, mention string) reply {
 func (r reply) str(key string) string { s, _ := r.body[key].(string); return s }
 
 func TestRESTLifecycle(t *testing.T) {
-	srv := startGateway(t, backends(startServices(t)))
+	srv, _ := startAll(t)
 
 	created := do(t, srv, "POST", "/v1/organisations?organisation_id=north&request_id=r1",
 		`{"display_name":"North Council","kind":"KIND_COUNCIL","website":"https://north.example"}`).want(t, 200, `"create_time"`)
@@ -147,9 +181,10 @@ func TestRESTLifecycle(t *testing.T) {
 }
 
 func TestRESTBadInput(t *testing.T) {
-	cfg := backends(startServices(t))
+	b := startServices(t)
+	cfg := b.config()
 	cfg.BodyLimit = 4096
-	srv := startGateway(t, cfg)
+	srv := startGateway(t, cfg, b.admin)
 	do(t, srv, "POST", "/v1/organisations?organisation_id=taken", `{"display_name":"Taken","kind":"KIND_AGENCY"}`).want(t, 200, "")
 	before := do(t, srv, "GET", "/v1/organisations?show_deleted=true", "").raw
 
@@ -193,7 +228,7 @@ func TestRESTBadInput(t *testing.T) {
 }
 
 func TestOpenAPIHealthAndReadiness(t *testing.T) {
-	srv := startGateway(t, backends(startServices(t)))
+	srv, _ := startAll(t)
 	doc := do(t, srv, "GET", "/openapi.json", "").want(t, 200, "/v1/organisations")
 	if doc.body["swagger"] != "2.0" {
 		t.Errorf("openapi.json: %.200s", doc.raw)
@@ -215,9 +250,7 @@ func TestServiceDownIs503(t *testing.T) {
 	}
 	addr := lis.Addr().String()
 	lis.Close() // nothing listens there now
-	cfg := backends(addr)
-	cfg.Timeout = 3 * time.Second
-	srv := startGateway(t, cfg)
+	srv := startGateway(t, gateway.Config{OrganisationsAddr: addr, TeamsAddr: addr, Timeout: 3 * time.Second}, "gt_anything.x")
 	start := time.Now()
 	r := do(t, srv, "GET", "/v1/organisations", "").want(t, 503, "unavailable")
 	if strings.Contains(r.raw, addr) {
@@ -230,9 +263,9 @@ func TestServiceDownIs503(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
-	addr := startServices(t)
-	off := startGateway(t, backends(addr))
-	pre := func(srv *httptest.Server, origin string) *http.Response {
+	b := startServices(t)
+	off := startGateway(t, b.config(), "")
+	pre := func(srv *api, origin string) *http.Response {
 		req, _ := http.NewRequest("OPTIONS", srv.URL+"/v1/organisations", nil)
 		req.Header.Set("Origin", origin)
 		req.Header.Set("Access-Control-Request-Method", "POST")
@@ -246,9 +279,9 @@ func TestCORS(t *testing.T) {
 	if h := pre(off, "https://app.example").Header.Get("Access-Control-Allow-Origin"); h != "" {
 		t.Errorf("CORS is on by default: %q", h)
 	}
-	cfg := backends(addr)
+	cfg := b.config()
 	cfg.CORSOrigins = []string{"https://app.example"}
-	on := startGateway(t, cfg)
+	on := startGateway(t, cfg, "")
 	if resp := pre(on, "https://app.example"); resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
 		t.Errorf("preflight from allowed origin: %d %v", resp.StatusCode, resp.Header)
 	}

@@ -10,7 +10,7 @@ import (
 // TestRESTPeopleTeamsMembers drives every people, teams and members method
 // through the gateway, as a web client would.
 func TestRESTPeopleTeamsMembers(t *testing.T) {
-	srv := startGateway(t, backends(startServices(t)))
+	srv, _ := startAll(t)
 	do(t, srv, "POST", "/v1/organisations?organisation_id=agency", `{"display_name":"Agency","kind":"KIND_AGENCY"}`).want(t, 200, "")
 
 	// People.

@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 
 	"github.com/goldenthread/goldenthread/gateway"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/config"
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
 	"github.com/goldenthread/goldenthread/services/kit/host"
+	"github.com/goldenthread/goldenthread/services/kit/jwt"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 	"github.com/goldenthread/goldenthread/services/organisations"
 	"github.com/goldenthread/goldenthread/services/teams"
@@ -22,7 +24,10 @@ import (
 // process is a started all-in-one.
 type process struct {
 	httpAddr, grpcAddr string
-	done               chan error
+	// adminToken is the platform token made on the first start, saved in
+	// adminTokenFile; empty on later starts.
+	adminToken, adminTokenFile string
+	done                       chan error
 }
 
 // wait blocks until the process has stopped and everything is closed.
@@ -67,16 +72,31 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	closers = append(closers, func() { _ = httpLis.Close() })
 	grpcAddr := dialable(grpcLis.Addr().String())
 
+	verifier, err := jwtVerifier(s)
+	if err != nil {
+		return fail(err)
+	}
 	orgs, err := organisations.Open(ctx, organisations.Config{DSN: s.organisationsDSN,
-		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas}, logger)
+		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas,
+		JWT: verifier, PlatformAdmins: config.List(s.platformAdmins)}, logger)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, func() { _ = orgs.Close() })
+	adminToken, err := orgs.Bootstrap(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	adminTokenFile := filepath.Join(s.dataDir, "admin-token")
+	if adminToken != "" {
+		if err := auth.WriteTokenFile(adminTokenFile, adminToken); err != nil {
+			return fail(err)
+		}
+	}
 	// The services reach each other through the gRPC port, as they would
 	// across machines.
 	tms, err := teams.Open(ctx, teams.Config{DSN: s.teamsDSN, OrganisationsAddr: grpcAddr,
-		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas}, logger)
+		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, JWT: verifier}, logger)
 	if err != nil {
 		return fail(err)
 	}
@@ -97,15 +117,35 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 		return serve.HTTP(ctx, mux, httpLis)
 	}
 
-	p := &process{httpAddr: httpLis.Addr().String(), grpcAddr: grpcAddr, done: make(chan error, 1)}
+	p := &process{httpAddr: httpLis.Addr().String(), grpcAddr: grpcAddr, adminToken: adminToken,
+		adminTokenFile: adminTokenFile, done: make(chan error, 1)}
 	go func() {
+		// In one process every service checks credentials against the
+		// organisations service's own data, without a network hop.
 		err := host.Run(ctx, host.Config{Logger: logger, Broker: b, Services: []host.Service{orgs, tms},
-			GRPC: grpcLis, Also: serveGateway})
+			Resolver: orgs.Resolver(), GRPC: grpcLis, Also: serveGateway})
 		cleanup()
 		logger.Info("stopped")
 		p.done <- err
 	}()
 	return p, nil
+}
+
+// jwtVerifier checks the JWTs of the configured OpenID Connect issuer, or
+// else of the built-in one.
+func jwtVerifier(s settings) (*jwt.Verifier, error) {
+	if s.oidcIssuer != "" {
+		keys, err := jwt.NewJWKS(s.oidcIssuer)
+		if err != nil {
+			return nil, err
+		}
+		return jwt.NewVerifier(s.oidcIssuer, s.oidcAudience, keys)
+	}
+	iss, err := jwt.LoadOrCreateIssuer(builtinIssuerDir(s.dataDir), builtinIssuer)
+	if err != nil {
+		return nil, err
+	}
+	return jwt.NewVerifier(builtinIssuer, s.oidcAudience, iss.Keys())
 }
 
 // dialable turns a listen address into one a client can dial: a wildcard

@@ -27,7 +27,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	command, args := run, os.Args[1:]
+	if len(args) > 0 && args[0] == "token" {
+		command, args = mintToken, args[1:]
+	}
+	if err := command(ctx, args, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "goldenthread:", err)
 		os.Exit(1)
 	}
@@ -43,6 +47,8 @@ type settings struct {
 	bodyLimit                   int64
 	timeout                     time.Duration
 	corsOrigins                 string
+	oidcIssuer, oidcAudience    string
+	platformAdmins              string
 	newLogger                   func() (*slog.Logger, error)
 }
 
@@ -61,6 +67,9 @@ func parse(args []string) (settings, error) {
 	fs.Int64Var(&s.bodyLimit, "body-limit", gateway.DefaultBodyLimit, "largest REST request body accepted, in bytes")
 	fs.DurationVar(&s.timeout, "timeout", gateway.DefaultTimeout, "deadline of each REST call to a service")
 	fs.StringVar(&s.corsOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
+	fs.StringVar(&s.oidcIssuer, "oidc-issuer", "", "OpenID Connect issuer URL whose JWTs callers may present; empty: the built-in issuer (`goldenthread token`)")
+	fs.StringVar(&s.oidcAudience, "oidc-audience", "goldenthread", "audience the JWTs must name")
+	fs.StringVar(&s.platformAdmins, "platform-admins", builtinAdmin, "comma-separated JWT subjects that are platform admins")
 	s.newLogger = serve.LogFlags(fs)
 	return s, config.Parse(fs, args, "GT")
 }
@@ -78,7 +87,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Golden Thread is running.\n  REST:  http://%s/v1/organisations  (OpenAPI: http://%s/openapi.json)\n  gRPC:  %s\n  data:  %s\nPress Ctrl-C to stop.\n",
+	fmt.Fprintf(stdout, "Golden Thread is running.\n  REST:  http://%s/v1/organisations  (OpenAPI: http://%s/openapi.json)\n  gRPC:  %s\n  data:  %s\n",
 		p.httpAddr, p.httpAddr, p.grpcAddr, s.dataDir)
+	if p.adminToken != "" {
+		fmt.Fprintf(stdout, "\nFirst start: this platform admin token is shown once (it is also in %s, readable only by you):\n\n  %s\n\n"+
+			"Try:  curl -H \"Authorization: Bearer $(cat %s)\" http://%s/v1/organisations\n\n",
+			p.adminTokenFile, p.adminToken, p.adminTokenFile, p.httpAddr)
+	}
+	fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
 	return p.wait()
 }

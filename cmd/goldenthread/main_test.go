@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"io"
 	"net/http"
 	"strings"
@@ -44,17 +45,18 @@ func launch(t *testing.T, dataDir string) (*process, func()) {
 	return p, stop
 }
 
-// httpDo makes a request, failing the test when there is no answer.
-func httpDo(t *testing.T, method, url, body string) (int, string) {
+// httpDo makes a request with the bearer token, failing the test when
+// there is no answer.
+func httpDo(t *testing.T, token, method, url, body string) (int, string) {
 	t.Helper()
-	code, raw, err := tryHTTP(method, url, body)
+	code, raw, err := tryHTTP(token, method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return code, raw
 }
 
-func tryHTTP(method, url, body string) (int, string, error) {
+func tryHTTP(token, method, url, body string) (int, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
@@ -62,6 +64,9 @@ func tryHTTP(method, url, body string) (int, string, error) {
 		return 0, "", err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, "", err
@@ -76,7 +81,24 @@ func TestAllInOne(t *testing.T) {
 	p, stop := launch(t, dataDir)
 	base := "http://" + p.httpAddr
 
-	code, body := httpDo(t, "POST", base+"/v1/organisations?organisation_id=shared-services",
+	// The first start made a platform admin token and saved it for its
+	// owner only; without a token, data calls are refused.
+	if p.adminToken == "" {
+		t.Fatal("no admin token on the first start")
+	}
+	saved, err := os.ReadFile(p.adminTokenFile)
+	if err != nil || strings.TrimSpace(string(saved)) != p.adminToken {
+		t.Fatalf("admin token file: %q, %v", saved, err)
+	}
+	if fi, _ := os.Stat(p.adminTokenFile); fi.Mode().Perm() != 0o600 {
+		t.Errorf("admin token file mode %v, want 0600", fi.Mode().Perm())
+	}
+	if code, _ := httpDo(t, "", "GET", base+"/v1/organisations", ""); code != 401 {
+		t.Fatalf("no token: %d, want 401", code)
+	}
+	admin := p.adminToken
+
+	code, body := httpDo(t, admin, "POST", base+"/v1/organisations?organisation_id=shared-services",
 		`{"display_name":"Shared Services Ltd","kind":"KIND_SHARED_SERVICE_COMPANY"}`)
 	if code != 200 {
 		t.Fatalf("create: %d %s", code, body)
@@ -126,7 +148,7 @@ func TestAllInOne(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if code, body := httpDo(t, "GET", base+"/metrics", ""); code != 200 || !strings.Contains(body, `grpc_server_handled_total{grpc_code="OK",grpc_method="CreateOrganisation"`) {
+	if code, body := httpDo(t, "", "GET", base+"/metrics", ""); code != 200 || !strings.Contains(body, `grpc_server_handled_total{grpc_code="OK",grpc_method="CreateOrganisation"`) {
 		t.Errorf("metrics: %d %.300s", code, body)
 	}
 
@@ -134,7 +156,10 @@ func TestAllInOne(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	stop()
 	p, _ = launch(t, dataDir)
-	code, body = httpDo(t, "GET", "http://"+p.httpAddr+"/v1/organisations/shared-services", "")
+	if p.adminToken != "" {
+		t.Error("a second admin token was made on restart")
+	}
+	code, body = httpDo(t, admin, "GET", "http://"+p.httpAddr+"/v1/organisations/shared-services", "")
 	if code != 200 || !strings.Contains(body, "Shared Services Ltd") {
 		t.Fatalf("after restart: %d %s", code, body)
 	}

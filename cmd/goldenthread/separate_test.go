@@ -44,14 +44,15 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 	// The services share one NATS: the external one, or the organisations
 	// service's embedded server opened on a TCP port for the others.
 	natsURL := os.Getenv(brokertest.NATSEnv)
-	orgNATS := []string{"-nats-url", natsURL}
+	orgData := t.TempDir()
+	orgNATS := []string{"-data-dir", orgData, "-nats-url", natsURL}
 	prefix := "goldenthread"
 	if natsURL != "" {
 		prefix = brokertest.Prefix(t, brokertest.External(t))
 	} else {
 		t.Logf("%s is not set: the services share the organisations service's embedded NATS", brokertest.NATSEnv)
 		listen := freeAddr(t)
-		orgNATS = []string{"-data-dir", t.TempDir(), "-nats-listen", listen}
+		orgNATS = []string{"-data-dir", orgData, "-nats-listen", listen}
 		natsURL = "nats://" + listen
 	}
 
@@ -66,7 +67,7 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 	base := "http://" + httpAddr
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		code, body, err := tryHTTP("GET", base+"/readyz", "")
+		code, body, err := tryHTTP("", "GET", base+"/readyz", "")
 		if code == 200 {
 			break
 		}
@@ -75,25 +76,32 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if code, body := httpDo(t, "POST", base+"/v1/organisations?organisation_id=east-council",
+	// The organisations service made the first platform token in its data
+	// directory on its first start.
+	raw, err := os.ReadFile(filepath.Join(orgData, "admin-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := strings.TrimSpace(string(raw))
+	if code, body := httpDo(t, admin, "POST", base+"/v1/organisations?organisation_id=east-council",
 		`{"display_name":"East Council","kind":"KIND_COUNCIL"}`); code != 200 {
 		t.Fatalf("create: %d %s", code, body)
 	}
-	if code, body := httpDo(t, "GET", base+"/v1/organisations/east-council", ""); code != 200 || !strings.Contains(body, "East Council") {
+	if code, body := httpDo(t, admin, "GET", base+"/v1/organisations/east-council", ""); code != 200 || !strings.Contains(body, "East Council") {
 		t.Fatalf("get: %d %s", code, body)
 	}
 	// The teams process checks the organisation with the organisations
 	// process, then reacts to its deletion through NATS.
-	if code, body := httpDo(t, "POST", base+"/v1/organisations/east-council/teams?team_id=board",
+	if code, body := httpDo(t, admin, "POST", base+"/v1/organisations/east-council/teams?team_id=board",
 		`{"display_name":"Board","kind":"KIND_LEADERSHIP"}`); code != 200 {
 		t.Fatalf("create team: %d %s", code, body)
 	}
-	if code, body := httpDo(t, "DELETE", base+"/v1/organisations/east-council", ""); code != 200 {
+	if code, body := httpDo(t, admin, "DELETE", base+"/v1/organisations/east-council", ""); code != 200 {
 		t.Fatalf("delete organisation: %d %s", code, body)
 	}
 	deadline = time.Now().Add(15 * time.Second)
 	for {
-		_, body := httpDo(t, "GET", base+"/v1/organisations/east-council/teams", "")
+		_, body := httpDo(t, admin, "GET", base+"/v1/organisations/east-council/teams", "")
 		if body == "{}" {
 			break
 		}

@@ -29,30 +29,13 @@ func Stream(prefix string, replicas int) events.StreamSpec {
 	}
 }
 
-// Subjects are the NATS subjects of the service's events (see
-// proto/goldenthread/organisations/v1/events.proto), all on one stream.
-type Subjects struct {
-	// Organisation is organisations/{organisation}'s subjects.
-	Organisation ChangeSubjects
-	// Person is organisations/{organisation}/people/{person}'s subjects.
-	Person ChangeSubjects
-}
-
-// ChangeSubjects are the subjects of one resource's changes, each carrying
-// the event message of the same name (PersonDeleted on Person.Deleted).
-type ChangeSubjects struct {
-	Created, Updated, Deleted, Undeleted string
-}
-
-// NewSubjects returns the subjects under prefix, e.g.
-// goldenthread.organisations.v1.person.created.
-func NewSubjects(prefix string) Subjects {
-	return Subjects{Organisation: changeSubjects(prefix, "organisation"), Person: changeSubjects(prefix, "person")}
-}
-
-func changeSubjects(prefix, resource string) ChangeSubjects {
-	base := prefix + ".organisations.v1." + resource + "."
-	return ChangeSubjects{Created: base + "created", Updated: base + "updated", Deleted: base + "deleted", Undeleted: base + "undeleted"}
+// Subject is the NATS subject of a change to a resource of the organisation
+// orgID: {prefix}.organisations.v1.{orgID}.{resource}.{change}, e.g.
+// goldenthread.organisations.v1.north-council.person.created (see
+// proto/goldenthread/organisations/v1/events.proto). The organisation in the
+// subject lets operators scope NATS permissions to one organisation.
+func Subject(prefix, orgID, resource, change string) string {
+	return prefix + ".organisations.v1." + orgID + "." + resource + "." + change
 }
 
 // named is an API resource: its name is the events' ce-subject.
@@ -64,9 +47,20 @@ type named interface {
 // changeEvents writes one resource's change events to the outbox, in the
 // change's transaction.
 type changeEvents[M named] struct {
-	outbox   *outbox.Outbox
-	subjects ChangeSubjects
-	payloads payloads[M]
+	outbox *outbox.Outbox
+	// prefix and resource make the subjects: see Subject.
+	prefix, resource string
+	payloads         payloads[M]
+}
+
+// add writes the event of a change to m; resources of no organisation
+// (platform tokens) have "-" in the subject in its place.
+func (e changeEvents[M]) add(ctx context.Context, tx *sqldb.Tx, m M, change string, payload proto.Message) error {
+	orgID := "-"
+	if rest, ok := strings.CutPrefix(m.GetName(), "organisations/"); ok {
+		orgID, _, _ = strings.Cut(rest, "/")
+	}
+	return e.outbox.Add(ctx, tx, Subject(e.prefix, orgID, e.resource, change), m.GetName(), payload)
 }
 
 // payloads wrap a resource in the event message of each kind of change.
@@ -93,19 +87,25 @@ var personPayloads = payloads[*pb.Person]{
 	undeleted: func(p *pb.Person) proto.Message { return &pb.PersonUndeleted{Person: p} },
 }
 
+// tokenPayloads: tokens are only ever created and revoked (deleted).
+var tokenPayloads = payloads[*pb.ApiToken]{
+	created: func(t *pb.ApiToken) proto.Message { return &pb.ApiTokenCreated{ApiToken: t} },
+	deleted: func(t *pb.ApiToken) proto.Message { return &pb.ApiTokenRevoked{ApiToken: t} },
+}
+
 func (e changeEvents[M]) created(ctx context.Context, tx *sqldb.Tx, m M) error {
-	return e.outbox.Add(ctx, tx, e.subjects.Created, m.GetName(), e.payloads.created(m))
+	return e.add(ctx, tx, m, "created", e.payloads.created(m))
 }
 
 // updated records an update that set the fields in paths.
 func (e changeEvents[M]) updated(ctx context.Context, tx *sqldb.Tx, m M, paths []string) error {
-	return e.outbox.Add(ctx, tx, e.subjects.Updated, m.GetName(), e.payloads.updated(m, &fieldmaskpb.FieldMask{Paths: paths}))
+	return e.add(ctx, tx, m, "updated", e.payloads.updated(m, &fieldmaskpb.FieldMask{Paths: paths}))
 }
 
 func (e changeEvents[M]) deleted(ctx context.Context, tx *sqldb.Tx, m M) error {
-	return e.outbox.Add(ctx, tx, e.subjects.Deleted, m.GetName(), e.payloads.deleted(m))
+	return e.add(ctx, tx, m, "deleted", e.payloads.deleted(m))
 }
 
 func (e changeEvents[M]) undeleted(ctx context.Context, tx *sqldb.Tx, m M) error {
-	return e.outbox.Add(ctx, tx, e.subjects.Undeleted, m.GetName(), e.payloads.undeleted(m))
+	return e.add(ctx, tx, m, "undeleted", e.payloads.undeleted(m))
 }

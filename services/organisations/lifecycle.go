@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -41,16 +42,18 @@ type envelope struct {
 	revision                           *int64
 	etag                               *string
 	createTime, updateTime, deleteTime **timestamppb.Timestamp
+	updateActor                        *string
 }
 
 func (e envelope) deleted() bool { return *e.deleteTime != nil }
 
-// revise moves the record to its next revision, made at t; a deleted
-// revision has t as its delete time too.
-func (e envelope) revise(t *timestamppb.Timestamp, deleted bool) {
+// revise moves the record to its next revision, made at t by the caller of
+// ctx; a deleted revision has t as its delete time too.
+func (e envelope) revise(ctx context.Context, t *timestamppb.Timestamp, deleted bool) {
 	*e.revision++
 	*e.etag = resource.Etag(*e.revision)
 	*e.updateTime = t
+	*e.updateActor = auth.Actor(ctx, "organisations")
 	*e.deleteTime = nil
 	if deleted {
 		*e.deleteTime = t
@@ -143,7 +146,7 @@ type creation[R stored] struct {
 func (l lifecycle[R, M]) create(ctx context.Context, c creation[R]) (M, error) {
 	e := c.record.envelope()
 	*e.createTime = resource.Now()
-	e.revise(*e.createTime, false)
+	e.revise(ctx, *e.createTime, false)
 
 	result := c.record
 	err := inTx(ctx, l.db, func(tx *sqldb.Tx) error {
@@ -207,7 +210,7 @@ func (l lifecycle[R, M]) update(ctx context.Context, name, etag string, ops rowO
 				return current, false, err
 			}
 		}
-		next.envelope().revise(resource.Now(), false)
+		next.envelope().revise(ctx, resource.Now(), false)
 		return next, true, nil
 	}
 	return l.modify(ctx, name, etag, ops, apply, func(ctx context.Context, tx *sqldb.Tx, m M) error {
@@ -228,7 +231,7 @@ func (l lifecycle[R, M]) setDeleted(ctx context.Context, name, etag string, dele
 				return r, false, err
 			}
 		}
-		r.envelope().revise(resource.Now(), deleted)
+		r.envelope().revise(ctx, resource.Now(), deleted)
 		return r, true, nil
 	}
 	emit := l.events.undeleted

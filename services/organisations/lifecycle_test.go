@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
@@ -105,7 +106,7 @@ func (api resourceAPI[M]) checkLifecycle(t *testing.T, created M, newDisplayName
 		t.Fatalf("update = %v, %v", updated, err)
 	}
 	_, err = api.rename(c, name, "Stale", created.GetEtag())
-	wantCode(t, err, codes.Aborted, "")
+	apitest.WantCode(t, err, codes.Aborted, "")
 	if same, err := api.rename(c, name, newDisplayName, ""); err != nil || !proto.Equal(same, updated) {
 		t.Fatalf("update changing nothing = %v, %v; want %v", same, err, updated)
 	}
@@ -115,9 +116,9 @@ func (api resourceAPI[M]) checkLifecycle(t *testing.T, created M, newDisplayName
 		t.Fatalf("delete = %v, %v", deleted, err)
 	}
 	_, err = api.delete(c, name, "")
-	wantCode(t, err, codes.NotFound, "")
+	apitest.WantCode(t, err, codes.NotFound, "")
 	_, err = api.rename(c, name, "Renamed while deleted", "")
-	wantCode(t, err, codes.FailedPrecondition, "")
+	apitest.WantCode(t, err, codes.FailedPrecondition, "")
 	if got, err := api.get(c, name); err != nil || !proto.Equal(got, deleted) {
 		t.Fatalf("get deleted = %v, %v; want %v", got, err, deleted)
 	}
@@ -133,7 +134,7 @@ func (api resourceAPI[M]) checkLifecycle(t *testing.T, created M, newDisplayName
 		t.Fatalf("undelete = %v, %v", restored, err)
 	}
 	_, err = api.undelete(c, name, "")
-	wantCode(t, err, codes.AlreadyExists, "")
+	apitest.WantCode(t, err, codes.AlreadyExists, "")
 	return updated, deleted, restored
 }
 
@@ -153,9 +154,10 @@ func (e *env) checkEvents(t *testing.T, evs []events.Event, created, updated, de
 	for i, step := range steps {
 		ev := evs[i]
 		wantType := "goldenthread.organisations.v1." + resource + strings.ToUpper(step.change[:1]) + step.change[1:]
-		wantSubject := e.prefix + ".organisations.v1." + strings.ToLower(resource) + "." + step.change
+		orgID := strings.Split(created.GetName(), "/")[1]
+		wantSubject := e.prefix + ".organisations.v1." + orgID + "." + strings.ToLower(resource) + "." + step.change
 		if ev.Type != wantType || ev.NATSSubject != wantSubject || ev.Subject != created.GetName() || ev.Source != organisations.Source {
-			t.Errorf("event %d: %+v; want %s on %s", i, ev, wantType, wantSubject)
+			t.Errorf("event %d: %s on %s; want %s on %s", i, ev.Type, ev.NATSSubject, wantType, wantSubject)
 			continue
 		}
 		payload, mask := decodePayload(t, ev)
@@ -267,7 +269,7 @@ type badCase struct {
 func runBadCases(t *testing.T, cases []badCase) {
 	t.Helper()
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.call(), tc.code, tc.field) })
+		t.Run(tc.name, func(t *testing.T) { apitest.WantCode(t, tc.call(), tc.code, tc.field) })
 	}
 }
 

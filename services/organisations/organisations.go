@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -41,6 +42,10 @@ type Config struct {
 	SubjectPrefix string
 	// StreamReplicas is the stream's replica count (1 on a single server).
 	StreamReplicas int
+	// JWT verifies callers' JWTs; nil accepts API tokens only.
+	JWT auth.JWTVerifier
+	// PlatformAdmins are the JWT subjects that are platform admins.
+	PlatformAdmins []string
 }
 
 // Service is an opened organisations service, ready to be hosted.
@@ -49,6 +54,8 @@ type Service struct {
 	outbox        *outbox.Outbox
 	organisations *organisationsHandler
 	people        *peopleHandler
+	access        *accessHandler
+	resolver      *resolver
 }
 
 // Open opens the database and brings its schema up to date.
@@ -71,27 +78,63 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		}
 	}
 	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas), logger.With("service", "organisations"))
-	subjects := NewSubjects(cfg.SubjectPrefix)
+	prefix := cfg.SubjectPrefix
 	return &Service{
 		db:     db,
 		outbox: ob,
 		organisations: &organisationsHandler{orgs: lifecycle[*orgRecord, *pb.Organisation]{db: db,
-			events: changeEvents[*pb.Organisation]{outbox: ob, subjects: subjects.Organisation, payloads: organisationPayloads},
+			events: changeEvents[*pb.Organisation]{outbox: ob, prefix: prefix, resource: "organisation", payloads: organisationPayloads},
 			schema: organisationListSchema, field: "organisation"}},
 		people: &peopleHandler{people: lifecycle[*personRecord, *pb.Person]{db: db,
-			events: changeEvents[*pb.Person]{outbox: ob, subjects: subjects.Person, payloads: personPayloads},
+			events: changeEvents[*pb.Person]{outbox: ob, prefix: prefix, resource: "person", payloads: personPayloads},
 			schema: personListSchema, field: "person"}},
+		access: &accessHandler{db: db,
+			events: changeEvents[*pb.ApiToken]{outbox: ob, prefix: prefix, resource: "api_token", payloads: tokenPayloads}},
+		resolver: &resolver{db: db, jwt: cfg.JWT, platformAdmins: cfg.PlatformAdmins},
 	}, nil
 }
 
 // Name implements host.Service.
 func (s *Service) Name() string { return "organisations" }
 
-// Register implements host.Service: it serves OrganisationsService and
-// PeopleService.
+// Register implements host.Service: it serves OrganisationsService,
+// PeopleService and AccessService.
 func (s *Service) Register(g *grpc.Server) {
 	pb.RegisterOrganisationsServiceServer(g, s.organisations)
 	pb.RegisterPeopleServiceServer(g, s.people)
+	pb.RegisterAccessServiceServer(g, s.access)
+}
+
+// Policy implements host.Service.
+func (s *Service) Policy() auth.Policy { return policy }
+
+// Resolver checks credentials against the service's people and tokens; the
+// service itself and, in one process, every other service use it.
+func (s *Service) Resolver() auth.Resolver { return s.resolver }
+
+// Bootstrap makes the first platform token, the day the service first
+// starts, and returns its bearer token; afterwards it returns "". Whoever
+// holds the token can create organisations and their admins.
+func (s *Service) Bootstrap(ctx context.Context) (string, error) {
+	var bearer string
+	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		if err := tx.Lock(ctx, "organisations/bootstrap"); err != nil {
+			return err
+		}
+		if done, err := hasPlatformToken(ctx, tx); err != nil || done {
+			return err
+		}
+		r, secret := newToken(ctx, "", &pb.ApiToken{DisplayName: "bootstrap platform admin"})
+		if err := insertToken(ctx, tx, r); err != nil {
+			return err
+		}
+		bearer = secret
+		return s.access.events.created(ctx, tx, r.token)
+	})
+	if err != nil {
+		return "", fmt.Errorf("organisations: bootstrap: %w", err)
+	}
+	return bearer, nil
 }
 
 // Run relays the outbox to NATS until ctx ends.

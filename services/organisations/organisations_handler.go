@@ -6,6 +6,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
@@ -39,8 +40,14 @@ func (h *organisationsHandler) GetOrganisation(ctx context.Context, req *pb.GetO
 }
 
 func (h *organisationsHandler) ListOrganisations(ctx context.Context, req *pb.ListOrganisationsRequest) (*pb.ListOrganisationsResponse, error) {
+	// Callers see the organisations where they have a role; platform
+	// admins see all.
+	var only []string
+	if p := auth.FromContext(ctx); !p.PlatformAdmin {
+		only = p.Organisations()
+	}
 	orgs, next, err := h.orgs.list(ctx, req, "", func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*orgRecord]) ([]*orgRecord, error) {
-		return listOrganisations(ctx, q, plan, req.ShowDeleted)
+		return listOrganisations(ctx, q, plan, req.ShowDeleted, only)
 	})
 	if err != nil {
 		return nil, err

@@ -23,7 +23,8 @@ type orgRecord struct {
 
 func (r *orgRecord) envelope() envelope {
 	return envelope{name: r.org.Name, revision: &r.revision, etag: &r.org.Etag,
-		createTime: &r.org.CreateTime, updateTime: &r.org.UpdateTime, deleteTime: &r.org.DeleteTime}
+		createTime: &r.org.CreateTime, updateTime: &r.org.UpdateTime, deleteTime: &r.org.DeleteTime,
+		updateActor: &r.org.UpdateActor}
 }
 
 func (r *orgRecord) resource() *pb.Organisation { return r.org }
@@ -35,7 +36,7 @@ func (r *orgRecord) with(org *pb.Organisation) *orgRecord {
 
 var organisationsTable = table[*orgRecord]{
 	name:    "organisations",
-	columns: "id, display_name, description, kind, owners, website, create_time, update_time, delete_time, revision",
+	columns: "id, display_name, description, kind, owners, website, create_time, update_time, delete_time, revision, update_actor",
 	scan:    scanOrganisation,
 }
 
@@ -92,15 +93,27 @@ func liveOrganisationIDs(ctx context.Context, q sqldb.Querier, ids []string) (ma
 	return live, rows.Err()
 }
 
-func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*orgRecord], showDeleted bool) ([]*orgRecord, error) {
-	return organisationsTable.page(ctx, q, plan, showDeleted, "")
+// listOrganisations lists the organisations with the given ids, or all of
+// them when ids is nil.
+func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*orgRecord], showDeleted bool, ids []string) ([]*orgRecord, error) {
+	if ids == nil {
+		return organisationsTable.page(ctx, q, plan, showDeleted, "")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return organisationsTable.page(ctx, q, plan, showDeleted, "id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
 }
 
 func insertOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord, requestID string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO organisations ("+organisationsTable.columns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := tx.ExecContext(ctx, "INSERT INTO organisations ("+organisationsTable.columns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.id, r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
 		resource.Micros(r.org.CreateTime), resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision,
-		nullIfEmpty(requestID))
+		r.org.UpdateActor, nullIfEmpty(requestID))
 	if err != nil {
 		return fmt.Errorf("insert organisation: %w", err)
 	}
@@ -111,9 +124,9 @@ func insertOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord, request
 // returns false when the row has moved on meanwhile.
 func updateOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE organisations SET display_name = ?, description = ?, kind = ?, owners = ?,
-		website = ?, update_time = ?, delete_time = ?, revision = ? WHERE id = ? AND revision = ?`,
+		website = ?, update_time = ?, delete_time = ?, revision = ?, update_actor = ? WHERE id = ? AND revision = ?`,
 		r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
-		resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision, r.id, r.revision-1)
+		resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision, r.org.UpdateActor, r.id, r.revision-1)
 	return savedOne(res, err, "organisation")
 }
 
@@ -136,7 +149,7 @@ func scanOrganisation(s scanner) (*orgRecord, error) {
 		deleteTime     sql.NullInt64
 	)
 	err := s.Scan(&r.id, &r.org.DisplayName, &r.org.Description, &kind, &owners, &r.org.Website,
-		&create, &update, &deleteTime, &r.revision)
+		&create, &update, &deleteTime, &r.revision, &r.org.UpdateActor)
 	if err != nil {
 		return nil, fmt.Errorf("read organisation: %w", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -19,6 +18,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apitest"
+	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
@@ -36,13 +37,19 @@ type env struct {
 	js     jetstream.JetStream
 	stream string
 	prefix string
+	// auth issues tokens the service accepts; addr is where it listens, to
+	// call it as someone else than the platform admin.
+	auth *authtest.Env
+	addr string
 }
 
 func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	prefix := brokertest.Prefix(t, b)
-	svc, err := organisations.Open(ctx, organisations.Config{DSN: dsn, SubjectPrefix: prefix}, brokertest.Logger())
+	a := authtest.New(t)
+	svc, err := organisations.Open(ctx, organisations.Config{DSN: dsn, SubjectPrefix: prefix,
+		JWT: a.Verifier, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,9 +59,11 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	}
 	done := make(chan error, 1)
 	go func() {
-		done <- host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{svc}, GRPC: lis})
+		done <- host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{svc},
+			Resolver: svc.Resolver(), GRPC: lis})
 	}()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(authtest.Bearer(a.Token(t, authtest.PlatformAdmin))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +81,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 		db.Close()
 	})
 	return &env{client: pb.NewOrganisationsServiceClient(conn), people: pb.NewPeopleServiceClient(conn), db: db, js: b.JS,
-		stream: organisations.Stream(prefix, 1).Name, prefix: prefix}
+		stream: organisations.Stream(prefix, 1).Name, prefix: prefix, auth: a, addr: lis.Addr().String()}
 }
 
 func ctx(t *testing.T) context.Context {
@@ -85,31 +94,6 @@ func council(name string) *pb.Organisation {
 	return &pb.Organisation{DisplayName: name, Kind: pb.Organisation_KIND_COUNCIL}
 }
 
-// wantCode fails unless err has code and, when field is set, a BadRequest
-// violation naming field and a message naming it.
-func wantCode(t *testing.T, err error, code codes.Code, field string) {
-	t.Helper()
-	st := status.Convert(err)
-	if st.Code() != code {
-		t.Fatalf("code = %v (%v), want %v", st.Code(), err, code)
-	}
-	if field == "" {
-		return
-	}
-	if !strings.Contains(st.Message(), field) {
-		t.Errorf("message %q does not name %s", st.Message(), field)
-	}
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.FieldViolations {
-				if v.Field == field {
-					return
-				}
-			}
-		}
-	}
-	t.Errorf("no field violation for %s in %v", field, st.Details())
-}
 
 func (e *env) count(t *testing.T, table string) int {
 	t.Helper()
@@ -187,7 +171,7 @@ func (e *env) testLifecycle(t *testing.T) {
 		t.Errorf("updating display_name changed other fields: %v", updated)
 	}
 	_, err = e.client.GetOrganisation(c, &pb.GetOrganisationRequest{Name: "organisations/nobody"})
-	wantCode(t, err, codes.NotFound, "")
+	apitest.WantCode(t, err, codes.NotFound, "")
 	e.checkEvents(t, e.streamEvents(t, 4), created, updated, deleted, restored)
 }
 
@@ -246,11 +230,11 @@ func (e *env) testOwners(t *testing.T) {
 	}
 	_, err = e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{Organisation: &pb.Organisation{
 		DisplayName: "x", Kind: pb.Organisation_KIND_OTHER, Owners: []string{"organisations/ghost"}}})
-	wantCode(t, err, codes.InvalidArgument, "organisation.owners")
+	apitest.WantCode(t, err, codes.InvalidArgument, "organisation.owners")
 	_, err = e.client.UpdateOrganisation(c, &pb.UpdateOrganisationRequest{
 		Organisation: &pb.Organisation{Name: "organisations/shared", Owners: []string{"organisations/shared"}},
 		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"owners"}}})
-	wantCode(t, err, codes.InvalidArgument, "organisation.owners")
+	apitest.WantCode(t, err, codes.InvalidArgument, "organisation.owners")
 }
 
 func (e *env) testIdempotentCreate(t *testing.T) {
@@ -295,7 +279,7 @@ func (e *env) testList(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.client.ListOrganisations(c, &pb.ListOrganisationsRequest{PageSize: 10, PageToken: first.NextPageToken, OrderBy: "display_name"})
-	wantCode(t, err, codes.InvalidArgument, "page_token")
+	apitest.WantCode(t, err, codes.InvalidArgument, "page_token")
 }
 
 func (e *env) testBadInput(t *testing.T) {

@@ -17,7 +17,7 @@ var personCollection = []string{"organisations", "people"}
 
 // personUpdatable lists the fields UpdatePerson may change, in API order;
 // CreatePerson takes the same fields from its request.
-var personUpdatable = []string{"display_name", "email", "job_title", "external_subject"}
+var personUpdatable = []string{"display_name", "email", "job_title", "external_subject", "role"}
 
 // parsePersonName returns the ids in a person's name, or INVALID_ARGUMENT
 // naming field.

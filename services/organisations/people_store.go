@@ -22,7 +22,8 @@ type personRecord struct {
 
 func (r *personRecord) envelope() envelope {
 	return envelope{name: r.person.Name, revision: &r.revision, etag: &r.person.Etag,
-		createTime: &r.person.CreateTime, updateTime: &r.person.UpdateTime, deleteTime: &r.person.DeleteTime}
+		createTime: &r.person.CreateTime, updateTime: &r.person.UpdateTime, deleteTime: &r.person.DeleteTime,
+		updateActor: &r.person.UpdateActor}
 }
 
 func (r *personRecord) resource() *pb.Person { return r.person }
@@ -37,7 +38,8 @@ func (r *personRecord) with(p *pb.Person) *personRecord {
 // people's addresses and the email filter and order compare.
 var peopleTable = table[*personRecord]{
 	name:    "people",
-	columns: "organisation_id, id, display_name, email, job_title, external_subject, create_time, update_time, delete_time, revision",
+	columns: "organisation_id, id, display_name, email, job_title, external_subject, create_time, update_time, delete_time, revision, " +
+		"update_actor, role",
 	scan:    scanPerson,
 }
 
@@ -100,10 +102,10 @@ func liveHolders(ctx context.Context, q sqldb.Querier, r *personRecord) (holders
 }
 
 func insertPerson(ctx context.Context, tx *sqldb.Tx, r *personRecord, requestID string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO people ("+peopleTable.columns+", email_lower, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := tx.ExecContext(ctx, "INSERT INTO people ("+peopleTable.columns+", email_lower, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.orgID, r.id, r.person.DisplayName, r.person.Email, r.person.JobTitle, r.person.ExternalSubject,
 		resource.Micros(r.person.CreateTime), resource.Micros(r.person.UpdateTime), resource.NullMicros(r.person.DeleteTime), r.revision,
-		emailKey(r.person.Email), nullIfEmpty(requestID))
+		r.person.UpdateActor, int32(r.person.Role), emailKey(r.person.Email), nullIfEmpty(requestID))
 	if err != nil {
 		return fmt.Errorf("insert person: %w", err)
 	}
@@ -114,9 +116,11 @@ func insertPerson(ctx context.Context, tx *sqldb.Tx, r *personRecord, requestID 
 // false when the row has moved on meanwhile.
 func updatePerson(ctx context.Context, tx *sqldb.Tx, r *personRecord) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE people SET display_name = ?, email = ?, email_lower = ?, job_title = ?,
-		external_subject = ?, update_time = ?, delete_time = ?, revision = ? WHERE organisation_id = ? AND id = ? AND revision = ?`,
+		external_subject = ?, update_time = ?, delete_time = ?, revision = ?, update_actor = ?, role = ?
+		WHERE organisation_id = ? AND id = ? AND revision = ?`,
 		r.person.DisplayName, r.person.Email, emailKey(r.person.Email), r.person.JobTitle, r.person.ExternalSubject,
-		resource.Micros(r.person.UpdateTime), resource.NullMicros(r.person.DeleteTime), r.revision, r.orgID, r.id, r.revision-1)
+		resource.Micros(r.person.UpdateTime), resource.NullMicros(r.person.DeleteTime), r.revision, r.person.UpdateActor,
+		int32(r.person.Role), r.orgID, r.id, r.revision-1)
 	return savedOne(res, err, "person")
 }
 
@@ -125,13 +129,15 @@ func scanPerson(s scanner) (*personRecord, error) {
 		r              = &personRecord{person: &pb.Person{}}
 		create, update int64
 		deleteTime     sql.NullInt64
+		role           int32
 	)
 	err := s.Scan(&r.orgID, &r.id, &r.person.DisplayName, &r.person.Email, &r.person.JobTitle, &r.person.ExternalSubject,
-		&create, &update, &deleteTime, &r.revision)
+		&create, &update, &deleteTime, &r.revision, &r.person.UpdateActor, &role)
 	if err != nil {
 		return nil, fmt.Errorf("read person: %w", err)
 	}
 	r.person.Name = resourcename.Format(personCollection, r.orgID, r.id)
+	r.person.Role = pb.Role(role)
 	r.person.CreateTime = resource.Time(create)
 	r.person.UpdateTime = resource.Time(update)
 	r.person.DeleteTime = resource.NullTime(deleteTime)

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apitest"
 )
 
 func TestPeople(t *testing.T) {
@@ -114,7 +115,7 @@ func (e *env) testPersonLifecycle(t *testing.T) {
 		t.Errorf("updating display_name changed other fields: %v", updated)
 	}
 	_, err = e.people.GetPerson(c, &pb.GetPersonRequest{Name: org + "/people/nobody"})
-	wantCode(t, err, codes.NotFound, "")
+	apitest.WantCode(t, err, codes.NotFound, "")
 
 	evs := e.streamEvents(t, 5)
 	if evs[0].Type != "goldenthread.organisations.v1.OrganisationCreated" {
@@ -283,9 +284,9 @@ func (e *env) testListPeople(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.people.ListPeople(c, &pb.ListPeopleRequest{Parent: other, PageSize: 10, OrderBy: req.OrderBy, PageToken: first.NextPageToken})
-	wantCode(t, err, codes.InvalidArgument, "page_token")
+	apitest.WantCode(t, err, codes.InvalidArgument, "page_token")
 	_, err = e.people.ListPeople(c, &pb.ListPeopleRequest{Parent: org, PageSize: 10, OrderBy: req.OrderBy, PageToken: first.NextPageToken, ShowDeleted: true})
-	wantCode(t, err, codes.InvalidArgument, "page_token")
+	apitest.WantCode(t, err, codes.InvalidArgument, "page_token")
 
 	if _, err := e.people.DeletePerson(c, &pb.DeletePersonRequest{Name: org + "/people/p07"}); err != nil {
 		t.Fatal(err)
@@ -307,17 +308,17 @@ func (e *env) testPersonParent(t *testing.T) {
 	}
 	check := e.unchanged(t, "people", nil)
 	_, err := e.people.CreatePerson(c, &pb.CreatePersonRequest{Parent: "organisations/ghost", Person: &pb.Person{DisplayName: "x", Email: "x@ghost.example"}})
-	wantCode(t, err, codes.NotFound, "")
+	apitest.WantCode(t, err, codes.NotFound, "")
 	if !strings.Contains(status.Convert(err).Message(), "organisations/ghost") {
 		t.Errorf("missing parent: %v does not name it", err)
 	}
 	_, err = e.people.CreatePerson(c, &pb.CreatePersonRequest{Parent: org, Person: &pb.Person{DisplayName: "x", Email: "x@closing.example"}})
-	wantCode(t, err, codes.FailedPrecondition, "")
+	apitest.WantCode(t, err, codes.FailedPrecondition, "")
 	if !strings.Contains(status.Convert(err).Message(), org) {
 		t.Errorf("deleted parent: %v does not name it", err)
 	}
 	_, err = e.people.ListPeople(c, &pb.ListPeopleRequest{Parent: "organisations/ghost"})
-	wantCode(t, err, codes.NotFound, "")
+	apitest.WantCode(t, err, codes.NotFound, "")
 	if got := e.personNames(t, &pb.ListPeopleRequest{Parent: org}); len(got) != 1 || got[0] != pat.Name {
 		t.Errorf("a deleted organisation's people = %v", got)
 	}

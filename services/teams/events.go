@@ -35,36 +35,39 @@ type emitter struct {
 	prefix string
 }
 
-func (e emitter) subject(entity, change string) string {
-	return e.prefix + ".teams.v1." + entity + "." + change
+// subject is {prefix}.teams.v1.{organisation}.{entity}.{change}: the
+// organisation in it lets operators scope NATS permissions per organisation.
+func (e emitter) subject(name, entity, change string) string {
+	orgID, _, _ := strings.Cut(strings.TrimPrefix(name, "organisations/"), "/")
+	return e.prefix + ".teams.v1." + orgID + "." + entity + "." + change
 }
 
 func (e emitter) teamCreated(ctx context.Context, tx *sqldb.Tx, t *pb.Team) error {
-	return e.outbox.Add(ctx, tx, e.subject("team", "created"), t.Name, &pb.TeamCreated{Team: t})
+	return e.outbox.Add(ctx, tx, e.subject(t.Name, "team", "created"), t.Name, &pb.TeamCreated{Team: t})
 }
 
 func (e emitter) teamUpdated(ctx context.Context, tx *sqldb.Tx, t *pb.Team, paths []string) error {
-	return e.outbox.Add(ctx, tx, e.subject("team", "updated"), t.Name,
+	return e.outbox.Add(ctx, tx, e.subject(t.Name, "team", "updated"), t.Name,
 		&pb.TeamUpdated{Team: t, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 }
 
 func (e emitter) teamDeleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team, cause string) error {
-	return e.outbox.Add(ctx, tx, e.subject("team", "deleted"), t.Name, &pb.TeamDeleted{Team: t, Cause: cause})
+	return e.outbox.Add(ctx, tx, e.subject(t.Name, "team", "deleted"), t.Name, &pb.TeamDeleted{Team: t, Cause: cause})
 }
 
 func (e emitter) teamUndeleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team, cause string) error {
-	return e.outbox.Add(ctx, tx, e.subject("team", "undeleted"), t.Name, &pb.TeamUndeleted{Team: t, Cause: cause})
+	return e.outbox.Add(ctx, tx, e.subject(t.Name, "team", "undeleted"), t.Name, &pb.TeamUndeleted{Team: t, Cause: cause})
 }
 
 func (e emitter) memberAdded(ctx context.Context, tx *sqldb.Tx, m *pb.Member) error {
-	return e.outbox.Add(ctx, tx, e.subject("member", "added"), m.Name, &pb.MemberAdded{Member: m})
+	return e.outbox.Add(ctx, tx, e.subject(m.Name, "member", "added"), m.Name, &pb.MemberAdded{Member: m})
 }
 
 func (e emitter) memberUpdated(ctx context.Context, tx *sqldb.Tx, m *pb.Member, paths []string) error {
-	return e.outbox.Add(ctx, tx, e.subject("member", "updated"), m.Name,
+	return e.outbox.Add(ctx, tx, e.subject(m.Name, "member", "updated"), m.Name,
 		&pb.MemberUpdated{Member: m, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 }
 
 func (e emitter) memberRemoved(ctx context.Context, tx *sqldb.Tx, m *pb.Member, cause string) error {
-	return e.outbox.Add(ctx, tx, e.subject("member", "removed"), m.Name, &pb.MemberRemoved{Member: m, Cause: cause})
+	return e.outbox.Add(ctx, tx, e.subject(m.Name, "member", "removed"), m.Name, &pb.MemberRemoved{Member: m, Cause: cause})
 }

@@ -10,6 +10,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -97,13 +98,14 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 	}
 	t := resource.Now()
 	r := &memberRecord{orgID: orgID, teamID: teamID, id: id, person: pID, revision: 1, member: &pb.Member{
-		Name:       memberName(orgID, teamID, id),
-		Person:     req.Member.Person,
-		Role:       req.Member.Role,
-		StartDate:  start,
-		CreateTime: t,
-		UpdateTime: t,
-		Etag:       resource.Etag(1),
+		Name:        memberName(orgID, teamID, id),
+		Person:      req.Member.Person,
+		Role:        req.Member.Role,
+		StartDate:   start,
+		CreateTime:  t,
+		UpdateTime:  t,
+		Etag:        resource.Etag(1),
+		UpdateActor: auth.Actor(ctx, serviceName),
 	}}
 	var result *pb.Member
 	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
@@ -190,6 +192,7 @@ func (h *membersHandler) UpdateMember(ctx context.Context, req *pb.UpdateMemberR
 		r := &memberRecord{orgID: orgID, teamID: teamID, id: id, person: current.person, revision: current.revision + 1, member: next}
 		next.UpdateTime = resource.Now()
 		next.Etag = resource.Etag(r.revision)
+		next.UpdateActor = auth.Actor(ctx, serviceName)
 		if err := writeMember(ctx, tx, r); err != nil {
 			return err
 		}
@@ -213,7 +216,7 @@ func (h *membersHandler) DeleteMember(ctx context.Context, req *pb.DeleteMemberR
 		if err := resource.CheckDeleteTransition(req.Name, r.member.DeleteTime != nil, true); err != nil {
 			return err
 		}
-		if err := endMembership(ctx, tx, r); err != nil {
+		if err := endMembership(ctx, tx, r, auth.Actor(ctx, serviceName)); err != nil {
 			return err
 		}
 		result = r.member
@@ -235,9 +238,10 @@ func (h *membersHandler) current(ctx context.Context, tx *sqldb.Tx, orgID, teamI
 	return r, resource.CheckEtag(name, etag, r.member.Etag)
 }
 
-// endMembership ends a live membership today.
-func endMembership(ctx context.Context, tx *sqldb.Tx, r *memberRecord) error {
+// endMembership ends a live membership today, by actor.
+func endMembership(ctx context.Context, tx *sqldb.Tx, r *memberRecord, actor string) error {
 	r.revision++
+	r.member.UpdateActor = actor
 	r.member.UpdateTime = resource.Now()
 	r.member.DeleteTime = r.member.UpdateTime
 	r.member.EndDate = today()

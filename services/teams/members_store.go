@@ -21,7 +21,7 @@ type memberRecord struct {
 }
 
 const memberColumns = "organisation_id, team_id, id, person_id, role, start_date, end_date, " +
-	"create_time, update_time, delete_time, revision"
+	"create_time, update_time, delete_time, revision, update_actor"
 
 // memberListSchema says what ListMembers may filter and sort on. Across
 // teams an id is unique only with its team, hence the composite tie-break.
@@ -80,10 +80,10 @@ func listMembers(ctx context.Context, q sqldb.Querier, orgID, teamID string, pla
 }
 
 func insertMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord, requestID string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO members ("+memberColumns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := tx.ExecContext(ctx, "INSERT INTO members ("+memberColumns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.orgID, r.teamID, r.id, r.person, int32(r.member.Role), formatDate(r.member.StartDate), nullDate(r.member.EndDate),
 		resource.Micros(r.member.CreateTime), resource.Micros(r.member.UpdateTime), resource.NullMicros(r.member.DeleteTime),
-		r.revision, nullString(requestID))
+		r.revision, r.member.UpdateActor, nullString(requestID))
 	if err != nil {
 		return fmt.Errorf("insert member: %w", err)
 	}
@@ -94,9 +94,9 @@ func insertMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord, requestID 
 // false when the row has moved on meanwhile.
 func updateMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE members SET role = ?, start_date = ?, end_date = ?, update_time = ?,
-		delete_time = ?, revision = ? WHERE organisation_id = ? AND team_id = ? AND id = ? AND revision = ?`,
+		delete_time = ?, revision = ?, update_actor = ? WHERE organisation_id = ? AND team_id = ? AND id = ? AND revision = ?`,
 		int32(r.member.Role), formatDate(r.member.StartDate), nullDate(r.member.EndDate), resource.Micros(r.member.UpdateTime),
-		resource.NullMicros(r.member.DeleteTime), r.revision, r.orgID, r.teamID, r.id, r.revision-1)
+		resource.NullMicros(r.member.DeleteTime), r.revision, r.member.UpdateActor, r.orgID, r.teamID, r.id, r.revision-1)
 	if err != nil {
 		return false, fmt.Errorf("update member: %w", err)
 	}
@@ -142,7 +142,7 @@ func scanMember(s scanner) (*memberRecord, error) {
 		end            sql.NullString
 	)
 	if err := s.Scan(&r.orgID, &r.teamID, &r.id, &r.person, &role, &start, &end,
-		&create, &update, &deleteTime, &r.revision); err != nil {
+		&create, &update, &deleteTime, &r.revision, &r.member.UpdateActor); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}

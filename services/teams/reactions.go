@@ -30,6 +30,10 @@ func organisationsConsumer(prefix string) events.ConsumerSpec {
 	}
 }
 
+// systemActor is the actor of the changes the service makes in reaction to
+// events: no caller asked for them.
+const systemActor = "system:" + serviceName
+
 // reactions applies changes made elsewhere to teams and memberships, each
 // inside the consumer's transaction (so exactly once per event) and with its
 // own events written to the outbox.
@@ -91,7 +95,7 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 		return err
 	}
 	for _, t := range teams {
-		setTeamDeleted(t, deleted, deleted)
+		setTeamDeleted(t, deleted, deleted, systemActor)
 		if err := writeTeam(ctx, tx, t); err != nil {
 			return err
 		}
@@ -118,7 +122,7 @@ func (r reactions) personDeleted(ctx context.Context, tx *sqldb.Tx, p *orgpb.Per
 		return err
 	}
 	for _, m := range memberships {
-		if err := endMembership(ctx, tx, m); err != nil {
+		if err := endMembership(ctx, tx, m, systemActor); err != nil {
 			return err
 		}
 		if err := r.events.memberRemoved(ctx, tx, m.member, p.Name); err != nil {

@@ -23,6 +23,7 @@ import (
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
@@ -44,7 +45,13 @@ type Config struct {
 	SubjectPrefix string
 	// StreamReplicas is the stream's replica count (1 on a single server).
 	StreamReplicas int
+	// JWT, when set, checks callers' JWTs here before the organisations
+	// service is asked about them.
+	JWT auth.JWTVerifier
 }
+
+// serviceName names the service in actors (system:teams) and logs.
+const serviceName = "teams"
 
 // Service is an opened teams service, ready to be hosted.
 type Service struct {
@@ -55,6 +62,7 @@ type Service struct {
 	members   *membersHandler
 	reactions reactions
 	consumer  events.ConsumerSpec
+	resolver  *auth.Remote
 	logger    *slog.Logger
 }
 
@@ -86,7 +94,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		db.Close()
 		return nil, fmt.Errorf("teams: %w", err)
 	}
-	logger = logger.With("service", "teams")
+	logger = logger.With("service", serviceName)
 	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas), logger)
 	em := emitter{outbox: ob, prefix: cfg.SubjectPrefix}
 	dir := directory{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn)}
@@ -98,12 +106,20 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		members:   &membersHandler{db: db, dir: dir, events: em},
 		reactions: reactions{events: em},
 		consumer:  organisationsConsumer(cfg.SubjectPrefix),
+		resolver:  auth.NewRemote(cfg.JWT, orgpb.NewAccessServiceClient(conn)),
 		logger:    logger,
 	}, nil
 }
 
 // Name implements host.Service.
-func (s *Service) Name() string { return "teams" }
+func (s *Service) Name() string { return serviceName }
+
+// Policy implements host.Service.
+func (s *Service) Policy() auth.Policy { return policy }
+
+// Resolver checks credentials by asking the organisations service, which
+// holds people, roles and tokens; answers are cached for auth.CacheTTL.
+func (s *Service) Resolver() auth.Resolver { return s.resolver }
 
 // Register implements host.Service.
 func (s *Service) Register(g *grpc.Server) {

@@ -10,6 +10,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -91,6 +92,7 @@ func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest
 		CreateTime:       t,
 		UpdateTime:       t,
 		Etag:             resource.Etag(1),
+		UpdateActor:      auth.Actor(ctx, serviceName),
 	}}
 	var result *pb.Team
 	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
@@ -178,6 +180,7 @@ func (h *teamsHandler) UpdateTeam(ctx context.Context, req *pb.UpdateTeamRequest
 		}
 		next.UpdateTime = resource.Now()
 		next.Etag = resource.Etag(r.revision)
+		next.UpdateActor = auth.Actor(ctx, serviceName)
 		if err := writeTeam(ctx, tx, r); err != nil {
 			return err
 		}
@@ -209,7 +212,7 @@ func (h *teamsHandler) DeleteTeam(ctx context.Context, req *pb.DeleteTeamRequest
 		} else if n > 0 {
 			return apierr.FailedPrecondition(req.Name, "has live child teams; delete or move them first")
 		}
-		setTeamDeleted(r, true, false)
+		setTeamDeleted(r, true, false, auth.Actor(ctx, serviceName))
 		if err := writeTeam(ctx, tx, r); err != nil {
 			return err
 		}
@@ -248,7 +251,7 @@ func (h *teamsHandler) UndeleteTeam(ctx context.Context, req *pb.UndeleteTeamReq
 				return apierr.FailedPrecondition(req.Name, "its parent team "+parent.team.Name+" is deleted; undelete that first")
 			}
 		}
-		setTeamDeleted(r, false, false)
+		setTeamDeleted(r, false, false, auth.Actor(ctx, serviceName))
 		if err := writeTeam(ctx, tx, r); err != nil {
 			return err
 		}
@@ -341,10 +344,11 @@ func subtreeHeight(ctx context.Context, q sqldb.Querier, orgID, id string) (int,
 	return slices.Max(depths) + 1, nil
 }
 
-// setTeamDeleted moves r to the next revision, deleted or restored;
-// withOrg records that the organisation's deletion caused it.
-func setTeamDeleted(r *teamRecord, deleted, withOrg bool) {
+// setTeamDeleted moves r to the next revision, deleted or restored by
+// actor; withOrg records that the organisation's deletion caused it.
+func setTeamDeleted(r *teamRecord, deleted, withOrg bool, actor string) {
 	r.revision++
+	r.team.UpdateActor = actor
 	r.team.UpdateTime = resource.Now()
 	r.team.DeleteTime = nil
 	if deleted {

@@ -28,7 +28,7 @@ type teamRecord struct {
 }
 
 const teamColumns = "organisation_id, id, display_name, purpose, terms_of_reference, kind, parent_id, " +
-	"create_time, update_time, delete_time, deleted_with_organisation, revision"
+	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor"
 
 // parentTeamColumn is a team's parent_team as the API spells it, for filters.
 const parentTeamColumn = "(CASE WHEN parent_id = '' THEN '' ELSE 'organisations/' || organisation_id || '/teams/' || parent_id END)"
@@ -132,10 +132,10 @@ func teamsForCascade(ctx context.Context, q sqldb.Querier, orgID string, deletin
 }
 
 func insertTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord, requestID string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO teams ("+teamColumns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := tx.ExecContext(ctx, "INSERT INTO teams ("+teamColumns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.orgID, r.id, r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
 		resource.Micros(r.team.CreateTime), resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime),
-		boolInt(r.deletedWithOrg), r.revision, nullString(requestID))
+		boolInt(r.deletedWithOrg), r.revision, r.team.UpdateActor, nullString(requestID))
 	if err != nil {
 		return fmt.Errorf("insert team: %w", err)
 	}
@@ -146,11 +146,11 @@ func insertTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord, requestID stri
 // false when the row has moved on meanwhile.
 func updateTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE teams SET display_name = ?, purpose = ?, terms_of_reference = ?, kind = ?,
-		parent_id = ?, update_time = ?, delete_time = ?, deleted_with_organisation = ?, revision = ?
+		parent_id = ?, update_time = ?, delete_time = ?, deleted_with_organisation = ?, revision = ?, update_actor = ?
 		WHERE organisation_id = ? AND id = ? AND revision = ?`,
 		r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
 		resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime), boolInt(r.deletedWithOrg),
-		r.revision, r.orgID, r.id, r.revision-1)
+		r.revision, r.team.UpdateActor, r.orgID, r.id, r.revision-1)
 	if err != nil {
 		return false, fmt.Errorf("update team: %w", err)
 	}
@@ -203,7 +203,7 @@ func scanTeam(s scanner, extra ...any) (*teamRecord, error) {
 		withOrg        int
 	)
 	dest := append([]any{&r.orgID, &r.id, &r.team.DisplayName, &r.team.Purpose, &r.team.TermsOfReference, &kind,
-		&r.parentID, &create, &update, &deleteTime, &withOrg, &r.revision}, extra...)
+		&r.parentID, &create, &update, &deleteTime, &withOrg, &r.revision, &r.team.UpdateActor}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err

@@ -11,6 +11,7 @@ import (
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
+	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/host"
@@ -34,15 +35,17 @@ type env struct {
 
 	orgDSN, orgAddr string
 	stopOrgs        func()
+	auth            *authtest.Env
 }
 
-// runHost serves services on lis until the returned stop function is called.
-func runHost(t *testing.T, b *broker.Broker, lis net.Listener, svcs ...host.Service) func() {
+// runHost serves svc on lis until the returned stop function is called.
+func runHost(t *testing.T, b *broker.Broker, lis net.Listener, svc host.OwnedService) func() {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: svcs, GRPC: lis})
+		done <- host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{svc},
+			Resolver: svc.Resolver(), GRPC: lis})
 	}()
 	stopped := false
 	stop := func() {
@@ -67,9 +70,11 @@ func listen(t *testing.T, addr string) net.Listener {
 	return lis
 }
 
-func dial(t *testing.T, addr string) *grpc.ClientConn {
+// dial connects to addr as the caller token says.
+func dial(t *testing.T, addr, token string) *grpc.ClientConn {
 	t.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(authtest.Bearer(token)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,13 +84,13 @@ func dial(t *testing.T, addr string) *grpc.ClientConn {
 
 func start(t *testing.T, orgDSN, teamDSN string, b *broker.Broker) *env {
 	t.Helper()
-	e := &env{b: b, prefix: brokertest.Prefix(t, b), orgDSN: orgDSN}
+	e := &env{b: b, prefix: brokertest.Prefix(t, b), orgDSN: orgDSN, auth: authtest.New(t)}
 	orgLis := listen(t, "127.0.0.1:0")
 	e.orgAddr = orgLis.Addr().String()
 	e.startOrgs(t, orgLis)
 
-	tsvc, err := teams.Open(context.Background(), teams.Config{DSN: teamDSN, OrganisationsAddr: e.orgAddr, SubjectPrefix: e.prefix},
-		brokertest.Logger())
+	tsvc, err := teams.Open(context.Background(), teams.Config{DSN: teamDSN, OrganisationsAddr: e.orgAddr, SubjectPrefix: e.prefix,
+		JWT: e.auth.Verifier}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +102,8 @@ func start(t *testing.T, orgDSN, teamDSN string, b *broker.Broker) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.db.Close() })
-	orgConn, teamConn := dial(t, e.orgAddr), dial(t, teamLis.Addr().String())
+	admin := e.auth.Token(t, authtest.PlatformAdmin)
+	orgConn, teamConn := dial(t, e.orgAddr, admin), dial(t, teamLis.Addr().String(), admin)
 	e.orgs, e.people = orgpb.NewOrganisationsServiceClient(orgConn), orgpb.NewPeopleServiceClient(orgConn)
 	e.teams, e.members = pb.NewTeamsServiceClient(teamConn), pb.NewMembersServiceClient(teamConn)
 	return e
@@ -106,7 +112,8 @@ func start(t *testing.T, orgDSN, teamDSN string, b *broker.Broker) *env {
 // startOrgs (re)starts the organisations service on lis.
 func (e *env) startOrgs(t *testing.T, lis net.Listener) {
 	t.Helper()
-	svc, err := organisations.Open(context.Background(), organisations.Config{DSN: e.orgDSN, SubjectPrefix: e.prefix}, brokertest.Logger())
+	svc, err := organisations.Open(context.Background(), organisations.Config{DSN: e.orgDSN, SubjectPrefix: e.prefix,
+		JWT: e.auth.Verifier, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,9 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 )
 
 // DefaultTimeout bounds a call whose context carries no deadline, so that
@@ -21,12 +24,24 @@ const DefaultTimeout = 10 * time.Second
 func Dial(addr string) (*grpc.ClientConn, error) {
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(defaultDeadline),
+		grpc.WithChainUnaryInterceptor(defaultDeadline, forwardCredentials),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("grpc client for %q: %w", addr, err)
 	}
 	return conn, nil
+}
+
+// forwardCredentials passes the credentials of the call being served on to
+// the calls it makes, so that the service called checks the same caller —
+// a service never acts with more rights than whoever asked it.
+func forwardCredentials(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if out, _ := metadata.FromOutgoingContext(ctx); len(out.Get(auth.MetadataKey)) == 0 {
+		if cred := auth.Credential(ctx); cred != "" {
+			ctx = auth.WithCredential(ctx, cred)
+		}
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
 }
 
 func defaultDeadline(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {

@@ -1,11 +1,13 @@
 // Package grpcserver builds the gRPC server every service runs on: the
-// standard interceptors, the grpc.health.v1 service fed by real readiness
-// checks, server reflection (so grpcurl works), and a Prometheus registry
-// for the metrics endpoint.
+// standard interceptors (logging, metrics, error sanitising, panic recovery,
+// authentication, validation, authorisation — in that order), the
+// grpc.health.v1 service fed by real readiness checks, server reflection (so
+// grpcurl works), and a Prometheus registry for the metrics endpoint.
 package grpcserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,6 +22,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 )
 
@@ -34,8 +37,12 @@ type Server struct {
 	logger *slog.Logger
 }
 
-// New builds the server.
-func New(logger *slog.Logger) (*Server, error) {
+// New builds the server. Every call but health checks and reflection must
+// carry credentials that resolver accepts, and pass policy.
+func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy) (*Server, error) {
+	if resolver == nil {
+		return nil, errors.New("grpc server: no credential resolver")
+	}
 	validator, err := protovalidate.New()
 	if err != nil {
 		return nil, fmt.Errorf("protovalidate: %w", err)
@@ -51,12 +58,15 @@ func New(logger *slog.Logger) (*Server, error) {
 				metrics.Unary(),
 				interceptor.Sanitize(logger),
 				interceptor.Recovery(logger),
+				auth.Authenticate(resolver),
 				interceptor.Validate(validator),
+				auth.Authorize(policy),
 			),
 			grpc.ChainStreamInterceptor(
 				interceptor.StreamLogging(logger),
 				metrics.Stream(),
 				interceptor.StreamRecovery(logger),
+				auth.StreamAuthenticate(),
 			),
 		),
 		Registry: reg,

@@ -15,6 +15,7 @@ import (
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/status"
 
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
 )
@@ -33,8 +34,21 @@ func (faulty) UnaryCall(context.Context, *testpb.SimpleRequest) (*testpb.SimpleR
 	return nil, errors.New(`pq: relation "secret_table" does not exist`)
 }
 
+// oneToken accepts the credential "test" only.
+type oneToken struct{}
+
+func (oneToken) Resolve(_ context.Context, cred string) (*auth.Principal, error) {
+	if cred != "test" {
+		return nil, auth.Unauthenticated("unknown")
+	}
+	return &auth.Principal{Subject: "user:test"}, nil
+}
+
 func TestServerContainsFaultsAndReportsReadiness(t *testing.T) {
-	srv, err := grpcserver.New(brokertest.Logger())
+	srv, err := grpcserver.New(brokertest.Logger(), oneToken{}, auth.Policy{
+		"/grpc.testing.TestService/EmptyCall": auth.AnyCaller,
+		"/grpc.testing.TestService/UnaryCall": auth.AnyCaller,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +102,17 @@ func TestServerContainsFaultsAndReportsReadiness(t *testing.T) {
 	<-ready // the database comes back
 	waitStatus(healthpb.HealthCheckResponse_SERVING)
 
+	if _, err := client.EmptyCall(ctx, &testpb.Empty{}); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("call without credentials: %v, want UNAUTHENTICATED", err)
+	}
+	stream, err := client.StreamingOutputCall(auth.WithCredential(ctx, "test"), &testpb.StreamingOutputCallRequest{})
+	if err == nil {
+		_, err = stream.Recv()
+	}
+	if status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("stream without an access rule: %v, want PERMISSION_DENIED", err)
+	}
+	ctx = auth.WithCredential(ctx, "test")
 	_, err = client.EmptyCall(ctx, &testpb.Empty{})
 	if status.Code(err) != codes.Internal {
 		t.Fatalf("panicking handler: %v, want INTERNAL", err)

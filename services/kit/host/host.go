@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
@@ -32,6 +33,8 @@ type Service interface {
 	// Ready reports whether the service's own dependencies (its database)
 	// answer.
 	Ready(ctx context.Context) error
+	// Policy says what each of the service's methods asks of its caller.
+	Policy() auth.Policy
 }
 
 // Config is what to run.
@@ -39,6 +42,8 @@ type Config struct {
 	Logger   *slog.Logger
 	Broker   *broker.Broker
 	Services []Service
+	// Resolver checks every call's credentials.
+	Resolver auth.Resolver
 	// GRPC is the listener of the gRPC server.
 	GRPC net.Listener
 	// Metrics, when set, serves /metrics on its own listener.
@@ -53,7 +58,11 @@ const ReadinessInterval = 2 * time.Second
 
 // Run serves until ctx ends or a listener fails, then shuts everything down.
 func Run(ctx context.Context, cfg Config) error {
-	srv, err := grpcserver.New(cfg.Logger)
+	policies := make([]auth.Policy, 0, len(cfg.Services))
+	for _, s := range cfg.Services {
+		policies = append(policies, s.Policy())
+	}
+	srv, err := grpcserver.New(cfg.Logger, cfg.Resolver, auth.Merge(policies...))
 	if err != nil {
 		return err
 	}

@@ -10,24 +10,34 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/config"
+	"github.com/goldenthread/goldenthread/services/kit/jwt"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 )
 
 // Settings are what every service binary is configured with.
 type Settings struct {
+	// DataDir holds the default database, the embedded NATS and files the
+	// service writes (the first admin token).
+	DataDir string
 	// DSN of the service's database.
 	DSN string
 	// SubjectPrefix starts NATS subjects and stream names.
 	SubjectPrefix string
 	// StreamReplicas is the replica count of the service's stream.
 	StreamReplicas int
+	// JWT verifies callers' JWTs against the configured OpenID Connect
+	// issuer; nil when none is configured (API tokens only).
+	JWT auth.JWTVerifier
 }
 
 // OwnedService is a service its binary opens and must close.
 type OwnedService interface {
 	Service
+	// Resolver checks the credentials of the service's callers.
+	Resolver() auth.Resolver
 	Close() error
 }
 
@@ -66,6 +76,8 @@ func (b Binary) run(ctx context.Context, args []string) error {
 	natsListen := fs.String("nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients; empty: in-process only")
 	prefix := fs.String("subject-prefix", "goldenthread", "prefix of NATS subjects and stream names")
 	replicas := fs.Int("stream-replicas", 1, "replicas of the service's JetStream stream (3 in a cluster)")
+	oidcIssuer := fs.String("oidc-issuer", "", "OpenID Connect issuer URL whose JWTs callers may present; empty: API tokens only")
+	oidcAudience := fs.String("oidc-audience", "goldenthread", "audience the JWTs must name")
 	newLogger := serve.LogFlags(fs)
 	if b.Flags != nil {
 		b.Flags(fs)
@@ -81,13 +93,25 @@ func (b Binary) run(ctx context.Context, args []string) error {
 		*dsn = filepath.Join(*dataDir, b.Name+".db")
 	}
 
+	var verifier auth.JWTVerifier
+	if *oidcIssuer != "" {
+		keys, err := jwt.NewJWKS(*oidcIssuer)
+		if err != nil {
+			return err
+		}
+		if verifier, err = jwt.NewVerifier(*oidcIssuer, *oidcAudience, keys); err != nil {
+			return err
+		}
+	}
+
 	br, err := broker.Connect(broker.Config{URL: *natsURL, StoreDir: filepath.Join(*dataDir, "nats"),
 		Listen: *natsListen, Name: b.Name}, logger)
 	if err != nil {
 		return err
 	}
 	defer br.Close()
-	svc, err := b.Open(ctx, Settings{DSN: *dsn, SubjectPrefix: *prefix, StreamReplicas: *replicas}, logger)
+	svc, err := b.Open(ctx, Settings{DataDir: *dataDir, DSN: *dsn, SubjectPrefix: *prefix, StreamReplicas: *replicas,
+		JWT: verifier}, logger)
 	if err != nil {
 		return err
 	}
@@ -97,7 +121,7 @@ func (b Binary) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := Config{Logger: logger, Broker: br, Services: []Service{svc}, GRPC: grpcLis}
+	cfg := Config{Logger: logger, Broker: br, Services: []Service{svc}, Resolver: svc.Resolver(), GRPC: grpcLis}
 	if *metricsAddr != "" {
 		if cfg.Metrics, err = serve.Listen(*metricsAddr); err != nil {
 			grpcLis.Close()

@@ -1,6 +1,7 @@
 // Package interceptor holds the gRPC interceptors every service runs, in
-// this order (outermost first): Logging, Metrics, Sanitize, Recovery,
-// Validate. grpcserver.New chains them.
+// this order (outermost first): Logging, Metrics, Sanitize, Recovery, then
+// authentication, Validate and authorisation (package auth). grpcserver.New
+// chains them.
 package interceptor
 
 import (

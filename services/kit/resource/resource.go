@@ -32,7 +32,7 @@ func CheckEtag(name, sent, current string) error {
 // changes: the identity, the etag (a precondition, not a value) and the
 // output-only times (AIP-203). REST clients meet them because grpc-gateway
 // derives the mask of a PATCH from the fields present in its body.
-var ignoredInMask = []string{"name", "etag", "create_time", "update_time", "delete_time"}
+var ignoredInMask = []string{"name", "etag", "create_time", "update_time", "delete_time", "create_actor", "update_actor"}
 
 // MaskPaths checks an update_mask against the resource's updatable fields
 // and returns the fields to change: all of them for an empty mask or "*".

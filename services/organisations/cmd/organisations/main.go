@@ -8,20 +8,46 @@ package main
 
 import (
 	"context"
+	"flag"
 	"log/slog"
+	"path/filepath"
 
+	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/config"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/organisations"
 )
 
 func main() {
+	var platformAdmins *string
 	host.Binary{
 		Name:        "organisations",
 		GRPCAddr:    "127.0.0.1:9091",
 		MetricsAddr: "127.0.0.1:9191",
+		Flags: func(fs *flag.FlagSet) {
+			platformAdmins = fs.String("platform-admins", "", "comma-separated JWT subjects that are platform admins")
+		},
 		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
-			return organisations.Open(ctx, organisations.Config{DSN: s.DSN,
-				SubjectPrefix: s.SubjectPrefix, StreamReplicas: s.StreamReplicas}, logger)
+			svc, err := organisations.Open(ctx, organisations.Config{DSN: s.DSN, SubjectPrefix: s.SubjectPrefix,
+				StreamReplicas: s.StreamReplicas, JWT: s.JWT, PlatformAdmins: config.List(*platformAdmins)}, logger)
+			if err != nil {
+				return nil, err
+			}
+			// The first start makes a platform token, so that someone can
+			// create the first organisation; it goes to a file only its
+			// owner can read, never to the log.
+			token, err := svc.Bootstrap(ctx)
+			if err == nil && token != "" {
+				path := filepath.Join(s.DataDir, "admin-token")
+				if err = auth.WriteTokenFile(path, token); err == nil {
+					logger.Warn("created the first platform admin token; keep it safe", "file", path)
+				}
+			}
+			if err != nil {
+				svc.Close()
+				return nil, err
+			}
+			return svc, nil
 		},
 	}.Main()
 }

@@ -409,11 +409,104 @@ func (x *PersonUndeleted) GetPerson() *Person {
 	return nil
 }
 
+// ApiTokenCreated is published when an API token is made (never with its
+// secret).
+type ApiTokenCreated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token as made.
+	ApiToken      *ApiToken `protobuf:"bytes,1,opt,name=api_token,json=apiToken,proto3" json:"api_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiTokenCreated) Reset() {
+	*x = ApiTokenCreated{}
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiTokenCreated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiTokenCreated) ProtoMessage() {}
+
+func (x *ApiTokenCreated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiTokenCreated.ProtoReflect.Descriptor instead.
+func (*ApiTokenCreated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_organisations_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ApiTokenCreated) GetApiToken() *ApiToken {
+	if x != nil {
+		return x.ApiToken
+	}
+	return nil
+}
+
+// ApiTokenRevoked is published when an API token is revoked.
+type ApiTokenRevoked struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token as revoked, with delete_time set.
+	ApiToken      *ApiToken `protobuf:"bytes,1,opt,name=api_token,json=apiToken,proto3" json:"api_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiTokenRevoked) Reset() {
+	*x = ApiTokenRevoked{}
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiTokenRevoked) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiTokenRevoked) ProtoMessage() {}
+
+func (x *ApiTokenRevoked) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiTokenRevoked.ProtoReflect.Descriptor instead.
+func (*ApiTokenRevoked) Descriptor() ([]byte, []int) {
+	return file_goldenthread_organisations_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ApiTokenRevoked) GetApiToken() *ApiToken {
+	if x != nil {
+		return x.ApiToken
+	}
+	return nil
+}
+
 var File_goldenthread_organisations_v1_events_proto protoreflect.FileDescriptor
 
 const file_goldenthread_organisations_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/organisations/v1/events.proto\x12\x1dgoldenthread.organisations.v1\x1a1goldenthread/organisations/v1/organisations.proto\x1a*goldenthread/organisations/v1/people.proto\x1a google/protobuf/field_mask.proto\"f\n" +
+	"*goldenthread/organisations/v1/events.proto\x12\x1dgoldenthread.organisations.v1\x1a*goldenthread/organisations/v1/access.proto\x1a1goldenthread/organisations/v1/organisations.proto\x1a*goldenthread/organisations/v1/people.proto\x1a google/protobuf/field_mask.proto\"f\n" +
 	"\x13OrganisationCreated\x12O\n" +
 	"\forganisation\x18\x01 \x01(\v2+.goldenthread.organisations.v1.OrganisationR\forganisation\"\xa3\x01\n" +
 	"\x13OrganisationUpdated\x12O\n" +
@@ -433,7 +526,11 @@ const file_goldenthread_organisations_v1_events_proto_rawDesc = "" +
 	"\rPersonDeleted\x12=\n" +
 	"\x06person\x18\x01 \x01(\v2%.goldenthread.organisations.v1.PersonR\x06person\"P\n" +
 	"\x0fPersonUndeleted\x12=\n" +
-	"\x06person\x18\x01 \x01(\v2%.goldenthread.organisations.v1.PersonR\x06personB^Z\\github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1;organisationsv1b\x06proto3"
+	"\x06person\x18\x01 \x01(\v2%.goldenthread.organisations.v1.PersonR\x06person\"W\n" +
+	"\x0fApiTokenCreated\x12D\n" +
+	"\tapi_token\x18\x01 \x01(\v2'.goldenthread.organisations.v1.ApiTokenR\bapiToken\"W\n" +
+	"\x0fApiTokenRevoked\x12D\n" +
+	"\tapi_token\x18\x01 \x01(\v2'.goldenthread.organisations.v1.ApiTokenR\bapiTokenB^Z\\github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1;organisationsv1b\x06proto3"
 
 var (
 	file_goldenthread_organisations_v1_events_proto_rawDescOnce sync.Once
@@ -447,7 +544,7 @@ func file_goldenthread_organisations_v1_events_proto_rawDescGZIP() []byte {
 	return file_goldenthread_organisations_v1_events_proto_rawDescData
 }
 
-var file_goldenthread_organisations_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_goldenthread_organisations_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_goldenthread_organisations_v1_events_proto_goTypes = []any{
 	(*OrganisationCreated)(nil),   // 0: goldenthread.organisations.v1.OrganisationCreated
 	(*OrganisationUpdated)(nil),   // 1: goldenthread.organisations.v1.OrganisationUpdated
@@ -457,26 +554,31 @@ var file_goldenthread_organisations_v1_events_proto_goTypes = []any{
 	(*PersonUpdated)(nil),         // 5: goldenthread.organisations.v1.PersonUpdated
 	(*PersonDeleted)(nil),         // 6: goldenthread.organisations.v1.PersonDeleted
 	(*PersonUndeleted)(nil),       // 7: goldenthread.organisations.v1.PersonUndeleted
-	(*Organisation)(nil),          // 8: goldenthread.organisations.v1.Organisation
-	(*fieldmaskpb.FieldMask)(nil), // 9: google.protobuf.FieldMask
-	(*Person)(nil),                // 10: goldenthread.organisations.v1.Person
+	(*ApiTokenCreated)(nil),       // 8: goldenthread.organisations.v1.ApiTokenCreated
+	(*ApiTokenRevoked)(nil),       // 9: goldenthread.organisations.v1.ApiTokenRevoked
+	(*Organisation)(nil),          // 10: goldenthread.organisations.v1.Organisation
+	(*fieldmaskpb.FieldMask)(nil), // 11: google.protobuf.FieldMask
+	(*Person)(nil),                // 12: goldenthread.organisations.v1.Person
+	(*ApiToken)(nil),              // 13: goldenthread.organisations.v1.ApiToken
 }
 var file_goldenthread_organisations_v1_events_proto_depIdxs = []int32{
-	8,  // 0: goldenthread.organisations.v1.OrganisationCreated.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	8,  // 1: goldenthread.organisations.v1.OrganisationUpdated.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	9,  // 2: goldenthread.organisations.v1.OrganisationUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 3: goldenthread.organisations.v1.OrganisationDeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	8,  // 4: goldenthread.organisations.v1.OrganisationUndeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	10, // 5: goldenthread.organisations.v1.PersonCreated.person:type_name -> goldenthread.organisations.v1.Person
-	10, // 6: goldenthread.organisations.v1.PersonUpdated.person:type_name -> goldenthread.organisations.v1.Person
-	9,  // 7: goldenthread.organisations.v1.PersonUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	10, // 8: goldenthread.organisations.v1.PersonDeleted.person:type_name -> goldenthread.organisations.v1.Person
-	10, // 9: goldenthread.organisations.v1.PersonUndeleted.person:type_name -> goldenthread.organisations.v1.Person
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	10, // 0: goldenthread.organisations.v1.OrganisationCreated.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	10, // 1: goldenthread.organisations.v1.OrganisationUpdated.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	11, // 2: goldenthread.organisations.v1.OrganisationUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 3: goldenthread.organisations.v1.OrganisationDeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	10, // 4: goldenthread.organisations.v1.OrganisationUndeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	12, // 5: goldenthread.organisations.v1.PersonCreated.person:type_name -> goldenthread.organisations.v1.Person
+	12, // 6: goldenthread.organisations.v1.PersonUpdated.person:type_name -> goldenthread.organisations.v1.Person
+	11, // 7: goldenthread.organisations.v1.PersonUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	12, // 8: goldenthread.organisations.v1.PersonDeleted.person:type_name -> goldenthread.organisations.v1.Person
+	12, // 9: goldenthread.organisations.v1.PersonUndeleted.person:type_name -> goldenthread.organisations.v1.Person
+	13, // 10: goldenthread.organisations.v1.ApiTokenCreated.api_token:type_name -> goldenthread.organisations.v1.ApiToken
+	13, // 11: goldenthread.organisations.v1.ApiTokenRevoked.api_token:type_name -> goldenthread.organisations.v1.ApiToken
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_organisations_v1_events_proto_init() }
@@ -484,6 +586,7 @@ func file_goldenthread_organisations_v1_events_proto_init() {
 	if File_goldenthread_organisations_v1_events_proto != nil {
 		return
 	}
+	file_goldenthread_organisations_v1_access_proto_init()
 	file_goldenthread_organisations_v1_organisations_proto_init()
 	file_goldenthread_organisations_v1_people_proto_init()
 	type x struct{}
@@ -492,7 +595,7 @@ func file_goldenthread_organisations_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_organisations_v1_events_proto_rawDesc), len(file_goldenthread_organisations_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

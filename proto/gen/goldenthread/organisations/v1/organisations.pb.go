@@ -118,7 +118,12 @@ type Organisation struct {
 	// Opaque version tag for optimistic concurrency (AIP-154). Send it back on
 	// update, delete or undelete to make the call fail with ABORTED when someone
 	// else changed the organisation in between.
-	Etag          string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Who made the latest change: `user:{sub}` for a person signed in through
+	// the identity provider, `token:{name}` for an API token, `system:{service}`
+	// for a change a service made in reaction to another (a cascade). Output
+	// only.
+	UpdateActor   string `protobuf:"bytes,11,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -219,6 +224,13 @@ func (x *Organisation) GetDeleteTime() *timestamppb.Timestamp {
 func (x *Organisation) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Organisation) GetUpdateActor() string {
+	if x != nil {
+		return x.UpdateActor
 	}
 	return ""
 }
@@ -652,7 +664,7 @@ var File_goldenthread_organisations_v1_organisations_proto protoreflect.FileDesc
 
 const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\n" +
-	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xbf\b\n" +
+	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xe2\b\n" +
 	"\fOrganisation\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
@@ -671,7 +683,8 @@ const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x85\x01\n" +
+	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
+	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\"\x85\x01\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fKIND_COUNCIL\x10\x01\x12\x0f\n" +
@@ -717,8 +730,13 @@ const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\x12CreateOrganisation\x128.goldenthread.organisations.v1.CreateOrganisationRequest\x1a+.goldenthread.organisations.v1.Organisation\"'\x82\xd3\xe4\x93\x02!:\forganisation\"\x11/v1/organisations\x12\xba\x01\n" +
 	"\x12UpdateOrganisation\x128.goldenthread.organisations.v1.UpdateOrganisationRequest\x1a+.goldenthread.organisations.v1.Organisation\"=\x82\xd3\xe4\x93\x027:\forganisation2'/v1/{organisation.name=organisations/*}\x12\x9f\x01\n" +
 	"\x12DeleteOrganisation\x128.goldenthread.organisations.v1.DeleteOrganisationRequest\x1a+.goldenthread.organisations.v1.Organisation\"\"\x82\xd3\xe4\x93\x02\x1c*\x1a/v1/{name=organisations/*}\x12\xaf\x01\n" +
-	"\x14UndeleteOrganisation\x12:.goldenthread.organisations.v1.UndeleteOrganisationRequest\x1a+.goldenthread.organisations.v1.Organisation\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/{name=organisations/*}:undeleteB\xf4\x01\x92A\x92\x01\x12l\n" +
-	"\x11Golden Thread API\x12SOrganisations, teams, VMOST plans and KPIs: the thread from strategy to daily work.2\x02v12\x10application/json:\x10application/jsonZ\\github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1;organisationsv1b\x06proto3"
+	"\x14UndeleteOrganisation\x12:.goldenthread.organisations.v1.UndeleteOrganisationRequest\x1a+.goldenthread.organisations.v1.Organisation\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/{name=organisations/*}:undeleteB\x8e\x03\x92A\xac\x02\x12l\n" +
+	"\x11Golden Thread API\x12SOrganisations, teams, VMOST plans and KPIs: the thread from strategy to daily work.2\x02v12\x10application/json:\x10application/jsonZ\x89\x01\n" +
+	"\x86\x01\n" +
+	"\x06bearer\x12|\b\x02\x12g`Bearer <token>`: a JWT from the identity provider (or the built-in issuer) or an API token (`gt_...`).\x1a\rAuthorization \x02b\f\n" +
+	"\n" +
+	"\n" +
+	"\x06bearer\x12\x00Z\\github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1;organisationsv1b\x06proto3"
 
 var (
 	file_goldenthread_organisations_v1_organisations_proto_rawDescOnce sync.Once

@@ -49,7 +49,16 @@ type Person struct {
 	// When the person was soft-deleted; unset while live. Output only.
 	DeleteTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
 	// Opaque version tag for optimistic concurrency (AIP-154).
-	Etag          string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	// What the person may do in the organisation when they sign in (their
+	// identity provider's subject is external_subject). Unset means no access.
+	// Only organisation admins change it.
+	Role Role `protobuf:"varint,10,opt,name=role,proto3,enum=goldenthread.organisations.v1.Role" json:"role,omitempty"`
+	// Who made the latest change: `user:{sub}` for a person signed in through
+	// the identity provider, `token:{name}` for an API token, `system:{service}`
+	// for a change a service made in reaction to another (a cascade). Output
+	// only.
+	UpdateActor   string `protobuf:"bytes,11,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -143,6 +152,20 @@ func (x *Person) GetDeleteTime() *timestamppb.Timestamp {
 func (x *Person) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Person) GetRole() Role {
+	if x != nil {
+		return x.Role
+	}
+	return Role_ROLE_UNSPECIFIED
+}
+
+func (x *Person) GetUpdateActor() string {
+	if x != nil {
+		return x.UpdateActor
 	}
 	return ""
 }
@@ -421,7 +444,7 @@ type UpdatePersonRequest struct {
 	// The person with its name and new values; validated after the mask is
 	// applied.
 	Person *Person `protobuf:"bytes,1,opt,name=person,proto3" json:"person,omitempty"`
-	// Fields to change: display_name, email, job_title, external_subject. An
+	// Fields to change: display_name, email, job_title, external_subject, role. An
 	// empty mask or `*` means all of them; name, etag and output-only times
 	// are ignored.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
@@ -587,7 +610,7 @@ var File_goldenthread_organisations_v1_people_proto protoreflect.FileDescriptor
 
 const file_goldenthread_organisations_v1_people_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/organisations/v1/people.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xea\x03\n" +
+	"*goldenthread/organisations/v1/people.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a*goldenthread/organisations/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd0\x04\n" +
 	"\x06Person\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
@@ -602,7 +625,10 @@ const file_goldenthread_organisations_v1_people_proto_rawDesc = "" +
 	"updateTime\x12;\n" +
 	"\vdelete_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"deleteTime\x12\x1b\n" +
-	"\x04etag\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xdd\x01\n" +
+	"\x04etag\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12A\n" +
+	"\x04role\x18\n" +
+	" \x01(\x0e2#.goldenthread.organisations.v1.RoleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04role\x12!\n" +
+	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\"\xdd\x01\n" +
 	"\x10GetPersonRequest\x12\xc8\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb3\x01\xbaH\xaf\x01\xba\x01\xab\x01\n" +
 	"\vperson.name\x124must be organisations/{organisation}/people/{person}\x1afthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/people/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xe8\x02\n" +
@@ -670,33 +696,35 @@ var file_goldenthread_organisations_v1_people_proto_goTypes = []any{
 	(*DeletePersonRequest)(nil),   // 6: goldenthread.organisations.v1.DeletePersonRequest
 	(*UndeletePersonRequest)(nil), // 7: goldenthread.organisations.v1.UndeletePersonRequest
 	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 9: google.protobuf.FieldMask
+	(Role)(0),                     // 9: goldenthread.organisations.v1.Role
+	(*fieldmaskpb.FieldMask)(nil), // 10: google.protobuf.FieldMask
 }
 var file_goldenthread_organisations_v1_people_proto_depIdxs = []int32{
 	8,  // 0: goldenthread.organisations.v1.Person.create_time:type_name -> google.protobuf.Timestamp
 	8,  // 1: goldenthread.organisations.v1.Person.update_time:type_name -> google.protobuf.Timestamp
 	8,  // 2: goldenthread.organisations.v1.Person.delete_time:type_name -> google.protobuf.Timestamp
-	0,  // 3: goldenthread.organisations.v1.ListPeopleResponse.people:type_name -> goldenthread.organisations.v1.Person
-	0,  // 4: goldenthread.organisations.v1.CreatePersonRequest.person:type_name -> goldenthread.organisations.v1.Person
-	0,  // 5: goldenthread.organisations.v1.UpdatePersonRequest.person:type_name -> goldenthread.organisations.v1.Person
-	9,  // 6: goldenthread.organisations.v1.UpdatePersonRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 7: goldenthread.organisations.v1.PeopleService.GetPerson:input_type -> goldenthread.organisations.v1.GetPersonRequest
-	2,  // 8: goldenthread.organisations.v1.PeopleService.ListPeople:input_type -> goldenthread.organisations.v1.ListPeopleRequest
-	4,  // 9: goldenthread.organisations.v1.PeopleService.CreatePerson:input_type -> goldenthread.organisations.v1.CreatePersonRequest
-	5,  // 10: goldenthread.organisations.v1.PeopleService.UpdatePerson:input_type -> goldenthread.organisations.v1.UpdatePersonRequest
-	6,  // 11: goldenthread.organisations.v1.PeopleService.DeletePerson:input_type -> goldenthread.organisations.v1.DeletePersonRequest
-	7,  // 12: goldenthread.organisations.v1.PeopleService.UndeletePerson:input_type -> goldenthread.organisations.v1.UndeletePersonRequest
-	0,  // 13: goldenthread.organisations.v1.PeopleService.GetPerson:output_type -> goldenthread.organisations.v1.Person
-	3,  // 14: goldenthread.organisations.v1.PeopleService.ListPeople:output_type -> goldenthread.organisations.v1.ListPeopleResponse
-	0,  // 15: goldenthread.organisations.v1.PeopleService.CreatePerson:output_type -> goldenthread.organisations.v1.Person
-	0,  // 16: goldenthread.organisations.v1.PeopleService.UpdatePerson:output_type -> goldenthread.organisations.v1.Person
-	0,  // 17: goldenthread.organisations.v1.PeopleService.DeletePerson:output_type -> goldenthread.organisations.v1.Person
-	0,  // 18: goldenthread.organisations.v1.PeopleService.UndeletePerson:output_type -> goldenthread.organisations.v1.Person
-	13, // [13:19] is the sub-list for method output_type
-	7,  // [7:13] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	9,  // 3: goldenthread.organisations.v1.Person.role:type_name -> goldenthread.organisations.v1.Role
+	0,  // 4: goldenthread.organisations.v1.ListPeopleResponse.people:type_name -> goldenthread.organisations.v1.Person
+	0,  // 5: goldenthread.organisations.v1.CreatePersonRequest.person:type_name -> goldenthread.organisations.v1.Person
+	0,  // 6: goldenthread.organisations.v1.UpdatePersonRequest.person:type_name -> goldenthread.organisations.v1.Person
+	10, // 7: goldenthread.organisations.v1.UpdatePersonRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 8: goldenthread.organisations.v1.PeopleService.GetPerson:input_type -> goldenthread.organisations.v1.GetPersonRequest
+	2,  // 9: goldenthread.organisations.v1.PeopleService.ListPeople:input_type -> goldenthread.organisations.v1.ListPeopleRequest
+	4,  // 10: goldenthread.organisations.v1.PeopleService.CreatePerson:input_type -> goldenthread.organisations.v1.CreatePersonRequest
+	5,  // 11: goldenthread.organisations.v1.PeopleService.UpdatePerson:input_type -> goldenthread.organisations.v1.UpdatePersonRequest
+	6,  // 12: goldenthread.organisations.v1.PeopleService.DeletePerson:input_type -> goldenthread.organisations.v1.DeletePersonRequest
+	7,  // 13: goldenthread.organisations.v1.PeopleService.UndeletePerson:input_type -> goldenthread.organisations.v1.UndeletePersonRequest
+	0,  // 14: goldenthread.organisations.v1.PeopleService.GetPerson:output_type -> goldenthread.organisations.v1.Person
+	3,  // 15: goldenthread.organisations.v1.PeopleService.ListPeople:output_type -> goldenthread.organisations.v1.ListPeopleResponse
+	0,  // 16: goldenthread.organisations.v1.PeopleService.CreatePerson:output_type -> goldenthread.organisations.v1.Person
+	0,  // 17: goldenthread.organisations.v1.PeopleService.UpdatePerson:output_type -> goldenthread.organisations.v1.Person
+	0,  // 18: goldenthread.organisations.v1.PeopleService.DeletePerson:output_type -> goldenthread.organisations.v1.Person
+	0,  // 19: goldenthread.organisations.v1.PeopleService.UndeletePerson:output_type -> goldenthread.organisations.v1.Person
+	14, // [14:20] is the sub-list for method output_type
+	8,  // [8:14] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_organisations_v1_people_proto_init() }
@@ -704,6 +732,7 @@ func file_goldenthread_organisations_v1_people_proto_init() {
 	if File_goldenthread_organisations_v1_people_proto != nil {
 		return
 	}
+	file_goldenthread_organisations_v1_access_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

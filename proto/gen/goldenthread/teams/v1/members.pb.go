@@ -111,7 +111,12 @@ type Member struct {
 	// When the membership ended; unset while live. Output only.
 	DeleteTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
 	// Opaque version tag for optimistic concurrency (AIP-154).
-	Etag          string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Who made the latest change: `user:{sub}` for a person signed in through
+	// the identity provider, `token:{name}` for an API token, `system:{service}`
+	// for a change a service made in reaction to another (a cascade). Output
+	// only.
+	UpdateActor   string `protobuf:"bytes,10,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -205,6 +210,13 @@ func (x *Member) GetDeleteTime() *timestamppb.Timestamp {
 func (x *Member) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Member) GetUpdateActor() string {
+	if x != nil {
+		return x.UpdateActor
 	}
 	return ""
 }
@@ -594,7 +606,7 @@ var File_goldenthread_teams_v1_members_proto protoreflect.FileDescriptor
 
 const file_goldenthread_teams_v1_members_proto_rawDesc = "" +
 	"\n" +
-	"#goldenthread/teams/v1/members.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xae\x06\n" +
+	"#goldenthread/teams/v1/members.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xd1\x06\n" +
 	"\x06Member\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\xce\x01\n" +
 	"\x06person\x18\x02 \x01(\tB\xb5\x01\xbaH\xb1\x01\xba\x01\xad\x01\n" +
@@ -610,7 +622,9 @@ const file_goldenthread_teams_v1_members_proto_rawDesc = "" +
 	"updateTime\x12;\n" +
 	"\vdelete_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"deleteTime\x12\x1b\n" +
-	"\x04etag\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"d\n" +
+	"\x04etag\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
+	"\fupdate_actor\x18\n" +
+	" \x01(\tR\vupdateActor\"d\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tROLE_LEAD\x10\x01\x12\x0f\n" +

@@ -111,7 +111,12 @@ type Team struct {
 	// When the team was soft-deleted; unset while live. Output only.
 	DeleteTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
 	// Opaque version tag for optimistic concurrency (AIP-154).
-	Etag          string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Who made the latest change: `user:{sub}` for a person signed in through
+	// the identity provider, `token:{name}` for an API token, `system:{service}`
+	// for a change a service made in reaction to another (a cascade). Output
+	// only.
+	UpdateActor   string `protobuf:"bytes,11,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -212,6 +217,13 @@ func (x *Team) GetDeleteTime() *timestamppb.Timestamp {
 func (x *Team) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Team) GetUpdateActor() string {
+	if x != nil {
+		return x.UpdateActor
 	}
 	return ""
 }
@@ -850,7 +862,7 @@ var File_goldenthread_teams_v1_teams_proto protoreflect.FileDescriptor
 
 const file_goldenthread_teams_v1_teams_proto_rawDesc = "" +
 	"\n" +
-	"!goldenthread/teams/v1/teams.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd0\a\n" +
+	"!goldenthread/teams/v1/teams.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf3\a\n" +
 	"\x04Team\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
@@ -869,7 +881,8 @@ const file_goldenthread_teams_v1_teams_proto_rawDesc = "" +
 	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"k\n" +
+	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
+	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\"k\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fKIND_LEADERSHIP\x10\x01\x12\x14\n" +
