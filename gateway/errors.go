@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	_ "google.golang.org/genproto/googleapis/rpc/errdetails" // so error details render as JSON
@@ -26,12 +27,14 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 		})
 		return
 	}
-	if status.Code(err) == codes.Unauthenticated {
+	if st, ok := status.FromError(err); ok && st.Code() == codes.Unauthenticated {
 		challenge := `Bearer realm="goldenthread"`
 		if r.Header.Get("Authorization") != "" {
-			challenge += `, error="invalid_token"`
+			challenge += `, error="invalid_token", error_description=` + strconv.Quote(st.Message())
 		}
-		w.Header().Set("WWW-Authenticate", challenge)
+		// grpc-gateway sets its own WWW-Authenticate (the bare message) just
+		// before writing the status, so ours goes in at that moment.
+		w = challengeWriter{ResponseWriter: w, challenge: challenge}
 	}
 	if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable && len(st.Details()) == 0 {
 		// A transport failure (connection refused, ...), not the service's
@@ -39,6 +42,18 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 		err = status.Error(codes.Unavailable, "the service is unavailable; retry later")
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// challengeWriter sets the WWW-Authenticate challenge of a 401 as the
+// status is written.
+type challengeWriter struct {
+	http.ResponseWriter
+	challenge string
+}
+
+func (c challengeWriter) WriteHeader(code int) {
+	c.Header().Set("WWW-Authenticate", c.challenge)
+	c.ResponseWriter.WriteHeader(code)
 }
 
 // limitedBody is a request body that fails once more than limit bytes are

@@ -89,7 +89,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		register   []registerFunc
 	}{
 		{"organisations", cfg.OrganisationsAddr, []registerFunc{
-			orgpb.RegisterOrganisationsServiceHandler, orgpb.RegisterPeopleServiceHandler}},
+			orgpb.RegisterOrganisationsServiceHandler, orgpb.RegisterPeopleServiceHandler, orgpb.RegisterAccessServiceHandler}},
 		{"teams", cfg.TeamsAddr, []registerFunc{
 			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},
 	} {

@@ -90,9 +90,10 @@ func startAll(t *testing.T) (*api, backend) {
 }
 
 type reply struct {
-	code int
-	body map[string]any
-	raw  string
+	code   int
+	body   map[string]any
+	raw    string
+	header http.Header
 }
 
 // do makes a request with the api's token; headers (name, value pairs)
@@ -122,7 +123,7 @@ func do(t *testing.T, srv *api, method, path, body string, headers ...string) re
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	r := reply{code: resp.StatusCode, raw: string(raw)}
+	r := reply{code: resp.StatusCode, raw: string(raw), header: resp.Header}
 	_ = json.Unmarshal(raw, &r.body)
 	return r
 }

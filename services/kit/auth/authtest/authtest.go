@@ -47,8 +47,13 @@ func (e *Env) Token(t testing.TB, subject string) string {
 
 // TokenUntil returns a JWT for subject that expires at exp.
 func (e *Env) TokenUntil(t testing.TB, subject string, exp time.Time) string {
+	return e.Sign(t, jwt.Claims{Subject: subject, Audience: []string{Audience}, ExpiresAt: exp})
+}
+
+// Sign returns a JWT with exactly the claims c (and the test issuer).
+func (e *Env) Sign(t testing.TB, c jwt.Claims) string {
 	t.Helper()
-	tok, err := e.issuer.Sign(jwt.Claims{Subject: subject, Audience: []string{Audience}, ExpiresAt: exp})
+	tok, err := e.issuer.Sign(c)
 	if err != nil {
 		t.Fatal(err)
 	}

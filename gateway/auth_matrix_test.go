@@ -1,0 +1,478 @@
+package gateway_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
+	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
+	"github.com/goldenthread/goldenthread/services/kit/jwt"
+)
+
+// clients are the gRPC clients of every service, calling as one caller.
+type clients struct {
+	orgs    orgpb.OrganisationsServiceClient
+	people  orgpb.PeopleServiceClient
+	access  orgpb.AccessServiceClient
+	teams   teamspb.TeamsServiceClient
+	members teamspb.MembersServiceClient
+}
+
+func newClients(t *testing.T, addr, token string) *clients {
+	t.Helper()
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if token != "" {
+		opts = append(opts, grpc.WithPerRPCCredentials(authtest.Bearer(token)))
+	}
+	conn, err := grpc.NewClient(addr, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &clients{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn),
+		access: orgpb.NewAccessServiceClient(conn), teams: teamspb.NewTeamsServiceClient(conn),
+		members: teamspb.NewMembersServiceClient(conn)}
+}
+
+// fixture is two organisations: org-a with a person of each role (whose
+// external subjects are the role names) and one of each resource, and
+// org-b with its own admin.
+type fixture struct {
+	t     *testing.T
+	admin *clients // the platform admin, who prepares every case
+	n     atomic.Int64
+}
+
+func (f *fixture) must(err error) {
+	f.t.Helper()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// id returns a fresh resource id.
+func (f *fixture) id(prefix string) string { return fmt.Sprintf("%s-%d", prefix, f.n.Add(1)) }
+
+func (f *fixture) person(org, id string, role orgpb.Role, subject string) string {
+	f.t.Helper()
+	p, err := f.admin.people.CreatePerson(context.Background(), &orgpb.CreatePersonRequest{Parent: org, PersonId: id,
+		Person: &orgpb.Person{DisplayName: id, Email: id + "@" + strings.TrimPrefix(org, "organisations/") + ".example",
+			Role: role, ExternalSubject: subject}})
+	f.must(err)
+	return p.Name
+}
+
+func (f *fixture) team(deleted bool) string {
+	f.t.Helper()
+	tm, err := f.admin.teams.CreateTeam(context.Background(), &teamspb.CreateTeamRequest{Parent: "organisations/org-a", TeamId: f.id("team"),
+		Team: &teamspb.Team{DisplayName: "team", Kind: teamspb.Team_KIND_PROJECT}})
+	f.must(err)
+	if deleted {
+		_, err = f.admin.teams.DeleteTeam(context.Background(), &teamspb.DeleteTeamRequest{Name: tm.Name})
+		f.must(err)
+	}
+	return tm.Name
+}
+
+func (f *fixture) member() string {
+	f.t.Helper()
+	m, err := f.admin.members.CreateMember(context.Background(), &teamspb.CreateMemberRequest{Parent: "organisations/org-a/teams/t",
+		Member: &teamspb.Member{Person: f.person("organisations/org-a", f.id("p"), 0, ""), Role: teamspb.Member_ROLE_MEMBER}})
+	f.must(err)
+	return m.Name
+}
+
+func (f *fixture) token() string {
+	f.t.Helper()
+	tok, err := f.admin.access.CreateApiToken(context.Background(), &orgpb.CreateApiTokenRequest{Parent: "organisations/org-a",
+		ApiToken: &orgpb.ApiToken{DisplayName: "ci", Role: orgpb.Role_ROLE_VIEWER}})
+	f.must(err)
+	return tok.ApiToken.Name
+}
+
+// call is one RPC made the two ways: over gRPC and through the gateway.
+type call struct {
+	grpc               func(ctx context.Context, c *clients) error
+	method, path, body string
+}
+
+// rpcCase is an RPC, what its policy asks, and how to make a fresh call.
+type rpcCase struct {
+	name string
+	// need is the least role in org-a; platform and anyone mark the other
+	// rules.
+	need           orgpb.Role
+	platform, open bool
+	prepare        func(f *fixture) call
+}
+
+func rpcCases() []rpcCase {
+	const org = "organisations/org-a"
+	const viewer, admin = orgpb.Role_ROLE_VIEWER, orgpb.Role_ROLE_ADMIN
+	mask := func(p string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: []string{p}} }
+	return []rpcCase{
+		{name: "GetOrganisation", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.orgs.GetOrganisation(ctx, &orgpb.GetOrganisationRequest{Name: org})
+				return err
+			}, "GET", "/v1/" + org, ""}
+		}},
+		{name: "ListOrganisations", open: true, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.orgs.ListOrganisations(ctx, &orgpb.ListOrganisationsRequest{})
+				return err
+			}, "GET", "/v1/organisations", ""}
+		}},
+		{name: "CreateOrganisation", platform: true, prepare: func(f *fixture) call {
+			id := f.id("org")
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.orgs.CreateOrganisation(ctx, &orgpb.CreateOrganisationRequest{OrganisationId: id,
+					Organisation: &orgpb.Organisation{DisplayName: "x", Kind: orgpb.Organisation_KIND_OTHER}})
+				return err
+			}, "POST", "/v1/organisations?organisation_id=" + id, `{"display_name":"x","kind":"KIND_OTHER"}`}
+		}},
+		{name: "UpdateOrganisation", need: admin, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.orgs.UpdateOrganisation(ctx, &orgpb.UpdateOrganisationRequest{
+					Organisation: &orgpb.Organisation{Name: org, Description: "changed"}, UpdateMask: mask("description")})
+				return err
+			}, "PATCH", "/v1/" + org, `{"description":"changed via REST"}`}
+		}},
+		{name: "DeleteOrganisation", platform: true, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.orgs.DeleteOrganisation(ctx, &orgpb.DeleteOrganisationRequest{Name: org})
+				return err
+			}, "DELETE", "/v1/" + org, ""}
+		}},
+		{name: "UndeleteOrganisation", platform: true, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.orgs.UndeleteOrganisation(ctx, &orgpb.UndeleteOrganisationRequest{Name: org})
+				return err
+			}, "POST", "/v1/" + org + ":undelete", "{}"}
+		}},
+		{name: "GetPerson", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.people.GetPerson(ctx, &orgpb.GetPersonRequest{Name: org + "/people/viewer"})
+				return err
+			}, "GET", "/v1/" + org + "/people/viewer", ""}
+		}},
+		{name: "ListPeople", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.people.ListPeople(ctx, &orgpb.ListPeopleRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/people", ""}
+		}},
+		{name: "CreatePerson", need: admin, prepare: func(f *fixture) call {
+			id := f.id("new")
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.people.CreatePerson(ctx, &orgpb.CreatePersonRequest{Parent: org, PersonId: id,
+					Person: &orgpb.Person{DisplayName: id, Email: id + "@grpc.example"}})
+				return err
+			}, "POST", "/v1/" + org + "/people?person_id=" + id + "-rest", `{"display_name":"x","email":"` + id + `@rest.example"}`}
+		}},
+		{name: "UpdatePerson", need: admin, prepare: func(f *fixture) call {
+			p := f.person(org, f.id("upd"), 0, "")
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.people.UpdatePerson(ctx, &orgpb.UpdatePersonRequest{Person: &orgpb.Person{Name: p, JobTitle: "x"}, UpdateMask: mask("job_title")})
+				return err
+			}, "PATCH", "/v1/" + p, `{"job_title":"y"}`}
+		}},
+		{name: "DeletePerson", need: admin, prepare: func(f *fixture) call {
+			p1, p2 := f.person(org, f.id("del"), 0, ""), f.person(org, f.id("del"), 0, "")
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.people.DeletePerson(ctx, &orgpb.DeletePersonRequest{Name: p1})
+				return err
+			}, "DELETE", "/v1/" + p2, ""}
+		}},
+		{name: "UndeletePerson", need: admin, prepare: func(f *fixture) call {
+			p1, p2 := f.person(org, f.id("und"), 0, ""), f.person(org, f.id("und"), 0, "")
+			for _, p := range []string{p1, p2} {
+				_, err := f.admin.people.DeletePerson(context.Background(), &orgpb.DeletePersonRequest{Name: p})
+				f.must(err)
+			}
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.people.UndeletePerson(ctx, &orgpb.UndeletePersonRequest{Name: p1})
+				return err
+			}, "POST", "/v1/" + p2 + ":undelete", "{}"}
+		}},
+		{name: "CreateApiToken", need: admin, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.access.CreateApiToken(ctx, &orgpb.CreateApiTokenRequest{Parent: org,
+					ApiToken: &orgpb.ApiToken{DisplayName: "x", Role: orgpb.Role_ROLE_VIEWER}})
+				return err
+			}, "POST", "/v1/" + org + "/apiTokens", `{"display_name":"x","role":"ROLE_VIEWER"}`}
+		}},
+		{name: "GetApiToken", need: admin, prepare: func(f *fixture) call {
+			tok := f.token()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.access.GetApiToken(ctx, &orgpb.GetApiTokenRequest{Name: tok})
+				return err
+			}, "GET", "/v1/" + tok, ""}
+		}},
+		{name: "ListApiTokens", need: admin, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.access.ListApiTokens(ctx, &orgpb.ListApiTokensRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/apiTokens", ""}
+		}},
+		{name: "DeleteApiToken", need: admin, prepare: func(f *fixture) call {
+			t1, t2 := f.token(), f.token()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.access.DeleteApiToken(ctx, &orgpb.DeleteApiTokenRequest{Name: t1})
+				return err
+			}, "DELETE", "/v1/" + t2, ""}
+		}},
+		{name: "GetCaller", open: true, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.access.GetCaller(ctx, &orgpb.GetCallerRequest{})
+				return err
+			}, "GET", "/v1/caller", ""}
+		}},
+		{name: "GetTeam", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.teams.GetTeam(ctx, &teamspb.GetTeamRequest{Name: org + "/teams/t"})
+				return err
+			}, "GET", "/v1/" + org + "/teams/t", ""}
+		}},
+		{name: "ListTeams", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.teams.ListTeams(ctx, &teamspb.ListTeamsRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/teams", ""}
+		}},
+		{name: "CreateTeam", need: admin, prepare: func(f *fixture) call {
+			id := f.id("created")
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.teams.CreateTeam(ctx, &teamspb.CreateTeamRequest{Parent: org, TeamId: id,
+					Team: &teamspb.Team{DisplayName: "x", Kind: teamspb.Team_KIND_PROJECT}})
+				return err
+			}, "POST", "/v1/" + org + "/teams?team_id=" + id + "-rest", `{"display_name":"x","kind":"KIND_PROJECT"}`}
+		}},
+		{name: "UpdateTeam", need: admin, prepare: func(f *fixture) call {
+			tm := f.team(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.teams.UpdateTeam(ctx, &teamspb.UpdateTeamRequest{Team: &teamspb.Team{Name: tm, Purpose: "x"}, UpdateMask: mask("purpose")})
+				return err
+			}, "PATCH", "/v1/" + tm, `{"purpose":"y"}`}
+		}},
+		{name: "DeleteTeam", need: admin, prepare: func(f *fixture) call {
+			t1, t2 := f.team(false), f.team(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.teams.DeleteTeam(ctx, &teamspb.DeleteTeamRequest{Name: t1})
+				return err
+			}, "DELETE", "/v1/" + t2, ""}
+		}},
+		{name: "UndeleteTeam", need: admin, prepare: func(f *fixture) call {
+			t1, t2 := f.team(true), f.team(true)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.teams.UndeleteTeam(ctx, &teamspb.UndeleteTeamRequest{Name: t1})
+				return err
+			}, "POST", "/v1/" + t2 + ":undelete", "{}"}
+		}},
+		{name: "ListTeamAncestors", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.teams.ListTeamAncestors(ctx, &teamspb.ListTeamAncestorsRequest{Name: org + "/teams/t"})
+				return err
+			}, "GET", "/v1/" + org + "/teams/t:ancestors", ""}
+		}},
+		{name: "GetTeamSubtree", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.teams.GetTeamSubtree(ctx, &teamspb.GetTeamSubtreeRequest{Name: org + "/teams/t"})
+				return err
+			}, "GET", "/v1/" + org + "/teams/t:subtree", ""}
+		}},
+		{name: "GetMember", need: viewer, prepare: func(f *fixture) call {
+			m := f.member()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.members.GetMember(ctx, &teamspb.GetMemberRequest{Name: m})
+				return err
+			}, "GET", "/v1/" + m, ""}
+		}},
+		{name: "ListMembers", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.members.ListMembers(ctx, &teamspb.ListMembersRequest{Parent: org + "/teams/-"})
+				return err
+			}, "GET", "/v1/" + org + "/teams/-/members", ""}
+		}},
+		{name: "CreateMember", need: admin, prepare: func(f *fixture) call {
+			p1, p2 := f.person(org, f.id("join"), 0, ""), f.person(org, f.id("join"), 0, "")
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.members.CreateMember(ctx, &teamspb.CreateMemberRequest{Parent: org + "/teams/t",
+					Member: &teamspb.Member{Person: p1, Role: teamspb.Member_ROLE_MEMBER}})
+				return err
+			}, "POST", "/v1/" + org + "/teams/t/members", `{"person":"` + p2 + `","role":"ROLE_MEMBER"}`}
+		}},
+		{name: "UpdateMember", need: admin, prepare: func(f *fixture) call {
+			m := f.member()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.members.UpdateMember(ctx, &teamspb.UpdateMemberRequest{Member: &teamspb.Member{Name: m, Role: teamspb.Member_ROLE_LEAD}, UpdateMask: mask("role")})
+				return err
+			}, "PATCH", "/v1/" + m, `{"role":"ROLE_SPONSOR"}`}
+		}},
+		{name: "DeleteMember", need: admin, prepare: func(f *fixture) call {
+			m1, m2 := f.member(), f.member()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.members.DeleteMember(ctx, &teamspb.DeleteMemberRequest{Name: m1})
+				return err
+			}, "DELETE", "/v1/" + m2, ""}
+		}},
+	}
+}
+
+// caller is one kind of credential in the matrix.
+type caller struct {
+	name  string
+	token string
+	// role is the caller's role in org-a; valid is false for credentials
+	// that must be refused outright.
+	role  orgpb.Role
+	valid bool
+}
+
+// TestAuthorisationMatrix makes every RPC of every service as each kind of
+// caller, over gRPC and through the gateway, and checks the answer the
+// policy promises: UNAUTHENTICATED/401 for bad credentials, NOT_FOUND/404
+// for a caller with no role in the organisation (as if it did not exist),
+// PERMISSION_DENIED/403 for too small a role, success otherwise.
+func TestAuthorisationMatrix(t *testing.T) {
+	b, gw, f := startFixture(t)
+	other := authtest.New(t) // an issuer the services do not trust
+	callers := []caller{
+		{name: "no token"},
+		{name: "expired token", token: b.auth.TokenUntil(t, "admin", time.Now().Add(-2*time.Minute))},
+		{name: "token signed by another key", token: other.Token(t, "admin")},
+		{name: "wrong audience", token: b.auth.Sign(t, jwt.Claims{Subject: "admin", Audience: []string{"elsewhere"}, ExpiresAt: time.Now().Add(time.Hour)})},
+		{name: "garbage", token: "not-a-token"},
+		{name: "viewer", token: b.auth.Token(t, "viewer"), role: orgpb.Role_ROLE_VIEWER, valid: true},
+		{name: "contributor", token: b.auth.Token(t, "contributor"), role: orgpb.Role_ROLE_CONTRIBUTOR, valid: true},
+		{name: "planner", token: b.auth.Token(t, "planner"), role: orgpb.Role_ROLE_PLANNER, valid: true},
+		{name: "admin", token: b.auth.Token(t, "admin"), role: orgpb.Role_ROLE_ADMIN, valid: true},
+		{name: "admin of another organisation", token: b.auth.Token(t, "admin-b"), valid: true},
+	}
+	ctx := context.Background()
+	for _, rc := range rpcCases() {
+		for _, cl := range callers {
+			want := expected(rc, cl)
+			t.Run(rc.name+"/"+cl.name, func(t *testing.T) {
+				c := rc.prepare(f)
+				err := c.grpc(ctx, newClients(t, b.addr, cl.token))
+				if got := status.Code(err); got != want {
+					t.Errorf("gRPC: %v (%v), want %v", got, err, want)
+				}
+				r := do(t, &api{Server: gw.Server, token: cl.token}, c.method, c.path, c.body)
+				if wantHTTP := httpStatus(want); (wantHTTP == 200 && (r.code < 200 || r.code > 299)) || (wantHTTP != 200 && r.code != wantHTTP) {
+					t.Errorf("HTTP %s %s: %d %s, want %d", c.method, c.path, r.code, r.raw, wantHTTP)
+				}
+				if want == codes.Unauthenticated && !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
+					t.Errorf("401 without a WWW-Authenticate challenge: %v", r.header)
+				}
+			})
+		}
+	}
+}
+
+// startFixture runs the services and a gateway (with no default token) and
+// seeds org-a and org-b: a person of each role in org-a, whose external
+// subjects are the role names, a team t, and org-b's admin, admin-b.
+func startFixture(t *testing.T) (backend, *api, *fixture) {
+	b := startServices(t)
+	gw := startGateway(t, b.config(), "")
+	f := &fixture{t: t, admin: newClients(t, b.addr, b.admin)}
+	ctx := context.Background()
+	for _, id := range []string{"org-a", "org-b"} {
+		_, err := f.admin.orgs.CreateOrganisation(ctx, &orgpb.CreateOrganisationRequest{OrganisationId: id,
+			Organisation: &orgpb.Organisation{DisplayName: id, Kind: orgpb.Organisation_KIND_COUNCIL}})
+		f.must(err)
+	}
+	roles := map[string]orgpb.Role{"viewer": orgpb.Role_ROLE_VIEWER, "contributor": orgpb.Role_ROLE_CONTRIBUTOR,
+		"planner": orgpb.Role_ROLE_PLANNER, "admin": orgpb.Role_ROLE_ADMIN}
+	for name, role := range roles {
+		f.person("organisations/org-a", name, role, name)
+	}
+	f.person("organisations/org-b", "admin-b", orgpb.Role_ROLE_ADMIN, "admin-b")
+	_, err := f.admin.teams.CreateTeam(ctx, &teamspb.CreateTeamRequest{Parent: "organisations/org-a", TeamId: "t",
+		Team: &teamspb.Team{DisplayName: "t", Kind: teamspb.Team_KIND_LEADERSHIP}})
+	f.must(err)
+
+	return b, gw, f
+}
+
+// TestListsAreIsolated lists as the admins of two organisations: each sees
+// its own organisation only, and the other's collections do not exist.
+func TestListsAreIsolated(t *testing.T) {
+	b, _, f := startFixture(t)
+	f.person("organisations/org-b", "someone-b", 0, "")
+	ctx := context.Background()
+	for _, tc := range []struct{ subject, own, other string }{
+		{"admin", "organisations/org-a", "organisations/org-b"},
+		{"admin-b", "organisations/org-b", "organisations/org-a"},
+	} {
+		c := newClients(t, b.addr, b.auth.Token(t, tc.subject))
+		orgs, err := c.orgs.ListOrganisations(ctx, &orgpb.ListOrganisationsRequest{ShowDeleted: true})
+		if err != nil || len(orgs.Organisations) != 1 || orgs.Organisations[0].Name != tc.own {
+			t.Errorf("%s lists organisations %v, %v; want only %s", tc.subject, orgs, err, tc.own)
+		}
+		people, err := c.people.ListPeople(ctx, &orgpb.ListPeopleRequest{Parent: tc.own})
+		if err != nil || len(people.People) == 0 {
+			t.Fatalf("%s lists its own people: %v, %v", tc.subject, people, err)
+		}
+		for _, p := range people.People {
+			if !strings.HasPrefix(p.Name, tc.own+"/") {
+				t.Errorf("%s sees %s", tc.subject, p.Name)
+			}
+		}
+		for _, err := range []error{
+			second(c.people.ListPeople(ctx, &orgpb.ListPeopleRequest{Parent: tc.other})),
+			second(c.teams.ListTeams(ctx, &teamspb.ListTeamsRequest{Parent: tc.other})),
+			second(c.members.ListMembers(ctx, &teamspb.ListMembersRequest{Parent: tc.other + "/teams/-"})),
+			second(c.access.ListApiTokens(ctx, &orgpb.ListApiTokensRequest{Parent: tc.other})),
+		} {
+			if status.Code(err) != codes.NotFound {
+				t.Errorf("%s listing in %s: %v, want NOT_FOUND", tc.subject, tc.other, err)
+			}
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+// expected is the code the policy promises rc called by cl.
+func expected(rc rpcCase, cl caller) codes.Code {
+	switch {
+	case !cl.valid:
+		return codes.Unauthenticated
+	case rc.open:
+		return codes.OK
+	case rc.platform:
+		return codes.PermissionDenied
+	case cl.role == orgpb.Role_ROLE_UNSPECIFIED:
+		return codes.NotFound
+	case cl.role < rc.need:
+		return codes.PermissionDenied
+	}
+	return codes.OK
+}
+
+func httpStatus(c codes.Code) int {
+	switch c {
+	case codes.Unauthenticated:
+		return http.StatusUnauthorized
+	case codes.PermissionDenied:
+		return http.StatusForbidden
+	case codes.NotFound:
+		return http.StatusNotFound
+	}
+	return http.StatusOK
+}
