@@ -109,15 +109,15 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 	}}
 	var result *pb.Member
 	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if req.RequestId != "" {
-			prior, err := getMemberByRequestID(ctx, tx, req.RequestId)
-			if err == nil {
-				result = prior.member
-				return nil
-			}
-			if !errors.Is(err, errNotFound) {
-				return err
-			}
+		prior, retried, err := checkNew(req.RequestId,
+			func() (*memberRecord, error) { return getMemberByRequestID(ctx, tx, req.RequestId) },
+			func() (*memberRecord, error) { return getMember(ctx, tx, orgID, teamID, id) }, r.member.Name)
+		if err != nil {
+			return err
+		}
+		if retried {
+			result = prior.member
+			return nil
 		}
 		team, err := getTeam(ctx, tx, orgID, teamID)
 		if errors.Is(err, errNotFound) {
@@ -128,11 +128,6 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 		}
 		if team.team.DeleteTime != nil {
 			return apierr.FailedPrecondition(req.Parent, "is deleted")
-		}
-		if _, err := getMember(ctx, tx, orgID, teamID, id); err == nil {
-			return apierr.AlreadyExists(r.member.Name)
-		} else if !errors.Is(err, errNotFound) {
-			return err
 		}
 		if existing, err := liveMembership(ctx, tx, orgID, teamID, pID); err == nil {
 			return apierr.AlreadyExists(existing.member.Name)
@@ -228,14 +223,8 @@ func (h *membersHandler) DeleteMember(ctx context.Context, req *pb.DeleteMemberR
 // current reads the membership a change applies to, checking the caller's
 // etag.
 func (h *membersHandler) current(ctx context.Context, tx *sqldb.Tx, orgID, teamID, id, name, etag string) (*memberRecord, error) {
-	r, err := getMember(ctx, tx, orgID, teamID, id)
-	if errors.Is(err, errNotFound) {
-		return nil, apierr.NotFound(name)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return r, resource.CheckEtag(name, etag, r.member.Etag)
+	return current(func() (*memberRecord, error) { return getMember(ctx, tx, orgID, teamID, id) },
+		func(r *memberRecord) string { return r.member.Etag }, name, etag)
 }
 
 // endMembership ends a live membership today, by actor.

@@ -99,20 +99,15 @@ func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest
 		if err := tx.Lock(ctx, treeLock(orgID)); err != nil {
 			return err
 		}
-		if req.RequestId != "" {
-			prior, err := getTeamByRequestID(ctx, tx, req.RequestId)
-			if err == nil {
-				result = prior.team
-				return nil
-			}
-			if !errors.Is(err, errNotFound) {
-				return err
-			}
-		}
-		if _, err := getTeam(ctx, tx, orgID, id); err == nil {
-			return apierr.AlreadyExists(r.team.Name)
-		} else if !errors.Is(err, errNotFound) {
+		prior, retried, err := checkNew(req.RequestId,
+			func() (*teamRecord, error) { return getTeamByRequestID(ctx, tx, req.RequestId) },
+			func() (*teamRecord, error) { return getTeam(ctx, tx, orgID, id) }, r.team.Name)
+		if err != nil {
 			return err
+		}
+		if retried {
+			result = prior.team
+			return nil
 		}
 		if pID != "" {
 			if err := checkParent(ctx, tx, orgID, pID, "", 1); err != nil {
@@ -191,74 +186,81 @@ func (h *teamsHandler) UpdateTeam(ctx context.Context, req *pb.UpdateTeamRequest
 }
 
 func (h *teamsHandler) DeleteTeam(ctx context.Context, req *pb.DeleteTeamRequest) (*pb.Team, error) {
-	orgID, id, err := parseTeamName("name", req.Name)
+	return h.setDeleted(ctx, req.Name, req.Etag, true)
+}
+
+func (h *teamsHandler) UndeleteTeam(ctx context.Context, req *pb.UndeleteTeamRequest) (*pb.Team, error) {
+	return h.setDeleted(ctx, req.Name, req.Etag, false)
+}
+
+// setDeleted soft-deletes a team without live children, or restores one
+// whose organisation and parent team are live (AIP-164).
+func (h *teamsHandler) setDeleted(ctx context.Context, name, etag string, deleted bool) (*pb.Team, error) {
+	orgID, id, err := parseTeamName("name", name)
 	if err != nil {
 		return nil, err
+	}
+	if !deleted {
+		if err := h.dir.requireLiveOrganisation(ctx, orgName(orgID)); err != nil {
+			return nil, err
+		}
 	}
 	var result *pb.Team
 	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		if err := tx.Lock(ctx, treeLock(orgID)); err != nil {
 			return err
 		}
-		r, err := h.current(ctx, tx, orgID, id, req.Name, req.Etag)
+		r, err := h.current(ctx, tx, orgID, id, name, etag)
 		if err != nil {
 			return err
 		}
-		if err := resource.CheckDeleteTransition(req.Name, r.team.DeleteTime != nil, true); err != nil {
+		if err := resource.CheckDeleteTransition(name, r.team.DeleteTime != nil, deleted); err != nil {
 			return err
 		}
-		if n, err := countLiveChildren(ctx, tx, orgID, id); err != nil {
-			return err
-		} else if n > 0 {
-			return apierr.FailedPrecondition(req.Name, "has live child teams; delete or move them first")
+		if deleted {
+			err = requireNoLiveChildren(ctx, tx, r)
+		} else {
+			err = requireLiveParent(ctx, tx, r)
 		}
-		setTeamDeleted(r, true, false, auth.Actor(ctx, serviceName))
+		if err != nil {
+			return err
+		}
+		setTeamDeleted(r, deleted, false, auth.Actor(ctx, serviceName))
 		if err := writeTeam(ctx, tx, r); err != nil {
 			return err
 		}
 		result = r.team
-		return h.events.teamDeleted(ctx, tx, r.team, "")
+		if deleted {
+			return h.events.teamDeleted(ctx, tx, r.team, "")
+		}
+		return h.events.teamUndeleted(ctx, tx, r.team, "")
 	})
 	return result, err
 }
 
-func (h *teamsHandler) UndeleteTeam(ctx context.Context, req *pb.UndeleteTeamRequest) (*pb.Team, error) {
-	orgID, id, err := parseTeamName("name", req.Name)
+func requireNoLiveChildren(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {
+	n, err := countLiveChildren(ctx, tx, r.orgID, r.id)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := h.dir.requireLiveOrganisation(ctx, orgName(orgID)); err != nil {
-		return nil, err
+	if n > 0 {
+		return apierr.FailedPrecondition(r.team.Name, "has live child teams; delete or move them first")
 	}
-	var result *pb.Team
-	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if err := tx.Lock(ctx, treeLock(orgID)); err != nil {
-			return err
-		}
-		r, err := h.current(ctx, tx, orgID, id, req.Name, req.Etag)
-		if err != nil {
-			return err
-		}
-		if err := resource.CheckDeleteTransition(req.Name, r.team.DeleteTime != nil, false); err != nil {
-			return err
-		}
-		if r.parentID != "" {
-			parent, err := getTeam(ctx, tx, orgID, r.parentID)
-			if err != nil {
-				return err
-			}
-			if parent.team.DeleteTime != nil {
-				return apierr.FailedPrecondition(req.Name, "its parent team "+parent.team.Name+" is deleted; undelete that first")
-			}
-		}
-		setTeamDeleted(r, false, false, auth.Actor(ctx, serviceName))
-		if err := writeTeam(ctx, tx, r); err != nil {
-			return err
-		}
-		result = r.team
-		return h.events.teamUndeleted(ctx, tx, r.team, "")
-	})
-	return result, err
+	return nil
+}
+
+func requireLiveParent(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {
+	if r.parentID == "" {
+		return nil
+	}
+	parent, err := getTeam(ctx, tx, r.orgID, r.parentID)
+	if err != nil {
+		return err
+	}
+	if parent.team.DeleteTime != nil {
+		return apierr.FailedPrecondition(r.team.Name, "its parent team "+parent.team.Name+" is deleted; undelete that first")
+	}
+	return nil
 }
 
 func (h *teamsHandler) ListTeamAncestors(ctx context.Context, req *pb.ListTeamAncestorsRequest) (*pb.ListTeamAncestorsResponse, error) {
@@ -307,14 +309,8 @@ func (h *teamsHandler) find(ctx context.Context, q sqldb.Querier, field, name st
 
 // current reads the team a change applies to, checking the caller's etag.
 func (h *teamsHandler) current(ctx context.Context, tx *sqldb.Tx, orgID, id, name, etag string) (*teamRecord, error) {
-	r, err := getTeam(ctx, tx, orgID, id)
-	if errors.Is(err, errNotFound) {
-		return nil, apierr.NotFound(name)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return r, resource.CheckEtag(name, etag, r.team.Etag)
+	return current(func() (*teamRecord, error) { return getTeam(ctx, tx, orgID, id) },
+		func(r *teamRecord) string { return r.team.Etag }, name, etag)
 }
 
 // checkParent applies the tree rules to placing team selfID ("" for a new
