@@ -38,11 +38,11 @@ func (r *resolver) user(ctx context.Context, token string) (*auth.Principal, err
 	if err != nil {
 		return nil, auth.Unauthenticated(err.Error())
 	}
-	grants, err := grantsOf(ctx, r.db, claims.Subject)
+	roles, people, err := grantsOf(ctx, r.db, claims.Subject)
 	if err != nil {
 		return nil, err
 	}
-	return &auth.Principal{Subject: "user:" + claims.Subject, Roles: grants,
+	return &auth.Principal{Subject: "user:" + claims.Subject, Roles: roles, People: people,
 		PlatformAdmin: slices.Contains(r.platformAdmins, claims.Subject)}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -75,25 +76,26 @@ func revokeToken(ctx context.Context, tx *sqldb.Tx, r *tokenRecord) (bool, error
 	return savedOne(res, err, "api token")
 }
 
-// grantsOf returns the roles of the live people whose external subject is
-// sub in live organisations, by organisation id.
-func grantsOf(ctx context.Context, q sqldb.Querier, sub string) (map[string]pb.Role, error) {
-	rows, err := q.QueryContext(ctx, `SELECT p.organisation_id, p.role FROM people p JOIN organisations o ON o.id = p.organisation_id
+// grantsOf returns the roles, and the people, of the live people whose
+// external subject is sub in live organisations, by organisation id.
+func grantsOf(ctx context.Context, q sqldb.Querier, sub string) (map[string]pb.Role, map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT p.organisation_id, p.id, p.role FROM people p JOIN organisations o ON o.id = p.organisation_id
 		WHERE p.external_subject = ? AND p.delete_time IS NULL AND o.delete_time IS NULL AND p.role > 0`, sub)
 	if err != nil {
-		return nil, fmt.Errorf("grants: %w", err)
+		return nil, nil, fmt.Errorf("grants: %w", err)
 	}
 	defer rows.Close()
-	grants := map[string]pb.Role{}
+	roles, people := map[string]pb.Role{}, map[string]string{}
 	for rows.Next() {
-		var orgID string
+		var orgID, personID string
 		var role int32
-		if err := rows.Scan(&orgID, &role); err != nil {
-			return nil, fmt.Errorf("grants: %w", err)
+		if err := rows.Scan(&orgID, &personID, &role); err != nil {
+			return nil, nil, fmt.Errorf("grants: %w", err)
 		}
-		grants[orgID] = pb.Role(role)
+		roles[orgID] = pb.Role(role)
+		people[orgID] = resourcename.Format(personCollection, orgID, personID)
 	}
-	return grants, rows.Err()
+	return roles, people, rows.Err()
 }
 
 func scanToken(s scanner) (*tokenRecord, error) {

@@ -33,6 +33,9 @@ type Principal struct {
 	PlatformAdmin bool
 	// Roles maps organisation ids to the caller's role there.
 	Roles map[string]orgpb.Role
+	// People maps organisation ids to the caller's person there
+	// (organisations/{o}/people/{p}); API tokens have none.
+	People map[string]string
 }
 
 // RoleIn is the caller's role in the organisation with id orgID.

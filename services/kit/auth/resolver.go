@@ -121,10 +121,13 @@ func (r *Remote) resolve(ctx context.Context, cred string) (*Principal, error) {
 
 // PrincipalOf turns the organisations service's answer into a Principal.
 func PrincipalOf(c *orgpb.Caller) *Principal {
-	p := &Principal{Subject: c.Subject, PlatformAdmin: c.PlatformAdmin, Roles: map[string]orgpb.Role{}}
+	p := &Principal{Subject: c.Subject, PlatformAdmin: c.PlatformAdmin, Roles: map[string]orgpb.Role{}, People: map[string]string{}}
 	for _, g := range c.Grants {
 		if id := orgIDOf(g.Organisation); id != "" {
 			p.Roles[id] = g.Role
+			if g.Person != "" {
+				p.People[id] = g.Person
+			}
 		}
 	}
 	return p
@@ -134,7 +137,7 @@ func PrincipalOf(c *orgpb.Caller) *Principal {
 func CallerOf(p *Principal) *orgpb.Caller {
 	c := &orgpb.Caller{Subject: p.Subject, PlatformAdmin: p.PlatformAdmin}
 	for _, id := range p.Organisations() {
-		c.Grants = append(c.Grants, &orgpb.Grant{Organisation: "organisations/" + id, Role: p.Roles[id]})
+		c.Grants = append(c.Grants, &orgpb.Grant{Organisation: "organisations/" + id, Role: p.Roles[id], Person: p.People[id]})
 	}
 	return c
 }

@@ -638,7 +638,11 @@ type Grant struct {
 	// `organisations/{organisation}`.
 	Organisation string `protobuf:"bytes,1,opt,name=organisation,proto3" json:"organisation,omitempty"`
 	// The role.
-	Role          Role `protobuf:"varint,2,opt,name=role,proto3,enum=goldenthread.organisations.v1.Role" json:"role,omitempty"`
+	Role Role `protobuf:"varint,2,opt,name=role,proto3,enum=goldenthread.organisations.v1.Role" json:"role,omitempty"`
+	// The caller as a person of the organisation,
+	// `organisations/{organisation}/people/{person}`; empty for API tokens.
+	// Services use it to decide what a contributor's teams own.
+	Person        string `protobuf:"bytes,3,opt,name=person,proto3" json:"person,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -687,6 +691,13 @@ func (x *Grant) GetRole() Role {
 	return Role_ROLE_UNSPECIFIED
 }
 
+func (x *Grant) GetPerson() string {
+	if x != nil {
+		return x.Person
+	}
+	return ""
+}
+
 var File_goldenthread_organisations_v1_access_proto protoreflect.FileDescriptor
 
 const file_goldenthread_organisations_v1_access_proto_rawDesc = "" +
@@ -733,10 +744,11 @@ const file_goldenthread_organisations_v1_access_proto_rawDesc = "" +
 	"\x06Caller\x12\x18\n" +
 	"\asubject\x18\x01 \x01(\tR\asubject\x12%\n" +
 	"\x0eplatform_admin\x18\x02 \x01(\bR\rplatformAdmin\x12<\n" +
-	"\x06grants\x18\x03 \x03(\v2$.goldenthread.organisations.v1.GrantR\x06grants\"d\n" +
+	"\x06grants\x18\x03 \x03(\v2$.goldenthread.organisations.v1.GrantR\x06grants\"|\n" +
 	"\x05Grant\x12\"\n" +
 	"\forganisation\x18\x01 \x01(\tR\forganisation\x127\n" +
-	"\x04role\x18\x02 \x01(\x0e2#.goldenthread.organisations.v1.RoleR\x04role*e\n" +
+	"\x04role\x18\x02 \x01(\x0e2#.goldenthread.organisations.v1.RoleR\x04role\x12\x16\n" +
+	"\x06person\x18\x03 \x01(\tR\x06person*e\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vROLE_VIEWER\x10\x01\x12\x14\n" +
