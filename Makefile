@@ -36,9 +36,10 @@ check-generated: generate
 	@test -z "$$(git status --porcelain -- proto/gen gateway/openapi)" || \
 		{ git status --porcelain -- proto/gen gateway/openapi; echo "generated code is stale: run 'make generate' and commit the result"; exit 1; }
 
-## lint: buf lint and go vet
+## lint: buf lint, gofmt and go vet
 lint:
 	$(BUF) lint
+	@test -z "$$(gofmt -l services gateway cmd)" || { gofmt -l services gateway cmd; echo "run gofmt -w on the files above"; exit 1; }
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
 
 ## fuzz: run each fuzz test for a while

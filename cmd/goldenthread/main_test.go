@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"os"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"

@@ -94,7 +94,6 @@ func council(name string) *pb.Organisation {
 	return &pb.Organisation{DisplayName: name, Kind: pb.Organisation_KIND_COUNCIL}
 }
 
-
 func (e *env) count(t *testing.T, table string) int {
 	t.Helper()
 	var n int

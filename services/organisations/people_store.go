@@ -37,10 +37,10 @@ func (r *personRecord) with(p *pb.Person) *personRecord {
 // id). email_lower, kept beside email, is what the unique index on live
 // people's addresses and the email filter and order compare.
 var peopleTable = table[*personRecord]{
-	name:    "people",
+	name: "people",
 	columns: "organisation_id, id, display_name, email, job_title, external_subject, create_time, update_time, delete_time, revision, " +
 		"update_actor, role",
-	scan:    scanPerson,
+	scan: scanPerson,
 }
 
 // personListSchema says what ListPeople may filter and sort on.
