@@ -109,7 +109,7 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 	}}
 	var result *pb.Member
 	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		prior, retried, err := checkNew(req.RequestId,
+		prior, retried, err := resource.CheckNew(req.RequestId,
 			func() (*memberRecord, error) { return getMemberByRequestID(ctx, tx, req.RequestId) },
 			func() (*memberRecord, error) { return getMember(ctx, tx, orgID, teamID, id) }, r.member.Name)
 		if err != nil {
@@ -223,7 +223,7 @@ func (h *membersHandler) DeleteMember(ctx context.Context, req *pb.DeleteMemberR
 // current reads the membership a change applies to, checking the caller's
 // etag.
 func (h *membersHandler) current(ctx context.Context, tx *sqldb.Tx, orgID, teamID, id, name, etag string) (*memberRecord, error) {
-	return current(func() (*memberRecord, error) { return getMember(ctx, tx, orgID, teamID, id) },
+	return resource.Current(func() (*memberRecord, error) { return getMember(ctx, tx, orgID, teamID, id) },
 		func(r *memberRecord) string { return r.member.Etag }, name, etag)
 }
 

@@ -2,8 +2,6 @@ package teams
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -86,7 +84,7 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 		return events.Permanent(fmt.Errorf("organisation event: %w", err))
 	}
 	orgID := ids[0]
-	newest, err := recordOrganisationState(ctx, tx, orgID, deleted, resource.Micros(org.UpdateTime))
+	newest, err := events.Newer(ctx, tx, org.Name, resource.Micros(org.UpdateTime))
 	if err != nil || !newest {
 		return err
 	}
@@ -130,26 +128,4 @@ func (r reactions) personDeleted(ctx context.Context, tx *sqldb.Tx, p *orgpb.Per
 		}
 	}
 	return nil
-}
-
-// recordOrganisationState remembers the organisation's state as of
-// updateTime and reports whether that is the newest seen: an older event
-// redelivered after a newer one must not undo it.
-func recordOrganisationState(ctx context.Context, tx *sqldb.Tx, orgID string, deleted bool, updateTime int64) (bool, error) {
-	var seen int64
-	err := tx.QueryRowContext(ctx, "SELECT update_time FROM organisation_states WHERE organisation_id = ?", orgID).Scan(&seen)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return false, fmt.Errorf("organisation state: %w", err)
-	case seen > updateTime:
-		return false, nil
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO organisation_states (organisation_id, deleted, update_time) VALUES (?, ?, ?)
-		ON CONFLICT (organisation_id) DO UPDATE SET deleted = excluded.deleted, update_time = excluded.update_time`,
-		orgID, boolInt(deleted), updateTime)
-	if err != nil {
-		return false, fmt.Errorf("organisation state: %w", err)
-	}
-	return true, nil
 }

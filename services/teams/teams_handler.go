@@ -99,7 +99,7 @@ func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest
 		if err := tx.Lock(ctx, treeLock(orgID)); err != nil {
 			return err
 		}
-		prior, retried, err := checkNew(req.RequestId,
+		prior, retried, err := resource.CheckNew(req.RequestId,
 			func() (*teamRecord, error) { return getTeamByRequestID(ctx, tx, req.RequestId) },
 			func() (*teamRecord, error) { return getTeam(ctx, tx, orgID, id) }, r.team.Name)
 		if err != nil {
@@ -309,7 +309,7 @@ func (h *teamsHandler) find(ctx context.Context, q sqldb.Querier, field, name st
 
 // current reads the team a change applies to, checking the caller's etag.
 func (h *teamsHandler) current(ctx context.Context, tx *sqldb.Tx, orgID, id, name, etag string) (*teamRecord, error) {
-	return current(func() (*teamRecord, error) { return getTeam(ctx, tx, orgID, id) },
+	return resource.Current(func() (*teamRecord, error) { return getTeam(ctx, tx, orgID, id) },
 		func(r *teamRecord) string { return r.team.Etag }, name, etag)
 }
 

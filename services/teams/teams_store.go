@@ -15,7 +15,7 @@ import (
 )
 
 // errNotFound is returned by reads of an id that has no row.
-var errNotFound = errors.New("not found")
+var errNotFound = resource.ErrNotFound
 
 // teamRecord is a team as stored: the API resource and what only storage
 // needs.

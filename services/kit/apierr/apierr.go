@@ -27,6 +27,7 @@ const (
 	ReasonEtagMismatch       = "ETAG_MISMATCH"
 	ReasonFailedPrecondition = "FAILED_PRECONDITION"
 	ReasonUnavailable        = "UNAVAILABLE"
+	ReasonPermissionDenied   = "PERMISSION_DENIED"
 )
 
 // FieldViolation is one bad field: its path in the request (e.g.
@@ -88,6 +89,12 @@ func FailedPrecondition(subject, description string) error {
 		{Type: ReasonFailedPrecondition, Subject: subject, Description: description},
 	}}
 	return build(codes.FailedPrecondition, msg, ReasonFailedPrecondition, nil, pf)
+}
+
+// PermissionDenied reports a caller who may see the resource but not make
+// this change; description says what would be needed.
+func PermissionDenied(description string) error {
+	return build(codes.PermissionDenied, description, ReasonPermissionDenied, nil, nil)
 }
 
 // Unavailable reports that something the call needs cannot be reached; the

@@ -90,8 +90,10 @@ func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb
 			break
 		}
 		switch {
-		case errors.Is(err, jetstream.ErrStreamNotFound) && attempt < 30:
-			// Usual at start: the producer creates its stream moments later.
+		case errors.Is(err, jetstream.ErrStreamNotFound):
+			// Not a fault: the producer creates its stream when it starts,
+			// which may be later (or, for a service not deployed yet, not
+			// at all); the consumer attaches as soon as it exists.
 			if attempt == 0 {
 				c.logger.Info("waiting for the stream to be created")
 			}

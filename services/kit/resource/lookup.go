@@ -1,24 +1,27 @@
-package teams
+package resource
 
 import (
 	"errors"
 
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
-	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
-// checkNew asks what every Create asks before it writes: whether the call
+// ErrNotFound is what stores return for a row that does not exist; the
+// helpers below turn it into the API's answers.
+var ErrNotFound = errors.New("not found")
+
+// CheckNew asks what every Create asks before it writes: whether the call
 // retries an earlier one with the same request_id (prior finds that one's
 // record; not asked when requestID is empty) and whether the new name is
 // free (existing finds a record already there). It returns the earlier
 // record for a retry, or ALREADY_EXISTS.
-func checkNew[R any](requestID string, prior, existing func() (R, error), name string) (earlier R, retried bool, err error) {
+func CheckNew[R any](requestID string, prior, existing func() (R, error), name string) (earlier R, retried bool, err error) {
 	if requestID != "" {
 		r, err := prior()
 		if err == nil {
 			return r, true, nil
 		}
-		if !errors.Is(err, errNotFound) {
+		if !errors.Is(err, ErrNotFound) {
 			return r, false, err
 		}
 	}
@@ -26,21 +29,21 @@ func checkNew[R any](requestID string, prior, existing func() (R, error), name s
 	switch {
 	case err == nil:
 		return r, false, apierr.AlreadyExists(name)
-	case errors.Is(err, errNotFound):
+	case errors.Is(err, ErrNotFound):
 		return r, false, nil
 	}
 	return r, false, err
 }
 
-// current reads the record a change applies to: NOT_FOUND naming it when
+// Current reads the record a change applies to: NOT_FOUND naming it when
 // there is none, ABORTED when the caller's etag is stale.
-func current[R any](get func() (R, error), etagOf func(R) string, name, sentEtag string) (R, error) {
+func Current[R any](get func() (R, error), etagOf func(R) string, name, sentEtag string) (R, error) {
 	r, err := get()
-	if errors.Is(err, errNotFound) {
+	if errors.Is(err, ErrNotFound) {
 		return r, apierr.NotFound(name)
 	}
 	if err != nil {
 		return r, err
 	}
-	return r, resource.CheckEtag(name, sentEtag, etagOf(r))
+	return r, CheckEtag(name, sentEtag, etagOf(r))
 }

@@ -1,0 +1,432 @@
+package planning
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// errNotFound is returned by reads of an id that has no row.
+var errNotFound = resource.ErrNotFound
+
+// elementRecord is an element as stored: the API resource and the ids and
+// values only storage needs.
+type elementRecord struct {
+	el                                  *pb.Element
+	orgID, id                           string
+	parentID, ownerTeamID, thematicGoal string
+	manualProgress                      int32
+	revision                            int64
+	deletedWithOrg                      bool
+}
+
+const elementColumns = "organisation_id, id, level, objective_kind, title, description, owner_team_id, owner_team_deleted, " +
+	"start_date, end_date, status, priority_rank, manual_progress, progress, kpi_health, health, parent_id, thematic_goal_id, " +
+	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor"
+
+// elementListSchema says what ListElements may filter and sort on.
+var elementListSchema = &listing.Schema[*elementRecord]{
+	Fields: []listing.Field[*elementRecord]{
+		{Name: "level", Column: "level", Kind: listing.Enum, Enum: pb.Level_value, Filter: true},
+		{Name: "objective_kind", Column: "objective_kind", Kind: listing.Enum, Enum: pb.ObjectiveKind_value, Filter: true},
+		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.Status_value, Filter: true},
+		{Name: "parent", Column: "(CASE WHEN parent_id = '' THEN '' ELSE 'organisations/' || organisation_id || '/elements/' || parent_id END)",
+			Kind: listing.String, Filter: true, Parse: nameFilter("elements")},
+		{Name: "owner_team", Column: "('organisations/' || organisation_id || '/teams/' || owner_team_id)",
+			Kind: listing.String, Filter: true, Parse: nameFilter("teams")},
+		{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
+			Key: func(r *elementRecord) any { return r.el.Title }},
+		{Name: "priority_rank", Column: "priority_rank", Kind: listing.Int, Sort: true,
+			Key: func(r *elementRecord) any { return int64(r.el.PriorityRank) }},
+		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
+			Key: func(r *elementRecord) any { return resource.Micros(r.el.CreateTime) }},
+		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
+			Key: func(r *elementRecord) any { return resource.Micros(r.el.UpdateTime) }},
+	},
+	IDColumn:     "id",
+	ID:           func(r *elementRecord) string { return r.id },
+	DefaultOrder: "priority_rank, title",
+}
+
+// nameFilter checks a filter value naming a resource of collection, or "".
+func nameFilter(collection string) func(string) (any, error) {
+	return func(v string) (any, error) {
+		if v == "" {
+			return "", nil
+		}
+		if _, err := parseRef(v, collection); err != nil {
+			return nil, fmt.Errorf("want organisations/{organisation}/%s/{id} or \"\"", collection)
+		}
+		return v, nil
+	}
+}
+
+func getElement(ctx context.Context, q sqldb.Querier, orgID, id string) (*elementRecord, error) {
+	return oneElement(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
+}
+
+func getElementByRequestID(ctx context.Context, q sqldb.Querier, requestID string) (*elementRecord, error) {
+	return oneElement(ctx, q, "request_id = ?", requestID)
+}
+
+func oneElement(ctx context.Context, q sqldb.Querier, where string, args ...any) (*elementRecord, error) {
+	r, err := scanElement(q.QueryRowContext(ctx, "SELECT "+elementColumns+" FROM elements WHERE "+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, loadSupports(ctx, q, r.orgID, []*elementRecord{r})
+}
+
+func listElements(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*elementRecord], showDeleted bool) ([]*elementRecord, error) {
+	where := "organisation_id = ? AND " + plan.Where
+	if !showDeleted {
+		where = "delete_time IS NULL AND " + where
+	}
+	recs, err := queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE "+where+" ORDER BY "+plan.OrderBy+
+		" LIMIT "+strconv.Itoa(plan.Limit), append([]any{orgID}, plan.Args...)...)
+	if err != nil {
+		return nil, err
+	}
+	return recs, loadSupports(ctx, q, orgID, recs)
+}
+
+// thread returns the element and its ancestors, nearest first. The depth
+// guard keeps corrupt data from looping.
+func thread(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*elementRecord, error) {
+	recs, err := queryElements(ctx, q, `WITH RECURSIVE chain (id, parent_id, depth) AS (
+			SELECT id, parent_id, 0 FROM elements WHERE organisation_id = ? AND id = ?
+			UNION ALL
+			SELECT e.id, e.parent_id, c.depth + 1 FROM elements e JOIN chain c ON e.id = c.parent_id
+			WHERE e.organisation_id = ? AND c.depth < 10
+		)
+		SELECT `+qualified("e")+` FROM elements e JOIN chain c ON e.id = c.id WHERE e.organisation_id = ? ORDER BY c.depth`,
+		orgID, id, orgID, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return recs, loadSupports(ctx, q, orgID, recs)
+}
+
+// liveTree returns the live elements of the organisation, or of the
+// subtree under rootID, and their supports: two queries whatever the size.
+func liveTree(ctx context.Context, q sqldb.Querier, orgID, rootID string) ([]*elementRecord, error) {
+	var recs []*elementRecord
+	var err error
+	if rootID == "" {
+		recs, err = queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE organisation_id = ? AND delete_time IS NULL", orgID)
+	} else {
+		recs, err = subtree(ctx, q, orgID, rootID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return recs, loadSupports(ctx, q, orgID, recs)
+}
+
+// subtree returns the element and its live descendants, parents first.
+func subtree(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*elementRecord, error) {
+	return queryElements(ctx, q, `WITH RECURSIVE sub (id, depth) AS (
+			SELECT id, 0 FROM elements WHERE organisation_id = ? AND id = ?
+			UNION ALL
+			SELECT e.id, s.depth + 1 FROM elements e JOIN sub s ON e.parent_id = s.id
+			WHERE e.organisation_id = ? AND e.delete_time IS NULL AND s.depth < 10
+		)
+		SELECT `+qualified("e")+` FROM elements e JOIN sub s ON e.id = s.id WHERE e.organisation_id = ? ORDER BY s.depth`,
+		orgID, id, orgID, orgID)
+}
+
+// loadSupports fills in the supports of recs with one query.
+func loadSupports(ctx context.Context, q sqldb.Querier, orgID string, recs []*elementRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*elementRecord, len(recs))
+	for _, r := range recs {
+		byID[r.id] = r
+	}
+	query := "SELECT element_id, supported_id FROM element_supports WHERE organisation_id = ? ORDER BY element_id, supported_id"
+	args := []any{orgID}
+	if len(recs) <= 500 {
+		query = "SELECT element_id, supported_id FROM element_supports WHERE organisation_id = ? AND element_id IN (?" +
+			strings.Repeat(", ?", len(recs)-1) + ") ORDER BY element_id, supported_id"
+		for _, r := range recs {
+			args = append(args, r.id)
+		}
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("read supports: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var elementID, supportedID string
+		if err := rows.Scan(&elementID, &supportedID); err != nil {
+			return fmt.Errorf("read supports: %w", err)
+		}
+		if r := byID[elementID]; r != nil {
+			r.el.Supports = append(r.el.Supports, elementName(orgID, supportedID))
+		}
+	}
+	return rows.Err()
+}
+
+// children returns what the roll-up of element id reads of its live
+// children.
+func children(ctx context.Context, q sqldb.Querier, orgID, id string) ([]child, error) {
+	rows, err := q.QueryContext(ctx, "SELECT health, progress, status FROM elements WHERE organisation_id = ? AND parent_id = ? AND delete_time IS NULL",
+		orgID, id)
+	if err != nil {
+		return nil, fmt.Errorf("read children: %w", err)
+	}
+	defer rows.Close()
+	var out []child
+	for rows.Next() {
+		var h, p, s int32
+		if err := rows.Scan(&h, &p, &s); err != nil {
+			return nil, fmt.Errorf("read children: %w", err)
+		}
+		out = append(out, child{health: pb.Health(h), progress: p, status: pb.Status(s)})
+	}
+	return out, rows.Err()
+}
+
+// ownKPIHealth is the worst health of the KPIs that measure the element.
+func ownKPIHealth(ctx context.Context, q sqldb.Querier, orgID, id string) (pb.Health, error) {
+	rows, err := q.QueryContext(ctx, "SELECT status FROM element_kpis WHERE organisation_id = ? AND element_id = ?", orgID, id)
+	if err != nil {
+		return 0, fmt.Errorf("read kpis: %w", err)
+	}
+	defer rows.Close()
+	h := pb.Health_HEALTH_UNKNOWN
+	for rows.Next() {
+		var s int32
+		if err := rows.Scan(&s); err != nil {
+			return 0, fmt.Errorf("read kpis: %w", err)
+		}
+		h = worst(h, kpiHealth(kpipb.KpiStatus(s)))
+	}
+	return h, rows.Err()
+}
+
+func countLive(ctx context.Context, q sqldb.Querier, where string, args ...any) (int, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM elements WHERE delete_time IS NULL AND "+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count elements: %w", err)
+	}
+	return n, nil
+}
+
+// firstLive returns the first live element matching where, or nil.
+func firstLive(ctx context.Context, q sqldb.Querier, where string, args ...any) (*elementRecord, error) {
+	recs, err := queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE delete_time IS NULL AND "+where+" ORDER BY id LIMIT 1", args...)
+	if err != nil || len(recs) == 0 {
+		return nil, err
+	}
+	return recs[0], nil
+}
+
+// overlappingThematicGoal returns another live thematic goal of the team
+// whose horizon overlaps start..end, or nil.
+func overlappingThematicGoal(ctx context.Context, q sqldb.Querier, r *elementRecord) (*elementRecord, error) {
+	return firstLive(ctx, q, "organisation_id = ? AND owner_team_id = ? AND objective_kind = ? AND id <> ? AND start_date <= ? AND end_date >= ?",
+		r.orgID, r.ownerTeamID, int32(pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL), r.id, formatDate(r.el.EndDate), formatDate(r.el.StartDate))
+}
+
+// liveElementsWhere returns live elements matching where.
+func liveElementsWhere(ctx context.Context, q sqldb.Querier, where string, args ...any) ([]*elementRecord, error) {
+	return queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE delete_time IS NULL AND "+where+" ORDER BY id", args...)
+}
+
+func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord, requestID string) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO elements ("+elementColumns+", request_id) VALUES "+
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", append(r.values(), nullString(requestID))...)
+	if err != nil {
+		return fmt.Errorf("insert element: %w", err)
+	}
+	return writeSupports(ctx, tx, r)
+}
+
+// updateElement writes r over the row at revision r.revision-1, returning
+// false when the row has moved on meanwhile.
+func updateElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, error) {
+	v := r.values()
+	res, err := tx.ExecContext(ctx, `UPDATE elements SET level = ?, objective_kind = ?, title = ?, description = ?, owner_team_id = ?,
+		owner_team_deleted = ?, start_date = ?, end_date = ?, status = ?, priority_rank = ?, manual_progress = ?, progress = ?,
+		kpi_health = ?, health = ?, parent_id = ?, thematic_goal_id = ?, create_time = ?, update_time = ?, delete_time = ?,
+		deleted_with_organisation = ?, revision = ?, update_actor = ? WHERE organisation_id = ? AND id = ? AND revision = ?`,
+		append(v[2:], r.orgID, r.id, r.revision-1)...)
+	if err != nil {
+		return false, fmt.Errorf("update element: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("update element: %w", err)
+	}
+	if n != 1 {
+		return false, nil
+	}
+	return true, writeSupports(ctx, tx, r)
+}
+
+// setRollup stores an element's roll-ups. They are computed, not the
+// caller's content, so neither the revision nor the etag changes.
+func setRollup(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+	_, err := tx.ExecContext(ctx, "UPDATE elements SET kpi_health = ?, health = ?, progress = ? WHERE organisation_id = ? AND id = ?",
+		int32(r.el.KpiHealth), int32(r.el.Health), r.el.Progress, r.orgID, r.id)
+	if err != nil {
+		return fmt.Errorf("update roll-up: %w", err)
+	}
+	return nil
+}
+
+// setOwnerTeamDeleted flags the live elements a team owns.
+func setOwnerTeamDeleted(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+	_, err := tx.ExecContext(ctx, "UPDATE elements SET owner_team_deleted = ? WHERE organisation_id = ? AND id = ?",
+		boolInt(r.el.OwnerTeamDeleted), r.orgID, r.id)
+	if err != nil {
+		return fmt.Errorf("update owner flag: %w", err)
+	}
+	return nil
+}
+
+func writeSupports(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM element_supports WHERE organisation_id = ? AND element_id = ?", r.orgID, r.id); err != nil {
+		return fmt.Errorf("write supports: %w", err)
+	}
+	for _, s := range r.el.Supports {
+		id, err := parseRef(s, "elements")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO element_supports (organisation_id, element_id, supported_id) VALUES (?, ?, ?)",
+			r.orgID, r.id, id); err != nil {
+			return fmt.Errorf("write supports: %w", err)
+		}
+	}
+	return nil
+}
+
+// upsertKPI records a KPI's status and element, unless a newer change was
+// recorded already. It returns whether it applied the change and the
+// element the KPI measured before ("" when none).
+func upsertKPI(ctx context.Context, tx *sqldb.Tx, orgID, kpiID, elementID string, status kpipb.KpiStatus, changeTime int64) (bool, string, error) {
+	var before string
+	var seen int64
+	err := tx.QueryRowContext(ctx, "SELECT element_id, change_time FROM element_kpis WHERE organisation_id = ? AND kpi_id = ?",
+		orgID, kpiID).Scan(&before, &seen)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return false, "", fmt.Errorf("read kpi: %w", err)
+	case seen > changeTime:
+		return false, "", nil
+	}
+	if status == kpipb.KpiStatus_KPI_STATUS_UNSPECIFIED {
+		_, err = tx.ExecContext(ctx, "DELETE FROM element_kpis WHERE organisation_id = ? AND kpi_id = ?", orgID, kpiID)
+	} else {
+		_, err = tx.ExecContext(ctx, `INSERT INTO element_kpis (organisation_id, kpi_id, element_id, status, change_time) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (organisation_id, kpi_id) DO UPDATE SET element_id = excluded.element_id, status = excluded.status,
+			change_time = excluded.change_time`, orgID, kpiID, elementID, int32(status), changeTime)
+	}
+	if err != nil {
+		return false, "", fmt.Errorf("write kpi: %w", err)
+	}
+	return true, before, nil
+}
+
+// values are the row's columns in elementColumns order.
+func (r *elementRecord) values() []any {
+	e := r.el
+	return []any{r.orgID, r.id, int32(e.Level), int32(e.ObjectiveKind), e.Title, e.Description, r.ownerTeamID,
+		boolInt(e.OwnerTeamDeleted), formatDate(e.StartDate), formatDate(e.EndDate), int32(e.Status), e.PriorityRank,
+		r.manualProgress, e.Progress, int32(e.KpiHealth), int32(e.Health), r.parentID, r.thematicGoal,
+		resource.Micros(e.CreateTime), resource.Micros(e.UpdateTime), resource.NullMicros(e.DeleteTime),
+		boolInt(r.deletedWithOrg), r.revision, e.UpdateActor}
+}
+
+func queryElements(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*elementRecord, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query elements: %w", err)
+	}
+	defer rows.Close()
+	var out []*elementRecord
+	for rows.Next() {
+		r, err := scanElement(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// qualified returns elementColumns prefixed with a table alias.
+func qualified(alias string) string {
+	return alias + "." + strings.ReplaceAll(elementColumns, ", ", ", "+alias+".")
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanElement(s scanner) (*elementRecord, error) {
+	var (
+		r                                 = &elementRecord{el: &pb.Element{}}
+		level, kind, status, kpiH, health int32
+		ownerDeleted, withOrg             int
+		start, end                        string
+		create, update                    int64
+		deleteTime                        sql.NullInt64
+	)
+	err := s.Scan(&r.orgID, &r.id, &level, &kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &ownerDeleted,
+		&start, &end, &status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &kpiH, &health, &r.parentID,
+		&r.thematicGoal, &create, &update, &deleteTime, &withOrg, &r.revision, &r.el.UpdateActor)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read element: %w", err)
+	}
+	e := r.el
+	e.Name = elementName(r.orgID, r.id)
+	e.Level, e.ObjectiveKind, e.Status = pb.Level(level), pb.ObjectiveKind(kind), pb.Status(status)
+	e.KpiHealth, e.Health = pb.Health(kpiH), pb.Health(health)
+	e.OwnerTeam = teamName(r.orgID, r.ownerTeamID)
+	e.OwnerTeamDeleted = ownerDeleted == 1
+	e.StartDate, e.EndDate = parseDate(start), parseDate(end)
+	if r.parentID != "" {
+		e.Parent = elementName(r.orgID, r.parentID)
+	}
+	if r.thematicGoal != "" {
+		e.ThematicGoal = elementName(r.orgID, r.thematicGoal)
+	}
+	e.CreateTime, e.UpdateTime, e.DeleteTime = resource.Time(create), resource.Time(update), resource.NullTime(deleteTime)
+	e.Etag = resource.Etag(r.revision)
+	r.deletedWithOrg = withOrg == 1
+	return r, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

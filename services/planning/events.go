@@ -1,0 +1,63 @@
+package planning
+
+import (
+	"context"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/outbox"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// Source is the CloudEvents ce-source of this service's events.
+const Source = "//goldenthread/planning"
+
+// DefaultSubjectPrefix starts every subject and, upper-cased, stream name.
+const DefaultSubjectPrefix = "goldenthread"
+
+// Stream returns the stream the service publishes to: for prefix
+// "goldenthread", GOLDENTHREAD_PLANNING holding goldenthread.planning.>.
+func Stream(prefix string, replicas int) events.StreamSpec {
+	return events.StreamSpec{
+		Name:     strings.ToUpper(prefix) + "_PLANNING",
+		Subjects: []string{prefix + ".planning.>"},
+		Replicas: replicas,
+	}
+}
+
+// emitter writes the service's events (proto/goldenthread/planning/v1/
+// events.proto) to the outbox, on {prefix}.planning.v1.{org}.element.{change}.
+type emitter struct {
+	outbox *outbox.Outbox
+	prefix string
+}
+
+func (e emitter) add(ctx context.Context, tx *sqldb.Tx, el *pb.Element, change string, payload proto.Message) error {
+	orgID, _, _ := strings.Cut(strings.TrimPrefix(el.Name, "organisations/"), "/")
+	return e.outbox.Add(ctx, tx, e.prefix+".planning.v1."+orgID+".element."+change, el.Name, payload)
+}
+
+func (e emitter) created(ctx context.Context, tx *sqldb.Tx, el *pb.Element) error {
+	return e.add(ctx, tx, el, "created", &pb.ElementCreated{Element: el})
+}
+
+func (e emitter) updated(ctx context.Context, tx *sqldb.Tx, el *pb.Element, paths []string) error {
+	return e.add(ctx, tx, el, "updated", &pb.ElementUpdated{Element: el, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+}
+
+func (e emitter) deleted(ctx context.Context, tx *sqldb.Tx, el *pb.Element, cause string) error {
+	return e.add(ctx, tx, el, "deleted", &pb.ElementDeleted{Element: el, Cause: cause})
+}
+
+func (e emitter) undeleted(ctx context.Context, tx *sqldb.Tx, el *pb.Element, cause string) error {
+	return e.add(ctx, tx, el, "undeleted", &pb.ElementUndeleted{Element: el, Cause: cause})
+}
+
+func (e emitter) healthChanged(ctx context.Context, tx *sqldb.Tx, el *pb.Element, oldHealth pb.Health, oldProgress int32, cause string) error {
+	return e.add(ctx, tx, el, "health_changed",
+		&pb.ElementHealthChanged{Element: el, OldHealth: oldHealth, OldProgress: oldProgress, Cause: cause})
+}

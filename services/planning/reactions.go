@@ -1,0 +1,175 @@
+package planning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
+	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// ConsumerName is the durable name under which the planning service reads
+// the organisations, teams and KPI streams.
+const ConsumerName = "planning"
+
+// systemActor is the actor of the changes the service makes in reaction to
+// events.
+const systemActor = "system:" + serviceName
+
+// consumers are the streams the plan reacts to: organisations deleted and
+// restored, teams deleted and restored, KPIs changing status.
+func consumers(prefix string) []events.ConsumerSpec {
+	spec := func(service string) events.ConsumerSpec {
+		return events.ConsumerSpec{Stream: strings.ToUpper(prefix) + "_" + strings.ToUpper(service), Durable: ConsumerName,
+			FilterSubject: prefix + "." + service + ".v1.>"}
+	}
+	return []events.ConsumerSpec{spec("organisations"), spec("teams"), spec("kpis")}
+}
+
+// reactions applies changes made elsewhere to the plan, each inside the
+// consumer's transaction (so once per event), with the plan's own events.
+type reactions struct {
+	events emitter
+}
+
+var (
+	orgDeleted   = string(proto.MessageName(&orgpb.OrganisationDeleted{}))
+	orgUndeleted = string(proto.MessageName(&orgpb.OrganisationUndeleted{}))
+	teamDeleted  = string(proto.MessageName(&teamspb.TeamDeleted{}))
+	teamRestored = string(proto.MessageName(&teamspb.TeamUndeleted{}))
+	kpiChanged   = string(proto.MessageName(&kpipb.KpiStatusChanged{}))
+)
+
+func (r reactions) handle(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
+	switch e.Type {
+	case orgDeleted, orgUndeleted:
+		var ev orgpb.OrganisationDeleted // same shape as OrganisationUndeleted
+		if err := decode(e, &ev); err != nil {
+			return err
+		}
+		return r.organisationChanged(ctx, tx, ev.Organisation, e.Type == orgDeleted)
+	case teamDeleted, teamRestored:
+		var ev teamspb.TeamDeleted // field 1 is the team in both
+		if err := decode(e, &ev); err != nil {
+			return err
+		}
+		return r.teamChanged(ctx, tx, ev.Team.GetName(), e.Type == teamDeleted)
+	case kpiChanged:
+		var ev kpipb.KpiStatusChanged
+		if err := decode(e, &ev); err != nil {
+			return err
+		}
+		return r.kpiChanged(ctx, tx, &ev)
+	}
+	return nil
+}
+
+func decode(e events.Event, m proto.Message) error {
+	if err := proto.Unmarshal(e.Data, m); err != nil {
+		return events.Permanent(fmt.Errorf("decode %s: %w", e.Type, err))
+	}
+	return nil
+}
+
+// organisationChanged soft-deletes an organisation's live elements, or
+// restores those its deletion deleted (and no others).
+func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *orgpb.Organisation, deleted bool) error {
+	ids, err := resourcename.Parse(org.GetName(), "organisations")
+	if err != nil {
+		return events.Permanent(fmt.Errorf("organisation event: %w", err))
+	}
+	orgID := ids[0]
+	newest, err := events.Newer(ctx, tx, org.Name, resource.Micros(org.UpdateTime))
+	if err != nil || !newest {
+		return err
+	}
+	where := "delete_time IS NULL AND organisation_id = ?"
+	if !deleted {
+		where = "deleted_with_organisation = 1 AND organisation_id = ?"
+	}
+	recs, err := queryElements(ctx, tx, "SELECT "+elementColumns+" FROM elements WHERE "+where+" ORDER BY id", orgID)
+	if err != nil {
+		return err
+	}
+	for _, e := range recs {
+		markDeleted(e, deleted, deleted, systemActor)
+		if err := writeElement(ctx, tx, e); err != nil {
+			return err
+		}
+		if deleted {
+			err = r.events.deleted(ctx, tx, e.el, org.Name)
+		} else {
+			err = r.events.undeleted(ctx, tx, e.el, org.Name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// teamChanged flags the live elements a deleted team owns, or clears the
+// flag when it is restored.
+func (r reactions) teamChanged(ctx context.Context, tx *sqldb.Tx, team string, deleted bool) error {
+	ids, err := resourcename.Parse(team, "organisations", "teams")
+	if err != nil {
+		return events.Permanent(fmt.Errorf("team event: %w", err))
+	}
+	recs, err := liveElementsWhere(ctx, tx, "organisation_id = ? AND owner_team_id = ? AND owner_team_deleted = ?",
+		ids[0], ids[1], boolInt(!deleted))
+	if err != nil {
+		return err
+	}
+	for _, e := range recs {
+		e.el.OwnerTeamDeleted = deleted
+		if err := setOwnerTeamDeleted(ctx, tx, e); err != nil {
+			return err
+		}
+		if err := r.events.updated(ctx, tx, e.el, []string{"owner_team_deleted"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// kpiChanged records a KPI's status and the element it measures, then
+// rolls the change up from that element (and from the one it left).
+func (r reactions) kpiChanged(ctx context.Context, tx *sqldb.Tx, ev *kpipb.KpiStatusChanged) error {
+	kpi, err := resourcename.Parse(ev.Kpi, "organisations", "kpis")
+	if err != nil {
+		return events.Permanent(fmt.Errorf("kpi event: %w", err))
+	}
+	orgID := kpi[0]
+	elementID, err := sameOrgID("element", "elements", orgID, ev.Element)
+	if err != nil {
+		return events.Permanent(fmt.Errorf("kpi event: %w", err))
+	}
+	applied, before, err := upsertKPI(ctx, tx, orgID, kpi[1], elementID, ev.NewStatus, resource.Micros(ev.ChangeTime))
+	if err != nil || !applied {
+		return err
+	}
+	targets := []string{elementID}
+	if before != "" && before != elementID {
+		targets = append(targets, before)
+	}
+	for _, id := range targets {
+		if _, err := getElement(ctx, tx, orgID, id); errors.Is(err, errNotFound) {
+			continue // a KPI of an element the plan does not hold (yet)
+		} else if err != nil {
+			return err
+		}
+		if err := refresh(ctx, tx, r.events, orgID, id, ev.Kpi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
