@@ -145,16 +145,16 @@ func (e *env) team(t *testing.T, org, id, parent string) string {
 
 // el is an element to create: its id and fields.
 type el struct {
-	id             string
-	level          pb.Level
-	kind           pb.ObjectiveKind
-	title, parent  string
-	team           string
-	start, end     *date.Date
-	thematicGoal   string
-	progress       int32
-	status         pb.Status
-	rank           int32
+	id            string
+	level         pb.Level
+	kind          pb.ObjectiveKind
+	title, parent string
+	team          string
+	start, end    *date.Date
+	thematicGoal  string
+	progress      int32
+	status        pb.Status
+	rank          int32
 }
 
 func (e *env) create(t *testing.T, org string, x el) (*pb.Element, error) {

@@ -14,12 +14,12 @@ import (
 // "Clarify Our Culture", provincial groups with "Put the Train on the
 // Tracks" and "Energize!", under one vision and mission.
 type plan struct {
-	org                                  string
-	national, regional, east, west       string
-	vision, mission                      string
-	craft, clarify, train, energize      string
-	calendar, expectations, sop          string
-	strategy, tactic, tactic2            string
+	org                             string
+	national, regional, east, west  string
+	vision, mission                 string
+	craft, clarify, train, energize string
+	calendar, expectations, sop     string
+	strategy, tactic, tactic2       string
 }
 
 func (e *env) buildPlan(t *testing.T, orgID string) plan {
