@@ -15,7 +15,10 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"google.golang.org/genproto/googleapis/type/date"
+
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/jwt"
@@ -23,11 +26,12 @@ import (
 
 // clients are the gRPC clients of every service, calling as one caller.
 type clients struct {
-	orgs    orgpb.OrganisationsServiceClient
-	people  orgpb.PeopleServiceClient
-	access  orgpb.AccessServiceClient
-	teams   teamspb.TeamsServiceClient
-	members teamspb.MembersServiceClient
+	orgs     orgpb.OrganisationsServiceClient
+	people   orgpb.PeopleServiceClient
+	access   orgpb.AccessServiceClient
+	teams    teamspb.TeamsServiceClient
+	members  teamspb.MembersServiceClient
+	elements planningpb.ElementsServiceClient
 }
 
 func newClients(t *testing.T, addr, token string) *clients {
@@ -43,7 +47,7 @@ func newClients(t *testing.T, addr, token string) *clients {
 	t.Cleanup(func() { conn.Close() })
 	return &clients{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn),
 		access: orgpb.NewAccessServiceClient(conn), teams: teamspb.NewTeamsServiceClient(conn),
-		members: teamspb.NewMembersServiceClient(conn)}
+		members: teamspb.NewMembersServiceClient(conn), elements: planningpb.NewElementsServiceClient(conn)}
 }
 
 // fixture is two organisations: org-a with a person of each role (whose
@@ -94,6 +98,21 @@ func (f *fixture) member() string {
 	return m.Name
 }
 
+// element makes a fresh vision owned by team t, deleted if asked.
+func (f *fixture) element(deleted bool) string {
+	f.t.Helper()
+	e, err := f.admin.elements.CreateElement(context.Background(), &planningpb.CreateElementRequest{Parent: "organisations/org-a",
+		ElementId: f.id("vision"), Element: &planningpb.Element{Level: planningpb.Level_LEVEL_VISION, Title: "v",
+			OwnerTeam: "organisations/org-a/teams/t", StartDate: &date.Date{Year: 2026, Month: 1, Day: 1},
+			EndDate: &date.Date{Year: 2030, Month: 12, Day: 31}}})
+	f.must(err)
+	if deleted {
+		_, err = f.admin.elements.DeleteElement(context.Background(), &planningpb.DeleteElementRequest{Name: e.Name})
+		f.must(err)
+	}
+	return e.Name
+}
+
 func (f *fixture) token() string {
 	f.t.Helper()
 	tok, err := f.admin.access.CreateApiToken(context.Background(), &orgpb.CreateApiTokenRequest{Parent: "organisations/org-a",
@@ -122,7 +141,74 @@ func rpcCases() []rpcCase {
 	const org = "organisations/org-a"
 	const viewer, admin = orgpb.Role_ROLE_VIEWER, orgpb.Role_ROLE_ADMIN
 	mask := func(p string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: []string{p}} }
+	planner, contributor := orgpb.Role_ROLE_PLANNER, orgpb.Role_ROLE_CONTRIBUTOR
+	vision := func(title string) *planningpb.Element {
+		return &planningpb.Element{Level: planningpb.Level_LEVEL_VISION, Title: title, OwnerTeam: org + "/teams/t",
+			StartDate: &date.Date{Year: 2026, Month: 1, Day: 1}, EndDate: &date.Date{Year: 2030, Month: 12, Day: 31}}
+	}
+	const visionJSON = `{"level":"LEVEL_VISION","title":"v","owner_team":"organisations/org-a/teams/t",` +
+		`"start_date":{"year":2026,"month":1,"day":1},"end_date":{"year":2030,"month":12,"day":31}}`
 	return []rpcCase{
+		{name: "GetElement", need: viewer, prepare: func(f *fixture) call {
+			el := f.element(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.elements.GetElement(ctx, &planningpb.GetElementRequest{Name: el})
+				return err
+			}, "GET", "/v1/" + el, ""}
+		}},
+		{name: "ListElements", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.elements.ListElements(ctx, &planningpb.ListElementsRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/elements", ""}
+		}},
+		{name: "GetElementThread", need: viewer, prepare: func(f *fixture) call {
+			el := f.element(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.elements.GetElementThread(ctx, &planningpb.GetElementThreadRequest{Name: el})
+				return err
+			}, "GET", "/v1/" + el + ":thread", ""}
+		}},
+		{name: "GetElementTree", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.elements.GetElementTree(ctx, &planningpb.GetElementTreeRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/elements:tree", ""}
+		}},
+		{name: "GetIntegrityReport", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.elements.GetIntegrityReport(ctx, &planningpb.GetIntegrityReportRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/integrityReport", ""}
+		}},
+		{name: "CreateElement", need: planner, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.elements.CreateElement(ctx, &planningpb.CreateElementRequest{Parent: org, Element: vision("x")})
+				return err
+			}, "POST", "/v1/" + org + "/elements", visionJSON}
+		}},
+		{name: "UpdateElement", need: contributor, prepare: func(f *fixture) call {
+			e1, e2 := f.element(false), f.element(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.elements.UpdateElement(ctx, &planningpb.UpdateElementRequest{
+					Element: &planningpb.Element{Name: e1, Status: planningpb.Status_STATUS_ACTIVE}, UpdateMask: mask("status")})
+				return err
+			}, "PATCH", "/v1/" + e2, `{"status":"STATUS_ON_HOLD"}`}
+		}},
+		{name: "DeleteElement", need: planner, prepare: func(f *fixture) call {
+			e1, e2 := f.element(false), f.element(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.elements.DeleteElement(ctx, &planningpb.DeleteElementRequest{Name: e1})
+				return err
+			}, "DELETE", "/v1/" + e2, ""}
+		}},
+		{name: "UndeleteElement", need: planner, prepare: func(f *fixture) call {
+			e1, e2 := f.element(true), f.element(true)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.elements.UndeleteElement(ctx, &planningpb.UndeleteElementRequest{Name: e1})
+				return err
+			}, "POST", "/v1/" + e2 + ":undelete", "{}"}
+		}},
 		{name: "GetOrganisation", need: viewer, prepare: func(f *fixture) call {
 			return call{func(ctx context.Context, c *clients) error {
 				_, err := c.orgs.GetOrganisation(ctx, &orgpb.GetOrganisationRequest{Name: org})
@@ -404,6 +490,11 @@ func startFixture(t *testing.T) (backend, *api, *fixture) {
 	f.person("organisations/org-b", "admin-b", orgpb.Role_ROLE_ADMIN, "admin-b")
 	_, err := f.admin.teams.CreateTeam(ctx, &teamspb.CreateTeamRequest{Parent: "organisations/org-a", TeamId: "t",
 		Team: &teamspb.Team{DisplayName: "t", Kind: teamspb.Team_KIND_LEADERSHIP}})
+	f.must(err)
+	// The contributor is in team t, which owns the plan's elements: they
+	// may update their status and progress.
+	_, err = f.admin.members.CreateMember(ctx, &teamspb.CreateMemberRequest{Parent: "organisations/org-a/teams/t",
+		Member: &teamspb.Member{Person: "organisations/org-a/people/contributor", Role: teamspb.Member_ROLE_MEMBER}})
 	f.must(err)
 
 	return b, gw, f

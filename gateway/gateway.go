@@ -26,6 +26,7 @@ import (
 
 	"github.com/goldenthread/goldenthread/gateway/openapi"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
 )
@@ -43,6 +44,8 @@ type Config struct {
 	OrganisationsAddr string
 	// TeamsAddr is the gRPC address of the teams service (teams and members).
 	TeamsAddr string
+	// PlanningAddr is the gRPC address of the planning service (the plan).
+	PlanningAddr string
 	// BodyLimit is the largest request body accepted, in bytes.
 	BodyLimit int64
 	// Timeout bounds each call to a service.
@@ -92,6 +95,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			orgpb.RegisterOrganisationsServiceHandler, orgpb.RegisterPeopleServiceHandler, orgpb.RegisterAccessServiceHandler}},
 		{"teams", cfg.TeamsAddr, []registerFunc{
 			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},
+		{"planning", cfg.PlanningAddr, []registerFunc{planningpb.RegisterElementsServiceHandler}},
 	} {
 		conn, err := grpcclient.Dial(b.addr)
 		if err != nil {

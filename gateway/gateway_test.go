@@ -17,10 +17,11 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
 	"github.com/goldenthread/goldenthread/services/organisations"
+	"github.com/goldenthread/goldenthread/services/planning"
 	"github.com/goldenthread/goldenthread/services/teams"
 )
 
-// backend is the organisations and teams services running on one port, as
+// backend is the organisations, teams and planning services on one port, as
 // in the all-in-one, with the issuer of the tokens they accept.
 type backend struct {
 	addr string
@@ -49,19 +50,24 @@ func startServices(t *testing.T) backend {
 	if err != nil {
 		t.Fatal(err)
 	}
+	plan, err := planning.Open(ctx, planning.Config{DSN: sqldbtest.SQLiteDSN(t), OrganisationsAddr: be.addr, TeamsAddr: be.addr,
+		JWT: be.auth.Verifier}, brokertest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{orgs, tms},
+		_ = host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{orgs, tms, plan},
 			Resolver: orgs.Resolver(), GRPC: lis})
 	}()
-	t.Cleanup(func() { cancel(); <-done; orgs.Close(); tms.Close() })
+	t.Cleanup(func() { cancel(); <-done; orgs.Close(); tms.Close(); plan.Close() })
 	return be
 }
 
 // config points every backend of the gateway at the services.
 func (b backend) config() gateway.Config {
-	return gateway.Config{OrganisationsAddr: b.addr, TeamsAddr: b.addr}
+	return gateway.Config{OrganisationsAddr: b.addr, TeamsAddr: b.addr, PlanningAddr: b.addr}
 }
 
 // api is a gateway under test and the token its requests carry by default.
@@ -251,7 +257,7 @@ func TestServiceDownIs503(t *testing.T) {
 	}
 	addr := lis.Addr().String()
 	lis.Close() // nothing listens there now
-	srv := startGateway(t, gateway.Config{OrganisationsAddr: addr, TeamsAddr: addr, Timeout: 3 * time.Second}, "gt_anything.x")
+	srv := startGateway(t, gateway.Config{OrganisationsAddr: addr, TeamsAddr: addr, PlanningAddr: addr, Timeout: 3 * time.Second}, "gt_anything.x")
 	start := time.Now()
 	r := do(t, srv, "GET", "/v1/organisations", "").want(t, 503, "unavailable")
 	if strings.Contains(r.raw, addr) {

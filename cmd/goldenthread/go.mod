@@ -6,6 +6,7 @@ require (
 	github.com/goldenthread/goldenthread/gateway v0.0.0
 	github.com/goldenthread/goldenthread/services/kit v0.0.0
 	github.com/goldenthread/goldenthread/services/organisations v0.0.0
+	github.com/goldenthread/goldenthread/services/planning v0.0.0-00010101000000-000000000000
 	github.com/goldenthread/goldenthread/services/teams v0.0.0-00010101000000-000000000000
 	google.golang.org/grpc v1.85.0
 )
@@ -66,5 +67,6 @@ replace (
 	github.com/goldenthread/goldenthread/proto => ../../proto
 	github.com/goldenthread/goldenthread/services/kit => ../../services/kit
 	github.com/goldenthread/goldenthread/services/organisations => ../../services/organisations
+	github.com/goldenthread/goldenthread/services/planning => ../../services/planning
 	github.com/goldenthread/goldenthread/services/teams => ../../services/teams
 )

@@ -42,6 +42,7 @@ type settings struct {
 	dataDir, httpAddr, grpcAddr string
 	natsURL, natsListen         string
 	organisationsDSN, teamsDSN  string
+	planningDSN                 string
 	subjectPrefix               string
 	streamReplicas              int
 	bodyLimit                   int64
@@ -62,6 +63,7 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.natsListen, "nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients (for the nats CLI); empty: in-process only")
 	fs.StringVar(&s.organisationsDSN, "organisations-dsn", "", "organisations database: a postgres:// URL or a SQLite path (default <data-dir>/organisations.db)")
 	fs.StringVar(&s.teamsDSN, "teams-dsn", "", "teams database: a postgres:// URL or a SQLite path (default <data-dir>/teams.db)")
+	fs.StringVar(&s.planningDSN, "planning-dsn", "", "planning database: a postgres:// URL or a SQLite path (default <data-dir>/planning.db)")
 	fs.StringVar(&s.subjectPrefix, "subject-prefix", organisations.DefaultSubjectPrefix, "prefix of NATS subjects and stream names")
 	fs.IntVar(&s.streamReplicas, "stream-replicas", 1, "replicas of each JetStream stream (3 in a cluster)")
 	fs.Int64Var(&s.bodyLimit, "body-limit", gateway.DefaultBodyLimit, "largest REST request body accepted, in bytes")

@@ -27,6 +27,7 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 	for _, pkg := range []string{
 		"github.com/goldenthread/goldenthread/services/organisations/cmd/organisations",
 		"github.com/goldenthread/goldenthread/services/teams/cmd/teams",
+		"github.com/goldenthread/goldenthread/services/planning/cmd/planning",
 		"github.com/goldenthread/goldenthread/gateway/cmd/gateway",
 	} {
 		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
@@ -56,13 +57,16 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 		natsURL = "nats://" + listen
 	}
 
-	orgAddr, teamsAddr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	orgAddr, teamsAddr, planningAddr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
 	orgs := startProcess(t, filepath.Join(bin, "organisations"), append([]string{"-grpc-addr", orgAddr,
 		"-metrics-addr", freeAddr(t), "-dsn", dsn("organisations"), "-subject-prefix", prefix}, orgNATS...)...)
 	tms := startProcess(t, filepath.Join(bin, "teams"), "-grpc-addr", teamsAddr, "-metrics-addr", freeAddr(t),
 		"-dsn", dsn("teams"), "-nats-url", natsURL, "-subject-prefix", prefix, "-organisations-addr", orgAddr)
+	plan := startProcess(t, filepath.Join(bin, "planning"), "-grpc-addr", planningAddr, "-metrics-addr", freeAddr(t),
+		"-dsn", dsn("planning"), "-nats-url", natsURL, "-subject-prefix", prefix, "-organisations-addr", orgAddr,
+		"-teams-addr", teamsAddr)
 	gw := startProcess(t, filepath.Join(bin, "gateway"), "-http-addr", httpAddr,
-		"-organisations-addr", orgAddr, "-teams-addr", teamsAddr)
+		"-organisations-addr", orgAddr, "-teams-addr", teamsAddr, "-planning-addr", planningAddr)
 
 	base := "http://" + httpAddr
 	deadline := time.Now().Add(30 * time.Second)
@@ -96,6 +100,12 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 		`{"display_name":"Board","kind":"KIND_LEADERSHIP"}`); code != 200 {
 		t.Fatalf("create team: %d %s", code, body)
 	}
+	// The planning process checks the owner team with the teams process.
+	if code, body := httpDo(t, admin, "POST", base+"/v1/organisations/east-council/elements?element_id=vision",
+		`{"level":"LEVEL_VISION","title":"A council people trust","owner_team":"organisations/east-council/teams/board",`+
+			`"start_date":{"year":2026,"month":1,"day":1},"end_date":{"year":2030,"month":12,"day":31}}`); code != 200 {
+		t.Fatalf("create element: %d %s", code, body)
+	}
 	if code, body := httpDo(t, admin, "DELETE", base+"/v1/organisations/east-council", ""); code != 200 {
 		t.Fatalf("delete organisation: %d %s", code, body)
 	}
@@ -112,7 +122,7 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 	}
 
 	// SIGTERM: every process shuts down cleanly.
-	for _, p := range []*exec.Cmd{gw, tms, orgs} {
+	for _, p := range []*exec.Cmd{gw, plan, tms, orgs} {
 		if err := p.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}

@@ -31,6 +31,7 @@ func run() error {
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
 	orgAddr := fs.String("organisations-addr", "127.0.0.1:9091", "gRPC address of the organisations service")
 	teamsAddr := fs.String("teams-addr", "127.0.0.1:9092", "gRPC address of the teams service")
+	planningAddr := fs.String("planning-addr", "127.0.0.1:9093", "gRPC address of the planning service")
 	bodyLimit := fs.Int64("body-limit", gateway.DefaultBodyLimit, "largest request body accepted, in bytes")
 	timeout := fs.Duration("timeout", gateway.DefaultTimeout, "deadline of each call to a service")
 	corsOrigins := fs.String("cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
@@ -46,7 +47,7 @@ func run() error {
 	defer stop()
 
 	gw, err := gateway.New(ctx, gateway.Config{
-		OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr, BodyLimit: *bodyLimit, Timeout: *timeout,
+		OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr, PlanningAddr: *planningAddr, BodyLimit: *bodyLimit, Timeout: *timeout,
 		CORSOrigins: config.List(*corsOrigins), Logger: logger,
 	})
 	if err != nil {
