@@ -7,7 +7,7 @@ MODULES := proto services/kit services/organisations services/teams services/pla
 # `go tool`; GOWORK=off keeps the tool module out of the workspace.
 BUF     := cd proto && GOWORK=off $(GO) tool -modfile=tools/go.mod buf
 
-.PHONY: run test test-short generate lint bench build tidy fuzz check-generated
+.PHONY: run test generate lint bench build tidy fuzz check-generated
 
 ## run: the whole product on the embedded default (in-process NATS, SQLite under ./data)
 run:
@@ -16,6 +16,10 @@ run:
 ## test: every module's tests (PostgreSQL / external NATS runs need GT_TEST_POSTGRES_DSN / GT_TEST_NATS_URL)
 test:
 	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 -timeout 10m ./...); done
+
+## bench: benchmarks (never part of make test): the plan tree and roll-up at scale
+bench:
+	cd services/planning && $(GO) test -run XXX -bench . -benchmem -benchtime 10x ./
 
 ## build: the all-in-one, each service and the gateway into ./bin
 build:

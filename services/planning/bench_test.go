@@ -1,0 +1,167 @@
+package planning
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/outbox"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// benchPlan is a plan of about n elements: a vision, 10 missions, 10
+// objectives under each, 10 strategies under each objective, and the rest
+// tactics spread evenly under the strategies.
+type benchPlan struct {
+	db      *sqldb.DB
+	em      emitter
+	orgID   string
+	tactics []string
+}
+
+func newBenchPlan(b *testing.B, n int) *benchPlan {
+	b.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx, "outbox", outbox.Migrations); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Migrate(ctx, "inbox", events.Migrations); err != nil {
+		b.Fatal(err)
+	}
+	own, _ := fs.Sub(migrationFiles, "migrations")
+	if err := db.Migrate(ctx, "planning", own); err != nil {
+		b.Fatal(err)
+	}
+	p := &benchPlan{db: db, orgID: "bench",
+		em: emitter{outbox: outbox.New(db, Source, Stream("bench", 1), slog.New(slog.NewTextHandler(io.Discard, nil))), prefix: "bench"}}
+	// Above the tactics: 1 vision, then 10, 100 and 1000 elements per
+	// level for 10,000 elements or more, fewer for smaller plans.
+	levels := []struct {
+		level pb.Level
+		count int
+	}{{pb.Level_LEVEL_VISION, 1}, {pb.Level_LEVEL_MISSION, 10}, {pb.Level_LEVEL_OBJECTIVE, 100}, {pb.Level_LEVEL_STRATEGY, 1000}}
+	used := 0
+	for i := range levels {
+		if n < 10000 && i > 0 {
+			levels[i].count = max(1, levels[i].count*n/10000)
+		}
+		used += levels[i].count
+	}
+	err = db.InTx(ctx, func(tx *sqldb.Tx) error {
+		var parents []string
+		for _, l := range levels {
+			var ids []string
+			for i := range l.count {
+				id := fmt.Sprintf("%s-%d", l.level, i)
+				parent := ""
+				if len(parents) > 0 {
+					parent = parents[i%len(parents)]
+				}
+				if err := p.insert(ctx, tx, id, l.level, parent); err != nil {
+					return err
+				}
+				ids = append(ids, id)
+			}
+			parents = ids
+		}
+		for i := 0; used+i < n; i++ {
+			id := fmt.Sprintf("tactic-%d", i)
+			if err := p.insert(ctx, tx, id, pb.Level_LEVEL_TACTIC, parents[i%len(parents)]); err != nil {
+				return err
+			}
+			p.tactics = append(p.tactics, id)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func (p *benchPlan) insert(ctx context.Context, tx *sqldb.Tx, id string, level pb.Level, parent string) error {
+	t := resource.Now()
+	r := &elementRecord{orgID: p.orgID, id: id, parentID: parent, ownerTeamID: "team", revision: 1, el: &pb.Element{
+		Name: elementName(p.orgID, id), Level: level, Title: id, OwnerTeam: teamName(p.orgID, "team"),
+		StartDate: parseDate("2026-01-01"), EndDate: parseDate("2030-12-31"), Status: pb.Status_STATUS_ACTIVE,
+		Health: pb.Health_HEALTH_UNKNOWN, KpiHealth: pb.Health_HEALTH_UNKNOWN, CreateTime: t, UpdateTime: t}}
+	if level == pb.Level_LEVEL_OBJECTIVE {
+		r.el.ObjectiveKind = pb.ObjectiveKind_OBJECTIVE_KIND_STANDARD_OPERATING
+	}
+	return insertElement(ctx, tx, r, "")
+}
+
+// BenchmarkElementTree reads a whole plan with its roll-ups, as
+// GetElementTree does: time and memory should grow linearly with its size.
+func BenchmarkElementTree(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("elements=%d", n), func(b *testing.B) {
+			p := newBenchPlan(b, n)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				recs, err := liveTree(ctx, p.db, p.orgID, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if tree := buildTree(recs, "", nil); len(tree.Roots) != 1 {
+					b.Fatalf("%d roots", len(tree.Roots))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/element")
+		})
+	}
+}
+
+// BenchmarkRollupAfterKPIChange changes one KPI's status in a plan of
+// 100,000 elements and rolls it up, as the KPI consumer does: it touches
+// only the element's ancestors (reported as elements/op, at most 5).
+func BenchmarkRollupAfterKPIChange(b *testing.B) {
+	p := newBenchPlan(b, 100000)
+	ctx := context.Background()
+	statuses := []kpipb.KpiStatus{kpipb.KpiStatus_KPI_STATUS_RED, kpipb.KpiStatus_KPI_STATUS_GREEN}
+	var touched int
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		tactic := p.tactics[(i*7919)%len(p.tactics)]
+		err := p.db.InTx(ctx, func(tx *sqldb.Tx) error {
+			if _, _, err := upsertKPI(ctx, tx, p.orgID, "kpi-"+tactic, tactic, statuses[i%2], time.Now().UnixMicro()); err != nil {
+				return err
+			}
+			before := countHealthEvents(ctx, tx)
+			if err := refresh(ctx, tx, p.em, p.orgID, tactic, "kpi"); err != nil {
+				return err
+			}
+			touched += countHealthEvents(ctx, tx) - before
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(touched)/float64(b.N), "elements/op")
+}
+
+func countHealthEvents(ctx context.Context, q sqldb.Querier) int {
+	var n int
+	_ = q.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox").Scan(&n)
+	return n
+}
