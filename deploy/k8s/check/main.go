@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -19,12 +20,14 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/applyconfigurations"
 	"k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/yaml"
 )
 
 func main() {
@@ -60,7 +63,7 @@ func must(err error) {
 func decode(input []byte) ([]runtime.Object, error) {
 	strict := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
 	types := applyconfigurations.NewTypeConverter(scheme.Scheme)
-	reader := utilyaml.NewYAMLReader(bufioReader(input))
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(input)))
 	var objs []runtime.Object
 	for {
 		doc, err := reader.Read()
@@ -70,7 +73,11 @@ func decode(input []byte) ([]runtime.Object, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
+		var fields map[string]any
+		if err := yaml.Unmarshal(doc, &fields); err != nil {
+			return nil, err
+		}
+		if len(fields) == 0 { // only comments
 			continue
 		}
 		obj, gvk, err := strict.Decode(doc, nil, nil)
@@ -110,7 +117,7 @@ func crossCheck(objs []runtime.Object) []string {
 	}
 	for _, d := range deployments {
 		spec := d.Spec.Template.Spec
-		if sel, err := metaSelector(d.Spec.Selector); err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+		if sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
 			fail("Deployment %s: selector does not match its pod labels", d.Name)
 		}
 		if sc := spec.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot ||
@@ -182,7 +189,7 @@ func crossCheck(objs []runtime.Object) []string {
 				}
 			}
 		case *policyv1.PodDisruptionBudget:
-			sel, err := metaSelector(o.Spec.Selector)
+			sel, err := metav1.LabelSelectorAsSelector(o.Spec.Selector)
 			if err != nil || len(podsOf(sel)) != 1 {
 				fail("PodDisruptionBudget %s must select the pods of exactly one Deployment", o.Name)
 			}
