@@ -9,6 +9,7 @@ package kpisv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -22,69 +23,367 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// KpiStatus is a KPI's red/amber/green status.
-type KpiStatus int32
+// KpiCreated is published when a KPI is created.
+type KpiCreated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The KPI as created.
+	Kpi           *Kpi `protobuf:"bytes,1,opt,name=kpi,proto3" json:"kpi,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
 
-const (
-	// Not known: the KPI does not exist (before creation, after deletion).
-	KpiStatus_KPI_STATUS_UNSPECIFIED KpiStatus = 0
-	// At or better than target.
-	KpiStatus_KPI_STATUS_GREEN KpiStatus = 1
-	// Off target, within the amber threshold.
-	KpiStatus_KPI_STATUS_AMBER KpiStatus = 2
-	// Off target beyond the amber threshold.
-	KpiStatus_KPI_STATUS_RED KpiStatus = 3
-	// No measurement yet.
-	KpiStatus_KPI_STATUS_NO_DATA KpiStatus = 4
-	// The latest measurement is older than the reporting frequency allows.
-	KpiStatus_KPI_STATUS_OVERDUE KpiStatus = 5
-)
+func (x *KpiCreated) Reset() {
+	*x = KpiCreated{}
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
 
-// Enum value maps for KpiStatus.
-var (
-	KpiStatus_name = map[int32]string{
-		0: "KPI_STATUS_UNSPECIFIED",
-		1: "KPI_STATUS_GREEN",
-		2: "KPI_STATUS_AMBER",
-		3: "KPI_STATUS_RED",
-		4: "KPI_STATUS_NO_DATA",
-		5: "KPI_STATUS_OVERDUE",
+func (x *KpiCreated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KpiCreated) ProtoMessage() {}
+
+func (x *KpiCreated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
 	}
-	KpiStatus_value = map[string]int32{
-		"KPI_STATUS_UNSPECIFIED": 0,
-		"KPI_STATUS_GREEN":       1,
-		"KPI_STATUS_AMBER":       2,
-		"KPI_STATUS_RED":         3,
-		"KPI_STATUS_NO_DATA":     4,
-		"KPI_STATUS_OVERDUE":     5,
-	}
-)
-
-func (x KpiStatus) Enum() *KpiStatus {
-	p := new(KpiStatus)
-	*p = x
-	return p
+	return mi.MessageOf(x)
 }
 
-func (x KpiStatus) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (KpiStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_goldenthread_kpis_v1_events_proto_enumTypes[0].Descriptor()
-}
-
-func (KpiStatus) Type() protoreflect.EnumType {
-	return &file_goldenthread_kpis_v1_events_proto_enumTypes[0]
-}
-
-func (x KpiStatus) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use KpiStatus.Descriptor instead.
-func (KpiStatus) EnumDescriptor() ([]byte, []int) {
+// Deprecated: Use KpiCreated.ProtoReflect.Descriptor instead.
+func (*KpiCreated) Descriptor() ([]byte, []int) {
 	return file_goldenthread_kpis_v1_events_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *KpiCreated) GetKpi() *Kpi {
+	if x != nil {
+		return x.Kpi
+	}
+	return nil
+}
+
+// KpiUpdated is published when a KPI's fields change (also when its
+// element is deleted or restored: update_mask element_deleted).
+type KpiUpdated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The KPI after the change.
+	Kpi *Kpi `protobuf:"bytes,1,opt,name=kpi,proto3" json:"kpi,omitempty"`
+	// The fields that changed.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KpiUpdated) Reset() {
+	*x = KpiUpdated{}
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KpiUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KpiUpdated) ProtoMessage() {}
+
+func (x *KpiUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KpiUpdated.ProtoReflect.Descriptor instead.
+func (*KpiUpdated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_kpis_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *KpiUpdated) GetKpi() *Kpi {
+	if x != nil {
+		return x.Kpi
+	}
+	return nil
+}
+
+func (x *KpiUpdated) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// KpiDeleted is published when a KPI is soft-deleted.
+type KpiDeleted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The KPI as deleted.
+	Kpi *Kpi `protobuf:"bytes,1,opt,name=kpi,proto3" json:"kpi,omitempty"`
+	// Empty when a caller deleted it; otherwise the organisation whose
+	// deletion did.
+	Cause         string `protobuf:"bytes,2,opt,name=cause,proto3" json:"cause,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KpiDeleted) Reset() {
+	*x = KpiDeleted{}
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KpiDeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KpiDeleted) ProtoMessage() {}
+
+func (x *KpiDeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KpiDeleted.ProtoReflect.Descriptor instead.
+func (*KpiDeleted) Descriptor() ([]byte, []int) {
+	return file_goldenthread_kpis_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *KpiDeleted) GetKpi() *Kpi {
+	if x != nil {
+		return x.Kpi
+	}
+	return nil
+}
+
+func (x *KpiDeleted) GetCause() string {
+	if x != nil {
+		return x.Cause
+	}
+	return ""
+}
+
+// KpiUndeleted is published when a KPI is restored.
+type KpiUndeleted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The KPI as restored.
+	Kpi *Kpi `protobuf:"bytes,1,opt,name=kpi,proto3" json:"kpi,omitempty"`
+	// Empty when a caller restored it; otherwise the organisation whose
+	// undeletion did.
+	Cause         string `protobuf:"bytes,2,opt,name=cause,proto3" json:"cause,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KpiUndeleted) Reset() {
+	*x = KpiUndeleted{}
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KpiUndeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KpiUndeleted) ProtoMessage() {}
+
+func (x *KpiUndeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KpiUndeleted.ProtoReflect.Descriptor instead.
+func (*KpiUndeleted) Descriptor() ([]byte, []int) {
+	return file_goldenthread_kpis_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *KpiUndeleted) GetKpi() *Kpi {
+	if x != nil {
+		return x.Kpi
+	}
+	return nil
+}
+
+func (x *KpiUndeleted) GetCause() string {
+	if x != nil {
+		return x.Cause
+	}
+	return ""
+}
+
+// MeasurementsRecorded is published when measurements of one KPI are
+// recorded: one for a single measurement, up to 1000 per event for a batch
+// or an import.
+type MeasurementsRecorded struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The KPI, `organisations/{organisation}/kpis/{kpi}`.
+	Kpi string `protobuf:"bytes,1,opt,name=kpi,proto3" json:"kpi,omitempty"`
+	// The measurements recorded.
+	Measurements  []*Measurement `protobuf:"bytes,2,rep,name=measurements,proto3" json:"measurements,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MeasurementsRecorded) Reset() {
+	*x = MeasurementsRecorded{}
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MeasurementsRecorded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MeasurementsRecorded) ProtoMessage() {}
+
+func (x *MeasurementsRecorded) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MeasurementsRecorded.ProtoReflect.Descriptor instead.
+func (*MeasurementsRecorded) Descriptor() ([]byte, []int) {
+	return file_goldenthread_kpis_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *MeasurementsRecorded) GetKpi() string {
+	if x != nil {
+		return x.Kpi
+	}
+	return ""
+}
+
+func (x *MeasurementsRecorded) GetMeasurements() []*Measurement {
+	if x != nil {
+		return x.Measurements
+	}
+	return nil
+}
+
+// MeasurementCorrected is published when a measurement is corrected.
+type MeasurementCorrected struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The measurement after the correction; its history holds the old value.
+	Measurement   *Measurement `protobuf:"bytes,1,opt,name=measurement,proto3" json:"measurement,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MeasurementCorrected) Reset() {
+	*x = MeasurementCorrected{}
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MeasurementCorrected) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MeasurementCorrected) ProtoMessage() {}
+
+func (x *MeasurementCorrected) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MeasurementCorrected.ProtoReflect.Descriptor instead.
+func (*MeasurementCorrected) Descriptor() ([]byte, []int) {
+	return file_goldenthread_kpis_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *MeasurementCorrected) GetMeasurement() *Measurement {
+	if x != nil {
+		return x.Measurement
+	}
+	return nil
+}
+
+// MeasurementDeleted is published when a measurement is deleted.
+type MeasurementDeleted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The measurement as deleted.
+	Measurement   *Measurement `protobuf:"bytes,1,opt,name=measurement,proto3" json:"measurement,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MeasurementDeleted) Reset() {
+	*x = MeasurementDeleted{}
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MeasurementDeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MeasurementDeleted) ProtoMessage() {}
+
+func (x *MeasurementDeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MeasurementDeleted.ProtoReflect.Descriptor instead.
+func (*MeasurementDeleted) Descriptor() ([]byte, []int) {
+	return file_goldenthread_kpis_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *MeasurementDeleted) GetMeasurement() *Measurement {
+	if x != nil {
+		return x.Measurement
+	}
+	return nil
 }
 
 // KpiStatusChanged is published whenever what the plan needs to know of a
@@ -114,7 +413,7 @@ type KpiStatusChanged struct {
 
 func (x *KpiStatusChanged) Reset() {
 	*x = KpiStatusChanged{}
-	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[0]
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -126,7 +425,7 @@ func (x *KpiStatusChanged) String() string {
 func (*KpiStatusChanged) ProtoMessage() {}
 
 func (x *KpiStatusChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[0]
+	mi := &file_goldenthread_kpis_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -139,7 +438,7 @@ func (x *KpiStatusChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KpiStatusChanged.ProtoReflect.Descriptor instead.
 func (*KpiStatusChanged) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_events_proto_rawDescGZIP(), []int{0}
+	return file_goldenthread_kpis_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *KpiStatusChanged) GetKpi() string {
@@ -195,7 +494,29 @@ var File_goldenthread_kpis_v1_events_proto protoreflect.FileDescriptor
 
 const file_goldenthread_kpis_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"!goldenthread/kpis/v1/events.proto\x12\x14goldenthread.kpis.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x02\n" +
+	"!goldenthread/kpis/v1/events.proto\x12\x14goldenthread.kpis.v1\x1a\x1fgoldenthread/kpis/v1/kpis.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"9\n" +
+	"\n" +
+	"KpiCreated\x12+\n" +
+	"\x03kpi\x18\x01 \x01(\v2\x19.goldenthread.kpis.v1.KpiR\x03kpi\"v\n" +
+	"\n" +
+	"KpiUpdated\x12+\n" +
+	"\x03kpi\x18\x01 \x01(\v2\x19.goldenthread.kpis.v1.KpiR\x03kpi\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"O\n" +
+	"\n" +
+	"KpiDeleted\x12+\n" +
+	"\x03kpi\x18\x01 \x01(\v2\x19.goldenthread.kpis.v1.KpiR\x03kpi\x12\x14\n" +
+	"\x05cause\x18\x02 \x01(\tR\x05cause\"Q\n" +
+	"\fKpiUndeleted\x12+\n" +
+	"\x03kpi\x18\x01 \x01(\v2\x19.goldenthread.kpis.v1.KpiR\x03kpi\x12\x14\n" +
+	"\x05cause\x18\x02 \x01(\tR\x05cause\"o\n" +
+	"\x14MeasurementsRecorded\x12\x10\n" +
+	"\x03kpi\x18\x01 \x01(\tR\x03kpi\x12E\n" +
+	"\fmeasurements\x18\x02 \x03(\v2!.goldenthread.kpis.v1.MeasurementR\fmeasurements\"[\n" +
+	"\x14MeasurementCorrected\x12C\n" +
+	"\vmeasurement\x18\x01 \x01(\v2!.goldenthread.kpis.v1.MeasurementR\vmeasurement\"Y\n" +
+	"\x12MeasurementDeleted\x12C\n" +
+	"\vmeasurement\x18\x01 \x01(\v2!.goldenthread.kpis.v1.MeasurementR\vmeasurement\"\xc9\x02\n" +
 	"\x10KpiStatusChanged\x12\x10\n" +
 	"\x03kpi\x18\x01 \x01(\tR\x03kpi\x12\x18\n" +
 	"\aelement\x18\x02 \x01(\tR\aelement\x12)\n" +
@@ -206,14 +527,7 @@ const file_goldenthread_kpis_v1_events_proto_rawDesc = "" +
 	"new_status\x18\x05 \x01(\x0e2\x1f.goldenthread.kpis.v1.KpiStatusR\tnewStatus\x12;\n" +
 	"\vchange_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"changeTime\x12!\n" +
-	"\fupdate_actor\x18\a \x01(\tR\vupdateActor*\x97\x01\n" +
-	"\tKpiStatus\x12\x1a\n" +
-	"\x16KPI_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
-	"\x10KPI_STATUS_GREEN\x10\x01\x12\x14\n" +
-	"\x10KPI_STATUS_AMBER\x10\x02\x12\x12\n" +
-	"\x0eKPI_STATUS_RED\x10\x03\x12\x16\n" +
-	"\x12KPI_STATUS_NO_DATA\x10\x04\x12\x16\n" +
-	"\x12KPI_STATUS_OVERDUE\x10\x05BLZJgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1;kpisv1b\x06proto3"
+	"\fupdate_actor\x18\a \x01(\tR\vupdateActorBLZJgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1;kpisv1b\x06proto3"
 
 var (
 	file_goldenthread_kpis_v1_events_proto_rawDescOnce sync.Once
@@ -227,22 +541,39 @@ func file_goldenthread_kpis_v1_events_proto_rawDescGZIP() []byte {
 	return file_goldenthread_kpis_v1_events_proto_rawDescData
 }
 
-var file_goldenthread_kpis_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_goldenthread_kpis_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_goldenthread_kpis_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_goldenthread_kpis_v1_events_proto_goTypes = []any{
-	(KpiStatus)(0),                // 0: goldenthread.kpis.v1.KpiStatus
-	(*KpiStatusChanged)(nil),      // 1: goldenthread.kpis.v1.KpiStatusChanged
-	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
+	(*KpiCreated)(nil),            // 0: goldenthread.kpis.v1.KpiCreated
+	(*KpiUpdated)(nil),            // 1: goldenthread.kpis.v1.KpiUpdated
+	(*KpiDeleted)(nil),            // 2: goldenthread.kpis.v1.KpiDeleted
+	(*KpiUndeleted)(nil),          // 3: goldenthread.kpis.v1.KpiUndeleted
+	(*MeasurementsRecorded)(nil),  // 4: goldenthread.kpis.v1.MeasurementsRecorded
+	(*MeasurementCorrected)(nil),  // 5: goldenthread.kpis.v1.MeasurementCorrected
+	(*MeasurementDeleted)(nil),    // 6: goldenthread.kpis.v1.MeasurementDeleted
+	(*KpiStatusChanged)(nil),      // 7: goldenthread.kpis.v1.KpiStatusChanged
+	(*Kpi)(nil),                   // 8: goldenthread.kpis.v1.Kpi
+	(*fieldmaskpb.FieldMask)(nil), // 9: google.protobuf.FieldMask
+	(*Measurement)(nil),           // 10: goldenthread.kpis.v1.Measurement
+	(KpiStatus)(0),                // 11: goldenthread.kpis.v1.KpiStatus
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
 }
 var file_goldenthread_kpis_v1_events_proto_depIdxs = []int32{
-	0, // 0: goldenthread.kpis.v1.KpiStatusChanged.old_status:type_name -> goldenthread.kpis.v1.KpiStatus
-	0, // 1: goldenthread.kpis.v1.KpiStatusChanged.new_status:type_name -> goldenthread.kpis.v1.KpiStatus
-	2, // 2: goldenthread.kpis.v1.KpiStatusChanged.change_time:type_name -> google.protobuf.Timestamp
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	8,  // 0: goldenthread.kpis.v1.KpiCreated.kpi:type_name -> goldenthread.kpis.v1.Kpi
+	8,  // 1: goldenthread.kpis.v1.KpiUpdated.kpi:type_name -> goldenthread.kpis.v1.Kpi
+	9,  // 2: goldenthread.kpis.v1.KpiUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 3: goldenthread.kpis.v1.KpiDeleted.kpi:type_name -> goldenthread.kpis.v1.Kpi
+	8,  // 4: goldenthread.kpis.v1.KpiUndeleted.kpi:type_name -> goldenthread.kpis.v1.Kpi
+	10, // 5: goldenthread.kpis.v1.MeasurementsRecorded.measurements:type_name -> goldenthread.kpis.v1.Measurement
+	10, // 6: goldenthread.kpis.v1.MeasurementCorrected.measurement:type_name -> goldenthread.kpis.v1.Measurement
+	10, // 7: goldenthread.kpis.v1.MeasurementDeleted.measurement:type_name -> goldenthread.kpis.v1.Measurement
+	11, // 8: goldenthread.kpis.v1.KpiStatusChanged.old_status:type_name -> goldenthread.kpis.v1.KpiStatus
+	11, // 9: goldenthread.kpis.v1.KpiStatusChanged.new_status:type_name -> goldenthread.kpis.v1.KpiStatus
+	12, // 10: goldenthread.kpis.v1.KpiStatusChanged.change_time:type_name -> google.protobuf.Timestamp
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_kpis_v1_events_proto_init() }
@@ -250,19 +581,19 @@ func file_goldenthread_kpis_v1_events_proto_init() {
 	if File_goldenthread_kpis_v1_events_proto != nil {
 		return
 	}
+	file_goldenthread_kpis_v1_kpis_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_kpis_v1_events_proto_rawDesc), len(file_goldenthread_kpis_v1_events_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   1,
+			NumEnums:      0,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_goldenthread_kpis_v1_events_proto_goTypes,
 		DependencyIndexes: file_goldenthread_kpis_v1_events_proto_depIdxs,
-		EnumInfos:         file_goldenthread_kpis_v1_events_proto_enumTypes,
 		MessageInfos:      file_goldenthread_kpis_v1_events_proto_msgTypes,
 	}.Build()
 	File_goldenthread_kpis_v1_events_proto = out.File
