@@ -1,0 +1,100 @@
+package kpis
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
+)
+
+// The CSV form of a KPI's measurements: a header naming the columns, then
+// one measurement per line. period_end and value are required; note and
+// source may be left out. Values are written with as many digits as they
+// need to read back exactly.
+
+var csvHeader = []string{"period_end", "value", "note", "source"}
+
+// maxImportLines bounds an import, as a batch is bounded.
+const maxImportLines = 10000
+
+func formatCSV(recs []*measurementRecord) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(csvHeader) // writes to a bytes.Buffer cannot fail
+	for _, r := range recs {
+		_ = w.Write([]string{formatDate(r.m.PeriodEnd), strconv.FormatFloat(r.m.Value, 'g', -1, 64), r.m.Note, r.m.Source})
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+// parseCSV reads an import for the KPI named kpi. It reports every bad line
+// at once, naming the line.
+func parseCSV(kpi string, data []byte) ([]row, []apierr.FieldViolation) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err != nil {
+		return nil, []apierr.FieldViolation{{Field: "csv", Description: "line 1: a header is required: " + strings.Join(csvHeader, ",")}}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	for _, need := range csvHeader[:2] {
+		if _, ok := col[need]; !ok {
+			return nil, []apierr.FieldViolation{{Field: "csv", Description: "line 1: the header has no " + need + " column"}}
+		}
+	}
+	var rows []row
+	var bad []apierr.FieldViolation
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
+			bad = append(bad, apierr.FieldViolation{Field: "csv", Description: fmt.Sprintf("line %d: %v", line, errors.Unwrap(err))})
+			continue
+		}
+		if len(rows)+len(bad) >= maxImportLines {
+			return nil, []apierr.FieldViolation{{Field: "csv", Description: fmt.Sprintf("more than %d lines; split the file", maxImportLines)}}
+		}
+		field := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		period := parseDate(field("period_end"))
+		value, verr := strconv.ParseFloat(field("value"), 64)
+		switch {
+		case period == nil:
+			bad = append(bad, apierr.FieldViolation{Field: "csv", Description: fmt.Sprintf("line %d: period_end: %q is not a date (YYYY-MM-DD)", line, field("period_end"))})
+		case verr != nil || math.IsNaN(value) || math.IsInf(value, 0):
+			bad = append(bad, apierr.FieldViolation{Field: "csv", Description: fmt.Sprintf("line %d: value: %q is not a number", line, field("value"))})
+		case len(field("note")) > 2000 || len(field("source")) > 500:
+			bad = append(bad, apierr.FieldViolation{Field: "csv", Description: fmt.Sprintf("line %d: note (2000) or source (500) too long", line)})
+		default:
+			rows = append(rows, row{kpi: kpi, line: line,
+				m: &pb.Measurement{PeriodEnd: period, Value: value, Note: field("note"), Source: field("source")}})
+		}
+	}
+	if len(bad) == 0 && len(rows) == 0 {
+		bad = append(bad, apierr.FieldViolation{Field: "csv", Description: "no measurements after the header"})
+	}
+	return rows, bad
+}

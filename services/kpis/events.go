@@ -1,0 +1,90 @@
+package kpis
+
+import (
+	"context"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/outbox"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// Source is the CloudEvents ce-source of this service's events.
+const Source = "//goldenthread/kpis"
+
+// DefaultSubjectPrefix starts every subject and, upper-cased, stream name.
+const DefaultSubjectPrefix = "goldenthread"
+
+// maxPerEvent bounds the measurements one MeasurementsRecorded carries, to
+// stay well inside NATS's default 1 MB message.
+const maxPerEvent = 1000
+
+// Stream returns the stream the service publishes to: for prefix
+// "goldenthread", GOLDENTHREAD_KPIS holding goldenthread.kpis.>.
+func Stream(prefix string, replicas int) events.StreamSpec {
+	return events.StreamSpec{
+		Name:     strings.ToUpper(prefix) + "_KPIS",
+		Subjects: []string{prefix + ".kpis.>"},
+		Replicas: replicas,
+	}
+}
+
+// emitter writes the service's events (proto/goldenthread/kpis/v1/
+// events.proto) to the outbox, on {prefix}.kpis.v1.{org}.{entity}.{change}.
+type emitter struct {
+	outbox *outbox.Outbox
+	prefix string
+}
+
+func (e emitter) add(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error {
+	orgID, _, _ := strings.Cut(strings.TrimPrefix(name, "organisations/"), "/")
+	return e.outbox.Add(ctx, tx, e.prefix+".kpis.v1."+orgID+"."+entity+"."+change, name, payload)
+}
+
+func (e emitter) kpiCreated(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi) error {
+	return e.add(ctx, tx, k.Name, "kpi", "created", &pb.KpiCreated{Kpi: k})
+}
+
+func (e emitter) kpiUpdated(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, paths []string) error {
+	return e.add(ctx, tx, k.Name, "kpi", "updated", &pb.KpiUpdated{Kpi: k, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+}
+
+func (e emitter) kpiDeleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, cause string) error {
+	return e.add(ctx, tx, k.Name, "kpi", "deleted", &pb.KpiDeleted{Kpi: k, Cause: cause})
+}
+
+func (e emitter) kpiUndeleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, cause string) error {
+	return e.add(ctx, tx, k.Name, "kpi", "undeleted", &pb.KpiUndeleted{Kpi: k, Cause: cause})
+}
+
+// statusChanged tells the planning service what it needs of a KPI: its
+// status now, and the element it measures (and measured before, when that
+// changed).
+func (e emitter) statusChanged(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, old pb.KpiStatus, previousElement string) error {
+	return e.add(ctx, tx, k.Name, "kpi", "status_changed", &pb.KpiStatusChanged{Kpi: k.Name, Element: k.Element,
+		PreviousElement: previousElement, OldStatus: old, NewStatus: k.Status, ChangeTime: timestamppb.Now(), UpdateActor: k.UpdateActor})
+}
+
+// recorded publishes new measurements of one KPI, maxPerEvent at a time.
+func (e emitter) recorded(ctx context.Context, tx *sqldb.Tx, kpi string, ms []*pb.Measurement) error {
+	for start := 0; start < len(ms); start += maxPerEvent {
+		chunk := ms[start:min(start+maxPerEvent, len(ms))]
+		if err := e.add(ctx, tx, kpi, "measurement", "recorded", &pb.MeasurementsRecorded{Kpi: kpi, Measurements: chunk}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e emitter) corrected(ctx context.Context, tx *sqldb.Tx, m *pb.Measurement) error {
+	return e.add(ctx, tx, m.Name, "measurement", "corrected", &pb.MeasurementCorrected{Measurement: m})
+}
+
+func (e emitter) measurementDeleted(ctx context.Context, tx *sqldb.Tx, m *pb.Measurement) error {
+	return e.add(ctx, tx, m.Name, "measurement", "deleted", &pb.MeasurementDeleted{Measurement: m})
+}

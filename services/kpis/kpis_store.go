@@ -1,0 +1,255 @@
+package kpis
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// errNotFound is returned by reads of an id that has no row.
+var errNotFound = resource.ErrNotFound
+
+// kpiRecord is a KPI as stored.
+type kpiRecord struct {
+	kpi                    *pb.Kpi
+	orgID, id              string
+	elementID, ownerTeamID string
+	dueDate                string
+	revision               int64
+	deletedWithOrg         bool
+}
+
+const kpiColumns = "organisation_id, id, title, description, unit, currency_code, direction, baseline, targets, thresholds, " +
+	"frequency, element_id, owner_team_id, data_source, latest_value, latest_period_end, status, trend, due_date, " +
+	"element_deleted, create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor"
+
+// kpiListSchema says what ListKpis may filter and sort on.
+var kpiListSchema = &listing.Schema[*kpiRecord]{
+	Fields: []listing.Field[*kpiRecord]{
+		{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
+			Key: func(r *kpiRecord) any { return r.kpi.Title }},
+		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.KpiStatus_value, Filter: true},
+		{Name: "element", Column: "('organisations/' || organisation_id || '/elements/' || element_id)", Kind: listing.String,
+			Filter: true, Parse: nameFilter("elements")},
+		{Name: "owner_team", Column: "('organisations/' || organisation_id || '/teams/' || owner_team_id)", Kind: listing.String,
+			Filter: true, Parse: nameFilter("teams")},
+		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
+			Key: func(r *kpiRecord) any { return resource.Micros(r.kpi.CreateTime) }},
+		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
+			Key: func(r *kpiRecord) any { return resource.Micros(r.kpi.UpdateTime) }},
+	},
+	IDColumn:     "id",
+	ID:           func(r *kpiRecord) string { return r.id },
+	DefaultOrder: "title",
+}
+
+// nameFilter checks a filter value naming a resource of collection.
+func nameFilter(collection string) func(string) (any, error) {
+	return func(v string) (any, error) {
+		if _, err := resourcename.Parse(v, "organisations", collection); err != nil {
+			return nil, fmt.Errorf("want organisations/{organisation}/%s/{id}", collection)
+		}
+		return v, nil
+	}
+}
+
+func getKpi(ctx context.Context, q sqldb.Querier, orgID, id string) (*kpiRecord, error) {
+	return oneKpi(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
+}
+
+func getKpiByRequestID(ctx context.Context, q sqldb.Querier, requestID string) (*kpiRecord, error) {
+	return oneKpi(ctx, q, "request_id = ?", requestID)
+}
+
+func oneKpi(ctx context.Context, q sqldb.Querier, where string, args ...any) (*kpiRecord, error) {
+	r, err := scanKpi(q.QueryRowContext(ctx, "SELECT "+kpiColumns+" FROM kpis WHERE "+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNotFound
+	}
+	return r, err
+}
+
+func listKpis(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*kpiRecord], showDeleted bool) ([]*kpiRecord, error) {
+	where := "organisation_id = ? AND " + plan.Where
+	if !showDeleted {
+		where = "delete_time IS NULL AND " + where
+	}
+	return queryKpis(ctx, q, "SELECT "+kpiColumns+" FROM kpis WHERE "+where+" ORDER BY "+plan.OrderBy+
+		" LIMIT "+strconv.Itoa(plan.Limit), append([]any{orgID}, plan.Args...)...)
+}
+
+// kpisWhere returns the KPIs matching where.
+func kpisWhere(ctx context.Context, q sqldb.Querier, where string, args ...any) ([]*kpiRecord, error) {
+	return queryKpis(ctx, q, "SELECT "+kpiColumns+" FROM kpis WHERE "+where+" ORDER BY organisation_id, id", args...)
+}
+
+func insertKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord, requestID string) error {
+	v, err := r.values()
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO kpis ("+kpiColumns+", request_id) VALUES (?"+strings.Repeat(", ?", len(v))+")",
+		append(v, nullString(requestID))...)
+	if err != nil {
+		return fmt.Errorf("insert kpi: %w", err)
+	}
+	return nil
+}
+
+// updateKpi writes r over the row at revision r.revision-1, returning false
+// when the row has moved on meanwhile.
+func updateKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) (bool, error) {
+	v, err := r.values()
+	if err != nil {
+		return false, err
+	}
+	cols := strings.Split(kpiColumns, ", ")[2:]
+	res, err := tx.ExecContext(ctx, "UPDATE kpis SET "+strings.Join(cols, " = ?, ")+" = ? WHERE organisation_id = ? AND id = ? AND revision = ?",
+		append(v[2:], r.orgID, r.id, r.revision-1)...)
+	if err != nil {
+		return false, fmt.Errorf("update kpi: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("update kpi: %w", err)
+	}
+	return n == 1, nil
+}
+
+// setComputed stores what a KPI's measurements made of it: computed, not
+// the caller's content, so neither revision nor etag changes.
+func setComputed(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
+	k := r.kpi
+	_, err := tx.ExecContext(ctx, `UPDATE kpis SET latest_value = ?, latest_period_end = ?, status = ?, trend = ?, due_date = ?,
+		element_deleted = ? WHERE organisation_id = ? AND id = ?`,
+		k.LatestValue, dateOrEmpty(k), int32(k.Status), int32(k.Trend), r.dueDate, boolInt(k.ElementDeleted), r.orgID, r.id)
+	if err != nil {
+		return fmt.Errorf("update kpi status: %w", err)
+	}
+	return nil
+}
+
+func dateOrEmpty(k *pb.Kpi) string {
+	if k.LatestPeriodEnd == nil {
+		return ""
+	}
+	return formatDate(k.LatestPeriodEnd)
+}
+
+// values are the row's columns in kpiColumns order.
+func (r *kpiRecord) values() ([]any, error) {
+	k := r.kpi
+	var baseline []byte
+	if k.Baseline != nil {
+		var err error
+		if baseline, err = protojson.Marshal(k.Baseline); err != nil {
+			return nil, fmt.Errorf("kpi baseline: %w", err)
+		}
+	}
+	targets, err := protojson.Marshal(&pb.Kpi{Targets: k.Targets})
+	if err != nil {
+		return nil, fmt.Errorf("kpi targets: %w", err)
+	}
+	thresholds, err := protojson.Marshal(k.Thresholds)
+	if err != nil {
+		return nil, fmt.Errorf("kpi thresholds: %w", err)
+	}
+	return []any{r.orgID, r.id, k.Title, k.Description, int32(k.Unit), k.CurrencyCode, int32(k.Direction), string(baseline),
+		string(targets), string(thresholds), int32(k.Frequency), r.elementID, r.ownerTeamID, k.DataSource, k.LatestValue,
+		dateOrEmpty(k), int32(k.Status), int32(k.Trend), r.dueDate, boolInt(k.ElementDeleted), resource.Micros(k.CreateTime),
+		resource.Micros(k.UpdateTime), resource.NullMicros(k.DeleteTime), boolInt(r.deletedWithOrg), r.revision, k.UpdateActor}, nil
+}
+
+func queryKpis(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*kpiRecord, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query kpis: %w", err)
+	}
+	defer rows.Close()
+	var out []*kpiRecord
+	for rows.Next() {
+		r, err := scanKpi(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanKpi(s scanner) (*kpiRecord, error) {
+	var (
+		r                                = &kpiRecord{kpi: &pb.Kpi{}}
+		unit, direction, freq, st, trend int32
+		baseline, targets, thresholds    string
+		latest                           string
+		elementDeleted, withOrg          int
+		create, update                   int64
+		deleteTime                       sql.NullInt64
+	)
+	k := r.kpi
+	err := s.Scan(&r.orgID, &r.id, &k.Title, &k.Description, &unit, &k.CurrencyCode, &direction, &baseline, &targets, &thresholds,
+		&freq, &r.elementID, &r.ownerTeamID, &k.DataSource, &k.LatestValue, &latest, &st, &trend, &r.dueDate,
+		&elementDeleted, &create, &update, &deleteTime, &withOrg, &r.revision, &k.UpdateActor)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read kpi: %w", err)
+	}
+	if baseline != "" {
+		k.Baseline = &pb.Baseline{}
+		if err := protojson.Unmarshal([]byte(baseline), k.Baseline); err != nil {
+			return nil, fmt.Errorf("read kpi %s baseline: %w", r.id, err)
+		}
+	}
+	var withTargets pb.Kpi
+	if err := protojson.Unmarshal([]byte(targets), &withTargets); err != nil {
+		return nil, fmt.Errorf("read kpi %s targets: %w", r.id, err)
+	}
+	k.Targets = withTargets.Targets
+	k.Thresholds = &pb.Thresholds{}
+	if err := protojson.Unmarshal([]byte(thresholds), k.Thresholds); err != nil {
+		return nil, fmt.Errorf("read kpi %s thresholds: %w", r.id, err)
+	}
+	k.Name = kpiName(r.orgID, r.id)
+	k.Unit, k.Direction, k.Frequency = pb.Unit(unit), pb.Direction(direction), pb.Frequency(freq)
+	k.Status, k.Trend = pb.KpiStatus(st), pb.Trend(trend)
+	k.Element = "organisations/" + r.orgID + "/elements/" + r.elementID
+	k.OwnerTeam = "organisations/" + r.orgID + "/teams/" + r.ownerTeamID
+	if latest != "" {
+		k.LatestPeriodEnd = parseDate(latest)
+	}
+	k.ElementDeleted = elementDeleted == 1
+	k.CreateTime, k.UpdateTime, k.DeleteTime = resource.Time(create), resource.Time(update), resource.NullTime(deleteTime)
+	k.Etag = resource.Etag(r.revision)
+	r.deletedWithOrg = withOrg == 1
+	return r, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

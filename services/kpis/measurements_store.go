@@ -1,0 +1,259 @@
+package kpis
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// measurementRecord is a measurement as stored.
+type measurementRecord struct {
+	m                *pb.Measurement
+	orgID, kpiID, id string
+	revision         int64
+}
+
+const measurementColumns = "organisation_id, kpi_id, id, period_end, value, note, source, history, " +
+	"create_time, update_time, delete_time, revision, update_actor"
+
+// measurementListSchema lists measurements in period order.
+var measurementListSchema = &listing.Schema[*measurementRecord]{
+	Fields: []listing.Field[*measurementRecord]{
+		{Name: "period_end", Column: "period_end", Kind: listing.String, Sort: true,
+			Key: func(r *measurementRecord) any { return formatDate(r.m.PeriodEnd) }},
+	},
+	IDColumn:     "id",
+	ID:           func(r *measurementRecord) string { return r.id },
+	DefaultOrder: "period_end",
+}
+
+func getMeasurement(ctx context.Context, q sqldb.Querier, orgID, kpiID, id string) (*measurementRecord, error) {
+	return oneMeasurement(ctx, q, "organisation_id = ? AND kpi_id = ? AND id = ?", orgID, kpiID, id)
+}
+
+func getMeasurementByRequestID(ctx context.Context, q sqldb.Querier, orgID, kpiID, requestID string) (*measurementRecord, error) {
+	return oneMeasurement(ctx, q, "organisation_id = ? AND kpi_id = ? AND request_id = ?", orgID, kpiID, requestID)
+}
+
+// livePeriod returns the KPI's live measurement for a period.
+func livePeriod(ctx context.Context, q sqldb.Querier, orgID, kpiID, periodEnd string) (*measurementRecord, error) {
+	return oneMeasurement(ctx, q, "organisation_id = ? AND kpi_id = ? AND period_end = ? AND delete_time IS NULL", orgID, kpiID, periodEnd)
+}
+
+func oneMeasurement(ctx context.Context, q sqldb.Querier, where string, args ...any) (*measurementRecord, error) {
+	r, err := scanMeasurement(q.QueryRowContext(ctx, "SELECT "+measurementColumns+" FROM measurements WHERE "+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNotFound
+	}
+	return r, err
+}
+
+// listMeasurements pages through a KPI's measurements, between from and to
+// when they are not "".
+func listMeasurements(ctx context.Context, q sqldb.Querier, orgID, kpiID, from, to string, plan *listing.Plan[*measurementRecord],
+	showDeleted bool) ([]*measurementRecord, error) {
+	where := "organisation_id = ? AND kpi_id = ? AND " + plan.Where
+	args := append([]any{orgID, kpiID}, plan.Args...)
+	if !showDeleted {
+		where = "delete_time IS NULL AND " + where
+	}
+	if from != "" {
+		where += " AND period_end >= ?"
+		args = append(args, from)
+	}
+	if to != "" {
+		where += " AND period_end <= ?"
+		args = append(args, to)
+	}
+	return queryMeasurements(ctx, q, "SELECT "+measurementColumns+" FROM measurements WHERE "+where+" ORDER BY "+plan.OrderBy+
+		" LIMIT "+strconv.Itoa(plan.Limit), args...)
+}
+
+// allLive returns a KPI's live measurements in period order.
+func allLive(ctx context.Context, q sqldb.Querier, orgID, kpiID string) ([]*measurementRecord, error) {
+	return queryMeasurements(ctx, q, "SELECT "+measurementColumns+
+		" FROM measurements WHERE organisation_id = ? AND kpi_id = ? AND delete_time IS NULL ORDER BY period_end", orgID, kpiID)
+}
+
+// latestPeriods returns up to n of a KPI's live measurements, newest first,
+// as the status rule reads them.
+func latestPeriods(ctx context.Context, q sqldb.Querier, orgID, kpiID string, n int) ([]period, error) {
+	rows, err := q.QueryContext(ctx, "SELECT period_end, value FROM measurements WHERE organisation_id = ? AND kpi_id = ? "+
+		"AND delete_time IS NULL ORDER BY period_end DESC LIMIT "+strconv.Itoa(n), orgID, kpiID)
+	if err != nil {
+		return nil, fmt.Errorf("latest measurements: %w", err)
+	}
+	defer rows.Close()
+	var out []period
+	for rows.Next() {
+		var p period
+		if err := rows.Scan(&p.end, &p.value); err != nil {
+			return nil, fmt.Errorf("latest measurements: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// livePeriods returns which of the periods each KPI already has a live
+// measurement for, keyed by kpiID + "/" + period.
+func livePeriods(ctx context.Context, q sqldb.Querier, orgID string, kpiIDs []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for start := 0; start < len(kpiIDs); start += 500 {
+		chunk := kpiIDs[start:min(start+500, len(kpiIDs))]
+		args := []any{orgID}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := q.QueryContext(ctx, "SELECT kpi_id, period_end FROM measurements WHERE organisation_id = ? AND delete_time IS NULL "+
+			"AND kpi_id IN (?"+strings.Repeat(", ?", len(chunk)-1)+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("live periods: %w", err)
+		}
+		for rows.Next() {
+			var kpiID, p string
+			if err := rows.Scan(&kpiID, &p); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("live periods: %w", err)
+			}
+			out[kpiID+"/"+p] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("live periods: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// insertMeasurements stores new measurements, many rows per statement:
+// a batch of 10,000 is 100 statements, not 10,000.
+func insertMeasurements(ctx context.Context, tx *sqldb.Tx, recs []*measurementRecord, requestIDs []string) error {
+	const perStatement = 100
+	const cols = 14
+	row := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	for start := 0; start < len(recs); start += perStatement {
+		chunk := recs[start:min(start+perStatement, len(recs))]
+		args := make([]any, 0, len(chunk)*cols)
+		for i, r := range chunk {
+			v, err := r.values()
+			if err != nil {
+				return err
+			}
+			args = append(append(args, v...), nullString(requestIDs[start+i]))
+		}
+		q := "INSERT INTO measurements (" + measurementColumns + ", request_id) VALUES " +
+			strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("insert measurements: %w", err)
+		}
+	}
+	return nil
+}
+
+// updateMeasurement writes r over the row at revision r.revision-1,
+// returning false when the row has moved on meanwhile.
+func updateMeasurement(ctx context.Context, tx *sqldb.Tx, r *measurementRecord) (bool, error) {
+	v, err := r.values()
+	if err != nil {
+		return false, err
+	}
+	cols := strings.Split(measurementColumns, ", ")[3:]
+	res, err := tx.ExecContext(ctx, "UPDATE measurements SET "+strings.Join(cols, " = ?, ")+
+		" = ? WHERE organisation_id = ? AND kpi_id = ? AND id = ? AND revision = ?",
+		append(v[3:], r.orgID, r.kpiID, r.id, r.revision-1)...)
+	if err != nil {
+		return false, fmt.Errorf("update measurement: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("update measurement: %w", err)
+	}
+	return n == 1, nil
+}
+
+// storedCorrection is a Correction's JSON form in the history column.
+type storedCorrection struct {
+	Value  float64 `json:"value"`
+	Note   string  `json:"note,omitempty"`
+	Source string  `json:"source,omitempty"`
+	Actor  string  `json:"actor"`
+	Time   int64   `json:"time"`
+}
+
+func (r *measurementRecord) values() ([]any, error) {
+	m := r.m
+	history := make([]storedCorrection, 0, len(m.History))
+	for _, c := range m.History {
+		history = append(history, storedCorrection{Value: c.Value, Note: c.Note, Source: c.Source, Actor: c.Actor,
+			Time: resource.Micros(c.Time)})
+	}
+	h, err := json.Marshal(history)
+	if err != nil {
+		return nil, fmt.Errorf("measurement history: %w", err)
+	}
+	return []any{r.orgID, r.kpiID, r.id, formatDate(m.PeriodEnd), m.Value, m.Note, m.Source, string(h),
+		resource.Micros(m.CreateTime), resource.Micros(m.UpdateTime), resource.NullMicros(m.DeleteTime), r.revision, m.UpdateActor}, nil
+}
+
+func queryMeasurements(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*measurementRecord, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query measurements: %w", err)
+	}
+	defer rows.Close()
+	var out []*measurementRecord
+	for rows.Next() {
+		r, err := scanMeasurement(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func scanMeasurement(s scanner) (*measurementRecord, error) {
+	var (
+		r              = &measurementRecord{m: &pb.Measurement{}}
+		periodEnd, h   string
+		create, update int64
+		deleteTime     sql.NullInt64
+	)
+	m := r.m
+	err := s.Scan(&r.orgID, &r.kpiID, &r.id, &periodEnd, &m.Value, &m.Note, &m.Source, &h, &create, &update, &deleteTime,
+		&r.revision, &m.UpdateActor)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read measurement: %w", err)
+	}
+	var history []storedCorrection
+	if err := json.Unmarshal([]byte(h), &history); err != nil {
+		return nil, fmt.Errorf("read measurement %s history: %w", r.id, err)
+	}
+	for _, c := range history {
+		m.History = append(m.History, &pb.Correction{Value: c.Value, Note: c.Note, Source: c.Source, Actor: c.Actor,
+			Time: resource.Time(c.Time)})
+	}
+	m.Name = measurementName(r.orgID, r.kpiID, r.id)
+	m.PeriodEnd = parseDate(periodEnd)
+	m.CreateTime, m.UpdateTime, m.DeleteTime = resource.Time(create), resource.Time(update), resource.NullTime(deleteTime)
+	m.Etag = resource.Etag(r.revision)
+	return r, nil
+}
+
+// today is the date lateness is judged on, in UTC.
+func today() string { return time.Now().UTC().Format(time.DateOnly) }

@@ -1,0 +1,130 @@
+package kpis
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// ConsumerName is the durable name under which the KPI service reads the
+// organisations and planning streams.
+const ConsumerName = "kpis"
+
+// systemActor is the actor of the changes the service makes by itself.
+const systemActor = "system:" + serviceName
+
+// consumers are the streams KPIs react to: organisations deleted and
+// restored, plan elements deleted and restored.
+func consumers(prefix string) []events.ConsumerSpec {
+	spec := func(service string) events.ConsumerSpec {
+		return events.ConsumerSpec{Stream: strings.ToUpper(prefix) + "_" + strings.ToUpper(service), Durable: ConsumerName,
+			FilterSubject: prefix + "." + service + ".v1.>"}
+	}
+	return []events.ConsumerSpec{spec("organisations"), spec("planning")}
+}
+
+// reactions applies changes made elsewhere to KPIs, inside the consumer's
+// transaction (once per event), with the KPIs' own events.
+type reactions struct {
+	events emitter
+}
+
+var (
+	orgDeleted      = string(proto.MessageName(&orgpb.OrganisationDeleted{}))
+	orgUndeleted    = string(proto.MessageName(&orgpb.OrganisationUndeleted{}))
+	elementDeleted  = string(proto.MessageName(&planningpb.ElementDeleted{}))
+	elementRestored = string(proto.MessageName(&planningpb.ElementUndeleted{}))
+)
+
+func (r reactions) handle(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
+	switch e.Type {
+	case orgDeleted, orgUndeleted:
+		var ev orgpb.OrganisationDeleted // same shape as OrganisationUndeleted
+		if err := decode(e, &ev); err != nil {
+			return err
+		}
+		return r.organisationChanged(ctx, tx, ev.Organisation, e.Type == orgDeleted)
+	case elementDeleted, elementRestored:
+		var ev planningpb.ElementDeleted // field 1 is the element in both
+		if err := decode(e, &ev); err != nil {
+			return err
+		}
+		return r.elementChanged(ctx, tx, ev.Element, e.Type == elementDeleted)
+	}
+	return nil
+}
+
+func decode(e events.Event, m proto.Message) error {
+	if err := proto.Unmarshal(e.Data, m); err != nil {
+		return events.Permanent(fmt.Errorf("decode %s: %w", e.Type, err))
+	}
+	return nil
+}
+
+// organisationChanged soft-deletes an organisation's live KPIs, or
+// restores those its deletion deleted.
+func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *orgpb.Organisation, deleted bool) error {
+	ids, err := resourcename.Parse(org.GetName(), "organisations")
+	if err != nil {
+		return events.Permanent(fmt.Errorf("organisation event: %w", err))
+	}
+	if newest, err := events.Newer(ctx, tx, org.Name, resource.Micros(org.UpdateTime)); err != nil || !newest {
+		return err
+	}
+	where := "delete_time IS NULL AND organisation_id = ?"
+	if !deleted {
+		where = "deleted_with_organisation = 1 AND organisation_id = ?"
+	}
+	recs, err := kpisWhere(ctx, tx, where, ids[0])
+	if err != nil {
+		return err
+	}
+	for _, k := range recs {
+		markDeleted(k, deleted, deleted, systemActor)
+		if err := writeKpi(ctx, tx, k); err != nil {
+			return err
+		}
+		if deleted {
+			err = r.events.kpiDeleted(ctx, tx, k.kpi, org.Name)
+		} else {
+			err = r.events.kpiUndeleted(ctx, tx, k.kpi, org.Name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// elementChanged flags the live KPIs of a deleted element as unlinked (they
+// are kept), or clears the flag when it is restored.
+func (r reactions) elementChanged(ctx context.Context, tx *sqldb.Tx, el *planningpb.Element, deleted bool) error {
+	ids, err := resourcename.Parse(el.GetName(), "organisations", "elements")
+	if err != nil {
+		return events.Permanent(fmt.Errorf("element event: %w", err))
+	}
+	recs, err := kpisWhere(ctx, tx, "delete_time IS NULL AND organisation_id = ? AND element_id = ? AND element_deleted = ?",
+		ids[0], ids[1], boolInt(!deleted))
+	if err != nil {
+		return err
+	}
+	for _, k := range recs {
+		k.kpi.ElementDeleted = deleted
+		if err := setComputed(ctx, tx, k); err != nil {
+			return err
+		}
+		if err := r.events.kpiUpdated(ctx, tx, k.kpi, []string{"element_deleted"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+package kpis
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// recompute brings a KPI's latest value, status, trend and due date up to
+// date with its measurements and today, and publishes KpiStatusChanged when
+// the status moved. previousElement is the element the KPI measured before
+// a change of element ("" otherwise), which also makes the event necessary.
+func recompute(ctx context.Context, tx *sqldb.Tx, em emitter, r *kpiRecord, previousElement string) error {
+	latest, err := latestPeriods(ctx, tx, r.orgID, r.id, 4)
+	if err != nil {
+		return err
+	}
+	k := r.kpi
+	old := k.Status
+	applyLatest(r, latest, today())
+	if err := setComputed(ctx, tx, r); err != nil {
+		return err
+	}
+	if k.Status == old && previousElement == "" {
+		return nil
+	}
+	return em.statusChanged(ctx, tx, k, old, previousElement)
+}
+
+// applyLatest sets what follows from the latest measurements on r.
+func applyLatest(r *kpiRecord, latest []period, today string) {
+	k := r.kpi
+	k.Status = statusOf(k, latest, today)
+	k.Trend = trendOf(k, latest)
+	k.LatestValue, k.LatestPeriodEnd, r.dueDate = 0, nil, ""
+	if len(latest) > 0 {
+		k.LatestValue, k.LatestPeriodEnd = latest[0].value, parseDate(latest[0].end)
+		r.dueDate = dueDate(latest[0].end, k.Frequency)
+	}
+}
+
+// deletedStatus is what a deleted KPI tells the plan: it measures nothing.
+func deletedStatus(ctx context.Context, tx *sqldb.Tx, em emitter, r *kpiRecord, old pb.KpiStatus) error {
+	gone := proto.CloneOf(r.kpi)
+	gone.Status = pb.KpiStatus_KPI_STATUS_UNSPECIFIED
+	return em.statusChanged(ctx, tx, gone, old, "")
+}

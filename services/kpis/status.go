@@ -1,0 +1,155 @@
+package kpis
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+)
+
+// The status rule, as documented on KpisService in kpis.proto. Dates are
+// YYYY-MM-DD strings, which compare in date order.
+
+// targetFor is the target in effect for a period: the first whose
+// period_end is on or after it, else the last; false when there are none.
+func targetFor(targets []*pb.Target, period string) (float64, bool) {
+	if len(targets) == 0 {
+		return 0, false
+	}
+	for _, t := range targets {
+		if formatDate(t.PeriodEnd) >= period {
+			return t.Value, true
+		}
+	}
+	return targets[len(targets)-1].Value, true
+}
+
+// colour is the status of value for period.
+func colour(k *pb.Kpi, value float64, period string) pb.KpiStatus {
+	th := k.Thresholds
+	if k.Direction == pb.Direction_DIRECTION_WITHIN_BAND {
+		switch {
+		case value >= th.GreenLow && value <= th.GreenHigh:
+			return pb.KpiStatus_KPI_STATUS_GREEN
+		case value >= th.AmberLow && value <= th.AmberHigh:
+			return pb.KpiStatus_KPI_STATUS_AMBER
+		}
+		return pb.KpiStatus_KPI_STATUS_RED
+	}
+	target, ok := targetFor(k.Targets, period)
+	if !ok {
+		return pb.KpiStatus_KPI_STATUS_NO_DATA
+	}
+	short := target - value
+	if k.Direction == pb.Direction_DIRECTION_LOWER_IS_BETTER {
+		short = value - target
+	}
+	short = max(short, 0)
+	if th.Kind == pb.Thresholds_KIND_RELATIVE && short > 0 {
+		if target == 0 {
+			short = math.Inf(1)
+		} else {
+			short = short / math.Abs(target) * 100
+		}
+	}
+	// A tiny tolerance keeps values that sit on a threshold, after the
+	// division above, on its good side.
+	const eps = 1e-9
+	switch {
+	case short <= th.GreenWithin+eps:
+		return pb.KpiStatus_KPI_STATUS_GREEN
+	case short <= th.AmberWithin+eps:
+		return pb.KpiStatus_KPI_STATUS_AMBER
+	}
+	return pb.KpiStatus_KPI_STATUS_RED
+}
+
+// period is a measurement as the status rule reads it.
+type period struct {
+	end   string
+	value float64
+}
+
+// statusOf is a KPI's status given its latest measurements (newest first)
+// and today's date.
+func statusOf(k *pb.Kpi, latest []period, today string) pb.KpiStatus {
+	if len(latest) == 0 {
+		return pb.KpiStatus_KPI_STATUS_NO_DATA
+	}
+	if today > dueDate(latest[0].end, k.Frequency) {
+		return pb.KpiStatus_KPI_STATUS_OVERDUE
+	}
+	return colour(k, latest[0].value, latest[0].end)
+}
+
+// dueDate is the last day the value after the one for period may arrive:
+// the end of the next period plus a grace.
+func dueDate(period string, f pb.Frequency) string {
+	t, err := time.Parse(time.DateOnly, period)
+	if err != nil {
+		return ""
+	}
+	switch f {
+	case pb.Frequency_FREQUENCY_WEEKLY:
+		t = t.AddDate(0, 0, 7+3)
+	case pb.Frequency_FREQUENCY_MONTHLY:
+		t = addMonths(t, 1).AddDate(0, 0, 10)
+	case pb.Frequency_FREQUENCY_QUARTERLY:
+		t = addMonths(t, 3).AddDate(0, 0, 20)
+	case pb.Frequency_FREQUENCY_YEARLY:
+		t = addMonths(t, 12).AddDate(0, 0, 30)
+	}
+	return t.Format(time.DateOnly)
+}
+
+// addMonths moves a period end by n months, keeping month ends at month
+// ends (31 January + 1 month is 28 or 29 February, not 3 March).
+func addMonths(t time.Time, n int) time.Time {
+	first := time.Date(t.Year(), t.Month()+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(t.Day(), last)-1)
+}
+
+// trendOf compares the latest value with the mean of the up to three before
+// it, in the KPI's direction (for a band: closeness to its middle).
+func trendOf(k *pb.Kpi, latest []period) pb.Trend {
+	if len(latest) < 2 {
+		return pb.Trend_TREND_UNSPECIFIED
+	}
+	before := latest[1:min(len(latest), 4)]
+	var mean float64
+	for _, p := range before {
+		mean += p.value
+	}
+	mean /= float64(len(before))
+	now := latest[0].value
+	better := now - mean // higher is better
+	switch k.Direction {
+	case pb.Direction_DIRECTION_LOWER_IS_BETTER:
+		better = mean - now
+	case pb.Direction_DIRECTION_WITHIN_BAND:
+		mid := (k.Thresholds.GetGreenLow() + k.Thresholds.GetGreenHigh()) / 2
+		better = math.Abs(mean-mid) - math.Abs(now-mid)
+	}
+	switch tolerance := math.Abs(mean) / 100; {
+	case better > tolerance:
+		return pb.Trend_TREND_IMPROVING
+	case better < -tolerance:
+		return pb.Trend_TREND_WORSENING
+	}
+	return pb.Trend_TREND_STEADY
+}
+
+// sortTargets orders targets by period end.
+func sortTargets(ts []*pb.Target) {
+	slices.SortFunc(ts, func(a, b *pb.Target) int {
+		switch x, y := formatDate(a.PeriodEnd), formatDate(b.PeriodEnd); {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	})
+}

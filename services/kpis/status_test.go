@@ -1,0 +1,118 @@
+package kpis
+
+import (
+	"testing"
+
+	"google.golang.org/genproto/googleapis/type/date"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+)
+
+func d(y, m, day int32) *date.Date { return &date.Date{Year: y, Month: m, Day: day} }
+
+// TestStatusTable walks each direction through values around its
+// thresholds; the rows are the examples documented on KpisService.
+func TestStatusTable(t *testing.T) {
+	higher := &pb.Kpi{Direction: pb.Direction_DIRECTION_HIGHER_IS_BETTER, Frequency: pb.Frequency_FREQUENCY_MONTHLY,
+		Targets:    []*pb.Target{{PeriodEnd: d(2026, 6, 30), Value: 80}, {PeriodEnd: d(2026, 12, 31), Value: 90}},
+		Thresholds: &pb.Thresholds{Kind: pb.Thresholds_KIND_RELATIVE, GreenWithin: 0, AmberWithin: 5}}
+	lower := &pb.Kpi{Direction: pb.Direction_DIRECTION_LOWER_IS_BETTER, Frequency: pb.Frequency_FREQUENCY_MONTHLY,
+		Targets:    []*pb.Target{{PeriodEnd: d(2026, 12, 31), Value: 10}},
+		Thresholds: &pb.Thresholds{Kind: pb.Thresholds_KIND_ABSOLUTE, GreenWithin: 1, AmberWithin: 3}}
+	band := &pb.Kpi{Direction: pb.Direction_DIRECTION_WITHIN_BAND, Frequency: pb.Frequency_FREQUENCY_MONTHLY,
+		Thresholds: &pb.Thresholds{Kind: pb.Thresholds_KIND_BAND, GreenLow: 95, GreenHigh: 105, AmberLow: 90, AmberHigh: 110}}
+	green, amber, red := pb.KpiStatus_KPI_STATUS_GREEN, pb.KpiStatus_KPI_STATUS_AMBER, pb.KpiStatus_KPI_STATUS_RED
+	for _, tc := range []struct {
+		name   string
+		kpi    *pb.Kpi
+		period string
+		value  float64
+		want   pb.KpiStatus
+	}{
+		{"higher: above target", higher, "2026-09-30", 92, green},
+		{"higher: on target", higher, "2026-09-30", 90, green},
+		{"higher: 4.4% short", higher, "2026-09-30", 86, amber},
+		{"higher: exactly 5% short", higher, "2026-09-30", 85.5, amber},
+		{"higher: over 5% short", higher, "2026-09-30", 85, red},
+		{"higher: the first half's lower target", higher, "2026-03-31", 80, green},
+		{"higher: after the last target", higher, "2027-03-31", 89, amber},
+		{"lower: under target", lower, "2026-09-30", 9, green},
+		{"lower: within green", lower, "2026-09-30", 11, green},
+		{"lower: amber", lower, "2026-09-30", 12, amber},
+		{"lower: amber edge", lower, "2026-09-30", 13, amber},
+		{"lower: red", lower, "2026-09-30", 13.5, red},
+		{"band: middle", band, "2026-09-30", 100, green},
+		{"band: green edge", band, "2026-09-30", 105, green},
+		{"band: amber", band, "2026-09-30", 107, amber},
+		{"band: amber low edge", band, "2026-09-30", 90, amber},
+		{"band: red", band, "2026-09-30", 89, red},
+		{"band: red high", band, "2026-09-30", 110.5, red},
+	} {
+		if got := colour(tc.kpi, tc.value, tc.period); got != tc.want {
+			t.Errorf("%s: %v for %v, want %v", tc.name, got, tc.value, tc.want)
+		}
+	}
+}
+
+// TestOverdue fixes today's date and moves the latest measurement back.
+func TestOverdue(t *testing.T) {
+	kpi := func(f pb.Frequency) *pb.Kpi {
+		return &pb.Kpi{Direction: pb.Direction_DIRECTION_HIGHER_IS_BETTER, Frequency: f,
+			Targets:    []*pb.Target{{PeriodEnd: d(2030, 1, 1), Value: 1}},
+			Thresholds: &pb.Thresholds{Kind: pb.Thresholds_KIND_ABSOLUTE}}
+	}
+	const today = "2026-11-11"
+	for _, tc := range []struct {
+		f      pb.Frequency
+		latest string
+		want   pb.KpiStatus
+	}{
+		{pb.Frequency_FREQUENCY_MONTHLY, "2026-09-30", pb.KpiStatus_KPI_STATUS_OVERDUE}, // due 2026-11-10
+		{pb.Frequency_FREQUENCY_MONTHLY, "2026-10-01", pb.KpiStatus_KPI_STATUS_GREEN},   // due 2026-11-11
+		{pb.Frequency_FREQUENCY_MONTHLY, "2026-10-31", pb.KpiStatus_KPI_STATUS_GREEN},
+		{pb.Frequency_FREQUENCY_WEEKLY, "2026-11-01", pb.KpiStatus_KPI_STATUS_GREEN},   // due 2026-11-11
+		{pb.Frequency_FREQUENCY_WEEKLY, "2026-10-31", pb.KpiStatus_KPI_STATUS_OVERDUE}, // due 2026-11-10
+		{pb.Frequency_FREQUENCY_QUARTERLY, "2026-06-30", pb.KpiStatus_KPI_STATUS_OVERDUE},
+		{pb.Frequency_FREQUENCY_QUARTERLY, "2026-09-30", pb.KpiStatus_KPI_STATUS_GREEN},
+		{pb.Frequency_FREQUENCY_YEARLY, "2025-12-31", pb.KpiStatus_KPI_STATUS_GREEN},
+		{pb.Frequency_FREQUENCY_YEARLY, "2025-09-30", pb.KpiStatus_KPI_STATUS_OVERDUE},
+	} {
+		got := statusOf(kpi(tc.f), []period{{end: tc.latest, value: 5}}, today)
+		if got != tc.want {
+			t.Errorf("%v, latest %s, today %s: %v, want %v (due %s)", tc.f, tc.latest, today, got, tc.want, dueDate(tc.latest, tc.f))
+		}
+	}
+	if got := statusOf(kpi(pb.Frequency_FREQUENCY_MONTHLY), nil, today); got != pb.KpiStatus_KPI_STATUS_NO_DATA {
+		t.Errorf("no measurements: %v", got)
+	}
+	if got := dueDate("2026-01-31", pb.Frequency_FREQUENCY_MONTHLY); got != "2026-03-10" {
+		t.Errorf("month ends stay month ends: due %s, want 2026-03-10 (28 February + 10 days)", got)
+	}
+}
+
+func TestTrend(t *testing.T) {
+	higher := &pb.Kpi{Direction: pb.Direction_DIRECTION_HIGHER_IS_BETTER}
+	lower := &pb.Kpi{Direction: pb.Direction_DIRECTION_LOWER_IS_BETTER}
+	ps := func(vs ...float64) []period {
+		var out []period
+		for _, v := range vs {
+			out = append(out, period{value: v})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		kpi    *pb.Kpi
+		values []period
+		want   pb.Trend
+	}{
+		{higher, ps(10), pb.Trend_TREND_UNSPECIFIED},
+		{higher, ps(12, 10, 10, 10, 1), pb.Trend_TREND_IMPROVING},
+		{higher, ps(8, 10, 10), pb.Trend_TREND_WORSENING},
+		{higher, ps(10.05, 10), pb.Trend_TREND_STEADY},
+		{lower, ps(8, 10), pb.Trend_TREND_IMPROVING},
+	} {
+		if got := trendOf(tc.kpi, tc.values); got != tc.want {
+			t.Errorf("%v %v: %v, want %v", tc.kpi.Direction, tc.values, got, tc.want)
+		}
+	}
+}
