@@ -178,8 +178,8 @@ func (e *env) plan(t *testing.T, id string) plan {
 func satisfaction(p plan) *pb.Kpi {
 	return &pb.Kpi{Title: "Customer satisfaction", Unit: pb.Unit_UNIT_PERCENT, Direction: pb.Direction_DIRECTION_HIGHER_IS_BETTER,
 		Frequency: pb.Frequency_FREQUENCY_MONTHLY, Element: p.tactic, OwnerTeam: p.team,
-		Baseline: &pb.Baseline{Value: 70, Date: day(2025, 12, 31)},
-		Targets:  []*pb.Target{{PeriodEnd: day(2026, 12, 31), Value: 90}, {PeriodEnd: day(2026, 6, 30), Value: 80}},
+		Baseline:   &pb.Baseline{Value: 70, Date: day(2025, 12, 31)},
+		Targets:    []*pb.Target{{PeriodEnd: day(2026, 12, 31), Value: 90}, {PeriodEnd: day(2026, 6, 30), Value: 80}},
 		Thresholds: &pb.Thresholds{Kind: pb.Thresholds_KIND_RELATIVE, GreenWithin: 0, AmberWithin: 5}}
 }
 
