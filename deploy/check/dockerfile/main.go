@@ -1,6 +1,9 @@
-// Runs BuildKit's Dockerfile frontend offline on a Dockerfile: the lint of
-// `docker build --check` over all stages, then a full conversion to LLB for
-// each target. Base images are "resolved" to a stub config (no registry).
+// Command dockerfile runs BuildKit's Dockerfile frontend offline: the lint
+// of `docker build --check` over every stage, then the conversion to a build
+// graph of each target named, printing the image config it would have. Base
+// images resolve to a stub config, as no registry is reached.
+//
+//	go run ./dockerfile ../Dockerfile organisations teams gateway goldenthread
 package main
 
 import (

@@ -5,7 +5,7 @@
 // (selectors find pods, ports and config references exist) and every
 // container must run as the restricted Pod Security Standard asks.
 //
-//	kustomize build deploy/k8s/overlays/production | go run . ../secret.example.yaml
+//	go tool kustomize build ../k8s/overlays/production | go run ./k8s ../k8s/secret.example.yaml
 package main
 
 import (
