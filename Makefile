@@ -2,7 +2,7 @@
 # Everything else here is for maintainers.
 
 GO      ?= go
-MODULES := proto services/kit services/organisations services/teams services/planning gateway cmd/goldenthread
+MODULES := proto services/kit services/organisations services/teams services/planning services/kpis gateway cmd/goldenthread
 # buf and the protoc plugins are pinned in proto/tools/go.mod and run with
 # `go tool`; GOWORK=off keeps the tool module out of the workspace.
 BUF     := cd proto && GOWORK=off $(GO) tool -modfile=tools/go.mod buf
@@ -27,6 +27,7 @@ build:
 	$(GO) build -o bin/organisations ./services/organisations/cmd/organisations
 	$(GO) build -o bin/teams ./services/teams/cmd/teams
 	$(GO) build -o bin/planning ./services/planning/cmd/planning
+	$(GO) build -o bin/kpis ./services/kpis/cmd/kpis
 	$(GO) build -o bin/gateway ./gateway/cmd/gateway
 
 ## generate: regenerate Go code and the OpenAPI document from proto/

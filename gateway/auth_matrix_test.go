@@ -15,8 +15,11 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/protobuf/encoding/protojson"
 
+	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
@@ -32,6 +35,8 @@ type clients struct {
 	teams    teamspb.TeamsServiceClient
 	members  teamspb.MembersServiceClient
 	elements planningpb.ElementsServiceClient
+	kpis     kpispb.KpisServiceClient
+	measures kpispb.MeasurementsServiceClient
 }
 
 func newClients(t *testing.T, addr, token string) *clients {
@@ -47,7 +52,8 @@ func newClients(t *testing.T, addr, token string) *clients {
 	t.Cleanup(func() { conn.Close() })
 	return &clients{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn),
 		access: orgpb.NewAccessServiceClient(conn), teams: teamspb.NewTeamsServiceClient(conn),
-		members: teamspb.NewMembersServiceClient(conn), elements: planningpb.NewElementsServiceClient(conn)}
+		members: teamspb.NewMembersServiceClient(conn), elements: planningpb.NewElementsServiceClient(conn),
+		kpis: kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
 }
 
 // fixture is two organisations: org-a with a person of each role (whose
@@ -111,6 +117,41 @@ func (f *fixture) element(deleted bool) string {
 		f.must(err)
 	}
 	return e.Name
+}
+
+// newKpi is a KPI on a fresh element, owned by team t.
+func newKpi(f *fixture) *kpispb.Kpi {
+	return &kpispb.Kpi{Title: "k", Unit: kpispb.Unit_UNIT_COUNT, Direction: kpispb.Direction_DIRECTION_HIGHER_IS_BETTER,
+		Frequency: kpispb.Frequency_FREQUENCY_MONTHLY, Element: f.element(false), OwnerTeam: "organisations/org-a/teams/t",
+		Targets:    []*kpispb.Target{{PeriodEnd: &date.Date{Year: 2030, Month: 12, Day: 31}, Value: 10}},
+		Thresholds: &kpispb.Thresholds{Kind: kpispb.Thresholds_KIND_ABSOLUTE, GreenWithin: 1, AmberWithin: 2}}
+}
+
+// kpi makes a fresh KPI, deleted if asked.
+func (f *fixture) kpi(deleted bool) string {
+	f.t.Helper()
+	k, err := f.admin.kpis.CreateKpi(context.Background(), &kpispb.CreateKpiRequest{Parent: "organisations/org-a", Kpi: newKpi(f)})
+	f.must(err)
+	if deleted {
+		_, err = f.admin.kpis.DeleteKpi(context.Background(), &kpispb.DeleteKpiRequest{Name: k.Name})
+		f.must(err)
+	}
+	return k.Name
+}
+
+// measurement records a value of kpi for a fresh month.
+func (f *fixture) measurement(kpi string) string {
+	f.t.Helper()
+	m, err := f.admin.measures.CreateMeasurement(context.Background(), &kpispb.CreateMeasurementRequest{Parent: kpi,
+		Measurement: &kpispb.Measurement{PeriodEnd: f.month(), Value: 1}})
+	f.must(err)
+	return m.Name
+}
+
+// month is the end of a month no other call has used.
+func (f *fixture) month() *date.Date {
+	d := time.Date(2020, time.Month(f.n.Add(1))+1, 0, 0, 0, 0, 0, time.UTC)
+	return &date.Date{Year: int32(d.Year()), Month: int32(d.Month()), Day: int32(d.Day())}
 }
 
 func (f *fixture) token() string {
@@ -208,6 +249,113 @@ func rpcCases() []rpcCase {
 				_, err := c.elements.UndeleteElement(ctx, &planningpb.UndeleteElementRequest{Name: e1})
 				return err
 			}, "POST", "/v1/" + e2 + ":undelete", "{}"}
+		}},
+		{name: "GetKpi", need: viewer, prepare: func(f *fixture) call {
+			k := f.kpi(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.kpis.GetKpi(ctx, &kpispb.GetKpiRequest{Name: k})
+				return err
+			}, "GET", "/v1/" + k, ""}
+		}},
+		{name: "ListKpis", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.kpis.ListKpis(ctx, &kpispb.ListKpisRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/kpis", ""}
+		}},
+		{name: "CreateKpi", need: planner, prepare: func(f *fixture) call {
+			k1, k2 := newKpi(f), newKpi(f)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.kpis.CreateKpi(ctx, &kpispb.CreateKpiRequest{Parent: org, Kpi: k1})
+				return err
+			}, "POST", "/v1/" + org + "/kpis", protojson.Format(k2)}
+		}},
+		{name: "UpdateKpi", need: planner, prepare: func(f *fixture) call {
+			k := f.kpi(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.kpis.UpdateKpi(ctx, &kpispb.UpdateKpiRequest{Kpi: &kpispb.Kpi{Name: k, Title: "x"}, UpdateMask: mask("title")})
+				return err
+			}, "PATCH", "/v1/" + k, `{"title":"y"}`}
+		}},
+		{name: "DeleteKpi", need: planner, prepare: func(f *fixture) call {
+			k1, k2 := f.kpi(false), f.kpi(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.kpis.DeleteKpi(ctx, &kpispb.DeleteKpiRequest{Name: k1})
+				return err
+			}, "DELETE", "/v1/" + k2, ""}
+		}},
+		{name: "UndeleteKpi", need: planner, prepare: func(f *fixture) call {
+			k1, k2 := f.kpi(true), f.kpi(true)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.kpis.UndeleteKpi(ctx, &kpispb.UndeleteKpiRequest{Name: k1})
+				return err
+			}, "POST", "/v1/" + k2 + ":undelete", "{}"}
+		}},
+		{name: "GetMeasurement", need: viewer, prepare: func(f *fixture) call {
+			m := f.measurement(f.kpi(false))
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.measures.GetMeasurement(ctx, &kpispb.GetMeasurementRequest{Name: m})
+				return err
+			}, "GET", "/v1/" + m, ""}
+		}},
+		{name: "ListMeasurements", need: viewer, prepare: func(f *fixture) call {
+			k := f.kpi(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.measures.ListMeasurements(ctx, &kpispb.ListMeasurementsRequest{Parent: k})
+				return err
+			}, "GET", "/v1/" + k + "/measurements", ""}
+		}},
+		{name: "ExportMeasurements", need: viewer, prepare: func(f *fixture) call {
+			k := f.kpi(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.measures.ExportMeasurements(ctx, &kpispb.ExportMeasurementsRequest{Parent: k})
+				return err
+			}, "GET", "/v1/" + k + "/measurements:export", ""}
+		}},
+		{name: "CreateMeasurement", need: contributor, prepare: func(f *fixture) call {
+			k := f.kpi(false)
+			m1, m2 := f.month(), f.month()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.measures.CreateMeasurement(ctx, &kpispb.CreateMeasurementRequest{Parent: k, Measurement: &kpispb.Measurement{PeriodEnd: m1, Value: 1}})
+				return err
+			}, "POST", "/v1/" + k + "/measurements", `{"period_end":` + protojson.Format(m2) + `,"value":2}`}
+		}},
+		{name: "UpdateMeasurement", need: contributor, prepare: func(f *fixture) call {
+			m := f.measurement(f.kpi(false))
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.measures.UpdateMeasurement(ctx, &kpispb.UpdateMeasurementRequest{Measurement: &kpispb.Measurement{Name: m, Value: 2}, UpdateMask: mask("value")})
+				return err
+			}, "PATCH", "/v1/" + m, `{"value":3}`}
+		}},
+		{name: "DeleteMeasurement", need: contributor, prepare: func(f *fixture) call {
+			k := f.kpi(false)
+			m1, m2 := f.measurement(k), f.measurement(k)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.measures.DeleteMeasurement(ctx, &kpispb.DeleteMeasurementRequest{Name: m1})
+				return err
+			}, "DELETE", "/v1/" + m2, ""}
+		}},
+		{name: "BatchCreateMeasurements", need: contributor, prepare: func(f *fixture) call {
+			k := f.kpi(false)
+			m1, m2 := f.month(), f.month()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.measures.BatchCreateMeasurements(ctx, &kpispb.BatchCreateMeasurementsRequest{Parent: org,
+					Requests: []*kpispb.CreateMeasurementRequest{{Parent: k, Measurement: &kpispb.Measurement{PeriodEnd: m1, Value: 1}}}})
+				return err
+			}, "POST", "/v1/" + org + "/kpis/-/measurements:batchCreate",
+				`{"requests":[{"parent":"` + k + `","measurement":{"period_end":` + protojson.Format(m2) + `,"value":2}}]}`}
+		}},
+		{name: "ImportMeasurements", need: contributor, prepare: func(f *fixture) call {
+			k := f.kpi(false)
+			csv := func(d *date.Date) []byte {
+				return fmt.Appendf(nil, "period_end,value\n%04d-%02d-%02d,1\n", d.Year, d.Month, d.Day)
+			}
+			file := &httpbody.HttpBody{ContentType: "text/csv", Data: csv(f.month())}
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.measures.ImportMeasurements(ctx, &kpispb.ImportMeasurementsRequest{Parent: k,
+					Csv: &httpbody.HttpBody{ContentType: "text/csv", Data: csv(f.month())}})
+				return err
+			}, "POST", "/v1/" + k + "/measurements:import", protojson.Format(file)}
 		}},
 		{name: "GetOrganisation", need: viewer, prepare: func(f *fixture) call {
 			return call{func(ctx context.Context, c *clients) error {
@@ -529,6 +677,8 @@ func TestListsAreIsolated(t *testing.T) {
 			second(c.teams.ListTeams(ctx, &teamspb.ListTeamsRequest{Parent: tc.other})),
 			second(c.members.ListMembers(ctx, &teamspb.ListMembersRequest{Parent: tc.other + "/teams/-"})),
 			second(c.access.ListApiTokens(ctx, &orgpb.ListApiTokensRequest{Parent: tc.other})),
+			second(c.elements.ListElements(ctx, &planningpb.ListElementsRequest{Parent: tc.other})),
+			second(c.kpis.ListKpis(ctx, &kpispb.ListKpisRequest{Parent: tc.other})),
 		} {
 			if status.Code(err) != codes.NotFound {
 				t.Errorf("%s listing in %s: %v, want NOT_FOUND", tc.subject, tc.other, err)

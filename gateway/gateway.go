@@ -25,6 +25,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/goldenthread/goldenthread/gateway/openapi"
+	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
@@ -46,6 +47,9 @@ type Config struct {
 	TeamsAddr string
 	// PlanningAddr is the gRPC address of the planning service (the plan).
 	PlanningAddr string
+	// KpisAddr is the gRPC address of the KPI service (KPIs and
+	// measurements).
+	KpisAddr string
 	// BodyLimit is the largest request body accepted, in bytes.
 	BodyLimit int64
 	// Timeout bounds each call to a service.
@@ -76,13 +80,15 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	jsonBody := &runtime.HTTPBodyMarshaler{
+		Marshaler: &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		},
+	}
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{
-			Marshaler: &runtime.JSONPb{
-				MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
-				UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-			},
-		}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonBody),
+		runtime.WithMarshalerOption(csvMIME, rawBodyMarshaler{Marshaler: jsonBody, contentType: csvMIME}),
 		runtime.WithErrorHandler(errorHandler),
 	)
 	g := &Gateway{}
@@ -96,6 +102,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		{"teams", cfg.TeamsAddr, []registerFunc{
 			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},
 		{"planning", cfg.PlanningAddr, []registerFunc{planningpb.RegisterElementsServiceHandler}},
+		{"kpis", cfg.KpisAddr, []registerFunc{kpispb.RegisterKpisServiceHandler, kpispb.RegisterMeasurementsServiceHandler}},
 	} {
 		conn, err := grpcclient.Dial(b.addr)
 		if err != nil {

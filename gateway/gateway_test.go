@@ -16,12 +16,13 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
+	"github.com/goldenthread/goldenthread/services/kpis"
 	"github.com/goldenthread/goldenthread/services/organisations"
 	"github.com/goldenthread/goldenthread/services/planning"
 	"github.com/goldenthread/goldenthread/services/teams"
 )
 
-// backend is the organisations, teams and planning services on one port, as
+// backend is the organisations, teams, planning and KPI services on one port, as
 // in the all-in-one, with the issuer of the tokens they accept.
 type backend struct {
 	addr string
@@ -55,19 +56,31 @@ func startServices(t *testing.T) backend {
 	if err != nil {
 		t.Fatal(err)
 	}
+	measures, err := kpis.Open(ctx, kpis.Config{DSN: sqldbtest.SQLiteDSN(t), OrganisationsAddr: be.addr, TeamsAddr: be.addr,
+		PlanningAddr: be.addr, JWT: be.auth.Verifier}, brokertest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{orgs, tms, plan},
+		_ = host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{orgs, tms, plan, measures},
 			Resolver: orgs.Resolver(), GRPC: lis})
 	}()
-	t.Cleanup(func() { cancel(); <-done; orgs.Close(); tms.Close(); plan.Close() })
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		orgs.Close()
+		tms.Close()
+		plan.Close()
+		measures.Close()
+	})
 	return be
 }
 
 // config points every backend of the gateway at the services.
 func (b backend) config() gateway.Config {
-	return gateway.Config{OrganisationsAddr: b.addr, TeamsAddr: b.addr, PlanningAddr: b.addr}
+	return gateway.Config{OrganisationsAddr: b.addr, TeamsAddr: b.addr, PlanningAddr: b.addr, KpisAddr: b.addr}
 }
 
 // api is a gateway under test and the token its requests carry by default.
@@ -257,7 +270,7 @@ func TestServiceDownIs503(t *testing.T) {
 	}
 	addr := lis.Addr().String()
 	lis.Close() // nothing listens there now
-	srv := startGateway(t, gateway.Config{OrganisationsAddr: addr, TeamsAddr: addr, PlanningAddr: addr, Timeout: 3 * time.Second}, "gt_anything.x")
+	srv := startGateway(t, gateway.Config{OrganisationsAddr: addr, TeamsAddr: addr, PlanningAddr: addr, KpisAddr: addr, Timeout: 3 * time.Second}, "gt_anything.x")
 	start := time.Now()
 	r := do(t, srv, "GET", "/v1/organisations", "").want(t, 503, "unavailable")
 	if strings.Contains(r.raw, addr) {

@@ -5,10 +5,13 @@ go 1.26.8
 require (
 	github.com/goldenthread/goldenthread/proto v0.0.0
 	github.com/goldenthread/goldenthread/services/kit v0.0.0
-	github.com/goldenthread/goldenthread/services/organisations v0.0.0-00010101000000-000000000000
-	github.com/goldenthread/goldenthread/services/planning v0.0.0-00010101000000-000000000000
-	github.com/goldenthread/goldenthread/services/teams v0.0.0-00010101000000-000000000000
+	github.com/goldenthread/goldenthread/services/kpis v0.0.0-00010101000000-000000000000
+	github.com/goldenthread/goldenthread/services/organisations v0.0.0
+	github.com/goldenthread/goldenthread/services/planning v0.0.0
+	github.com/goldenthread/goldenthread/services/teams v0.0.0
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.33.0
+	google.golang.org/genproto v0.0.0-20261026165753-2ffab32bce7e
+	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261110000943-09e21b237f2c
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
@@ -53,8 +56,6 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
-	google.golang.org/genproto v0.0.0-20261026165753-2ffab32bce7e // indirect
-	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e // indirect
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
@@ -64,6 +65,7 @@ require (
 replace (
 	github.com/goldenthread/goldenthread/proto => ../proto
 	github.com/goldenthread/goldenthread/services/kit => ../services/kit
+	github.com/goldenthread/goldenthread/services/kpis => ../services/kpis
 	github.com/goldenthread/goldenthread/services/organisations => ../services/organisations
 	github.com/goldenthread/goldenthread/services/planning => ../services/planning
 	github.com/goldenthread/goldenthread/services/teams => ../services/teams

@@ -17,6 +17,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/jwt"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
+	"github.com/goldenthread/goldenthread/services/kpis"
 	"github.com/goldenthread/goldenthread/services/organisations"
 	"github.com/goldenthread/goldenthread/services/planning"
 	"github.com/goldenthread/goldenthread/services/teams"
@@ -48,6 +49,9 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	}
 	if s.planningDSN == "" {
 		s.planningDSN = filepath.Join(s.dataDir, "planning.db")
+	}
+	if s.kpisDSN == "" {
+		s.kpisDSN = filepath.Join(s.dataDir, "kpis.db")
 	}
 	b, err := broker.Connect(broker.Config{URL: s.natsURL, StoreDir: filepath.Join(s.dataDir, "nats"),
 		Listen: s.natsListen, Name: "goldenthread"}, logger)
@@ -111,11 +115,17 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 		return fail(err)
 	}
 	closers = append(closers, func() { _ = plan.Close() })
+	measures, err := kpis.Open(ctx, kpis.Config{DSN: s.kpisDSN, OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr,
+		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, JWT: verifier}, logger)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, func() { _ = measures.Close() })
 
 	// The gateway reaches the services through the gRPC port, like any
 	// other client, so their interceptors run for REST calls too.
 	serveGateway := func(ctx context.Context, srv *grpcserver.Server) error {
-		gw, err := gateway.New(ctx, gateway.Config{OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr,
+		gw, err := gateway.New(ctx, gateway.Config{OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr, KpisAddr: grpcAddr,
 			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: config.List(s.corsOrigins), Logger: logger})
 		if err != nil {
 			return err
@@ -132,7 +142,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	go func() {
 		// In one process every service checks credentials against the
 		// organisations service's own data, without a network hop.
-		err := host.Run(ctx, host.Config{Logger: logger, Broker: b, Services: []host.Service{orgs, tms, plan},
+		err := host.Run(ctx, host.Config{Logger: logger, Broker: b, Services: []host.Service{orgs, tms, plan, measures},
 			Resolver: orgs.Resolver(), GRPC: grpcLis, Also: serveGateway})
 		cleanup()
 		logger.Info("stopped")

@@ -5,9 +5,10 @@ go 1.26.8
 require (
 	github.com/goldenthread/goldenthread/gateway v0.0.0
 	github.com/goldenthread/goldenthread/services/kit v0.0.0
+	github.com/goldenthread/goldenthread/services/kpis v0.0.0-00010101000000-000000000000
 	github.com/goldenthread/goldenthread/services/organisations v0.0.0
-	github.com/goldenthread/goldenthread/services/planning v0.0.0-00010101000000-000000000000
-	github.com/goldenthread/goldenthread/services/teams v0.0.0-00010101000000-000000000000
+	github.com/goldenthread/goldenthread/services/planning v0.0.0
+	github.com/goldenthread/goldenthread/services/teams v0.0.0
 	google.golang.org/grpc v1.85.0
 )
 
@@ -66,6 +67,7 @@ replace (
 	github.com/goldenthread/goldenthread/gateway => ../../gateway
 	github.com/goldenthread/goldenthread/proto => ../../proto
 	github.com/goldenthread/goldenthread/services/kit => ../../services/kit
+	github.com/goldenthread/goldenthread/services/kpis => ../../services/kpis
 	github.com/goldenthread/goldenthread/services/organisations => ../../services/organisations
 	github.com/goldenthread/goldenthread/services/planning => ../../services/planning
 	github.com/goldenthread/goldenthread/services/teams => ../../services/teams

@@ -42,7 +42,7 @@ type settings struct {
 	dataDir, httpAddr, grpcAddr string
 	natsURL, natsListen         string
 	organisationsDSN, teamsDSN  string
-	planningDSN                 string
+	planningDSN, kpisDSN        string
 	subjectPrefix               string
 	streamReplicas              int
 	bodyLimit                   int64
@@ -64,6 +64,7 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.organisationsDSN, "organisations-dsn", "", "organisations database: a postgres:// URL or a SQLite path (default <data-dir>/organisations.db)")
 	fs.StringVar(&s.teamsDSN, "teams-dsn", "", "teams database: a postgres:// URL or a SQLite path (default <data-dir>/teams.db)")
 	fs.StringVar(&s.planningDSN, "planning-dsn", "", "planning database: a postgres:// URL or a SQLite path (default <data-dir>/planning.db)")
+	fs.StringVar(&s.kpisDSN, "kpis-dsn", "", "KPI database: a postgres:// URL or a SQLite path (default <data-dir>/kpis.db)")
 	fs.StringVar(&s.subjectPrefix, "subject-prefix", organisations.DefaultSubjectPrefix, "prefix of NATS subjects and stream names")
 	fs.IntVar(&s.streamReplicas, "stream-replicas", 1, "replicas of each JetStream stream (3 in a cluster)")
 	fs.Int64Var(&s.bodyLimit, "body-limit", gateway.DefaultBodyLimit, "largest REST request body accepted, in bytes")

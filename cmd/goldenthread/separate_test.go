@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
 )
@@ -28,6 +29,7 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 		"github.com/goldenthread/goldenthread/services/organisations/cmd/organisations",
 		"github.com/goldenthread/goldenthread/services/teams/cmd/teams",
 		"github.com/goldenthread/goldenthread/services/planning/cmd/planning",
+		"github.com/goldenthread/goldenthread/services/kpis/cmd/kpis",
 		"github.com/goldenthread/goldenthread/gateway/cmd/gateway",
 	} {
 		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
@@ -57,7 +59,7 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 		natsURL = "nats://" + listen
 	}
 
-	orgAddr, teamsAddr, planningAddr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	orgAddr, teamsAddr, planningAddr, kpisAddr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
 	orgs := startProcess(t, filepath.Join(bin, "organisations"), append([]string{"-grpc-addr", orgAddr,
 		"-metrics-addr", freeAddr(t), "-dsn", dsn("organisations"), "-subject-prefix", prefix}, orgNATS...)...)
 	tms := startProcess(t, filepath.Join(bin, "teams"), "-grpc-addr", teamsAddr, "-metrics-addr", freeAddr(t),
@@ -65,8 +67,11 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 	plan := startProcess(t, filepath.Join(bin, "planning"), "-grpc-addr", planningAddr, "-metrics-addr", freeAddr(t),
 		"-dsn", dsn("planning"), "-nats-url", natsURL, "-subject-prefix", prefix, "-organisations-addr", orgAddr,
 		"-teams-addr", teamsAddr)
-	gw := startProcess(t, filepath.Join(bin, "gateway"), "-http-addr", httpAddr,
-		"-organisations-addr", orgAddr, "-teams-addr", teamsAddr, "-planning-addr", planningAddr)
+	measures := startProcess(t, filepath.Join(bin, "kpis"), "-grpc-addr", kpisAddr, "-metrics-addr", freeAddr(t),
+		"-dsn", dsn("kpis"), "-nats-url", natsURL, "-subject-prefix", prefix, "-organisations-addr", orgAddr,
+		"-teams-addr", teamsAddr, "-planning-addr", planningAddr)
+	gw := startProcess(t, filepath.Join(bin, "gateway"), "-http-addr", httpAddr, "-organisations-addr", orgAddr,
+		"-teams-addr", teamsAddr, "-planning-addr", planningAddr, "-kpis-addr", kpisAddr)
 
 	base := "http://" + httpAddr
 	deadline := time.Now().Add(30 * time.Second)
@@ -106,23 +111,37 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 			`"start_date":{"year":2026,"month":1,"day":1},"end_date":{"year":2030,"month":12,"day":31}}`); code != 200 {
 		t.Fatalf("create element: %d %s", code, body)
 	}
+	// The KPI process checks the element with the planning process; a red
+	// value reaches the vision through NATS.
+	if code, body := httpDo(t, admin, "POST", base+"/v1/organisations/east-council/kpis?kpi_id=trust",
+		`{"title":"Residents who trust the council","unit":"UNIT_PERCENT","direction":"DIRECTION_HIGHER_IS_BETTER",`+
+			`"frequency":"FREQUENCY_YEARLY","element":"organisations/east-council/elements/vision",`+
+			`"owner_team":"organisations/east-council/teams/board","targets":[{"period_end":{"year":2099,"month":12,"day":31},"value":80}],`+
+			`"thresholds":{"kind":"KIND_ABSOLUTE","green_within":0,"amber_within":10}}`); code != 200 {
+		t.Fatalf("create KPI: %d %s", code, body)
+	}
+	year := time.Now().Year()
+	if code, body := httpDo(t, admin, "POST", base+"/v1/organisations/east-council/kpis/trust/measurements",
+		fmt.Sprintf(`{"period_end":{"year":%d,"month":12,"day":31},"value":40}`, year)); code != 200 {
+		t.Fatalf("record: %d %s", code, body)
+	}
+	apitest.Eventually(t, 15*time.Second, "the red KPI has not turned the vision off track", func() bool {
+		_, body := httpDo(t, admin, "GET", base+"/v1/organisations/east-council/elements/vision", "")
+		return strings.Contains(body, "HEALTH_OFF_TRACK")
+	})
 	if code, body := httpDo(t, admin, "DELETE", base+"/v1/organisations/east-council", ""); code != 200 {
 		t.Fatalf("delete organisation: %d %s", code, body)
 	}
-	deadline = time.Now().Add(15 * time.Second)
-	for {
-		_, body := httpDo(t, admin, "GET", base+"/v1/organisations/east-council/teams", "")
-		if body == "{}" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("teams of the deleted organisation still listed: %s", body)
-		}
-		time.Sleep(100 * time.Millisecond)
+	// Teams and KPIs react to the deletion through NATS.
+	for _, collection := range []string{"teams", "kpis"} {
+		apitest.Eventually(t, 15*time.Second, collection+" of the deleted organisation are still listed", func() bool {
+			_, body := httpDo(t, admin, "GET", base+"/v1/organisations/east-council/"+collection, "")
+			return body == "{}"
+		})
 	}
 
 	// SIGTERM: every process shuts down cleanly.
-	for _, p := range []*exec.Cmd{gw, plan, tms, orgs} {
+	for _, p := range []*exec.Cmd{gw, measures, plan, tms, orgs} {
 		if err := p.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}

@@ -32,6 +32,7 @@ func run() error {
 	orgAddr := fs.String("organisations-addr", "127.0.0.1:9091", "gRPC address of the organisations service")
 	teamsAddr := fs.String("teams-addr", "127.0.0.1:9092", "gRPC address of the teams service")
 	planningAddr := fs.String("planning-addr", "127.0.0.1:9093", "gRPC address of the planning service")
+	kpisAddr := fs.String("kpis-addr", "127.0.0.1:9094", "gRPC address of the KPI service")
 	bodyLimit := fs.Int64("body-limit", gateway.DefaultBodyLimit, "largest request body accepted, in bytes")
 	timeout := fs.Duration("timeout", gateway.DefaultTimeout, "deadline of each call to a service")
 	corsOrigins := fs.String("cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
@@ -47,7 +48,7 @@ func run() error {
 	defer stop()
 
 	gw, err := gateway.New(ctx, gateway.Config{
-		OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr, PlanningAddr: *planningAddr, BodyLimit: *bodyLimit, Timeout: *timeout,
+		OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr, PlanningAddr: *planningAddr, KpisAddr: *kpisAddr, BodyLimit: *bodyLimit, Timeout: *timeout,
 		CORSOrigins: config.List(*corsOrigins), Logger: logger,
 	})
 	if err != nil {
