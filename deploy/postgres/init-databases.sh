@@ -4,7 +4,7 @@
 # runs this once, when its data volume is empty (docker-entrypoint-initdb.d).
 # On an existing volume, run the same statements by hand for a new service.
 #
-# GT_DATABASES: the services, space-separated ("organisations teams").
+# GT_DATABASES: the services, space-separated ("organisations teams planning kpis").
 # GT_DB_PASSWORD: the services' password (compose passes a development one).
 set -eu
 for db in $GT_DATABASES; do

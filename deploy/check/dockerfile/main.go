@@ -3,7 +3,7 @@
 // graph of each target named, printing the image config it would have. Base
 // images resolve to a stub config, as no registry is reached.
 //
-//	go run ./dockerfile ../Dockerfile organisations teams gateway goldenthread
+//	go run ./dockerfile ../Dockerfile organisations teams planning kpis gateway goldenthread
 package main
 
 import (
