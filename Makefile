@@ -7,7 +7,7 @@ MODULES := proto services/kit services/organisations services/teams services/pla
 # `go tool`; GOWORK=off keeps the tool module out of the workspace.
 BUF     := cd proto && GOWORK=off $(GO) tool -modfile=tools/go.mod buf
 
-.PHONY: run test generate lint bench build tidy fuzz check-generated
+.PHONY: run test generate lint bench build tidy fuzz check-generated deploy-check
 
 ## run: the whole product on the embedded default (in-process NATS, SQLite under ./data)
 run:
@@ -45,8 +45,17 @@ check-generated: generate
 ## lint: buf lint, gofmt and go vet
 lint:
 	$(BUF) lint
-	@test -z "$$(gofmt -l services gateway cmd)" || { gofmt -l services gateway cmd; echo "run gofmt -w on the files above"; exit 1; }
+	@test -z "$$(gofmt -l services gateway cmd deploy)" || { gofmt -l services gateway cmd deploy; echo "run gofmt -w on the files above"; exit 1; }
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
+	cd deploy/httpcheck && GOWORK=off $(GO) vet ./...
+
+## deploy-check: validate the Dockerfile, compose file and Kubernetes manifests offline
+## (no Docker or cluster needed; the first run downloads BuildKit, compose-go and client-go)
+deploy-check:
+	cd deploy/check && GOWORK=off $(GO) run ./dockerfile ../Dockerfile organisations teams planning kpis gateway goldenthread
+	cd deploy/check && GOWORK=off $(GO) run ./compose ../compose.yaml
+	cd deploy/check && GOWORK=off $(GO) tool kustomize build ../k8s/base | GOWORK=off $(GO) run ./k8s ../k8s/secret.example.yaml
+	cd deploy/check && GOWORK=off $(GO) tool kustomize build ../k8s/overlays/production | GOWORK=off $(GO) run ./k8s ../k8s/secret.example.yaml
 
 ## fuzz: run each fuzz test for a while
 fuzz:
