@@ -7,8 +7,10 @@
 // The caller's Authorization header travels with each call, so every
 // service authenticates and authorises REST callers itself. Besides the API
 // the gateway serves, without credentials, the OpenAPI document at
-// /openapi.json, liveness at /healthz and readiness (every backend's gRPC
-// health) at /readyz.
+// /openapi.json, liveness at /healthz, readiness (every backend's gRPC
+// health) at /readyz and the web client at / (package web). With a NATS
+// connection it also streams an organisation's change events to callers who
+// may read it, at /v1/organisations/{org}/events (events.go).
 package gateway
 
 import (
@@ -20,11 +22,13 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/nats-io/nats.go"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/goldenthread/goldenthread/gateway/openapi"
+	"github.com/goldenthread/goldenthread/gateway/web"
 	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -57,13 +61,27 @@ type Config struct {
 	// CORSOrigins lists the origins allowed to call the API from a browser
 	// ("*" for any); empty disables CORS.
 	CORSOrigins []string
-	Logger      *slog.Logger
+	// NATS, when set, feeds the live event stream; without it the stream
+	// answers 503.
+	NATS *nats.Conn
+	// SubjectPrefix starts the services' event subjects ("goldenthread"
+	// when empty).
+	SubjectPrefix string
+	// EventsHeartbeat is how often an idle event stream sends a comment
+	// (keeping proxies from closing it); EventsRecheck how often it asks
+	// again whether the caller may still read the organisation.
+	EventsHeartbeat, EventsRecheck time.Duration
+	// Web are the public settings of the web client.
+	Web    web.Settings
+	Logger *slog.Logger
 }
 
 // Gateway is the REST front door, an http.Handler.
 type Gateway struct {
 	handler  http.Handler
 	backends []backend
+	// stop ends the live event streams.
+	stop context.CancelFunc
 }
 
 type backend struct {
@@ -80,6 +98,19 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	if cfg.SubjectPrefix == "" {
+		cfg.SubjectPrefix = "goldenthread"
+	}
+	if cfg.EventsHeartbeat <= 0 {
+		cfg.EventsHeartbeat = DefaultEventsHeartbeat
+	}
+	if cfg.EventsRecheck <= 0 {
+		cfg.EventsRecheck = DefaultEventsRecheck
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
 	jsonBody := &runtime.HTTPBodyMarshaler{
 		Marshaler: &runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
@@ -91,7 +122,9 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		runtime.WithMarshalerOption(csvMIME, rawBodyMarshaler{Marshaler: jsonBody, contentType: csvMIME}),
 		runtime.WithErrorHandler(errorHandler),
 	)
-	g := &Gateway{}
+	closing, stop := context.WithCancel(context.WithoutCancel(ctx))
+	g := &Gateway{stop: stop}
+	context.AfterFunc(ctx, stop)
 	type registerFunc func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
 	for _, b := range []struct {
 		name, addr string
@@ -118,8 +151,13 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		}
 	}
 
+	orgsConn := g.backends[0].conn
 	root := http.NewServeMux()
 	root.Handle("/v1/", limitBody(cfg.BodyLimit, withTimeout(cfg.Timeout, mux)))
+	// A stream outlives the per-call timeout; it has its own checks.
+	root.Handle("GET /v1/organisations/{org}/events", &liveEvents{nc: cfg.NATS, prefix: cfg.SubjectPrefix,
+		orgs: orgpb.NewOrganisationsServiceClient(orgsConn), access: orgpb.NewAccessServiceClient(orgsConn),
+		heartbeat: cfg.EventsHeartbeat, recheck: cfg.EventsRecheck, closing: closing, mux: mux, logger: logger})
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)
@@ -128,15 +166,11 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
 	root.HandleFunc("GET /readyz", g.readyz)
-	root.Handle("/", http.NotFoundHandler())
+	root.Handle("/", web.Handler(cfg.Web))
 
 	var h http.Handler = root
 	if len(cfg.CORSOrigins) > 0 {
 		h = cors(cfg.CORSOrigins, h)
-	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
 	}
 	g.handler = logRequests(logger, h)
 	return g, nil
@@ -145,8 +179,12 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 // ServeHTTP implements http.Handler.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
 
-// Close closes the connections to the services.
+// Close ends the live event streams and closes the connections to the
+// services.
 func (g *Gateway) Close() {
+	if g.stop != nil {
+		g.stop()
+	}
 	for _, b := range g.backends {
 		_ = b.conn.Close()
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/goldenthread/goldenthread/gateway"
+	"github.com/goldenthread/goldenthread/gateway/web"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/config"
@@ -126,7 +127,8 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	// other client, so their interceptors run for REST calls too.
 	serveGateway := func(ctx context.Context, srv *grpcserver.Server) error {
 		gw, err := gateway.New(ctx, gateway.Config{OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr, KpisAddr: grpcAddr,
-			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: config.List(s.corsOrigins), Logger: logger})
+			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: config.List(s.corsOrigins),
+			NATS: b.Conn, SubjectPrefix: s.subjectPrefix, Web: webSettings(s), Logger: logger})
 		if err != nil {
 			return err
 		}
@@ -149,6 +151,16 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 		p.done <- err
 	}()
 	return p, nil
+}
+
+// webSettings are what the web client learns from /config.json: single
+// sign-on only with an external issuer, since the built-in one only signs
+// tokens (`goldenthread token`) and has no sign-in page.
+func webSettings(s settings) web.Settings {
+	if s.oidcIssuer == "" || s.oidcClientID == "" {
+		return web.Settings{}
+	}
+	return web.Settings{OIDCIssuer: s.oidcIssuer, OIDCClientID: s.oidcClientID, OIDCAudience: s.oidcAudience, OIDCScopes: s.oidcScopes}
 }
 
 // jwtVerifier checks the JWTs of the configured OpenID Connect issuer, or

@@ -4,11 +4,13 @@ go 1.26.8
 
 require (
 	github.com/goldenthread/goldenthread/gateway v0.0.0
+	github.com/goldenthread/goldenthread/proto v0.0.0
 	github.com/goldenthread/goldenthread/services/kit v0.0.0
 	github.com/goldenthread/goldenthread/services/kpis v0.0.0-00010101000000-000000000000
 	github.com/goldenthread/goldenthread/services/organisations v0.0.0
 	github.com/goldenthread/goldenthread/services/planning v0.0.0
 	github.com/goldenthread/goldenthread/services/teams v0.0.0
+	google.golang.org/genproto v0.0.0-20261026165753-2ffab32bce7e
 	google.golang.org/grpc v1.85.0
 )
 
@@ -22,7 +24,6 @@ require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
-	github.com/goldenthread/goldenthread/proto v0.0.0 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.33.0 // indirect
@@ -53,7 +54,6 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
-	google.golang.org/genproto v0.0.0-20261026165753-2ffab32bce7e // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261110000943-09e21b237f2c // indirect
 	google.golang.org/protobuf v1.36.12 // indirect

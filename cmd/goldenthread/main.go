@@ -49,7 +49,9 @@ type settings struct {
 	timeout                     time.Duration
 	corsOrigins                 string
 	oidcIssuer, oidcAudience    string
+	oidcClientID, oidcScopes    string
 	platformAdmins              string
+	demo                        bool
 	newLogger                   func() (*slog.Logger, error)
 }
 
@@ -72,7 +74,10 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.corsOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
 	fs.StringVar(&s.oidcIssuer, "oidc-issuer", "", "OpenID Connect issuer URL whose JWTs callers may present; empty: the built-in issuer (`goldenthread token`)")
 	fs.StringVar(&s.oidcAudience, "oidc-audience", "goldenthread", "audience the JWTs must name")
+	fs.StringVar(&s.oidcClientID, "oidc-client-id", "", "client id of the web client at the OpenID Connect issuer; with -oidc-issuer, the web client offers single sign-on")
+	fs.StringVar(&s.oidcScopes, "oidc-scopes", "openid profile email", "scopes the web client asks the OpenID Connect issuer for")
 	fs.StringVar(&s.platformAdmins, "platform-admins", builtinAdmin, "comma-separated JWT subjects that are platform admins")
+	fs.BoolVar(&s.demo, "demo", false, "on the first start with it, load the example organisations (make demo)")
 	s.newLogger = serve.LogFlags(fs)
 	return s, config.Parse(fs, args, "GT")
 }
@@ -90,8 +95,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Golden Thread is running.\n  REST:  http://%s/v1/organisations  (OpenAPI: http://%s/openapi.json)\n  gRPC:  %s\n  data:  %s\n",
-		p.httpAddr, p.httpAddr, p.grpcAddr, s.dataDir)
+	if s.demo {
+		if err := loadDemo(ctx, p, s.dataDir, logger); err != nil {
+			logger.Error("the example organisations could not be loaded", "err", err)
+		}
+	}
+	fmt.Fprintf(stdout, "Golden Thread is running.\n  Web:   http://%s/  (sign in with the platform admin token below, or the one in %s)\n"+
+		"  REST:  http://%s/v1/organisations  (OpenAPI: http://%s/openapi.json)\n  gRPC:  %s\n  data:  %s\n",
+		p.httpAddr, p.adminTokenFile, p.httpAddr, p.httpAddr, p.grpcAddr, s.dataDir)
 	if p.adminToken != "" {
 		fmt.Fprintf(stdout, "\nFirst start: this platform admin token is shown once (it is also in %s, readable only by you):\n\n  %s\n\n"+
 			"Try:  curl -H \"Authorization: Bearer $(cat %s)\" http://%s/v1/organisations\n\n",

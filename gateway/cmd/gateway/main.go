@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"github.com/goldenthread/goldenthread/gateway"
+	"github.com/goldenthread/goldenthread/gateway/web"
+	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/config"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 )
@@ -36,6 +38,13 @@ func run() error {
 	bodyLimit := fs.Int64("body-limit", gateway.DefaultBodyLimit, "largest request body accepted, in bytes")
 	timeout := fs.Duration("timeout", gateway.DefaultTimeout, "deadline of each call to a service")
 	corsOrigins := fs.String("cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
+	natsURL := fs.String("nats-url", "", "NATS server URL(s) whose change events the gateway streams to browsers; empty: no live events")
+	prefix := fs.String("subject-prefix", "goldenthread", "prefix of the services' NATS subjects")
+	var webSettings web.Settings
+	fs.StringVar(&webSettings.OIDCIssuer, "oidc-issuer", "", "OpenID Connect issuer the web client signs in with (authorization code + PKCE); empty: token sign-in only")
+	fs.StringVar(&webSettings.OIDCClientID, "oidc-client-id", "", "client id of the web client at the OpenID Connect issuer (a public client)")
+	fs.StringVar(&webSettings.OIDCAudience, "oidc-audience", "goldenthread", "audience the services require of a JWT")
+	fs.StringVar(&webSettings.OIDCScopes, "oidc-scopes", "openid profile email", "scopes the web client asks the issuer for")
 	newLogger := serve.LogFlags(fs)
 	if err := config.Parse(fs, os.Args[1:], "GT"); err != nil {
 		return err
@@ -47,10 +56,21 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	gw, err := gateway.New(ctx, gateway.Config{
+	cfg := gateway.Config{
 		OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr, PlanningAddr: *planningAddr, KpisAddr: *kpisAddr, BodyLimit: *bodyLimit, Timeout: *timeout,
-		CORSOrigins: config.List(*corsOrigins), Logger: logger,
-	})
+		CORSOrigins: config.List(*corsOrigins), SubjectPrefix: *prefix, Web: webSettings, Logger: logger,
+	}
+	if *natsURL != "" {
+		b, err := broker.Connect(broker.Config{URL: *natsURL, Name: "gateway"}, logger)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		cfg.NATS = b.Conn
+	} else {
+		logger.Warn("no -nats-url: the web client gets no live updates")
+	}
+	gw, err := gateway.New(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,133 @@
+// The REST API client: every call carries the signed-in caller's bearer
+// token; errors become ApiError with the field violations the API names.
+
+const TOKEN_KEY = 'goldenthread.token';
+
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY) || '';
+}
+
+export function setToken(t) {
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+// ApiError is a google.rpc.Status answer. fields maps each field the API
+// named (e.g. "element.title") to what is wrong with it.
+export class ApiError extends Error {
+  constructor(httpStatus, body) {
+    super((body && body.message) || `HTTP ${httpStatus}`);
+    this.status = httpStatus;
+    this.code = body && body.code;
+    this.fields = {};
+    for (const d of (body && body.details) || []) {
+      for (const v of d.field_violations || d.fieldViolations || []) {
+        this.fields[v.field] = this.fields[v.field] ? `${this.fields[v.field]}; ${v.description}` : v.description;
+      }
+      for (const v of d.violations || []) {
+        if (v.subject) this.fields[v.subject] = v.description;
+      }
+    }
+  }
+}
+
+async function call(method, path, body, contentType = 'application/json') {
+  const headers = { Authorization: `Bearer ${token()}` };
+  if (body !== undefined) headers['Content-Type'] = contentType;
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : (contentType === 'application/json' ? JSON.stringify(body) : body),
+  });
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : {}; } catch { data = { message: text }; }
+  if (!res.ok) {
+    const err = new ApiError(res.status, data);
+    if (res.status === 401) window.dispatchEvent(new CustomEvent('gt-unauthenticated', { detail: err }));
+    throw err;
+  }
+  return data;
+}
+
+export const get = (path) => call('GET', path);
+export const post = (path, body) => call('POST', path, body === undefined ? {} : body);
+export const patch = (path, body) => call('PATCH', path, body);
+export const del = (path) => call('DELETE', path);
+export const postCSV = (path, csv) => call('POST', path, csv, 'text/csv');
+
+// all follows next_page_token and returns every item of a List call.
+export async function all(path, key) {
+  const items = [];
+  let pageToken = '';
+  const sep = path.includes('?') ? '&' : '?';
+  do {
+    const page = await get(`${path}${sep}page_size=1000${pageToken ? `&page_token=${encodeURIComponent(pageToken)}` : ''}`);
+    items.push(...(page[key] || []));
+    pageToken = page.next_page_token || '';
+  } while (pageToken);
+  return items;
+}
+
+// stream follows an organisation's change events (server-sent events read
+// with fetch, so that the token travels in a header, never in the URL),
+// reconnecting with backoff. onEvent gets {event, data}; onState gets
+// 'live', 'reconnecting' or 'stopped'. It returns a function that stops.
+export function stream(org, onEvent, onState) {
+  const ctrl = new AbortController();
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  (async () => {
+    let delay = 1000;
+    let connected = false;
+    while (!ctrl.signal.aborted) {
+      try {
+        const res = await fetch(`/v1/organisations/${org}/events`, {
+          headers: { Authorization: `Bearer ${token()}`, Accept: 'text/event-stream' },
+          signal: ctrl.signal,
+          cache: 'no-store',
+        });
+        if (res.status === 401 || res.status === 403 || res.status === 404) {
+          onState('stopped');
+          return;
+        }
+        if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+        onState('live');
+        if (connected) onEvent({ event: 'resync', data: {} }); // events may have been missed
+        connected = true;
+        delay = 1000;
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value.replace(/\r\n/g, '\n');
+          let end;
+          while ((end = buf.indexOf('\n\n')) >= 0) {
+            const frame = buf.slice(0, end);
+            buf = buf.slice(end + 2);
+            let event = 'message';
+            let data = '';
+            for (const line of frame.split('\n')) {
+              if (line.startsWith('event:')) event = line.slice(6).trim();
+              else if (line.startsWith('data:')) data += line.slice(5).trim();
+            }
+            if (!data && event === 'message') continue; // a comment: heartbeat
+            if (event === 'revoked') {
+              onState('stopped');
+              return;
+            }
+            let parsed = {};
+            try { parsed = JSON.parse(data || '{}'); } catch { /* ignore */ }
+            onEvent({ event, data: parsed });
+          }
+        }
+      } catch (e) {
+        if (ctrl.signal.aborted) return;
+      }
+      onState('reconnecting');
+      await sleep(delay);
+      delay = Math.min(delay * 2, 30000);
+    }
+  })();
+  return () => ctrl.abort();
+}

@@ -1,0 +1,189 @@
+// The web client's entry point: who is signed in, which page the address
+// names (#/o/{org}/map, ...), and the live event stream of the organisation
+// on screen, which refreshes the page when someone changes something.
+import { h, replace } from './dom.js';
+import * as api from './api.js';
+import { finishSignIn } from './oidc.js';
+import * as signin from './pages/signin.js';
+import * as home from './pages/home.js';
+import * as overview from './pages/overview.js';
+import * as map from './pages/map.js';
+import * as kpis from './pages/kpis.js';
+import * as kpi from './pages/kpi.js';
+import * as report from './pages/report.js';
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const who = document.getElementById('who');
+const liveRegion = document.getElementById('live');
+
+// session is what every page may read: the settings, the caller and the
+// role helpers.
+const session = {
+  config: {},
+  caller: null,
+  // role is the caller's role in org: 0 none, 1 viewer ... 4 admin.
+  role(org) {
+    if (!this.caller) return 0;
+    if (this.caller.platform_admin) return 4;
+    const g = (this.caller.grants || []).find((x) => x.organisation === `organisations/${org}`);
+    return g ? ({ ROLE_VIEWER: 1, ROLE_CONTRIBUTOR: 2, ROLE_PLANNER: 3, ROLE_ADMIN: 4 }[g.role] || 0) : 0;
+  },
+};
+
+const routes = [
+  [/^\/signin$/, signin],
+  [/^\/$/, home],
+  [/^\/o\/([a-z0-9-]+)$/, overview],
+  [/^\/o\/([a-z0-9-]+)\/map$/, map],
+  [/^\/o\/([a-z0-9-]+)\/kpis$/, kpis],
+  [/^\/o\/([a-z0-9-]+)\/kpis\/([a-z0-9-]+)$/, kpi],
+  [/^\/o\/([a-z0-9-]+)\/report$/, report],
+];
+
+let current = null; // the page on screen: {refresh, dispose}
+let live = { org: null, stop: null };
+let renderSeq = 0;
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const [path, query] = raw.split('?');
+  return { path, query: new URLSearchParams(query || '') };
+}
+
+function renderNav(org) {
+  const here = parseHash().path;
+  const link = (href, label) => h('a', { href: `#${href}`, 'aria-current': here === href ? 'page' : undefined }, label);
+  const items = [link('/', 'Organisations')];
+  if (org) {
+    items.push(link(`/o/${org}`, 'Overview'), link(`/o/${org}/map`, 'Strategy map'),
+      link(`/o/${org}/kpis`, 'KPIs'), link(`/o/${org}/report`, 'Integrity report'));
+  }
+  replace(nav, h('ul', {}, items.map((i) => h('li', {}, i))));
+  if (session.caller) {
+    replace(who, h('span', { class: 'subject' }, session.caller.subject),
+      h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'));
+  } else {
+    replace(who);
+  }
+}
+
+function signOut() {
+  api.setToken('');
+  session.caller = null;
+  location.hash = '#/signin';
+}
+
+// follow keeps one event stream open for the organisation on screen.
+function follow(org) {
+  if (live.org === org) return;
+  if (live.stop) live.stop();
+  live = { org, stop: null };
+  liveRegion.textContent = '';
+  if (!org) return;
+  let timer = null;
+  live.stop = api.stream(org, ({ event }) => {
+    if (event !== 'change' && event !== 'resync') return;
+    // Changes come in bursts (a measurement, the KPI status, the element
+    // health up the thread): refresh once they settle.
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (current && current.refresh) {
+        await current.refresh();
+        liveRegion.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+      }
+    }, 250);
+  }, (state) => {
+    document.body.dataset.live = state;
+    if (state === 'reconnecting') liveRegion.textContent = 'Live updates interrupted; reconnecting…';
+    if (state === 'live') liveRegion.textContent = '';
+  });
+}
+
+async function render() {
+  const seq = ++renderSeq;
+  const { path, query } = parseHash();
+  if (!api.token() && path !== '/signin') {
+    location.hash = '#/signin';
+    return;
+  }
+  if (api.token() && !session.caller && path !== '/signin') {
+    try {
+      session.caller = await api.get('/v1/caller');
+    } catch {
+      return; // a 401 sends the caller to sign in
+    }
+  }
+  let page = null;
+  let params = [];
+  for (const [re, p] of routes) {
+    const m = re.exec(path);
+    if (m) {
+      page = p;
+      params = m.slice(1);
+      break;
+    }
+  }
+  if (current && current.dispose) current.dispose();
+  current = null;
+  const org = page && page !== home && page !== signin ? params[0] : null;
+  follow(org);
+  renderNav(org);
+  if (!page) {
+    replace(main, h('h1', { tabindex: '-1' }, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Back to the organisations')));
+    return;
+  }
+  const container = h('div', { class: 'page' });
+  replace(main, container);
+  try {
+    const result = await page.render(container, { params, query, session, navigate });
+    if (seq !== renderSeq) {
+      if (result && result.dispose) result.dispose();
+      return;
+    }
+    current = result || null;
+    document.body.dataset.page = page.name || '';
+    const heading = main.querySelector('h1');
+    if (heading && !query.has('el')) {
+      heading.setAttribute('tabindex', '-1');
+      heading.focus({ preventScroll: true });
+    }
+  } catch (err) {
+    if (seq !== renderSeq) return;
+    replace(container, h('h1', { tabindex: '-1' }, err.status === 404 ? 'Not found' : 'Something went wrong'),
+      h('p', { class: 'error', role: 'alert' }, err.message));
+  }
+}
+
+// navigate changes the address without a new entry, for filters and
+// selections that the page already shows.
+function navigate(hash, { replaceEntry = false } = {}) {
+  if (replaceEntry) history.replaceState(null, '', hash);
+  else history.pushState(null, '', hash);
+  renderNav(parseHash().path.split('/')[2] || null);
+}
+
+window.addEventListener('hashchange', render);
+window.addEventListener('gt-unauthenticated', () => {
+  api.setToken('');
+  session.caller = null;
+  if (parseHash().path !== '/signin') location.hash = '#/signin';
+});
+
+async function boot() {
+  try {
+    session.config = await (await fetch('/config.json')).json();
+  } catch {
+    session.config = {};
+  }
+  signin.configure(session);
+  try {
+    if (await finishSignIn(session.config)) location.hash = '#/';
+  } catch (err) {
+    signin.setPendingError(err.message);
+    location.hash = '#/signin';
+  }
+  await render();
+}
+
+boot();

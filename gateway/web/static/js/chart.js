@@ -1,0 +1,123 @@
+// The KPI chart, drawn as SVG: the measurements as a line with points, the
+// target series as a dashed step line, and the bands the thresholds make of
+// it (green, amber, red) behind them. The table beside it says the same in
+// words for those who cannot see the colours.
+import { s, uid } from './dom.js';
+import { dayNumber, isoDate, formatNumber } from './format.js';
+
+const W = 720;
+const H = 300;
+const M = { left: 56, right: 16, top: 16, bottom: 40 };
+
+// edges returns, for a target value, the band boundaries as [from, to,
+// tone] in value space between lo and hi.
+function bandsFor(kpi, target, lo, hi) {
+  const th = kpi.thresholds || {};
+  if (kpi.direction === 'DIRECTION_WITHIN_BAND') {
+    const gl = th.green_low || 0; const gh = th.green_high || 0; const al = th.amber_low || 0; const ah = th.amber_high || 0;
+    return [[lo, al, 'bad'], [al, gl, 'warn'], [gl, gh, 'good'], [gh, ah, 'warn'], [ah, hi, 'bad']];
+  }
+  const scale = th.kind === 'KIND_RELATIVE' ? Math.abs(target) / 100 : 1;
+  const g = (th.green_within || 0) * scale;
+  const a = (th.amber_within || 0) * scale;
+  if (kpi.direction === 'DIRECTION_LOWER_IS_BETTER') {
+    return [[lo, target + g, 'good'], [target + g, target + a, 'warn'], [target + a, hi, 'bad']];
+  }
+  return [[lo, target - a, 'bad'], [target - a, target - g, 'warn'], [target - g, hi, 'good']];
+}
+
+function niceTicks(lo, hi, count) {
+  const span = hi - lo || 1;
+  const raw = span / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((st) => st >= raw) || raw;
+  const ticks = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) ticks.push(Number(v.toFixed(10)));
+  return ticks;
+}
+
+export function chart(kpi, measurements) {
+  const titleId = uid('chart-title');
+  const descId = uid('chart-desc');
+  const targets = (kpi.targets || []).map((t) => ({ x: dayNumber(t.period_end), v: t.value || 0, d: t.period_end }))
+    .sort((a, b) => a.x - b.x);
+  const points = measurements.map((m) => ({ x: dayNumber(m.period_end), v: m.value || 0, d: m.period_end }))
+    .sort((a, b) => a.x - b.x);
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-labelledby': `${titleId} ${descId}` });
+  const latest = points[points.length - 1];
+  svg.append(s('title', { id: titleId }, `${kpi.title}: measurements against targets`),
+    s('desc', { id: descId }, points.length
+      ? `${points.length} values from ${isoDate(points[0].d)} to ${isoDate(latest.d)}; the latest is ${formatNumber(latest.v, kpi.unit)}.`
+      : 'No values yet.'));
+  const xs = [...points.map((p) => p.x), ...targets.map((t) => t.x)];
+  if (!xs.length) return svg;
+  let x0 = Math.min(...xs);
+  let x1 = Math.max(...xs);
+  if (x1 - x0 < 30) { x0 -= 15; x1 += 15; }
+  const th = kpi.thresholds || {};
+  const vs = [...points.map((p) => p.v), ...targets.map((t) => t.v)];
+  if (kpi.direction === 'DIRECTION_WITHIN_BAND') vs.push(th.amber_low || 0, th.amber_high || 0);
+  for (const t of targets) for (const [a, b] of bandsFor(kpi, t.v, t.v, t.v)) vs.push(a, b);
+  let y0 = Math.min(...vs);
+  let y1 = Math.max(...vs);
+  const pad = (y1 - y0 || Math.abs(y1) || 1) * 0.12;
+  y0 -= pad; y1 += pad;
+  if (kpi.unit === 'UNIT_PERCENT') { y0 = Math.max(y0, Math.min(0, ...vs)); }
+
+  const X = (x) => M.left + ((x - x0) / (x1 - x0)) * (W - M.left - M.right);
+  const Y = (v) => H - M.bottom - ((v - y0) / (y1 - y0)) * (H - M.top - M.bottom);
+  const clampY = (v) => Math.max(y0, Math.min(y1, v));
+
+  // Bands: one column per target period (the target in effect is the first
+  // whose period ends on or after the value's), the last running on.
+  const bands = s('g', { class: 'bands', 'aria-hidden': 'true' });
+  const segs = kpi.direction === 'DIRECTION_WITHIN_BAND' || !targets.length
+    ? [{ from: x0, to: x1, v: 0 }]
+    : targets.map((t, i) => ({ from: i === 0 ? x0 : targets[i - 1].x, to: i === targets.length - 1 ? Math.max(x1, t.x) : t.x, v: t.v }));
+  if (kpi.direction === 'DIRECTION_WITHIN_BAND' || targets.length) {
+    for (const seg of segs) {
+      for (const [a, b, tone] of bandsFor(kpi, seg.v, y0, y1)) {
+        const top = Y(clampY(Math.max(a, b)));
+        const bottom = Y(clampY(Math.min(a, b)));
+        if (bottom - top < 0.5) continue;
+        bands.append(s('rect', { x: X(seg.from), y: top, width: Math.max(0, X(seg.to) - X(seg.from)), height: bottom - top, class: `band ${tone}` }));
+      }
+    }
+  }
+  svg.append(bands);
+
+  const axes = s('g', { class: 'axes', 'aria-hidden': 'true' });
+  for (const v of niceTicks(y0, y1, 5)) {
+    axes.append(s('line', { x1: M.left, x2: W - M.right, y1: Y(v), y2: Y(v), class: 'grid' }),
+      s('text', { x: M.left - 6, y: Y(v) + 4, 'text-anchor': 'end' }, formatNumber(v, kpi.unit)));
+  }
+  // A tick on the first day of each month (every few months on long spans).
+  const start = new Date(x0 * 86400000);
+  const months = Math.ceil((x1 - x0) / 30);
+  const every = Math.max(1, Math.ceil(months / 8));
+  for (let i = 0; i <= months + 1; i += every) {
+    const d = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + i + 1, 1));
+    const x = Math.round(d.getTime() / 86400000);
+    if (x < x0 || x > x1) continue;
+    axes.append(s('line', { x1: X(x), x2: X(x), y1: H - M.bottom, y2: H - M.bottom + 4, class: 'tick' }),
+      s('text', { x: X(x), y: H - M.bottom + 18, 'text-anchor': 'middle' },
+        d.toLocaleDateString(undefined, { month: 'short', year: i === 0 || d.getUTCMonth() === 0 ? '2-digit' : undefined, timeZone: 'UTC' })));
+  }
+  axes.append(s('line', { x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom, class: 'axis' }));
+  svg.append(axes);
+
+  if (targets.length && kpi.direction !== 'DIRECTION_WITHIN_BAND') {
+    let d = '';
+    segs.forEach((seg, i) => { d += `${i ? 'L' : 'M'}${X(seg.from)},${Y(seg.v)}L${X(seg.to)},${Y(seg.v)}`; });
+    svg.append(s('path', { d, class: 'target' }));
+  }
+  if (points.length) {
+    svg.append(s('path', { d: points.map((p, i) => `${i ? 'L' : 'M'}${X(p.x)},${Y(p.v)}`).join(''), class: 'series' }));
+    const dots = s('g', { class: 'points' });
+    for (const p of points) {
+      dots.append(s('circle', { cx: X(p.x), cy: Y(p.v), r: 4.5 }, s('title', {}, `${isoDate(p.d)}: ${formatNumber(p.v, kpi.unit)}`)));
+    }
+    svg.append(dots);
+  }
+  return svg;
+}

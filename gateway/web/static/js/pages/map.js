@@ -1,0 +1,275 @@
+// Strategy map: the whole VMOST tree coloured by health (and saying it in
+// words), collapsible, filtered by team and status. Choosing an element
+// shows its golden thread up to the vision, its KPIs, and, for those whose
+// role allows, forms to change it and to add an element.
+import { h, replace } from '../dom.js';
+import * as api from '../api.js';
+import { form } from '../forms.js';
+import { tree } from '../tree.js';
+import {
+  healthBadge, healthTone, kpiBadge, levelName, statusName, kindName, isoDate, protoDate, idOf,
+  formatNumber, LEVELS, STATUSES, OBJECTIVE_KINDS,
+} from '../format.js';
+
+export const name = 'map';
+
+export async function render(el, { params, query, session, navigate }) {
+  const [org] = params;
+  const role = session.role(org);
+  const filters = {
+    team: query.get('team') || '',
+    statuses: (query.get('status') || '').split(',').filter((x) => STATUSES.includes(x)),
+  };
+  const state = { expanded: null, selected: query.get('el') || '' };
+  let teams = [];
+  let elements = [];
+
+  const teamSelect = h('select', { id: 'filter-team' });
+  const statusBoxes = STATUSES.map((st) => {
+    const id = `filter-${st}`;
+    return h('label', { class: 'check', for: id },
+      h('input', { type: 'checkbox', id, value: st, checked: filters.statuses.includes(st) }), ` ${statusName(st)}`);
+  });
+  const filterForm = h('form', { class: 'filters', 'aria-label': 'Filter the map' },
+    h('div', { class: 'field' }, h('label', { for: 'filter-team' }, 'Team'), teamSelect),
+    h('fieldset', {}, h('legend', {}, 'Status'), statusBoxes),
+    h('div', { class: 'tree-buttons' },
+      h('button', { type: 'button', onclick: () => treeEl && treeEl.expandAll(true) }, 'Expand all'),
+      h('button', { type: 'button', onclick: () => treeEl && treeEl.expandAll(false) }, 'Collapse all')));
+  filterForm.addEventListener('submit', (ev) => ev.preventDefault());
+  filterForm.addEventListener('change', async () => {
+    filters.team = teamSelect.value;
+    filters.statuses = statusBoxes.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
+    syncAddress();
+    await loadTree();
+  });
+
+  const treeBox = h('div', { class: 'tree-box', id: 'map-tree' });
+  const detail = h('section', { class: 'detail card', id: 'detail', 'aria-label': 'Selected element' });
+  const legend = h('p', { class: 'legend' }, 'Health: ', healthBadge('HEALTH_ON_TRACK'), ' ', healthBadge('HEALTH_AT_RISK'), ' ',
+    healthBadge('HEALTH_OFF_TRACK'), ' ', healthBadge('HEALTH_UNKNOWN'));
+  el.append(h('h1', {}, 'Strategy map'), filterForm, legend, h('div', { class: 'split' }, treeBox, detail));
+  let treeEl = null;
+
+  const syncAddress = () => {
+    const q = new URLSearchParams();
+    if (filters.team) q.set('team', idOf(filters.team));
+    if (filters.statuses.length) q.set('status', filters.statuses.join(','));
+    if (state.selected) q.set('el', state.selected);
+    const qs = q.toString();
+    navigate(`#/o/${org}/map${qs ? `?${qs}` : ''}`, { replaceEntry: true });
+  };
+
+  const label = (e) => h('span', { class: 'node-label' },
+    h('span', { class: 'level' }, e.level === 'LEVEL_OBJECTIVE' && e.objective_kind ? kindName(e.objective_kind) : levelName(e.level)),
+    ' ', h('span', { class: 'title' }, e.title), ' ', healthBadge(e.health),
+    h('span', { class: 'meta' }, ` ${statusName(e.status)} · ${e.progress || 0}%`));
+  const toNodes = (ns) => (ns || []).map((n) => ({
+    id: idOf(n.element.name), label: label(n.element), tone: healthTone(n.element.health), children: toNodes(n.children),
+  }));
+
+  async function loadTree() {
+    const q = new URLSearchParams();
+    if (filters.team) q.set('owner_team', filters.team);
+    for (const st of filters.statuses) q.append('statuses', st);
+    const t = await api.get(`/v1/organisations/${org}/elements:tree?${q}`);
+    const nodes = toNodes(t.roots);
+    if (state.expanded === null) {
+      // At first, everything is open: the whole thread at a glance.
+      state.expanded = new Set();
+      const walk = (ns) => ns.forEach((n) => { state.expanded.add(n.id); walk(n.children); });
+      walk(nodes);
+    }
+    const hadFocus = treeEl && treeEl.contains(document.activeElement) ? document.activeElement.dataset.id : null;
+    treeEl = tree(nodes, { label: 'Strategy map', state, onSelect: (id) => { syncAddress(); showDetail(id); } });
+    replace(treeBox, nodes.length ? treeEl : h('p', {}, filters.team || filters.statuses.length ? 'Nothing matches these filters.' : 'The plan is empty.'));
+    if (hadFocus) treeEl.focusNode(hadFocus);
+  }
+
+  async function loadLists() {
+    [teams, elements] = await Promise.all([
+      api.all(`/v1/organisations/${org}/teams`, 'teams'),
+      api.all(`/v1/organisations/${org}/elements`, 'elements'),
+    ]);
+    const chosen = filters.team;
+    replace(teamSelect, h('option', { value: '' }, 'All teams'),
+      teams.map((t) => h('option', { value: t.name, selected: t.name === chosen || idOf(t.name) === chosen }, t.display_name)));
+    if (chosen && !chosen.includes('/')) filters.team = `organisations/${org}/teams/${chosen}`;
+  }
+
+  // The detail panel: the element's facts, thread and KPIs are refreshed
+  // when something changes; its forms are built once per selection, so
+  // that nobody loses what they are typing.
+  const facts = h('div', { class: 'facts' });
+  let shown = '';
+  async function loadFacts(id) {
+    const nameOf = `organisations/${org}/elements/${id}`;
+    const [thread, kpiList] = await Promise.all([
+      api.get(`/v1/${nameOf}:thread`),
+      api.all(`/v1/organisations/${org}/kpis?filter=${encodeURIComponent(`element = "${nameOf}"`)}`, 'kpis'),
+    ]);
+    const e = thread.elements[0];
+    const teamName = (teams.find((t) => t.name === e.owner_team) || {}).display_name || idOf(e.owner_team);
+    replace(facts,
+      h('p', { class: 'muted' }, `${levelName(e.level)}${e.objective_kind ? ` — ${kindName(e.objective_kind)}` : ''}`),
+      h('p', {}, healthBadge(e.health), ` ${statusName(e.status)}, ${e.progress || 0}% done`),
+      h('dl', { class: 'props' },
+        h('dt', {}, 'Owner'), h('dd', {}, teamName),
+        h('dt', {}, 'Horizon'), h('dd', {}, `${isoDate(e.start_date)} to ${isoDate(e.end_date)}`),
+        e.description ? [h('dt', {}, 'Description'), h('dd', {}, e.description)] : null),
+      h('h3', {}, 'Golden thread'),
+      h('ol', { class: 'thread', 'aria-label': 'Golden thread, from the vision down to this element' },
+        [...thread.elements].reverse().map((x) => h('li', { class: `tone-${healthTone(x.health)}` },
+          h('span', { class: 'level' }, levelName(x.level)), ' ',
+          x.name === e.name ? h('strong', { 'aria-current': 'true' }, x.title) : h('a', { href: `#/o/${org}/map?el=${idOf(x.name)}` }, x.title),
+          ' ', healthBadge(x.health)))),
+      h('h3', {}, 'KPIs'),
+      kpiList.length
+        ? h('ul', { class: 'kpi-list' }, kpiList.map((k) => h('li', {},
+          h('a', { href: `#/o/${org}/kpis/${idOf(k.name)}` }, k.title), ' ', kpiBadge(k.status),
+          k.latest_period_end ? h('span', { class: 'muted' }, ` latest ${formatNumber(k.latest_value, k.unit)} for ${isoDate(k.latest_period_end)}`) : null)))
+        : h('p', { class: 'muted' }, 'No KPI measures this element.'));
+    return e;
+  }
+
+  async function showDetail(id) {
+    if (!id) {
+      replace(detail, h('h2', {}, 'Choose an element'), h('p', { class: 'muted' }, 'Choose an element of the map to see its golden thread and KPIs.'), newElementForm(null));
+      shown = '';
+      return;
+    }
+    let e;
+    try {
+      e = await loadFacts(id);
+    } catch (err) {
+      replace(detail, h('h2', {}, 'Not found'), h('p', { class: 'error' }, err.message));
+      return;
+    }
+    shown = id;
+    replace(detail, h('h2', { id: 'detail-title' }, e.title), facts,
+      role >= 2 ? editForm(e) : null, newElementForm(e));
+  }
+
+  function editForm(e) {
+    const planner = role >= 3;
+    const tactic = e.level === 'LEVEL_TACTIC';
+    const fields = [];
+    if (planner) fields.push({ name: 'title', label: 'Title', required: true, value: e.title });
+    fields.push({ name: 'status', label: 'Status', type: 'select', value: e.status, options: STATUSES.map((st) => [st, statusName(st)]) });
+    if (tactic) fields.push({ name: 'progress', label: 'Progress (%)', type: 'number', min: 0, max: 100, value: e.progress || 0 });
+    if (planner) {
+      fields.push(
+        { name: 'owner_team', label: 'Owner team', type: 'select', value: e.owner_team, options: teams.map((t) => [t.name, t.display_name]) },
+        { name: 'start_date', label: 'Start', type: 'date', value: isoDate(e.start_date) },
+        { name: 'end_date', label: 'End', type: 'date', value: isoDate(e.end_date) },
+        { name: 'description', label: 'Description', type: 'textarea', value: e.description || '' },
+      );
+    }
+    return form({
+      title: 'Change this element',
+      submit: 'Save changes',
+      fields,
+      async onSubmit(v) {
+        const current = await api.get(`/v1/${e.name}`);
+        const body = {};
+        const mask = [];
+        for (const f of fields) {
+          let value = v[f.name];
+          if (f.type === 'date') value = protoDate(value);
+          const before = f.type === 'date' ? isoDate(current[f.name]) : current[f.name] ?? (f.type === 'number' ? 0 : '');
+          const after = f.type === 'date' ? isoDate(value) : value;
+          if (String(before) !== String(after)) {
+            body[f.name] = value;
+            mask.push(f.name);
+          }
+        }
+        if (!mask.length) return 'Nothing to change.';
+        await api.patch(`/v1/${e.name}?update_mask=${mask.join(',')}`, body);
+        await refresh();
+        return 'Saved.';
+      },
+    });
+  }
+
+  function newElementForm(selected) {
+    if (role < 3) return null;
+    const below = selected && selected.level !== 'LEVEL_TACTIC' ? LEVELS[LEVELS.indexOf(selected.level) + 1] : 'LEVEL_VISION';
+    const parentOptions = (level) => {
+      const up = LEVELS[LEVELS.indexOf(level) - 1];
+      return elements.filter((x) => x.level === up).map((x) => [x.name, x.title]);
+    };
+    const goals = () => elements.filter((x) => x.objective_kind === 'OBJECTIVE_KIND_THEMATIC_GOAL').map((x) => [x.name, x.title]);
+    const f = form({
+      title: selected ? 'Add an element' : 'New element',
+      submit: 'Create element',
+      resetOnSuccess: false,
+      fields: [
+        { name: 'level', label: 'Level', type: 'select', value: below, options: LEVELS.map((l) => [l, levelName(l)]) },
+        { name: 'objective_kind', label: 'Kind of objective', type: 'select', options: OBJECTIVE_KINDS.map((k) => [k, kindName(k)]), show: (v) => v.level === 'LEVEL_OBJECTIVE' },
+        { name: 'title', label: 'Title', required: true },
+        { name: 'parent', label: 'Parent', type: 'select', value: selected ? selected.name : '', options: parentOptions(below), show: (v) => v.level !== 'LEVEL_VISION' },
+        { name: 'thematic_goal', label: 'Thematic goal', type: 'select', options: goals(), show: (v) => v.level === 'LEVEL_OBJECTIVE' && v.objective_kind === 'OBJECTIVE_KIND_DEFINING_OBJECTIVE' },
+        { name: 'owner_team', label: 'Owner team', type: 'select', value: selected ? selected.owner_team : '', options: teams.map((t) => [t.name, t.display_name]) },
+        { name: 'start_date', label: 'Start', type: 'date', required: true, value: selected ? isoDate(selected.start_date) : '' },
+        { name: 'end_date', label: 'End', type: 'date', required: true, value: selected ? isoDate(selected.end_date) : '' },
+        { name: 'status', label: 'Status', type: 'select', value: 'STATUS_ACTIVE', options: STATUSES.map((st) => [st, statusName(st)]) },
+        { name: 'progress', label: 'Progress (%)', type: 'number', min: 0, max: 100, show: (v) => v.level === 'LEVEL_TACTIC' },
+        { name: 'element_id', label: 'Id', hint: 'Optional, e.g. train-trainers.' },
+      ],
+      async onSubmit(v) {
+        const body = {
+          level: v.level, title: v.title, owner_team: v.owner_team, status: v.status,
+          start_date: protoDate(v.start_date), end_date: protoDate(v.end_date),
+        };
+        if (v.level !== 'LEVEL_VISION') body.parent = v.parent;
+        if (v.level === 'LEVEL_OBJECTIVE') body.objective_kind = v.objective_kind;
+        if (v.level === 'LEVEL_OBJECTIVE' && v.objective_kind === 'OBJECTIVE_KIND_DEFINING_OBJECTIVE') body.thematic_goal = v.thematic_goal;
+        if (v.level === 'LEVEL_TACTIC' && v.progress !== undefined) body.progress = v.progress;
+        const q = v.element_id ? `?element_id=${encodeURIComponent(v.element_id)}` : '';
+        const created = await api.post(`/v1/organisations/${org}/elements${q}`, body);
+        state.expanded.add(idOf(created.name));
+        if (selected) state.expanded.add(idOf(selected.name));
+        await refresh();
+        return `Created ${created.title}.`;
+      },
+    });
+    // The parent list follows the level; a chosen parent lends its horizon.
+    f.addEventListener('change', (ev) => {
+      const c = f.controls;
+      if (ev.target === c.level) {
+        replace(c.parent, parentOptions(c.level.value).map(([v, l]) => h('option', { value: v }, l)));
+      }
+      if (ev.target === c.level || ev.target === c.parent) {
+        const p = elements.find((x) => x.name === c.parent.value);
+        if (p && c.level.value !== 'LEVEL_VISION') {
+          if (!c.start_date.value) c.start_date.value = isoDate(p.start_date);
+          if (!c.end_date.value) c.end_date.value = isoDate(p.end_date);
+        }
+      }
+    });
+    return h('div', { class: 'new-element' }, f);
+  }
+
+  async function refresh() {
+    await loadLists();
+    await loadTree();
+    if (shown && shown === state.selected) {
+      try {
+        await loadFacts(shown);
+        const t = detail.querySelector('#detail-title');
+        const e = elements.find((x) => idOf(x.name) === shown);
+        if (t && e) t.textContent = e.title;
+      } catch {
+        await showDetail('');
+      }
+    } else {
+      await showDetail(state.selected);
+    }
+  }
+
+  await loadLists();
+  await loadTree();
+  await showDetail(state.selected);
+  if (state.selected && treeEl) treeEl.focusNode(state.selected);
+  return { refresh };
+}

@@ -1,0 +1,107 @@
+// Organisation overview: the team tree, each team with its current thematic
+// goal (days left to its horizon, health), its defining objectives and its
+// standard operating objectives.
+import { h } from '../dom.js';
+import * as api from '../api.js';
+import { form } from '../forms.js';
+import { healthBadge, healthTone, isoDate, dayNumber, today, teamKindName, statusName } from '../format.js';
+
+export const name = 'overview';
+
+const TEAM_KINDS = ['KIND_LEADERSHIP', 'KIND_OPERATIONAL', 'KIND_PROJECT', 'KIND_NETWORK'];
+
+function objectiveItem(org, e) {
+  return h('li', { class: `objective tone-${healthTone(e.health)}` },
+    h('a', { href: `#/o/${org}/map?el=${e.name.split('/').pop()}` }, e.title), ' ', healthBadge(e.health),
+    h('span', { class: 'muted' }, ` ${statusName(e.status)}, ${e.progress || 0}%`));
+}
+
+function teamCard(org, team, objectives) {
+  const now = dayNumber(today());
+  const mine = objectives.filter((e) => e.owner_team === team.name);
+  const goals = mine.filter((e) => e.objective_kind === 'OBJECTIVE_KIND_THEMATIC_GOAL');
+  // The current goal: the one whose horizon contains today, else the next.
+  const current = goals.find((g) => dayNumber(g.start_date) <= now && now <= dayNumber(g.end_date))
+    || goals.filter((g) => dayNumber(g.start_date) > now).sort((a, b) => dayNumber(a.start_date) - dayNumber(b.start_date))[0];
+  const defining = current ? objectives.filter((e) => e.thematic_goal === current.name) : [];
+  const standing = mine.filter((e) => e.objective_kind === 'OBJECTIVE_KIND_STANDARD_OPERATING');
+
+  let goal;
+  if (current) {
+    const left = dayNumber(current.end_date) - now;
+    const starts = dayNumber(current.start_date) - now;
+    goal = h('div', { class: `goal tone-${healthTone(current.health)}` },
+      h('p', { class: 'label' }, 'Thematic goal'),
+      h('p', { class: 'goal-title' }, h('a', { href: `#/o/${org}/map?el=${current.name.split('/').pop()}` }, current.title)),
+      h('p', {}, healthBadge(current.health), ' ',
+        h('span', { class: 'days' }, starts > 0 ? `starts in ${starts} days` : `${left} ${left === 1 ? 'day' : 'days'} left`),
+        h('span', { class: 'muted' }, ` (until ${isoDate(current.end_date)})`)));
+  } else {
+    goal = h('p', { class: 'muted' }, 'No current thematic goal.');
+  }
+  return h('article', { class: 'team card', 'aria-labelledby': `team-${team.name.split('/').pop()}` },
+    h('h3', { id: `team-${team.name.split('/').pop()}` }, team.display_name, ' ', h('span', { class: 'muted small' }, teamKindName(team.kind))),
+    team.purpose ? h('p', { class: 'muted' }, team.purpose) : null,
+    goal,
+    defining.length ? h('div', {}, h('h4', {}, 'Defining objectives'), h('ul', { class: 'objectives' }, defining.map((e) => objectiveItem(org, e)))) : null,
+    standing.length ? h('div', {}, h('h4', {}, 'Standard operating objectives'), h('ul', { class: 'objectives' }, standing.map((e) => objectiveItem(org, e)))) : null);
+}
+
+export async function render(el, { params, session }) {
+  const [org] = params;
+  const title = h('h1', {}, 'Overview');
+  const tree = h('div', { id: 'team-tree' });
+  el.append(title, tree);
+  let teams = [];
+
+  const load = async () => {
+    const [o, ts, objectives] = await Promise.all([
+      api.get(`/v1/organisations/${org}`),
+      api.all(`/v1/organisations/${org}/teams`, 'teams'),
+      api.all(`/v1/organisations/${org}/elements?filter=${encodeURIComponent('level = LEVEL_OBJECTIVE')}`, 'elements'),
+    ]);
+    teams = ts;
+    title.textContent = o.display_name;
+    const children = (parent) => teams.filter((t) => (t.parent_team || '') === parent)
+      .sort((a, b) => a.display_name.localeCompare(b.display_name));
+    const branch = (parent) => {
+      const kids = children(parent);
+      if (!kids.length) return null;
+      return h('ul', { class: parent ? 'team-branch' : 'team-tree' },
+        kids.map((t) => h('li', {}, teamCard(org, t, objectives), branch(t.name))));
+    };
+    tree.replaceChildren(branch('') || h('p', {}, 'No teams yet.'));
+    if (teamForm) {
+      const parent = teamForm.controls.parent_team;
+      const chosen = parent.value;
+      parent.replaceChildren(h('option', { value: '' }, '(top level)'),
+        ...teams.map((t) => h('option', { value: t.name, selected: t.name === chosen }, t.display_name)));
+    }
+  };
+
+  let teamForm = null;
+  if (session.role(org) >= 4) {
+    teamForm = form({
+      title: 'New team',
+      submit: 'Create team',
+      resetOnSuccess: true,
+      fields: [
+        { name: 'team_id', label: 'Id', hint: 'Optional, e.g. regional.' },
+        { name: 'display_name', label: 'Name', required: true },
+        { name: 'kind', label: 'Kind', type: 'select', required: true, options: TEAM_KINDS.map((k) => [k, teamKindName(k)]) },
+        { name: 'parent_team', label: 'Reports to', type: 'select', options: [['', '(top level)']] },
+        { name: 'purpose', label: 'Purpose', type: 'textarea' },
+      ],
+      async onSubmit(v) {
+        const q = v.team_id ? `?team_id=${encodeURIComponent(v.team_id)}` : '';
+        const t = await api.post(`/v1/organisations/${org}/teams${q}`,
+          { display_name: v.display_name, kind: v.kind, parent_team: v.parent_team, purpose: v.purpose });
+        await load();
+        return `Created ${t.display_name}.`;
+      },
+    });
+    el.append(h('section', { class: 'card' }, teamForm));
+  }
+  await load();
+  return { refresh: load };
+}
