@@ -164,6 +164,11 @@ function navigate(hash, { replaceEntry = false } = {}) {
 }
 
 window.addEventListener('hashchange', render);
+// A page left for another (or kept in the back-forward cache) lets go of
+// its stream: browsers allow only a few connections per server, and every
+// open stream holds one.
+window.addEventListener('pagehide', () => follow(null));
+window.addEventListener('pageshow', (ev) => { if (ev.persisted) render(); });
 window.addEventListener('gt-unauthenticated', () => {
   api.setToken('');
   session.caller = null;

@@ -253,7 +253,9 @@ export async function render(el, { params, query, session, navigate }) {
   async function refresh() {
     await loadLists();
     await loadTree();
-    if (shown && shown === state.selected) {
+    if (shown !== state.selected) {
+      await showDetail(state.selected);
+    } else if (shown) {
       try {
         await loadFacts(shown);
         const t = detail.querySelector('#detail-title');
@@ -262,8 +264,6 @@ export async function render(el, { params, query, session, navigate }) {
       } catch {
         await showDetail('');
       }
-    } else {
-      await showDetail(state.selected);
     }
   }
 

@@ -1,0 +1,472 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
+	"github.com/goldenthread/goldenthread/services/kit/jwt"
+)
+
+// The browser tests drive the web client in a real headless Chromium
+// (Debian's; nothing is downloaded) against the all-in-one, and save a
+// screenshot of each page in the test's artifact directory: with
+// `go test -artifacts`, under -outputdir (make test puts them in
+// test-output/); otherwise in a temporary directory the log names.
+
+// chromiumPath finds the browser, or skips the test saying how to get one.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("GT_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("browser tests skipped: no chromium found (apt-get install chromium, or set GT_CHROMIUM)")
+	return ""
+}
+
+// browser is one tab of a headless Chromium, with the page's console
+// errors collected.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	shot string // the screenshot directory
+}
+
+// newBrowser starts Chromium; every tab opened from it shares the process.
+func newBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	shots := t.ArtifactDir()
+	t.Logf("screenshots in %s", shots)
+	return newTab(t, alloc, base, shots)
+}
+
+// newTab opens a tab in the browser of parent (or starts the browser when
+// parent is an allocator context).
+func newTab(t *testing.T, parent context.Context, base, shots string) *browser {
+	ctx, cancel := chromedp.NewContext(parent)
+	t.Cleanup(cancel)
+	messages := chromedp.Console(ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	// Errors the page reports fail the test: exceptions, console.error,
+	// and browser log entries such as Content-Security-Policy violations.
+	// Network entries are the HTTP errors the tests provoke on purpose.
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if (m.IsException() || m.Type == "error") && m.Source != "network" {
+				t.Errorf("browser console: %s (%s:%d)", m.Text, m.URL, m.Line)
+			}
+		}
+	}()
+	return &browser{t: t, ctx: ctx, base: base, shot: shots}
+}
+
+func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+// eval runs a JavaScript expression and returns its value.
+func eval[T any](b *browser, js string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("browser: %s: %v", js, err)
+	}
+	return v
+}
+
+// waitFor polls a JavaScript condition until it is true.
+func (b *browser) waitFor(what, js string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		b.t.Fatalf("waiting for %s: %v\npage text: %.2000s\nrequests: %s", what, err, eval[string](b, "document.body.innerText"),
+			eval[string](b, `performance.getEntriesByType('resource').map((e) => e.name + ' ' + Math.round(e.duration) + 'ms ' + e.responseStatus).join('\n')`))
+	}
+}
+
+// open loads a page of the client by its hash route, afresh, and waits for
+// its content.
+func (b *browser) open(route, ready string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate("about:blank"), chromedp.Navigate(b.base+"/#"+route))
+	b.waitFor(route, fmt.Sprintf("document.body.dataset.page !== undefined && document.querySelector(%q) !== null", ready))
+}
+
+// fill sets form fields by name inside the form with the given heading,
+// as a person would: each field gets its value, then input and change
+// events.
+func (b *browser) fill(form string, fields map[string]string) {
+	b.t.Helper()
+	for name, value := range fields {
+		ok := eval[bool](b, fmt.Sprintf(`(() => {
+			const f = [...document.querySelectorAll('form')].find((f) => f.querySelector('h3')?.textContent === %q);
+			const c = f && f.elements.namedItem(%q);
+			if (!c) return false;
+			c.focus();
+			c.value = %q;
+			c.dispatchEvent(new Event('input', {bubbles: true}));
+			c.dispatchEvent(new Event('change', {bubbles: true}));
+			return c.value === %q;
+		})()`, form, name, value, value))
+		if !ok {
+			b.t.Fatalf("form %q: cannot set %s to %q", form, name, value)
+		}
+	}
+}
+
+// submit clicks the submit button of the form with the given heading and
+// waits until the form says it is done or shows an error.
+func (b *browser) submit(form string) (done, failed string) {
+	b.t.Helper()
+	find := fmt.Sprintf(`[...document.querySelectorAll('form')].find((f) => f.querySelector('h3')?.textContent === %q)`, form)
+	eval[bool](b, find+`.querySelector('button[type=submit]').click() || true`)
+	// Done when the form says so, or when it has gone (a sign-in moves on
+	// to the next page).
+	b.waitFor("form "+form, fmt.Sprintf(`(() => { const f = %s; return !f || !f.querySelector('button[type=submit]').disabled &&
+		(f.querySelector('.done').textContent !== '' || f.querySelector('.form-error').textContent !== ''); })()`, find))
+	if !eval[bool](b, find+` !== undefined`) {
+		return "(the page moved on)", ""
+	}
+	done = eval[string](b, find+`.querySelector('.done').textContent`)
+	failed = eval[string](b, fmt.Sprintf(`(() => { const f = %s; return [...f.querySelectorAll('.error')].map((e) => e.textContent).filter(Boolean).join(' | '); })()`, find))
+	return done, failed
+}
+
+// mustSubmit submits a form that must succeed.
+func (b *browser) mustSubmit(form string) {
+	b.t.Helper()
+	if done, failed := b.submit(form); failed != "" || done == "" {
+		b.t.Fatalf("form %q: %s", form, failed)
+	}
+}
+
+// screenshot saves the whole page as name.png.
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(b.shot, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// signIn signs in with a token through the sign-in form.
+func (b *browser) signIn(token string) {
+	b.t.Helper()
+	b.open("/signin", "input[name=token]")
+	b.fill("Sign in with a token", map[string]string{"token": token})
+	b.mustSubmit("Sign in with a token")
+	b.waitFor("the organisations", `document.body.dataset.page === 'home' && document.querySelector('#organisations') !== null`)
+}
+
+// accessibility checks what can be checked automatically: every form
+// control has a label, every button, link and tree item a name, images a
+// text alternative, and text a contrast of at least 4.5:1 (3:1 when large)
+// against its background (WCAG 2.1 AA).
+func (b *browser) accessibility(page string) {
+	b.t.Helper()
+	problems := eval[[]string](b, `(() => {
+		const out = [];
+		const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+		const named = (el) => (el.getAttribute('aria-label') || '').trim() ||
+			(el.getAttribute('aria-labelledby') || '').split(' ').map((id) => document.getElementById(id)?.textContent || '').join('').trim() ||
+			(el.textContent || '').trim() || (el.title || '').trim();
+		for (const c of document.querySelectorAll('input, select, textarea')) {
+			if (c.type === 'hidden') continue;
+			if (!c.labels.length && !named(c)) out.push('no label: ' + c.outerHTML.slice(0, 80));
+		}
+		for (const el of document.querySelectorAll('button, a[href], [role=treeitem], [role=img], [role=tree]')) {
+			if (!visible(el)) continue;
+			if (!named(el)) out.push('no accessible name: ' + el.outerHTML.slice(0, 80));
+		}
+		const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+		const lum = ([r, g, b]) => {
+			const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+			return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+		};
+		const background = (el) => {
+			for (let e = el; e; e = e.parentElement) {
+				const c = rgb(getComputedStyle(e).backgroundColor);
+				if (c.length >= 3 && (c.length === 3 || c[3] > 0.5)) return c;
+			}
+			return [255, 255, 255];
+		};
+		const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+		const seen = new Set();
+		for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+			const el = n.parentElement;
+			if (!n.textContent.trim() || seen.has(el) || !visible(el) || el.closest('svg, .visually-hidden, option')) continue;
+			seen.add(el);
+			const st = getComputedStyle(el);
+			const fg = rgb(st.color);
+			const l1 = lum(fg); const l2 = lum(background(el));
+			const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+			const size = parseFloat(st.fontSize); const bold = Number(st.fontWeight) >= 700;
+			const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+			if (ratio < need) out.push('contrast ' + ratio.toFixed(2) + ' < ' + need + ': "' + n.textContent.trim().slice(0, 40) + '"');
+		}
+		return out;
+	})()`)
+	for _, p := range problems {
+		b.t.Errorf("%s: %s", page, p)
+	}
+}
+
+// fitsWidth checks that the page needs no sideways scrolling.
+func (b *browser) fitsWidth(page string) {
+	b.t.Helper()
+	if over := eval[float64](b, `document.documentElement.scrollWidth - window.innerWidth`); over > 1 {
+		b.t.Errorf("%s: %v pixels wider than the phone's screen", page, over)
+	}
+}
+
+// TestWebClient: sign in, see the example, build a small plan, record a
+// value that turns a KPI red and watch the strategy map, open in another
+// tab for another person, turn red without reloading.
+func TestWebClient(t *testing.T) {
+	chromiumPath(t)
+	dataDir := t.TempDir()
+	p, _ := launch(t, dataDir)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := loadDemo(ctx, p, dataDir, brokertest.Logger()); err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+	base := "http://" + p.httpAddr
+	b := newBrowser(t, base)
+
+	// Sign-in: a bad token is refused next to the field.
+	b.open("/", "input[name=token]")
+	b.accessibility("sign-in")
+	b.screenshot("01-sign-in")
+	b.fill("Sign in with a token", map[string]string{"token": "gt_not.a-token"})
+	if _, failed := b.submit("Sign in with a token"); !strings.Contains(failed, "not valid") {
+		t.Fatalf("a bad token: %q", failed)
+	}
+	if eval[string](b, `document.querySelector('input[name=token]').getAttribute('aria-invalid')`) != "true" {
+		t.Error("the token field is not marked invalid")
+	}
+	b.signIn(p.adminToken)
+	b.waitFor("the example organisation", `document.body.innerText.includes('Northshire Care Service')`)
+	b.screenshot("02-organisations")
+
+	// Overview: the team tree with each team's thematic goal, days left and
+	// health, its defining and standard operating objectives.
+	b.open("/o/northshire-care", "#team-tree .team")
+	b.waitFor("the thematic goals", `document.body.innerText.includes('Put the Train on the Tracks') && /\d+ days? left/.test(document.body.innerText)`)
+	for _, want := range []string{"Craft Our Culture", "Clarify Our Culture", "Energize!", "A training calendar",
+		"Consistent training expectations and outcomes", "Customer satisfaction", "Defining objectives", "Standard operating objectives"} {
+		if !eval[bool](b, fmt.Sprintf(`document.getElementById('team-tree').innerText.includes(%q)`, want)) {
+			t.Errorf("overview: no %q", want)
+		}
+	}
+	b.accessibility("overview")
+	b.screenshot("03-overview")
+
+	// Strategy map: the keyboard reaches the tree; Left collapses, Right
+	// expands; choosing an element shows its thread up to the vision.
+	b.open("/o/northshire-care/map", "[role=tree] [role=treeitem]")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.activeElement.blur(); window.scrollTo(0, 0)`))
+	reached := false
+	for range 60 {
+		b.do(chromedp.KeyEvent(kb.Tab))
+		if eval[string](b, `document.activeElement.getAttribute('role') || ''`) == "treeitem" {
+			reached = true
+			break
+		}
+	}
+	if !reached {
+		t.Fatal("Tab never reaches the strategy map")
+	}
+	b.do(chromedp.KeyEvent(kb.ArrowLeft))
+	if got := eval[string](b, `document.activeElement.getAttribute('aria-expanded')`); got != "false" {
+		t.Errorf("ArrowLeft on the vision: aria-expanded %q, want false", got)
+	}
+	b.do(chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowDown))
+	if got := eval[string](b, `document.activeElement.dataset.id`); got != "mission" {
+		t.Errorf("ArrowRight, ArrowDown from the vision reach %q, want mission", got)
+	}
+	b.do(chromedp.Click(`[data-id="trainer-course"] > .row`))
+	b.waitFor("the golden thread", `document.querySelector('.thread') !== null && document.querySelector('.thread').innerText.includes('Every family in Northshire')`)
+	if n := eval[int](b, `document.querySelectorAll('.thread li').length`); n != 5 {
+		t.Errorf("the thread of a tactic has %d elements, want 5 (tactic to vision)", n)
+	}
+	b.accessibility("strategy map")
+	b.screenshot("04-strategy-map")
+	// Filter by team and status.
+	b.do(chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('filter-team'); s.value = 'organisations/northshire-care/teams/west';
+		s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
+	b.waitFor("the filtered map", `!document.getElementById('map-tree').innerText.includes('Craft Our Culture') && document.getElementById('map-tree').innerText.includes('Energize!')`)
+	b.screenshot("05-strategy-map-west")
+
+	// KPI page: the chart of values against targets and bands, the values.
+	b.open("/o/northshire-care/kpis/trainers-trained", "svg.chart circle")
+	if n := eval[int](b, `document.querySelectorAll('svg.chart .points circle').length`); n != 12 {
+		t.Errorf("chart: %d points, want 12", n)
+	}
+	if eval[int](b, `document.querySelectorAll('svg.chart .band').length`) == 0 || eval[int](b, `document.querySelectorAll('svg.chart .target').length`) != 1 {
+		t.Error("chart: no threshold bands or no target line")
+	}
+	b.accessibility("KPI")
+	b.screenshot("06-kpi")
+	b.open("/o/northshire-care/kpis", "table.data tbody tr")
+	b.screenshot("07-kpis")
+	b.open("/o/northshire-care/report", "#report .summary")
+	b.accessibility("integrity report")
+	b.screenshot("08-integrity-report")
+
+	// Phone width.
+	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	for _, pg := range []struct{ route, ready, name string }{
+		{"/o/northshire-care", "#team-tree .team", "09-phone-overview"},
+		{"/o/northshire-care/map?el=trainer-course", ".thread", "10-phone-strategy-map"},
+		{"/o/northshire-care/kpis/trainers-trained", "svg.chart circle", "11-phone-kpi"},
+	} {
+		b.open(pg.route, pg.ready)
+		b.fitsWidth(pg.name)
+		b.screenshot(pg.name)
+	}
+	b.do(chromedp.ResetViewport(), chromedp.EmulateViewport(1280, 900))
+
+	// Build a small plan: an organisation, a team, vision to tactic, a KPI.
+	b.open("/", "#organisations")
+	b.fill("New organisation", map[string]string{"organisation_id": "harbour", "display_name": "Harbour Council", "kind": "KIND_COUNCIL"})
+	b.mustSubmit("New organisation")
+	b.open("/o/harbour", "#team-tree")
+	b.fill("New team", map[string]string{"team_id": "ops", "display_name": "Operations", "kind": "KIND_OPERATIONAL"})
+	b.mustSubmit("New team")
+	b.waitFor("the new team", `document.getElementById('team-tree').innerText.includes('Operations')`)
+
+	b.open("/o/harbour/map", "#detail form")
+	b.fill("New element", map[string]string{"level": "LEVEL_VISION", "title": "A harbour town that thrives",
+		"owner_team": "organisations/harbour/teams/ops", "start_date": "2020-01-01", "end_date": "2099-12-31", "element_id": "vision"})
+	b.mustSubmit("New element")
+	parent := "vision"
+	for _, el := range []struct{ id, title, kind string }{
+		{"mission", "Deliver what we say we are going to do", ""},
+		{"objective", "Customer satisfaction", "OBJECTIVE_KIND_STANDARD_OPERATING"},
+		{"strategy", "Answer every call", ""},
+		{"tactic", "A call-back promise", ""},
+	} {
+		b.do(chromedp.Click(fmt.Sprintf(`[data-id=%q] > .row`, parent)))
+		b.waitFor("the form under "+parent, fmt.Sprintf(`document.getElementById('detail-title')?.textContent !== undefined &&
+			document.querySelector('.new-element select[name=parent]')?.value === 'organisations/harbour/elements/%s'`, parent))
+		fields := map[string]string{"title": el.title, "element_id": el.id}
+		if el.kind != "" {
+			fields["objective_kind"] = el.kind
+		}
+		if el.id == "mission" {
+			// An API error shows next to the field it names.
+			b.fill("Add an element", map[string]string{"title": el.title, "start_date": "2010-01-01"})
+			done, failed := b.submit("Add an element")
+			named := eval[string](b, `document.querySelector('.new-element input[name=start_date]').closest('.field').querySelector('.error').textContent`)
+			if done != "" || named == "" {
+				t.Errorf("a mission starting before its vision: done %q, errors %q, next to the start date %q", done, failed, named)
+			}
+			fields["start_date"] = "2020-01-01"
+		}
+		b.fill("Add an element", fields)
+		b.mustSubmit("Add an element")
+		b.waitFor(el.id+" in the map", fmt.Sprintf(`document.querySelector('[data-id=%q]') !== null`, el.id))
+		parent = el.id
+	}
+	b.open("/o/harbour/kpis", "table.data")
+	b.fill("New KPI", map[string]string{"kpi_id": "calls", "title": "Calls returned the same day", "element": "organisations/harbour/elements/tactic",
+		"owner_team": "organisations/harbour/teams/ops", "unit": "UNIT_PERCENT", "targets": "2099-12-31 90",
+		"threshold_kind": "KIND_RELATIVE", "green_within": "0", "amber_within": "5"})
+	b.mustSubmit("New KPI")
+	b.waitFor("the KPI page", `document.body.dataset.page === 'kpi' && document.querySelector('h1')?.textContent === 'Calls returned the same day'`)
+	now := time.Now()
+	monthEnd := func(n int) string { return time.Date(now.Year(), now.Month()+time.Month(n)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly) }
+	b.fill("Record a value", map[string]string{"period_end": monthEnd(-1), "value": "95", "note": "a good month"})
+	b.mustSubmit("Record a value")
+	b.waitFor("a green KPI", `document.querySelector('.status-line [data-status]')?.dataset.status === 'KPI_STATUS_GREEN'`)
+
+	// Someone else — a viewer, signed in with a JWT — watches the map in
+	// another tab.
+	viewer := viewerToken(t, p, dataDir)
+	other := newTab(t, b.ctx, base, b.shot)
+	other.signIn(viewer)
+	other.open("/o/harbour/map", "[data-id=vision]")
+	other.waitFor("the vision on track", `document.querySelector('[data-id=vision] [data-health]')?.dataset.health === 'HEALTH_ON_TRACK'`)
+	if eval[int](other, `document.querySelectorAll('#detail form').length`) != 0 {
+		t.Error("a viewer is offered forms to change the plan")
+	}
+	other.screenshot("12-live-before")
+
+	// This month's value is far off target: the KPI turns red, and the
+	// viewer's open map turns off track without reloading.
+	b.fill("Record a value", map[string]string{"period_end": monthEnd(0), "value": "40"})
+	b.mustSubmit("Record a value")
+	b.waitFor("a red KPI", `document.querySelector('.status-line [data-status]')?.dataset.status === 'KPI_STATUS_RED'`)
+	b.screenshot("13-kpi-red")
+	eval[bool](other, `window.notReloaded = true`)
+	other.waitFor("the map turning red", `document.querySelector('[data-id=vision] [data-health]')?.dataset.health === 'HEALTH_OFF_TRACK' &&
+		document.querySelector('[data-id=tactic] [data-health]')?.dataset.health === 'HEALTH_OFF_TRACK'`)
+	if !eval[bool](other, `window.notReloaded === true`) {
+		t.Error("the map reloaded the page to turn red")
+	}
+	other.screenshot("14-live-after")
+}
+
+// viewerToken makes a viewer of the Harbour Council and returns a JWT for
+// them from the built-in issuer.
+func viewerToken(t *testing.T, p *process, dataDir string) string {
+	t.Helper()
+	code, body := httpDo(t, p.adminToken, "POST", "http://"+p.httpAddr+"/v1/organisations/harbour/people?person_id=val",
+		`{"display_name":"Val Viewer","email":"val@harbour.example","role":"ROLE_VIEWER","external_subject":"val"}`)
+	if code != 200 {
+		t.Fatalf("viewer: %d %s", code, body)
+	}
+	iss, err := jwt.LoadOrCreateIssuer(builtinIssuerDir(dataDir), builtinIssuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := iss.Sign(jwt.Claims{Subject: "val", Audience: []string{"goldenthread"}, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
