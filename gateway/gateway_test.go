@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/goldenthread/goldenthread/gateway"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
@@ -29,6 +31,8 @@ type backend struct {
 	auth *authtest.Env
 	// admin is a platform admin's token.
 	admin string
+	// nats is the services' NATS, whose events the gateway may stream.
+	nats *nats.Conn
 }
 
 func startServices(t *testing.T) backend {
@@ -39,7 +43,7 @@ func startServices(t *testing.T) backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	be := backend{addr: lis.Addr().String(), auth: authtest.New(t)}
+	be := backend{addr: lis.Addr().String(), auth: authtest.New(t), nats: b.Conn}
 	be.admin = be.auth.Token(t, authtest.PlatformAdmin)
 	orgs, err := organisations.Open(ctx, organisations.Config{DSN: sqldbtest.SQLiteDSN(t),
 		JWT: be.auth.Verifier, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
@@ -87,6 +91,8 @@ func (b backend) config() gateway.Config {
 type api struct {
 	*httptest.Server
 	token string
+	// close closes the gateway (its streams end) and then the server.
+	close func()
 }
 
 func startGateway(t *testing.T, cfg gateway.Config, token string) *api {
@@ -97,8 +103,16 @@ func startGateway(t *testing.T, cfg gateway.Config, token string) *api {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(gw)
-	t.Cleanup(func() { srv.Close(); gw.Close() })
-	return &api{Server: srv, token: token}
+	closed := false
+	closeAll := func() {
+		if !closed {
+			closed = true
+			gw.Close()
+			srv.Close()
+		}
+	}
+	t.Cleanup(closeAll)
+	return &api{Server: srv, token: token, close: closeAll}
 }
 
 // startAll runs the services and a gateway in front of them, calling as a

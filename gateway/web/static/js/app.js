@@ -54,18 +54,19 @@ function parseHash() {
 function renderNav(org) {
   const here = parseHash().path;
   const link = (href, label) => h('a', { href: `#${href}`, 'aria-current': here === href ? 'page' : undefined }, label);
+  if (!session.caller) {
+    replace(nav);
+    replace(who);
+    return;
+  }
   const items = [link('/', 'Organisations')];
   if (org) {
     items.push(link(`/o/${org}`, 'Overview'), link(`/o/${org}/map`, 'Strategy map'),
       link(`/o/${org}/kpis`, 'KPIs'), link(`/o/${org}/report`, 'Integrity report'));
   }
   replace(nav, h('ul', {}, items.map((i) => h('li', {}, i))));
-  if (session.caller) {
-    replace(who, h('span', { class: 'subject' }, session.caller.subject),
-      h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'));
-  } else {
-    replace(who);
-  }
+  replace(who, h('span', { class: 'subject' }, session.caller.platform_admin ? `${session.caller.subject} (platform admin)` : session.caller.subject),
+    h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'));
 }
 
 function signOut() {

@@ -146,8 +146,9 @@ export async function render(el, { params, query, session, navigate }) {
       return;
     }
     shown = id;
-    replace(detail, h('h2', { id: 'detail-title' }, e.title), facts,
-      role >= 2 ? editForm(e) : null, newElementForm(e));
+    replace(detail, h('div', { class: 'detail-head' }, h('h2', { id: 'detail-title' }, e.title),
+      h('a', { href: `#/o/${org}/map`, 'aria-label': 'Close: choose no element' }, 'Close')), facts,
+      role >= 2 ? editForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
   }
 
   function editForm(e) {
@@ -193,7 +194,7 @@ export async function render(el, { params, query, session, navigate }) {
 
   function newElementForm(selected) {
     if (role < 3) return null;
-    const below = selected && selected.level !== 'LEVEL_TACTIC' ? LEVELS[LEVELS.indexOf(selected.level) + 1] : 'LEVEL_VISION';
+    const below = selected ? LEVELS[LEVELS.indexOf(selected.level) + 1] : 'LEVEL_VISION';
     const parentOptions = (level) => {
       const up = LEVELS[LEVELS.indexOf(level) - 1];
       return elements.filter((x) => x.level === up).map((x) => [x.name, x.title]);

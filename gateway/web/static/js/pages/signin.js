@@ -18,7 +18,7 @@ export async function render(el) {
     submit: 'Sign in',
     fields: [{
       name: 'token', label: 'Token', type: 'password', required: true, autocomplete: 'off',
-      hint: 'The platform admin token `make run` printed (also in data/admin-token), an API token (gt_…) or a JWT.',
+      hint: 'The platform admin token that make run printed (it is also in data/admin-token), an API token (gt_…) or a JWT.',
     }],
     async onSubmit(v) {
       api.setToken(v.token.trim());
