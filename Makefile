@@ -7,15 +7,24 @@ MODULES := proto services/kit services/organisations services/teams services/pla
 # `go tool`; GOWORK=off keeps the tool module out of the workspace.
 BUF     := cd proto && GOWORK=off $(GO) tool -modfile=tools/go.mod buf
 
-.PHONY: run test generate lint bench build tidy fuzz check-generated deploy-check
+.PHONY: run demo test generate lint bench build tidy fuzz check-generated deploy-check
 
 ## run: the whole product on the embedded default (in-process NATS, SQLite under ./data)
 run:
 	$(GO) run ./cmd/goldenthread $(ARGS)
 
-## test: every module's tests (PostgreSQL / external NATS runs need GT_TEST_POSTGRES_DSN / GT_TEST_NATS_URL)
+## demo: make run, loading the example organisations on the first start
+demo:
+	$(GO) run ./cmd/goldenthread -demo $(ARGS)
+
+## test: every module's tests (PostgreSQL / external NATS runs need GT_TEST_POSTGRES_DSN / GT_TEST_NATS_URL;
+## the browser tests need chromium, and leave their screenshots under test-output/)
 test:
-	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 -timeout 10m ./...); done
+	@command -v chromium >/dev/null 2>&1 || [ -n "$$GT_CHROMIUM" ] || \
+		echo "NOTE: chromium not found: the browser tests (cmd/goldenthread TestWebClient) are SKIPPED; apt-get install chromium to run them"
+	@rm -rf test-output && mkdir -p test-output
+	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 -timeout 10m -artifacts -outputdir $(CURDIR)/test-output ./...); done
+	@for d in test-output/_artifacts/*/; do [ -e "$$d" ] && echo "browser screenshots: $$d" || true; done
 
 ## bench: benchmarks (never part of make test): the plan tree and roll-up at scale
 bench:

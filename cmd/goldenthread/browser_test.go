@@ -419,7 +419,9 @@ func TestWebClient(t *testing.T) {
 	b.mustSubmit("New KPI")
 	b.waitFor("the KPI page", `document.body.dataset.page === 'kpi' && document.querySelector('h1')?.textContent === 'Calls returned the same day'`)
 	now := time.Now()
-	monthEnd := func(n int) string { return time.Date(now.Year(), now.Month()+time.Month(n)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly) }
+	monthEnd := func(n int) string {
+		return time.Date(now.Year(), now.Month()+time.Month(n)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	}
 	b.fill("Record a value", map[string]string{"period_end": monthEnd(-1), "value": "95", "note": "a good month"})
 	b.mustSubmit("Record a value")
 	b.waitFor("a green KPI", `document.querySelector('.status-line [data-status]')?.dataset.status === 'KPI_STATUS_GREEN'`)
