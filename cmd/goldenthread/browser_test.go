@@ -111,14 +111,24 @@ func eval[T any](b *browser, js string) T {
 	return v
 }
 
-// waitFor polls a JavaScript condition until it is true.
+// waitFor evaluates a JavaScript condition until it is true, across
+// navigations (an evaluation that fails while a page loads is retried).
 func (b *browser) waitFor(what, js string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
-		b.t.Fatalf("waiting for %s: %v\npage text: %.2000s\nrequests: %s", what, err, eval[string](b, "document.body.innerText"),
-			eval[string](b, `performance.getEntriesByType('resource').map((e) => e.name + ' ' + Math.round(e.duration) + 'ms ' + e.responseStatus).join('\n')`))
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("Boolean("+js+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("waiting for %s: %v\npage: %.2000s\nrequests: %s", what, err,
+				eval[string](b, `location.href + "\n" + (document.body?.innerText || "")`),
+				eval[string](b, `performance.getEntriesByType('resource').map((e) => e.name + ' ' + Math.round(e.duration) + 'ms ' + e.responseStatus).join('\n')`))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -17,11 +17,11 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 )
 
-// launch starts the all-in-one on free ports with dataDir and returns it
-// with a function that stops it.
-func launch(t *testing.T, dataDir string) (*process, func()) {
+// launch starts the all-in-one on free ports with dataDir (and more
+// flags, if given) and returns it with a function that stops it.
+func launch(t *testing.T, dataDir string, flags ...string) (*process, func()) {
 	t.Helper()
-	s, err := parse([]string{"-data-dir", dataDir, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0"})
+	s, err := parse(append([]string{"-data-dir", dataDir, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0"}, flags...))
 	if err != nil {
 		t.Fatal(err)
 	}
