@@ -5,11 +5,9 @@
 import { s, uid } from './dom.js';
 import { dayNumber, isoDate, formatNumber } from './format.js';
 
-const W = 720;
-const H = 300;
 const M = { left: 56, right: 16, top: 16, bottom: 40 };
 
-// edges returns, for a target value, the band boundaries as [from, to,
+// bandsFor returns, for a target value, the bands as [from, to,
 // tone] in value space between lo and hi.
 function bandsFor(kpi, target, lo, hi) {
   const th = kpi.thresholds || {};
@@ -36,7 +34,11 @@ function niceTicks(lo, hi, count) {
   return ticks;
 }
 
-export function chart(kpi, measurements) {
+// chart draws the KPI's chart for a box width pixels wide, so that its
+// text keeps its size on a phone.
+export function chart(kpi, measurements, width = 720) {
+  const W = Math.round(Math.max(320, Math.min(960, width)));
+  const H = Math.round(Math.max(220, Math.min(320, W * 0.42)));
   const titleId = uid('chart-title');
   const descId = uid('chart-desc');
   const targets = (kpi.targets || []).map((t) => ({ x: dayNumber(t.period_end), v: t.value || 0, d: t.period_end }))
@@ -53,11 +55,25 @@ export function chart(kpi, measurements) {
   if (!xs.length) return svg;
   let x0 = Math.min(...xs);
   let x1 = Math.max(...xs);
+  if (points.length) {
+    // The values matter most: a target years away would squeeze them into
+    // a sliver, so the chart looks at most a year past the latest value.
+    const last = points[points.length - 1].x;
+    x0 = points[0].x;
+    x1 = Math.max(last + 60, Math.min(x1, last + 365));
+  }
   if (x1 - x0 < 30) { x0 -= 15; x1 += 15; }
+  // One column per target period (the target in effect is the first whose
+  // period ends on or after the value's), the last running on.
+  const segs = kpi.direction === 'DIRECTION_WITHIN_BAND' || !targets.length
+    ? [{ from: x0, to: x1, v: 0 }]
+    : targets.map((t, i) => ({ from: i === 0 ? x0 : targets[i - 1].x, to: i === targets.length - 1 ? x1 : t.x, v: t.v }))
+      .map((seg) => ({ ...seg, from: Math.max(seg.from, x0), to: Math.min(seg.to, x1) }))
+      .filter((seg) => seg.to > seg.from);
   const th = kpi.thresholds || {};
-  const vs = [...points.map((p) => p.v), ...targets.map((t) => t.v)];
+  const vs = [...points.map((p) => p.v), ...(targets.length ? segs.map((seg) => seg.v) : [])];
   if (kpi.direction === 'DIRECTION_WITHIN_BAND') vs.push(th.amber_low || 0, th.amber_high || 0);
-  for (const t of targets) for (const [a, b] of bandsFor(kpi, t.v, t.v, t.v)) vs.push(a, b);
+  for (const seg of segs) for (const [a, b] of bandsFor(kpi, seg.v, seg.v, seg.v)) vs.push(a, b);
   let y0 = Math.min(...vs);
   let y1 = Math.max(...vs);
   const pad = (y1 - y0 || Math.abs(y1) || 1) * 0.12;
@@ -68,12 +84,8 @@ export function chart(kpi, measurements) {
   const Y = (v) => H - M.bottom - ((v - y0) / (y1 - y0)) * (H - M.top - M.bottom);
   const clampY = (v) => Math.max(y0, Math.min(y1, v));
 
-  // Bands: one column per target period (the target in effect is the first
-  // whose period ends on or after the value's), the last running on.
+  // The bands the thresholds make of each target.
   const bands = s('g', { class: 'bands', 'aria-hidden': 'true' });
-  const segs = kpi.direction === 'DIRECTION_WITHIN_BAND' || !targets.length
-    ? [{ from: x0, to: x1, v: 0 }]
-    : targets.map((t, i) => ({ from: i === 0 ? x0 : targets[i - 1].x, to: i === targets.length - 1 ? Math.max(x1, t.x) : t.x, v: t.v }));
   if (kpi.direction === 'DIRECTION_WITHIN_BAND' || targets.length) {
     for (const seg of segs) {
       for (const [a, b, tone] of bandsFor(kpi, seg.v, y0, y1)) {
@@ -94,7 +106,7 @@ export function chart(kpi, measurements) {
   // A tick on the first day of each month (every few months on long spans).
   const start = new Date(x0 * 86400000);
   const months = Math.ceil((x1 - x0) / 30);
-  const every = Math.max(1, Math.ceil(months / 8));
+  const every = Math.max(1, Math.ceil(months / Math.max(3, Math.floor(W / 90))));
   for (let i = 0; i <= months + 1; i += every) {
     const d = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + i + 1, 1));
     const x = Math.round(d.getTime() / 86400000);

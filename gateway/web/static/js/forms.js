@@ -20,7 +20,7 @@ export function fieldFor(apiField, names) {
 }
 
 // form builds a form. spec: {title, fields, submit, onSubmit(values),
-// resetOnSuccess}. A field: {name, label, type (text, textarea, select,
+// resetOnSuccess, clearOnSuccess (names of fields to empty)}. A field: {name, label, type (text, textarea, select,
 // date, number, file, password), options [[value, label]], value,
 // required, hint, show(values) => boolean, step, min, max}.
 export function form(spec) {
@@ -105,6 +105,7 @@ export function form(spec) {
         el.reset();
         refreshVisibility();
       }
+      for (const n of spec.clearOnSuccess || []) controls[n].value = '';
     } catch (err) {
       const rest = [];
       let first = null;

@@ -54,7 +54,7 @@ export async function render(el, { params, session }) {
         h('dt', {}, 'Reported'), h('dd', {}, frequencyName(kpi.frequency)),
         kpi.data_source ? [h('dt', {}, 'Data source'), h('dd', {}, kpi.data_source)] : null,
         kpi.element_deleted ? [h('dt', {}, 'Note'), h('dd', {}, 'The element it measured has been deleted.')] : null));
-    replace(chartBox, chart(kpi, measurements),
+    replace(chartBox, chart(kpi, measurements, chartBox.clientWidth - 16),
       h('figcaption', { class: 'visually-hidden' }, 'The values are listed in the table below.'));
     rows.replaceChildren(...[...measurements].reverse().map((m) => h('tr', {},
       h('th', { scope: 'row' }, isoDate(m.period_end)),
@@ -80,6 +80,7 @@ export async function render(el, { params, session }) {
     forms.append(h('section', { class: 'card' }, form({
       title: 'Record a value',
       submit: 'Record value',
+      clearOnSuccess: ['value', 'note'],
       fields: [
         { name: 'period_end', label: 'Period ending', type: 'date', required: true, value: isoDate(monthEnd(0)) },
         { name: 'value', label: `Value (${unitName(kpi.unit)})`, type: 'number', step: 'any', required: true },
@@ -113,6 +114,7 @@ export async function render(el, { params, session }) {
     correctForm = form({
       title: 'Correct a value',
       submit: 'Correct value',
+      clearOnSuccess: ['value', 'note'],
       fields: [
         { name: 'measurement', label: 'Value to correct', type: 'select', options: [...measurements].reverse().map((m) => [m.name, `${isoDate(m.period_end)}: ${formatNumber(m.value, kpi.unit)}`]) },
         { name: 'value', label: 'Correct value', type: 'number', step: 'any', required: true },
