@@ -42,44 +42,42 @@ func openEvents(t *testing.T, srv *api, org, token string) *eventStream {
 	return s
 }
 
-// waitFor reads lines until one contains want; it fails the test when the
-// stream ends or nothing matches in time. Lines read are returned.
-func (s *eventStream) waitFor(t *testing.T, want string) []string {
+// read collects lines until done says stop (true) or the stream ends
+// (false), failing the test when neither happens in time.
+func (s *eventStream) read(t *testing.T, done func(line string) bool) (seen []string, ended bool) {
 	t.Helper()
-	var seen []string
 	timeout := time.After(10 * time.Second)
 	for {
 		select {
 		case l, ok := <-s.lines:
 			if !ok {
-				t.Fatalf("the stream ended before %q; read %q", want, seen)
+				return seen, true
 			}
 			seen = append(seen, l)
-			if strings.Contains(l, want) {
-				return seen
+			if done(l) {
+				return seen, false
 			}
 		case <-timeout:
-			t.Fatalf("no %q in time; read %q", want, seen)
+			t.Fatalf("nothing more in time; read %q", seen)
 		}
 	}
 }
 
-// ended waits for the stream to end.
+// waitFor reads lines until one contains want, and returns the lines read.
+func (s *eventStream) waitFor(t *testing.T, want string) []string {
+	t.Helper()
+	seen, ended := s.read(t, func(l string) bool { return strings.Contains(l, want) })
+	if ended {
+		t.Fatalf("the stream ended before %q; read %q", want, seen)
+	}
+	return seen
+}
+
+// ended waits for the stream to end and returns its last lines.
 func (s *eventStream) ended(t *testing.T) []string {
 	t.Helper()
-	var seen []string
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case l, ok := <-s.lines:
-			if !ok {
-				return seen
-			}
-			seen = append(seen, l)
-		case <-timeout:
-			t.Fatalf("the stream did not end; read %q", seen)
-		}
-	}
+	seen, _ := s.read(t, func(string) bool { return false })
+	return seen
 }
 
 func TestLiveEvents(t *testing.T) {
