@@ -100,9 +100,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			logger.Error("the example organisations could not be loaded", "err", err)
 		}
 	}
-	fmt.Fprintf(stdout, "Golden Thread is running.\n  Web:   http://%s/  (sign in with the platform admin token below, or the one in %s)\n"+
+	signIn := "the platform admin token below"
+	if p.adminToken == "" {
+		signIn = "the platform admin token in " + p.adminTokenFile
+	}
+	fmt.Fprintf(stdout, "Golden Thread is running.\n  Web:   http://%s/  (sign in with %s)\n"+
 		"  REST:  http://%s/v1/organisations  (OpenAPI: http://%s/openapi.json)\n  gRPC:  %s\n  data:  %s\n",
-		p.httpAddr, p.adminTokenFile, p.httpAddr, p.httpAddr, p.grpcAddr, s.dataDir)
+		p.httpAddr, signIn, p.httpAddr, p.httpAddr, p.grpcAddr, s.dataDir)
 	if p.adminToken != "" {
 		fmt.Fprintf(stdout, "\nFirst start: this platform admin token is shown once (it is also in %s, readable only by you):\n\n  %s\n\n"+
 			"Try:  curl -H \"Authorization: Bearer $(cat %s)\" http://%s/v1/organisations\n\n",
