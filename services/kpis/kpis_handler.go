@@ -134,6 +134,9 @@ func (h *kpisHandler) UpdateKpi(ctx context.Context, req *pb.UpdateKpiRequest) (
 	}
 	var result *pb.Kpi
 	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		if err := lockKpis(ctx, tx, orgID); err != nil {
+			return err
+		}
 		cur, err := resource.Current(func() (*kpiRecord, error) { return getKpi(ctx, tx, orgID, id) },
 			func(r *kpiRecord) string { return r.kpi.Etag }, req.Kpi.Name, req.Kpi.Etag)
 		if err != nil {
@@ -190,6 +193,9 @@ func (h *kpisHandler) setDeleted(ctx context.Context, name, etag string, deleted
 	}
 	var result *pb.Kpi
 	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		if err := lockKpis(ctx, tx, orgID); err != nil {
+			return err
+		}
 		r, err := resource.Current(func() (*kpiRecord, error) { return getKpi(ctx, tx, orgID, id) },
 			func(r *kpiRecord) string { return r.kpi.Etag }, name, etag)
 		if err != nil {

@@ -64,6 +64,15 @@ func nameFilter(collection string) func(string) (any, error) {
 	}
 }
 
+// lockKpis serialises the transactions that change an organisation's KPIs
+// or recompute their status. Each reads a KPI and its latest values and
+// writes the status that follows; without the lock, two concurrent ones on
+// PostgreSQL would each miss the other's change and the last to commit
+// would leave a status that ignores a value (a lost update).
+func lockKpis(ctx context.Context, tx *sqldb.Tx, orgID string) error {
+	return tx.Lock(ctx, "kpis/organisation/"+orgID)
+}
+
 func getKpi(ctx context.Context, q sqldb.Querier, orgID, id string) (*kpiRecord, error) {
 	return oneKpi(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
 }

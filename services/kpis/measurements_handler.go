@@ -196,6 +196,21 @@ func (h *measurementsHandler) record(ctx context.Context, orgID string, rows []r
 
 	out := make([]*pb.Measurement, len(rows))
 	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		if err := lockKpis(ctx, tx, orgID); err != nil {
+			return err
+		}
+		// Read the KPIs again under the lock: their status is recomputed
+		// from what they hold now, not from before a concurrent change.
+		fresh, err := kpisByID(ctx, tx, orgID, kpiIDs)
+		if err != nil {
+			return err
+		}
+		for id, k := range kpis {
+			if f := fresh[id]; f == nil || f.kpi.DeleteTime != nil {
+				return apierr.FailedPrecondition(k.kpi.Name, "was deleted meanwhile")
+			}
+		}
+		kpis = fresh
 		taken, err := livePeriods(ctx, tx, orgID, mapKeys(kpis))
 		if err != nil {
 			return err
@@ -346,6 +361,9 @@ func (h *measurementsHandler) change(ctx context.Context, orgID, kpiID, id, name
 		return err
 	}
 	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		if err := lockKpis(ctx, tx, orgID); err != nil {
+			return err
+		}
 		r, err := resource.Current(func() (*measurementRecord, error) { return getMeasurement(ctx, tx, orgID, kpiID, id) },
 			func(r *measurementRecord) string { return r.m.Etag }, name, etag)
 		if err != nil {

@@ -2,6 +2,7 @@ package kpis
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -12,29 +13,16 @@ import (
 // sweepInterval is how often late KPIs are looked for.
 const sweepInterval = time.Minute
 
+// lateWhere selects the live KPIs whose next value is late and that are
+// not OVERDUE yet.
+const lateWhere = "delete_time IS NULL AND due_date <> '' AND due_date < ? AND status <> ?"
+
 // sweepOverdue turns KPIs whose next value is late OVERDUE, with their
 // status events, every sweepInterval until ctx ends. Time passing is the
-// only thing that changes a status without a call, hence the sweep. The
-// lock keeps replicas from sweeping together.
+// only thing that changes a status without a call, hence the sweep.
 func sweepOverdue(ctx context.Context, db *sqldb.DB, em emitter, logger *slog.Logger) {
 	for {
-		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-			if err := tx.Lock(ctx, "kpis/overdue"); err != nil {
-				return err
-			}
-			late, err := kpisWhere(ctx, tx, "delete_time IS NULL AND due_date <> '' AND due_date < ? AND status <> ?",
-				today(), int32(pb.KpiStatus_KPI_STATUS_OVERDUE))
-			if err != nil {
-				return err
-			}
-			for _, k := range late {
-				if err := recompute(ctx, tx, em, k, ""); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil && ctx.Err() == nil {
+		if err := sweepOnce(ctx, db, em); err != nil && ctx.Err() == nil {
 			logger.Warn("overdue sweep failed; will retry", "err", err)
 		}
 		select {
@@ -43,4 +31,42 @@ func sweepOverdue(ctx context.Context, db *sqldb.DB, em emitter, logger *slog.Lo
 		case <-time.After(sweepInterval):
 		}
 	}
+}
+
+// sweepOnce recomputes the late KPIs one organisation at a time, each under
+// the organisation's KPI lock and read again under it, so that the sweep
+// neither undoes a concurrent change nor recomputes a KPI twice when
+// replicas sweep together.
+func sweepOnce(ctx context.Context, db *sqldb.DB, em emitter) error {
+	now := today()
+	late, err := kpisWhere(ctx, db, lateWhere, now, int32(pb.KpiStatus_KPI_STATUS_OVERDUE))
+	if err != nil {
+		return err
+	}
+	orgs := map[string]bool{}
+	for _, k := range late {
+		orgs[k.orgID] = true
+	}
+	for _, orgID := range mapKeys(orgs) {
+		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+			if err := lockKpis(ctx, tx, orgID); err != nil {
+				return err
+			}
+			still, err := kpisWhere(ctx, tx, "organisation_id = ? AND "+lateWhere, orgID, now,
+				int32(pb.KpiStatus_KPI_STATUS_OVERDUE))
+			if err != nil {
+				return err
+			}
+			for _, k := range still {
+				if err := recompute(ctx, tx, em, k, ""); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("overdue sweep of organisation %s: %w", orgID, err)
+		}
+	}
+	return nil
 }

@@ -77,6 +77,9 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 	if err != nil {
 		return events.Permanent(fmt.Errorf("organisation event: %w", err))
 	}
+	if err := lockKpis(ctx, tx, ids[0]); err != nil {
+		return err
+	}
 	if newest, err := events.Newer(ctx, tx, org.Name, resource.Micros(org.UpdateTime)); err != nil || !newest {
 		return err
 	}
@@ -111,6 +114,9 @@ func (r reactions) elementChanged(ctx context.Context, tx *sqldb.Tx, el *plannin
 	ids, err := resourcename.Parse(el.GetName(), "organisations", "elements")
 	if err != nil {
 		return events.Permanent(fmt.Errorf("element event: %w", err))
+	}
+	if err := lockKpis(ctx, tx, ids[0]); err != nil {
+		return err
 	}
 	recs, err := kpisWhere(ctx, tx, "delete_time IS NULL AND organisation_id = ? AND element_id = ? AND element_deleted = ?",
 		ids[0], ids[1], boolInt(!deleted))

@@ -37,6 +37,10 @@ func consumers(prefix string) []events.ConsumerSpec {
 
 // reactions applies changes made elsewhere to the plan, each inside the
 // consumer's transaction (so once per event), with the plan's own events.
+// Each takes the plan's lock first, as the API's changes do: the roll-ups
+// it recomputes read other rows (sibling elements, the element's other
+// KPIs) that a concurrent reaction in another replica, or a concurrent
+// call, may be changing.
 type reactions struct {
 	events emitter
 }
@@ -88,6 +92,9 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 		return events.Permanent(fmt.Errorf("organisation event: %w", err))
 	}
 	orgID := ids[0]
+	if err := tx.Lock(ctx, planLock(orgID)); err != nil {
+		return err
+	}
 	newest, err := events.Newer(ctx, tx, org.Name, resource.Micros(org.UpdateTime))
 	if err != nil || !newest {
 		return err
@@ -124,6 +131,9 @@ func (r reactions) teamChanged(ctx context.Context, tx *sqldb.Tx, team string, d
 	if err != nil {
 		return events.Permanent(fmt.Errorf("team event: %w", err))
 	}
+	if err := tx.Lock(ctx, planLock(ids[0])); err != nil {
+		return err
+	}
 	recs, err := liveElementsWhere(ctx, tx, "organisation_id = ? AND owner_team_id = ? AND owner_team_deleted = ?",
 		ids[0], ids[1], boolInt(!deleted))
 	if err != nil {
@@ -152,6 +162,9 @@ func (r reactions) kpiChanged(ctx context.Context, tx *sqldb.Tx, ev *kpipb.KpiSt
 	elementID, err := sameOrgID("element", "elements", orgID, ev.Element)
 	if err != nil {
 		return events.Permanent(fmt.Errorf("kpi event: %w", err))
+	}
+	if err := tx.Lock(ctx, planLock(orgID)); err != nil {
+		return err
 	}
 	applied, before, err := upsertKPI(ctx, tx, orgID, kpi[1], elementID, ev.NewStatus, resource.Micros(ev.ChangeTime))
 	if err != nil || !applied {

@@ -114,10 +114,12 @@ func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb
 var errAlreadyHandled = errors.New("event already handled")
 
 func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, h Handler, msg jetstream.Msg) {
+	count := func(result string) { consumed.WithLabelValues(spec.Durable, spec.Stream, result).Inc() }
 	e, err := FromMsg(msg.Subject(), msg.Headers(), msg.Data())
 	if err != nil {
 		c.logger.Error("dropping malformed event", "err", err)
 		_ = msg.TermWithReason("malformed event")
+		count(ResultTerminated)
 		return
 	}
 	// The handler finishes even while the consumer stops: Stop drains.
@@ -140,13 +142,20 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 	log := c.logger.With("event_id", e.ID, "type", e.Type, "subject", e.Subject)
 	switch {
 	case err == nil || errors.Is(err, errAlreadyHandled):
+		if err == nil {
+			count(ResultHandled)
+		} else {
+			count(ResultDuplicate)
+		}
 		if err := msg.Ack(); err != nil {
 			log.Warn("ack failed; the event will be redelivered and skipped", "err", err)
 		}
 	case errors.Is(err, ErrPermanent):
 		log.Error("event cannot be handled; terminating it", "err", err)
 		_ = msg.TermWithReason(err.Error())
+		count(ResultTerminated)
 	default:
+		count(ResultRetry)
 		delay := time.Second
 		if md, mdErr := msg.Metadata(); mdErr == nil {
 			delay = min(time.Duration(md.NumDelivered)*time.Second, time.Minute)

@@ -2,8 +2,6 @@ package events
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -14,20 +12,20 @@ import (
 // state applied before. A consumer skips what is not: JetStream may
 // redeliver an older event after a newer one, and applying it would undo
 // the newer.
+//
+// The check and the record are one statement, so that two replicas applying
+// the same state concurrently cannot both see it as new: on PostgreSQL the
+// second waits for the first's row and then finds its version not newer.
 func Newer(ctx context.Context, tx *sqldb.Tx, subject string, version int64) (bool, error) {
-	var seen int64
-	err := tx.QueryRowContext(ctx, "SELECT version FROM event_versions WHERE subject = ?", subject).Scan(&seen)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return false, fmt.Errorf("event version of %s: %w", subject, err)
-	case seen > version:
-		return false, nil
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO event_versions (subject, version) VALUES (?, ?)
-		ON CONFLICT (subject) DO UPDATE SET version = excluded.version`, subject, version)
+	res, err := tx.ExecContext(ctx, `INSERT INTO event_versions (subject, version) VALUES (?, ?)
+		ON CONFLICT (subject) DO UPDATE SET version = excluded.version WHERE event_versions.version < excluded.version`,
+		subject, version)
 	if err != nil {
 		return false, fmt.Errorf("event version of %s: %w", subject, err)
 	}
-	return true, nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("event version of %s: %w", subject, err)
+	}
+	return n == 1, nil
 }

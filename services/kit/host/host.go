@@ -8,6 +8,7 @@ package host
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,7 +19,9 @@ import (
 
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
+	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 )
 
@@ -65,6 +68,12 @@ func Run(ctx context.Context, cfg Config) error {
 	srv, err := grpcserver.New(cfg.Logger, cfg.Resolver, auth.Merge(policies...))
 	if err != nil {
 		return err
+	}
+	if err := events.RegisterMetrics(srv.Registry); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	if err := outbox.RegisterMetrics(srv.Registry); err != nil {
+		return fmt.Errorf("metrics: %w", err)
 	}
 	checks := map[string]grpcserver.Check{
 		"nats": func(context.Context) error { return cfg.Broker.Ready() },

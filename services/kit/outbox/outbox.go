@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/goldenthread/goldenthread/services/kit/events"
@@ -46,6 +47,30 @@ const (
 	maxBackoff   = 5 * time.Second
 	firstBackoff = 100 * time.Millisecond
 )
+
+// published counts the events relays published, and unsent holds how
+// many rows each relay found waiting at its last look. They are shared by
+// every relay of the process and registered by RegisterMetrics.
+var (
+	published = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "goldenthread_outbox_published_total",
+		Help: "Outbox events the relay published and JetStream acknowledged, by stream.",
+	}, []string{"stream"})
+	unsent = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "goldenthread_outbox_unsent",
+		Help: "Outbox events committed but not yet acknowledged by JetStream, as of the relay's last look, by stream.",
+	}, []string{"stream"})
+)
+
+// RegisterMetrics adds the relays' metrics to reg.
+func RegisterMetrics(reg prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{published, unsent} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Outbox writes a service's events and relays them to its stream.
 type Outbox struct {
@@ -111,6 +136,7 @@ func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 		case ctx.Err() != nil:
 			return
 		case err != nil:
+			o.countUnsent(ctx)
 			if backoff >= maxBackoff/2 {
 				o.logger.Warn("relay cannot publish; will retry", "err", err, "retry_in", backoff)
 			}
@@ -124,6 +150,7 @@ func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 		if n == batchSize {
 			continue
 		}
+		o.countUnsent(ctx)
 		if time.Since(lastPrune) > pruneEvery {
 			lastPrune = time.Now()
 			if _, err := o.db.ExecContext(ctx, "DELETE FROM outbox WHERE sent_time < ?",
@@ -138,6 +165,17 @@ func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 		case <-time.After(pollInterval):
 		}
 	}
+}
+
+// countUnsent updates the unsent gauge. The relay calls it when it has
+// caught up or failed, so the gauge shows 0 in a healthy service and grows
+// while NATS is unreachable.
+func (o *Outbox) countUnsent(ctx context.Context) {
+	var n int
+	if err := o.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE sent_time IS NULL").Scan(&n); err != nil {
+		return // the next round tries again; a failing database shows in readiness
+	}
+	unsent.WithLabelValues(o.stream.Name).Set(float64(n))
 }
 
 func (o *Outbox) ensureStream(ctx context.Context, js jetstream.JetStream) error {
@@ -205,6 +243,7 @@ func (o *Outbox) publishBatch(ctx context.Context, js jetstream.JetStream) (int,
 				break wait
 			}
 		}
+		published.WithLabelValues(o.stream.Name).Add(float64(len(sent)))
 		if len(sent) > 0 {
 			q := "UPDATE outbox SET sent_time = ? WHERE seq IN (?" + strings.Repeat(", ?", len(sent)-1) + ")"
 			if _, err := tx.ExecContext(ctx, q, append([]any{time.Now().UnixMicro()}, sent...)...); err != nil {
