@@ -1,0 +1,423 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
+)
+
+// SoakEnv names the variable holding how long the soak runs (a Go
+// duration); .ci/run sets five minutes, `make test` runs the default.
+const SoakEnv = "GT_TEST_SOAK"
+
+const defaultSoak = 20 * time.Second
+
+// summary is what the test prints at the end.
+type summary struct {
+	rows [][2]string
+}
+
+func (s *summary) add(what string, format string, args ...any) {
+	s.rows = append(s.rows, [2]string{what, fmt.Sprintf(format, args...)})
+}
+
+func (s *summary) String() string {
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "multi-process end-to-end summary\t")
+	for _, r := range s.rows {
+		fmt.Fprintf(w, "  %s\t%s\n", r[0], r[1])
+	}
+	w.Flush()
+	return b.String()
+}
+
+// TestMultiProcess runs every service as its own OS process against the
+// external NATS and PostgreSQL, drives the golden thread through the
+// gateway's REST API, and injects faults: a service killed with SIGKILL
+// while its NATS link is cut, NATS unreachable for every service, two
+// replicas of the planning service, and a soak at a fixed rate.
+func TestMultiProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs every service; skipped with -short")
+	}
+	for _, env := range []string{sqldbtest.PostgresEnv, brokertest.NATSEnv} {
+		if os.Getenv(env) == "" {
+			t.Skipf("%s is not set: the multi-process test needs an external PostgreSQL (%s) and NATS with JetStream (%s); "+
+				".ci/run sets both when they answer on 127.0.0.1", env, sqldbtest.PostgresEnv, brokertest.NATSEnv)
+		}
+	}
+	soak := defaultSoak
+	if v := os.Getenv(SoakEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("%s=%q: %v", SoakEnv, v, err)
+		}
+		soak = d
+	}
+	dir := t.ArtifactDir()
+	c := startCluster(t, dir)
+	var sum summary
+
+	// The golden thread: organisation, teams, the plan from vision to
+	// tactics, KPIs on the tactics, and values rolling up to the vision.
+	c.must("POST", "/v1/organisations?organisation_id=e2e", `{"display_name":"E2E Council","kind":"KIND_COUNCIL"}`, nil)
+	c.must("POST", "/v1/"+org+"/teams?team_id=board", `{"display_name":"Board","kind":"KIND_LEADERSHIP"}`, nil)
+	c.must("POST", "/v1/"+org+"/teams?team_id=delivery",
+		`{"display_name":"Delivery","kind":"KIND_OPERATIONAL","parent_team":"`+org+`/teams/board"}`, nil)
+	date := func(y, m, d int) string { return fmt.Sprintf(`{"year":%d,"month":%d,"day":%d}`, y, m, d) }
+	c.element("vision", "LEVEL_VISION", "", "", "board", date(2026, 1, 1), date(2030, 12, 31), "")
+	c.element("mission", "LEVEL_MISSION", "", "vision", "board", date(2026, 1, 1), date(2029, 12, 31), "")
+	c.element("goal", "LEVEL_OBJECTIVE", "OBJECTIVE_KIND_THEMATIC_GOAL", "mission", "board", date(2026, 1, 1), date(2026, 6, 30),
+		`,"priority_rank":1`)
+	c.element("objective", "LEVEL_OBJECTIVE", "OBJECTIVE_KIND_DEFINING_OBJECTIVE", "mission", "delivery", date(2026, 1, 1),
+		date(2026, 3, 31), `,"priority_rank":2,"thematic_goal":"`+org+`/elements/goal"`)
+	c.element("strategy", "LEVEL_STRATEGY", "", "objective", "delivery", date(2026, 1, 1), date(2026, 3, 31), "")
+	for _, id := range []string{"tactic-a", "tactic-b", "tactic-c"} {
+		c.element(id, "LEVEL_TACTIC", "", "strategy", "delivery", date(2026, 1, 1), date(2026, 1, 31), `,"progress":50`)
+	}
+	for kpi, element := range map[string]string{"a": "tactic-a", "b": "tactic-b", "c": "tactic-a", "d": "tactic-c",
+		"s1": "tactic-a", "s2": "tactic-b"} {
+		c.kpi(kpi, element)
+	}
+	for _, kpi := range []string{"a", "b", "c", "d", "s1", "s2"} {
+		c.measure(kpi, 90)
+	}
+	c.waitHealth("vision", "HEALTH_ON_TRACK")
+	c.measure("b", 40)
+	c.waitHealth("tactic-b", "HEALTH_OFF_TRACK")
+	c.waitHealth("vision", "HEALTH_OFF_TRACK")
+	if h := c.health("tactic-a"); h != "HEALTH_ON_TRACK" {
+		t.Fatalf("tactic-a health = %s, want HEALTH_ON_TRACK (its KPIs are green)", h)
+	}
+	c.measure("b", 90)
+	c.waitHealth("vision", "HEALTH_ON_TRACK")
+	sum.add("golden thread", "organisation, 2 teams, 8 elements (vision to tactics), 6 KPIs; red and green reached the vision")
+
+	// SIGKILL mid-stream, with the KPI service's NATS link cut first so that
+	// its outbox holds events it has not published when it dies.
+	w := &writer{c: c, kpis: []string{"a", "b"}}
+	w.start()
+	time.Sleep(time.Second)
+	c.proxies["kpis"].cut()
+	time.Sleep(1500 * time.Millisecond)
+	c.kpis.kill()
+	atKill := c.unsent("kpis")
+	if len(atKill) == 0 {
+		t.Fatal("the KPI service's outbox held no unsent event at SIGKILL: the fault did not bite")
+	}
+	// While it is down: 503 with a JSON error, within the deadline.
+	start := time.Now()
+	code, body := c.call("GET", "/v1/"+org+"/kpis/a", "")
+	took := time.Since(start)
+	if code != 503 || !json.Valid([]byte(body)) || took > gatewayTimeout+time.Second {
+		t.Fatalf("with the KPI service down the gateway answered %d %q in %s; want 503 with a JSON error within %s",
+			code, body, took, gatewayTimeout)
+	}
+	// The plan changes meanwhile: the KPI service hears it when back.
+	c.must("DELETE", "/v1/"+org+"/elements/tactic-c", "", nil)
+	time.Sleep(time.Second)
+	c.proxies["kpis"].restore()
+	c.kpis.start(t)
+	restarted := time.Now()
+	c.eventually(30*time.Second, "the gateway does not reach the restarted KPI service", func() bool {
+		code, _ := c.call("GET", "/v1/"+org+"/kpis/a", "")
+		return code == 200
+	})
+	recovered := time.Since(restarted)
+	time.Sleep(time.Second)
+	w.stop()
+	if len(w.bad) > 0 {
+		t.Fatalf("answers other than 200 or a prompt 503 with a JSON error: %v", w.bad)
+	}
+	if w.unavailable == 0 {
+		t.Fatal("no write met the KPI service down")
+	}
+	c.eventually(30*time.Second, "the KPI of the element deleted while the KPI service was down is not flagged", func() bool {
+		var k struct{ ElementDeleted bool }
+		c.must("GET", "/v1/"+org+"/kpis/d", "", &k)
+		return k.ElementDeleted
+	})
+	// Every event the KPI service had not sent at the kill reaches the
+	// stream and the planning service.
+	c.eventually(30*time.Second, "events unsent at the kill are still unsent", func() bool {
+		return len(c.unsent("kpis")) == 0
+	})
+	inStream := c.streamEvents("kpis")
+	for _, id := range atKill {
+		if !inStream[id] {
+			t.Fatalf("event %s, unsent at the kill, is not in the stream", id)
+		}
+	}
+	c.eventually(30*time.Second, "the planning service has not handled every event unsent at the kill", func() bool {
+		handled := c.ids("planning", "SELECT event_id FROM inbox WHERE consumer = 'planning'")
+		return containsAll(handled, atKill)
+	})
+	sum.add("kill -9 of kpis mid-stream", "%d writes sent, %d acknowledged, %d answered 503 (slowest answer %s), %d unsent events at the kill, all delivered",
+		w.sent, len(w.acked), w.unavailable, w.slowest.Round(time.Millisecond), len(atKill))
+	sum.add("  gateway recovered", "%s after the restart, by itself", recovered.Round(time.Millisecond))
+
+	// NATS unreachable for every service: writes go on succeeding.
+	for _, p := range c.proxies {
+		p.cut()
+	}
+	for i := range 20 {
+		kpi := []string{"a", "b"}[i%2]
+		c.measure(kpi, []float64{40, 90}[i/2%2])
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.element("tactic-e", "LEVEL_TACTIC", "", "strategy", "delivery", date(2026, 1, 1), date(2026, 1, 31), `,"progress":20`)
+	c.kpi("e", "tactic-e")
+	c.measure("e", 75)
+	held := 0
+	for _, s := range services {
+		held += len(c.unsent(s))
+	}
+	if held == 0 {
+		t.Fatal("no outbox held an event while NATS was unreachable: the fault did not bite")
+	}
+	for _, p := range c.proxies {
+		p.restore()
+	}
+	c.waitHealth("tactic-e", "HEALTH_AT_RISK")
+	sum.add("NATS unreachable", "23 writes succeeded meanwhile; %d events held in the outboxes, delivered afterwards", held)
+
+	// The soak: mixed reads and writes at a fixed rate through the gateway.
+	res := runSoak(t, c, soak)
+	for _, kpi := range []string{"s1", "s2"} {
+		w.acked = append(w.acked, res.acked[kpi]...)
+	}
+	if res.errors > 0 {
+		t.Errorf("soak: %d of %d requests failed: %v", res.errors, res.requests, res.samples)
+	}
+	sum.add("soak", "%s at %d/s: %d requests, %d errors, p99 %s, max %s", soak, soakRate, res.requests, res.errors,
+		res.p99.Round(time.Microsecond), res.max.Round(time.Microsecond))
+	for _, p := range res.rss {
+		sum.add("  RSS "+p.name, "%d KiB -> %d KiB", p.start, p.end)
+		if growth := p.end - p.start; growth > max(p.start/2, 32*1024) {
+			t.Errorf("%s memory grew from %d KiB to %d KiB during the soak", p.name, p.start, p.end)
+		}
+	}
+
+	// Afterwards: every acknowledged write is there, every event is
+	// delivered, and none was acted on twice.
+	for _, kpi := range []string{"a", "b", "s1", "s2"} {
+		c.measure(kpi, 90)
+	}
+	c.measure("e", 90)
+	c.waitHealth("vision", "HEALTH_ON_TRACK")
+	found := map[string]bool{}
+	for _, kpi := range []string{"a", "b", "s1", "s2"} {
+		for name := range c.measurementNames(kpi) {
+			found[name] = true
+		}
+	}
+	foundAcked := 0
+	for _, name := range w.acked {
+		if found[name] {
+			foundAcked++
+		} else {
+			t.Errorf("acknowledged measurement %s is missing", name)
+		}
+	}
+	delivered := c.checkDelivered()
+	applied := c.checkAppliedOnce()
+	sum.add("writes sent", "%d", w.sent+res.writes)
+	sum.add("writes acknowledged", "%d", len(w.acked))
+	sum.add("acknowledged writes found afterwards", "%d", foundAcked)
+	sum.add("events delivered", "%d (every outbox row of the 4 services is in its stream, and handled by each consumer)", delivered)
+	sum.add("roll-up events (planning)", "%d KPI status events handled: %d by planning, %d by planning-2; %d redeliveries skipped",
+		applied.handled, applied.byReplica[0], applied.byReplica[1], applied.skipped)
+	sum.add("  health changes", "%d ElementHealthChanged events; each element's chain unbroken", applied.healthEvents)
+	sum.add("duplicates acted on", "%d", applied.duplicates)
+
+	for _, p := range []*process{c.gateway, c.kpis, c.planning[1], c.planning[0], c.teams, c.orgs} {
+		p.stop(t)
+	}
+	out := sum.String()
+	t.Log("\n" + out)
+	if err := os.WriteFile(filepath.Join(dir, "e2e-summary.txt"), []byte(out), 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
+// writer records measurements one after another through the gateway until
+// stopped, keeping what was acknowledged and how failures were answered.
+type writer struct {
+	c    *cluster
+	kpis []string
+
+	done        chan struct{}
+	quit        chan struct{}
+	sent        int
+	acked       []string // names of the acknowledged measurements
+	unavailable int      // prompt 503s with a JSON error
+	slowest     time.Duration
+	bad         []string // anything else
+}
+
+func (w *writer) start() {
+	w.done, w.quit = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(w.done)
+		for i := 0; ; i++ {
+			select {
+			case <-w.quit:
+				return
+			default:
+			}
+			kpi := w.kpis[i%len(w.kpis)]
+			start := time.Now()
+			code, body := w.c.call("POST", measurementsPath(kpi), w.c.measurementBody(kpi, []float64{40, 90}[i/2%2]))
+			took := time.Since(start)
+			w.sent++
+			w.slowest = max(w.slowest, took)
+			var m struct{ Name string }
+			switch {
+			case code == 200 && json.Unmarshal([]byte(body), &m) == nil && m.Name != "":
+				w.acked = append(w.acked, m.Name)
+			case code == 503 && json.Valid([]byte(body)) && took <= gatewayTimeout+time.Second:
+				w.unavailable++
+				time.Sleep(50 * time.Millisecond)
+			default:
+				w.bad = append(w.bad, fmt.Sprintf("%d %q after %s", code, body, took))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+}
+
+func (w *writer) stop() {
+	close(w.quit)
+	<-w.done
+}
+
+func containsAll(have, want []string) bool {
+	set := map[string]bool{}
+	for _, id := range have {
+		set[id] = true
+	}
+	for _, id := range want {
+		if !set[id] {
+			return false
+		}
+	}
+	return true
+}
+
+// checkDelivered waits until no outbox holds an unsent event, then checks
+// that every outbox row is in its service's stream and that every event of
+// a stream a consumer reads is in that consumer's inbox. It returns how
+// many events the outboxes hold.
+func (c *cluster) checkDelivered() int {
+	c.t.Helper()
+	stream := map[string]map[string]bool{}
+	total := 0
+	for _, s := range services {
+		c.eventually(60*time.Second, s+" still holds unsent events", func() bool { return len(c.unsent(s)) == 0 })
+		stream[s] = c.streamEvents(s)
+		rows := c.ids(s, "SELECT id FROM outbox")
+		for _, id := range rows {
+			if !stream[s][id] {
+				c.t.Errorf("event %s of %s is not in its stream", id, s)
+			}
+		}
+		total += len(rows)
+	}
+	reads := map[string][]string{ // consumer (and its database) -> the services it reads
+		"teams":    {"organisations"},
+		"planning": {"organisations", "teams", "kpis"},
+		"kpis":     {"organisations", "planning"},
+	}
+	for consumer, from := range reads {
+		var want []string
+		for _, s := range from {
+			for id := range stream[s] {
+				want = append(want, id)
+			}
+		}
+		c.eventually(60*time.Second, consumer+" has not handled every event of "+strings.Join(from, ", "), func() bool {
+			return containsAll(c.ids(consumer, "SELECT event_id FROM inbox WHERE consumer = ?", consumer), want)
+		})
+	}
+	return total
+}
+
+// appliedOnce is the evidence that the two planning replicas applied each
+// KPI status change once.
+type appliedOnce struct {
+	handled      int    // KPI events in the stream
+	byReplica    [2]int // handled by each replica (its metrics)
+	skipped      int    // redeliveries the inbox turned away
+	duplicates   int    // handled beyond once
+	healthEvents int
+}
+
+// checkAppliedOnce compares what the planning replicas report handling
+// from the KPI stream with what the stream holds, and checks the health
+// events the roll-ups produced: for each element, each change starts from
+// the health the previous one ended at. A change applied twice, or two
+// replicas rolling up from the same stale state, would break that chain.
+func (c *cluster) checkAppliedOnce() appliedOnce {
+	c.t.Helper()
+	var a appliedOnce
+	a.handled = len(c.streamEvents("kpis"))
+	labels := []string{`consumer="planning"`, `stream="` + c.stream("kpis") + `"`}
+	for i, p := range c.planning {
+		a.byReplica[i] = int(p.metric(c.t, "goldenthread_events_consumed_total", append(labels, `result="handled"`)...))
+		a.skipped += int(p.metric(c.t, "goldenthread_events_consumed_total", append(labels, `result="duplicate"`)...))
+	}
+	a.duplicates = a.byReplica[0] + a.byReplica[1] - a.handled
+	if a.duplicates != 0 {
+		c.t.Errorf("the planning replicas handled %d + %d KPI events; the stream holds %d", a.byReplica[0], a.byReplica[1], a.handled)
+	}
+	for i, n := range a.byReplica {
+		if n == 0 {
+			c.t.Errorf("planning replica %d handled no KPI event: the replicas did not share the work", i+1)
+		}
+	}
+
+	rows, err := c.db["planning"].QueryContext(context.Background(),
+		"SELECT data FROM outbox WHERE type = ? ORDER BY seq", string(proto.MessageName(&planningpb.ElementHealthChanged{})))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer rows.Close()
+	last := map[string]planningpb.Health{}
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			c.t.Fatal(err)
+		}
+		var ev planningpb.ElementHealthChanged
+		if err := proto.Unmarshal(data, &ev); err != nil {
+			c.t.Fatal(err)
+		}
+		a.healthEvents++
+		name := ev.Element.GetName()
+		if prev, ok := last[name]; ok && prev != ev.OldHealth {
+			c.t.Errorf("%s: a health change from %s follows one to %s (cause %s)", name, ev.OldHealth, prev, ev.Cause)
+			a.duplicates++
+		}
+		last[name] = ev.Element.GetHealth()
+	}
+	if err := rows.Err(); err != nil {
+		c.t.Fatal(err)
+	}
+	if a.healthEvents == 0 {
+		c.t.Error("no ElementHealthChanged event")
+	}
+	return a
+}
