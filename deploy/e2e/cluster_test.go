@@ -74,16 +74,20 @@ func startCluster(t *testing.T, logDir string) *cluster {
 	for _, s := range services {
 		dsn[s] = sqldbtest.PostgresDSN(t)
 	}
+	// The proxies first: they keep their ports, which the addresses picked
+	// for the services afterwards cannot then take.
+	for _, name := range append(services, "planning-2") {
+		c.proxies[name] = newProxy(t, strings.TrimPrefix(natsURL, "nats://"))
+	}
 	addr := map[string]string{}
 	for _, s := range append(services, "planning-2") {
 		addr[s] = freeAddr(t)
 	}
 	orgData := t.TempDir()
 	run := func(name, service string, extra ...string) *process {
-		c.proxies[name] = newProxy(t, strings.TrimPrefix(natsURL, "nats://"))
 		metrics := freeAddr(t)
 		args := append([]string{"-grpc-addr", addr[name], "-metrics-addr", metrics, "-dsn", dsn[service],
-			"-nats-url", c.proxies[name].url(), "-subject-prefix", c.prefix, "-data-dir", t.TempDir(), "-log-level", "info"}, extra...)
+			"-nats-url", c.proxies[name].url(), "-subject-prefix", c.prefix, "-data-dir", t.TempDir(), "-log-level", "warn"}, extra...)
 		return startProcess(t, logDir, name, filepath.Join(bin, service), metrics, args...)
 	}
 	c.orgs = run("organisations", "organisations", "-data-dir", orgData)
@@ -96,7 +100,7 @@ func startCluster(t *testing.T, logDir string) *cluster {
 	httpAddr := freeAddr(t)
 	c.gateway = startProcess(t, logDir, "gateway", filepath.Join(bin, "gateway"), "",
 		"-http-addr", httpAddr, "-organisations-addr", addr["organisations"], "-teams-addr", addr["teams"],
-		"-planning-addr", addr["planning"], "-kpis-addr", addr["kpis"], "-timeout", gatewayTimeout.String())
+		"-planning-addr", addr["planning"], "-kpis-addr", addr["kpis"], "-timeout", gatewayTimeout.String(), "-log-level", "warn")
 	c.base = "http://" + httpAddr
 
 	for _, s := range services {
@@ -235,7 +239,7 @@ func (c *cluster) measurementNames(kpi string) map[string]bool {
 	for {
 		var page struct {
 			Measurements  []struct{ Name string }
-			NextPageToken string
+			NextPageToken string `json:"next_page_token"`
 		}
 		c.must("GET", measurementsPath(kpi)+"?page_size=500&page_token="+url.QueryEscape(token), "", &page)
 		for _, m := range page.Measurements {

@@ -146,7 +146,9 @@ func TestMultiProcess(t *testing.T) {
 		t.Fatal("no write met the KPI service down")
 	}
 	c.eventually(30*time.Second, "the KPI of the element deleted while the KPI service was down is not flagged", func() bool {
-		var k struct{ ElementDeleted bool }
+		var k struct {
+			ElementDeleted bool `json:"element_deleted"`
+		}
 		c.must("GET", "/v1/"+org+"/kpis/d", "", &k)
 		return k.ElementDeleted
 	})
