@@ -2,7 +2,7 @@
 # Everything else here is for maintainers.
 
 GO      ?= go
-MODULES := proto services/kit services/organisations services/teams services/planning services/kpis gateway cmd/goldenthread
+MODULES := proto services/kit services/organisations services/teams services/planning services/kpis gateway cmd/goldenthread deploy/e2e
 # buf and the protoc plugins are pinned in proto/tools/go.mod and run with
 # `go tool`; GOWORK=off keeps the tool module out of the workspace.
 BUF     := cd proto && GOWORK=off $(GO) tool -modfile=tools/go.mod buf
@@ -18,13 +18,15 @@ demo:
 	$(GO) run ./cmd/goldenthread -demo $(ARGS)
 
 ## test: every module's tests (PostgreSQL / external NATS runs need GT_TEST_POSTGRES_DSN / GT_TEST_NATS_URL;
-## the browser tests need chromium, and leave their screenshots under test-output/)
+## the browser tests need chromium, and leave their screenshots under test-output/; the multi-process
+## test in deploy/e2e needs both, soaks for GT_TEST_SOAK (default 20s) and prints its summary last)
 test:
 	@command -v chromium >/dev/null 2>&1 || [ -n "$$GT_CHROMIUM" ] || \
 		echo "NOTE: chromium not found: the browser tests (cmd/goldenthread TestWebClient) are SKIPPED; apt-get install chromium to run them"
 	@rm -rf test-output && mkdir -p test-output
 	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 -timeout 10m -artifacts -outputdir $(CURDIR)/test-output ./...); done
 	@for d in test-output/_artifacts/*/; do [ -e "$$d" ] && echo "browser screenshots: $$d" || true; done
+	@find test-output -name e2e-summary.txt -exec cat {} \;
 
 ## bench: benchmarks (never part of make test): the plan tree and roll-up at scale
 bench:
