@@ -227,6 +227,7 @@ func TestKpis(t *testing.T) {
 			t.Run("CSV round trip and bad files", e.testCSV)
 			t.Run("element and organisation deletions", e.testReactions)
 			t.Run("contributors record for their teams' KPIs", e.testContributors)
+			t.Run("concurrent values leave the latest one", e.testConcurrentValues)
 		})
 	})
 }
