@@ -25,8 +25,8 @@ test:
 		echo "NOTE: chromium not found: the browser tests (cmd/goldenthread TestWebClient) are SKIPPED; apt-get install chromium to run them"
 	@rm -rf test-output && mkdir -p test-output
 	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 -timeout 10m -artifacts -outputdir $(CURDIR)/test-output ./...); done
-	@for d in test-output/_artifacts/*/; do [ -e "$$d" ] && echo "browser screenshots: $$d" || true; done
-	@find test-output -name e2e-summary.txt -exec cat {} \;
+	@for d in test-output/_artifacts/*/; do ls "$$d"*.png >/dev/null 2>&1 && echo "browser screenshots: $$d" || true; done
+	@for f in test-output/_artifacts/*/e2e-summary.txt; do [ -e "$$f" ] && echo "multi-process test logs: $$(dirname $$f)/" && cat "$$f" || true; done
 
 ## bench: benchmarks (never part of make test): the plan tree and roll-up at scale
 bench:
