@@ -153,6 +153,19 @@ func TestMultiProcess(t *testing.T) {
 		c.must("GET", "/v1/"+org+"/kpis/d", "", &k)
 		return k.ElementDeleted
 	})
+	// Its consumers resumed where they stopped: what comes again is at most
+	// what was in flight, unacknowledged, at the kill (the consumers'
+	// MaxAckPending is 256), not the stream from its start.
+	planningEvents := len(c.streamEvents("planning"))
+	consumed := func(result string) int {
+		return int(c.kpis.metric(t, "goldenthread_events_consumed_total", `consumer="kpis"`,
+			`stream="`+c.stream("planning")+`"`, `result="`+result+`"`))
+	}
+	again, handledAfter := consumed("duplicate"), consumed("handled")
+	if again > 256 {
+		t.Fatalf("the restarted KPI service saw %d planning events again (the stream holds %d): its consumer did not resume",
+			again, planningEvents)
+	}
 	// Every event the KPI service had not sent at the kill reaches the
 	// stream and the planning service.
 	c.eventually(30*time.Second, "events unsent at the kill are still unsent", func() bool {
@@ -171,6 +184,8 @@ func TestMultiProcess(t *testing.T) {
 	sum.add("kill -9 of kpis mid-stream", "%d writes sent, %d acknowledged, %d answered 503 (slowest answer %s), %d unsent events at the kill, all delivered",
 		w.sent, len(w.acked), w.unavailable, w.slowest.Round(time.Millisecond), len(atKill))
 	sum.add("  gateway while kpis was down", "%s", whileDown)
+	sum.add("  kpis consumer resumed", "after the restart: %d planning events handled, %d seen again (of %d in the stream)",
+		handledAfter, again, planningEvents)
 	sum.add("  gateway recovered", "%s after the restart, by itself", recovered.Round(time.Millisecond))
 
 	// NATS unreachable for every service: writes go on succeeding.
