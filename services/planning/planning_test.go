@@ -33,6 +33,7 @@ type env struct {
 	members  teamspb.MembersServiceClient
 	elements pb.ElementsServiceClient
 	db       *sqldb.DB // the planning database
+	dsn      string    // and its DSN
 	b        *broker.Broker
 	prefix   string
 	addr     string
@@ -42,7 +43,7 @@ type env struct {
 func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{b: b, prefix: brokertest.Prefix(t, b), auth: authtest.New(t)}
+	e := &env{b: b, prefix: brokertest.Prefix(t, b), auth: authtest.New(t), dsn: dsn}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -194,6 +195,7 @@ func TestPlanning(t *testing.T) {
 			t.Run("delete with and without force", e.testDelete)
 			t.Run("contributors update their teams' elements", e.testContributors)
 			t.Run("list, paging and filters", e.testList)
+			t.Run("two replicas roll up each change once", e.testReplicas)
 		})
 	})
 }
