@@ -71,13 +71,79 @@ func TestMultiProcess(t *testing.T) {
 	c := startCluster(t, dir)
 	var sum summary
 
-	// The golden thread: organisation, teams, the plan from vision to
-	// tactics, KPIs on the tactics, and values rolling up to the vision.
+	c.goldenThread(&sum)
+	w := c.killMidStream(&sum)
+	c.natsOutage(&sum)
+
+	// The soak: mixed reads and writes at a fixed rate through the gateway.
+	res := runSoak(t, c, soak)
+	for _, kpi := range []string{"s1", "s2"} {
+		w.acked = append(w.acked, res.acked[kpi]...)
+	}
+	if res.errors > 0 {
+		t.Errorf("soak: %d of %d requests failed: %v", res.errors, res.requests, res.samples)
+	}
+	sum.add("soak", "%s at %d/s: %d requests, %d errors, p99 %s, max %s", soak, soakRate, res.requests, res.errors,
+		res.p99.Round(time.Microsecond), res.max.Round(time.Microsecond))
+	for _, p := range res.rss {
+		sum.add("  RSS "+p.name, "%d KiB -> %d KiB", p.start, p.end)
+		if growth := p.end - p.start; growth > max(p.start/2, 32*1024) {
+			t.Errorf("%s memory grew from %d KiB to %d KiB during the soak", p.name, p.start, p.end)
+		}
+	}
+
+	// Afterwards: every acknowledged write is there, every event is
+	// delivered, and none was acted on twice.
+	for _, kpi := range []string{"a", "b", "s1", "s2"} {
+		c.measure(kpi, 90)
+	}
+	c.measure("e", 90)
+	c.waitHealth("vision", "HEALTH_ON_TRACK")
+	found := map[string]bool{}
+	for _, kpi := range []string{"a", "b", "s1", "s2"} {
+		for name := range c.measurementNames(kpi) {
+			found[name] = true
+		}
+	}
+	foundAcked := 0
+	for _, name := range w.acked {
+		if found[name] {
+			foundAcked++
+		} else {
+			t.Errorf("acknowledged measurement %s is missing", name)
+		}
+	}
+	delivered := c.checkDelivered()
+	applied := c.checkAppliedOnce()
+	sum.add("writes sent", "%d", w.sent+res.writes)
+	sum.add("writes acknowledged", "%d", len(w.acked))
+	sum.add("acknowledged writes found afterwards", "%d", foundAcked)
+	sum.add("events delivered", "%d (every outbox row of the 4 services is in its stream, and handled by each consumer)", delivered)
+	sum.add("roll-up events (planning)", "%d KPI stream events handled: %d by planning, %d by planning-2; %d redeliveries skipped",
+		applied.handled, applied.byReplica[0], applied.byReplica[1], applied.skipped)
+	sum.add("  health changes", "%d ElementHealthChanged events; %d not starting where the element's previous one ended",
+		applied.healthEvents, applied.chainBreaks)
+	sum.add("duplicates acted on", "%d", applied.duplicates)
+
+	for _, p := range []*process{c.gateway, c.kpis, c.planning[1], c.planning[0], c.teams, c.orgs} {
+		p.stop(t)
+	}
+	out := sum.String()
+	t.Log("\n" + out)
+	if err := os.WriteFile(filepath.Join(dir, "e2e-summary.txt"), []byte(out), 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
+// goldenThread builds the golden thread through the gateway: the
+// organisation, teams, the plan from vision to tactics, KPIs on the
+// tactics, and values rolling up to the vision.
+func (c *cluster) goldenThread(sum *summary) {
+	t := c.t
 	c.must("POST", "/v1/organisations?organisation_id=e2e", `{"display_name":"E2E Council","kind":"KIND_COUNCIL"}`, nil)
 	c.must("POST", "/v1/"+org+"/teams?team_id=board", `{"display_name":"Board","kind":"KIND_LEADERSHIP"}`, nil)
 	c.must("POST", "/v1/"+org+"/teams?team_id=delivery",
 		`{"display_name":"Delivery","kind":"KIND_OPERATIONAL","parent_team":"`+org+`/teams/board"}`, nil)
-	date := func(y, m, d int) string { return fmt.Sprintf(`{"year":%d,"month":%d,"day":%d}`, y, m, d) }
 	c.element("vision", "LEVEL_VISION", "", "", "board", date(2026, 1, 1), date(2030, 12, 31), "")
 	c.element("mission", "LEVEL_MISSION", "", "vision", "board", date(2026, 1, 1), date(2029, 12, 31), "")
 	c.element("goal", "LEVEL_OBJECTIVE", "OBJECTIVE_KIND_THEMATIC_GOAL", "mission", "board", date(2026, 1, 1), date(2026, 6, 30),
@@ -105,9 +171,14 @@ func TestMultiProcess(t *testing.T) {
 	c.measure("b", 90)
 	c.waitHealth("vision", "HEALTH_ON_TRACK")
 	sum.add("golden thread", "organisation, 2 teams, 8 elements (vision to tactics), 6 KPIs; red and green reached the vision")
+}
 
-	// SIGKILL mid-stream, with the KPI service's NATS link cut first so that
-	// its outbox holds events it has not published when it dies.
+// killMidStream kills the KPI service with SIGKILL in the middle of a
+// stream of writes, with its NATS link cut first so that its outbox holds
+// events it has not published when it dies, and restarts it. It returns the
+// writer, whose acknowledged writes are looked for at the end.
+func (c *cluster) killMidStream(sum *summary) *writer {
+	t := c.t
 	w := &writer{c: c, kpis: []string{"a", "b"}}
 	w.start()
 	time.Sleep(time.Second)
@@ -187,8 +258,13 @@ func TestMultiProcess(t *testing.T) {
 	sum.add("  kpis consumer resumed", "after the restart: %d planning events handled, %d seen again (of %d in the stream)",
 		handledAfter, again, planningEvents)
 	sum.add("  gateway recovered", "%s after the restart, by itself", recovered.Round(time.Millisecond))
+	return w
+}
 
-	// NATS unreachable for every service: writes go on succeeding.
+// natsOutage cuts NATS for every service: writes go on succeeding, the
+// outboxes hold their events, and all are delivered once NATS is back.
+func (c *cluster) natsOutage(sum *summary) {
+	t := c.t
 	for _, p := range c.proxies {
 		p.cut()
 	}
@@ -212,66 +288,10 @@ func TestMultiProcess(t *testing.T) {
 	}
 	c.waitHealth("tactic-e", "HEALTH_AT_RISK")
 	sum.add("NATS unreachable", "23 writes succeeded meanwhile; %d events held in the outboxes, delivered afterwards", held)
-
-	// The soak: mixed reads and writes at a fixed rate through the gateway.
-	res := runSoak(t, c, soak)
-	for _, kpi := range []string{"s1", "s2"} {
-		w.acked = append(w.acked, res.acked[kpi]...)
-	}
-	if res.errors > 0 {
-		t.Errorf("soak: %d of %d requests failed: %v", res.errors, res.requests, res.samples)
-	}
-	sum.add("soak", "%s at %d/s: %d requests, %d errors, p99 %s, max %s", soak, soakRate, res.requests, res.errors,
-		res.p99.Round(time.Microsecond), res.max.Round(time.Microsecond))
-	for _, p := range res.rss {
-		sum.add("  RSS "+p.name, "%d KiB -> %d KiB", p.start, p.end)
-		if growth := p.end - p.start; growth > max(p.start/2, 32*1024) {
-			t.Errorf("%s memory grew from %d KiB to %d KiB during the soak", p.name, p.start, p.end)
-		}
-	}
-
-	// Afterwards: every acknowledged write is there, every event is
-	// delivered, and none was acted on twice.
-	for _, kpi := range []string{"a", "b", "s1", "s2"} {
-		c.measure(kpi, 90)
-	}
-	c.measure("e", 90)
-	c.waitHealth("vision", "HEALTH_ON_TRACK")
-	found := map[string]bool{}
-	for _, kpi := range []string{"a", "b", "s1", "s2"} {
-		for name := range c.measurementNames(kpi) {
-			found[name] = true
-		}
-	}
-	foundAcked := 0
-	for _, name := range w.acked {
-		if found[name] {
-			foundAcked++
-		} else {
-			t.Errorf("acknowledged measurement %s is missing", name)
-		}
-	}
-	delivered := c.checkDelivered()
-	applied := c.checkAppliedOnce()
-	sum.add("writes sent", "%d", w.sent+res.writes)
-	sum.add("writes acknowledged", "%d", len(w.acked))
-	sum.add("acknowledged writes found afterwards", "%d", foundAcked)
-	sum.add("events delivered", "%d (every outbox row of the 4 services is in its stream, and handled by each consumer)", delivered)
-	sum.add("roll-up events (planning)", "%d KPI status events handled: %d by planning, %d by planning-2; %d redeliveries skipped",
-		applied.handled, applied.byReplica[0], applied.byReplica[1], applied.skipped)
-	sum.add("  health changes", "%d ElementHealthChanged events; %d not starting where the element's previous one ended",
-		applied.healthEvents, applied.chainBreaks)
-	sum.add("duplicates acted on", "%d", applied.duplicates)
-
-	for _, p := range []*process{c.gateway, c.kpis, c.planning[1], c.planning[0], c.teams, c.orgs} {
-		p.stop(t)
-	}
-	out := sum.String()
-	t.Log("\n" + out)
-	if err := os.WriteFile(filepath.Join(dir, "e2e-summary.txt"), []byte(out), 0o644); err != nil {
-		t.Error(err)
-	}
 }
+
+// date is a google.type.Date in JSON.
+func date(y, m, d int) string { return fmt.Sprintf(`{"year":%d,"month":%d,"day":%d}`, y, m, d) }
 
 // writer records measurements one after another through the gateway until
 // stopped, keeping what was acknowledged and how failures were answered.
