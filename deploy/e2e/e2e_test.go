@@ -283,11 +283,22 @@ func (c *cluster) natsOutage(sum *summary) {
 	if held == 0 {
 		t.Fatal("no outbox held an event while NATS was unreachable: the fault did not bite")
 	}
+	// The operators' view: the KPI service's unsent gauge shows the
+	// backlog, and drops to 0 once NATS is back.
+	unsentGauge := func() float64 { return c.kpis.metric(t, "goldenthread_outbox_unsent", `stream="`+c.stream("kpis")+`"`) }
+	c.eventually(15*time.Second, "goldenthread_outbox_unsent stays 0 while NATS is unreachable", func() bool {
+		return unsentGauge() > 0
+	})
+	gauge := unsentGauge()
 	for _, p := range c.proxies {
 		p.restore()
 	}
 	c.waitHealth("tactic-e", "HEALTH_AT_RISK")
+	c.eventually(30*time.Second, "goldenthread_outbox_unsent does not return to 0 after NATS is back", func() bool {
+		return unsentGauge() == 0
+	})
 	sum.add("NATS unreachable", "23 writes succeeded meanwhile; %d events held in the outboxes, delivered afterwards", held)
+	sum.add("  kpis outbox_unsent gauge", "%g while NATS was unreachable, 0 after", gauge)
 }
 
 // date is a google.type.Date in JSON.
