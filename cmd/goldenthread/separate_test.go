@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,20 +53,20 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 		prefix = brokertest.Prefix(t, brokertest.External(t))
 	} else {
 		t.Logf("%s is not set: the services share the organisations service's embedded NATS", brokertest.NATSEnv)
-		listen := freeAddr(t)
+		listen := apitest.FreeAddr(t)
 		orgNATS = []string{"-data-dir", orgData, "-nats-listen", listen}
 		natsURL = "nats://" + listen
 	}
 
-	orgAddr, teamsAddr, planningAddr, kpisAddr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	orgAddr, teamsAddr, planningAddr, kpisAddr, httpAddr := apitest.FreeAddr(t), apitest.FreeAddr(t), apitest.FreeAddr(t), apitest.FreeAddr(t), apitest.FreeAddr(t)
 	orgs := startProcess(t, filepath.Join(bin, "organisations"), append([]string{"-grpc-addr", orgAddr,
-		"-metrics-addr", freeAddr(t), "-dsn", dsn("organisations"), "-subject-prefix", prefix}, orgNATS...)...)
-	tms := startProcess(t, filepath.Join(bin, "teams"), "-grpc-addr", teamsAddr, "-metrics-addr", freeAddr(t),
+		"-metrics-addr", apitest.FreeAddr(t), "-dsn", dsn("organisations"), "-subject-prefix", prefix}, orgNATS...)...)
+	tms := startProcess(t, filepath.Join(bin, "teams"), "-grpc-addr", teamsAddr, "-metrics-addr", apitest.FreeAddr(t),
 		"-dsn", dsn("teams"), "-nats-url", natsURL, "-subject-prefix", prefix, "-organisations-addr", orgAddr)
-	plan := startProcess(t, filepath.Join(bin, "planning"), "-grpc-addr", planningAddr, "-metrics-addr", freeAddr(t),
+	plan := startProcess(t, filepath.Join(bin, "planning"), "-grpc-addr", planningAddr, "-metrics-addr", apitest.FreeAddr(t),
 		"-dsn", dsn("planning"), "-nats-url", natsURL, "-subject-prefix", prefix, "-organisations-addr", orgAddr,
 		"-teams-addr", teamsAddr)
-	measures := startProcess(t, filepath.Join(bin, "kpis"), "-grpc-addr", kpisAddr, "-metrics-addr", freeAddr(t),
+	measures := startProcess(t, filepath.Join(bin, "kpis"), "-grpc-addr", kpisAddr, "-metrics-addr", apitest.FreeAddr(t),
 		"-dsn", dsn("kpis"), "-nats-url", natsURL, "-subject-prefix", prefix, "-organisations-addr", orgAddr,
 		"-teams-addr", teamsAddr, "-planning-addr", planningAddr)
 	gw := startProcess(t, filepath.Join(bin, "gateway"), "-http-addr", httpAddr, "-organisations-addr", orgAddr,
@@ -149,16 +148,6 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 			t.Errorf("%s did not stop cleanly: %v", filepath.Base(p.Path), err)
 		}
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lis.Close()
-	return lis.Addr().String()
 }
 
 func startProcess(t *testing.T, path string, args ...string) *exec.Cmd {

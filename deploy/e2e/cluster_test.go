@@ -17,6 +17,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -81,11 +82,11 @@ func startCluster(t *testing.T, logDir string) *cluster {
 	}
 	addr := map[string]string{}
 	for _, s := range append(services, "planning-2") {
-		addr[s] = freeAddr(t)
+		addr[s] = apitest.FreeAddr(t)
 	}
 	orgData := t.TempDir()
 	run := func(name, service string, extra ...string) *process {
-		metrics := freeAddr(t)
+		metrics := apitest.FreeAddr(t)
 		args := append([]string{"-grpc-addr", addr[name], "-metrics-addr", metrics, "-dsn", dsn[service],
 			"-nats-url", c.proxies[name].url(), "-subject-prefix", c.prefix, "-data-dir", t.TempDir(), "-log-level", "warn"}, extra...)
 		return startProcess(t, logDir, name, filepath.Join(bin, service), metrics, args...)
@@ -97,7 +98,7 @@ func startCluster(t *testing.T, logDir string) *cluster {
 	}
 	c.kpis = run("kpis", "kpis", "-organisations-addr", addr["organisations"], "-teams-addr", addr["teams"],
 		"-planning-addr", addr["planning"])
-	httpAddr := freeAddr(t)
+	httpAddr := apitest.FreeAddr(t)
 	c.gateway = startProcess(t, logDir, "gateway", filepath.Join(bin, "gateway"), "",
 		"-http-addr", httpAddr, "-organisations-addr", addr["organisations"], "-teams-addr", addr["teams"],
 		"-planning-addr", addr["planning"], "-kpis-addr", addr["kpis"], "-timeout", gatewayTimeout.String(), "-log-level", "warn")

@@ -1,7 +1,8 @@
-// Package apitest holds assertions the services' API tests share.
+// Package apitest holds assertions and helpers the services' API tests share.
 package apitest
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -60,4 +61,16 @@ func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// FreeAddr returns a loopback address with a port free at the time of the
+// call, for a server the test starts in another process.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lis.Close()
+	return lis.Addr().String()
 }
