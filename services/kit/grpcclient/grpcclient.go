@@ -18,12 +18,19 @@ import (
 // no outbound call can hang forever.
 const DefaultTimeout = 10 * time.Second
 
+// roundRobin spreads calls over every address the target resolves to: with
+// a headless Kubernetes Service, every ready replica of the service. (The
+// default, pick_first, would send all of a caller's calls to one replica.)
+const roundRobin = `{"loadBalancingConfig": [{"round_robin": {}}]}`
+
 // Dial returns a connection to the gRPC server at addr. It connects lazily
 // and reconnects by itself: while the server is down, calls fail at once
-// with UNAVAILABLE instead of waiting.
+// with UNAVAILABLE instead of waiting. When addr's host name resolves to
+// several addresses, calls are spread over all of them.
 func Dial(addr string) (*grpc.ClientConn, error) {
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultServiceConfig(roundRobin),
 		grpc.WithChainUnaryInterceptor(defaultDeadline, forwardCredentials),
 	)
 	if err != nil {

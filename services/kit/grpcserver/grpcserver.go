@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
 	"github.com/goldenthread/goldenthread/services/kit/auth"
@@ -37,6 +38,12 @@ type Server struct {
 	logger *slog.Logger
 }
 
+// MaxConnectionAge is how long a client's connection lasts before the
+// server asks it, gracefully, to reconnect. Clients resolve the service's
+// name again when they do, so replicas added since are used within this
+// time.
+const MaxConnectionAge = 5 * time.Minute
+
 // New builds the server. Every call but health checks and reflection must
 // carry credentials that resolver accepts, and pass policy.
 func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy) (*Server, error) {
@@ -53,6 +60,10 @@ func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy) (*Serv
 
 	s := &Server{
 		GRPC: grpc.NewServer(
+			grpc.KeepaliveParams(keepalive.ServerParameters{
+				MaxConnectionAge:      MaxConnectionAge,
+				MaxConnectionAgeGrace: 30 * time.Second,
+			}),
 			grpc.ChainUnaryInterceptor(
 				interceptor.Logging(logger),
 				metrics.Unary(),
