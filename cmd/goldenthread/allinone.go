@@ -86,7 +86,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 		return fail(err)
 	}
 	orgs, err := organisations.Open(ctx, organisations.Config{DSN: s.organisationsDSN,
-		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas,
+		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge,
 		JWT: verifier, PlatformAdmins: config.List(s.platformAdmins)}, logger)
 	if err != nil {
 		return fail(err)
@@ -105,19 +105,19 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	// The services reach each other through the gRPC port, as they would
 	// across machines.
 	tms, err := teams.Open(ctx, teams.Config{DSN: s.teamsDSN, OrganisationsAddr: grpcAddr,
-		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, JWT: verifier}, logger)
+		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, logger)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, func() { _ = tms.Close() })
 	plan, err := planning.Open(ctx, planning.Config{DSN: s.planningDSN, OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr,
-		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, JWT: verifier}, logger)
+		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, logger)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, func() { _ = plan.Close() })
 	measures, err := kpis.Open(ctx, kpis.Config{DSN: s.kpisDSN, OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr,
-		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, JWT: verifier}, logger)
+		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, logger)
 	if err != nil {
 		return fail(err)
 	}

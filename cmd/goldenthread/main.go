@@ -45,6 +45,7 @@ type settings struct {
 	planningDSN, kpisDSN        string
 	subjectPrefix               string
 	streamReplicas              int
+	streamMaxAge                time.Duration
 	bodyLimit                   int64
 	timeout                     time.Duration
 	corsOrigins                 string
@@ -69,6 +70,7 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.kpisDSN, "kpis-dsn", "", "KPI database: a postgres:// URL or a SQLite path (default <data-dir>/kpis.db)")
 	fs.StringVar(&s.subjectPrefix, "subject-prefix", organisations.DefaultSubjectPrefix, "prefix of NATS subjects and stream names")
 	fs.IntVar(&s.streamReplicas, "stream-replicas", 1, "replicas of each JetStream stream (3 in a cluster)")
+	fs.DurationVar(&s.streamMaxAge, "stream-max-age", 0, "how long each stream keeps an event, e.g. 720h; 0 keeps every event")
 	fs.Int64Var(&s.bodyLimit, "body-limit", gateway.DefaultBodyLimit, "largest REST request body accepted, in bytes")
 	fs.DurationVar(&s.timeout, "timeout", gateway.DefaultTimeout, "deadline of each REST call to a service")
 	fs.StringVar(&s.corsOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
@@ -79,7 +81,13 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.platformAdmins, "platform-admins", builtinAdmin, "comma-separated JWT subjects that are platform admins")
 	fs.BoolVar(&s.demo, "demo", false, "on the first start with it, load the example organisations (make demo)")
 	s.newLogger = serve.LogFlags(fs)
-	return s, config.Parse(fs, args, "GT")
+	if err := config.Parse(fs, args, "GT"); err != nil {
+		return s, err
+	}
+	if s.streamMaxAge < 0 {
+		return s, fmt.Errorf("-stream-max-age %s: must be 0 (keep every event) or more", s.streamMaxAge)
+	}
+	return s, nil
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {

@@ -3,6 +3,7 @@ package kpis
 import (
 	"context"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -26,11 +27,12 @@ const maxPerEvent = 1000
 
 // Stream returns the stream the service publishes to: for prefix
 // "goldenthread", GOLDENTHREAD_KPIS holding goldenthread.kpis.>.
-func Stream(prefix string, replicas int) events.StreamSpec {
+func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
 	return events.StreamSpec{
 		Name:     strings.ToUpper(prefix) + "_KPIS",
 		Subjects: []string{prefix + ".kpis.>"},
 		Replicas: replicas,
+		MaxAge:   maxAge,
 	}
 }
 

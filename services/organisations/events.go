@@ -3,6 +3,7 @@ package organisations
 import (
 	"context"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -21,11 +22,12 @@ const DefaultSubjectPrefix = "goldenthread"
 
 // Stream returns the stream the service publishes to: for prefix
 // "goldenthread", GOLDENTHREAD_ORGANISATIONS holding goldenthread.organisations.>.
-func Stream(prefix string, replicas int) events.StreamSpec {
+func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
 	return events.StreamSpec{
 		Name:     strings.ToUpper(prefix) + "_ORGANISATIONS",
 		Subjects: []string{prefix + ".organisations.>"},
 		Replicas: replicas,
+		MaxAge:   maxAge,
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -42,6 +43,8 @@ type Config struct {
 	SubjectPrefix string
 	// StreamReplicas is the stream's replica count (1 on a single server).
 	StreamReplicas int
+	// StreamMaxAge is how long the stream keeps an event; 0 keeps every event.
+	StreamMaxAge time.Duration
 	// JWT verifies callers' JWTs; nil accepts API tokens only.
 	JWT auth.JWTVerifier
 	// PlatformAdmins are the JWT subjects that are platform admins.
@@ -77,7 +80,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 			return nil, fmt.Errorf("organisations: %w", err)
 		}
 	}
-	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas), logger.With("service", "organisations"))
+	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas, cfg.StreamMaxAge), logger.With("service", "organisations"))
 	prefix := cfg.SubjectPrefix
 	return &Service{
 		db:     db,

@@ -81,7 +81,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 		db.Close()
 	})
 	return &env{client: pb.NewOrganisationsServiceClient(conn), people: pb.NewPeopleServiceClient(conn), db: db, js: b.JS,
-		stream: organisations.Stream(prefix, 1).Name, prefix: prefix, auth: a, addr: lis.Addr().String()}
+		stream: organisations.Stream(prefix, 1, 0).Name, prefix: prefix, auth: a, addr: lis.Addr().String()}
 }
 
 func ctx(t *testing.T) context.Context {

@@ -47,7 +47,7 @@ func newBenchPlan(b *testing.B, n int) *benchPlan {
 		b.Fatal(err)
 	}
 	p := &benchPlan{db: db, orgID: "bench",
-		em: emitter{outbox: outbox.New(db, Source, Stream("bench", 1), slog.New(slog.NewTextHandler(io.Discard, nil))), prefix: "bench"}}
+		em: emitter{outbox: outbox.New(db, Source, Stream("bench", 1, 0), slog.New(slog.NewTextHandler(io.Discard, nil))), prefix: "bench"}}
 	// Above the tactics: 1 vision, then 10, 100 and 1000 elements per
 	// level for 10,000 elements or more, fewer for smaller plans.
 	levels := []struct {

@@ -3,6 +3,7 @@ package planning
 import (
 	"context"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -21,11 +22,12 @@ const DefaultSubjectPrefix = "goldenthread"
 
 // Stream returns the stream the service publishes to: for prefix
 // "goldenthread", GOLDENTHREAD_PLANNING holding goldenthread.planning.>.
-func Stream(prefix string, replicas int) events.StreamSpec {
+func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
 	return events.StreamSpec{
 		Name:     strings.ToUpper(prefix) + "_PLANNING",
 		Subjects: []string{prefix + ".planning.>"},
 		Replicas: replicas,
+		MaxAge:   maxAge,
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -56,6 +57,8 @@ type Config struct {
 	SubjectPrefix string
 	// StreamReplicas is the stream's replica count (1 on a single server).
 	StreamReplicas int
+	// StreamMaxAge is how long the stream keeps an event; 0 keeps every event.
+	StreamMaxAge time.Duration
 	// JWT, when set, checks callers' JWTs here before the organisations
 	// service is asked about them.
 	JWT auth.JWTVerifier
@@ -108,7 +111,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		return nil, fmt.Errorf("planning: %w", err)
 	}
 	logger = logger.With("service", serviceName)
-	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas), logger)
+	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas, cfg.StreamMaxAge), logger)
 	em := emitter{outbox: ob, prefix: cfg.SubjectPrefix}
 	return &Service{
 		db:     db,

@@ -3,6 +3,7 @@ package teams
 import (
 	"context"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
@@ -20,11 +21,12 @@ const DefaultSubjectPrefix = "goldenthread"
 
 // Stream returns the stream the service publishes to: for prefix
 // "goldenthread", GOLDENTHREAD_TEAMS holding goldenthread.teams.>.
-func Stream(prefix string, replicas int) events.StreamSpec {
+func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
 	return events.StreamSpec{
 		Name:     strings.ToUpper(prefix) + "_TEAMS",
 		Subjects: []string{prefix + ".teams.>"},
 		Replicas: replicas,
+		MaxAge:   maxAge,
 	}
 }
 

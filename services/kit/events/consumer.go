@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"time"
@@ -106,9 +107,46 @@ func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb
 		case <-time.After(time.Second):
 		}
 	}
-	<-ctx.Done()
+	c.pruneInbox(ctx, js, db, spec)
 	cc.Drain()
 	<-cc.Closed()
+}
+
+// inboxPruneEvery is how often a consumer prunes its inbox.
+const inboxPruneEvery = 10 * time.Minute
+
+// pruneInbox deletes, at once and then every inboxPruneEvery until ctx
+// ends, the inbox rows of events older than the stream's MaxAge: the stream
+// no longer holds them, so they cannot be redelivered, and their rows guard
+// against nothing. (A row's handled time is after its event's publication.)
+// A stream without MaxAge keeps every event, and the inbox every row.
+func (c *Consumer) pruneInbox(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec) {
+	for {
+		if err := pruneInboxOnce(ctx, js, db, spec); err != nil && ctx.Err() == nil {
+			c.logger.Warn("pruning the inbox failed; will retry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(inboxPruneEvery):
+		}
+	}
+}
+
+func pruneInboxOnce(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	stream, err := js.Stream(ctx, spec.Stream)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", spec.Stream, err)
+	}
+	maxAge := stream.CachedInfo().Config.MaxAge
+	if maxAge <= 0 {
+		return nil
+	}
+	_, err = db.ExecContext(ctx, "DELETE FROM inbox WHERE consumer = ? AND stream = ? AND handled_time < ?",
+		spec.Durable, spec.Stream, time.Now().Add(-maxAge).UnixMicro())
+	return err
 }
 
 var errAlreadyHandled = errors.New("event already handled")
@@ -127,8 +165,8 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 	defer cancel()
 	err = db.InTx(hctx, func(tx *sqldb.Tx) error {
 		res, err := tx.ExecContext(hctx,
-			"INSERT INTO inbox (consumer, event_id, handled_time) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-			spec.Durable, e.ID, time.Now().UnixMicro())
+			"INSERT INTO inbox (consumer, event_id, stream, handled_time) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+			spec.Durable, e.ID, spec.Stream, time.Now().UnixMicro())
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
@@ -146,6 +147,41 @@ func TestConsumerIsIdempotentAndDurable(t *testing.T) {
 			defer c.Stop()
 			f.waitEffects(8)
 		})
+	})
+}
+
+// Once the stream no longer keeps an event, its inbox row goes too: the
+// inbox does not grow without bound on a stream with a MaxAge.
+func TestConsumerPrunesInboxPastStreamMaxAge(t *testing.T) {
+	b := brokertest.Embedded(t)
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		f := newFixture(t, dsn, b, brokertest.Prefix(t, b))
+		inbox := func() (n int) {
+			if err := f.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM inbox WHERE stream = ?", f.stream).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		c := f.consume()
+		f.publish("old", "old", "things/old")
+		f.waitEffects(1)
+		c.Stop()
+		if n := inbox(); n != 1 {
+			t.Fatalf("inbox rows after handling one event: %d", n)
+		}
+
+		// The stream keeps events one second from now on; the consumer
+		// prunes as it attaches.
+		if err := events.EnsureStream(context.Background(), f.js,
+			events.StreamSpec{Name: f.stream, Subjects: []string{f.prefix + ".>"}, MaxAge: time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1100 * time.Millisecond)
+		c = f.consume()
+		defer c.Stop()
+		apitest.Eventually(t, 10*time.Second, "the inbox still holds the row of an event its stream dropped", func() bool { return inbox() == 0 })
+		f.publish("new", "new", "things/new")
+		f.waitEffects(2)
 	})
 }
 

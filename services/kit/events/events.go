@@ -115,6 +115,9 @@ type StreamSpec struct {
 	// Replicas is how many servers keep the stream (1 for a single server,
 	// 3 in a cluster).
 	Replicas int
+	// MaxAge is how long the stream keeps an event; 0 keeps every event.
+	// Consumers prune their inbox past the same age (see Consume).
+	MaxAge time.Duration
 }
 
 // EnsureStream creates the stream or brings its configuration up to date.
@@ -124,13 +127,23 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, spec StreamSpec) 
 		Subjects:   spec.Subjects,
 		Storage:    jetstream.FileStorage,
 		Retention:  jetstream.LimitsPolicy,
-		Duplicates: DuplicateWindow,
+		Duplicates: duplicateWindow(spec.MaxAge),
 		Replicas:   max(spec.Replicas, 1),
+		MaxAge:     spec.MaxAge,
 	})
 	if err != nil {
 		return fmt.Errorf("ensure stream %s: %w", spec.Name, err)
 	}
 	return nil
+}
+
+// duplicateWindow is DuplicateWindow, or maxAge when that is shorter:
+// JetStream refuses a window longer than the stream keeps its events.
+func duplicateWindow(maxAge time.Duration) time.Duration {
+	if maxAge > 0 {
+		return min(DuplicateWindow, maxAge)
+	}
+	return DuplicateWindow
 }
 
 // ErrPermanent marks a handler error that retrying cannot fix (a payload

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
@@ -28,6 +29,9 @@ type Settings struct {
 	SubjectPrefix string
 	// StreamReplicas is the replica count of the service's stream.
 	StreamReplicas int
+	// StreamMaxAge is how long the service's stream keeps an event; 0
+	// keeps every event.
+	StreamMaxAge time.Duration
 	// JWT verifies callers' JWTs against the configured OpenID Connect
 	// issuer; nil when none is configured (API tokens only).
 	JWT auth.JWTVerifier
@@ -76,6 +80,7 @@ func (b Binary) run(ctx context.Context, args []string) error {
 	natsListen := fs.String("nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients; empty: in-process only")
 	prefix := fs.String("subject-prefix", "goldenthread", "prefix of NATS subjects and stream names")
 	replicas := fs.Int("stream-replicas", 1, "replicas of the service's JetStream stream (3 in a cluster)")
+	maxAge := fs.Duration("stream-max-age", 0, "how long the service's stream keeps an event, e.g. 720h; 0 keeps every event")
 	oidcIssuer := fs.String("oidc-issuer", "", "OpenID Connect issuer URL whose JWTs callers may present; empty: API tokens only")
 	oidcAudience := fs.String("oidc-audience", "goldenthread", "audience the JWTs must name")
 	newLogger := serve.LogFlags(fs)
@@ -84,6 +89,9 @@ func (b Binary) run(ctx context.Context, args []string) error {
 	}
 	if err := config.Parse(fs, args, "GT"); err != nil {
 		return err
+	}
+	if *maxAge < 0 {
+		return fmt.Errorf("-stream-max-age %s: must be 0 (keep every event) or more", *maxAge)
 	}
 	logger, err := newLogger()
 	if err != nil {
@@ -111,7 +119,8 @@ func (b Binary) run(ctx context.Context, args []string) error {
 	}
 	defer br.Close()
 	svc, err := b.Open(ctx, Settings{DataDir: *dataDir, DSN: *dsn, SubjectPrefix: *prefix, StreamReplicas: *replicas,
-		JWT: verifier}, logger)
+		StreamMaxAge: *maxAge,
+		JWT:          verifier}, logger)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func main() {
 		},
 		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
 			return kpis.Open(ctx, kpis.Config{DSN: s.DSN, OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr,
-				PlanningAddr: *planningAddr, SubjectPrefix: s.SubjectPrefix, StreamReplicas: s.StreamReplicas, JWT: s.JWT}, logger)
+				PlanningAddr: *planningAddr, SubjectPrefix: s.SubjectPrefix, StreamReplicas: s.StreamReplicas, StreamMaxAge: s.StreamMaxAge, JWT: s.JWT}, logger)
 		},
 	}.Main()
 }

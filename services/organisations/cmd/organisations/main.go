@@ -29,7 +29,7 @@ func main() {
 		},
 		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
 			svc, err := organisations.Open(ctx, organisations.Config{DSN: s.DSN, SubjectPrefix: s.SubjectPrefix,
-				StreamReplicas: s.StreamReplicas, JWT: s.JWT, PlatformAdmins: config.List(*platformAdmins)}, logger)
+				StreamReplicas: s.StreamReplicas, StreamMaxAge: s.StreamMaxAge, JWT: s.JWT, PlatformAdmins: config.List(*platformAdmins)}, logger)
 			if err != nil {
 				return nil, err
 			}

@@ -28,7 +28,7 @@ func main() {
 		},
 		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
 			return planning.Open(ctx, planning.Config{DSN: s.DSN, OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr,
-				SubjectPrefix: s.SubjectPrefix, StreamReplicas: s.StreamReplicas, JWT: s.JWT}, logger)
+				SubjectPrefix: s.SubjectPrefix, StreamReplicas: s.StreamReplicas, StreamMaxAge: s.StreamMaxAge, JWT: s.JWT}, logger)
 		},
 	}.Main()
 }

@@ -27,7 +27,7 @@ func main() {
 		},
 		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
 			return teams.Open(ctx, teams.Config{DSN: s.DSN, OrganisationsAddr: *orgAddr,
-				SubjectPrefix: s.SubjectPrefix, StreamReplicas: s.StreamReplicas, JWT: s.JWT}, logger)
+				SubjectPrefix: s.SubjectPrefix, StreamReplicas: s.StreamReplicas, StreamMaxAge: s.StreamMaxAge, JWT: s.JWT}, logger)
 		},
 	}.Main()
 }
