@@ -26,9 +26,13 @@ test:
 	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 -timeout 10m -artifacts -outputdir $(CURDIR)/test-output ./...); done
 	@for d in test-output/_artifacts/*/; do [ -e "$$d" ] && echo "browser screenshots: $$d" || true; done
 
-## bench: benchmarks (never part of make test): the plan tree and roll-up at scale
+## bench: the benchmark table (never part of make test) against bare baselines, into BENCHMARKS.md:
+## the servers on CPU 0, the load driver (cmd/bench) on CPU 1 when taskset is there
 bench:
-	cd services/planning && $(GO) test -run XXX -bench . -benchmem -benchtime 10x ./
+	$(GO) build -o bin/goldenthread ./cmd/goldenthread
+	$(GO) build -o bin/bench ./cmd/bench
+	cd services/planning && $(GO) test -c -o ../../bin/planning.test .
+	$$(command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo taskset -c 1) bin/bench -server-cpus "$$(command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo 0)" $(ARGS)
 
 ## build: the all-in-one, each service and the gateway into ./bin
 build:
@@ -55,7 +59,7 @@ check-generated: generate
 lint:
 	$(BUF) lint
 	@test -z "$$(gofmt -l services gateway cmd deploy)" || { gofmt -l services gateway cmd deploy; echo "run gofmt -w on the files above"; exit 1; }
-	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
+	@set -e; for m in $(MODULES) cmd/bench; do (cd $$m && $(GO) vet ./...); done
 	cd deploy/httpcheck && GOWORK=off $(GO) vet ./...
 
 ## deploy-check: validate the Dockerfile, compose file and Kubernetes manifests offline
@@ -73,4 +77,4 @@ fuzz:
 
 ## tidy: go mod tidy in every module
 tidy:
-	@set -e; for m in $(MODULES) proto/tools; do (cd $$m && GOWORK=off $(GO) mod tidy); done
+	@set -e; for m in $(MODULES) cmd/bench proto/tools; do (cd $$m && GOWORK=off $(GO) mod tidy); done

@@ -113,9 +113,8 @@ func openSQLite(path string) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 	}
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_busy_timeout=10000&_foreign_keys=on&_synchronous=full"
-	write, err := sql.Open("sqlite", base+"&_journal_mode=wal&_txlock=immediate")
+	base := sqliteDSN(path)
+	write, err := sql.Open("sqlite", SQLiteWriterDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -137,6 +136,21 @@ func openSQLite(path string) (*DB, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	return &DB{dialect: SQLite, write: write, read: read}, nil
+}
+
+// sqliteDSN opens path with the settings both pools share: full
+// durability (every commit synced) and foreign keys on.
+func sqliteDSN(path string) string {
+	return "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_busy_timeout=10000&_foreign_keys=on&_synchronous=full"
+}
+
+// SQLiteWriterDSN is the database/sql DSN (driver "sqlite") of the writing
+// connection Open uses for a SQLite file: WAL, synchronous=full, immediate
+// transactions. Benchmarks use it to compare against bare SQLite with the
+// same durability.
+func SQLiteWriterDSN(path string) string {
+	return sqliteDSN(path) + "&_journal_mode=wal&_txlock=immediate"
 }
 
 // Dialect reports the engine.

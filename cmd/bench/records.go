@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"google.golang.org/grpc"
+	_ "modernc.org/sqlite" // the "sqlite" driver, as sqldb uses it
+
+	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// recorder records measurements through the KPI service, each on a new
+// day so that none conflicts with an earlier one.
+type recorder struct {
+	client kpipb.MeasurementsServiceClient
+	token  string
+	next   map[string]time.Time // per KPI: the next free day
+}
+
+func newRecorder(conn *grpc.ClientConn, token string) *recorder {
+	return &recorder{client: kpipb.NewMeasurementsServiceClient(conn), token: token, next: map[string]time.Time{}}
+}
+
+func (r *recorder) day(kpi string) time.Time {
+	d, ok := r.next[kpi]
+	if !ok {
+		d = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	r.next[kpi] = d.AddDate(0, 0, 1)
+	return d
+}
+
+// one records value on kpi.
+func (r *recorder) one(ctx context.Context, kpi string, value float64) error {
+	_, err := r.client.CreateMeasurement(auth.WithCredential(ctx, r.token), &kpipb.CreateMeasurementRequest{Parent: kpi,
+		Measurement: &kpipb.Measurement{PeriodEnd: dayOf(r.day(kpi)), Value: value}})
+	return err
+}
+
+// batch records n measurements alternating between the KPIs in one call.
+func (r *recorder) batch(ctx context.Context, n int, kpis ...string) error {
+	reqs := make([]*kpipb.CreateMeasurementRequest, n)
+	for i := range reqs {
+		kpi := kpis[i%len(kpis)]
+		reqs[i] = &kpipb.CreateMeasurementRequest{Parent: kpi, Measurement: &kpipb.Measurement{PeriodEnd: dayOf(r.day(kpi)), Value: float64(i % 100)}}
+	}
+	resp, err := r.client.BatchCreateMeasurements(auth.WithCredential(ctx, r.token),
+		&kpipb.BatchCreateMeasurementsRequest{Parent: benchOrg, Requests: reqs})
+	if err == nil && len(resp.Measurements) != n {
+		err = fmt.Errorf("batch stored %d of %d", len(resp.Measurements), n)
+	}
+	return err
+}
+
+// bareTable is the KPI service's measurements table
+// (services/kpis/migrations), so that the bare insert writes the same row
+// into the same indexes.
+const bareTable = `CREATE TABLE measurements (
+    organisation_id TEXT NOT NULL,
+    kpi_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    period_end TEXT NOT NULL,
+    value DOUBLE PRECISION NOT NULL,
+    note TEXT NOT NULL,
+    source TEXT NOT NULL,
+    history TEXT NOT NULL,
+    create_time BIGINT NOT NULL,
+    update_time BIGINT NOT NULL,
+    delete_time BIGINT,
+    revision BIGINT NOT NULL,
+    update_actor TEXT NOT NULL,
+    request_id TEXT,
+    PRIMARY KEY (organisation_id, kpi_id, id),
+    UNIQUE (organisation_id, kpi_id, request_id)
+);
+CREATE UNIQUE INDEX measurements_live_period ON measurements (organisation_id, kpi_id, period_end) WHERE delete_time IS NULL`
+
+// bareSQLite is the baseline of the recording rows: a SQLite file opened
+// with the writer settings of sqldb.Open, and a prepared INSERT.
+type bareSQLite struct {
+	db     *sql.DB
+	insert *sql.Stmt
+	n      int
+}
+
+func openBare(ctx context.Context, dir string) (*bareSQLite, error) {
+	db, err := sql.Open("sqlite", sqldb.SQLiteWriterDSN(filepath.Join(dir, "bare.db")))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, bareTable); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("bare table: %w", err)
+	}
+	insert, err := db.PrepareContext(ctx, `INSERT INTO measurements (organisation_id, kpi_id, id, period_end, value, note, source, history,
+		create_time, update_time, revision, update_actor) VALUES (?, ?, ?, ?, ?, '', '', '[]', ?, ?, 1, ?)`)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &bareSQLite{db: db, insert: insert}, nil
+}
+
+// settings reports the journal mode and synchronous level in force.
+func (b *bareSQLite) settings(ctx context.Context) string {
+	var mode string
+	var sync int
+	_ = b.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+	_ = b.db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync)
+	return fmt.Sprintf("journal_mode=%s, synchronous=%d (2 = FULL)", mode, sync)
+}
+
+// inserts writes n rows in one transaction.
+func (b *bareSQLite) inserts(ctx context.Context, n int) error {
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	stmt := tx.StmtContext(ctx, b.insert)
+	now := time.Now().UnixMicro()
+	for range n {
+		b.n++
+		d := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, b.n)
+		if _, err := stmt.ExecContext(ctx, "bench", "single", fmt.Sprintf("m%08d", b.n), d.Format(time.DateOnly), float64(b.n%100),
+			now, now, "token:organisations/bench/apiTokens/x"); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func (b *bareSQLite) Close() error { return b.db.Close() }
