@@ -44,6 +44,7 @@ type options struct {
 	repo, out                  string
 	warmup, window             time.Duration
 	samples                    int
+	profile                    string
 }
 
 func drive(args []string) error {
@@ -57,6 +58,7 @@ func drive(args []string) error {
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "warm-up before each throughput measurement")
 	fs.DurationVar(&o.window, "window", 3*time.Second, "length of each throughput measurement")
 	fs.IntVar(&o.samples, "samples", 200, "events timed for the latency row, each way")
+	fs.StringVar(&o.profile, "profile", "", "directory for CPU profiles of the all-in-one, one per row (<row>.pprof); empty: none")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -43,8 +43,18 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 		return nil, nil, err
 	}
 	dataDir := filepath.Join(dir, "data")
-	gt, err := startChild(pinned(o.serverCPUs, o.goldenthread, "-data-dir", dataDir, "-http-addr", "127.0.0.1:0",
-		"-grpc-addr", "127.0.0.1:0", "-nats-listen", natsAddr, "-log-level", "warn"), filepath.Join(dir, "goldenthread.log"))
+	gtArgs := []string{"-data-dir", dataDir, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-nats-listen", natsAddr, "-log-level", "warn"}
+	prof := profiler{dir: o.profile}
+	if o.profile != "" {
+		if prof.addr, err = freePort(); err != nil {
+			return nil, nil, err
+		}
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return nil, nil, err
+		}
+		gtArgs = append(gtArgs, "-pprof-addr", prof.addr)
+	}
+	gt, err := startChild(pinned(o.serverCPUs, o.goldenthread, gtArgs...), filepath.Join(dir, "goldenthread.log"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -132,8 +142,10 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 	}{{1, fx.token, "API token"}, {32, fx.token, "API token"}, {32, jwt, "JWT"}} {
 		sctx, stopSampling := context.WithCancel(ctx)
 		peak := gt.sampleRSS(sctx)
+		profiled := prof.during(fmt.Sprintf("grpc-get-%d-%s", c.clients, strings.ReplaceAll(strings.ToLower(c.label), " ", "-")), o.warmup+o.window)
 		ours, err := loop(c.clients, grpcGet(conn, c.cred, fx.tactic))
 		stopSampling()
+		profiled()
 		if err != nil {
 			return nil, nil, fmt.Errorf("grpc get: %w", err)
 		}
@@ -148,7 +160,9 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 			ratio: fmt.Sprintf("%.2f throughput, %.2f× p99", tr, lr), goal: "≥ 0.7, p99 ≤ 2×", met: yesNo(tr >= 0.7 && lr <= 2)})
 	}
 	for _, clients := range []int{1, 32} {
+		profiled := prof.during(fmt.Sprintf("rest-get-%d", clients), o.warmup+o.window)
 		ours, err := loop(clients, restGet(elURL, fx.token))
+		profiled()
 		if err != nil {
 			return nil, nil, fmt.Errorf("rest get: %w", err)
 		}
@@ -170,7 +184,9 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 	defer bare.Close()
 	notes = append(notes, "Bare SQLite: "+bare.settings(ctx)+", the settings sqldb.Open gives the services' writer.")
 	rec := newRecorder(conn, fx.token)
+	profiled := prof.during("record", o.warmup+o.window)
 	ours, err := loop(1, func(ctx context.Context) error { return rec.one(ctx, fx.single, 95) })
+	profiled()
 	if err != nil {
 		return nil, nil, fmt.Errorf("record: %w", err)
 	}
@@ -184,10 +200,12 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 		ratio: fmt.Sprintf("%.2f", tr), goal: "≥ 0.5", met: yesNo(tr >= 0.5)})
 
 	const batchSize, batches = 10000, 3
+	profiled = prof.during("batch", 2*time.Second)
 	oursBatch, err := serial(ctx, 1, batches, func(ctx context.Context) error { return rec.batch(ctx, batchSize, fx.batchA, fx.batchB) })
 	if err != nil {
 		return nil, nil, fmt.Errorf("batch: %w", err)
 	}
+	profiled()
 	baseBatch, err := serial(ctx, 1, batches, func(ctx context.Context) error { return bare.inserts(ctx, batchSize) })
 	if err != nil {
 		return nil, nil, fmt.Errorf("bare batch: %w", err)
@@ -196,8 +214,8 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 	basePerSec := batchSize / baseBatch.quantile(0.5).Seconds()
 	tr = oursPerSec / basePerSec
 	rows = append(rows, row{what: "Batch of 10,000 measurements over gRPC (median of 3)", baseline: "the same bare inserts in one transaction",
-		ours: fmt.Sprintf("%s ms, %s measurements/s", millis(oursBatch.quantile(0.5)), count(oursPerSec)),
-		base: fmt.Sprintf("%s ms, %s/s", millis(baseBatch.quantile(0.5)), count(basePerSec)),
+		ours:  fmt.Sprintf("%s ms, %s measurements/s", millis(oursBatch.quantile(0.5)), count(oursPerSec)),
+		base:  fmt.Sprintf("%s ms, %s/s", millis(baseBatch.quantile(0.5)), count(basePerSec)),
 		ratio: fmt.Sprintf("%.2f", tr), goal: "≥ 0.5 and ≥ 100,000/s", met: yesNo(tr >= 0.5 && oursPerSec >= 100000)})
 
 	// Event latency.
@@ -263,8 +281,8 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 	}
 	const depth = 5 // tactic, strategy, objective, mission, vision
 	rows = append(rows, row{what: "Roll-up after one KPI change in a 100,000-element tree", baseline: "the element's depth (5)",
-		ours:  fmt.Sprintf("%.1f elements changed, %s ms", roll["elements/op"], millis(time.Duration(roll["ns/op"]))),
-		base:  fmt.Sprint(depth), ratio: fmt.Sprintf("%.1f", roll["elements/op"]/depth), goal: "only the ancestors (≤ 5)",
+		ours: fmt.Sprintf("%.1f elements changed, %s ms", roll["elements/op"], millis(time.Duration(roll["ns/op"]))),
+		base: fmt.Sprint(depth), ratio: fmt.Sprintf("%.1f", roll["elements/op"]/depth), goal: "only the ancestors (≤ 5)",
 		met: yesNo(roll["elements/op"] <= depth)})
 	return rows, notes, nil
 }

@@ -19,7 +19,7 @@ import (
 
 // The organisation the benchmark works in.
 const (
-	benchOrg = "organisations/bench"
+	benchOrg  = "organisations/bench"
 	benchTeam = benchOrg + "/teams/ops"
 )
 
@@ -30,7 +30,7 @@ type fixture struct {
 	// single takes one measurement at a time, thread the values that flip
 	// the thread's health, batch the batches.
 	single, thread, batchA, batchB string
-	token                           string
+	token                          string
 }
 
 // setUp makes the fixture through the API, as the platform admin.
