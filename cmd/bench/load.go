@@ -114,3 +114,41 @@ func count(v float64) string {
 	}
 	return s
 }
+
+// merge combines runs of the same calls into one.
+func merge(runs ...run) run {
+	var m run
+	for _, r := range runs {
+		m.calls += r.calls
+		m.window += r.window
+		m.latency = append(m.latency, r.latency...)
+	}
+	slices.Sort(m.latency)
+	return m
+}
+
+// rounds is how many times paired measurements alternate between ours and
+// the baseline, so that a burst of other work on the machine falls on both.
+const rounds = 3
+
+// pairedLoops measures ours and base with closed loops of clients, in
+// alternating rounds each a third of window long.
+func pairedLoops(ctx context.Context, clients int, warmup, window time.Duration, ours, base func(context.Context) error) (run, run, error) {
+	var o, b []run
+	for i := range rounds {
+		w := warmup
+		if i > 0 {
+			w = warmup / 4
+		}
+		r, err := closedLoop(ctx, clients, w, window/rounds, ours)
+		if err != nil {
+			return run{}, run{}, err
+		}
+		o = append(o, r)
+		if r, err = closedLoop(ctx, clients, w, window/rounds, base); err != nil {
+			return run{}, run{}, fmt.Errorf("baseline: %w", err)
+		}
+		b = append(b, r)
+	}
+	return merge(o...), merge(b...), nil
+}

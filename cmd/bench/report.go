@@ -80,13 +80,14 @@ Written by `+"`make bench`"+` (cmd/bench); do not edit above %q.
 - Load average when the run started: %s
 - The run took %s.
 
-Every ratio is ours ÷ baseline (for latency: ours ÷ baseline, lower is better), both measured in this run against the same
-client on the same cores. Throughput rows are closed loops: each client sends its next call when the last returned; %s
-warm-up, then a measured window (only calls that start and end inside it count).
+Every ratio is ours ÷ baseline (for latency lower is better), both measured in this run with the same client on the
+same cores. Throughput rows are closed loops: each client sends its next call when the last returned. Ours and the
+baseline alternate in %d rounds (warm-up, then a measured window; only calls that start and end inside it count), and
+batches alternate one by one, so that other work on the machine falls on both alike.
 
 %s
 `, keptHeading, e.cpu, e.cores, e.goVersion, e.kernel, e.date, e.commit, e.command, e.driverCPUs, server, e.loadBefore,
-		e.took.Round(time.Second), "a", table)
+		e.took.Round(time.Second), rounds, table)
 	for _, n := range notes {
 		fmt.Fprintf(&b, "- %s\n", n)
 	}
