@@ -12,6 +12,7 @@ import (
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -82,7 +83,8 @@ const bareTable = `CREATE TABLE measurements (
 CREATE UNIQUE INDEX measurements_live_period ON measurements (organisation_id, kpi_id, period_end) WHERE delete_time IS NULL`
 
 // bareSQLite is the baseline of the recording rows: a SQLite file opened
-// with the writer settings of sqldb.Open, and a prepared INSERT.
+// with the writer settings of sqldb.Open, and a prepared INSERT of the row
+// the KPI service writes, with the same kind of random id.
 type bareSQLite struct {
 	db     *sql.DB
 	insert *sql.Stmt
@@ -111,10 +113,11 @@ func openBare(ctx context.Context, dir string) (*bareSQLite, error) {
 // settings reports the journal mode and synchronous level in force.
 func (b *bareSQLite) settings(ctx context.Context) string {
 	var mode string
-	var sync int
+	var sync, temp int
 	_ = b.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
 	_ = b.db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync)
-	return fmt.Sprintf("journal_mode=%s, synchronous=%d (2 = FULL)", mode, sync)
+	_ = b.db.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&temp)
+	return fmt.Sprintf("journal_mode=%s, synchronous=%d (2 = FULL), temp_store=%d (2 = MEMORY)", mode, sync, temp)
 }
 
 // inserts writes n rows in one transaction.
@@ -128,7 +131,7 @@ func (b *bareSQLite) inserts(ctx context.Context, n int) error {
 	for range n {
 		b.n++
 		d := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, b.n)
-		if _, err := stmt.ExecContext(ctx, "bench", "single", fmt.Sprintf("m%08d", b.n), d.Format(time.DateOnly), float64(b.n%100),
+		if _, err := stmt.ExecContext(ctx, "bench", "single", resourcename.NewID(), d.Format(time.DateOnly), float64(b.n%100),
 			now, now, "token:organisations/bench/apiTokens/x"); err != nil {
 			_ = tx.Rollback()
 			return err
