@@ -58,6 +58,15 @@ func (d Dialect) SkipLocked() string {
 	return ""
 }
 
+// JoinStrings is the aggregate joining the values of expr with commas, in
+// no particular order.
+func (d Dialect) JoinStrings(expr string) string {
+	if d == Postgres {
+		return "string_agg(" + expr + ", ',')"
+	}
+	return "group_concat(" + expr + ", ',')"
+}
+
 // Querier runs queries; both *DB (reads outside a transaction) and *Tx
 // satisfy it, so store functions work in and out of transactions.
 type Querier interface {
