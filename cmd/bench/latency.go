@@ -96,16 +96,17 @@ func lastSeq(ctx context.Context, js jetstream.JetStream, stream string) (uint64
 	return info.State.LastSeq, nil
 }
 
-// commitToPlanning records n values that flip a KPI's status, each after
-// the last was handled, and times each from the recording call's return
-// (its commit) to the planning service's consumer acknowledging the last
-// event that commit produced — after it rolled the status up the thread.
-func commitToPlanning(ctx context.Context, js jetstream.JetStream, acks <-chan ack, rec *recorder, kpi, stream, consumer string, n int) ([]time.Duration, error) {
+// commitToPlanning returns a sampler that records a value flipping a KPI's
+// status and times it from the recording call's return (its commit) to the
+// planning service's consumer acknowledging the last event that commit
+// produced — after it rolled the status up the thread.
+func commitToPlanning(ctx context.Context, js jetstream.JetStream, acks <-chan ack, rec *recorder, kpi, stream, consumer string) (func() (time.Duration, error), error) {
 	flip := func(i int) float64 { return []float64{60, 100}[i%2] } // red, then green
 	// Learn how many events one recording makes (the measurement's, the
 	// KPI's, its status change) from a few that flip the status too.
 	var perCommit uint64
-	for i := range 3 {
+	i := 0
+	for ; i < 3; i++ {
 		before, err := lastSeq(ctx, js, stream)
 		if err != nil {
 			return nil, err
@@ -123,81 +124,89 @@ func commitToPlanning(ctx context.Context, js jetstream.JetStream, acks <-chan a
 	if perCommit == 0 {
 		return nil, fmt.Errorf("recording a value put no event on %s", stream)
 	}
-	out := make([]time.Duration, 0, n)
-	for i := range n {
+	return func() (time.Duration, error) {
+		i++
 		before, err := lastSeq(ctx, js, stream)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		drain(acks)
-		if err := rec.one(ctx, kpi, flip(i+1)); err != nil {
-			return nil, err
+		if err := rec.one(ctx, kpi, flip(i)); err != nil {
+			return 0, err
 		}
 		t0 := time.Now()
 		t1, err := awaitAcks(acks, stream, consumer, before, before+perCommit, 10*time.Second)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		out = append(out, max(0, t1.Sub(t0)))
 		if got, err := lastSeq(ctx, js, stream); err != nil || got != before+perCommit {
-			return nil, fmt.Errorf("a recording put %d events on %s, not %d as before (%v)", got-before, stream, perCommit, err)
+			return 0, fmt.Errorf("a recording put %d events on %s, not %d as before (%v)", got-before, stream, perCommit, err)
 		}
-	}
-	slices.Sort(out)
-	return out, nil
+		return max(0, t1.Sub(t0)), nil
+	}, nil
 }
 
-// bareJetStream publishes n events of the same shape as the services' on a
-// stream of its own, each after the last was consumed, and times each from
-// the publish's acknowledgement (stored) to a plain consumer's ack.
-func bareJetStream(ctx context.Context, js jetstream.JetStream, acks <-chan ack, n, size int) ([]time.Duration, error) {
+// bareJetStream returns a sampler that publishes an event of the same
+// shape as the services' on a stream of its own and times it from the
+// publish's acknowledgement (stored) to a plain consumer's ack, and the
+// function that stops the consumer.
+func bareJetStream(ctx context.Context, js jetstream.JetStream, acks <-chan ack, size int) (func() (time.Duration, error), func(), error) {
 	const stream, consumer = "BENCH_BASELINE", "baseline"
 	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: stream, Subjects: []string{"bench.baseline.>"},
 		Storage: jetstream.FileStorage, Duplicates: events.DuplicateWindow}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{Durable: consumer, AckPolicy: jetstream.AckExplicitPolicy,
 		DeliverPolicy: jetstream.DeliverAllPolicy, FilterSubject: "bench.baseline.>", AckWait: 30 * time.Second, MaxAckPending: 256})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) { _ = m.Ack() })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer cc.Stop()
-	publish := func(i int) (uint64, error) {
+	i := 0
+	sample := func() (time.Duration, error) {
+		i++
+		drain(acks)
 		msg := events.Event{ID: fmt.Sprintf("baseline-%d", i), Source: "//goldenthread/bench", Type: "goldenthread.bench.v1.Changed",
 			Subject: benchOrg, Time: time.Now(), Data: make([]byte, size), NATSSubject: "bench.baseline.changed"}.Msg()
 		pa, err := js.PublishMsg(ctx, msg)
 		if err != nil {
 			return 0, err
 		}
-		return pa.Sequence, nil
-	}
-	for i := range 20 { // warm up
-		seq, err := publish(-i - 1)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := awaitAcks(acks, stream, consumer, seq-1, seq, 10*time.Second); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]time.Duration, 0, n)
-	for i := range n {
-		drain(acks)
-		seq, err := publish(i)
-		if err != nil {
-			return nil, err
-		}
 		t0 := time.Now()
-		t1, err := awaitAcks(acks, stream, consumer, seq-1, seq, 10*time.Second)
+		t1, err := awaitAcks(acks, stream, consumer, pa.Sequence-1, pa.Sequence, 10*time.Second)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		out = append(out, max(0, t1.Sub(t0)))
+		return max(0, t1.Sub(t0)), nil
 	}
-	slices.Sort(out)
-	return out, nil
+	for range 20 { // warm up
+		if _, err := sample(); err != nil {
+			cc.Stop()
+			return nil, nil, err
+		}
+	}
+	return sample, cc.Stop, nil
+}
+
+// pairedSamples takes n samples of each, alternating, so that other work
+// on the machine falls on both alike, and returns each sorted.
+func pairedSamples(n int, ours, base func() (time.Duration, error)) ([]time.Duration, []time.Duration, error) {
+	o, b := make([]time.Duration, 0, n), make([]time.Duration, 0, n)
+	for range n {
+		d, err := ours()
+		if err != nil {
+			return nil, nil, err
+		}
+		o = append(o, d)
+		if d, err = base(); err != nil {
+			return nil, nil, fmt.Errorf("baseline: %w", err)
+		}
+		b = append(b, d)
+	}
+	slices.Sort(o)
+	slices.Sort(b)
+	return o, b, nil
 }

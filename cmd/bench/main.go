@@ -57,7 +57,7 @@ func drive(args []string) error {
 	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "where to write the report; empty: only print the table")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "warm-up before each throughput measurement")
 	fs.DurationVar(&o.window, "window", 3*time.Second, "length of each throughput measurement")
-	fs.IntVar(&o.samples, "samples", 200, "events timed for the latency row, each way")
+	fs.IntVar(&o.samples, "samples", 500, "events timed for the latency row, each way")
 	fs.StringVar(&o.profile, "profile", "", "directory for CPU profiles of the all-in-one, one per row (<row>.pprof); empty: none")
 	if err := fs.Parse(args); err != nil {
 		return err

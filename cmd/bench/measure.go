@@ -230,13 +230,18 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 		return nil, nil, err
 	}
 	defer unwatch()
-	oursLat, err := commitToPlanning(ctx, js, acks, rec, fx.thread, kpis.Stream("goldenthread", 1).Name, planning.ConsumerName, o.samples)
+	oursSample, err := commitToPlanning(ctx, js, acks, rec, fx.thread, kpis.Stream("goldenthread", 1).Name, planning.ConsumerName)
 	if err != nil {
 		return nil, nil, fmt.Errorf("event latency: %w", err)
 	}
-	baseLat, err := bareJetStream(ctx, js, acks, o.samples, 256)
+	baseSample, stopBase, err := bareJetStream(ctx, js, acks, 256)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bare jetstream latency: %w", err)
+	}
+	oursLat, baseLat, err := pairedSamples(o.samples, oursSample, baseSample)
+	stopBase()
+	if err != nil {
+		return nil, nil, fmt.Errorf("event latency: %w", err)
 	}
 	p99 := func(l []time.Duration) time.Duration { return l[min(len(l)-1, len(l)*99/100)] }
 	lr := float64(p99(oursLat)) / float64(p99(baseLat))
