@@ -2,7 +2,7 @@
 # Everything else here is for maintainers.
 
 GO      ?= go
-MODULES := proto services/kit services/organisations services/teams services/planning services/kpis gateway cmd/goldenthread
+MODULES := proto services/kit services/organisations services/teams services/planning services/kpis gateway cmd/goldenthread cmd/bench
 # buf and the protoc plugins are pinned in proto/tools/go.mod and run with
 # `go tool`; GOWORK=off keeps the tool module out of the workspace.
 BUF     := cd proto && GOWORK=off $(GO) tool -modfile=tools/go.mod buf
@@ -59,7 +59,7 @@ check-generated: generate
 lint:
 	$(BUF) lint
 	@test -z "$$(gofmt -l services gateway cmd deploy)" || { gofmt -l services gateway cmd deploy; echo "run gofmt -w on the files above"; exit 1; }
-	@set -e; for m in $(MODULES) cmd/bench; do (cd $$m && $(GO) vet ./...); done
+	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
 	cd deploy/httpcheck && GOWORK=off $(GO) vet ./...
 
 ## deploy-check: validate the Dockerfile, compose file and Kubernetes manifests offline
@@ -77,4 +77,4 @@ fuzz:
 
 ## tidy: go mod tidy in every module
 tidy:
-	@set -e; for m in $(MODULES) cmd/bench proto/tools; do (cd $$m && GOWORK=off $(GO) mod tidy); done
+	@set -e; for m in $(MODULES) proto/tools; do (cd $$m && GOWORK=off $(GO) mod tidy); done

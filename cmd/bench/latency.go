@@ -29,20 +29,11 @@ type ack struct {
 func watchAcks(nc *nats.Conn) (<-chan ack, func(), error) {
 	ch := make(chan ack, 4096)
 	sub, err := nc.Subscribe("$JS.ACK.>", func(m *nats.Msg) {
-		at := time.Now()
-		t := strings.Split(m.Subject, ".")
-		var a ack
-		switch {
-		case len(t) == 9: // $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<time>.<pending>
-			a = ack{stream: t[2], consumer: t[3]}
-			a.seq, _ = strconv.ParseUint(t[5], 10, 64)
-		case len(t) >= 12: // with <domain>.<account hash> before the stream, and a token after
-			a = ack{stream: t[4], consumer: t[5]}
-			a.seq, _ = strconv.ParseUint(t[7], 10, 64)
-		default:
+		a, ok := parseAck(m.Subject)
+		if !ok {
 			return
 		}
-		a.at = at
+		a.at = time.Now()
 		select {
 		case ch <- a:
 		default:
@@ -52,6 +43,25 @@ func watchAcks(nc *nats.Conn) (<-chan ack, func(), error) {
 		return nil, nil, err
 	}
 	return ch, func() { _ = sub.Unsubscribe() }, nil
+}
+
+// parseAck reads the stream, consumer and stream sequence of an ack
+// subject, in either of the forms the server uses.
+func parseAck(subject string) (ack, bool) {
+	t := strings.Split(subject, ".")
+	var a ack
+	var seq string
+	switch {
+	case len(t) == 9: // $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<time>.<pending>
+		a.stream, a.consumer, seq = t[2], t[3], t[5]
+	case len(t) >= 12: // with <domain>.<account hash> before the stream, and a token after
+		a.stream, a.consumer, seq = t[4], t[5], t[7]
+	default:
+		return ack{}, false
+	}
+	var err error
+	a.seq, err = strconv.ParseUint(seq, 10, 64)
+	return a, err == nil && t[0] == "$JS" && t[1] == "ACK"
 }
 
 // awaitAcks waits until consumer has acked every sequence in (after, upTo]

@@ -23,8 +23,13 @@ func runGoBench(cmd *exec.Cmd) (map[string]benchResult, string, error) {
 	if err := cmd.Run(); err != nil {
 		return nil, out.String(), fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out.String())
 	}
+	return parseGoBench(out.Bytes()), out.String(), nil
+}
+
+// parseGoBench reads the result lines of `go test -bench` output.
+func parseGoBench(out []byte) map[string]benchResult {
 	results := map[string]benchResult{}
-	sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
+	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
 		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
@@ -44,5 +49,5 @@ func runGoBench(cmd *exec.Cmd) (map[string]benchResult, string, error) {
 		}
 		results[name] = r
 	}
-	return results, out.String(), nil
+	return results
 }
