@@ -53,7 +53,7 @@ func drive(args []string) error {
 	fs.StringVar(&o.goldenthread, "goldenthread", "bin/goldenthread", "the all-in-one binary")
 	fs.StringVar(&o.planningTest, "planning-test", "bin/planning.test", "the planning service's compiled tests (go test -c), for the tree benchmarks")
 	fs.StringVar(&o.serverCPUs, "server-cpus", "0", "CPUs (a taskset list) for the server processes; empty: no pinning")
-	fs.StringVar(&o.repo, "repo", ".", "the repository: for its commit and the planning package directory")
+	fs.StringVar(&o.repo, "repo", ".", "the repository: for its commit, the planning package directory and the KPI service's migrations")
 	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "where to write the report; empty: only print the table")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "warm-up before each throughput measurement")
 	fs.DurationVar(&o.window, "window", 3*time.Second, "length of each throughput measurement")

@@ -169,7 +169,7 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 	}
 
 	// Recording measurements.
-	bare, err := openBare(ctx, dir)
+	bare, err := openBare(ctx, dir, o.repo)
 	if err != nil {
 		return nil, nil, err
 	}

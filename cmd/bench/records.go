@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -59,29 +60,6 @@ func (r *recorder) batch(ctx context.Context, n int, kpis ...string) error {
 	return err
 }
 
-// bareTable is the KPI service's measurements table
-// (services/kpis/migrations), so that the bare insert writes the same row
-// into the same indexes.
-const bareTable = `CREATE TABLE measurements (
-    organisation_id TEXT NOT NULL,
-    kpi_id TEXT NOT NULL,
-    id TEXT NOT NULL,
-    period_end TEXT NOT NULL,
-    value DOUBLE PRECISION NOT NULL,
-    note TEXT NOT NULL,
-    source TEXT NOT NULL,
-    history TEXT NOT NULL,
-    create_time BIGINT NOT NULL,
-    update_time BIGINT NOT NULL,
-    delete_time BIGINT,
-    revision BIGINT NOT NULL,
-    update_actor TEXT NOT NULL,
-    request_id TEXT,
-    PRIMARY KEY (organisation_id, kpi_id, id),
-    UNIQUE (organisation_id, kpi_id, request_id)
-);
-CREATE UNIQUE INDEX measurements_live_period ON measurements (organisation_id, kpi_id, period_end) WHERE delete_time IS NULL`
-
 // bareSQLite is the baseline of the recording rows: a SQLite file opened
 // with the writer settings of sqldb.Open, and a prepared INSERT of the row
 // the KPI service writes, with the same kind of random id.
@@ -91,16 +69,25 @@ type bareSQLite struct {
 	n      int
 }
 
-func openBare(ctx context.Context, dir string) (*bareSQLite, error) {
-	db, err := sql.Open("sqlite", sqldb.SQLiteWriterDSN(filepath.Join(dir, "bare.db")))
+// openBare makes the bare database in dir with the KPI service's own
+// migrations (read from the repository), so that the bare insert writes the
+// same row into the same table and indexes.
+func openBare(ctx context.Context, dir, repo string) (*bareSQLite, error) {
+	path := filepath.Join(dir, "bare.db")
+	schema, err := sqldb.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	err = schema.Migrate(ctx, "kpis", os.DirFS(filepath.Join(repo, "services", "kpis", "migrations")))
+	schema.Close()
+	if err != nil {
+		return nil, fmt.Errorf("bare table: %w", err)
+	}
+	db, err := sql.Open("sqlite", sqldb.SQLiteWriterDSN(path))
 	if err != nil {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, bareTable); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("bare table: %w", err)
-	}
 	insert, err := db.PrepareContext(ctx, `INSERT INTO measurements (organisation_id, kpi_id, id, period_end, value, note, source, history,
 		create_time, update_time, revision, update_actor) VALUES (?, ?, ?, ?, ?, '', '', '[]', ?, ?, 1, ?)`)
 	if err != nil {
