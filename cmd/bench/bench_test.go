@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -71,5 +73,30 @@ func TestCount(t *testing.T) {
 		if got := count(v); got != want {
 			t.Errorf("count(%v) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+func TestWriteReportKeepsTheHandWrittenPart(t *testing.T) {
+	path := t.TempDir() + "/BENCHMARKS.md"
+	for i, table := range []string{"| first |\n", "| second |\n"} {
+		if err := writeReport(path, environment{}, table, nil); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			raw, _ := os.ReadFile(path)
+			kept := strings.Replace(string(raw), "(none yet)", "notes by hand", 1)
+			if err := os.WriteFile(path, []byte(kept), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(raw)
+	if strings.Count(got, "\n"+keptHeading+"\n") != 1 || !strings.Contains(got, "notes by hand") ||
+		!strings.Contains(got, "| second |") || strings.Contains(got, "| first |") {
+		t.Errorf("report after two runs:\n%s", got)
 	}
 }

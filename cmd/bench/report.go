@@ -60,8 +60,9 @@ const keptHeading = "## Findings and fixes"
 func writeReport(path string, e environment, table string, notes []string) error {
 	kept := "\n" + keptHeading + "\n\n(none yet)\n"
 	if old, err := os.ReadFile(path); err == nil {
-		if i := strings.Index(string(old), keptHeading); i >= 0 {
-			kept = "\n" + string(old[i:])
+		// The heading at the start of a line; the header above names it too.
+		if i := strings.Index(string(old), "\n"+keptHeading+"\n"); i >= 0 {
+			kept = string(old[i:])
 		}
 	}
 	server := "CPUs " + e.serverCPUs + " (taskset -c " + e.serverCPUs + "; Go sets GOMAXPROCS to the CPUs it may use)"
