@@ -2,7 +2,7 @@
 # Everything else here is for maintainers.
 
 GO      ?= go
-MODULES := proto services/kit services/organisations services/teams services/planning services/kpis gateway cmd/goldenthread deploy/e2e
+MODULES := proto services/kit services/organisations services/teams services/planning services/kpis gateway cmd/goldenthread deploy/e2e cmd/bench
 # buf and the protoc plugins are pinned in proto/tools/go.mod and run with
 # `go tool`; GOWORK=off keeps the tool module out of the workspace.
 BUF     := cd proto && GOWORK=off $(GO) tool -modfile=tools/go.mod buf
@@ -28,9 +28,13 @@ test:
 	@for d in test-output/_artifacts/*/; do ls "$$d"*.png >/dev/null 2>&1 && echo "browser screenshots: $$d" || true; done
 	@for f in test-output/_artifacts/*/e2e-summary.txt; do [ -e "$$f" ] && echo "multi-process test logs: $$(dirname $$f)/" && cat "$$f" || true; done
 
-## bench: benchmarks (never part of make test): the plan tree and roll-up at scale
+## bench: the benchmark table (never part of make test) against bare baselines, into BENCHMARKS.md:
+## the servers on CPU 0, the load driver (cmd/bench) on CPU 1 when taskset is there
 bench:
-	cd services/planning && $(GO) test -run XXX -bench . -benchmem -benchtime 10x ./
+	$(GO) build -o bin/goldenthread ./cmd/goldenthread
+	$(GO) build -o bin/bench ./cmd/bench
+	cd services/planning && $(GO) test -c -o ../../bin/planning.test .
+	$$(command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo taskset -c 1) bin/bench -server-cpus "$$(command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo 0)" $(ARGS)
 
 ## build: the all-in-one, each service and the gateway into ./bin
 build:

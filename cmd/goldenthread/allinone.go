@@ -6,8 +6,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/goldenthread/goldenthread/gateway"
 	"github.com/goldenthread/goldenthread/gateway/web"
@@ -139,18 +142,46 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 		return serve.HTTP(ctx, mux, httpLis)
 	}
 
+	var pprofLis net.Listener
+	if s.pprofAddr != "" {
+		if pprofLis, err = serve.Listen(s.pprofAddr); err != nil {
+			return fail(err)
+		}
+		closers = append(closers, func() { _ = pprofLis.Close() })
+	}
+	serveAlso := func(ctx context.Context, srv *grpcserver.Server) error {
+		if pprofLis == nil {
+			return serveGateway(ctx, srv)
+		}
+		g, ctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return serveGateway(ctx, srv) })
+		g.Go(func() error { return serve.HTTP(ctx, profiler(), pprofLis) })
+		return g.Wait()
+	}
+
 	p := &process{httpAddr: httpLis.Addr().String(), grpcAddr: grpcAddr, adminToken: adminToken,
 		adminTokenFile: adminTokenFile, done: make(chan error, 1)}
 	go func() {
 		// In one process every service checks credentials against the
 		// organisations service's own data, without a network hop.
 		err := host.Run(ctx, host.Config{Logger: logger, Broker: b, Services: []host.Service{orgs, tms, plan, measures},
-			Resolver: orgs.Resolver(), GRPC: grpcLis, Also: serveGateway})
+			Resolver: orgs.Resolver(), GRPC: grpcLis, Also: serveAlso})
 		cleanup()
 		logger.Info("stopped")
 		p.done <- err
 	}()
 	return p, nil
+}
+
+// profiler serves the Go runtime's profiles under /debug/pprof/.
+func profiler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	return mux
 }
 
 // webSettings are what the web client learns from /config.json: single

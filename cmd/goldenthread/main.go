@@ -40,6 +40,7 @@ func main() {
 // settings is the all-in-one's configuration.
 type settings struct {
 	dataDir, httpAddr, grpcAddr string
+	pprofAddr                   string
 	natsURL, natsListen         string
 	organisationsDSN, teamsDSN  string
 	planningDSN, kpisDSN        string
@@ -62,6 +63,7 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.dataDir, "data-dir", "./data", "directory for the SQLite databases and the embedded NATS; kept across restarts")
 	fs.StringVar(&s.httpAddr, "http-addr", "127.0.0.1:8080", "REST gateway listen address")
 	fs.StringVar(&s.grpcAddr, "grpc-addr", "127.0.0.1:9090", "gRPC listen address of all services")
+	fs.StringVar(&s.pprofAddr, "pprof-addr", "", "listen address of the Go profiler (/debug/pprof/, as make bench ARGS=-profile uses it); empty: off")
 	fs.StringVar(&s.natsURL, "nats-url", "", "external NATS server URL(s); empty starts an embedded NATS under <data-dir>/nats")
 	fs.StringVar(&s.natsListen, "nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients (for the nats CLI); empty: in-process only")
 	fs.StringVar(&s.organisationsDSN, "organisations-dsn", "", "organisations database: a postgres:// URL or a SQLite path (default <data-dir>/organisations.db)")

@@ -211,7 +211,11 @@ func (h *measurementsHandler) record(ctx context.Context, orgID string, rows []r
 			}
 		}
 		kpis = fresh
-		taken, err := livePeriods(ctx, tx, orgID, mapKeys(kpis))
+		periods := map[string][]string{}
+		for i, r := range rows {
+			periods[kpiIDs[i]] = append(periods[kpiIDs[i]], formatDate(r.m.PeriodEnd))
+		}
+		taken, err := livePeriods(ctx, tx, orgID, periods)
 		if err != nil {
 			return err
 		}

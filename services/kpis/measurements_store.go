@@ -105,33 +105,45 @@ func latestPeriods(ctx context.Context, q sqldb.Querier, orgID, kpiID string, n 
 	return out, rows.Err()
 }
 
-// livePeriods returns which of the periods each KPI already has a live
-// measurement for, keyed by kpiID + "/" + period.
-func livePeriods(ctx context.Context, q sqldb.Querier, orgID string, kpiIDs []string) (map[string]bool, error) {
+// livePeriods returns which of the given periods of each KPI (period
+// ends by KPI id) already have a live measurement, keyed by
+// kpiID + "/" + period. It looks up only those periods, through the live
+// period index, so that recording costs the same however long a KPI's
+// history is.
+func livePeriods(ctx context.Context, q sqldb.Querier, orgID string, periods map[string][]string) (map[string]bool, error) {
 	out := map[string]bool{}
-	for start := 0; start < len(kpiIDs); start += 500 {
-		chunk := kpiIDs[start:min(start+500, len(kpiIDs))]
-		args := []any{orgID}
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		rows, err := q.QueryContext(ctx, "SELECT kpi_id, period_end FROM measurements WHERE organisation_id = ? AND delete_time IS NULL "+
-			"AND kpi_id IN (?"+strings.Repeat(", ?", len(chunk)-1)+")", args...)
-		if err != nil {
-			return nil, fmt.Errorf("live periods: %w", err)
-		}
-		for rows.Next() {
-			var kpiID, p string
-			if err := rows.Scan(&kpiID, &p); err != nil {
-				rows.Close()
+	for kpiID, ends := range periods {
+		for start := 0; start < len(ends); start += 512 {
+			chunk := ends[start:min(start+512, len(ends))]
+			// The list is padded to a power of two with its last period,
+			// so that few distinct statements are prepared.
+			n := 1
+			for n < len(chunk) {
+				n *= 2
+			}
+			args := make([]any, 0, 2+n)
+			args = append(args, orgID, kpiID)
+			for i := range n {
+				args = append(args, chunk[min(i, len(chunk)-1)])
+			}
+			rows, err := q.QueryContext(ctx, "SELECT period_end FROM measurements WHERE organisation_id = ? AND kpi_id = ? "+
+				"AND delete_time IS NULL AND period_end IN (?"+strings.Repeat(", ?", n-1)+")", args...)
+			if err != nil {
 				return nil, fmt.Errorf("live periods: %w", err)
 			}
-			out[kpiID+"/"+p] = true
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("live periods: %w", err)
+			for rows.Next() {
+				var p string
+				if err := rows.Scan(&p); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("live periods: %w", err)
+				}
+				out[kpiID+"/"+p] = true
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return nil, fmt.Errorf("live periods: %w", err)
+			}
 		}
 	}
 	return out, nil

@@ -93,7 +93,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 			schema: personListSchema, field: "person"}},
 		access: &accessHandler{db: db,
 			events: changeEvents[*pb.ApiToken]{outbox: ob, prefix: prefix, resource: "api_token", payloads: tokenPayloads}},
-		resolver: &resolver{db: db, jwt: cfg.JWT, platformAdmins: cfg.PlatformAdmins},
+		resolver: newResolver(db, cfg.JWT, cfg.PlatformAdmins),
 	}, nil
 }
 

@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -127,5 +128,71 @@ func TestStore(t *testing.T) {
 				}
 			}
 		})
+	})
+}
+
+// TestPreparedStatements runs more distinct queries than the statement
+// cache holds, from many goroutines, in and out of transactions, with rows
+// left open across the cache starting over: every call must still work.
+func TestPreparedStatements(t *testing.T) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := open(t, dsn)
+		if _, err := db.ExecContext(ctx, "INSERT INTO items (id, n) VALUES ('p', 7)"); err != nil {
+			t.Fatal(err)
+		}
+		before := db.Writes()
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 200 {
+					// Distinct texts: 8 × 200 queries, three times the cache.
+					q := fmt.Sprintf("SELECT n + %d FROM items WHERE id = ?", g*1000+i)
+					var n int
+					if err := db.QueryRowContext(ctx, "SELECT n FROM items WHERE id = ?", "p").Scan(&n); err != nil || n != 7 {
+						errs <- fmt.Errorf("n = %d, want 7 (%v)", n, err)
+						return
+					}
+					// These rows stay open over a transaction (on SQLite, on
+					// the other pool) and other goroutines' queries.
+					rows, err := db.QueryContext(ctx, q, "p")
+					if err != nil {
+						errs <- err
+						return
+					}
+					if err == nil && i%20 == 0 {
+						err = db.InTx(ctx, func(tx *sqldb.Tx) error {
+							if err := tx.QueryRowContext(ctx, q, "p").Scan(&n); err != nil {
+								return err
+							}
+							_, err := tx.ExecContext(ctx, fmt.Sprintf("UPDATE items SET note = '%d' WHERE id = ?", i), "p")
+							return err
+						})
+					}
+					for err == nil && rows.Next() {
+						err = rows.Scan(&n)
+						if err == nil && n != 7+g*1000+i {
+							err = fmt.Errorf("n = %d, want %d", n, 7+g*1000+i)
+						}
+					}
+					rows.Close()
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		if db.Writes() < before+8*10 {
+			t.Errorf("Writes went from %d to %d over 80 transactions", before, db.Writes())
+		}
 	})
 }
