@@ -230,7 +230,7 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 		return nil, nil, err
 	}
 	defer unwatch()
-	oursSample, err := commitToPlanning(ctx, js, acks, rec, fx.thread, kpis.Stream("goldenthread", 1).Name, planning.ConsumerName)
+	oursSample, err := commitToPlanning(ctx, js, acks, rec, fx.thread, kpis.Stream("goldenthread", 1, 0).Name, planning.ConsumerName)
 	if err != nil {
 		return nil, nil, fmt.Errorf("event latency: %w", err)
 	}
