@@ -45,22 +45,23 @@ var (
 	elementRestored = string(proto.MessageName(&planningpb.ElementUndeleted{}))
 )
 
-func (r reactions) handle(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
-	switch e.Type {
-	case orgDeleted, orgUndeleted:
+// handlers are the events the KPIs react to.
+func (r reactions) handlers() events.Handlers {
+	org := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev orgpb.OrganisationDeleted // same shape as OrganisationUndeleted
 		if err := decode(e, &ev); err != nil {
 			return err
 		}
 		return r.organisationChanged(ctx, tx, ev.Organisation, e.Type == orgDeleted)
-	case elementDeleted, elementRestored:
+	}
+	element := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev planningpb.ElementDeleted // field 1 is the element in both
 		if err := decode(e, &ev); err != nil {
 			return err
 		}
 		return r.elementChanged(ctx, tx, ev.Element, e.Type == elementDeleted)
 	}
-	return nil
+	return events.Handlers{orgDeleted: org, orgUndeleted: org, elementDeleted: element, elementRestored: element}
 }
 
 func decode(e events.Event, m proto.Message) error {

@@ -144,7 +144,7 @@ func (s *Service) Resolver() auth.Resolver { return s.resolver }
 func (s *Service) Run(ctx context.Context, b *broker.Broker) {
 	var running []*events.Consumer
 	for _, spec := range s.consumers {
-		running = append(running, events.Consume(ctx, b.JS, s.db, spec, s.logger, s.reactions.handle))
+		running = append(running, events.Consume(ctx, b.JS, s.db, spec, s.logger, s.reactions.handlers()))
 	}
 	s.outbox.Relay(ctx, b.JS)
 	for _, c := range running {

@@ -53,28 +53,30 @@ var (
 	kpiChanged   = string(proto.MessageName(&kpipb.KpiStatusChanged{}))
 )
 
-func (r reactions) handle(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
-	switch e.Type {
-	case orgDeleted, orgUndeleted:
+// handlers are the events the plan reacts to.
+func (r reactions) handlers() events.Handlers {
+	org := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev orgpb.OrganisationDeleted // same shape as OrganisationUndeleted
 		if err := decode(e, &ev); err != nil {
 			return err
 		}
 		return r.organisationChanged(ctx, tx, ev.Organisation, e.Type == orgDeleted)
-	case teamDeleted, teamRestored:
+	}
+	team := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev teamspb.TeamDeleted // field 1 is the team in both
 		if err := decode(e, &ev); err != nil {
 			return err
 		}
 		return r.teamChanged(ctx, tx, ev.Team.GetName(), e.Type == teamDeleted)
-	case kpiChanged:
+	}
+	kpi := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev kpipb.KpiStatusChanged
 		if err := decode(e, &ev); err != nil {
 			return err
 		}
 		return r.kpiChanged(ctx, tx, &ev)
 	}
-	return nil
+	return events.Handlers{orgDeleted: org, orgUndeleted: org, teamDeleted: team, teamRestored: team, kpiChanged: kpi}
 }
 
 func decode(e events.Event, m proto.Message) error {

@@ -45,28 +45,23 @@ var (
 	personDeleted    = string(proto.MessageName(&orgpb.PersonDeleted{}))
 )
 
-func (r reactions) handle(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
-	switch e.Type {
-	case orgDeletedType:
-		var ev orgpb.OrganisationDeleted
+// handlers are the events teams react to.
+func (r reactions) handlers() events.Handlers {
+	org := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
+		var ev orgpb.OrganisationDeleted // same shape as OrganisationUndeleted
 		if err := decode(e, &ev); err != nil {
 			return err
 		}
-		return r.organisationChanged(ctx, tx, ev.Organisation, true)
-	case orgUndeletedType:
-		var ev orgpb.OrganisationUndeleted
-		if err := decode(e, &ev); err != nil {
-			return err
-		}
-		return r.organisationChanged(ctx, tx, ev.Organisation, false)
-	case personDeleted:
+		return r.organisationChanged(ctx, tx, ev.Organisation, e.Type == orgDeletedType)
+	}
+	person := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev orgpb.PersonDeleted
 		if err := decode(e, &ev); err != nil {
 			return err
 		}
 		return r.personDeleted(ctx, tx, ev.Person)
 	}
-	return nil
+	return events.Handlers{orgDeletedType: org, orgUndeletedType: org, personDeleted: person}
 }
 
 func decode(e events.Event, m proto.Message) error {

@@ -132,7 +132,7 @@ func (s *Service) Register(g *grpc.Server) {
 
 // Run consumes organisation events and relays the outbox until ctx ends.
 func (s *Service) Run(ctx context.Context, b *broker.Broker) {
-	c := events.Consume(ctx, b.JS, s.db, s.consumer, s.logger, s.reactions.handle)
+	c := events.Consume(ctx, b.JS, s.db, s.consumer, s.logger, s.reactions.handlers())
 	s.outbox.Relay(ctx, b.JS)
 	c.Stop()
 }

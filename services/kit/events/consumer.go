@@ -25,6 +25,12 @@ var Migrations, _ = fs.Sub(migrations, "migrations")
 // back and has the event redelivered later, unless it wraps ErrPermanent.
 type Handler func(ctx context.Context, tx *sqldb.Tx, e Event) error
 
+// Handlers maps the event types a consumer acts on (Event.Type, the
+// payload's full protobuf name) to their handlers. A consumer records the
+// events of other types in its inbox without waiting for the disk: losing
+// such a record to a power failure only has the event ignored again.
+type Handlers map[string]Handler
+
 // ConsumerSpec describes a durable consumer.
 type ConsumerSpec struct {
 	// Stream to read and the durable name under which the server keeps this
@@ -46,25 +52,26 @@ type Consumer struct {
 	logger *slog.Logger
 }
 
-// Consume runs h for every event of the stream, once per event even when
-// JetStream redelivers it: the event id is recorded in the inbox table in the
-// same transaction as h's effect, and an event already recorded is
-// acknowledged without calling h again.
+// Consume runs the handler of each event's type for every event of the
+// stream, once per event even when JetStream redelivers it: the event id is
+// recorded in the inbox table in the same transaction as the handler's
+// effect, and an event already recorded is acknowledged without calling the
+// handler again.
 //
 // Consume returns at once. Until the stream exists (its producer may start
 // later) it keeps trying to attach, so services can start in any order.
-func Consume(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, logger *slog.Logger, h Handler) *Consumer {
+func Consume(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, logger *slog.Logger, hs Handlers) *Consumer {
 	if spec.AckWait == 0 {
 		spec.AckWait = 30 * time.Second
 	}
 	ctx, stop := context.WithCancel(ctx)
 	c := &Consumer{stop: stop, done: make(chan struct{}),
 		logger: logger.With("consumer", spec.Durable, "stream", spec.Stream)}
-	go c.attach(ctx, js, db, spec, h)
+	go c.attach(ctx, js, db, spec, hs)
 	return c
 }
 
-func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, h Handler) {
+func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, hs Handlers) {
 	defer close(c.done)
 	cfg := jetstream.ConsumerConfig{
 		Durable:       spec.Durable,
@@ -83,7 +90,7 @@ func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb
 			if err != nil {
 				return err
 			}
-			cc, err = cons.Consume(func(msg jetstream.Msg) { c.handle(ctx, db, spec, h, msg) })
+			cc, err = cons.Consume(func(msg jetstream.Msg) { c.handle(ctx, db, spec, hs, msg) })
 			return err
 		}()
 		if err == nil {
@@ -151,7 +158,7 @@ func pruneInboxOnce(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, s
 
 var errAlreadyHandled = errors.New("event already handled")
 
-func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, h Handler, msg jetstream.Msg) {
+func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, hs Handlers, msg jetstream.Msg) {
 	count := func(result string) { consumed.WithLabelValues(spec.Durable, spec.Stream, result).Inc() }
 	e, err := FromMsg(msg.Subject(), msg.Headers(), msg.Data())
 	if err != nil {
@@ -163,7 +170,11 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 	// The handler finishes even while the consumer stops: Stop drains.
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), spec.AckWait*9/10)
 	defer cancel()
-	err = db.InTx(hctx, func(tx *sqldb.Tx) error {
+	inTx, h := db.InTx, hs[e.Type]
+	if h == nil {
+		inTx, h = db.InTxUnsynced, ignore
+	}
+	err = inTx(hctx, func(tx *sqldb.Tx) error {
 		res, err := tx.ExecContext(hctx,
 			"INSERT INTO inbox (consumer, event_id, stream, handled_time) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 			spec.Durable, e.ID, spec.Stream, time.Now().UnixMicro())
@@ -202,6 +213,9 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 		_ = msg.NakWithDelay(delay)
 	}
 }
+
+// ignore is the handler of the events a consumer has nothing to do with.
+func ignore(context.Context, *sqldb.Tx, Event) error { return nil }
 
 // Stop stops consuming and waits for the events in hand.
 func (c *Consumer) Stop() {

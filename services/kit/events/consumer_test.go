@@ -60,7 +60,7 @@ func (f *fixture) consume() *events.Consumer {
 	return events.Consume(context.Background(), f.js, f.db,
 		events.ConsumerSpec{Stream: f.stream, Durable: "test", AckWait: 2 * time.Second},
 		brokertest.Logger(),
-		func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
+		events.Handlers{"test.Thing": func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 			f.calls.Add(1)
 			if _, err := tx.ExecContext(ctx, "INSERT INTO effects (event_id, subject) VALUES (?, ?)", e.ID, e.Subject); err != nil {
 				return err
@@ -73,14 +73,19 @@ func (f *fixture) consume() *events.Consumer {
 				return events.Permanent(errors.New("cannot handle"))
 			}
 			return nil
-		})
+		}})
 }
 
 // publish sends an event; msgID may differ from the event id to get past
 // JetStream's de-duplication, as a producer bug or a replay tool would.
 func (f *fixture) publish(id, msgID, subject string) {
 	f.t.Helper()
-	m := events.Event{ID: id, Source: "//test", Type: "test.Thing", Subject: subject,
+	f.publishType("test.Thing", id, msgID, subject)
+}
+
+func (f *fixture) publishType(eventType, id, msgID, subject string) {
+	f.t.Helper()
+	m := events.Event{ID: id, Source: "//test", Type: eventType, Subject: subject,
 		Time: time.Now(), Data: []byte("x"), NATSSubject: f.prefix + ".thing"}.Msg()
 	m.Header.Set(nats.MsgIdHdr, msgID)
 	if _, err := f.js.PublishMsg(context.Background(), m); err != nil {
@@ -183,6 +188,25 @@ func TestConsumerPrunesInboxPastStreamMaxAge(t *testing.T) {
 		f.publish("new", "new", "things/new")
 		f.waitEffects(2)
 	})
+}
+
+// An event of a type the consumer has no handler for is acknowledged and
+// recorded, and the consumer goes on to the next.
+func TestConsumerPassesOverOtherTypes(t *testing.T) {
+	b := brokertest.Embedded(t)
+	f := newFixture(t, sqldbtest.SQLiteDSN(t), b, brokertest.Prefix(t, b))
+	c := f.consume()
+	defer c.Stop()
+	f.publishType("test.Other", "other", "other", "things/other")
+	f.publish("after", "after", "things/after")
+	f.waitEffects(1)
+	if n := f.calls.Load(); n != 1 {
+		t.Errorf("handler calls: %d, want 1 (the other type has no handler)", n)
+	}
+	var n int
+	if err := f.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM inbox WHERE event_id = 'other'").Scan(&n); err != nil || n != 1 {
+		t.Errorf("inbox rows of the other type's event: %d, %v", n, err)
+	}
 }
 
 func TestPermanentErrorTerminatesEvent(t *testing.T) {

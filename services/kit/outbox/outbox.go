@@ -209,7 +209,10 @@ func (o *Outbox) publishBatch(ctx context.Context, js jetstream.JetStream) (int,
 	}
 	var found int
 	var pubErr error
-	err := o.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	// Unsynced: a mark lost to a power failure only publishes its events
+	// again, which the stream de-duplicates (and consumers' inboxes after
+	// that); syncing it would cost every event a second disk flush.
+	err := o.db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error {
 		rows, err := o.claim(ctx, tx)
 		if err != nil {
 			return err

@@ -16,6 +16,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -244,12 +245,56 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	return db.run(sqlTx, fn)
+}
+
+// InTxUnsynced is InTx for a transaction that only records what may safely
+// be done again if the record is lost — a relay marking events sent, which
+// the stream would de-duplicate if they were published again: its commit
+// does not wait for the disk. Only a power failure or an operating-system
+// crash can lose it; a process crash cannot.
+func (db *DB) InTxUnsynced(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.dialect == Postgres {
+		return db.InTx(ctx, func(tx *Tx) error {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
+				return fmt.Errorf("unsynced commit: %w", err)
+			}
+			return fn(tx)
+		})
+	}
+	db.writeStmts.preparePending(ctx)
+	// SQLite sets durability per connection, outside transactions: hold the
+	// pool's only writer for the whole transaction so that no other
+	// transaction commits while it is unsynced.
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = OFF"); err != nil {
+		return fmt.Errorf("unsynced commit: %w", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
+			// Never hand the pool a writer that does not sync: drop it.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	return db.run(sqlTx, fn)
+}
+
+// run runs fn in sqlTx and commits it when fn returns nil.
+func (db *DB) run(sqlTx *sql.Tx, fn func(tx *Tx) error) error {
 	tx := &Tx{tx: sqlTx, dialect: db.dialect, stmts: db.writeStmts}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
-	err = sqlTx.Commit()
+	err := sqlTx.Commit()
 	db.writes.Add(1) // even a failed commit may have reached the file
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)

@@ -196,3 +196,50 @@ func TestPreparedStatements(t *testing.T) {
 		}
 	})
 }
+
+// An unsynced transaction commits like any other, and leaves the writer
+// syncing every commit again afterwards — also when it fails.
+func TestUnsyncedTransaction(t *testing.T) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := open(t, dsn)
+		if err := db.Migrate(ctx, "test", migrations); err != nil {
+			t.Fatal(err)
+		}
+		durability := func(tx *sqldb.Tx) string {
+			query := "SELECT CAST(synchronous AS TEXT) FROM pragma_synchronous"
+			if tx.Dialect() == sqldb.Postgres {
+				query = "SELECT current_setting('synchronous_commit')"
+			}
+			var s string
+			if err := tx.QueryRowContext(ctx, query).Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		synced := map[sqldb.Dialect][2]string{sqldb.SQLite: {"2", "0"}, sqldb.Postgres: {"on", "off"}}[db.Dialect()]
+
+		if err := db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error {
+			if got := durability(tx); got != synced[1] {
+				t.Errorf("durability inside the unsynced transaction: %s, want %s", got, synced[1])
+			}
+			_, err := tx.ExecContext(ctx, "INSERT INTO items (id, n) VALUES (?, ?)", "unsynced", 1)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_ = db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error { return errors.New("rolled back") })
+		if err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+			if got := durability(tx); got != synced[0] {
+				t.Errorf("durability after unsynced transactions: %s, want %s", got, synced[0])
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT n FROM items WHERE id = ?", "unsynced").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("the unsynced transaction's row: %d, %v", n, err)
+		}
+	})
+}
