@@ -106,10 +106,25 @@ func lastSeq(ctx context.Context, js jetstream.JetStream, stream string) (uint64
 	return info.State.LastSeq, nil
 }
 
+// createdAt reads the ce-time of the event at seq in stream.
+func createdAt(ctx context.Context, js jetstream.JetStream, stream string, seq uint64) (time.Time, error) {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return time.Time{}, err
+	}
+	m, err := s.GetMsg(ctx, seq)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("event %d of %s: %w", seq, stream, err)
+	}
+	return time.Parse(time.RFC3339Nano, m.Header.Get(events.HeaderTime))
+}
+
 // commitToPlanning returns a sampler that records a value flipping a KPI's
-// status and times it from the recording call's return (its commit) to the
-// planning service's consumer acknowledging the last event that commit
-// produced — after it rolled the status up the thread.
+// status and times it from the events' creation in the recording's
+// transaction (their ce-time, set just before the commit) to the planning
+// service's consumer acknowledging the last event that commit produced —
+// after it rolled the status up the thread. (Timing from the call's return
+// would miss the acks that come before the client has read the answer.)
 func commitToPlanning(ctx context.Context, js jetstream.JetStream, acks <-chan ack, rec *recorder, kpi, stream, consumer string) (func() (time.Duration, error), error) {
 	flip := func(i int) float64 { return []float64{60, 100}[i%2] } // red, then green
 	// Learn how many events one recording makes (the measurement's, the
@@ -144,7 +159,6 @@ func commitToPlanning(ctx context.Context, js jetstream.JetStream, acks <-chan a
 		if err := rec.one(ctx, kpi, flip(i)); err != nil {
 			return 0, err
 		}
-		t0 := time.Now()
 		t1, err := awaitAcks(acks, stream, consumer, before, before+perCommit, 10*time.Second)
 		if err != nil {
 			return 0, err
@@ -152,14 +166,18 @@ func commitToPlanning(ctx context.Context, js jetstream.JetStream, acks <-chan a
 		if got, err := lastSeq(ctx, js, stream); err != nil || got != before+perCommit {
 			return 0, fmt.Errorf("a recording put %d events on %s, not %d as before (%v)", got-before, stream, perCommit, err)
 		}
-		return max(0, t1.Sub(t0)), nil
+		t0, err := createdAt(ctx, js, stream, before+perCommit)
+		if err != nil {
+			return 0, err
+		}
+		return t1.Sub(t0), nil
 	}, nil
 }
 
 // bareJetStream returns a sampler that publishes an event of the same
 // shape as the services' on a stream of its own and times it from the
-// publish's acknowledgement (stored) to a plain consumer's ack, and the
-// function that stops the consumer.
+// event's creation (just before the publish) to a plain consumer's ack, and
+// the function that stops the consumer.
 func bareJetStream(ctx context.Context, js jetstream.JetStream, acks <-chan ack, size int) (func() (time.Duration, error), func(), error) {
 	const stream, consumer = "BENCH_BASELINE", "baseline"
 	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: stream, Subjects: []string{"bench.baseline.>"},
@@ -179,18 +197,18 @@ func bareJetStream(ctx context.Context, js jetstream.JetStream, acks <-chan ack,
 	sample := func() (time.Duration, error) {
 		i++
 		drain(acks)
+		t0 := time.Now()
 		msg := events.Event{ID: fmt.Sprintf("baseline-%d", i), Source: "//goldenthread/bench", Type: "goldenthread.bench.v1.Changed",
-			Subject: benchOrg, Time: time.Now(), Data: make([]byte, size), NATSSubject: "bench.baseline.changed"}.Msg()
+			Subject: benchOrg, Time: t0, Data: make([]byte, size), NATSSubject: "bench.baseline.changed"}.Msg()
 		pa, err := js.PublishMsg(ctx, msg)
 		if err != nil {
 			return 0, err
 		}
-		t0 := time.Now()
 		t1, err := awaitAcks(acks, stream, consumer, pa.Sequence-1, pa.Sequence, 10*time.Second)
 		if err != nil {
 			return 0, err
 		}
-		return max(0, t1.Sub(t0)), nil
+		return t1.Sub(t0), nil
 	}
 	for range 20 { // warm up
 		if _, err := sample(); err != nil {

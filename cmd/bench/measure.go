@@ -245,8 +245,8 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 	}
 	p99 := func(l []time.Duration) time.Duration { return l[min(len(l)-1, len(l)*99/100)] }
 	lr := float64(p99(oursLat)) / float64(p99(baseLat))
-	rows = append(rows, row{what: "Event latency, commit → planning consumer done (KPI status change rolled up)",
-		baseline: "bare JetStream publish → consumer ack", ours: latencies(oursLat), base: latencies(baseLat),
+	rows = append(rows, row{what: "Event latency, event written in the commit → planning consumer done (KPI status change rolled up)",
+		baseline: "bare JetStream: event made, published → consumer ack", ours: latencies(oursLat), base: latencies(baseLat),
 		ratio: fmt.Sprintf("%.1f× p99", lr), goal: "p99 ≤ 3×", met: yesNo(lr <= 3)})
 
 	rows = append(rows, row{what: "All-in-one resident memory, idle / under the gRPC load above", baseline: "—",
