@@ -28,12 +28,7 @@ const maxPerEvent = 1000
 // Stream returns the stream the service publishes to: for prefix
 // "goldenthread", GOLDENTHREAD_KPIS holding goldenthread.kpis.>.
 func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
-	return events.StreamSpec{
-		Name:     strings.ToUpper(prefix) + "_KPIS",
-		Subjects: []string{prefix + ".kpis.>"},
-		Replicas: replicas,
-		MaxAge:   maxAge,
-	}
+	return events.ServiceStream(prefix, "kpis", replicas, maxAge)
 }
 
 // emitter writes the service's events (proto/goldenthread/kpis/v1/

@@ -154,9 +154,10 @@ func (s *Service) Resolver() auth.Resolver { return s.resolver }
 // Run consumes the organisations and planning events, sweeps for late
 // KPIs and relays the outbox until ctx ends.
 func (s *Service) Run(ctx context.Context, b *broker.Broker) {
+	handlers := s.reactions.handlers()
 	var running []*events.Consumer
 	for _, spec := range s.consumers {
-		running = append(running, events.Consume(ctx, b.JS, s.db, spec, s.logger, s.reactions.handlers()))
+		running = append(running, events.Consume(ctx, b.JS, s.db, spec, s.logger, handlers))
 	}
 	go sweepOverdue(ctx, s.db, s.events, s.logger)
 	s.outbox.Relay(ctx, b.JS)

@@ -3,7 +3,6 @@ package kpis
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -25,11 +24,10 @@ const systemActor = "system:" + serviceName
 // consumers are the streams KPIs react to: organisations deleted and
 // restored, plan elements deleted and restored.
 func consumers(prefix string) []events.ConsumerSpec {
-	spec := func(service string) events.ConsumerSpec {
-		return events.ConsumerSpec{Stream: strings.ToUpper(prefix) + "_" + strings.ToUpper(service), Durable: ConsumerName,
-			FilterSubject: prefix + "." + service + ".v1.>"}
+	return []events.ConsumerSpec{
+		events.ServiceConsumer(prefix, "organisations", ConsumerName),
+		events.ServiceConsumer(prefix, "planning", ConsumerName),
 	}
-	return []events.ConsumerSpec{spec("organisations"), spec("planning")}
 }
 
 // reactions applies changes made elsewhere to KPIs, inside the consumer's
@@ -49,26 +47,19 @@ var (
 func (r reactions) handlers() events.Handlers {
 	org := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev orgpb.OrganisationDeleted // same shape as OrganisationUndeleted
-		if err := decode(e, &ev); err != nil {
+		if err := events.Decode(e, &ev); err != nil {
 			return err
 		}
 		return r.organisationChanged(ctx, tx, ev.Organisation, e.Type == orgDeleted)
 	}
 	element := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev planningpb.ElementDeleted // field 1 is the element in both
-		if err := decode(e, &ev); err != nil {
+		if err := events.Decode(e, &ev); err != nil {
 			return err
 		}
 		return r.elementChanged(ctx, tx, ev.Element, e.Type == elementDeleted)
 	}
 	return events.Handlers{orgDeleted: org, orgUndeleted: org, elementDeleted: element, elementRestored: element}
-}
-
-func decode(e events.Event, m proto.Message) error {
-	if err := proto.Unmarshal(e.Data, m); err != nil {
-		return events.Permanent(fmt.Errorf("decode %s: %w", e.Type, err))
-	}
-	return nil
 }
 
 // organisationChanged soft-deletes an organisation's live KPIs, or

@@ -23,12 +23,7 @@ const DefaultSubjectPrefix = "goldenthread"
 // Stream returns the stream the service publishes to: for prefix
 // "goldenthread", GOLDENTHREAD_ORGANISATIONS holding goldenthread.organisations.>.
 func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
-	return events.StreamSpec{
-		Name:     strings.ToUpper(prefix) + "_ORGANISATIONS",
-		Subjects: []string{prefix + ".organisations.>"},
-		Replicas: replicas,
-		MaxAge:   maxAge,
-	}
+	return events.ServiceStream(prefix, "organisations", replicas, maxAge)
 }
 
 // Subject is the NATS subject of a change to a resource of the organisation

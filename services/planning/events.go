@@ -23,12 +23,7 @@ const DefaultSubjectPrefix = "goldenthread"
 // Stream returns the stream the service publishes to: for prefix
 // "goldenthread", GOLDENTHREAD_PLANNING holding goldenthread.planning.>.
 func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
-	return events.StreamSpec{
-		Name:     strings.ToUpper(prefix) + "_PLANNING",
-		Subjects: []string{prefix + ".planning.>"},
-		Replicas: replicas,
-		MaxAge:   maxAge,
-	}
+	return events.ServiceStream(prefix, "planning", replicas, maxAge)
 }
 
 // emitter writes the service's events (proto/goldenthread/planning/v1/

@@ -142,9 +142,10 @@ func (s *Service) Resolver() auth.Resolver { return s.resolver }
 // Run consumes the organisations, teams and KPI events and relays the
 // outbox until ctx ends.
 func (s *Service) Run(ctx context.Context, b *broker.Broker) {
+	handlers := s.reactions.handlers()
 	var running []*events.Consumer
 	for _, spec := range s.consumers {
-		running = append(running, events.Consume(ctx, b.JS, s.db, spec, s.logger, s.reactions.handlers()))
+		running = append(running, events.Consume(ctx, b.JS, s.db, spec, s.logger, handlers))
 	}
 	s.outbox.Relay(ctx, b.JS)
 	for _, c := range running {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -28,11 +27,11 @@ const systemActor = "system:" + serviceName
 // consumers are the streams the plan reacts to: organisations deleted and
 // restored, teams deleted and restored, KPIs changing status.
 func consumers(prefix string) []events.ConsumerSpec {
-	spec := func(service string) events.ConsumerSpec {
-		return events.ConsumerSpec{Stream: strings.ToUpper(prefix) + "_" + strings.ToUpper(service), Durable: ConsumerName,
-			FilterSubject: prefix + "." + service + ".v1.>"}
+	return []events.ConsumerSpec{
+		events.ServiceConsumer(prefix, "organisations", ConsumerName),
+		events.ServiceConsumer(prefix, "teams", ConsumerName),
+		events.ServiceConsumer(prefix, "kpis", ConsumerName),
 	}
-	return []events.ConsumerSpec{spec("organisations"), spec("teams"), spec("kpis")}
 }
 
 // reactions applies changes made elsewhere to the plan, each inside the
@@ -57,33 +56,26 @@ var (
 func (r reactions) handlers() events.Handlers {
 	org := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev orgpb.OrganisationDeleted // same shape as OrganisationUndeleted
-		if err := decode(e, &ev); err != nil {
+		if err := events.Decode(e, &ev); err != nil {
 			return err
 		}
 		return r.organisationChanged(ctx, tx, ev.Organisation, e.Type == orgDeleted)
 	}
 	team := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev teamspb.TeamDeleted // field 1 is the team in both
-		if err := decode(e, &ev); err != nil {
+		if err := events.Decode(e, &ev); err != nil {
 			return err
 		}
 		return r.teamChanged(ctx, tx, ev.Team.GetName(), e.Type == teamDeleted)
 	}
 	kpi := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev kpipb.KpiStatusChanged
-		if err := decode(e, &ev); err != nil {
+		if err := events.Decode(e, &ev); err != nil {
 			return err
 		}
 		return r.kpiChanged(ctx, tx, &ev)
 	}
 	return events.Handlers{orgDeleted: org, orgUndeleted: org, teamDeleted: team, teamRestored: team, kpiChanged: kpi}
-}
-
-func decode(e events.Event, m proto.Message) error {
-	if err := proto.Unmarshal(e.Data, m); err != nil {
-		return events.Permanent(fmt.Errorf("decode %s: %w", e.Type, err))
-	}
-	return nil
 }
 
 // organisationChanged soft-deletes an organisation's live elements, or

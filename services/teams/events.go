@@ -22,12 +22,7 @@ const DefaultSubjectPrefix = "goldenthread"
 // Stream returns the stream the service publishes to: for prefix
 // "goldenthread", GOLDENTHREAD_TEAMS holding goldenthread.teams.>.
 func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
-	return events.StreamSpec{
-		Name:     strings.ToUpper(prefix) + "_TEAMS",
-		Subjects: []string{prefix + ".teams.>"},
-		Replicas: replicas,
-		MaxAge:   maxAge,
-	}
+	return events.ServiceStream(prefix, "teams", replicas, maxAge)
 }
 
 // emitter writes the service's events (see

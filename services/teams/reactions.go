@@ -3,7 +3,6 @@ package teams
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -18,14 +17,10 @@ import (
 // organisations stream.
 const ConsumerName = "teams"
 
-// organisationsConsumer subscribes to the organisations events; handle
-// acts on deletions and undeletions and skips the rest.
+// organisationsConsumer subscribes to the organisations events; handlers
+// act on deletions and undeletions, and the rest are passed over.
 func organisationsConsumer(prefix string) events.ConsumerSpec {
-	return events.ConsumerSpec{
-		Stream:        strings.ToUpper(prefix) + "_ORGANISATIONS",
-		Durable:       ConsumerName,
-		FilterSubject: prefix + ".organisations.v1.>",
-	}
+	return events.ServiceConsumer(prefix, "organisations", ConsumerName)
 }
 
 // systemActor is the actor of the changes the service makes in reaction to
@@ -49,26 +44,19 @@ var (
 func (r reactions) handlers() events.Handlers {
 	org := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev orgpb.OrganisationDeleted // same shape as OrganisationUndeleted
-		if err := decode(e, &ev); err != nil {
+		if err := events.Decode(e, &ev); err != nil {
 			return err
 		}
 		return r.organisationChanged(ctx, tx, ev.Organisation, e.Type == orgDeletedType)
 	}
 	person := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev orgpb.PersonDeleted
-		if err := decode(e, &ev); err != nil {
+		if err := events.Decode(e, &ev); err != nil {
 			return err
 		}
 		return r.personDeleted(ctx, tx, ev.Person)
 	}
 	return events.Handlers{orgDeletedType: org, orgUndeletedType: org, personDeleted: person}
-}
-
-func decode(e events.Event, m proto.Message) error {
-	if err := proto.Unmarshal(e.Data, m); err != nil {
-		return events.Permanent(fmt.Errorf("decode %s: %w", e.Type, err))
-	}
-	return nil
 }
 
 // organisationChanged soft-deletes an organisation's live teams, or restores

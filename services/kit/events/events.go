@@ -10,10 +10,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
 )
 
 // CloudEvents binary-mode headers and the content type of every payload.
@@ -118,6 +120,37 @@ type StreamSpec struct {
 	// MaxAge is how long the stream keeps an event; 0 keeps every event.
 	// Consumers prune their inbox past the same age (see Consume).
 	MaxAge time.Duration
+}
+
+// ServiceStream is the stream a service publishes to: for prefix
+// "goldenthread" and service "teams", GOLDENTHREAD_TEAMS holding
+// goldenthread.teams.>.
+func ServiceStream(prefix, service string, replicas int, maxAge time.Duration) StreamSpec {
+	return StreamSpec{
+		Name:     strings.ToUpper(prefix + "_" + service),
+		Subjects: []string{prefix + "." + service + ".>"},
+		Replicas: replicas,
+		MaxAge:   maxAge,
+	}
+}
+
+// ServiceConsumer reads, as durable, the version 1 events of service's
+// stream (see ServiceStream).
+func ServiceConsumer(prefix, service, durable string) ConsumerSpec {
+	return ConsumerSpec{
+		Stream:        strings.ToUpper(prefix + "_" + service),
+		Durable:       durable,
+		FilterSubject: prefix + "." + service + ".v1.>",
+	}
+}
+
+// Decode unmarshals e's payload into m. A payload that does not decode never
+// will: the error is Permanent.
+func Decode(e Event, m proto.Message) error {
+	if err := proto.Unmarshal(e.Data, m); err != nil {
+		return Permanent(fmt.Errorf("decode %s: %w", e.Type, err))
+	}
+	return nil
 }
 
 // EnsureStream creates the stream or brings its configuration up to date.
