@@ -34,6 +34,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
+	"github.com/goldenthread/goldenthread/services/kit/lookup"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -122,8 +123,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	logger = logger.With("service", serviceName)
 	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas, cfg.StreamMaxAge), logger)
 	em := emitter{outbox: ob, prefix: cfg.SubjectPrefix}
-	dir := directory{elements: planningpb.NewElementsServiceClient(planConn), teams: teamspb.NewTeamsServiceClient(teamsConn),
-		members: teamspb.NewMembersServiceClient(teamsConn)}
+	dir := directory{elements: planningpb.NewElementsServiceClient(planConn), Teams: lookup.Teams{
+		Teams: teamspb.NewTeamsServiceClient(teamsConn), Members: teamspb.NewMembersServiceClient(teamsConn)}}
 	return &Service{
 		db: db, conns: conns, outbox: ob, events: em,
 		kpis:         &kpisHandler{db: db, dir: dir, events: em},

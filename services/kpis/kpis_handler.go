@@ -232,7 +232,7 @@ func (h *kpisHandler) checkRefs(ctx context.Context, k *pb.Kpi, element, team bo
 		}
 	}
 	if team {
-		return h.dir.requireLiveTeam(ctx, k.OwnerTeam)
+		return h.dir.RequireLiveTeam(ctx, "kpi.owner_team", k.OwnerTeam)
 	}
 	return nil
 }

@@ -417,7 +417,7 @@ func (h *measurementsHandler) mayRecord(ctx context.Context, orgID string, kpis 
 		member := false
 		if person != "" {
 			var err error
-			if member, err = h.dir.isMember(ctx, team, person); err != nil {
+			if member, err = h.dir.IsMember(ctx, team, person); err != nil {
 				return err
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/lookup"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -27,7 +28,7 @@ import (
 type elementsHandler struct {
 	pb.UnimplementedElementsServiceServer
 	db     *sqldb.DB
-	dir    directory
+	dir    lookup.Teams
 	events emitter
 }
 
@@ -93,7 +94,7 @@ func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateEleme
 	}
 	// Ask before writing anything: an unreachable teams service leaves no
 	// half-made element behind.
-	if err := h.dir.requireLiveTeam(ctx, r.el.OwnerTeam); err != nil {
+	if err := h.dir.RequireLiveTeam(ctx, "element.owner_team", r.el.OwnerTeam); err != nil {
 		return nil, err
 	}
 	r.manualProgress = r.el.Progress
@@ -154,7 +155,7 @@ func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateEleme
 		if _, err := sameOrgID("element.owner_team", "teams", orgID, req.Element.OwnerTeam); err != nil {
 			return nil, err
 		}
-		if err := h.dir.requireLiveTeam(ctx, req.Element.OwnerTeam); err != nil {
+		if err := h.dir.RequireLiveTeam(ctx, "element.owner_team", req.Element.OwnerTeam); err != nil {
 			return nil, err
 		}
 	}
@@ -349,7 +350,7 @@ func (h *elementsHandler) mayUpdateElement(ctx context.Context, r *elementRecord
 	}
 	person := p.People[r.orgID]
 	if person != "" {
-		member, err := h.dir.isMember(ctx, r.el.OwnerTeam, person)
+		member, err := h.dir.IsMember(ctx, r.el.OwnerTeam, person)
 		if err != nil || member {
 			return err
 		}

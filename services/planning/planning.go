@@ -11,7 +11,7 @@
 // and views_handler.go are the gRPC surface, elements_domain.go and
 // elements_rules.go the rules, rollup.go the roll-up along the thread,
 // *_store.go the SQL, events.go the events it publishes, reactions.go the
-// events it consumes, directory.go its calls to the teams service.
+// events it consumes; it asks the teams service about teams through kit/lookup.
 package planning
 
 import (
@@ -32,6 +32,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
+	"github.com/goldenthread/goldenthread/services/kit/lookup"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -117,8 +118,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		db:     db,
 		conns:  []*grpc.ClientConn{orgConn, teamsConn},
 		outbox: ob,
-		elements: &elementsHandler{db: db, events: em, dir: directory{
-			teams: teamspb.NewTeamsServiceClient(teamsConn), members: teamspb.NewMembersServiceClient(teamsConn)}},
+		elements: &elementsHandler{db: db, events: em, dir: lookup.Teams{
+			Teams: teamspb.NewTeamsServiceClient(teamsConn), Members: teamspb.NewMembersServiceClient(teamsConn)}},
 		reactions: reactions{events: em},
 		consumers: consumers(cfg.SubjectPrefix),
 		resolver:  auth.NewRemote(cfg.JWT, orgpb.NewAccessServiceClient(orgConn)),

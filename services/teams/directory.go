@@ -2,18 +2,14 @@ package teams
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/lookup"
 )
-
-// lookupTimeout bounds each question to the organisations service.
-const lookupTimeout = 5 * time.Second
 
 // directory asks the organisations service, over gRPC, about the
 // organisations and people that teams and memberships refer to.
@@ -26,14 +22,14 @@ type directory struct {
 // deleted: NOT_FOUND, FAILED_PRECONDITION, or UNAVAILABLE when the
 // organisations service cannot be asked.
 func (d directory) requireLiveOrganisation(ctx context.Context, name string) error {
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
 	defer cancel()
 	org, err := d.orgs.GetOrganisation(ctx, &orgpb.GetOrganisationRequest{Name: name})
 	if status.Code(err) == codes.NotFound {
 		return apierr.NotFound(name)
 	}
 	if err != nil {
-		return lookupFailed(name, err)
+		return lookup.Failed("the organisations service", name, err)
 	}
 	if org.DeleteTime != nil {
 		return apierr.FailedPrecondition(name, "is deleted")
@@ -44,25 +40,17 @@ func (d directory) requireLiveOrganisation(ctx context.Context, name string) err
 // requireLivePerson fails unless the person exists and is not deleted; the
 // errors name field.
 func (d directory) requireLivePerson(ctx context.Context, field, name string) error {
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
 	defer cancel()
 	p, err := d.people.GetPerson(ctx, &orgpb.GetPersonRequest{Name: name})
 	if status.Code(err) == codes.NotFound {
 		return apierr.InvalidArgument(field, "no such person: "+name)
 	}
 	if err != nil {
-		return lookupFailed(name, err)
+		return lookup.Failed("the organisations service", name, err)
 	}
 	if p.DeleteTime != nil {
 		return apierr.FailedPrecondition(field, name+" is deleted")
 	}
 	return nil
-}
-
-func lookupFailed(name string, err error) error {
-	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded:
-		return apierr.Unavailable("the organisations service, needed to check " + name + ",")
-	}
-	return fmt.Errorf("look up %s: %w", name, err)
 }
