@@ -109,7 +109,7 @@ func insertKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord, requestID string
 		return err
 	}
 	_, err = tx.ExecContext(ctx, "INSERT INTO kpis ("+kpiColumns+", request_id) VALUES (?"+strings.Repeat(", ?", len(v))+")",
-		append(v, nullString(requestID))...)
+		append(v, sqldb.NullString(requestID))...)
 	if err != nil {
 		return fmt.Errorf("insert kpi: %w", err)
 	}
@@ -142,7 +142,7 @@ func setComputed(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
 	k := r.kpi
 	_, err := tx.ExecContext(ctx, `UPDATE kpis SET latest_value = ?, latest_period_end = ?, status = ?, trend = ?, due_date = ?,
 		element_deleted = ? WHERE organisation_id = ? AND id = ?`,
-		k.LatestValue, dateOrEmpty(k), int32(k.Status), int32(k.Trend), r.dueDate, boolInt(k.ElementDeleted), r.orgID, r.id)
+		k.LatestValue, dateOrEmpty(k), int32(k.Status), int32(k.Trend), r.dueDate, sqldb.Bool(k.ElementDeleted), r.orgID, r.id)
 	if err != nil {
 		return fmt.Errorf("update kpi status: %w", err)
 	}
@@ -176,8 +176,8 @@ func (r *kpiRecord) values() ([]any, error) {
 	}
 	return []any{r.orgID, r.id, k.Title, k.Description, int32(k.Unit), k.CurrencyCode, int32(k.Direction), string(baseline),
 		string(targets), string(thresholds), int32(k.Frequency), r.elementID, r.ownerTeamID, k.DataSource, k.LatestValue,
-		dateOrEmpty(k), int32(k.Status), int32(k.Trend), r.dueDate, boolInt(k.ElementDeleted), resource.Micros(k.CreateTime),
-		resource.Micros(k.UpdateTime), resource.NullMicros(k.DeleteTime), boolInt(r.deletedWithOrg), r.revision, k.UpdateActor}, nil
+		dateOrEmpty(k), int32(k.Status), int32(k.Trend), r.dueDate, sqldb.Bool(k.ElementDeleted), resource.Micros(k.CreateTime),
+		resource.Micros(k.UpdateTime), resource.NullMicros(k.DeleteTime), sqldb.Bool(r.deletedWithOrg), r.revision, k.UpdateActor}, nil
 }
 
 func queryKpis(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*kpiRecord, error) {
@@ -247,18 +247,4 @@ func scanKpi(s scanner) (*kpiRecord, error) {
 	k.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = withOrg == 1
 	return r, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

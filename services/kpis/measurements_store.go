@@ -163,7 +163,7 @@ func insertMeasurements(ctx context.Context, tx *sqldb.Tx, recs []*measurementRe
 			if err != nil {
 				return err
 			}
-			args = append(append(args, v...), nullString(requestIDs[start+i]))
+			args = append(append(args, v...), sqldb.NullString(requestIDs[start+i]))
 		}
 		q := "INSERT INTO measurements (" + measurementColumns + ", request_id) VALUES " +
 			strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")

@@ -111,7 +111,7 @@ func (r reactions) elementChanged(ctx context.Context, tx *sqldb.Tx, el *plannin
 		return err
 	}
 	recs, err := kpisWhere(ctx, tx, "delete_time IS NULL AND organisation_id = ? AND element_id = ? AND element_deleted = ?",
-		ids[0], ids[1], boolInt(!deleted))
+		ids[0], ids[1], sqldb.Bool(!deleted))
 	if err != nil {
 		return err
 	}

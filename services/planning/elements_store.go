@@ -274,7 +274,7 @@ func liveElementsWhere(ctx context.Context, q sqldb.Querier, where string, args 
 
 func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord, requestID string) error {
 	_, err := tx.ExecContext(ctx, "INSERT INTO elements ("+elementColumns+", request_id) VALUES "+
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", append(r.values(), nullString(requestID))...)
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", append(r.values(), sqldb.NullString(requestID))...)
 	if err != nil {
 		return fmt.Errorf("insert element: %w", err)
 	}
@@ -317,7 +317,7 @@ func setRollup(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 // setOwnerTeamDeleted flags the live elements a team owns.
 func setOwnerTeamDeleted(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	_, err := tx.ExecContext(ctx, "UPDATE elements SET owner_team_deleted = ? WHERE organisation_id = ? AND id = ?",
-		boolInt(r.el.OwnerTeamDeleted), r.orgID, r.id)
+		sqldb.Bool(r.el.OwnerTeamDeleted), r.orgID, r.id)
 	if err != nil {
 		return fmt.Errorf("update owner flag: %w", err)
 	}
@@ -373,10 +373,10 @@ func upsertKPI(ctx context.Context, tx *sqldb.Tx, orgID, kpiID, elementID string
 func (r *elementRecord) values() []any {
 	e := r.el
 	return []any{r.orgID, r.id, int32(e.Level), int32(e.ObjectiveKind), e.Title, e.Description, r.ownerTeamID,
-		boolInt(e.OwnerTeamDeleted), formatDate(e.StartDate), formatDate(e.EndDate), int32(e.Status), e.PriorityRank,
+		sqldb.Bool(e.OwnerTeamDeleted), formatDate(e.StartDate), formatDate(e.EndDate), int32(e.Status), e.PriorityRank,
 		r.manualProgress, e.Progress, int32(e.KpiHealth), int32(e.Health), r.parentID, r.thematicGoal,
 		resource.Micros(e.CreateTime), resource.Micros(e.UpdateTime), resource.NullMicros(e.DeleteTime),
-		boolInt(r.deletedWithOrg), r.revision, e.UpdateActor}
+		sqldb.Bool(r.deletedWithOrg), r.revision, e.UpdateActor}
 }
 
 func queryElements(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*elementRecord, error) {
@@ -438,18 +438,4 @@ func scanElement(s scanner) (*elementRecord, error) {
 	e.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = withOrg == 1
 	return r, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

@@ -129,7 +129,7 @@ func (r reactions) teamChanged(ctx context.Context, tx *sqldb.Tx, team string, d
 		return err
 	}
 	recs, err := liveElementsWhere(ctx, tx, "organisation_id = ? AND owner_team_id = ? AND owner_team_deleted = ?",
-		ids[0], ids[1], boolInt(!deleted))
+		ids[0], ids[1], sqldb.Bool(!deleted))
 	if err != nil {
 		return err
 	}

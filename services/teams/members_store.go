@@ -83,7 +83,7 @@ func insertMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord, requestID 
 	_, err := tx.ExecContext(ctx, "INSERT INTO members ("+memberColumns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.orgID, r.teamID, r.id, r.person, int32(r.member.Role), formatDate(r.member.StartDate), nullDate(r.member.EndDate),
 		resource.Micros(r.member.CreateTime), resource.Micros(r.member.UpdateTime), resource.NullMicros(r.member.DeleteTime),
-		r.revision, r.member.UpdateActor, nullString(requestID))
+		r.revision, r.member.UpdateActor, sqldb.NullString(requestID))
 	if err != nil {
 		return fmt.Errorf("insert member: %w", err)
 	}

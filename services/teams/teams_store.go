@@ -135,7 +135,7 @@ func insertTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord, requestID stri
 	_, err := tx.ExecContext(ctx, "INSERT INTO teams ("+teamColumns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.orgID, r.id, r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
 		resource.Micros(r.team.CreateTime), resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime),
-		boolInt(r.deletedWithOrg), r.revision, r.team.UpdateActor, nullString(requestID))
+		sqldb.Bool(r.deletedWithOrg), r.revision, r.team.UpdateActor, sqldb.NullString(requestID))
 	if err != nil {
 		return fmt.Errorf("insert team: %w", err)
 	}
@@ -149,7 +149,7 @@ func updateTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) (bool, error) 
 		parent_id = ?, update_time = ?, delete_time = ?, deleted_with_organisation = ?, revision = ?, update_actor = ?
 		WHERE organisation_id = ? AND id = ? AND revision = ?`,
 		r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
-		resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime), boolInt(r.deletedWithOrg),
+		resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime), sqldb.Bool(r.deletedWithOrg),
 		r.revision, r.team.UpdateActor, r.orgID, r.id, r.revision-1)
 	if err != nil {
 		return false, fmt.Errorf("update team: %w", err)
@@ -221,18 +221,4 @@ func scanTeam(s scanner, extra ...any) (*teamRecord, error) {
 	r.team.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = withOrg == 1
 	return r, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

@@ -349,6 +349,23 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	return tx.tx.QueryRowContext(ctx, tx.dialect.rebind(query), args...)
 }
 
+// Bool is b as the 0 or 1 a boolean column holds: SQLite has no boolean
+// type, and the schemas use integers on both engines.
+func Bool(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// NullString is s as a column value, with "" stored as NULL.
+func NullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 // rebind turns ? placeholders into $1, $2, ... for PostgreSQL, leaving
 // quoted strings and identifiers alone.
 func (d Dialect) rebind(query string) string {
