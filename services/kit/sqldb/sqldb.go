@@ -87,6 +87,8 @@ type DB struct {
 	writeStmts, readStmts *statements
 	// writes counts the changes committed through this DB.
 	writes atomic.Uint64
+	// checkpoints runs SQLite's WAL checkpoints; nil on PostgreSQL.
+	checkpoints *checkpointer
 }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL, or else the path
@@ -130,7 +132,8 @@ func openSQLite(path string) (*DB, error) {
 		}
 	}
 	base := sqliteDSN(path)
-	write, err := sql.Open("sqlite", SQLiteWriterDSN(path))
+	// Checkpoints run in the background (see checkpointer), not in commits.
+	write, err := sql.Open("sqlite", SQLiteWriterDSN(path)+"&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -151,7 +154,9 @@ func openSQLite(path string) (*DB, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &DB{dialect: SQLite, write: write, read: read, writeStmts: newStatements(write), readStmts: newStatements(read)}, nil
+	db := &DB{dialect: SQLite, write: write, read: read, writeStmts: newStatements(write), readStmts: newStatements(read)}
+	db.startCheckpointer()
+	return db, nil
 }
 
 // sqliteDSN opens path with the settings both pools share: full
@@ -184,6 +189,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.checkpoints.close()
 	if db.writeStmts != nil {
 		db.writeStmts.close()
 		db.readStmts.close()
@@ -197,11 +203,17 @@ func (db *DB) Close() error {
 
 // ExecContext runs a statement outside a transaction.
 func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	defer db.writes.Add(1) // even a failed statement may have changed rows
+	defer db.wrote() // even a failed statement may have changed rows
 	if db.writeStmts != nil {
 		return db.writeStmts.exec(ctx, nil, query, args)
 	}
 	return db.write.ExecContext(ctx, db.dialect.rebind(query), args...)
+}
+
+// wrote counts a commit and wakes the checkpointer.
+func (db *DB) wrote() {
+	db.writes.Add(1)
+	db.checkpoints.committed()
 }
 
 // Writes counts the write transactions and statements committed through db
@@ -295,7 +307,7 @@ func (db *DB) run(sqlTx *sql.Tx, fn func(tx *Tx) error) error {
 		return err
 	}
 	err := sqlTx.Commit()
-	db.writes.Add(1) // even a failed commit may have reached the file
+	db.wrote() // even a failed commit may have reached the file
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
@@ -242,4 +246,41 @@ func TestUnsyncedTransaction(t *testing.T) {
 			t.Fatalf("the unsynced transaction's row: %d, %v", n, err)
 		}
 	})
+}
+
+// The write-ahead log reaches the database file without any commit doing
+// it: SQLite's own checkpoints in commits are off.
+func TestBackgroundCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	db := open(t, path)
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	note := strings.Repeat("x", 1000)
+	err := db.InTx(context.Background(), func(tx *sqldb.Tx) error {
+		for i := range 5000 { // about 5 MB: past SQLite's own threshold of 1,000 pages
+			if _, err := tx.ExecContext(context.Background(), "INSERT INTO items (id, n, note) VALUES (?, ?, ?)", fmt.Sprint(i), i, note); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := size(); got != before {
+		t.Fatalf("the database file changed in the commit (%d → %d bytes): the commit checkpointed", before, got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for size() < before+5_000_000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes 5 s after the commit: no checkpoint ran", size())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
