@@ -203,58 +203,45 @@ type row struct {
 
 // publishBatch publishes up to batchSize unsent rows in commit order and
 // marks the acknowledged ones sent. It returns how many rows it found.
+//
+// The marks commit unsynced: a mark lost to a power failure only publishes
+// its events again, which the stream de-duplicates (and consumers' inboxes
+// after that); syncing it would cost every event a second disk flush.
 func (o *Outbox) publishBatch(ctx context.Context, js jetstream.JetStream) (int, error) {
 	if !js.Conn().IsConnected() {
 		return 0, fmt.Errorf("nats is not connected")
 	}
 	var found int
 	var pubErr error
-	// Unsynced: a mark lost to a power failure only publishes its events
-	// again, which the stream de-duplicates (and consumers' inboxes after
-	// that); syncing it would cost every event a second disk flush.
-	err := o.db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error {
-		rows, err := o.claim(ctx, tx)
+	relay := func(q sqldb.Querier) (sent []any, err error) {
+		rows, err := o.claim(ctx, q)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		found = len(rows)
-		if found == 0 {
-			return nil
-		}
-		futures := make([]jetstream.PubAckFuture, 0, len(rows))
-		for _, r := range rows {
-			f, err := js.PublishMsgAsync(r.ev.Msg())
+		sent, pubErr = o.publish(js, rows)
+		return sent, nil
+	}
+	var err error
+	if o.db.Dialect() == sqldb.Postgres {
+		// The claim's row locks, held until the marks commit, keep replicas
+		// from publishing the same rows together.
+		err = o.db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error {
+			sent, err := relay(tx)
 			if err != nil {
-				pubErr = err
-				break
+				return err
 			}
-			futures = append(futures, f)
-		}
-		timeout := time.NewTimer(ackTimeout)
-		defer timeout.Stop()
+			return markSent(ctx, tx, sent)
+		})
+	} else {
+		// SQLite has one writer process, and holding its only write
+		// connection while awaiting acks would stall every write meanwhile:
+		// read the rows outside a transaction, mark them in a short one.
 		var sent []any
-	wait:
-		for i, f := range futures {
-			select {
-			case <-f.Ok():
-				sent = append(sent, rows[i].seq)
-			case err := <-f.Err():
-				pubErr = err
-				break wait
-			case <-timeout.C:
-				pubErr = fmt.Errorf("no ack within %s", ackTimeout)
-				break wait
-			}
+		if sent, err = relay(o.db); err == nil && len(sent) > 0 {
+			err = o.db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error { return markSent(ctx, tx, sent) })
 		}
-		published.WithLabelValues(o.stream.Name).Add(float64(len(sent)))
-		if len(sent) > 0 {
-			q := "UPDATE outbox SET sent_time = ? WHERE seq IN (?" + strings.Repeat(", ?", len(sent)-1) + ")"
-			if _, err := tx.ExecContext(ctx, q, append([]any{time.Now().UnixMicro()}, sent...)...); err != nil {
-				return fmt.Errorf("mark sent: %w", err)
-			}
-		}
-		return nil
-	})
+	}
 	if err != nil {
 		return 0, fmt.Errorf("relay: %w", err)
 	}
@@ -265,10 +252,54 @@ func (o *Outbox) publishBatch(ctx context.Context, js jetstream.JetStream) (int,
 	return found, nil
 }
 
-func (o *Outbox) claim(ctx context.Context, tx *sqldb.Tx) ([]row, error) {
-	rs, err := tx.QueryContext(ctx,
+// publish publishes rows in order and returns the seqs of those JetStream
+// acknowledged, up to the first that failed, and why that one failed.
+func (o *Outbox) publish(js jetstream.JetStream, rows []row) ([]any, error) {
+	var pubErr error
+	futures := make([]jetstream.PubAckFuture, 0, len(rows))
+	for _, r := range rows {
+		f, err := js.PublishMsgAsync(r.ev.Msg())
+		if err != nil {
+			pubErr = err
+			break
+		}
+		futures = append(futures, f)
+	}
+	timeout := time.NewTimer(ackTimeout)
+	defer timeout.Stop()
+	sent := make([]any, 0, len(futures))
+wait:
+	for i, f := range futures {
+		select {
+		case <-f.Ok():
+			sent = append(sent, rows[i].seq)
+		case err := <-f.Err():
+			pubErr = err
+			break wait
+		case <-timeout.C:
+			pubErr = fmt.Errorf("no ack within %s", ackTimeout)
+			break wait
+		}
+	}
+	published.WithLabelValues(o.stream.Name).Add(float64(len(sent)))
+	return sent, pubErr
+}
+
+func markSent(ctx context.Context, tx *sqldb.Tx, seqs []any) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	q := "UPDATE outbox SET sent_time = ? WHERE seq IN (?" + strings.Repeat(", ?", len(seqs)-1) + ")"
+	if _, err := tx.ExecContext(ctx, q, append([]any{time.Now().UnixMicro()}, seqs...)...); err != nil {
+		return fmt.Errorf("mark sent: %w", err)
+	}
+	return nil
+}
+
+func (o *Outbox) claim(ctx context.Context, q sqldb.Querier) ([]row, error) {
+	rs, err := q.QueryContext(ctx,
 		"SELECT seq, id, subject, type, resource, event_time, data FROM outbox WHERE sent_time IS NULL ORDER BY seq LIMIT ?"+
-			tx.Dialect().SkipLocked(), batchSize)
+			q.Dialect().SkipLocked(), batchSize)
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
