@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -44,6 +45,12 @@ type Server struct {
 // time.
 const MaxConnectionAge = 5 * time.Minute
 
+// streamWorkersPerCPU sizes the pool of goroutines that run calls. Calls
+// arriving while every worker is busy still run at once, on a goroutine of
+// their own; more workers than CPUs keep that rare when handlers wait on
+// the disk or other services.
+const streamWorkersPerCPU = 8
+
 // New builds the server. Every call but health checks and reflection must
 // carry credentials that resolver accepts, and pass policy.
 func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy) (*Server, error) {
@@ -60,6 +67,10 @@ func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy) (*Serv
 
 	s := &Server{
 		GRPC: grpc.NewServer(
+			// Calls run on long-lived workers instead of a new goroutine
+			// each: a fresh goroutine's stack grew (and was copied) several
+			// times per call on the way down to SQLite, 15% of a Get's CPU.
+			grpc.NumStreamWorkers(uint32(streamWorkersPerCPU*runtime.GOMAXPROCS(0))),
 			grpc.KeepaliveParams(keepalive.ServerParameters{
 				MaxConnectionAge:      MaxConnectionAge,
 				MaxConnectionAgeGrace: 30 * time.Second,
