@@ -403,18 +403,23 @@ func qualified(alias string) string {
 
 type scanner interface{ Scan(dest ...any) error }
 
+// elementColumnsRead holds the columns of a row that are converted before
+// they go into the element. One value of it, rather than a local variable
+// each, escapes to the heap per row: a tree reads 100,000 rows.
+type elementColumnsRead struct {
+	level, kind, status, kpiH, health int32
+	ownerDeleted, withOrg             int
+	start, end                        string
+	create, update                    int64
+	deleteTime                        sql.NullInt64
+}
+
 func scanElement(s scanner) (*elementRecord, error) {
-	var (
-		r                                 = &elementRecord{el: &pb.Element{}}
-		level, kind, status, kpiH, health int32
-		ownerDeleted, withOrg             int
-		start, end                        string
-		create, update                    int64
-		deleteTime                        sql.NullInt64
-	)
-	err := s.Scan(&r.orgID, &r.id, &level, &kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &ownerDeleted,
-		&start, &end, &status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &kpiH, &health, &r.parentID,
-		&r.thematicGoal, &create, &update, &deleteTime, &withOrg, &r.revision, &r.el.UpdateActor)
+	r := &elementRecord{el: &pb.Element{}}
+	c := &elementColumnsRead{}
+	err := s.Scan(&r.orgID, &r.id, &c.level, &c.kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &c.ownerDeleted,
+		&c.start, &c.end, &c.status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &c.kpiH, &c.health, &r.parentID,
+		&r.thematicGoal, &c.create, &c.update, &c.deleteTime, &c.withOrg, &r.revision, &r.el.UpdateActor)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err
@@ -423,19 +428,19 @@ func scanElement(s scanner) (*elementRecord, error) {
 	}
 	e := r.el
 	e.Name = elementName(r.orgID, r.id)
-	e.Level, e.ObjectiveKind, e.Status = pb.Level(level), pb.ObjectiveKind(kind), pb.Status(status)
-	e.KpiHealth, e.Health = pb.Health(kpiH), pb.Health(health)
+	e.Level, e.ObjectiveKind, e.Status = pb.Level(c.level), pb.ObjectiveKind(c.kind), pb.Status(c.status)
+	e.KpiHealth, e.Health = pb.Health(c.kpiH), pb.Health(c.health)
 	e.OwnerTeam = teamName(r.orgID, r.ownerTeamID)
-	e.OwnerTeamDeleted = ownerDeleted == 1
-	e.StartDate, e.EndDate = parseDate(start), parseDate(end)
+	e.OwnerTeamDeleted = c.ownerDeleted == 1
+	e.StartDate, e.EndDate = parseDate(c.start), parseDate(c.end)
 	if r.parentID != "" {
 		e.Parent = elementName(r.orgID, r.parentID)
 	}
 	if r.thematicGoal != "" {
 		e.ThematicGoal = elementName(r.orgID, r.thematicGoal)
 	}
-	e.CreateTime, e.UpdateTime, e.DeleteTime = resource.Time(create), resource.Time(update), resource.NullTime(deleteTime)
+	e.CreateTime, e.UpdateTime, e.DeleteTime = resource.Time(c.create), resource.Time(c.update), resource.NullTime(c.deleteTime)
 	e.Etag = resource.Etag(r.revision)
-	r.deletedWithOrg = withOrg == 1
+	r.deletedWithOrg = c.withOrg == 1
 	return r, nil
 }

@@ -82,34 +82,55 @@ func treeFilter(req *pb.GetElementTreeRequest) func(*pb.Element) bool {
 // or, for the whole plan, the elements without a live parent. With a
 // filter, it keeps the matching elements and their ancestors.
 func buildTree(recs []*elementRecord, rootID string, keep func(*pb.Element) bool) *pb.ElementTree {
-	nodes := make(map[string]*pb.ElementNode, len(recs))
-	parents := make(map[string]string, len(recs))
-	for _, r := range recs {
-		nodes[r.id] = &pb.ElementNode{Element: r.el}
-		parents[r.id] = r.parentID
+	// Nodes, and their children's slices, live in a few arrays of len(recs)
+	// and elements are found by position: per-node allocations and map
+	// lookups are what grew faster than the tree did.
+	index := make(map[string]int, len(recs))
+	for i, r := range recs {
+		index[r.id] = i
 	}
-	var stays map[string]bool
-	if keep != nil {
-		stays = make(map[string]bool, len(recs))
-		for _, r := range recs {
-			if keep(r.el) {
-				for id := r.id; id != "" && !stays[id]; id = parents[id] {
-					stays[id] = true
-				}
+	parent := make([]int, len(recs)) // -1: none in recs
+	for i, r := range recs {
+		p, ok := index[r.parentID]
+		if !ok {
+			p = -1
+		}
+		parent[i] = p
+	}
+	stays := make([]bool, len(recs))
+	for i, r := range recs {
+		if keep == nil {
+			stays[i] = true
+		} else if keep(r.el) {
+			for j := i; j >= 0 && !stays[j]; j = parent[j] {
+				stays[j] = true
 			}
 		}
 	}
-	tree := &pb.ElementTree{}
-	for _, r := range recs {
-		if stays != nil && !stays[r.id] {
-			continue
+	isRoot := func(i int) bool { return recs[i].id == rootID || (rootID == "" && parent[i] < 0) }
+	children := make([]int, len(recs))
+	for i := range recs {
+		if stays[i] && !isRoot(i) && parent[i] >= 0 {
+			children[parent[i]]++
 		}
-		parent, ok := nodes[r.parentID]
+	}
+	nodes := make([]pb.ElementNode, len(recs))
+	shared := make([]*pb.ElementNode, len(recs)) // every node's children, each node's its own stretch
+	off := 0
+	for i, r := range recs {
+		nodes[i].Element = r.el
+		nodes[i].Children = shared[off:off:off+children[i]]
+		off += children[i]
+	}
+	tree := &pb.ElementTree{}
+	for i := range recs {
 		switch {
-		case r.id == rootID || (rootID == "" && !ok):
-			tree.Roots = append(tree.Roots, nodes[r.id])
-		case ok:
-			parent.Children = append(parent.Children, nodes[r.id])
+		case !stays[i]:
+		case isRoot(i):
+			tree.Roots = append(tree.Roots, &nodes[i])
+		case parent[i] >= 0:
+			p := &nodes[parent[i]]
+			p.Children = append(p.Children, &nodes[i])
 		}
 	}
 	sortNodes(tree.Roots)
