@@ -11,7 +11,9 @@ import (
 
 func TestParseGoBench(t *testing.T) {
 	out := []byte(`goos: linux
+BenchmarkElementTree/elements=1000-2         	      10	  14000000 ns/op	     14000 ns/element	 1958000 B/op	   39650 allocs/op
 BenchmarkElementTree/elements=1000-2         	      10	  13118541 ns/op	     13119 ns/element	 1958252 B/op	   39651 allocs/op
+BenchmarkElementTree/elements=1000-2         	      10	  13500000 ns/op	     13500 ns/element	 1958100 B/op	   39652 allocs/op
 BenchmarkRollupAfterKPIChange-2              	      10	   2869022 ns/op	         4.100 elements/op	   65998 B/op	    1377 allocs/op
 PASS
 `)
