@@ -66,7 +66,7 @@ func newBenchPlan(b *testing.B, n int) *benchPlan {
 		for _, l := range levels {
 			var ids []string
 			for i := range l.count {
-				id := fmt.Sprintf("%s-%d", l.level, i)
+				id := fmt.Sprintf("%s-%06d", l.level, i) // fixed width: rows of every plan size are alike
 				parent := ""
 				if len(parents) > 0 {
 					parent = parents[i%len(parents)]
@@ -79,7 +79,7 @@ func newBenchPlan(b *testing.B, n int) *benchPlan {
 			parents = ids
 		}
 		for i := 0; used+i < n; i++ {
-			id := fmt.Sprintf("tactic-%d", i)
+			id := fmt.Sprintf("tactic-%06d", i)
 			if err := p.insert(ctx, tx, id, pb.Level_LEVEL_TACTIC, parents[i%len(parents)]); err != nil {
 				return err
 			}
