@@ -119,7 +119,7 @@ func buildTree(recs []*elementRecord, rootID string, keep func(*pb.Element) bool
 	off := 0
 	for i, r := range recs {
 		nodes[i].Element = r.el
-		nodes[i].Children = shared[off:off:off+children[i]]
+		nodes[i].Children = shared[off : off : off+children[i]]
 		off += children[i]
 	}
 	tree := &pb.ElementTree{}
