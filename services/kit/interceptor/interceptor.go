@@ -58,6 +58,9 @@ func logCall(ctx context.Context, logger *slog.Logger, method string, start time
 	case codes.Unavailable, codes.DeadlineExceeded:
 		level = slog.LevelWarn
 	}
+	if !logger.Enabled(ctx, level) {
+		return // before formatting anything: this runs on every call
+	}
 	attrs := []slog.Attr{
 		slog.String("method", method),
 		slog.String("code", st.Code().String()),
