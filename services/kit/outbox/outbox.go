@@ -255,6 +255,9 @@ func (o *Outbox) publishBatch(ctx context.Context, js jetstream.JetStream) (int,
 // publish publishes rows in order and returns the seqs of those JetStream
 // acknowledged, up to the first that failed, and why that one failed.
 func (o *Outbox) publish(js jetstream.JetStream, rows []row) ([]any, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
 	var pubErr error
 	futures := make([]jetstream.PubAckFuture, 0, len(rows))
 	for _, r := range rows {
