@@ -3,23 +3,31 @@ package sqldb
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
-// checkpointDelay is how long the checkpointer lets commits gather after
-// the first one before it copies the WAL into the database file. A page
+// When the checkpointer copies the write-ahead log into the database file:
+// once commits pause for checkpointQuiet, and while they do not, at the
+// latest checkpointMaxDelay after the first commit not yet copied. A page
 // committed many times meanwhile is copied once.
-const checkpointDelay = 200 * time.Millisecond
+const (
+	checkpointQuiet    = 50 * time.Millisecond
+	checkpointMaxDelay = time.Second
+)
 
 // checkpointer copies a SQLite database's write-ahead log into the database
 // file in the background. SQLite would otherwise do it inside whichever
 // commit pushed the log past 1,000 pages: that commit then wrote and
 // flushed a thousand pages more, which made the slowest 1% of writes (and
-// of the events that follow them) several times slower than the rest.
+// of the events that follow them) several times slower than the rest. In
+// the background, it runs when writes pause, so that it competes with them
+// least.
 type checkpointer struct {
-	wake chan struct{}
-	stop context.CancelFunc
-	done chan struct{}
+	wake       chan struct{}
+	lastCommit atomic.Int64 // Unix nanoseconds
+	stop       context.CancelFunc
+	done       chan struct{}
 }
 
 // startCheckpointer runs checkpoints on db's read pool (a checkpoint
@@ -36,10 +44,8 @@ func (db *DB) startCheckpointer() {
 				return
 			case <-c.wake:
 			}
-			select {
-			case <-ctx.Done():
+			if !c.awaitPause(ctx) {
 				return
-			case <-time.After(checkpointDelay):
 			}
 			// PASSIVE neither waits for nor blocks readers and the writer;
 			// what it cannot copy yet, the next round does.
@@ -50,11 +56,36 @@ func (db *DB) startCheckpointer() {
 	}()
 }
 
+// awaitPause returns when commits have paused for checkpointQuiet or
+// checkpointMaxDelay has passed, false if ctx ended first. Commits after
+// it returns wake the checkpointer again.
+func (c *checkpointer) awaitPause(ctx context.Context) bool {
+	first := time.Now()
+	wait := checkpointQuiet
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+		select {
+		case <-c.wake:
+		default:
+		}
+		quiet := time.Since(time.Unix(0, c.lastCommit.Load()))
+		if quiet >= checkpointQuiet || time.Since(first) >= checkpointMaxDelay {
+			return true
+		}
+		wait = checkpointQuiet - quiet
+	}
+}
+
 // committed tells the checkpointer the writer committed.
 func (c *checkpointer) committed() {
 	if c == nil {
 		return
 	}
+	c.lastCommit.Store(time.Now().UnixNano())
 	select {
 	case c.wake <- struct{}{}:
 	default:
