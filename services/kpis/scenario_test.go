@@ -230,6 +230,14 @@ func (e *env) testBatch(t *testing.T) {
 	if !strings.Contains(err.Error(), "requests[7777].parent") {
 		t.Errorf("the second bad row is not named: %.300s", err)
 	}
+	// An unknown KPI alone: the batch names its row, a single call is
+	// NOT_FOUND.
+	ghostOnly := rows(3)
+	ghostOnly[1].Parent = p.org + "/kpis/ghost"
+	_, err = e.measurements.BatchCreateMeasurements(c, &pb.BatchCreateMeasurementsRequest{Parent: p.org, Requests: ghostOnly})
+	apitest.WantCode(t, err, codes.InvalidArgument, "requests[1].parent")
+	_, err = e.measurements.CreateMeasurement(c, ghostOnly[1])
+	apitest.WantCode(t, err, codes.NotFound, ghostOnly[1].Parent)
 	if n := e.count(t, "measurements"); n != before {
 		t.Fatalf("a failed batch stored %d measurements", n-before)
 	}
