@@ -211,45 +211,42 @@ func (o *Outbox) publishBatch(ctx context.Context, js jetstream.JetStream) (int,
 	if !js.Conn().IsConnected() {
 		return 0, fmt.Errorf("nats is not connected")
 	}
-	var found int
+	var rows []row
+	var sent []any
 	var pubErr error
-	relay := func(q sqldb.Querier) (sent []any, err error) {
-		rows, err := o.claim(ctx, q)
-		if err != nil {
-			return nil, err
+	claimAndPublish := func(q sqldb.Querier) error {
+		var err error
+		if rows, err = o.claim(ctx, q); err != nil {
+			return err
 		}
-		found = len(rows)
 		sent, pubErr = o.publish(js, rows)
-		return sent, nil
+		return nil
 	}
 	var err error
 	if o.db.Dialect() == sqldb.Postgres {
 		// The claim's row locks, held until the marks commit, keep replicas
 		// from publishing the same rows together.
 		err = o.db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error {
-			sent, err := relay(tx)
-			if err != nil {
+			if err := claimAndPublish(tx); err != nil {
 				return err
 			}
 			return markSent(ctx, tx, sent)
 		})
-	} else {
+	} else if err = claimAndPublish(o.db); err == nil && len(sent) > 0 {
 		// SQLite has one writer process, and holding its only write
 		// connection while awaiting acks would stall every write meanwhile:
-		// read the rows outside a transaction, mark them in a short one.
-		var sent []any
-		if sent, err = relay(o.db); err == nil && len(sent) > 0 {
-			err = o.db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error { return markSent(ctx, tx, sent) })
-		}
+		// the rows were read outside a transaction, and are marked in a
+		// short one.
+		err = o.db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error { return markSent(ctx, tx, sent) })
 	}
 	if err != nil {
 		return 0, fmt.Errorf("relay: %w", err)
 	}
 	if pubErr != nil {
 		// What was acknowledged is marked sent; the rest goes next round.
-		return found, fmt.Errorf("relay: publish: %w", pubErr)
+		return len(rows), fmt.Errorf("relay: publish: %w", pubErr)
 	}
-	return found, nil
+	return len(rows), nil
 }
 
 // publish publishes rows in order and returns the seqs of those JetStream
