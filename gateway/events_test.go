@@ -64,19 +64,10 @@ func (s *eventStream) read(t *testing.T, done func(line string) bool) (seen []st
 	}
 }
 
-// waitFor reads lines until one contains want, and returns the lines read.
-func (s *eventStream) waitFor(t *testing.T, want string) []string {
-	t.Helper()
-	seen, ended := s.read(t, func(l string) bool { return strings.Contains(l, want) })
-	if ended {
-		t.Fatalf("the stream ended before %q; read %q", want, seen)
-	}
-	return seen
-}
-
-// waitForAll reads lines until each of wants has been in one, in any order:
-// events of different streams (services) may arrive in any order.
-func (s *eventStream) waitForAll(t *testing.T, wants ...string) []string {
+// waitFor reads lines until each of wants has been in one, in any order
+// (events of different streams — services — may arrive in any order), and
+// returns the lines read.
+func (s *eventStream) waitFor(t *testing.T, wants ...string) []string {
 	t.Helper()
 	missing := slices.Clone(wants)
 	seen, ended := s.read(t, func(l string) bool {
@@ -138,7 +129,7 @@ func TestLiveEvents(t *testing.T) {
 	if strings.Contains(seen, "elsewhere") || strings.Contains(seen, "api_token") {
 		t.Errorf("viewer's stream shows what it may not:\n%s", seen)
 	}
-	adminSeen := strings.Join(asAdmin.waitForAll(t, `"subject":"organisations/live/teams/ops"`, `"resource":"api_token"`), "\n")
+	adminSeen := strings.Join(asAdmin.waitFor(t, `"subject":"organisations/live/teams/ops"`, `"resource":"api_token"`), "\n")
 	if strings.Contains(adminSeen, "elsewhere") {
 		t.Errorf("admin's stream:\n%s", adminSeen)
 	}
