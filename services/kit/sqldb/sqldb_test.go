@@ -273,8 +273,10 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := size(); got != before {
-		t.Fatalf("the database file changed in the commit (%d → %d bytes): the commit checkpointed", before, got)
+	// Only this commit's own pages are checked: the checkpointer may copy
+	// the migrations' meanwhile.
+	if got := size(); got >= before+5_000_000 {
+		t.Fatalf("the database file grew by the commit's 5 MB in the commit (%d → %d bytes): the commit checkpointed", before, got)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for size() < before+5_000_000 {
