@@ -717,3 +717,81 @@ func httpStatus(c codes.Code) int {
 	}
 	return http.StatusOK
 }
+
+// TestIdempotentReplays sends every create with a request_id as the admins
+// of two organisations: the same key in the same organisation replays the
+// first call's resource, and in the other organisation makes that
+// organisation's own resource, never answering with the first one; the same
+// key with another request is a 400 naming request_id (AIP-155).
+func TestIdempotentReplays(t *testing.T) {
+	b, gw, f := startFixture(t)
+	ctx := context.Background()
+	// org-b gets what org-a has: a team t, a person to join it, a vision and
+	// a KPI on it; org-a gets its own of the last three.
+	_, err := f.admin.teams.CreateTeam(ctx, &teamspb.CreateTeamRequest{Parent: "organisations/org-b", TeamId: "t",
+		Team: &teamspb.Team{DisplayName: "t", Kind: teamspb.Team_KIND_LEADERSHIP}})
+	f.must(err)
+	for _, org := range []string{"organisations/org-a", "organisations/org-b"} {
+		f.person(org, "joiner", 0, "")
+		_, err := f.admin.elements.CreateElement(ctx, &planningpb.CreateElementRequest{Parent: org, ElementId: "v",
+			Element: &planningpb.Element{Level: planningpb.Level_LEVEL_VISION, Title: "v", OwnerTeam: org + "/teams/t",
+				StartDate: &date.Date{Year: 2026, Month: 1, Day: 1}, EndDate: &date.Date{Year: 2030, Month: 12, Day: 31}}})
+		f.must(err)
+		k := newKpi(f)
+		k.Element, k.OwnerTeam = org+"/elements/v", org+"/teams/t"
+		_, err = f.admin.kpis.CreateKpi(ctx, &kpispb.CreateKpiRequest{Parent: org, KpiId: "k", Kpi: k})
+		f.must(err)
+	}
+	// Each case is a collection under an organisation and a request body
+	// for it; title makes two different requests.
+	cases := []struct {
+		name, collection string
+		body             func(org, title string) string
+	}{
+		{"person", "/people", func(org, title string) string {
+			return `{"display_name":"` + title + `","email":"` + title + `@x.example"}`
+		}},
+		{"team", "/teams", func(org, title string) string { return `{"display_name":"` + title + `","kind":"KIND_PROJECT"}` }},
+		{"member", "/teams/t/members", func(org, title string) string {
+			role := map[string]string{"first": "ROLE_MEMBER", "second": "ROLE_LEAD"}[title]
+			return `{"person":"` + org + `/people/joiner","role":"` + role + `"}`
+		}},
+		{"element", "/elements", func(org, title string) string {
+			return `{"level":"LEVEL_MISSION","title":"` + title + `","owner_team":"` + org + `/teams/t","parent":"` + org + `/elements/v",` +
+				`"start_date":{"year":2026,"month":1,"day":1},"end_date":{"year":2030,"month":12,"day":31}}`
+		}},
+		{"kpi", "/kpis", func(org, title string) string {
+			return `{"title":"` + title + `","unit":"UNIT_COUNT","direction":"DIRECTION_HIGHER_IS_BETTER","frequency":"FREQUENCY_MONTHLY",` +
+				`"thresholds":{"kind":"KIND_ABSOLUTE","green_within":1,"amber_within":2},` +
+				`"targets":[{"period_end":{"year":2030,"month":12,"day":31},"value":10}],` +
+				`"element":"` + org + `/elements/v","owner_team":"` + org + `/teams/t"}`
+		}},
+		{"measurement", "/kpis/k/measurements", func(org, title string) string {
+			return `{"period_end":{"year":2026,"month":1,"day":31},"value":1,"note":"` + title + `"}`
+		}},
+	}
+	a := &api{Server: gw.Server, token: b.auth.Token(t, "admin")}
+	bAdmin := &api{Server: gw.Server, token: b.auth.Token(t, "admin-b")}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			create := func(srv *api, org, title string) reply {
+				return do(t, srv, "POST", "/v1/"+org+tc.collection+"?request_id=shared-key", tc.body(org, title))
+			}
+			first := create(a, "organisations/org-a", "first").want(t, 200, "")
+			if got := create(a, "organisations/org-a", "first").want(t, 200, ""); got.str("name") != first.str("name") {
+				t.Errorf("replay in org-a made %s, want %s", got.str("name"), first.str("name"))
+			}
+			other := create(bAdmin, "organisations/org-b", "first").want(t, 200, "")
+			if !strings.HasPrefix(other.str("name"), "organisations/org-b/") {
+				t.Errorf("org-b's create with org-a's key answered %s: %s", other.str("name"), other.raw)
+			}
+			if strings.Contains(other.raw, "org-a") {
+				t.Errorf("org-b's create answered with org-a's data: %s", other.raw)
+			}
+			if got := create(bAdmin, "organisations/org-b", "first").want(t, 200, ""); got.str("name") != other.str("name") {
+				t.Errorf("replay in org-b made %s, want %s", got.str("name"), other.str("name"))
+			}
+			create(a, "organisations/org-a", "second").want(t, 400, "request_id")
+		})
+	}
+}

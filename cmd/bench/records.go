@@ -13,6 +13,7 @@ import (
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -78,7 +79,10 @@ func openBare(ctx context.Context, dir, repo string) (*bareSQLite, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = schema.Migrate(ctx, "kpis", os.DirFS(filepath.Join(repo, "services", "kpis", "migrations")))
+	err = schema.Migrate(ctx, "idempotency", idempotency.Migrations)
+	if err == nil {
+		err = schema.Migrate(ctx, "kpis", os.DirFS(filepath.Join(repo, "services", "kpis", "migrations")))
+	}
 	schema.Close()
 	if err != nil {
 		return nil, fmt.Errorf("bare table: %w", err)

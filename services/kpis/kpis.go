@@ -34,6 +34,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/lookup"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -95,7 +96,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	for _, m := range []struct {
 		component string
 		files     fs.FS
-	}{{"outbox", outbox.Migrations}, {"inbox", events.Migrations}, {"kpis", own}} {
+	}{{"outbox", outbox.Migrations}, {"inbox", events.Migrations}, {"idempotency", idempotency.Migrations}, {"kpis", own}} {
 		if err := db.Migrate(ctx, m.component, m.files); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("kpis: %w", err)

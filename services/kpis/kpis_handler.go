@@ -11,6 +11,7 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -65,6 +66,7 @@ func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (
 	if id == "" {
 		id = resourcename.NewID()
 	}
+	key := idempotency.For(req.Parent+"/kpis", req)
 	in := req.Kpi
 	t := resource.Now()
 	r := &kpiRecord{orgID: orgID, id: id, revision: 1, kpi: &pb.Kpi{
@@ -84,9 +86,8 @@ func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (
 	applyLatest(r, nil, today())
 	var result *pb.Kpi
 	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		prior, retried, err := resource.CheckNew(req.RequestId,
-			func() (*kpiRecord, error) { return getKpiByRequestID(ctx, tx, req.RequestId) },
-			func() (*kpiRecord, error) { return getKpi(ctx, tx, orgID, id) }, r.kpi.Name)
+		prior, retried, err := resource.CheckNew(ctx, tx, key, id,
+			func(id string) (*kpiRecord, error) { return getKpi(ctx, tx, orgID, id) }, r.kpi.Name)
 		if err != nil {
 			return err
 		}
@@ -94,7 +95,10 @@ func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (
 			result = prior.kpi
 			return nil
 		}
-		if err := insertKpi(ctx, tx, r, req.RequestId); err != nil {
+		if err := insertKpi(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := key.Claim(ctx, tx, id); err != nil {
 			return err
 		}
 		result = r.kpi

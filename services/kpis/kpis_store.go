@@ -77,10 +77,6 @@ func getKpi(ctx context.Context, q sqldb.Querier, orgID, id string) (*kpiRecord,
 	return oneKpi(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
 }
 
-func getKpiByRequestID(ctx context.Context, q sqldb.Querier, requestID string) (*kpiRecord, error) {
-	return oneKpi(ctx, q, "request_id = ?", requestID)
-}
-
 func oneKpi(ctx context.Context, q sqldb.Querier, where string, args ...any) (*kpiRecord, error) {
 	r, err := scanKpi(q.QueryRowContext(ctx, "SELECT "+kpiColumns+" FROM kpis WHERE "+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -103,13 +99,12 @@ func kpisWhere(ctx context.Context, q sqldb.Querier, where string, args ...any) 
 	return queryKpis(ctx, q, "SELECT "+kpiColumns+" FROM kpis WHERE "+where+" ORDER BY organisation_id, id", args...)
 }
 
-func insertKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord, requestID string) error {
+func insertKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
 	v, err := r.values()
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO kpis ("+kpiColumns+", request_id) VALUES (?"+strings.Repeat(", ?", len(v))+")",
-		append(v, sqldb.NullString(requestID))...)
+	_, err = tx.ExecContext(ctx, "INSERT INTO kpis ("+kpiColumns+") VALUES (?"+strings.Repeat(", ?", len(v)-1)+")", v...)
 	if err != nil {
 		return fmt.Errorf("insert kpi: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -85,7 +86,7 @@ func (h *measurementsHandler) CreateMeasurement(ctx context.Context, req *pb.Cre
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.record(ctx, orgID, []row{{kpi: req.Parent, m: req.Measurement, requestID: req.RequestId}}, true)
+	out, err := h.record(ctx, orgID, []row{{kpi: req.Parent, m: req.Measurement, key: measurementKey(req)}}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +100,7 @@ func (h *measurementsHandler) BatchCreateMeasurements(ctx context.Context, req *
 	}
 	rows := make([]row, len(req.Requests))
 	for i, r := range req.Requests {
-		rows[i] = row{kpi: r.Parent, m: r.Measurement, requestID: r.RequestId, at: fmt.Sprintf("requests[%d].", i)}
+		rows[i] = row{kpi: r.Parent, m: r.Measurement, key: measurementKey(r), at: fmt.Sprintf("requests[%d].", i)}
 	}
 	out, err := h.record(ctx, orgID, rows, false)
 	if err != nil {
@@ -139,11 +140,18 @@ func (h *measurementsHandler) ExportMeasurements(ctx context.Context, req *pb.Ex
 // row is a measurement to record and where it came from, for naming it in
 // errors: at prefixes field paths (requests[3].), line is its CSV line.
 type row struct {
-	kpi       string
-	m         *pb.Measurement
-	requestID string
-	at        string
-	line      int
+	kpi  string
+	m    *pb.Measurement
+	key  idempotency.Key
+	at   string
+	line int
+}
+
+// measurementKey is the idempotency key of one measurement's request. Its
+// parent is checked to be a KPI of the caller's organisation before the key
+// is looked up (record).
+func measurementKey(req *pb.CreateMeasurementRequest) idempotency.Key {
+	return idempotency.For(req.Parent+"/measurements", req)
 }
 
 func (r row) violation(field, description string) apierr.FieldViolation {
@@ -220,17 +228,33 @@ func (h *measurementsHandler) record(ctx context.Context, orgID string, rows []r
 			return err
 		}
 		var recs []*measurementRecord
-		var reqIDs []string
+		var keys []idempotency.Key
+		claimed := map[string]int{}
 		t := resource.Now()
 		actor := auth.Actor(ctx, serviceName)
 		for i, r := range rows {
-			if r.requestID != "" {
-				if prior, err := getMeasurementByRequestID(ctx, tx, orgID, kpiIDs[i], r.requestID); err == nil {
-					out[i] = prior.m
+			if r.key != (idempotency.Key{}) {
+				if j, ok := claimed[r.key.Name()]; ok {
+					bad = append(bad, r.violation("request_id", "repeats "+rows[j].at+"request_id"))
 					continue
-				} else if !errors.Is(err, errNotFound) {
-					return err
 				}
+				claimed[r.key.Name()] = i
+			}
+			priorID, found, err := r.key.Earlier(ctx, tx)
+			if errors.Is(err, idempotency.ErrReused) {
+				bad = append(bad, r.violation("request_id", err.Error()))
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if found {
+				prior, err := getMeasurement(ctx, tx, orgID, kpiIDs[i], priorID)
+				if err != nil {
+					return fmt.Errorf("measurement made by request_id: %w", err)
+				}
+				out[i] = prior.m
+				continue
 			}
 			key := kpiIDs[i] + "/" + formatDate(r.m.PeriodEnd)
 			if taken[key] {
@@ -246,14 +270,19 @@ func (h *measurementsHandler) record(ctx context.Context, orgID string, rows []r
 				Name: measurementName(orgID, kpiIDs[i], id), PeriodEnd: r.m.PeriodEnd, Value: r.m.Value, Note: r.m.Note,
 				Source: r.m.Source, CreateTime: t, UpdateTime: t, Etag: resource.Etag(1), UpdateActor: actor}}
 			recs = append(recs, rec)
-			reqIDs = append(reqIDs, r.requestID)
+			keys = append(keys, r.key)
 			out[i] = rec.m
 		}
 		if len(bad) > 0 {
 			return apierr.InvalidArguments(bad)
 		}
-		if err := insertMeasurements(ctx, tx, recs, reqIDs); err != nil {
+		if err := insertMeasurements(ctx, tx, recs); err != nil {
 			return err
+		}
+		for i, k := range keys {
+			if err := k.Claim(ctx, tx, recs[i].id); err != nil {
+				return err
+			}
 		}
 		byKpi := map[string][]*pb.Measurement{}
 		for _, rec := range recs {

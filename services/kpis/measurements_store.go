@@ -41,10 +41,6 @@ func getMeasurement(ctx context.Context, q sqldb.Querier, orgID, kpiID, id strin
 	return oneMeasurement(ctx, q, "organisation_id = ? AND kpi_id = ? AND id = ?", orgID, kpiID, id)
 }
 
-func getMeasurementByRequestID(ctx context.Context, q sqldb.Querier, orgID, kpiID, requestID string) (*measurementRecord, error) {
-	return oneMeasurement(ctx, q, "organisation_id = ? AND kpi_id = ? AND request_id = ?", orgID, kpiID, requestID)
-}
-
 // livePeriod returns the KPI's live measurement for a period.
 func livePeriod(ctx context.Context, q sqldb.Querier, orgID, kpiID, periodEnd string) (*measurementRecord, error) {
 	return oneMeasurement(ctx, q, "organisation_id = ? AND kpi_id = ? AND period_end = ? AND delete_time IS NULL", orgID, kpiID, periodEnd)
@@ -151,21 +147,21 @@ func livePeriods(ctx context.Context, q sqldb.Querier, orgID string, periods map
 
 // insertMeasurements stores new measurements, many rows per statement:
 // a batch of 10,000 is 100 statements, not 10,000.
-func insertMeasurements(ctx context.Context, tx *sqldb.Tx, recs []*measurementRecord, requestIDs []string) error {
+func insertMeasurements(ctx context.Context, tx *sqldb.Tx, recs []*measurementRecord) error {
 	const perStatement = 100
-	const cols = 14
+	const cols = 13
 	row := "(?" + strings.Repeat(", ?", cols-1) + ")"
 	for start := 0; start < len(recs); start += perStatement {
 		chunk := recs[start:min(start+perStatement, len(recs))]
 		args := make([]any, 0, len(chunk)*cols)
-		for i, r := range chunk {
+		for _, r := range chunk {
 			v, err := r.values()
 			if err != nil {
 				return err
 			}
-			args = append(append(args, v...), sqldb.NullString(requestIDs[start+i]))
+			args = append(args, v...)
 		}
-		q := "INSERT INTO measurements (" + measurementColumns + ", request_id) VALUES " +
+		q := "INSERT INTO measurements (" + measurementColumns + ") VALUES " +
 			strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("insert measurements: %w", err)

@@ -39,15 +39,11 @@ func sweepOverdue(ctx context.Context, db *sqldb.DB, em emitter, logger *slog.Lo
 // replicas sweep together.
 func sweepOnce(ctx context.Context, db *sqldb.DB, em emitter) error {
 	now := today()
-	late, err := kpisWhere(ctx, db, lateWhere, now, int32(pb.KpiStatus_KPI_STATUS_OVERDUE))
+	orgs, err := organisationsWithLateKpis(ctx, db, now)
 	if err != nil {
 		return err
 	}
-	orgs := map[string]bool{}
-	for _, k := range late {
-		orgs[k.orgID] = true
-	}
-	for _, orgID := range mapKeys(orgs) {
+	for _, orgID := range orgs {
 		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
 			if err := lockKpis(ctx, tx, orgID); err != nil {
 				return err
@@ -69,4 +65,20 @@ func sweepOnce(ctx context.Context, db *sqldb.DB, em emitter) error {
 		}
 	}
 	return nil
+}
+
+// organisationsWithLateKpis is the service's one read across organisations,
+// a deliberate one: the sweep must find every organisation with a late KPI.
+// It returns only organisation ids, and nothing it reads reaches a caller;
+// each organisation's KPIs are then read again scoped to it.
+func organisationsWithLateKpis(ctx context.Context, q sqldb.Querier, now string) ([]string, error) {
+	late, err := kpisWhere(ctx, q, lateWhere, now, int32(pb.KpiStatus_KPI_STATUS_OVERDUE))
+	if err != nil {
+		return nil, err
+	}
+	orgs := map[string]bool{}
+	for _, k := range late {
+		orgs[k.orgID] = true
+	}
+	return mapKeys(orgs), nil
 }

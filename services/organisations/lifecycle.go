@@ -12,6 +12,7 @@ import (
 
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -129,14 +130,16 @@ func (l lifecycle[R, M]) list(ctx context.Context, req listRequest, parent strin
 
 // creation is one Create call (AIP-133).
 type creation[R stored] struct {
-	// record is the new resource; create stamps its first revision.
+	// record is the new resource, with id in its collection; create stamps
+	// its first revision.
 	record R
-	// ops read any row that already has record's name.
-	ops rowOps[R]
-	// requestID, when set, makes a retry answer with the resource the first
-	// call created (AIP-155), which prior reads.
-	requestID string
-	prior     func(ctx context.Context, q sqldb.Querier) (R, error)
+	id     string
+	// row reads and writes the row of the resource with an id in the
+	// collection.
+	row func(id string) rowOps[R]
+	// key, when the call has a request_id, makes a retry answer with the
+	// resource the first call created (AIP-155).
+	key idempotency.Key
 	// check enforces the resource's own rules against the database.
 	check  func(ctx context.Context, tx *sqldb.Tx) error
 	insert func(ctx context.Context, tx *sqldb.Tx) error
@@ -150,25 +153,19 @@ func (l lifecycle[R, M]) create(ctx context.Context, c creation[R]) (M, error) {
 
 	result := c.record
 	err := inTx(ctx, l.db, func(tx *sqldb.Tx) error {
-		if c.requestID != "" {
-			prior, err := c.prior(ctx, tx)
-			if err == nil {
-				result = prior
-				return nil
-			}
-			if !errors.Is(err, errNotFound) {
-				return err
-			}
-		}
-		if _, err := c.ops.get(ctx, tx); err == nil {
-			return apierr.AlreadyExists(e.name)
-		} else if !errors.Is(err, errNotFound) {
+		prior, retried, err := resource.CheckNew(ctx, tx, c.key, c.id,
+			func(id string) (R, error) { return c.row(id).get(ctx, tx) }, e.name)
+		if err != nil || retried {
+			result = prior
 			return err
 		}
 		if err := c.check(ctx, tx); err != nil {
 			return err
 		}
 		if err := c.insert(ctx, tx); err != nil {
+			return err
+		}
+		if err := c.key.Claim(ctx, tx, c.id); err != nil {
 			return err
 		}
 		result = c.record

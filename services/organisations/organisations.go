@@ -27,6 +27,7 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -74,7 +75,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	for _, m := range []struct {
 		component string
 		files     fs.FS
-	}{{"outbox", outbox.Migrations}, {"organisations", own}} {
+	}{{"outbox", outbox.Migrations}, {"idempotency", idempotency.Migrations}, {"organisations", own}} {
 		if err := db.Migrate(ctx, m.component, m.files); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("organisations: %w", err)

@@ -7,6 +7,7 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
@@ -64,12 +65,11 @@ func (h *organisationsHandler) CreateOrganisation(ctx context.Context, req *pb.C
 	r := &orgRecord{id: id, org: applyMask(&pb.Organisation{Name: resourcename.Format(organisationCollection, id)},
 		req.Organisation, organisationUpdatable)}
 	return h.orgs.create(ctx, creation[*orgRecord]{
-		record: r, ops: organisationRow(id), requestID: req.RequestId,
-		prior: func(ctx context.Context, q sqldb.Querier) (*orgRecord, error) {
-			return getOrganisationByRequestID(ctx, q, req.RequestId)
-		},
+		record: r, id: id, row: organisationRow,
+		// Organisations are the top collection: their keys are platform-wide.
+		key: idempotency.For(organisationCollection[0], req),
 		check:  func(ctx context.Context, tx *sqldb.Tx) error { return checkOwners(ctx, tx, r.org.Owners, owners) },
-		insert: func(ctx context.Context, tx *sqldb.Tx) error { return insertOrganisation(ctx, tx, r, req.RequestId) },
+		insert: func(ctx context.Context, tx *sqldb.Tx) error { return insertOrganisation(ctx, tx, r) },
 	})
 }
 

@@ -56,10 +56,6 @@ func getOrganisation(ctx context.Context, q sqldb.Querier, id string) (*orgRecor
 	return organisationsTable.one(ctx, q, "id = ?", id)
 }
 
-func getOrganisationByRequestID(ctx context.Context, q sqldb.Querier, requestID string) (*orgRecord, error) {
-	return organisationsTable.one(ctx, q, "request_id = ?", requestID)
-}
-
 // shareOrganisation reads an organisation and keeps it from changing until
 // tx ends, so that it cannot be deleted while something is added to it.
 func shareOrganisation(ctx context.Context, tx *sqldb.Tx, id string) (*orgRecord, error) {
@@ -109,11 +105,11 @@ func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[
 	return organisationsTable.page(ctx, q, plan, showDeleted, "id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
 }
 
-func insertOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord, requestID string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO organisations ("+organisationsTable.columns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+func insertOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO organisations ("+organisationsTable.columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.id, r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
 		resource.Micros(r.org.CreateTime), resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision,
-		r.org.UpdateActor, nullIfEmpty(requestID))
+		r.org.UpdateActor)
 	if err != nil {
 		return fmt.Errorf("insert organisation: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
@@ -65,17 +66,15 @@ func (h *peopleHandler) CreatePerson(ctx context.Context, req *pb.CreatePersonRe
 	r := &personRecord{orgID: orgID, id: id, person: applyMask(&pb.Person{Name: resourcename.Format(personCollection, orgID, id)},
 		req.Person, personUpdatable)}
 	return h.people.create(ctx, creation[*personRecord]{
-		record: r, ops: personRow(orgID, id), requestID: req.RequestId,
-		prior: func(ctx context.Context, q sqldb.Querier) (*personRecord, error) {
-			return getPersonByRequestID(ctx, q, orgID, req.RequestId)
-		},
+		record: r, id: id, row: func(id string) rowOps[*personRecord] { return personRow(orgID, id) },
+		key: idempotency.For(req.Parent+"/people", req),
 		check: func(ctx context.Context, tx *sqldb.Tx) error {
 			if err := liveParent(ctx, tx, orgID, req.Parent); err != nil {
 				return err
 			}
 			return checkUnique(ctx, tx, r)
 		},
-		insert: func(ctx context.Context, tx *sqldb.Tx) error { return insertPerson(ctx, tx, r, req.RequestId) },
+		insert: func(ctx context.Context, tx *sqldb.Tx) error { return insertPerson(ctx, tx, r) },
 	})
 }
 

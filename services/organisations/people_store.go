@@ -60,12 +60,6 @@ func getPerson(ctx context.Context, q sqldb.Querier, orgID, id string) (*personR
 	return peopleTable.one(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
 }
 
-// getPersonByRequestID reads the person a CreatePerson with requestID made
-// in the organisation.
-func getPersonByRequestID(ctx context.Context, q sqldb.Querier, orgID, requestID string) (*personRecord, error) {
-	return peopleTable.one(ctx, q, "organisation_id = ? AND request_id = ?", orgID, requestID)
-}
-
 func listPeople(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*personRecord], showDeleted bool) ([]*personRecord, error) {
 	return peopleTable.page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
 }
@@ -101,11 +95,11 @@ func liveHolders(ctx context.Context, q sqldb.Querier, r *personRecord) (holders
 	return h, nil
 }
 
-func insertPerson(ctx context.Context, tx *sqldb.Tx, r *personRecord, requestID string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO people ("+peopleTable.columns+", email_lower, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+func insertPerson(ctx context.Context, tx *sqldb.Tx, r *personRecord) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO people ("+peopleTable.columns+", email_lower) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.orgID, r.id, r.person.DisplayName, r.person.Email, r.person.JobTitle, r.person.ExternalSubject,
 		resource.Micros(r.person.CreateTime), resource.Micros(r.person.UpdateTime), resource.NullMicros(r.person.DeleteTime), r.revision,
-		r.person.UpdateActor, int32(r.person.Role), emailKey(r.person.Email), nullIfEmpty(requestID))
+		r.person.UpdateActor, int32(r.person.Role), emailKey(r.person.Email))
 	if err != nil {
 		return fmt.Errorf("insert person: %w", err)
 	}

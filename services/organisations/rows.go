@@ -17,7 +17,7 @@ import (
 )
 
 // errNotFound is returned by reads of a row that does not exist.
-var errNotFound = errors.New("not found")
+var errNotFound = resource.ErrNotFound
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -85,14 +85,6 @@ func savedOne(res sql.Result, err error, what string) (bool, error) {
 	return n == 1, nil
 }
 
-// nullIfEmpty stores an absent optional key as NULL, which unique
-// constraints never count as a duplicate.
-func nullIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
 
 // forShare is the clause that keeps a row read in a transaction from
 // changing until the transaction ends. SQLite runs one write transaction at

@@ -13,6 +13,7 @@ import (
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -40,6 +41,9 @@ func newBenchPlan(b *testing.B, n int) *benchPlan {
 		b.Fatal(err)
 	}
 	if err := db.Migrate(ctx, "inbox", events.Migrations); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Migrate(ctx, "idempotency", idempotency.Migrations); err != nil {
 		b.Fatal(err)
 	}
 	own, _ := fs.Sub(migrationFiles, "migrations")
@@ -102,7 +106,7 @@ func (p *benchPlan) insert(ctx context.Context, tx *sqldb.Tx, id string, level p
 	if level == pb.Level_LEVEL_OBJECTIVE {
 		r.el.ObjectiveKind = pb.ObjectiveKind_OBJECTIVE_KIND_STANDARD_OPERATING
 	}
-	return insertElement(ctx, tx, r, "")
+	return insertElement(ctx, tx, r)
 }
 
 // BenchmarkElementTree reads a whole plan with its roll-ups, as

@@ -12,6 +12,7 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/lookup"
@@ -74,6 +75,7 @@ func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateEleme
 	if id == "" {
 		id = resourcename.NewID()
 	}
+	key := idempotency.For(req.Parent+"/elements", req)
 	in := req.Element
 	t := resource.Now()
 	r := &elementRecord{orgID: orgID, id: id, revision: 1, el: &pb.Element{
@@ -106,9 +108,8 @@ func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateEleme
 		if err := tx.Lock(ctx, planLock(orgID)); err != nil {
 			return err
 		}
-		prior, retried, err := resource.CheckNew(req.RequestId,
-			func() (*elementRecord, error) { return getElementByRequestID(ctx, tx, req.RequestId) },
-			func() (*elementRecord, error) { return getElement(ctx, tx, orgID, id) }, r.el.Name)
+		prior, retried, err := resource.CheckNew(ctx, tx, key, id,
+			func(id string) (*elementRecord, error) { return getElement(ctx, tx, orgID, id) }, r.el.Name)
 		if err != nil {
 			return err
 		}
@@ -119,7 +120,10 @@ func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateEleme
 		if err := checkLinks(ctx, tx, r); err != nil {
 			return err
 		}
-		if err := insertElement(ctx, tx, r, req.RequestId); err != nil {
+		if err := insertElement(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := key.Claim(ctx, tx, id); err != nil {
 			return err
 		}
 		result = r.el

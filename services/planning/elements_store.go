@@ -75,10 +75,6 @@ func getElement(ctx context.Context, q sqldb.Querier, orgID, id string) (*elemen
 	return oneElement(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
 }
 
-func getElementByRequestID(ctx context.Context, q sqldb.Querier, requestID string) (*elementRecord, error) {
-	return oneElement(ctx, q, "request_id = ?", requestID)
-}
-
 // oneElement reads an element with what it supports in one query: a Get
 // is two reads otherwise, and on SQLite each read is a transaction of its
 // own.
@@ -272,9 +268,9 @@ func liveElementsWhere(ctx context.Context, q sqldb.Querier, where string, args 
 	return queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE delete_time IS NULL AND "+where+" ORDER BY id", args...)
 }
 
-func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord, requestID string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO elements ("+elementColumns+", request_id) VALUES "+
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", append(r.values(), sqldb.NullString(requestID))...)
+func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO elements ("+elementColumns+") VALUES "+
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", r.values()...)
 	if err != nil {
 		return fmt.Errorf("insert element: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -96,6 +97,7 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 	if id == "" {
 		id = resourcename.NewID()
 	}
+	key := idempotency.For(req.Parent+"/members", req)
 	t := resource.Now()
 	r := &memberRecord{orgID: orgID, teamID: teamID, id: id, person: pID, revision: 1, member: &pb.Member{
 		Name:        memberName(orgID, teamID, id),
@@ -109,9 +111,8 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 	}}
 	var result *pb.Member
 	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		prior, retried, err := resource.CheckNew(req.RequestId,
-			func() (*memberRecord, error) { return getMemberByRequestID(ctx, tx, req.RequestId) },
-			func() (*memberRecord, error) { return getMember(ctx, tx, orgID, teamID, id) }, r.member.Name)
+		prior, retried, err := resource.CheckNew(ctx, tx, key, id,
+			func(id string) (*memberRecord, error) { return getMember(ctx, tx, orgID, teamID, id) }, r.member.Name)
 		if err != nil {
 			return err
 		}
@@ -134,7 +135,10 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 		} else if !errors.Is(err, errNotFound) {
 			return err
 		}
-		if err := insertMember(ctx, tx, r, req.RequestId); err != nil {
+		if err := insertMember(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := key.Claim(ctx, tx, id); err != nil {
 			return err
 		}
 		result = r.member

@@ -45,10 +45,6 @@ func getMember(ctx context.Context, q sqldb.Querier, orgID, teamID, id string) (
 		orgID, teamID, id))
 }
 
-func getMemberByRequestID(ctx context.Context, q sqldb.Querier, requestID string) (*memberRecord, error) {
-	return scanMemberRow(q.QueryRowContext(ctx, "SELECT "+memberColumns+" FROM members WHERE request_id = ?", requestID))
-}
-
 // liveMembership returns the person's live membership of the team, if any.
 func liveMembership(ctx context.Context, q sqldb.Querier, orgID, teamID, personID string) (*memberRecord, error) {
 	return scanMemberRow(q.QueryRowContext(ctx, "SELECT "+memberColumns+
@@ -79,11 +75,11 @@ func listMembers(ctx context.Context, q sqldb.Querier, orgID, teamID string, pla
 		" LIMIT "+strconv.Itoa(plan.Limit), append(args, plan.Args...)...)
 }
 
-func insertMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord, requestID string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO members ("+memberColumns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+func insertMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO members ("+memberColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.orgID, r.teamID, r.id, r.person, int32(r.member.Role), formatDate(r.member.StartDate), nullDate(r.member.EndDate),
 		resource.Micros(r.member.CreateTime), resource.Micros(r.member.UpdateTime), resource.NullMicros(r.member.DeleteTime),
-		r.revision, r.member.UpdateActor, sqldb.NullString(requestID))
+		r.revision, r.member.UpdateActor)
 	if err != nil {
 		return fmt.Errorf("insert member: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -76,6 +77,7 @@ func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest
 	if id == "" {
 		id = resourcename.NewID()
 	}
+	key := idempotency.For(req.Parent+"/teams", req)
 	// Ask before writing anything: an unreachable organisations service
 	// leaves no half-made team behind.
 	if err := h.dir.requireLiveOrganisation(ctx, req.Parent); err != nil {
@@ -99,9 +101,8 @@ func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest
 		if err := tx.Lock(ctx, treeLock(orgID)); err != nil {
 			return err
 		}
-		prior, retried, err := resource.CheckNew(req.RequestId,
-			func() (*teamRecord, error) { return getTeamByRequestID(ctx, tx, req.RequestId) },
-			func() (*teamRecord, error) { return getTeam(ctx, tx, orgID, id) }, r.team.Name)
+		prior, retried, err := resource.CheckNew(ctx, tx, key, id,
+			func(id string) (*teamRecord, error) { return getTeam(ctx, tx, orgID, id) }, r.team.Name)
 		if err != nil {
 			return err
 		}
@@ -114,7 +115,10 @@ func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest
 				return err
 			}
 		}
-		if err := insertTeam(ctx, tx, r, req.RequestId); err != nil {
+		if err := insertTeam(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := key.Claim(ctx, tx, id); err != nil {
 			return err
 		}
 		result = r.team

@@ -54,10 +54,6 @@ func getTeam(ctx context.Context, q sqldb.Querier, orgID, id string) (*teamRecor
 	return scanTeamRow(q.QueryRowContext(ctx, "SELECT "+teamColumns+" FROM teams WHERE organisation_id = ? AND id = ?", orgID, id))
 }
 
-func getTeamByRequestID(ctx context.Context, q sqldb.Querier, requestID string) (*teamRecord, error) {
-	return scanTeamRow(q.QueryRowContext(ctx, "SELECT "+teamColumns+" FROM teams WHERE request_id = ?", requestID))
-}
-
 func listTeams(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*teamRecord], showDeleted bool) ([]*teamRecord, error) {
 	where := "organisation_id = ? AND " + plan.Where
 	if !showDeleted {
@@ -131,11 +127,11 @@ func teamsForCascade(ctx context.Context, q sqldb.Querier, orgID string, deletin
 	return queryTeams(ctx, q, "SELECT "+teamColumns+" FROM teams WHERE organisation_id = ? AND "+cond+" ORDER BY id", orgID)
 }
 
-func insertTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord, requestID string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO teams ("+teamColumns+", request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+func insertTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO teams ("+teamColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.orgID, r.id, r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
 		resource.Micros(r.team.CreateTime), resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime),
-		sqldb.Bool(r.deletedWithOrg), r.revision, r.team.UpdateActor, sqldb.NullString(requestID))
+		sqldb.Bool(r.deletedWithOrg), r.revision, r.team.UpdateActor)
 	if err != nil {
 		return fmt.Errorf("insert team: %w", err)
 	}

@@ -37,17 +37,22 @@ func (e *env) testTree(t *testing.T) {
 	regional := e.newTeam(t, org, "regional", national.Name)
 	north := e.newTeam(t, org, "north", regional.Name)
 	south := e.newTeam(t, org, "south", regional.Name)
-	ops, err := e.teams.CreateTeam(c, &pb.CreateTeamRequest{Parent: org, TeamId: "ops", RequestId: "ops-1",
+	create := &pb.CreateTeamRequest{Parent: org, TeamId: "ops", RequestId: "ops-1",
 		Team: &pb.Team{DisplayName: "operations", Kind: pb.Team_KIND_OPERATIONAL, Purpose: "Run the service",
-			TermsOfReference: strings.Repeat("Meets weekly. ", 1000)}})
+			TermsOfReference: strings.Repeat("Meets weekly. ", 1000)}}
+	ops, err := e.teams.CreateTeam(c, create)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := e.teams.CreateTeam(c, &pb.CreateTeamRequest{Parent: org, TeamId: "ops", RequestId: "ops-1",
-		Team: &pb.Team{DisplayName: "operations", Kind: pb.Team_KIND_OPERATIONAL}})
+	again, err := e.teams.CreateTeam(c, create)
 	if err != nil || !proto.Equal(again, ops) {
 		t.Fatalf("retried create = %v, %v", again, err)
 	}
+	// The same key with another request is refused, not answered with the
+	// first request's team (AIP-155).
+	_, err = e.teams.CreateTeam(c, &pb.CreateTeamRequest{Parent: org, TeamId: "ops", RequestId: "ops-1",
+		Team: &pb.Team{DisplayName: "operations", Kind: pb.Team_KIND_OPERATIONAL}})
+	apitest.WantCode(t, err, codes.InvalidArgument, "request_id")
 
 	if got, err := e.teams.GetTeam(c, &pb.GetTeamRequest{Name: north.Name}); err != nil || got.ParentTeam != regional.Name {
 		t.Fatalf("get = %v, %v", got, err)
