@@ -67,7 +67,7 @@ func (h *organisationsHandler) CreateOrganisation(ctx context.Context, req *pb.C
 	return h.orgs.create(ctx, creation[*orgRecord]{
 		record: r, id: id, row: organisationRow,
 		// Organisations are the top collection: their keys are platform-wide.
-		key: idempotency.For(organisationCollection[0], req),
+		key:    idempotency.For(organisationCollection[0], req),
 		check:  func(ctx context.Context, tx *sqldb.Tx) error { return checkOwners(ctx, tx, r.org.Owners, owners) },
 		insert: func(ctx context.Context, tx *sqldb.Tx) error { return insertOrganisation(ctx, tx, r) },
 	})

@@ -85,7 +85,6 @@ func savedOne(res sql.Result, err error, what string) (bool, error) {
 	return n == 1, nil
 }
 
-
 // forShare is the clause that keeps a row read in a transaction from
 // changing until the transaction ends. SQLite runs one write transaction at
 // a time and needs none.
