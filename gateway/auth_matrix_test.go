@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
@@ -143,7 +144,7 @@ func (f *fixture) kpi(deleted bool) string {
 func (f *fixture) measurement(kpi string) string {
 	f.t.Helper()
 	m, err := f.admin.measures.CreateMeasurement(context.Background(), &kpispb.CreateMeasurementRequest{Parent: kpi,
-		Measurement: &kpispb.Measurement{PeriodEnd: f.month(), Value: 1}})
+		Measurement: &kpispb.Measurement{PeriodEnd: f.month(), Value: proto.Float64(1)}})
 	f.must(err)
 	return m.Name
 }
@@ -316,14 +317,14 @@ func rpcCases() []rpcCase {
 			k := f.kpi(false)
 			m1, m2 := f.month(), f.month()
 			return call{func(ctx context.Context, c *clients) error {
-				_, err := c.measures.CreateMeasurement(ctx, &kpispb.CreateMeasurementRequest{Parent: k, Measurement: &kpispb.Measurement{PeriodEnd: m1, Value: 1}})
+				_, err := c.measures.CreateMeasurement(ctx, &kpispb.CreateMeasurementRequest{Parent: k, Measurement: &kpispb.Measurement{PeriodEnd: m1, Value: proto.Float64(1)}})
 				return err
 			}, "POST", "/v1/" + k + "/measurements", `{"period_end":` + protojson.Format(m2) + `,"value":2}`}
 		}},
 		{name: "UpdateMeasurement", need: contributor, prepare: func(f *fixture) call {
 			m := f.measurement(f.kpi(false))
 			return call{func(ctx context.Context, c *clients) error {
-				_, err := c.measures.UpdateMeasurement(ctx, &kpispb.UpdateMeasurementRequest{Measurement: &kpispb.Measurement{Name: m, Value: 2}, UpdateMask: mask("value")})
+				_, err := c.measures.UpdateMeasurement(ctx, &kpispb.UpdateMeasurementRequest{Measurement: &kpispb.Measurement{Name: m, Value: proto.Float64(2)}, UpdateMask: mask("value")})
 				return err
 			}, "PATCH", "/v1/" + m, `{"value":3}`}
 		}},
@@ -340,7 +341,7 @@ func rpcCases() []rpcCase {
 			m1, m2 := f.month(), f.month()
 			return call{func(ctx context.Context, c *clients) error {
 				_, err := c.measures.BatchCreateMeasurements(ctx, &kpispb.BatchCreateMeasurementsRequest{Parent: org,
-					Requests: []*kpispb.CreateMeasurementRequest{{Parent: k, Measurement: &kpispb.Measurement{PeriodEnd: m1, Value: 1}}}})
+					Requests: []*kpispb.CreateMeasurementRequest{{Parent: k, Measurement: &kpispb.Measurement{PeriodEnd: m1, Value: proto.Float64(1)}}}})
 				return err
 			}, "POST", "/v1/" + org + "/kpis/-/measurements:batchCreate",
 				`{"requests":[{"parent":"` + k + `","measurement":{"period_end":` + protojson.Format(m2) + `,"value":2}}]}`}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 	_ "modernc.org/sqlite" // the "sqlite" driver, as sqldb uses it
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
@@ -42,7 +43,7 @@ func (r *recorder) day(kpi string) time.Time {
 // one records value on kpi.
 func (r *recorder) one(ctx context.Context, kpi string, value float64) error {
 	_, err := r.client.CreateMeasurement(auth.WithCredential(ctx, r.token), &kpipb.CreateMeasurementRequest{Parent: kpi,
-		Measurement: &kpipb.Measurement{PeriodEnd: dayOf(r.day(kpi)), Value: value}})
+		Measurement: &kpipb.Measurement{PeriodEnd: dayOf(r.day(kpi)), Value: proto.Float64(value)}})
 	return err
 }
 
@@ -51,7 +52,7 @@ func (r *recorder) batch(ctx context.Context, n int, kpis ...string) error {
 	reqs := make([]*kpipb.CreateMeasurementRequest, n)
 	for i := range reqs {
 		kpi := kpis[i%len(kpis)]
-		reqs[i] = &kpipb.CreateMeasurementRequest{Parent: kpi, Measurement: &kpipb.Measurement{PeriodEnd: dayOf(r.day(kpi)), Value: float64(i % 100)}}
+		reqs[i] = &kpipb.CreateMeasurementRequest{Parent: kpi, Measurement: &kpipb.Measurement{PeriodEnd: dayOf(r.day(kpi)), Value: proto.Float64(float64(i % 100))}}
 	}
 	resp, err := r.client.BatchCreateMeasurements(auth.WithCredential(ctx, r.token),
 		&kpipb.BatchCreateMeasurementsRequest{Parent: benchOrg, Requests: reqs})

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 )
@@ -28,7 +29,7 @@ func (e *env) testConcurrentValues(t *testing.T) {
 			wg.Go(func() {
 				_, err := e.measurements.CreateMeasurement(ctx(t), &pb.CreateMeasurementRequest{Parent: k.Name,
 					Measurement: &pb.Measurement{PeriodEnd: &date.Date{Year: 2026, Month: 2, Day: int32(day + 1)},
-						Value: float64(50 + day)}})
+						Value: proto.Float64(float64(50 + day))}})
 				if err != nil {
 					t.Error(err)
 				}

@@ -29,7 +29,7 @@ func formatCSV(recs []*measurementRecord) []byte {
 	w := csv.NewWriter(&buf)
 	_ = w.Write(csvHeader) // writes to a bytes.Buffer cannot fail
 	for _, r := range recs {
-		_ = w.Write([]string{formatDate(r.m.PeriodEnd), strconv.FormatFloat(r.m.Value, 'g', -1, 64), r.m.Note, r.m.Source})
+		_ = w.Write([]string{formatDate(r.m.PeriodEnd), strconv.FormatFloat(r.m.GetValue(), 'g', -1, 64), r.m.Note, r.m.Source})
 	}
 	w.Flush()
 	return buf.Bytes()
@@ -90,7 +90,7 @@ func parseCSV(kpi string, data []byte) ([]row, []apierr.FieldViolation) {
 			bad = append(bad, apierr.FieldViolation{Field: "csv", Description: fmt.Sprintf("line %d: note (2000) or source (500) too long", line)})
 		default:
 			rows = append(rows, row{kpi: kpi, line: line,
-				m: &pb.Measurement{PeriodEnd: period, Value: value, Note: field("note"), Source: field("source")}})
+				m: &pb.Measurement{PeriodEnd: period, Value: &value, Note: field("note"), Source: field("source")}})
 		}
 	}
 	if len(bad) == 0 && len(rows) == 0 {

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -195,7 +196,7 @@ func (e *env) kpi(t *testing.T, p plan, id string) *pb.Kpi {
 func (e *env) record(t *testing.T, kpi string, period *date.Date, value float64) *pb.Measurement {
 	t.Helper()
 	m, err := e.measurements.CreateMeasurement(ctx(t), &pb.CreateMeasurementRequest{Parent: kpi,
-		Measurement: &pb.Measurement{PeriodEnd: period, Value: value}})
+		Measurement: &pb.Measurement{PeriodEnd: period, Value: proto.Float64(value)}})
 	if err != nil {
 		t.Fatal(err)
 	}

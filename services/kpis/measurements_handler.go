@@ -332,7 +332,7 @@ func (h *measurementsHandler) UpdateMeasurement(ctx context.Context, req *pb.Upd
 			formatDate(req.Measurement.PeriodEnd) != formatDate(r.m.PeriodEnd) {
 			return apierr.InvalidArgument("measurement.period_end", "cannot change; delete this value and record the other period")
 		}
-		old := &pb.Correction{Value: r.m.Value, Note: r.m.Note, Source: r.m.Source}
+		old := &pb.Correction{Value: r.m.GetValue(), Note: r.m.Note, Source: r.m.Source}
 		for _, p := range paths {
 			switch p {
 			case "value":
@@ -346,7 +346,7 @@ func (h *measurementsHandler) UpdateMeasurement(ctx context.Context, req *pb.Upd
 		if err := protovalidate.Validate(r.m); err != nil {
 			return interceptor.ValidationStatus(err, "measurement.")
 		}
-		if r.m.Value == old.Value && r.m.Note == old.Note && r.m.Source == old.Source {
+		if r.m.GetValue() == old.Value && r.m.Note == old.Note && r.m.Source == old.Source {
 			result = r.m
 			return errUnchanged
 		}

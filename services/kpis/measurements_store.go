@@ -211,7 +211,7 @@ func (r *measurementRecord) values() ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("measurement history: %w", err)
 	}
-	return []any{r.orgID, r.kpiID, r.id, formatDate(m.PeriodEnd), m.Value, m.Note, m.Source, string(h),
+	return []any{r.orgID, r.kpiID, r.id, formatDate(m.PeriodEnd), m.GetValue(), m.Note, m.Source, string(h),
 		resource.Micros(m.CreateTime), resource.Micros(m.UpdateTime), resource.NullMicros(m.DeleteTime), r.revision, m.UpdateActor}, nil
 }
 

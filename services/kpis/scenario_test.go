@@ -102,9 +102,9 @@ func (e *env) testMeasurements(t *testing.T) {
 		ms = append(ms, e.record(t, k.Name, lastDay(2026, m), float64(70+2*m)))
 	}
 	_, err := e.measurements.CreateMeasurement(c, &pb.CreateMeasurementRequest{Parent: k.Name,
-		Measurement: &pb.Measurement{PeriodEnd: lastDay(2026, 3), Value: 1}})
+		Measurement: &pb.Measurement{PeriodEnd: lastDay(2026, 3), Value: proto.Float64(1)}})
 	apitest.WantCode(t, err, codes.AlreadyExists, "")
-	req := &pb.CreateMeasurementRequest{Parent: k.Name, RequestId: "july-1", Measurement: &pb.Measurement{PeriodEnd: lastDay(2026, 7), Value: 85}}
+	req := &pb.CreateMeasurementRequest{Parent: k.Name, RequestId: "july-1", Measurement: &pb.Measurement{PeriodEnd: lastDay(2026, 7), Value: proto.Float64(85)}}
 	first, err := e.measurements.CreateMeasurement(c, req)
 	if err != nil {
 		t.Fatal(err)
@@ -129,11 +129,11 @@ func (e *env) testMeasurements(t *testing.T) {
 	}
 
 	corrected, err := e.measurements.UpdateMeasurement(c, &pb.UpdateMeasurementRequest{Measurement: &pb.Measurement{Name: ms[5].Name,
-		Value: 79, Note: "late survey returns"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"value", "note"}}})
+		Value: proto.Float64(79), Note: "late survey returns"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"value", "note"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(corrected.History) != 1 || corrected.History[0].Value != 82 || corrected.History[0].Actor == "" || corrected.Value != 79 {
+	if len(corrected.History) != 1 || corrected.History[0].Value != 82 || corrected.History[0].Actor == "" || corrected.GetValue() != 79 {
 		t.Fatalf("correction history: %v", corrected)
 	}
 	_, err = e.measurements.UpdateMeasurement(c, &pb.UpdateMeasurementRequest{Measurement: &pb.Measurement{Name: ms[5].Name,
@@ -217,7 +217,7 @@ func (e *env) testBatch(t *testing.T) {
 			}
 			d := start.AddDate(0, 0, i/2)
 			out[i] = &pb.CreateMeasurementRequest{Parent: kpi, Measurement: &pb.Measurement{
-				PeriodEnd: day(int32(d.Year()), int32(d.Month()), int32(d.Day())), Value: float64(i)}}
+				PeriodEnd: day(int32(d.Year()), int32(d.Month()), int32(d.Day())), Value: proto.Float64(float64(i))}}
 		}
 		return out
 	}
@@ -264,7 +264,7 @@ func (e *env) testCSV(t *testing.T) {
 	src, dst := e.kpi(t, p, "source"), e.kpi(t, p, "copy")
 	for m := int32(1); m <= 12; m++ {
 		if _, err := e.measurements.CreateMeasurement(c, &pb.CreateMeasurementRequest{Parent: src.Name, Measurement: &pb.Measurement{
-			PeriodEnd: lastDay(2025, m), Value: 70 + float64(m)/3, Note: fmt.Sprintf("month, %d", m), Source: `survey "Q"`}}); err != nil {
+			PeriodEnd: lastDay(2025, m), Value: proto.Float64(70 + float64(m)/3), Note: fmt.Sprintf("month, %d", m), Source: `survey "Q"`}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -344,7 +344,7 @@ func (e *env) testContributors(t *testing.T) {
 	}
 	record := func(as string, month int32) error {
 		_, err := e.as(t, e.auth.Token(t, as)).measurements.CreateMeasurement(c, &pb.CreateMeasurementRequest{Parent: k.Name,
-			Measurement: &pb.Measurement{PeriodEnd: lastDay(2026, month), Value: 88}})
+			Measurement: &pb.Measurement{PeriodEnd: lastDay(2026, month), Value: proto.Float64(88)}})
 		return err
 	}
 	if err := record("sub-member", 1); err != nil {

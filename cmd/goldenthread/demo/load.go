@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -199,7 +200,7 @@ func (l loader) kpi(ctx context.Context, org string, k KPI) error {
 	batch := &kpispb.BatchCreateMeasurementsRequest{Parent: org}
 	for i, v := range k.Values {
 		batch.Requests = append(batch.Requests, &kpispb.CreateMeasurementRequest{Parent: name,
-			Measurement: &kpispb.Measurement{PeriodEnd: l.month(first+i, true), Value: v, Source: k.Source}})
+			Measurement: &kpispb.Measurement{PeriodEnd: l.month(first+i, true), Value: proto.Float64(v), Source: k.Source}})
 	}
 	_, err = l.measures.BatchCreateMeasurements(ctx, batch)
 	return err

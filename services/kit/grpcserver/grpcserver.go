@@ -71,6 +71,7 @@ func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy) (*Serv
 			// each: a fresh goroutine's stack grew (and was copied) several
 			// times per call on the way down to SQLite, 15% of a Get's CPU.
 			grpc.NumStreamWorkers(uint32(streamWorkersPerCPU*runtime.GOMAXPROCS(0))),
+			grpc.ForceServerCodecV2(newRequestCodec()),
 			grpc.KeepaliveParams(keepalive.ServerParameters{
 				MaxConnectionAge:      MaxConnectionAge,
 				MaxConnectionAgeGrace: 30 * time.Second,

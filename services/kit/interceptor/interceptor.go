@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/text"
 )
 
 // Logging logs every call once it finishes: method, code, duration and
@@ -127,14 +128,18 @@ func StreamRecovery(logger *slog.Logger) grpc.StreamServerInterceptor {
 	}
 }
 
-// Validate checks each request against the protovalidate rules in its proto
-// and answers INVALID_ARGUMENT, with a field violation per broken rule,
-// before the handler runs.
+// Validate checks each request's text (package text: UTF-8 without control
+// characters, in every string field) and then the protovalidate rules in
+// its proto, and answers INVALID_ARGUMENT, with a field violation per
+// broken rule, before the handler runs.
 func Validate(v protovalidate.Validator) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		msg, ok := req.(proto.Message)
 		if !ok {
 			return handler(ctx, req)
+		}
+		if bad := text.Check(msg); len(bad) > 0 {
+			return nil, apierr.InvalidArguments(bad)
 		}
 		if err := v.Validate(msg); err != nil {
 			return nil, ValidationStatus(err, "")

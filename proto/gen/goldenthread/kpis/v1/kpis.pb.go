@@ -8,6 +8,7 @@ package kpisv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/goldenthread/goldenthread/proto/gen/goldenthread/annotations/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	date "google.golang.org/genproto/googleapis/type/date"
@@ -936,8 +937,9 @@ type Measurement struct {
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The last day of the period the value is for. Required.
 	PeriodEnd *date.Date `protobuf:"bytes,2,opt,name=period_end,json=periodEnd,proto3" json:"period_end,omitempty"`
-	// The value, in the KPI's unit.
-	Value float64 `protobuf:"fixed64,3,opt,name=value,proto3" json:"value,omitempty"`
+	// The value, in the KPI's unit. Required: a measurement without a value
+	// is refused, not stored as 0.
+	Value *float64 `protobuf:"fixed64,3,opt,name=value,proto3,oneof" json:"value,omitempty"`
 	// A note, up to 2000 characters.
 	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
 	// Where the value comes from, up to 500 characters.
@@ -1003,8 +1005,8 @@ func (x *Measurement) GetPeriodEnd() *date.Date {
 }
 
 func (x *Measurement) GetValue() float64 {
-	if x != nil {
-		return x.Value
+	if x != nil && x.Value != nil {
+		return *x.Value
 	}
 	return 0
 }
@@ -2123,10 +2125,12 @@ var File_goldenthread_kpis_v1_kpis_proto protoreflect.FileDescriptor
 
 const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\n" +
-	"\x1fgoldenthread/kpis/v1/kpis.proto\x12\x14goldenthread.kpis.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"a\n" +
-	"\x06Target\x128\n" +
+	"\x1fgoldenthread/kpis/v1/kpis.proto\x12\x14goldenthread.kpis.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\"\x91\x02\n" +
+	"\x06Target\x12\xe7\x01\n" +
 	"\n" +
-	"period_end\x18\x01 \x01(\v2\x11.google.type.DateB\x06\xbaH\x03\xc8\x01\x01R\tperiodEnd\x12\x1d\n" +
+	"period_end\x18\x01 \x01(\v2\x11.google.type.DateB\xb4\x01\xbaH\xb0\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31\xc8\x01\x01R\tperiodEnd\x12\x1d\n" +
 	"\x05value\x18\x02 \x01(\x01B\a\xbaH\x04\x12\x02@\x01R\x05value\"\xaa\x03\n" +
 	"\n" +
 	"Thresholds\x12C\n" +
@@ -2143,15 +2147,17 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rKIND_RELATIVE\x10\x01\x12\x11\n" +
 	"\rKIND_ABSOLUTE\x10\x02\x12\r\n" +
-	"\tKIND_BAND\x10\x03\"P\n" +
+	"\tKIND_BAND\x10\x03\"\x85\x02\n" +
 	"\bBaseline\x12\x1d\n" +
-	"\x05value\x18\x01 \x01(\x01B\a\xbaH\x04\x12\x02@\x01R\x05value\x12%\n" +
-	"\x04date\x18\x02 \x01(\v2\x11.google.type.DateR\x04date\"\x9c\r\n" +
+	"\x05value\x18\x01 \x01(\x01B\a\xbaH\x04\x12\x02@\x01R\x05value\x12\xd9\x01\n" +
+	"\x04date\x18\x02 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x04date\"\xc1\x0f\n" +
 	"\x03Kpi\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12f\n" +
 	"\x05title\x18\x02 \x01(\tBP\xbaHM\xba\x01C\n" +
-	"\x0ftitle.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\x05title\x12*\n" +
-	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\vdescription\x128\n" +
+	"\x0ftitle.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\x05title\x12.\n" +
+	"\vdescription\x18\x03 \x01(\tB\f\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\vdescription\x128\n" +
 	"\x04unit\x18\x04 \x01(\x0e2\x1a.goldenthread.kpis.v1.UnitB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04unit\x12\x9c\x01\n" +
 	"\rcurrency_code\x18\x05 \x01(\tBw\xbaHt\xba\x01q\n" +
 	"\x11kpi.currency_code\x122must be three capital letters (ISO 4217), or empty\x1a(this == '' || this.matches('^[A-Z]{3}$')R\fcurrencyCode\x12G\n" +
@@ -2170,43 +2176,49 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x0ekpi.owner_team\x121must be organisations/{organisation}/teams/{team}\x1aethis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\townerTeam\x12)\n" +
 	"\vdata_source\x18\r \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\n" +
 	"dataSource\x12!\n" +
-	"\flatest_value\x18\x0e \x01(\x01R\vlatestValue\x12=\n" +
-	"\x11latest_period_end\x18\x0f \x01(\v2\x11.google.type.DateR\x0flatestPeriodEnd\x127\n" +
+	"\flatest_value\x18\x0e \x01(\x01R\vlatestValue\x12\xf1\x01\n" +
+	"\x11latest_period_end\x18\x0f \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x0flatestPeriodEnd\x127\n" +
 	"\x06status\x18\x10 \x01(\x0e2\x1f.goldenthread.kpis.v1.KpiStatusR\x06status\x121\n" +
 	"\x05trend\x18\x11 \x01(\x0e2\x1b.goldenthread.kpis.v1.TrendR\x05trend\x12'\n" +
-	"\x0felement_deleted\x18\x12 \x01(\bR\x0eelementDeleted\x12;\n" +
-	"\vcreate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12;\n" +
-	"\vdelete_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x0felement_deleted\x18\x12 \x01(\bR\x0eelementDeleted\x12_\n" +
+	"\vcreate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12_\n" +
+	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12_\n" +
+	"\vdelete_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\x16 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\x17 \x01(\tR\vupdateActor\"\x94\x01\n" +
+	"\fupdate_actor\x18\x17 \x01(\tR\vupdateActor\"\xbe\x01\n" +
 	"\n" +
 	"Correction\x12\x14\n" +
-	"\x05value\x18\x01 \x01(\x01R\x05value\x12\x12\n" +
-	"\x04note\x18\x02 \x01(\tR\x04note\x12\x16\n" +
+	"\x05value\x18\x01 \x01(\x01R\x05value\x12\x18\n" +
+	"\x04note\x18\x02 \x01(\tB\x04\xa0\xbb\x18\x01R\x04note\x12\x16\n" +
 	"\x06source\x18\x03 \x01(\tR\x06source\x12\x14\n" +
-	"\x05actor\x18\x04 \x01(\tR\x05actor\x12.\n" +
-	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xe5\x03\n" +
+	"\x05actor\x18\x04 \x01(\tR\x05actor\x12R\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x04time\"\x9c\x06\n" +
 	"\vMeasurement\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x120\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\xe4\x01\n" +
 	"\n" +
-	"period_end\x18\x02 \x01(\v2\x11.google.type.DateR\tperiodEnd\x12\x1d\n" +
-	"\x05value\x18\x03 \x01(\x01B\a\xbaH\x04\x12\x02@\x01R\x05value\x12\x1c\n" +
-	"\x04note\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04note\x12 \n" +
+	"period_end\x18\x02 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\tperiodEnd\x12%\n" +
+	"\x05value\x18\x03 \x01(\x01B\n" +
+	"\xbaH\a\xc8\x01\x01\x12\x02@\x01H\x00R\x05value\x88\x01\x01\x12 \n" +
+	"\x04note\x18\x04 \x01(\tB\f\xbaH\x05r\x03\x18\xd0\x0f\xa0\xbb\x18\x01R\x04note\x12 \n" +
 	"\x06source\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06source\x12:\n" +
-	"\ahistory\x18\x06 \x03(\v2 .goldenthread.kpis.v1.CorrectionR\ahistory\x12;\n" +
-	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12;\n" +
-	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\ahistory\x18\x06 \x03(\v2 .goldenthread.kpis.v1.CorrectionR\ahistory\x12_\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12_\n" +
+	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12_\n" +
+	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\n" +
 	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\"\xd0\x01\n" +
+	"\fupdate_actor\x18\v \x01(\tR\vupdateActorB\b\n" +
+	"\x06_value\"\xd0\x01\n" +
 	"\rGetKpiRequest\x12\xbe\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xa9\x01\xbaH\xa5\x01\xba\x01\xa1\x01\n" +
 	"\bkpi.name\x12/must be organisations/{organisation}/kpis/{kpi}\x1adthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xe6\x02\n" +
@@ -2244,16 +2256,20 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xa9\x02\n" +
 	"\x15GetMeasurementRequest\x12\x8f\x02\n" +
 	"\x04name\x18\x01 \x01(\tB\xfa\x01\xbaH\xf6\x01\xba\x01\xf2\x01\n" +
-	"\x10measurement.name\x12Jmust be organisations/{organisation}/kpis/{kpi}/measurements/{measurement}\x1a\x91\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/measurements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xb0\x03\n" +
+	"\x10measurement.name\x12Jmust be organisations/{organisation}/kpis/{kpi}/measurements/{measurement}\x1a\x91\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/measurements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\x9a\x06\n" +
 	"\x17ListMeasurementsRequest\x12\xc2\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\xa9\x01\xbaH\xa5\x01\xba\x01\xa1\x01\n" +
 	"\bkpi.name\x12/must be organisations/{organisation}/kpis/{kpi}\x1adthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x120\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12\xe4\x01\n" +
 	"\n" +
-	"start_date\x18\x04 \x01(\v2\x11.google.type.DateR\tstartDate\x12,\n" +
-	"\bend_date\x18\x05 \x01(\v2\x11.google.type.DateR\aendDate\x12!\n" +
+	"start_date\x18\x04 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\tstartDate\x12\xe0\x01\n" +
+	"\bend_date\x18\x05 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\aendDate\x12!\n" +
 	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\"\x89\x01\n" +
 	"\x18ListMeasurementsResponse\x12E\n" +
 	"\fmeasurements\x18\x01 \x03(\v2!.goldenthread.kpis.v1.MeasurementR\fmeasurements\x12&\n" +
@@ -2463,6 +2479,7 @@ func file_goldenthread_kpis_v1_kpis_proto_init() {
 	if File_goldenthread_kpis_v1_kpis_proto != nil {
 		return
 	}
+	file_goldenthread_kpis_v1_kpis_proto_msgTypes[5].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -8,6 +8,7 @@ package organisationsv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/goldenthread/goldenthread/proto/gen/goldenthread/annotations/v1"
 	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -664,23 +665,23 @@ var File_goldenthread_organisations_v1_organisations_proto protoreflect.FileDesc
 
 const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\n" +
-	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xe2\b\n" +
+	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a&goldenthread/annotations/v1/text.proto\"\xd2\t\n" +
 	"\fOrganisation\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
-	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12*\n" +
-	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\vdescription\x12\xd1\x01\n" +
+	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12.\n" +
+	"\vdescription\x18\x03 \x01(\tB\f\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\vdescription\x12\xd1\x01\n" +
 	"\x04kind\x18\x04 \x01(\x0e20.goldenthread.organisations.v1.Organisation.KindB\x8a\x01\xbaH\x86\x01\xba\x01~\n" +
 	"\rkind.required\x12bis required: KIND_COUNCIL, KIND_AGENCY, KIND_DEPARTMENT, KIND_SHARED_SERVICE_COMPANY or KIND_OTHER\x1a\tthis != 0\x82\x01\x02\x10\x01R\x04kind\x12\xb2\x01\n" +
 	"\x06owners\x18\x05 \x03(\tB\x99\x01\xbaH\x95\x01\x92\x01\x91\x01\x102\x18\x01\"\x8a\x01\xba\x01\x86\x01\n" +
 	"\x12organisation.owner\x12/each owner must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06owners\x12\x8d\x01\n" +
 	"\awebsite\x18\x06 \x01(\tBs\xbaHp\xba\x01h\n" +
-	"\x10website.http_url\x12\"must be an http:// or https:// URL\x1a0this == '' || this.matches('^https?://[^\\\\s]+$')r\x03\x18\x80\x10R\awebsite\x12;\n" +
-	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12;\n" +
-	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x10website.http_url\x12\"must be an http:// or https:// URL\x1a0this == '' || this.matches('^https?://[^\\\\s]+$')r\x03\x18\x80\x10R\awebsite\x12_\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12_\n" +
+	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12_\n" +
+	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\n" +
 	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +

@@ -610,7 +610,7 @@ var File_goldenthread_organisations_v1_people_proto protoreflect.FileDescriptor
 
 const file_goldenthread_organisations_v1_people_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/organisations/v1/people.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a*goldenthread/organisations/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd0\x04\n" +
+	"*goldenthread/organisations/v1/people.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a*goldenthread/organisations/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbc\x05\n" +
 	"\x06Person\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
@@ -618,12 +618,12 @@ const file_goldenthread_organisations_v1_people_proto_rawDesc = "" +
 	"\x05email\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x18\xc0\x02`\x01R\x05email\x12%\n" +
 	"\tjob_title\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\bjobTitle\x123\n" +
-	"\x10external_subject\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x0fexternalSubject\x12;\n" +
-	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12;\n" +
-	"\vdelete_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x10external_subject\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x0fexternalSubject\x12_\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12_\n" +
+	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12_\n" +
+	"\vdelete_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12A\n" +
 	"\x04role\x18\n" +

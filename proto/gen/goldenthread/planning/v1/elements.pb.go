@@ -8,6 +8,7 @@ package planningv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/goldenthread/goldenthread/proto/gen/goldenthread/annotations/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	date "google.golang.org/genproto/googleapis/type/date"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -1483,20 +1484,24 @@ var File_goldenthread_planning_v1_elements_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\n" +
-	"'goldenthread/planning/v1/elements.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xa0\x0f\n" +
+	"'goldenthread/planning/v1/elements.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\"\xfa\x12\n" +
 	"\aElement\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12?\n" +
 	"\x05level\x18\x02 \x01(\x0e2\x1f.goldenthread.planning.v1.LevelB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05level\x12X\n" +
 	"\x0eobjective_kind\x18\x03 \x01(\x0e2'.goldenthread.planning.v1.ObjectiveKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\robjectiveKind\x12f\n" +
 	"\x05title\x18\x04 \x01(\tBP\xbaHM\xba\x01C\n" +
-	"\x0ftitle.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\x05title\x12+\n" +
-	"\vdescription\x18\x05 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\x9c\x01R\vdescription\x12\xd6\x01\n" +
+	"\x0ftitle.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\x05title\x12/\n" +
+	"\vdescription\x18\x05 \x01(\tB\r\xbaH\x06r\x04\x18\xa0\x9c\x01\xa0\xbb\x18\x01R\vdescription\x12\xd6\x01\n" +
 	"\n" +
 	"owner_team\x18\x06 \x01(\tB\xb6\x01\xbaH\xb2\x01\xba\x01\xae\x01\n" +
-	"\x12element.owner_team\x121must be organisations/{organisation}/teams/{team}\x1aethis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\townerTeam\x120\n" +
+	"\x12element.owner_team\x121must be organisations/{organisation}/teams/{team}\x1aethis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\townerTeam\x12\xe4\x01\n" +
 	"\n" +
-	"start_date\x18\a \x01(\v2\x11.google.type.DateR\tstartDate\x12,\n" +
-	"\bend_date\x18\b \x01(\v2\x11.google.type.DateR\aendDate\x12B\n" +
+	"start_date\x18\a \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\tstartDate\x12\xe0\x01\n" +
+	"\bend_date\x18\b \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\aendDate\x12B\n" +
 	"\x06status\x18\t \x01(\x0e2 .goldenthread.planning.v1.StatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x120\n" +
 	"\rpriority_rank\x18\n" +
 	" \x01(\x05B\v\xbaH\b\x1a\x06\x18\xc0\x84=(\x00R\fpriorityRank\x12%\n" +
@@ -1510,12 +1515,12 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x15element.thematic_goal\x12@must be empty or organisations/{organisation}/elements/{element}\x1avthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\fthematicGoal\x12?\n" +
 	"\n" +
 	"kpi_health\x18\x10 \x01(\x0e2 .goldenthread.planning.v1.HealthR\tkpiHealth\x12,\n" +
-	"\x12owner_team_deleted\x18\x11 \x01(\bR\x10ownerTeamDeleted\x12;\n" +
-	"\vcreate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12;\n" +
-	"\vdelete_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x12owner_team_deleted\x18\x11 \x01(\bR\x10ownerTeamDeleted\x12_\n" +
+	"\vcreate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12_\n" +
+	"\vupdate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12_\n" +
+	"\vdelete_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\x15 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
 	"\fupdate_actor\x18\x16 \x01(\tR\vupdateActor\"N\n" +
@@ -1580,7 +1585,7 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xea\x01\n" +
 	"\x17GetElementThreadRequest\x12\xce\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb9\x01\xbaH\xb5\x01\xba\x01\xb1\x01\n" +
-	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\x8a\x06\n" +
+	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xbf\a\n" +
 	"\x15GetElementTreeRequest\x12\x99\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
 	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12\xe5\x01\n" +
@@ -1589,8 +1594,10 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\n" +
 	"owner_team\x18\x03 \x01(\tB\xcd\x01\xbaH\xc9\x01\xba\x01\xc5\x01\n" +
 	"\x12element.owner_team\x12:must be empty or organisations/{organisation}/teams/{team}\x1asthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\townerTeam\x12M\n" +
-	"\bstatuses\x18\x04 \x03(\x0e2 .goldenthread.planning.v1.StatusB\x0f\xbaH\f\x92\x01\t\x10\x05\"\x05\x82\x01\x02\x10\x01R\bstatuses\x12.\n" +
-	"\tactive_at\x18\x05 \x01(\v2\x11.google.type.DateR\bactiveAt\"\xb7\x01\n" +
+	"\bstatuses\x18\x04 \x03(\x0e2 .goldenthread.planning.v1.StatusB\x0f\xbaH\f\x92\x01\t\x10\x05\"\x05\x82\x01\x02\x10\x01R\bstatuses\x12\xe2\x01\n" +
+	"\tactive_at\x18\x05 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\bactiveAt\"\xb7\x01\n" +
 	"\x19GetIntegrityReportRequest\x12\x99\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
 	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent*~\n" +

@@ -8,6 +8,7 @@ package teamsv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/goldenthread/goldenthread/proto/gen/goldenthread/annotations/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -862,23 +863,23 @@ var File_goldenthread_teams_v1_teams_proto protoreflect.FileDescriptor
 
 const file_goldenthread_teams_v1_teams_proto_rawDesc = "" +
 	"\n" +
-	"!goldenthread/teams/v1/teams.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf3\a\n" +
+	"!goldenthread/teams/v1/teams.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&goldenthread/annotations/v1/text.proto\"\xe7\b\n" +
 	"\x04Team\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
-	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12\"\n" +
-	"\apurpose\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\apurpose\x127\n" +
-	"\x12terms_of_reference\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\x8d\x06R\x10termsOfReference\x12\xa9\x01\n" +
+	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12&\n" +
+	"\apurpose\x18\x03 \x01(\tB\f\xbaH\x05r\x03\x18\xd0\x0f\xa0\xbb\x18\x01R\apurpose\x12;\n" +
+	"\x12terms_of_reference\x18\x04 \x01(\tB\r\xbaH\x06r\x04\x18\xa0\x8d\x06\xa0\xbb\x18\x01R\x10termsOfReference\x12\xa9\x01\n" +
 	"\x04kind\x18\x05 \x01(\x0e2 .goldenthread.teams.v1.Team.KindBs\xbaHp\xba\x01h\n" +
 	"\rkind.required\x12Lis required: KIND_LEADERSHIP, KIND_OPERATIONAL, KIND_PROJECT or KIND_NETWORK\x1a\tthis != 0\x82\x01\x02\x10\x01R\x04kind\x12\xed\x01\n" +
 	"\vparent_team\x18\x06 \x01(\tB\xcb\x01\xbaH\xc7\x01\xba\x01\xc3\x01\n" +
 	"\x10team.parent_team\x12:must be empty or organisations/{organisation}/teams/{team}\x1asthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\n" +
-	"parentTeam\x12;\n" +
-	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12;\n" +
-	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"parentTeam\x12_\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12_\n" +
+	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12_\n" +
+	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\n" +
 	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
