@@ -12,6 +12,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/rpc/errdetails" // so error details render as JSON
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // errorHandler writes errors as google.rpc.Status JSON with the HTTP status
@@ -21,10 +22,7 @@ import (
 // authenticate (RFC 6750).
 func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	if b, ok := r.Body.(*limitedBody); ok && b.exceeded {
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{
-			"code":    int(codes.InvalidArgument),
-			"message": fmt.Sprintf("request body is larger than %d bytes", b.limit),
-		})
+		writeStatus(w, http.StatusRequestEntityTooLarge, tooLarge(b.limit))
 		return
 	}
 	if st, ok := status.FromError(err); ok && st.Code() == codes.Unauthenticated {
@@ -84,15 +82,30 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 func limitBody(limit int64, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{
-				"code":    int(codes.InvalidArgument),
-				"message": fmt.Sprintf("request body is larger than %d bytes", limit),
-			})
+			writeStatus(w, http.StatusRequestEntityTooLarge, tooLarge(limit))
 			return
 		}
 		r.Body = &limitedBody{ReadCloser: r.Body, limit: limit}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// tooLarge is the answer to a body over the limit.
+func tooLarge(limit int64) *status.Status {
+	return status.Newf(codes.InvalidArgument, "request body is larger than %d bytes", limit)
+}
+
+// writeStatus writes st as the google.rpc.Status JSON of every error the
+// gateway answers, under an HTTP status that no gRPC code maps to (413,
+// 415).
+func writeStatus(w http.ResponseWriter, httpCode int, st *status.Status) {
+	body, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(st.Proto())
+	if err != nil {
+		body = []byte(`{"code":13,"message":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(httpCode)
+	_, _ = w.Write(body)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -6,12 +6,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/nats-io/nats.go"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
@@ -24,6 +29,9 @@ import (
 const (
 	DefaultEventsHeartbeat = 15 * time.Second
 	DefaultEventsRecheck   = 30 * time.Second
+	// DefaultEventsPerCaller is how many live event streams one caller may
+	// hold open at once: a few tabs and devices, not thousands.
+	DefaultEventsPerCaller = 8
 	// eventsBuffer is how many events wait for a slow client before the
 	// stream tells it to reload instead.
 	eventsBuffer = 256
@@ -56,6 +64,8 @@ type liveEvents struct {
 	// closing ends every stream when the gateway closes, so that a graceful
 	// shutdown is not held up by open streams.
 	closing context.Context
+	// streams holds each caller to a number of open streams.
+	streams *streamSlots
 	mux     *runtime.ServeMux
 	logger  *slog.Logger
 }
@@ -68,7 +78,7 @@ func (l *liveEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cred := bearer(r)
-	role, err := l.authorise(r.Context(), cred, orgID)
+	role, caller, err := l.authorise(r.Context(), cred, orgID)
 	if err != nil {
 		fail(err)
 		return
@@ -77,6 +87,15 @@ func (l *liveEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(apierr.Unavailable("live events (the gateway has no NATS connection)"))
 		return
 	}
+	// Counted after authorisation, by who the caller is rather than by
+	// token: nobody can use up another's streams, and minting more tokens
+	// for oneself (a JWT per sign-in) buys no more.
+	if !l.streams.acquire(caller) {
+		l.logger.Info("live events: too many streams", "caller", caller, "limit", l.streams.limit)
+		fail(tooManyStreams(l.streams.limit))
+		return
+	}
+	defer l.streams.release(caller)
 
 	pending := make(chan change, eventsBuffer)
 	var overflowed atomic.Bool
@@ -137,7 +156,7 @@ func (l *liveEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-heartbeat.C:
 			frame = ": heartbeat\n\n"
 		case <-recheck.C:
-			if role, err = l.authorise(r.Context(), cred, orgID); err != nil {
+			if role, _, err = l.authorise(r.Context(), cred, orgID); err != nil {
 				if r.Context().Err() == nil {
 					l.logger.Info("live events: caller may no longer read the organisation", "organisation", orgID, "err", err)
 					send("event: revoked\ndata: {}\n\n")
@@ -157,8 +176,9 @@ func (l *liveEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // authorise asks the organisations service, with the caller's own
 // credentials, whether the caller may read the organisation, and returns
-// the caller's role there.
-func (l *liveEvents) authorise(ctx context.Context, cred, orgID string) (orgpb.Role, error) {
+// the caller's role there and who the caller is (user:{sub} or
+// token:{name}).
+func (l *liveEvents) authorise(ctx context.Context, cred, orgID string) (orgpb.Role, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if cred != "" {
@@ -166,21 +186,70 @@ func (l *liveEvents) authorise(ctx context.Context, cred, orgID string) (orgpb.R
 	}
 	name := "organisations/" + orgID
 	if _, err := l.orgs.GetOrganisation(ctx, &orgpb.GetOrganisationRequest{Name: name}); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	caller, err := l.access.GetCaller(ctx, &orgpb.GetCallerRequest{})
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if caller.GetPlatformAdmin() {
-		return orgpb.Role_ROLE_ADMIN, nil
+		return orgpb.Role_ROLE_ADMIN, caller.GetSubject(), nil
 	}
 	for _, g := range caller.GetGrants() {
 		if g.GetOrganisation() == name {
-			return g.GetRole(), nil
+			return g.GetRole(), caller.GetSubject(), nil
 		}
 	}
-	return 0, apierr.NotFound(name)
+	return 0, "", apierr.NotFound(name)
+}
+
+// streamSlots counts the open streams of each caller, to hold every caller
+// to at most limit of them: each stream holds a NATS subscription and a
+// goroutine, and re-asks the organisations service every recheck, so one
+// caller opening thousands would cost everyone.
+type streamSlots struct {
+	limit int
+	mu    sync.Mutex
+	open  map[string]int
+}
+
+func newStreamSlots(limit int) *streamSlots {
+	return &streamSlots{limit: limit, open: map[string]int{}}
+}
+
+// acquire takes one of caller's slots, or says there is none left.
+func (s *streamSlots) acquire(caller string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open[caller] >= s.limit {
+		return false
+	}
+	s.open[caller]++
+	return true
+}
+
+// release gives back a slot acquire took.
+func (s *streamSlots) release(caller string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open[caller]--; s.open[caller] <= 0 {
+		delete(s.open, caller) // the map holds only callers with open streams
+	}
+}
+
+// tooManyStreams is the answer past the limit: RESOURCE_EXHAUSTED, which
+// is HTTP 429.
+func tooManyStreams(limit int) error {
+	st := status.Newf(codes.ResourceExhausted,
+		"too many live event streams: a caller may have at most %d open at once; close one and retry", limit)
+	withDetails, err := st.WithDetails(
+		&errdetails.ErrorInfo{Reason: "TOO_MANY_STREAMS", Domain: apierr.Domain, Metadata: map[string]string{"limit": strconv.Itoa(limit)}},
+		&errdetails.QuotaFailure{Violations: []*errdetails.QuotaFailure_Violation{{
+			Subject: "live event streams", Description: fmt.Sprintf("at most %d open at once per caller", limit)}}})
+	if err != nil {
+		return st.Err()
+	}
+	return withDetails.Err()
 }
 
 // visible says whether a caller with role may see the change: API tokens

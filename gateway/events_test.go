@@ -186,3 +186,63 @@ func TestWebClientFiles(t *testing.T) {
 	// The API is untouched by the client's files.
 	do(t, srv, "GET", "/v1/organisations", "").want(t, 401, "")
 }
+
+// TestLiveEventsPerCaller: one caller may hold only so many streams open,
+// counted by who it is, not by token (a fresh JWT buys no more); past the
+// limit it is told so with a 429, and others are not affected. A stream it
+// closes gives its place back.
+func TestLiveEventsPerCaller(t *testing.T) {
+	b := startServices(t)
+	cfg := b.config()
+	cfg.NATS = b.nats
+	cfg.EventsPerCaller = 2
+	srv := startGateway(t, cfg, b.admin)
+	do(t, srv, "POST", "/v1/organisations?organisation_id=busy", `{"display_name":"Busy","kind":"KIND_COUNCIL"}`).want(t, 200, "")
+	do(t, srv, "POST", "/v1/organisations/busy/people?person_id=vic",
+		`{"display_name":"Vic","email":"vic@busy.example","role":"ROLE_VIEWER","external_subject":"vic"}`).want(t, 200, "")
+	// Two tokens of one person: different strings, one caller.
+	vic := b.auth.TokenUntil(t, "vic", time.Now().Add(time.Hour))
+	vicAgain := b.auth.TokenUntil(t, "vic", time.Now().Add(2*time.Hour))
+	if vic == vicAgain {
+		t.Fatal("the two tokens are the same")
+	}
+
+	first := openEvents(t, srv, "busy", vic)
+	first.waitFor(t, ": connected")
+	openEvents(t, srv, "busy", vicAgain).waitFor(t, ": connected")
+	for _, token := range []string{vic, vicAgain} {
+		r := do(t, srv, "GET", "/v1/organisations/busy/events", "", "Authorization", "Bearer "+token).want(t, 429, "at most 2")
+		if !strings.Contains(r.raw, `"reason":"TOO_MANY_STREAMS"`) {
+			t.Errorf("429 without its reason: %s", r.raw)
+		}
+		if r.header.Get("Content-Type") != "application/json" {
+			t.Errorf("429 Content-Type %q", r.header.Get("Content-Type"))
+		}
+	}
+	// Someone else still gets theirs; nobody can use up another's places.
+	openEvents(t, srv, "busy", b.admin).waitFor(t, ": connected")
+	do(t, srv, "GET", "/v1/organisations/busy/events", "", "Authorization", "").want(t, 401, "")
+
+	// Closing one stream frees its place (once the gateway notices).
+	first.cancel()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v1/organisations/busy/events", nil)
+		req.Header.Set("Authorization", "Bearer "+vic)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := resp.StatusCode
+		cancel()
+		resp.Body.Close()
+		if code == 200 {
+			break
+		}
+		if code != 429 || time.Now().After(deadline) {
+			t.Fatalf("after closing a stream: %d", code)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -10,7 +10,13 @@
 // /openapi.json, liveness at /healthz, readiness (every backend's gRPC
 // health) at /readyz and the web client at / (package web). With a NATS
 // connection it also streams an organisation's change events to callers who
-// may read it, at /v1/organisations/{org}/events (events.go).
+// may read it, at /v1/organisations/{org}/events (events.go), at most
+// Config.EventsPerCaller streams per caller.
+//
+// Every API call is checked before any service sees it (requests.go): its
+// parameters are UTF-8, its body is JSON (or CSV to an import) and one JSON
+// value. Every API answer is Cache-Control: no-store, every answer nosniff,
+// and a CSV export is a download named after its KPI (csvbody.go).
 package gateway
 
 import (
@@ -71,6 +77,11 @@ type Config struct {
 	// (keeping proxies from closing it); EventsRecheck how often it asks
 	// again whether the caller may still read the organisation.
 	EventsHeartbeat, EventsRecheck time.Duration
+	// EventsPerCaller is the most live event streams one caller (one user
+	// or API token, however many tokens it holds) may have open at once;
+	// past it a stream is refused with 429. DefaultEventsPerCaller when 0
+	// or less.
+	EventsPerCaller int
 	// Web are the public settings of the web client.
 	Web    web.Settings
 	Logger *slog.Logger
@@ -107,6 +118,9 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if cfg.EventsRecheck <= 0 {
 		cfg.EventsRecheck = DefaultEventsRecheck
 	}
+	if cfg.EventsPerCaller <= 0 {
+		cfg.EventsPerCaller = DefaultEventsPerCaller
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -117,10 +131,16 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		},
 	}
-	mux := runtime.NewServeMux(
+	var mux *runtime.ServeMux
+	mux = runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonBody),
 		runtime.WithMarshalerOption(csvMIME, rawBodyMarshaler{Marshaler: jsonBody, contentType: csvMIME}),
 		runtime.WithErrorHandler(errorHandler),
+		// Applied as each route is registered, below, when mux is set.
+		runtime.WithMiddlewares(
+			func(next runtime.HandlerFunc) runtime.HandlerFunc { return checkRequests(mux, next) },
+			rememberPathParams),
+		runtime.WithForwardResponseOption(csvDownload),
 	)
 	closing, stop := context.WithCancel(context.WithoutCancel(ctx))
 	g := &Gateway{stop: stop}
@@ -153,11 +173,12 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 
 	orgsConn := g.backends[0].conn
 	root := http.NewServeMux()
-	root.Handle("/v1/", limitBody(cfg.BodyLimit, withTimeout(cfg.Timeout, mux)))
+	root.Handle("/v1/", noStore(limitBody(cfg.BodyLimit, withTimeout(cfg.Timeout, mux))))
 	// A stream outlives the per-call timeout; it has its own checks.
-	root.Handle("GET /v1/organisations/{org}/events", &liveEvents{nc: cfg.NATS, prefix: cfg.SubjectPrefix,
+	root.Handle("GET /v1/organisations/{org}/events", noStore(&liveEvents{nc: cfg.NATS, prefix: cfg.SubjectPrefix,
 		orgs: orgpb.NewOrganisationsServiceClient(orgsConn), access: orgpb.NewAccessServiceClient(orgsConn),
-		heartbeat: cfg.EventsHeartbeat, recheck: cfg.EventsRecheck, closing: closing, mux: mux, logger: logger})
+		heartbeat: cfg.EventsHeartbeat, recheck: cfg.EventsRecheck, closing: closing,
+		streams: newStreamSlots(cfg.EventsPerCaller), mux: mux, logger: logger}))
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)
@@ -172,7 +193,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if len(cfg.CORSOrigins) > 0 {
 		h = cors(cfg.CORSOrigins, h)
 	}
-	g.handler = logRequests(logger, h)
+	g.handler = logRequests(logger, nosniff(h))
 	return g, nil
 }
 
@@ -221,6 +242,26 @@ func withTimeout(d time.Duration, h http.Handler) http.Handler {
 	})
 }
 
+// noStore keeps API answers out of every cache, the browser's included:
+// they are one caller's view of data that changes, and may hold what
+// another person using the same browser must not read.
+func noStore(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// nosniff tells browsers to take every answer for the type it declares, so
+// that no JSON or CSV holding a caller's text is ever run as a script or
+// shown as a page.
+func nosniff(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}
+
 func cors(origins []string, h http.Handler) http.Handler {
 	any := len(origins) == 1 && origins[0] == "*"
 	allowed := map[string]bool{}
@@ -232,7 +273,7 @@ func cors(origins []string, h http.Handler) http.Handler {
 		if origin != "" && (any || allowed[origin]) {
 			w.Header().Set("Access-Control-Allow-Origin", origin)
 			w.Header().Add("Vary", "Origin")
-			w.Header().Set("Access-Control-Expose-Headers", "Grpc-Metadata-Etag")
+			w.Header().Set("Access-Control-Expose-Headers", "Grpc-Metadata-Etag, Content-Disposition")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
 				w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type")

@@ -182,9 +182,10 @@ func TestRESTLifecycle(t *testing.T) {
 	if created.str("name") != "organisations/north" || created.str("display_name") != "North Council" {
 		t.Fatalf("created %s", created.raw)
 	}
-	// Retrying with the same request_id returns the same organisation.
+	// Retrying (the same request, with the same request_id) returns the
+	// same organisation.
 	do(t, srv, "POST", "/v1/organisations?organisation_id=north&request_id=r1",
-		`{"display_name":"North Council","kind":"KIND_COUNCIL"}`).want(t, 200, `"etag":"`+created.str("etag")+`"`)
+		`{"display_name":"North Council","kind":"KIND_COUNCIL","website":"https://north.example"}`).want(t, 200, `"etag":"`+created.str("etag")+`"`)
 	do(t, srv, "GET", "/v1/organisations/north", "").want(t, 200, "North Council")
 	do(t, srv, "POST", "/v1/organisations", `{"display_name":"South Council","kind":"KIND_COUNCIL"}`).want(t, 200, "")
 

@@ -55,7 +55,7 @@ func TestRESTKpis(t *testing.T) {
 	// One value by JSON, retried with its request_id; one by CSV upload.
 	const ms = kpis + "/satisfaction/measurements"
 	first := do(t, srv, "POST", ms+"?request_id=m-2", `{"period_end":`+date(-2)+`,"value":91,"note":"survey"}`).want(t, 200, "")
-	do(t, srv, "POST", ms+"?request_id=m-2", `{"period_end":`+date(-2)+`,"value":91}`).want(t, 200, first.str("name"))
+	do(t, srv, "POST", ms+"?request_id=m-2", `{"period_end":`+date(-2)+`,"value":91,"note":"survey"}`).want(t, 200, first.str("name"))
 	do(t, srv, "POST", ms, `{"period_end":`+date(-2)+`,"value":3}`).want(t, 409, "")
 	csvHeader := []string{"Content-Type", "text/csv"}
 	do(t, srv, "POST", ms+":import", "period_end,value,note\n"+iso(-1)+",92,\"from the spreadsheet, row 2\"\n", csvHeader...).
@@ -76,6 +76,13 @@ func TestRESTKpis(t *testing.T) {
 	exported := do(t, srv, "GET", ms+":export", "").want(t, 200, "period_end,value,note,source\n")
 	if ct := exported.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 		t.Errorf("export Content-Type %q", ct)
+	}
+	// A download, named after the KPI; an error stays a JSON answer to read.
+	if cd := exported.header.Get("Content-Disposition"); cd != `attachment; filename="satisfaction.csv"` {
+		t.Errorf("export Content-Disposition %q, want an attachment named satisfaction.csv", cd)
+	}
+	if cd := do(t, srv, "GET", kpis+"/ghost/measurements:export", "").want(t, 404, "").header.Get("Content-Disposition"); cd != "" {
+		t.Errorf("a failed export is a download: Content-Disposition %q", cd)
 	}
 	do(t, srv, "POST", kpis+"/copy/measurements:import", exported.raw, csvHeader...).want(t, 200, `"count":2`)
 	if again := do(t, srv, "GET", kpis+"/copy/measurements:export", "").raw; again != exported.raw {

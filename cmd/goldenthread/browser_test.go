@@ -461,6 +461,49 @@ func TestWebClient(t *testing.T) {
 		t.Error("the map reloaded the page to turn red")
 	}
 	other.screenshot("14-live-after")
+
+	// Values the API takes but no chart can scale to (±1e308: the span
+	// between them is more than a double holds), and the first day it takes
+	// (far from the rest): the chart leaves out what it cannot draw, never
+	// drawing NaN, and the table lists every value.
+	api := "http://" + p.httpAddr + "/v1/organisations/harbour/kpis"
+	if code, body := httpDo(t, p.adminToken, "POST", api+"?kpi_id=extremes", `{"title":"Extreme values","unit":"UNIT_COUNT",
+		"direction":"DIRECTION_HIGHER_IS_BETTER","frequency":"FREQUENCY_MONTHLY","element":"organisations/harbour/elements/tactic",
+		"owner_team":"organisations/harbour/teams/ops","targets":[{"period_end":{"year":9999,"month":12,"day":31},"value":90}],
+		"thresholds":{"kind":"KIND_RELATIVE","green_within":0,"amber_within":5}}`); code != 200 {
+		t.Fatalf("KPI: %d %s", code, body)
+	}
+	for _, m := range []string{
+		`{"period_end":{"year":1,"month":1,"day":31},"value":5,"note":"the first day the API takes"}`,
+		`{"period_end":{"year":2000,"month":6,"day":30},"value":7,"note":"the turn of the century"}`,
+		fmt.Sprintf(`{"period_end":{"year":%d,"month":%d,"day":%d},"value":-1e308}`, now.Year(), now.Month(), 1),
+	} {
+		if code, body := httpDo(t, p.adminToken, "POST", api+"/extremes/measurements", m); code != 200 {
+			t.Fatalf("measurement %s: %d %s", m, code, body)
+		}
+	}
+	b.open("/o/harbour/kpis/extremes", "svg.chart")
+	b.fill("Record a value", map[string]string{"period_end": monthEnd(-1), "value": "1e308"})
+	b.mustSubmit("Record a value")
+	b.waitFor("the largest value in the table", `document.getElementById('measurements').innerText.includes('1e+308')`)
+	table := eval[string](b, `document.getElementById('measurements').innerText`)
+	for _, want := range []string{"1e+308", "-1e+308", "0001-01-31", "2000-06-30"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the table of values lacks %q:\n%s", want, table)
+		}
+	}
+	svg := eval[string](b, `document.querySelector('svg.chart').outerHTML`)
+	if strings.Contains(svg, "NaN") || strings.Contains(svg, "Infinity") {
+		t.Errorf("the chart draws what it cannot: %.3000s", svg)
+	}
+	if n := eval[int](b, `document.querySelectorAll('svg.chart .points circle').length`); n != 2 {
+		t.Errorf("chart: %d points, want the 2 that can be drawn", n)
+	}
+	if desc := eval[string](b, `document.querySelector('svg.chart desc').textContent`); !strings.Contains(desc, "2 values are too large to draw") {
+		t.Errorf("the chart does not say what it left out: %q", desc)
+	}
+	b.accessibility("KPI with extreme values")
+	b.screenshot("15-kpi-extremes")
 }
 
 // viewerToken makes a viewer of the Harbour Council and returns a JWT for

@@ -3,35 +3,50 @@
 // it (green, amber, red) behind them. The table beside it says the same in
 // words for those who cannot see the colours.
 import { s, uid } from './dom.js';
-import { dayNumber, isoDate, formatNumber } from './format.js';
+import { dayNumber, isoDate, formatNumber, utcTime } from './format.js';
 
 const M = { left: 56, right: 16, top: 16, bottom: 40 };
+
+// LIMIT is the largest magnitude the chart draws. The API takes any finite
+// number, up to about ±1.8e308, but the scale of two such values spans more
+// than a double holds: it would be Infinity and every coordinate NaN. A
+// value beyond LIMIT is left out of the drawing (the chart says so, and the
+// table lists it); targets and thresholds are held to it. 1e300 is far past
+// any real measure and far from overflowing.
+const LIMIT = 1e300;
+const drawable = (v) => Number.isFinite(v) && Math.abs(v) <= LIMIT;
+const fit = (v) => (Number.isNaN(v) ? 0 : Math.max(-LIMIT, Math.min(LIMIT, v)));
 
 // bandsFor returns, for a target value, the bands as [from, to,
 // tone] in value space between lo and hi.
 function bandsFor(kpi, target, lo, hi) {
   const th = kpi.thresholds || {};
   if (kpi.direction === 'DIRECTION_WITHIN_BAND') {
-    const gl = th.green_low || 0; const gh = th.green_high || 0; const al = th.amber_low || 0; const ah = th.amber_high || 0;
+    const gl = fit(th.green_low || 0); const gh = fit(th.green_high || 0); const al = fit(th.amber_low || 0); const ah = fit(th.amber_high || 0);
     return [[lo, al, 'bad'], [al, gl, 'warn'], [gl, gh, 'good'], [gh, ah, 'warn'], [ah, hi, 'bad']];
   }
   const scale = th.kind === 'KIND_RELATIVE' ? Math.abs(target) / 100 : 1;
-  const g = (th.green_within || 0) * scale;
-  const a = (th.amber_within || 0) * scale;
+  const g = fit((th.green_within || 0) * scale);
+  const a = fit((th.amber_within || 0) * scale);
   if (kpi.direction === 'DIRECTION_LOWER_IS_BETTER') {
     return [[lo, target + g, 'good'], [target + g, target + a, 'warn'], [target + a, hi, 'bad']];
   }
   return [[lo, target - a, 'bad'], [target - a, target - g, 'warn'], [target - g, hi, 'good']];
 }
 
+// niceTicks returns about count round values between lo and hi. Each is
+// computed from the first, not by adding steps, which at a large magnitude
+// (1e17 and up) may add nothing and never end.
 function niceTicks(lo, hi, count) {
   const span = hi - lo || 1;
   const raw = span / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((st) => st >= raw) || raw;
+  const first = Math.ceil(lo / step) * step;
+  const n = Math.min(4 * count, Math.floor((hi - first) / step + 1e-9));
   const ticks = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) ticks.push(Number(v.toFixed(10)));
-  return ticks;
+  for (let i = 0; i <= n; i += 1) ticks.push(Number((first + i * step).toPrecision(12)));
+  return [...new Set(ticks)];
 }
 
 // chart draws the KPI's chart for a box width pixels wide, so that its
@@ -41,16 +56,23 @@ export function chart(kpi, measurements, width = 720) {
   const H = Math.round(Math.max(220, Math.min(320, W * 0.42)));
   const titleId = uid('chart-title');
   const descId = uid('chart-desc');
-  const targets = (kpi.targets || []).map((t) => ({ x: dayNumber(t.period_end), v: t.value || 0, d: t.period_end }))
+  const day = (d) => (d && d.year ? dayNumber(d) : NaN);
+  const targets = (kpi.targets || []).map((t) => ({ x: day(t.period_end), v: fit(Number(t.value || 0)), d: t.period_end }))
+    .filter((t) => Number.isFinite(t.x))
     .sort((a, b) => a.x - b.x);
-  const points = measurements.map((m) => ({ x: dayNumber(m.period_end), v: m.value || 0, d: m.period_end }))
+  const all = measurements.map((m) => ({ x: day(m.period_end), v: Number(m.value || 0), d: m.period_end }))
+    .filter((p) => Number.isFinite(p.x))
     .sort((a, b) => a.x - b.x);
+  const points = all.filter((p) => drawable(p.v));
+  const undrawn = all.length - points.length;
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-labelledby': `${titleId} ${descId}` });
-  const latest = points[points.length - 1];
+  const latest = all[all.length - 1];
+  const notDrawn = undrawn ? `${undrawn} ${undrawn === 1 ? 'value is' : 'values are'} too large to draw; the table lists every value.` : '';
   svg.append(s('title', { id: titleId }, `${kpi.title}: measurements against targets`),
-    s('desc', { id: descId }, points.length
-      ? `${points.length} values from ${isoDate(points[0].d)} to ${isoDate(latest.d)}; the latest is ${formatNumber(latest.v, kpi.unit)}.`
+    s('desc', { id: descId }, all.length
+      ? `${all.length} values from ${isoDate(all[0].d)} to ${isoDate(latest.d)}; the latest is ${formatNumber(latest.v, kpi.unit)}.${notDrawn ? ` ${notDrawn}` : ''}`
       : 'No values yet.'));
+  if (undrawn) svg.append(s('text', { x: M.left, y: 12, class: 'note', 'aria-hidden': 'true' }, `Not drawn: ${notDrawn}`));
   const xs = [...points.map((p) => p.x), ...targets.map((t) => t.x)];
   if (!xs.length) return svg;
   let x0 = Math.min(...xs);
@@ -72,8 +94,8 @@ export function chart(kpi, measurements, width = 720) {
       .filter((seg) => seg.to > seg.from);
   const th = kpi.thresholds || {};
   const vs = [...points.map((p) => p.v), ...(targets.length ? segs.map((seg) => seg.v) : [])];
-  if (kpi.direction === 'DIRECTION_WITHIN_BAND') vs.push(th.amber_low || 0, th.amber_high || 0);
-  for (const seg of segs) for (const [a, b] of bandsFor(kpi, seg.v, seg.v, seg.v)) vs.push(a, b);
+  if (kpi.direction === 'DIRECTION_WITHIN_BAND') vs.push(fit(th.amber_low || 0), fit(th.amber_high || 0));
+  for (const seg of segs) for (const [a, b] of bandsFor(kpi, seg.v, seg.v, seg.v)) vs.push(fit(a), fit(b));
   let y0 = Math.min(...vs);
   let y1 = Math.max(...vs);
   const pad = (y1 - y0 || Math.abs(y1) || 1) * 0.12;
@@ -108,12 +130,14 @@ export function chart(kpi, measurements, width = 720) {
   const months = Math.ceil((x1 - x0) / 30);
   const every = Math.max(1, Math.ceil(months / Math.max(3, Math.floor(W / 90))));
   for (let i = 0; i <= months + 1; i += every) {
-    const d = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + i + 1, 1));
+    const d = new Date(utcTime(start.getUTCFullYear(), start.getUTCMonth() + i + 1, 1));
     const x = Math.round(d.getTime() / 86400000);
     if (x < x0 || x > x1) continue;
     axes.append(s('line', { x1: X(x), x2: X(x), y1: H - M.bottom, y2: H - M.bottom + 4, class: 'tick' }),
       s('text', { x: X(x), y: H - M.bottom + 18, 'text-anchor': 'middle' },
-        d.toLocaleDateString(undefined, { month: 'short', year: i === 0 || d.getUTCMonth() === 0 ? '2-digit' : undefined, timeZone: 'UTC' })));
+        // Over years, a month's name alone would say nothing; the year does.
+        d.toLocaleDateString(undefined, every >= 12 ? { year: 'numeric', timeZone: 'UTC' }
+          : { month: 'short', year: i === 0 || d.getUTCMonth() === 0 ? '2-digit' : undefined, timeZone: 'UTC' })));
   }
   axes.append(s('line', { x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom, class: 'axis' }));
   svg.append(axes);

@@ -62,9 +62,17 @@ export function protoDate(iso) {
   return m ? { year: +m[1], month: +m[2], day: +m[3] } : undefined;
 }
 
+// utcTime is Date.UTC(year, monthIndex, day) without its quirk of reading
+// the years 0 to 99 as 1900 to 1999: the API's dates start at year 1.
+export function utcTime(year, monthIndex, day) {
+  const t = new Date(0);
+  t.setUTCFullYear(year, monthIndex, day);
+  return t.getTime();
+}
+
 // dayNumber counts days since 1970 for a google.type.Date (UTC), to compare
 // and subtract dates.
-export const dayNumber = (d) => Math.round(Date.UTC(d.year, d.month - 1, d.day) / 86400000);
+export const dayNumber = (d) => Math.round(utcTime(d.year, d.month - 1, d.day) / 86400000);
 
 export function today() {
   const n = new Date();
