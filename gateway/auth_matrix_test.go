@@ -796,3 +796,63 @@ func TestIdempotentReplays(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnersArePlatforms has org-a's admin claim owners for org-a: refused
+// the same way whether the claimed owner exists or not, so the answer says
+// nothing about other organisations; the platform admin may set them.
+func TestOwnersArePlatforms(t *testing.T) {
+	b, gw, _ := startFixture(t)
+	admin := &api{Server: gw.Server, token: b.auth.Token(t, "admin")}
+	var answers []string
+	for _, owner := range []string{"organisations/org-b", "organisations/no-such-organisation"} {
+		r := do(t, admin, "PATCH", "/v1/organisations/org-a?update_mask=owners", `{"owners":["`+owner+`"]}`).want(t, 403, "platform admin")
+		answers = append(answers, r.raw)
+	}
+	if answers[0] != answers[1] {
+		t.Errorf("the answers tell an existing organisation from a missing one:\n%s\n%s", answers[0], answers[1])
+	}
+	do(t, admin, "GET", "/v1/organisations/org-a", "").want(t, 200, "")
+	if r := do(t, admin, "GET", "/v1/organisations/org-a", ""); strings.Contains(r.raw, "org-b") {
+		t.Errorf("org-a's owners changed: %s", r.raw)
+	}
+	// Other fields stay the organisation admin's, owners unchanged included.
+	do(t, admin, "PATCH", "/v1/organisations/org-a?update_mask=display_name,owners", `{"display_name":"Org A","owners":[]}`).want(t, 200, "Org A")
+	platform := &api{Server: gw.Server, token: b.admin}
+	do(t, platform, "PATCH", "/v1/organisations/org-a?update_mask=owners", `{"owners":["organisations/org-b"]}`).want(t, 200, "organisations/org-b")
+}
+
+// TestMembershipTerms: a contributor may update the elements of a team they
+// are a member of only while their membership's term holds: not before its
+// start_date, not after its end_date (which a create keeps).
+func TestMembershipTerms(t *testing.T) {
+	b, gw, f := startFixture(t)
+	const org = "organisations/org-a"
+	today := time.Now().UTC()
+	day := func(d time.Time) string {
+		return fmt.Sprintf(`{"year":%d,"month":%d,"day":%d}`, d.Year(), d.Month(), d.Day())
+	}
+	admin := &api{Server: gw.Server, token: b.admin}
+	for _, tc := range []struct {
+		who, term string
+		want      int
+	}{
+		{"starts-tomorrow", `"start_date":` + day(today.AddDate(0, 0, 1)), 403},
+		{"ended-yesterday", `"start_date":{"year":2020,"month":1,"day":1},"end_date":` + day(today.AddDate(0, 0, -1)), 403},
+		{"ends-today", `"start_date":{"year":2020,"month":1,"day":1},"end_date":` + day(today), 200},
+		{"open-ended", `"start_date":` + day(today), 200},
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			f.person(org, tc.who, orgpb.Role_ROLE_CONTRIBUTOR, tc.who)
+			m := do(t, admin, "POST", "/v1/"+org+"/teams/t/members", `{"person":"`+org+`/people/`+tc.who+`","role":"ROLE_MEMBER",`+tc.term+`}`).
+				want(t, 200, "")
+			if strings.Contains(tc.term, "end_date") && !strings.Contains(m.raw, `"end_date"`) {
+				t.Errorf("the end date sent on create was dropped: %s", m.raw)
+			}
+			el := f.element(false)
+			as := &api{Server: gw.Server, token: b.auth.Token(t, tc.who)}
+			do(t, as, "PATCH", "/v1/"+el+"?update_mask=status", `{"status":"STATUS_ACTIVE"}`).want(t, tc.want, "")
+		})
+	}
+	do(t, admin, "POST", "/v1/"+org+"/teams/t/members", `{"person":"`+f.person(org, "backwards", 0, "")+`","role":"ROLE_MEMBER",`+
+		`"start_date":{"year":2026,"month":6,"day":1},"end_date":{"year":2026,"month":5,"day":31}}`).want(t, 400, "member.end_date")
+}

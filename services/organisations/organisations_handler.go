@@ -3,6 +3,7 @@ package organisations
 import (
 	"cmp"
 	"context"
+	"slices"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
@@ -85,11 +86,20 @@ func (h *organisationsHandler) UpdateOrganisation(ctx context.Context, req *pb.U
 	if err != nil {
 		return nil, err
 	}
+	var ownersBefore []string
 	return h.orgs.update(ctx, req.Organisation.Name, req.Organisation.Etag, organisationRow(id), paths, updater[*orgRecord]{
 		next: func(current *orgRecord) *orgRecord {
+			ownersBefore = current.org.Owners
 			return current.with(applyMask(current.org, req.Organisation, paths))
 		},
 		check: func(ctx context.Context, tx *sqldb.Tx, next *orgRecord) error {
+			// Owning an organisation lets the owner's people read it
+			// (DESIGN.md), so which organisations own this one is the
+			// platform's to say; and asked first, before any owner is looked
+			// up, so that the answer says nothing about other organisations.
+			if p := auth.FromContext(ctx); !slices.Equal(ownersBefore, next.org.Owners) && (p == nil || !p.PlatformAdmin) {
+				return apierr.PermissionDenied("only a platform admin may change an organisation's owners")
+			}
 			owners, err := ownerIDs(id, next.org.Owners)
 			if err != nil {
 				return err

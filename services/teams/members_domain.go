@@ -16,8 +16,8 @@ import (
 // memberUpdatable lists the fields UpdateMember may change; the person of a
 // membership is fixed (end it and add another instead).
 var (
-	memberUpdatable = []string{"role", "start_date"}
-	memberFixed     = []string{"person", "end_date"}
+	memberUpdatable = []string{"role", "start_date", "end_date"}
+	memberFixed     = []string{"person"}
 )
 
 // allTeams is the team id that, in a List parent, stands for every team of
@@ -106,6 +106,34 @@ func parseDate(s string) *date.Date {
 
 func today() *date.Date { return parseDate(time.Now().UTC().Format(time.DateOnly)) }
 
+// checkTerm fails unless a membership's dates are calendar dates and it
+// ends, when it has an end, on or after the day it starts.
+func checkTerm(m *pb.Member) error {
+	if m.StartDate == nil {
+		return apierr.InvalidArgument("member.start_date", "is required")
+	}
+	if err := checkDate("member.start_date", m.StartDate); err != nil {
+		return err
+	}
+	if m.EndDate == nil {
+		return nil
+	}
+	if err := checkDate("member.end_date", m.EndDate); err != nil {
+		return err
+	}
+	if formatDate(m.EndDate) < formatDate(m.StartDate) {
+		return apierr.InvalidArgument("member.end_date", "is before start_date "+formatDate(m.StartDate))
+	}
+	return nil
+}
+
+// sameTerm reports whether two revisions of a membership have the same
+// role and dates: an update that changes none of them changes nothing.
+func sameTerm(a, b *pb.Member) bool {
+	return a.Role == b.Role && formatDate(a.StartDate) == formatDate(b.StartDate) &&
+		(a.EndDate == nil) == (b.EndDate == nil) && formatDate(a.EndDate) == formatDate(b.EndDate)
+}
+
 // applyMemberMask returns current with the fields in paths taken from change.
 func applyMemberMask(current, change *pb.Member, paths []string) *pb.Member {
 	next := proto.CloneOf(current)
@@ -115,6 +143,8 @@ func applyMemberMask(current, change *pb.Member, paths []string) *pb.Member {
 			next.Role = change.Role
 		case "start_date":
 			next.StartDate = change.StartDate
+		case "end_date":
+			next.EndDate = change.EndDate
 		}
 	}
 	return next

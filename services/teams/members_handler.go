@@ -85,7 +85,8 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 	start := req.Member.StartDate
 	if start == nil {
 		start = today()
-	} else if err := checkDate("member.start_date", start); err != nil {
+	}
+	if err := checkTerm(&pb.Member{StartDate: start, EndDate: req.Member.EndDate}); err != nil {
 		return nil, err
 	}
 	// Ask before writing anything: an unreachable organisations service
@@ -104,6 +105,7 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 		Person:      req.Member.Person,
 		Role:        req.Member.Role,
 		StartDate:   start,
+		EndDate:     req.Member.EndDate,
 		CreateTime:  t,
 		UpdateTime:  t,
 		Etag:        resource.Etag(1),
@@ -178,13 +180,10 @@ func (h *membersHandler) UpdateMember(ctx context.Context, req *pb.UpdateMemberR
 		if err := protovalidate.Validate(next); err != nil {
 			return interceptor.ValidationStatus(err, "member.")
 		}
-		if next.StartDate == nil {
-			return apierr.InvalidArgument("member.start_date", "is required")
-		}
-		if err := checkDate("member.start_date", next.StartDate); err != nil {
+		if err := checkTerm(next); err != nil {
 			return err
 		}
-		if next.Role == current.member.Role && formatDate(next.StartDate) == formatDate(current.member.StartDate) {
+		if sameTerm(next, current.member) {
 			result = current.member
 			return nil
 		}
@@ -231,13 +230,16 @@ func (h *membersHandler) current(ctx context.Context, tx *sqldb.Tx, orgID, teamI
 		func(r *memberRecord) string { return r.member.Etag }, name, etag)
 }
 
-// endMembership ends a live membership today, by actor.
+// endMembership ends a live membership today, by actor, unless its term
+// ended before.
 func endMembership(ctx context.Context, tx *sqldb.Tx, r *memberRecord, actor string) error {
 	r.revision++
 	r.member.UpdateActor = actor
 	r.member.UpdateTime = resource.Now()
 	r.member.DeleteTime = r.member.UpdateTime
-	r.member.EndDate = today()
+	if r.member.EndDate == nil || formatDate(r.member.EndDate) > formatDate(today()) {
+		r.member.EndDate = today()
+	}
 	r.member.Etag = resource.Etag(r.revision)
 	return writeMember(ctx, tx, r)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -52,10 +53,12 @@ func (t Teams) RequireLiveTeam(ctx context.Context, field, name string) error {
 	return nil
 }
 
-// IsMember reports whether person is a live member of team.
+// IsMember reports whether person is a member of team today: a live
+// membership whose term (start_date to end_date, in UTC) holds today.
 func (t Teams) IsMember(ctx context.Context, team, person string) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
+	// A person has at most one live membership of a team.
 	resp, err := t.Members.ListMembers(ctx, &teamspb.ListMembersRequest{Parent: team, PageSize: 1,
 		Filter: fmt.Sprintf("person = %q", person)})
 	if status.Code(err) == codes.NotFound {
@@ -64,5 +67,17 @@ func (t Teams) IsMember(ctx context.Context, team, person string) (bool, error) 
 	if err != nil {
 		return false, Failed("the teams service", team, err)
 	}
-	return len(resp.Members) > 0, nil
+	return len(resp.Members) > 0 && inTerm(resp.Members[0], time.Now().UTC()), nil
+}
+
+// inTerm reports whether a membership counts on the day of now.
+func inTerm(m *teamspb.Member, now time.Time) bool {
+	day := func(d *date.Date) time.Time {
+		return time.Date(int(d.GetYear()), time.Month(d.GetMonth()), int(d.GetDay()), 0, 0, 0, 0, time.UTC)
+	}
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if m.StartDate != nil && day(m.StartDate).After(today) {
+		return false
+	}
+	return m.EndDate == nil || !day(m.EndDate).Before(today)
 }

@@ -101,8 +101,10 @@ type Member struct {
 	Role Member_Role `protobuf:"varint,3,opt,name=role,proto3,enum=goldenthread.teams.v1.Member_Role" json:"role,omitempty"`
 	// When the membership started; today (UTC) when not given. A full date.
 	StartDate *date.Date `protobuf:"bytes,4,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	// When the membership ended; set when it is deleted or the person is.
-	// Output only.
+	// The last day the membership counts; unset while it is open-ended. Set
+	// it for a fixed term; deleting the membership (or its person) sets it to
+	// today unless it ended earlier. A membership grants what its role grants
+	// only from start_date to end_date.
 	EndDate *date.Date `protobuf:"bytes,5,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// When the membership was created. Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
