@@ -15,6 +15,7 @@ import (
 
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kpis"
 	"github.com/goldenthread/goldenthread/services/planning"
 )
@@ -216,7 +217,10 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 		ratio: fmt.Sprintf("%.2f", tr), goal: "≥ 0.5 and ≥ 100,000/s", met: yesNo(tr >= 0.5 && oursPerSec >= 100000)})
 
 	// Event latency.
-	nc, err := nats.Connect("nats://"+natsAddr, nats.Name("bench"))
+	// As the operator: it watches every consumer's acknowledgements and
+	// makes a stream of its own, which no service's user may.
+	nc, err := nats.Connect("nats://"+natsAddr, nats.Name("bench"),
+		nats.UserInfo(broker.UserOperator, firstLine(broker.PasswordFile(filepath.Join(dataDir, "nats"), broker.UserOperator))))
 	if err != nil {
 		return nil, nil, err
 	}

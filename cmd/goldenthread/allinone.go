@@ -9,6 +9,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -30,6 +31,10 @@ import (
 // process is a started all-in-one.
 type process struct {
 	httpAddr, grpcAddr string
+	// natsURL is where the embedded NATS listens (-nats-listen), and
+	// natsPasswords the directory of its users' password files; both empty
+	// when it does not listen.
+	natsURL, natsPasswords string
 	// adminToken is the platform token made on the first start, saved in
 	// adminTokenFile; empty on later starts.
 	adminToken, adminTokenFile string
@@ -57,20 +62,46 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	if s.kpisDSN == "" {
 		s.kpisDSN = filepath.Join(s.dataDir, "kpis.db")
 	}
-	b, err := broker.Connect(broker.Config{URL: s.natsURL, StoreDir: filepath.Join(s.dataDir, "nats"),
-		Listen: s.natsListen, Name: "goldenthread"}, logger)
-	if err != nil {
-		return nil, err
-	}
 	// Everything opened from here on is closed, last first, when start fails
 	// or the process stops.
-	closers := []func(){b.Close}
+	var closers []func()
 	cleanup := func() {
 		for i := len(closers) - 1; i >= 0; i-- {
 			closers[i]()
 		}
 	}
 	fail := func(err error) (*process, error) { cleanup(); return nil, err }
+
+	// Each service, and the gateway, has a NATS connection of its own. On
+	// the embedded server each is its own user, with the permissions a
+	// cluster gives it (deploy/nats/nats.conf): a service publishes only
+	// its own events, the gateway only reads. An external NATS gets the
+	// one set of credentials the flags give, for every connection.
+	natsStore := filepath.Join(s.dataDir, "nats")
+	connect := func(user string) (*broker.Broker, error) {
+		return broker.Connect(broker.Config{URL: s.natsURL, Credentials: s.natsCreds, Name: "goldenthread-" + user}, logger)
+	}
+	var natsURL, natsPasswords string
+	if s.natsURL == "" {
+		srv, err := broker.StartServer(broker.Config{StoreDir: natsStore, Listen: s.natsListen, SubjectPrefix: s.subjectPrefix}, logger)
+		if err != nil {
+			return nil, err
+		}
+		closers = append(closers, srv.Close)
+		connect = func(user string) (*broker.Broker, error) { return srv.Connect(user, "goldenthread-"+user, logger) }
+		if s.natsListen != "" {
+			natsURL, natsPasswords = "nats://"+dialable(strings.TrimPrefix(srv.ClientURL(), "nats://")), natsStore
+		}
+	}
+	brokers := map[string]*broker.Broker{}
+	for _, user := range append([]string{broker.UserGateway}, broker.Services...) {
+		b, err := connect(user)
+		if err != nil {
+			return fail(err)
+		}
+		closers = append(closers, b.Close)
+		brokers[user] = b
+	}
 
 	grpcLis, err := serve.Listen(s.grpcAddr)
 	if err != nil {
@@ -131,7 +162,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	serveGateway := func(ctx context.Context, srv *grpcserver.Server) error {
 		gw, err := gateway.New(ctx, gateway.Config{OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr, KpisAddr: grpcAddr,
 			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: config.List(s.corsOrigins),
-			NATS: b.Conn, SubjectPrefix: s.subjectPrefix, Web: webSettings(s), Logger: logger})
+			NATS: brokers[broker.UserGateway].Conn, SubjectPrefix: s.subjectPrefix, Web: webSettings(s), Logger: logger})
 		if err != nil {
 			return err
 		}
@@ -159,12 +190,12 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 		return g.Wait()
 	}
 
-	p := &process{httpAddr: httpLis.Addr().String(), grpcAddr: grpcAddr, adminToken: adminToken,
+	p := &process{httpAddr: httpLis.Addr().String(), grpcAddr: grpcAddr, natsURL: natsURL, natsPasswords: natsPasswords, adminToken: adminToken,
 		adminTokenFile: adminTokenFile, done: make(chan error, 1)}
 	go func() {
 		// In one process every service checks credentials against the
 		// organisations service's own data, without a network hop.
-		err := host.Run(ctx, host.Config{Logger: logger, Broker: b, Services: []host.Service{orgs, tms, plan, measures},
+		err := host.Run(ctx, host.Config{Logger: logger, Brokers: brokers, Services: []host.Service{orgs, tms, plan, measures},
 			Resolver: orgs.Resolver(), GRPC: grpcLis, Also: serveAlso})
 		cleanup()
 		logger.Info("stopped")

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/goldenthread/goldenthread/gateway"
+	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/config"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 	"github.com/goldenthread/goldenthread/services/organisations"
@@ -42,6 +43,7 @@ type settings struct {
 	dataDir, httpAddr, grpcAddr string
 	pprofAddr                   string
 	natsURL, natsListen         string
+	natsCreds                   broker.Credentials
 	organisationsDSN, teamsDSN  string
 	planningDSN, kpisDSN        string
 	subjectPrefix               string
@@ -65,7 +67,8 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.grpcAddr, "grpc-addr", "127.0.0.1:9090", "gRPC listen address of all services")
 	fs.StringVar(&s.pprofAddr, "pprof-addr", "", "listen address of the Go profiler (/debug/pprof/, as make bench ARGS=-profile uses it); empty: off")
 	fs.StringVar(&s.natsURL, "nats-url", "", "external NATS server URL(s); empty starts an embedded NATS under <data-dir>/nats")
-	fs.StringVar(&s.natsListen, "nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients (for the nats CLI); empty: in-process only")
+	fs.StringVar(&s.natsListen, "nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients (for the nats CLI, as user operator with the password in <data-dir>/nats/operator.password); empty: in-process only")
+	natsCreds := broker.CredentialFlags(fs)
 	fs.StringVar(&s.organisationsDSN, "organisations-dsn", "", "organisations database: a postgres:// URL or a SQLite path (default <data-dir>/organisations.db)")
 	fs.StringVar(&s.teamsDSN, "teams-dsn", "", "teams database: a postgres:// URL or a SQLite path (default <data-dir>/teams.db)")
 	fs.StringVar(&s.planningDSN, "planning-dsn", "", "planning database: a postgres:// URL or a SQLite path (default <data-dir>/planning.db)")
@@ -86,6 +89,7 @@ func parse(args []string) (settings, error) {
 	if err := config.Parse(fs, args, "GT"); err != nil {
 		return s, err
 	}
+	s.natsCreds = *natsCreds
 	if s.streamMaxAge < 0 {
 		return s, fmt.Errorf("-stream-max-age %s: must be 0 (keep every event) or more", s.streamMaxAge)
 	}
@@ -117,6 +121,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "Golden Thread is running.\n  Web:   http://%s/  (sign in with %s)\n"+
 		"  REST:  http://%s/v1/organisations  (OpenAPI: http://%s/openapi.json)\n  gRPC:  %s\n  data:  %s\n",
 		p.httpAddr, signIn, p.httpAddr, p.httpAddr, p.grpcAddr, s.dataDir)
+	if p.natsURL != "" {
+		fmt.Fprintf(stdout, "  NATS:  %s  (users' passwords, readable only by you: %s/<user>.password)\n"+
+			"         NATS_URL=%s NATS_USER=operator NATS_PASSWORD=\"$(cat %s)\" nats sub '%s.>'\n",
+			p.natsURL, p.natsPasswords, p.natsURL, broker.PasswordFile(p.natsPasswords, broker.UserOperator), s.subjectPrefix)
+	}
 	if p.adminToken != "" {
 		fmt.Fprintf(stdout, "\nFirst start: this platform admin token is shown once (it is also in %s, readable only by you):\n\n  %s\n\n"+
 			"Try:  curl -H \"Authorization: Bearer $(cat %s)\" http://%s/v1/organisations\n\n",

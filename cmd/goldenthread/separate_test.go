@@ -44,10 +44,13 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 		return filepath.Join(t.TempDir(), name+".db")
 	}
 	// The services share one NATS: the external one, or the organisations
-	// service's embedded server opened on a TCP port for the others.
+	// service's embedded server opened on a TCP port for the others, which
+	// connect as their own users with the passwords it writes to its data
+	// directory as it starts (they retry until the files are there).
 	natsURL := os.Getenv(brokertest.NATSEnv)
 	orgData := t.TempDir()
 	orgNATS := []string{"-data-dir", orgData, "-nats-url", natsURL}
+	natsAs := func(string) []string { return []string{"-nats-url", natsURL} }
 	prefix := "goldenthread"
 	if natsURL != "" {
 		prefix = brokertest.Prefix(t, brokertest.External(t))
@@ -56,21 +59,24 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 		listen := apitest.FreeAddr(t)
 		orgNATS = []string{"-data-dir", orgData, "-nats-listen", listen}
 		natsURL = "nats://" + listen
+		natsAs = func(user string) []string {
+			return []string{"-nats-url", natsURL, "-nats-user", user, "-nats-password-file", filepath.Join(orgData, "nats", user+".password")}
+		}
 	}
 
 	orgAddr, teamsAddr, planningAddr, kpisAddr, httpAddr := apitest.FreeAddr(t), apitest.FreeAddr(t), apitest.FreeAddr(t), apitest.FreeAddr(t), apitest.FreeAddr(t)
 	orgs := startProcess(t, filepath.Join(bin, "organisations"), append([]string{"-grpc-addr", orgAddr,
 		"-metrics-addr", apitest.FreeAddr(t), "-dsn", dsn("organisations"), "-subject-prefix", prefix}, orgNATS...)...)
-	tms := startProcess(t, filepath.Join(bin, "teams"), "-grpc-addr", teamsAddr, "-metrics-addr", apitest.FreeAddr(t),
-		"-dsn", dsn("teams"), "-nats-url", natsURL, "-subject-prefix", prefix, "-organisations-addr", orgAddr)
-	plan := startProcess(t, filepath.Join(bin, "planning"), "-grpc-addr", planningAddr, "-metrics-addr", apitest.FreeAddr(t),
-		"-dsn", dsn("planning"), "-nats-url", natsURL, "-subject-prefix", prefix, "-organisations-addr", orgAddr,
-		"-teams-addr", teamsAddr)
-	measures := startProcess(t, filepath.Join(bin, "kpis"), "-grpc-addr", kpisAddr, "-metrics-addr", apitest.FreeAddr(t),
-		"-dsn", dsn("kpis"), "-nats-url", natsURL, "-subject-prefix", prefix, "-organisations-addr", orgAddr,
-		"-teams-addr", teamsAddr, "-planning-addr", planningAddr)
-	gw := startProcess(t, filepath.Join(bin, "gateway"), "-http-addr", httpAddr, "-organisations-addr", orgAddr,
-		"-teams-addr", teamsAddr, "-planning-addr", planningAddr, "-kpis-addr", kpisAddr)
+	tms := startProcess(t, filepath.Join(bin, "teams"), append(natsAs("teams"), "-grpc-addr", teamsAddr, "-metrics-addr", apitest.FreeAddr(t),
+		"-dsn", dsn("teams"), "-subject-prefix", prefix, "-organisations-addr", orgAddr)...)
+	plan := startProcess(t, filepath.Join(bin, "planning"), append(natsAs("planning"), "-grpc-addr", planningAddr, "-metrics-addr", apitest.FreeAddr(t),
+		"-dsn", dsn("planning"), "-subject-prefix", prefix, "-organisations-addr", orgAddr,
+		"-teams-addr", teamsAddr)...)
+	measures := startProcess(t, filepath.Join(bin, "kpis"), append(natsAs("kpis"), "-grpc-addr", kpisAddr, "-metrics-addr", apitest.FreeAddr(t),
+		"-dsn", dsn("kpis"), "-subject-prefix", prefix, "-organisations-addr", orgAddr,
+		"-teams-addr", teamsAddr, "-planning-addr", planningAddr)...)
+	gw := startProcess(t, filepath.Join(bin, "gateway"), append(natsAs("gateway"), "-http-addr", httpAddr, "-organisations-addr", orgAddr,
+		"-teams-addr", teamsAddr, "-planning-addr", planningAddr, "-kpis-addr", kpisAddr, "-subject-prefix", prefix)...)
 
 	base := "http://" + httpAddr
 	deadline := time.Now().Add(30 * time.Second)

@@ -93,14 +93,22 @@ func decode(input []byte) ([]runtime.Object, error) {
 func crossCheck(objs []runtime.Object) []string {
 	var problems []string
 	fail := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	configMaps, secrets := map[string]bool{}, map[string]bool{}
+	// secrets holds each Secret's keys, so that a misspelt key is caught
+	// too (a pod whose required key is missing never starts).
+	configMaps, secrets := map[string]bool{}, map[string]map[string]bool{}
 	var deployments []*appsv1.Deployment
 	for _, o := range objs {
 		switch o := o.(type) {
 		case *corev1.ConfigMap:
 			configMaps[o.Name] = true
 		case *corev1.Secret:
-			secrets[o.Name] = true
+			secrets[o.Name] = map[string]bool{}
+			for k := range o.StringData {
+				secrets[o.Name][k] = true
+			}
+			for k := range o.Data {
+				secrets[o.Name][k] = true
+			}
 		case *appsv1.Deployment:
 			deployments = append(deployments, o)
 		}
@@ -149,8 +157,15 @@ func crossCheck(objs []runtime.Object) []string {
 				}
 			}
 			for _, e := range c.Env {
-				if r := e.ValueFrom; r != nil && r.SecretKeyRef != nil && !secrets[r.SecretKeyRef.Name] {
+				r := e.ValueFrom
+				if r == nil || r.SecretKeyRef == nil {
+					continue
+				}
+				switch keys, ok := secrets[r.SecretKeyRef.Name]; {
+				case !ok:
 					fail("%s: Secret %s does not exist", where, r.SecretKeyRef.Name)
+				case !keys[r.SecretKeyRef.Key] && (r.SecretKeyRef.Optional == nil || !*r.SecretKeyRef.Optional):
+					fail("%s: Secret %s has no key %s", where, r.SecretKeyRef.Name, r.SecretKeyRef.Key)
 				}
 			}
 			for _, m := range c.VolumeMounts {

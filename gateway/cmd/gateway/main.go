@@ -39,6 +39,9 @@ func run() error {
 	timeout := fs.Duration("timeout", gateway.DefaultTimeout, "deadline of each call to a service")
 	corsOrigins := fs.String("cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
 	natsURL := fs.String("nats-url", "", "NATS server URL(s) whose change events the gateway streams to browsers; empty: no live events")
+	// A user that may only subscribe to the events (gateway in
+	// deploy/nats/nats.conf).
+	natsCreds := broker.CredentialFlags(fs)
 	prefix := fs.String("subject-prefix", "goldenthread", "prefix of the services' NATS subjects")
 	var webSettings web.Settings
 	fs.StringVar(&webSettings.OIDCIssuer, "oidc-issuer", "", "OpenID Connect issuer the web client signs in with (authorization code + PKCE); empty: token sign-in only")
@@ -61,7 +64,7 @@ func run() error {
 		CORSOrigins: config.List(*corsOrigins), SubjectPrefix: *prefix, Web: webSettings, Logger: logger,
 	}
 	if *natsURL != "" {
-		b, err := broker.Connect(broker.Config{URL: *natsURL, Name: "gateway"}, logger)
+		b, err := broker.Connect(broker.Config{URL: *natsURL, Credentials: *natsCreds, Name: "gateway"}, logger)
 		if err != nil {
 			return err
 		}

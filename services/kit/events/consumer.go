@@ -43,6 +43,11 @@ type ConsumerSpec struct {
 	// AckWait is how long a handler may take before the event is redelivered;
 	// 0 means 30 seconds.
 	AckWait time.Duration
+	// SubjectPrefix starts the stream's subjects, which name the service
+	// that produced each event; the consumer refuses events claiming
+	// another producer (see checkProducer). Required: a consumer without
+	// it does not start.
+	SubjectPrefix string
 }
 
 // Consumer is a running durable consumer.
@@ -73,6 +78,13 @@ func Consume(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec Con
 
 func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, hs Handlers) {
 	defer close(c.done)
+	if spec.SubjectPrefix == "" {
+		// A programming error. Not consuming leaves the events in the
+		// stream; consuming would have to accept events unchecked or
+		// terminate every one.
+		c.logger.Error("consumer has no subject prefix to check its events' producer against; not consuming")
+		return
+	}
 	cfg := jetstream.ConsumerConfig{
 		Durable:       spec.Durable,
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -164,6 +176,15 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 	if err != nil {
 		c.logger.Error("dropping malformed event", "err", err)
 		_ = msg.TermWithReason("malformed event")
+		count(ResultTerminated)
+		return
+	}
+	if err := checkProducer(spec.SubjectPrefix, e); err != nil {
+		// Not a fault to retry: a forgery, or a producer bug. Logged as an
+		// error so that it is seen, and never handled.
+		c.logger.Error("refusing an event that its subject's producer did not send; terminating it",
+			"err", err, "event_id", e.ID, "subject", e.NATSSubject, "source", e.Source, "type", e.Type)
+		_ = msg.TermWithReason("event claims another producer")
 		count(ResultTerminated)
 		return
 	}

@@ -1,9 +1,12 @@
 package events_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
@@ -56,37 +59,49 @@ func newFixture(t *testing.T, dsn string, b *broker.Broker, prefix string) *fixt
 	return f
 }
 
-func (f *fixture) consume() *events.Consumer {
+// thingType is the event type the fixture's consumer handles; it belongs to
+// the "test" service, whose subjects are {prefix}.test.v1.…
+const thingType = "goldenthread.test.v1.Thing"
+
+func (f *fixture) consume() *events.Consumer { return f.consumeLogging(brokertest.Logger()) }
+
+func (f *fixture) consumeLogging(logger *slog.Logger) *events.Consumer {
+	handle := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
+		f.calls.Add(1)
+		if _, err := tx.ExecContext(ctx, "INSERT INTO effects (event_id, subject) VALUES (?, ?)", e.ID, e.Subject); err != nil {
+			return err
+		}
+		if f.failFirst[e.ID] {
+			delete(f.failFirst, e.ID)
+			return errors.New("transient failure")
+		}
+		if e.Subject == "poison" {
+			return events.Permanent(errors.New("cannot handle"))
+		}
+		return nil
+	}
 	return events.Consume(context.Background(), f.js, f.db,
-		events.ConsumerSpec{Stream: f.stream, Durable: "test", AckWait: 2 * time.Second},
-		brokertest.Logger(),
-		events.Handlers{"test.Thing": func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
-			f.calls.Add(1)
-			if _, err := tx.ExecContext(ctx, "INSERT INTO effects (event_id, subject) VALUES (?, ?)", e.ID, e.Subject); err != nil {
-				return err
-			}
-			if f.failFirst[e.ID] {
-				delete(f.failFirst, e.ID)
-				return errors.New("transient failure")
-			}
-			if e.Subject == "poison" {
-				return events.Permanent(errors.New("cannot handle"))
-			}
-			return nil
-		}})
+		events.ConsumerSpec{Stream: f.stream, Durable: "test", AckWait: 2 * time.Second, SubjectPrefix: f.prefix},
+		logger, events.Handlers{thingType: handle, orgDeletedType: handle})
 }
 
 // publish sends an event; msgID may differ from the event id to get past
 // JetStream's de-duplication, as a producer bug or a replay tool would.
 func (f *fixture) publish(id, msgID, subject string) {
 	f.t.Helper()
-	f.publishType("test.Thing", id, msgID, subject)
+	f.publishType(thingType, id, msgID, subject)
 }
 
 func (f *fixture) publishType(eventType, id, msgID, subject string) {
 	f.t.Helper()
-	m := events.Event{ID: id, Source: "//test", Type: eventType, Subject: subject,
-		Time: time.Now(), Data: []byte("x"), NATSSubject: f.prefix + ".thing"}.Msg()
+	f.publishAs("test", "//goldenthread/test", eventType, id, msgID, subject)
+}
+
+// publishAs sends an event on a subject of the service, claiming source.
+func (f *fixture) publishAs(service, source, eventType, id, msgID, subject string) {
+	f.t.Helper()
+	m := events.Event{ID: id, Source: source, Type: eventType, Subject: subject,
+		Time: time.Now(), Data: []byte("x"), NATSSubject: f.prefix + "." + service + ".v1.org." + "thing.created"}.Msg()
 	m.Header.Set(nats.MsgIdHdr, msgID)
 	if _, err := f.js.PublishMsg(context.Background(), m); err != nil {
 		f.t.Fatal(err)
@@ -197,7 +212,7 @@ func TestConsumerPassesOverOtherTypes(t *testing.T) {
 	f := newFixture(t, sqldbtest.SQLiteDSN(t), b, brokertest.Prefix(t, b))
 	c := f.consume()
 	defer c.Stop()
-	f.publishType("test.Other", "other", "other", "things/other")
+	f.publishType("goldenthread.test.v1.Other", "other", "other", "things/other")
 	f.publish("after", "after", "things/after")
 	f.waitEffects(1)
 	if n := f.calls.Load(); n != 1 {
@@ -220,5 +235,64 @@ func TestPermanentErrorTerminatesEvent(t *testing.T) {
 	time.Sleep(2500 * time.Millisecond) // past AckWait: a poison event not terminated would come back
 	if n := f.calls.Load(); n != 2 {
 		t.Fatalf("handler called %d times, want 2 (poison once, ok once)", n)
+	}
+}
+
+// orgDeletedType is an organisations event type the fixture's consumer
+// also handles, as the planning service handles it on every stream it reads.
+const orgDeletedType = "goldenthread.organisations.v1.OrganisationDeleted"
+
+// A consumer refuses an event whose ce-source or type claims a producer
+// other than the service its subject names: NATS lets only that service
+// publish there, so such an event is someone speaking for another. It is
+// terminated and logged, and the handler never sees it.
+func TestConsumerRefusesEventsOfAnotherProducer(t *testing.T) {
+	b := brokertest.Embedded(t)
+	f := newFixture(t, sqldbtest.SQLiteDSN(t), b, brokertest.Prefix(t, b))
+	var logs bytes.Buffer
+	c := f.consumeLogging(slog.New(slog.NewTextHandler(&logs, nil)))
+	// On a teams subject, which the teams user may publish on: an
+	// organisation's deletion, claiming to come from organisations, or
+	// from teams; and on the test service's subject, its own type from
+	// another source.
+	f.publishAs("teams", "//goldenthread/organisations", orgDeletedType, "forged-source", "forged-source", "organisations/north")
+	f.publishAs("teams", "//goldenthread/teams", orgDeletedType, "forged-type", "forged-type", "organisations/north")
+	f.publishAs("test", "//goldenthread/organisations", thingType, "wrong-source", "wrong-source", "things/x")
+	// The same deletion from organisations, and the test service's own
+	// event, are handled.
+	f.publishAs("organisations", "//goldenthread/organisations", orgDeletedType, "real", "real", "organisations/north")
+	f.publish("after", "after", "things/after")
+	f.waitEffects(2)
+	time.Sleep(2500 * time.Millisecond) // past AckWait: a refused event not terminated would come back
+	c.Stop()
+	if n := f.calls.Load(); n != 2 {
+		t.Errorf("handler calls: %d, want 2 (the refused events never reach it)", n)
+	}
+	var n int
+	if err := f.db.QueryRowContext(context.Background(),
+		"SELECT COUNT(*) FROM inbox WHERE event_id IN ('forged-source', 'forged-type', 'wrong-source')").Scan(&n); err != nil || n != 0 {
+		t.Errorf("inbox rows of refused events: %d, %v", n, err)
+	}
+	for _, id := range []string{"forged-source", "forged-type", "wrong-source"} {
+		if !strings.Contains(logs.String(), "event_id="+id) || !strings.Contains(logs.String(), "refusing an event") {
+			t.Errorf("no log of the refused event %s:\n%s", id, logs.String())
+		}
+	}
+}
+
+// A consumer with no subject prefix cannot check its events, so it does
+// not start: the events stay in the stream for a consumer that can.
+func TestConsumerWithoutSubjectPrefixDoesNotConsume(t *testing.T) {
+	b := brokertest.Embedded(t)
+	f := newFixture(t, sqldbtest.SQLiteDSN(t), b, brokertest.Prefix(t, b))
+	f.publish("e", "e", "things/e")
+	c := events.Consume(context.Background(), f.js, f.db, events.ConsumerSpec{Stream: f.stream, Durable: "test"}, brokertest.Logger(),
+		events.Handlers{thingType: func(context.Context, *sqldb.Tx, events.Event) error { f.calls.Add(1); return nil }})
+	c.Stop() // returns at once: it never attached
+	if _, err := f.js.Consumer(context.Background(), f.stream, "test"); !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		t.Errorf("the consumer was created: %v", err)
+	}
+	if n := f.calls.Load(); n != 0 {
+		t.Errorf("handler calls: %d", n)
 	}
 }

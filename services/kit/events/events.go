@@ -141,7 +141,37 @@ func ServiceConsumer(prefix, service, durable string) ConsumerSpec {
 		Stream:        strings.ToUpper(prefix + "_" + service),
 		Durable:       durable,
 		FilterSubject: prefix + "." + service + ".v1.>",
+		SubjectPrefix: prefix,
 	}
+}
+
+// ServiceSource is the ce-source of service's events, e.g.
+// //goldenthread/teams.
+func ServiceSource(service string) string { return "//goldenthread/" + service }
+
+// checkProducer reports an error unless e claims to come from the service
+// its NATS subject names. Subjects are {prefix}.{service}.{version}.{org}.
+// {resource}.{change}, and NATS lets only that service's user publish on
+// them (deploy/nats/nats.conf, broker.Server); so an event whose ce-source
+// is not ServiceSource(service), or whose type is not a message of the
+// service's own API (goldenthread.{service}.{version}.*), was made by
+// someone else: another service speaking for it (the teams user may
+// publish on teams subjects, but not an OrganisationDeleted), or a client
+// that reached the stream some other way.
+func checkProducer(prefix string, e Event) error {
+	rest, ok := strings.CutPrefix(e.NATSSubject, prefix+".")
+	tokens := strings.SplitN(rest, ".", 3)
+	if prefix == "" || !ok || len(tokens) < 3 || tokens[0] == "" || tokens[1] == "" {
+		return fmt.Errorf("subject %s does not name a producer under %q", e.NATSSubject, prefix)
+	}
+	service, version := tokens[0], tokens[1]
+	if want := ServiceSource(service); e.Source != want {
+		return fmt.Errorf("%s is %q on a subject of %s, want %q", HeaderSource, e.Source, service, want)
+	}
+	if pkg := "goldenthread." + service + "." + version + "."; !strings.HasPrefix(e.Type, pkg) {
+		return fmt.Errorf("%s %q on a subject of %s is not a message of %s*", HeaderType, e.Type, service, pkg)
+	}
+	return nil
 }
 
 // Decode unmarshals e's payload into m. A payload that does not decode never

@@ -12,7 +12,8 @@ const (
 	ResultDuplicate = "duplicate"
 	// ResultRetry: the handler failed; the event comes back later.
 	ResultRetry = "retry"
-	// ResultTerminated: malformed or permanently failing; never retried.
+	// ResultTerminated: malformed, claiming a producer its subject does not
+	// name, or permanently failing; never retried.
 	ResultTerminated = "terminated"
 )
 

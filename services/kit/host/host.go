@@ -42,8 +42,14 @@ type Service interface {
 
 // Config is what to run.
 type Config struct {
-	Logger   *slog.Logger
-	Broker   *broker.Broker
+	Logger *slog.Logger
+	// Broker is the NATS connection of the services that have none in
+	// Brokers (a service's own binary has one service and one connection).
+	Broker *broker.Broker
+	// Brokers gives a service, by Name, a connection of its own: in the
+	// all-in-one each service connects as its own NATS user, whose
+	// permissions let it publish only its own events.
+	Brokers  map[string]*broker.Broker
 	Services []Service
 	// Resolver checks every call's credentials.
 	Resolver auth.Resolver
@@ -75,8 +81,24 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := outbox.RegisterMetrics(srv.Registry); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
+	brokers := make(map[string]*broker.Broker, len(cfg.Services))
+	for _, s := range cfg.Services {
+		if brokers[s.Name()] = cfg.Brokers[s.Name()]; brokers[s.Name()] == nil {
+			brokers[s.Name()] = cfg.Broker
+		}
+		if brokers[s.Name()] == nil {
+			return fmt.Errorf("service %s has no NATS connection", s.Name())
+		}
+	}
 	checks := map[string]grpcserver.Check{
-		"nats": func(context.Context) error { return cfg.Broker.Ready() },
+		"nats": func(context.Context) error {
+			for _, b := range brokers {
+				if err := b.Ready(); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 	}
 	for _, s := range cfg.Services {
 		s.Register(srv.GRPC)
@@ -86,7 +108,7 @@ func Run(ctx context.Context, cfg Config) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { srv.WatchReadiness(ctx, ReadinessInterval, checks); return nil })
 	for _, s := range cfg.Services {
-		g.Go(func() error { s.Run(ctx, cfg.Broker); return nil })
+		g.Go(func() error { s.Run(ctx, brokers[s.Name()]); return nil })
 	}
 	g.Go(func() error { return serve.GRPC(ctx, srv, cfg.GRPC) })
 	if cfg.Metrics != nil {

@@ -77,7 +77,8 @@ func (b Binary) run(ctx context.Context, args []string) error {
 	dataDir := fs.String("data-dir", "./data", "directory for the default SQLite database and the embedded NATS")
 	dsn := fs.String("dsn", "", "database: a postgres:// URL or a SQLite file path (default <data-dir>/"+b.Name+".db)")
 	natsURL := fs.String("nats-url", "", "NATS server URL(s); empty starts an embedded NATS under <data-dir>/nats")
-	natsListen := fs.String("nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients; empty: in-process only")
+	natsListen := fs.String("nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients (users and passwords: <data-dir>/nats/*.password); empty: in-process only")
+	natsCreds := broker.CredentialFlags(fs)
 	prefix := fs.String("subject-prefix", "goldenthread", "prefix of NATS subjects and stream names")
 	replicas := fs.Int("stream-replicas", 1, "replicas of the service's JetStream stream (3 in a cluster)")
 	maxAge := fs.Duration("stream-max-age", 0, "how long the service's stream keeps an event, e.g. 720h; 0 keeps every event")
@@ -112,8 +113,9 @@ func (b Binary) run(ctx context.Context, args []string) error {
 		}
 	}
 
-	br, err := broker.Connect(broker.Config{URL: *natsURL, StoreDir: filepath.Join(*dataDir, "nats"),
-		Listen: *natsListen, Name: b.Name}, logger)
+	// On the embedded NATS the service is its own user, as in a cluster.
+	br, err := broker.Connect(broker.Config{URL: *natsURL, Credentials: *natsCreds, StoreDir: filepath.Join(*dataDir, "nats"),
+		Listen: *natsListen, SubjectPrefix: *prefix, User: b.Name, Name: b.Name}, logger)
 	if err != nil {
 		return err
 	}

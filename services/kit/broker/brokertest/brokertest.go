@@ -38,10 +38,14 @@ func Prefix(t *testing.T, b *broker.Broker) string {
 	return prefix
 }
 
-// Embedded starts an embedded NATS storing in a temporary directory.
+// Embedded starts an embedded NATS storing in a temporary directory, and
+// connects to it as the operator: tests create and delete streams of any
+// prefix, which no service's user may (broker's own tests check those
+// users).
 func Embedded(t *testing.T) *broker.Broker {
 	t.Helper()
-	b, err := broker.Connect(broker.Config{StoreDir: t.TempDir(), Name: t.Name()}, Logger())
+	b, err := broker.Connect(broker.Config{StoreDir: t.TempDir(), SubjectPrefix: "goldenthread", User: broker.UserOperator,
+		Name: t.Name()}, Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
