@@ -47,7 +47,12 @@ func (p *process) wait() error { return <-p.done }
 // start brings up NATS, the services and the gateway, and returns once
 // every listener is open; the process stops when ctx ends.
 func start(ctx context.Context, s settings, logger *slog.Logger) (*process, error) {
-	if err := os.MkdirAll(s.dataDir, 0o755); err != nil {
+	// The data directory holds every organisation's data, NATS passwords
+	// and the admin token: this user's alone, also when it existed before.
+	if err := os.MkdirAll(s.dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if err := os.Chmod(s.dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	if s.organisationsDSN == "" {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,20 @@ func TestAllInOne(t *testing.T) {
 	}
 	if fi, _ := os.Stat(p.adminTokenFile); fi.Mode().Perm() != 0o600 {
 		t.Errorf("admin token file mode %v, want 0600", fi.Mode().Perm())
+	}
+	// The data directory (made 0755 by t.TempDir) and the databases in it
+	// are the owner's alone.
+	if fi, _ := os.Stat(dataDir); fi.Mode().Perm() != 0o700 {
+		t.Errorf("data directory mode %v, want 0700", fi.Mode().Perm())
+	}
+	dbs, _ := filepath.Glob(filepath.Join(dataDir, "*.db*"))
+	if len(dbs) < 4 {
+		t.Errorf("databases in the data directory: %v", dbs)
+	}
+	for _, f := range dbs {
+		if fi, _ := os.Stat(f); fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", filepath.Base(f), fi.Mode().Perm())
+		}
 	}
 	if code, _ := httpDo(t, "", "GET", base+"/v1/organisations", ""); code != 401 {
 		t.Fatalf("no token: %d, want 401", code)

@@ -19,6 +19,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -126,10 +127,8 @@ func openSQLite(path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("open sqlite: empty path")
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
+	if err := privateFiles(path); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	base := sqliteDSN(path)
 	// Checkpoints run in the background (see checkpointer), not in commits.
@@ -157,6 +156,30 @@ func openSQLite(path string) (*DB, error) {
 	db := &DB{dialect: SQLite, write: write, read: read, writeStmts: newStatements(write), readStmts: newStatements(read)}
 	db.startCheckpointer()
 	return db, nil
+}
+
+// privateFiles makes the database file at path, and the WAL and shared
+// memory files beside it, readable and writable by this user only (0600),
+// in a directory made 0700 when it is new: together they hold every
+// organisation's data. SQLite gives the WAL and shared-memory files it makes
+// later the database file's mode.
+func privateFiles(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // sqliteDSN opens path with the settings both pools share: full

@@ -286,3 +286,41 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestSQLiteFilesArePrivate: the database, its WAL and its shared memory
+// hold every organisation's data; only their owner may read them, also when
+// they were made readable to others before.
+func TestSQLiteFilesArePrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	path := filepath.Join(dir, "x.db")
+	check := func() {
+		t.Helper()
+		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("directory: %v, %v; want 0700", fi.Mode().Perm(), err)
+		}
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s: %v, %v; want 0600", filepath.Base(p), fi.Mode().Perm(), err)
+			}
+		}
+	}
+	open := func() *sqldb.DB {
+		db, err := sqldb.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(context.Background(), "CREATE TABLE IF NOT EXISTS t (x TEXT)"); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	db := open()
+	check()
+	db.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		_ = os.Chmod(p, 0o644)
+	}
+	db = open()
+	defer db.Close()
+	check()
+}
