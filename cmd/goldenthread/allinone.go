@@ -166,7 +166,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	// other client, so their interceptors run for REST calls too.
 	serveGateway := func(ctx context.Context, srv *grpcserver.Server) error {
 		gw, err := gateway.New(ctx, gateway.Config{OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr, KpisAddr: grpcAddr,
-			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: config.List(s.corsOrigins),
+			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: config.List(s.corsOrigins), EventsPerCaller: s.eventsPerCaller,
 			NATS: brokers[broker.UserGateway].Conn, SubjectPrefix: s.subjectPrefix, Web: webSettings(s), Logger: logger})
 		if err != nil {
 			return err
@@ -201,7 +201,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 		// In one process every service checks credentials against the
 		// organisations service's own data, without a network hop.
 		err := host.Run(ctx, host.Config{Logger: logger, Brokers: brokers, Services: []host.Service{orgs, tms, plan, measures},
-			Resolver: orgs.Resolver(), GRPC: grpcLis, Also: serveAlso})
+			Resolver: orgs.Resolver(), GRPC: grpcLis, Limits: s.grpcLimits, Also: serveAlso})
 		cleanup()
 		logger.Info("stopped")
 		p.done <- err

@@ -21,6 +21,7 @@ import (
 	"github.com/goldenthread/goldenthread/gateway"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/config"
+	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 	"github.com/goldenthread/goldenthread/services/organisations"
 )
@@ -44,6 +45,8 @@ type settings struct {
 	pprofAddr                   string
 	natsURL, natsListen         string
 	natsCreds                   broker.Credentials
+	grpcLimits                  grpcserver.Limits
+	eventsPerCaller             int
 	organisationsDSN, teamsDSN  string
 	planningDSN, kpisDSN        string
 	subjectPrefix               string
@@ -69,6 +72,7 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.natsURL, "nats-url", "", "external NATS server URL(s); empty starts an embedded NATS under <data-dir>/nats")
 	fs.StringVar(&s.natsListen, "nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients (for the nats CLI, as user operator with the password in <data-dir>/nats/operator.password); empty: in-process only")
 	natsCreds := broker.CredentialFlags(fs)
+	grpcLimits := grpcserver.LimitFlags(fs)
 	fs.StringVar(&s.organisationsDSN, "organisations-dsn", "", "organisations database: a postgres:// URL or a SQLite path (default <data-dir>/organisations.db)")
 	fs.StringVar(&s.teamsDSN, "teams-dsn", "", "teams database: a postgres:// URL or a SQLite path (default <data-dir>/teams.db)")
 	fs.StringVar(&s.planningDSN, "planning-dsn", "", "planning database: a postgres:// URL or a SQLite path (default <data-dir>/planning.db)")
@@ -79,6 +83,7 @@ func parse(args []string) (settings, error) {
 	fs.Int64Var(&s.bodyLimit, "body-limit", gateway.DefaultBodyLimit, "largest REST request body accepted, in bytes")
 	fs.DurationVar(&s.timeout, "timeout", gateway.DefaultTimeout, "deadline of each REST call to a service")
 	fs.StringVar(&s.corsOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
+	fs.IntVar(&s.eventsPerCaller, "events-per-caller", gateway.DefaultEventsPerCaller, "most live event streams one caller (a user or an API token) may hold open at once; more are refused with 429")
 	fs.StringVar(&s.oidcIssuer, "oidc-issuer", "", "OpenID Connect issuer URL whose JWTs callers may present; empty: the built-in issuer (`goldenthread token`)")
 	fs.StringVar(&s.oidcAudience, "oidc-audience", "goldenthread", "audience the JWTs must name")
 	fs.StringVar(&s.oidcClientID, "oidc-client-id", "", "client id of the web client at the OpenID Connect issuer; with -oidc-issuer, the web client offers single sign-on")
@@ -89,7 +94,7 @@ func parse(args []string) (settings, error) {
 	if err := config.Parse(fs, args, "GT"); err != nil {
 		return s, err
 	}
-	s.natsCreds = *natsCreds
+	s.natsCreds, s.grpcLimits = *natsCreds, *grpcLimits
 	if s.streamMaxAge < 0 {
 		return s, fmt.Errorf("-stream-max-age %s: must be 0 (keep every event) or more", s.streamMaxAge)
 	}

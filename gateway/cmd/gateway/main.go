@@ -38,6 +38,7 @@ func run() error {
 	bodyLimit := fs.Int64("body-limit", gateway.DefaultBodyLimit, "largest request body accepted, in bytes")
 	timeout := fs.Duration("timeout", gateway.DefaultTimeout, "deadline of each call to a service")
 	corsOrigins := fs.String("cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
+	eventsPerCaller := fs.Int("events-per-caller", gateway.DefaultEventsPerCaller, "most live event streams one caller (a user or an API token) may hold open at once; more are refused with 429")
 	natsURL := fs.String("nats-url", "", "NATS server URL(s) whose change events the gateway streams to browsers; empty: no live events")
 	// A user that may only subscribe to the events (gateway in
 	// deploy/nats/nats.conf).
@@ -61,7 +62,7 @@ func run() error {
 
 	cfg := gateway.Config{
 		OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr, PlanningAddr: *planningAddr, KpisAddr: *kpisAddr, BodyLimit: *bodyLimit, Timeout: *timeout,
-		CORSOrigins: config.List(*corsOrigins), SubjectPrefix: *prefix, Web: webSettings, Logger: logger,
+		CORSOrigins: config.List(*corsOrigins), EventsPerCaller: *eventsPerCaller, SubjectPrefix: *prefix, Web: webSettings, Logger: logger,
 	}
 	if *natsURL != "" {
 		b, err := broker.Connect(broker.Config{URL: *natsURL, Credentials: *natsCreds, Name: "gateway"}, logger)

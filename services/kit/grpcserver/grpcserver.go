@@ -21,7 +21,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
 	"github.com/goldenthread/goldenthread/services/kit/auth"
@@ -53,7 +52,7 @@ const streamWorkersPerCPU = 8
 
 // New builds the server. Every call but health checks and reflection must
 // carry credentials that resolver accepts, and pass policy.
-func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy) (*Server, error) {
+func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy, limits Limits) (*Server, error) {
 	if resolver == nil {
 		return nil, errors.New("grpc server: no credential resolver")
 	}
@@ -65,33 +64,30 @@ func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy) (*Serv
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := interceptor.NewMetrics(reg)
 
-	s := &Server{
-		GRPC: grpc.NewServer(
-			// Calls run on long-lived workers instead of a new goroutine
-			// each: a fresh goroutine's stack grew (and was copied) several
-			// times per call on the way down to SQLite, 15% of a Get's CPU.
-			grpc.NumStreamWorkers(uint32(streamWorkersPerCPU*runtime.GOMAXPROCS(0))),
-			grpc.ForceServerCodecV2(newRequestCodec()),
-			grpc.KeepaliveParams(keepalive.ServerParameters{
-				MaxConnectionAge:      MaxConnectionAge,
-				MaxConnectionAgeGrace: 30 * time.Second,
-			}),
-			grpc.ChainUnaryInterceptor(
-				interceptor.Logging(logger),
-				metrics.Unary(),
-				interceptor.Sanitize(logger),
-				interceptor.Recovery(logger),
-				auth.Authenticate(resolver),
-				interceptor.Validate(validator),
-				auth.Authorize(policy),
-			),
-			grpc.ChainStreamInterceptor(
-				interceptor.StreamLogging(logger),
-				metrics.Stream(),
-				interceptor.StreamRecovery(logger),
-				auth.StreamAuthenticate(),
-			),
+	opts := append(limits.options(),
+		// Calls run on long-lived workers instead of a new goroutine each: a
+		// fresh goroutine's stack grew (and was copied) several times per
+		// call on the way down to SQLite, 15% of a Get's CPU.
+		grpc.NumStreamWorkers(uint32(streamWorkersPerCPU*runtime.GOMAXPROCS(0))),
+		grpc.ForceServerCodecV2(newRequestCodec()),
+		grpc.ChainUnaryInterceptor(
+			interceptor.Logging(logger),
+			metrics.Unary(),
+			interceptor.Sanitize(logger),
+			interceptor.Recovery(logger),
+			auth.Authenticate(resolver),
+			interceptor.Validate(validator),
+			auth.Authorize(policy),
 		),
+		grpc.ChainStreamInterceptor(
+			interceptor.StreamLogging(logger),
+			metrics.Stream(),
+			interceptor.StreamRecovery(logger),
+			auth.StreamAuthenticate(),
+		),
+	)
+	s := &Server{
+		GRPC:     grpc.NewServer(opts...),
 		Registry: reg,
 		health:   health.NewServer(),
 		logger:   logger,

@@ -3,6 +3,7 @@ package grpcserver_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
@@ -48,7 +50,7 @@ func TestServerContainsFaultsAndReportsReadiness(t *testing.T) {
 	srv, err := grpcserver.New(brokertest.Logger(), oneToken{}, auth.Policy{
 		"/grpc.testing.TestService/EmptyCall": auth.AnyCaller,
 		"/grpc.testing.TestService/UnaryCall": auth.AnyCaller,
-	})
+	}, grpcserver.DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,5 +126,63 @@ func TestServerContainsFaultsAndReportsReadiness(t *testing.T) {
 	// The server survived the panic.
 	if _, err := health.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
 		t.Fatalf("server down after panic: %v", err)
+	}
+}
+
+// TestConnectionLimits: a connection that never finishes its handshake,
+// and one that makes no call, are closed after the limits, not held for
+// minutes.
+func TestConnectionLimits(t *testing.T) {
+	limits := grpcserver.Limits{HandshakeTimeout: 300 * time.Millisecond, IdleTimeout: 500 * time.Millisecond}
+	srv, err := grpcserver.New(brokertest.Logger(), oneToken{}, auth.Policy{}, limits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.GRPC.Serve(lis) }()
+	t.Cleanup(srv.GRPC.Stop)
+
+	closedWithin := func(conn net.Conn, d time.Duration) time.Duration {
+		t.Helper()
+		start := time.Now()
+		_ = conn.SetReadDeadline(start.Add(d))
+		if _, err := io.Copy(io.Discard, conn); err != nil {
+			t.Fatalf("still open after %s: %v", d, err)
+		}
+		return time.Since(start)
+	}
+	// Silent: no HTTP/2 preface at all.
+	silent, err := net.Dial("tcp", lis.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	if took := closedWithin(silent, 5*time.Second); took < limits.HandshakeTimeout/2 {
+		t.Errorf("closed after %s, before the handshake timeout", took)
+	}
+
+	// Idle: a finished handshake, then no call.
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Connect()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for s := conn.GetState(); s != connectivity.Ready; s = conn.GetState() {
+		if !conn.WaitForStateChange(ctx, s) {
+			t.Fatalf("never ready: %v", s)
+		}
+	}
+	start := time.Now()
+	if !conn.WaitForStateChange(ctx, connectivity.Ready) {
+		t.Fatal("an idle connection was still open after 5s")
+	}
+	if took := time.Since(start); took < limits.IdleTimeout/2 {
+		t.Errorf("an idle connection closed after %s, before the idle timeout", took)
 	}
 }

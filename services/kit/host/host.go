@@ -55,6 +55,9 @@ type Config struct {
 	Resolver auth.Resolver
 	// GRPC is the listener of the gRPC server.
 	GRPC net.Listener
+	// Limits bound each client connection of the gRPC server; zero fields
+	// take grpcserver.DefaultLimits.
+	Limits grpcserver.Limits
 	// Metrics, when set, serves /metrics on its own listener.
 	Metrics net.Listener
 	// Also runs alongside until ctx ends (the all-in-one's gateway); it gets
@@ -71,7 +74,7 @@ func Run(ctx context.Context, cfg Config) error {
 	for _, s := range cfg.Services {
 		policies = append(policies, s.Policy())
 	}
-	srv, err := grpcserver.New(cfg.Logger, cfg.Resolver, auth.Merge(policies...))
+	srv, err := grpcserver.New(cfg.Logger, cfg.Resolver, auth.Merge(policies...), cfg.Limits)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/config"
+	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
 	"github.com/goldenthread/goldenthread/services/kit/jwt"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 )
@@ -79,6 +80,7 @@ func (b Binary) run(ctx context.Context, args []string) error {
 	natsURL := fs.String("nats-url", "", "NATS server URL(s); empty starts an embedded NATS under <data-dir>/nats")
 	natsListen := fs.String("nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients (users and passwords: <data-dir>/nats/*.password); empty: in-process only")
 	natsCreds := broker.CredentialFlags(fs)
+	limits := grpcserver.LimitFlags(fs)
 	prefix := fs.String("subject-prefix", "goldenthread", "prefix of NATS subjects and stream names")
 	replicas := fs.Int("stream-replicas", 1, "replicas of the service's JetStream stream (3 in a cluster)")
 	maxAge := fs.Duration("stream-max-age", 0, "how long the service's stream keeps an event, e.g. 720h; 0 keeps every event")
@@ -132,7 +134,7 @@ func (b Binary) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := Config{Logger: logger, Broker: br, Services: []Service{svc}, Resolver: svc.Resolver(), GRPC: grpcLis}
+	cfg := Config{Logger: logger, Broker: br, Services: []Service{svc}, Resolver: svc.Resolver(), GRPC: grpcLis, Limits: *limits}
 	if *metricsAddr != "" {
 		if cfg.Metrics, err = serve.Listen(*metricsAddr); err != nil {
 			grpcLis.Close()
