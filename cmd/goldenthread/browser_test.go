@@ -506,6 +506,32 @@ func TestWebClient(t *testing.T) {
 	b.screenshot("15-kpi-extremes")
 }
 
+// TestWebClientStreamLimit opens an organisation in two tabs as one caller
+// allowed one live event stream: the second tab says, in its status region,
+// that live updates are paused and why, instead of failing silently.
+func TestWebClientStreamLimit(t *testing.T) {
+	chromiumPath(t)
+	p, _ := launch(t, t.TempDir(), "-events-per-caller", "1")
+	base := "http://" + p.httpAddr
+	if code, body := httpDo(t, p.adminToken, "POST", base+"/v1/organisations?organisation_id=tiny",
+		`{"display_name":"Tiny Council","kind":"KIND_COUNCIL"}`); code != 200 {
+		t.Fatalf("organisation: %d %s", code, body)
+	}
+	first := newBrowser(t, base)
+	first.signIn(p.adminToken)
+	first.open("/o/tiny", "main")
+	first.waitFor("the first tab following changes", `document.body.dataset.live === 'live'`)
+	second := newTab(t, first.ctx, base, first.shot)
+	second.signIn(p.adminToken)
+	second.open("/o/tiny", "main")
+	second.waitFor("the second tab paused", `document.body.dataset.live === 'busy'`)
+	if msg := eval[string](second, `document.getElementById('live').textContent`); !strings.Contains(msg, "paused") {
+		t.Errorf("the status region says %q, want why live updates are paused", msg)
+	}
+	second.accessibility("organisation with live updates paused")
+	second.screenshot("16-live-paused")
+}
+
 // viewerToken makes a viewer of the Harbour Council and returns a JWT for
 // them from the built-in issuer.
 func viewerToken(t *testing.T, p *process, dataDir string) string {

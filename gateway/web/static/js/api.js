@@ -72,7 +72,9 @@ export async function all(path, key) {
 // stream follows an organisation's change events (server-sent events read
 // with fetch, so that the token travels in a header, never in the URL),
 // reconnecting with backoff. onEvent gets {event, data}; onState gets
-// 'live', 'reconnecting' or 'stopped'. It returns a function that stops.
+// 'live', 'reconnecting', 'busy' (the caller has as many streams open as
+// the gateway allows; it tries again later) or 'stopped'. It returns a
+// function that stops.
 export function stream(org, onEvent, onState) {
   const ctrl = new AbortController();
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -89,6 +91,13 @@ export function stream(org, onEvent, onState) {
         if (res.status === 401 || res.status === 403 || res.status === 404) {
           onState('stopped');
           return;
+        }
+        if (res.status === 429) {
+          onState('busy');
+          delay = Math.max(delay, 15000);
+          await sleep(delay);
+          delay = Math.min(delay * 2, 60000);
+          continue;
         }
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         onState('live');

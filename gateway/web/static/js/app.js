@@ -97,6 +97,10 @@ function follow(org) {
   }, (state) => {
     document.body.dataset.live = state;
     if (state === 'reconnecting') liveRegion.textContent = 'Live updates interrupted; reconnecting…';
+    if (state === 'busy') {
+      liveRegion.textContent = 'Live updates paused: you have as many pages following changes open as allowed. ' +
+        'Close one and this page resumes within a minute.';
+    }
     if (state === 'live') liveRegion.textContent = '';
   });
 }
