@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,8 +46,12 @@ type cluster struct {
 	proxies                    map[string]*proxy // NATS proxies by process name
 	db                         map[string]*sqldb.DB
 
-	mu      sync.Mutex
-	periods map[string]int // measurements recorded per KPI, for fresh period ends
+	// Where measurementBody sends values, under mu: each named KPI's
+	// series and the period ends handed out of each KPI.
+	mu          sync.Mutex
+	firstPeriod time.Time             // the first period end of every KPI
+	series      map[string]*kpiSeries // by the KPI the test names
+	periods     map[string]int        // period ends handed out, by KPI
 }
 
 // services are the streams' and databases' owners, in start order.
@@ -69,7 +74,9 @@ func startCluster(t *testing.T, logDir string) *cluster {
 	natsURL := os.Getenv(brokertest.NATSEnv)
 	b := brokertest.External(t)
 	c := &cluster{t: t, client: &http.Client{Timeout: 3 * gatewayTimeout}, prefix: brokertest.Prefix(t, b), js: b.JS,
-		proxies: map[string]*proxy{}, db: map[string]*sqldb.DB{}, periods: map[string]int{}}
+		proxies: map[string]*proxy{}, db: map[string]*sqldb.DB{},
+		firstPeriod: time.Now().UTC().AddDate(0, 0, -365),
+		series:      map[string]*kpiSeries{}, periods: map[string]int{}}
 
 	dsn := map[string]string{}
 	for _, s := range services {
@@ -191,29 +198,141 @@ func (c *cluster) element(id, level, kind, parent, team string, start, end strin
 // better: 80 and over is green, 70 to 80 amber, under 70 red.
 func (c *cluster) kpi(id, element string) {
 	c.t.Helper()
-	c.must("POST", "/v1/"+org+"/kpis?kpi_id="+id, fmt.Sprintf(`{"title":"KPI %s","unit":"UNIT_PERCENT",`+
-		`"direction":"DIRECTION_HIGHER_IS_BETTER","frequency":"FREQUENCY_YEARLY","element":"%s/elements/%s",`+
-		`"owner_team":"%s/teams/delivery","targets":[{"period_end":{"year":2099,"month":12,"day":31},"value":80}],`+
-		`"thresholds":{"kind":"KIND_ABSOLUTE","green_within":0,"amber_within":10}}`, id, org, element, org), nil)
+	if code, body := c.createKPI(id, element); code != 200 {
+		c.t.Fatalf("create KPI %s: %d %s", id, code, body)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.series[id] = &kpiSeries{element: element, kpis: []string{id}}
 }
 
-// measurementBody is a value of kpi for a period after every earlier one,
-// so that it is the KPI's latest and sets its status.
-func (c *cluster) measurementBody(kpi string, value float64) string {
+// createKPI creates the KPI that kpi describes and returns the answer.
+func (c *cluster) createKPI(id, element string) (int, string) {
+	return c.call("POST", "/v1/"+org+"/kpis?kpi_id="+id, fmt.Sprintf(`{"title":"KPI %s","unit":"UNIT_PERCENT",`+
+		`"direction":"DIRECTION_HIGHER_IS_BETTER","frequency":"FREQUENCY_YEARLY","element":"%s/elements/%s",`+
+		`"owner_team":"%s/teams/delivery","targets":[{"period_end":{"year":2099,"month":12,"day":31},"value":80}],`+
+		`"thresholds":{"kind":"KIND_ABSOLUTE","green_within":0,"amber_within":10}}`, id, org, element, org))
+}
+
+// periodsPerKPI is how many daily period ends, each after the one before, a
+// yearly KPI takes: from firstPeriod, a year before the test started, to a
+// year after it. The KPI service (services/kpis/status.go) refuses a period
+// ending more than one reporting period, a year, after today, and turns a
+// KPI OVERDUE once its latest period ended more than a year and 30 days
+// ago: even a KPI whose latest value is for firstPeriod is not overdue
+// until a month after the test started.
+const periodsPerKPI = 2*365 + 1
+
+// kpiSeries is a KPI the test names and the KPIs of the same element that
+// take its values once its period ends are used up: the test sends
+// thousands of values, each for a period after every earlier one of its
+// KPI, and one KPI has room for periodsPerKPI of them.
+type kpiSeries struct {
+	element string
+	kpis    []string // the named KPI first, then those created on demand; the last takes new values
+}
+
+// measurementBody is a value of kpi for a period after every earlier one of
+// the KPI it goes to, so that it is that KPI's latest and sets its status,
+// and the path to send it to. It goes to the newest KPI of kpi's series;
+// once that KPI has only its last period left, which closing values take
+// (see measureAll), it first creates the next KPI of the series, "kpi-2",
+// "kpi-3" and so on; failed is the gateway's answer when that fails.
+func (c *cluster) measurementBody(kpi string, value float64) (path, body string, failed *failedCall) {
 	c.mu.Lock()
-	n := c.periods[kpi]
-	c.periods[kpi]++
-	c.mu.Unlock()
-	d := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n)
+	defer c.mu.Unlock()
+	s := c.series[kpi]
+	id := s.kpis[len(s.kpis)-1]
+	if c.periods[id] >= periodsPerKPI-1 {
+		id = fmt.Sprintf("%s-%d", kpi, len(s.kpis)+1)
+		start := time.Now()
+		// 409: an earlier attempt created it but its answer was lost (the
+		// KPI service killed meanwhile).
+		if code, answer := c.createKPI(id, s.element); code != 200 && code != 409 {
+			return "", "", &failedCall{what: "create KPI " + id, code: code, body: answer, took: time.Since(start)}
+		}
+		s.kpis = append(s.kpis, id)
+	}
+	return measurementsPath(id), c.nextPeriod(id, value), nil
+}
+
+// nextPeriod is the body of a value of KPI id for its next period end.
+func (c *cluster) nextPeriod(id string, value float64) string {
+	n := c.periods[id]
+	if n >= periodsPerKPI {
+		c.t.Errorf("KPI %s has no period end left", id)
+	}
+	c.periods[id]++
+	d := c.firstPeriod.AddDate(0, 0, n)
 	return fmt.Sprintf(`{"period_end":{"year":%d,"month":%d,"day":%d},"value":%g}`, d.Year(), d.Month(), d.Day(), value)
 }
 
+// failedCall is a gateway answer other than 200.
+type failedCall struct {
+	what string
+	code int
+	body string
+	took time.Duration
+}
+
+func (f *failedCall) Error() string { return fmt.Sprintf("%s: %d %s", f.what, f.code, f.body) }
+
 func measurementsPath(kpi string) string { return "/v1/" + org + "/kpis/" + kpi + "/measurements" }
+
+// record sends a value of kpi (see measurementBody) and returns the answer,
+// that of creating the next KPI of its series when that failed, and how
+// long the call took.
+func (c *cluster) record(kpi string, value float64) (code int, body string, took time.Duration) {
+	path, body, failed := c.measurementBody(kpi, value)
+	if failed != nil {
+		return failed.code, failed.body, failed.took
+	}
+	start := time.Now()
+	code, body = c.call("POST", path, body)
+	return code, body, time.Since(start)
+}
 
 // measure records a value that has to be accepted.
 func (c *cluster) measure(kpi string, value float64) {
 	c.t.Helper()
-	c.must("POST", measurementsPath(kpi), c.measurementBody(kpi, value), nil)
+	path, body, failed := c.measurementBody(kpi, value)
+	if failed != nil {
+		c.t.Fatal(failed)
+	}
+	c.must("POST", path, body, nil)
+}
+
+// measureAll records a value that has to be accepted on every KPI of kpi's
+// series, each for its next period end: for those whose periods are used
+// up, the last one, kept for this. It leaves every KPI of the series with
+// that value as its latest, so that their status, and the roll-up, is what
+// the value makes it.
+func (c *cluster) measureAll(kpi string, value float64) {
+	c.t.Helper()
+	for _, id := range c.kpisOf(kpi) {
+		c.mu.Lock()
+		body := c.nextPeriod(id, value)
+		c.mu.Unlock()
+		c.must("POST", measurementsPath(id), body, nil)
+	}
+}
+
+// kpisOf lists the KPIs of kpi's series: kpi and those created on demand.
+func (c *cluster) kpisOf(kpi string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.series[kpi].kpis)
+}
+
+// createdOnDemand is how many KPIs measurementBody created.
+func (c *cluster) createdOnDemand() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, s := range c.series {
+		n += len(s.kpis) - 1
+	}
+	return n
 }
 
 // health is an element's health as the gateway reports it.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,8 +23,8 @@ type rss struct {
 
 type soakResult struct {
 	requests, writes, errors int
-	samples                  []string            // a few of the failures
-	acked                    map[string][]string // KPI -> names of the measurements recorded
+	samples                  []string // a few of the failures
+	acked                    []string // names of the measurements recorded
 	p99, max                 time.Duration
 	rss                      []rss
 }
@@ -37,6 +36,8 @@ func runSoak(t *testing.T, c *cluster, d time.Duration) soakResult {
 	t.Helper()
 	header := http.Header{"Authorization": {"Bearer " + c.token}, "Content-Type": {"application/json"}}
 	var n atomic.Uint64
+	// A targeter error stops vegeta's attack; stopped says why.
+	var stopped atomic.Pointer[failedCall]
 	targeter := func(tgt *vegeta.Target) error {
 		i := n.Add(1)
 		*tgt = vegeta.Target{Method: "GET", Header: header}
@@ -49,8 +50,12 @@ func runSoak(t *testing.T, c *cluster, d time.Duration) soakResult {
 			// Alternately red and green, so each write moves a KPI's status
 			// and its roll-up up the thread.
 			kpi := []string{"s1", "s2"}[i%2]
-			tgt.Method, tgt.URL = "POST", c.base+measurementsPath(kpi)
-			tgt.Body = []byte(c.measurementBody(kpi, []float64{40, 90}[i/4%2]))
+			path, body, failed := c.measurementBody(kpi, []float64{40, 90}[i/4%2])
+			if failed != nil {
+				stopped.Store(failed)
+				return failed
+			}
+			tgt.Method, tgt.URL, tgt.Body = "POST", c.base+path, []byte(body)
 		}
 		return nil
 	}
@@ -65,7 +70,7 @@ func runSoak(t *testing.T, c *cluster, d time.Duration) soakResult {
 		warm <- start
 	}()
 
-	res := soakResult{acked: map[string][]string{}}
+	var res soakResult
 	attacker := vegeta.NewAttacker(vegeta.Timeout(2*gatewayTimeout), vegeta.KeepAlive(true))
 	var m vegeta.Metrics
 	for r := range attacker.Attack(targeter, vegeta.ConstantPacer{Freq: soakRate, Per: time.Second}, d, "soak") {
@@ -85,11 +90,13 @@ func runSoak(t *testing.T, c *cluster, d time.Duration) soakResult {
 			if err := json.Unmarshal(r.Body, &meas); err != nil || meas.Name == "" {
 				t.Fatalf("soak: recorded measurement answer %s: %v", r.Body, err)
 			}
-			kpi := strings.Split(meas.Name, "/")[3]
-			res.acked[kpi] = append(res.acked[kpi], meas.Name)
+			res.acked = append(res.acked, meas.Name)
 		}
 	}
 	m.Close()
+	if f := stopped.Load(); f != nil {
+		t.Errorf("soak stopped early: %v", f)
+	}
 	start := <-warm
 	for i, p := range procs {
 		res.rss = append(res.rss, rss{name: p.name, start: start[i], end: p.rssKiB(t)})

@@ -186,10 +186,18 @@ func (h *measurementsHandler) record(ctx context.Context, orgID string, rows []r
 		return nil, err
 	}
 	missing := false
+	now := today()
 	for i, r := range rows {
-		if k := kpis[kpiIDs[i]]; kpiIDs[i] != "" && (k == nil || k.kpi.DeleteTime != nil) {
+		k := kpis[kpiIDs[i]]
+		switch {
+		case kpiIDs[i] == "":
+		case k == nil || k.kpi.DeleteTime != nil:
 			bad = append(bad, r.violation("parent", "no such KPI: "+r.kpi))
 			missing = true
+		case r.m.PeriodEnd != nil:
+			if p := periodProblem(formatDate(r.m.PeriodEnd), k.kpi.Frequency, now); p != "" {
+				bad = append(bad, r.violation("measurement.period_end", p))
+			}
 		}
 	}
 	if len(bad) > 0 {

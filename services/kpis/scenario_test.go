@@ -189,11 +189,11 @@ func (e *env) testEndToEnd(t *testing.T) {
 		}
 		return true
 	}
-	e.record(t, k.Name, monthEnd(0), 90)
+	e.record(t, k.Name, monthEnd(-1), 90)
 	eventually(t, 5*time.Second, "a green value did not reach the plan", func() bool { return all(planningpb.Health_HEALTH_ON_TRACK) })
 
 	start := time.Now()
-	e.record(t, k.Name, monthEnd(1), 60) // 33% short of 90: red
+	e.record(t, k.Name, monthEnd(0), 60) // 33% short of 90: red
 	eventually(t, time.Second, "a red value did not turn the thread off track within a second", func() bool {
 		return all(planningpb.Health_HEALTH_OFF_TRACK)
 	})

@@ -1,6 +1,7 @@
 package kpis
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -9,7 +10,9 @@ import (
 )
 
 // The status rule, as documented on KpisService in kpis.proto. Dates are
-// YYYY-MM-DD strings, which compare in date order.
+// YYYY-MM-DD strings, which compare in date order while their years have
+// four digits, as the API's dates do; dates computed from them may not, and
+// are compared with after.
 
 // targetFor is the target in effect for a period: the first whose
 // period_end is on or after it, else the last; false when there are none.
@@ -77,30 +80,75 @@ func statusOf(k *pb.Kpi, latest []period, today string) pb.KpiStatus {
 	if len(latest) == 0 {
 		return pb.KpiStatus_KPI_STATUS_NO_DATA
 	}
-	if today > dueDate(latest[0].end, k.Frequency) {
+	if after(today, dueDate(latest[0].end, k.Frequency)) {
 		return pb.KpiStatus_KPI_STATUS_OVERDUE
 	}
 	return colour(k, latest[0].value, latest[0].end)
 }
 
+// lastDate is the last date the API holds; a due date past it is due then.
+var lastDate = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// graceDays is how long after the end of a period its value may arrive.
+var graceDays = map[pb.Frequency]int{
+	pb.Frequency_FREQUENCY_WEEKLY:    3,
+	pb.Frequency_FREQUENCY_MONTHLY:   10,
+	pb.Frequency_FREQUENCY_QUARTERLY: 20,
+	pb.Frequency_FREQUENCY_YEARLY:    30,
+}
+
 // dueDate is the last day the value after the one for period may arrive:
-// the end of the next period plus a grace.
+// the end of the next period plus a grace, at the latest lastDate (so that
+// it stays a four-digit year, which compares as a date in the overdue
+// sweep's SQL).
 func dueDate(period string, f pb.Frequency) string {
 	t, err := time.Parse(time.DateOnly, period)
 	if err != nil {
 		return ""
 	}
+	due := nextPeriodEnd(t, f).AddDate(0, 0, graceDays[f])
+	if due.After(lastDate) {
+		due = lastDate
+	}
+	return due.Format(time.DateOnly)
+}
+
+// nextPeriodEnd is the end of the reporting period after the one ending
+// at t; t itself for a KPI without a frequency.
+func nextPeriodEnd(t time.Time, f pb.Frequency) time.Time {
 	switch f {
 	case pb.Frequency_FREQUENCY_WEEKLY:
-		t = t.AddDate(0, 0, 7+3)
+		return t.AddDate(0, 0, 7)
 	case pb.Frequency_FREQUENCY_MONTHLY:
-		t = addMonths(t, 1).AddDate(0, 0, 10)
+		return addMonths(t, 1)
 	case pb.Frequency_FREQUENCY_QUARTERLY:
-		t = addMonths(t, 3).AddDate(0, 0, 20)
+		return addMonths(t, 3)
 	case pb.Frequency_FREQUENCY_YEARLY:
-		t = addMonths(t, 12).AddDate(0, 0, 30)
+		return addMonths(t, 12)
 	}
-	return t.Format(time.DateOnly)
+	return t
+}
+
+// periodProblem says why a value may not be recorded for the period ending
+// periodEnd (YYYY-MM-DD) today, "" when it may. A period may end at most one
+// reporting period after today, so that the value of the period under way
+// can be recorded, but not one whose far-off end would keep it the latest
+// value, and its colour the KPI's status, for years.
+func periodProblem(periodEnd string, f pb.Frequency, today string) string {
+	t, _ := time.Parse(time.DateOnly, today)
+	limit := nextPeriodEnd(t, f).Format(time.DateOnly)
+	if after(periodEnd, limit) {
+		return fmt.Sprintf("ends after %s, more than one reporting period after today (%s); record values for periods that have ended or are under way", limit, today)
+	}
+	return ""
+}
+
+// after reports whether date a is after date b (both YYYY-MM-DD), compared
+// as dates: as strings, a five-digit year sorts before a four-digit one.
+func after(a, b string) bool {
+	ta, errA := time.Parse(time.DateOnly, a)
+	tb, errB := time.Parse(time.DateOnly, b)
+	return errA == nil && errB == nil && ta.After(tb)
 }
 
 // addMonths moves a period end by n months, keeping month ends at month

@@ -76,6 +76,9 @@ func TestOverdue(t *testing.T) {
 		{pb.Frequency_FREQUENCY_QUARTERLY, "2026-09-30", pb.KpiStatus_KPI_STATUS_GREEN},
 		{pb.Frequency_FREQUENCY_YEARLY, "2025-12-31", pb.KpiStatus_KPI_STATUS_GREEN},
 		{pb.Frequency_FREQUENCY_YEARLY, "2025-09-30", pb.KpiStatus_KPI_STATUS_OVERDUE},
+		// Due in year 10000, whose date string sorts before 2026's: compared
+		// as dates, it is not overdue.
+		{pb.Frequency_FREQUENCY_MONTHLY, "9999-12-31", pb.KpiStatus_KPI_STATUS_GREEN},
 	} {
 		got := statusOf(kpi(tc.f), []period{{end: tc.latest, value: 5}}, today)
 		if got != tc.want {
@@ -87,6 +90,36 @@ func TestOverdue(t *testing.T) {
 	}
 	if got := dueDate("2026-01-31", pb.Frequency_FREQUENCY_MONTHLY); got != "2026-03-10" {
 		t.Errorf("month ends stay month ends: due %s, want 2026-03-10 (28 February + 10 days)", got)
+	}
+	if got := dueDate("9999-12-31", pb.Frequency_FREQUENCY_YEARLY); got != "9999-12-31" {
+		t.Errorf("a due date past the API's last date: %s, want 9999-12-31", got)
+	}
+}
+
+// TestRecordablePeriods: a value may be recorded for a period that ends at
+// most one reporting period after today.
+func TestRecordablePeriods(t *testing.T) {
+	const today = "2026-12-04"
+	for _, tc := range []struct {
+		f      pb.Frequency
+		period string
+		ok     bool
+	}{
+		{pb.Frequency_FREQUENCY_MONTHLY, "2026-11-30", true},
+		{pb.Frequency_FREQUENCY_MONTHLY, "2026-12-31", true},
+		{pb.Frequency_FREQUENCY_MONTHLY, "2027-01-04", true},
+		{pb.Frequency_FREQUENCY_MONTHLY, "2027-01-05", false},
+		{pb.Frequency_FREQUENCY_MONTHLY, "9999-12-31", false},
+		{pb.Frequency_FREQUENCY_WEEKLY, "2026-12-11", true},
+		{pb.Frequency_FREQUENCY_WEEKLY, "2026-12-12", false},
+		{pb.Frequency_FREQUENCY_QUARTERLY, "2027-03-04", true},
+		{pb.Frequency_FREQUENCY_QUARTERLY, "2027-03-31", false},
+		{pb.Frequency_FREQUENCY_YEARLY, "2027-12-04", true},
+		{pb.Frequency_FREQUENCY_YEARLY, "2027-12-31", false},
+	} {
+		if got := periodProblem(tc.period, tc.f, today); (got == "") != tc.ok {
+			t.Errorf("%v, period %s, today %s: %q, want ok=%v", tc.f, tc.period, today, got, tc.ok)
+		}
 	}
 }
 
