@@ -149,9 +149,10 @@ func (f *fixture) measurement(kpi string) string {
 	return m.Name
 }
 
-// month is the end of a month no other call has used.
+// month is the end of a month no other call has used, counting back from
+// 2020 (a value may not be recorded for a period far in the future).
 func (f *fixture) month() *date.Date {
-	d := time.Date(2020, time.Month(f.n.Add(1))+1, 0, 0, 0, 0, 0, time.UTC)
+	d := time.Date(2020, 1-time.Month(f.n.Add(1)), 0, 0, 0, 0, 0, time.UTC)
 	return &date.Date{Year: int32(d.Year()), Month: int32(d.Month()), Day: int32(d.Day())}
 }
 
