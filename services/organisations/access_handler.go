@@ -49,7 +49,7 @@ func (h *accessHandler) CreateApiToken(ctx context.Context, req *pb.CreateApiTok
 			return err
 		}
 		created = r.token
-		return h.events.created(ctx, tx, r.token)
+		return h.events.Created(ctx, tx, r.token)
 	})
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (h *accessHandler) CreateApiToken(ctx context.Context, req *pb.CreateApiTok
 func newToken(ctx context.Context, orgID string, spec *pb.ApiToken) (*tokenRecord, string) {
 	id := resourcename.NewID()
 	bearer, hash := newTokenSecret(id)
-	actor := auth.Actor(ctx, "organisations")
+	actor := auth.Actor(ctx, serviceName)
 	return &tokenRecord{orgID: orgID, id: id, secretHash: hash, token: &pb.ApiToken{
 		Name:        tokenName(orgID, id),
 		DisplayName: spec.DisplayName,
@@ -114,14 +114,14 @@ func (h *accessHandler) DeleteApiToken(ctx context.Context, req *pb.DeleteApiTok
 			return apierr.NotFound(req.Name)
 		}
 		r.token.DeleteTime = resource.Now()
-		r.token.UpdateActor = auth.Actor(ctx, "organisations")
+		r.token.UpdateActor = auth.Actor(ctx, serviceName)
 		if ok, err := revokeToken(ctx, tx, r); err != nil {
 			return err
 		} else if !ok {
 			return apierr.NotFound(req.Name)
 		}
 		revoked = r.token
-		return h.events.deleted(ctx, tx, r.token)
+		return h.events.Deleted(ctx, tx, r.token)
 	})
 	return revoked, err
 }

@@ -90,19 +90,23 @@ var tokenPayloads = payloads[*pb.ApiToken]{
 	deleted: func(t *pb.ApiToken) proto.Message { return &pb.ApiTokenRevoked{ApiToken: t} },
 }
 
-func (e changeEvents[M]) created(ctx context.Context, tx *sqldb.Tx, m M) error {
+// Created implements resource.Events.
+func (e changeEvents[M]) Created(ctx context.Context, tx *sqldb.Tx, m M) error {
 	return e.add(ctx, tx, m, "created", e.payloads.created(m))
 }
 
-// updated records an update that set the fields in paths.
-func (e changeEvents[M]) updated(ctx context.Context, tx *sqldb.Tx, m M, paths []string) error {
+// Updated implements resource.Events: an update that set the fields in
+// paths.
+func (e changeEvents[M]) Updated(ctx context.Context, tx *sqldb.Tx, m M, paths []string) error {
 	return e.add(ctx, tx, m, "updated", e.payloads.updated(m, &fieldmaskpb.FieldMask{Paths: paths}))
 }
 
-func (e changeEvents[M]) deleted(ctx context.Context, tx *sqldb.Tx, m M) error {
+// Deleted implements resource.Events.
+func (e changeEvents[M]) Deleted(ctx context.Context, tx *sqldb.Tx, m M) error {
 	return e.add(ctx, tx, m, "deleted", e.payloads.deleted(m))
 }
 
-func (e changeEvents[M]) undeleted(ctx context.Context, tx *sqldb.Tx, m M) error {
+// Undeleted implements resource.Events.
+func (e changeEvents[M]) Undeleted(ctx context.Context, tx *sqldb.Tx, m M) error {
 	return e.add(ctx, tx, m, "undeleted", e.payloads.undeleted(m))
 }

@@ -29,11 +29,15 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
+
+// serviceName names the service in actors (system:organisations) and logs.
+const serviceName = "organisations"
 
 // Config configures the service.
 type Config struct {
@@ -81,17 +85,17 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 			return nil, fmt.Errorf("organisations: %w", err)
 		}
 	}
-	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas, cfg.StreamMaxAge), logger.With("service", "organisations"))
+	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas, cfg.StreamMaxAge), logger.With("service", serviceName))
 	prefix := cfg.SubjectPrefix
 	return &Service{
 		db:     db,
 		outbox: ob,
-		organisations: &organisationsHandler{orgs: lifecycle[*orgRecord, *pb.Organisation]{db: db,
-			events: changeEvents[*pb.Organisation]{outbox: ob, prefix: prefix, resource: "organisation", payloads: organisationPayloads},
-			schema: organisationListSchema, field: "organisation"}},
-		people: &peopleHandler{people: lifecycle[*personRecord, *pb.Person]{db: db,
-			events: changeEvents[*pb.Person]{outbox: ob, prefix: prefix, resource: "person", payloads: personPayloads},
-			schema: personListSchema, field: "person"}},
+		organisations: &organisationsHandler{orgs: resource.Engine[*orgRecord, *pb.Organisation]{DB: db, Service: serviceName,
+			Field:  "organisation",
+			Events: changeEvents[*pb.Organisation]{outbox: ob, prefix: prefix, resource: "organisation", payloads: organisationPayloads}}},
+		people: &peopleHandler{people: resource.Engine[*personRecord, *pb.Person]{DB: db, Service: serviceName,
+			Field:  "person",
+			Events: changeEvents[*pb.Person]{outbox: ob, prefix: prefix, resource: "person", payloads: personPayloads}}},
 		access: &accessHandler{db: db,
 			events: changeEvents[*pb.ApiToken]{outbox: ob, prefix: prefix, resource: "api_token", payloads: tokenPayloads}},
 		resolver: newResolver(db, cfg.JWT, cfg.PlatformAdmins),
@@ -133,7 +137,7 @@ func (s *Service) Bootstrap(ctx context.Context) (string, error) {
 			return err
 		}
 		bearer = secret
-		return s.access.events.created(ctx, tx, r.token)
+		return s.access.events.Created(ctx, tx, r.token)
 	})
 	if err != nil {
 		return "", fmt.Errorf("organisations: bootstrap: %w", err)

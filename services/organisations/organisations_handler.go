@@ -19,17 +19,17 @@ import (
 // Requests arrive already checked against their proto rules by the
 // validation interceptor; the handler adds the rules that need the database
 // (owners must be live organisations) and leaves the standard AIP methods to
-// lifecycle.
+// the resource engine.
 type organisationsHandler struct {
 	pb.UnimplementedOrganisationsServiceServer
-	orgs lifecycle[*orgRecord, *pb.Organisation]
+	orgs resource.Engine[*orgRecord, *pb.Organisation]
 }
 
 // organisationRow reads and writes the row of organisations/{id}.
-func organisationRow(id string) rowOps[*orgRecord] {
-	return rowOps[*orgRecord]{
-		get:  func(ctx context.Context, q sqldb.Querier) (*orgRecord, error) { return getOrganisation(ctx, q, id) },
-		save: updateOrganisation,
+func organisationRow(id string) resource.Row[*orgRecord] {
+	return resource.Row[*orgRecord]{
+		Get:  func(ctx context.Context, q sqldb.Querier) (*orgRecord, error) { return getOrganisation(ctx, q, id) },
+		Save: updateOrganisation,
 	}
 }
 
@@ -38,7 +38,7 @@ func (h *organisationsHandler) GetOrganisation(ctx context.Context, req *pb.GetO
 	if err != nil {
 		return nil, err
 	}
-	return h.orgs.get(ctx, req.Name, organisationRow(id))
+	return h.orgs.Get(ctx, req.Name, organisationRow(id))
 }
 
 func (h *organisationsHandler) ListOrganisations(ctx context.Context, req *pb.ListOrganisationsRequest) (*pb.ListOrganisationsResponse, error) {
@@ -48,9 +48,10 @@ func (h *organisationsHandler) ListOrganisations(ctx context.Context, req *pb.Li
 	if p := auth.FromContext(ctx); !p.PlatformAdmin {
 		only = p.Organisations()
 	}
-	orgs, next, err := h.orgs.list(ctx, req, "", func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*orgRecord]) ([]*orgRecord, error) {
-		return listOrganisations(ctx, q, plan, req.ShowDeleted, only)
-	})
+	orgs, next, err := resource.List(ctx, h.orgs.DB, organisationListSchema, req, "",
+		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*orgRecord]) ([]*orgRecord, error) {
+			return listOrganisations(ctx, q, plan, req.ShowDeleted, only)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -63,14 +64,14 @@ func (h *organisationsHandler) CreateOrganisation(ctx context.Context, req *pb.C
 	if err != nil {
 		return nil, err
 	}
-	r := &orgRecord{id: id, org: applyMask(&pb.Organisation{Name: resourcename.Format(organisationCollection, id)},
+	r := &orgRecord{id: id, org: resource.ApplyMask(&pb.Organisation{Name: resourcename.Format(organisationCollection, id)},
 		req.Organisation, organisationUpdatable)}
-	return h.orgs.create(ctx, creation[*orgRecord]{
-		record: r, id: id, row: organisationRow,
+	return h.orgs.Create(ctx, resource.Creation[*orgRecord]{
+		Record: r, ID: id, Row: organisationRow,
 		// Organisations are the top collection: their keys are platform-wide.
-		key:    idempotency.For(organisationCollection[0], req),
-		check:  func(ctx context.Context, tx *sqldb.Tx) error { return checkOwners(ctx, tx, r.org.Owners, owners) },
-		insert: func(ctx context.Context, tx *sqldb.Tx) error { return insertOrganisation(ctx, tx, r) },
+		Key:    idempotency.For(organisationCollection[0], req),
+		Check:  func(ctx context.Context, tx *sqldb.Tx) error { return checkOwners(ctx, tx, r.org.Owners, owners) },
+		Insert: insertOrganisation,
 	})
 }
 
@@ -86,18 +87,13 @@ func (h *organisationsHandler) UpdateOrganisation(ctx context.Context, req *pb.U
 	if err != nil {
 		return nil, err
 	}
-	var ownersBefore []string
-	return h.orgs.update(ctx, req.Organisation.Name, req.Organisation.Etag, organisationRow(id), paths, updater[*orgRecord]{
-		next: func(current *orgRecord) *orgRecord {
-			ownersBefore = current.org.Owners
-			return current.with(applyMask(current.org, req.Organisation, paths))
-		},
-		check: func(ctx context.Context, tx *sqldb.Tx, next *orgRecord) error {
+	change := resource.Change[*orgRecord]{Name: req.Organisation.Name, Etag: req.Organisation.Etag, Row: organisationRow(id),
+		Check: func(ctx context.Context, tx *sqldb.Tx, current, next *orgRecord) error {
 			// Owning an organisation lets the owner's people read it
 			// (DESIGN.md), so which organisations own this one is the
 			// platform's to say; and asked first, before any owner is looked
 			// up, so that the answer says nothing about other organisations.
-			if p := auth.FromContext(ctx); !slices.Equal(ownersBefore, next.org.Owners) && (p == nil || !p.PlatformAdmin) {
+			if p := auth.FromContext(ctx); !slices.Equal(current.org.Owners, next.org.Owners) && (p == nil || !p.PlatformAdmin) {
 				return apierr.PermissionDenied("only a platform admin may change an organisation's owners")
 			}
 			owners, err := ownerIDs(id, next.org.Owners)
@@ -105,7 +101,9 @@ func (h *organisationsHandler) UpdateOrganisation(ctx context.Context, req *pb.U
 				return err
 			}
 			return checkOwners(ctx, tx, next.org.Owners, owners)
-		},
+		}}
+	return h.orgs.Update(ctx, change, paths, func(current *orgRecord) (*orgRecord, error) {
+		return current.with(resource.ApplyMask(current.org, req.Organisation, paths)), nil
 	})
 }
 
@@ -122,7 +120,7 @@ func (h *organisationsHandler) setDeleted(ctx context.Context, name, etag string
 	if err != nil {
 		return nil, err
 	}
-	return h.orgs.setDeleted(ctx, name, etag, deleted, organisationRow(id), nil)
+	return h.orgs.SetDeleted(ctx, resource.Change[*orgRecord]{Name: name, Etag: etag, Row: organisationRow(id)}, deleted)
 }
 
 // checkOwners fails unless every owner (names, with their ids) is a live

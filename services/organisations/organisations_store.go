@@ -21,13 +21,11 @@ type orgRecord struct {
 	revision int64
 }
 
-func (r *orgRecord) envelope() envelope {
-	return envelope{name: r.org.Name, revision: &r.revision, etag: &r.org.Etag,
-		createTime: &r.org.CreateTime, updateTime: &r.org.UpdateTime, deleteTime: &r.org.DeleteTime,
-		updateActor: &r.org.UpdateActor}
-}
+// Message implements resource.Record.
+func (r *orgRecord) Message() *pb.Organisation { return r.org }
 
-func (r *orgRecord) resource() *pb.Organisation { return r.org }
+// Revision implements resource.Record.
+func (r *orgRecord) Revision() *int64 { return &r.revision }
 
 // with returns the record holding org instead, at the same revision.
 func (r *orgRecord) with(org *pb.Organisation) *orgRecord {

@@ -17,17 +17,18 @@ import (
 // already checked against their proto rules by the validation interceptor;
 // the handler adds the rules that need the database (the organisation must
 // exist and, to add people, be live; email and external subject are unique
-// among its live people) and leaves the standard AIP methods to lifecycle.
+// among its live people) and leaves the standard AIP methods to the
+// resource engine.
 type peopleHandler struct {
 	pb.UnimplementedPeopleServiceServer
-	people lifecycle[*personRecord, *pb.Person]
+	people resource.Engine[*personRecord, *pb.Person]
 }
 
 // personRow reads and writes the row of organisations/{orgID}/people/{id}.
-func personRow(orgID, id string) rowOps[*personRecord] {
-	return rowOps[*personRecord]{
-		get:  func(ctx context.Context, q sqldb.Querier) (*personRecord, error) { return getPerson(ctx, q, orgID, id) },
-		save: updatePerson,
+func personRow(orgID, id string) resource.Row[*personRecord] {
+	return resource.Row[*personRecord]{
+		Get:  func(ctx context.Context, q sqldb.Querier) (*personRecord, error) { return getPerson(ctx, q, orgID, id) },
+		Save: updatePerson,
 	}
 }
 
@@ -36,7 +37,7 @@ func (h *peopleHandler) GetPerson(ctx context.Context, req *pb.GetPersonRequest)
 	if err != nil {
 		return nil, err
 	}
-	return h.people.get(ctx, req.Name, personRow(orgID, id))
+	return h.people.Get(ctx, req.Name, personRow(orgID, id))
 }
 
 func (h *peopleHandler) ListPeople(ctx context.Context, req *pb.ListPeopleRequest) (*pb.ListPeopleResponse, error) {
@@ -44,13 +45,14 @@ func (h *peopleHandler) ListPeople(ctx context.Context, req *pb.ListPeopleReques
 	if err != nil {
 		return nil, err
 	}
-	people, next, err := h.people.list(ctx, req, req.Parent, func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*personRecord]) ([]*personRecord, error) {
-		// A deleted organisation's people stay listable, as it does itself.
-		if _, err := lookup(ctx, q, req.Parent, organisationRow(orgID).get); err != nil {
-			return nil, err
-		}
-		return listPeople(ctx, q, orgID, plan, req.ShowDeleted)
-	})
+	people, next, err := resource.List(ctx, h.people.DB, personListSchema, req, req.Parent,
+		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*personRecord]) ([]*personRecord, error) {
+			// A deleted organisation's people stay listable, as it does itself.
+			if _, err := resource.Lookup(ctx, q, req.Parent, organisationRow(orgID).Get); err != nil {
+				return nil, err
+			}
+			return listPeople(ctx, q, orgID, plan, req.ShowDeleted)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -63,18 +65,18 @@ func (h *peopleHandler) CreatePerson(ctx context.Context, req *pb.CreatePersonRe
 		return nil, err
 	}
 	id := cmp.Or(req.PersonId, resourcename.NewID())
-	r := &personRecord{orgID: orgID, id: id, person: applyMask(&pb.Person{Name: resourcename.Format(personCollection, orgID, id)},
+	r := &personRecord{orgID: orgID, id: id, person: resource.ApplyMask(&pb.Person{Name: resourcename.Format(personCollection, orgID, id)},
 		req.Person, personUpdatable)}
-	return h.people.create(ctx, creation[*personRecord]{
-		record: r, id: id, row: func(id string) rowOps[*personRecord] { return personRow(orgID, id) },
-		key: idempotency.For(req.Parent+"/people", req),
-		check: func(ctx context.Context, tx *sqldb.Tx) error {
+	return h.people.Create(ctx, resource.Creation[*personRecord]{
+		Record: r, ID: id, Row: func(id string) resource.Row[*personRecord] { return personRow(orgID, id) },
+		Key: idempotency.For(req.Parent+"/people", req),
+		Check: func(ctx context.Context, tx *sqldb.Tx) error {
 			if err := liveParent(ctx, tx, orgID, req.Parent); err != nil {
 				return err
 			}
 			return checkUnique(ctx, tx, r)
 		},
-		insert: func(ctx context.Context, tx *sqldb.Tx) error { return insertPerson(ctx, tx, r) },
+		Insert: insertPerson,
 	})
 }
 
@@ -90,11 +92,12 @@ func (h *peopleHandler) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRe
 	if err != nil {
 		return nil, err
 	}
-	return h.people.update(ctx, req.Person.Name, req.Person.Etag, personRow(orgID, id), paths, updater[*personRecord]{
-		next: func(current *personRecord) *personRecord {
-			return current.with(applyMask(current.person, req.Person, paths))
-		},
-		check: checkUnique,
+	change := resource.Change[*personRecord]{Name: req.Person.Name, Etag: req.Person.Etag, Row: personRow(orgID, id),
+		Check: func(ctx context.Context, tx *sqldb.Tx, _, next *personRecord) error {
+			return checkUnique(ctx, tx, next)
+		}}
+	return h.people.Update(ctx, change, paths, func(current *personRecord) (*personRecord, error) {
+		return current.with(resource.ApplyMask(current.person, req.Person, paths)), nil
 	})
 }
 
@@ -113,7 +116,11 @@ func (h *peopleHandler) setDeleted(ctx context.Context, name, etag string, delet
 	if err != nil {
 		return nil, err
 	}
-	return h.people.setDeleted(ctx, name, etag, deleted, personRow(orgID, id), checkUnique)
+	change := resource.Change[*personRecord]{Name: name, Etag: etag, Row: personRow(orgID, id)}
+	if !deleted {
+		change.Check = func(ctx context.Context, tx *sqldb.Tx, r, _ *personRecord) error { return checkUnique(ctx, tx, r) }
+	}
+	return h.people.SetDeleted(ctx, change, deleted)
 }
 
 // liveParent fails unless people may be added to organisations/{orgID}:
@@ -121,13 +128,13 @@ func (h *peopleHandler) setDeleted(ctx context.Context, name, etag string, delet
 // The organisation stays as read until tx ends, so it cannot be deleted
 // while the person is being added.
 func liveParent(ctx context.Context, tx *sqldb.Tx, orgID, parent string) error {
-	org, err := lookup(ctx, tx, parent, func(ctx context.Context, q sqldb.Querier) (*orgRecord, error) {
+	org, err := resource.Lookup(ctx, tx, parent, func(ctx context.Context, q sqldb.Querier) (*orgRecord, error) {
 		return shareOrganisation(ctx, tx, orgID)
 	})
 	if err != nil {
 		return err
 	}
-	if org.envelope().deleted() {
+	if org.org.DeleteTime != nil {
 		return apierr.FailedPrecondition(parent, "is deleted; undelete it before adding people to it")
 	}
 	return nil

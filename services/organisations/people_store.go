@@ -20,13 +20,11 @@ type personRecord struct {
 	revision  int64
 }
 
-func (r *personRecord) envelope() envelope {
-	return envelope{name: r.person.Name, revision: &r.revision, etag: &r.person.Etag,
-		createTime: &r.person.CreateTime, updateTime: &r.person.UpdateTime, deleteTime: &r.person.DeleteTime,
-		updateActor: &r.person.UpdateActor}
-}
+// Message implements resource.Record.
+func (r *personRecord) Message() *pb.Person { return r.person }
 
-func (r *personRecord) resource() *pb.Person { return r.person }
+// Revision implements resource.Record.
+func (r *personRecord) Revision() *int64 { return &r.revision }
 
 // with returns the record holding p instead, at the same revision.
 func (r *personRecord) with(p *pb.Person) *personRecord {

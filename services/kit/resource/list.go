@@ -1,0 +1,62 @@
+package resource
+
+import (
+	"context"
+	"strconv"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// ListRequest is what every List request has (AIP-132, AIP-158, AIP-160,
+// AIP-164).
+type ListRequest interface {
+	GetPageSize() int32
+	GetPageToken() string
+	GetFilter() string
+	GetOrderBy() string
+	GetShowDeleted() bool
+}
+
+// List answers a List: one page of the rows query selects for plan, and
+// the token of the next page. scope holds the request's other parameters
+// a page token is bound to (the parent, say); show_deleted is added.
+func List[R Record[M], M Message](ctx context.Context, q sqldb.Querier, schema *listing.Schema[R], req ListRequest, scope string,
+	query func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[R]) ([]R, error)) ([]M, string, error) {
+	plan, err := schema.Build(listing.Request{PageSize: req.GetPageSize(), PageToken: req.GetPageToken(),
+		Filter: req.GetFilter(), OrderBy: req.GetOrderBy(), Scope: scope + " show_deleted=" + strconv.FormatBool(req.GetShowDeleted())})
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := query(ctx, q, plan)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := plan.Page(rows)
+	out := make([]M, len(rows))
+	for i, r := range rows {
+		out[i] = r.Message()
+	}
+	return out, next, nil
+}
+
+// ApplyMask returns a copy of current with the top-level fields in paths
+// taken from change (cleared where change has none). paths are already
+// checked against the resource's updatable fields by MaskPaths.
+func ApplyMask[M proto.Message](current, change M, paths []string) M {
+	next := proto.CloneOf(current)
+	dst, src := next.ProtoReflect(), proto.CloneOf(change).ProtoReflect()
+	fields := dst.Descriptor().Fields()
+	for _, p := range paths {
+		fd := fields.ByName(protoreflect.Name(p))
+		if src.Has(fd) {
+			dst.Set(fd, src.Get(fd))
+		} else {
+			dst.Clear(fd)
+		}
+	}
+	return next
+}
