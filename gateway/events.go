@@ -102,8 +102,8 @@ func (l *liveEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The callback runs on the subscription's own goroutine and never
 	// waits: when this client falls behind, events are dropped and the
 	// client is told to reload instead.
-	sub, err := l.nc.Subscribe(l.prefix+".*.v1."+orgID+".>", func(m *nats.Msg) {
-		c, ok := changeOf(m)
+	sub, err := l.nc.Subscribe(events.OrganisationEvents(l.prefix, orgID), func(m *nats.Msg) {
+		c, ok := changeOf(l.prefix, m)
 		if !ok {
 			return
 		}
@@ -263,18 +263,18 @@ func visible(c change, role orgpb.Role) bool {
 }
 
 // changeOf reads an event's attributes, and the resource and change from
-// its subject ({prefix}.{service}.v1.{org}.{resource}.{change}).
-func changeOf(m *nats.Msg) (change, bool) {
+// its subject (events.Subject) under prefix.
+func changeOf(prefix string, m *nats.Msg) (change, bool) {
 	e, err := events.FromMsg(m.Subject, m.Header, m.Data)
 	if err != nil {
 		return change{}, false
 	}
-	parts := strings.Split(m.Subject, ".")
-	if len(parts) < 6 {
+	s, err := events.ParseSubject(prefix, m.Subject)
+	if err != nil {
 		return change{}, false
 	}
 	return change{ID: e.ID, Type: e.Type, Subject: e.Subject, Time: e.Time.UTC().Format(time.RFC3339Nano),
-		Resource: parts[len(parts)-2], Change: parts[len(parts)-1]}, true
+		Resource: s.Resource, Change: s.Change}, true
 }
 
 // bearer is the request's bearer credential, or "".

@@ -35,7 +35,11 @@ type backend struct {
 	nats *nats.Conn
 }
 
-func startServices(t *testing.T) backend {
+func startServices(t *testing.T) backend { return startServicesOn(t, sqldbtest.SQLiteDSN) }
+
+// startServicesOn runs the four services, each with a database of its own
+// from newDSN, on one gRPC listener.
+func startServicesOn(t *testing.T, newDSN func(t *testing.T) string) backend {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	b := brokertest.Embedded(t)
@@ -45,22 +49,22 @@ func startServices(t *testing.T) backend {
 	}
 	be := backend{addr: lis.Addr().String(), auth: authtest.New(t), nats: b.Conn}
 	be.admin = be.auth.Token(t, authtest.PlatformAdmin)
-	orgs, err := organisations.Open(ctx, organisations.Config{DSN: sqldbtest.SQLiteDSN(t),
+	orgs, err := organisations.Open(ctx, organisations.Config{DSN: newDSN(t),
 		JWT: be.auth.Verifier, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
-	tms, err := teams.Open(ctx, teams.Config{DSN: sqldbtest.SQLiteDSN(t), OrganisationsAddr: be.addr, JWT: be.auth.Verifier},
+	tms, err := teams.Open(ctx, teams.Config{DSN: newDSN(t), OrganisationsAddr: be.addr, JWT: be.auth.Verifier},
 		brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := planning.Open(ctx, planning.Config{DSN: sqldbtest.SQLiteDSN(t), OrganisationsAddr: be.addr, TeamsAddr: be.addr,
+	plan, err := planning.Open(ctx, planning.Config{DSN: newDSN(t), OrganisationsAddr: be.addr, TeamsAddr: be.addr,
 		JWT: be.auth.Verifier}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
-	measures, err := kpis.Open(ctx, kpis.Config{DSN: sqldbtest.SQLiteDSN(t), OrganisationsAddr: be.addr, TeamsAddr: be.addr,
+	measures, err := kpis.Open(ctx, kpis.Config{DSN: newDSN(t), OrganisationsAddr: be.addr, TeamsAddr: be.addr,
 		PlanningAddr: be.addr, JWT: be.auth.Verifier}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)

@@ -140,7 +140,7 @@ func ServiceConsumer(prefix, service, durable string) ConsumerSpec {
 	return ConsumerSpec{
 		Stream:        strings.ToUpper(prefix + "_" + service),
 		Durable:       durable,
-		FilterSubject: prefix + "." + service + ".v1.>",
+		FilterSubject: prefix + "." + service + "." + Version + ".>",
 		SubjectPrefix: prefix,
 	}
 }
@@ -150,26 +150,23 @@ func ServiceConsumer(prefix, service, durable string) ConsumerSpec {
 func ServiceSource(service string) string { return "//goldenthread/" + service }
 
 // checkProducer reports an error unless e claims to come from the service
-// its NATS subject names. Subjects are {prefix}.{service}.{version}.{org}.
-// {resource}.{change}, and NATS lets only that service's user publish on
-// them (deploy/nats/nats.conf, broker.Server); so an event whose ce-source
+// its NATS subject names (see Subject). NATS lets only that service's user
+// publish on it (deploy/nats/nats.conf, broker.Server); so an event whose ce-source
 // is not ServiceSource(service), or whose type is not a message of the
 // service's own API (goldenthread.{service}.{version}.*), was made by
 // someone else: another service speaking for it (the teams user may
 // publish on teams subjects, but not an OrganisationDeleted), or a client
 // that reached the stream some other way.
 func checkProducer(prefix string, e Event) error {
-	rest, ok := strings.CutPrefix(e.NATSSubject, prefix+".")
-	tokens := strings.SplitN(rest, ".", 3)
-	if prefix == "" || !ok || len(tokens) < 3 || tokens[0] == "" || tokens[1] == "" {
-		return fmt.Errorf("subject %s does not name a producer under %q", e.NATSSubject, prefix)
+	s, err := ParseSubject(prefix, e.NATSSubject)
+	if err != nil {
+		return fmt.Errorf("no producer: %w", err)
 	}
-	service, version := tokens[0], tokens[1]
-	if want := ServiceSource(service); e.Source != want {
-		return fmt.Errorf("%s is %q on a subject of %s, want %q", HeaderSource, e.Source, service, want)
+	if want := ServiceSource(s.Service); e.Source != want {
+		return fmt.Errorf("%s is %q on a subject of %s, want %q", HeaderSource, e.Source, s.Service, want)
 	}
-	if pkg := "goldenthread." + service + "." + version + "."; !strings.HasPrefix(e.Type, pkg) {
-		return fmt.Errorf("%s %q on a subject of %s is not a message of %s*", HeaderType, e.Type, service, pkg)
+	if pkg := "goldenthread." + s.Service + "." + s.Version + "."; !strings.HasPrefix(e.Type, pkg) {
+		return fmt.Errorf("%s %q on a subject of %s is not a message of %s*", HeaderType, e.Type, s.Service, pkg)
 	}
 	return nil
 }
