@@ -1,6 +1,7 @@
 package resource
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,6 +65,9 @@ type Engine[R Record[M], M Message] struct {
 	// an update's mask is applied.
 	Field  string
 	Events Events[M]
+	// DeletedHint is what an Update of a deleted resource is told, after
+	// its name; "is deleted; undelete it before updating" when empty.
+	DeletedHint string
 }
 
 // Get answers a Get: the resource, live or deleted, or NOT_FOUND naming it.
@@ -158,6 +162,9 @@ type Change[R any] struct {
 	// from current to next, against the database; next is already valid
 	// by its proto rules and differs from current.
 	Check func(ctx context.Context, tx *sqldb.Tx, current, next R) error
+	// Edit, when set, changes what a Delete or Undelete stores besides the
+	// deletion itself (a membership's end date), before it is stamped.
+	Edit func(r R)
 	// After, when set, runs after the change's event, in the transaction.
 	After func(ctx context.Context, tx *sqldb.Tx, current, next R) error
 }
@@ -170,7 +177,7 @@ type Change[R any] struct {
 func (e Engine[R, M]) Update(ctx context.Context, c Change[R], paths []string, next func(current R) (R, error)) (M, error) {
 	apply := func(ctx context.Context, tx *sqldb.Tx, current R) (R, bool, error) {
 		if isDeleted(current.Message()) {
-			return current, false, apierr.FailedPrecondition(c.Name, "is deleted; undelete it before updating")
+			return current, false, apierr.FailedPrecondition(c.Name, cmp.Or(e.DeletedHint, "is deleted; undelete it before updating"))
 		}
 		n, err := next(current)
 		if err != nil {
@@ -206,6 +213,9 @@ func (e Engine[R, M]) SetDeleted(ctx context.Context, c Change[R], deleted bool)
 			if err := c.Check(ctx, tx, r, r); err != nil {
 				return r, false, err
 			}
+		}
+		if c.Edit != nil {
+			c.Edit(r)
 		}
 		e.revise(ctx, r, deleted)
 		return r, true, nil
@@ -267,11 +277,18 @@ func (e Engine[R, M]) modify(ctx context.Context, c Change[R],
 	return result.Message(), nil
 }
 
-// revise moves r to its next revision, made now by the caller of ctx; a
-// deleted revision has now as its delete time too.
+// revise moves r to its next revision, made now by the caller of ctx.
 func (e Engine[R, M]) revise(ctx context.Context, r R, deleted bool) {
+	Revise(r, e.actor(ctx), deleted)
+}
+
+// Revise moves r to its next revision, made now by actor; a deleted
+// revision has now as its delete time too. The engine revises every change
+// it makes; a service calls it for the changes it makes itself in reaction
+// to events (an organisation's deletion deleting its teams).
+func Revise[M Message](r Record[M], actor string, deleted bool) {
 	*r.Revision()++
-	stamp(r.Message(), *r.Revision(), Now(), e.actor(ctx), deleted)
+	stamp(r.Message(), *r.Revision(), Now(), actor, deleted)
 }
 
 // actor is who makes a change: the caller, or the service itself.
