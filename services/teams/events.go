@@ -2,9 +2,11 @@ package teams
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
@@ -32,39 +34,78 @@ type emitter struct {
 	prefix string
 }
 
-// subject is {prefix}.teams.v1.{organisation}.{entity}.{change}: the
-// organisation in it lets operators scope NATS permissions per organisation.
-func (e emitter) subject(name, entity, change string) string {
+// add writes the event of a change to the resource name, an entity
+// ("team") of the organisation it names, to the outbox. Its subject is
+// {prefix}.teams.v1.{organisation}.{entity}.{change}: the organisation in it
+// lets operators scope NATS permissions per organisation.
+func (e emitter) add(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error {
 	orgID, _, _ := strings.Cut(strings.TrimPrefix(name, "organisations/"), "/")
-	return e.prefix + ".teams.v1." + orgID + "." + entity + "." + change
+	return e.outbox.Add(ctx, tx, e.prefix+".teams.v1."+orgID+"."+entity+"."+change, name, payload)
 }
 
-func (e emitter) teamCreated(ctx context.Context, tx *sqldb.Tx, t *pb.Team) error {
-	return e.outbox.Add(ctx, tx, e.subject(t.Name, "team", "created"), t.Name, &pb.TeamCreated{Team: t})
+// teamEvents are a team's change events. As resource.Events they are the
+// events of the changes callers make; setDeleted also writes those of the
+// changes the service makes in reaction to an organisation's.
+type teamEvents struct{ emitter }
+
+// Created implements resource.Events.
+func (e teamEvents) Created(ctx context.Context, tx *sqldb.Tx, t *pb.Team) error {
+	return e.add(ctx, tx, t.Name, "team", "created", &pb.TeamCreated{Team: t})
 }
 
-func (e emitter) teamUpdated(ctx context.Context, tx *sqldb.Tx, t *pb.Team, paths []string) error {
-	return e.outbox.Add(ctx, tx, e.subject(t.Name, "team", "updated"), t.Name,
-		&pb.TeamUpdated{Team: t, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+// Updated implements resource.Events: an update that set the fields in
+// paths.
+func (e teamEvents) Updated(ctx context.Context, tx *sqldb.Tx, t *pb.Team, paths []string) error {
+	return e.add(ctx, tx, t.Name, "team", "updated", &pb.TeamUpdated{Team: t, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 }
 
-func (e emitter) teamDeleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team, cause string) error {
-	return e.outbox.Add(ctx, tx, e.subject(t.Name, "team", "deleted"), t.Name, &pb.TeamDeleted{Team: t, Cause: cause})
+// Deleted implements resource.Events.
+func (e teamEvents) Deleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team) error {
+	return e.setDeleted(ctx, tx, t, true, "")
 }
 
-func (e emitter) teamUndeleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team, cause string) error {
-	return e.outbox.Add(ctx, tx, e.subject(t.Name, "team", "undeleted"), t.Name, &pb.TeamUndeleted{Team: t, Cause: cause})
+// Undeleted implements resource.Events.
+func (e teamEvents) Undeleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team) error {
+	return e.setDeleted(ctx, tx, t, false, "")
 }
 
-func (e emitter) memberAdded(ctx context.Context, tx *sqldb.Tx, m *pb.Member) error {
-	return e.outbox.Add(ctx, tx, e.subject(m.Name, "member", "added"), m.Name, &pb.MemberAdded{Member: m})
+// setDeleted writes the event of a team's deletion or undeletion; cause
+// names the resource whose change made it, "" for a caller's own.
+func (e teamEvents) setDeleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team, deleted bool, cause string) error {
+	if deleted {
+		return e.add(ctx, tx, t.Name, "team", "deleted", &pb.TeamDeleted{Team: t, Cause: cause})
+	}
+	return e.add(ctx, tx, t.Name, "team", "undeleted", &pb.TeamUndeleted{Team: t, Cause: cause})
 }
 
-func (e emitter) memberUpdated(ctx context.Context, tx *sqldb.Tx, m *pb.Member, paths []string) error {
-	return e.outbox.Add(ctx, tx, e.subject(m.Name, "member", "updated"), m.Name,
-		&pb.MemberUpdated{Member: m, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+// memberEvents are a membership's change events: added, updated and
+// removed (a membership ends; it is never restored).
+type memberEvents struct{ emitter }
+
+// Created implements resource.Events: the person was added to the team.
+func (e memberEvents) Created(ctx context.Context, tx *sqldb.Tx, m *pb.Member) error {
+	return e.add(ctx, tx, m.Name, "member", "added", &pb.MemberAdded{Member: m})
 }
 
-func (e emitter) memberRemoved(ctx context.Context, tx *sqldb.Tx, m *pb.Member, cause string) error {
-	return e.outbox.Add(ctx, tx, e.subject(m.Name, "member", "removed"), m.Name, &pb.MemberRemoved{Member: m, Cause: cause})
+// Updated implements resource.Events: an update that set the fields in
+// paths.
+func (e memberEvents) Updated(ctx context.Context, tx *sqldb.Tx, m *pb.Member, paths []string) error {
+	return e.add(ctx, tx, m.Name, "member", "updated", &pb.MemberUpdated{Member: m, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+}
+
+// Deleted implements resource.Events: a caller ended the membership.
+func (e memberEvents) Deleted(ctx context.Context, tx *sqldb.Tx, m *pb.Member) error {
+	return e.removed(ctx, tx, m, "")
+}
+
+// Undeleted implements resource.Events. MembersService has no
+// UndeleteMember, so no change gets here: an ended membership stays ended.
+func (e memberEvents) Undeleted(_ context.Context, _ *sqldb.Tx, m *pb.Member) error {
+	return fmt.Errorf("%s: a membership that has ended is not restored", m.Name)
+}
+
+// removed writes the event of a membership's end; cause names the resource
+// whose change ended it (the person), "" for a caller's own.
+func (e memberEvents) removed(ctx context.Context, tx *sqldb.Tx, m *pb.Member, cause string) error {
+	return e.add(ctx, tx, m.Name, "member", "removed", &pb.MemberRemoved{Member: m, Cause: cause})
 }

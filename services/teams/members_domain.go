@@ -6,9 +6,7 @@ import (
 	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
-	"google.golang.org/protobuf/proto"
 
-	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
@@ -73,15 +71,6 @@ func parsePersonFilter(v string) (any, error) {
 	return v, nil
 }
 
-// checkDate fails unless d is a full calendar date.
-func checkDate(field string, d *date.Date) error {
-	t := time.Date(int(d.GetYear()), time.Month(d.GetMonth()), int(d.GetDay()), 0, 0, 0, 0, time.UTC)
-	if d.GetYear() < 1 || d.GetYear() > 9999 || t.Year() != int(d.GetYear()) || t.Month() != time.Month(d.GetMonth()) || t.Day() != int(d.GetDay()) {
-		return apierr.InvalidArgument(field, fmt.Sprintf("%04d-%02d-%02d is not a calendar date", d.GetYear(), d.GetMonth(), d.GetDay()))
-	}
-	return nil
-}
-
 // formatDate is a checked date's storage form, YYYY-MM-DD.
 func formatDate(d *date.Date) string {
 	return fmt.Sprintf("%04d-%02d-%02d", d.GetYear(), d.GetMonth(), d.GetDay())
@@ -104,48 +93,5 @@ func parseDate(s string) *date.Date {
 	return &date.Date{Year: int32(t.Year()), Month: int32(t.Month()), Day: int32(t.Day())}
 }
 
+// today is the date in UTC, the calendar memberships' terms are kept in.
 func today() *date.Date { return parseDate(time.Now().UTC().Format(time.DateOnly)) }
-
-// checkTerm fails unless a membership's dates are calendar dates and it
-// ends, when it has an end, on or after the day it starts.
-func checkTerm(m *pb.Member) error {
-	if m.StartDate == nil {
-		return apierr.InvalidArgument("member.start_date", "is required")
-	}
-	if err := checkDate("member.start_date", m.StartDate); err != nil {
-		return err
-	}
-	if m.EndDate == nil {
-		return nil
-	}
-	if err := checkDate("member.end_date", m.EndDate); err != nil {
-		return err
-	}
-	if formatDate(m.EndDate) < formatDate(m.StartDate) {
-		return apierr.InvalidArgument("member.end_date", "is before start_date "+formatDate(m.StartDate))
-	}
-	return nil
-}
-
-// sameTerm reports whether two revisions of a membership have the same
-// role and dates: an update that changes none of them changes nothing.
-func sameTerm(a, b *pb.Member) bool {
-	return a.Role == b.Role && formatDate(a.StartDate) == formatDate(b.StartDate) &&
-		(a.EndDate == nil) == (b.EndDate == nil) && formatDate(a.EndDate) == formatDate(b.EndDate)
-}
-
-// applyMemberMask returns current with the fields in paths taken from change.
-func applyMemberMask(current, change *pb.Member, paths []string) *pb.Member {
-	next := proto.CloneOf(current)
-	for _, p := range paths {
-		switch p {
-		case "role":
-			next.Role = change.Role
-		case "start_date":
-			next.StartDate = change.StartDate
-		case "end_date":
-			next.EndDate = change.EndDate
-		}
-	}
-	return next
-}

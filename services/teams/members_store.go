@@ -20,6 +20,17 @@ type memberRecord struct {
 	revision                  int64
 }
 
+// Message implements resource.Record.
+func (r *memberRecord) Message() *pb.Member { return r.member }
+
+// Revision implements resource.Record.
+func (r *memberRecord) Revision() *int64 { return &r.revision }
+
+// with returns the record holding member instead, at the same revision.
+func (r *memberRecord) with(member *pb.Member) *memberRecord {
+	return &memberRecord{member: member, orgID: r.orgID, teamID: r.teamID, id: r.id, person: r.person, revision: r.revision}
+}
+
 const memberColumns = "organisation_id, team_id, id, person_id, role, start_date, end_date, " +
 	"create_time, update_time, delete_time, revision, update_actor"
 
@@ -41,14 +52,19 @@ var memberListSchema = &listing.Schema[*memberRecord]{
 }
 
 func getMember(ctx context.Context, q sqldb.Querier, orgID, teamID, id string) (*memberRecord, error) {
-	return scanMemberRow(q.QueryRowContext(ctx, "SELECT "+memberColumns+" FROM members WHERE organisation_id = ? AND team_id = ? AND id = ?",
-		orgID, teamID, id))
+	return queryOne(q.QueryRowContext(ctx, "SELECT "+memberColumns+" FROM members WHERE organisation_id = ? AND team_id = ? AND id = ?",
+		orgID, teamID, id), scanMember)
 }
 
-// liveMembership returns the person's live membership of the team, if any.
+// liveMembership returns the person's live membership of the team, nil
+// when there is none.
 func liveMembership(ctx context.Context, q sqldb.Querier, orgID, teamID, personID string) (*memberRecord, error) {
-	return scanMemberRow(q.QueryRowContext(ctx, "SELECT "+memberColumns+
-		" FROM members WHERE organisation_id = ? AND team_id = ? AND person_id = ? AND delete_time IS NULL", orgID, teamID, personID))
+	m, err := queryOne(q.QueryRowContext(ctx, "SELECT "+memberColumns+
+		" FROM members WHERE organisation_id = ? AND team_id = ? AND person_id = ? AND delete_time IS NULL", orgID, teamID, personID), scanMember)
+	if errors.Is(err, resource.ErrNotFound) {
+		return nil, nil
+	}
+	return m, err
 }
 
 // liveMembershipsOf returns every live membership of a person.
@@ -93,39 +109,11 @@ func updateMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord) (bool, err
 		delete_time = ?, revision = ?, update_actor = ? WHERE organisation_id = ? AND team_id = ? AND id = ? AND revision = ?`,
 		int32(r.member.Role), formatDate(r.member.StartDate), nullDate(r.member.EndDate), resource.Micros(r.member.UpdateTime),
 		resource.NullMicros(r.member.DeleteTime), r.revision, r.member.UpdateActor, r.orgID, r.teamID, r.id, r.revision-1)
-	if err != nil {
-		return false, fmt.Errorf("update member: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("update member: %w", err)
-	}
-	return n == 1, nil
+	return savedOne(res, err, "member")
 }
 
 func queryMembers(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*memberRecord, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query members: %w", err)
-	}
-	defer rows.Close()
-	var out []*memberRecord
-	for rows.Next() {
-		r, err := scanMember(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-func scanMemberRow(row *sql.Row) (*memberRecord, error) {
-	r, err := scanMember(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errNotFound
-	}
-	return r, err
+	return queryAll(ctx, q, "members", scanMember, query, args...)
 }
 
 func scanMember(s scanner) (*memberRecord, error) {
@@ -139,9 +127,6 @@ func scanMember(s scanner) (*memberRecord, error) {
 	)
 	if err := s.Scan(&r.orgID, &r.teamID, &r.id, &r.person, &role, &start, &end,
 		&create, &update, &deleteTime, &r.revision, &r.member.UpdateActor); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
 		return nil, fmt.Errorf("read member: %w", err)
 	}
 	r.member.Name = memberName(r.orgID, r.teamID, r.id)

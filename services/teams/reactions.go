@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
@@ -31,7 +32,8 @@ const systemActor = "system:" + serviceName
 // inside the consumer's transaction (so exactly once per event) and with its
 // own events written to the outbox.
 type reactions struct {
-	events emitter
+	teams   teamEvents
+	members memberEvents
 }
 
 var (
@@ -76,16 +78,15 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 		return err
 	}
 	for _, t := range teams {
-		setTeamDeleted(t, deleted, deleted, systemActor)
-		if err := writeTeam(ctx, tx, t); err != nil {
+		resource.Revise(t, systemActor, deleted)
+		// Only the teams the organisation's deletion deleted come back with
+		// its undeletion.
+		t.deletedWithOrg = deleted
+		saved, err := updateTeam(ctx, tx, t)
+		if err := mustSave(t.team.Name, saved, err); err != nil {
 			return err
 		}
-		if deleted {
-			err = r.events.teamDeleted(ctx, tx, t.team, org.Name)
-		} else {
-			err = r.events.teamUndeleted(ctx, tx, t.team, org.Name)
-		}
-		if err != nil {
+		if err := r.teams.setDeleted(ctx, tx, t.team, deleted, org.Name); err != nil {
 			return err
 		}
 	}
@@ -103,12 +104,28 @@ func (r reactions) personDeleted(ctx context.Context, tx *sqldb.Tx, p *orgpb.Per
 		return err
 	}
 	for _, m := range memberships {
-		if err := endMembership(ctx, tx, m, systemActor); err != nil {
+		m.member.EndDate = endOfTerm(m.member, today())
+		resource.Revise(m, systemActor, true)
+		saved, err := updateMember(ctx, tx, m)
+		if err := mustSave(m.member.Name, saved, err); err != nil {
 			return err
 		}
-		if err := r.events.memberRemoved(ctx, tx, m.member, p.Name); err != nil {
+		if err := r.members.removed(ctx, tx, m.member, p.Name); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// mustSave turns a reaction's guarded write into an error when the row
+// moved on since the reaction read it (ABORTED): the event is then
+// redelivered and handled afresh.
+func mustSave(name string, saved bool, err error) error {
+	if err != nil {
+		return err
+	}
+	if !saved {
+		return apierr.EtagMismatch(name)
 	}
 	return nil
 }

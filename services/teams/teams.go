@@ -5,10 +5,15 @@
 // The service owns its database, asks the organisations service over gRPC
 // whether the organisations and people it is given exist, reacts to their
 // deletion through the organisations event stream, and publishes its own
-// changes on GOLDENTHREAD_TEAMS. Files keep the layers apart: *_handler.go
-// is the gRPC surface, *_domain.go the rules, *_store.go the SQL, events.go
-// the events it publishes, reactions.go the events it consumes, directory.go
-// its calls to the organisations service.
+// changes on GOLDENTHREAD_TEAMS. The kit's resource engine carries out the
+// standard methods (AIP-131 to 135, 164) of both resources. Files keep the
+// layers apart, per resource: <resource>_handler.go is the gRPC surface (a
+// request turned into an engine call, with the hooks that read the
+// database), <resource>_rules.go the resource's rules as pure functions,
+// <resource>_domain.go its names and fields, <resource>_store.go the SQL
+// (rows_store.go what both tables share); events.go the events it
+// publishes, reactions.go the events it consumes, directory.go its calls to
+// the organisations service.
 package teams
 
 import (
@@ -30,6 +35,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -101,14 +107,18 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	logger = logger.With("service", serviceName)
 	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas, cfg.StreamMaxAge), logger)
 	em := emitter{outbox: ob, prefix: cfg.SubjectPrefix}
+	teamEv, memberEv := teamEvents{em}, memberEvents{em}
 	dir := directory{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn)}
 	return &Service{
-		db:        db,
-		conn:      conn,
-		outbox:    ob,
-		teams:     &teamsHandler{db: db, dir: dir, events: em},
-		members:   &membersHandler{db: db, dir: dir, events: em},
-		reactions: reactions{events: em},
+		db:     db,
+		conn:   conn,
+		outbox: ob,
+		teams: &teamsHandler{dir: dir,
+			teams: resource.Engine[*teamRecord, *pb.Team]{DB: db, Service: serviceName, Field: "team", Events: teamEv}},
+		members: &membersHandler{dir: dir,
+			members: resource.Engine[*memberRecord, *pb.Member]{DB: db, Service: serviceName, Field: "member", Events: memberEv,
+				DeletedHint: "has ended; add the person again instead"}},
+		reactions: reactions{teams: teamEv, members: memberEv},
 		consumer:  organisationsConsumer(cfg.SubjectPrefix),
 		resolver:  auth.NewRemote(cfg.JWT, orgpb.NewAccessServiceClient(conn)),
 		logger:    logger,

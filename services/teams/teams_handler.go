@@ -1,43 +1,50 @@
 package teams
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"slices"
-	"strconv"
-
-	"buf.build/go/protovalidate"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
-	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
-	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// teamsHandler is the gRPC surface of teams. Every change to the tree takes
-// the organisation's tree lock, so that two concurrent moves cannot build a
-// cycle between them.
+// teamsHandler is the gRPC surface of TeamsService. Requests arrive already
+// checked against their proto rules by the validation interceptor; the
+// handler asks the organisations service what it must, adds the tree rules
+// (teams_rules.go) as hooks that read the tree, and leaves the standard AIP
+// methods to the resource engine.
 type teamsHandler struct {
 	pb.UnimplementedTeamsServiceServer
-	db     *sqldb.DB
-	dir    directory
-	events emitter
+	teams resource.Engine[*teamRecord, *pb.Team]
+	dir   directory
 }
 
-// treeLock is the lock key of an organisation's team tree.
-func treeLock(orgID string) string { return "teams/tree/" + orgID }
+// teamRow reads and writes the row of organisations/{orgID}/teams/{id}.
+func teamRow(orgID, id string) resource.Row[*teamRecord] {
+	return resource.Row[*teamRecord]{
+		Get:  func(ctx context.Context, q sqldb.Querier) (*teamRecord, error) { return getTeam(ctx, q, orgID, id) },
+		Save: saveTeam,
+	}
+}
+
+// treeLock is the Lock hook of every change to an organisation's team tree,
+// so that two concurrent moves cannot build a cycle between them.
+func treeLock(orgID string) func(context.Context, *sqldb.Tx) error {
+	return func(ctx context.Context, tx *sqldb.Tx) error { return tx.Lock(ctx, "teams/tree/"+orgID) }
+}
 
 func (h *teamsHandler) GetTeam(ctx context.Context, req *pb.GetTeamRequest) (*pb.Team, error) {
-	r, err := h.find(ctx, h.db, "name", req.Name)
+	orgID, id, err := parseTeamName("name", req.Name)
 	if err != nil {
 		return nil, err
 	}
-	return r.team, nil
+	return h.teams.Get(ctx, req.Name, teamRow(orgID, id))
 }
 
 func (h *teamsHandler) ListTeams(ctx context.Context, req *pb.ListTeamsRequest) (*pb.ListTeamsResponse, error) {
@@ -45,23 +52,14 @@ func (h *teamsHandler) ListTeams(ctx context.Context, req *pb.ListTeamsRequest) 
 	if err != nil {
 		return nil, err
 	}
-	plan, err := teamListSchema.Build(listing.Request{
-		PageSize: req.PageSize, PageToken: req.PageToken, Filter: req.Filter, OrderBy: req.OrderBy,
-		Scope: req.Parent + " show_deleted=" + strconv.FormatBool(req.ShowDeleted),
-	})
+	teams, next, err := resource.List(ctx, h.teams.DB, teamListSchema, req, req.Parent,
+		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*teamRecord]) ([]*teamRecord, error) {
+			return listTeams(ctx, q, orgID, plan, req.ShowDeleted)
+		})
 	if err != nil {
 		return nil, err
 	}
-	rows, err := listTeams(ctx, h.db, orgID, plan, req.ShowDeleted)
-	if err != nil {
-		return nil, err
-	}
-	rows, next := plan.Page(rows)
-	resp := &pb.ListTeamsResponse{NextPageToken: next, Teams: make([]*pb.Team, len(rows))}
-	for i, r := range rows {
-		resp.Teams[i] = r.team
-	}
-	return resp, nil
+	return &pb.ListTeamsResponse{Teams: teams, NextPageToken: next}, nil
 }
 
 func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest) (*pb.Team, error) {
@@ -73,61 +71,26 @@ func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest
 	if err != nil {
 		return nil, err
 	}
-	id := req.TeamId
-	if id == "" {
-		id = resourcename.NewID()
-	}
-	key := idempotency.For(req.Parent+"/teams", req)
+	id := cmp.Or(req.TeamId, resourcename.NewID())
+	r := &teamRecord{orgID: orgID, id: id, parentID: pID,
+		team: resource.ApplyMask(&pb.Team{Name: teamName(orgID, id)}, req.Team, teamUpdatable)}
 	// Ask before writing anything: an unreachable organisations service
 	// leaves no half-made team behind.
 	if err := h.dir.requireLiveOrganisation(ctx, req.Parent); err != nil {
 		return nil, err
 	}
-	t := resource.Now()
-	r := &teamRecord{orgID: orgID, id: id, parentID: pID, revision: 1, team: &pb.Team{
-		Name:             teamName(orgID, id),
-		DisplayName:      req.Team.DisplayName,
-		Purpose:          req.Team.Purpose,
-		TermsOfReference: req.Team.TermsOfReference,
-		Kind:             req.Team.Kind,
-		ParentTeam:       req.Team.ParentTeam,
-		CreateTime:       t,
-		UpdateTime:       t,
-		Etag:             resource.Etag(1),
-		UpdateActor:      auth.Actor(ctx, serviceName),
-	}}
-	var result *pb.Team
-	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if err := tx.Lock(ctx, treeLock(orgID)); err != nil {
-			return err
-		}
-		prior, retried, err := resource.CheckNew(ctx, tx, key, id,
-			func(id string) (*teamRecord, error) { return getTeam(ctx, tx, orgID, id) }, r.team.Name)
-		if err != nil {
-			return err
-		}
-		if retried {
-			result = prior.team
-			return nil
-		}
-		if pID != "" {
-			if err := checkParent(ctx, tx, orgID, pID, "", 1); err != nil {
-				return err
+	return h.teams.Create(ctx, resource.Creation[*teamRecord]{
+		Record: r, ID: id, Row: func(id string) resource.Row[*teamRecord] { return teamRow(orgID, id) },
+		Key:  idempotency.For(req.Parent+"/teams", req),
+		Lock: treeLock(orgID),
+		Check: func(ctx context.Context, tx *sqldb.Tx) error {
+			if r.parentID == "" {
+				return nil
 			}
-		}
-		if err := insertTeam(ctx, tx, r); err != nil {
-			return err
-		}
-		if err := key.Claim(ctx, tx, id); err != nil {
-			return err
-		}
-		result = r.team
-		return h.events.teamCreated(ctx, tx, r.team)
+			return checkParent(ctx, tx, r, "", 1)
+		},
+		Insert: insertTeam,
 	})
-	if sqldb.IsUniqueViolation(err) {
-		return nil, apierr.AlreadyExists(r.team.Name)
-	}
-	return result, err
 }
 
 func (h *teamsHandler) UpdateTeam(ctx context.Context, req *pb.UpdateTeamRequest) (*pb.Team, error) {
@@ -142,51 +105,11 @@ func (h *teamsHandler) UpdateTeam(ctx context.Context, req *pb.UpdateTeamRequest
 	if err != nil {
 		return nil, err
 	}
-	var result *pb.Team
-	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if err := tx.Lock(ctx, treeLock(orgID)); err != nil {
-			return err
-		}
-		current, err := h.current(ctx, tx, orgID, id, req.Team.Name, req.Team.Etag)
-		if err != nil {
-			return err
-		}
-		if current.team.DeleteTime != nil {
-			return apierr.FailedPrecondition(req.Team.Name, "is deleted; undelete it before updating")
-		}
-		next := applyTeamMask(current.team, req.Team, paths)
-		if err := protovalidate.Validate(next); err != nil {
-			return interceptor.ValidationStatus(err, "team.")
-		}
-		if !teamChanged(current.team, next) {
-			result = current.team
-			return nil
-		}
-		r := &teamRecord{orgID: orgID, id: id, parentID: current.parentID, revision: current.revision + 1, team: next}
-		if next.ParentTeam != current.team.ParentTeam {
-			if r.parentID, err = parentID(orgID, next.ParentTeam); err != nil {
-				return err
-			}
-			if r.parentID != "" {
-				height, err := subtreeHeight(ctx, tx, orgID, id)
-				if err != nil {
-					return err
-				}
-				if err := checkParent(ctx, tx, orgID, r.parentID, id, height); err != nil {
-					return err
-				}
-			}
-		}
-		next.UpdateTime = resource.Now()
-		next.Etag = resource.Etag(r.revision)
-		next.UpdateActor = auth.Actor(ctx, serviceName)
-		if err := writeTeam(ctx, tx, r); err != nil {
-			return err
-		}
-		result = next
-		return h.events.teamUpdated(ctx, tx, next, paths)
+	change := resource.Change[*teamRecord]{Name: req.Team.Name, Etag: req.Team.Etag, Row: teamRow(orgID, id),
+		Lock: treeLock(orgID), Check: checkMove}
+	return h.teams.Update(ctx, change, paths, func(current *teamRecord) (*teamRecord, error) {
+		return current.with(resource.ApplyMask(current.team, req.Team, paths))
 	})
-	return result, err
 }
 
 func (h *teamsHandler) DeleteTeam(ctx context.Context, req *pb.DeleteTeamRequest) (*pb.Team, error) {
@@ -204,75 +127,26 @@ func (h *teamsHandler) setDeleted(ctx context.Context, name, etag string, delete
 	if err != nil {
 		return nil, err
 	}
+	change := resource.Change[*teamRecord]{Name: name, Etag: etag, Row: teamRow(orgID, id), Lock: treeLock(orgID),
+		Check: checkNoLiveChildren}
 	if !deleted {
 		if err := h.dir.requireLiveOrganisation(ctx, orgName(orgID)); err != nil {
 			return nil, err
 		}
+		change.Check = checkLiveParent
 	}
-	var result *pb.Team
-	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if err := tx.Lock(ctx, treeLock(orgID)); err != nil {
-			return err
-		}
-		r, err := h.current(ctx, tx, orgID, id, name, etag)
-		if err != nil {
-			return err
-		}
-		if err := resource.CheckDeleteTransition(name, r.team.DeleteTime != nil, deleted); err != nil {
-			return err
-		}
-		if deleted {
-			err = requireNoLiveChildren(ctx, tx, r)
-		} else {
-			err = requireLiveParent(ctx, tx, r)
-		}
-		if err != nil {
-			return err
-		}
-		setTeamDeleted(r, deleted, false, auth.Actor(ctx, serviceName))
-		if err := writeTeam(ctx, tx, r); err != nil {
-			return err
-		}
-		result = r.team
-		if deleted {
-			return h.events.teamDeleted(ctx, tx, r.team, "")
-		}
-		return h.events.teamUndeleted(ctx, tx, r.team, "")
-	})
-	return result, err
-}
-
-func requireNoLiveChildren(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {
-	n, err := countLiveChildren(ctx, tx, r.orgID, r.id)
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		return apierr.FailedPrecondition(r.team.Name, "has live child teams; delete or move them first")
-	}
-	return nil
-}
-
-func requireLiveParent(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {
-	if r.parentID == "" {
-		return nil
-	}
-	parent, err := getTeam(ctx, tx, r.orgID, r.parentID)
-	if err != nil {
-		return err
-	}
-	if parent.team.DeleteTime != nil {
-		return apierr.FailedPrecondition(r.team.Name, "its parent team "+parent.team.Name+" is deleted; undelete that first")
-	}
-	return nil
+	return h.teams.SetDeleted(ctx, change, deleted)
 }
 
 func (h *teamsHandler) ListTeamAncestors(ctx context.Context, req *pb.ListTeamAncestorsRequest) (*pb.ListTeamAncestorsResponse, error) {
-	r, err := h.find(ctx, h.db, "name", req.Name)
+	orgID, id, err := parseTeamName("name", req.Name)
 	if err != nil {
 		return nil, err
 	}
-	chain, err := ancestors(ctx, h.db, r.orgID, r.id)
+	if _, err := resource.Lookup(ctx, h.teams.DB, req.Name, teamRow(orgID, id).Get); err != nil {
+		return nil, err
+	}
+	chain, err := ancestors(ctx, h.teams.DB, orgID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -284,11 +158,13 @@ func (h *teamsHandler) ListTeamAncestors(ctx context.Context, req *pb.ListTeamAn
 }
 
 func (h *teamsHandler) GetTeamSubtree(ctx context.Context, req *pb.GetTeamSubtreeRequest) (*pb.TeamTree, error) {
-	r, err := h.find(ctx, h.db, "name", req.Name)
+	orgID, id, err := parseTeamName("name", req.Name)
 	if err != nil {
 		return nil, err
 	}
-	recs, _, err := subtree(ctx, h.db, r.orgID, r.id)
+	// The subtree starts with the team itself, live or deleted: none is
+	// no team.
+	recs, _, err := subtree(ctx, h.teams.DB, orgID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -298,75 +174,55 @@ func (h *teamsHandler) GetTeamSubtree(ctx context.Context, req *pb.GetTeamSubtre
 	return buildTree(recs), nil
 }
 
-// find reads the team named in field, or NOT_FOUND.
-func (h *teamsHandler) find(ctx context.Context, q sqldb.Querier, field, name string) (*teamRecord, error) {
-	orgID, id, err := parseTeamName(field, name)
+// checkMove is UpdateTeam's Check hook: a team that moves under another
+// team must keep the tree rules there, with its whole live subtree. A move
+// to the top level is always allowed.
+func checkMove(ctx context.Context, tx *sqldb.Tx, current, next *teamRecord) error {
+	if next.team.ParentTeam == current.team.ParentTeam || next.parentID == "" {
+		return nil
+	}
+	_, depths, err := subtree(ctx, tx, next.orgID, next.id)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	r, err := getTeam(ctx, q, orgID, id)
-	if errors.Is(err, errNotFound) {
-		return nil, apierr.NotFound(name)
-	}
-	return r, err
+	return checkParent(ctx, tx, next, next.id, subtreeHeight(depths))
 }
 
-// current reads the team a change applies to, checking the caller's etag.
-func (h *teamsHandler) current(ctx context.Context, tx *sqldb.Tx, orgID, id, name, etag string) (*teamRecord, error) {
-	return resource.Current(func() (*teamRecord, error) { return getTeam(ctx, tx, orgID, id) },
-		func(r *teamRecord) string { return r.team.Etag }, name, etag)
-}
-
-// checkParent applies the tree rules to placing team selfID ("" for a new
-// team), whose subtree is height levels tall, under team parentID.
-func checkParent(ctx context.Context, tx *sqldb.Tx, orgID, parentID, selfID string, height int) error {
-	parent, err := getTeam(ctx, tx, orgID, parentID)
-	if errors.Is(err, errNotFound) {
-		return apierr.InvalidArgument("team.parent_team", "no such team: "+teamName(orgID, parentID))
+// checkParent applies the tree rules to placing r, whose subtree is height
+// levels tall, under its parent team; selfID is r's id, or "" for a new
+// team.
+func checkParent(ctx context.Context, tx *sqldb.Tx, r *teamRecord, selfID string, height int) error {
+	parent, err := getTeam(ctx, tx, r.orgID, r.parentID)
+	if errors.Is(err, resource.ErrNotFound) {
+		return apierr.InvalidArgument("team.parent_team", "no such team: "+r.team.ParentTeam)
 	}
 	if err != nil {
 		return err
 	}
-	chain, err := ancestors(ctx, tx, orgID, parentID)
+	chain, err := ancestors(ctx, tx, r.orgID, r.parentID)
 	if err != nil {
 		return err
 	}
 	return checkPlacement(selfID, parent, chain, height)
 }
 
-// subtreeHeight is how many levels the team's live subtree spans (1 for a
-// team without children).
-func subtreeHeight(ctx context.Context, q sqldb.Querier, orgID, id string) (int, error) {
-	_, depths, err := subtree(ctx, q, orgID, id)
-	if err != nil || len(depths) == 0 {
-		return 1, err
-	}
-	return slices.Max(depths) + 1, nil
-}
-
-// setTeamDeleted moves r to the next revision, deleted or restored by
-// actor; withOrg records that the organisation's deletion caused it.
-func setTeamDeleted(r *teamRecord, deleted, withOrg bool, actor string) {
-	r.revision++
-	r.team.UpdateActor = actor
-	r.team.UpdateTime = resource.Now()
-	r.team.DeleteTime = nil
-	if deleted {
-		r.team.DeleteTime = r.team.UpdateTime
-	}
-	r.deletedWithOrg = withOrg
-	r.team.Etag = resource.Etag(r.revision)
-}
-
-// writeTeam stores a changed record; the revision check turns a concurrent
-// change between read and write into an etag mismatch, not a lost update.
-func writeTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {
-	ok, err := updateTeam(ctx, tx, r)
+// checkNoLiveChildren is DeleteTeam's Check hook (see checkDelete).
+func checkNoLiveChildren(ctx context.Context, tx *sqldb.Tx, r, _ *teamRecord) error {
+	n, err := countLiveChildren(ctx, tx, r.orgID, r.id)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return apierr.EtagMismatch(r.team.Name)
+	return checkDelete(r.team, n)
+}
+
+// checkLiveParent is UndeleteTeam's Check hook (see checkUndelete).
+func checkLiveParent(ctx context.Context, tx *sqldb.Tx, r, _ *teamRecord) error {
+	if r.parentID == "" {
+		return checkUndelete(r.team, nil)
 	}
-	return nil
+	parent, err := resource.Lookup(ctx, tx, r.team.ParentTeam, teamRow(r.orgID, r.parentID).Get)
+	if err != nil {
+		return err
+	}
+	return checkUndelete(r.team, parent.team)
 }

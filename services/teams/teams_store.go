@@ -3,7 +3,6 @@ package teams
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,9 +13,6 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// errNotFound is returned by reads of an id that has no row.
-var errNotFound = resource.ErrNotFound
-
 // teamRecord is a team as stored: the API resource and what only storage
 // needs.
 type teamRecord struct {
@@ -25,6 +21,22 @@ type teamRecord struct {
 	parentID       string
 	revision       int64
 	deletedWithOrg bool
+}
+
+// Message implements resource.Record.
+func (r *teamRecord) Message() *pb.Team { return r.team }
+
+// Revision implements resource.Record.
+func (r *teamRecord) Revision() *int64 { return &r.revision }
+
+// with returns the record holding team instead, at the same revision, with
+// the id of the parent team it names (which must be of r's organisation).
+func (r *teamRecord) with(team *pb.Team) (*teamRecord, error) {
+	pID, err := parentID(r.orgID, team.ParentTeam)
+	if err != nil {
+		return nil, err
+	}
+	return &teamRecord{team: team, orgID: r.orgID, id: r.id, parentID: pID, revision: r.revision, deletedWithOrg: r.deletedWithOrg}, nil
 }
 
 const teamColumns = "organisation_id, id, display_name, purpose, terms_of_reference, kind, parent_id, " +
@@ -51,7 +63,7 @@ var teamListSchema = &listing.Schema[*teamRecord]{
 }
 
 func getTeam(ctx context.Context, q sqldb.Querier, orgID, id string) (*teamRecord, error) {
-	return scanTeamRow(q.QueryRowContext(ctx, "SELECT "+teamColumns+" FROM teams WHERE organisation_id = ? AND id = ?", orgID, id))
+	return queryOne(q.QueryRowContext(ctx, "SELECT "+teamColumns+" FROM teams WHERE organisation_id = ? AND id = ?", orgID, id), scanTeamOnly)
 }
 
 func listTeams(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*teamRecord], showDeleted bool) ([]*teamRecord, error) {
@@ -138,6 +150,15 @@ func insertTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {
 	return nil
 }
 
+// saveTeam is the Save of a team's row for the changes callers make (the
+// resource engine's): a caller's change is the caller's own, so the team no
+// longer counts as deleted with its organisation, whose undeletion must not
+// then restore it.
+func saveTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) (bool, error) {
+	r.deletedWithOrg = false
+	return updateTeam(ctx, tx, r)
+}
+
 // updateTeam writes r over the row at revision r.revision-1, returning
 // false when the row has moved on meanwhile.
 func updateTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) (bool, error) {
@@ -147,31 +168,11 @@ func updateTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) (bool, error) 
 		r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
 		resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime), sqldb.Bool(r.deletedWithOrg),
 		r.revision, r.team.UpdateActor, r.orgID, r.id, r.revision-1)
-	if err != nil {
-		return false, fmt.Errorf("update team: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("update team: %w", err)
-	}
-	return n == 1, nil
+	return savedOne(res, err, "team")
 }
 
 func queryTeams(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*teamRecord, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query teams: %w", err)
-	}
-	defer rows.Close()
-	var out []*teamRecord
-	for rows.Next() {
-		r, err := scanTeam(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "teams", scanTeamOnly, query, args...)
 }
 
 // qualified returns teamColumns prefixed with a table alias.
@@ -179,15 +180,8 @@ func qualified(alias string) string {
 	return alias + "." + strings.ReplaceAll(teamColumns, ", ", ", "+alias+".")
 }
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanTeamRow(row *sql.Row) (*teamRecord, error) {
-	r, err := scanTeam(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errNotFound
-	}
-	return r, err
-}
+// scanTeamOnly reads teamColumns.
+func scanTeamOnly(s scanner) (*teamRecord, error) { return scanTeam(s) }
 
 // scanTeam reads teamColumns, then extra columns into extra.
 func scanTeam(s scanner, extra ...any) (*teamRecord, error) {
@@ -201,9 +195,6 @@ func scanTeam(s scanner, extra ...any) (*teamRecord, error) {
 	dest := append([]any{&r.orgID, &r.id, &r.team.DisplayName, &r.team.Purpose, &r.team.TermsOfReference, &kind,
 		&r.parentID, &create, &update, &deleteTime, &withOrg, &r.revision, &r.team.UpdateActor}, extra...)
 	if err := s.Scan(dest...); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
 		return nil, fmt.Errorf("read team: %w", err)
 	}
 	r.team.Name = teamName(r.orgID, r.id)
