@@ -1,19 +1,87 @@
 package planning
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"slices"
 
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"google.golang.org/genproto/googleapis/type/date"
+
+	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
-	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
-// plannerRole is the least role that changes the plan freely.
-const plannerRole = orgpb.Role_ROLE_PLANNER
+// The rules of an element, as pure functions of the element as it is
+// (current) and as a change would leave it (next), and of the elements it
+// names or that name it, which the hooks in elements_hooks.go read from
+// the database and pass in. A new element is a change from the empty
+// element of its level, so that creating and updating obey one set of
+// rules.
+
+// newElement returns the record of a new element of the organisation
+// orgID, made from in, or the rule it breaks.
+func newElement(orgID, id string, in *pb.Element) (*elementRecord, error) {
+	empty := &elementRecord{orgID: orgID, id: id, el: &pb.Element{Name: elementName(orgID, id), Level: in.GetLevel()}}
+	r, err := nextElement(empty, in, elementUpdatable, false)
+	if err != nil {
+		return nil, err
+	}
+	if r.el.Status == pb.Status_STATUS_UNSPECIFIED {
+		r.el.Status = pb.Status_STATUS_PROPOSED
+	}
+	// Nothing measures or serves a new element yet: its roll-up is its own.
+	r.el.KpiHealth = pb.Health_HEALTH_UNKNOWN
+	r.el.Health, r.el.Progress = rollup(r.el.Level, r.el.Status, r.manualProgress, r.el.KpiHealth, nil)
+	return r, nil
+}
+
+// nextElement returns current with the fields in paths taken from change,
+// or the rule the result breaks on its own or as a change from current.
+// levelNamed says whether the caller's mask names the level, which is
+// fixed: the level in change must then be the one current has. The stored
+// fields that follow from the others are derived again, so that next and
+// current compare as the API shows them.
+func nextElement(current *elementRecord, change *pb.Element, paths []string, levelNamed bool) (*elementRecord, error) {
+	el := resource.ApplyMask(current.el, change, paths)
+	if levelNamed {
+		el.Level = change.GetLevel()
+	}
+	if err := checkChange(current.el, el); err != nil {
+		return nil, err
+	}
+	next := &elementRecord{el: el, orgID: current.orgID, id: current.id, revision: current.revision,
+		manualProgress: current.manualProgress, deletedWithOrg: current.deletedWithOrg}
+	if err := next.resolve(); err != nil {
+		return nil, err
+	}
+	if el.Level == pb.Level_LEVEL_TACTIC {
+		next.manualProgress = el.Progress
+	}
+	// A new owner team is a live one: the caller checked it with the teams
+	// service.
+	if el.OwnerTeam != current.el.OwnerTeam {
+		el.OwnerTeamDeleted = false
+	}
+	// Supports are stored as a set and read back in order.
+	slices.Sort(el.Supports)
+	return next, nil
+}
+
+// checkChange applies the rules of a change from current to next that no
+// element breaks on its own: the level is fixed, so that a parent is
+// always exactly one level up and the thread can never loop; and progress
+// is set by hand only on tactics (elsewhere a caller may send back the
+// rolled-up value, not another).
+func checkChange(current, next *pb.Element) error {
+	if next.Level != current.Level {
+		return apierr.InvalidArgument("element.level", "cannot change; create an element at the other level instead")
+	}
+	if next.Level != pb.Level_LEVEL_TACTIC && next.Progress != current.Progress {
+		return apierr.InvalidArgument("element.progress", "is set by hand only on tactics; on other levels it is rolled up")
+	}
+	return nil
+}
 
 // resolve checks r's own shape and fills in the ids of what it refers to,
 // which must all belong to its organisation.
@@ -42,118 +110,252 @@ func (r *elementRecord) resolve() error {
 	return nil
 }
 
-// checkLinks applies the rules between r and the elements it names: the
-// level order, live targets, horizons inside the parent's and the thematic
-// goal's, and one thematic goal per team at a time.
-func checkLinks(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
-	if r.parentID != "" {
-		p, err := linked(ctx, tx, "element.parent", r.orgID, r.parentID)
-		if err != nil {
-			return err
-		}
-		if err := checkParentLevel("element.parent", r.el, p.el); err != nil {
-			return err
-		}
-		if err := checkWithin("element.start_date", r.el, p.el); err != nil {
+// checkShape applies the rules an element obeys on its own: what its level
+// asks of parent, kind, thematic goal and supports, and a horizon that
+// starts before it ends.
+func checkShape(e *pb.Element) error {
+	if e.Level == pb.Level_LEVEL_UNSPECIFIED {
+		return apierr.InvalidArgument("element.level", "is required: LEVEL_VISION, LEVEL_MISSION, LEVEL_OBJECTIVE, LEVEL_STRATEGY or LEVEL_TACTIC")
+	}
+	switch {
+	case e.Level == pb.Level_LEVEL_VISION && e.Parent != "":
+		return apierr.InvalidArgument("element.parent", "a vision has no parent")
+	case e.Level != pb.Level_LEVEL_VISION && e.Parent == "":
+		return apierr.InvalidArgument("element.parent", fmt.Sprintf("is required: the %s it belongs to", levelAbove(e.Level)))
+	case e.Level == pb.Level_LEVEL_OBJECTIVE && e.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_UNSPECIFIED:
+		return apierr.InvalidArgument("element.objective_kind", "is required for objectives: OBJECTIVE_KIND_THEMATIC_GOAL, OBJECTIVE_KIND_DEFINING_OBJECTIVE or OBJECTIVE_KIND_STANDARD_OPERATING")
+	case e.Level != pb.Level_LEVEL_OBJECTIVE && e.ObjectiveKind != pb.ObjectiveKind_OBJECTIVE_KIND_UNSPECIFIED:
+		return apierr.InvalidArgument("element.objective_kind", "only objectives have a kind")
+	case e.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_DEFINING_OBJECTIVE && e.ThematicGoal == "":
+		return apierr.InvalidArgument("element.thematic_goal", "is required for a defining objective: the thematic goal it defines")
+	case e.ObjectiveKind != pb.ObjectiveKind_OBJECTIVE_KIND_DEFINING_OBJECTIVE && e.ThematicGoal != "":
+		return apierr.InvalidArgument("element.thematic_goal", "only defining objectives name a thematic goal")
+	case e.Level == pb.Level_LEVEL_VISION && len(e.Supports) > 0:
+		return apierr.InvalidArgument("element.supports", "a vision supports nothing above it")
+	case e.StartDate == nil:
+		return apierr.InvalidArgument("element.start_date", "is required")
+	case e.EndDate == nil:
+		return apierr.InvalidArgument("element.end_date", "is required")
+	}
+	for _, d := range []struct {
+		field string
+		date  *date.Date
+	}{{"element.start_date", e.StartDate}, {"element.end_date", e.EndDate}} {
+		if err := checkDate(d.field, d.date); err != nil {
 			return err
 		}
 	}
-	for _, s := range r.el.Supports {
-		id, _ := parseRef(s, "elements")
-		sup, err := linked(ctx, tx, "element.supports", r.orgID, id)
-		if err != nil {
-			return err
-		}
-		if err := checkParentLevel("element.supports", r.el, sup.el); err != nil {
-			return err
-		}
-	}
-	if r.thematicGoal != "" {
-		tg, err := linked(ctx, tx, "element.thematic_goal", r.orgID, r.thematicGoal)
-		if err != nil {
-			return err
-		}
-		if tg.el.ObjectiveKind != pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
-			return apierr.InvalidArgument("element.thematic_goal", tg.el.Name+" is not a thematic goal")
-		}
-		if tg.el.DeleteTime != nil {
-			return apierr.FailedPrecondition("element.thematic_goal", tg.el.Name+" is deleted")
-		}
-		if err := checkWithin("element.thematic_goal", r.el, tg.el); err != nil {
-			return err
-		}
-	}
-	if r.el.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
-		other, err := overlappingThematicGoal(ctx, tx, r)
-		if err != nil {
-			return err
-		}
-		if other != nil {
-			return apierr.FailedPrecondition("element.owner_team", fmt.Sprintf(
-				"%s already has the thematic goal %s from %s to %s; a team has one thematic goal at a time",
-				r.el.OwnerTeam, other.el.Name, formatDate(other.el.StartDate), formatDate(other.el.EndDate)))
-		}
+	if formatDate(e.StartDate) > formatDate(e.EndDate) {
+		return apierr.InvalidArgument("element.end_date", "must not be before start_date")
 	}
 	return nil
 }
 
-// linked reads an element r names in field: INVALID_ARGUMENT when there is
-// none.
-func linked(ctx context.Context, tx *sqldb.Tx, field, orgID, id string) (*elementRecord, error) {
-	e, err := getElement(ctx, tx, orgID, id)
-	if errors.Is(err, errNotFound) {
-		return nil, apierr.InvalidArgument(field, "no such element: "+elementName(orgID, id))
+// levelAbove names the level a parent must have.
+func levelAbove(l pb.Level) pb.Level { return l - 1 }
+
+// The rules between an element and the elements it names.
+
+// checkParentLevel applies the level order to a parent or supported
+// element, which must be live.
+func checkParentLevel(field string, child, parent *pb.Element) error {
+	if parent.Level != levelAbove(child.Level) {
+		return apierr.InvalidArgument(field, fmt.Sprintf("%s is a %s; a %s belongs under a %s",
+			parent.Name, parent.Level, child.Level, levelAbove(child.Level)))
 	}
-	return e, err
+	if parent.DeleteTime != nil {
+		return apierr.FailedPrecondition(field, parent.Name+" is deleted")
+	}
+	return nil
 }
 
-// checkDependants applies, to a change from cur to next, the rules of the
-// elements that depend on it: its children's horizons, and its defining
-// objectives' when it is a thematic goal.
-func checkDependants(ctx context.Context, tx *sqldb.Tx, cur, next *elementRecord) error {
-	horizonChanged := formatDate(cur.el.StartDate) != formatDate(next.el.StartDate) || formatDate(cur.el.EndDate) != formatDate(next.el.EndDate)
-	wasGoal := cur.el.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL
-	if wasGoal && next.el.ObjectiveKind != pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
-		if d, err := firstLive(ctx, tx, "organisation_id = ? AND thematic_goal_id = ?", cur.orgID, cur.id); err != nil {
-			return err
-		} else if d != nil {
-			return apierr.FailedPrecondition("element.objective_kind", "defining objectives such as "+d.el.Name+" name it as their thematic goal")
-		}
+// checkParent applies the rules between an element and its parent: the
+// level order, and a horizon inside the parent's.
+func checkParent(child, parent *pb.Element) error {
+	if err := checkParentLevel("element.parent", child, parent); err != nil {
+		return err
 	}
-	if !horizonChanged {
+	return checkWithin("element.start_date", child, parent)
+}
+
+// checkThematicGoal applies the rules between a defining objective and the
+// thematic goal it names: a live thematic goal whose horizon holds its own.
+func checkThematicGoal(objective, goal *pb.Element) error {
+	if goal.ObjectiveKind != pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
+		return apierr.InvalidArgument("element.thematic_goal", goal.Name+" is not a thematic goal")
+	}
+	if goal.DeleteTime != nil {
+		return apierr.FailedPrecondition("element.thematic_goal", goal.Name+" is deleted")
+	}
+	return checkWithin("element.thematic_goal", objective, goal)
+}
+
+// checkOneThematicGoal fails when other, a live thematic goal of the same
+// team whose horizon overlaps goal's (nil when there is none), exists: a
+// team has one thematic goal at a time.
+func checkOneThematicGoal(goal, other *pb.Element) error {
+	if other == nil {
 		return nil
 	}
-	start, end := formatDate(next.el.StartDate), formatDate(next.el.EndDate)
-	outside := "organisation_id = ? AND (start_date < ? OR end_date > ?) AND "
-	for _, dep := range []struct {
-		where, what string
-		applies     bool
-	}{
-		{outside + "parent_id = ?", "child", true},
-		{outside + "thematic_goal_id = ?", "defining objective", wasGoal},
-	} {
-		if !dep.applies {
-			continue
+	return apierr.FailedPrecondition("element.owner_team", fmt.Sprintf(
+		"%s already has the thematic goal %s from %s to %s; a team has one thematic goal at a time",
+		goal.OwnerTeam, other.Name, formatDate(other.StartDate), formatDate(other.EndDate)))
+}
+
+// checkWithin fails unless inner's horizon lies inside outer's; subject
+// names what would break.
+func checkWithin(subject string, inner, outer *pb.Element) error {
+	if formatDate(inner.StartDate) < formatDate(outer.StartDate) || formatDate(inner.EndDate) > formatDate(outer.EndDate) {
+		return apierr.FailedPrecondition(subject, fmt.Sprintf("the horizon %s to %s must lie inside %s's, %s to %s",
+			formatDate(inner.StartDate), formatDate(inner.EndDate), outer.Name, formatDate(outer.StartDate), formatDate(outer.EndDate)))
+	}
+	return nil
+}
+
+// The rules between an element and the elements that name it.
+
+// dependants are the elements that depend on an element, as a change to
+// it may leave them behind.
+type dependants int
+
+const (
+	// namingDefiningObjectives are the live defining objectives that name
+	// a thematic goal.
+	namingDefiningObjectives dependants = iota
+	// childrenOutside are the live children outside the new horizon.
+	childrenOutside
+	// definingObjectivesOutside are the live defining objectives of a
+	// thematic goal outside its new horizon.
+	definingObjectivesOutside
+)
+
+// dependantsToCheck lists, in order, the dependants there must be none of
+// for a change from current to next: the defining objectives of a
+// thematic goal that stops being one, and the children (and, of a thematic
+// goal, the defining objectives) a new horizon leaves outside.
+func dependantsToCheck(current, next *pb.Element) []dependants {
+	var out []dependants
+	wasGoal := current.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL
+	if wasGoal && next.ObjectiveKind != pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
+		out = append(out, namingDefiningObjectives)
+	}
+	if formatDate(current.StartDate) != formatDate(next.StartDate) || formatDate(current.EndDate) != formatDate(next.EndDate) {
+		out = append(out, childrenOutside)
+		if wasGoal {
+			out = append(out, definingObjectivesOutside)
 		}
-		d, err := firstLive(ctx, tx, dep.where, cur.orgID, start, end, cur.id)
-		if err != nil {
-			return err
-		}
-		if d != nil {
-			return apierr.FailedPrecondition("element.start_date", fmt.Sprintf("the %s %s (%s to %s) would fall outside the new horizon",
-				dep.what, d.el.Name, formatDate(d.el.StartDate), formatDate(d.el.EndDate)))
+	}
+	return out
+}
+
+// checkNoDependant fails when d, the first of the dependants there must be
+// none of (nil when there is none), exists.
+func checkNoDependant(which dependants, d *pb.Element) error {
+	if d == nil {
+		return nil
+	}
+	if which == namingDefiningObjectives {
+		return apierr.FailedPrecondition("element.objective_kind", "defining objectives such as "+d.Name+" name it as their thematic goal")
+	}
+	what := "child"
+	if which == definingObjectivesOutside {
+		what = "defining objective"
+	}
+	return apierr.FailedPrecondition("element.start_date", fmt.Sprintf("the %s %s (%s to %s) would fall outside the new horizon",
+		what, d.Name, formatDate(d.StartDate), formatDate(d.EndDate)))
+}
+
+// checkDelete applies the rules of deleting e: no live defining objective
+// may name it (definer, nil when none does), and it takes its live
+// descendants (how many there are) with it only when force is set.
+func checkDelete(e, definer *pb.Element, descendants int, force bool) error {
+	if definer != nil {
+		return apierr.FailedPrecondition(e.Name, "defining objectives such as "+definer.Name+" name it; delete them first")
+	}
+	if descendants > 0 && !force {
+		return apierr.FailedPrecondition(e.Name, fmt.Sprintf("has %d live elements under it; set force to delete them with it", descendants))
+	}
+	return nil
+}
+
+// checkContributorPaths fails unless a contributor may change the fields
+// in paths: the status and progress of elements their teams own (which
+// teams own the element is asked separately).
+func checkContributorPaths(paths []string) error {
+	for _, path := range paths {
+		if !slices.Contains(contributorFields, path) {
+			return apierr.PermissionDenied(fmt.Sprintf("contributors may change only %v; %s needs a planner", contributorFields, path))
 		}
 	}
 	return nil
 }
 
-// elementChanged reports whether an update changes any stored field the
-// caller controls.
-func elementChanged(cur, next *elementRecord) bool {
-	a, b := cur.el, next.el
-	return a.ObjectiveKind != b.ObjectiveKind || a.Title != b.Title || a.Description != b.Description ||
-		a.OwnerTeam != b.OwnerTeam || formatDate(a.StartDate) != formatDate(b.StartDate) ||
-		formatDate(a.EndDate) != formatDate(b.EndDate) || a.Status != b.Status || a.PriorityRank != b.PriorityRank ||
-		cur.manualProgress != next.manualProgress || a.Parent != b.Parent || !slices.Equal(a.Supports, b.Supports) ||
-		a.ThematicGoal != b.ThematicGoal
+// The roll-up rule (documented on Element.health and Element.progress).
+
+// severity orders health for worst-of: UNKNOWN counts only when nothing is
+// known.
+func severity(h pb.Health) int {
+	switch h {
+	case pb.Health_HEALTH_OFF_TRACK:
+		return 3
+	case pb.Health_HEALTH_AT_RISK:
+		return 2
+	case pb.Health_HEALTH_ON_TRACK:
+		return 1
+	}
+	return 0
+}
+
+func worst(a, b pb.Health) pb.Health {
+	if severity(b) > severity(a) {
+		return b
+	}
+	if a == pb.Health_HEALTH_UNSPECIFIED {
+		return pb.Health_HEALTH_UNKNOWN
+	}
+	return a
+}
+
+// kpiHealth maps a KPI status to health.
+func kpiHealth(s kpipb.KpiStatus) pb.Health {
+	switch s {
+	case kpipb.KpiStatus_KPI_STATUS_RED:
+		return pb.Health_HEALTH_OFF_TRACK
+	case kpipb.KpiStatus_KPI_STATUS_AMBER, kpipb.KpiStatus_KPI_STATUS_OVERDUE:
+		return pb.Health_HEALTH_AT_RISK
+	case kpipb.KpiStatus_KPI_STATUS_GREEN:
+		return pb.Health_HEALTH_ON_TRACK
+	}
+	return pb.Health_HEALTH_UNKNOWN
+}
+
+// child is what a parent's roll-up reads of a child.
+type child struct {
+	health   pb.Health
+	progress int32
+	status   pb.Status
+}
+
+// rollup computes an element's health and progress from its own KPIs'
+// health, its manual progress (tactics) and its live children.
+func rollup(level pb.Level, status pb.Status, manualProgress int32, own pb.Health, children []child) (pb.Health, int32) {
+	health := worst(pb.Health_HEALTH_UNKNOWN, own)
+	var sum, n int32
+	for _, c := range children {
+		if c.status == pb.Status_STATUS_DROPPED {
+			continue
+		}
+		health = worst(health, c.health)
+		sum += c.progress
+		n++
+	}
+	switch {
+	case level == pb.Level_LEVEL_TACTIC:
+		return health, manualProgress
+	case n > 0:
+		return health, (sum + n/2) / n
+	case status == pb.Status_STATUS_DONE:
+		return health, 100
+	}
+	return health, 0
 }

@@ -11,13 +11,11 @@ import (
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
-
-// errNotFound is returned by reads of an id that has no row.
-var errNotFound = resource.ErrNotFound
 
 // elementRecord is an element as stored: the API resource and the ids and
 // values only storage needs.
@@ -29,6 +27,12 @@ type elementRecord struct {
 	revision                            int64
 	deletedWithOrg                      bool
 }
+
+// Message implements resource.Record.
+func (r *elementRecord) Message() *pb.Element { return r.el }
+
+// Revision implements resource.Record.
+func (r *elementRecord) Revision() *int64 { return &r.revision }
 
 const elementColumns = "organisation_id, id, level, objective_kind, title, description, owner_team_id, owner_team_deleted, " +
 	"start_date, end_date, status, priority_rank, manual_progress, progress, kpi_health, health, parent_id, thematic_goal_id, " +
@@ -85,7 +89,7 @@ func oneElement(ctx context.Context, q sqldb.Querier, where string, args ...any)
 		" FROM elements WHERE "+where, args...)
 	r, err := scanElement(alsoScanning{row, &supports})
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errNotFound
+		return nil, resource.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
@@ -239,14 +243,6 @@ func ownKPIHealth(ctx context.Context, q sqldb.Querier, orgID, id string) (pb.He
 	return h, rows.Err()
 }
 
-func countLive(ctx context.Context, q sqldb.Querier, where string, args ...any) (int, error) {
-	var n int
-	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM elements WHERE delete_time IS NULL AND "+where, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count elements: %w", err)
-	}
-	return n, nil
-}
-
 // firstLive returns the first live element matching where, or nil.
 func firstLive(ctx context.Context, q sqldb.Querier, where string, args ...any) (*elementRecord, error) {
 	recs, err := queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE delete_time IS NULL AND "+where+" ORDER BY id LIMIT 1", args...)
@@ -263,9 +259,38 @@ func overlappingThematicGoal(ctx context.Context, q sqldb.Querier, r *elementRec
 		r.orgID, r.ownerTeamID, int32(pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL), r.id, formatDate(r.el.EndDate), formatDate(r.el.StartDate))
 }
 
-// liveElementsWhere returns live elements matching where.
-func liveElementsWhere(ctx context.Context, q sqldb.Querier, where string, args ...any) ([]*elementRecord, error) {
-	return queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE delete_time IS NULL AND "+where+" ORDER BY id", args...)
+// firstDependant returns the first live element that depends on element
+// id of orgID in the way which says, or nil: for the dependants outside a
+// horizon, outside start..end.
+func firstDependant(ctx context.Context, q sqldb.Querier, which dependants, orgID, id, start, end string) (*elementRecord, error) {
+	const outside = "organisation_id = ? AND (start_date < ? OR end_date > ?) AND "
+	switch which {
+	case namingDefiningObjectives:
+		return firstLive(ctx, q, "organisation_id = ? AND thematic_goal_id = ?", orgID, id)
+	case childrenOutside:
+		return firstLive(ctx, q, outside+"parent_id = ?", orgID, start, end, id)
+	case definingObjectivesOutside:
+		return firstLive(ctx, q, outside+"thematic_goal_id = ?", orgID, start, end, id)
+	}
+	return nil, fmt.Errorf("no query for dependants %d", which)
+}
+
+// organisationElements returns the elements an organisation's deletion
+// deletes (its live ones), or those its undeletion restores (the ones its
+// deletion deleted, and no others).
+func organisationElements(ctx context.Context, q sqldb.Querier, orgID string, deleted bool) ([]*elementRecord, error) {
+	where := "delete_time IS NULL AND organisation_id = ?"
+	if !deleted {
+		where = "deleted_with_organisation = 1 AND organisation_id = ?"
+	}
+	return queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE "+where+" ORDER BY id", orgID)
+}
+
+// teamElements returns the live elements the team teamID owns whose
+// owner_team_deleted is to become flag: those that have it the other way.
+func teamElements(ctx context.Context, q sqldb.Querier, orgID, teamID string, flag bool) ([]*elementRecord, error) {
+	return queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE delete_time IS NULL AND organisation_id = ? AND "+
+		"owner_team_id = ? AND owner_team_deleted = ? ORDER BY id", orgID, teamID, sqldb.Bool(!flag))
 }
 
 func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
@@ -275,6 +300,28 @@ func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 		return fmt.Errorf("insert element: %w", err)
 	}
 	return writeSupports(ctx, tx, r)
+}
+
+// saveChange is the Save of an element's row (resource.Row): it writes a
+// change made through the API, which is never the organisation's
+// deletion, so that an element deleted or restored by a caller stays as
+// they left it when the organisation comes back.
+func saveChange(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, error) {
+	r.deletedWithOrg = false
+	return updateElement(ctx, tx, r)
+}
+
+// writeElement stores a changed record, or ABORTED when it changed
+// meanwhile.
+func writeElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+	ok, err := updateElement(ctx, tx, r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apierr.EtagMismatch(r.el.Name)
+	}
+	return nil
 }
 
 // updateElement writes r over the row at revision r.revision-1, returning

@@ -11,6 +11,7 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -38,18 +39,37 @@ func (e emitter) add(ctx context.Context, tx *sqldb.Tx, el *pb.Element, change s
 	return e.outbox.Add(ctx, tx, e.prefix+".planning.v1."+orgID+".element."+change, el.Name, payload)
 }
 
-func (e emitter) created(ctx context.Context, tx *sqldb.Tx, el *pb.Element) error {
+// emitter is the elements' resource.Events.
+var _ resource.Events[*pb.Element] = emitter{}
+
+// Created implements resource.Events.
+func (e emitter) Created(ctx context.Context, tx *sqldb.Tx, el *pb.Element) error {
 	return e.add(ctx, tx, el, "created", &pb.ElementCreated{Element: el})
 }
 
-func (e emitter) updated(ctx context.Context, tx *sqldb.Tx, el *pb.Element, paths []string) error {
+// Updated implements resource.Events: an update that set the fields in
+// paths.
+func (e emitter) Updated(ctx context.Context, tx *sqldb.Tx, el *pb.Element, paths []string) error {
 	return e.add(ctx, tx, el, "updated", &pb.ElementUpdated{Element: el, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 }
 
+// Deleted implements resource.Events: an element deleted on its own.
+func (e emitter) Deleted(ctx context.Context, tx *sqldb.Tx, el *pb.Element) error {
+	return e.deleted(ctx, tx, el, "")
+}
+
+// Undeleted implements resource.Events: an element restored on its own.
+func (e emitter) Undeleted(ctx context.Context, tx *sqldb.Tx, el *pb.Element) error {
+	return e.undeleted(ctx, tx, el, "")
+}
+
+// deleted is the event of an element deleted with cause, the name of the
+// resource whose deletion took it along ("" for none).
 func (e emitter) deleted(ctx context.Context, tx *sqldb.Tx, el *pb.Element, cause string) error {
 	return e.add(ctx, tx, el, "deleted", &pb.ElementDeleted{Element: el, Cause: cause})
 }
 
+// undeleted is the event of an element restored with cause, as deleted's.
 func (e emitter) undeleted(ctx context.Context, tx *sqldb.Tx, el *pb.Element, cause string) error {
 	return e.add(ctx, tx, el, "undeleted", &pb.ElementUndeleted{Element: el, Cause: cause})
 }

@@ -8,10 +8,14 @@
 // owner teams exist, reacts through NATS to organisations and teams being
 // deleted and to KPIs changing status, and publishes its own changes on
 // GOLDENTHREAD_PLANNING. Files keep the layers apart: elements_handler.go
-// and views_handler.go are the gRPC surface, elements_domain.go and
-// elements_rules.go the rules, rollup.go the roll-up along the thread,
-// *_store.go the SQL, events.go the events it publishes, reactions.go the
-// events it consumes; it asks the teams service about teams through kit/lookup.
+// and views_handler.go are the gRPC surface, which leaves the standard
+// methods to the kit's resource engine; elements_rules.go holds the
+// element's rules as pure functions, elements_hooks.go the engine's hooks
+// (the plan's lock, the checks that read other elements, the cascades),
+// rollup.go the roll-up along the thread, elements_domain.go names and
+// dates, *_store.go the SQL, events.go the events it publishes,
+// reactions.go the events it consumes; it asks the teams service about
+// teams through kit/lookup.
 package planning
 
 import (
@@ -35,6 +39,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/lookup"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -119,8 +124,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		db:     db,
 		conns:  []*grpc.ClientConn{orgConn, teamsConn},
 		outbox: ob,
-		elements: &elementsHandler{db: db, events: em, dir: lookup.Teams{
-			Teams: teamspb.NewTeamsServiceClient(teamsConn), Members: teamspb.NewMembersServiceClient(teamsConn)}},
+		elements: &elementsHandler{db: db, events: em,
+			elements: resource.Engine[*elementRecord, *pb.Element]{DB: db, Service: serviceName, Field: "element", Events: em},
+			teams:    lookup.Teams{Teams: teamspb.NewTeamsServiceClient(teamsConn), Members: teamspb.NewMembersServiceClient(teamsConn)}},
 		reactions: reactions{events: em},
 		consumers: consumers(cfg.SubjectPrefix),
 		resolver:  auth.NewRemote(cfg.JWT, orgpb.NewAccessServiceClient(orgConn)),

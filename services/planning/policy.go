@@ -4,7 +4,8 @@ import "github.com/goldenthread/goldenthread/services/kit/auth"
 
 // policy says what each method asks of its caller: viewers read, planners
 // change the plan, and contributors may update (status and progress of
-// their teams' elements only: see elementsHandler.mayUpdate).
+// their teams' elements only: see checkContributorPaths and
+// elementsHandler.mayChange).
 var policy = auth.Policy{
 	"/goldenthread.planning.v1.ElementsService/GetElement":         auth.Viewer,
 	"/goldenthread.planning.v1.ElementsService/ListElements":       auth.Viewer,

@@ -93,11 +93,7 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 	if err != nil || !newest {
 		return err
 	}
-	where := "delete_time IS NULL AND organisation_id = ?"
-	if !deleted {
-		where = "deleted_with_organisation = 1 AND organisation_id = ?"
-	}
-	recs, err := queryElements(ctx, tx, "SELECT "+elementColumns+" FROM elements WHERE "+where+" ORDER BY id", orgID)
+	recs, err := organisationElements(ctx, tx, orgID, deleted)
 	if err != nil {
 		return err
 	}
@@ -128,8 +124,7 @@ func (r reactions) teamChanged(ctx context.Context, tx *sqldb.Tx, team string, d
 	if err := tx.Lock(ctx, planLock(ids[0])); err != nil {
 		return err
 	}
-	recs, err := liveElementsWhere(ctx, tx, "organisation_id = ? AND owner_team_id = ? AND owner_team_deleted = ?",
-		ids[0], ids[1], sqldb.Bool(!deleted))
+	recs, err := teamElements(ctx, tx, ids[0], ids[1], deleted)
 	if err != nil {
 		return err
 	}
@@ -138,7 +133,7 @@ func (r reactions) teamChanged(ctx context.Context, tx *sqldb.Tx, team string, d
 		if err := setOwnerTeamDeleted(ctx, tx, e); err != nil {
 			return err
 		}
-		if err := r.events.updated(ctx, tx, e.el, []string{"owner_team_deleted"}); err != nil {
+		if err := r.events.Updated(ctx, tx, e.el, []string{"owner_team_deleted"}); err != nil {
 			return err
 		}
 	}
@@ -169,7 +164,7 @@ func (r reactions) kpiChanged(ctx context.Context, tx *sqldb.Tx, ev *kpipb.KpiSt
 		targets = append(targets, before)
 	}
 	for _, id := range targets {
-		if _, err := getElement(ctx, tx, orgID, id); errors.Is(err, errNotFound) {
+		if _, err := getElement(ctx, tx, orgID, id); errors.Is(err, resource.ErrNotFound) {
 			continue // a KPI of an element the plan does not hold (yet)
 		} else if err != nil {
 			return err

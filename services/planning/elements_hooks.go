@@ -1,0 +1,199 @@
+package planning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// The hooks the resource engine calls in the transaction of a change to
+// the plan: the plan's lock, the checks that read other elements (each
+// reads what a rule of elements_rules.go needs and applies it) and the
+// effects on other elements (roll-ups, cascades).
+
+// planLock is the lock key of an organisation's plan.
+func planLock(orgID string) string { return "planning/plan/" + orgID }
+
+// lockPlan is the Lock hook of every change to an organisation's plan:
+// rules spanning elements (horizons, one thematic goal per team) and the
+// roll-ups, which read siblings, hold only if changes to one plan take
+// turns.
+func lockPlan(orgID string) func(ctx context.Context, tx *sqldb.Tx) error {
+	return func(ctx context.Context, tx *sqldb.Tx) error { return tx.Lock(ctx, planLock(orgID)) }
+}
+
+// checkLinks applies the rules between r and the elements it names: the
+// level order, live targets, horizons inside the parent's and the thematic
+// goal's, and one thematic goal per team at a time.
+func checkLinks(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+	if r.parentID != "" {
+		p, err := linked(ctx, tx, "element.parent", r.orgID, r.parentID)
+		if err != nil {
+			return err
+		}
+		if err := checkParent(r.el, p.el); err != nil {
+			return err
+		}
+	}
+	for _, s := range r.el.Supports {
+		id, _ := parseRef(s, "elements") // resolve checked it
+		sup, err := linked(ctx, tx, "element.supports", r.orgID, id)
+		if err != nil {
+			return err
+		}
+		if err := checkParentLevel("element.supports", r.el, sup.el); err != nil {
+			return err
+		}
+	}
+	if r.thematicGoal != "" {
+		goal, err := linked(ctx, tx, "element.thematic_goal", r.orgID, r.thematicGoal)
+		if err != nil {
+			return err
+		}
+		if err := checkThematicGoal(r.el, goal.el); err != nil {
+			return err
+		}
+	}
+	if r.el.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
+		other, err := overlappingThematicGoal(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		if other != nil {
+			return checkOneThematicGoal(r.el, other.el)
+		}
+	}
+	return nil
+}
+
+// linked reads an element r names in field: INVALID_ARGUMENT when there is
+// none.
+func linked(ctx context.Context, tx *sqldb.Tx, field, orgID, id string) (*elementRecord, error) {
+	e, err := getElement(ctx, tx, orgID, id)
+	if errors.Is(err, resource.ErrNotFound) {
+		return nil, apierr.InvalidArgument(field, "no such element: "+elementName(orgID, id))
+	}
+	return e, err
+}
+
+// checkDependants applies, to a change from current to next, the rules of
+// the elements that depend on it: its children's horizons, and its
+// defining objectives' when it is a thematic goal.
+func checkDependants(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
+	for _, which := range dependantsToCheck(current.el, next.el) {
+		d, err := firstDependant(ctx, tx, which, current.orgID, current.id, formatDate(next.el.StartDate), formatDate(next.el.EndDate))
+		if err != nil {
+			return err
+		}
+		if d != nil {
+			return checkNoDependant(which, d.el)
+		}
+	}
+	return nil
+}
+
+// checkUpdate is the Check hook of an update: the rules of next's links,
+// and of the elements that depend on it.
+func checkUpdate(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
+	if err := checkLinks(ctx, tx, next); err != nil {
+		return err
+	}
+	return checkDependants(ctx, tx, current, next)
+}
+
+// checkUndelete is the Check hook of an undelete: a restored element obeys
+// the rules of its links again (its parent, say, must be live).
+func checkUndelete(ctx context.Context, tx *sqldb.Tx, r, _ *elementRecord) error {
+	return checkLinks(ctx, tx, r)
+}
+
+// The After hooks refresh the roll-ups a change affects (rollup.go), with
+// the element's name as the cause of their events.
+
+// afterCreate refreshes the roll-ups from the new element's parent up.
+func afterCreate(em emitter) func(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+	return func(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+		return refresh(ctx, tx, em, r.orgID, r.parentID, r.el.Name)
+	}
+}
+
+// afterUpdate refreshes the element's own roll-up, then its parent's,
+// whose inputs (this child's status, say) may have changed even when the
+// element's roll-up did not; and those above the parent it left, if it
+// moved.
+func afterUpdate(em emitter) func(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
+	return func(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
+		return refreshAll(ctx, tx, em, next.orgID, next.el.Name, next.id, next.parentID, current.parentID)
+	}
+}
+
+// afterUndelete refreshes the restored element's roll-up and those above
+// it, which count it again.
+func afterUndelete(em emitter) func(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord) error {
+	return func(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord) error {
+		return refreshAll(ctx, tx, em, r.orgID, r.el.Name, r.id, r.parentID)
+	}
+}
+
+// deletion is one DeleteElement: its Check hook finds what goes with the
+// element, and its After hook deletes that and rolls the change up.
+type deletion struct {
+	em    emitter
+	force bool
+	// descendants are the live elements under the element, parents first,
+	// as the check found them.
+	descendants []*elementRecord
+}
+
+// check applies the rules of deleting r: no live defining objective may
+// name it, and live descendants go only with force.
+func (d *deletion) check(ctx context.Context, tx *sqldb.Tx, r, _ *elementRecord) error {
+	var definer *pb.Element
+	if r.el.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
+		e, err := firstDependant(ctx, tx, namingDefiningObjectives, r.orgID, r.id, "", "")
+		if err != nil {
+			return err
+		}
+		if e != nil {
+			definer = e.el
+		}
+	}
+	sub, err := subtree(ctx, tx, r.orgID, r.id)
+	if err != nil {
+		return err
+	}
+	if len(sub) == 0 || sub[0].id != r.id {
+		return fmt.Errorf("subtree of %s does not start with it", r.el.Name)
+	}
+	d.descendants = sub[1:]
+	return checkDelete(r.el, definer, len(d.descendants), d.force)
+}
+
+// after deletes the element's descendants by the same caller, each with
+// its event naming the element as the cause, and then refreshes the
+// roll-ups above it.
+func (d *deletion) after(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord) error {
+	for _, e := range d.descendants {
+		markDeleted(e, true, false, r.el.UpdateActor)
+		if err := writeElement(ctx, tx, e); err != nil {
+			return err
+		}
+		if err := d.em.deleted(ctx, tx, e.el, r.el.Name); err != nil {
+			return err
+		}
+	}
+	return refresh(ctx, tx, d.em, r.orgID, r.parentID, r.el.Name)
+}
+
+// markDeleted moves r to its next revision, deleted or restored by actor;
+// withOrg records that the organisation's deletion caused it. Cascades
+// change many elements in one transaction, beside the engine's one.
+func markDeleted(r *elementRecord, deleted, withOrg bool, actor string) {
+	resource.Revise(r, actor, deleted)
+	r.deletedWithOrg = withOrg
+}
