@@ -2,6 +2,7 @@ package kpis
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -84,4 +85,55 @@ func (e emitter) corrected(ctx context.Context, tx *sqldb.Tx, m *pb.Measurement)
 
 func (e emitter) measurementDeleted(ctx context.Context, tx *sqldb.Tx, m *pb.Measurement) error {
 	return e.add(ctx, tx, m.Name, "measurement", "deleted", &pb.MeasurementDeleted{Measurement: m})
+}
+
+// kpiEvents are a KPI's change events as the resource engine writes them:
+// a caller's changes, which have no cause.
+type kpiEvents struct{ emitter }
+
+// Created implements resource.Events.
+func (e kpiEvents) Created(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi) error {
+	return e.kpiCreated(ctx, tx, k)
+}
+
+// Updated implements resource.Events.
+func (e kpiEvents) Updated(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, paths []string) error {
+	return e.kpiUpdated(ctx, tx, k, paths)
+}
+
+// Deleted implements resource.Events.
+func (e kpiEvents) Deleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi) error {
+	return e.kpiDeleted(ctx, tx, k, "")
+}
+
+// Undeleted implements resource.Events.
+func (e kpiEvents) Undeleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi) error {
+	return e.kpiUndeleted(ctx, tx, k, "")
+}
+
+// measurementEvents are a measurement's change events as the resource
+// engine writes them: an update is a correction.
+type measurementEvents struct{ emitter }
+
+// Created implements resource.Events: a MeasurementsRecorded of one. The
+// batch path (record) writes those of its creates itself, by KPI.
+func (e measurementEvents) Created(ctx context.Context, tx *sqldb.Tx, m *pb.Measurement) error {
+	kpi, _, _ := strings.Cut(m.Name, "/measurements/")
+	return e.recorded(ctx, tx, kpi, []*pb.Measurement{m})
+}
+
+// Updated implements resource.Events.
+func (e measurementEvents) Updated(ctx context.Context, tx *sqldb.Tx, m *pb.Measurement, _ []string) error {
+	return e.corrected(ctx, tx, m)
+}
+
+// Deleted implements resource.Events.
+func (e measurementEvents) Deleted(ctx context.Context, tx *sqldb.Tx, m *pb.Measurement) error {
+	return e.measurementDeleted(ctx, tx, m)
+}
+
+// Undeleted implements resource.Events. The API has no UndeleteMeasurement
+// and no event for one, so no change may claim to be one.
+func (e measurementEvents) Undeleted(_ context.Context, _ *sqldb.Tx, m *pb.Measurement) error {
+	return fmt.Errorf("undelete %s: measurements cannot be undeleted", m.Name)
 }

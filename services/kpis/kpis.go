@@ -8,11 +8,15 @@
 // gRPC whether elements and owner teams exist, reacts through NATS to
 // elements and organisations being deleted, and publishes its changes —
 // KpiStatusChanged above all — on GOLDENTHREAD_KPIS. Files keep the layers
-// apart: *_handler.go is the gRPC surface, kpis_domain.go and status.go the
-// rules (status.go is the documented status rule), csv.go the CSV form,
-// *_store.go the SQL, recompute.go and overdue.go the status upkeep,
-// events.go the events it publishes, reactions.go those it consumes,
-// directory.go its calls to other services.
+// apart, per resource: <resource>_handler.go is the gRPC surface, which
+// leaves the standard methods to the kit's resource engine (wired in Open);
+// <resource>_rules.go the resource's own rules, pure functions tested
+// without a database; <resource>_store.go the SQL (rows_store.go what both
+// share). status.go is the documented status rule, kpis_domain.go the names
+// and dates both resources use, measurements_batch.go the one path that
+// records measurements, csv.go the CSV form, recompute.go and overdue.go
+// the status upkeep, events.go the events it publishes, reactions.go those
+// it consumes, directory.go its calls to other services.
 package kpis
 
 import (
@@ -37,6 +41,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/lookup"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -126,10 +131,15 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	em := emitter{outbox: ob, prefix: cfg.SubjectPrefix}
 	dir := directory{elements: planningpb.NewElementsServiceClient(planConn), Teams: lookup.Teams{
 		Teams: teamspb.NewTeamsServiceClient(teamsConn), Members: teamspb.NewMembersServiceClient(teamsConn)}}
+	// The resource engine carries out the standard methods of both
+	// resources; the handlers add the KPI lock and the status upkeep.
+	kpiEngine := resource.Engine[*kpiRecord, *pb.Kpi]{DB: db, Service: serviceName, Field: "kpi", Events: kpiEvents{em}}
+	measurementEngine := resource.Engine[*measurementRecord, *pb.Measurement]{DB: db, Service: serviceName,
+		Field: "measurement", Events: measurementEvents{em}}
 	return &Service{
 		db: db, conns: conns, outbox: ob, events: em,
-		kpis:         &kpisHandler{db: db, dir: dir, events: em},
-		measurements: &measurementsHandler{db: db, dir: dir, events: em},
+		kpis:         &kpisHandler{kpis: kpiEngine, dir: dir, events: em},
+		measurements: &measurementsHandler{measurements: measurementEngine, dir: dir, events: em},
 		reactions:    reactions{events: em},
 		consumers:    consumers(cfg.SubjectPrefix),
 		resolver:     auth.NewRemote(cfg.JWT, orgpb.NewAccessServiceClient(orgConn)),

@@ -1,38 +1,36 @@
 package kpis
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"slices"
-	"strconv"
-
-	"buf.build/go/protovalidate"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
-	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
-	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// kpisHandler is the gRPC surface of KPIs.
+// kpisHandler is the gRPC surface of KpisService. It leaves the standard
+// methods to the resource engine, the KPI's rules to kpis_rules.go, and
+// adds the hooks: the organisation's KPI lock, and the status upkeep after
+// each change (recompute.go), which the planning service rolls up.
 type kpisHandler struct {
 	pb.UnimplementedKpisServiceServer
-	db     *sqldb.DB
+	kpis   resource.Engine[*kpiRecord, *pb.Kpi]
 	dir    directory
 	events emitter
 }
 
 func (h *kpisHandler) GetKpi(ctx context.Context, req *pb.GetKpiRequest) (*pb.Kpi, error) {
-	r, err := findKpi(ctx, h.db, "name", req.Name)
+	orgID, id, err := parseKpiName("name", req.Name)
 	if err != nil {
 		return nil, err
 	}
-	return r.kpi, nil
+	return h.kpis.Get(ctx, req.Name, kpiRow(orgID, id))
 }
 
 func (h *kpisHandler) ListKpis(ctx context.Context, req *pb.ListKpisRequest) (*pb.ListKpisResponse, error) {
@@ -40,21 +38,14 @@ func (h *kpisHandler) ListKpis(ctx context.Context, req *pb.ListKpisRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	plan, err := kpiListSchema.Build(listing.Request{PageSize: req.PageSize, PageToken: req.PageToken, Filter: req.Filter,
-		OrderBy: req.OrderBy, Scope: req.Parent + " show_deleted=" + strconv.FormatBool(req.ShowDeleted)})
+	kpis, next, err := resource.List(ctx, h.kpis.DB, kpiListSchema, req, req.Parent,
+		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*kpiRecord]) ([]*kpiRecord, error) {
+			return listKpis(ctx, q, orgID, plan, req.ShowDeleted)
+		})
 	if err != nil {
 		return nil, err
 	}
-	rows, err := listKpis(ctx, h.db, orgID, plan, req.ShowDeleted)
-	if err != nil {
-		return nil, err
-	}
-	rows, next := plan.Page(rows)
-	resp := &pb.ListKpisResponse{NextPageToken: next, Kpis: make([]*pb.Kpi, len(rows))}
-	for i, r := range rows {
-		resp.Kpis[i] = r.kpi
-	}
-	return resp, nil
+	return &pb.ListKpisResponse{Kpis: kpis, NextPageToken: next}, nil
 }
 
 func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (*pb.Kpi, error) {
@@ -62,56 +53,27 @@ func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (
 	if err != nil {
 		return nil, err
 	}
-	id := req.KpiId
-	if id == "" {
-		id = resourcename.NewID()
-	}
-	key := idempotency.For(req.Parent+"/kpis", req)
-	in := req.Kpi
-	t := resource.Now()
-	r := &kpiRecord{orgID: orgID, id: id, revision: 1, kpi: &pb.Kpi{
-		Name: kpiName(orgID, id), Title: in.Title, Description: in.Description, Unit: in.Unit, CurrencyCode: in.CurrencyCode,
-		Direction: in.Direction, Baseline: in.Baseline, Targets: in.Targets, Thresholds: in.Thresholds, Frequency: in.Frequency,
-		Element: in.Element, OwnerTeam: in.OwnerTeam, DataSource: in.DataSource, CreateTime: t, UpdateTime: t,
-		Etag: resource.Etag(1), UpdateActor: auth.Actor(ctx, serviceName),
-	}}
-	if err := r.resolve(); err != nil {
+	id := cmp.Or(req.KpiId, resourcename.NewID())
+	k, err := newKpi(orgID, kpiName(orgID, id), req.Kpi)
+	if err != nil {
 		return nil, err
 	}
 	// Ask before writing anything: an unreachable planning or teams service
 	// leaves no half-made KPI behind.
-	if err := h.checkRefs(ctx, r.kpi, true, true); err != nil {
+	if err := h.requireLiveRefs(ctx, k, true, true); err != nil {
 		return nil, err
 	}
+	r := &kpiRecord{kpi: k, orgID: orgID, id: id}
 	applyLatest(r, nil, today())
-	var result *pb.Kpi
-	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		prior, retried, err := resource.CheckNew(ctx, tx, key, id,
-			func(id string) (*kpiRecord, error) { return getKpi(ctx, tx, orgID, id) }, r.kpi.Name)
-		if err != nil {
-			return err
-		}
-		if retried {
-			result = prior.kpi
-			return nil
-		}
-		if err := insertKpi(ctx, tx, r); err != nil {
-			return err
-		}
-		if err := key.Claim(ctx, tx, id); err != nil {
-			return err
-		}
-		result = r.kpi
-		if err := h.events.kpiCreated(ctx, tx, r.kpi); err != nil {
-			return err
-		}
-		// The plan learns the element has a KPI (NO_DATA so far).
-		return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
+	return h.kpis.Create(ctx, resource.Creation[*kpiRecord]{
+		Record: r, ID: id, Row: func(id string) resource.Row[*kpiRecord] { return kpiRow(orgID, id) },
+		Key:    idempotency.For(req.Parent+"/kpis", req),
+		Insert: insertKpi,
+		After: func(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
+			// The plan learns the element has a KPI (NO_DATA so far).
+			return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
+		},
 	})
-	if sqldb.IsUniqueViolation(err) {
-		return nil, apierr.AlreadyExists(r.kpi.Name)
-	}
-	return result, err
 }
 
 func (h *kpisHandler) UpdateKpi(ctx context.Context, req *pb.UpdateKpiRequest) (*pb.Kpi, error) {
@@ -126,58 +88,25 @@ func (h *kpisHandler) UpdateKpi(ctx context.Context, req *pb.UpdateKpiRequest) (
 	if err != nil {
 		return nil, err
 	}
-	elementMoved, teamChanged := slices.Contains(paths, "element"), slices.Contains(paths, "owner_team")
-	if elementMoved || teamChanged {
-		probe := &kpiRecord{orgID: orgID, kpi: &pb.Kpi{Element: req.Kpi.Element, OwnerTeam: req.Kpi.OwnerTeam}}
-		if err := probe.resolveRefs(elementMoved, teamChanged); err != nil {
-			return nil, err
-		}
-		if err := h.checkRefs(ctx, req.Kpi, elementMoved, teamChanged); err != nil {
-			return nil, err
-		}
+	// Ask about a new element or owner team before the transaction, so that
+	// no lock is held over a call to another service.
+	element, team := slices.Contains(paths, "element"), slices.Contains(paths, "owner_team")
+	if err := checkKpiRefs(orgID, req.Kpi, element, team); err != nil {
+		return nil, err
 	}
-	var result *pb.Kpi
-	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if err := lockKpis(ctx, tx, orgID); err != nil {
-			return err
-		}
-		cur, err := resource.Current(func() (*kpiRecord, error) { return getKpi(ctx, tx, orgID, id) },
-			func(r *kpiRecord) string { return r.kpi.Etag }, req.Kpi.Name, req.Kpi.Etag)
-		if err != nil {
-			return err
-		}
-		if cur.kpi.DeleteTime != nil {
-			return apierr.FailedPrecondition(req.Kpi.Name, "is deleted; undelete it before updating")
-		}
-		next := applyKpiMask(cur.kpi, req.Kpi, paths)
-		if err := protovalidate.Validate(next); err != nil {
-			return interceptor.ValidationStatus(err, "kpi.")
-		}
-		r := &kpiRecord{kpi: next, orgID: orgID, id: id, revision: cur.revision + 1, dueDate: cur.dueDate}
-		if err := r.resolve(); err != nil {
-			return err
-		}
-		next.UpdateTime = resource.Now()
-		next.Etag = resource.Etag(r.revision)
-		next.UpdateActor = auth.Actor(ctx, serviceName)
-		if r.elementID != cur.elementID {
-			next.ElementDeleted = false
-		}
-		if err := writeKpi(ctx, tx, r); err != nil {
-			return err
-		}
-		result = next
-		if err := h.events.kpiUpdated(ctx, tx, next, paths); err != nil {
-			return err
-		}
-		previous := ""
-		if r.elementID != cur.elementID {
-			previous = cur.kpi.Element
-		}
-		// New targets, thresholds or frequency may change the status.
-		return recompute(ctx, tx, h.events, r, previous)
+	if err := h.requireLiveRefs(ctx, req.Kpi, element, team); err != nil {
+		return nil, err
+	}
+	change := resource.Change[*kpiRecord]{Name: req.Kpi.Name, Etag: req.Kpi.Etag, Row: kpiRow(orgID, id), Lock: kpiLock(orgID),
+		After: func(ctx context.Context, tx *sqldb.Tx, current, next *kpiRecord) error {
+			// New targets, thresholds or frequency may change the status,
+			// and a new element must hear of it.
+			return recompute(ctx, tx, h.events, next, movedFrom(current.kpi, next.kpi))
+		}}
+	return h.kpis.Update(ctx, change, paths, func(current *kpiRecord) (*kpiRecord, error) {
+		next, err := reviseKpi(orgID, current.kpi, resource.ApplyMask(current.kpi, req.Kpi, paths))
+		return current.with(next), err
 	})
-	return result, err
 }
 
 func (h *kpisHandler) DeleteKpi(ctx context.Context, req *pb.DeleteKpiRequest) (*pb.Kpi, error) {
@@ -195,41 +124,27 @@ func (h *kpisHandler) setDeleted(ctx context.Context, name, etag string, deleted
 	if err != nil {
 		return nil, err
 	}
-	var result *pb.Kpi
-	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if err := lockKpis(ctx, tx, orgID); err != nil {
-			return err
-		}
-		r, err := resource.Current(func() (*kpiRecord, error) { return getKpi(ctx, tx, orgID, id) },
-			func(r *kpiRecord) string { return r.kpi.Etag }, name, etag)
-		if err != nil {
-			return err
-		}
-		if err := resource.CheckDeleteTransition(name, r.kpi.DeleteTime != nil, deleted); err != nil {
-			return err
-		}
-		markDeleted(r, deleted, false, auth.Actor(ctx, serviceName))
-		if err := writeKpi(ctx, tx, r); err != nil {
-			return err
-		}
-		result = r.kpi
-		if deleted {
-			if err := h.events.kpiDeleted(ctx, tx, r.kpi, ""); err != nil {
-				return err
+	change := resource.Change[*kpiRecord]{Name: name, Etag: etag, Row: kpiRow(orgID, id), Lock: kpiLock(orgID),
+		// LOCAL WORKAROUND: SetDeleted has no hook that makes the next
+		// revision, so Check does it. A caller's delete or undelete is the
+		// caller's, not the organisation's: the organisation's undeletion
+		// restores only the KPIs its deletion deleted (reactions.go).
+		Check: func(_ context.Context, _ *sqldb.Tx, _, r *kpiRecord) error {
+			r.deletedWithOrg = false
+			return nil
+		},
+		After: func(ctx context.Context, tx *sqldb.Tx, _, r *kpiRecord) error {
+			if deleted {
+				return deletedStatus(ctx, tx, h.events, r, r.kpi.Status)
 			}
-			return deletedStatus(ctx, tx, h.events, r, r.kpi.Status)
-		}
-		if err := h.events.kpiUndeleted(ctx, tx, r.kpi, ""); err != nil {
-			return err
-		}
-		return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
-	})
-	return result, err
+			return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
+		}}
+	return h.kpis.SetDeleted(ctx, change, deleted)
 }
 
-// checkRefs asks the planning and teams services whether the element and
-// the owner team are live.
-func (h *kpisHandler) checkRefs(ctx context.Context, k *pb.Kpi, element, team bool) error {
+// requireLiveRefs asks the planning and teams services whether k's element
+// (when element) and owner team (when team) are live.
+func (h *kpisHandler) requireLiveRefs(ctx context.Context, k *pb.Kpi, element, team bool) error {
 	if element {
 		if err := h.dir.requireLiveElement(ctx, k.Element); err != nil {
 			return err
@@ -237,66 +152,6 @@ func (h *kpisHandler) checkRefs(ctx context.Context, k *pb.Kpi, element, team bo
 	}
 	if team {
 		return h.dir.RequireLiveTeam(ctx, "kpi.owner_team", k.OwnerTeam)
-	}
-	return nil
-}
-
-// resolve checks r's own rules and fills in the ids it refers to.
-func (r *kpiRecord) resolve() error {
-	if err := checkKpi(r.kpi); err != nil {
-		return err
-	}
-	return r.resolveRefs(true, true)
-}
-
-func (r *kpiRecord) resolveRefs(element, team bool) error {
-	var err error
-	if element {
-		if r.elementID, err = sameOrgID("kpi.element", "elements", r.orgID, r.kpi.Element); err != nil {
-			return err
-		}
-	}
-	if team {
-		r.ownerTeamID, err = sameOrgID("kpi.owner_team", "teams", r.orgID, r.kpi.OwnerTeam)
-	}
-	return err
-}
-
-// findKpi reads the KPI named in field, or NOT_FOUND.
-func findKpi(ctx context.Context, q sqldb.Querier, field, name string) (*kpiRecord, error) {
-	orgID, id, err := parseKpiName(field, name)
-	if err != nil {
-		return nil, err
-	}
-	r, err := getKpi(ctx, q, orgID, id)
-	if errors.Is(err, errNotFound) {
-		return nil, apierr.NotFound(name)
-	}
-	return r, err
-}
-
-// markDeleted moves r to its next revision, deleted or restored by actor;
-// withOrg records that the organisation's deletion caused it.
-func markDeleted(r *kpiRecord, deleted, withOrg bool, actor string) {
-	r.revision++
-	r.kpi.UpdateTime = resource.Now()
-	r.kpi.DeleteTime = nil
-	if deleted {
-		r.kpi.DeleteTime = r.kpi.UpdateTime
-	}
-	r.deletedWithOrg = withOrg
-	r.kpi.Etag = resource.Etag(r.revision)
-	r.kpi.UpdateActor = actor
-}
-
-// writeKpi stores a changed record, or ABORTED when it changed meanwhile.
-func writeKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
-	ok, err := updateKpi(ctx, tx, r)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return apierr.EtagMismatch(r.kpi.Name)
 	}
 	return nil
 }

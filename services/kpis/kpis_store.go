@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -17,22 +16,48 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// errNotFound is returned by reads of an id that has no row.
-var errNotFound = resource.ErrNotFound
-
-// kpiRecord is a KPI as stored.
+// kpiRecord is a KPI as stored: the API resource, its revision, and what
+// the service keeps beside it.
 type kpiRecord struct {
-	kpi                    *pb.Kpi
-	orgID, id              string
-	elementID, ownerTeamID string
-	dueDate                string
-	revision               int64
-	deletedWithOrg         bool
+	kpi       *pb.Kpi
+	orgID, id string
+	// dueDate is when the next value becomes late (see dueDate), "" before
+	// the first.
+	dueDate  string
+	revision int64
+	// deletedWithOrg records that the organisation's deletion deleted the
+	// KPI, so that its undeletion restores it.
+	deletedWithOrg bool
 }
 
-const kpiColumns = "organisation_id, id, title, description, unit, currency_code, direction, baseline, targets, thresholds, " +
-	"frequency, element_id, owner_team_id, data_source, latest_value, latest_period_end, status, trend, due_date, " +
-	"element_deleted, create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor"
+// Message implements resource.Record.
+func (r *kpiRecord) Message() *pb.Kpi { return r.kpi }
+
+// Revision implements resource.Record.
+func (r *kpiRecord) Revision() *int64 { return &r.revision }
+
+// with returns the record holding k instead, at the same revision.
+func (r *kpiRecord) with(k *pb.Kpi) *kpiRecord {
+	c := *r
+	c.kpi = k
+	return &c
+}
+
+// kpiRow reads and writes the row of organisations/{orgID}/kpis/{id}.
+func kpiRow(orgID, id string) resource.Row[*kpiRecord] {
+	return resource.Row[*kpiRecord]{
+		Get:  func(ctx context.Context, q sqldb.Querier) (*kpiRecord, error) { return getKpi(ctx, q, orgID, id) },
+		Save: updateKpi,
+	}
+}
+
+var kpisTable = table[*kpiRecord]{
+	name: "kpis",
+	columns: "organisation_id, id, title, description, unit, currency_code, direction, baseline, targets, thresholds, " +
+		"frequency, element_id, owner_team_id, data_source, latest_value, latest_period_end, status, trend, due_date, " +
+		"element_deleted, create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor",
+	scan: scanKpi,
+}
 
 // kpiListSchema says what ListKpis may filter and sort on.
 var kpiListSchema = &listing.Schema[*kpiRecord]{
@@ -73,30 +98,51 @@ func lockKpis(ctx context.Context, tx *sqldb.Tx, orgID string) error {
 	return tx.Lock(ctx, "kpis/organisation/"+orgID)
 }
 
-func getKpi(ctx context.Context, q sqldb.Querier, orgID, id string) (*kpiRecord, error) {
-	return oneKpi(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
+// kpiLock is lockKpis as the resource engine's Lock hook.
+func kpiLock(orgID string) func(ctx context.Context, tx *sqldb.Tx) error {
+	return func(ctx context.Context, tx *sqldb.Tx) error { return lockKpis(ctx, tx, orgID) }
 }
 
-func oneKpi(ctx context.Context, q sqldb.Querier, where string, args ...any) (*kpiRecord, error) {
-	r, err := scanKpi(q.QueryRowContext(ctx, "SELECT "+kpiColumns+" FROM kpis WHERE "+where, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errNotFound
-	}
-	return r, err
+func getKpi(ctx context.Context, q sqldb.Querier, orgID, id string) (*kpiRecord, error) {
+	return kpisTable.one(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
 }
 
 func listKpis(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*kpiRecord], showDeleted bool) ([]*kpiRecord, error) {
-	where := "organisation_id = ? AND " + plan.Where
-	if !showDeleted {
-		where = "delete_time IS NULL AND " + where
-	}
-	return queryKpis(ctx, q, "SELECT "+kpiColumns+" FROM kpis WHERE "+where+" ORDER BY "+plan.OrderBy+
-		" LIMIT "+strconv.Itoa(plan.Limit), append([]any{orgID}, plan.Args...)...)
+	return kpisTable.page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
 }
 
 // kpisWhere returns the KPIs matching where.
 func kpisWhere(ctx context.Context, q sqldb.Querier, where string, args ...any) ([]*kpiRecord, error) {
-	return queryKpis(ctx, q, "SELECT "+kpiColumns+" FROM kpis WHERE "+where+" ORDER BY organisation_id, id", args...)
+	return kpisTable.all(ctx, q, where+" ORDER BY organisation_id, id", args...)
+}
+
+// kpisByID reads the KPIs of the organisation orgID with the given ids
+// ("" and repeats are skipped), by id; ids without a KPI are left out.
+func kpisByID(ctx context.Context, q sqldb.Querier, orgID string, ids []string) (map[string]*kpiRecord, error) {
+	seen := map[string]bool{}
+	var distinct []string
+	for _, id := range ids {
+		if !seen[id] && id != "" {
+			seen[id] = true
+			distinct = append(distinct, id)
+		}
+	}
+	out := map[string]*kpiRecord{}
+	for start := 0; start < len(distinct); start += 500 {
+		chunk := distinct[start:min(start+500, len(distinct))]
+		args := []any{orgID}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		recs, err := kpisWhere(ctx, q, "organisation_id = ? AND id IN (?"+strings.Repeat(", ?", len(chunk)-1)+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			out[r.id] = r
+		}
+	}
+	return out, nil
 }
 
 func insertKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
@@ -104,7 +150,7 @@ func insertKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO kpis ("+kpiColumns+") VALUES (?"+strings.Repeat(", ?", len(v)-1)+")", v...)
+	_, err = tx.ExecContext(ctx, "INSERT INTO kpis ("+kpisTable.columns+") VALUES (?"+strings.Repeat(", ?", len(v)-1)+")", v...)
 	if err != nil {
 		return fmt.Errorf("insert kpi: %w", err)
 	}
@@ -118,17 +164,10 @@ func updateKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	cols := strings.Split(kpiColumns, ", ")[2:]
+	cols := strings.Split(kpisTable.columns, ", ")[2:]
 	res, err := tx.ExecContext(ctx, "UPDATE kpis SET "+strings.Join(cols, " = ?, ")+" = ? WHERE organisation_id = ? AND id = ? AND revision = ?",
 		append(v[2:], r.orgID, r.id, r.revision-1)...)
-	if err != nil {
-		return false, fmt.Errorf("update kpi: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("update kpi: %w", err)
-	}
-	return n == 1, nil
+	return savedOne(res, err, "kpi")
 }
 
 // setComputed stores what a KPI's measurements made of it: computed, not
@@ -151,12 +190,21 @@ func dateOrEmpty(k *pb.Kpi) string {
 	return formatDate(k.LatestPeriodEnd)
 }
 
-// values are the row's columns in kpiColumns order.
+// values are the row's columns in kpisTable.columns order. The element
+// and owner team are stored by id: the rules keep them in the KPI's
+// organisation.
 func (r *kpiRecord) values() ([]any, error) {
 	k := r.kpi
+	elementID, err := sameOrgID("kpi.element", "elements", r.orgID, k.Element)
+	if err != nil {
+		return nil, fmt.Errorf("kpi %s: %w", r.id, err)
+	}
+	ownerTeamID, err := sameOrgID("kpi.owner_team", "teams", r.orgID, k.OwnerTeam)
+	if err != nil {
+		return nil, fmt.Errorf("kpi %s: %w", r.id, err)
+	}
 	var baseline []byte
 	if k.Baseline != nil {
-		var err error
 		if baseline, err = protojson.Marshal(k.Baseline); err != nil {
 			return nil, fmt.Errorf("kpi baseline: %w", err)
 		}
@@ -170,43 +218,24 @@ func (r *kpiRecord) values() ([]any, error) {
 		return nil, fmt.Errorf("kpi thresholds: %w", err)
 	}
 	return []any{r.orgID, r.id, k.Title, k.Description, int32(k.Unit), k.CurrencyCode, int32(k.Direction), string(baseline),
-		string(targets), string(thresholds), int32(k.Frequency), r.elementID, r.ownerTeamID, k.DataSource, k.LatestValue,
+		string(targets), string(thresholds), int32(k.Frequency), elementID, ownerTeamID, k.DataSource, k.LatestValue,
 		dateOrEmpty(k), int32(k.Status), int32(k.Trend), r.dueDate, sqldb.Bool(k.ElementDeleted), resource.Micros(k.CreateTime),
 		resource.Micros(k.UpdateTime), resource.NullMicros(k.DeleteTime), sqldb.Bool(r.deletedWithOrg), r.revision, k.UpdateActor}, nil
 }
-
-func queryKpis(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*kpiRecord, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query kpis: %w", err)
-	}
-	defer rows.Close()
-	var out []*kpiRecord
-	for rows.Next() {
-		r, err := scanKpi(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-type scanner interface{ Scan(dest ...any) error }
 
 func scanKpi(s scanner) (*kpiRecord, error) {
 	var (
 		r                                = &kpiRecord{kpi: &pb.Kpi{}}
 		unit, direction, freq, st, trend int32
 		baseline, targets, thresholds    string
-		latest                           string
+		elementID, ownerTeamID, latest   string
 		elementDeleted, withOrg          int
 		create, update                   int64
 		deleteTime                       sql.NullInt64
 	)
 	k := r.kpi
 	err := s.Scan(&r.orgID, &r.id, &k.Title, &k.Description, &unit, &k.CurrencyCode, &direction, &baseline, &targets, &thresholds,
-		&freq, &r.elementID, &r.ownerTeamID, &k.DataSource, &k.LatestValue, &latest, &st, &trend, &r.dueDate,
+		&freq, &elementID, &ownerTeamID, &k.DataSource, &k.LatestValue, &latest, &st, &trend, &r.dueDate,
 		&elementDeleted, &create, &update, &deleteTime, &withOrg, &r.revision, &k.UpdateActor)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -232,8 +261,8 @@ func scanKpi(s scanner) (*kpiRecord, error) {
 	k.Name = kpiName(r.orgID, r.id)
 	k.Unit, k.Direction, k.Frequency = pb.Unit(unit), pb.Direction(direction), pb.Frequency(freq)
 	k.Status, k.Trend = pb.KpiStatus(st), pb.Trend(trend)
-	k.Element = "organisations/" + r.orgID + "/elements/" + r.elementID
-	k.OwnerTeam = "organisations/" + r.orgID + "/teams/" + r.ownerTeamID
+	k.Element = "organisations/" + r.orgID + "/elements/" + elementID
+	k.OwnerTeam = "organisations/" + r.orgID + "/teams/" + ownerTeamID
 	if latest != "" {
 		k.LatestPeriodEnd = parseDate(latest)
 	}

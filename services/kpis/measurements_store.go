@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
@@ -16,15 +15,44 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// measurementRecord is a measurement as stored.
+// measurementRecord is a measurement as stored: the API resource and its
+// revision.
 type measurementRecord struct {
 	m                *pb.Measurement
 	orgID, kpiID, id string
 	revision         int64
 }
 
-const measurementColumns = "organisation_id, kpi_id, id, period_end, value, note, source, history, " +
-	"create_time, update_time, delete_time, revision, update_actor"
+// Message implements resource.Record.
+func (r *measurementRecord) Message() *pb.Measurement { return r.m }
+
+// Revision implements resource.Record.
+func (r *measurementRecord) Revision() *int64 { return &r.revision }
+
+// with returns the record holding m instead, at the same revision.
+func (r *measurementRecord) with(m *pb.Measurement) *measurementRecord {
+	c := *r
+	c.m = m
+	return &c
+}
+
+// measurementRow reads and writes the row of
+// organisations/{orgID}/kpis/{kpiID}/measurements/{id}.
+func measurementRow(orgID, kpiID, id string) resource.Row[*measurementRecord] {
+	return resource.Row[*measurementRecord]{
+		Get: func(ctx context.Context, q sqldb.Querier) (*measurementRecord, error) {
+			return getMeasurement(ctx, q, orgID, kpiID, id)
+		},
+		Save: updateMeasurement,
+	}
+}
+
+var measurementsTable = table[*measurementRecord]{
+	name: "measurements",
+	columns: "organisation_id, kpi_id, id, period_end, value, note, source, history, " +
+		"create_time, update_time, delete_time, revision, update_actor",
+	scan: scanMeasurement,
+}
 
 // measurementListSchema lists measurements in period order.
 var measurementListSchema = &listing.Schema[*measurementRecord]{
@@ -38,47 +66,28 @@ var measurementListSchema = &listing.Schema[*measurementRecord]{
 }
 
 func getMeasurement(ctx context.Context, q sqldb.Querier, orgID, kpiID, id string) (*measurementRecord, error) {
-	return oneMeasurement(ctx, q, "organisation_id = ? AND kpi_id = ? AND id = ?", orgID, kpiID, id)
-}
-
-// livePeriod returns the KPI's live measurement for a period.
-func livePeriod(ctx context.Context, q sqldb.Querier, orgID, kpiID, periodEnd string) (*measurementRecord, error) {
-	return oneMeasurement(ctx, q, "organisation_id = ? AND kpi_id = ? AND period_end = ? AND delete_time IS NULL", orgID, kpiID, periodEnd)
-}
-
-func oneMeasurement(ctx context.Context, q sqldb.Querier, where string, args ...any) (*measurementRecord, error) {
-	r, err := scanMeasurement(q.QueryRowContext(ctx, "SELECT "+measurementColumns+" FROM measurements WHERE "+where, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errNotFound
-	}
-	return r, err
+	return measurementsTable.one(ctx, q, "organisation_id = ? AND kpi_id = ? AND id = ?", orgID, kpiID, id)
 }
 
 // listMeasurements pages through a KPI's measurements, between from and to
 // when they are not "".
 func listMeasurements(ctx context.Context, q sqldb.Querier, orgID, kpiID, from, to string, plan *listing.Plan[*measurementRecord],
 	showDeleted bool) ([]*measurementRecord, error) {
-	where := "organisation_id = ? AND kpi_id = ? AND " + plan.Where
-	args := append([]any{orgID, kpiID}, plan.Args...)
-	if !showDeleted {
-		where = "delete_time IS NULL AND " + where
-	}
+	scope, args := "organisation_id = ? AND kpi_id = ?", []any{orgID, kpiID}
 	if from != "" {
-		where += " AND period_end >= ?"
+		scope += " AND period_end >= ?"
 		args = append(args, from)
 	}
 	if to != "" {
-		where += " AND period_end <= ?"
+		scope += " AND period_end <= ?"
 		args = append(args, to)
 	}
-	return queryMeasurements(ctx, q, "SELECT "+measurementColumns+" FROM measurements WHERE "+where+" ORDER BY "+plan.OrderBy+
-		" LIMIT "+strconv.Itoa(plan.Limit), args...)
+	return measurementsTable.page(ctx, q, plan, showDeleted, scope, args...)
 }
 
 // allLive returns a KPI's live measurements in period order.
 func allLive(ctx context.Context, q sqldb.Querier, orgID, kpiID string) ([]*measurementRecord, error) {
-	return queryMeasurements(ctx, q, "SELECT "+measurementColumns+
-		" FROM measurements WHERE organisation_id = ? AND kpi_id = ? AND delete_time IS NULL ORDER BY period_end", orgID, kpiID)
+	return measurementsTable.all(ctx, q, "organisation_id = ? AND kpi_id = ? AND delete_time IS NULL ORDER BY period_end", orgID, kpiID)
 }
 
 // latestPeriods returns up to n of a KPI's live measurements, newest first,
@@ -161,7 +170,7 @@ func insertMeasurements(ctx context.Context, tx *sqldb.Tx, recs []*measurementRe
 			}
 			args = append(args, v...)
 		}
-		q := "INSERT INTO measurements (" + measurementColumns + ") VALUES " +
+		q := "INSERT INTO measurements (" + measurementsTable.columns + ") VALUES " +
 			strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("insert measurements: %w", err)
@@ -177,18 +186,11 @@ func updateMeasurement(ctx context.Context, tx *sqldb.Tx, r *measurementRecord) 
 	if err != nil {
 		return false, err
 	}
-	cols := strings.Split(measurementColumns, ", ")[3:]
+	cols := strings.Split(measurementsTable.columns, ", ")[3:]
 	res, err := tx.ExecContext(ctx, "UPDATE measurements SET "+strings.Join(cols, " = ?, ")+
 		" = ? WHERE organisation_id = ? AND kpi_id = ? AND id = ? AND revision = ?",
 		append(v[3:], r.orgID, r.kpiID, r.id, r.revision-1)...)
-	if err != nil {
-		return false, fmt.Errorf("update measurement: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("update measurement: %w", err)
-	}
-	return n == 1, nil
+	return savedOne(res, err, "measurement")
 }
 
 // storedCorrection is a Correction's JSON form in the history column.
@@ -213,23 +215,6 @@ func (r *measurementRecord) values() ([]any, error) {
 	}
 	return []any{r.orgID, r.kpiID, r.id, formatDate(m.PeriodEnd), m.GetValue(), m.Note, m.Source, string(h),
 		resource.Micros(m.CreateTime), resource.Micros(m.UpdateTime), resource.NullMicros(m.DeleteTime), r.revision, m.UpdateActor}, nil
-}
-
-func queryMeasurements(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*measurementRecord, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query measurements: %w", err)
-	}
-	defer rows.Close()
-	var out []*measurementRecord
-	for rows.Next() {
-		r, err := scanMeasurement(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 func scanMeasurement(s scanner) (*measurementRecord, error) {
@@ -262,6 +247,3 @@ func scanMeasurement(s scanner) (*measurementRecord, error) {
 	m.Etag = resource.Etag(r.revision)
 	return r, nil
 }
-
-// today is the date lateness is judged on, in UTC.
-func today() string { return time.Now().UTC().Format(time.DateOnly) }

@@ -8,6 +8,7 @@ import (
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
@@ -85,8 +86,10 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 	}
 	for _, k := range recs {
 		markDeleted(k, deleted, deleted, systemActor)
-		if err := writeKpi(ctx, tx, k); err != nil {
+		if saved, err := updateKpi(ctx, tx, k); err != nil {
 			return err
+		} else if !saved {
+			return apierr.EtagMismatch(k.kpi.Name)
 		}
 		if deleted {
 			err = r.events.kpiDeleted(ctx, tx, k.kpi, org.Name)
@@ -98,6 +101,25 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 		}
 	}
 	return nil
+}
+
+// markDeleted moves r to its next revision, deleted or restored by actor;
+// withOrg records that the organisation's deletion caused it.
+//
+// LOCAL WORKAROUND: it stamps the revision as the resource engine's
+// SetDeleted does, because a cascade runs in the consumer's transaction
+// (once per event) and the engine runs each change in a transaction of its
+// own, and keeps its stamping unexported.
+func markDeleted(r *kpiRecord, deleted, withOrg bool, actor string) {
+	r.revision++
+	r.kpi.UpdateTime = resource.Now()
+	r.kpi.DeleteTime = nil
+	if deleted {
+		r.kpi.DeleteTime = proto.CloneOf(r.kpi.UpdateTime)
+	}
+	r.deletedWithOrg = withOrg
+	r.kpi.Etag = resource.Etag(r.revision)
+	r.kpi.UpdateActor = actor
 }
 
 // elementChanged flags the live KPIs of a deleted element as unlinked (they
