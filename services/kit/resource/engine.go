@@ -107,10 +107,9 @@ type Creation[R any] struct {
 // second: ALREADY_EXISTS, or the first call's resource.
 func (e Engine[R, M]) Create(ctx context.Context, c Creation[R]) (M, error) {
 	m := c.Record.Message()
-	*c.Record.Revision() = 1
-	stampCreated(m, Now(), e.actor(ctx))
+	Begin(c.Record, e.actor(ctx))
 	result := c.Record
-	err := inTx(ctx, e.DB, func(tx *sqldb.Tx) error {
+	err := InTx(ctx, e.DB, func(tx *sqldb.Tx) error {
 		if c.Lock != nil {
 			if err := c.Lock(ctx, tx); err != nil {
 				return err
@@ -236,7 +235,7 @@ func (e Engine[R, M]) modify(ctx context.Context, c Change[R],
 	apply func(ctx context.Context, tx *sqldb.Tx, current R) (next R, changed bool, err error),
 	emit func(ctx context.Context, tx *sqldb.Tx, m M) error) (M, error) {
 	var result R
-	err := inTx(ctx, e.DB, func(tx *sqldb.Tx) error {
+	err := InTx(ctx, e.DB, func(tx *sqldb.Tx) error {
 		if c.Lock != nil {
 			if err := c.Lock(ctx, tx); err != nil {
 				return err
@@ -282,6 +281,14 @@ func (e Engine[R, M]) revise(ctx context.Context, r R, deleted bool) {
 	Revise(r, e.actor(ctx), deleted)
 }
 
+// Begin makes r the first revision of a new resource, made now by actor.
+// Create begins every resource it makes; a service calls it for resources
+// it makes many at a time (a batch of measurements).
+func Begin[M Message](r Record[M], actor string) {
+	*r.Revision() = 1
+	stampCreated(r.Message(), Now(), actor)
+}
+
 // Revise moves r to its next revision, made now by actor; a deleted
 // revision has now as its delete time too. The engine revises every change
 // it makes; a service calls it for the changes it makes itself in reaction
@@ -306,10 +313,10 @@ func Lookup[R any](ctx context.Context, q sqldb.Querier, name string, get func(c
 	return r, nil
 }
 
-// inTx runs fn in a write transaction and, when it lost a race on a unique
+// InTx runs fn in a write transaction and, when it lost a race on a unique
 // index to a concurrent change, once more: fn's own checks then see the
 // row that won and answer as they would have had it come first.
-func inTx(ctx context.Context, db *sqldb.DB, fn func(tx *sqldb.Tx) error) error {
+func InTx(ctx context.Context, db *sqldb.DB, fn func(tx *sqldb.Tx) error) error {
 	err := db.InTx(ctx, fn)
 	if sqldb.IsUniqueViolation(err) {
 		err = db.InTx(ctx, fn)

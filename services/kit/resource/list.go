@@ -11,13 +11,12 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// ListRequest is what every List request has (AIP-132, AIP-158, AIP-160,
-// AIP-164).
+// ListRequest is what every List request has (AIP-132, AIP-158, AIP-164);
+// those that also have filter and order_by (AIP-160, AIP-132) are read for
+// them.
 type ListRequest interface {
 	GetPageSize() int32
 	GetPageToken() string
-	GetFilter() string
-	GetOrderBy() string
 	GetShowDeleted() bool
 }
 
@@ -26,8 +25,15 @@ type ListRequest interface {
 // a page token is bound to (the parent, say); show_deleted is added.
 func List[R Record[M], M Message](ctx context.Context, q sqldb.Querier, schema *listing.Schema[R], req ListRequest, scope string,
 	query func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[R]) ([]R, error)) ([]M, string, error) {
-	plan, err := schema.Build(listing.Request{PageSize: req.GetPageSize(), PageToken: req.GetPageToken(),
-		Filter: req.GetFilter(), OrderBy: req.GetOrderBy(), Scope: scope + " show_deleted=" + strconv.FormatBool(req.GetShowDeleted())})
+	lr := listing.Request{PageSize: req.GetPageSize(), PageToken: req.GetPageToken(),
+		Scope: scope + " show_deleted=" + strconv.FormatBool(req.GetShowDeleted())}
+	if f, ok := req.(interface{ GetFilter() string }); ok {
+		lr.Filter = f.GetFilter()
+	}
+	if o, ok := req.(interface{ GetOrderBy() string }); ok {
+		lr.OrderBy = o.GetOrderBy()
+	}
+	plan, err := schema.Build(lr)
 	if err != nil {
 		return nil, "", err
 	}
