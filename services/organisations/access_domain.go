@@ -11,6 +11,7 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
 
@@ -76,7 +77,7 @@ func parseTokenParent(parent string) (string, error) {
 	if parent == "" {
 		return "", nil
 	}
-	return parseOrganisationName("parent", parent)
+	return resource.ParseOrganisation("parent", parent)
 }
 
 // checkTokenRole applies the role rules: organisation tokens need one,

@@ -136,7 +136,7 @@ func (h *accessHandler) find(ctx context.Context, q sqldb.Querier, name string) 
 		return nil, err
 	}
 	r, err := getToken(ctx, q, orgID, id)
-	if errors.Is(err, errNotFound) {
+	if errors.Is(err, resource.ErrNotFound) {
 		return nil, apierr.NotFound(name)
 	}
 	return r, err

@@ -10,6 +10,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -133,7 +134,7 @@ func (r *resolver) apiToken(ctx context.Context, bearer string) (*auth.Principal
 		return nil, time.Time{}, auth.Unauthenticated("not a JWT or an API token")
 	}
 	t, err := getTokenByID(ctx, r.db, id)
-	if errors.Is(err, errNotFound) {
+	if errors.Is(err, resource.ErrNotFound) {
 		return nil, time.Time{}, auth.Unauthenticated("unknown API token")
 	}
 	if err != nil {

@@ -19,10 +19,10 @@ type tokenRecord struct {
 	secretHash string
 }
 
-var tokensTable = table[*tokenRecord]{
-	name:    "api_tokens",
-	columns: "organisation_id, id, display_name, role, secret_hash, expire_time, create_time, delete_time, create_actor, update_actor",
-	scan:    scanToken,
+var tokensTable = resource.Table[*tokenRecord]{
+	Name:    "api_tokens",
+	Columns: "organisation_id, id, display_name, role, secret_hash, expire_time, create_time, delete_time, create_actor, update_actor",
+	Scan:    scanToken,
 }
 
 // tokenListSchema lists tokens newest first; they sort but do not filter.
@@ -37,16 +37,16 @@ var tokenListSchema = &listing.Schema[*tokenRecord]{
 }
 
 func getToken(ctx context.Context, q sqldb.Querier, orgID, id string) (*tokenRecord, error) {
-	return tokensTable.one(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
+	return tokensTable.One(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
 }
 
 // getTokenByID finds a presented token, whatever its organisation.
 func getTokenByID(ctx context.Context, q sqldb.Querier, id string) (*tokenRecord, error) {
-	return tokensTable.one(ctx, q, "id = ?", id)
+	return tokensTable.One(ctx, q, "id = ?", id)
 }
 
 func listTokens(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*tokenRecord], showDeleted bool) ([]*tokenRecord, error) {
-	return tokensTable.page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
+	return tokensTable.Page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
 }
 
 // hasPlatformToken reports whether a platform token was ever made.
@@ -59,7 +59,7 @@ func hasPlatformToken(ctx context.Context, q sqldb.Querier) (bool, error) {
 }
 
 func insertToken(ctx context.Context, tx *sqldb.Tx, r *tokenRecord) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO api_tokens ("+tokensTable.columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := tx.ExecContext(ctx, "INSERT INTO api_tokens ("+tokensTable.Columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.orgID, r.id, r.token.DisplayName, int32(r.token.Role), r.secretHash, resource.NullMicros(r.token.ExpireTime),
 		resource.Micros(r.token.CreateTime), resource.NullMicros(r.token.DeleteTime), r.token.CreateActor, r.token.UpdateActor)
 	if err != nil {
@@ -73,7 +73,7 @@ func insertToken(ctx context.Context, tx *sqldb.Tx, r *tokenRecord) error {
 func revokeToken(ctx context.Context, tx *sqldb.Tx, r *tokenRecord) (bool, error) {
 	res, err := tx.ExecContext(ctx, "UPDATE api_tokens SET delete_time = ?, update_actor = ? WHERE organisation_id = ? AND id = ? AND delete_time IS NULL",
 		resource.Micros(r.token.DeleteTime), r.token.UpdateActor, r.orgID, r.id)
-	return savedOne(res, err, "api token")
+	return resource.SavedOne(res, err, "api token")
 }
 
 // grantsOf returns the roles, and the people, of the live people whose
@@ -98,7 +98,7 @@ func grantsOf(ctx context.Context, q sqldb.Querier, sub string) (map[string]pb.R
 	return roles, people, rows.Err()
 }
 
-func scanToken(s scanner) (*tokenRecord, error) {
+func scanToken(s resource.Scanner) (*tokenRecord, error) {
 	var (
 		r                    = &tokenRecord{token: &pb.ApiToken{}}
 		role                 int32
@@ -108,7 +108,7 @@ func scanToken(s scanner) (*tokenRecord, error) {
 	err := s.Scan(&r.orgID, &r.id, &r.token.DisplayName, &role, &r.secretHash, &expireTime, &create, &deleteAt,
 		&r.token.CreateActor, &r.token.UpdateActor)
 	if err != nil {
-		return nil, fmt.Errorf("read api token: %w", err)
+		return nil, err
 	}
 	r.token.Name = tokenName(r.orgID, r.id)
 	r.token.Role = pb.Role(role)

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
 // organisationCollection is the resource name's collection:
@@ -15,22 +15,12 @@ var organisationCollection = []string{"organisations"}
 // API order; CreateOrganisation takes the same fields from its request.
 var organisationUpdatable = []string{"display_name", "description", "kind", "owners", "website"}
 
-// parseOrganisationName returns the id in an organisation's name, or
-// INVALID_ARGUMENT naming field.
-func parseOrganisationName(field, name string) (string, error) {
-	ids, err := resourcename.Parse(name, organisationCollection...)
-	if err != nil {
-		return "", apierr.InvalidArgument(field, err.Error())
-	}
-	return ids[0], nil
-}
-
 // ownerIDs returns the ids of an organisation's owners, rejecting the
 // organisation itself. Names were checked by the proto's rules.
 func ownerIDs(selfID string, owners []string) ([]string, error) {
 	ids := make([]string, 0, len(owners))
 	for _, o := range owners {
-		id, err := parseOrganisationName("organisation.owners", o)
+		id, err := resource.ParseOrganisation("organisation.owners", o)
 		if err != nil {
 			return nil, err
 		}

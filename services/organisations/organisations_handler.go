@@ -34,7 +34,7 @@ func organisationRow(id string) resource.Row[*orgRecord] {
 }
 
 func (h *organisationsHandler) GetOrganisation(ctx context.Context, req *pb.GetOrganisationRequest) (*pb.Organisation, error) {
-	id, err := parseOrganisationName("name", req.Name)
+	id, err := resource.ParseOrganisation("name", req.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func (h *organisationsHandler) UpdateOrganisation(ctx context.Context, req *pb.U
 	if req.Organisation == nil {
 		return nil, apierr.InvalidArgument("organisation", "is required")
 	}
-	id, err := parseOrganisationName("organisation.name", req.Organisation.Name)
+	id, err := resource.ParseOrganisation("organisation.name", req.Organisation.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (h *organisationsHandler) UndeleteOrganisation(ctx context.Context, req *pb
 }
 
 func (h *organisationsHandler) setDeleted(ctx context.Context, name, etag string, deleted bool) (*pb.Organisation, error) {
-	id, err := parseOrganisationName("name", name)
+	id, err := resource.ParseOrganisation("name", name)
 	if err != nil {
 		return nil, err
 	}

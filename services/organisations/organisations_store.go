@@ -32,10 +32,10 @@ func (r *orgRecord) with(org *pb.Organisation) *orgRecord {
 	return &orgRecord{org: org, id: r.id, revision: r.revision}
 }
 
-var organisationsTable = table[*orgRecord]{
-	name:    "organisations",
-	columns: "id, display_name, description, kind, owners, website, create_time, update_time, delete_time, revision, update_actor",
-	scan:    scanOrganisation,
+var organisationsTable = resource.Table[*orgRecord]{
+	Name:    "organisations",
+	Columns: "id, display_name, description, kind, owners, website, create_time, update_time, delete_time, revision, update_actor",
+	Scan:    scanOrganisation,
 }
 
 // organisationListSchema says what ListOrganisations may filter and sort on.
@@ -51,13 +51,13 @@ var organisationListSchema = &listing.Schema[*orgRecord]{
 }
 
 func getOrganisation(ctx context.Context, q sqldb.Querier, id string) (*orgRecord, error) {
-	return organisationsTable.one(ctx, q, "id = ?", id)
+	return organisationsTable.One(ctx, q, "id = ?", id)
 }
 
 // shareOrganisation reads an organisation and keeps it from changing until
 // tx ends, so that it cannot be deleted while something is added to it.
 func shareOrganisation(ctx context.Context, tx *sqldb.Tx, id string) (*orgRecord, error) {
-	return organisationsTable.one(ctx, tx, "id = ?"+forShare(tx), id)
+	return organisationsTable.One(ctx, tx, "id = ?"+forShare(tx), id)
 }
 
 // liveOrganisationIDs returns which of ids name organisations that exist
@@ -91,7 +91,7 @@ func liveOrganisationIDs(ctx context.Context, q sqldb.Querier, ids []string) (ma
 // them when ids is nil.
 func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*orgRecord], showDeleted bool, ids []string) ([]*orgRecord, error) {
 	if ids == nil {
-		return organisationsTable.page(ctx, q, plan, showDeleted, "")
+		return organisationsTable.Page(ctx, q, plan, showDeleted, "")
 	}
 	if len(ids) == 0 {
 		return nil, nil
@@ -100,11 +100,11 @@ func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[
 	for i, id := range ids {
 		args[i] = id
 	}
-	return organisationsTable.page(ctx, q, plan, showDeleted, "id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
+	return organisationsTable.Page(ctx, q, plan, showDeleted, "id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
 }
 
 func insertOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO organisations ("+organisationsTable.columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := tx.ExecContext(ctx, "INSERT INTO organisations ("+organisationsTable.Columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.id, r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
 		resource.Micros(r.org.CreateTime), resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision,
 		r.org.UpdateActor)
@@ -121,7 +121,7 @@ func updateOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) (bool, 
 		website = ?, update_time = ?, delete_time = ?, revision = ?, update_actor = ? WHERE id = ? AND revision = ?`,
 		r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
 		resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision, r.org.UpdateActor, r.id, r.revision-1)
-	return savedOne(res, err, "organisation")
+	return resource.SavedOne(res, err, "organisation")
 }
 
 // ownersJSON is the stored form of owners: a JSON array, [] when there are
@@ -134,7 +134,7 @@ func ownersJSON(owners []string) string {
 	return string(b)
 }
 
-func scanOrganisation(s scanner) (*orgRecord, error) {
+func scanOrganisation(s resource.Scanner) (*orgRecord, error) {
 	var (
 		r              = &orgRecord{org: &pb.Organisation{}}
 		kind           int32
@@ -145,7 +145,7 @@ func scanOrganisation(s scanner) (*orgRecord, error) {
 	err := s.Scan(&r.id, &r.org.DisplayName, &r.org.Description, &kind, &owners, &r.org.Website,
 		&create, &update, &deleteTime, &r.revision, &r.org.UpdateActor)
 	if err != nil {
-		return nil, fmt.Errorf("read organisation: %w", err)
+		return nil, err
 	}
 	if err := json.Unmarshal([]byte(owners), &r.org.Owners); err != nil {
 		return nil, fmt.Errorf("read organisation %s: owners: %w", r.id, err)

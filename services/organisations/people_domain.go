@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
 
@@ -22,9 +23,9 @@ var personUpdatable = []string{"display_name", "email", "job_title", "external_s
 // parsePersonName returns the ids in a person's name, or INVALID_ARGUMENT
 // naming field.
 func parsePersonName(field, name string) (orgID, id string, err error) {
-	ids, err := resourcename.Parse(name, personCollection...)
+	ids, err := resource.ParseName(field, name, personCollection...)
 	if err != nil {
-		return "", "", apierr.InvalidArgument(field, err.Error())
+		return "", "", err
 	}
 	return ids[0], ids[1], nil
 }

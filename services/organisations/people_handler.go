@@ -41,7 +41,7 @@ func (h *peopleHandler) GetPerson(ctx context.Context, req *pb.GetPersonRequest)
 }
 
 func (h *peopleHandler) ListPeople(ctx context.Context, req *pb.ListPeopleRequest) (*pb.ListPeopleResponse, error) {
-	orgID, err := parseOrganisationName("parent", req.Parent)
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (h *peopleHandler) ListPeople(ctx context.Context, req *pb.ListPeopleReques
 }
 
 func (h *peopleHandler) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) (*pb.Person, error) {
-	orgID, err := parseOrganisationName("parent", req.Parent)
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}

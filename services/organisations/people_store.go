@@ -34,11 +34,11 @@ func (r *personRecord) with(p *pb.Person) *personRecord {
 // peopleTable holds every organisation's people, keyed by (organisation_id,
 // id). email_lower, kept beside email, is what the unique index on live
 // people's addresses and the email filter and order compare.
-var peopleTable = table[*personRecord]{
-	name: "people",
-	columns: "organisation_id, id, display_name, email, job_title, external_subject, create_time, update_time, delete_time, revision, " +
+var peopleTable = resource.Table[*personRecord]{
+	Name: "people",
+	Columns: "organisation_id, id, display_name, email, job_title, external_subject, create_time, update_time, delete_time, revision, " +
 		"update_actor, role",
-	scan: scanPerson,
+	Scan: scanPerson,
 }
 
 // personListSchema says what ListPeople may filter and sort on.
@@ -55,11 +55,11 @@ var personListSchema = &listing.Schema[*personRecord]{
 }
 
 func getPerson(ctx context.Context, q sqldb.Querier, orgID, id string) (*personRecord, error) {
-	return peopleTable.one(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
+	return peopleTable.One(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
 }
 
 func listPeople(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*personRecord], showDeleted bool) ([]*personRecord, error) {
-	return peopleTable.page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
+	return peopleTable.Page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
 }
 
 // liveHolders returns which other live people of r's organisation hold r's
@@ -94,7 +94,7 @@ func liveHolders(ctx context.Context, q sqldb.Querier, r *personRecord) (holders
 }
 
 func insertPerson(ctx context.Context, tx *sqldb.Tx, r *personRecord) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO people ("+peopleTable.columns+", email_lower) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := tx.ExecContext(ctx, "INSERT INTO people ("+peopleTable.Columns+", email_lower) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.orgID, r.id, r.person.DisplayName, r.person.Email, r.person.JobTitle, r.person.ExternalSubject,
 		resource.Micros(r.person.CreateTime), resource.Micros(r.person.UpdateTime), resource.NullMicros(r.person.DeleteTime), r.revision,
 		r.person.UpdateActor, int32(r.person.Role), emailKey(r.person.Email))
@@ -113,10 +113,10 @@ func updatePerson(ctx context.Context, tx *sqldb.Tx, r *personRecord) (bool, err
 		r.person.DisplayName, r.person.Email, emailKey(r.person.Email), r.person.JobTitle, r.person.ExternalSubject,
 		resource.Micros(r.person.UpdateTime), resource.NullMicros(r.person.DeleteTime), r.revision, r.person.UpdateActor,
 		int32(r.person.Role), r.orgID, r.id, r.revision-1)
-	return savedOne(res, err, "person")
+	return resource.SavedOne(res, err, "person")
 }
 
-func scanPerson(s scanner) (*personRecord, error) {
+func scanPerson(s resource.Scanner) (*personRecord, error) {
 	var (
 		r              = &personRecord{person: &pb.Person{}}
 		create, update int64
@@ -126,7 +126,7 @@ func scanPerson(s scanner) (*personRecord, error) {
 	err := s.Scan(&r.orgID, &r.id, &r.person.DisplayName, &r.person.Email, &r.person.JobTitle, &r.person.ExternalSubject,
 		&create, &update, &deleteTime, &r.revision, &r.person.UpdateActor, &role)
 	if err != nil {
-		return nil, fmt.Errorf("read person: %w", err)
+		return nil, err
 	}
 	r.person.Name = resourcename.Format(personCollection, r.orgID, r.id)
 	r.person.Role = pb.Role(role)

@@ -6,6 +6,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -70,13 +71,13 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 	if err != nil {
 		return nil, err
 	}
-	pID, err := personID(orgID, req.Member.Person)
+	pID, err := resource.InOrganisation("member.person", "people", orgID, req.Member.Person)
 	if err != nil {
 		return nil, err
 	}
 	id := cmp.Or(req.MemberId, resourcename.NewID())
 	r := &memberRecord{orgID: orgID, teamID: teamID, id: id, person: pID,
-		member: newMembership(memberName(orgID, teamID, id), req.Member, today())}
+		member: newMembership(memberName(orgID, teamID, id), req.Member, dates.Today())}
 	if err := checkTerm(r.member); err != nil {
 		return nil, err
 	}
@@ -123,7 +124,7 @@ func (h *membersHandler) DeleteMember(ctx context.Context, req *pb.DeleteMemberR
 		return nil, err
 	}
 	change := resource.Change[*memberRecord]{Name: req.Name, Etag: req.Etag, Row: memberRow(orgID, teamID, id),
-		Edit: func(r *memberRecord) { r.member.EndDate = endOfTerm(r.member, today()) }}
+		Edit: func(r *memberRecord) { r.member.EndDate = endOfTerm(r.member, dates.Today()) }}
 	return h.members.SetDeleted(ctx, change, true)
 }
 

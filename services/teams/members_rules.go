@@ -1,14 +1,13 @@
 package teams
 
 import (
-	"fmt"
 	"slices"
-	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 )
 
 // The rules of a membership's term and of who may join a team, as pure
@@ -26,32 +25,21 @@ func newMembership(name string, m *pb.Member, today *date.Date) *pb.Member {
 	return &pb.Member{Name: name, Person: m.Person, Role: m.Role, StartDate: start, EndDate: m.EndDate}
 }
 
-// checkTerm fails unless a membership's dates are calendar dates and it
-// ends, when it has an end, on or after the day it starts.
+// checkTerm fails unless a membership has a start date, its dates are
+// calendar dates, and it ends, when it has an end, on or after the day it
+// starts.
 func checkTerm(m *pb.Member) error {
-	if m.StartDate == nil {
-		return apierr.InvalidArgument("member.start_date", "is required")
-	}
-	if err := checkDate("member.start_date", m.StartDate); err != nil {
+	if err := dates.Check("member.start_date", m.StartDate); err != nil {
 		return err
 	}
 	if m.EndDate == nil {
 		return nil
 	}
-	if err := checkDate("member.end_date", m.EndDate); err != nil {
+	if err := dates.Check("member.end_date", m.EndDate); err != nil {
 		return err
 	}
-	if formatDate(m.EndDate) < formatDate(m.StartDate) {
-		return apierr.InvalidArgument("member.end_date", "is before start_date "+formatDate(m.StartDate))
-	}
-	return nil
-}
-
-// checkDate fails unless d is a full calendar date.
-func checkDate(field string, d *date.Date) error {
-	t := time.Date(int(d.GetYear()), time.Month(d.GetMonth()), int(d.GetDay()), 0, 0, 0, 0, time.UTC)
-	if d.GetYear() < 1 || d.GetYear() > 9999 || t.Year() != int(d.GetYear()) || t.Month() != time.Month(d.GetMonth()) || t.Day() != int(d.GetDay()) {
-		return apierr.InvalidArgument(field, fmt.Sprintf("%04d-%02d-%02d is not a calendar date", d.GetYear(), d.GetMonth(), d.GetDay()))
+	if dates.Format(m.EndDate) < dates.Format(m.StartDate) {
+		return apierr.InvalidArgument("member.end_date", "is before start_date "+dates.Format(m.StartDate))
 	}
 	return nil
 }
@@ -84,7 +72,7 @@ func checkJoin(parent string, team *teamRecord, existing *memberRecord) error {
 // endOfTerm is the end date of a membership that ends on day today: the
 // end date it has when that has come already, else today.
 func endOfTerm(m *pb.Member, today *date.Date) *date.Date {
-	if m.EndDate != nil && formatDate(m.EndDate) <= formatDate(today) {
+	if m.EndDate != nil && dates.Format(m.EndDate) <= dates.Format(today) {
 		return m.EndDate
 	}
 	return today

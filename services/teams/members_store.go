@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -31,8 +31,14 @@ func (r *memberRecord) with(member *pb.Member) *memberRecord {
 	return &memberRecord{member: member, orgID: r.orgID, teamID: r.teamID, id: r.id, person: r.person, revision: r.revision}
 }
 
-const memberColumns = "organisation_id, team_id, id, person_id, role, start_date, end_date, " +
-	"create_time, update_time, delete_time, revision, update_actor"
+// membersTable holds every team's memberships, keyed by (organisation_id,
+// team_id, id); dates are stored as YYYY-MM-DD (see dates.Format).
+var membersTable = resource.Table[*memberRecord]{
+	Name: "members",
+	Columns: "organisation_id, team_id, id, person_id, role, start_date, end_date, " +
+		"create_time, update_time, delete_time, revision, update_actor",
+	Scan: scanMember,
+}
 
 // memberListSchema says what ListMembers may filter and sort on. Across
 // teams an id is unique only with its team, hence the composite tie-break.
@@ -52,15 +58,14 @@ var memberListSchema = &listing.Schema[*memberRecord]{
 }
 
 func getMember(ctx context.Context, q sqldb.Querier, orgID, teamID, id string) (*memberRecord, error) {
-	return queryOne(q.QueryRowContext(ctx, "SELECT "+memberColumns+" FROM members WHERE organisation_id = ? AND team_id = ? AND id = ?",
-		orgID, teamID, id), scanMember)
+	return membersTable.One(ctx, q, "organisation_id = ? AND team_id = ? AND id = ?", orgID, teamID, id)
 }
 
 // liveMembership returns the person's live membership of the team, nil
 // when there is none.
 func liveMembership(ctx context.Context, q sqldb.Querier, orgID, teamID, personID string) (*memberRecord, error) {
-	m, err := queryOne(q.QueryRowContext(ctx, "SELECT "+memberColumns+
-		" FROM members WHERE organisation_id = ? AND team_id = ? AND person_id = ? AND delete_time IS NULL", orgID, teamID, personID), scanMember)
+	m, err := membersTable.One(ctx, q, "organisation_id = ? AND team_id = ? AND person_id = ? AND delete_time IS NULL",
+		orgID, teamID, personID)
 	if errors.Is(err, resource.ErrNotFound) {
 		return nil, nil
 	}
@@ -69,31 +74,29 @@ func liveMembership(ctx context.Context, q sqldb.Querier, orgID, teamID, personI
 
 // liveMembershipsOf returns every live membership of a person.
 func liveMembershipsOf(ctx context.Context, q sqldb.Querier, orgID, personID string) ([]*memberRecord, error) {
-	return queryMembers(ctx, q, "SELECT "+memberColumns+
-		" FROM members WHERE organisation_id = ? AND person_id = ? AND delete_time IS NULL ORDER BY team_id, id", orgID, personID)
+	return membersTable.All(ctx, q, "organisation_id = ? AND person_id = ? AND delete_time IS NULL ORDER BY team_id, id",
+		orgID, personID)
 }
 
 // listMembers lists one team's memberships, or all teams' for allTeams;
 // without showDeleted, ended memberships and those of deleted teams are left
 // out.
 func listMembers(ctx context.Context, q sqldb.Querier, orgID, teamID string, plan *listing.Plan[*memberRecord], showDeleted bool) ([]*memberRecord, error) {
-	where := "organisation_id = ? AND " + plan.Where
-	args := []any{orgID}
+	scope, args := "organisation_id = ?", []any{orgID}
 	if teamID != allTeams {
-		where = "team_id = ? AND " + where
-		args = []any{teamID, orgID}
+		scope, args = "organisation_id = ? AND team_id = ?", []any{orgID, teamID}
 	}
 	if !showDeleted {
-		where = "m.delete_time IS NULL AND EXISTS (SELECT 1 FROM teams t WHERE t.organisation_id = m.organisation_id " +
-			"AND t.id = m.team_id AND t.delete_time IS NULL) AND " + where
+		// A deleted team's memberships are as good as ended.
+		scope += " AND EXISTS (SELECT 1 FROM teams t WHERE t.organisation_id = members.organisation_id " +
+			"AND t.id = members.team_id AND t.delete_time IS NULL)"
 	}
-	return queryMembers(ctx, q, "SELECT "+memberColumns+" FROM members m WHERE "+where+" ORDER BY "+plan.OrderBy+
-		" LIMIT "+strconv.Itoa(plan.Limit), append(args, plan.Args...)...)
+	return membersTable.Page(ctx, q, plan, showDeleted, scope, args...)
 }
 
 func insertMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO members ("+memberColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		r.orgID, r.teamID, r.id, r.person, int32(r.member.Role), formatDate(r.member.StartDate), nullDate(r.member.EndDate),
+	_, err := tx.ExecContext(ctx, "INSERT INTO members ("+membersTable.Columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		r.orgID, r.teamID, r.id, r.person, int32(r.member.Role), dates.Format(r.member.StartDate), dates.Nullable(r.member.EndDate),
 		resource.Micros(r.member.CreateTime), resource.Micros(r.member.UpdateTime), resource.NullMicros(r.member.DeleteTime),
 		r.revision, r.member.UpdateActor)
 	if err != nil {
@@ -107,16 +110,12 @@ func insertMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord) error {
 func updateMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE members SET role = ?, start_date = ?, end_date = ?, update_time = ?,
 		delete_time = ?, revision = ?, update_actor = ? WHERE organisation_id = ? AND team_id = ? AND id = ? AND revision = ?`,
-		int32(r.member.Role), formatDate(r.member.StartDate), nullDate(r.member.EndDate), resource.Micros(r.member.UpdateTime),
+		int32(r.member.Role), dates.Format(r.member.StartDate), dates.Nullable(r.member.EndDate), resource.Micros(r.member.UpdateTime),
 		resource.NullMicros(r.member.DeleteTime), r.revision, r.member.UpdateActor, r.orgID, r.teamID, r.id, r.revision-1)
-	return savedOne(res, err, "member")
+	return resource.SavedOne(res, err, "member")
 }
 
-func queryMembers(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*memberRecord, error) {
-	return queryAll(ctx, q, "members", scanMember, query, args...)
-}
-
-func scanMember(s scanner) (*memberRecord, error) {
+func scanMember(s resource.Scanner) (*memberRecord, error) {
 	var (
 		r              = &memberRecord{member: &pb.Member{}}
 		role           int32
@@ -127,14 +126,14 @@ func scanMember(s scanner) (*memberRecord, error) {
 	)
 	if err := s.Scan(&r.orgID, &r.teamID, &r.id, &r.person, &role, &start, &end,
 		&create, &update, &deleteTime, &r.revision, &r.member.UpdateActor); err != nil {
-		return nil, fmt.Errorf("read member: %w", err)
+		return nil, err
 	}
 	r.member.Name = memberName(r.orgID, r.teamID, r.id)
 	r.member.Person = personName(r.orgID, r.person)
 	r.member.Role = pb.Member_Role(role)
-	r.member.StartDate = parseDate(start)
+	r.member.StartDate = dates.Parse(start)
 	if end.Valid {
-		r.member.EndDate = parseDate(end.String)
+		r.member.EndDate = dates.Parse(end.String)
 	}
 	r.member.CreateTime = resource.Time(create)
 	r.member.UpdateTime = resource.Time(update)

@@ -8,6 +8,7 @@ import (
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
@@ -104,7 +105,7 @@ func (r reactions) personDeleted(ctx context.Context, tx *sqldb.Tx, p *orgpb.Per
 		return err
 	}
 	for _, m := range memberships {
-		m.member.EndDate = endOfTerm(m.member, today())
+		m.member.EndDate = endOfTerm(m.member, dates.Today())
 		resource.Revise(m, systemActor, true)
 		saved, err := updateMember(ctx, tx, m)
 		if err := mustSave(m.member.Name, saved, err); err != nil {

@@ -4,7 +4,7 @@ import (
 	"errors"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
-	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
 
@@ -17,22 +17,12 @@ func teamName(orgID, id string) string {
 	return resourcename.Format([]string{"organisations", "teams"}, orgID, id)
 }
 
-// parseOrgName returns the organisation id in name, or INVALID_ARGUMENT
-// naming field.
-func parseOrgName(field, name string) (string, error) {
-	ids, err := resourcename.Parse(name, "organisations")
-	if err != nil {
-		return "", apierr.InvalidArgument(field, err.Error())
-	}
-	return ids[0], nil
-}
-
 // parseTeamName returns the organisation and team ids in name, or
 // INVALID_ARGUMENT naming field.
 func parseTeamName(field, name string) (orgID, id string, err error) {
-	ids, err := resourcename.Parse(name, "organisations", "teams")
+	ids, err := resource.ParseName(field, name, "organisations", "teams")
 	if err != nil {
-		return "", "", apierr.InvalidArgument(field, err.Error())
+		return "", "", err
 	}
 	return ids[0], ids[1], nil
 }
@@ -55,14 +45,7 @@ func parentID(orgID, parentTeam string) (string, error) {
 	if parentTeam == "" {
 		return "", nil
 	}
-	pOrg, pID, err := parseTeamName("team.parent_team", parentTeam)
-	if err != nil {
-		return "", err
-	}
-	if pOrg != orgID {
-		return "", apierr.InvalidArgument("team.parent_team", "must be a team of "+orgName(orgID))
-	}
-	return pID, nil
+	return resource.InOrganisation("team.parent_team", "teams", orgID, parentTeam)
 }
 
 // buildTree nests a subtree's records (the root first, then by depth) under

@@ -48,7 +48,7 @@ func (h *teamsHandler) GetTeam(ctx context.Context, req *pb.GetTeamRequest) (*pb
 }
 
 func (h *teamsHandler) ListTeams(ctx context.Context, req *pb.ListTeamsRequest) (*pb.ListTeamsResponse, error) {
-	orgID, err := parseOrgName("parent", req.Parent)
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (h *teamsHandler) ListTeams(ctx context.Context, req *pb.ListTeamsRequest) 
 }
 
 func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest) (*pb.Team, error) {
-	orgID, err := parseOrgName("parent", req.Parent)
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
@@ -39,8 +38,15 @@ func (r *teamRecord) with(team *pb.Team) (*teamRecord, error) {
 	return &teamRecord{team: team, orgID: r.orgID, id: r.id, parentID: pID, revision: r.revision, deletedWithOrg: r.deletedWithOrg}, nil
 }
 
-const teamColumns = "organisation_id, id, display_name, purpose, terms_of_reference, kind, parent_id, " +
-	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor"
+// teamsTable holds every organisation's teams, keyed by (organisation_id,
+// id). deleted_with_organisation marks the teams an organisation's deletion
+// deleted, which its undeletion restores.
+var teamsTable = resource.Table[*teamRecord]{
+	Name: "teams",
+	Columns: "organisation_id, id, display_name, purpose, terms_of_reference, kind, parent_id, " +
+		"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor",
+	Scan: func(s resource.Scanner) (*teamRecord, error) { return scanTeam(s) },
+}
 
 // parentTeamColumn is a team's parent_team as the API spells it, for filters.
 const parentTeamColumn = "(CASE WHEN parent_id = '' THEN '' ELSE 'organisations/' || organisation_id || '/teams/' || parent_id END)"
@@ -63,36 +69,32 @@ var teamListSchema = &listing.Schema[*teamRecord]{
 }
 
 func getTeam(ctx context.Context, q sqldb.Querier, orgID, id string) (*teamRecord, error) {
-	return queryOne(q.QueryRowContext(ctx, "SELECT "+teamColumns+" FROM teams WHERE organisation_id = ? AND id = ?", orgID, id), scanTeamOnly)
+	return teamsTable.One(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
 }
 
 func listTeams(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*teamRecord], showDeleted bool) ([]*teamRecord, error) {
-	where := "organisation_id = ? AND " + plan.Where
-	if !showDeleted {
-		where = "delete_time IS NULL AND " + where
-	}
-	return queryTeams(ctx, q, "SELECT "+teamColumns+" FROM teams WHERE "+where+" ORDER BY "+plan.OrderBy+
-		" LIMIT "+strconv.Itoa(plan.Limit), append([]any{orgID}, plan.Args...)...)
+	return teamsTable.Page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
 }
 
 // ancestors returns the team's parent, its parent and so on, nearest first.
 // The depth guard keeps a corrupt cycle from looping forever.
 func ancestors(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*teamRecord, error) {
-	return queryTeams(ctx, q, `WITH RECURSIVE chain (id, parent_id, depth) AS (
+	chain, _, err := treeQuery(ctx, q, "ancestors", `WITH RECURSIVE chain (id, parent_id, depth) AS (
 			SELECT id, parent_id, 0 FROM teams WHERE organisation_id = ? AND id = ?
 			UNION ALL
 			SELECT t.id, t.parent_id, c.depth + 1 FROM teams t JOIN chain c ON t.id = c.parent_id
 			WHERE t.organisation_id = ? AND c.depth < ?
 		)
-		SELECT `+qualified("t")+` FROM teams t JOIN chain c ON t.id = c.id
+		SELECT `+qualified("t")+`, c.depth FROM teams t JOIN chain c ON t.id = c.id
 		WHERE t.organisation_id = ? AND c.depth > 0 ORDER BY c.depth`,
 		orgID, id, orgID, MaxDepth*2, orgID)
+	return chain, err
 }
 
 // subtree returns the team and its live descendants with their depth below
 // it (0 for the team itself).
 func subtree(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*teamRecord, []int, error) {
-	rows, err := q.QueryContext(ctx, `WITH RECURSIVE sub (id, depth) AS (
+	return treeQuery(ctx, q, "subtree", `WITH RECURSIVE sub (id, depth) AS (
 			SELECT id, 0 FROM teams WHERE organisation_id = ? AND id = ?
 			UNION ALL
 			SELECT t.id, s.depth + 1 FROM teams t JOIN sub s ON t.parent_id = s.id
@@ -101,8 +103,15 @@ func subtree(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*teamRec
 		SELECT `+qualified("t")+`, s.depth FROM teams t JOIN sub s ON t.id = s.id
 		WHERE t.organisation_id = ? ORDER BY s.depth, t.display_name, t.id`,
 		orgID, id, orgID, MaxDepth*2, orgID)
+}
+
+// treeQuery reads the teams a recursive query over the tree selects, each
+// with its depth in the tree walked. teamsTable cannot run these: its
+// queries are SELECT ... FROM teams WHERE ..., and these start WITH.
+func treeQuery(ctx context.Context, q sqldb.Querier, what, query string, args ...any) ([]*teamRecord, []int, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("subtree: %w", err)
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var recs []*teamRecord
@@ -111,12 +120,15 @@ func subtree(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*teamRec
 		var depth int
 		r, err := scanTeam(rows, &depth)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("%s: %w", what, err)
 		}
 		recs = append(recs, r)
 		depths = append(depths, depth)
 	}
-	return recs, depths, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return recs, depths, nil
 }
 
 func countLiveChildren(ctx context.Context, q sqldb.Querier, orgID, id string) (int, error) {
@@ -136,11 +148,11 @@ func teamsForCascade(ctx context.Context, q sqldb.Querier, orgID string, deletin
 	if !deleting {
 		cond = "deleted_with_organisation = 1"
 	}
-	return queryTeams(ctx, q, "SELECT "+teamColumns+" FROM teams WHERE organisation_id = ? AND "+cond+" ORDER BY id", orgID)
+	return teamsTable.All(ctx, q, "organisation_id = ? AND "+cond+" ORDER BY id", orgID)
 }
 
 func insertTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO teams ("+teamColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := tx.ExecContext(ctx, "INSERT INTO teams ("+teamsTable.Columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.orgID, r.id, r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
 		resource.Micros(r.team.CreateTime), resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime),
 		sqldb.Bool(r.deletedWithOrg), r.revision, r.team.UpdateActor)
@@ -168,23 +180,16 @@ func updateTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) (bool, error) 
 		r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
 		resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime), sqldb.Bool(r.deletedWithOrg),
 		r.revision, r.team.UpdateActor, r.orgID, r.id, r.revision-1)
-	return savedOne(res, err, "team")
+	return resource.SavedOne(res, err, "team")
 }
 
-func queryTeams(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*teamRecord, error) {
-	return queryAll(ctx, q, "teams", scanTeamOnly, query, args...)
-}
-
-// qualified returns teamColumns prefixed with a table alias.
+// qualified returns teamsTable's columns prefixed with a table alias.
 func qualified(alias string) string {
-	return alias + "." + strings.ReplaceAll(teamColumns, ", ", ", "+alias+".")
+	return alias + "." + strings.ReplaceAll(teamsTable.Columns, ", ", ", "+alias+".")
 }
 
-// scanTeamOnly reads teamColumns.
-func scanTeamOnly(s scanner) (*teamRecord, error) { return scanTeam(s) }
-
-// scanTeam reads teamColumns, then extra columns into extra.
-func scanTeam(s scanner, extra ...any) (*teamRecord, error) {
+// scanTeam reads teamsTable's columns, then extra columns into extra.
+func scanTeam(s resource.Scanner, extra ...any) (*teamRecord, error) {
 	var (
 		r              = &teamRecord{team: &pb.Team{}}
 		kind           int32
@@ -195,7 +200,7 @@ func scanTeam(s scanner, extra ...any) (*teamRecord, error) {
 	dest := append([]any{&r.orgID, &r.id, &r.team.DisplayName, &r.team.Purpose, &r.team.TermsOfReference, &kind,
 		&r.parentID, &create, &update, &deleteTime, &withOrg, &r.revision, &r.team.UpdateActor}, extra...)
 	if err := s.Scan(dest...); err != nil {
-		return nil, fmt.Errorf("read team: %w", err)
+		return nil, err
 	}
 	r.team.Name = teamName(r.orgID, r.id)
 	r.team.Kind = pb.Team_Kind(kind)
