@@ -23,7 +23,7 @@ type ListRequest interface {
 // List answers a List: one page of the rows query selects for plan, and
 // the token of the next page. scope holds the request's other parameters
 // a page token is bound to (the parent, say); show_deleted is added.
-func List[R Record[M], M Message](ctx context.Context, q sqldb.Querier, schema *listing.Schema[R], req ListRequest, scope string,
+func List[R interface{ Message() M }, M Message](ctx context.Context, q sqldb.Querier, schema *listing.Schema[R], req ListRequest, scope string,
 	query func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[R]) ([]R, error)) ([]M, string, error) {
 	lr := listing.Request{PageSize: req.GetPageSize(), PageToken: req.GetPageToken(),
 		Scope: scope + " show_deleted=" + strconv.FormatBool(req.GetShowDeleted())}
