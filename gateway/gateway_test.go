@@ -49,8 +49,7 @@ func startServicesOn(t *testing.T, newDSN func(t *testing.T) string) backend {
 	}
 	be := backend{addr: lis.Addr().String(), auth: authtest.New(t), nats: b.Conn}
 	be.admin = be.auth.Token(t, authtest.PlatformAdmin)
-	orgs, err := organisations.Open(ctx, organisations.Config{DSN: newDSN(t),
-		JWT: be.auth.Verifier, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
+	orgs, err := organisations.Open(ctx, organisations.Config{Settings: host.Settings{DSN: newDSN(t), JWT: be.auth.Verifier}, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

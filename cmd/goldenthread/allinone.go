@@ -124,9 +124,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	if err != nil {
 		return fail(err)
 	}
-	orgs, err := organisations.Open(ctx, organisations.Config{DSN: s.organisationsDSN,
-		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge,
-		JWT: verifier, PlatformAdmins: config.List(s.platformAdmins)}, logger)
+	orgs, err := organisations.Open(ctx, organisations.Config{Settings: host.Settings{DSN: s.organisationsDSN, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, PlatformAdmins: config.List(s.platformAdmins)}, logger)
 	if err != nil {
 		return fail(err)
 	}

@@ -22,8 +22,8 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/config"
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
+	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
-	"github.com/goldenthread/goldenthread/services/organisations"
 )
 
 func main() {
@@ -77,7 +77,7 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.teamsDSN, "teams-dsn", "", "teams database: a postgres:// URL or a SQLite path (default <data-dir>/teams.db)")
 	fs.StringVar(&s.planningDSN, "planning-dsn", "", "planning database: a postgres:// URL or a SQLite path (default <data-dir>/planning.db)")
 	fs.StringVar(&s.kpisDSN, "kpis-dsn", "", "KPI database: a postgres:// URL or a SQLite path (default <data-dir>/kpis.db)")
-	fs.StringVar(&s.subjectPrefix, "subject-prefix", organisations.DefaultSubjectPrefix, "prefix of NATS subjects and stream names")
+	fs.StringVar(&s.subjectPrefix, "subject-prefix", host.DefaultSubjectPrefix, "prefix of NATS subjects and stream names")
 	fs.IntVar(&s.streamReplicas, "stream-replicas", 1, "replicas of each JetStream stream (3 in a cluster)")
 	fs.DurationVar(&s.streamMaxAge, "stream-max-age", 0, "how long each stream keeps an event, e.g. 720h; 0 keeps every event")
 	fs.Int64Var(&s.bodyLimit, "body-limit", gateway.DefaultBodyLimit, "largest REST request body accepted, in bytes")

@@ -17,7 +17,6 @@ import (
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
-	"github.com/goldenthread/goldenthread/services/organisations"
 	"github.com/goldenthread/goldenthread/services/planning"
 )
 
@@ -127,13 +126,13 @@ func TestEmbeddedNATSTakesOnlyItsUsers(t *testing.T) {
 		return events.Event{ID: events.NewID(), Source: source, Type: string(proto.MessageName(&orgpb.OrganisationDeleted{})),
 			Subject: "organisations/north", Time: now, Data: data, NATSSubject: subject}.Msg()
 	}
-	orgSubject := organisations.Subject("goldenthread", "north", "organisation", "deleted")
+	orgSubject := events.Subject{Prefix: "goldenthread", Service: "organisations", Version: events.Version, Org: "north", Resource: "organisation", Change: "deleted"}.String()
 	short, cancelShort := context.WithTimeout(ctx, 2*time.Second)
 	defer cancelShort()
-	if _, err := tmJS.PublishMsg(short, forged(orgSubject, organisations.Source)); err == nil {
+	if _, err := tmJS.PublishMsg(short, forged(orgSubject, events.ServiceSource("organisations"))); err == nil {
 		t.Error("JetStream stored the teams user's OrganisationDeleted")
 	}
-	if err := tm.PublishMsg(forged(orgSubject, organisations.Source)); err != nil {
+	if err := tm.PublishMsg(forged(orgSubject, events.ServiceSource("organisations"))); err != nil {
 		t.Fatal(err)
 	}
 	if err := tm.Flush(); err != nil {
@@ -151,7 +150,7 @@ func TestEmbeddedNATSTakesOnlyItsUsers(t *testing.T) {
 	// from teams), is refused by the consumer that would have acted on it
 	// (planning reads the teams stream with the same handlers).
 	var lastSeq uint64
-	for _, source := range []string{organisations.Source, "//goldenthread/teams"} {
+	for _, source := range []string{events.ServiceSource("organisations"), "//goldenthread/teams"} {
 		ack, err := tmJS.PublishMsg(ctx, forged("goldenthread.teams.v1.north.organisation.deleted", source))
 		if err != nil {
 			t.Fatalf("the teams user on its own subject: %v", err)

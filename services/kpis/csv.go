@@ -12,6 +12,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/text"
 )
 
@@ -36,7 +37,7 @@ func formatCSV(recs []*measurementRecord) []byte {
 	w := csv.NewWriter(&buf)
 	_ = w.Write(csvHeader) // writes to a bytes.Buffer cannot fail
 	for _, r := range recs {
-		_ = w.Write([]string{formatDate(r.m.PeriodEnd), strconv.FormatFloat(r.m.GetValue(), 'g', -1, 64), quoteCell(r.m.Note), quoteCell(r.m.Source)})
+		_ = w.Write([]string{dates.Format(r.m.PeriodEnd), strconv.FormatFloat(r.m.GetValue(), 'g', -1, 64), quoteCell(r.m.Note), quoteCell(r.m.Source)})
 	}
 	w.Flush()
 	return buf.Bytes()
@@ -87,7 +88,7 @@ func parseCSV(kpi string, data []byte) ([]row, []apierr.FieldViolation) {
 			return ""
 		}
 		note, source := unquoteCell(field("note")), unquoteCell(field("source"))
-		period := parseDate(field("period_end"))
+		period := dates.Parse(field("period_end"))
 		value, verr := strconv.ParseFloat(field("value"), 64)
 		switch {
 		case period == nil:

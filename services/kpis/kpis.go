@@ -11,9 +11,8 @@
 // apart, per resource: <resource>_handler.go is the gRPC surface, which
 // leaves the standard methods to the kit's resource engine (wired in Open);
 // <resource>_rules.go the resource's own rules, pure functions tested
-// without a database; <resource>_store.go the SQL (rows_store.go what both
-// share). status.go is the documented status rule, kpis_domain.go the names
-// and dates both resources use, measurements_batch.go the one path that
+// without a database; <resource>_store.go the SQL. status.go is the
+// documented status rule, kpis_domain.go the names both resources use, measurements_batch.go the one path that
 // records measurements, csv.go the CSV form, recompute.go and overdue.go
 // the status upkeep, events.go the events it publishes, reactions.go those
 // it consumes, directory.go its calls to other services.
@@ -135,7 +134,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	// resources; the handlers add the KPI lock and the status upkeep.
 	kpiEngine := resource.Engine[*kpiRecord, *pb.Kpi]{DB: db, Service: serviceName, Field: "kpi", Events: kpiEvents{em}}
 	measurementEngine := resource.Engine[*measurementRecord, *pb.Measurement]{DB: db, Service: serviceName,
-		Field: "measurement", Events: measurementEvents{em}}
+		Field: "measurement", Events: measurementEvents{em}, DeletedHint: measurementDeletedHint}
 	return &Service{
 		db: db, conns: conns, outbox: ob, events: em,
 		kpis:         &kpisHandler{kpis: kpiEngine, dir: dir, events: em},

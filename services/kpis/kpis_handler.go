@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -34,7 +35,7 @@ func (h *kpisHandler) GetKpi(ctx context.Context, req *pb.GetKpiRequest) (*pb.Kp
 }
 
 func (h *kpisHandler) ListKpis(ctx context.Context, req *pb.ListKpisRequest) (*pb.ListKpisResponse, error) {
-	orgID, err := parseOrgName("parent", req.Parent)
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +50,7 @@ func (h *kpisHandler) ListKpis(ctx context.Context, req *pb.ListKpisRequest) (*p
 }
 
 func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (*pb.Kpi, error) {
-	orgID, err := parseOrgName("parent", req.Parent)
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +65,7 @@ func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (
 		return nil, err
 	}
 	r := &kpiRecord{kpi: k, orgID: orgID, id: id}
-	applyLatest(r, nil, today())
+	applyLatest(r, nil, dates.Format(dates.Today()))
 	return h.kpis.Create(ctx, resource.Creation[*kpiRecord]{
 		Record: r, ID: id, Row: func(id string) resource.Row[*kpiRecord] { return kpiRow(orgID, id) },
 		Key:    idempotency.For(req.Parent+"/kpis", req),
@@ -125,14 +126,10 @@ func (h *kpisHandler) setDeleted(ctx context.Context, name, etag string, deleted
 		return nil, err
 	}
 	change := resource.Change[*kpiRecord]{Name: name, Etag: etag, Row: kpiRow(orgID, id), Lock: kpiLock(orgID),
-		// LOCAL WORKAROUND: SetDeleted has no hook that makes the next
-		// revision, so Check does it. A caller's delete or undelete is the
-		// caller's, not the organisation's: the organisation's undeletion
-		// restores only the KPIs its deletion deleted (reactions.go).
-		Check: func(_ context.Context, _ *sqldb.Tx, _, r *kpiRecord) error {
-			r.deletedWithOrg = false
-			return nil
-		},
+		// A caller's delete or undelete is the caller's, not the
+		// organisation's: the organisation's undeletion restores only the
+		// KPIs its deletion deleted (reactions.go).
+		Edit: func(r *kpiRecord) { r.deletedWithOrg = false },
 		After: func(ctx context.Context, tx *sqldb.Tx, _, r *kpiRecord) error {
 			if deleted {
 				return deletedStatus(ctx, tx, h.events, r, r.kpi.Status)

@@ -6,6 +6,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
@@ -98,10 +99,10 @@ func checkKpi(orgID string, k *pb.Kpi) error {
 	}
 	ends := make([]string, len(k.Targets))
 	for i, t := range k.Targets {
-		if err := checkDate(fmt.Sprintf("kpi.targets[%d].period_end", i), t.PeriodEnd); err != nil {
+		if err := dates.Check(fmt.Sprintf("kpi.targets[%d].period_end", i), t.PeriodEnd); err != nil {
 			return err
 		}
-		ends[i] = formatDate(t.PeriodEnd)
+		ends[i] = dates.Format(t.PeriodEnd)
 	}
 	slices.Sort(ends)
 	for i := 1; i < len(ends); i++ {
@@ -110,7 +111,7 @@ func checkKpi(orgID string, k *pb.Kpi) error {
 		}
 	}
 	if k.Baseline != nil && k.Baseline.Date != nil {
-		if err := checkDate("kpi.baseline.date", k.Baseline.Date); err != nil {
+		if err := dates.Check("kpi.baseline.date", k.Baseline.Date); err != nil {
 			return err
 		}
 	}
@@ -121,12 +122,12 @@ func checkKpi(orgID string, k *pb.Kpi) error {
 // team) are of the organisation orgID.
 func checkKpiRefs(orgID string, k *pb.Kpi, element, team bool) error {
 	if element {
-		if _, err := sameOrgID("kpi.element", "elements", orgID, k.Element); err != nil {
+		if _, err := resource.InOrganisation("kpi.element", "elements", orgID, k.Element); err != nil {
 			return err
 		}
 	}
 	if team {
-		if _, err := sameOrgID("kpi.owner_team", "teams", orgID, k.OwnerTeam); err != nil {
+		if _, err := resource.InOrganisation("kpi.owner_team", "teams", orgID, k.OwnerTeam); err != nil {
 			return err
 		}
 	}

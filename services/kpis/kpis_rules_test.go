@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 )
 
 // violated is the field an INVALID_ARGUMENT names, "" for no error.
@@ -154,7 +155,7 @@ func TestReviseKpi(t *testing.T) {
 				t.Errorf("unchanged = %v, want %v: %v", !tc.unchanged, tc.unchanged, got)
 			}
 			if !slices.IsSortedFunc(got.Targets, func(a, b *pb.Target) int {
-				return strings.Compare(formatDate(a.PeriodEnd), formatDate(b.PeriodEnd))
+				return strings.Compare(dates.Format(a.PeriodEnd), dates.Format(b.PeriodEnd))
 			}) {
 				t.Errorf("targets out of order: %v", got.Targets)
 			}

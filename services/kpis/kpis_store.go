@@ -3,13 +3,13 @@ package kpis
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
@@ -51,12 +51,12 @@ func kpiRow(orgID, id string) resource.Row[*kpiRecord] {
 	}
 }
 
-var kpisTable = table[*kpiRecord]{
-	name: "kpis",
-	columns: "organisation_id, id, title, description, unit, currency_code, direction, baseline, targets, thresholds, " +
+var kpisTable = resource.Table[*kpiRecord]{
+	Name: "kpis",
+	Columns: "organisation_id, id, title, description, unit, currency_code, direction, baseline, targets, thresholds, " +
 		"frequency, element_id, owner_team_id, data_source, latest_value, latest_period_end, status, trend, due_date, " +
 		"element_deleted, create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor",
-	scan: scanKpi,
+	Scan: scanKpi,
 }
 
 // kpiListSchema says what ListKpis may filter and sort on.
@@ -104,16 +104,16 @@ func kpiLock(orgID string) func(ctx context.Context, tx *sqldb.Tx) error {
 }
 
 func getKpi(ctx context.Context, q sqldb.Querier, orgID, id string) (*kpiRecord, error) {
-	return kpisTable.one(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
+	return kpisTable.One(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
 }
 
 func listKpis(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*kpiRecord], showDeleted bool) ([]*kpiRecord, error) {
-	return kpisTable.page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
+	return kpisTable.Page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
 }
 
 // kpisWhere returns the KPIs matching where.
 func kpisWhere(ctx context.Context, q sqldb.Querier, where string, args ...any) ([]*kpiRecord, error) {
-	return kpisTable.all(ctx, q, where+" ORDER BY organisation_id, id", args...)
+	return kpisTable.All(ctx, q, where+" ORDER BY organisation_id, id", args...)
 }
 
 // kpisByID reads the KPIs of the organisation orgID with the given ids
@@ -150,7 +150,7 @@ func insertKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO kpis ("+kpisTable.columns+") VALUES (?"+strings.Repeat(", ?", len(v)-1)+")", v...)
+	_, err = tx.ExecContext(ctx, "INSERT INTO kpis ("+kpisTable.Columns+") VALUES (?"+strings.Repeat(", ?", len(v)-1)+")", v...)
 	if err != nil {
 		return fmt.Errorf("insert kpi: %w", err)
 	}
@@ -164,10 +164,10 @@ func updateKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	cols := strings.Split(kpisTable.columns, ", ")[2:]
+	cols := strings.Split(kpisTable.Columns, ", ")[2:]
 	res, err := tx.ExecContext(ctx, "UPDATE kpis SET "+strings.Join(cols, " = ?, ")+" = ? WHERE organisation_id = ? AND id = ? AND revision = ?",
 		append(v[2:], r.orgID, r.id, r.revision-1)...)
-	return savedOne(res, err, "kpi")
+	return resource.SavedOne(res, err, "kpi")
 }
 
 // setComputed stores what a KPI's measurements made of it: computed, not
@@ -187,19 +187,19 @@ func dateOrEmpty(k *pb.Kpi) string {
 	if k.LatestPeriodEnd == nil {
 		return ""
 	}
-	return formatDate(k.LatestPeriodEnd)
+	return dates.Format(k.LatestPeriodEnd)
 }
 
-// values are the row's columns in kpisTable.columns order. The element
+// values are the row's columns in kpisTable.Columns order. The element
 // and owner team are stored by id: the rules keep them in the KPI's
 // organisation.
 func (r *kpiRecord) values() ([]any, error) {
 	k := r.kpi
-	elementID, err := sameOrgID("kpi.element", "elements", r.orgID, k.Element)
+	elementID, err := resource.InOrganisation("kpi.element", "elements", r.orgID, k.Element)
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: %w", r.id, err)
 	}
-	ownerTeamID, err := sameOrgID("kpi.owner_team", "teams", r.orgID, k.OwnerTeam)
+	ownerTeamID, err := resource.InOrganisation("kpi.owner_team", "teams", r.orgID, k.OwnerTeam)
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: %w", r.id, err)
 	}
@@ -223,7 +223,7 @@ func (r *kpiRecord) values() ([]any, error) {
 		resource.Micros(k.UpdateTime), resource.NullMicros(k.DeleteTime), sqldb.Bool(r.deletedWithOrg), r.revision, k.UpdateActor}, nil
 }
 
-func scanKpi(s scanner) (*kpiRecord, error) {
+func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 	var (
 		r                                = &kpiRecord{kpi: &pb.Kpi{}}
 		unit, direction, freq, st, trend int32
@@ -238,25 +238,22 @@ func scanKpi(s scanner) (*kpiRecord, error) {
 		&freq, &elementID, &ownerTeamID, &k.DataSource, &k.LatestValue, &latest, &st, &trend, &r.dueDate,
 		&elementDeleted, &create, &update, &deleteTime, &withOrg, &r.revision, &k.UpdateActor)
 	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("read kpi: %w", err)
+		return nil, err // kpisTable names the table, and tells sql.ErrNoRows apart
 	}
 	if baseline != "" {
 		k.Baseline = &pb.Baseline{}
 		if err := protojson.Unmarshal([]byte(baseline), k.Baseline); err != nil {
-			return nil, fmt.Errorf("read kpi %s baseline: %w", r.id, err)
+			return nil, fmt.Errorf("kpi %s baseline: %w", r.id, err)
 		}
 	}
 	var withTargets pb.Kpi
 	if err := protojson.Unmarshal([]byte(targets), &withTargets); err != nil {
-		return nil, fmt.Errorf("read kpi %s targets: %w", r.id, err)
+		return nil, fmt.Errorf("kpi %s targets: %w", r.id, err)
 	}
 	k.Targets = withTargets.Targets
 	k.Thresholds = &pb.Thresholds{}
 	if err := protojson.Unmarshal([]byte(thresholds), k.Thresholds); err != nil {
-		return nil, fmt.Errorf("read kpi %s thresholds: %w", r.id, err)
+		return nil, fmt.Errorf("kpi %s thresholds: %w", r.id, err)
 	}
 	k.Name = kpiName(r.orgID, r.id)
 	k.Unit, k.Direction, k.Frequency = pb.Unit(unit), pb.Direction(direction), pb.Frequency(freq)
@@ -264,7 +261,7 @@ func scanKpi(s scanner) (*kpiRecord, error) {
 	k.Element = "organisations/" + r.orgID + "/elements/" + elementID
 	k.OwnerTeam = "organisations/" + r.orgID + "/teams/" + ownerTeamID
 	if latest != "" {
-		k.LatestPeriodEnd = parseDate(latest)
+		k.LatestPeriodEnd = dates.Parse(latest)
 	}
 	k.ElementDeleted = elementDeleted == 1
 	k.CreateTime, k.UpdateTime, k.DeleteTime = resource.Time(create), resource.Time(update), resource.NullTime(deleteTime)

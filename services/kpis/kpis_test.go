@@ -54,8 +54,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	}
 	e.addr = lis.Addr().String()
 	log := brokertest.Logger()
-	orgSvc, err := organisations.Open(ctx, organisations.Config{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: prefix,
-		JWT: e.auth.Verifier, PlatformAdmins: []string{authtest.PlatformAdmin}}, log)
+	orgSvc, err := organisations.Open(ctx, organisations.Config{Settings: host.Settings{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: prefix, JWT: e.auth.Verifier}, PlatformAdmins: []string{authtest.PlatformAdmin}}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
-
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
@@ -23,8 +21,8 @@ import (
 // ImportMeasurements, in one transaction with one multi-row insert per
 // hundred rows. The resource engine's Create makes one resource per
 // transaction, so it does not serve this path; what it does for a create
-// (the request_id, the first revision, a retry after a lost race) is done
-// here the same way.
+// is done here with the kit's own parts: the request_id, the first
+// revision (resource.Begin) and a retry after a lost race (resource.InTx).
 
 // record stores rows, all or none: every bad row is reported at once. A
 // row repeating an earlier call's request_id answers with that call's
@@ -36,7 +34,7 @@ func (h *measurementsHandler) record(ctx context.Context, orgID string, rows []r
 	if err != nil {
 		return nil, err
 	}
-	more, missing := checkRecordable(rows, kpiIDs, kpis, today())
+	more, missing := checkRecordable(rows, kpiIDs, kpis, dates.Format(dates.Today()))
 	if bad = append(bad, more...); len(bad) > 0 {
 		if single && missing {
 			return nil, apierr.NotFound(rows[0].kpi)
@@ -47,7 +45,7 @@ func (h *measurementsHandler) record(ctx context.Context, orgID string, rows []r
 		return nil, err
 	}
 	var out []*pb.Measurement
-	err = inTxRetried(ctx, h.measurements.DB, func(tx *sqldb.Tx) error {
+	err = resource.InTx(ctx, h.measurements.DB, func(tx *sqldb.Tx) error {
 		var err error
 		out, err = h.recordIn(ctx, tx, orgID, rows, kpiIDs, kpis, single)
 		return err
@@ -82,7 +80,7 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 	}
 	periods := map[string][]string{}
 	for i, r := range rows {
-		periods[kpiIDs[i]] = append(periods[kpiIDs[i]], formatDate(r.m.PeriodEnd))
+		periods[kpiIDs[i]] = append(periods[kpiIDs[i]], dates.Format(r.m.PeriodEnd))
 	}
 	taken, err := livePeriods(ctx, tx, orgID, periods)
 	if err != nil {
@@ -94,7 +92,6 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 		recs    []*measurementRecord
 		keys    []idempotency.Key
 		claimed = map[string]int{}
-		t       = resource.Now()
 		actor   = auth.Actor(ctx, serviceName)
 	)
 	for i, r := range rows {
@@ -121,7 +118,7 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 			out[i] = prior.m
 			continue
 		}
-		period := formatDate(r.m.PeriodEnd)
+		period := dates.Format(r.m.PeriodEnd)
 		if taken[kpiIDs[i]+"/"+period] {
 			if single {
 				return nil, apierr.AlreadyExists(r.kpi + " value for " + period)
@@ -130,7 +127,7 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 			continue
 		}
 		taken[kpiIDs[i]+"/"+period] = true
-		rec := newMeasurement(orgID, kpiIDs[i], r.m, t, actor)
+		rec := newMeasurement(orgID, kpiIDs[i], r.m, actor)
 		recs = append(recs, rec)
 		keys = append(keys, r.key)
 		out[i] = rec.m
@@ -165,31 +162,13 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 }
 
 // newMeasurement is a new measurement of the KPI kpiID with in's period,
-// value, note and source, at its first revision, made at t by actor.
-//
-// LOCAL WORKAROUND: it stamps the first revision as resource.Engine.Create
-// does (revision 1 and its etag, create and update time t, the actor),
-// because the batch path makes many resources in one transaction and the
-// engine's stamping is not exported.
-func newMeasurement(orgID, kpiID string, in *pb.Measurement, t *timestamppb.Timestamp, actor string) *measurementRecord {
+// value, note and source, at its first revision, made now by actor.
+func newMeasurement(orgID, kpiID string, in *pb.Measurement, actor string) *measurementRecord {
 	id := resourcename.NewID()
-	return &measurementRecord{orgID: orgID, kpiID: kpiID, id: id, revision: 1, m: &pb.Measurement{
-		Name: measurementName(orgID, kpiID, id), PeriodEnd: in.PeriodEnd, Value: in.Value, Note: in.Note, Source: in.Source,
-		CreateTime: proto.CloneOf(t), UpdateTime: t, Etag: resource.Etag(1), UpdateActor: actor}}
-}
-
-// inTxRetried runs fn in a write transaction and, when it lost a race on a
-// unique index to a concurrent call, once more: fn's checks then see the
-// rows that won, and answer as if the call had come second.
-//
-// LOCAL WORKAROUND: the resource engine's own retry, which is not
-// exported.
-func inTxRetried(ctx context.Context, db *sqldb.DB, fn func(tx *sqldb.Tx) error) error {
-	err := db.InTx(ctx, fn)
-	if sqldb.IsUniqueViolation(err) {
-		err = db.InTx(ctx, fn)
-	}
-	return err
+	r := &measurementRecord{orgID: orgID, kpiID: kpiID, id: id, m: &pb.Measurement{
+		Name: measurementName(orgID, kpiID, id), PeriodEnd: in.PeriodEnd, Value: in.Value, Note: in.Note, Source: in.Source}}
+	resource.Begin(r, actor)
+	return r
 }
 
 // mayRecord lets planners record for any KPI, and contributors for KPIs

@@ -28,6 +28,11 @@ type measurementsHandler struct {
 	events       emitter
 }
 
+// measurementDeletedHint is what an update of a deleted measurement is told
+// (the engine's DeletedHint): measurements have no undelete, so the way
+// back is to record the period again.
+const measurementDeletedHint = "is deleted; record its period again instead"
+
 func (h *measurementsHandler) GetMeasurement(ctx context.Context, req *pb.GetMeasurementRequest) (*pb.Measurement, error) {
 	orgID, kpiID, id, err := parseMeasurementName("name", req.Name)
 	if err != nil {
@@ -35,14 +40,6 @@ func (h *measurementsHandler) GetMeasurement(ctx context.Context, req *pb.GetMea
 	}
 	return h.measurements.Get(ctx, req.Name, measurementRow(orgID, kpiID, id))
 }
-
-// measurementListRequest is a ListMeasurementsRequest as resource.List
-// takes it: measurements are listed in period order, with no filter and no
-// order_by.
-type measurementListRequest struct{ *pb.ListMeasurementsRequest }
-
-func (measurementListRequest) GetFilter() string  { return "" }
-func (measurementListRequest) GetOrderBy() string { return "" }
 
 func (h *measurementsHandler) ListMeasurements(ctx context.Context, req *pb.ListMeasurementsRequest) (*pb.ListMeasurementsResponse, error) {
 	orgID, kpiID, err := parseKpiName("parent", req.Parent)
@@ -56,7 +53,7 @@ func (h *measurementsHandler) ListMeasurements(ctx context.Context, req *pb.List
 	if err != nil {
 		return nil, err
 	}
-	ms, next, err := resource.List(ctx, h.measurements.DB, measurementListSchema, measurementListRequest{req},
+	ms, next, err := resource.List(ctx, h.measurements.DB, measurementListSchema, req,
 		req.Parent+" "+from+".."+to,
 		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*measurementRecord]) ([]*measurementRecord, error) {
 			return listMeasurements(ctx, q, orgID, kpiID, from, to, plan, req.ShowDeleted)
@@ -80,7 +77,7 @@ func (h *measurementsHandler) CreateMeasurement(ctx context.Context, req *pb.Cre
 }
 
 func (h *measurementsHandler) BatchCreateMeasurements(ctx context.Context, req *pb.BatchCreateMeasurementsRequest) (*pb.BatchCreateMeasurementsResponse, error) {
-	orgID, err := parseOrgName("parent", req.Parent)
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}

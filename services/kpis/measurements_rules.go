@@ -9,6 +9,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
@@ -33,7 +34,7 @@ var (
 // corrected by actor at t; a correction that replaces none of them returns
 // a copy of current.
 func correct(current, change *pb.Measurement, mask, paths []string, actor string, t *timestamppb.Timestamp) (*pb.Measurement, error) {
-	if slices.Contains(mask, "period_end") && change.PeriodEnd != nil && formatDate(change.PeriodEnd) != formatDate(current.PeriodEnd) {
+	if slices.Contains(mask, "period_end") && change.PeriodEnd != nil && dates.Format(change.PeriodEnd) != dates.Format(current.PeriodEnd) {
 		return nil, apierr.InvalidArgument("measurement.period_end", "cannot change; delete this value and record the other period")
 	}
 	next := resource.ApplyMask(current, change, paths)
@@ -48,16 +49,16 @@ func correct(current, change *pb.Measurement, mask, paths []string, actor string
 // dateRange is the stored form of a List's optional dates, "" for none.
 func dateRange(start, end *date.Date) (from, to string, err error) {
 	if start != nil {
-		if err := checkDate("start_date", start); err != nil {
+		if err := dates.Check("start_date", start); err != nil {
 			return "", "", err
 		}
-		from = formatDate(start)
+		from = dates.Format(start)
 	}
 	if end != nil {
-		if err := checkDate("end_date", end); err != nil {
+		if err := dates.Check("end_date", end); err != nil {
 			return "", "", err
 		}
-		to = formatDate(end)
+		to = dates.Format(end)
 	}
 	return from, to, nil
 }
@@ -85,7 +86,7 @@ func (r row) violation(field, description string) apierr.FieldViolation {
 func checkRows(orgID string, rows []row) (kpiIDs []string, bad []apierr.FieldViolation) {
 	kpiIDs = make([]string, len(rows))
 	for i, r := range rows {
-		id, err := sameOrgID("parent", "kpis", orgID, r.kpi)
+		id, err := resource.InOrganisation("parent", "kpis", orgID, r.kpi)
 		if err != nil {
 			bad = append(bad, r.violation("parent", "must be a KPI of organisations/"+orgID))
 			continue
@@ -93,7 +94,7 @@ func checkRows(orgID string, rows []row) (kpiIDs []string, bad []apierr.FieldVio
 		kpiIDs[i] = id
 		if r.m.PeriodEnd == nil {
 			bad = append(bad, r.violation("measurement.period_end", "is required"))
-		} else if err := checkDate("period_end", r.m.PeriodEnd); err != nil {
+		} else if err := dates.Check("period_end", r.m.PeriodEnd); err != nil {
 			bad = append(bad, r.violation("measurement.period_end", "is not a calendar date"))
 		}
 	}
@@ -113,7 +114,7 @@ func checkRecordable(rows []row, kpiIDs []string, kpis map[string]*kpiRecord, to
 			bad = append(bad, r.violation("parent", "no such KPI: "+r.kpi))
 			missing = true
 		case r.m.PeriodEnd != nil:
-			if p := periodProblem(formatDate(r.m.PeriodEnd), k.kpi.Frequency, today); p != "" {
+			if p := periodProblem(dates.Format(r.m.PeriodEnd), k.kpi.Frequency, today); p != "" {
 				bad = append(bad, r.violation("measurement.period_end", p))
 			}
 		}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -47,18 +47,18 @@ func measurementRow(orgID, kpiID, id string) resource.Row[*measurementRecord] {
 	}
 }
 
-var measurementsTable = table[*measurementRecord]{
-	name: "measurements",
-	columns: "organisation_id, kpi_id, id, period_end, value, note, source, history, " +
+var measurementsTable = resource.Table[*measurementRecord]{
+	Name: "measurements",
+	Columns: "organisation_id, kpi_id, id, period_end, value, note, source, history, " +
 		"create_time, update_time, delete_time, revision, update_actor",
-	scan: scanMeasurement,
+	Scan: scanMeasurement,
 }
 
 // measurementListSchema lists measurements in period order.
 var measurementListSchema = &listing.Schema[*measurementRecord]{
 	Fields: []listing.Field[*measurementRecord]{
 		{Name: "period_end", Column: "period_end", Kind: listing.String, Sort: true,
-			Key: func(r *measurementRecord) any { return formatDate(r.m.PeriodEnd) }},
+			Key: func(r *measurementRecord) any { return dates.Format(r.m.PeriodEnd) }},
 	},
 	IDColumn:     "id",
 	ID:           func(r *measurementRecord) string { return r.id },
@@ -66,7 +66,7 @@ var measurementListSchema = &listing.Schema[*measurementRecord]{
 }
 
 func getMeasurement(ctx context.Context, q sqldb.Querier, orgID, kpiID, id string) (*measurementRecord, error) {
-	return measurementsTable.one(ctx, q, "organisation_id = ? AND kpi_id = ? AND id = ?", orgID, kpiID, id)
+	return measurementsTable.One(ctx, q, "organisation_id = ? AND kpi_id = ? AND id = ?", orgID, kpiID, id)
 }
 
 // listMeasurements pages through a KPI's measurements, between from and to
@@ -82,12 +82,12 @@ func listMeasurements(ctx context.Context, q sqldb.Querier, orgID, kpiID, from, 
 		scope += " AND period_end <= ?"
 		args = append(args, to)
 	}
-	return measurementsTable.page(ctx, q, plan, showDeleted, scope, args...)
+	return measurementsTable.Page(ctx, q, plan, showDeleted, scope, args...)
 }
 
 // allLive returns a KPI's live measurements in period order.
 func allLive(ctx context.Context, q sqldb.Querier, orgID, kpiID string) ([]*measurementRecord, error) {
-	return measurementsTable.all(ctx, q, "organisation_id = ? AND kpi_id = ? AND delete_time IS NULL ORDER BY period_end", orgID, kpiID)
+	return measurementsTable.All(ctx, q, "organisation_id = ? AND kpi_id = ? AND delete_time IS NULL ORDER BY period_end", orgID, kpiID)
 }
 
 // latestPeriods returns up to n of a KPI's live measurements, newest first,
@@ -170,7 +170,7 @@ func insertMeasurements(ctx context.Context, tx *sqldb.Tx, recs []*measurementRe
 			}
 			args = append(args, v...)
 		}
-		q := "INSERT INTO measurements (" + measurementsTable.columns + ") VALUES " +
+		q := "INSERT INTO measurements (" + measurementsTable.Columns + ") VALUES " +
 			strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("insert measurements: %w", err)
@@ -186,11 +186,11 @@ func updateMeasurement(ctx context.Context, tx *sqldb.Tx, r *measurementRecord) 
 	if err != nil {
 		return false, err
 	}
-	cols := strings.Split(measurementsTable.columns, ", ")[3:]
+	cols := strings.Split(measurementsTable.Columns, ", ")[3:]
 	res, err := tx.ExecContext(ctx, "UPDATE measurements SET "+strings.Join(cols, " = ?, ")+
 		" = ? WHERE organisation_id = ? AND kpi_id = ? AND id = ? AND revision = ?",
 		append(v[3:], r.orgID, r.kpiID, r.id, r.revision-1)...)
-	return savedOne(res, err, "measurement")
+	return resource.SavedOne(res, err, "measurement")
 }
 
 // storedCorrection is a Correction's JSON form in the history column.
@@ -213,11 +213,11 @@ func (r *measurementRecord) values() ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("measurement history: %w", err)
 	}
-	return []any{r.orgID, r.kpiID, r.id, formatDate(m.PeriodEnd), m.GetValue(), m.Note, m.Source, string(h),
+	return []any{r.orgID, r.kpiID, r.id, dates.Format(m.PeriodEnd), m.GetValue(), m.Note, m.Source, string(h),
 		resource.Micros(m.CreateTime), resource.Micros(m.UpdateTime), resource.NullMicros(m.DeleteTime), r.revision, m.UpdateActor}, nil
 }
 
-func scanMeasurement(s scanner) (*measurementRecord, error) {
+func scanMeasurement(s resource.Scanner) (*measurementRecord, error) {
 	var (
 		r              = &measurementRecord{m: &pb.Measurement{}}
 		periodEnd, h   string
@@ -228,21 +228,18 @@ func scanMeasurement(s scanner) (*measurementRecord, error) {
 	err := s.Scan(&r.orgID, &r.kpiID, &r.id, &periodEnd, &m.Value, &m.Note, &m.Source, &h, &create, &update, &deleteTime,
 		&r.revision, &m.UpdateActor)
 	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("read measurement: %w", err)
+		return nil, err // measurementsTable names the table, and tells sql.ErrNoRows apart
 	}
 	var history []storedCorrection
 	if err := json.Unmarshal([]byte(h), &history); err != nil {
-		return nil, fmt.Errorf("read measurement %s history: %w", r.id, err)
+		return nil, fmt.Errorf("measurement %s history: %w", r.id, err)
 	}
 	for _, c := range history {
 		m.History = append(m.History, &pb.Correction{Value: c.Value, Note: c.Note, Source: c.Source, Actor: c.Actor,
 			Time: resource.Time(c.Time)})
 	}
 	m.Name = measurementName(r.orgID, r.kpiID, r.id)
-	m.PeriodEnd = parseDate(periodEnd)
+	m.PeriodEnd = dates.Parse(periodEnd)
 	m.CreateTime, m.UpdateTime, m.DeleteTime = resource.Time(create), resource.Time(update), resource.NullTime(deleteTime)
 	m.Etag = resource.Etag(r.revision)
 	return r, nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -38,7 +39,7 @@ func sweepOverdue(ctx context.Context, db *sqldb.DB, em emitter, logger *slog.Lo
 // neither undoes a concurrent change nor recomputes a KPI twice when
 // replicas sweep together.
 func sweepOnce(ctx context.Context, db *sqldb.DB, em emitter) error {
-	now := today()
+	now := dates.Format(dates.Today())
 	orgs, err := organisationsWithLateKpis(ctx, db, now)
 	if err != nil {
 		return err

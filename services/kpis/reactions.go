@@ -85,7 +85,10 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 		return err
 	}
 	for _, k := range recs {
-		markDeleted(k, deleted, deleted, systemActor)
+		resource.Revise(k, systemActor, deleted)
+		// Marked, so that the organisation's undeletion restores only the
+		// KPIs its deletion deleted.
+		k.deletedWithOrg = deleted
 		if saved, err := updateKpi(ctx, tx, k); err != nil {
 			return err
 		} else if !saved {
@@ -101,25 +104,6 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 		}
 	}
 	return nil
-}
-
-// markDeleted moves r to its next revision, deleted or restored by actor;
-// withOrg records that the organisation's deletion caused it.
-//
-// LOCAL WORKAROUND: it stamps the revision as the resource engine's
-// SetDeleted does, because a cascade runs in the consumer's transaction
-// (once per event) and the engine runs each change in a transaction of its
-// own, and keeps its stamping unexported.
-func markDeleted(r *kpiRecord, deleted, withOrg bool, actor string) {
-	r.revision++
-	r.kpi.UpdateTime = resource.Now()
-	r.kpi.DeleteTime = nil
-	if deleted {
-		r.kpi.DeleteTime = proto.CloneOf(r.kpi.UpdateTime)
-	}
-	r.deletedWithOrg = withOrg
-	r.kpi.Etag = resource.Etag(r.revision)
-	r.kpi.UpdateActor = actor
 }
 
 // elementChanged flags the live KPIs of a deleted element as unlinked (they

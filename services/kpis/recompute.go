@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -20,7 +21,7 @@ func recompute(ctx context.Context, tx *sqldb.Tx, em emitter, r *kpiRecord, prev
 	}
 	k := r.kpi
 	old := k.Status
-	applyLatest(r, latest, today())
+	applyLatest(r, latest, dates.Format(dates.Today()))
 	if err := setComputed(ctx, tx, r); err != nil {
 		return err
 	}
@@ -37,7 +38,7 @@ func applyLatest(r *kpiRecord, latest []period, today string) {
 	k.Trend = trendOf(k, latest)
 	k.LatestValue, k.LatestPeriodEnd, r.dueDate = 0, nil, ""
 	if len(latest) > 0 {
-		k.LatestValue, k.LatestPeriodEnd = latest[0].value, parseDate(latest[0].end)
+		k.LatestValue, k.LatestPeriodEnd = latest[0].value, dates.Parse(latest[0].end)
 		r.dueDate = dueDate(latest[0].end, k.Frequency)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 )
 
 // The status rule, as documented on KpisService in kpis.proto. Dates are
@@ -21,7 +22,7 @@ func targetFor(targets []*pb.Target, period string) (float64, bool) {
 		return 0, false
 	}
 	for _, t := range targets {
-		if formatDate(t.PeriodEnd) >= period {
+		if dates.Format(t.PeriodEnd) >= period {
 			return t.Value, true
 		}
 	}
@@ -192,7 +193,7 @@ func trendOf(k *pb.Kpi, latest []period) pb.Trend {
 // sortTargets orders targets by period end.
 func sortTargets(ts []*pb.Target) {
 	slices.SortFunc(ts, func(a, b *pb.Target) int {
-		switch x, y := formatDate(a.PeriodEnd), formatDate(b.PeriodEnd); {
+		switch x, y := dates.Format(a.PeriodEnd), dates.Format(b.PeriodEnd); {
 		case x < y:
 			return -1
 		case x > y:

@@ -2,38 +2,13 @@ package organisations
 
 import (
 	"context"
-	"strings"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
-	"github.com/goldenthread/goldenthread/services/kit/events"
-	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
-
-// Source is the CloudEvents ce-source of this service's events.
-const Source = "//goldenthread/organisations"
-
-// DefaultSubjectPrefix starts every subject and, upper-cased, stream name.
-const DefaultSubjectPrefix = "goldenthread"
-
-// Stream returns the stream the service publishes to: for prefix
-// "goldenthread", GOLDENTHREAD_ORGANISATIONS holding goldenthread.organisations.>.
-func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
-	return events.ServiceStream(prefix, "organisations", replicas, maxAge)
-}
-
-// Subject is the NATS subject of a change to a resource of the organisation
-// orgID: {prefix}.organisations.v1.{orgID}.{resource}.{change}, e.g.
-// goldenthread.organisations.v1.north-council.person.created (see
-// proto/goldenthread/organisations/v1/events.proto). The organisation in the
-// subject lets operators scope NATS permissions to one organisation.
-func Subject(prefix, orgID, resource, change string) string {
-	return prefix + ".organisations.v1." + orgID + "." + resource + "." + change
-}
 
 // named is an API resource: its name is the events' ce-subject.
 type named interface {
@@ -41,23 +16,19 @@ type named interface {
 	GetName() string
 }
 
-// changeEvents writes one resource's change events to the outbox, in the
+// changeEvents writes one resource's change events (see
+// proto/goldenthread/organisations/v1/events.proto) to the outbox, in the
 // change's transaction.
 type changeEvents[M named] struct {
-	outbox *outbox.Outbox
-	// prefix and resource make the subjects: see Subject.
-	prefix, resource string
-	payloads         payloads[M]
+	// emit is host.Base.Emit; entity is the resource's kind in subjects
+	// ("person").
+	emit     func(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error
+	entity   string
+	payloads payloads[M]
 }
 
-// add writes the event of a change to m; resources of no organisation
-// (platform tokens) have "-" in the subject in its place.
 func (e changeEvents[M]) add(ctx context.Context, tx *sqldb.Tx, m M, change string, payload proto.Message) error {
-	orgID := "-"
-	if rest, ok := strings.CutPrefix(m.GetName(), "organisations/"); ok {
-		orgID, _, _ = strings.Cut(rest, "/")
-	}
-	return e.outbox.Add(ctx, tx, Subject(e.prefix, orgID, e.resource, change), m.GetName(), payload)
+	return e.emit(ctx, tx, m.GetName(), e.entity, change, payload)
 }
 
 // payloads wrap a resource in the event message of each kind of change.

@@ -20,7 +20,6 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
-	"github.com/goldenthread/goldenthread/services/organisations"
 )
 
 // The service's resources share their standard methods (see lifecycle.go);
@@ -156,7 +155,7 @@ func (e *env) checkEvents(t *testing.T, evs []events.Event, created, updated, de
 		wantType := "goldenthread.organisations.v1." + resource + strings.ToUpper(step.change[:1]) + step.change[1:]
 		orgID := strings.Split(created.GetName(), "/")[1]
 		wantSubject := e.prefix + ".organisations.v1." + orgID + "." + strings.ToLower(resource) + "." + step.change
-		if ev.Type != wantType || ev.NATSSubject != wantSubject || ev.Subject != created.GetName() || ev.Source != organisations.Source {
+		if ev.Type != wantType || ev.NATSSubject != wantSubject || ev.Subject != created.GetName() || ev.Source != events.ServiceSource("organisations") {
 			t.Errorf("event %d: %s on %s; want %s on %s", i, ev.Type, ev.NATSSubject, wantType, wantSubject)
 			continue
 		}

@@ -9,9 +9,9 @@
 // change through its outbox on the GOLDENTHREAD_ORGANISATIONS stream. Its
 // files keep the layers apart, per resource: <resource>_handler.go is the
 // gRPC surface, <resource>_domain.go the rules, <resource>_store.go the SQL;
-// events.go holds the events of both. lifecycle.go carries out the standard
-// methods (AIP-131 to 135, 164) that both resources share, and rows.go the
-// SQL they share.
+// events.go holds the events of all three. The kit's resource engine
+// carries out the standard methods (AIP-131 to 135, 164) of organisations
+// and people, and host.Base assembles the service.
 package organisations
 
 import (
@@ -20,15 +20,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"time"
 
 	"google.golang.org/grpc"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
-	"github.com/goldenthread/goldenthread/services/kit/broker"
-	"github.com/goldenthread/goldenthread/services/kit/idempotency"
-	"github.com/goldenthread/goldenthread/services/kit/outbox"
+	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -36,30 +33,20 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// serviceName names the service in actors (system:organisations) and logs.
+// serviceName names the service in actors (system:organisations), logs,
+// its stream and its events' source.
 const serviceName = "organisations"
 
 // Config configures the service.
 type Config struct {
-	// DSN of the service's database: a SQLite file path or a postgres:// URL.
-	DSN string
-	// SubjectPrefix starts the service's subjects and stream name;
-	// DefaultSubjectPrefix when empty.
-	SubjectPrefix string
-	// StreamReplicas is the stream's replica count (1 on a single server).
-	StreamReplicas int
-	// StreamMaxAge is how long the stream keeps an event; 0 keeps every event.
-	StreamMaxAge time.Duration
-	// JWT verifies callers' JWTs; nil accepts API tokens only.
-	JWT auth.JWTVerifier
+	host.Settings
 	// PlatformAdmins are the JWT subjects that are platform admins.
 	PlatformAdmins []string
 }
 
 // Service is an opened organisations service, ready to be hosted.
 type Service struct {
-	db            *sqldb.DB
-	outbox        *outbox.Outbox
+	*host.Base
 	organisations *organisationsHandler
 	people        *peopleHandler
 	access        *accessHandler
@@ -68,42 +55,22 @@ type Service struct {
 
 // Open opens the database and brings its schema up to date.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
-	if cfg.SubjectPrefix == "" {
-		cfg.SubjectPrefix = DefaultSubjectPrefix
-	}
-	db, err := sqldb.Open(ctx, cfg.DSN)
-	if err != nil {
-		return nil, fmt.Errorf("organisations: %w", err)
-	}
 	own, _ := fs.Sub(migrationFiles, "migrations")
-	for _, m := range []struct {
-		component string
-		files     fs.FS
-	}{{"outbox", outbox.Migrations}, {"idempotency", idempotency.Migrations}, {"organisations", own}} {
-		if err := db.Migrate(ctx, m.component, m.files); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("organisations: %w", err)
-		}
+	base, err := host.Assemble(ctx, host.Spec{Name: serviceName, Migrations: own}, cfg.Settings, logger)
+	if err != nil {
+		return nil, err
 	}
-	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas, cfg.StreamMaxAge), logger.With("service", serviceName))
-	prefix := cfg.SubjectPrefix
+	db := base.DB
 	return &Service{
-		db:     db,
-		outbox: ob,
+		Base: base,
 		organisations: &organisationsHandler{orgs: resource.Engine[*orgRecord, *pb.Organisation]{DB: db, Service: serviceName,
-			Field:  "organisation",
-			Events: changeEvents[*pb.Organisation]{outbox: ob, prefix: prefix, resource: "organisation", payloads: organisationPayloads}}},
+			Field: "organisation", Events: changeEvents[*pb.Organisation]{emit: base.Emit, entity: "organisation", payloads: organisationPayloads}}},
 		people: &peopleHandler{people: resource.Engine[*personRecord, *pb.Person]{DB: db, Service: serviceName,
-			Field:  "person",
-			Events: changeEvents[*pb.Person]{outbox: ob, prefix: prefix, resource: "person", payloads: personPayloads}}},
-		access: &accessHandler{db: db,
-			events: changeEvents[*pb.ApiToken]{outbox: ob, prefix: prefix, resource: "api_token", payloads: tokenPayloads}},
+			Field: "person", Events: changeEvents[*pb.Person]{emit: base.Emit, entity: "person", payloads: personPayloads}}},
+		access:   &accessHandler{db: db, events: changeEvents[*pb.ApiToken]{emit: base.Emit, entity: "api_token", payloads: tokenPayloads}},
 		resolver: newResolver(db, cfg.JWT, cfg.PlatformAdmins),
 	}, nil
 }
-
-// Name implements host.Service.
-func (s *Service) Name() string { return "organisations" }
 
 // Register implements host.Service: it serves OrganisationsService,
 // PeopleService and AccessService.
@@ -125,7 +92,7 @@ func (s *Service) Resolver() auth.Resolver { return s.resolver }
 // holds the token can create organisations and their admins.
 func (s *Service) Bootstrap(ctx context.Context) (string, error) {
 	var bearer string
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	err := s.DB.InTx(ctx, func(tx *sqldb.Tx) error {
 		if err := tx.Lock(ctx, "organisations/bootstrap"); err != nil {
 			return err
 		}
@@ -144,12 +111,3 @@ func (s *Service) Bootstrap(ctx context.Context) (string, error) {
 	}
 	return bearer, nil
 }
-
-// Run relays the outbox to NATS until ctx ends.
-func (s *Service) Run(ctx context.Context, b *broker.Broker) { s.outbox.Relay(ctx, b.JS) }
-
-// Ready reports whether the database answers.
-func (s *Service) Ready(ctx context.Context) error { return s.db.Ping(ctx) }
-
-// Close closes the database.
-func (s *Service) Close() error { return s.db.Close() }

@@ -48,8 +48,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	prefix := brokertest.Prefix(t, b)
 	a := authtest.New(t)
-	svc, err := organisations.Open(ctx, organisations.Config{DSN: dsn, SubjectPrefix: prefix,
-		JWT: a.Verifier, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
+	svc, err := organisations.Open(ctx, organisations.Config{Settings: host.Settings{DSN: dsn, SubjectPrefix: prefix, JWT: a.Verifier}, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +80,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 		db.Close()
 	})
 	return &env{client: pb.NewOrganisationsServiceClient(conn), people: pb.NewPeopleServiceClient(conn), db: db, js: b.JS,
-		stream: organisations.Stream(prefix, 1, 0).Name, prefix: prefix, auth: a, addr: lis.Addr().String()}
+		stream: host.Stream(prefix, "organisations", 1, 0).Name, prefix: prefix, auth: a, addr: lis.Addr().String()}
 }
 
 func ctx(t *testing.T) context.Context {

@@ -49,8 +49,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 		t.Fatal(err)
 	}
 	e.addr = lis.Addr().String()
-	orgSvc, err := organisations.Open(ctx, organisations.Config{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: e.prefix,
-		JWT: e.auth.Verifier, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
+	orgSvc, err := organisations.Open(ctx, organisations.Config{Settings: host.Settings{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,8 +112,7 @@ func start(t *testing.T, orgDSN, teamDSN string, b *broker.Broker) *env {
 // startOrgs (re)starts the organisations service on lis.
 func (e *env) startOrgs(t *testing.T, lis net.Listener) {
 	t.Helper()
-	svc, err := organisations.Open(context.Background(), organisations.Config{DSN: e.orgDSN, SubjectPrefix: e.prefix,
-		JWT: e.auth.Verifier, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
+	svc, err := organisations.Open(context.Background(), organisations.Config{Settings: host.Settings{DSN: e.orgDSN, SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

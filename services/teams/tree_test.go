@@ -18,7 +18,6 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
-	"github.com/goldenthread/goldenthread/services/organisations"
 	"github.com/goldenthread/goldenthread/services/teams"
 )
 
@@ -281,7 +280,7 @@ func (e *env) testCascade(t *testing.T) {
 		DeleteTime: timestamppb.Now()}}
 	data, _ := proto.Marshal(stale)
 	staleMsg := events.Event{ID: events.NewID(), Source: orgSource, Type: string(proto.MessageName(stale)), Subject: org,
-		Time: time.Now(), Data: data, NATSSubject: organisations.Subject(e.prefix, "cascade", "organisation", "deleted")}.Msg()
+		Time: time.Now(), Data: data, NATSSubject: events.Subject{Prefix: e.prefix, Service: "organisations", Version: events.Version, Org: "cascade", Resource: "organisation", Change: "deleted"}.String()}.Msg()
 	if _, err := e.b.JS.PublishMsg(c, staleMsg); err != nil {
 		t.Fatal(err)
 	}

@@ -28,8 +28,7 @@ func main() {
 			platformAdmins = fs.String("platform-admins", "", "comma-separated JWT subjects that are platform admins")
 		},
 		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
-			svc, err := organisations.Open(ctx, organisations.Config{DSN: s.DSN, SubjectPrefix: s.SubjectPrefix,
-				StreamReplicas: s.StreamReplicas, StreamMaxAge: s.StreamMaxAge, JWT: s.JWT, PlatformAdmins: config.List(*platformAdmins)}, logger)
+			svc, err := organisations.Open(ctx, organisations.Config{Settings: s, PlatformAdmins: config.List(*platformAdmins)}, logger)
 			if err != nil {
 				return nil, err
 			}

@@ -1,0 +1,168 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
+	"github.com/goldenthread/goldenthread/services/kit/outbox"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// DefaultSubjectPrefix starts every subject and, upper-cased, stream name
+// when a service is given none.
+const DefaultSubjectPrefix = "goldenthread"
+
+// Spec is what a service declares to be assembled: everything else about
+// opening, running and closing it is the same for every service (Base).
+type Spec struct {
+	// Name of the service: "teams". It names the actor of the service's own
+	// changes (system:teams), its logs, its stream (GOLDENTHREAD_TEAMS) and
+	// its events' source (//goldenthread/teams).
+	Name string
+	// Migrations are the service's own, applied after the kit's (outbox,
+	// idempotency keys, and the inbox of a service that consumes events).
+	Migrations fs.FS
+	// Upstreams are the addresses of the services it calls, by name
+	// ("organisations"); each must be set.
+	Upstreams map[string]string
+	// Consumes names the services whose events it reacts to.
+	Consumes []string
+}
+
+// Base is an assembled service's database, outbox, connections to the
+// services it calls and consumers; a service embeds it and adds its
+// handlers (Register), policy and credential resolver to be a Service.
+type Base struct {
+	DB     *sqldb.DB
+	Outbox *outbox.Outbox
+	// Conns are the connections to Spec.Upstreams, by name.
+	Conns map[string]*grpc.ClientConn
+	// Prefix starts the service's subjects.
+	Prefix string
+	Logger *slog.Logger
+	// Reactions handle the events of Spec.Consumes; Background runs beside
+	// them until the service stops (a sweep).
+	Reactions  events.Handlers
+	Background []func(ctx context.Context)
+
+	name      string
+	consumers []events.ConsumerSpec
+}
+
+// Assemble opens the service's database, brings its schema up to date and
+// dials the services it calls.
+func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (*Base, error) {
+	prefix := s.SubjectPrefix
+	if prefix == "" {
+		prefix = DefaultSubjectPrefix
+	}
+	for name, addr := range spec.Upstreams {
+		if addr == "" {
+			return nil, fmt.Errorf("%s: no address of the %s service", spec.Name, name)
+		}
+	}
+	db, err := sqldb.Open(ctx, s.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.Name, err)
+	}
+	b := &Base{DB: db, Conns: map[string]*grpc.ClientConn{}, Prefix: prefix, Logger: logger.With("service", spec.Name), name: spec.Name}
+	type migrations struct {
+		component string
+		files     fs.FS
+	}
+	all := []migrations{{"outbox", outbox.Migrations}, {"idempotency", idempotency.Migrations}}
+	if len(spec.Consumes) > 0 {
+		all = append(all, migrations{"inbox", events.Migrations})
+	}
+	for _, m := range append(all, migrations{spec.Name, spec.Migrations}) {
+		if err := db.Migrate(ctx, m.component, m.files); err != nil {
+			b.Close()
+			return nil, fmt.Errorf("%s: %w", spec.Name, err)
+		}
+	}
+	for name, addr := range spec.Upstreams {
+		conn, err := grpcclient.Dial(addr)
+		if err != nil {
+			b.Close()
+			return nil, fmt.Errorf("%s: the %s service: %w", spec.Name, name, err)
+		}
+		b.Conns[name] = conn
+	}
+	b.Outbox = outbox.New(db, events.ServiceSource(spec.Name), Stream(prefix, spec.Name, s.StreamReplicas, s.StreamMaxAge), b.Logger)
+	for _, producer := range spec.Consumes {
+		b.consumers = append(b.consumers, events.ServiceConsumer(prefix, producer, spec.Name))
+	}
+	return b, nil
+}
+
+// Stream is the stream service publishes to (events.ServiceStream).
+func Stream(prefix, service string, replicas int, maxAge time.Duration) events.StreamSpec {
+	if prefix == "" {
+		prefix = DefaultSubjectPrefix
+	}
+	return events.ServiceStream(prefix, service, replicas, maxAge)
+}
+
+// Name implements Service.
+func (b *Base) Name() string { return b.name }
+
+// Run implements Service: it consumes the events of Spec.Consumes with
+// Reactions, runs Background and relays the outbox until ctx ends.
+func (b *Base) Run(ctx context.Context, br *broker.Broker) {
+	var running []*events.Consumer
+	for _, spec := range b.consumers {
+		running = append(running, events.Consume(ctx, br.JS, b.DB, spec, b.Logger, b.Reactions))
+	}
+	done := make(chan struct{})
+	for _, f := range b.Background {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			f(ctx)
+		}()
+	}
+	b.Outbox.Relay(ctx, br.JS)
+	for range b.Background {
+		<-done
+	}
+	for _, c := range running {
+		c.Stop()
+	}
+}
+
+// Ready implements Service: the database answers.
+func (b *Base) Ready(ctx context.Context) error { return b.DB.Ping(ctx) }
+
+// Close closes the connections and the database.
+func (b *Base) Close() error {
+	var errs []error
+	for _, c := range b.Conns {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(append(errs, b.DB.Close())...)
+}
+
+// Emit records, in tx, the event of a change to the resource called name,
+// an entity ("team") of the organisation its name starts with: on the
+// subject {prefix}.{service}.v1.{org}.{entity}.{change} (events.Subject),
+// whose organisation lets NATS permissions and subscriptions be scoped to
+// one; "-" for a resource of no organisation (a platform token).
+func (b *Base) Emit(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error {
+	org := "-"
+	if rest, ok := strings.CutPrefix(name, "organisations/"); ok {
+		org, _, _ = strings.Cut(rest, "/")
+	}
+	subject := events.Subject{Prefix: b.Prefix, Service: b.name, Version: events.Version, Org: org, Resource: entity, Change: change}
+	return b.Outbox.Add(ctx, tx, subject.String(), name, payload)
+}
