@@ -53,7 +53,7 @@ func startServicesOn(t *testing.T, newDSN func(t *testing.T) string) backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tms, err := teams.Open(ctx, teams.Config{DSN: newDSN(t), OrganisationsAddr: be.addr, JWT: be.auth.Verifier},
+	tms, err := teams.Open(ctx, teams.Config{Settings: host.Settings{DSN: newDSN(t), JWT: be.auth.Verifier}, OrganisationsAddr: be.addr},
 		brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
@@ -63,8 +63,7 @@ func startServicesOn(t *testing.T, newDSN func(t *testing.T) string) backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	measures, err := kpis.Open(ctx, kpis.Config{DSN: newDSN(t), OrganisationsAddr: be.addr, TeamsAddr: be.addr,
-		PlanningAddr: be.addr, JWT: be.auth.Verifier}, brokertest.Logger())
+	measures, err := kpis.Open(ctx, kpis.Config{Settings: host.Settings{DSN: newDSN(t), JWT: be.auth.Verifier}, OrganisationsAddr: be.addr, TeamsAddr: be.addr, PlanningAddr: be.addr}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

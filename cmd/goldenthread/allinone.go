@@ -141,8 +141,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	}
 	// The services reach each other through the gRPC port, as they would
 	// across machines.
-	tms, err := teams.Open(ctx, teams.Config{DSN: s.teamsDSN, OrganisationsAddr: grpcAddr,
-		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, logger)
+	tms, err := teams.Open(ctx, teams.Config{Settings: host.Settings{DSN: s.teamsDSN, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, OrganisationsAddr: grpcAddr}, logger)
 	if err != nil {
 		return fail(err)
 	}
@@ -153,8 +152,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 		return fail(err)
 	}
 	closers = append(closers, func() { _ = plan.Close() })
-	measures, err := kpis.Open(ctx, kpis.Config{DSN: s.kpisDSN, OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr,
-		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, logger)
+	measures, err := kpis.Open(ctx, kpis.Config{Settings: host.Settings{DSN: s.kpisDSN, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr}, logger)
 	if err != nil {
 		return fail(err)
 	}

@@ -17,7 +17,6 @@ import (
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
-	"github.com/goldenthread/goldenthread/services/planning"
 )
 
 // The embedded NATS opened with -nats-listen takes only its users: nobody
@@ -158,7 +157,7 @@ func TestEmbeddedNATSTakesOnlyItsUsers(t *testing.T) {
 		lastSeq = ack.Sequence
 	}
 	apitest.Eventually(t, 15*time.Second, "planning has not dealt with the events on the teams stream", func() bool {
-		c, err := opJS.Consumer(ctx, "GOLDENTHREAD_TEAMS", planning.ConsumerName)
+		c, err := opJS.Consumer(ctx, "GOLDENTHREAD_TEAMS", "planning")
 		if err != nil {
 			return false
 		}

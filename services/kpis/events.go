@@ -4,44 +4,24 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
-	"github.com/goldenthread/goldenthread/services/kit/events"
-	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
-
-// Source is the CloudEvents ce-source of this service's events.
-const Source = "//goldenthread/kpis"
-
-// DefaultSubjectPrefix starts every subject and, upper-cased, stream name.
-const DefaultSubjectPrefix = "goldenthread"
 
 // maxPerEvent bounds the measurements one MeasurementsRecorded carries, to
 // stay well inside NATS's default 1 MB message.
 const maxPerEvent = 1000
 
-// Stream returns the stream the service publishes to: for prefix
-// "goldenthread", GOLDENTHREAD_KPIS holding goldenthread.kpis.>.
-func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
-	return events.ServiceStream(prefix, "kpis", replicas, maxAge)
-}
-
 // emitter writes the service's events (proto/goldenthread/kpis/v1/
-// events.proto) to the outbox, on {prefix}.kpis.v1.{org}.{entity}.{change}.
+// events.proto) to the outbox, in the change's transaction: add is
+// host.Base.Emit.
 type emitter struct {
-	outbox *outbox.Outbox
-	prefix string
-}
-
-func (e emitter) add(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error {
-	orgID, _, _ := strings.Cut(strings.TrimPrefix(name, "organisations/"), "/")
-	return e.outbox.Add(ctx, tx, e.prefix+".kpis.v1."+orgID+"."+entity+"."+change, name, payload)
+	add func(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error
 }
 
 func (e emitter) kpiCreated(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi) error {

@@ -21,11 +21,8 @@ package kpis
 import (
 	"context"
 	"embed"
-	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
-	"time"
 
 	"google.golang.org/grpc"
 
@@ -34,120 +31,64 @@ import (
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
-	"github.com/goldenthread/goldenthread/services/kit/broker"
-	"github.com/goldenthread/goldenthread/services/kit/events"
-	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
-	"github.com/goldenthread/goldenthread/services/kit/idempotency"
+	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/lookup"
-	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// serviceName names the service in actors and logs.
+// serviceName names the service in actors (system:kpis), logs, its stream
+// and its events' source, and its durable consumers.
 const serviceName = "kpis"
 
 // Config configures the service.
 type Config struct {
-	// DSN of the service's database: a SQLite file path or a postgres:// URL.
-	DSN string
+	host.Settings
 	// OrganisationsAddr, TeamsAddr and PlanningAddr are the gRPC addresses
 	// of the services it asks about callers, owner teams and elements.
 	OrganisationsAddr, TeamsAddr, PlanningAddr string
-	// SubjectPrefix starts subjects and stream names; DefaultSubjectPrefix
-	// when empty.
-	SubjectPrefix string
-	// StreamReplicas is the stream's replica count (1 on a single server).
-	StreamReplicas int
-	// StreamMaxAge is how long the stream keeps an event; 0 keeps every event.
-	StreamMaxAge time.Duration
-	// JWT, when set, checks callers' JWTs here before the organisations
-	// service is asked about them.
-	JWT auth.JWTVerifier
 }
 
 // Service is an opened KPI service, ready to be hosted.
 type Service struct {
-	db           *sqldb.DB
-	conns        []*grpc.ClientConn
-	outbox       *outbox.Outbox
-	events       emitter
+	*host.Base
 	kpis         *kpisHandler
 	measurements *measurementsHandler
-	reactions    reactions
-	consumers    []events.ConsumerSpec
 	resolver     *auth.Remote
-	logger       *slog.Logger
 }
 
 // Open opens the database, brings its schema up to date and prepares the
 // connections to the other services.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
-	if cfg.SubjectPrefix == "" {
-		cfg.SubjectPrefix = DefaultSubjectPrefix
-	}
-	if cfg.OrganisationsAddr == "" || cfg.TeamsAddr == "" || cfg.PlanningAddr == "" {
-		return nil, errors.New("kpis: the organisations, teams and planning service addresses are required")
-	}
-	db, err := sqldb.Open(ctx, cfg.DSN)
-	if err != nil {
-		return nil, fmt.Errorf("kpis: %w", err)
-	}
 	own, _ := fs.Sub(migrationFiles, "migrations")
-	for _, m := range []struct {
-		component string
-		files     fs.FS
-	}{{"outbox", outbox.Migrations}, {"inbox", events.Migrations}, {"idempotency", idempotency.Migrations}, {"kpis", own}} {
-		if err := db.Migrate(ctx, m.component, m.files); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("kpis: %w", err)
-		}
-	}
-	var conns []*grpc.ClientConn
-	dial := func(addr string) *grpc.ClientConn {
-		if err != nil {
-			return nil
-		}
-		var c *grpc.ClientConn
-		if c, err = grpcclient.Dial(addr); err == nil {
-			conns = append(conns, c)
-		}
-		return c
-	}
-	orgConn, teamsConn, planConn := dial(cfg.OrganisationsAddr), dial(cfg.TeamsAddr), dial(cfg.PlanningAddr)
+	base, err := host.Assemble(ctx, host.Spec{Name: serviceName, Migrations: own,
+		Upstreams: map[string]string{"organisations": cfg.OrganisationsAddr, "teams": cfg.TeamsAddr, "planning": cfg.PlanningAddr},
+		// Organisations and plan elements deleted and restored.
+		Consumes: []string{"organisations", "planning"}}, cfg.Settings, logger)
 	if err != nil {
-		for _, c := range conns {
-			c.Close()
-		}
-		db.Close()
-		return nil, fmt.Errorf("kpis: %w", err)
+		return nil, err
 	}
-	logger = logger.With("service", serviceName)
-	ob := outbox.New(db, Source, Stream(cfg.SubjectPrefix, cfg.StreamReplicas, cfg.StreamMaxAge), logger)
-	em := emitter{outbox: ob, prefix: cfg.SubjectPrefix}
-	dir := directory{elements: planningpb.NewElementsServiceClient(planConn), Teams: lookup.Teams{
+	teamsConn := base.Conns["teams"]
+	em := emitter{add: base.Emit}
+	base.Reactions = reactions{events: em}.handlers()
+	// Time passing is the only thing that changes a status without a call.
+	base.Background = []func(ctx context.Context){func(ctx context.Context) { sweepOverdue(ctx, base.DB, em, base.Logger) }}
+	dir := directory{elements: planningpb.NewElementsServiceClient(base.Conns["planning"]), Teams: lookup.Teams{
 		Teams: teamspb.NewTeamsServiceClient(teamsConn), Members: teamspb.NewMembersServiceClient(teamsConn)}}
 	// The resource engine carries out the standard methods of both
 	// resources; the handlers add the KPI lock and the status upkeep.
-	kpiEngine := resource.Engine[*kpiRecord, *pb.Kpi]{DB: db, Service: serviceName, Field: "kpi", Events: kpiEvents{em}}
-	measurementEngine := resource.Engine[*measurementRecord, *pb.Measurement]{DB: db, Service: serviceName,
+	kpiEngine := resource.Engine[*kpiRecord, *pb.Kpi]{DB: base.DB, Service: serviceName, Field: "kpi", Events: kpiEvents{em}}
+	measurementEngine := resource.Engine[*measurementRecord, *pb.Measurement]{DB: base.DB, Service: serviceName,
 		Field: "measurement", Events: measurementEvents{em}, DeletedHint: measurementDeletedHint}
 	return &Service{
-		db: db, conns: conns, outbox: ob, events: em,
+		Base:         base,
 		kpis:         &kpisHandler{kpis: kpiEngine, dir: dir, events: em},
 		measurements: &measurementsHandler{measurements: measurementEngine, dir: dir, events: em},
-		reactions:    reactions{events: em},
-		consumers:    consumers(cfg.SubjectPrefix),
-		resolver:     auth.NewRemote(cfg.JWT, orgpb.NewAccessServiceClient(orgConn)),
-		logger:       logger,
+		resolver:     auth.NewRemote(cfg.JWT, orgpb.NewAccessServiceClient(base.Conns["organisations"])),
 	}, nil
 }
-
-// Name implements host.Service.
-func (s *Service) Name() string { return serviceName }
 
 // Register implements host.Service.
 func (s *Service) Register(g *grpc.Server) {
@@ -161,30 +102,3 @@ func (s *Service) Policy() auth.Policy { return policy }
 // Resolver checks credentials by asking the organisations service; answers
 // are cached for auth.CacheTTL.
 func (s *Service) Resolver() auth.Resolver { return s.resolver }
-
-// Run consumes the organisations and planning events, sweeps for late
-// KPIs and relays the outbox until ctx ends.
-func (s *Service) Run(ctx context.Context, b *broker.Broker) {
-	handlers := s.reactions.handlers()
-	var running []*events.Consumer
-	for _, spec := range s.consumers {
-		running = append(running, events.Consume(ctx, b.JS, s.db, spec, s.logger, handlers))
-	}
-	go sweepOverdue(ctx, s.db, s.events, s.logger)
-	s.outbox.Relay(ctx, b.JS)
-	for _, c := range running {
-		c.Stop()
-	}
-}
-
-// Ready reports whether the database answers.
-func (s *Service) Ready(ctx context.Context) error { return s.db.Ping(ctx) }
-
-// Close closes the connections and the database.
-func (s *Service) Close() error {
-	var errs []error
-	for _, c := range s.conns {
-		errs = append(errs, c.Close())
-	}
-	return errors.Join(append(errs, s.db.Close())...)
-}

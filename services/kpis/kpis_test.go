@@ -58,7 +58,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	teamSvc, err := teams.Open(ctx, teams.Config{DSN: sqldbtest.SQLiteDSN(t), OrganisationsAddr: e.addr, SubjectPrefix: prefix}, log)
+	teamSvc, err := teams.Open(ctx, teams.Config{Settings: host.Settings{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: prefix}, OrganisationsAddr: e.addr}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,8 +67,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kpiSvc, err := kpis.Open(ctx, kpis.Config{DSN: dsn, OrganisationsAddr: e.addr, TeamsAddr: e.addr, PlanningAddr: e.addr,
-		SubjectPrefix: prefix}, log)
+	kpiSvc, err := kpis.Open(ctx, kpis.Config{Settings: host.Settings{DSN: dsn, SubjectPrefix: prefix}, OrganisationsAddr: e.addr, TeamsAddr: e.addr, PlanningAddr: e.addr}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,21 +15,8 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// ConsumerName is the durable name under which the KPI service reads the
-// organisations and planning streams.
-const ConsumerName = "kpis"
-
 // systemActor is the actor of the changes the service makes by itself.
 const systemActor = "system:" + serviceName
-
-// consumers are the streams KPIs react to: organisations deleted and
-// restored, plan elements deleted and restored.
-func consumers(prefix string) []events.ConsumerSpec {
-	return []events.ConsumerSpec{
-		events.ServiceConsumer(prefix, "organisations", ConsumerName),
-		events.ServiceConsumer(prefix, "planning", ConsumerName),
-	}
-}
 
 // reactions applies changes made elsewhere to KPIs, inside the consumer's
 // transaction (once per event), with the KPIs' own events.

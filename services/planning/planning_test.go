@@ -53,8 +53,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	teamSvc, err := teams.Open(ctx, teams.Config{DSN: sqldbtest.SQLiteDSN(t), OrganisationsAddr: e.addr, SubjectPrefix: e.prefix,
-		JWT: e.auth.Verifier}, brokertest.Logger())
+	teamSvc, err := teams.Open(ctx, teams.Config{Settings: host.Settings{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, OrganisationsAddr: e.addr}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,44 +3,19 @@ package teams
 import (
 	"context"
 	"fmt"
-	"strings"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
-	"github.com/goldenthread/goldenthread/services/kit/events"
-	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// Source is the CloudEvents ce-source of this service's events.
-const Source = "//goldenthread/teams"
-
-// DefaultSubjectPrefix starts every subject and, upper-cased, stream name.
-const DefaultSubjectPrefix = "goldenthread"
-
-// Stream returns the stream the service publishes to: for prefix
-// "goldenthread", GOLDENTHREAD_TEAMS holding goldenthread.teams.>.
-func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
-	return events.ServiceStream(prefix, "teams", replicas, maxAge)
-}
-
 // emitter writes the service's events (see
-// proto/goldenthread/teams/v1/events.proto) to the outbox.
+// proto/goldenthread/teams/v1/events.proto) to the outbox, in the change's
+// transaction: add is host.Base.Emit.
 type emitter struct {
-	outbox *outbox.Outbox
-	prefix string
-}
-
-// add writes the event of a change to the resource name, an entity
-// ("team") of the organisation it names, to the outbox. Its subject is
-// {prefix}.teams.v1.{organisation}.{entity}.{change}: the organisation in it
-// lets operators scope NATS permissions per organisation.
-func (e emitter) add(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error {
-	orgID, _, _ := strings.Cut(strings.TrimPrefix(name, "organisations/"), "/")
-	return e.outbox.Add(ctx, tx, e.prefix+".teams.v1."+orgID+"."+entity+"."+change, name, payload)
+	add func(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error
 }
 
 // teamEvents are a team's change events. As resource.Events they are the

@@ -15,16 +15,6 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// ConsumerName is the durable name under which the teams service reads the
-// organisations stream.
-const ConsumerName = "teams"
-
-// organisationsConsumer subscribes to the organisations events; handlers
-// act on deletions and undeletions, and the rest are passed over.
-func organisationsConsumer(prefix string) events.ConsumerSpec {
-	return events.ServiceConsumer(prefix, "organisations", ConsumerName)
-}
-
 // systemActor is the actor of the changes the service makes in reaction to
 // events: no caller asked for them.
 const systemActor = "system:" + serviceName

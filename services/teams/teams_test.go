@@ -89,8 +89,7 @@ func start(t *testing.T, orgDSN, teamDSN string, b *broker.Broker) *env {
 	e.orgAddr = orgLis.Addr().String()
 	e.startOrgs(t, orgLis)
 
-	tsvc, err := teams.Open(context.Background(), teams.Config{DSN: teamDSN, OrganisationsAddr: e.orgAddr, SubjectPrefix: e.prefix,
-		JWT: e.auth.Verifier}, brokertest.Logger())
+	tsvc, err := teams.Open(context.Background(), teams.Config{Settings: host.Settings{DSN: teamDSN, SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, OrganisationsAddr: e.orgAddr}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,8 +29,7 @@ func main() {
 			planningAddr = fs.String("planning-addr", "127.0.0.1:9093", "gRPC address of the planning service")
 		},
 		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
-			return kpis.Open(ctx, kpis.Config{DSN: s.DSN, OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr,
-				PlanningAddr: *planningAddr, SubjectPrefix: s.SubjectPrefix, StreamReplicas: s.StreamReplicas, StreamMaxAge: s.StreamMaxAge, JWT: s.JWT}, logger)
+			return kpis.Open(ctx, kpis.Config{Settings: s, OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr, PlanningAddr: *planningAddr}, logger)
 		},
 	}.Main()
 }

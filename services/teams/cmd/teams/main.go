@@ -26,8 +26,7 @@ func main() {
 			orgAddr = fs.String("organisations-addr", "127.0.0.1:9091", "gRPC address of the organisations service")
 		},
 		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
-			return teams.Open(ctx, teams.Config{DSN: s.DSN, OrganisationsAddr: *orgAddr,
-				SubjectPrefix: s.SubjectPrefix, StreamReplicas: s.StreamReplicas, StreamMaxAge: s.StreamMaxAge, JWT: s.JWT}, logger)
+			return teams.Open(ctx, teams.Config{Settings: s, OrganisationsAddr: *orgAddr}, logger)
 		},
 	}.Main()
 }
