@@ -58,8 +58,7 @@ func startServicesOn(t *testing.T, newDSN func(t *testing.T) string) backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := planning.Open(ctx, planning.Config{DSN: newDSN(t), OrganisationsAddr: be.addr, TeamsAddr: be.addr,
-		JWT: be.auth.Verifier}, brokertest.Logger())
+	plan, err := planning.Open(ctx, planning.Config{Settings: host.Settings{DSN: newDSN(t), JWT: be.auth.Verifier}, OrganisationsAddr: be.addr, TeamsAddr: be.addr}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

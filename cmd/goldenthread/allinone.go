@@ -124,7 +124,11 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	if err != nil {
 		return fail(err)
 	}
-	orgs, err := organisations.Open(ctx, organisations.Config{Settings: host.Settings{DSN: s.organisationsDSN, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, PlatformAdmins: config.List(s.platformAdmins)}, logger)
+	// Every service gets the same settings but its own database.
+	settings := func(dsn string) host.Settings {
+		return host.Settings{DSN: dsn, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}
+	}
+	orgs, err := organisations.Open(ctx, organisations.Config{Settings: settings(s.organisationsDSN), PlatformAdmins: config.List(s.platformAdmins)}, logger)
 	if err != nil {
 		return fail(err)
 	}
@@ -141,18 +145,17 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	}
 	// The services reach each other through the gRPC port, as they would
 	// across machines.
-	tms, err := teams.Open(ctx, teams.Config{Settings: host.Settings{DSN: s.teamsDSN, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, OrganisationsAddr: grpcAddr}, logger)
+	tms, err := teams.Open(ctx, teams.Config{Settings: settings(s.teamsDSN), OrganisationsAddr: grpcAddr}, logger)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, func() { _ = tms.Close() })
-	plan, err := planning.Open(ctx, planning.Config{DSN: s.planningDSN, OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr,
-		SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, logger)
+	plan, err := planning.Open(ctx, planning.Config{Settings: settings(s.planningDSN), OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr}, logger)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, func() { _ = plan.Close() })
-	measures, err := kpis.Open(ctx, kpis.Config{Settings: host.Settings{DSN: s.kpisDSN, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}, OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr}, logger)
+	measures, err := kpis.Open(ctx, kpis.Config{Settings: settings(s.kpisDSN), OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr}, logger)
 	if err != nil {
 		return fail(err)
 	}

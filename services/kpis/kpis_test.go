@@ -62,8 +62,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	planSvc, err := planning.Open(ctx, planning.Config{DSN: sqldbtest.SQLiteDSN(t), OrganisationsAddr: e.addr, TeamsAddr: e.addr,
-		SubjectPrefix: prefix}, log)
+	planSvc, err := planning.Open(ctx, planning.Config{Settings: host.Settings{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: prefix}, OrganisationsAddr: e.addr, TeamsAddr: e.addr}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,9 @@ import (
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -51,7 +53,8 @@ func newBenchPlan(b *testing.B, n int) *benchPlan {
 		b.Fatal(err)
 	}
 	p := &benchPlan{db: db, orgID: "bench",
-		em: emitter{outbox: outbox.New(db, Source, Stream("bench", 1, 0), slog.New(slog.NewTextHandler(io.Discard, nil))), prefix: "bench"}}
+		em: emitter{emit: outbox.Emitter{Prefix: "bench", Service: serviceName,
+			Outbox: outbox.New(db, events.ServiceSource(serviceName), host.Stream("bench", serviceName, 1, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))}.Emit}}
 	// Above the tactics: 1 vision, then 10, 100 and 1000 elements per
 	// level for 10,000 elements or more, fewer for smaller plans.
 	levels := []struct {
@@ -98,14 +101,14 @@ func newBenchPlan(b *testing.B, n int) *benchPlan {
 }
 
 func (p *benchPlan) insert(ctx context.Context, tx *sqldb.Tx, id string, level pb.Level, parent string) error {
-	t := resource.Now()
-	r := &elementRecord{orgID: p.orgID, id: id, parentID: parent, ownerTeamID: "team", revision: 1, el: &pb.Element{
+	r := &elementRecord{orgID: p.orgID, id: id, parentID: parent, ownerTeamID: "team", el: &pb.Element{
 		Name: elementName(p.orgID, id), Level: level, Title: id, OwnerTeam: teamName(p.orgID, "team"),
-		StartDate: parseDate("2026-01-01"), EndDate: parseDate("2030-12-31"), Status: pb.Status_STATUS_ACTIVE,
-		Health: pb.Health_HEALTH_UNKNOWN, KpiHealth: pb.Health_HEALTH_UNKNOWN, CreateTime: t, UpdateTime: t}}
+		StartDate: dates.Parse("2026-01-01"), EndDate: dates.Parse("2030-12-31"), Status: pb.Status_STATUS_ACTIVE,
+		Health: pb.Health_HEALTH_UNKNOWN, KpiHealth: pb.Health_HEALTH_UNKNOWN}}
 	if level == pb.Level_LEVEL_OBJECTIVE {
 		r.el.ObjectiveKind = pb.ObjectiveKind_OBJECTIVE_KIND_STANDARD_OPERATING
 	}
+	resource.Begin(r, systemActor)
 	return insertElement(ctx, tx, r)
 }
 

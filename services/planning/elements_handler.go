@@ -46,9 +46,14 @@ func elementRow(orgID, id string) resource.Row[*elementRecord] {
 		Get: func(ctx context.Context, q sqldb.Querier) (*elementRecord, error) {
 			return getElement(ctx, q, orgID, id)
 		},
-		Save: saveChange,
+		Save: updateElement,
 	}
 }
+
+// byCaller is the Edit hook of a Delete or Undelete: a caller's change is
+// never the organisation's deletion, so that an element a caller deleted
+// or restored stays as they left it when the organisation comes back.
+func byCaller(r *elementRecord) { r.deletedWithOrg = false }
 
 func (h *elementsHandler) GetElement(ctx context.Context, req *pb.GetElementRequest) (*pb.Element, error) {
 	orgID, id, err := parseElementName("name", req.Name)
@@ -59,7 +64,7 @@ func (h *elementsHandler) GetElement(ctx context.Context, req *pb.GetElementRequ
 }
 
 func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElementsRequest) (*pb.ListElementsResponse, error) {
-	orgID, err := parseOrgName("parent", req.Parent)
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +79,7 @@ func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElements
 }
 
 func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateElementRequest) (*pb.Element, error) {
-	orgID, err := parseOrgName("parent", req.Parent)
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +123,7 @@ func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateEleme
 	// A new owner team is checked with the teams service before anything
 	// is written.
 	if slices.Contains(paths, "owner_team") {
-		if _, err := sameOrgID("element.owner_team", "teams", orgID, req.Element.OwnerTeam); err != nil {
+		if _, err := optionalRef("element.owner_team", "teams", orgID, req.Element.OwnerTeam); err != nil {
 			return nil, err
 		}
 		if err := h.teams.RequireLiveTeam(ctx, "element.owner_team", req.Element.OwnerTeam); err != nil {
@@ -146,7 +151,7 @@ func (h *elementsHandler) DeleteElement(ctx context.Context, req *pb.DeleteEleme
 	}
 	d := &deletion{em: h.events, force: req.Force}
 	return h.elements.SetDeleted(ctx, resource.Change[*elementRecord]{Name: req.Name, Etag: req.Etag, Row: elementRow(orgID, id),
-		Lock: lockPlan(orgID), Check: d.check, After: d.after}, true)
+		Lock: lockPlan(orgID), Check: d.check, Edit: byCaller, After: d.after}, true)
 }
 
 func (h *elementsHandler) UndeleteElement(ctx context.Context, req *pb.UndeleteElementRequest) (*pb.Element, error) {
@@ -155,7 +160,7 @@ func (h *elementsHandler) UndeleteElement(ctx context.Context, req *pb.UndeleteE
 		return nil, err
 	}
 	return h.elements.SetDeleted(ctx, resource.Change[*elementRecord]{Name: req.Name, Etag: req.Etag, Row: elementRow(orgID, id),
-		Lock: lockPlan(orgID), Check: checkUndelete, After: afterUndelete(h.events)}, false)
+		Lock: lockPlan(orgID), Check: checkUndelete, Edit: byCaller, After: afterUndelete(h.events)}, false)
 }
 
 // mayChange fails unless the caller may change r: planners change any

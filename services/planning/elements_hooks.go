@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -41,7 +42,10 @@ func checkLinks(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 		}
 	}
 	for _, s := range r.el.Supports {
-		id, _ := parseRef(s, "elements") // resolve checked it
+		id, err := resource.InOrganisation("element.supports", "elements", r.orgID, s)
+		if err != nil {
+			return err
+		}
 		sup, err := linked(ctx, tx, "element.supports", r.orgID, id)
 		if err != nil {
 			return err
@@ -86,7 +90,7 @@ func linked(ctx context.Context, tx *sqldb.Tx, field, orgID, id string) (*elemen
 // defining objectives' when it is a thematic goal.
 func checkDependants(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
 	for _, which := range dependantsToCheck(current.el, next.el) {
-		d, err := firstDependant(ctx, tx, which, current.orgID, current.id, formatDate(next.el.StartDate), formatDate(next.el.EndDate))
+		d, err := firstDependant(ctx, tx, which, current.orgID, current.id, dates.Format(next.el.StartDate), dates.Format(next.el.EndDate))
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
@@ -90,17 +91,17 @@ func (r *elementRecord) resolve() error {
 		return err
 	}
 	var err error
-	if r.ownerTeamID, err = sameOrgID("element.owner_team", "teams", r.orgID, r.el.OwnerTeam); err != nil {
+	if r.ownerTeamID, err = optionalRef("element.owner_team", "teams", r.orgID, r.el.OwnerTeam); err != nil {
 		return err
 	}
-	if r.parentID, err = sameOrgID("element.parent", "elements", r.orgID, r.el.Parent); err != nil {
+	if r.parentID, err = optionalRef("element.parent", "elements", r.orgID, r.el.Parent); err != nil {
 		return err
 	}
-	if r.thematicGoal, err = sameOrgID("element.thematic_goal", "elements", r.orgID, r.el.ThematicGoal); err != nil {
+	if r.thematicGoal, err = optionalRef("element.thematic_goal", "elements", r.orgID, r.el.ThematicGoal); err != nil {
 		return err
 	}
 	for _, s := range r.el.Supports {
-		if _, err := sameOrgID("element.supports", "elements", r.orgID, s); err != nil {
+		if _, err := optionalRef("element.supports", "elements", r.orgID, s); err != nil {
 			return err
 		}
 		if s == r.el.Parent {
@@ -141,11 +142,11 @@ func checkShape(e *pb.Element) error {
 		field string
 		date  *date.Date
 	}{{"element.start_date", e.StartDate}, {"element.end_date", e.EndDate}} {
-		if err := checkDate(d.field, d.date); err != nil {
+		if err := dates.Check(d.field, d.date); err != nil {
 			return err
 		}
 	}
-	if formatDate(e.StartDate) > formatDate(e.EndDate) {
+	if dates.Format(e.StartDate) > dates.Format(e.EndDate) {
 		return apierr.InvalidArgument("element.end_date", "must not be before start_date")
 	}
 	return nil
@@ -199,15 +200,15 @@ func checkOneThematicGoal(goal, other *pb.Element) error {
 	}
 	return apierr.FailedPrecondition("element.owner_team", fmt.Sprintf(
 		"%s already has the thematic goal %s from %s to %s; a team has one thematic goal at a time",
-		goal.OwnerTeam, other.Name, formatDate(other.StartDate), formatDate(other.EndDate)))
+		goal.OwnerTeam, other.Name, dates.Format(other.StartDate), dates.Format(other.EndDate)))
 }
 
 // checkWithin fails unless inner's horizon lies inside outer's; subject
 // names what would break.
 func checkWithin(subject string, inner, outer *pb.Element) error {
-	if formatDate(inner.StartDate) < formatDate(outer.StartDate) || formatDate(inner.EndDate) > formatDate(outer.EndDate) {
+	if dates.Format(inner.StartDate) < dates.Format(outer.StartDate) || dates.Format(inner.EndDate) > dates.Format(outer.EndDate) {
 		return apierr.FailedPrecondition(subject, fmt.Sprintf("the horizon %s to %s must lie inside %s's, %s to %s",
-			formatDate(inner.StartDate), formatDate(inner.EndDate), outer.Name, formatDate(outer.StartDate), formatDate(outer.EndDate)))
+			dates.Format(inner.StartDate), dates.Format(inner.EndDate), outer.Name, dates.Format(outer.StartDate), dates.Format(outer.EndDate)))
 	}
 	return nil
 }
@@ -239,7 +240,7 @@ func dependantsToCheck(current, next *pb.Element) []dependants {
 	if wasGoal && next.ObjectiveKind != pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
 		out = append(out, namingDefiningObjectives)
 	}
-	if formatDate(current.StartDate) != formatDate(next.StartDate) || formatDate(current.EndDate) != formatDate(next.EndDate) {
+	if dates.Format(current.StartDate) != dates.Format(next.StartDate) || dates.Format(current.EndDate) != dates.Format(next.EndDate) {
 		out = append(out, childrenOutside)
 		if wasGoal {
 			out = append(out, definingObjectivesOutside)
@@ -262,7 +263,7 @@ func checkNoDependant(which dependants, d *pb.Element) error {
 		what = "defining objective"
 	}
 	return apierr.FailedPrecondition("element.start_date", fmt.Sprintf("the %s %s (%s to %s) would fall outside the new horizon",
-		what, d.Name, formatDate(d.StartDate), formatDate(d.EndDate)))
+		what, d.Name, dates.Format(d.StartDate), dates.Format(d.EndDate)))
 }
 
 // checkDelete applies the rules of deleting e: no live defining objective

@@ -6,14 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -37,6 +38,10 @@ func (r *elementRecord) Revision() *int64 { return &r.revision }
 const elementColumns = "organisation_id, id, level, objective_kind, title, description, owner_team_id, owner_team_deleted, " +
 	"start_date, end_date, status, priority_rank, manual_progress, progress, kpi_health, health, parent_id, thematic_goal_id, " +
 	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor"
+
+// elementRows reads element rows without their supports, which loadSupports
+// adds to a batch in one more query where the caller needs them.
+var elementRows = resource.Table[*elementRecord]{Name: "elements", Columns: elementColumns, Scan: scanElement}
 
 // elementListSchema says what ListElements may filter and sort on.
 var elementListSchema = &listing.Schema[*elementRecord]{
@@ -68,57 +73,52 @@ func nameFilter(collection string) func(string) (any, error) {
 		if v == "" {
 			return "", nil
 		}
-		if _, err := parseRef(v, collection); err != nil {
+		if _, err := resourcename.Parse(v, "organisations", collection); err != nil {
 			return nil, fmt.Errorf("want organisations/{organisation}/%s/{id} or \"\"", collection)
 		}
 		return v, nil
 	}
 }
 
+// getElement reads an element with what it supports in one query: a Get
+// is two reads otherwise, and on SQLite each read is a transaction of its
+// own. The supported ids come as one more column, joined by the dialect's
+// string aggregate.
 func getElement(ctx context.Context, q sqldb.Querier, orgID, id string) (*elementRecord, error) {
-	return oneElement(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
+	withSupports := resource.Table[*elementRecord]{Name: "elements", Scan: scanWithSupports,
+		Columns: elementColumns + ", (SELECT " + q.Dialect().JoinStrings("s.supported_id") + " FROM element_supports s" +
+			" WHERE s.organisation_id = elements.organisation_id AND s.element_id = elements.id)"}
+	return withSupports.One(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
 }
 
-// oneElement reads an element with what it supports in one query: a Get
-// is two reads otherwise, and on SQLite each read is a transaction of its
-// own.
-func oneElement(ctx context.Context, q sqldb.Querier, where string, args ...any) (*elementRecord, error) {
+// scanWithSupports reads a row of elementColumns followed by the ids the
+// element supports, joined with commas (NULL for none).
+func scanWithSupports(s resource.Scanner) (*elementRecord, error) {
 	var supports sql.NullString
-	row := q.QueryRowContext(ctx, "SELECT "+elementColumns+", (SELECT "+q.Dialect().JoinStrings("s.supported_id")+
-		" FROM element_supports s WHERE s.organisation_id = elements.organisation_id AND s.element_id = elements.id)"+
-		" FROM elements WHERE "+where, args...)
-	r, err := scanElement(alsoScanning{row, &supports})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, resource.ErrNotFound
+	r, err := scanElement(alsoScanning{s, &supports})
+	if err != nil || supports.String == "" {
+		return r, err
 	}
-	if err != nil {
-		return nil, err
-	}
-	if supports.String != "" {
-		ids := strings.Split(supports.String, ",")
-		slices.Sort(ids) // as loadSupports orders them
-		for _, id := range ids {
-			r.el.Supports = append(r.el.Supports, elementName(r.orgID, id))
-		}
+	ids := strings.Split(supports.String, ",")
+	slices.Sort(ids) // as loadSupports orders them
+	for _, id := range ids {
+		r.el.Supports = append(r.el.Supports, elementName(r.orgID, id))
 	}
 	return r, nil
 }
 
 // alsoScanning scans one more column after those its caller asks for.
 type alsoScanning struct {
-	s     scanner
+	s     resource.Scanner
 	extra any
 }
 
 func (a alsoScanning) Scan(dest ...any) error { return a.s.Scan(append(dest, a.extra)...) }
 
+// listElements selects one page of ListElements, with the elements'
+// supports.
 func listElements(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*elementRecord], showDeleted bool) ([]*elementRecord, error) {
-	where := "organisation_id = ? AND " + plan.Where
-	if !showDeleted {
-		where = "delete_time IS NULL AND " + where
-	}
-	recs, err := queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE "+where+" ORDER BY "+plan.OrderBy+
-		" LIMIT "+strconv.Itoa(plan.Limit), append([]any{orgID}, plan.Args...)...)
+	recs, err := elementRows.Page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func liveTree(ctx context.Context, q sqldb.Querier, orgID, rootID string) ([]*el
 	var recs []*elementRecord
 	var err error
 	if rootID == "" {
-		recs, err = queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE organisation_id = ? AND delete_time IS NULL", orgID)
+		recs, err = elementRows.All(ctx, q, "organisation_id = ? AND delete_time IS NULL", orgID)
 	} else {
 		recs, err = subtree(ctx, q, orgID, rootID)
 	}
@@ -245,7 +245,7 @@ func ownKPIHealth(ctx context.Context, q sqldb.Querier, orgID, id string) (pb.He
 
 // firstLive returns the first live element matching where, or nil.
 func firstLive(ctx context.Context, q sqldb.Querier, where string, args ...any) (*elementRecord, error) {
-	recs, err := queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE delete_time IS NULL AND "+where+" ORDER BY id LIMIT 1", args...)
+	recs, err := elementRows.All(ctx, q, "delete_time IS NULL AND "+where+" ORDER BY id LIMIT 1", args...)
 	if err != nil || len(recs) == 0 {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func firstLive(ctx context.Context, q sqldb.Querier, where string, args ...any) 
 // whose horizon overlaps start..end, or nil.
 func overlappingThematicGoal(ctx context.Context, q sqldb.Querier, r *elementRecord) (*elementRecord, error) {
 	return firstLive(ctx, q, "organisation_id = ? AND owner_team_id = ? AND objective_kind = ? AND id <> ? AND start_date <= ? AND end_date >= ?",
-		r.orgID, r.ownerTeamID, int32(pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL), r.id, formatDate(r.el.EndDate), formatDate(r.el.StartDate))
+		r.orgID, r.ownerTeamID, int32(pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL), r.id, dates.Format(r.el.EndDate), dates.Format(r.el.StartDate))
 }
 
 // firstDependant returns the first live element that depends on element
@@ -283,14 +283,14 @@ func organisationElements(ctx context.Context, q sqldb.Querier, orgID string, de
 	if !deleted {
 		where = "deleted_with_organisation = 1 AND organisation_id = ?"
 	}
-	return queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE "+where+" ORDER BY id", orgID)
+	return elementRows.All(ctx, q, where+" ORDER BY id", orgID)
 }
 
 // teamElements returns the live elements the team teamID owns whose
 // owner_team_deleted is to become flag: those that have it the other way.
 func teamElements(ctx context.Context, q sqldb.Querier, orgID, teamID string, flag bool) ([]*elementRecord, error) {
-	return queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE delete_time IS NULL AND organisation_id = ? AND "+
-		"owner_team_id = ? AND owner_team_deleted = ? ORDER BY id", orgID, teamID, sqldb.Bool(!flag))
+	return elementRows.All(ctx, q, "delete_time IS NULL AND organisation_id = ? AND owner_team_id = ? AND owner_team_deleted = ? ORDER BY id",
+		orgID, teamID, sqldb.Bool(!flag))
 }
 
 func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
@@ -300,15 +300,6 @@ func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 		return fmt.Errorf("insert element: %w", err)
 	}
 	return writeSupports(ctx, tx, r)
-}
-
-// saveChange is the Save of an element's row (resource.Row): it writes a
-// change made through the API, which is never the organisation's
-// deletion, so that an element deleted or restored by a caller stays as
-// they left it when the organisation comes back.
-func saveChange(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, error) {
-	r.deletedWithOrg = false
-	return updateElement(ctx, tx, r)
 }
 
 // writeElement stores a changed record, or ABORTED when it changed
@@ -333,15 +324,8 @@ func updateElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, e
 		kpi_health = ?, health = ?, parent_id = ?, thematic_goal_id = ?, create_time = ?, update_time = ?, delete_time = ?,
 		deleted_with_organisation = ?, revision = ?, update_actor = ? WHERE organisation_id = ? AND id = ? AND revision = ?`,
 		append(v[2:], r.orgID, r.id, r.revision-1)...)
-	if err != nil {
-		return false, fmt.Errorf("update element: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("update element: %w", err)
-	}
-	if n != 1 {
-		return false, nil
+	if ok, err := resource.SavedOne(res, err, "element"); !ok || err != nil {
+		return false, err
 	}
 	return true, writeSupports(ctx, tx, r)
 }
@@ -372,7 +356,7 @@ func writeSupports(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 		return fmt.Errorf("write supports: %w", err)
 	}
 	for _, s := range r.el.Supports {
-		id, err := parseRef(s, "elements")
+		id, err := resource.InOrganisation("element.supports", "elements", r.orgID, s)
 		if err != nil {
 			return err
 		}
@@ -416,12 +400,14 @@ func upsertKPI(ctx context.Context, tx *sqldb.Tx, orgID, kpiID, elementID string
 func (r *elementRecord) values() []any {
 	e := r.el
 	return []any{r.orgID, r.id, int32(e.Level), int32(e.ObjectiveKind), e.Title, e.Description, r.ownerTeamID,
-		sqldb.Bool(e.OwnerTeamDeleted), formatDate(e.StartDate), formatDate(e.EndDate), int32(e.Status), e.PriorityRank,
+		sqldb.Bool(e.OwnerTeamDeleted), dates.Format(e.StartDate), dates.Format(e.EndDate), int32(e.Status), e.PriorityRank,
 		r.manualProgress, e.Progress, int32(e.KpiHealth), int32(e.Health), r.parentID, r.thematicGoal,
 		resource.Micros(e.CreateTime), resource.Micros(e.UpdateTime), resource.NullMicros(e.DeleteTime),
 		sqldb.Bool(r.deletedWithOrg), r.revision, e.UpdateActor}
 }
 
+// queryElements reads the elements a query of its own selects (a
+// recursive one, which resource.Table cannot express), without supports.
 func queryElements(ctx context.Context, q sqldb.Querier, query string, args ...any) ([]*elementRecord, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -432,7 +418,7 @@ func queryElements(ctx context.Context, q sqldb.Querier, query string, args ...a
 	for rows.Next() {
 		r, err := scanElement(rows)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("read elements: %w", err)
 		}
 		out = append(out, r)
 	}
@@ -443,8 +429,6 @@ func queryElements(ctx context.Context, q sqldb.Querier, query string, args ...a
 func qualified(alias string) string {
 	return alias + "." + strings.ReplaceAll(elementColumns, ", ", ", "+alias+".")
 }
-
-type scanner interface{ Scan(dest ...any) error }
 
 // elementColumnsRead holds the columns of a row that are converted before
 // they go into the element. One value of it, rather than a local variable
@@ -457,17 +441,15 @@ type elementColumnsRead struct {
 	deleteTime                        sql.NullInt64
 }
 
-func scanElement(s scanner) (*elementRecord, error) {
+// scanElement reads a row of elementColumns.
+func scanElement(s resource.Scanner) (*elementRecord, error) {
 	r := &elementRecord{el: &pb.Element{}}
 	c := &elementColumnsRead{}
 	err := s.Scan(&r.orgID, &r.id, &c.level, &c.kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &c.ownerDeleted,
 		&c.start, &c.end, &c.status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &c.kpiH, &c.health, &r.parentID,
 		&r.thematicGoal, &c.create, &c.update, &c.deleteTime, &c.withOrg, &r.revision, &r.el.UpdateActor)
 	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("read element: %w", err)
+		return nil, err // the caller says what it read (and sees sql.ErrNoRows)
 	}
 	e := r.el
 	e.Name = elementName(r.orgID, r.id)
@@ -475,7 +457,7 @@ func scanElement(s scanner) (*elementRecord, error) {
 	e.KpiHealth, e.Health = pb.Health(c.kpiH), pb.Health(c.health)
 	e.OwnerTeam = teamName(r.orgID, r.ownerTeamID)
 	e.OwnerTeamDeleted = c.ownerDeleted == 1
-	e.StartDate, e.EndDate = parseDate(c.start), parseDate(c.end)
+	e.StartDate, e.EndDate = dates.Parse(c.start), dates.Parse(c.end)
 	if r.parentID != "" {
 		e.Parent = elementName(r.orgID, r.parentID)
 	}

@@ -2,41 +2,24 @@ package planning
 
 import (
 	"context"
-	"strings"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
-	"github.com/goldenthread/goldenthread/services/kit/events"
-	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// Source is the CloudEvents ce-source of this service's events.
-const Source = "//goldenthread/planning"
-
-// DefaultSubjectPrefix starts every subject and, upper-cased, stream name.
-const DefaultSubjectPrefix = "goldenthread"
-
-// Stream returns the stream the service publishes to: for prefix
-// "goldenthread", GOLDENTHREAD_PLANNING holding goldenthread.planning.>.
-func Stream(prefix string, replicas int, maxAge time.Duration) events.StreamSpec {
-	return events.ServiceStream(prefix, "planning", replicas, maxAge)
-}
-
 // emitter writes the service's events (proto/goldenthread/planning/v1/
-// events.proto) to the outbox, on {prefix}.planning.v1.{org}.element.{change}.
+// events.proto) to the outbox, in the change's transaction: emit is
+// host.Base.Emit.
 type emitter struct {
-	outbox *outbox.Outbox
-	prefix string
+	emit func(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error
 }
 
 func (e emitter) add(ctx context.Context, tx *sqldb.Tx, el *pb.Element, change string, payload proto.Message) error {
-	orgID, _, _ := strings.Cut(strings.TrimPrefix(el.Name, "organisations/"), "/")
-	return e.outbox.Add(ctx, tx, e.prefix+".planning.v1."+orgID+".element."+change, el.Name, payload)
+	return e.emit(ctx, tx, el.Name, "element", change, payload)
 }
 
 // emitter is the elements' resource.Events.

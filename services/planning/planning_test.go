@@ -57,8 +57,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	planSvc, err := planning.Open(ctx, planning.Config{DSN: dsn, OrganisationsAddr: e.addr, TeamsAddr: e.addr,
-		SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, brokertest.Logger())
+	planSvc, err := planning.Open(ctx, planning.Config{Settings: host.Settings{DSN: dsn, SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, OrganisationsAddr: e.addr, TeamsAddr: e.addr}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,23 +16,9 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// ConsumerName is the durable name under which the planning service reads
-// the organisations, teams and KPI streams.
-const ConsumerName = "planning"
-
 // systemActor is the actor of the changes the service makes in reaction to
 // events.
 const systemActor = "system:" + serviceName
-
-// consumers are the streams the plan reacts to: organisations deleted and
-// restored, teams deleted and restored, KPIs changing status.
-func consumers(prefix string) []events.ConsumerSpec {
-	return []events.ConsumerSpec{
-		events.ServiceConsumer(prefix, "organisations", ConsumerName),
-		events.ServiceConsumer(prefix, "teams", ConsumerName),
-		events.ServiceConsumer(prefix, "kpis", ConsumerName),
-	}
-}
 
 // reactions applies changes made elsewhere to the plan, each inside the
 // consumer's transaction (so once per event), with the plan's own events.
@@ -148,7 +134,7 @@ func (r reactions) kpiChanged(ctx context.Context, tx *sqldb.Tx, ev *kpipb.KpiSt
 		return events.Permanent(fmt.Errorf("kpi event: %w", err))
 	}
 	orgID := kpi[0]
-	elementID, err := sameOrgID("element", "elements", orgID, ev.Element)
+	elementID, err := optionalRef("element", "elements", orgID, ev.Element)
 	if err != nil {
 		return events.Permanent(fmt.Errorf("kpi event: %w", err))
 	}

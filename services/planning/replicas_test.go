@@ -28,8 +28,7 @@ import (
 func (e *env) testReplicas(t *testing.T) {
 	p := e.buildPlan(t, "replicas")
 	ctx, cancel := context.WithCancel(context.Background())
-	second, err := planning.Open(ctx, planning.Config{DSN: e.dsn, OrganisationsAddr: e.addr, TeamsAddr: e.addr,
-		SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, brokertest.Logger())
+	second, err := planning.Open(ctx, planning.Config{Settings: host.Settings{DSN: e.dsn, SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, OrganisationsAddr: e.addr, TeamsAddr: e.addr}, brokertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
 // The golden thread as queries: an element's thread up to the vision, a
@@ -35,19 +37,19 @@ func (h *elementsHandler) GetElementThread(ctx context.Context, req *pb.GetEleme
 }
 
 func (h *elementsHandler) GetElementTree(ctx context.Context, req *pb.GetElementTreeRequest) (*pb.ElementTree, error) {
-	orgID, err := parseOrgName("parent", req.Parent)
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}
-	rootID, err := sameOrgID("root", "elements", orgID, req.Root)
+	rootID, err := optionalRef("root", "elements", orgID, req.Root)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := sameOrgID("owner_team", "teams", orgID, req.OwnerTeam); err != nil {
+	if _, err := optionalRef("owner_team", "teams", orgID, req.OwnerTeam); err != nil {
 		return nil, err
 	}
 	if req.ActiveAt != nil {
-		if err := checkDate("active_at", req.ActiveAt); err != nil {
+		if err := dates.Check("active_at", req.ActiveAt); err != nil {
 			return nil, err
 		}
 	}
@@ -69,12 +71,12 @@ func treeFilter(req *pb.GetElementTreeRequest) func(*pb.Element) bool {
 	}
 	var at string
 	if req.ActiveAt != nil {
-		at = formatDate(req.ActiveAt)
+		at = dates.Format(req.ActiveAt)
 	}
 	return func(e *pb.Element) bool {
 		return (req.OwnerTeam == "" || e.OwnerTeam == req.OwnerTeam) &&
 			(len(req.Statuses) == 0 || slices.Contains(req.Statuses, e.Status)) &&
-			(at == "" || (formatDate(e.StartDate) <= at && at <= formatDate(e.EndDate)))
+			(at == "" || (dates.Format(e.StartDate) <= at && at <= dates.Format(e.EndDate)))
 	}
 }
 
@@ -149,11 +151,11 @@ func sortNodes(nodes []*pb.ElementNode) {
 }
 
 func (h *elementsHandler) GetIntegrityReport(ctx context.Context, req *pb.GetIntegrityReportRequest) (*pb.IntegrityReport, error) {
-	orgID, err := parseOrgName("parent", req.Parent)
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}
-	findings, err := integrityFindings(ctx, h.db, orgID, today())
+	findings, err := integrityFindings(ctx, h.db, orgID, dates.Format(dates.Today()))
 	if err != nil {
 		return nil, err
 	}

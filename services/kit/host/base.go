@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -153,16 +152,8 @@ func (b *Base) Close() error {
 	return errors.Join(append(errs, b.DB.Close())...)
 }
 
-// Emit records, in tx, the event of a change to the resource called name,
-// an entity ("team") of the organisation its name starts with: on the
-// subject {prefix}.{service}.v1.{org}.{entity}.{change} (events.Subject),
-// whose organisation lets NATS permissions and subscriptions be scoped to
-// one; "-" for a resource of no organisation (a platform token).
+// Emit records, in tx, the event of a change to the resource called name
+// (outbox.Emitter.Emit).
 func (b *Base) Emit(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error {
-	org := "-"
-	if rest, ok := strings.CutPrefix(name, "organisations/"); ok {
-		org, _, _ = strings.Cut(rest, "/")
-	}
-	subject := events.Subject{Prefix: b.Prefix, Service: b.name, Version: events.Version, Org: org, Resource: entity, Change: change}
-	return b.Outbox.Add(ctx, tx, subject.String(), name, payload)
+	return outbox.Emitter{Outbox: b.Outbox, Prefix: b.Prefix, Service: b.name}.Emit(ctx, tx, name, entity, change, payload)
 }

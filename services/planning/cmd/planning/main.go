@@ -27,8 +27,7 @@ func main() {
 			teamsAddr = fs.String("teams-addr", "127.0.0.1:9092", "gRPC address of the teams service")
 		},
 		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
-			return planning.Open(ctx, planning.Config{DSN: s.DSN, OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr,
-				SubjectPrefix: s.SubjectPrefix, StreamReplicas: s.StreamReplicas, StreamMaxAge: s.StreamMaxAge, JWT: s.JWT}, logger)
+			return planning.Open(ctx, planning.Config{Settings: s, OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr}, logger)
 		},
 	}.Main()
 }
