@@ -25,21 +25,15 @@ type reactions struct {
 }
 
 var (
-	orgDeleted      = string(proto.MessageName(&orgpb.OrganisationDeleted{}))
-	orgUndeleted    = string(proto.MessageName(&orgpb.OrganisationUndeleted{}))
 	elementDeleted  = string(proto.MessageName(&planningpb.ElementDeleted{}))
 	elementRestored = string(proto.MessageName(&planningpb.ElementUndeleted{}))
 )
 
 // handlers are the events the KPIs react to.
 func (r reactions) handlers() events.Handlers {
-	org := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
-		var ev orgpb.OrganisationDeleted // same shape as OrganisationUndeleted
-		if err := events.Decode(e, &ev); err != nil {
-			return err
-		}
-		return r.organisationChanged(ctx, tx, ev.Organisation, e.Type == orgDeleted)
-	}
+	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
+		Collections: []string{"organisations"}, Apply: r.organisationChanged,
+		Lock: func(ctx context.Context, tx *sqldb.Tx, ids []string) error { return lockKpis(ctx, tx, ids[0]) }}.Handlers()
 	element := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev planningpb.ElementDeleted // field 1 is the element in both
 		if err := events.Decode(e, &ev); err != nil {
@@ -47,22 +41,13 @@ func (r reactions) handlers() events.Handlers {
 		}
 		return r.elementChanged(ctx, tx, ev.Element, e.Type == elementDeleted)
 	}
-	return events.Handlers{orgDeleted: org, orgUndeleted: org, elementDeleted: element, elementRestored: element}
+	h[elementDeleted], h[elementRestored] = element, element
+	return h
 }
 
 // organisationChanged soft-deletes an organisation's live KPIs, or
 // restores those its deletion deleted.
-func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *orgpb.Organisation, deleted bool) error {
-	ids, err := resourcename.Parse(org.GetName(), "organisations")
-	if err != nil {
-		return events.Permanent(fmt.Errorf("organisation event: %w", err))
-	}
-	if err := lockKpis(ctx, tx, ids[0]); err != nil {
-		return err
-	}
-	if newest, err := events.Newer(ctx, tx, org.Name, resource.Micros(org.UpdateTime)); err != nil || !newest {
-		return err
-	}
+func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, ids []string, org string, deleted bool) error {
 	where := "delete_time IS NULL AND organisation_id = ?"
 	if !deleted {
 		where = "deleted_with_organisation = 1 AND organisation_id = ?"
@@ -82,9 +67,9 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 			return apierr.EtagMismatch(k.kpi.Name)
 		}
 		if deleted {
-			err = r.events.kpiDeleted(ctx, tx, k.kpi, org.Name)
+			err = r.events.kpiDeleted(ctx, tx, k.kpi, org)
 		} else {
-			err = r.events.kpiUndeleted(ctx, tx, k.kpi, org.Name)
+			err = r.events.kpiUndeleted(ctx, tx, k.kpi, org)
 		}
 		if err != nil {
 			return err

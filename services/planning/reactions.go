@@ -31,8 +31,6 @@ type reactions struct {
 }
 
 var (
-	orgDeleted   = string(proto.MessageName(&orgpb.OrganisationDeleted{}))
-	orgUndeleted = string(proto.MessageName(&orgpb.OrganisationUndeleted{}))
 	teamDeleted  = string(proto.MessageName(&teamspb.TeamDeleted{}))
 	teamRestored = string(proto.MessageName(&teamspb.TeamUndeleted{}))
 	kpiChanged   = string(proto.MessageName(&kpipb.KpiStatusChanged{}))
@@ -40,13 +38,9 @@ var (
 
 // handlers are the events the plan reacts to.
 func (r reactions) handlers() events.Handlers {
-	org := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
-		var ev orgpb.OrganisationDeleted // same shape as OrganisationUndeleted
-		if err := events.Decode(e, &ev); err != nil {
-			return err
-		}
-		return r.organisationChanged(ctx, tx, ev.Organisation, e.Type == orgDeleted)
-	}
+	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
+		Collections: []string{"organisations"}, Apply: r.organisationChanged,
+		Lock: func(ctx context.Context, tx *sqldb.Tx, ids []string) error { return tx.Lock(ctx, planLock(ids[0])) }}.Handlers()
 	team := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev teamspb.TeamDeleted // field 1 is the team in both
 		if err := events.Decode(e, &ev); err != nil {
@@ -54,32 +48,21 @@ func (r reactions) handlers() events.Handlers {
 		}
 		return r.teamChanged(ctx, tx, ev.Team.GetName(), e.Type == teamDeleted)
 	}
-	kpi := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
+	h[teamDeleted], h[teamRestored] = team, team
+	h[kpiChanged] = func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev kpipb.KpiStatusChanged
 		if err := events.Decode(e, &ev); err != nil {
 			return err
 		}
 		return r.kpiChanged(ctx, tx, &ev)
 	}
-	return events.Handlers{orgDeleted: org, orgUndeleted: org, teamDeleted: team, teamRestored: team, kpiChanged: kpi}
+	return h
 }
 
 // organisationChanged soft-deletes an organisation's live elements, or
 // restores those its deletion deleted (and no others).
-func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *orgpb.Organisation, deleted bool) error {
-	ids, err := resourcename.Parse(org.GetName(), "organisations")
-	if err != nil {
-		return events.Permanent(fmt.Errorf("organisation event: %w", err))
-	}
-	orgID := ids[0]
-	if err := tx.Lock(ctx, planLock(orgID)); err != nil {
-		return err
-	}
-	newest, err := events.Newer(ctx, tx, org.Name, resource.Micros(org.UpdateTime))
-	if err != nil || !newest {
-		return err
-	}
-	recs, err := organisationElements(ctx, tx, orgID, deleted)
+func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, ids []string, org string, deleted bool) error {
+	recs, err := organisationElements(ctx, tx, ids[0], deleted)
 	if err != nil {
 		return err
 	}
@@ -89,9 +72,9 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 			return err
 		}
 		if deleted {
-			err = r.events.deleted(ctx, tx, e.el, org.Name)
+			err = r.events.deleted(ctx, tx, e.el, org)
 		} else {
-			err = r.events.undeleted(ctx, tx, e.el, org.Name)
+			err = r.events.undeleted(ctx, tx, e.el, org)
 		}
 		if err != nil {
 			return err

@@ -27,44 +27,26 @@ type reactions struct {
 	members memberEvents
 }
 
-var (
-	orgDeletedType   = string(proto.MessageName(&orgpb.OrganisationDeleted{}))
-	orgUndeletedType = string(proto.MessageName(&orgpb.OrganisationUndeleted{}))
-	personDeleted    = string(proto.MessageName(&orgpb.PersonDeleted{}))
-)
+var personDeleted = string(proto.MessageName(&orgpb.PersonDeleted{}))
 
 // handlers are the events teams react to.
 func (r reactions) handlers() events.Handlers {
-	org := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
-		var ev orgpb.OrganisationDeleted // same shape as OrganisationUndeleted
-		if err := events.Decode(e, &ev); err != nil {
-			return err
-		}
-		return r.organisationChanged(ctx, tx, ev.Organisation, e.Type == orgDeletedType)
-	}
-	person := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
+	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
+		Collections: []string{"organisations"}, Apply: r.organisationChanged}.Handlers()
+	h[personDeleted] = func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev orgpb.PersonDeleted
 		if err := events.Decode(e, &ev); err != nil {
 			return err
 		}
 		return r.personDeleted(ctx, tx, ev.Person)
 	}
-	return events.Handlers{orgDeletedType: org, orgUndeletedType: org, personDeleted: person}
+	return h
 }
 
 // organisationChanged soft-deletes an organisation's live teams, or restores
 // the teams its deletion deleted (and no others).
-func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *orgpb.Organisation, deleted bool) error {
-	ids, err := resourcename.Parse(org.GetName(), "organisations")
-	if err != nil {
-		return events.Permanent(fmt.Errorf("organisation event: %w", err))
-	}
-	orgID := ids[0]
-	newest, err := events.Newer(ctx, tx, org.Name, resource.Micros(org.UpdateTime))
-	if err != nil || !newest {
-		return err
-	}
-	teams, err := teamsForCascade(ctx, tx, orgID, deleted)
+func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, ids []string, org string, deleted bool) error {
+	teams, err := teamsForCascade(ctx, tx, ids[0], deleted)
 	if err != nil {
 		return err
 	}
@@ -77,7 +59,7 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, org *o
 		if err := mustSave(t.team.Name, saved, err); err != nil {
 			return err
 		}
-		if err := r.teams.setDeleted(ctx, tx, t.team, deleted, org.Name); err != nil {
+		if err := r.teams.setDeleted(ctx, tx, t.team, deleted, org); err != nil {
 			return err
 		}
 	}
