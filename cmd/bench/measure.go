@@ -16,7 +16,7 @@ import (
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
-	"github.com/goldenthread/goldenthread/services/kit/host"
+	"github.com/goldenthread/goldenthread/services/kit/events"
 )
 
 // row is a line of the table.
@@ -233,7 +233,7 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 		return nil, nil, err
 	}
 	defer unwatch()
-	oursSample, err := commitToPlanning(ctx, js, acks, rec, fx.thread, host.Stream("goldenthread", "kpis", 1, 0).Name, "planning")
+	oursSample, err := commitToPlanning(ctx, js, acks, rec, fx.thread, events.ServiceStream("goldenthread", "kpis", 1, 0).Name, "planning")
 	if err != nil {
 		return nil, nil, fmt.Errorf("event latency: %w", err)
 	}

@@ -7,19 +7,14 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
-
-// named is an API resource: its name is the events' ce-subject.
-type named interface {
-	proto.Message
-	GetName() string
-}
 
 // changeEvents writes one resource's change events (see
 // proto/goldenthread/organisations/v1/events.proto) to the outbox, in the
 // change's transaction.
-type changeEvents[M named] struct {
+type changeEvents[M resource.Message] struct {
 	// emit is host.Base.Emit; entity is the resource's kind in subjects
 	// ("person").
 	emit     func(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error
@@ -32,7 +27,7 @@ func (e changeEvents[M]) add(ctx context.Context, tx *sqldb.Tx, m M, change stri
 }
 
 // payloads wrap a resource in the event message of each kind of change.
-type payloads[M named] struct {
+type payloads[M resource.Message] struct {
 	created, deleted, undeleted func(M) proto.Message
 	updated                     func(M, *fieldmaskpb.FieldMask) proto.Message
 }

@@ -80,7 +80,7 @@ func start(t *testing.T, dsn string, b *broker.Broker) *env {
 		db.Close()
 	})
 	return &env{client: pb.NewOrganisationsServiceClient(conn), people: pb.NewPeopleServiceClient(conn), db: db, js: b.JS,
-		stream: host.Stream(prefix, "organisations", 1, 0).Name, prefix: prefix, auth: a, addr: lis.Addr().String()}
+		stream: events.ServiceStream(prefix, "organisations", 1, 0).Name, prefix: prefix, auth: a, addr: lis.Addr().String()}
 }
 
 func ctx(t *testing.T) context.Context {

@@ -14,7 +14,6 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/events"
-	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -54,7 +53,7 @@ func newBenchPlan(b *testing.B, n int) *benchPlan {
 	}
 	p := &benchPlan{db: db, orgID: "bench",
 		em: emitter{emit: outbox.Emitter{Prefix: "bench", Service: serviceName,
-			Outbox: outbox.New(db, events.ServiceSource(serviceName), host.Stream("bench", serviceName, 1, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))}.Emit}}
+			Outbox: outbox.New(db, events.ServiceSource(serviceName), events.ServiceStream("bench", serviceName, 1, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))}.Emit}}
 	// Above the tactics: 1 vision, then 10, 100 and 1000 elements per
 	// level for 10,000 elements or more, fewer for smaller plans.
 	levels := []struct {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"time"
+	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
@@ -99,19 +99,11 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 		}
 		b.Conns[name] = conn
 	}
-	b.Outbox = outbox.New(db, events.ServiceSource(spec.Name), Stream(prefix, spec.Name, s.StreamReplicas, s.StreamMaxAge), b.Logger)
+	b.Outbox = outbox.New(db, events.ServiceSource(spec.Name), events.ServiceStream(prefix, spec.Name, s.StreamReplicas, s.StreamMaxAge), b.Logger)
 	for _, producer := range spec.Consumes {
 		b.consumers = append(b.consumers, events.ServiceConsumer(prefix, producer, spec.Name))
 	}
 	return b, nil
-}
-
-// Stream is the stream service publishes to (events.ServiceStream).
-func Stream(prefix, service string, replicas int, maxAge time.Duration) events.StreamSpec {
-	if prefix == "" {
-		prefix = DefaultSubjectPrefix
-	}
-	return events.ServiceStream(prefix, service, replicas, maxAge)
 }
 
 // Name implements Service.
@@ -124,17 +116,12 @@ func (b *Base) Run(ctx context.Context, br *broker.Broker) {
 	for _, spec := range b.consumers {
 		running = append(running, events.Consume(ctx, br.JS, b.DB, spec, b.Logger, b.Reactions))
 	}
-	done := make(chan struct{})
+	var background sync.WaitGroup
 	for _, f := range b.Background {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			f(ctx)
-		}()
+		background.Go(func() { f(ctx) })
 	}
 	b.Outbox.Relay(ctx, br.JS)
-	for range b.Background {
-		<-done
-	}
+	background.Wait()
 	for _, c := range running {
 		c.Stop()
 	}

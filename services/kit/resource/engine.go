@@ -115,7 +115,7 @@ func (e Engine[R, M]) Create(ctx context.Context, c Creation[R]) (M, error) {
 				return err
 			}
 		}
-		prior, retried, err := CheckNew(ctx, tx, c.Key, c.ID,
+		prior, retried, err := checkNew(ctx, tx, c.Key, c.ID,
 			func(id string) (R, error) { return c.Row(id).Get(ctx, tx) }, m.GetName())
 		if err != nil || retried {
 			result = prior

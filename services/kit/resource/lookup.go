@@ -14,13 +14,13 @@ import (
 // helpers below turn it into the API's answers.
 var ErrNotFound = errors.New("not found")
 
-// CheckNew asks what every Create asks before it writes: whether the call
+// checkNew asks what every Create asks before it writes: whether the call
 // retries an earlier one with the same idempotency key, and then returns
 // the resource that one made (INVALID_ARGUMENT naming request_id when the
 // earlier call was a different request), and whether the new id is free
 // (ALREADY_EXISTS naming the new resource when not). get reads the resource
 // with an id in the collection the key belongs to.
-func CheckNew[R any](ctx context.Context, q sqldb.Querier, key idempotency.Key, id string, get func(id string) (R, error), name string) (earlier R, retried bool, err error) {
+func checkNew[R any](ctx context.Context, q sqldb.Querier, key idempotency.Key, id string, get func(id string) (R, error), name string) (earlier R, retried bool, err error) {
 	priorID, found, err := key.Earlier(ctx, q)
 	if errors.Is(err, idempotency.ErrReused) {
 		return earlier, false, apierr.InvalidArgument("request_id", err.Error())
@@ -43,17 +43,4 @@ func CheckNew[R any](ctx context.Context, q sqldb.Querier, key idempotency.Key, 
 		return r, false, nil
 	}
 	return r, false, err
-}
-
-// Current reads the record a change applies to: NOT_FOUND naming it when
-// there is none, ABORTED when the caller's etag is stale.
-func Current[R any](get func() (R, error), etagOf func(R) string, name, sentEtag string) (R, error) {
-	r, err := get()
-	if errors.Is(err, ErrNotFound) {
-		return r, apierr.NotFound(name)
-	}
-	if err != nil {
-		return r, err
-	}
-	return r, CheckEtag(name, sentEtag, etagOf(r))
 }
