@@ -2,7 +2,10 @@
 # Everything else here is for maintainers.
 
 GO      ?= go
-MODULES := proto services/kit services/organisations services/teams services/planning services/kpis gateway cmd/goldenthread deploy/e2e cmd/bench
+# The product is one module (the repository root); proto/ is the API module
+# clients import without the servers; deploy/e2e keeps its load generator's
+# dependencies out of the product.
+MODULES := . proto deploy/e2e
 # buf and the protoc plugins are pinned in proto/tools/go.mod and run with
 # `go tool`; GOWORK=off keeps the tool module out of the workspace.
 BUF     := cd proto && GOWORK=off $(GO) tool -modfile=tools/go.mod buf

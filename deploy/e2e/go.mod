@@ -3,13 +3,13 @@ module github.com/goldenthread/goldenthread/deploy/e2e
 go 1.26.8
 
 replace (
+	github.com/goldenthread/goldenthread => ../..
 	github.com/goldenthread/goldenthread/proto => ../../proto
-	github.com/goldenthread/goldenthread/services/kit => ../../services/kit
 )
 
 require (
-	github.com/goldenthread/goldenthread/proto v0.0.0-00010101000000-000000000000
-	github.com/goldenthread/goldenthread/services/kit v0.0.0-00010101000000-000000000000
+	github.com/goldenthread/goldenthread v0.0.0-00010101000000-000000000000
+	github.com/goldenthread/goldenthread/proto v0.0.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/tsenart/vegeta/v12 v12.13.0
 	google.golang.org/protobuf v1.36.12
