@@ -20,6 +20,7 @@ import (
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -33,6 +34,7 @@ type clients struct {
 	orgs     orgpb.OrganisationsServiceClient
 	people   orgpb.PeopleServiceClient
 	access   orgpb.AccessServiceClient
+	callers  identitypb.CallerServiceClient
 	teams    teamspb.TeamsServiceClient
 	members  teamspb.MembersServiceClient
 	elements planningpb.ElementsServiceClient
@@ -52,9 +54,10 @@ func newClients(t *testing.T, addr, token string) *clients {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return &clients{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn),
-		access: orgpb.NewAccessServiceClient(conn), teams: teamspb.NewTeamsServiceClient(conn),
-		members: teamspb.NewMembersServiceClient(conn), elements: planningpb.NewElementsServiceClient(conn),
-		kpis: kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
+		access: orgpb.NewAccessServiceClient(conn), callers: identitypb.NewCallerServiceClient(conn),
+		teams: teamspb.NewTeamsServiceClient(conn), members: teamspb.NewMembersServiceClient(conn),
+		elements: planningpb.NewElementsServiceClient(conn),
+		kpis:     kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
 }
 
 // fixture is two organisations: org-a with a person of each role (whose
@@ -76,7 +79,7 @@ func (f *fixture) must(err error) {
 // id returns a fresh resource id.
 func (f *fixture) id(prefix string) string { return fmt.Sprintf("%s-%d", prefix, f.n.Add(1)) }
 
-func (f *fixture) person(org, id string, role orgpb.Role, subject string) string {
+func (f *fixture) person(org, id string, role identitypb.Role, subject string) string {
 	f.t.Helper()
 	p, err := f.admin.people.CreatePerson(context.Background(), &orgpb.CreatePersonRequest{Parent: org, PersonId: id,
 		Person: &orgpb.Person{DisplayName: id, Email: id + "@" + strings.TrimPrefix(org, "organisations/") + ".example",
@@ -159,7 +162,7 @@ func (f *fixture) month() *date.Date {
 func (f *fixture) token() string {
 	f.t.Helper()
 	tok, err := f.admin.access.CreateApiToken(context.Background(), &orgpb.CreateApiTokenRequest{Parent: "organisations/org-a",
-		ApiToken: &orgpb.ApiToken{DisplayName: "ci", Role: orgpb.Role_ROLE_VIEWER}})
+		ApiToken: &orgpb.ApiToken{DisplayName: "ci", Role: identitypb.Role_ROLE_VIEWER}})
 	f.must(err)
 	return tok.ApiToken.Name
 }
@@ -175,16 +178,16 @@ type rpcCase struct {
 	name string
 	// need is the least role in org-a; platform and anyone mark the other
 	// rules.
-	need           orgpb.Role
+	need           identitypb.Role
 	platform, open bool
 	prepare        func(f *fixture) call
 }
 
 func rpcCases() []rpcCase {
 	const org = "organisations/org-a"
-	const viewer, admin = orgpb.Role_ROLE_VIEWER, orgpb.Role_ROLE_ADMIN
+	const viewer, admin = identitypb.Role_ROLE_VIEWER, identitypb.Role_ROLE_ADMIN
 	mask := func(p string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: []string{p}} }
-	planner, contributor := orgpb.Role_ROLE_PLANNER, orgpb.Role_ROLE_CONTRIBUTOR
+	planner, contributor := identitypb.Role_ROLE_PLANNER, identitypb.Role_ROLE_CONTRIBUTOR
 	vision := func(title string) *planningpb.Element {
 		return &planningpb.Element{Level: planningpb.Level_LEVEL_VISION, Title: title, OwnerTeam: org + "/teams/t",
 			StartDate: &date.Date{Year: 2026, Month: 1, Day: 1}, EndDate: &date.Date{Year: 2030, Month: 12, Day: 31}}
@@ -446,7 +449,7 @@ func rpcCases() []rpcCase {
 		{name: "CreateApiToken", need: admin, prepare: func(f *fixture) call {
 			return call{func(ctx context.Context, c *clients) error {
 				_, err := c.access.CreateApiToken(ctx, &orgpb.CreateApiTokenRequest{Parent: org,
-					ApiToken: &orgpb.ApiToken{DisplayName: "x", Role: orgpb.Role_ROLE_VIEWER}})
+					ApiToken: &orgpb.ApiToken{DisplayName: "x", Role: identitypb.Role_ROLE_VIEWER}})
 				return err
 			}, "POST", "/v1/" + org + "/apiTokens", `{"display_name":"x","role":"ROLE_VIEWER"}`}
 		}},
@@ -472,7 +475,7 @@ func rpcCases() []rpcCase {
 		}},
 		{name: "GetCaller", open: true, prepare: func(f *fixture) call {
 			return call{func(ctx context.Context, c *clients) error {
-				_, err := c.access.GetCaller(ctx, &orgpb.GetCallerRequest{})
+				_, err := c.callers.GetCaller(ctx, &identitypb.GetCallerRequest{})
 				return err
 			}, "GET", "/v1/caller", ""}
 		}},
@@ -573,7 +576,7 @@ type caller struct {
 	token string
 	// role is the caller's role in org-a; valid is false for credentials
 	// that must be refused outright.
-	role  orgpb.Role
+	role  identitypb.Role
 	valid bool
 }
 
@@ -591,10 +594,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{name: "token signed by another key", token: other.Token(t, "admin")},
 		{name: "wrong audience", token: b.auth.Sign(t, jwt.Claims{Subject: "admin", Audience: []string{"elsewhere"}, ExpiresAt: time.Now().Add(time.Hour)})},
 		{name: "garbage", token: "not-a-token"},
-		{name: "viewer", token: b.auth.Token(t, "viewer"), role: orgpb.Role_ROLE_VIEWER, valid: true},
-		{name: "contributor", token: b.auth.Token(t, "contributor"), role: orgpb.Role_ROLE_CONTRIBUTOR, valid: true},
-		{name: "planner", token: b.auth.Token(t, "planner"), role: orgpb.Role_ROLE_PLANNER, valid: true},
-		{name: "admin", token: b.auth.Token(t, "admin"), role: orgpb.Role_ROLE_ADMIN, valid: true},
+		{name: "viewer", token: b.auth.Token(t, "viewer"), role: identitypb.Role_ROLE_VIEWER, valid: true},
+		{name: "contributor", token: b.auth.Token(t, "contributor"), role: identitypb.Role_ROLE_CONTRIBUTOR, valid: true},
+		{name: "planner", token: b.auth.Token(t, "planner"), role: identitypb.Role_ROLE_PLANNER, valid: true},
+		{name: "admin", token: b.auth.Token(t, "admin"), role: identitypb.Role_ROLE_ADMIN, valid: true},
 		{name: "admin of another organisation", token: b.auth.Token(t, "admin-b"), valid: true},
 	}
 	ctx := context.Background()
@@ -632,12 +635,12 @@ func startFixture(t *testing.T) (backend, *api, *fixture) {
 			Organisation: &orgpb.Organisation{DisplayName: id, Kind: orgpb.Organisation_KIND_COUNCIL}})
 		f.must(err)
 	}
-	roles := map[string]orgpb.Role{"viewer": orgpb.Role_ROLE_VIEWER, "contributor": orgpb.Role_ROLE_CONTRIBUTOR,
-		"planner": orgpb.Role_ROLE_PLANNER, "admin": orgpb.Role_ROLE_ADMIN}
+	roles := map[string]identitypb.Role{"viewer": identitypb.Role_ROLE_VIEWER, "contributor": identitypb.Role_ROLE_CONTRIBUTOR,
+		"planner": identitypb.Role_ROLE_PLANNER, "admin": identitypb.Role_ROLE_ADMIN}
 	for name, role := range roles {
 		f.person("organisations/org-a", name, role, name)
 	}
-	f.person("organisations/org-b", "admin-b", orgpb.Role_ROLE_ADMIN, "admin-b")
+	f.person("organisations/org-b", "admin-b", identitypb.Role_ROLE_ADMIN, "admin-b")
 	_, err := f.admin.teams.CreateTeam(ctx, &teamspb.CreateTeamRequest{Parent: "organisations/org-a", TeamId: "t",
 		Team: &teamspb.Team{DisplayName: "t", Kind: teamspb.Team_KIND_LEADERSHIP}})
 	f.must(err)
@@ -700,7 +703,7 @@ func expected(rc rpcCase, cl caller) codes.Code {
 		return codes.OK
 	case rc.platform:
 		return codes.PermissionDenied
-	case cl.role == orgpb.Role_ROLE_UNSPECIFIED:
+	case cl.role == identitypb.Role_ROLE_UNSPECIFIED:
 		return codes.NotFound
 	case cl.role < rc.need:
 		return codes.PermissionDenied
@@ -843,7 +846,7 @@ func TestMembershipTerms(t *testing.T) {
 		{"open-ended", `"start_date":` + day(today), 200},
 	} {
 		t.Run(tc.who, func(t *testing.T) {
-			f.person(org, tc.who, orgpb.Role_ROLE_CONTRIBUTOR, tc.who)
+			f.person(org, tc.who, identitypb.Role_ROLE_CONTRIBUTOR, tc.who)
 			m := do(t, admin, "POST", "/v1/"+org+"/teams/t/members", `{"person":"`+org+`/people/`+tc.who+`","role":"ROLE_MEMBER",`+tc.term+`}`).
 				want(t, 200, "")
 			if strings.Contains(tc.term, "end_date") && !strings.Contains(m.raw, `"end_date"`) {

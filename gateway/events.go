@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
@@ -59,7 +60,7 @@ type liveEvents struct {
 	nc                 *nats.Conn
 	prefix             string
 	orgs               orgpb.OrganisationsServiceClient
-	access             orgpb.AccessServiceClient
+	callers            identitypb.CallerServiceClient
 	heartbeat, recheck time.Duration
 	// closing ends every stream when the gateway closes, so that a graceful
 	// shutdown is not held up by open streams.
@@ -178,7 +179,7 @@ func (l *liveEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // credentials, whether the caller may read the organisation, and returns
 // the caller's role there and who the caller is (user:{sub} or
 // token:{name}).
-func (l *liveEvents) authorise(ctx context.Context, cred, orgID string) (orgpb.Role, string, error) {
+func (l *liveEvents) authorise(ctx context.Context, cred, orgID string) (identitypb.Role, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if cred != "" {
@@ -188,12 +189,12 @@ func (l *liveEvents) authorise(ctx context.Context, cred, orgID string) (orgpb.R
 	if _, err := l.orgs.GetOrganisation(ctx, &orgpb.GetOrganisationRequest{Name: name}); err != nil {
 		return 0, "", err
 	}
-	caller, err := l.access.GetCaller(ctx, &orgpb.GetCallerRequest{})
+	caller, err := l.callers.GetCaller(ctx, &identitypb.GetCallerRequest{})
 	if err != nil {
 		return 0, "", err
 	}
 	if caller.GetPlatformAdmin() {
-		return orgpb.Role_ROLE_ADMIN, caller.GetSubject(), nil
+		return identitypb.Role_ROLE_ADMIN, caller.GetSubject(), nil
 	}
 	for _, g := range caller.GetGrants() {
 		if g.GetOrganisation() == name {
@@ -255,11 +256,11 @@ func tooManyStreams(limit int) error {
 // visible says whether a caller with role may see the change: API tokens
 // are an admin's business; everything else in the organisation is readable
 // by every role.
-func visible(c change, role orgpb.Role) bool {
+func visible(c change, role identitypb.Role) bool {
 	if c.Resource == "api_token" {
-		return role >= orgpb.Role_ROLE_ADMIN
+		return role >= identitypb.Role_ROLE_ADMIN
 	}
-	return role >= orgpb.Role_ROLE_VIEWER
+	return role >= identitypb.Role_ROLE_VIEWER
 }
 
 // changeOf reads an event's attributes, and the resource and change from

@@ -27,6 +27,8 @@ import (
 	"strings"
 	"time"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
+
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/nats-io/nats.go"
 	"google.golang.org/grpc"
@@ -151,7 +153,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		register   []registerFunc
 	}{
 		{"organisations", cfg.OrganisationsAddr, []registerFunc{
-			orgpb.RegisterOrganisationsServiceHandler, orgpb.RegisterPeopleServiceHandler, orgpb.RegisterAccessServiceHandler}},
+			orgpb.RegisterOrganisationsServiceHandler, orgpb.RegisterPeopleServiceHandler, orgpb.RegisterAccessServiceHandler,
+			identitypb.RegisterCallerServiceHandler}},
 		{"teams", cfg.TeamsAddr, []registerFunc{
 			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},
 		{"planning", cfg.PlanningAddr, []registerFunc{planningpb.RegisterElementsServiceHandler}},
@@ -176,7 +179,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	root.Handle("/v1/", noStore(limitBody(cfg.BodyLimit, withTimeout(cfg.Timeout, mux))))
 	// A stream outlives the per-call timeout; it has its own checks.
 	root.Handle("GET /v1/organisations/{org}/events", noStore(&liveEvents{nc: cfg.NATS, prefix: cfg.SubjectPrefix,
-		orgs: orgpb.NewOrganisationsServiceClient(orgsConn), access: orgpb.NewAccessServiceClient(orgsConn),
+		orgs: orgpb.NewOrganisationsServiceClient(orgsConn), callers: identitypb.NewCallerServiceClient(orgsConn),
 		heartbeat: cfg.EventsHeartbeat, recheck: cfg.EventsRecheck, closing: closing,
 		streams: newStreamSlots(cfg.EventsPerCaller), mux: mux, logger: logger}))
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -115,7 +116,7 @@ func setUp(ctx context.Context, conn *grpc.ClientConn, adminToken string) (*fixt
 		*k.into = got.Name
 	}
 	tok, err := orgpb.NewAccessServiceClient(conn).CreateApiToken(ctx, &orgpb.CreateApiTokenRequest{Parent: benchOrg,
-		ApiToken: &orgpb.ApiToken{DisplayName: "benchmark", Role: orgpb.Role_ROLE_PLANNER}})
+		ApiToken: &orgpb.ApiToken{DisplayName: "benchmark", Role: identitypb.Role_ROLE_PLANNER}})
 	if err != nil {
 		return nil, fmt.Errorf("create api token: %w", err)
 	}

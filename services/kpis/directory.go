@@ -15,7 +15,15 @@ import (
 // caller, about the elements and teams KPIs name.
 type directory struct {
 	elements planningpb.ElementsServiceClient
-	lookup.Teams
+	teamDirectory
+}
+
+// teamDirectory is what the KPI service asks the teams service
+// (teams/teamsclient): whether an owner team is live, and whether a
+// contributor is a member of it.
+type teamDirectory interface {
+	RequireLiveTeam(ctx context.Context, field, name string) error
+	IsMember(ctx context.Context, team, person string) (bool, error)
 }
 
 // requireLiveElement fails unless the element exists and is live.

@@ -24,16 +24,16 @@ import (
 	"io/fs"
 	"log/slog"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
+
 	"google.golang.org/grpc"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
-	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/host"
-	"github.com/goldenthread/goldenthread/services/kit/lookup"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/teams/teamsclient"
 )
 
 //go:embed migrations/*.sql
@@ -70,13 +70,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	if err != nil {
 		return nil, err
 	}
-	teamsConn := base.Conns["teams"]
 	em := emitter{add: base.Emit}
 	base.Reactions = reactions{events: em}.handlers()
 	// Time passing is the only thing that changes a status without a call.
 	base.Background = []func(ctx context.Context){func(ctx context.Context) { sweepOverdue(ctx, base.DB, em, base.Logger) }}
-	dir := directory{elements: planningpb.NewElementsServiceClient(base.Conns["planning"]), Teams: lookup.Teams{
-		Teams: teamspb.NewTeamsServiceClient(teamsConn), Members: teamspb.NewMembersServiceClient(teamsConn)}}
+	dir := directory{elements: planningpb.NewElementsServiceClient(base.Conns["planning"]), teamDirectory: teamsclient.New(base.Conns["teams"])}
 	// The resource engine carries out the standard methods of both
 	// resources; the handlers add the KPI lock and the status upkeep.
 	kpiEngine := resource.Engine[*kpiRecord, *pb.Kpi]{DB: base.DB, Service: serviceName, Field: "kpi", Events: kpiEvents{em}}
@@ -86,7 +84,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		Base:         base,
 		kpis:         &kpisHandler{kpis: kpiEngine, dir: dir, events: em},
 		measurements: &measurementsHandler{measurements: measurementEngine, dir: dir, events: em},
-		resolver:     auth.NewRemote(cfg.JWT, orgpb.NewAccessServiceClient(base.Conns["organisations"])),
+		resolver:     auth.NewRemote(cfg.JWT, identitypb.NewCallerServiceClient(base.Conns["organisations"])),
 	}, nil
 }
 

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
@@ -175,7 +175,7 @@ func newMeasurement(orgID, kpiID string, in *pb.Measurement, actor string) *meas
 // owned by teams they are members of.
 func (h *measurementsHandler) mayRecord(ctx context.Context, orgID string, kpis map[string]*kpiRecord) error {
 	p := auth.FromContext(ctx)
-	if p.RoleIn(orgID) >= orgpb.Role_ROLE_PLANNER {
+	if p.RoleIn(orgID) >= identitypb.Role_ROLE_PLANNER {
 		return nil
 	}
 	person := p.People[orgID]

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -330,7 +331,7 @@ func (e *env) testContributors(t *testing.T) {
 	k := e.kpi(t, p, "satisfaction")
 	person := func(id string) string {
 		got, err := e.people.CreatePerson(c, &orgpb.CreatePersonRequest{Parent: p.org, PersonId: id, Person: &orgpb.Person{
-			DisplayName: id, Email: id + "@contributors.example", ExternalSubject: "sub-" + id, Role: orgpb.Role_ROLE_CONTRIBUTOR}})
+			DisplayName: id, Email: id + "@contributors.example", ExternalSubject: "sub-" + id, Role: identitypb.Role_ROLE_CONTRIBUTOR}})
 		if err != nil {
 			t.Fatal(err)
 		}

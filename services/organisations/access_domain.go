@@ -8,7 +8,7 @@ import (
 	"encoding/hex"
 	"strings"
 
-	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -82,11 +82,11 @@ func parseTokenParent(parent string) (string, error) {
 
 // checkTokenRole applies the role rules: organisation tokens need one,
 // platform tokens have none (they act as platform admins).
-func checkTokenRole(orgID string, role pb.Role) error {
+func checkTokenRole(orgID string, role identitypb.Role) error {
 	switch {
-	case orgID != "" && role == pb.Role_ROLE_UNSPECIFIED:
+	case orgID != "" && role == identitypb.Role_ROLE_UNSPECIFIED:
 		return apierr.InvalidArgument("api_token.role", "is required: ROLE_VIEWER, ROLE_CONTRIBUTOR, ROLE_PLANNER or ROLE_ADMIN")
-	case orgID == "" && role != pb.Role_ROLE_UNSPECIFIED:
+	case orgID == "" && role != identitypb.Role_ROLE_UNSPECIFIED:
 		return apierr.InvalidArgument("api_token.role", "must be unset: platform tokens act as platform admins")
 	}
 	return nil

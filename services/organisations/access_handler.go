@@ -126,10 +126,6 @@ func (h *accessHandler) DeleteApiToken(ctx context.Context, req *pb.DeleteApiTok
 	return revoked, err
 }
 
-func (h *accessHandler) GetCaller(ctx context.Context, _ *pb.GetCallerRequest) (*pb.Caller, error) {
-	return auth.CallerOf(auth.FromContext(ctx)), nil
-}
-
 func (h *accessHandler) find(ctx context.Context, q sqldb.Querier, name string) (*tokenRecord, error) {
 	orgID, id, err := parseTokenName("name", name)
 	if err != nil {

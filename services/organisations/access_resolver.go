@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -17,7 +17,7 @@ import (
 // resolver is the organisations service's own auth.Resolver: it holds the
 // people, their roles and the API tokens, so it answers from its database,
 // at once — role changes and revocations take effect with the next call.
-// Other services ask it through AccessService.GetCaller.
+// Other services ask it through the identity API's CallerService.GetCaller.
 type resolver struct {
 	db             *sqldb.DB
 	jwt            auth.JWTVerifier
@@ -152,7 +152,7 @@ func (r *resolver) apiToken(ctx context.Context, bearer string) (*auth.Principal
 	if t.token.ExpireTime != nil {
 		expires = t.token.ExpireTime.AsTime()
 	}
-	p := &auth.Principal{Subject: "token:" + t.token.Name, Roles: map[string]pb.Role{}}
+	p := &auth.Principal{Subject: "token:" + t.token.Name, Roles: map[string]identitypb.Role{}}
 	if t.orgID == "" {
 		p.PlatformAdmin = true
 		return p, expires, nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -78,21 +79,21 @@ func revokeToken(ctx context.Context, tx *sqldb.Tx, r *tokenRecord) (bool, error
 
 // grantsOf returns the roles, and the people, of the live people whose
 // external subject is sub in live organisations, by organisation id.
-func grantsOf(ctx context.Context, q sqldb.Querier, sub string) (map[string]pb.Role, map[string]string, error) {
+func grantsOf(ctx context.Context, q sqldb.Querier, sub string) (map[string]identitypb.Role, map[string]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT p.organisation_id, p.id, p.role FROM people p JOIN organisations o ON o.id = p.organisation_id
 		WHERE p.external_subject = ? AND p.delete_time IS NULL AND o.delete_time IS NULL AND p.role > 0`, sub)
 	if err != nil {
 		return nil, nil, fmt.Errorf("grants: %w", err)
 	}
 	defer rows.Close()
-	roles, people := map[string]pb.Role{}, map[string]string{}
+	roles, people := map[string]identitypb.Role{}, map[string]string{}
 	for rows.Next() {
 		var orgID, personID string
 		var role int32
 		if err := rows.Scan(&orgID, &personID, &role); err != nil {
 			return nil, nil, fmt.Errorf("grants: %w", err)
 		}
-		roles[orgID] = pb.Role(role)
+		roles[orgID] = identitypb.Role(role)
 		people[orgID] = resourcename.Format(personCollection, orgID, personID)
 	}
 	return roles, people, rows.Err()
@@ -111,7 +112,7 @@ func scanToken(s resource.Scanner) (*tokenRecord, error) {
 		return nil, err
 	}
 	r.token.Name = tokenName(r.orgID, r.id)
-	r.token.Role = pb.Role(role)
+	r.token.Role = identitypb.Role(role)
 	r.token.ExpireTime = resource.NullTime(expireTime)
 	r.token.CreateTime = resource.Time(create)
 	r.token.DeleteTime = resource.NullTime(deleteAt)

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
@@ -32,13 +33,19 @@ func TestAccess(t *testing.T) {
 // as returns clients calling the service with token.
 func (e *env) as(t *testing.T, token string) (pb.OrganisationsServiceClient, pb.PeopleServiceClient, pb.AccessServiceClient) {
 	t.Helper()
+	conn := e.dialAs(t, token)
+	return pb.NewOrganisationsServiceClient(conn), pb.NewPeopleServiceClient(conn), pb.NewAccessServiceClient(conn)
+}
+
+func (e *env) dialAs(t *testing.T, token string) *grpc.ClientConn {
+	t.Helper()
 	conn, err := grpc.NewClient(e.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithPerRPCCredentials(authtest.Bearer(token)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return pb.NewOrganisationsServiceClient(conn), pb.NewPeopleServiceClient(conn), pb.NewAccessServiceClient(conn)
+	return conn
 }
 
 func (e *env) access(t *testing.T) pb.AccessServiceClient {
@@ -52,7 +59,7 @@ func (e *env) testTokenLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	created, err := e.access(t).CreateApiToken(c, &pb.CreateApiTokenRequest{Parent: "organisations/tokens",
-		ApiToken: &pb.ApiToken{DisplayName: "reporting robot", Role: pb.Role_ROLE_VIEWER}})
+		ApiToken: &pb.ApiToken{DisplayName: "reporting robot", Role: identitypb.Role_ROLE_VIEWER}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,15 +67,15 @@ func (e *env) testTokenLifecycle(t *testing.T) {
 		t.Fatalf("created %v", created)
 	}
 
-	orgs, _, access := e.as(t, created.Secret)
+	orgs, _, _ := e.as(t, created.Secret)
 	if _, err := orgs.GetOrganisation(c, &pb.GetOrganisationRequest{Name: "organisations/tokens"}); err != nil {
 		t.Fatalf("viewer token cannot read: %v", err)
 	}
 	_, err = orgs.UpdateOrganisation(c, &pb.UpdateOrganisationRequest{Organisation: &pb.Organisation{Name: "organisations/tokens", Description: "x"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description"}}})
 	apitest.WantCode(t, err, codes.PermissionDenied, "")
-	caller, err := access.GetCaller(c, &pb.GetCallerRequest{})
-	if err != nil || caller.Subject != "token:"+created.ApiToken.Name || len(caller.Grants) != 1 || caller.Grants[0].Role != pb.Role_ROLE_VIEWER {
+	caller, err := identitypb.NewCallerServiceClient(e.dialAs(t, created.Secret)).GetCaller(c, &identitypb.GetCallerRequest{})
+	if err != nil || caller.Subject != "token:"+created.ApiToken.Name || len(caller.Grants) != 1 || caller.Grants[0].Role != identitypb.Role_ROLE_VIEWER {
 		t.Fatalf("GetCaller = %v, %v", caller, err)
 	}
 
@@ -123,7 +130,7 @@ func (e *env) testPlatformTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	orgAdmin, err := e.access(t).CreateApiToken(c, &pb.CreateApiTokenRequest{Parent: "organisations/platform-test",
-		ApiToken: &pb.ApiToken{DisplayName: "org admin", Role: pb.Role_ROLE_ADMIN}})
+		ApiToken: &pb.ApiToken{DisplayName: "org admin", Role: identitypb.Role_ROLE_ADMIN}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +159,7 @@ func (e *env) testRoleChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	ana, err := e.people.CreatePerson(c, &pb.CreatePersonRequest{Parent: "organisations/roles", PersonId: "ana",
-		Person: &pb.Person{DisplayName: "Ana", Email: "ana@roles.example", ExternalSubject: "ana-sub", Role: pb.Role_ROLE_VIEWER}})
+		Person: &pb.Person{DisplayName: "Ana", Email: "ana@roles.example", ExternalSubject: "ana-sub", Role: identitypb.Role_ROLE_VIEWER}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +170,7 @@ func (e *env) testRoleChanges(t *testing.T) {
 		return err
 	}
 	apitest.WantCode(t, update(), codes.PermissionDenied, "")
-	if _, err := e.people.UpdatePerson(c, &pb.UpdatePersonRequest{Person: &pb.Person{Name: ana.Name, Role: pb.Role_ROLE_ADMIN},
+	if _, err := e.people.UpdatePerson(c, &pb.UpdatePersonRequest{Person: &pb.Person{Name: ana.Name, Role: identitypb.Role_ROLE_ADMIN},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"role"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +190,7 @@ func (e *env) testActors(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := e.people.CreatePerson(c, &pb.CreatePersonRequest{Parent: "organisations/actors", PersonId: "bo",
-		Person: &pb.Person{DisplayName: "Bo", Email: "bo@actors.example", ExternalSubject: "bo-sub", Role: pb.Role_ROLE_ADMIN}}); err != nil {
+		Person: &pb.Person{DisplayName: "Bo", Email: "bo@actors.example", ExternalSubject: "bo-sub", Role: identitypb.Role_ROLE_ADMIN}}); err != nil {
 		t.Fatal(err)
 	}
 	orgs, _, _ := e.as(t, e.auth.Token(t, "bo-sub"))

@@ -21,6 +21,8 @@ import (
 	"io/fs"
 	"log/slog"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
+
 	"google.golang.org/grpc"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -73,11 +75,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 }
 
 // Register implements host.Service: it serves OrganisationsService,
-// PeopleService and AccessService.
+// PeopleService, AccessService and the identity API's CallerService.
 func (s *Service) Register(g *grpc.Server) {
 	pb.RegisterOrganisationsServiceServer(g, s.organisations)
 	pb.RegisterPeopleServiceServer(g, s.people)
 	pb.RegisterAccessServiceServer(g, s.access)
+	identitypb.RegisterCallerServiceServer(g, auth.CallerServer{})
 }
 
 // Policy implements host.Service.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -129,7 +130,7 @@ func scanPerson(s resource.Scanner) (*personRecord, error) {
 		return nil, err
 	}
 	r.person.Name = resourcename.Format(personCollection, r.orgID, r.id)
-	r.person.Role = pb.Role(role)
+	r.person.Role = identitypb.Role(role)
 	r.person.CreateTime = resource.Time(create)
 	r.person.UpdateTime = resource.Time(update)
 	r.person.DeleteTime = resource.NullTime(deleteTime)

@@ -26,5 +26,5 @@ var policy = auth.Policy{
 	"/goldenthread.organisations.v1.AccessService/GetApiToken":    auth.Admin,
 	"/goldenthread.organisations.v1.AccessService/ListApiTokens":  auth.Admin,
 	"/goldenthread.organisations.v1.AccessService/DeleteApiToken": auth.Admin,
-	"/goldenthread.organisations.v1.AccessService/GetCaller":      auth.AnyCaller,
+	"/goldenthread.identity.v1.CallerService/GetCaller":           auth.AnyCaller,
 }

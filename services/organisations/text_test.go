@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
@@ -105,7 +106,7 @@ func (e *env) testTimeRange(t *testing.T) {
 	}
 	check := e.unchanged(t, "api_tokens", nil)
 	_, err := e.access(t).CreateApiToken(c, &pb.CreateApiTokenRequest{Parent: "organisations/far-future",
-		ApiToken: &pb.ApiToken{DisplayName: "forever", Role: pb.Role_ROLE_VIEWER,
+		ApiToken: &pb.ApiToken{DisplayName: "forever", Role: identitypb.Role_ROLE_VIEWER,
 			ExpireTime: &timestamppb.Timestamp{Seconds: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Unix() + 1}}})
 	apitest.WantCode(t, err, codes.InvalidArgument, "api_token.expire_time")
 	check()

@@ -1,13 +1,13 @@
 package planning
 
 import (
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
 
 // plannerRole is the least role that changes the plan freely.
-const plannerRole = orgpb.Role_ROLE_PLANNER
+const plannerRole = identitypb.Role_ROLE_PLANNER
 
 // elementUpdatable lists the fields UpdateElement may change; the level is
 // fixed so that a parent is always exactly one level up and the thread can

@@ -15,7 +15,7 @@
 // rollup.go the roll-up along the thread, elements_domain.go names and the
 // updatable fields, *_store.go the SQL, events.go the events it publishes,
 // reactions.go the events it consumes; it asks the teams service about
-// teams through kit/lookup, and host.Base assembles it.
+// teams through teams/teamsclient, and host.Base assembles it.
 package planning
 
 import (
@@ -24,15 +24,15 @@ import (
 	"io/fs"
 	"log/slog"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
+
 	"google.golang.org/grpc"
 
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
-	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/host"
-	"github.com/goldenthread/goldenthread/services/kit/lookup"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/teams/teamsclient"
 )
 
 //go:embed migrations/*.sql
@@ -69,15 +69,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	if err != nil {
 		return nil, err
 	}
-	teamsConn := base.Conns["teams"]
 	em := emitter{emit: base.Emit}
 	base.Reactions = reactions{events: em}.handlers()
 	return &Service{
 		Base: base,
 		elements: &elementsHandler{db: base.DB, events: em,
 			elements: resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Events: em},
-			teams:    lookup.Teams{Teams: teamspb.NewTeamsServiceClient(teamsConn), Members: teamspb.NewMembersServiceClient(teamsConn)}},
-		resolver: auth.NewRemote(cfg.JWT, orgpb.NewAccessServiceClient(base.Conns["organisations"])),
+			teams:    teamsclient.New(base.Conns["teams"])},
+		resolver: auth.NewRemote(cfg.JWT, identitypb.NewCallerServiceClient(base.Conns["organisations"])),
 	}, nil
 }
 

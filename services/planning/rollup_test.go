@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -160,7 +161,7 @@ func (e *env) testContributors(t *testing.T) {
 	p := e.buildPlan(t, "contributors")
 	person := func(id string) string {
 		got, err := e.people.CreatePerson(c, &orgpb.CreatePersonRequest{Parent: p.org, PersonId: id, Person: &orgpb.Person{
-			DisplayName: id, Email: id + "@contributors.example", ExternalSubject: "sub-" + id, Role: orgpb.Role_ROLE_CONTRIBUTOR}})
+			DisplayName: id, Email: id + "@contributors.example", ExternalSubject: "sub-" + id, Role: identitypb.Role_ROLE_CONTRIBUTOR}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,6 +22,8 @@ import (
 	"io/fs"
 	"log/slog"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
+
 	"google.golang.org/grpc"
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -74,7 +76,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		members: &membersHandler{dir: dir,
 			members: resource.Engine[*memberRecord, *pb.Member]{DB: base.DB, Service: serviceName, Field: "member", Events: memberEv,
 				DeletedHint: "has ended; add the person again instead"}},
-		resolver: auth.NewRemote(cfg.JWT, orgpb.NewAccessServiceClient(conn)),
+		resolver: auth.NewRemote(cfg.JWT, identitypb.NewCallerServiceClient(conn)),
 	}, nil
 }
 

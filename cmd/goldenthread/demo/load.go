@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -103,7 +104,7 @@ func (l loader) organisation(ctx context.Context, o Organisation) error {
 		}
 	}
 	for _, p := range o.People {
-		role, err := enum[orgpb.Role](orgpb.Role_value, p.Role)
+		role, err := enum[identitypb.Role](identitypb.Role_value, p.Role)
 		if err != nil {
 			return fmt.Errorf("person %s: %w", p.ID, err)
 		}

@@ -21,7 +21,7 @@ import (
 
 	"google.golang.org/grpc/metadata"
 
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 )
 
 // Principal is an authenticated caller.
@@ -32,16 +32,16 @@ type Principal struct {
 	// PlatformAdmin callers create organisations and act as ADMIN in all.
 	PlatformAdmin bool
 	// Roles maps organisation ids to the caller's role there.
-	Roles map[string]orgpb.Role
+	Roles map[string]identitypb.Role
 	// People maps organisation ids to the caller's person there
 	// (organisations/{o}/people/{p}); API tokens have none.
 	People map[string]string
 }
 
 // RoleIn is the caller's role in the organisation with id orgID.
-func (p *Principal) RoleIn(orgID string) orgpb.Role {
+func (p *Principal) RoleIn(orgID string) identitypb.Role {
 	if p.PlatformAdmin {
-		return orgpb.Role_ROLE_ADMIN
+		return identitypb.Role_ROLE_ADMIN
 	}
 	return p.Roles[orgID]
 }
@@ -51,7 +51,7 @@ func (p *Principal) RoleIn(orgID string) orgpb.Role {
 func (p *Principal) Organisations() []string {
 	ids := make([]string, 0, len(p.Roles))
 	for id, r := range p.Roles {
-		if r != orgpb.Role_ROLE_UNSPECIFIED {
+		if r != identitypb.Role_ROLE_UNSPECIFIED {
 			ids = append(ids, id)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 )
@@ -33,9 +34,9 @@ func TestOrganisationOf(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	req := &teamspb.GetTeamRequest{Name: "organisations/north/teams/a"}
-	viewer := &Principal{Subject: "user:v", Roles: map[string]orgpb.Role{"north": orgpb.Role_ROLE_VIEWER}}
-	admin := &Principal{Subject: "user:a", Roles: map[string]orgpb.Role{"north": orgpb.Role_ROLE_ADMIN}}
-	stranger := &Principal{Subject: "user:s", Roles: map[string]orgpb.Role{"south": orgpb.Role_ROLE_ADMIN}}
+	viewer := &Principal{Subject: "user:v", Roles: map[string]identitypb.Role{"north": identitypb.Role_ROLE_VIEWER}}
+	admin := &Principal{Subject: "user:a", Roles: map[string]identitypb.Role{"north": identitypb.Role_ROLE_ADMIN}}
+	stranger := &Principal{Subject: "user:s", Roles: map[string]identitypb.Role{"south": identitypb.Role_ROLE_ADMIN}}
 	platform := &Principal{Subject: "token:apiTokens/p", PlatformAdmin: true}
 	for _, tc := range []struct {
 		name string

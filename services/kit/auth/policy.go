@@ -10,7 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 )
 
@@ -19,7 +19,7 @@ type Rule struct {
 	// Role is the least role the caller needs in the organisation the
 	// request names. A request that names no organisation (a platform
 	// token, say) needs a platform admin.
-	Role orgpb.Role
+	Role identitypb.Role
 	// Platform methods are for platform admins only.
 	Platform bool
 	// AnyCaller methods are open to every authenticated caller; the handler
@@ -29,10 +29,10 @@ type Rule struct {
 
 // The rules the services use.
 var (
-	Viewer      = Rule{Role: orgpb.Role_ROLE_VIEWER}
-	Contributor = Rule{Role: orgpb.Role_ROLE_CONTRIBUTOR}
-	Planner     = Rule{Role: orgpb.Role_ROLE_PLANNER}
-	Admin       = Rule{Role: orgpb.Role_ROLE_ADMIN}
+	Viewer      = Rule{Role: identitypb.Role_ROLE_VIEWER}
+	Contributor = Rule{Role: identitypb.Role_ROLE_CONTRIBUTOR}
+	Planner     = Rule{Role: identitypb.Role_ROLE_PLANNER}
+	Admin       = Rule{Role: identitypb.Role_ROLE_ADMIN}
 	Platform    = Rule{Platform: true}
 	AnyCaller   = Rule{AnyCaller: true}
 )
@@ -132,7 +132,7 @@ func Check(p *Principal, rule Rule, req proto.Message) error {
 		return status.Error(codes.PermissionDenied, "only platform admins may do this")
 	}
 	have := p.RoleIn(orgID)
-	if have == orgpb.Role_ROLE_UNSPECIFIED {
+	if have == identitypb.Role_ROLE_UNSPECIFIED {
 		// Do not reveal that the organisation or its resources exist.
 		return apierr.NotFound(name)
 	}

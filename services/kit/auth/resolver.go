@@ -12,7 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/jwt"
 )
@@ -50,12 +50,12 @@ const (
 )
 
 // Remote resolves credentials by asking the organisations service
-// (AccessService.GetCaller, with the caller's own credential), caching each
+// (CallerService.GetCaller, with the caller's own credential), caching each
 // answer for CacheTTL. It checks JWTs itself first, when given a verifier,
 // so that forged tokens never cost a call.
 type Remote struct {
-	jwt    JWTVerifier
-	access orgpb.AccessServiceClient
+	jwt     JWTVerifier
+	callers identitypb.CallerServiceClient
 
 	mu    sync.Mutex
 	cache map[[32]byte]cached
@@ -68,8 +68,8 @@ type cached struct {
 }
 
 // NewRemote returns a Remote; verifier may be nil.
-func NewRemote(verifier JWTVerifier, access orgpb.AccessServiceClient) *Remote {
-	return &Remote{jwt: verifier, access: access, cache: map[[32]byte]cached{}}
+func NewRemote(verifier JWTVerifier, callers identitypb.CallerServiceClient) *Remote {
+	return &Remote{jwt: verifier, callers: callers, cache: map[[32]byte]cached{}}
 }
 
 // Resolve implements Resolver.
@@ -107,7 +107,7 @@ func (r *Remote) resolve(ctx context.Context, cred string) (*Principal, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupTimeout)
 	defer cancel()
-	caller, err := r.access.GetCaller(WithCredential(ctx, cred), &orgpb.GetCallerRequest{})
+	caller, err := r.callers.GetCaller(WithCredential(ctx, cred), &identitypb.GetCallerRequest{})
 	switch status.Code(err) {
 	case codes.OK:
 		return PrincipalOf(caller), nil
@@ -120,8 +120,8 @@ func (r *Remote) resolve(ctx context.Context, cred string) (*Principal, error) {
 }
 
 // PrincipalOf turns the organisations service's answer into a Principal.
-func PrincipalOf(c *orgpb.Caller) *Principal {
-	p := &Principal{Subject: c.Subject, PlatformAdmin: c.PlatformAdmin, Roles: map[string]orgpb.Role{}, People: map[string]string{}}
+func PrincipalOf(c *identitypb.Caller) *Principal {
+	p := &Principal{Subject: c.Subject, PlatformAdmin: c.PlatformAdmin, Roles: map[string]identitypb.Role{}, People: map[string]string{}}
 	for _, g := range c.Grants {
 		if id := orgIDOf(g.Organisation); id != "" {
 			p.Roles[id] = g.Role
@@ -134,13 +134,25 @@ func PrincipalOf(c *orgpb.Caller) *Principal {
 }
 
 // CallerOf is PrincipalOf reversed: the answer GetCaller gives.
-func CallerOf(p *Principal) *orgpb.Caller {
-	c := &orgpb.Caller{Subject: p.Subject, PlatformAdmin: p.PlatformAdmin}
+func CallerOf(p *Principal) *identitypb.Caller {
+	c := &identitypb.Caller{Subject: p.Subject, PlatformAdmin: p.PlatformAdmin}
 	for _, id := range p.Organisations() {
-		c.Grants = append(c.Grants, &orgpb.Grant{Organisation: "organisations/" + id, Role: p.Roles[id], Person: p.People[id]})
+		c.Grants = append(c.Grants, &identitypb.Grant{Organisation: "organisations/" + id, Role: p.Roles[id], Person: p.People[id]})
 	}
 	return c
 }
 
 // ErrNoJWT is returned for a JWT when the service accepts none.
 var ErrNoJWT = errors.New("this deployment accepts no JWTs; use an API token")
+
+// CallerServer answers CallerService.GetCaller from the principal the
+// authorisation interceptor put in the context. The organisations service,
+// whose resolver reads people and API tokens, serves it.
+type CallerServer struct {
+	identitypb.UnimplementedCallerServiceServer
+}
+
+// GetCaller implements identitypb.CallerServiceServer.
+func (CallerServer) GetCaller(ctx context.Context, _ *identitypb.GetCallerRequest) (*identitypb.Caller, error) {
+	return CallerOf(FromContext(ctx)), nil
+}

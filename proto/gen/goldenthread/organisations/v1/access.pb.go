@@ -7,14 +7,17 @@
 package organisationsv1
 
 import (
+	reflect "reflect"
+	sync "sync"
+	unsafe "unsafe"
+
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
-	reflect "reflect"
-	sync "sync"
-	unsafe "unsafe"
+
+	v1 "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 )
 
 const (
@@ -23,69 +26,6 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
-
-// Role is what a caller may do in an organisation; each role includes the
-// ones before it.
-type Role int32
-
-const (
-	// No access: the organisation's resources are NOT_FOUND to this caller.
-	Role_ROLE_UNSPECIFIED Role = 0
-	// Reads everything in the organisation.
-	Role_ROLE_VIEWER Role = 1
-	// Also records KPI measurements and the status and progress of elements
-	// its teams own.
-	Role_ROLE_CONTRIBUTOR Role = 2
-	// Also changes the plan and the KPIs.
-	Role_ROLE_PLANNER Role = 3
-	// Also manages people, teams, roles and API tokens.
-	Role_ROLE_ADMIN Role = 4
-)
-
-// Enum value maps for Role.
-var (
-	Role_name = map[int32]string{
-		0: "ROLE_UNSPECIFIED",
-		1: "ROLE_VIEWER",
-		2: "ROLE_CONTRIBUTOR",
-		3: "ROLE_PLANNER",
-		4: "ROLE_ADMIN",
-	}
-	Role_value = map[string]int32{
-		"ROLE_UNSPECIFIED": 0,
-		"ROLE_VIEWER":      1,
-		"ROLE_CONTRIBUTOR": 2,
-		"ROLE_PLANNER":     3,
-		"ROLE_ADMIN":       4,
-	}
-)
-
-func (x Role) Enum() *Role {
-	p := new(Role)
-	*p = x
-	return p
-}
-
-func (x Role) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (Role) Descriptor() protoreflect.EnumDescriptor {
-	return file_goldenthread_organisations_v1_access_proto_enumTypes[0].Descriptor()
-}
-
-func (Role) Type() protoreflect.EnumType {
-	return &file_goldenthread_organisations_v1_access_proto_enumTypes[0]
-}
-
-func (x Role) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use Role.Descriptor instead.
-func (Role) EnumDescriptor() ([]byte, []int) {
-	return file_goldenthread_organisations_v1_access_proto_rawDescGZIP(), []int{0}
-}
 
 // ApiToken is the credential of a machine caller (a service account).
 type ApiToken struct {
@@ -97,7 +37,7 @@ type ApiToken struct {
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// The token's role in its organisation; required for organisation
 	// tokens, unset for platform tokens.
-	Role Role `protobuf:"varint,3,opt,name=role,proto3,enum=goldenthread.organisations.v1.Role" json:"role,omitempty"`
+	Role v1.Role `protobuf:"varint,3,opt,name=role,proto3,enum=goldenthread.identity.v1.Role" json:"role,omitempty"`
 	// When the token stops working; unset for never.
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// When the token was made. Output only.
@@ -156,11 +96,11 @@ func (x *ApiToken) GetDisplayName() string {
 	return ""
 }
 
-func (x *ApiToken) GetRole() Role {
+func (x *ApiToken) GetRole() v1.Role {
 	if x != nil {
 		return x.Role
 	}
-	return Role_ROLE_UNSPECIFIED
+	return v1.Role(0)
 }
 
 func (x *ApiToken) GetExpireTime() *timestamppb.Timestamp {
@@ -529,185 +469,16 @@ func (x *DeleteApiTokenRequest) GetName() string {
 	return ""
 }
 
-// GetCallerRequest asks who the caller is; the caller is whoever the
-// request's credentials say.
-type GetCallerRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *GetCallerRequest) Reset() {
-	*x = GetCallerRequest{}
-	mi := &file_goldenthread_organisations_v1_access_proto_msgTypes[7]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *GetCallerRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*GetCallerRequest) ProtoMessage() {}
-
-func (x *GetCallerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_organisations_v1_access_proto_msgTypes[7]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use GetCallerRequest.ProtoReflect.Descriptor instead.
-func (*GetCallerRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_organisations_v1_access_proto_rawDescGZIP(), []int{7}
-}
-
-// Caller is who a caller is and what it may do.
-type Caller struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// `user:{sub}` or `token:{api token name}`: what changes record as their
-	// actor.
-	Subject string `protobuf:"bytes,1,opt,name=subject,proto3" json:"subject,omitempty"`
-	// Whether the caller is a platform admin.
-	PlatformAdmin bool `protobuf:"varint,2,opt,name=platform_admin,json=platformAdmin,proto3" json:"platform_admin,omitempty"`
-	// The caller's role in each organisation where it has one.
-	Grants        []*Grant `protobuf:"bytes,3,rep,name=grants,proto3" json:"grants,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Caller) Reset() {
-	*x = Caller{}
-	mi := &file_goldenthread_organisations_v1_access_proto_msgTypes[8]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Caller) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Caller) ProtoMessage() {}
-
-func (x *Caller) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_organisations_v1_access_proto_msgTypes[8]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Caller.ProtoReflect.Descriptor instead.
-func (*Caller) Descriptor() ([]byte, []int) {
-	return file_goldenthread_organisations_v1_access_proto_rawDescGZIP(), []int{8}
-}
-
-func (x *Caller) GetSubject() string {
-	if x != nil {
-		return x.Subject
-	}
-	return ""
-}
-
-func (x *Caller) GetPlatformAdmin() bool {
-	if x != nil {
-		return x.PlatformAdmin
-	}
-	return false
-}
-
-func (x *Caller) GetGrants() []*Grant {
-	if x != nil {
-		return x.Grants
-	}
-	return nil
-}
-
-// Grant is a caller's role in one organisation.
-type Grant struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// `organisations/{organisation}`.
-	Organisation string `protobuf:"bytes,1,opt,name=organisation,proto3" json:"organisation,omitempty"`
-	// The role.
-	Role Role `protobuf:"varint,2,opt,name=role,proto3,enum=goldenthread.organisations.v1.Role" json:"role,omitempty"`
-	// The caller as a person of the organisation,
-	// `organisations/{organisation}/people/{person}`; empty for API tokens.
-	// Services use it to decide what a contributor's teams own.
-	Person        string `protobuf:"bytes,3,opt,name=person,proto3" json:"person,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Grant) Reset() {
-	*x = Grant{}
-	mi := &file_goldenthread_organisations_v1_access_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Grant) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Grant) ProtoMessage() {}
-
-func (x *Grant) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_organisations_v1_access_proto_msgTypes[9]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Grant.ProtoReflect.Descriptor instead.
-func (*Grant) Descriptor() ([]byte, []int) {
-	return file_goldenthread_organisations_v1_access_proto_rawDescGZIP(), []int{9}
-}
-
-func (x *Grant) GetOrganisation() string {
-	if x != nil {
-		return x.Organisation
-	}
-	return ""
-}
-
-func (x *Grant) GetRole() Role {
-	if x != nil {
-		return x.Role
-	}
-	return Role_ROLE_UNSPECIFIED
-}
-
-func (x *Grant) GetPerson() string {
-	if x != nil {
-		return x.Person
-	}
-	return ""
-}
-
 var File_goldenthread_organisations_v1_access_proto protoreflect.FileDescriptor
 
 const file_goldenthread_organisations_v1_access_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/organisations/v1/access.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x03\n" +
+	"*goldenthread/organisations/v1/access.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/identity/v1/identity.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf4\x03\n" +
 	"\bApiToken\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12A\n" +
-	"\x04role\x18\x03 \x01(\x0e2#.goldenthread.organisations.v1.RoleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04role\x12_\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12<\n" +
+	"\x04role\x18\x03 \x01(\x0e2\x1e.goldenthread.identity.v1.RoleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04role\x12_\n" +
 	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"expireTime\x12_\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
@@ -739,30 +510,12 @@ const file_goldenthread_organisations_v1_access_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8a\x02\n" +
 	"\x15DeleteApiTokenRequest\x12\xf0\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xdb\x01\xbaH\xd7\x01\xba\x01\xd3\x01\n" +
-	"\x0eapi_token.name\x12Smust be organisations/{organisation}/apiTokens/{api_token} or apiTokens/{api_token}\x1althis.matches('^(organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/)?apiTokens/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\x12\n" +
-	"\x10GetCallerRequest\"\x87\x01\n" +
-	"\x06Caller\x12\x18\n" +
-	"\asubject\x18\x01 \x01(\tR\asubject\x12%\n" +
-	"\x0eplatform_admin\x18\x02 \x01(\bR\rplatformAdmin\x12<\n" +
-	"\x06grants\x18\x03 \x03(\v2$.goldenthread.organisations.v1.GrantR\x06grants\"|\n" +
-	"\x05Grant\x12\"\n" +
-	"\forganisation\x18\x01 \x01(\tR\forganisation\x127\n" +
-	"\x04role\x18\x02 \x01(\x0e2#.goldenthread.organisations.v1.RoleR\x04role\x12\x16\n" +
-	"\x06person\x18\x03 \x01(\tR\x06person*e\n" +
-	"\x04Role\x12\x14\n" +
-	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n" +
-	"\vROLE_VIEWER\x10\x01\x12\x14\n" +
-	"\x10ROLE_CONTRIBUTOR\x10\x02\x12\x10\n" +
-	"\fROLE_PLANNER\x10\x03\x12\x0e\n" +
-	"\n" +
-	"ROLE_ADMIN\x10\x042\x8f\a\n" +
+	"\x0eapi_token.name\x12Smust be organisations/{organisation}/apiTokens/{api_token} or apiTokens/{api_token}\x1althis.matches('^(organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/)?apiTokens/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name2\x96\x06\n" +
 	"\rAccessService\x12\xd4\x01\n" +
 	"\x0eCreateApiToken\x124.goldenthread.organisations.v1.CreateApiTokenRequest\x1a5.goldenthread.organisations.v1.CreateApiTokenResponse\"U\x82\xd3\xe4\x93\x02O:\tapi_tokenZ\x1a:\tapi_token\"\r/v1/apiTokens\"&/v1/{parent=organisations/*}/apiTokens\x12\xb3\x01\n" +
 	"\vGetApiToken\x121.goldenthread.organisations.v1.GetApiTokenRequest\x1a'.goldenthread.organisations.v1.ApiToken\"H\x82\xd3\xe4\x93\x02BZ\x18\x12\x16/v1/{name=apiTokens/*}\x12&/v1/{name=organisations/*/apiTokens/*}\x12\xbb\x01\n" +
 	"\rListApiTokens\x123.goldenthread.organisations.v1.ListApiTokensRequest\x1a4.goldenthread.organisations.v1.ListApiTokensResponse\"?\x82\xd3\xe4\x93\x029Z\x0f\x12\r/v1/apiTokens\x12&/v1/{parent=organisations/*}/apiTokens\x12\xb9\x01\n" +
-	"\x0eDeleteApiToken\x124.goldenthread.organisations.v1.DeleteApiTokenRequest\x1a'.goldenthread.organisations.v1.ApiToken\"H\x82\xd3\xe4\x93\x02BZ\x18*\x16/v1/{name=apiTokens/*}*&/v1/{name=organisations/*/apiTokens/*}\x12w\n" +
-	"\tGetCaller\x12/.goldenthread.organisations.v1.GetCallerRequest\x1a%.goldenthread.organisations.v1.Caller\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/v1/callerB^Z\\github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1;organisationsv1b\x06proto3"
+	"\x0eDeleteApiToken\x124.goldenthread.organisations.v1.DeleteApiTokenRequest\x1a'.goldenthread.organisations.v1.ApiToken\"H\x82\xd3\xe4\x93\x02BZ\x18*\x16/v1/{name=apiTokens/*}*&/v1/{name=organisations/*/apiTokens/*}B^Z\\github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1;organisationsv1b\x06proto3"
 
 var (
 	file_goldenthread_organisations_v1_access_proto_rawDescOnce sync.Once
@@ -776,47 +529,39 @@ func file_goldenthread_organisations_v1_access_proto_rawDescGZIP() []byte {
 	return file_goldenthread_organisations_v1_access_proto_rawDescData
 }
 
-var file_goldenthread_organisations_v1_access_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_goldenthread_organisations_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_goldenthread_organisations_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_goldenthread_organisations_v1_access_proto_goTypes = []any{
-	(Role)(0),                      // 0: goldenthread.organisations.v1.Role
-	(*ApiToken)(nil),               // 1: goldenthread.organisations.v1.ApiToken
-	(*CreateApiTokenRequest)(nil),  // 2: goldenthread.organisations.v1.CreateApiTokenRequest
-	(*CreateApiTokenResponse)(nil), // 3: goldenthread.organisations.v1.CreateApiTokenResponse
-	(*GetApiTokenRequest)(nil),     // 4: goldenthread.organisations.v1.GetApiTokenRequest
-	(*ListApiTokensRequest)(nil),   // 5: goldenthread.organisations.v1.ListApiTokensRequest
-	(*ListApiTokensResponse)(nil),  // 6: goldenthread.organisations.v1.ListApiTokensResponse
-	(*DeleteApiTokenRequest)(nil),  // 7: goldenthread.organisations.v1.DeleteApiTokenRequest
-	(*GetCallerRequest)(nil),       // 8: goldenthread.organisations.v1.GetCallerRequest
-	(*Caller)(nil),                 // 9: goldenthread.organisations.v1.Caller
-	(*Grant)(nil),                  // 10: goldenthread.organisations.v1.Grant
-	(*timestamppb.Timestamp)(nil),  // 11: google.protobuf.Timestamp
+	(*ApiToken)(nil),               // 0: goldenthread.organisations.v1.ApiToken
+	(*CreateApiTokenRequest)(nil),  // 1: goldenthread.organisations.v1.CreateApiTokenRequest
+	(*CreateApiTokenResponse)(nil), // 2: goldenthread.organisations.v1.CreateApiTokenResponse
+	(*GetApiTokenRequest)(nil),     // 3: goldenthread.organisations.v1.GetApiTokenRequest
+	(*ListApiTokensRequest)(nil),   // 4: goldenthread.organisations.v1.ListApiTokensRequest
+	(*ListApiTokensResponse)(nil),  // 5: goldenthread.organisations.v1.ListApiTokensResponse
+	(*DeleteApiTokenRequest)(nil),  // 6: goldenthread.organisations.v1.DeleteApiTokenRequest
+	(v1.Role)(0),                   // 7: goldenthread.identity.v1.Role
+	(*timestamppb.Timestamp)(nil),  // 8: google.protobuf.Timestamp
 }
 var file_goldenthread_organisations_v1_access_proto_depIdxs = []int32{
-	0,  // 0: goldenthread.organisations.v1.ApiToken.role:type_name -> goldenthread.organisations.v1.Role
-	11, // 1: goldenthread.organisations.v1.ApiToken.expire_time:type_name -> google.protobuf.Timestamp
-	11, // 2: goldenthread.organisations.v1.ApiToken.create_time:type_name -> google.protobuf.Timestamp
-	11, // 3: goldenthread.organisations.v1.ApiToken.delete_time:type_name -> google.protobuf.Timestamp
-	1,  // 4: goldenthread.organisations.v1.CreateApiTokenRequest.api_token:type_name -> goldenthread.organisations.v1.ApiToken
-	1,  // 5: goldenthread.organisations.v1.CreateApiTokenResponse.api_token:type_name -> goldenthread.organisations.v1.ApiToken
-	1,  // 6: goldenthread.organisations.v1.ListApiTokensResponse.api_tokens:type_name -> goldenthread.organisations.v1.ApiToken
-	10, // 7: goldenthread.organisations.v1.Caller.grants:type_name -> goldenthread.organisations.v1.Grant
-	0,  // 8: goldenthread.organisations.v1.Grant.role:type_name -> goldenthread.organisations.v1.Role
-	2,  // 9: goldenthread.organisations.v1.AccessService.CreateApiToken:input_type -> goldenthread.organisations.v1.CreateApiTokenRequest
-	4,  // 10: goldenthread.organisations.v1.AccessService.GetApiToken:input_type -> goldenthread.organisations.v1.GetApiTokenRequest
-	5,  // 11: goldenthread.organisations.v1.AccessService.ListApiTokens:input_type -> goldenthread.organisations.v1.ListApiTokensRequest
-	7,  // 12: goldenthread.organisations.v1.AccessService.DeleteApiToken:input_type -> goldenthread.organisations.v1.DeleteApiTokenRequest
-	8,  // 13: goldenthread.organisations.v1.AccessService.GetCaller:input_type -> goldenthread.organisations.v1.GetCallerRequest
-	3,  // 14: goldenthread.organisations.v1.AccessService.CreateApiToken:output_type -> goldenthread.organisations.v1.CreateApiTokenResponse
-	1,  // 15: goldenthread.organisations.v1.AccessService.GetApiToken:output_type -> goldenthread.organisations.v1.ApiToken
-	6,  // 16: goldenthread.organisations.v1.AccessService.ListApiTokens:output_type -> goldenthread.organisations.v1.ListApiTokensResponse
-	1,  // 17: goldenthread.organisations.v1.AccessService.DeleteApiToken:output_type -> goldenthread.organisations.v1.ApiToken
-	9,  // 18: goldenthread.organisations.v1.AccessService.GetCaller:output_type -> goldenthread.organisations.v1.Caller
-	14, // [14:19] is the sub-list for method output_type
-	9,  // [9:14] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	7,  // 0: goldenthread.organisations.v1.ApiToken.role:type_name -> goldenthread.identity.v1.Role
+	8,  // 1: goldenthread.organisations.v1.ApiToken.expire_time:type_name -> google.protobuf.Timestamp
+	8,  // 2: goldenthread.organisations.v1.ApiToken.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 3: goldenthread.organisations.v1.ApiToken.delete_time:type_name -> google.protobuf.Timestamp
+	0,  // 4: goldenthread.organisations.v1.CreateApiTokenRequest.api_token:type_name -> goldenthread.organisations.v1.ApiToken
+	0,  // 5: goldenthread.organisations.v1.CreateApiTokenResponse.api_token:type_name -> goldenthread.organisations.v1.ApiToken
+	0,  // 6: goldenthread.organisations.v1.ListApiTokensResponse.api_tokens:type_name -> goldenthread.organisations.v1.ApiToken
+	1,  // 7: goldenthread.organisations.v1.AccessService.CreateApiToken:input_type -> goldenthread.organisations.v1.CreateApiTokenRequest
+	3,  // 8: goldenthread.organisations.v1.AccessService.GetApiToken:input_type -> goldenthread.organisations.v1.GetApiTokenRequest
+	4,  // 9: goldenthread.organisations.v1.AccessService.ListApiTokens:input_type -> goldenthread.organisations.v1.ListApiTokensRequest
+	6,  // 10: goldenthread.organisations.v1.AccessService.DeleteApiToken:input_type -> goldenthread.organisations.v1.DeleteApiTokenRequest
+	2,  // 11: goldenthread.organisations.v1.AccessService.CreateApiToken:output_type -> goldenthread.organisations.v1.CreateApiTokenResponse
+	0,  // 12: goldenthread.organisations.v1.AccessService.GetApiToken:output_type -> goldenthread.organisations.v1.ApiToken
+	5,  // 13: goldenthread.organisations.v1.AccessService.ListApiTokens:output_type -> goldenthread.organisations.v1.ListApiTokensResponse
+	0,  // 14: goldenthread.organisations.v1.AccessService.DeleteApiToken:output_type -> goldenthread.organisations.v1.ApiToken
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_organisations_v1_access_proto_init() }
@@ -829,14 +574,13 @@ func file_goldenthread_organisations_v1_access_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_organisations_v1_access_proto_rawDesc), len(file_goldenthread_organisations_v1_access_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   10,
+			NumEnums:      0,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_goldenthread_organisations_v1_access_proto_goTypes,
 		DependencyIndexes: file_goldenthread_organisations_v1_access_proto_depIdxs,
-		EnumInfos:         file_goldenthread_organisations_v1_access_proto_enumTypes,
 		MessageInfos:      file_goldenthread_organisations_v1_access_proto_msgTypes,
 	}.Build()
 	File_goldenthread_organisations_v1_access_proto = out.File

@@ -8,6 +8,7 @@ package organisationsv1
 
 import (
 	context "context"
+
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -23,27 +24,15 @@ const (
 	AccessService_GetApiToken_FullMethodName    = "/goldenthread.organisations.v1.AccessService/GetApiToken"
 	AccessService_ListApiTokens_FullMethodName  = "/goldenthread.organisations.v1.AccessService/ListApiTokens"
 	AccessService_DeleteApiToken_FullMethodName = "/goldenthread.organisations.v1.AccessService/DeleteApiToken"
-	AccessService_GetCaller_FullMethodName      = "/goldenthread.organisations.v1.AccessService/GetCaller"
 )
 
 // AccessServiceClient is the client API for AccessService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// AccessService holds API tokens, the credentials of machine callers, and
-// tells every service who a caller is.
-//
-// Every call to every service carries `authorization: Bearer <token>`: a JWT
-// from the identity provider (or, in the embedded default, the built-in
-// issuer) whose `sub` is a person's external_subject, or an API token made
-// here. What the caller may do in an organisation is its Role there: the
-// role of the person with that external_subject, or the API token's role.
-// Roles are ordered; each includes the ones before it: VIEWER reads,
-// CONTRIBUTOR also records KPI measurements and progress of its teams'
-// elements, PLANNER also changes the plan and KPIs, ADMIN also manages
-// people, teams, roles and tokens. A platform admin creates and deletes
-// organisations and is an ADMIN in every organisation. A caller with no role
-// in an organisation is told its resources are NOT_FOUND.
+// AccessService holds API tokens, the credentials of machine callers. Who a
+// caller is and what it may do (roles) is goldenthread.identity.v1's
+// CallerService, which this service also answers.
 type AccessServiceClient interface {
 	// CreateApiToken makes an API token and returns its secret, once: only a
 	// hash of it is kept. Organisation tokens act with their role in their
@@ -59,11 +48,6 @@ type AccessServiceClient interface {
 	// UNAUTHENTICATED from then on (within the caching time every service
 	// documents, 30 seconds).
 	DeleteApiToken(ctx context.Context, in *DeleteApiTokenRequest, opts ...grpc.CallOption) (*ApiToken, error)
-	// GetCaller tells the caller who it is and what it may do: its subject,
-	// whether it is a platform admin and its role in each organisation. The
-	// services ask it, passing on their caller's token, to learn a caller's
-	// roles; a person may ask it too.
-	GetCaller(ctx context.Context, in *GetCallerRequest, opts ...grpc.CallOption) (*Caller, error)
 }
 
 type accessServiceClient struct {
@@ -114,34 +98,13 @@ func (c *accessServiceClient) DeleteApiToken(ctx context.Context, in *DeleteApiT
 	return out, nil
 }
 
-func (c *accessServiceClient) GetCaller(ctx context.Context, in *GetCallerRequest, opts ...grpc.CallOption) (*Caller, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(Caller)
-	err := c.cc.Invoke(ctx, AccessService_GetCaller_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // AccessServiceServer is the server API for AccessService service.
 // All implementations must embed UnimplementedAccessServiceServer
 // for forward compatibility.
 //
-// AccessService holds API tokens, the credentials of machine callers, and
-// tells every service who a caller is.
-//
-// Every call to every service carries `authorization: Bearer <token>`: a JWT
-// from the identity provider (or, in the embedded default, the built-in
-// issuer) whose `sub` is a person's external_subject, or an API token made
-// here. What the caller may do in an organisation is its Role there: the
-// role of the person with that external_subject, or the API token's role.
-// Roles are ordered; each includes the ones before it: VIEWER reads,
-// CONTRIBUTOR also records KPI measurements and progress of its teams'
-// elements, PLANNER also changes the plan and KPIs, ADMIN also manages
-// people, teams, roles and tokens. A platform admin creates and deletes
-// organisations and is an ADMIN in every organisation. A caller with no role
-// in an organisation is told its resources are NOT_FOUND.
+// AccessService holds API tokens, the credentials of machine callers. Who a
+// caller is and what it may do (roles) is goldenthread.identity.v1's
+// CallerService, which this service also answers.
 type AccessServiceServer interface {
 	// CreateApiToken makes an API token and returns its secret, once: only a
 	// hash of it is kept. Organisation tokens act with their role in their
@@ -157,11 +120,6 @@ type AccessServiceServer interface {
 	// UNAUTHENTICATED from then on (within the caching time every service
 	// documents, 30 seconds).
 	DeleteApiToken(context.Context, *DeleteApiTokenRequest) (*ApiToken, error)
-	// GetCaller tells the caller who it is and what it may do: its subject,
-	// whether it is a platform admin and its role in each organisation. The
-	// services ask it, passing on their caller's token, to learn a caller's
-	// roles; a person may ask it too.
-	GetCaller(context.Context, *GetCallerRequest) (*Caller, error)
 	mustEmbedUnimplementedAccessServiceServer()
 }
 
@@ -183,9 +141,6 @@ func (UnimplementedAccessServiceServer) ListApiTokens(context.Context, *ListApiT
 }
 func (UnimplementedAccessServiceServer) DeleteApiToken(context.Context, *DeleteApiTokenRequest) (*ApiToken, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteApiToken not implemented")
-}
-func (UnimplementedAccessServiceServer) GetCaller(context.Context, *GetCallerRequest) (*Caller, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetCaller not implemented")
 }
 func (UnimplementedAccessServiceServer) mustEmbedUnimplementedAccessServiceServer() {}
 func (UnimplementedAccessServiceServer) testEmbeddedByValue()                       {}
@@ -280,24 +235,6 @@ func _AccessService_DeleteApiToken_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
-func _AccessService_GetCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetCallerRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(AccessServiceServer).GetCaller(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: AccessService_GetCaller_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AccessServiceServer).GetCaller(ctx, req.(*GetCallerRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
 // AccessService_ServiceDesc is the grpc.ServiceDesc for AccessService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -320,10 +257,6 @@ var AccessService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteApiToken",
 			Handler:    _AccessService_DeleteApiToken_Handler,
-		},
-		{
-			MethodName: "GetCaller",
-			Handler:    _AccessService_GetCaller_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -7,15 +7,18 @@
 package organisationsv1
 
 import (
+	reflect "reflect"
+	sync "sync"
+	unsafe "unsafe"
+
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
-	reflect "reflect"
-	sync "sync"
-	unsafe "unsafe"
+
+	v1 "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 )
 
 const (
@@ -53,7 +56,7 @@ type Person struct {
 	// What the person may do in the organisation when they sign in (their
 	// identity provider's subject is external_subject). Unset means no access.
 	// Only organisation admins change it.
-	Role Role `protobuf:"varint,10,opt,name=role,proto3,enum=goldenthread.organisations.v1.Role" json:"role,omitempty"`
+	Role v1.Role `protobuf:"varint,10,opt,name=role,proto3,enum=goldenthread.identity.v1.Role" json:"role,omitempty"`
 	// Who made the latest change: `user:{sub}` for a person signed in through
 	// the identity provider, `token:{name}` for an API token, `system:{service}`
 	// for a change a service made in reaction to another (a cascade). Output
@@ -156,11 +159,11 @@ func (x *Person) GetEtag() string {
 	return ""
 }
 
-func (x *Person) GetRole() Role {
+func (x *Person) GetRole() v1.Role {
 	if x != nil {
 		return x.Role
 	}
-	return Role_ROLE_UNSPECIFIED
+	return v1.Role(0)
 }
 
 func (x *Person) GetUpdateActor() string {
@@ -610,7 +613,7 @@ var File_goldenthread_organisations_v1_people_proto protoreflect.FileDescriptor
 
 const file_goldenthread_organisations_v1_people_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/organisations/v1/people.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a*goldenthread/organisations/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbc\x05\n" +
+	"*goldenthread/organisations/v1/people.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/identity/v1/identity.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb7\x05\n" +
 	"\x06Person\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
@@ -625,9 +628,9 @@ const file_goldenthread_organisations_v1_people_proto_rawDesc = "" +
 	"updateTime\x12_\n" +
 	"\vdelete_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12\x1b\n" +
-	"\x04etag\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12A\n" +
+	"\x04etag\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12<\n" +
 	"\x04role\x18\n" +
-	" \x01(\x0e2#.goldenthread.organisations.v1.RoleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04role\x12!\n" +
+	" \x01(\x0e2\x1e.goldenthread.identity.v1.RoleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04role\x12!\n" +
 	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\"\xdd\x01\n" +
 	"\x10GetPersonRequest\x12\xc8\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb3\x01\xbaH\xaf\x01\xba\x01\xab\x01\n" +
@@ -696,14 +699,14 @@ var file_goldenthread_organisations_v1_people_proto_goTypes = []any{
 	(*DeletePersonRequest)(nil),   // 6: goldenthread.organisations.v1.DeletePersonRequest
 	(*UndeletePersonRequest)(nil), // 7: goldenthread.organisations.v1.UndeletePersonRequest
 	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(Role)(0),                     // 9: goldenthread.organisations.v1.Role
+	(v1.Role)(0),                  // 9: goldenthread.identity.v1.Role
 	(*fieldmaskpb.FieldMask)(nil), // 10: google.protobuf.FieldMask
 }
 var file_goldenthread_organisations_v1_people_proto_depIdxs = []int32{
 	8,  // 0: goldenthread.organisations.v1.Person.create_time:type_name -> google.protobuf.Timestamp
 	8,  // 1: goldenthread.organisations.v1.Person.update_time:type_name -> google.protobuf.Timestamp
 	8,  // 2: goldenthread.organisations.v1.Person.delete_time:type_name -> google.protobuf.Timestamp
-	9,  // 3: goldenthread.organisations.v1.Person.role:type_name -> goldenthread.organisations.v1.Role
+	9,  // 3: goldenthread.organisations.v1.Person.role:type_name -> goldenthread.identity.v1.Role
 	0,  // 4: goldenthread.organisations.v1.ListPeopleResponse.people:type_name -> goldenthread.organisations.v1.Person
 	0,  // 5: goldenthread.organisations.v1.CreatePersonRequest.person:type_name -> goldenthread.organisations.v1.Person
 	0,  // 6: goldenthread.organisations.v1.UpdatePersonRequest.person:type_name -> goldenthread.organisations.v1.Person
@@ -732,7 +735,6 @@ func file_goldenthread_organisations_v1_people_proto_init() {
 	if File_goldenthread_organisations_v1_people_proto != nil {
 		return
 	}
-	file_goldenthread_organisations_v1_access_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -1,0 +1,78 @@
+// Package teamsclient is how other services ask the teams service about
+// the teams and members a request names: the planning service checks owner
+// teams and a contributor's memberships with it, the KPI service too.
+package teamsclient
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/lookup"
+)
+
+// Client asks the teams service, as the caller, about teams and their
+// members.
+type Client struct {
+	teams   teamspb.TeamsServiceClient
+	members teamspb.MembersServiceClient
+}
+
+// New returns a Client over a connection to the teams service.
+func New(conn grpc.ClientConnInterface) Client {
+	return Client{teams: teamspb.NewTeamsServiceClient(conn), members: teamspb.NewMembersServiceClient(conn)}
+}
+
+// RequireLiveTeam fails unless the team exists and is live; its errors name
+// field, the request field that holds the team's name.
+func (t Client) RequireLiveTeam(ctx context.Context, field, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
+	defer cancel()
+	team, err := t.teams.GetTeam(ctx, &teamspb.GetTeamRequest{Name: name})
+	if status.Code(err) == codes.NotFound {
+		return apierr.InvalidArgument(field, "no such team: "+name)
+	}
+	if err != nil {
+		return lookup.Failed("the teams service", name, err)
+	}
+	if team.DeleteTime != nil {
+		return apierr.FailedPrecondition(field, name+" is deleted")
+	}
+	return nil
+}
+
+// IsMember reports whether person is a member of team today: a live
+// membership whose term (start_date to end_date, in UTC) holds today.
+func (t Client) IsMember(ctx context.Context, team, person string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
+	defer cancel()
+	// A person has at most one live membership of a team.
+	resp, err := t.members.ListMembers(ctx, &teamspb.ListMembersRequest{Parent: team, PageSize: 1,
+		Filter: fmt.Sprintf("person = %q", person)})
+	if status.Code(err) == codes.NotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, lookup.Failed("the teams service", team, err)
+	}
+	return len(resp.Members) > 0 && inTerm(resp.Members[0], time.Now().UTC()), nil
+}
+
+// inTerm reports whether a membership counts on the day of now.
+func inTerm(m *teamspb.Member, now time.Time) bool {
+	day := func(d *date.Date) time.Time {
+		return time.Date(int(d.GetYear()), time.Month(d.GetMonth()), int(d.GetDay()), 0, 0, 0, 0, time.UTC)
+	}
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if m.StartDate != nil && day(m.StartDate).After(today) {
+		return false
+	}
+	return m.EndDate == nil || !day(m.EndDate).Before(today)
+}
