@@ -60,10 +60,34 @@ func (r *resolver) Resolve(ctx context.Context, cred string) (*auth.Principal, e
 // resolve checks cred against the database and returns its principal and
 // when the credential itself expires (zero: never).
 func (r *resolver) resolve(ctx context.Context, cred string) (*auth.Principal, time.Time, error) {
+	resolve := r.apiToken
 	if auth.IsJWT(cred) {
-		return r.user(ctx, cred)
+		resolve = r.user
 	}
-	return r.apiToken(ctx, cred)
+	p, expires, err := resolve(ctx, cred)
+	if err != nil || p.PlatformAdmin {
+		return p, expires, err
+	}
+	return p, expires, addOwned(ctx, r.db, p)
+}
+
+// addOwned makes p a VIEWER of every live organisation that one where it
+// has a role owns, unless it has a role there of its own: a council's
+// people read the plan of the company the council owns. Ownership is not
+// transitive; only p's own roles count.
+func addOwned(ctx context.Context, q sqldb.Querier, p *auth.Principal) error {
+	owned, err := ownedBy(ctx, q, p.Organisations())
+	if err != nil {
+		return err
+	}
+	p.Owners = map[string]string{}
+	for id, owner := range owned {
+		if p.Roles[id] == identitypb.Role_ROLE_UNSPECIFIED {
+			p.Roles[id] = identitypb.Role_ROLE_VIEWER
+			p.Owners[id] = owner
+		}
+	}
+	return nil
 }
 
 // recentPrincipals caches resolved credentials for at most recentTTL, and

@@ -27,6 +27,7 @@ func TestAccess(t *testing.T) {
 		{"platform tokens are for platform admins", (*env).testPlatformTokens},
 		{"roles are data and take effect at once", (*env).testRoleChanges},
 		{"changes record their actor", (*env).testActors},
+		{"owners read what they own, without contact details", (*env).testOwnersRead},
 	})
 }
 
@@ -234,4 +235,82 @@ func (e *env) allEvents(t *testing.T) []events.Event {
 		}
 	}
 	return out
+}
+
+func (e *env) testOwnersRead(t *testing.T) {
+	c := ctx(t)
+	for _, o := range []struct{ id, name string }{{"own-council", "Owning council"}, {"own-stranger", "Another council"}} {
+		if _, err := e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{OrganisationId: o.id, Organisation: council(o.name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	company, err := e.client.CreateOrganisation(c, &pb.CreateOrganisationRequest{OrganisationId: "own-company",
+		Organisation: &pb.Organisation{DisplayName: "Company", Kind: pb.Organisation_KIND_SHARED_SERVICE_COMPANY, Owners: []string{"organisations/own-council"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct{ org, id, sub string }{{"own-council", "cora", "cora-sub"}, {"own-stranger", "eve", "eve-sub"}, {"own-company", "dan", "dan-sub"}} {
+		if _, err := e.people.CreatePerson(c, &pb.CreatePersonRequest{Parent: "organisations/" + p.org, PersonId: p.id,
+			Person: &pb.Person{DisplayName: p.id, Email: p.id + "@own.example", ExternalSubject: p.sub, JobTitle: "Officer", Role: identitypb.Role_ROLE_ADMIN}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cora := e.dialAs(t, e.auth.Token(t, "cora-sub"))
+	orgs, people := pb.NewOrganisationsServiceClient(cora), pb.NewPeopleServiceClient(cora)
+
+	// An admin of the owner is a viewer of the owned company.
+	if _, err := orgs.GetOrganisation(c, &pb.GetOrganisationRequest{Name: company.Name}); err != nil {
+		t.Fatalf("the owner's admin cannot read the company: %v", err)
+	}
+	caller, err := identitypb.NewCallerServiceClient(cora).GetCaller(c, &identitypb.GetCallerRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var through *identitypb.Grant
+	for _, g := range caller.Grants {
+		if g.Organisation == company.Name {
+			through = g
+		}
+	}
+	if through == nil || through.Role != identitypb.Role_ROLE_VIEWER || through.ThroughOwner != "organisations/own-council" || through.Person != "" {
+		t.Fatalf("grant in the company = %v; want VIEWER through organisations/own-council", through)
+	}
+	_, err = orgs.UpdateOrganisation(c, &pb.UpdateOrganisationRequest{Organisation: &pb.Organisation{Name: company.Name, Description: "x"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description"}}})
+	apitest.WantCode(t, err, codes.PermissionDenied, "")
+	list, err := orgs.ListOrganisations(c, &pb.ListOrganisationsRequest{})
+	if err != nil || len(list.Organisations) != 2 {
+		t.Fatalf("ListOrganisations = %v, %v; want the council and the company", list, err)
+	}
+
+	// People's names, not how to reach them: not in answers, nor by filter or order.
+	dan, err := people.GetPerson(c, &pb.GetPersonRequest{Name: "organisations/own-company/people/dan"})
+	if err != nil || dan.DisplayName != "dan" || dan.JobTitle != "Officer" || dan.Email != "" || dan.ExternalSubject != "" {
+		t.Fatalf("GetPerson through the owner = %v, %v; want the name and job title only", dan, err)
+	}
+	listed, err := people.ListPeople(c, &pb.ListPeopleRequest{Parent: company.Name})
+	if err != nil || len(listed.People) != 1 || listed.People[0].Email != "" || listed.People[0].ExternalSubject != "" {
+		t.Fatalf("ListPeople through the owner = %v, %v", listed, err)
+	}
+	_, err = people.ListPeople(c, &pb.ListPeopleRequest{Parent: company.Name, Filter: `email = "dan@own.example"`})
+	apitest.WantCode(t, err, codes.InvalidArgument, "filter")
+	_, err = people.ListPeople(c, &pb.ListPeopleRequest{Parent: company.Name, OrderBy: "email"})
+	apitest.WantCode(t, err, codes.InvalidArgument, "order_by")
+	// The company's own people still see everything.
+	mine, err := pb.NewPeopleServiceClient(e.dialAs(t, e.auth.Token(t, "dan-sub"))).GetPerson(c, &pb.GetPersonRequest{Name: "organisations/own-company/people/dan"})
+	if err != nil || mine.Email != "dan@own.example" {
+		t.Fatalf("GetPerson in one's own organisation = %v, %v", mine, err)
+	}
+
+	// An organisation that does not own the company sees nothing of it.
+	_, err = pb.NewOrganisationsServiceClient(e.dialAs(t, e.auth.Token(t, "eve-sub"))).GetOrganisation(c, &pb.GetOrganisationRequest{Name: company.Name})
+	apitest.WantCode(t, err, codes.NotFound, company.Name)
+
+	// Ownership ends at once.
+	if _, err := e.client.UpdateOrganisation(c, &pb.UpdateOrganisationRequest{Organisation: &pb.Organisation{Name: company.Name},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owners"}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = orgs.GetOrganisation(c, &pb.GetOrganisationRequest{Name: company.Name})
+	apitest.WantCode(t, err, codes.NotFound, company.Name)
 }

@@ -111,7 +111,7 @@ func insertOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) error {
 	if err != nil {
 		return fmt.Errorf("insert organisation: %w", err)
 	}
-	return nil
+	return writeOwners(ctx, tx, r.id, r.org.Owners)
 }
 
 // updateOrganisation writes r over the row at revision r.revision-1. It
@@ -121,7 +121,10 @@ func updateOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) (bool, 
 		website = ?, update_time = ?, delete_time = ?, revision = ?, update_actor = ? WHERE id = ? AND revision = ?`,
 		r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
 		resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision, r.org.UpdateActor, r.id, r.revision-1)
-	return resource.SavedOne(res, err, "organisation")
+	if saved, err := resource.SavedOne(res, err, "organisation"); !saved || err != nil {
+		return saved, err
+	}
+	return true, writeOwners(ctx, tx, r.id, r.org.Owners)
 }
 
 // ownersJSON is the stored form of owners: a JSON array, [] when there are

@@ -7,7 +7,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
@@ -68,4 +70,15 @@ func taken(field, holder, description string) error {
 		return st.Err()
 	}
 	return withDetails.Err()
+}
+
+// seenBy returns p as caller may see it: a caller who reads the
+// organisation (orgID) only through an owner sees a person's name and job
+// title, not how to reach them or sign in as them.
+func seenBy(caller *auth.Principal, orgID string, p *pb.Person) *pb.Person {
+	if caller == nil || !caller.ThroughOwner(orgID) {
+		return p
+	}
+	p.Email, p.ExternalSubject = "", ""
+	return p
 }

@@ -6,6 +6,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -37,7 +38,11 @@ func (h *peopleHandler) GetPerson(ctx context.Context, req *pb.GetPersonRequest)
 	if err != nil {
 		return nil, err
 	}
-	return h.people.Get(ctx, req.Name, personRow(orgID, id))
+	p, err := h.people.Get(ctx, req.Name, personRow(orgID, id))
+	if err != nil {
+		return nil, err
+	}
+	return seenBy(auth.FromContext(ctx), orgID, p), nil
 }
 
 func (h *peopleHandler) ListPeople(ctx context.Context, req *pb.ListPeopleRequest) (*pb.ListPeopleResponse, error) {
@@ -45,7 +50,12 @@ func (h *peopleHandler) ListPeople(ctx context.Context, req *pb.ListPeopleReques
 	if err != nil {
 		return nil, err
 	}
-	people, next, err := resource.List(ctx, h.people.DB, personListSchema, req, req.Parent,
+	caller := auth.FromContext(ctx)
+	schema := personListSchema
+	if caller.ThroughOwner(orgID) {
+		schema = personOwnerListSchema
+	}
+	people, next, err := resource.List(ctx, h.people.DB, schema, req, req.Parent,
 		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*personRecord]) ([]*personRecord, error) {
 			// A deleted organisation's people stay listable, as it does itself.
 			if _, err := resource.Lookup(ctx, q, req.Parent, organisationRow(orgID).Get); err != nil {
@@ -55,6 +65,9 @@ func (h *peopleHandler) ListPeople(ctx context.Context, req *pb.ListPeopleReques
 		})
 	if err != nil {
 		return nil, err
+	}
+	for i, p := range people {
+		people[i] = seenBy(caller, orgID, p)
 	}
 	return &pb.ListPeopleResponse{People: people, NextPageToken: next}, nil
 }

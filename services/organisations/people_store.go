@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -54,6 +55,15 @@ var personListSchema = &listing.Schema[*personRecord]{
 	ID:           func(r *personRecord) string { return r.id },
 	DefaultOrder: "display_name",
 }
+
+// personOwnerListSchema is personListSchema without the contact details,
+// for callers reading through an owner (seenBy), who may neither see
+// people's email nor find it out by filtering or sorting on it.
+var personOwnerListSchema = func() *listing.Schema[*personRecord] {
+	s := *personListSchema
+	s.Fields = slices.DeleteFunc(slices.Clone(s.Fields), func(f listing.Field[*personRecord]) bool { return f.Name == "email" })
+	return &s
+}()
 
 func getPerson(ctx context.Context, q sqldb.Querier, orgID, id string) (*personRecord, error) {
 	return peopleTable.One(ctx, q, "organisation_id = ? AND id = ?", orgID, id)

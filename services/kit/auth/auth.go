@@ -36,6 +36,16 @@ type Principal struct {
 	// People maps organisation ids to the caller's person there
 	// (organisations/{o}/people/{p}); API tokens have none.
 	People map[string]string
+	// Owners maps the ids of the organisations the caller reads only as
+	// their owner's member (a VIEWER through ownership) to that owner's id.
+	Owners map[string]string
+}
+
+// ThroughOwner reports whether the caller's role in the organisation with
+// id orgID comes only from a role in an organisation that owns it: such a
+// caller reads the plan but not the people's contact details.
+func (p *Principal) ThroughOwner(orgID string) bool {
+	return !p.PlatformAdmin && p.Owners[orgID] != ""
 }
 
 // RoleIn is the caller's role in the organisation with id orgID.

@@ -121,12 +121,16 @@ func (r *Remote) resolve(ctx context.Context, cred string) (*Principal, error) {
 
 // PrincipalOf turns the organisations service's answer into a Principal.
 func PrincipalOf(c *identitypb.Caller) *Principal {
-	p := &Principal{Subject: c.Subject, PlatformAdmin: c.PlatformAdmin, Roles: map[string]identitypb.Role{}, People: map[string]string{}}
+	p := &Principal{Subject: c.Subject, PlatformAdmin: c.PlatformAdmin, Roles: map[string]identitypb.Role{},
+		People: map[string]string{}, Owners: map[string]string{}}
 	for _, g := range c.Grants {
 		if id := orgIDOf(g.Organisation); id != "" {
 			p.Roles[id] = g.Role
 			if g.Person != "" {
 				p.People[id] = g.Person
+			}
+			if owner := orgIDOf(g.ThroughOwner); owner != "" {
+				p.Owners[id] = owner
 			}
 		}
 	}
@@ -137,7 +141,11 @@ func PrincipalOf(c *identitypb.Caller) *Principal {
 func CallerOf(p *Principal) *identitypb.Caller {
 	c := &identitypb.Caller{Subject: p.Subject, PlatformAdmin: p.PlatformAdmin}
 	for _, id := range p.Organisations() {
-		c.Grants = append(c.Grants, &identitypb.Grant{Organisation: "organisations/" + id, Role: p.Roles[id], Person: p.People[id]})
+		g := &identitypb.Grant{Organisation: "organisations/" + id, Role: p.Roles[id], Person: p.People[id]}
+		if owner := p.Owners[id]; owner != "" {
+			g.ThroughOwner = "organisations/" + owner
+		}
+		c.Grants = append(c.Grants, g)
 	}
 	return c
 }

@@ -196,9 +196,16 @@ type Grant struct {
 	// The role.
 	Role Role `protobuf:"varint,2,opt,name=role,proto3,enum=goldenthread.identity.v1.Role" json:"role,omitempty"`
 	// The caller as a person of the organisation,
-	// `organisations/{organisation}/people/{person}`; empty for API tokens.
+	// `organisations/{organisation}/people/{person}`; empty for API tokens
+	// and for grants through an owner.
 	// Services use it to decide what a contributor's teams own.
-	Person        string `protobuf:"bytes,3,opt,name=person,proto3" json:"person,omitempty"`
+	Person string `protobuf:"bytes,3,opt,name=person,proto3" json:"person,omitempty"`
+	// Set when the caller has the role only because it has one in an
+	// organisation that owns this one (listed in its `owners`): that owner,
+	// `organisations/{owner}`. The role is then ROLE_VIEWER, and the
+	// caller reads the plan, KPIs, teams and measurements but not the
+	// people's contact details.
+	ThroughOwner  string `protobuf:"bytes,4,opt,name=through_owner,json=throughOwner,proto3" json:"through_owner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -254,6 +261,13 @@ func (x *Grant) GetPerson() string {
 	return ""
 }
 
+func (x *Grant) GetThroughOwner() string {
+	if x != nil {
+		return x.ThroughOwner
+	}
+	return ""
+}
+
 var File_goldenthread_identity_v1_identity_proto protoreflect.FileDescriptor
 
 const file_goldenthread_identity_v1_identity_proto_rawDesc = "" +
@@ -263,11 +277,12 @@ const file_goldenthread_identity_v1_identity_proto_rawDesc = "" +
 	"\x06Caller\x12\x18\n" +
 	"\asubject\x18\x01 \x01(\tR\asubject\x12%\n" +
 	"\x0eplatform_admin\x18\x02 \x01(\bR\rplatformAdmin\x127\n" +
-	"\x06grants\x18\x03 \x03(\v2\x1f.goldenthread.identity.v1.GrantR\x06grants\"w\n" +
+	"\x06grants\x18\x03 \x03(\v2\x1f.goldenthread.identity.v1.GrantR\x06grants\"\x9c\x01\n" +
 	"\x05Grant\x12\"\n" +
 	"\forganisation\x18\x01 \x01(\tR\forganisation\x122\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x1e.goldenthread.identity.v1.RoleR\x04role\x12\x16\n" +
-	"\x06person\x18\x03 \x01(\tR\x06person*e\n" +
+	"\x06person\x18\x03 \x01(\tR\x06person\x12#\n" +
+	"\rthrough_owner\x18\x04 \x01(\tR\fthroughOwner*e\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vROLE_VIEWER\x10\x01\x12\x14\n" +

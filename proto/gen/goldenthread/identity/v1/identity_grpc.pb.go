@@ -40,8 +40,10 @@ const (
 // records KPI measurements and progress of its teams' elements, PLANNER also
 // changes the plan and KPIs, ADMIN also manages people, teams, roles and
 // tokens. A platform admin creates and deletes organisations and is an ADMIN
-// in every organisation. A caller with no role in an organisation is told
-// its resources are NOT_FOUND.
+// in every organisation. A caller with a role in an organisation that owns
+// another (a council owning its shared-service company) is a VIEWER there.
+// A caller with no role in an organisation is told its resources are
+// NOT_FOUND.
 type CallerServiceClient interface {
 	// GetCaller tells the caller who it is and what it may do: its subject,
 	// whether it is a platform admin and its role in each organisation. The
@@ -86,8 +88,10 @@ func (c *callerServiceClient) GetCaller(ctx context.Context, in *GetCallerReques
 // records KPI measurements and progress of its teams' elements, PLANNER also
 // changes the plan and KPIs, ADMIN also manages people, teams, roles and
 // tokens. A platform admin creates and deletes organisations and is an ADMIN
-// in every organisation. A caller with no role in an organisation is told
-// its resources are NOT_FOUND.
+// in every organisation. A caller with a role in an organisation that owns
+// another (a council owning its shared-service company) is a VIEWER there.
+// A caller with no role in an organisation is told its resources are
+// NOT_FOUND.
 type CallerServiceServer interface {
 	// GetCaller tells the caller who it is and what it may do: its subject,
 	// whether it is a platform admin and its role in each organisation. The
