@@ -38,6 +38,8 @@ func TestCheck(t *testing.T) {
 	admin := &Principal{Subject: "user:a", Roles: map[string]identitypb.Role{"north": identitypb.Role_ROLE_ADMIN}}
 	stranger := &Principal{Subject: "user:s", Roles: map[string]identitypb.Role{"south": identitypb.Role_ROLE_ADMIN}}
 	platform := &Principal{Subject: "token:apiTokens/p", PlatformAdmin: true}
+	crossing := &teamspb.CreateMemberRequest{Parent: "organisations/south/teams/b",
+		Member: &teamspb.Member{Person: "organisations/north/people/p"}}
 	for _, tc := range []struct {
 		name string
 		p    *Principal
@@ -55,6 +57,12 @@ func TestCheck(t *testing.T) {
 		{"no organisation named needs a platform admin", admin, Admin, &orgpb.CreateApiTokenRequest{}, codes.PermissionDenied},
 		{"any caller", stranger, AnyCaller, &orgpb.ListOrganisationsRequest{}, codes.OK},
 		{"no principal", nil, Viewer, req, codes.Unauthenticated},
+		// From: the role is needed where the field points (north), not in
+		// the parent's organisation (south).
+		{"a rule from another field", viewer, Viewer.In("member.person"), crossing, codes.OK},
+		{"a rule from another field, not the parent", stranger, Viewer.In("member.person"), crossing, codes.NotFound},
+		{"a rule from an empty field", viewer, Viewer.In("team.name"), &teamspb.UpdateTeamRequest{}, codes.PermissionDenied},
+		{"a rule from a missing field", viewer, Viewer.In("team.nope"), req, codes.PermissionDenied},
 	} {
 		if got := status.Code(Check(tc.p, tc.rule, tc.req)); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)

@@ -25,6 +25,18 @@ type Rule struct {
 	// AnyCaller methods are open to every authenticated caller; the handler
 	// narrows what it returns (ListOrganisations lists the caller's own).
 	AnyCaller bool
+	// From, when set, is the request field (a dotted path to a string)
+	// naming the resource whose organisation Role applies to, instead of
+	// the request's name or parent: a link request is filed in the
+	// organisation asked, by a planner of the organisation asking.
+	From string
+}
+
+// In returns r applied to the organisation of the resource the request
+// field at path names (see Rule.From).
+func (r Rule) In(path string) Rule {
+	r.From = path
+	return r
 }
 
 // The rules the services use.
@@ -128,6 +140,10 @@ func Check(p *Principal, rule Rule, req proto.Message) error {
 		return status.Error(codes.PermissionDenied, "only platform admins may do this")
 	}
 	orgID, name := organisationOf(req)
+	if rule.From != "" {
+		name = fieldString(req, rule.From)
+		orgID = orgIDOf(name)
+	}
 	if orgID == "" {
 		return status.Error(codes.PermissionDenied, "only platform admins may do this")
 	}
@@ -170,6 +186,31 @@ func organisationOf(req proto.Message) (orgID, name string) {
 		}
 	}
 	return "", ""
+}
+
+// fieldString is the string at the dotted field path in req, or "".
+func fieldString(req proto.Message, path string) string {
+	if req == nil {
+		return ""
+	}
+	m := req.ProtoReflect()
+	names := strings.Split(path, ".")
+	for i, n := range names {
+		fd := m.Descriptor().Fields().ByName(protoreflect.Name(n))
+		switch {
+		case fd == nil || fd.IsList() || fd.IsMap():
+			return ""
+		case i == len(names)-1:
+			if fd.Kind() != protoreflect.StringKind {
+				return ""
+			}
+			return m.Get(fd).String()
+		case fd.Kind() != protoreflect.MessageKind || !m.Has(fd):
+			return ""
+		}
+		m = m.Get(fd).Message()
+	}
+	return ""
 }
 
 func orgIDOf(name string) string {
