@@ -367,6 +367,26 @@ func TestWebClient(t *testing.T) {
 	b.accessibility("integrity report")
 	b.screenshot("08-integrity-report")
 
+	// Owners: the platform admin sees who owns the company and what a
+	// council owns; a council's chief executive reads the company through
+	// the council, and is told so.
+	b.open("/o/valley-shared-services", "#ownership a")
+	b.waitFor("the company's owners", `document.getElementById('ownership').innerText.includes('Owned by Eastvale City Council, Northvale Borough Council, Southvale District Council')`)
+	b.open("/o/northvale", "#ownership a")
+	b.waitFor("what the council owns", `document.getElementById('ownership').innerText.includes('Owns Valley Shared Services Ltd')`)
+	nia := newTab(t, b.ctx, base, b.shot)
+	nia.signIn(jwtFor(t, dataDir, "nia"))
+	nia.waitFor("the council and the company it owns", `document.getElementById('organisations')?.innerText.includes('Valley Shared Services Ltd') &&
+		document.getElementById('organisations').innerText.includes('Northvale Borough Council') &&
+		!document.getElementById('organisations').innerText.includes('Northshire Care Service')`)
+	nia.open("/o/valley-shared-services", "#team-tree .team")
+	nia.waitFor("why the council reads the company", `document.getElementById('ownership').innerText.includes('You read this organisation as a member of its owner, Northvale Borough Council')`)
+	if who := eval[string](nia, `document.getElementById('who').innerText`); !strings.Contains(who, "Nia Roberts") {
+		t.Errorf("the signed-in person is shown as %q, want their name", who)
+	}
+	nia.accessibility("owned organisation")
+	nia.screenshot("08b-owned-organisation")
+
 	// Phone width.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))
 	for _, pg := range []struct{ route, ready, name string }{
@@ -541,11 +561,17 @@ func viewerToken(t *testing.T, p *process, dataDir string) string {
 	if code != 200 {
 		t.Fatalf("viewer: %d %s", code, body)
 	}
+	return jwtFor(t, dataDir, "val")
+}
+
+// jwtFor returns a JWT for subject from the built-in issuer.
+func jwtFor(t *testing.T, dataDir, subject string) string {
+	t.Helper()
 	iss, err := jwt.LoadOrCreateIssuer(builtinIssuerDir(dataDir), builtinIssuer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := iss.Sign(jwt.Claims{Subject: "val", Audience: []string{"goldenthread"}, ExpiresAt: time.Now().Add(time.Hour)})
+	tok, err := iss.Sign(jwt.Claims{Subject: subject, Audience: []string{"goldenthread"}, ExpiresAt: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

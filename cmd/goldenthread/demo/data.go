@@ -14,9 +14,11 @@ package demo
 // last. KPIs have up to a year of monthly values, the last for this
 // month, oldest first.
 
-// Organisation is one example organisation and everything in it.
+// Organisation is one example organisation and everything in it; Owners
+// are the ids of the organisations that own it, listed before it.
 type Organisation struct {
 	ID, Name, Kind string
+	Owners         []string
 	People         []Person
 	Teams          []Team
 	Plan           []Element
@@ -157,28 +159,46 @@ var Organisations = []Organisation{{
 			Direction: "DIRECTION_HIGHER_IS_BETTER", Source: "Visit rota", Targets: map[int]float64{0: 95, 12: 97}, Green: 0, Amber: 3,
 			Values: []float64{93, 94, 95, 96, 95, 96, 97, 96, 95, 94, 94, 93}},
 	},
-}, {
-	ID: "valley-shared-services", Name: "Valley Shared Services Ltd", Kind: "KIND_SHARED_SERVICE_COMPANY",
-	Teams: []Team{
-		{ID: "board", Name: "Board", Kind: "KIND_LEADERSHIP", Purpose: "Owned by the three councils it serves."},
-		{ID: "service-desk", Name: "Service Desk", Kind: "KIND_OPERATIONAL", Parent: "board", Purpose: "Answers the councils' staff and residents."},
-	},
-	Plan: []Element{
-		{ID: "vision", Level: "VISION", Team: "board", Title: "The councils' first choice for shared services", From: -12, To: 48, Status: "ACTIVE"},
-		{ID: "mission", Parent: "vision", Level: "MISSION", Team: "board", Title: "Deliver what we say we are going to do", From: -12, To: 36, Status: "ACTIVE"},
-		{ID: "customer-satisfaction", Parent: "mission", Level: "OBJECTIVE", Kind: "STANDARD_OPERATING", Team: "board", Title: "Customer satisfaction", From: -12, To: 36, Status: "ACTIVE"},
-		{ID: "first-contact", Parent: "customer-satisfaction", Level: "STRATEGY", Team: "service-desk", Title: "Resolve at first contact", From: -12, To: 36, Status: "ACTIVE"},
-		{ID: "knowledge-base", Parent: "first-contact", Level: "TACTIC", Team: "service-desk", Title: "A knowledge base for every service", From: -12, To: 12, Status: "ACTIVE", Progress: 65},
-		{ID: "staff-engagement", Parent: "mission", Level: "OBJECTIVE", Kind: "STANDARD_OPERATING", Team: "board", Title: "Staff engagement", From: -12, To: 36, Status: "ACTIVE"},
-		{ID: "grow-people", Parent: "staff-engagement", Level: "STRATEGY", Team: "board", Title: "Grow our own people", From: -12, To: 36, Status: "ACTIVE"},
-		{ID: "mentoring", Parent: "grow-people", Level: "TACTIC", Team: "board", Title: "A mentor for every new starter", From: -12, To: 12, Status: "ACTIVE", Progress: 50},
-	},
-	KPIs: []KPI{
-		{ID: "first-contact-resolution", Title: "Calls resolved at first contact", Element: "knowledge-base", Team: "service-desk", Unit: "UNIT_PERCENT",
-			Direction: "DIRECTION_HIGHER_IS_BETTER", Source: "Call system", Targets: map[int]float64{0: 70, 12: 80}, Green: 0, Amber: 5,
-			Values: []float64{58, 60, 61, 63, 64, 66, 67, 68, 70, 71, 72, 73}},
-		{ID: "starters-with-mentor", Title: "New starters with a mentor", Element: "mentoring", Team: "board", Unit: "UNIT_PERCENT",
-			Direction: "DIRECTION_HIGHER_IS_BETTER", Source: "HR records", Targets: map[int]float64{0: 100}, Green: 0, Amber: 10,
-			Values: []float64{40, 45, 50, 60, 70, 75, 80, 85, 88, 90, 92, 93}},
-	},
-}}
+}, council("northvale", "Northvale Borough Council", "nia", "Nia Roberts", "Northvale: a borough where every resident can thrive"),
+	council("southvale", "Southvale District Council", "sam", "Sam Osei", "Southvale: safe, green and connected"),
+	council("eastvale", "Eastvale City Council", "eli", "Eli Novak", "Eastvale: a fair city that works for everyone"), {
+		ID: "valley-shared-services", Name: "Valley Shared Services Ltd", Kind: "KIND_SHARED_SERVICE_COMPANY",
+		Owners: []string{"northvale", "southvale", "eastvale"},
+		Teams: []Team{
+			{ID: "board", Name: "Board", Kind: "KIND_LEADERSHIP", Purpose: "Owned by the three councils it serves."},
+			{ID: "service-desk", Name: "Service Desk", Kind: "KIND_OPERATIONAL", Parent: "board", Purpose: "Answers the councils' staff and residents."},
+		},
+		Plan: []Element{
+			{ID: "vision", Level: "VISION", Team: "board", Title: "The councils' first choice for shared services", From: -12, To: 48, Status: "ACTIVE"},
+			{ID: "mission", Parent: "vision", Level: "MISSION", Team: "board", Title: "Deliver what we say we are going to do", From: -12, To: 36, Status: "ACTIVE"},
+			{ID: "customer-satisfaction", Parent: "mission", Level: "OBJECTIVE", Kind: "STANDARD_OPERATING", Team: "board", Title: "Customer satisfaction", From: -12, To: 36, Status: "ACTIVE"},
+			{ID: "first-contact", Parent: "customer-satisfaction", Level: "STRATEGY", Team: "service-desk", Title: "Resolve at first contact", From: -12, To: 36, Status: "ACTIVE"},
+			{ID: "knowledge-base", Parent: "first-contact", Level: "TACTIC", Team: "service-desk", Title: "A knowledge base for every service", From: -12, To: 12, Status: "ACTIVE", Progress: 65},
+			{ID: "staff-engagement", Parent: "mission", Level: "OBJECTIVE", Kind: "STANDARD_OPERATING", Team: "board", Title: "Staff engagement", From: -12, To: 36, Status: "ACTIVE"},
+			{ID: "grow-people", Parent: "staff-engagement", Level: "STRATEGY", Team: "board", Title: "Grow our own people", From: -12, To: 36, Status: "ACTIVE"},
+			{ID: "mentoring", Parent: "grow-people", Level: "TACTIC", Team: "board", Title: "A mentor for every new starter", From: -12, To: 12, Status: "ACTIVE", Progress: 50},
+		},
+		KPIs: []KPI{
+			{ID: "first-contact-resolution", Title: "Calls resolved at first contact", Element: "knowledge-base", Team: "service-desk", Unit: "UNIT_PERCENT",
+				Direction: "DIRECTION_HIGHER_IS_BETTER", Source: "Call system", Targets: map[int]float64{0: 70, 12: 80}, Green: 0, Amber: 5,
+				Values: []float64{58, 60, 61, 63, 64, 66, 67, 68, 70, 71, 72, 73}},
+			{ID: "starters-with-mentor", Title: "New starters with a mentor", Element: "mentoring", Team: "board", Unit: "UNIT_PERCENT",
+				Direction: "DIRECTION_HIGHER_IS_BETTER", Source: "HR records", Targets: map[int]float64{0: 100}, Green: 0, Amber: 10,
+				Values: []float64{40, 45, 50, 60, 70, 75, 80, 85, 88, 90, 92, 93}},
+		},
+	}}
+
+// council is one of the three councils that own the shared-service
+// company: a chief executive who plans, a cabinet, a vision and a mission.
+func council(id, name, leaderID, leader, vision string) Organisation {
+	return Organisation{
+		ID: id, Name: name, Kind: "KIND_COUNCIL",
+		People: []Person{{ID: leaderID, Name: leader, Email: leaderID + "@" + id + ".example", JobTitle: "Chief Executive",
+			Role: "ROLE_PLANNER", Lead: []string{"cabinet"}}},
+		Teams: []Team{{ID: "cabinet", Name: "Cabinet", Kind: "KIND_LEADERSHIP", Purpose: "Sets the council's priorities."}},
+		Plan: []Element{
+			{ID: "vision", Level: "VISION", Team: "cabinet", Title: vision, From: -24, To: 60, Status: "ACTIVE"},
+			{ID: "mission", Parent: "vision", Level: "MISSION", Team: "cabinet", Title: "Good services, good value, for every resident", From: -24, To: 48, Status: "ACTIVE"},
+		},
+	}
+}

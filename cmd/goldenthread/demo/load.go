@@ -86,8 +86,12 @@ func (l loader) organisation(ctx context.Context, o Organisation) error {
 	if err != nil {
 		return err
 	}
+	owners := make([]string, len(o.Owners))
+	for i, id := range o.Owners {
+		owners[i] = "organisations/" + id
+	}
 	if _, err := l.orgs.CreateOrganisation(ctx, &orgpb.CreateOrganisationRequest{OrganisationId: o.ID,
-		Organisation: &orgpb.Organisation{DisplayName: o.Name, Kind: kind}}); created(err) != nil {
+		Organisation: &orgpb.Organisation{DisplayName: o.Name, Kind: kind, Owners: owners}}); created(err) != nil {
 		return fmt.Errorf("organisation: %w", err)
 	}
 	for _, t := range o.Teams {

@@ -57,6 +57,16 @@ export const del = (path) => call('DELETE', path);
 export const postCSV = (path, csv) => call('POST', path, csv, 'text/csv');
 
 // all follows next_page_token and returns every item of a List call.
+// caller returns who the token is (GET /v1/caller) with, for a person,
+// their display_name from the first organisation that knows them, so that
+// pages name people rather than show their subject.
+export async function caller() {
+  const c = await get('/v1/caller');
+  const person = (c.grants || []).find((g) => g.person);
+  if (person) c.display_name = await get(`/v1/${person.person}`).then((p) => p.display_name, () => '');
+  return c;
+}
+
 export async function all(path, key) {
   const items = [];
   let pageToken = '';

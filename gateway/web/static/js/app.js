@@ -65,7 +65,8 @@ function renderNav(org) {
       link(`/o/${org}/kpis`, 'KPIs'), link(`/o/${org}/report`, 'Integrity report'));
   }
   replace(nav, h('ul', {}, items.map((i) => h('li', {}, i))));
-  replace(who, h('span', { class: 'subject' }, session.caller.platform_admin ? `${session.caller.subject} (platform admin)` : session.caller.subject),
+  const me = session.caller.display_name || session.caller.subject;
+  replace(who, h('span', { class: 'subject', title: session.caller.subject }, session.caller.platform_admin ? `${me} (platform admin)` : me),
     h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'));
 }
 
@@ -114,7 +115,7 @@ async function render() {
   }
   if (api.token() && !session.caller && path !== '/signin') {
     try {
-      session.caller = await api.get('/v1/caller');
+      session.caller = await api.caller();
     } catch {
       return; // a 401 sends the caller to sign in
     }

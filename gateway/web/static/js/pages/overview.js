@@ -47,11 +47,41 @@ function teamCard(org, team, objectives) {
     standing.length ? h('div', {}, h('h4', {}, 'Standard operating objectives'), h('ul', { class: 'objectives' }, standing.map((e) => objectiveItem(org, e)))) : null);
 }
 
+// orgLink links to an organisation by its name where the caller may read
+// it, and shows its id where not.
+function orgLink(o) {
+  const id = o.name.split('/')[1];
+  return o.display_name ? h('a', { href: `#/o/${id}` }, o.display_name) : id;
+}
+
+// ownership says who owns the organisation and what it owns, and why the
+// caller may read it when that is only through an owner.
+async function ownership(org, o, session) {
+  const self = `organisations/${org}`;
+  const [owners, visible] = await Promise.all([
+    Promise.all((o.owners || []).map((name) => api.get(`/v1/${name}`).catch(() => ({ name })))),
+    api.all('/v1/organisations', 'organisations'),
+  ]);
+  const owned = visible.filter((x) => (x.owners || []).includes(self));
+  const label = (x) => x.display_name || x.name;
+  const list = (items) => [...items].sort((a, b) => label(a).localeCompare(label(b)))
+    .flatMap((x, i) => (i ? [', ', orgLink(x)] : [orgLink(x)]));
+  const through = (session.caller.grants || []).find((g) => g.organisation === self && g.through_owner);
+  const viaOwner = through && owners.find((x) => x.name === through.through_owner);
+  return [
+    owners.length ? h('p', {}, h('span', { class: 'label' }, 'Owned by '), list(owners)) : null,
+    owned.length ? h('p', {}, h('span', { class: 'label' }, 'Owns '), list(owned)) : null,
+    through ? h('p', { class: 'muted' }, 'You read this organisation as a member of its owner, ',
+      viaOwner ? orgLink(viaOwner) : through.through_owner.split('/')[1], '; people\'s contact details are not shown.') : null,
+  ].filter(Boolean);
+}
+
 export async function render(el, { params, session }) {
   const [org] = params;
   const title = h('h1', {}, 'Overview');
+  const owners = h('div', { id: 'ownership' });
   const tree = h('div', { id: 'team-tree' });
-  el.append(title, tree);
+  el.append(title, owners, tree);
   let teams = [];
 
   const load = async () => {
@@ -62,6 +92,7 @@ export async function render(el, { params, session }) {
     ]);
     teams = ts;
     title.textContent = o.display_name;
+    owners.replaceChildren(...await ownership(org, o, session));
     const children = (parent) => teams.filter((t) => (t.parent_team || '') === parent)
       .sort((a, b) => a.display_name.localeCompare(b.display_name));
     const branch = (parent) => {

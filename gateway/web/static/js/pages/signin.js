@@ -23,7 +23,7 @@ export async function render(el) {
     async onSubmit(v) {
       api.setToken(v.token.trim());
       try {
-        session.caller = await api.get('/v1/caller');
+        session.caller = await api.caller();
       } catch (err) {
         api.setToken('');
         session.caller = null;
@@ -31,7 +31,7 @@ export async function render(el) {
         throw err;
       }
       location.hash = '#/';
-      return `Signed in as ${session.caller.subject}.`;
+      return `Signed in as ${session.caller.display_name || session.caller.subject}.`;
     },
   });
   el.append(h('h1', {}, 'Sign in to Golden Thread'));
