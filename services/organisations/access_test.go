@@ -6,9 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -17,6 +15,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/servicetest"
 )
 
 func TestAccess(t *testing.T) {
@@ -32,12 +31,7 @@ func TestAccess(t *testing.T) {
 // as returns clients calling the service with token.
 func (e *env) as(t *testing.T, token string) (pb.OrganisationsServiceClient, pb.PeopleServiceClient, pb.AccessServiceClient) {
 	t.Helper()
-	conn, err := grpc.NewClient(e.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(authtest.Bearer(token)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := servicetest.Dial(t, e.addr, token)
 	return pb.NewOrganisationsServiceClient(conn), pb.NewPeopleServiceClient(conn), pb.NewAccessServiceClient(conn)
 }
 
