@@ -18,7 +18,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
 
 	"google.golang.org/grpc"
@@ -36,6 +35,10 @@ var migrationFiles embed.FS
 // serviceName names the service in actors (system:organisations), logs,
 // its stream and its events' source.
 const serviceName = "organisations"
+
+// Spec declares the service to the kit, which assembles it and runs its
+// binary: it calls no other service and follows no events.
+var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles}
 
 // Config configures the service.
 type Config struct {
@@ -55,8 +58,7 @@ type Service struct {
 
 // Open opens the database and brings its schema up to date.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
-	own, _ := fs.Sub(migrationFiles, "migrations")
-	base, err := host.Assemble(ctx, host.Spec{Name: serviceName, Migrations: own}, cfg.Settings, logger)
+	base, err := host.Assemble(ctx, Spec, cfg.Settings, logger)
 	if err != nil {
 		return nil, err
 	}

@@ -128,8 +128,7 @@ func Start(t *testing.T, o Options) *Env {
 			dsn = newDSN(t)
 		}
 		e.DSN[name] = dsn
-		s := host.Settings{DSN: dsn, SubjectPrefix: e.Prefix, JWT: e.Auth.Verifier}
-		svc, err := open(ctx, name, s, addrs)
+		svc, err := open(ctx, name, host.Settings{DSN: dsn, SubjectPrefix: e.Prefix, JWT: e.Auth.Verifier, Addrs: addrs})
 		if err != nil {
 			cancel()
 			lis.Close()
@@ -166,20 +165,18 @@ func Start(t *testing.T, o Options) *Env {
 	return e
 }
 
-// open opens the service called name with settings s, calling the other
-// services at addrs.
-func open(ctx context.Context, name string, s host.Settings, addrs map[string]string) (host.OwnedService, error) {
+// open opens the service called name with settings s.
+func open(ctx context.Context, name string, s host.Settings) (host.OwnedService, error) {
 	logger := brokertest.Logger()
 	switch name {
 	case "organisations":
 		return organisations.Open(ctx, organisations.Config{Settings: s, PlatformAdmins: []string{authtest.PlatformAdmin}}, logger)
 	case "teams":
-		return teams.Open(ctx, teams.Config{Settings: s, OrganisationsAddr: addrs["organisations"]}, logger)
+		return teams.Open(ctx, s, logger)
 	case "planning":
-		return planning.Open(ctx, planning.Config{Settings: s, OrganisationsAddr: addrs["organisations"], TeamsAddr: addrs["teams"]}, logger)
+		return planning.Open(ctx, s, logger)
 	case "kpis":
-		return kpis.Open(ctx, kpis.Config{Settings: s, OrganisationsAddr: addrs["organisations"], TeamsAddr: addrs["teams"],
-			PlanningAddr: addrs["planning"]}, logger)
+		return kpis.Open(ctx, s, logger)
 	}
 	panic("servicetest: no service " + name)
 }
