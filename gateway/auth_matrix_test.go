@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -27,6 +25,7 @@ import (
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/jwt"
+	"github.com/goldenthread/goldenthread/services/servicetest"
 )
 
 // clients are the gRPC clients of every service, calling as one caller.
@@ -44,15 +43,7 @@ type clients struct {
 
 func newClients(t *testing.T, addr, token string) *clients {
 	t.Helper()
-	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
-	if token != "" {
-		opts = append(opts, grpc.WithPerRPCCredentials(authtest.Bearer(token)))
-	}
-	conn, err := grpc.NewClient(addr, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := servicetest.Dial(t, addr, token)
 	return &clients{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn),
 		access: orgpb.NewAccessServiceClient(conn), callers: identitypb.NewCallerServiceClient(conn),
 		teams: teamspb.NewTeamsServiceClient(conn), members: teamspb.NewMembersServiceClient(conn),

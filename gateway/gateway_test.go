@@ -16,12 +16,8 @@ import (
 	"github.com/goldenthread/goldenthread/gateway"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
-	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
-	"github.com/goldenthread/goldenthread/services/kpis"
-	"github.com/goldenthread/goldenthread/services/organisations"
-	"github.com/goldenthread/goldenthread/services/planning"
-	"github.com/goldenthread/goldenthread/services/teams"
+	"github.com/goldenthread/goldenthread/services/servicetest"
 )
 
 // backend is the organisations, teams, planning and KPI services on one port, as
@@ -41,46 +37,8 @@ func startServices(t *testing.T) backend { return startServicesOn(t, sqldbtest.S
 // from newDSN, on one gRPC listener.
 func startServicesOn(t *testing.T, newDSN func(t *testing.T) string) backend {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	b := brokertest.Embedded(t)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	be := backend{addr: lis.Addr().String(), auth: authtest.New(t), nats: b.Conn}
-	be.admin = be.auth.Token(t, authtest.PlatformAdmin)
-	orgs, err := organisations.Open(ctx, organisations.Config{Settings: host.Settings{DSN: newDSN(t), JWT: be.auth.Verifier}, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tms, err := teams.Open(ctx, teams.Config{Settings: host.Settings{DSN: newDSN(t), JWT: be.auth.Verifier}, OrganisationsAddr: be.addr},
-		brokertest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := planning.Open(ctx, planning.Config{Settings: host.Settings{DSN: newDSN(t), JWT: be.auth.Verifier}, OrganisationsAddr: be.addr, TeamsAddr: be.addr}, brokertest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	measures, err := kpis.Open(ctx, kpis.Config{Settings: host.Settings{DSN: newDSN(t), JWT: be.auth.Verifier}, OrganisationsAddr: be.addr, TeamsAddr: be.addr, PlanningAddr: be.addr}, brokertest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{orgs, tms, plan, measures},
-			Resolver: orgs.Resolver(), GRPC: lis})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		orgs.Close()
-		tms.Close()
-		plan.Close()
-		measures.Close()
-	})
-	return be
+	s := servicetest.Start(t, servicetest.Options{Services: servicetest.All, NewDSN: newDSN})
+	return backend{addr: s.Addr, auth: s.Auth, admin: s.Admin, nats: s.Broker.Conn}
 }
 
 // config points every backend of the gateway at the services.

@@ -124,9 +124,12 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	if err != nil {
 		return fail(err)
 	}
-	// Every service gets the same settings but its own database.
+	// Every service gets the same settings but its own database. The
+	// services reach each other through the gRPC port, as they would across
+	// machines.
 	settings := func(dsn string) host.Settings {
-		return host.Settings{DSN: dsn, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier}
+		return host.Settings{DSN: dsn, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, JWT: verifier,
+			Addrs: host.AllAt(grpcAddr)}
 	}
 	orgs, err := organisations.Open(ctx, organisations.Config{Settings: settings(s.organisationsDSN), PlatformAdmins: config.List(s.platformAdmins)}, logger)
 	if err != nil {
@@ -143,19 +146,17 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 			return fail(err)
 		}
 	}
-	// The services reach each other through the gRPC port, as they would
-	// across machines.
-	tms, err := teams.Open(ctx, teams.Config{Settings: settings(s.teamsDSN), OrganisationsAddr: grpcAddr}, logger)
+	tms, err := teams.Open(ctx, settings(s.teamsDSN), logger)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, func() { _ = tms.Close() })
-	plan, err := planning.Open(ctx, planning.Config{Settings: settings(s.planningDSN), OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr}, logger)
+	plan, err := planning.Open(ctx, settings(s.planningDSN), logger)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, func() { _ = plan.Close() })
-	measures, err := kpis.Open(ctx, kpis.Config{Settings: settings(s.kpisDSN), OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr}, logger)
+	measures, err := kpis.Open(ctx, settings(s.kpisDSN), logger)
 	if err != nil {
 		return fail(err)
 	}

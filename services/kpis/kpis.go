@@ -21,13 +21,11 @@ package kpis
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"log/slog"
-
-	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 
 	"google.golang.org/grpc"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
@@ -43,13 +41,12 @@ var migrationFiles embed.FS
 // and its events' source, and its durable consumers.
 const serviceName = "kpis"
 
-// Config configures the service.
-type Config struct {
-	host.Settings
-	// OrganisationsAddr, TeamsAddr and PlanningAddr are the gRPC addresses
-	// of the services it asks about callers, owner teams and elements.
-	OrganisationsAddr, TeamsAddr, PlanningAddr string
-}
+// Spec declares the service to the kit, which assembles it and runs its
+// binary. It asks the organisations service about callers, the teams
+// service about owner teams and the planning service about elements; it
+// follows organisations and plan elements being deleted and restored.
+var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: []string{"organisations", "teams", "planning"},
+	Consumes: []string{"organisations", "planning"}}
 
 // Service is an opened KPI service, ready to be hosted.
 type Service struct {
@@ -61,12 +58,8 @@ type Service struct {
 
 // Open opens the database, brings its schema up to date and prepares the
 // connections to the other services.
-func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
-	own, _ := fs.Sub(migrationFiles, "migrations")
-	base, err := host.Assemble(ctx, host.Spec{Name: serviceName, Migrations: own,
-		Upstreams: map[string]string{"organisations": cfg.OrganisationsAddr, "teams": cfg.TeamsAddr, "planning": cfg.PlanningAddr},
-		// Organisations and plan elements deleted and restored.
-		Consumes: []string{"organisations", "planning"}}, cfg.Settings, logger)
+func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, error) {
+	base, err := host.Assemble(ctx, Spec, s, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +77,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		Base:         base,
 		kpis:         &kpisHandler{kpis: kpiEngine, dir: dir, events: em},
 		measurements: &measurementsHandler{measurements: measurementEngine, dir: dir, events: em},
-		resolver:     auth.NewRemote(cfg.JWT, identitypb.NewCallerServiceClient(base.Conns["organisations"])),
+		resolver:     auth.NewRemote(s.JWT, identitypb.NewCallerServiceClient(base.Conns["organisations"])),
 	}, nil
 }
 

@@ -2,13 +2,10 @@ package kpis_test
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
@@ -19,13 +16,9 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
-	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
-	"github.com/goldenthread/goldenthread/services/kpis"
-	"github.com/goldenthread/goldenthread/services/organisations"
-	"github.com/goldenthread/goldenthread/services/planning"
-	"github.com/goldenthread/goldenthread/services/teams"
+	"github.com/goldenthread/goldenthread/services/servicetest"
 )
 
 // env runs every service on one port, as the all-in-one does, with the KPI
@@ -45,62 +38,15 @@ type env struct {
 
 func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	prefix := brokertest.Prefix(t, b)
-	e := &env{auth: authtest.New(t)}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.addr = lis.Addr().String()
-	log := brokertest.Logger()
-	orgSvc, err := organisations.Open(ctx, organisations.Config{Settings: host.Settings{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: prefix, JWT: e.auth.Verifier}, PlatformAdmins: []string{authtest.PlatformAdmin}}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	teamSvc, err := teams.Open(ctx, teams.Config{Settings: host.Settings{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: prefix}, OrganisationsAddr: e.addr}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	planSvc, err := planning.Open(ctx, planning.Config{Settings: host.Settings{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: prefix}, OrganisationsAddr: e.addr, TeamsAddr: e.addr}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kpiSvc, err := kpis.Open(ctx, kpis.Config{Settings: host.Settings{DSN: dsn, SubjectPrefix: prefix}, OrganisationsAddr: e.addr, TeamsAddr: e.addr, PlanningAddr: e.addr}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- host.Run(ctx, host.Config{Logger: log, Broker: b, Services: []host.Service{orgSvc, teamSvc, planSvc, kpiSvc},
-			Resolver: orgSvc.Resolver(), GRPC: lis})
-	}()
-	if e.db, err = sqldb.Open(ctx, dsn); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("host: %v", err)
-		}
-		orgSvc.Close()
-		teamSvc.Close()
-		planSvc.Close()
-		kpiSvc.Close()
-		e.db.Close()
-	})
-	e.connect(t, e.auth.Token(t, authtest.PlatformAdmin))
+	s := servicetest.Start(t, servicetest.Options{Services: servicetest.All, DSN: map[string]string{"kpis": dsn}, Broker: b})
+	e := &env{auth: s.Auth, addr: s.Addr, db: s.DB(t, "kpis")}
+	e.connect(t, s.Admin)
 	return e
 }
 
 func (e *env) connect(t *testing.T, token string) {
 	t.Helper()
-	conn, err := grpc.NewClient(e.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(authtest.Bearer(token)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := servicetest.Dial(t, e.addr, token)
 	e.orgs, e.people = orgpb.NewOrganisationsServiceClient(conn), orgpb.NewPeopleServiceClient(conn)
 	e.teams, e.members = teamspb.NewTeamsServiceClient(conn), teamspb.NewMembersServiceClient(conn)
 	e.elements = planningpb.NewElementsServiceClient(conn)

@@ -6,9 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -18,6 +16,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/servicetest"
 )
 
 func TestAccess(t *testing.T) {
@@ -34,19 +33,8 @@ func TestAccess(t *testing.T) {
 // as returns clients calling the service with token.
 func (e *env) as(t *testing.T, token string) (pb.OrganisationsServiceClient, pb.PeopleServiceClient, pb.AccessServiceClient) {
 	t.Helper()
-	conn := e.dialAs(t, token)
+	conn := servicetest.Dial(t, e.addr, token)
 	return pb.NewOrganisationsServiceClient(conn), pb.NewPeopleServiceClient(conn), pb.NewAccessServiceClient(conn)
-}
-
-func (e *env) dialAs(t *testing.T, token string) *grpc.ClientConn {
-	t.Helper()
-	conn, err := grpc.NewClient(e.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(authtest.Bearer(token)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
 }
 
 func (e *env) access(t *testing.T) pb.AccessServiceClient {
@@ -75,7 +63,7 @@ func (e *env) testTokenLifecycle(t *testing.T) {
 	_, err = orgs.UpdateOrganisation(c, &pb.UpdateOrganisationRequest{Organisation: &pb.Organisation{Name: "organisations/tokens", Description: "x"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description"}}})
 	apitest.WantCode(t, err, codes.PermissionDenied, "")
-	caller, err := identitypb.NewCallerServiceClient(e.dialAs(t, created.Secret)).GetCaller(c, &identitypb.GetCallerRequest{})
+	caller, err := identitypb.NewCallerServiceClient(servicetest.Dial(t, e.addr, created.Secret)).GetCaller(c, &identitypb.GetCallerRequest{})
 	if err != nil || caller.Subject != "token:"+created.ApiToken.Name || len(caller.Grants) != 1 || caller.Grants[0].Role != identitypb.Role_ROLE_VIEWER {
 		t.Fatalf("GetCaller = %v, %v", caller, err)
 	}
@@ -255,7 +243,7 @@ func (e *env) testOwnersRead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cora := e.dialAs(t, e.auth.Token(t, "cora-sub"))
+	cora := servicetest.Dial(t, e.addr, e.auth.Token(t, "cora-sub"))
 	orgs, people := pb.NewOrganisationsServiceClient(cora), pb.NewPeopleServiceClient(cora)
 
 	// An admin of the owner is a viewer of the owned company.
@@ -297,13 +285,13 @@ func (e *env) testOwnersRead(t *testing.T) {
 	_, err = people.ListPeople(c, &pb.ListPeopleRequest{Parent: company.Name, OrderBy: "email"})
 	apitest.WantCode(t, err, codes.InvalidArgument, "order_by")
 	// The company's own people still see everything.
-	mine, err := pb.NewPeopleServiceClient(e.dialAs(t, e.auth.Token(t, "dan-sub"))).GetPerson(c, &pb.GetPersonRequest{Name: "organisations/own-company/people/dan"})
+	mine, err := pb.NewPeopleServiceClient(servicetest.Dial(t, e.addr, e.auth.Token(t, "dan-sub"))).GetPerson(c, &pb.GetPersonRequest{Name: "organisations/own-company/people/dan"})
 	if err != nil || mine.Email != "dan@own.example" {
 		t.Fatalf("GetPerson in one's own organisation = %v, %v", mine, err)
 	}
 
 	// An organisation that does not own the company sees nothing of it.
-	_, err = pb.NewOrganisationsServiceClient(e.dialAs(t, e.auth.Token(t, "eve-sub"))).GetOrganisation(c, &pb.GetOrganisationRequest{Name: company.Name})
+	_, err = pb.NewOrganisationsServiceClient(servicetest.Dial(t, e.addr, e.auth.Token(t, "eve-sub"))).GetOrganisation(c, &pb.GetOrganisationRequest{Name: company.Name})
 	apitest.WantCode(t, err, codes.NotFound, company.Name)
 
 	// Ownership ends at once.

@@ -18,7 +18,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
 
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
@@ -39,6 +38,10 @@ var migrationFiles embed.FS
 // its stream and its events' source.
 const serviceName = "organisations"
 
+// Spec declares the service to the kit, which assembles it and runs its
+// binary: it calls no other service and follows no events.
+var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles}
+
 // Config configures the service.
 type Config struct {
 	host.Settings
@@ -57,8 +60,7 @@ type Service struct {
 
 // Open opens the database and brings its schema up to date.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
-	own, _ := fs.Sub(migrationFiles, "migrations")
-	base, err := host.Assemble(ctx, host.Spec{Name: serviceName, Migrations: own}, cfg.Settings, logger)
+	base, err := host.Assemble(ctx, Spec, cfg.Settings, logger)
 	if err != nil {
 		return nil, err
 	}

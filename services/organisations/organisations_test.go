@@ -3,15 +3,12 @@ package organisations_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -21,11 +18,9 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
-	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
-	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
-	"github.com/goldenthread/goldenthread/services/organisations"
+	"github.com/goldenthread/goldenthread/services/servicetest"
 )
 
 // env is a running organisations service reached over a real gRPC
@@ -45,42 +40,10 @@ type env struct {
 
 func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	prefix := brokertest.Prefix(t, b)
-	a := authtest.New(t)
-	svc, err := organisations.Open(ctx, organisations.Config{Settings: host.Settings{DSN: dsn, SubjectPrefix: prefix, JWT: a.Verifier}, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{svc},
-			Resolver: svc.Resolver(), GRPC: lis})
-	}()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(authtest.Bearer(a.Token(t, authtest.PlatformAdmin))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqldb.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Close()
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("host: %v", err)
-		}
-		svc.Close()
-		db.Close()
-	})
-	return &env{client: pb.NewOrganisationsServiceClient(conn), people: pb.NewPeopleServiceClient(conn), db: db, js: b.JS,
-		stream: events.ServiceStream(prefix, "organisations", 1, 0).Name, prefix: prefix, auth: a, addr: lis.Addr().String()}
+	s := servicetest.Start(t, servicetest.Options{Services: []string{"organisations"}, DSN: map[string]string{"organisations": dsn}, Broker: b})
+	conn := s.Dial(t, s.Admin)
+	return &env{client: pb.NewOrganisationsServiceClient(conn), people: pb.NewPeopleServiceClient(conn), db: s.DB(t, "organisations"), js: b.JS,
+		stream: s.Stream("organisations"), prefix: s.Prefix, auth: s.Auth, addr: s.Addr}
 }
 
 func ctx(t *testing.T) context.Context {

@@ -7,7 +7,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -16,6 +15,7 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
+	"github.com/goldenthread/goldenthread/services/servicetest"
 )
 
 func TestRefusedInput(t *testing.T) {
@@ -74,13 +74,7 @@ func (rawCodec) Name() string                         { return "proto" }
 // answers INVALID_ARGUMENT naming the field, and stores nothing.
 func (e *env) testInvalidUTF8(t *testing.T) {
 	c := ctx(t)
-	conn, err := grpc.NewClient(e.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(authtest.Bearer(e.auth.Token(t, authtest.PlatformAdmin))),
-		grpc.WithDefaultCallOptions(grpc.ForceCodecV2(rawCodec{})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := servicetest.Dial(t, e.addr, e.auth.Token(t, authtest.PlatformAdmin), grpc.WithDefaultCallOptions(grpc.ForceCodecV2(rawCodec{})))
 	// CreateOrganisationRequest{organisation (1): {display_name (2), kind (4)}}
 	var org []byte
 	org = protowire.AppendTag(org, 2, protowire.BytesType)
@@ -91,7 +85,7 @@ func (e *env) testInvalidUTF8(t *testing.T) {
 	req = protowire.AppendTag(req, 1, protowire.BytesType)
 	req = protowire.AppendBytes(req, org)
 	check := e.unchanged(t, "organisations", nil)
-	err = conn.Invoke(c, "/goldenthread.organisations.v1.OrganisationsService/CreateOrganisation", req, new([]byte))
+	err := conn.Invoke(c, "/goldenthread.organisations.v1.OrganisationsService/CreateOrganisation", req, new([]byte))
 	apitest.WantCode(t, err, codes.InvalidArgument, "organisation.display_name")
 	check()
 }

@@ -21,13 +21,11 @@ package planning
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"log/slog"
-
-	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 
 	"google.golang.org/grpc"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/host"
@@ -42,14 +40,13 @@ var migrationFiles embed.FS
 // stream and its events' source, and its durable consumers.
 const serviceName = "planning"
 
-// Config configures the service.
-type Config struct {
-	host.Settings
-	// OrganisationsAddr is the gRPC address of the organisations service,
-	// which checks callers' credentials; TeamsAddr that of the teams
-	// service, whether owner teams exist and who is in them.
-	OrganisationsAddr, TeamsAddr string
-}
+// Spec declares the service to the kit, which assembles it and runs its
+// binary. It calls the organisations service, which checks callers'
+// credentials, and the teams service: whether owner teams exist and who is
+// in them. It follows organisations and teams being deleted and restored,
+// and KPIs changing status.
+var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: []string{"organisations", "teams"},
+	Consumes: []string{"organisations", "teams", "kpis"}}
 
 // Service is an opened planning service, ready to be hosted.
 type Service struct {
@@ -60,12 +57,8 @@ type Service struct {
 
 // Open opens the database, brings its schema up to date and prepares the
 // connections to the organisations and teams services.
-func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
-	own, _ := fs.Sub(migrationFiles, "migrations")
-	base, err := host.Assemble(ctx, host.Spec{Name: serviceName, Migrations: own,
-		Upstreams: map[string]string{"organisations": cfg.OrganisationsAddr, "teams": cfg.TeamsAddr},
-		// Organisations and teams deleted and restored, KPIs changing status.
-		Consumes: []string{"organisations", "teams", "kpis"}}, cfg.Settings, logger)
+func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, error) {
+	base, err := host.Assemble(ctx, Spec, s, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +69,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		elements: &elementsHandler{db: base.DB, events: em,
 			elements: resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Events: em},
 			teams:    teamsclient.New(base.Conns["teams"])},
-		resolver: auth.NewRemote(cfg.JWT, identitypb.NewCallerServiceClient(base.Conns["organisations"])),
+		resolver: auth.NewRemote(s.JWT, identitypb.NewCallerServiceClient(base.Conns["organisations"])),
 	}, nil
 }
 

@@ -2,13 +2,10 @@ package planning_test
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -16,12 +13,9 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
-	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
-	"github.com/goldenthread/goldenthread/services/organisations"
-	"github.com/goldenthread/goldenthread/services/planning"
-	"github.com/goldenthread/goldenthread/services/teams"
+	"github.com/goldenthread/goldenthread/services/servicetest"
 )
 
 // env runs the organisations, teams and planning services on one port, as
@@ -42,56 +36,17 @@ type env struct {
 
 func start(t *testing.T, dsn string, b *broker.Broker) *env {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{b: b, prefix: brokertest.Prefix(t, b), auth: authtest.New(t), dsn: dsn}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.addr = lis.Addr().String()
-	orgSvc, err := organisations.Open(ctx, organisations.Config{Settings: host.Settings{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	teamSvc, err := teams.Open(ctx, teams.Config{Settings: host.Settings{DSN: sqldbtest.SQLiteDSN(t), SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, OrganisationsAddr: e.addr}, brokertest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	planSvc, err := planning.Open(ctx, planning.Config{Settings: host.Settings{DSN: dsn, SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, OrganisationsAddr: e.addr, TeamsAddr: e.addr}, brokertest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b,
-			Services: []host.Service{orgSvc, teamSvc, planSvc}, Resolver: orgSvc.Resolver(), GRPC: lis})
-	}()
-	if e.db, err = sqldb.Open(ctx, dsn); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("host: %v", err)
-		}
-		orgSvc.Close()
-		teamSvc.Close()
-		planSvc.Close()
-		e.db.Close()
-	})
-	e.connect(t, e.auth.Token(t, authtest.PlatformAdmin))
+	s := servicetest.Start(t, servicetest.Options{Services: []string{"organisations", "teams", "planning"},
+		DSN: map[string]string{"planning": dsn}, Broker: b})
+	e := &env{b: b, prefix: s.Prefix, auth: s.Auth, dsn: dsn, addr: s.Addr, db: s.DB(t, "planning")}
+	e.connect(t, s.Admin)
 	return e
 }
 
 // connect points e's clients at the services, calling with token.
 func (e *env) connect(t *testing.T, token string) {
 	t.Helper()
-	conn, err := grpc.NewClient(e.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(authtest.Bearer(token)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := servicetest.Dial(t, e.addr, token)
 	e.orgs, e.people = orgpb.NewOrganisationsServiceClient(conn), orgpb.NewPeopleServiceClient(conn)
 	e.teams, e.members = teamspb.NewTeamsServiceClient(conn), teamspb.NewMembersServiceClient(conn)
 	e.elements = pb.NewElementsServiceClient(conn)

@@ -3,7 +3,6 @@ package planning_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -12,9 +11,7 @@ import (
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
-	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
-	"github.com/goldenthread/goldenthread/services/kit/host"
-	"github.com/goldenthread/goldenthread/services/planning"
+	"github.com/goldenthread/goldenthread/services/servicetest"
 )
 
 // testReplicas runs a second planning service on the same database, so
@@ -27,27 +24,9 @@ import (
 // where the last statuses put it.
 func (e *env) testReplicas(t *testing.T) {
 	p := e.buildPlan(t, "replicas")
-	ctx, cancel := context.WithCancel(context.Background())
-	second, err := planning.Open(ctx, planning.Config{Settings: host.Settings{DSN: e.dsn, SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, OrganisationsAddr: e.addr, TeamsAddr: e.addr}, brokertest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: e.b, Services: []host.Service{second},
-			Resolver: second.Resolver(), GRPC: lis})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("second replica: %v", err)
-		}
-		second.Close()
-	}()
+	second := servicetest.Start(t, servicetest.Options{Services: []string{"planning"}, DSN: map[string]string{"planning": e.dsn},
+		Broker: e.b, Prefix: e.prefix, Auth: e.auth, Elsewhere: map[string]string{"organisations": e.addr, "teams": e.addr}})
+	defer second.Stop()
 
 	on := []string{p.tactic, p.tactic2, p.tactic}
 	at := time.Now()

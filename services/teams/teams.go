@@ -19,13 +19,11 @@ package teams
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"log/slog"
-
-	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 
 	"google.golang.org/grpc"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
@@ -36,16 +34,13 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// Config configures the service.
-type Config struct {
-	host.Settings
-	// OrganisationsAddr is the gRPC address of the organisations service.
-	OrganisationsAddr string
-}
-
 // serviceName names the service in actors (system:teams), logs, its stream
 // and its events' source, and its durable consumer.
 const serviceName = "teams"
+
+// Spec declares the service to the kit, which assembles it and runs its
+// binary: it calls the organisations service, whose deletions it follows.
+var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: []string{"organisations"}, Consumes: []string{"organisations"}}
 
 // Service is an opened teams service, ready to be hosted.
 type Service struct {
@@ -57,10 +52,8 @@ type Service struct {
 
 // Open opens the database, brings its schema up to date and prepares the
 // connection to the organisations service.
-func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
-	own, _ := fs.Sub(migrationFiles, "migrations")
-	base, err := host.Assemble(ctx, host.Spec{Name: serviceName, Migrations: own,
-		Upstreams: map[string]string{"organisations": cfg.OrganisationsAddr}, Consumes: []string{"organisations"}}, cfg.Settings, logger)
+func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, error) {
+	base, err := host.Assemble(ctx, Spec, s, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +69,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		members: &membersHandler{dir: dir,
 			members: resource.Engine[*memberRecord, *pb.Member]{DB: base.DB, Service: serviceName, Field: "member", Events: memberEv,
 				DeletedHint: "has ended; add the person again instead"}},
-		resolver: auth.NewRemote(cfg.JWT, identitypb.NewCallerServiceClient(conn)),
+		resolver: auth.NewRemote(s.JWT, identitypb.NewCallerServiceClient(conn)),
 	}, nil
 }
 

@@ -2,23 +2,17 @@ package teams_test
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
-
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
-	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
-	"github.com/goldenthread/goldenthread/services/organisations"
-	"github.com/goldenthread/goldenthread/services/teams"
+	"github.com/goldenthread/goldenthread/services/servicetest"
 )
 
 // env runs the organisations and teams services as separate hosts on their
@@ -38,86 +32,26 @@ type env struct {
 	auth            *authtest.Env
 }
 
-// runHost serves svc on lis until the returned stop function is called.
-func runHost(t *testing.T, b *broker.Broker, lis net.Listener, svc host.OwnedService) func() {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- host.Run(ctx, host.Config{Logger: brokertest.Logger(), Broker: b, Services: []host.Service{svc},
-			Resolver: svc.Resolver(), GRPC: lis})
-	}()
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("host: %v", err)
-			}
-		}
-	}
-	t.Cleanup(stop)
-	return stop
-}
-
-func listen(t *testing.T, addr string) net.Listener {
-	t.Helper()
-	lis, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return lis
-}
-
-// dial connects to addr as the caller token says.
-func dial(t *testing.T, addr, token string) *grpc.ClientConn {
-	t.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(authtest.Bearer(token)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
-}
-
 func start(t *testing.T, orgDSN, teamDSN string, b *broker.Broker) *env {
 	t.Helper()
 	e := &env{b: b, prefix: brokertest.Prefix(t, b), orgDSN: orgDSN, auth: authtest.New(t)}
-	orgLis := listen(t, "127.0.0.1:0")
-	e.orgAddr = orgLis.Addr().String()
-	e.startOrgs(t, orgLis)
-
-	tsvc, err := teams.Open(context.Background(), teams.Config{Settings: host.Settings{DSN: teamDSN, SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, OrganisationsAddr: e.orgAddr}, brokertest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tsvc.Close() })
-	teamLis := listen(t, "127.0.0.1:0")
-	runHost(t, b, teamLis, tsvc)
-
-	if e.db, err = sqldb.Open(context.Background(), teamDSN); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.db.Close() })
-	admin := e.auth.Token(t, authtest.PlatformAdmin)
-	orgConn, teamConn := dial(t, e.orgAddr, admin), dial(t, teamLis.Addr().String(), admin)
+	e.startOrgs(t, "127.0.0.1:0")
+	tms := servicetest.Start(t, servicetest.Options{Services: []string{"teams"}, DSN: map[string]string{"teams": teamDSN}, Broker: b,
+		Prefix: e.prefix, Auth: e.auth, Elsewhere: map[string]string{"organisations": e.orgAddr}})
+	e.db = tms.DB(t, "teams")
+	orgConn, teamConn := servicetest.Dial(t, e.orgAddr, tms.Admin), tms.Dial(t, tms.Admin)
 	e.orgs, e.people = orgpb.NewOrganisationsServiceClient(orgConn), orgpb.NewPeopleServiceClient(orgConn)
 	e.teams, e.members = pb.NewTeamsServiceClient(teamConn), pb.NewMembersServiceClient(teamConn)
 	return e
 }
 
-// startOrgs (re)starts the organisations service on lis.
-func (e *env) startOrgs(t *testing.T, lis net.Listener) {
+// startOrgs (re)starts the organisations service, as a host of its own, on
+// addr.
+func (e *env) startOrgs(t *testing.T, addr string) {
 	t.Helper()
-	svc, err := organisations.Open(context.Background(), organisations.Config{Settings: host.Settings{DSN: e.orgDSN, SubjectPrefix: e.prefix, JWT: e.auth.Verifier}, PlatformAdmins: []string{authtest.PlatformAdmin}}, brokertest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := runHost(t, e.b, lis, svc)
-	e.stopOrgs = func() { stop(); svc.Close() }
-	t.Cleanup(e.stopOrgs)
+	orgs := servicetest.Start(t, servicetest.Options{Services: []string{"organisations"}, DSN: map[string]string{"organisations": e.orgDSN},
+		Broker: e.b, Prefix: e.prefix, Auth: e.auth, Addr: addr})
+	e.orgAddr, e.stopOrgs = orgs.Addr, orgs.Stop
 }
 
 func ctx(t *testing.T) context.Context {

@@ -338,7 +338,7 @@ func (e *env) testOrganisationsDown(t *testing.T) {
 	if e.count(t, "teams") != before {
 		t.Fatal("a team was stored while the organisations service was down")
 	}
-	e.startOrgs(t, listen(t, e.orgAddr))
+	e.startOrgs(t, e.orgAddr)
 	apitest.Eventually(t, 15*time.Second, "team create never succeeded after the organisations service came back", func() bool {
 		_, err := e.teams.CreateTeam(context.Background(), &pb.CreateTeamRequest{Parent: org, TeamId: "after", Team: &pb.Team{DisplayName: "x", Kind: 1}})
 		return err == nil

@@ -18,6 +18,7 @@ import (
 	"github.com/goldenthread/goldenthread/gateway/web"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/config"
+	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 )
 
@@ -31,10 +32,8 @@ func main() {
 func run() error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
-	orgAddr := fs.String("organisations-addr", "127.0.0.1:9091", "gRPC address of the organisations service")
-	teamsAddr := fs.String("teams-addr", "127.0.0.1:9092", "gRPC address of the teams service")
-	planningAddr := fs.String("planning-addr", "127.0.0.1:9093", "gRPC address of the planning service")
-	kpisAddr := fs.String("kpis-addr", "127.0.0.1:9094", "gRPC address of the KPI service")
+	orgAddr, teamsAddr := host.AddrFlag(fs, "organisations"), host.AddrFlag(fs, "teams")
+	planningAddr, kpisAddr := host.AddrFlag(fs, "planning"), host.AddrFlag(fs, "kpis")
 	bodyLimit := fs.Int64("body-limit", gateway.DefaultBodyLimit, "largest request body accepted, in bytes")
 	timeout := fs.Duration("timeout", gateway.DefaultTimeout, "deadline of each call to a service")
 	corsOrigins := fs.String("cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")

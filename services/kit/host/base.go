@@ -30,12 +30,15 @@ type Spec struct {
 	// changes (system:teams), its logs, its stream (GOLDENTHREAD_TEAMS) and
 	// its events' source (//goldenthread/teams).
 	Name string
-	// Migrations are the service's own, applied after the kit's (outbox,
+	// Migrations hold the service's own migrations in a directory
+	// migrations/, as every service keeps them (//go:embed
+	// migrations/*.sql); they are applied after the kit's (outbox,
 	// idempotency keys, and the inbox of a service that consumes events).
 	Migrations fs.FS
-	// Upstreams are the addresses of the services it calls, by name
-	// ("organisations"); each must be set.
-	Upstreams map[string]string
+	// Upstreams name the services it calls ("organisations"); each must
+	// have an address in Settings.Addrs, and the service's own binary
+	// takes it as a flag (AddrFlag).
+	Upstreams []string
 	// Consumes names the services whose events it reacts to.
 	Consumes []string
 }
@@ -67,8 +70,8 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 	if prefix == "" {
 		prefix = DefaultSubjectPrefix
 	}
-	for name, addr := range spec.Upstreams {
-		if addr == "" {
+	for _, name := range spec.Upstreams {
+		if s.Addrs[name] == "" {
 			return nil, fmt.Errorf("%s: no address of the %s service", spec.Name, name)
 		}
 	}
@@ -77,6 +80,11 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 		return nil, fmt.Errorf("%s: %w", spec.Name, err)
 	}
 	b := &Base{DB: db, Conns: map[string]*grpc.ClientConn{}, Prefix: prefix, Logger: logger.With("service", spec.Name), name: spec.Name}
+	own, err := fs.Sub(spec.Migrations, "migrations")
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("%s: migrations: %w", spec.Name, err)
+	}
 	type migrations struct {
 		component string
 		files     fs.FS
@@ -85,14 +93,14 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 	if len(spec.Consumes) > 0 {
 		all = append(all, migrations{"inbox", events.Migrations})
 	}
-	for _, m := range append(all, migrations{spec.Name, spec.Migrations}) {
+	for _, m := range append(all, migrations{spec.Name, own}) {
 		if err := db.Migrate(ctx, m.component, m.files); err != nil {
 			b.Close()
 			return nil, fmt.Errorf("%s: %w", spec.Name, err)
 		}
 	}
-	for name, addr := range spec.Upstreams {
-		conn, err := grpcclient.Dial(addr)
+	for _, name := range spec.Upstreams {
+		conn, err := grpcclient.Dial(s.Addrs[name])
 		if err != nil {
 			b.Close()
 			return nil, fmt.Errorf("%s: the %s service: %w", spec.Name, name, err)

@@ -36,6 +36,9 @@ type Settings struct {
 	// JWT verifies callers' JWTs against the configured OpenID Connect
 	// issuer; nil when none is configured (API tokens only).
 	JWT auth.JWTVerifier
+	// Addrs are the gRPC addresses of the other services, by name; a
+	// service dials those its Spec.Upstreams names.
+	Addrs map[string]string
 }
 
 // OwnedService is a service its binary opens and must close.
@@ -47,36 +50,38 @@ type OwnedService interface {
 }
 
 // Binary describes the command that runs one service on its own, the way
-// operators deploy it: its own listen address, database and NATS.
-type Binary struct {
-	// Name of the service and command, e.g. "teams".
-	Name string
-	// GRPCAddr and MetricsAddr are the default listen addresses.
-	GRPCAddr, MetricsAddr string
+// operators deploy it: its own listen address, database and NATS. S is the
+// service's type, which its Open returns.
+type Binary[S OwnedService] struct {
+	// Spec is the service's: its Name names the command and picks its
+	// default listen addresses (Known); each of its Upstreams is a flag,
+	// -<name>-addr (AddrFlag).
+	Spec Spec
 	// Flags defines the service's own flags, read by Open after parsing.
 	Flags func(fs *flag.FlagSet)
 	// Open opens the service.
-	Open func(ctx context.Context, s Settings, logger *slog.Logger) (OwnedService, error)
+	Open func(ctx context.Context, s Settings, logger *slog.Logger) (S, error)
 }
 
 // Main runs the binary with the process's arguments and exits. Every flag
 // can also be set by an environment variable: GT_ and the flag's name
 // upper-cased with - as _, e.g. GT_DSN.
-func (b Binary) Main() {
+func (b Binary[S]) Main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := b.run(ctx, os.Args[1:]); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", b.Name, err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", b.Spec.Name, err)
 		os.Exit(1)
 	}
 }
 
-func (b Binary) run(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet(b.Name, flag.ContinueOnError)
-	grpcAddr := fs.String("grpc-addr", b.GRPCAddr, "gRPC listen address")
-	metricsAddr := fs.String("metrics-addr", b.MetricsAddr, "Prometheus /metrics listen address; empty disables it")
+func (b Binary[S]) run(ctx context.Context, args []string) error {
+	name, defaults := b.Spec.Name, Known[b.Spec.Name]
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	grpcAddr := fs.String("grpc-addr", defaults.GRPCAddr, "gRPC listen address")
+	metricsAddr := fs.String("metrics-addr", defaults.MetricsAddr, "Prometheus /metrics listen address; empty disables it")
 	dataDir := fs.String("data-dir", "./data", "directory for the default SQLite database and the embedded NATS")
-	dsn := fs.String("dsn", "", "database: a postgres:// URL or a SQLite file path (default <data-dir>/"+b.Name+".db)")
+	dsn := fs.String("dsn", "", "database: a postgres:// URL or a SQLite file path (default <data-dir>/"+name+".db)")
 	natsURL := fs.String("nats-url", "", "NATS server URL(s); empty starts an embedded NATS under <data-dir>/nats")
 	natsListen := fs.String("nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients (users and passwords: <data-dir>/nats/*.password); empty: in-process only")
 	natsCreds := broker.CredentialFlags(fs)
@@ -87,6 +92,10 @@ func (b Binary) run(ctx context.Context, args []string) error {
 	oidcIssuer := fs.String("oidc-issuer", "", "OpenID Connect issuer URL whose JWTs callers may present; empty: API tokens only")
 	oidcAudience := fs.String("oidc-audience", "goldenthread", "audience the JWTs must name")
 	newLogger := serve.LogFlags(fs)
+	upstreams := map[string]*string{}
+	for _, upstream := range b.Spec.Upstreams {
+		upstreams[upstream] = AddrFlag(fs, upstream)
+	}
 	if b.Flags != nil {
 		b.Flags(fs)
 	}
@@ -101,7 +110,11 @@ func (b Binary) run(ctx context.Context, args []string) error {
 		return err
 	}
 	if *dsn == "" {
-		*dsn = filepath.Join(*dataDir, b.Name+".db")
+		*dsn = filepath.Join(*dataDir, name+".db")
+	}
+	addrs := map[string]string{}
+	for upstream, addr := range upstreams {
+		addrs[upstream] = *addr
 	}
 
 	var verifier auth.JWTVerifier
@@ -117,14 +130,13 @@ func (b Binary) run(ctx context.Context, args []string) error {
 
 	// On the embedded NATS the service is its own user, as in a cluster.
 	br, err := broker.Connect(broker.Config{URL: *natsURL, Credentials: *natsCreds, StoreDir: filepath.Join(*dataDir, "nats"),
-		Listen: *natsListen, SubjectPrefix: *prefix, User: b.Name, Name: b.Name}, logger)
+		Listen: *natsListen, SubjectPrefix: *prefix, User: name, Name: name}, logger)
 	if err != nil {
 		return err
 	}
 	defer br.Close()
 	svc, err := b.Open(ctx, Settings{DataDir: *dataDir, DSN: *dsn, SubjectPrefix: *prefix, StreamReplicas: *replicas,
-		StreamMaxAge: *maxAge,
-		JWT:          verifier}, logger)
+		StreamMaxAge: *maxAge, JWT: verifier, Addrs: addrs}, logger)
 	if err != nil {
 		return err
 	}
@@ -141,6 +153,6 @@ func (b Binary) run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	logger.Info(b.Name+" service started", "grpc", grpcLis.Addr().String(), "metrics", *metricsAddr)
+	logger.Info(name+" service started", "grpc", grpcLis.Addr().String(), "metrics", *metricsAddr)
 	return Run(ctx, cfg)
 }

@@ -9,27 +9,10 @@
 package main
 
 import (
-	"context"
-	"flag"
-	"log/slog"
-
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kpis"
 )
 
 func main() {
-	var orgAddr, teamsAddr, planningAddr *string
-	host.Binary{
-		Name:        "kpis",
-		GRPCAddr:    "127.0.0.1:9094",
-		MetricsAddr: "127.0.0.1:9194",
-		Flags: func(fs *flag.FlagSet) {
-			orgAddr = fs.String("organisations-addr", "127.0.0.1:9091", "gRPC address of the organisations service")
-			teamsAddr = fs.String("teams-addr", "127.0.0.1:9092", "gRPC address of the teams service")
-			planningAddr = fs.String("planning-addr", "127.0.0.1:9093", "gRPC address of the planning service")
-		},
-		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
-			return kpis.Open(ctx, kpis.Config{Settings: s, OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr, PlanningAddr: *planningAddr}, logger)
-		},
-	}.Main()
+	host.Binary[*kpis.Service]{Spec: kpis.Spec, Open: kpis.Open}.Main()
 }

@@ -20,14 +20,12 @@ import (
 
 func main() {
 	var platformAdmins *string
-	host.Binary{
-		Name:        "organisations",
-		GRPCAddr:    "127.0.0.1:9091",
-		MetricsAddr: "127.0.0.1:9191",
+	host.Binary[*organisations.Service]{
+		Spec: organisations.Spec,
 		Flags: func(fs *flag.FlagSet) {
 			platformAdmins = fs.String("platform-admins", "", "comma-separated JWT subjects that are platform admins")
 		},
-		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
+		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (*organisations.Service, error) {
 			svc, err := organisations.Open(ctx, organisations.Config{Settings: s, PlatformAdmins: config.List(*platformAdmins)}, logger)
 			if err != nil {
 				return nil, err

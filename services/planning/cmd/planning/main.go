@@ -8,26 +8,10 @@
 package main
 
 import (
-	"context"
-	"flag"
-	"log/slog"
-
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/planning"
 )
 
 func main() {
-	var orgAddr, teamsAddr *string
-	host.Binary{
-		Name:        "planning",
-		GRPCAddr:    "127.0.0.1:9093",
-		MetricsAddr: "127.0.0.1:9193",
-		Flags: func(fs *flag.FlagSet) {
-			orgAddr = fs.String("organisations-addr", "127.0.0.1:9091", "gRPC address of the organisations service")
-			teamsAddr = fs.String("teams-addr", "127.0.0.1:9092", "gRPC address of the teams service")
-		},
-		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
-			return planning.Open(ctx, planning.Config{Settings: s, OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr}, logger)
-		},
-	}.Main()
+	host.Binary[*planning.Service]{Spec: planning.Spec, Open: planning.Open}.Main()
 }

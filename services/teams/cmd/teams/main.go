@@ -8,25 +8,10 @@
 package main
 
 import (
-	"context"
-	"flag"
-	"log/slog"
-
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/teams"
 )
 
 func main() {
-	var orgAddr *string
-	host.Binary{
-		Name:        "teams",
-		GRPCAddr:    "127.0.0.1:9092",
-		MetricsAddr: "127.0.0.1:9192",
-		Flags: func(fs *flag.FlagSet) {
-			orgAddr = fs.String("organisations-addr", "127.0.0.1:9091", "gRPC address of the organisations service")
-		},
-		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (host.OwnedService, error) {
-			return teams.Open(ctx, teams.Config{Settings: s, OrganisationsAddr: *orgAddr}, logger)
-		},
-	}.Main()
+	host.Binary[*teams.Service]{Spec: teams.Spec, Open: teams.Open}.Main()
 }
