@@ -590,6 +590,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{name: "planner", token: b.auth.Token(t, "planner"), role: identitypb.Role_ROLE_PLANNER, valid: true},
 		{name: "admin", token: b.auth.Token(t, "admin"), role: identitypb.Role_ROLE_ADMIN, valid: true},
 		{name: "admin of another organisation", token: b.auth.Token(t, "admin-b"), valid: true},
+		{name: "admin of an owner", token: b.auth.Token(t, "owner-admin"), role: identitypb.Role_ROLE_VIEWER, valid: true},
 	}
 	ctx := context.Background()
 	for _, rc := range rpcCases() {
@@ -614,16 +615,21 @@ func TestAuthorisationMatrix(t *testing.T) {
 }
 
 // startFixture runs the services and a gateway (with no default token) and
-// seeds org-a and org-b: a person of each role in org-a, whose external
-// subjects are the role names, a team t, and org-b's admin, admin-b.
+// seeds org-a, org-b and org-owner, which owns org-a: a person of each role
+// in org-a, whose external subjects are the role names, a team t, org-b's
+// admin, admin-b, and org-owner's, owner-admin.
 func startFixture(t *testing.T) (backend, *api, *fixture) {
 	b := startServices(t)
 	gw := startGateway(t, b.config(), "")
 	f := &fixture{t: t, admin: newClients(t, b.addr, b.admin)}
 	ctx := context.Background()
-	for _, id := range []string{"org-a", "org-b"} {
-		_, err := f.admin.orgs.CreateOrganisation(ctx, &orgpb.CreateOrganisationRequest{OrganisationId: id,
-			Organisation: &orgpb.Organisation{DisplayName: id, Kind: orgpb.Organisation_KIND_COUNCIL}})
+	// org-owner owns org-a: its admin reads org-a as a viewer.
+	for _, o := range []struct {
+		id     string
+		owners []string
+	}{{"org-owner", nil}, {"org-a", []string{"organisations/org-owner"}}, {"org-b", nil}} {
+		_, err := f.admin.orgs.CreateOrganisation(ctx, &orgpb.CreateOrganisationRequest{OrganisationId: o.id,
+			Organisation: &orgpb.Organisation{DisplayName: o.id, Kind: orgpb.Organisation_KIND_COUNCIL, Owners: o.owners}})
 		f.must(err)
 	}
 	roles := map[string]identitypb.Role{"viewer": identitypb.Role_ROLE_VIEWER, "contributor": identitypb.Role_ROLE_CONTRIBUTOR,
@@ -632,6 +638,7 @@ func startFixture(t *testing.T) (backend, *api, *fixture) {
 		f.person("organisations/org-a", name, role, name)
 	}
 	f.person("organisations/org-b", "admin-b", identitypb.Role_ROLE_ADMIN, "admin-b")
+	f.person("organisations/org-owner", "owner-admin", identitypb.Role_ROLE_ADMIN, "owner-admin")
 	_, err := f.admin.teams.CreateTeam(ctx, &teamspb.CreateTeamRequest{Parent: "organisations/org-a", TeamId: "t",
 		Team: &teamspb.Team{DisplayName: "t", Kind: teamspb.Team_KIND_LEADERSHIP}})
 	f.must(err)
