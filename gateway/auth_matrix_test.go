@@ -818,7 +818,7 @@ func TestOwnersArePlatforms(t *testing.T) {
 		t.Errorf("org-a's owners changed: %s", r.raw)
 	}
 	// Other fields stay the organisation admin's, owners unchanged included.
-	do(t, admin, "PATCH", "/v1/organisations/org-a?update_mask=display_name,owners", `{"display_name":"Org A","owners":[]}`).want(t, 200, "Org A")
+	do(t, admin, "PATCH", "/v1/organisations/org-a?update_mask=display_name,owners", `{"display_name":"Org A","owners":["organisations/org-owner"]}`).want(t, 200, "Org A")
 	platform := &api{Server: gw.Server, token: b.admin}
 	do(t, platform, "PATCH", "/v1/organisations/org-a?update_mask=owners", `{"owners":["organisations/org-b"]}`).want(t, 200, "organisations/org-b")
 }

@@ -25,7 +25,6 @@ import (
 
 	"google.golang.org/grpc"
 
-	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
@@ -53,7 +52,6 @@ type Service struct {
 	*host.Base
 	kpis         *kpisHandler
 	measurements *measurementsHandler
-	resolver     *auth.Remote
 }
 
 // Open opens the database, brings its schema up to date and prepares the
@@ -77,7 +75,6 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 		Base:         base,
 		kpis:         &kpisHandler{kpis: kpiEngine, dir: dir, events: em},
 		measurements: &measurementsHandler{measurements: measurementEngine, dir: dir, events: em},
-		resolver:     auth.NewRemote(s.JWT, identitypb.NewCallerServiceClient(base.Conns["organisations"])),
 	}, nil
 }
 
@@ -89,7 +86,3 @@ func (s *Service) Register(g *grpc.Server) {
 
 // Policy implements host.Service.
 func (s *Service) Policy() auth.Policy { return policy }
-
-// Resolver checks credentials by asking the organisations service; answers
-// are cached for auth.CacheTTL.
-func (s *Service) Resolver() auth.Resolver { return s.resolver }

@@ -25,7 +25,6 @@ import (
 
 	"google.golang.org/grpc"
 
-	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/host"
@@ -52,7 +51,6 @@ var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: [
 type Service struct {
 	*host.Base
 	elements *elementsHandler
-	resolver *auth.Remote
 }
 
 // Open opens the database, brings its schema up to date and prepares the
@@ -69,7 +67,6 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 		elements: &elementsHandler{db: base.DB, events: em,
 			elements: resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Events: em},
 			teams:    teamsclient.New(base.Conns["teams"])},
-		resolver: auth.NewRemote(s.JWT, identitypb.NewCallerServiceClient(base.Conns["organisations"])),
 	}, nil
 }
 
@@ -78,7 +75,3 @@ func (s *Service) Register(g *grpc.Server) { pb.RegisterElementsServiceServer(g,
 
 // Policy implements host.Service.
 func (s *Service) Policy() auth.Policy { return policy }
-
-// Resolver checks credentials by asking the organisations service; answers
-// are cached for auth.CacheTTL.
-func (s *Service) Resolver() auth.Resolver { return s.resolver }

@@ -23,7 +23,6 @@ import (
 
 	"google.golang.org/grpc"
 
-	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
@@ -45,9 +44,8 @@ var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: [
 // Service is an opened teams service, ready to be hosted.
 type Service struct {
 	*host.Base
-	teams    *teamsHandler
-	members  *membersHandler
-	resolver *auth.Remote
+	teams   *teamsHandler
+	members *membersHandler
 }
 
 // Open opens the database, brings its schema up to date and prepares the
@@ -69,16 +67,11 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 		members: &membersHandler{dir: dir,
 			members: resource.Engine[*memberRecord, *pb.Member]{DB: base.DB, Service: serviceName, Field: "member", Events: memberEv,
 				DeletedHint: "has ended; add the person again instead"}},
-		resolver: auth.NewRemote(s.JWT, identitypb.NewCallerServiceClient(conn)),
 	}, nil
 }
 
 // Policy implements host.Service.
 func (s *Service) Policy() auth.Policy { return policy }
-
-// Resolver checks credentials by asking the organisations service, which
-// holds people, roles and tokens; answers are cached for auth.CacheTTL.
-func (s *Service) Resolver() auth.Resolver { return s.resolver }
 
 // Register implements host.Service.
 func (s *Service) Register(g *grpc.Server) {

@@ -5,8 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
@@ -28,6 +34,7 @@ type env struct {
 	prefix  string
 
 	orgDSN, orgAddr string
+	teamAddr        string
 	stopOrgs        func()
 	auth            *authtest.Env
 }
@@ -39,6 +46,7 @@ func start(t *testing.T, orgDSN, teamDSN string, b *broker.Broker) *env {
 	tms := servicetest.Start(t, servicetest.Options{Services: []string{"teams"}, DSN: map[string]string{"teams": teamDSN}, Broker: b,
 		Prefix: e.prefix, Auth: e.auth, Elsewhere: map[string]string{"organisations": e.orgAddr}})
 	e.db = tms.DB(t, "teams")
+	e.teamAddr = tms.Addr
 	orgConn, teamConn := servicetest.Dial(t, e.orgAddr, tms.Admin), tms.Dial(t, tms.Admin)
 	e.orgs, e.people = orgpb.NewOrganisationsServiceClient(orgConn), orgpb.NewPeopleServiceClient(orgConn)
 	e.teams, e.members = pb.NewTeamsServiceClient(teamConn), pb.NewMembersServiceClient(teamConn)
@@ -128,7 +136,34 @@ func TestTeams(t *testing.T) {
 			t.Run("organisation checked over gRPC", e.testOrganisationChecked)
 			t.Run("organisation deletion cascades, once", e.testCascade)
 			t.Run("members", e.testMembers)
+			t.Run("access changes reach the teams service at once", e.testAccessChanges)
 			t.Run("organisations service down", e.testOrganisationsDown)
 		})
+	})
+}
+
+// testAccessChanges: the teams service, on a host of its own, caches what
+// the organisations service says of a caller; a role taken away there
+// empties that cache, so the caller is refused at once rather than after
+// auth.CacheTTL.
+func (e *env) testAccessChanges(t *testing.T) {
+	org := e.newOrg(t, "forgetful")
+	team := e.newTeam(t, org, "t", "")
+	fay, err := e.people.CreatePerson(ctx(t), &orgpb.CreatePersonRequest{Parent: org, PersonId: "fay",
+		Person: &orgpb.Person{DisplayName: "Fay", Email: "fay@example.org", ExternalSubject: "fay-sub", Role: identitypb.Role_ROLE_VIEWER}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asFay := pb.NewTeamsServiceClient(servicetest.Dial(t, e.teamAddr, e.auth.Token(t, "fay-sub")))
+	if _, err := asFay.GetTeam(ctx(t), &pb.GetTeamRequest{Name: team.Name}); err != nil {
+		t.Fatalf("a viewer reads a team: %v", err)
+	}
+	if _, err := e.people.UpdatePerson(ctx(t), &orgpb.UpdatePersonRequest{Person: &orgpb.Person{Name: fay.Name},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"role"}}}); err != nil {
+		t.Fatal(err)
+	}
+	apitest.Eventually(t, 5*time.Second, "the teams service still lets a caller without a role read", func() bool {
+		_, err := asFay.GetTeam(ctx(t), &pb.GetTeamRequest{Name: team.Name})
+		return status.Code(err) == codes.NotFound
 	})
 }

@@ -72,6 +72,15 @@ func NewRemote(verifier JWTVerifier, callers identitypb.CallerServiceClient) *Re
 	return &Remote{jwt: verifier, callers: callers, cache: map[[32]byte]cached{}}
 }
 
+// Forget drops every cached answer, so that the next call of each caller
+// asks again: the organisations service published a change (a role, an
+// owner, a revoked token) that may change what callers may do.
+func (r *Remote) Forget() {
+	r.mu.Lock()
+	clear(r.cache)
+	r.mu.Unlock()
+}
+
 // Resolve implements Resolver.
 func (r *Remote) Resolve(ctx context.Context, cred string) (*Principal, error) {
 	key := sha256.Sum256([]byte(cred))

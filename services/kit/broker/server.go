@@ -183,8 +183,10 @@ func users(prefix string, passwords map[string]string) ([]*server.User, error) {
 //     stream;
 //   - $JS.ACK.>: acknowledgements of the messages delivered to it.
 //
-// It subscribes only to _INBOX.> (JetStream's answers and pull deliveries)
-// and never publishes there: a user that could publish to _INBOX could put
+// It subscribes to _INBOX.> (JetStream's answers and pull deliveries) and
+// to the organisations service's events, whose changes to roles, owners
+// and tokens make it forget the callers it cached; it never publishes to
+// _INBOX: a user that could publish to _INBOX could put
 // a message into another service's pull delivery. Services may read every
 // event (they are trusted to read, as they consume each other's streams);
 // they are not trusted to speak for each other.
@@ -202,7 +204,7 @@ func servicePermissions(prefix, service string) *server.Permissions {
 			"$JS.API.CONSUMER.MSG.NEXT.*." + service,
 			"$JS.ACK.>",
 		}},
-		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
+		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>", prefix + ".organisations.>"}},
 	}
 }
 

@@ -8,6 +8,11 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/nats-io/nats.go"
+
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
+
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
@@ -61,6 +66,9 @@ type Base struct {
 
 	name      string
 	consumers []events.ConsumerSpec
+	// callers resolves credentials by asking the organisations service,
+	// for a service whose Spec names it upstream.
+	callers *auth.Remote
 }
 
 // Assemble opens the service's database, brings its schema up to date and
@@ -107,6 +115,9 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 		}
 		b.Conns[name] = conn
 	}
+	if conn := b.Conns[organisations]; conn != nil {
+		b.callers = auth.NewRemote(s.JWT, identitypb.NewCallerServiceClient(conn))
+	}
 	b.Outbox = outbox.New(db, events.ServiceSource(spec.Name), events.ServiceStream(prefix, spec.Name, s.StreamReplicas, s.StreamMaxAge), b.Logger)
 	for _, producer := range spec.Consumes {
 		b.consumers = append(b.consumers, events.ServiceConsumer(prefix, producer, spec.Name))
@@ -117,9 +128,34 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 // Name implements Service.
 func (b *Base) Name() string { return b.name }
 
+// organisations is the service that knows who callers are.
+const organisations = "organisations"
+
+// Resolver is how the service checks credentials when it runs on its own:
+// by asking the organisations service (CallerService.GetCaller), caching
+// each answer until the organisations service publishes a change or
+// auth.CacheTTL passes. Nil for a service with no organisations upstream
+// (the organisations service, which has its own).
+func (b *Base) Resolver() auth.Resolver {
+	if b.callers == nil {
+		return nil
+	}
+	return b.callers
+}
+
 // Run implements Service: it consumes the events of Spec.Consumes with
 // Reactions, runs Background and relays the outbox until ctx ends.
 func (b *Base) Run(ctx context.Context, br *broker.Broker) {
+	if b.callers != nil {
+		// Every process, not one consumer per service: each replica has
+		// its own cache. A missed message costs at most auth.CacheTTL.
+		sub, err := br.Conn.Subscribe(b.Prefix+"."+organisations+".>", func(*nats.Msg) { b.callers.Forget() })
+		if err != nil {
+			b.Logger.Warn("cannot follow access changes; cached callers expire after auth.CacheTTL", "err", err)
+		} else {
+			defer func() { _ = sub.Unsubscribe() }()
+		}
+	}
 	var running []*events.Consumer
 	for _, spec := range b.consumers {
 		running = append(running, events.Consume(ctx, br.JS, b.DB, spec, b.Logger, b.Reactions))
