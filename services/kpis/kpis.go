@@ -79,9 +79,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		Teams: teamspb.NewTeamsServiceClient(teamsConn), Members: teamspb.NewMembersServiceClient(teamsConn)}}
 	// The resource engine carries out the standard methods of both
 	// resources; the handlers add the KPI lock and the status upkeep.
-	kpiEngine := resource.Engine[*kpiRecord, *pb.Kpi]{DB: base.DB, Service: serviceName, Field: "kpi", Events: kpiEvents{em}}
+	kpiEngine := resource.Engine[*kpiRecord, *pb.Kpi]{DB: base.DB, Service: serviceName, Field: "kpi", Type: kpiType, Events: kpiEvents{em}}
 	measurementEngine := resource.Engine[*measurementRecord, *pb.Measurement]{DB: base.DB, Service: serviceName,
-		Field: "measurement", Events: measurementEvents{em}, DeletedHint: measurementDeletedHint}
+		Field: "measurement", Type: measurementType, Events: measurementEvents{em}, DeletedHint: measurementDeletedHint}
 	return &Service{
 		Base:         base,
 		kpis:         &kpisHandler{kpis: kpiEngine, dir: dir, events: em},

@@ -61,7 +61,7 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, ids []
 		// Marked, so that the organisation's undeletion restores only the
 		// KPIs its deletion deleted.
 		k.deletedWithOrg = deleted
-		if saved, err := updateKpi(ctx, tx, k); err != nil {
+		if saved, err := kpisTable.Update(ctx, tx, k, k.revision-1); err != nil {
 			return err
 		} else if !saved {
 			return apierr.EtagMismatch(k.kpi.Name)

@@ -35,7 +35,9 @@ func (r *orgRecord) with(org *pb.Organisation) *orgRecord {
 var organisationsTable = resource.Table[*orgRecord]{
 	Name:    "organisations",
 	Columns: "id, display_name, description, kind, owners, website, create_time, update_time, delete_time, revision, update_actor",
+	Key:     1,
 	Scan:    scanOrganisation,
+	Values:  organisationValues,
 }
 
 // organisationListSchema says what ListOrganisations may filter and sort on.
@@ -48,10 +50,6 @@ var organisationListSchema = &listing.Schema[*orgRecord]{
 	IDColumn:     "id",
 	ID:           func(r *orgRecord) string { return r.id },
 	DefaultOrder: "create_time",
-}
-
-func getOrganisation(ctx context.Context, q sqldb.Querier, id string) (*orgRecord, error) {
-	return organisationsTable.One(ctx, q, "id = ?", id)
 }
 
 // shareOrganisation reads an organisation and keeps it from changing until
@@ -103,25 +101,12 @@ func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[
 	return organisationsTable.Page(ctx, q, plan, showDeleted, "id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
 }
 
-func insertOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO organisations ("+organisationsTable.Columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		r.id, r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
+// organisationValues are an organisation's columns in organisationsTable's
+// order.
+func organisationValues(r *orgRecord) ([]any, error) {
+	return []any{r.id, r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
 		resource.Micros(r.org.CreateTime), resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision,
-		r.org.UpdateActor)
-	if err != nil {
-		return fmt.Errorf("insert organisation: %w", err)
-	}
-	return nil
-}
-
-// updateOrganisation writes r over the row at revision r.revision-1. It
-// returns false when the row has moved on meanwhile.
-func updateOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE organisations SET display_name = ?, description = ?, kind = ?, owners = ?,
-		website = ?, update_time = ?, delete_time = ?, revision = ?, update_actor = ? WHERE id = ? AND revision = ?`,
-		r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
-		resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision, r.org.UpdateActor, r.id, r.revision-1)
-	return resource.SavedOne(res, err, "organisation")
+		r.org.UpdateActor}, nil
 }
 
 // ownersJSON is the stored form of owners: a JSON array, [] when there are

@@ -16,18 +16,14 @@ import (
 // organisations/{organisation}/people/{person}.
 var personCollection = []string{"organisations", "people"}
 
-// personUpdatable lists the fields UpdatePerson may change, in API order;
+// personType is the person as the resource engine finds and stores it.
+// UpdatePerson may change the fields of Updatable, in API order;
 // CreatePerson takes the same fields from its request.
-var personUpdatable = []string{"display_name", "email", "job_title", "external_subject", "role"}
-
-// parsePersonName returns the ids in a person's name, or INVALID_ARGUMENT
-// naming field.
-func parsePersonName(field, name string) (orgID, id string, err error) {
-	ids, err := resource.ParseName(field, name, personCollection...)
-	if err != nil {
-		return "", "", err
-	}
-	return ids[0], ids[1], nil
+var personType = resource.Type[*personRecord]{
+	Collections: personCollection,
+	Table:       peopleTable,
+	List:        personListSchema,
+	Updatable:   []string{"display_name", "email", "job_title", "external_subject", "role"},
 }
 
 // emailKey is the form of an email address that uniqueness compares: the

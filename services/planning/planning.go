@@ -75,7 +75,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	return &Service{
 		Base: base,
 		elements: &elementsHandler{db: base.DB, events: em,
-			elements: resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Events: em},
+			elements: resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em},
 			teams:    lookup.Teams{Teams: teamspb.NewTeamsServiceClient(teamsConn), Members: teamspb.NewMembersServiceClient(teamsConn)}},
 		resolver: auth.NewRemote(cfg.JWT, orgpb.NewAccessServiceClient(base.Conns["organisations"])),
 	}, nil
