@@ -55,7 +55,7 @@ var kpisTable = resource.Table[*kpiRecord]{
 
 // kpiListSchema says what ListKpis may filter and sort on.
 var kpiListSchema = &listing.Schema[*kpiRecord]{
-	Fields: []listing.Field[*kpiRecord]{
+	Fields: append([]listing.Field[*kpiRecord]{
 		{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
 			Key: func(r *kpiRecord) any { return r.kpi.Title }},
 		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.KpiStatus_value, Filter: true},
@@ -63,11 +63,7 @@ var kpiListSchema = &listing.Schema[*kpiRecord]{
 			Filter: true, Parse: nameFilter("elements")},
 		{Name: "owner_team", Column: "('organisations/' || organisation_id || '/teams/' || owner_team_id)", Kind: listing.String,
 			Filter: true, Parse: nameFilter("teams")},
-		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
-			Key: func(r *kpiRecord) any { return resource.Micros(r.kpi.CreateTime) }},
-		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
-			Key: func(r *kpiRecord) any { return resource.Micros(r.kpi.UpdateTime) }},
-	},
+	}, resource.TimeFields[*kpiRecord, *pb.Kpi]()...),
 	IDColumn:     "id",
 	ID:           func(r *kpiRecord) string { return r.id },
 	DefaultOrder: "title",

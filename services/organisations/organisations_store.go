@@ -46,7 +46,7 @@ var organisationListSchema = &listing.Schema[*orgRecord]{
 		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
 			Key: func(r *orgRecord) any { return r.org.DisplayName }},
 		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Organisation_Kind_value, Filter: true},
-	}, timeFields(func(r *orgRecord) timed { return r.org })...),
+	}, resource.TimeFields[*orgRecord, *pb.Organisation]()...),
 	IDColumn:     "id",
 	ID:           func(r *orgRecord) string { return r.id },
 	DefaultOrder: "create_time",

@@ -51,7 +51,7 @@ var personListSchema = &listing.Schema[*personRecord]{
 			Key: func(r *personRecord) any { return r.person.DisplayName }},
 		{Name: "email", Column: "email_lower", Kind: listing.String, Filter: true, Sort: true,
 			Key: func(r *personRecord) any { return emailKey(r.person.Email) }},
-	}, timeFields(func(r *personRecord) timed { return r.person })...),
+	}, resource.TimeFields[*personRecord, *pb.Person]()...),
 	IDColumn:     "id",
 	ID:           func(r *personRecord) string { return r.id },
 	DefaultOrder: "display_name",

@@ -46,7 +46,7 @@ var elementRows = resource.Table[*elementRecord]{Name: "elements", Columns: elem
 
 // elementListSchema says what ListElements may filter and sort on.
 var elementListSchema = &listing.Schema[*elementRecord]{
-	Fields: []listing.Field[*elementRecord]{
+	Fields: append([]listing.Field[*elementRecord]{
 		{Name: "level", Column: "level", Kind: listing.Enum, Enum: pb.Level_value, Filter: true},
 		{Name: "objective_kind", Column: "objective_kind", Kind: listing.Enum, Enum: pb.ObjectiveKind_value, Filter: true},
 		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.Status_value, Filter: true},
@@ -58,11 +58,7 @@ var elementListSchema = &listing.Schema[*elementRecord]{
 			Key: func(r *elementRecord) any { return r.el.Title }},
 		{Name: "priority_rank", Column: "priority_rank", Kind: listing.Int, Sort: true,
 			Key: func(r *elementRecord) any { return int64(r.el.PriorityRank) }},
-		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
-			Key: func(r *elementRecord) any { return resource.Micros(r.el.CreateTime) }},
-		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
-			Key: func(r *elementRecord) any { return resource.Micros(r.el.UpdateTime) }},
-	},
+	}, resource.TimeFields[*elementRecord, *pb.Element]()...),
 	IDColumn:     "id",
 	ID:           func(r *elementRecord) string { return r.id },
 	DefaultOrder: "priority_rank, title",

@@ -44,15 +44,11 @@ var membersTable = resource.Table[*memberRecord]{
 // memberListSchema says what ListMembers may filter and sort on. Across
 // teams an id is unique only with its team, hence the composite tie-break.
 var memberListSchema = &listing.Schema[*memberRecord]{
-	Fields: []listing.Field[*memberRecord]{
+	Fields: append([]listing.Field[*memberRecord]{
 		{Name: "person", Column: "('organisations/' || organisation_id || '/people/' || person_id)", Kind: listing.String,
 			Filter: true, Parse: parsePersonFilter},
 		{Name: "role", Column: "role", Kind: listing.Enum, Enum: pb.Member_Role_value, Filter: true},
-		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
-			Key: func(r *memberRecord) any { return resource.Micros(r.member.CreateTime) }},
-		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
-			Key: func(r *memberRecord) any { return resource.Micros(r.member.UpdateTime) }},
-	},
+	}, resource.TimeFields[*memberRecord, *pb.Member]()...),
 	IDColumn:     "(team_id || '/' || id)",
 	ID:           func(r *memberRecord) string { return r.teamID + "/" + r.id },
 	DefaultOrder: "create_time",

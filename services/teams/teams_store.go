@@ -55,16 +55,12 @@ const parentTeamColumn = "(CASE WHEN parent_id = '' THEN '' ELSE 'organisations/
 
 // teamListSchema says what ListTeams may filter and sort on.
 var teamListSchema = &listing.Schema[*teamRecord]{
-	Fields: []listing.Field[*teamRecord]{
+	Fields: append([]listing.Field[*teamRecord]{
 		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
 			Key: func(r *teamRecord) any { return r.team.DisplayName }},
 		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Team_Kind_value, Filter: true},
 		{Name: "parent_team", Column: parentTeamColumn, Kind: listing.String, Filter: true, Parse: parseOptionalTeamName},
-		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
-			Key: func(r *teamRecord) any { return resource.Micros(r.team.CreateTime) }},
-		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
-			Key: func(r *teamRecord) any { return resource.Micros(r.team.UpdateTime) }},
-	},
+	}, resource.TimeFields[*teamRecord, *pb.Team]()...),
 	IDColumn:     "id",
 	ID:           func(r *teamRecord) string { return r.id },
 	DefaultOrder: "display_name",
