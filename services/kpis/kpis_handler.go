@@ -71,7 +71,7 @@ func (h *kpisHandler) UpdateKpi(ctx context.Context, req *pb.UpdateKpiRequest) (
 	if err := h.requireLiveRefs(ctx, req.Kpi, element, team); err != nil {
 		return nil, err
 	}
-	c.Lock = kpiLock(orgID)
+	c.Lock = kpiLock
 	c.After = func(ctx context.Context, tx *sqldb.Tx, current, next *kpiRecord) error {
 		// New targets, thresholds or frequency may change the status, and a
 		// new element must hear of it.
@@ -84,32 +84,27 @@ func (h *kpisHandler) UpdateKpi(ctx context.Context, req *pb.UpdateKpiRequest) (
 }
 
 func (h *kpisHandler) DeleteKpi(ctx context.Context, req *pb.DeleteKpiRequest) (*pb.Kpi, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, true)
+	return h.kpis.Delete(ctx, req.Name, req.Etag, h.deletion(true))
 }
 
 func (h *kpisHandler) UndeleteKpi(ctx context.Context, req *pb.UndeleteKpiRequest) (*pb.Kpi, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, false)
+	return h.kpis.Undelete(ctx, req.Name, req.Etag, h.deletion(false))
 }
 
-// setDeleted soft-deletes or restores a KPI (AIP-164); the plan hears that
-// it measures its element no more, or again.
-func (h *kpisHandler) setDeleted(ctx context.Context, name, etag string, deleted bool) (*pb.Kpi, error) {
-	c, err := h.kpis.Named(name, etag)
-	if err != nil {
-		return nil, err
-	}
-	c.Lock = kpiLock(c.IDs[0])
-	// A caller's delete or undelete is the caller's, not the organisation's:
-	// the organisation's undeletion restores only the KPIs its deletion
-	// deleted (reactions.go).
-	c.Edit = func(r *kpiRecord) { r.deletedWithOrg = false }
-	c.After = func(ctx context.Context, tx *sqldb.Tx, _, r *kpiRecord) error {
-		if deleted {
-			return deletedStatus(ctx, tx, h.events, r, r.kpi.Status)
-		}
-		return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
-	}
-	return h.kpis.SetDeleted(ctx, c, deleted)
+// deletion is the hooks of soft-deleting or restoring a KPI (AIP-164): the
+// plan hears that it measures its element no more, or again.
+func (h *kpisHandler) deletion(deleted bool) resource.Hooks[*kpiRecord] {
+	return resource.Hooks[*kpiRecord]{Lock: kpiLock,
+		// A caller's delete or undelete is the caller's, not the
+		// organisation's: the organisation's undeletion restores only the
+		// KPIs its deletion deleted (reactions.go).
+		Edit: func(r *kpiRecord) { r.deletedWithOrg = false },
+		After: func(ctx context.Context, tx *sqldb.Tx, _, r *kpiRecord) error {
+			if deleted {
+				return deletedStatus(ctx, tx, h.events, r, r.kpi.Status)
+			}
+			return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
+		}}
 }
 
 // requireLiveRefs asks the planning and teams services whether k's element

@@ -88,10 +88,8 @@ func lockKpis(ctx context.Context, tx *sqldb.Tx, orgID string) error {
 	return tx.Lock(ctx, "kpis/organisation/"+orgID)
 }
 
-// kpiLock is lockKpis as the resource engine's Lock hook.
-func kpiLock(orgID string) func(ctx context.Context, tx *sqldb.Tx) error {
-	return func(ctx context.Context, tx *sqldb.Tx) error { return lockKpis(ctx, tx, orgID) }
-}
+// kpiLock is lockKpis as a Lock hook: ids start with the organisation's.
+func kpiLock(ctx context.Context, tx *sqldb.Tx, ids []string) error { return lockKpis(ctx, tx, ids[0]) }
 
 // kpisWhere returns the KPIs matching where.
 func kpisWhere(ctx context.Context, q sqldb.Querier, where string, args ...any) ([]*kpiRecord, error) {

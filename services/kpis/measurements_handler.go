@@ -174,7 +174,7 @@ func (h *measurementsHandler) prepare(ctx context.Context, c *resource.Change[*m
 	if err := h.mayRecord(ctx, orgID, map[string]*kpiRecord{kpiID: k}); err != nil {
 		return err
 	}
-	c.Lock = kpiLock(orgID)
+	c.Lock = kpiLock
 	c.After = func(ctx context.Context, tx *sqldb.Tx, _, _ *measurementRecord) error {
 		// Read under the lock: the status follows from what the KPI holds
 		// now.

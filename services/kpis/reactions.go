@@ -33,7 +33,7 @@ var (
 func (r reactions) handlers() events.Handlers {
 	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
 		Collections: []string{"organisations"}, Apply: r.organisationChanged,
-		Lock: func(ctx context.Context, tx *sqldb.Tx, ids []string) error { return lockKpis(ctx, tx, ids[0]) }}.Handlers()
+		Lock: kpiLock}.Handlers()
 	element := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev planningpb.ElementDeleted // field 1 is the element in both
 		if err := events.Decode(e, &ev); err != nil {

@@ -82,19 +82,11 @@ func (h *organisationsHandler) UpdateOrganisation(ctx context.Context, req *pb.U
 }
 
 func (h *organisationsHandler) DeleteOrganisation(ctx context.Context, req *pb.DeleteOrganisationRequest) (*pb.Organisation, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, true)
+	return h.orgs.Delete(ctx, req.Name, req.Etag, resource.Hooks[*orgRecord]{})
 }
 
 func (h *organisationsHandler) UndeleteOrganisation(ctx context.Context, req *pb.UndeleteOrganisationRequest) (*pb.Organisation, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, false)
-}
-
-func (h *organisationsHandler) setDeleted(ctx context.Context, name, etag string, deleted bool) (*pb.Organisation, error) {
-	c, err := h.orgs.Named(name, etag)
-	if err != nil {
-		return nil, err
-	}
-	return h.orgs.SetDeleted(ctx, c, deleted)
+	return h.orgs.Undelete(ctx, req.Name, req.Etag, resource.Hooks[*orgRecord]{})
 }
 
 // checkOwners fails unless every owner (names, with their ids) is a live

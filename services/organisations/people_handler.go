@@ -70,24 +70,14 @@ func (h *peopleHandler) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRe
 }
 
 func (h *peopleHandler) DeletePerson(ctx context.Context, req *pb.DeletePersonRequest) (*pb.Person, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, true)
+	return h.people.Delete(ctx, req.Name, req.Etag, resource.Hooks[*personRecord]{})
 }
 
+// UndeletePerson restores a person, unless another live person has taken
+// their email or external subject meanwhile.
 func (h *peopleHandler) UndeletePerson(ctx context.Context, req *pb.UndeletePersonRequest) (*pb.Person, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, false)
-}
-
-// setDeleted deletes or restores a person; one whose email or external
-// subject another live person has taken meanwhile stays deleted.
-func (h *peopleHandler) setDeleted(ctx context.Context, name, etag string, deleted bool) (*pb.Person, error) {
-	c, err := h.people.Named(name, etag)
-	if err != nil {
-		return nil, err
-	}
-	if !deleted {
-		c.Check = func(ctx context.Context, tx *sqldb.Tx, r, _ *personRecord) error { return checkUnique(ctx, tx, r) }
-	}
-	return h.people.SetDeleted(ctx, c, deleted)
+	return h.people.Undelete(ctx, req.Name, req.Etag, resource.Hooks[*personRecord]{
+		Check: func(ctx context.Context, tx *sqldb.Tx, r, _ *personRecord) error { return checkUnique(ctx, tx, r) }})
 }
 
 // liveParent fails unless people may be added to organisations/{orgID}:

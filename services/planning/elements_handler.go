@@ -71,7 +71,7 @@ func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateEleme
 	if err := h.teams.RequireLiveTeam(ctx, "element.owner_team", r.el.OwnerTeam); err != nil {
 		return nil, err
 	}
-	return h.elements.Create(ctx, resource.Creation[*elementRecord]{Record: r, Request: req, Lock: lockPlan(r.orgID),
+	return h.elements.Create(ctx, resource.Creation[*elementRecord]{Record: r, Request: req, Lock: lockPlan,
 		Check: func(ctx context.Context, tx *sqldb.Tx) error { return checkLinks(ctx, tx, r) },
 		After: afterCreate(h.events)})
 }
@@ -98,7 +98,7 @@ func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateEleme
 		}
 	}
 	levelNamed := slices.Contains(req.UpdateMask.GetPaths(), "level")
-	c.Lock, c.Check, c.After = lockPlan(orgID), checkUpdate, afterUpdate(h.events)
+	c.Lock, c.Check, c.After = lockPlan, checkUpdate, afterUpdate(h.events)
 	return h.elements.Update(ctx, c, func(current *elementRecord) (*elementRecord, error) {
 		// Which team owns the element decides whether a contributor may
 		// change it, so it is asked first, of the element as it is under
@@ -111,22 +111,14 @@ func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateEleme
 }
 
 func (h *elementsHandler) DeleteElement(ctx context.Context, req *pb.DeleteElementRequest) (*pb.Element, error) {
-	c, err := h.elements.Named(req.Name, req.Etag)
-	if err != nil {
-		return nil, err
-	}
 	d := &deletion{em: h.events, force: req.Force}
-	c.Lock, c.Check, c.Edit, c.After = lockPlan(c.IDs[0]), d.check, byCaller, d.after
-	return h.elements.SetDeleted(ctx, c, true)
+	return h.elements.Delete(ctx, req.Name, req.Etag,
+		resource.Hooks[*elementRecord]{Lock: lockPlan, Check: d.check, Edit: byCaller, After: d.after})
 }
 
 func (h *elementsHandler) UndeleteElement(ctx context.Context, req *pb.UndeleteElementRequest) (*pb.Element, error) {
-	c, err := h.elements.Named(req.Name, req.Etag)
-	if err != nil {
-		return nil, err
-	}
-	c.Lock, c.Check, c.Edit, c.After = lockPlan(c.IDs[0]), checkUndelete, byCaller, afterUndelete(h.events)
-	return h.elements.SetDeleted(ctx, c, false)
+	return h.elements.Undelete(ctx, req.Name, req.Etag,
+		resource.Hooks[*elementRecord]{Lock: lockPlan, Check: checkUndelete, Edit: byCaller, After: afterUndelete(h.events)})
 }
 
 // mayChange fails unless the caller may change r: planners change any

@@ -20,12 +20,13 @@ import (
 // planLock is the lock key of an organisation's plan.
 func planLock(orgID string) string { return "planning/plan/" + orgID }
 
-// lockPlan is the Lock hook of every change to an organisation's plan:
+// lockPlan is the Lock hook of every change to an organisation's plan (ids
+// start with the organisation's):
 // rules spanning elements (horizons, one thematic goal per team) and the
 // roll-ups, which read siblings, hold only if changes to one plan take
 // turns.
-func lockPlan(orgID string) func(ctx context.Context, tx *sqldb.Tx) error {
-	return func(ctx context.Context, tx *sqldb.Tx) error { return tx.Lock(ctx, planLock(orgID)) }
+func lockPlan(ctx context.Context, tx *sqldb.Tx, ids []string) error {
+	return tx.Lock(ctx, planLock(ids[0]))
 }
 
 // checkLinks applies the rules between r and the elements it names: the

@@ -87,12 +87,8 @@ func (h *membersHandler) UpdateMember(ctx context.Context, req *pb.UpdateMemberR
 // DeleteMember ends a live membership: from today, unless its term ended
 // before.
 func (h *membersHandler) DeleteMember(ctx context.Context, req *pb.DeleteMemberRequest) (*pb.Member, error) {
-	c, err := h.members.Named(req.Name, req.Etag)
-	if err != nil {
-		return nil, err
-	}
-	c.Edit = func(r *memberRecord) { r.member.EndDate = endOfTerm(r.member, dates.Today()) }
-	return h.members.SetDeleted(ctx, c, true)
+	return h.members.Delete(ctx, req.Name, req.Etag, resource.Hooks[*memberRecord]{
+		Edit: func(r *memberRecord) { r.member.EndDate = endOfTerm(r.member, dates.Today()) }})
 }
 
 // checkJoinable is CreateMember's Check hook (see checkJoin): the team

@@ -21,10 +21,11 @@ type teamsHandler struct {
 	dir   directory
 }
 
-// treeLock is the Lock hook of every change to an organisation's team tree,
-// so that two concurrent moves cannot build a cycle between them.
-func treeLock(orgID string) func(context.Context, *sqldb.Tx) error {
-	return func(ctx context.Context, tx *sqldb.Tx) error { return tx.Lock(ctx, "teams/tree/"+orgID) }
+// lockTree is the Lock hook of every change to an organisation's team tree
+// (ids start with the organisation's), so that two concurrent moves cannot
+// build a cycle between them.
+func lockTree(ctx context.Context, tx *sqldb.Tx, ids []string) error {
+	return tx.Lock(ctx, "teams/tree/"+ids[0])
 }
 
 func (h *teamsHandler) GetTeam(ctx context.Context, req *pb.GetTeamRequest) (*pb.Team, error) {
@@ -56,7 +57,7 @@ func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest
 	if err := h.dir.requireLiveOrganisation(ctx, req.Parent); err != nil {
 		return nil, err
 	}
-	return h.teams.Create(ctx, resource.Creation[*teamRecord]{Record: r, Request: req, Lock: treeLock(orgID),
+	return h.teams.Create(ctx, resource.Creation[*teamRecord]{Record: r, Request: req, Lock: lockTree,
 		Check: func(ctx context.Context, tx *sqldb.Tx) error {
 			if r.parentID == "" {
 				return nil
@@ -70,35 +71,29 @@ func (h *teamsHandler) UpdateTeam(ctx context.Context, req *pb.UpdateTeamRequest
 	if err != nil {
 		return nil, err
 	}
-	c.Lock, c.Check = treeLock(c.IDs[0]), checkMove
+	c.Lock, c.Check = lockTree, checkMove
 	return h.teams.Update(ctx, c, func(current *teamRecord) (*teamRecord, error) {
 		return current.with(resource.ApplyMask(current.team, req.Team, c.Paths))
 	})
 }
 
+// DeleteTeam soft-deletes a team without live children (AIP-164).
 func (h *teamsHandler) DeleteTeam(ctx context.Context, req *pb.DeleteTeamRequest) (*pb.Team, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, true)
+	return h.teams.Delete(ctx, req.Name, req.Etag, resource.Hooks[*teamRecord]{Lock: lockTree, Check: checkNoLiveChildren})
 }
 
+// UndeleteTeam restores a team whose organisation and parent team are
+// live (AIP-164).
 func (h *teamsHandler) UndeleteTeam(ctx context.Context, req *pb.UndeleteTeamRequest) (*pb.Team, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, false)
-}
-
-// setDeleted soft-deletes a team without live children, or restores one
-// whose organisation and parent team are live (AIP-164).
-func (h *teamsHandler) setDeleted(ctx context.Context, name, etag string, deleted bool) (*pb.Team, error) {
-	c, err := h.teams.Named(name, etag)
+	c, err := h.teams.Named(req.Name, req.Etag)
 	if err != nil {
 		return nil, err
 	}
-	c.Lock, c.Check = treeLock(c.IDs[0]), checkNoLiveChildren
-	if !deleted {
-		if err := h.dir.requireLiveOrganisation(ctx, orgName(c.IDs[0])); err != nil {
-			return nil, err
-		}
-		c.Check = checkLiveParent
+	if err := h.dir.requireLiveOrganisation(ctx, orgName(c.IDs[0])); err != nil {
+		return nil, err
 	}
-	return h.teams.SetDeleted(ctx, c, deleted)
+	c.Lock, c.Check = lockTree, checkLiveParent
+	return h.teams.SetDeleted(ctx, c, false)
 }
 
 func (h *teamsHandler) ListTeamAncestors(ctx context.Context, req *pb.ListTeamAncestorsRequest) (*pb.ListTeamAncestorsResponse, error) {

@@ -108,8 +108,9 @@ type Creation[R any] struct {
 	// resource the first call made (the key is scoped to the collection of
 	// Record's name).
 	Request idempotency.Request
-	// Lock, when set, is taken first (a tree or plan lock).
-	Lock func(ctx context.Context, tx *sqldb.Tx) error
+	// Lock, when set, is taken first (a tree or plan lock); ids are those
+	// of the new resource's name.
+	Lock func(ctx context.Context, tx *sqldb.Tx, ids []string) error
 	// Check, when set, enforces the resource's rules against the database.
 	Check func(ctx context.Context, tx *sqldb.Tx) error
 	// After, when set, runs after the created event, in the transaction
@@ -137,7 +138,7 @@ func (e Engine[R, M]) Create(ctx context.Context, c Creation[R]) (M, error) {
 	result := c.Record
 	err = InTx(ctx, e.DB, func(tx *sqldb.Tx) error {
 		if c.Lock != nil {
-			if err := c.Lock(ctx, tx); err != nil {
+			if err := c.Lock(ctx, tx, ids); err != nil {
 				return err
 			}
 		}
@@ -175,7 +176,7 @@ func (e Engine[R, M]) Create(ctx context.Context, c Creation[R]) (M, error) {
 
 // Change is one change to an existing resource: an Update, or a Delete or
 // Undelete. Named and Patch read it from the request; the handler adds
-// the hooks.
+// the resource's hooks.
 type Change[R any] struct {
 	// Name and Etag are the resource's name and the caller's etag ("" for
 	// any revision); IDs are the ids in Name.
@@ -183,8 +184,14 @@ type Change[R any] struct {
 	IDs        []string
 	// Paths are an Update's fields to change: its update_mask, checked.
 	Paths []string
-	// Lock, when set, is taken before the row is read.
-	Lock func(ctx context.Context, tx *sqldb.Tx) error
+	Hooks[R]
+}
+
+// Hooks are what a resource adds to the engine's handling of a change.
+type Hooks[R any] struct {
+	// Lock, when set, is taken before the row is read; ids are those of
+	// the resource's name.
+	Lock func(ctx context.Context, tx *sqldb.Tx, ids []string) error
 	// Check, when set, enforces the resource's own rules on the change
 	// from current to next, against the database; next is already valid
 	// by its proto rules and differs from current.
@@ -194,6 +201,28 @@ type Change[R any] struct {
 	Edit func(r R)
 	// After, when set, runs after the change's event, in the transaction.
 	After func(ctx context.Context, tx *sqldb.Tx, current, next R) error
+}
+
+// Delete answers a Delete request (AIP-135, AIP-164) for name with the
+// caller's etag: Named, then SetDeleted with hooks.
+func (e Engine[R, M]) Delete(ctx context.Context, name, etag string, hooks Hooks[R]) (M, error) {
+	return e.setDeletedNamed(ctx, name, etag, hooks, true)
+}
+
+// Undelete answers an Undelete request (AIP-164) for name with the
+// caller's etag: Named, then SetDeleted with hooks.
+func (e Engine[R, M]) Undelete(ctx context.Context, name, etag string, hooks Hooks[R]) (M, error) {
+	return e.setDeletedNamed(ctx, name, etag, hooks, false)
+}
+
+func (e Engine[R, M]) setDeletedNamed(ctx context.Context, name, etag string, hooks Hooks[R], deleted bool) (M, error) {
+	c, err := e.Named(name, etag)
+	if err != nil {
+		var none M
+		return none, err
+	}
+	c.Hooks = hooks
+	return e.SetDeleted(ctx, c, deleted)
 }
 
 // Named reads a Delete or Undelete request: the change to the resource
@@ -294,7 +323,7 @@ func (e Engine[R, M]) modify(ctx context.Context, c Change[R],
 	var result R
 	err := InTx(ctx, e.DB, func(tx *sqldb.Tx) error {
 		if c.Lock != nil {
-			if err := c.Lock(ctx, tx); err != nil {
+			if err := c.Lock(ctx, tx, c.IDs); err != nil {
 				return err
 			}
 		}
