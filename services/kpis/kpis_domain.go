@@ -11,32 +11,24 @@ import (
 // <resource>_rules.go; the status rule is in status.go; dates are the
 // kit's (kit/dates).
 
-func kpiName(orgID, id string) string {
-	return resourcename.Format([]string{"organisations", "kpis"}, orgID, id)
-}
+var (
+	kpiCollections         = []string{"organisations", "kpis"}
+	measurementCollections = []string{"organisations", "kpis", "measurements"}
+)
+
+// kpiType is the KPI as the resource engine finds and stores it.
+var kpiType = resource.Type[*kpiRecord]{Collections: kpiCollections, Table: kpisTable, List: kpiListSchema,
+	Updatable: kpiUpdatable, OutputOnly: kpiComputed}
+
+// measurementType is the measurement as the resource engine finds and
+// stores it; the batch path (measurements_batch.go) makes new ones.
+var measurementType = resource.Type[*measurementRecord]{Collections: measurementCollections, Table: measurementsTable,
+	Updatable: measurementUpdatable, OutputOnly: measurementFixed}
+
+func kpiName(orgID, id string) string { return resourcename.Format(kpiCollections, orgID, id) }
 
 func measurementName(orgID, kpiID, id string) string {
-	return resourcename.Format([]string{"organisations", "kpis", "measurements"}, orgID, kpiID, id)
-}
-
-// parseKpiName splits organisations/{org}/kpis/{kpi} in the request's
-// field, or fails with INVALID_ARGUMENT naming it.
-func parseKpiName(field, name string) (orgID, id string, err error) {
-	ids, err := resource.ParseName(field, name, "organisations", "kpis")
-	if err != nil {
-		return "", "", err
-	}
-	return ids[0], ids[1], nil
-}
-
-// parseMeasurementName splits organisations/{org}/kpis/{kpi}/measurements/{m}
-// in the request's field, or fails with INVALID_ARGUMENT naming it.
-func parseMeasurementName(field, name string) (orgID, kpiID, id string, err error) {
-	ids, err := resource.ParseName(field, name, "organisations", "kpis", "measurements")
-	if err != nil {
-		return "", "", "", err
-	}
-	return ids[0], ids[1], ids[2], nil
+	return resourcename.Format(measurementCollections, orgID, kpiID, id)
 }
 
 // mapKeys returns a map's keys, sorted, for a stable order.

@@ -1,17 +1,12 @@
 package kpis
 
 import (
-	"cmp"
 	"context"
 	"slices"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
-	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
-	"github.com/goldenthread/goldenthread/services/kit/idempotency"
-	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -27,22 +22,11 @@ type kpisHandler struct {
 }
 
 func (h *kpisHandler) GetKpi(ctx context.Context, req *pb.GetKpiRequest) (*pb.Kpi, error) {
-	orgID, id, err := parseKpiName("name", req.Name)
-	if err != nil {
-		return nil, err
-	}
-	return h.kpis.Get(ctx, req.Name, kpiRow(orgID, id))
+	return h.kpis.Get(ctx, req.Name)
 }
 
 func (h *kpisHandler) ListKpis(ctx context.Context, req *pb.ListKpisRequest) (*pb.ListKpisResponse, error) {
-	orgID, err := resource.ParseOrganisation("parent", req.Parent)
-	if err != nil {
-		return nil, err
-	}
-	kpis, next, err := resource.List(ctx, h.kpis.DB, kpiListSchema, req, req.Parent,
-		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*kpiRecord]) ([]*kpiRecord, error) {
-			return listKpis(ctx, q, orgID, plan, req.ShowDeleted)
-		})
+	kpis, next, err := h.kpis.List(ctx, req, req.Parent, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -50,12 +34,11 @@ func (h *kpisHandler) ListKpis(ctx context.Context, req *pb.ListKpisRequest) (*p
 }
 
 func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (*pb.Kpi, error) {
-	orgID, err := resource.ParseOrganisation("parent", req.Parent)
+	ids, err := kpiType.NewIDs(req.Parent, req.KpiId)
 	if err != nil {
 		return nil, err
 	}
-	id := cmp.Or(req.KpiId, resourcename.NewID())
-	k, err := newKpi(orgID, kpiName(orgID, id), req.Kpi)
+	k, err := newKpi(ids[0], kpiType.Name(ids...), req.Kpi)
 	if err != nil {
 		return nil, err
 	}
@@ -64,68 +47,54 @@ func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (
 	if err := h.requireLiveRefs(ctx, k, true, true); err != nil {
 		return nil, err
 	}
-	r := &kpiRecord{kpi: k, orgID: orgID, id: id}
+	r := &kpiRecord{kpi: k, orgID: ids[0], id: ids[1]}
 	applyLatest(r, nil, dates.Format(dates.Today()))
-	return h.kpis.Create(ctx, resource.Creation[*kpiRecord]{
-		Record: r, ID: id, Row: func(id string) resource.Row[*kpiRecord] { return kpiRow(orgID, id) },
-		Key:    idempotency.For(req.Parent+"/kpis", req),
-		Insert: insertKpi,
+	return h.kpis.Create(ctx, resource.Creation[*kpiRecord]{Record: r, Request: req,
 		After: func(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
 			// The plan learns the element has a KPI (NO_DATA so far).
 			return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
-		},
-	})
+		}})
 }
 
 func (h *kpisHandler) UpdateKpi(ctx context.Context, req *pb.UpdateKpiRequest) (*pb.Kpi, error) {
-	if req.Kpi == nil {
-		return nil, apierr.InvalidArgument("kpi", "is required")
-	}
-	orgID, id, err := parseKpiName("kpi.name", req.Kpi.Name)
+	c, err := h.kpis.Patch(req.Kpi, req.UpdateMask.GetPaths())
 	if err != nil {
 		return nil, err
 	}
-	paths, err := resource.MaskPaths(req.UpdateMask.GetPaths(), kpiUpdatable, kpiComputed)
-	if err != nil {
-		return nil, err
-	}
+	orgID := c.IDs[0]
 	// Ask about a new element or owner team before the transaction, so that
 	// no lock is held over a call to another service.
-	element, team := slices.Contains(paths, "element"), slices.Contains(paths, "owner_team")
+	element, team := slices.Contains(c.Paths, "element"), slices.Contains(c.Paths, "owner_team")
 	if err := checkKpiRefs(orgID, req.Kpi, element, team); err != nil {
 		return nil, err
 	}
 	if err := h.requireLiveRefs(ctx, req.Kpi, element, team); err != nil {
 		return nil, err
 	}
-	change := resource.Change[*kpiRecord]{Name: req.Kpi.Name, Etag: req.Kpi.Etag, Row: kpiRow(orgID, id), Lock: kpiLock(orgID),
-		After: func(ctx context.Context, tx *sqldb.Tx, current, next *kpiRecord) error {
-			// New targets, thresholds or frequency may change the status,
-			// and a new element must hear of it.
-			return recompute(ctx, tx, h.events, next, movedFrom(current.kpi, next.kpi))
-		}}
-	return h.kpis.Update(ctx, change, paths, func(current *kpiRecord) (*kpiRecord, error) {
-		next, err := reviseKpi(orgID, current.kpi, resource.ApplyMask(current.kpi, req.Kpi, paths))
+	c.Lock = kpiLock
+	c.After = func(ctx context.Context, tx *sqldb.Tx, current, next *kpiRecord) error {
+		// New targets, thresholds or frequency may change the status, and a
+		// new element must hear of it.
+		return recompute(ctx, tx, h.events, next, movedFrom(current.kpi, next.kpi))
+	}
+	return h.kpis.Update(ctx, c, func(current *kpiRecord) (*kpiRecord, error) {
+		next, err := reviseKpi(orgID, current.kpi, resource.ApplyMask(current.kpi, req.Kpi, c.Paths))
 		return current.with(next), err
 	})
 }
 
 func (h *kpisHandler) DeleteKpi(ctx context.Context, req *pb.DeleteKpiRequest) (*pb.Kpi, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, true)
+	return h.kpis.Delete(ctx, req.Name, req.Etag, h.deletion(true))
 }
 
 func (h *kpisHandler) UndeleteKpi(ctx context.Context, req *pb.UndeleteKpiRequest) (*pb.Kpi, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, false)
+	return h.kpis.Undelete(ctx, req.Name, req.Etag, h.deletion(false))
 }
 
-// setDeleted soft-deletes or restores a KPI (AIP-164); the plan hears that
-// it measures its element no more, or again.
-func (h *kpisHandler) setDeleted(ctx context.Context, name, etag string, deleted bool) (*pb.Kpi, error) {
-	orgID, id, err := parseKpiName("name", name)
-	if err != nil {
-		return nil, err
-	}
-	change := resource.Change[*kpiRecord]{Name: name, Etag: etag, Row: kpiRow(orgID, id), Lock: kpiLock(orgID),
+// deletion is the hooks of soft-deleting or restoring a KPI (AIP-164): the
+// plan hears that it measures its element no more, or again.
+func (h *kpisHandler) deletion(deleted bool) resource.Hooks[*kpiRecord] {
+	return resource.Hooks[*kpiRecord]{Lock: kpiLock,
 		// A caller's delete or undelete is the caller's, not the
 		// organisation's: the organisation's undeletion restores only the
 		// KPIs its deletion deleted (reactions.go).
@@ -136,7 +105,6 @@ func (h *kpisHandler) setDeleted(ctx context.Context, name, etag string, deleted
 			}
 			return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
 		}}
-	return h.kpis.SetDeleted(ctx, change, deleted)
 }
 
 // requireLiveRefs asks the planning and teams services whether k's element

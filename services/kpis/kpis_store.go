@@ -43,25 +43,19 @@ func (r *kpiRecord) with(k *pb.Kpi) *kpiRecord {
 	return &c
 }
 
-// kpiRow reads and writes the row of organisations/{orgID}/kpis/{id}.
-func kpiRow(orgID, id string) resource.Row[*kpiRecord] {
-	return resource.Row[*kpiRecord]{
-		Get:  func(ctx context.Context, q sqldb.Querier) (*kpiRecord, error) { return getKpi(ctx, q, orgID, id) },
-		Save: updateKpi,
-	}
-}
-
 var kpisTable = resource.Table[*kpiRecord]{
 	Name: "kpis",
 	Columns: "organisation_id, id, title, description, unit, currency_code, direction, baseline, targets, thresholds, " +
 		"frequency, element_id, owner_team_id, data_source, latest_value, latest_period_end, status, trend, due_date, " +
 		"element_deleted, create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor",
-	Scan: scanKpi,
+	Key:    2,
+	Scan:   scanKpi,
+	Values: (*kpiRecord).values,
 }
 
 // kpiListSchema says what ListKpis may filter and sort on.
 var kpiListSchema = &listing.Schema[*kpiRecord]{
-	Fields: []listing.Field[*kpiRecord]{
+	Fields: append([]listing.Field[*kpiRecord]{
 		{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
 			Key: func(r *kpiRecord) any { return r.kpi.Title }},
 		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.KpiStatus_value, Filter: true},
@@ -69,11 +63,7 @@ var kpiListSchema = &listing.Schema[*kpiRecord]{
 			Filter: true, Parse: nameFilter("elements")},
 		{Name: "owner_team", Column: "('organisations/' || organisation_id || '/teams/' || owner_team_id)", Kind: listing.String,
 			Filter: true, Parse: nameFilter("teams")},
-		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
-			Key: func(r *kpiRecord) any { return resource.Micros(r.kpi.CreateTime) }},
-		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
-			Key: func(r *kpiRecord) any { return resource.Micros(r.kpi.UpdateTime) }},
-	},
+	}, resource.TimeFields[*kpiRecord, *pb.Kpi]()...),
 	IDColumn:     "id",
 	ID:           func(r *kpiRecord) string { return r.id },
 	DefaultOrder: "title",
@@ -98,18 +88,8 @@ func lockKpis(ctx context.Context, tx *sqldb.Tx, orgID string) error {
 	return tx.Lock(ctx, "kpis/organisation/"+orgID)
 }
 
-// kpiLock is lockKpis as the resource engine's Lock hook.
-func kpiLock(orgID string) func(ctx context.Context, tx *sqldb.Tx) error {
-	return func(ctx context.Context, tx *sqldb.Tx) error { return lockKpis(ctx, tx, orgID) }
-}
-
-func getKpi(ctx context.Context, q sqldb.Querier, orgID, id string) (*kpiRecord, error) {
-	return kpisTable.One(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
-}
-
-func listKpis(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*kpiRecord], showDeleted bool) ([]*kpiRecord, error) {
-	return kpisTable.Page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
-}
+// kpiLock is lockKpis as a Lock hook: ids start with the organisation's.
+func kpiLock(ctx context.Context, tx *sqldb.Tx, ids []string) error { return lockKpis(ctx, tx, ids[0]) }
 
 // kpisWhere returns the KPIs matching where.
 func kpisWhere(ctx context.Context, q sqldb.Querier, where string, args ...any) ([]*kpiRecord, error) {
@@ -143,31 +123,6 @@ func kpisByID(ctx context.Context, q sqldb.Querier, orgID string, ids []string) 
 		}
 	}
 	return out, nil
-}
-
-func insertKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
-	v, err := r.values()
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO kpis ("+kpisTable.Columns+") VALUES (?"+strings.Repeat(", ?", len(v)-1)+")", v...)
-	if err != nil {
-		return fmt.Errorf("insert kpi: %w", err)
-	}
-	return nil
-}
-
-// updateKpi writes r over the row at revision r.revision-1, returning false
-// when the row has moved on meanwhile.
-func updateKpi(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) (bool, error) {
-	v, err := r.values()
-	if err != nil {
-		return false, err
-	}
-	cols := strings.Split(kpisTable.Columns, ", ")[2:]
-	res, err := tx.ExecContext(ctx, "UPDATE kpis SET "+strings.Join(cols, " = ?, ")+" = ? WHERE organisation_id = ? AND id = ? AND revision = ?",
-		append(v[2:], r.orgID, r.id, r.revision-1)...)
-	return resource.SavedOne(res, err, "kpi")
 }
 
 // setComputed stores what a KPI's measurements made of it: computed, not

@@ -111,7 +111,7 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 			return nil, err
 		}
 		if found {
-			prior, err := getMeasurement(ctx, tx, orgID, kpiIDs[i], priorID)
+			prior, err := measurementsTable.Get(ctx, tx, orgID, kpiIDs[i], priorID)
 			if err != nil {
 				return nil, fmt.Errorf("measurement made by request_id: %w", err)
 			}

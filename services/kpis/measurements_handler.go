@@ -34,19 +34,25 @@ type measurementsHandler struct {
 const measurementDeletedHint = "is deleted; record its period again instead"
 
 func (h *measurementsHandler) GetMeasurement(ctx context.Context, req *pb.GetMeasurementRequest) (*pb.Measurement, error) {
-	orgID, kpiID, id, err := parseMeasurementName("name", req.Name)
+	return h.measurements.Get(ctx, req.Name)
+}
+
+// kpiOf returns the ids of the KPI a request's parent names: NOT_FOUND
+// when there is none, deleted or not.
+func (h *measurementsHandler) kpiOf(ctx context.Context, parent string) (orgID, kpiID string, err error) {
+	ids, err := measurementType.ParseParent("parent", parent)
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
-	return h.measurements.Get(ctx, req.Name, measurementRow(orgID, kpiID, id))
+	if _, err := kpiType.Lookup(ctx, h.measurements.DB, ids...); err != nil {
+		return "", "", err
+	}
+	return ids[0], ids[1], nil
 }
 
 func (h *measurementsHandler) ListMeasurements(ctx context.Context, req *pb.ListMeasurementsRequest) (*pb.ListMeasurementsResponse, error) {
-	orgID, kpiID, err := parseKpiName("parent", req.Parent)
+	orgID, kpiID, err := h.kpiOf(ctx, req.Parent)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := resource.Lookup(ctx, h.measurements.DB, req.Parent, kpiRow(orgID, kpiID).Get); err != nil {
 		return nil, err
 	}
 	from, to, err := dateRange(req.StartDate, req.EndDate)
@@ -65,11 +71,11 @@ func (h *measurementsHandler) ListMeasurements(ctx context.Context, req *pb.List
 }
 
 func (h *measurementsHandler) CreateMeasurement(ctx context.Context, req *pb.CreateMeasurementRequest) (*pb.Measurement, error) {
-	orgID, _, err := parseKpiName("parent", req.Parent)
+	ids, err := measurementType.ParseParent("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.record(ctx, orgID, []row{{kpi: req.Parent, m: req.Measurement, key: measurementKey(req)}}, true)
+	out, err := h.record(ctx, ids[0], []row{{kpi: req.Parent, m: req.Measurement, key: measurementKey(req)}}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +99,7 @@ func (h *measurementsHandler) BatchCreateMeasurements(ctx context.Context, req *
 }
 
 func (h *measurementsHandler) ImportMeasurements(ctx context.Context, req *pb.ImportMeasurementsRequest) (*pb.ImportMeasurementsResponse, error) {
-	orgID, _, err := parseKpiName("parent", req.Parent)
+	ids, err := measurementType.ParseParent("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +107,7 @@ func (h *measurementsHandler) ImportMeasurements(ctx context.Context, req *pb.Im
 	if len(bad) > 0 {
 		return nil, apierr.InvalidArguments(bad)
 	}
-	out, err := h.record(ctx, orgID, rows, false)
+	out, err := h.record(ctx, ids[0], rows, false)
 	if err != nil {
 		return nil, err
 	}
@@ -109,11 +115,8 @@ func (h *measurementsHandler) ImportMeasurements(ctx context.Context, req *pb.Im
 }
 
 func (h *measurementsHandler) ExportMeasurements(ctx context.Context, req *pb.ExportMeasurementsRequest) (*httpbody.HttpBody, error) {
-	orgID, kpiID, err := parseKpiName("parent", req.Parent)
+	orgID, kpiID, err := h.kpiOf(ctx, req.Parent)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := resource.Lookup(ctx, h.measurements.DB, req.Parent, kpiRow(orgID, kpiID).Get); err != nil {
 		return nil, err
 	}
 	recs, err := allLive(ctx, h.measurements.DB, orgID, kpiID)
@@ -131,59 +134,55 @@ func measurementKey(req *pb.CreateMeasurementRequest) idempotency.Key {
 }
 
 func (h *measurementsHandler) UpdateMeasurement(ctx context.Context, req *pb.UpdateMeasurementRequest) (*pb.Measurement, error) {
-	if req.Measurement == nil {
-		return nil, apierr.InvalidArgument("measurement", "is required")
-	}
-	orgID, kpiID, id, err := parseMeasurementName("measurement.name", req.Measurement.Name)
+	c, err := h.measurements.Patch(req.Measurement, req.UpdateMask.GetPaths())
 	if err != nil {
 		return nil, err
 	}
-	paths, err := resource.MaskPaths(req.UpdateMask.GetPaths(), measurementUpdatable, measurementFixed)
-	if err != nil {
-		return nil, err
-	}
-	change, err := h.change(ctx, orgID, kpiID, id, req.Measurement.Name, req.Measurement.Etag)
-	if err != nil {
+	if err := h.prepare(ctx, &c); err != nil {
 		return nil, err
 	}
 	actor, t := auth.Actor(ctx, serviceName), resource.Now()
-	return h.measurements.Update(ctx, change, paths, func(current *measurementRecord) (*measurementRecord, error) {
-		next, err := correct(current.m, req.Measurement, req.UpdateMask.GetPaths(), paths, actor, t)
+	return h.measurements.Update(ctx, c, func(current *measurementRecord) (*measurementRecord, error) {
+		next, err := correct(current.m, req.Measurement, req.UpdateMask.GetPaths(), c.Paths, actor, t)
 		return current.with(next), err
 	})
 }
 
 func (h *measurementsHandler) DeleteMeasurement(ctx context.Context, req *pb.DeleteMeasurementRequest) (*pb.Measurement, error) {
-	orgID, kpiID, id, err := parseMeasurementName("name", req.Name)
+	c, err := h.measurements.Named(req.Name, req.Etag)
 	if err != nil {
 		return nil, err
 	}
-	change, err := h.change(ctx, orgID, kpiID, id, req.Name, req.Etag)
-	if err != nil {
+	if err := h.prepare(ctx, &c); err != nil {
 		return nil, err
 	}
-	return h.measurements.SetDeleted(ctx, change, true)
+	return h.measurements.SetDeleted(ctx, c, true)
 }
 
-// change is a change to a measurement of a KPI the caller may record for:
-// made under the organisation's KPI lock, after which the KPI's status is
-// recomputed from its measurements.
-func (h *measurementsHandler) change(ctx context.Context, orgID, kpiID, id, name, etag string) (resource.Change[*measurementRecord], error) {
-	k, err := resource.Lookup(ctx, h.measurements.DB, name, kpiRow(orgID, kpiID).Get)
+// prepare makes c a change to a measurement of a KPI the caller may record
+// for: made under the organisation's KPI lock, after which the KPI's status
+// is recomputed from its measurements.
+func (h *measurementsHandler) prepare(ctx context.Context, c *resource.Change[*measurementRecord]) error {
+	orgID, kpiID := c.IDs[0], c.IDs[1]
+	// A measurement of no KPI is itself not found.
+	k, err := resource.Lookup(ctx, h.measurements.DB, c.Name, func(ctx context.Context, q sqldb.Querier) (*kpiRecord, error) {
+		return kpisTable.Get(ctx, q, orgID, kpiID)
+	})
 	if err != nil {
-		return resource.Change[*measurementRecord]{}, err
+		return err
 	}
 	if err := h.mayRecord(ctx, orgID, map[string]*kpiRecord{kpiID: k}); err != nil {
-		return resource.Change[*measurementRecord]{}, err
+		return err
 	}
-	return resource.Change[*measurementRecord]{Name: name, Etag: etag, Row: measurementRow(orgID, kpiID, id), Lock: kpiLock(orgID),
-		After: func(ctx context.Context, tx *sqldb.Tx, _, _ *measurementRecord) error {
-			// Read under the lock: the status follows from what the KPI
-			// holds now.
-			fresh, err := getKpi(ctx, tx, orgID, kpiID)
-			if err != nil {
-				return err
-			}
-			return recompute(ctx, tx, h.events, fresh, "")
-		}}, nil
+	c.Lock = kpiLock
+	c.After = func(ctx context.Context, tx *sqldb.Tx, _, _ *measurementRecord) error {
+		// Read under the lock: the status follows from what the KPI holds
+		// now.
+		fresh, err := kpisTable.Get(ctx, tx, orgID, kpiID)
+		if err != nil {
+			return err
+		}
+		return recompute(ctx, tx, h.events, fresh, "")
+	}
+	return nil
 }

@@ -36,22 +36,13 @@ func (r *measurementRecord) with(m *pb.Measurement) *measurementRecord {
 	return &c
 }
 
-// measurementRow reads and writes the row of
-// organisations/{orgID}/kpis/{kpiID}/measurements/{id}.
-func measurementRow(orgID, kpiID, id string) resource.Row[*measurementRecord] {
-	return resource.Row[*measurementRecord]{
-		Get: func(ctx context.Context, q sqldb.Querier) (*measurementRecord, error) {
-			return getMeasurement(ctx, q, orgID, kpiID, id)
-		},
-		Save: updateMeasurement,
-	}
-}
-
 var measurementsTable = resource.Table[*measurementRecord]{
 	Name: "measurements",
 	Columns: "organisation_id, kpi_id, id, period_end, value, note, source, history, " +
 		"create_time, update_time, delete_time, revision, update_actor",
-	Scan: scanMeasurement,
+	Key:    3,
+	Scan:   scanMeasurement,
+	Values: (*measurementRecord).values,
 }
 
 // measurementListSchema lists measurements in period order.
@@ -63,10 +54,6 @@ var measurementListSchema = &listing.Schema[*measurementRecord]{
 	IDColumn:     "id",
 	ID:           func(r *measurementRecord) string { return r.id },
 	DefaultOrder: "period_end",
-}
-
-func getMeasurement(ctx context.Context, q sqldb.Querier, orgID, kpiID, id string) (*measurementRecord, error) {
-	return measurementsTable.One(ctx, q, "organisation_id = ? AND kpi_id = ? AND id = ?", orgID, kpiID, id)
 }
 
 // listMeasurements pages through a KPI's measurements, between from and to
@@ -179,20 +166,6 @@ func insertMeasurements(ctx context.Context, tx *sqldb.Tx, recs []*measurementRe
 	return nil
 }
 
-// updateMeasurement writes r over the row at revision r.revision-1,
-// returning false when the row has moved on meanwhile.
-func updateMeasurement(ctx context.Context, tx *sqldb.Tx, r *measurementRecord) (bool, error) {
-	v, err := r.values()
-	if err != nil {
-		return false, err
-	}
-	cols := strings.Split(measurementsTable.Columns, ", ")[3:]
-	res, err := tx.ExecContext(ctx, "UPDATE measurements SET "+strings.Join(cols, " = ?, ")+
-		" = ? WHERE organisation_id = ? AND kpi_id = ? AND id = ? AND revision = ?",
-		append(v[3:], r.orgID, r.kpiID, r.id, r.revision-1)...)
-	return resource.SavedOne(res, err, "measurement")
-}
-
 // storedCorrection is a Correction's JSON form in the history column.
 type storedCorrection struct {
 	Value  float64 `json:"value"`
@@ -202,6 +175,7 @@ type storedCorrection struct {
 	Time   int64   `json:"time"`
 }
 
+// values are the row's columns in measurementsTable's order.
 func (r *measurementRecord) values() ([]any, error) {
 	m := r.m
 	history := make([]storedCorrection, 0, len(m.History))

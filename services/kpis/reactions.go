@@ -33,7 +33,7 @@ var (
 func (r reactions) handlers() events.Handlers {
 	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
 		Collections: []string{"organisations"}, Apply: r.organisationChanged,
-		Lock: func(ctx context.Context, tx *sqldb.Tx, ids []string) error { return lockKpis(ctx, tx, ids[0]) }}.Handlers()
+		Lock: kpiLock}.Handlers()
 	element := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev planningpb.ElementDeleted // field 1 is the element in both
 		if err := events.Decode(e, &ev); err != nil {
@@ -61,7 +61,7 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, ids []
 		// Marked, so that the organisation's undeletion restores only the
 		// KPIs its deletion deleted.
 		k.deletedWithOrg = deleted
-		if saved, err := updateKpi(ctx, tx, k); err != nil {
+		if saved, err := kpisTable.Update(ctx, tx, k, k.revision-1); err != nil {
 			return err
 		} else if !saved {
 			return apierr.EtagMismatch(k.kpi.Name)

@@ -181,7 +181,7 @@ func (r *resolver) apiToken(ctx context.Context, bearer string) (*auth.Principal
 		p.PlatformAdmin = true
 		return p, expires, nil
 	}
-	org, err := getOrganisation(ctx, r.db, t.orgID)
+	org, err := organisationsTable.Get(ctx, r.db, t.orgID)
 	if err != nil {
 		return nil, time.Time{}, err
 	}

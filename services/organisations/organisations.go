@@ -68,9 +68,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	return &Service{
 		Base: base,
 		organisations: &organisationsHandler{orgs: resource.Engine[*orgRecord, *pb.Organisation]{DB: db, Service: serviceName,
-			Field: "organisation", Events: changeEvents[*pb.Organisation]{emit: base.Emit, entity: "organisation", payloads: organisationPayloads}}},
+			Field: "organisation", Type: organisationType, Events: changeEvents[*pb.Organisation]{emit: base.Emit, entity: "organisation", payloads: organisationPayloads}}},
 		people: &peopleHandler{people: resource.Engine[*personRecord, *pb.Person]{DB: db, Service: serviceName,
-			Field: "person", Events: changeEvents[*pb.Person]{emit: base.Emit, entity: "person", payloads: personPayloads}}},
+			Field: "person", Type: personType, Events: changeEvents[*pb.Person]{emit: base.Emit, entity: "person", payloads: personPayloads}}},
 		access:   &accessHandler{db: db, events: changeEvents[*pb.ApiToken]{emit: base.Emit, entity: "api_token", payloads: tokenPayloads}},
 		resolver: newResolver(db, cfg.JWT, cfg.PlatformAdmins),
 	}, nil

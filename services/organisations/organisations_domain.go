@@ -11,9 +11,16 @@ import (
 // organisations/{organisation}.
 var organisationCollection = []string{"organisations"}
 
-// organisationUpdatable lists the fields UpdateOrganisation may change, in
-// API order; CreateOrganisation takes the same fields from its request.
-var organisationUpdatable = []string{"display_name", "description", "kind", "owners", "website"}
+// organisationType is the organisation as the resource engine finds and
+// stores it. UpdateOrganisation may change the fields of Updatable, in API
+// order; CreateOrganisation takes the same fields from its request.
+var organisationType = resource.Type[*orgRecord]{
+	Collections: organisationCollection,
+	Table:       organisationsTable,
+	Insert:      insertOrganisation,
+	Save:        saveOrganisation,
+	Updatable:   []string{"display_name", "description", "kind", "owners", "website"},
+}
 
 // ownerIDs returns the ids of an organisation's owners, rejecting the
 // organisation itself. Names were checked by the proto's rules.

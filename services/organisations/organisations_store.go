@@ -35,7 +35,9 @@ func (r *orgRecord) with(org *pb.Organisation) *orgRecord {
 var organisationsTable = resource.Table[*orgRecord]{
 	Name:    "organisations",
 	Columns: "id, display_name, description, kind, owners, website, create_time, update_time, delete_time, revision, update_actor",
+	Key:     1,
 	Scan:    scanOrganisation,
+	Values:  organisationValues,
 }
 
 // organisationListSchema says what ListOrganisations may filter and sort on.
@@ -44,14 +46,10 @@ var organisationListSchema = &listing.Schema[*orgRecord]{
 		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
 			Key: func(r *orgRecord) any { return r.org.DisplayName }},
 		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Organisation_Kind_value, Filter: true},
-	}, timeFields(func(r *orgRecord) timed { return r.org })...),
+	}, resource.TimeFields[*orgRecord, *pb.Organisation]()...),
 	IDColumn:     "id",
 	ID:           func(r *orgRecord) string { return r.id },
 	DefaultOrder: "create_time",
-}
-
-func getOrganisation(ctx context.Context, q sqldb.Querier, id string) (*orgRecord, error) {
-	return organisationsTable.One(ctx, q, "id = ?", id)
 }
 
 // shareOrganisation reads an organisation and keeps it from changing until
@@ -103,26 +101,27 @@ func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[
 	return organisationsTable.Page(ctx, q, plan, showDeleted, "id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
 }
 
-func insertOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO organisations ("+organisationsTable.Columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		r.id, r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
+// organisationValues are an organisation's columns in organisationsTable's
+// order.
+func organisationValues(r *orgRecord) ([]any, error) {
+	return []any{r.id, r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
 		resource.Micros(r.org.CreateTime), resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision,
-		r.org.UpdateActor)
-	if err != nil {
-		return fmt.Errorf("insert organisation: %w", err)
+		r.org.UpdateActor}, nil
+}
+
+// insertOrganisation adds r's row and its owners.
+func insertOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) error {
+	if err := organisationsTable.Insert(ctx, tx, r); err != nil {
+		return err
 	}
 	return writeOwners(ctx, tx, r.id, r.org.Owners)
 }
 
-// updateOrganisation writes r over the row at revision r.revision-1. It
-// returns false when the row has moved on meanwhile.
-func updateOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE organisations SET display_name = ?, description = ?, kind = ?, owners = ?,
-		website = ?, update_time = ?, delete_time = ?, revision = ?, update_actor = ? WHERE id = ? AND revision = ?`,
-		r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
-		resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision, r.org.UpdateActor, r.id, r.revision-1)
-	if saved, err := resource.SavedOne(res, err, "organisation"); !saved || err != nil {
-		return saved, err
+// saveOrganisation writes r over the row at revision r.revision-1, and its
+// owners; false when the row has moved on meanwhile.
+func saveOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) (bool, error) {
+	if ok, err := organisationsTable.Update(ctx, tx, r, r.revision-1); !ok || err != nil {
+		return false, err
 	}
 	return true, writeOwners(ctx, tx, r.id, r.org.Owners)
 }

@@ -18,18 +18,14 @@ import (
 // organisations/{organisation}/people/{person}.
 var personCollection = []string{"organisations", "people"}
 
-// personUpdatable lists the fields UpdatePerson may change, in API order;
+// personType is the person as the resource engine finds and stores it.
+// UpdatePerson may change the fields of Updatable, in API order;
 // CreatePerson takes the same fields from its request.
-var personUpdatable = []string{"display_name", "email", "job_title", "external_subject", "role"}
-
-// parsePersonName returns the ids in a person's name, or INVALID_ARGUMENT
-// naming field.
-func parsePersonName(field, name string) (orgID, id string, err error) {
-	ids, err := resource.ParseName(field, name, personCollection...)
-	if err != nil {
-		return "", "", err
-	}
-	return ids[0], ids[1], nil
+var personType = resource.Type[*personRecord]{
+	Collections: personCollection,
+	Table:       peopleTable,
+	List:        personListSchema,
+	Updatable:   []string{"display_name", "email", "job_title", "external_subject", "role"},
 }
 
 // emailKey is the form of an email address that uniqueness compares: the
@@ -72,11 +68,12 @@ func taken(field, holder, description string) error {
 	return withDetails.Err()
 }
 
-// seenBy returns p as caller may see it: a caller who reads the
-// organisation (orgID) only through an owner sees a person's name and job
-// title, not how to reach them or sign in as them.
-func seenBy(caller *auth.Principal, orgID string, p *pb.Person) *pb.Person {
-	if caller == nil || !caller.ThroughOwner(orgID) {
+// seenBy returns p as caller may see it: a caller who reads p's
+// organisation only through an owner sees a person's name and job title,
+// not how to reach them or sign in as them.
+func seenBy(caller *auth.Principal, p *pb.Person) *pb.Person {
+	ids, err := personType.Parse("name", p.Name)
+	if caller == nil || err != nil || !caller.ThroughOwner(ids[0]) {
 		return p
 	}
 	p.Email, p.ExternalSubject = "", ""

@@ -1,16 +1,13 @@
 package organisations
 
 import (
-	"cmp"
 	"context"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
-	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -25,115 +22,79 @@ type peopleHandler struct {
 	people resource.Engine[*personRecord, *pb.Person]
 }
 
-// personRow reads and writes the row of organisations/{orgID}/people/{id}.
-func personRow(orgID, id string) resource.Row[*personRecord] {
-	return resource.Row[*personRecord]{
-		Get:  func(ctx context.Context, q sqldb.Querier) (*personRecord, error) { return getPerson(ctx, q, orgID, id) },
-		Save: updatePerson,
-	}
-}
-
 func (h *peopleHandler) GetPerson(ctx context.Context, req *pb.GetPersonRequest) (*pb.Person, error) {
-	orgID, id, err := parsePersonName("name", req.Name)
+	p, err := h.people.Get(ctx, req.Name)
 	if err != nil {
 		return nil, err
 	}
-	p, err := h.people.Get(ctx, req.Name, personRow(orgID, id))
-	if err != nil {
-		return nil, err
-	}
-	return seenBy(auth.FromContext(ctx), orgID, p), nil
+	return seenBy(auth.FromContext(ctx), p), nil
 }
 
 func (h *peopleHandler) ListPeople(ctx context.Context, req *pb.ListPeopleRequest) (*pb.ListPeopleResponse, error) {
-	orgID, err := resource.ParseOrganisation("parent", req.Parent)
+	ids, err := organisationType.Parse("parent", req.Parent)
 	if err != nil {
 		return nil, err
 	}
 	caller := auth.FromContext(ctx)
-	schema := personListSchema
-	if caller.ThroughOwner(orgID) {
-		schema = personOwnerListSchema
+	people := h.people
+	if caller.ThroughOwner(ids[0]) {
+		people.Type.List = personOwnerListSchema
 	}
-	people, next, err := resource.List(ctx, h.people.DB, schema, req, req.Parent,
-		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*personRecord]) ([]*personRecord, error) {
+	listed, next, err := people.List(ctx, req, req.Parent,
+		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*personRecord], ids []string) ([]*personRecord, error) {
 			// A deleted organisation's people stay listable, as it does itself.
-			if _, err := resource.Lookup(ctx, q, req.Parent, organisationRow(orgID).Get); err != nil {
+			if _, err := organisationType.Lookup(ctx, q, ids...); err != nil {
 				return nil, err
 			}
-			return listPeople(ctx, q, orgID, plan, req.ShowDeleted)
+			return personType.Page(ctx, q, plan, req.ShowDeleted, ids...)
 		})
 	if err != nil {
 		return nil, err
 	}
-	for i, p := range people {
-		people[i] = seenBy(caller, orgID, p)
+	for _, p := range listed {
+		seenBy(caller, p)
 	}
-	return &pb.ListPeopleResponse{People: people, NextPageToken: next}, nil
+	return &pb.ListPeopleResponse{People: listed, NextPageToken: next}, nil
 }
 
 func (h *peopleHandler) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) (*pb.Person, error) {
-	orgID, err := resource.ParseOrganisation("parent", req.Parent)
+	ids, err := personType.NewIDs(req.Parent, req.PersonId)
 	if err != nil {
 		return nil, err
 	}
-	id := cmp.Or(req.PersonId, resourcename.NewID())
-	r := &personRecord{orgID: orgID, id: id, person: resource.ApplyMask(&pb.Person{Name: resourcename.Format(personCollection, orgID, id)},
-		req.Person, personUpdatable)}
-	return h.people.Create(ctx, resource.Creation[*personRecord]{
-		Record: r, ID: id, Row: func(id string) resource.Row[*personRecord] { return personRow(orgID, id) },
-		Key: idempotency.For(req.Parent+"/people", req),
+	r := &personRecord{orgID: ids[0], id: ids[1], person: resource.ApplyMask(&pb.Person{Name: personType.Name(ids...)},
+		req.Person, personType.Updatable)}
+	return h.people.Create(ctx, resource.Creation[*personRecord]{Record: r, Request: req,
 		Check: func(ctx context.Context, tx *sqldb.Tx) error {
-			if err := liveParent(ctx, tx, orgID, req.Parent); err != nil {
+			if err := liveParent(ctx, tx, r.orgID, req.Parent); err != nil {
 				return err
 			}
 			return checkUnique(ctx, tx, r)
-		},
-		Insert: insertPerson,
-	})
+		}})
 }
 
 func (h *peopleHandler) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRequest) (*pb.Person, error) {
-	if req.Person == nil {
-		return nil, apierr.InvalidArgument("person", "is required")
-	}
-	orgID, id, err := parsePersonName("person.name", req.Person.Name)
+	c, err := h.people.Patch(req.Person, req.UpdateMask.GetPaths())
 	if err != nil {
 		return nil, err
 	}
-	paths, err := resource.MaskPaths(req.UpdateMask.GetPaths(), personUpdatable, nil)
-	if err != nil {
-		return nil, err
+	c.Check = func(ctx context.Context, tx *sqldb.Tx, _, next *personRecord) error {
+		return checkUnique(ctx, tx, next)
 	}
-	change := resource.Change[*personRecord]{Name: req.Person.Name, Etag: req.Person.Etag, Row: personRow(orgID, id),
-		Check: func(ctx context.Context, tx *sqldb.Tx, _, next *personRecord) error {
-			return checkUnique(ctx, tx, next)
-		}}
-	return h.people.Update(ctx, change, paths, func(current *personRecord) (*personRecord, error) {
-		return current.with(resource.ApplyMask(current.person, req.Person, paths)), nil
+	return h.people.Update(ctx, c, func(current *personRecord) (*personRecord, error) {
+		return current.with(resource.ApplyMask(current.person, req.Person, c.Paths)), nil
 	})
 }
 
 func (h *peopleHandler) DeletePerson(ctx context.Context, req *pb.DeletePersonRequest) (*pb.Person, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, true)
+	return h.people.Delete(ctx, req.Name, req.Etag, resource.Hooks[*personRecord]{})
 }
 
+// UndeletePerson restores a person, unless another live person has taken
+// their email or external subject meanwhile.
 func (h *peopleHandler) UndeletePerson(ctx context.Context, req *pb.UndeletePersonRequest) (*pb.Person, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, false)
-}
-
-// setDeleted deletes or restores a person; one whose email or external
-// subject another live person has taken meanwhile stays deleted.
-func (h *peopleHandler) setDeleted(ctx context.Context, name, etag string, deleted bool) (*pb.Person, error) {
-	orgID, id, err := parsePersonName("name", name)
-	if err != nil {
-		return nil, err
-	}
-	change := resource.Change[*personRecord]{Name: name, Etag: etag, Row: personRow(orgID, id)}
-	if !deleted {
-		change.Check = func(ctx context.Context, tx *sqldb.Tx, r, _ *personRecord) error { return checkUnique(ctx, tx, r) }
-	}
-	return h.people.SetDeleted(ctx, change, deleted)
+	return h.people.Undelete(ctx, req.Name, req.Etag, resource.Hooks[*personRecord]{
+		Check: func(ctx context.Context, tx *sqldb.Tx, r, _ *personRecord) error { return checkUnique(ctx, tx, r) }})
 }
 
 // liveParent fails unless people may be added to organisations/{orgID}:

@@ -40,7 +40,10 @@ var peopleTable = resource.Table[*personRecord]{
 	Name: "people",
 	Columns: "organisation_id, id, display_name, email, job_title, external_subject, create_time, update_time, delete_time, revision, " +
 		"update_actor, role",
-	Scan: scanPerson,
+	Key:     2,
+	Derived: "email_lower",
+	Scan:    scanPerson,
+	Values:  personValues,
 }
 
 // personListSchema says what ListPeople may filter and sort on.
@@ -50,7 +53,7 @@ var personListSchema = &listing.Schema[*personRecord]{
 			Key: func(r *personRecord) any { return r.person.DisplayName }},
 		{Name: "email", Column: "email_lower", Kind: listing.String, Filter: true, Sort: true,
 			Key: func(r *personRecord) any { return emailKey(r.person.Email) }},
-	}, timeFields(func(r *personRecord) timed { return r.person })...),
+	}, resource.TimeFields[*personRecord, *pb.Person]()...),
 	IDColumn:     "id",
 	ID:           func(r *personRecord) string { return r.id },
 	DefaultOrder: "display_name",
@@ -64,14 +67,6 @@ var personOwnerListSchema = func() *listing.Schema[*personRecord] {
 	s.Fields = slices.DeleteFunc(slices.Clone(s.Fields), func(f listing.Field[*personRecord]) bool { return f.Name == "email" })
 	return &s
 }()
-
-func getPerson(ctx context.Context, q sqldb.Querier, orgID, id string) (*personRecord, error) {
-	return peopleTable.One(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
-}
-
-func listPeople(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*personRecord], showDeleted bool) ([]*personRecord, error) {
-	return peopleTable.Page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
-}
 
 // liveHolders returns which other live people of r's organisation hold r's
 // email (ignoring case) or external subject.
@@ -104,27 +99,12 @@ func liveHolders(ctx context.Context, q sqldb.Querier, r *personRecord) (holders
 	return h, nil
 }
 
-func insertPerson(ctx context.Context, tx *sqldb.Tx, r *personRecord) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO people ("+peopleTable.Columns+", email_lower) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		r.orgID, r.id, r.person.DisplayName, r.person.Email, r.person.JobTitle, r.person.ExternalSubject,
+// personValues are a person's columns in peopleTable's order, then the
+// email as uniqueness compares it.
+func personValues(r *personRecord) ([]any, error) {
+	return []any{r.orgID, r.id, r.person.DisplayName, r.person.Email, r.person.JobTitle, r.person.ExternalSubject,
 		resource.Micros(r.person.CreateTime), resource.Micros(r.person.UpdateTime), resource.NullMicros(r.person.DeleteTime), r.revision,
-		r.person.UpdateActor, int32(r.person.Role), emailKey(r.person.Email))
-	if err != nil {
-		return fmt.Errorf("insert person: %w", err)
-	}
-	return nil
-}
-
-// updatePerson writes r over the row at revision r.revision-1. It returns
-// false when the row has moved on meanwhile.
-func updatePerson(ctx context.Context, tx *sqldb.Tx, r *personRecord) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE people SET display_name = ?, email = ?, email_lower = ?, job_title = ?,
-		external_subject = ?, update_time = ?, delete_time = ?, revision = ?, update_actor = ?, role = ?
-		WHERE organisation_id = ? AND id = ? AND revision = ?`,
-		r.person.DisplayName, r.person.Email, emailKey(r.person.Email), r.person.JobTitle, r.person.ExternalSubject,
-		resource.Micros(r.person.UpdateTime), resource.NullMicros(r.person.DeleteTime), r.revision, r.person.UpdateActor,
-		int32(r.person.Role), r.orgID, r.id, r.revision-1)
-	return resource.SavedOne(res, err, "person")
+		r.person.UpdateActor, int32(r.person.Role), emailKey(r.person.Email)}, nil
 }
 
 func scanPerson(s resource.Scanner) (*personRecord, error) {

@@ -1,9 +1,12 @@
 package planning
 
 import (
+	"context"
+
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
 // plannerRole is the least role that changes the plan freely.
@@ -21,22 +24,29 @@ var (
 	contributorFields = []string{"status", "progress"}
 )
 
-func elementName(orgID, id string) string {
-	return resourcename.Format([]string{"organisations", "elements"}, orgID, id)
+// elementCollections are those of an element's name:
+// organisations/{organisation}/elements/{element}.
+var elementCollections = []string{"organisations", "elements"}
+
+// elementType is the element as the resource engine finds and stores it:
+// its row with what it supports.
+var elementType = resource.Type[*elementRecord]{
+	Collections: elementCollections,
+	Table:       elementRows,
+	Get: func(ctx context.Context, q sqldb.Querier, ids ...string) (*elementRecord, error) {
+		return getElement(ctx, q, ids[0], ids[1])
+	},
+	Insert:     insertElement,
+	Save:       updateElement,
+	List:       elementListSchema,
+	Updatable:  elementUpdatable,
+	OutputOnly: elementComputed,
 }
+
+func elementName(orgID, id string) string { return resourcename.Format(elementCollections, orgID, id) }
 
 func teamName(orgID, id string) string {
 	return resourcename.Format([]string{"organisations", "teams"}, orgID, id)
-}
-
-// parseElementName returns the ids in organisations/{o}/elements/{e}, or
-// INVALID_ARGUMENT naming field.
-func parseElementName(field, name string) (orgID, id string, err error) {
-	ids, err := resource.ParseName(field, name, "organisations", "elements")
-	if err != nil {
-		return "", "", err
-	}
-	return ids[0], ids[1], nil
 }
 
 // optionalRef is resource.InOrganisation for a reference that may be

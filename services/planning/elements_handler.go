@@ -1,17 +1,14 @@
 package planning
 
 import (
-	"cmp"
 	"context"
 	"slices"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
-	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -40,37 +37,19 @@ type teamDirectory interface {
 	IsMember(ctx context.Context, team, person string) (bool, error)
 }
 
-// elementRow reads and writes the row of organisations/{orgID}/elements/{id}.
-func elementRow(orgID, id string) resource.Row[*elementRecord] {
-	return resource.Row[*elementRecord]{
-		Get: func(ctx context.Context, q sqldb.Querier) (*elementRecord, error) {
-			return getElement(ctx, q, orgID, id)
-		},
-		Save: updateElement,
-	}
-}
-
 // byCaller is the Edit hook of a Delete or Undelete: a caller's change is
 // never the organisation's deletion, so that an element a caller deleted
 // or restored stays as they left it when the organisation comes back.
 func byCaller(r *elementRecord) { r.deletedWithOrg = false }
 
 func (h *elementsHandler) GetElement(ctx context.Context, req *pb.GetElementRequest) (*pb.Element, error) {
-	orgID, id, err := parseElementName("name", req.Name)
-	if err != nil {
-		return nil, err
-	}
-	return h.elements.Get(ctx, req.Name, elementRow(orgID, id))
+	return h.elements.Get(ctx, req.Name)
 }
 
 func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElementsRequest) (*pb.ListElementsResponse, error) {
-	orgID, err := resource.ParseOrganisation("parent", req.Parent)
-	if err != nil {
-		return nil, err
-	}
-	els, next, err := resource.List(ctx, h.db, elementListSchema, req, req.Parent,
-		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*elementRecord]) ([]*elementRecord, error) {
-			return listElements(ctx, q, orgID, plan, req.ShowDeleted)
+	els, next, err := h.elements.List(ctx, req, req.Parent,
+		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*elementRecord], ids []string) ([]*elementRecord, error) {
+			return listElements(ctx, q, ids[0], plan, req.ShowDeleted)
 		})
 	if err != nil {
 		return nil, err
@@ -79,12 +58,11 @@ func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElements
 }
 
 func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateElementRequest) (*pb.Element, error) {
-	orgID, err := resource.ParseOrganisation("parent", req.Parent)
+	ids, err := elementType.NewIDs(req.Parent, req.ElementId)
 	if err != nil {
 		return nil, err
 	}
-	id := cmp.Or(req.ElementId, resourcename.NewID())
-	r, err := newElement(orgID, id, req.Element)
+	r, err := newElement(ids[0], ids[1], req.Element)
 	if err != nil {
 		return nil, err
 	}
@@ -93,36 +71,25 @@ func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateEleme
 	if err := h.teams.RequireLiveTeam(ctx, "element.owner_team", r.el.OwnerTeam); err != nil {
 		return nil, err
 	}
-	return h.elements.Create(ctx, resource.Creation[*elementRecord]{
-		Record: r, ID: id, Row: func(id string) resource.Row[*elementRecord] { return elementRow(orgID, id) },
-		Key:    idempotency.For(req.Parent+"/elements", req),
-		Lock:   lockPlan(orgID),
-		Check:  func(ctx context.Context, tx *sqldb.Tx) error { return checkLinks(ctx, tx, r) },
-		Insert: insertElement,
-		After:  afterCreate(h.events),
-	})
+	return h.elements.Create(ctx, resource.Creation[*elementRecord]{Record: r, Request: req, Lock: lockPlan,
+		Check: func(ctx context.Context, tx *sqldb.Tx) error { return checkLinks(ctx, tx, r) },
+		After: afterCreate(h.events)})
 }
 
 func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateElementRequest) (*pb.Element, error) {
-	if req.Element == nil {
-		return nil, apierr.InvalidArgument("element", "is required")
-	}
-	orgID, id, err := parseElementName("element.name", req.Element.Name)
+	c, err := h.elements.Patch(req.Element, req.UpdateMask.GetPaths())
 	if err != nil {
 		return nil, err
 	}
-	paths, err := resource.MaskPaths(req.UpdateMask.GetPaths(), elementUpdatable, elementComputed)
-	if err != nil {
-		return nil, err
-	}
+	orgID := c.IDs[0]
 	if auth.FromContext(ctx).RoleIn(orgID) < plannerRole {
-		if err := checkContributorPaths(paths); err != nil {
+		if err := checkContributorPaths(c.Paths); err != nil {
 			return nil, err
 		}
 	}
 	// A new owner team is checked with the teams service before anything
 	// is written.
-	if slices.Contains(paths, "owner_team") {
+	if slices.Contains(c.Paths, "owner_team") {
 		if _, err := optionalRef("element.owner_team", "teams", orgID, req.Element.OwnerTeam); err != nil {
 			return nil, err
 		}
@@ -131,36 +98,27 @@ func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateEleme
 		}
 	}
 	levelNamed := slices.Contains(req.UpdateMask.GetPaths(), "level")
-	change := resource.Change[*elementRecord]{Name: req.Element.Name, Etag: req.Element.Etag, Row: elementRow(orgID, id),
-		Lock: lockPlan(orgID), Check: checkUpdate, After: afterUpdate(h.events)}
-	return h.elements.Update(ctx, change, paths, func(current *elementRecord) (*elementRecord, error) {
+	c.Lock, c.Check, c.After = lockPlan, checkUpdate, afterUpdate(h.events)
+	return h.elements.Update(ctx, c, func(current *elementRecord) (*elementRecord, error) {
 		// Which team owns the element decides whether a contributor may
 		// change it, so it is asked first, of the element as it is under
 		// the plan's lock.
 		if err := h.mayChange(ctx, current); err != nil {
 			return nil, err
 		}
-		return nextElement(current, req.Element, paths, levelNamed)
+		return nextElement(current, req.Element, c.Paths, levelNamed)
 	})
 }
 
 func (h *elementsHandler) DeleteElement(ctx context.Context, req *pb.DeleteElementRequest) (*pb.Element, error) {
-	orgID, id, err := parseElementName("name", req.Name)
-	if err != nil {
-		return nil, err
-	}
 	d := &deletion{em: h.events, force: req.Force}
-	return h.elements.SetDeleted(ctx, resource.Change[*elementRecord]{Name: req.Name, Etag: req.Etag, Row: elementRow(orgID, id),
-		Lock: lockPlan(orgID), Check: d.check, Edit: byCaller, After: d.after}, true)
+	return h.elements.Delete(ctx, req.Name, req.Etag,
+		resource.Hooks[*elementRecord]{Lock: lockPlan, Check: d.check, Edit: byCaller, After: d.after})
 }
 
 func (h *elementsHandler) UndeleteElement(ctx context.Context, req *pb.UndeleteElementRequest) (*pb.Element, error) {
-	orgID, id, err := parseElementName("name", req.Name)
-	if err != nil {
-		return nil, err
-	}
-	return h.elements.SetDeleted(ctx, resource.Change[*elementRecord]{Name: req.Name, Etag: req.Etag, Row: elementRow(orgID, id),
-		Lock: lockPlan(orgID), Check: checkUndelete, Edit: byCaller, After: afterUndelete(h.events)}, false)
+	return h.elements.Undelete(ctx, req.Name, req.Etag,
+		resource.Hooks[*elementRecord]{Lock: lockPlan, Check: checkUndelete, Edit: byCaller, After: afterUndelete(h.events)})
 }
 
 // mayChange fails unless the caller may change r: planners change any

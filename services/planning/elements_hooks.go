@@ -20,12 +20,13 @@ import (
 // planLock is the lock key of an organisation's plan.
 func planLock(orgID string) string { return "planning/plan/" + orgID }
 
-// lockPlan is the Lock hook of every change to an organisation's plan:
+// lockPlan is the Lock hook of every change to an organisation's plan (ids
+// start with the organisation's):
 // rules spanning elements (horizons, one thematic goal per team) and the
 // roll-ups, which read siblings, hold only if changes to one plan take
 // turns.
-func lockPlan(orgID string) func(ctx context.Context, tx *sqldb.Tx) error {
-	return func(ctx context.Context, tx *sqldb.Tx) error { return tx.Lock(ctx, planLock(orgID)) }
+func lockPlan(ctx context.Context, tx *sqldb.Tx, ids []string) error {
+	return tx.Lock(ctx, planLock(ids[0]))
 }
 
 // checkLinks applies the rules between r and the elements it names: the
@@ -33,11 +34,9 @@ func lockPlan(orgID string) func(ctx context.Context, tx *sqldb.Tx) error {
 // goal's, and one thematic goal per team at a time.
 func checkLinks(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	if r.parentID != "" {
-		p, err := linked(ctx, tx, "element.parent", r.orgID, r.parentID)
-		if err != nil {
-			return err
-		}
-		if err := checkParent(r.el, p.el); err != nil {
+		if err := checkLinked(ctx, tx, "element.parent", r.orgID, r.parentID, func(p *pb.Element) error {
+			return checkParent(r.el, p)
+		}); err != nil {
 			return err
 		}
 	}
@@ -46,20 +45,16 @@ func checkLinks(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 		if err != nil {
 			return err
 		}
-		sup, err := linked(ctx, tx, "element.supports", r.orgID, id)
-		if err != nil {
-			return err
-		}
-		if err := checkParentLevel("element.supports", r.el, sup.el); err != nil {
+		if err := checkLinked(ctx, tx, "element.supports", r.orgID, id, func(sup *pb.Element) error {
+			return checkParentLevel("element.supports", r.el, sup)
+		}); err != nil {
 			return err
 		}
 	}
 	if r.thematicGoal != "" {
-		goal, err := linked(ctx, tx, "element.thematic_goal", r.orgID, r.thematicGoal)
-		if err != nil {
-			return err
-		}
-		if err := checkThematicGoal(r.el, goal.el); err != nil {
+		if err := checkLinked(ctx, tx, "element.thematic_goal", r.orgID, r.thematicGoal, func(goal *pb.Element) error {
+			return checkThematicGoal(r.el, goal)
+		}); err != nil {
 			return err
 		}
 	}
@@ -73,6 +68,15 @@ func checkLinks(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 		}
 	}
 	return nil
+}
+
+// checkLinked applies rule to the element r names in field.
+func checkLinked(ctx context.Context, tx *sqldb.Tx, field, orgID, id string, rule func(linked *pb.Element) error) error {
+	e, err := linked(ctx, tx, field, orgID, id)
+	if err != nil {
+		return err
+	}
+	return rule(e.el)
 }
 
 // linked reads an element r names in field: INVALID_ARGUMENT when there is

@@ -41,11 +41,12 @@ const elementColumns = "organisation_id, id, level, objective_kind, title, descr
 
 // elementRows reads element rows without their supports, which loadSupports
 // adds to a batch in one more query where the caller needs them.
-var elementRows = resource.Table[*elementRecord]{Name: "elements", Columns: elementColumns, Scan: scanElement}
+var elementRows = resource.Table[*elementRecord]{Name: "elements", Columns: elementColumns, Key: 2, Scan: scanElement,
+	Values: func(r *elementRecord) ([]any, error) { return r.values(), nil }}
 
 // elementListSchema says what ListElements may filter and sort on.
 var elementListSchema = &listing.Schema[*elementRecord]{
-	Fields: []listing.Field[*elementRecord]{
+	Fields: append([]listing.Field[*elementRecord]{
 		{Name: "level", Column: "level", Kind: listing.Enum, Enum: pb.Level_value, Filter: true},
 		{Name: "objective_kind", Column: "objective_kind", Kind: listing.Enum, Enum: pb.ObjectiveKind_value, Filter: true},
 		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.Status_value, Filter: true},
@@ -57,11 +58,7 @@ var elementListSchema = &listing.Schema[*elementRecord]{
 			Key: func(r *elementRecord) any { return r.el.Title }},
 		{Name: "priority_rank", Column: "priority_rank", Kind: listing.Int, Sort: true,
 			Key: func(r *elementRecord) any { return int64(r.el.PriorityRank) }},
-		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
-			Key: func(r *elementRecord) any { return resource.Micros(r.el.CreateTime) }},
-		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
-			Key: func(r *elementRecord) any { return resource.Micros(r.el.UpdateTime) }},
-	},
+	}, resource.TimeFields[*elementRecord, *pb.Element]()...),
 	IDColumn:     "id",
 	ID:           func(r *elementRecord) string { return r.id },
 	DefaultOrder: "priority_rank, title",
@@ -293,11 +290,10 @@ func teamElements(ctx context.Context, q sqldb.Querier, orgID, teamID string, fl
 		orgID, teamID, sqldb.Bool(!flag))
 }
 
+// insertElement stores a new element with what it supports.
 func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO elements ("+elementColumns+") VALUES "+
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", r.values()...)
-	if err != nil {
-		return fmt.Errorf("insert element: %w", err)
+	if err := elementRows.Insert(ctx, tx, r); err != nil {
+		return err
 	}
 	return writeSupports(ctx, tx, r)
 }
@@ -318,13 +314,7 @@ func writeElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 // updateElement writes r over the row at revision r.revision-1, returning
 // false when the row has moved on meanwhile.
 func updateElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, error) {
-	v := r.values()
-	res, err := tx.ExecContext(ctx, `UPDATE elements SET level = ?, objective_kind = ?, title = ?, description = ?, owner_team_id = ?,
-		owner_team_deleted = ?, start_date = ?, end_date = ?, status = ?, priority_rank = ?, manual_progress = ?, progress = ?,
-		kpi_health = ?, health = ?, parent_id = ?, thematic_goal_id = ?, create_time = ?, update_time = ?, delete_time = ?,
-		deleted_with_organisation = ?, revision = ?, update_actor = ? WHERE organisation_id = ? AND id = ? AND revision = ?`,
-		append(v[2:], r.orgID, r.id, r.revision-1)...)
-	if ok, err := resource.SavedOne(res, err, "element"); !ok || err != nil {
+	if ok, err := elementRows.Update(ctx, tx, r, r.revision-1); !ok || err != nil {
 		return false, err
 	}
 	return true, writeSupports(ctx, tx, r)

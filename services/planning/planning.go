@@ -65,7 +65,7 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 	return &Service{
 		Base: base,
 		elements: &elementsHandler{db: base.DB, events: em,
-			elements: resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Events: em},
+			elements: resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em},
 			teams:    teamsclient.New(base.Conns["teams"])},
 	}, nil
 }

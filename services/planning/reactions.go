@@ -40,7 +40,7 @@ var (
 func (r reactions) handlers() events.Handlers {
 	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
 		Collections: []string{"organisations"}, Apply: r.organisationChanged,
-		Lock: func(ctx context.Context, tx *sqldb.Tx, ids []string) error { return tx.Lock(ctx, planLock(ids[0])) }}.Handlers()
+		Lock: lockPlan}.Handlers()
 	team := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
 		var ev teamspb.TeamDeleted // field 1 is the team in both
 		if err := events.Decode(e, &ev); err != nil {

@@ -18,11 +18,11 @@ import (
 // size of the plan.
 
 func (h *elementsHandler) GetElementThread(ctx context.Context, req *pb.GetElementThreadRequest) (*pb.ElementThread, error) {
-	orgID, id, err := parseElementName("name", req.Name)
+	ids, err := elementType.Parse("name", req.Name)
 	if err != nil {
 		return nil, err
 	}
-	recs, err := thread(ctx, h.db, orgID, id)
+	recs, err := thread(ctx, h.db, ids[0], ids[1])
 	if err != nil {
 		return nil, err
 	}

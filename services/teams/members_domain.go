@@ -8,33 +8,30 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
 
-// memberUpdatable lists the fields UpdateMember may change; the person of a
+// memberCollections are those of a membership's name:
+// organisations/{organisation}/teams/{team}/members/{member}.
+var memberCollections = []string{"organisations", "teams", "members"}
+
+// memberType is the membership as the resource engine finds and stores
+// it. UpdateMember may change the fields of Updatable; the person of a
 // membership is fixed (end it and add another instead).
-var (
-	memberUpdatable = []string{"role", "start_date", "end_date"}
-	memberFixed     = []string{"person"}
-)
+var memberType = resource.Type[*memberRecord]{
+	Collections: memberCollections,
+	Table:       membersTable,
+	Updatable:   []string{"role", "start_date", "end_date"},
+	OutputOnly:  []string{"person"},
+}
 
 // allTeams is the team id that, in a List parent, stands for every team of
 // the organisation (AIP-159).
 const allTeams = "-"
 
 func memberName(orgID, teamID, id string) string {
-	return resourcename.Format([]string{"organisations", "teams", "members"}, orgID, teamID, id)
+	return resourcename.Format(memberCollections, orgID, teamID, id)
 }
 
 func personName(orgID, id string) string {
 	return resourcename.Format([]string{"organisations", "people"}, orgID, id)
-}
-
-// parseMemberName returns the ids in a membership's name, or
-// INVALID_ARGUMENT naming field.
-func parseMemberName(field, name string) (orgID, teamID, id string, err error) {
-	ids, err := resource.ParseName(field, name, "organisations", "teams", "members")
-	if err != nil {
-		return "", "", "", err
-	}
-	return ids[0], ids[1], ids[2], nil
 }
 
 // parseMembersParent reads a ListMembers parent: a team, or teams/- for all
@@ -44,7 +41,11 @@ func parseMembersParent(field, name string) (orgID, teamID string, err error) {
 		orgID, err := resource.ParseOrganisation(field, org)
 		return orgID, allTeams, err
 	}
-	return parseTeamName(field, name)
+	ids, err := teamType.Parse(field, name)
+	if err != nil {
+		return "", "", err
+	}
+	return ids[0], ids[1], nil
 }
 
 // parsePersonFilter checks a person filter value.

@@ -1,16 +1,12 @@
 package teams
 
 import (
-	"cmp"
 	"context"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
-	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
-	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -26,23 +22,8 @@ type membersHandler struct {
 	dir     directory
 }
 
-// memberRow reads and writes the row of
-// organisations/{orgID}/teams/{teamID}/members/{id}.
-func memberRow(orgID, teamID, id string) resource.Row[*memberRecord] {
-	return resource.Row[*memberRecord]{
-		Get: func(ctx context.Context, q sqldb.Querier) (*memberRecord, error) {
-			return getMember(ctx, q, orgID, teamID, id)
-		},
-		Save: updateMember,
-	}
-}
-
 func (h *membersHandler) GetMember(ctx context.Context, req *pb.GetMemberRequest) (*pb.Member, error) {
-	orgID, teamID, id, err := parseMemberName("name", req.Name)
-	if err != nil {
-		return nil, err
-	}
-	return h.members.Get(ctx, req.Name, memberRow(orgID, teamID, id))
+	return h.members.Get(ctx, req.Name)
 }
 
 func (h *membersHandler) ListMembers(ctx context.Context, req *pb.ListMembersRequest) (*pb.ListMembersResponse, error) {
@@ -52,7 +33,7 @@ func (h *membersHandler) ListMembers(ctx context.Context, req *pb.ListMembersReq
 	}
 	// A team that does not exist has no memberships to list: NOT_FOUND.
 	if teamID != allTeams {
-		if _, err := resource.Lookup(ctx, h.members.DB, req.Parent, teamRow(orgID, teamID).Get); err != nil {
+		if _, err := teamType.Lookup(ctx, h.members.DB, orgID, teamID); err != nil {
 			return nil, err
 		}
 	}
@@ -67,17 +48,16 @@ func (h *membersHandler) ListMembers(ctx context.Context, req *pb.ListMembersReq
 }
 
 func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberRequest) (*pb.Member, error) {
-	orgID, teamID, err := parseTeamName("parent", req.Parent)
+	ids, err := memberType.NewIDs(req.Parent, req.MemberId)
 	if err != nil {
 		return nil, err
 	}
-	pID, err := resource.InOrganisation("member.person", "people", orgID, req.Member.Person)
+	pID, err := resource.InOrganisation("member.person", "people", ids[0], req.Member.Person)
 	if err != nil {
 		return nil, err
 	}
-	id := cmp.Or(req.MemberId, resourcename.NewID())
-	r := &memberRecord{orgID: orgID, teamID: teamID, id: id, person: pID,
-		member: newMembership(memberName(orgID, teamID, id), req.Member, dates.Today())}
+	r := &memberRecord{orgID: ids[0], teamID: ids[1], id: ids[2], person: pID,
+		member: newMembership(memberType.Name(ids...), req.Member, dates.Today())}
 	if err := checkTerm(r.member); err != nil {
 		return nil, err
 	}
@@ -86,52 +66,35 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 	if err := h.dir.requireLivePerson(ctx, "member.person", req.Member.Person); err != nil {
 		return nil, err
 	}
-	return h.members.Create(ctx, resource.Creation[*memberRecord]{
-		Record: r, ID: id, Row: func(id string) resource.Row[*memberRecord] { return memberRow(orgID, teamID, id) },
-		Key:    idempotency.For(req.Parent+"/members", req),
-		Check:  func(ctx context.Context, tx *sqldb.Tx) error { return checkJoinable(ctx, tx, req.Parent, r) },
-		Insert: insertMember,
-	})
+	return h.members.Create(ctx, resource.Creation[*memberRecord]{Record: r, Request: req,
+		Check: func(ctx context.Context, tx *sqldb.Tx) error { return checkJoinable(ctx, tx, req.Parent, r) }})
 }
 
 func (h *membersHandler) UpdateMember(ctx context.Context, req *pb.UpdateMemberRequest) (*pb.Member, error) {
-	if req.Member == nil {
-		return nil, apierr.InvalidArgument("member", "is required")
-	}
-	orgID, teamID, id, err := parseMemberName("member.name", req.Member.Name)
+	c, err := h.members.Patch(req.Member, req.UpdateMask.GetPaths())
 	if err != nil {
 		return nil, err
 	}
-	paths, err := resource.MaskPaths(req.UpdateMask.GetPaths(), memberUpdatable, memberFixed)
-	if err != nil {
-		return nil, err
-	}
-	change := resource.Change[*memberRecord]{Name: req.Member.Name, Etag: req.Member.Etag, Row: memberRow(orgID, teamID, id),
-		Check: func(_ context.Context, _ *sqldb.Tx, _, next *memberRecord) error { return checkTerm(next.member) }}
-	return h.members.Update(ctx, change, paths, func(current *memberRecord) (*memberRecord, error) {
+	c.Check = func(_ context.Context, _ *sqldb.Tx, _, next *memberRecord) error { return checkTerm(next.member) }
+	return h.members.Update(ctx, c, func(current *memberRecord) (*memberRecord, error) {
 		if err := checkPersonKept(current.member, req.Member, req.UpdateMask.GetPaths()); err != nil {
 			return nil, err
 		}
-		return current.with(resource.ApplyMask(current.member, req.Member, paths)), nil
+		return current.with(resource.ApplyMask(current.member, req.Member, c.Paths)), nil
 	})
 }
 
 // DeleteMember ends a live membership: from today, unless its term ended
 // before.
 func (h *membersHandler) DeleteMember(ctx context.Context, req *pb.DeleteMemberRequest) (*pb.Member, error) {
-	orgID, teamID, id, err := parseMemberName("name", req.Name)
-	if err != nil {
-		return nil, err
-	}
-	change := resource.Change[*memberRecord]{Name: req.Name, Etag: req.Etag, Row: memberRow(orgID, teamID, id),
-		Edit: func(r *memberRecord) { r.member.EndDate = endOfTerm(r.member, dates.Today()) }}
-	return h.members.SetDeleted(ctx, change, true)
+	return h.members.Delete(ctx, req.Name, req.Etag, resource.Hooks[*memberRecord]{
+		Edit: func(r *memberRecord) { r.member.EndDate = endOfTerm(r.member, dates.Today()) }})
 }
 
 // checkJoinable is CreateMember's Check hook (see checkJoin): the team
 // parent exists and is live, and the person is not a live member of it.
 func checkJoinable(ctx context.Context, tx *sqldb.Tx, parent string, r *memberRecord) error {
-	team, err := resource.Lookup(ctx, tx, parent, teamRow(r.orgID, r.teamID).Get)
+	team, err := teamType.Lookup(ctx, tx, r.orgID, r.teamID)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
@@ -37,28 +36,22 @@ var membersTable = resource.Table[*memberRecord]{
 	Name: "members",
 	Columns: "organisation_id, team_id, id, person_id, role, start_date, end_date, " +
 		"create_time, update_time, delete_time, revision, update_actor",
-	Scan: scanMember,
+	Key:    3,
+	Scan:   scanMember,
+	Values: memberValues,
 }
 
 // memberListSchema says what ListMembers may filter and sort on. Across
 // teams an id is unique only with its team, hence the composite tie-break.
 var memberListSchema = &listing.Schema[*memberRecord]{
-	Fields: []listing.Field[*memberRecord]{
+	Fields: append([]listing.Field[*memberRecord]{
 		{Name: "person", Column: "('organisations/' || organisation_id || '/people/' || person_id)", Kind: listing.String,
 			Filter: true, Parse: parsePersonFilter},
 		{Name: "role", Column: "role", Kind: listing.Enum, Enum: pb.Member_Role_value, Filter: true},
-		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
-			Key: func(r *memberRecord) any { return resource.Micros(r.member.CreateTime) }},
-		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
-			Key: func(r *memberRecord) any { return resource.Micros(r.member.UpdateTime) }},
-	},
+	}, resource.TimeFields[*memberRecord, *pb.Member]()...),
 	IDColumn:     "(team_id || '/' || id)",
 	ID:           func(r *memberRecord) string { return r.teamID + "/" + r.id },
 	DefaultOrder: "create_time",
-}
-
-func getMember(ctx context.Context, q sqldb.Querier, orgID, teamID, id string) (*memberRecord, error) {
-	return membersTable.One(ctx, q, "organisation_id = ? AND team_id = ? AND id = ?", orgID, teamID, id)
 }
 
 // liveMembership returns the person's live membership of the team, nil
@@ -94,25 +87,11 @@ func listMembers(ctx context.Context, q sqldb.Querier, orgID, teamID string, pla
 	return membersTable.Page(ctx, q, plan, showDeleted, scope, args...)
 }
 
-func insertMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO members ("+membersTable.Columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		r.orgID, r.teamID, r.id, r.person, int32(r.member.Role), dates.Format(r.member.StartDate), dates.Nullable(r.member.EndDate),
-		resource.Micros(r.member.CreateTime), resource.Micros(r.member.UpdateTime), resource.NullMicros(r.member.DeleteTime),
-		r.revision, r.member.UpdateActor)
-	if err != nil {
-		return fmt.Errorf("insert member: %w", err)
-	}
-	return nil
-}
-
-// updateMember writes r over the row at revision r.revision-1, returning
-// false when the row has moved on meanwhile.
-func updateMember(ctx context.Context, tx *sqldb.Tx, r *memberRecord) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE members SET role = ?, start_date = ?, end_date = ?, update_time = ?,
-		delete_time = ?, revision = ?, update_actor = ? WHERE organisation_id = ? AND team_id = ? AND id = ? AND revision = ?`,
-		int32(r.member.Role), dates.Format(r.member.StartDate), dates.Nullable(r.member.EndDate), resource.Micros(r.member.UpdateTime),
-		resource.NullMicros(r.member.DeleteTime), r.revision, r.member.UpdateActor, r.orgID, r.teamID, r.id, r.revision-1)
-	return resource.SavedOne(res, err, "member")
+// memberValues are a membership's columns in membersTable's order.
+func memberValues(r *memberRecord) ([]any, error) {
+	return []any{r.orgID, r.teamID, r.id, r.person, int32(r.member.Role), dates.Format(r.member.StartDate),
+		dates.Nullable(r.member.EndDate), resource.Micros(r.member.CreateTime), resource.Micros(r.member.UpdateTime),
+		resource.NullMicros(r.member.DeleteTime), r.revision, r.member.UpdateActor}, nil
 }
 
 func scanMember(s resource.Scanner) (*memberRecord, error) {

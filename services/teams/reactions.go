@@ -79,7 +79,7 @@ func (r reactions) personDeleted(ctx context.Context, tx *sqldb.Tx, p *orgpb.Per
 	for _, m := range memberships {
 		m.member.EndDate = endOfTerm(m.member, dates.Today())
 		resource.Revise(m, systemActor, true)
-		saved, err := updateMember(ctx, tx, m)
+		saved, err := membersTable.Update(ctx, tx, m, m.revision-1)
 		if err := mustSave(m.member.Name, saved, err); err != nil {
 			return err
 		}

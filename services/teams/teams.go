@@ -63,9 +63,9 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 	return &Service{
 		Base: base,
 		teams: &teamsHandler{dir: dir,
-			teams: resource.Engine[*teamRecord, *pb.Team]{DB: base.DB, Service: serviceName, Field: "team", Events: teamEv}},
+			teams: resource.Engine[*teamRecord, *pb.Team]{DB: base.DB, Service: serviceName, Field: "team", Type: teamType, Events: teamEv}},
 		members: &membersHandler{dir: dir,
-			members: resource.Engine[*memberRecord, *pb.Member]{DB: base.DB, Service: serviceName, Field: "member", Events: memberEv,
+			members: resource.Engine[*memberRecord, *pb.Member]{DB: base.DB, Service: serviceName, Field: "member", Type: memberType, Events: memberEv,
 				DeletedHint: "has ended; add the person again instead"}},
 	}, nil
 }

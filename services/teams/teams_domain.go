@@ -8,24 +8,24 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
 
-// teamUpdatable lists the fields UpdateTeam may change.
-var teamUpdatable = []string{"display_name", "purpose", "terms_of_reference", "kind", "parent_team"}
+// teamCollections are those of a team's name:
+// organisations/{organisation}/teams/{team}.
+var teamCollections = []string{"organisations", "teams"}
+
+// teamType is the team as the resource engine finds and stores it. A
+// caller's change saves through saveTeam; UpdateTeam may change the
+// fields of Updatable, which CreateTeam takes from its request.
+var teamType = resource.Type[*teamRecord]{
+	Collections: teamCollections,
+	Table:       teamsTable,
+	Save:        saveTeam,
+	List:        teamListSchema,
+	Updatable:   []string{"display_name", "purpose", "terms_of_reference", "kind", "parent_team"},
+}
 
 func orgName(orgID string) string { return resourcename.Format([]string{"organisations"}, orgID) }
 
-func teamName(orgID, id string) string {
-	return resourcename.Format([]string{"organisations", "teams"}, orgID, id)
-}
-
-// parseTeamName returns the organisation and team ids in name, or
-// INVALID_ARGUMENT naming field.
-func parseTeamName(field, name string) (orgID, id string, err error) {
-	ids, err := resource.ParseName(field, name, "organisations", "teams")
-	if err != nil {
-		return "", "", err
-	}
-	return ids[0], ids[1], nil
-}
+func teamName(orgID, id string) string { return resourcename.Format(teamCollections, orgID, id) }
 
 // parseOptionalTeamName checks a parent_team filter value: a team name, or
 // "" for top-level teams.

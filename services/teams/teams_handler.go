@@ -1,16 +1,12 @@
 package teams
 
 import (
-	"cmp"
 	"context"
 	"errors"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
-	"github.com/goldenthread/goldenthread/services/kit/idempotency"
-	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -25,37 +21,19 @@ type teamsHandler struct {
 	dir   directory
 }
 
-// teamRow reads and writes the row of organisations/{orgID}/teams/{id}.
-func teamRow(orgID, id string) resource.Row[*teamRecord] {
-	return resource.Row[*teamRecord]{
-		Get:  func(ctx context.Context, q sqldb.Querier) (*teamRecord, error) { return getTeam(ctx, q, orgID, id) },
-		Save: saveTeam,
-	}
-}
-
-// treeLock is the Lock hook of every change to an organisation's team tree,
-// so that two concurrent moves cannot build a cycle between them.
-func treeLock(orgID string) func(context.Context, *sqldb.Tx) error {
-	return func(ctx context.Context, tx *sqldb.Tx) error { return tx.Lock(ctx, "teams/tree/"+orgID) }
+// lockTree is the Lock hook of every change to an organisation's team tree
+// (ids start with the organisation's), so that two concurrent moves cannot
+// build a cycle between them.
+func lockTree(ctx context.Context, tx *sqldb.Tx, ids []string) error {
+	return tx.Lock(ctx, "teams/tree/"+ids[0])
 }
 
 func (h *teamsHandler) GetTeam(ctx context.Context, req *pb.GetTeamRequest) (*pb.Team, error) {
-	orgID, id, err := parseTeamName("name", req.Name)
-	if err != nil {
-		return nil, err
-	}
-	return h.teams.Get(ctx, req.Name, teamRow(orgID, id))
+	return h.teams.Get(ctx, req.Name)
 }
 
 func (h *teamsHandler) ListTeams(ctx context.Context, req *pb.ListTeamsRequest) (*pb.ListTeamsResponse, error) {
-	orgID, err := resource.ParseOrganisation("parent", req.Parent)
-	if err != nil {
-		return nil, err
-	}
-	teams, next, err := resource.List(ctx, h.teams.DB, teamListSchema, req, req.Parent,
-		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*teamRecord]) ([]*teamRecord, error) {
-			return listTeams(ctx, q, orgID, plan, req.ShowDeleted)
-		})
+	teams, next, err := h.teams.List(ctx, req, req.Parent, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -63,90 +41,70 @@ func (h *teamsHandler) ListTeams(ctx context.Context, req *pb.ListTeamsRequest) 
 }
 
 func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest) (*pb.Team, error) {
-	orgID, err := resource.ParseOrganisation("parent", req.Parent)
+	ids, err := teamType.NewIDs(req.Parent, req.TeamId)
 	if err != nil {
 		return nil, err
 	}
+	orgID := ids[0]
 	pID, err := parentID(orgID, req.Team.ParentTeam)
 	if err != nil {
 		return nil, err
 	}
-	id := cmp.Or(req.TeamId, resourcename.NewID())
-	r := &teamRecord{orgID: orgID, id: id, parentID: pID,
-		team: resource.ApplyMask(&pb.Team{Name: teamName(orgID, id)}, req.Team, teamUpdatable)}
+	r := &teamRecord{orgID: orgID, id: ids[1], parentID: pID,
+		team: resource.ApplyMask(&pb.Team{Name: teamType.Name(ids...)}, req.Team, teamType.Updatable)}
 	// Ask before writing anything: an unreachable organisations service
 	// leaves no half-made team behind.
 	if err := h.dir.requireLiveOrganisation(ctx, req.Parent); err != nil {
 		return nil, err
 	}
-	return h.teams.Create(ctx, resource.Creation[*teamRecord]{
-		Record: r, ID: id, Row: func(id string) resource.Row[*teamRecord] { return teamRow(orgID, id) },
-		Key:  idempotency.For(req.Parent+"/teams", req),
-		Lock: treeLock(orgID),
+	return h.teams.Create(ctx, resource.Creation[*teamRecord]{Record: r, Request: req, Lock: lockTree,
 		Check: func(ctx context.Context, tx *sqldb.Tx) error {
 			if r.parentID == "" {
 				return nil
 			}
 			return checkParent(ctx, tx, r, "", 1)
-		},
-		Insert: insertTeam,
-	})
+		}})
 }
 
 func (h *teamsHandler) UpdateTeam(ctx context.Context, req *pb.UpdateTeamRequest) (*pb.Team, error) {
-	if req.Team == nil {
-		return nil, apierr.InvalidArgument("team", "is required")
-	}
-	orgID, id, err := parseTeamName("team.name", req.Team.Name)
+	c, err := h.teams.Patch(req.Team, req.UpdateMask.GetPaths())
 	if err != nil {
 		return nil, err
 	}
-	paths, err := resource.MaskPaths(req.UpdateMask.GetPaths(), teamUpdatable, nil)
-	if err != nil {
-		return nil, err
-	}
-	change := resource.Change[*teamRecord]{Name: req.Team.Name, Etag: req.Team.Etag, Row: teamRow(orgID, id),
-		Lock: treeLock(orgID), Check: checkMove}
-	return h.teams.Update(ctx, change, paths, func(current *teamRecord) (*teamRecord, error) {
-		return current.with(resource.ApplyMask(current.team, req.Team, paths))
+	c.Lock, c.Check = lockTree, checkMove
+	return h.teams.Update(ctx, c, func(current *teamRecord) (*teamRecord, error) {
+		return current.with(resource.ApplyMask(current.team, req.Team, c.Paths))
 	})
 }
 
+// DeleteTeam soft-deletes a team without live children (AIP-164).
 func (h *teamsHandler) DeleteTeam(ctx context.Context, req *pb.DeleteTeamRequest) (*pb.Team, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, true)
+	return h.teams.Delete(ctx, req.Name, req.Etag, resource.Hooks[*teamRecord]{Lock: lockTree, Check: checkNoLiveChildren})
 }
 
+// UndeleteTeam restores a team whose organisation and parent team are
+// live (AIP-164).
 func (h *teamsHandler) UndeleteTeam(ctx context.Context, req *pb.UndeleteTeamRequest) (*pb.Team, error) {
-	return h.setDeleted(ctx, req.Name, req.Etag, false)
-}
-
-// setDeleted soft-deletes a team without live children, or restores one
-// whose organisation and parent team are live (AIP-164).
-func (h *teamsHandler) setDeleted(ctx context.Context, name, etag string, deleted bool) (*pb.Team, error) {
-	orgID, id, err := parseTeamName("name", name)
+	c, err := h.teams.Named(req.Name, req.Etag)
 	if err != nil {
 		return nil, err
 	}
-	change := resource.Change[*teamRecord]{Name: name, Etag: etag, Row: teamRow(orgID, id), Lock: treeLock(orgID),
-		Check: checkNoLiveChildren}
-	if !deleted {
-		if err := h.dir.requireLiveOrganisation(ctx, orgName(orgID)); err != nil {
-			return nil, err
-		}
-		change.Check = checkLiveParent
+	if err := h.dir.requireLiveOrganisation(ctx, orgName(c.IDs[0])); err != nil {
+		return nil, err
 	}
-	return h.teams.SetDeleted(ctx, change, deleted)
+	c.Lock, c.Check = lockTree, checkLiveParent
+	return h.teams.SetDeleted(ctx, c, false)
 }
 
 func (h *teamsHandler) ListTeamAncestors(ctx context.Context, req *pb.ListTeamAncestorsRequest) (*pb.ListTeamAncestorsResponse, error) {
-	orgID, id, err := parseTeamName("name", req.Name)
+	ids, err := teamType.Parse("name", req.Name)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := resource.Lookup(ctx, h.teams.DB, req.Name, teamRow(orgID, id).Get); err != nil {
+	if _, err := teamType.Lookup(ctx, h.teams.DB, ids...); err != nil {
 		return nil, err
 	}
-	chain, err := ancestors(ctx, h.teams.DB, orgID, id)
+	chain, err := ancestors(ctx, h.teams.DB, ids[0], ids[1])
 	if err != nil {
 		return nil, err
 	}
@@ -158,13 +116,13 @@ func (h *teamsHandler) ListTeamAncestors(ctx context.Context, req *pb.ListTeamAn
 }
 
 func (h *teamsHandler) GetTeamSubtree(ctx context.Context, req *pb.GetTeamSubtreeRequest) (*pb.TeamTree, error) {
-	orgID, id, err := parseTeamName("name", req.Name)
+	ids, err := teamType.Parse("name", req.Name)
 	if err != nil {
 		return nil, err
 	}
 	// The subtree starts with the team itself, live or deleted: none is
 	// no team.
-	recs, _, err := subtree(ctx, h.teams.DB, orgID, id)
+	recs, _, err := subtree(ctx, h.teams.DB, ids[0], ids[1])
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +150,7 @@ func checkMove(ctx context.Context, tx *sqldb.Tx, current, next *teamRecord) err
 // levels tall, under its parent team; selfID is r's id, or "" for a new
 // team.
 func checkParent(ctx context.Context, tx *sqldb.Tx, r *teamRecord, selfID string, height int) error {
-	parent, err := getTeam(ctx, tx, r.orgID, r.parentID)
+	parent, err := teamsTable.Get(ctx, tx, r.orgID, r.parentID)
 	if errors.Is(err, resource.ErrNotFound) {
 		return apierr.InvalidArgument("team.parent_team", "no such team: "+r.team.ParentTeam)
 	}
@@ -220,7 +178,7 @@ func checkLiveParent(ctx context.Context, tx *sqldb.Tx, r, _ *teamRecord) error 
 	if r.parentID == "" {
 		return checkUndelete(r.team, nil)
 	}
-	parent, err := resource.Lookup(ctx, tx, r.team.ParentTeam, teamRow(r.orgID, r.parentID).Get)
+	parent, err := teamType.Lookup(ctx, tx, r.orgID, r.parentID)
 	if err != nil {
 		return err
 	}

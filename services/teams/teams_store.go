@@ -45,7 +45,9 @@ var teamsTable = resource.Table[*teamRecord]{
 	Name: "teams",
 	Columns: "organisation_id, id, display_name, purpose, terms_of_reference, kind, parent_id, " +
 		"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor",
-	Scan: func(s resource.Scanner) (*teamRecord, error) { return scanTeam(s) },
+	Key:    2,
+	Scan:   func(s resource.Scanner) (*teamRecord, error) { return scanTeam(s) },
+	Values: teamValues,
 }
 
 // parentTeamColumn is a team's parent_team as the API spells it, for filters.
@@ -53,27 +55,15 @@ const parentTeamColumn = "(CASE WHEN parent_id = '' THEN '' ELSE 'organisations/
 
 // teamListSchema says what ListTeams may filter and sort on.
 var teamListSchema = &listing.Schema[*teamRecord]{
-	Fields: []listing.Field[*teamRecord]{
+	Fields: append([]listing.Field[*teamRecord]{
 		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
 			Key: func(r *teamRecord) any { return r.team.DisplayName }},
 		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Team_Kind_value, Filter: true},
 		{Name: "parent_team", Column: parentTeamColumn, Kind: listing.String, Filter: true, Parse: parseOptionalTeamName},
-		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
-			Key: func(r *teamRecord) any { return resource.Micros(r.team.CreateTime) }},
-		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
-			Key: func(r *teamRecord) any { return resource.Micros(r.team.UpdateTime) }},
-	},
+	}, resource.TimeFields[*teamRecord, *pb.Team]()...),
 	IDColumn:     "id",
 	ID:           func(r *teamRecord) string { return r.id },
 	DefaultOrder: "display_name",
-}
-
-func getTeam(ctx context.Context, q sqldb.Querier, orgID, id string) (*teamRecord, error) {
-	return teamsTable.One(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
-}
-
-func listTeams(ctx context.Context, q sqldb.Querier, orgID string, plan *listing.Plan[*teamRecord], showDeleted bool) ([]*teamRecord, error) {
-	return teamsTable.Page(ctx, q, plan, showDeleted, "organisation_id = ?", orgID)
 }
 
 // ancestors returns the team's parent, its parent and so on, nearest first.
@@ -151,17 +141,6 @@ func teamsForCascade(ctx context.Context, q sqldb.Querier, orgID string, deletin
 	return teamsTable.All(ctx, q, "organisation_id = ? AND "+cond+" ORDER BY id", orgID)
 }
 
-func insertTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO teams ("+teamsTable.Columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		r.orgID, r.id, r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
-		resource.Micros(r.team.CreateTime), resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime),
-		sqldb.Bool(r.deletedWithOrg), r.revision, r.team.UpdateActor)
-	if err != nil {
-		return fmt.Errorf("insert team: %w", err)
-	}
-	return nil
-}
-
 // saveTeam is the Save of a team's row for the changes callers make (the
 // resource engine's): a caller's change is the caller's own, so the team no
 // longer counts as deleted with its organisation, whose undeletion must not
@@ -174,13 +153,14 @@ func saveTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) (bool, error) {
 // updateTeam writes r over the row at revision r.revision-1, returning
 // false when the row has moved on meanwhile.
 func updateTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE teams SET display_name = ?, purpose = ?, terms_of_reference = ?, kind = ?,
-		parent_id = ?, update_time = ?, delete_time = ?, deleted_with_organisation = ?, revision = ?, update_actor = ?
-		WHERE organisation_id = ? AND id = ? AND revision = ?`,
-		r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
-		resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime), sqldb.Bool(r.deletedWithOrg),
-		r.revision, r.team.UpdateActor, r.orgID, r.id, r.revision-1)
-	return resource.SavedOne(res, err, "team")
+	return teamsTable.Update(ctx, tx, r, r.revision-1)
+}
+
+// teamValues are a team's columns in teamsTable's order.
+func teamValues(r *teamRecord) ([]any, error) {
+	return []any{r.orgID, r.id, r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
+		resource.Micros(r.team.CreateTime), resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime),
+		sqldb.Bool(r.deletedWithOrg), r.revision, r.team.UpdateActor}, nil
 }
 
 // qualified returns teamsTable's columns prefixed with a table alias.

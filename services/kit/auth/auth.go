@@ -13,15 +13,13 @@ package auth
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"google.golang.org/grpc/metadata"
 
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
+	"github.com/goldenthread/goldenthread/services/kit/secretfile"
 )
 
 // Principal is an authenticated caller.
@@ -115,17 +113,4 @@ func WithCredential(ctx context.Context, cred string) context.Context {
 
 // WriteTokenFile saves a bearer token for its owner only (0600), replacing
 // any older file atomically.
-func WriteTokenFile(path, token string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(token+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
+func WriteTokenFile(path, token string) error { return secretfile.Write(path, token) }

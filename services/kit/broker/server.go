@@ -16,6 +16,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/goldenthread/goldenthread/services/kit/secretfile"
 )
 
 // The embedded server's users besides the services (see Services).
@@ -243,7 +245,7 @@ func loadOrCreatePasswords(dir string) (map[string]string, error) {
 			b := make([]byte, 32)
 			_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+).
 			passwords[user] = hex.EncodeToString(b)
-			if err := writeSecret(path, passwords[user]); err != nil {
+			if err := secretfile.Write(path, passwords[user]); err != nil {
 				return nil, err
 			}
 		default:
@@ -251,22 +253,6 @@ func loadOrCreatePasswords(dir string) (map[string]string, error) {
 		}
 	}
 	return passwords, nil
-}
-
-// writeSecret writes a secret for its owner only (0600), atomically, so
-// that a process reading it meanwhile (a service started at the same time,
-// waiting for its password) never sees half of it.
-func writeSecret(path, secret string) error {
-	tmp := path + ".tmp"
-	_ = os.Remove(tmp) // WriteFile would keep the mode of a leftover
-	if err := os.WriteFile(tmp, []byte(secret+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // serverLogger sends the embedded server's log through slog.

@@ -87,11 +87,7 @@ func (k jwk) publicKey() (crypto.PublicKey, error) {
 		if k.Alg != "" && k.Alg != algRS256 {
 			return nil, errors.New("RSA key for another alg")
 		}
-		n, err := decodeB64(k.N)
-		if err != nil {
-			return nil, err
-		}
-		e, err := decodeB64(k.E)
+		n, e, err := decodeB64Pair(k.N, k.E)
 		if err != nil {
 			return nil, err
 		}
@@ -113,11 +109,7 @@ func (k jwk) publicKey() (crypto.PublicKey, error) {
 		if k.Crv != "P-256" || (k.Alg != "" && k.Alg != algES256) {
 			return nil, errors.New("EC key not P-256/ES256")
 		}
-		x, err := decodeB64(k.X)
-		if err != nil {
-			return nil, err
-		}
-		y, err := decodeB64(k.Y)
+		x, y, err := decodeB64Pair(k.X, k.Y)
 		if err != nil {
 			return nil, err
 		}
@@ -130,6 +122,17 @@ func (k jwk) publicKey() (crypto.PublicKey, error) {
 		return ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point)
 	}
 	return nil, errors.New("unsupported key type")
+}
+
+// decodeB64Pair decodes the two members that make a public key (an RSA
+// key's modulus and exponent, an EC key's coordinates).
+func decodeB64Pair(a, b string) ([]byte, []byte, error) {
+	da, err := decodeB64(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := decodeB64(b)
+	return da, db, err
 }
 
 // decodeB64 decodes a base64url JWK member, tolerating the padding some

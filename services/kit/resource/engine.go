@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"buf.build/go/protovalidate"
 	"google.golang.org/protobuf/proto"
@@ -13,6 +14,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -41,19 +43,10 @@ type Events[M Message] interface {
 	Undeleted(ctx context.Context, tx *sqldb.Tx, m M) error
 }
 
-// Row reads and writes the row of one resource.
-type Row[R any] struct {
-	// Get reads the row, ErrNotFound when there is none.
-	Get func(ctx context.Context, q sqldb.Querier) (R, error)
-	// Save writes r over the row at the revision before r's, reporting false
-	// when the row has moved on meanwhile.
-	Save func(ctx context.Context, tx *sqldb.Tx, r R) (bool, error)
-}
-
 // Engine carries out the standard methods (AIP-131 to 135, 154, 155, 164)
 // of one resource type, R stored, M its API message, the same way for every
-// resource of every service: ids and request_ids, update masks, etags and
-// no-op detection, soft delete, the outbox event of each change and its
+// resource of every service: names, ids and request_ids, update masks, etags
+// and no-op detection, soft delete, the outbox event of each change and its
 // actor. What differs between resources comes in as hooks.
 type Engine[R Record[M], M Message] struct {
 	DB *sqldb.DB
@@ -63,39 +56,63 @@ type Engine[R Record[M], M Message] struct {
 	// Field is the request field that holds the resource in Create and
 	// Update ("team"); it starts the paths of field violations found once
 	// an update's mask is applied.
-	Field  string
+	Field string
+	// Type is the resource's names, rows and updatable fields.
+	Type   Type[R]
 	Events Events[M]
 	// DeletedHint is what an Update of a deleted resource is told, after
 	// its name; "is deleted; undelete it before updating" when empty.
 	DeletedHint string
 }
 
-// Get answers a Get: the resource, live or deleted, or NOT_FOUND naming it.
-func (e Engine[R, M]) Get(ctx context.Context, name string, row Row[R]) (M, error) {
-	r, err := Lookup(ctx, e.DB, name, row.Get)
+// Get answers a Get request for name: the resource, live or deleted,
+// NOT_FOUND naming it, or INVALID_ARGUMENT naming the request's name when
+// name is not one of the resource's.
+func (e Engine[R, M]) Get(ctx context.Context, name string) (M, error) {
+	var none M
+	ids, err := e.Type.Parse("name", name)
 	if err != nil {
-		var none M
+		return none, err
+	}
+	r, err := e.Type.Lookup(ctx, e.DB, ids...)
+	if err != nil {
 		return none, err
 	}
 	return r.Message(), nil
 }
 
+// List answers a List request for the resources under parent (the
+// request's "parent"): one page by Type.List, and the token of the next.
+// page, when set, reads the page of the parent with ids instead of
+// Type.Page (a parent that must exist, more to read with each row).
+func (e Engine[R, M]) List(ctx context.Context, req ListRequest, parent string,
+	page func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[R], ids []string) ([]R, error)) ([]M, string, error) {
+	ids, err := e.Type.ParseParent("parent", parent)
+	if err != nil {
+		return nil, "", err
+	}
+	return List(ctx, e.DB, e.Type.List, req, parent, func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[R]) ([]R, error) {
+		if page != nil {
+			return page(ctx, q, plan, ids)
+		}
+		return e.Type.Page(ctx, q, plan, req.GetShowDeleted(), ids...)
+	})
+}
+
 // Creation is one Create call.
 type Creation[R any] struct {
-	// Record is the new resource, whose id in its collection is ID; Create
-	// stamps its first revision.
+	// Record is the new resource, named with the ids of Type.NewIDs;
+	// Create stamps its first revision.
 	Record R
-	ID     string
-	// Row is the row of the resource with an id in the collection.
-	Row func(id string) Row[R]
-	// Key, when the call has a request_id, makes a retry answer with the
-	// resource the first call made.
-	Key idempotency.Key
-	// Lock, when set, is taken first (a tree or plan lock).
-	Lock func(ctx context.Context, tx *sqldb.Tx) error
+	// Request, when it has a request_id, makes a retry answer with the
+	// resource the first call made (the key is scoped to the collection of
+	// Record's name).
+	Request idempotency.Request
+	// Lock, when set, is taken first (a tree or plan lock); ids are those
+	// of the new resource's name.
+	Lock func(ctx context.Context, tx *sqldb.Tx, ids []string) error
 	// Check, when set, enforces the resource's rules against the database.
-	Check  func(ctx context.Context, tx *sqldb.Tx) error
-	Insert func(ctx context.Context, tx *sqldb.Tx, r R) error
+	Check func(ctx context.Context, tx *sqldb.Tx) error
 	// After, when set, runs after the created event, in the transaction
 	// (roll-ups, further events).
 	After func(ctx context.Context, tx *sqldb.Tx, r R) error
@@ -106,17 +123,27 @@ type Creation[R any] struct {
 // on a unique index runs once more, so that it answers as if it had come
 // second: ALREADY_EXISTS, or the first call's resource.
 func (e Engine[R, M]) Create(ctx context.Context, c Creation[R]) (M, error) {
+	var none M
 	m := c.Record.Message()
+	ids, err := e.Type.idsOf(m.GetName())
+	if err != nil {
+		return none, err
+	}
+	id, parent := ids[len(ids)-1], ids[:len(ids)-1:len(ids)-1]
+	var key idempotency.Key
+	if c.Request != nil {
+		key = idempotency.For(strings.TrimSuffix(m.GetName(), "/"+id), c.Request)
+	}
 	Begin(c.Record, e.actor(ctx))
 	result := c.Record
-	err := InTx(ctx, e.DB, func(tx *sqldb.Tx) error {
+	err = InTx(ctx, e.DB, func(tx *sqldb.Tx) error {
 		if c.Lock != nil {
-			if err := c.Lock(ctx, tx); err != nil {
+			if err := c.Lock(ctx, tx, ids); err != nil {
 				return err
 			}
 		}
-		prior, retried, err := checkNew(ctx, tx, c.Key, c.ID,
-			func(id string) (R, error) { return c.Row(id).Get(ctx, tx) }, m.GetName())
+		prior, retried, err := checkNew(ctx, tx, key, id,
+			func(id string) (R, error) { return e.Type.read(ctx, tx, append(parent, id)) }, m.GetName())
 		if err != nil || retried {
 			result = prior
 			return err
@@ -126,10 +153,10 @@ func (e Engine[R, M]) Create(ctx context.Context, c Creation[R]) (M, error) {
 				return err
 			}
 		}
-		if err := c.Insert(ctx, tx, c.Record); err != nil {
+		if err := e.Type.insert(ctx, tx, c.Record); err != nil {
 			return err
 		}
-		if err := c.Key.Claim(ctx, tx, c.ID); err != nil {
+		if err := key.Claim(ctx, tx, id); err != nil {
 			return err
 		}
 		result = c.Record
@@ -142,21 +169,29 @@ func (e Engine[R, M]) Create(ctx context.Context, c Creation[R]) (M, error) {
 		return nil
 	})
 	if err != nil {
-		var none M
 		return none, err
 	}
 	return result.Message(), nil
 }
 
 // Change is one change to an existing resource: an Update, or a Delete or
-// Undelete.
+// Undelete. Named and Patch read it from the request; the handler adds
+// the resource's hooks.
 type Change[R any] struct {
 	// Name and Etag are the resource's name and the caller's etag ("" for
-	// any revision).
+	// any revision); IDs are the ids in Name.
 	Name, Etag string
-	Row        Row[R]
-	// Lock, when set, is taken before the row is read.
-	Lock func(ctx context.Context, tx *sqldb.Tx) error
+	IDs        []string
+	// Paths are an Update's fields to change: its update_mask, checked.
+	Paths []string
+	Hooks[R]
+}
+
+// Hooks are what a resource adds to the engine's handling of a change.
+type Hooks[R any] struct {
+	// Lock, when set, is taken before the row is read; ids are those of
+	// the resource's name.
+	Lock func(ctx context.Context, tx *sqldb.Tx, ids []string) error
 	// Check, when set, enforces the resource's own rules on the change
 	// from current to next, against the database; next is already valid
 	// by its proto rules and differs from current.
@@ -168,12 +203,63 @@ type Change[R any] struct {
 	After func(ctx context.Context, tx *sqldb.Tx, current, next R) error
 }
 
+// Delete answers a Delete request (AIP-135, AIP-164) for name with the
+// caller's etag: Named, then SetDeleted with hooks.
+func (e Engine[R, M]) Delete(ctx context.Context, name, etag string, hooks Hooks[R]) (M, error) {
+	return e.setDeletedNamed(ctx, name, etag, hooks, true)
+}
+
+// Undelete answers an Undelete request (AIP-164) for name with the
+// caller's etag: Named, then SetDeleted with hooks.
+func (e Engine[R, M]) Undelete(ctx context.Context, name, etag string, hooks Hooks[R]) (M, error) {
+	return e.setDeletedNamed(ctx, name, etag, hooks, false)
+}
+
+func (e Engine[R, M]) setDeletedNamed(ctx context.Context, name, etag string, hooks Hooks[R], deleted bool) (M, error) {
+	c, err := e.Named(name, etag)
+	if err != nil {
+		var none M
+		return none, err
+	}
+	c.Hooks = hooks
+	return e.SetDeleted(ctx, c, deleted)
+}
+
+// Named reads a Delete or Undelete request: the change to the resource
+// name with the caller's etag, or INVALID_ARGUMENT naming the request's
+// name when name is not one of the resource's.
+func (e Engine[R, M]) Named(name, etag string) (Change[R], error) {
+	ids, err := e.Type.Parse("name", name)
+	if err != nil {
+		return Change[R]{}, err
+	}
+	return Change[R]{Name: name, Etag: etag, IDs: ids}, nil
+}
+
+// Patch reads an Update request whose resource is m and update_mask's
+// paths mask: INVALID_ARGUMENT naming Field when there is no resource, its
+// name when that is not one of the resource's, or update_mask when it
+// names a field an update may not change (see MaskPaths).
+func (e Engine[R, M]) Patch(m M, mask []string) (Change[R], error) {
+	if !m.ProtoReflect().IsValid() {
+		return Change[R]{}, apierr.InvalidArgument(e.Field, "is required")
+	}
+	ids, err := e.Type.Parse(e.Field+".name", m.GetName())
+	if err != nil {
+		return Change[R]{}, err
+	}
+	paths, err := MaskPaths(mask, e.Type.Updatable, e.Type.OutputOnly)
+	if err != nil {
+		return Change[R]{}, err
+	}
+	return Change[R]{Name: m.GetName(), Etag: etag(m), IDs: ids, Paths: paths}, nil
+}
+
 // Update changes a live resource (AIP-134): next returns a copy of
-// current with the update applied (paths are its mask, already checked
-// with MaskPaths). The result must be valid by its proto rules; when it
-// changes nothing, nothing is written and no event is sent, whatever the
-// resource.
-func (e Engine[R, M]) Update(ctx context.Context, c Change[R], paths []string, next func(current R) (R, error)) (M, error) {
+// current with the update applied (c.Paths are its mask, from Patch). The
+// result must be valid by its proto rules; when it changes nothing,
+// nothing is written and no event is sent, whatever the resource.
+func (e Engine[R, M]) Update(ctx context.Context, c Change[R], next func(current R) (R, error)) (M, error) {
 	apply := func(ctx context.Context, tx *sqldb.Tx, current R) (R, bool, error) {
 		if isDeleted(current.Message()) {
 			return current, false, apierr.FailedPrecondition(c.Name, cmp.Or(e.DeletedHint, "is deleted; undelete it before updating"))
@@ -196,7 +282,7 @@ func (e Engine[R, M]) Update(ctx context.Context, c Change[R], paths []string, n
 		e.revise(ctx, n, false)
 		return n, true, nil
 	}
-	emit := func(ctx context.Context, tx *sqldb.Tx, m M) error { return e.Events.Updated(ctx, tx, m, paths) }
+	emit := func(ctx context.Context, tx *sqldb.Tx, m M) error { return e.Events.Updated(ctx, tx, m, c.Paths) }
 	return e.modify(ctx, c, apply, emit)
 }
 
@@ -237,11 +323,11 @@ func (e Engine[R, M]) modify(ctx context.Context, c Change[R],
 	var result R
 	err := InTx(ctx, e.DB, func(tx *sqldb.Tx) error {
 		if c.Lock != nil {
-			if err := c.Lock(ctx, tx); err != nil {
+			if err := c.Lock(ctx, tx, c.IDs); err != nil {
 				return err
 			}
 		}
-		current, err := Lookup(ctx, tx, c.Name, c.Row.Get)
+		current, err := e.Type.Lookup(ctx, tx, c.IDs...)
 		if err != nil {
 			return err
 		}
@@ -253,7 +339,7 @@ func (e Engine[R, M]) modify(ctx context.Context, c Change[R],
 			result = current
 			return err
 		}
-		saved, err := c.Row.Save(ctx, tx, next)
+		saved, err := e.Type.save(ctx, tx, next)
 		if err != nil {
 			return err
 		}

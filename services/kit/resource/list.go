@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -65,4 +66,22 @@ func ApplyMask[M proto.Message](current, change M, paths []string) M {
 		}
 	}
 	return next
+}
+
+// Timed is a resource message with the times every List sorts by.
+type Timed interface {
+	GetCreateTime() *timestamppb.Timestamp
+	GetUpdateTime() *timestamppb.Timestamp
+}
+
+// TimeFields are the create_time and update_time fields of a List schema
+// over R, whose message is M, stored as microseconds in the columns of the
+// same names.
+func TimeFields[R interface{ Message() M }, M Timed]() []listing.Field[R] {
+	return []listing.Field[R]{
+		{Name: "create_time", Column: "create_time", Kind: listing.Int, Sort: true,
+			Key: func(r R) any { return Micros(r.Message().GetCreateTime()) }},
+		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
+			Key: func(r R) any { return Micros(r.Message().GetUpdateTime()) }},
+	}
 }

@@ -1,0 +1,130 @@
+package resource
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// Type is one resource type as the engine finds and stores it: the
+// pattern of its names, the table whose rows the ids of a name key, what
+// a List may filter and sort on and what an Update may change. A service
+// declares one per resource, beside its names (<resource>_domain.go).
+type Type[R interface{ Revision() *int64 }] struct {
+	// Collections are those of the resource's name, outermost first:
+	// "organisations", "teams" for organisations/{o}/teams/{t}.
+	Collections []string
+	// Table holds the resource's rows, keyed by the ids of its name in
+	// their order.
+	Table Table[R]
+	// Get, Insert and Save, when set, stand in for Table's own: for a
+	// resource with more to it than one row (an element's supports), or
+	// whose every save also resets what only storage keeps.
+	Get    func(ctx context.Context, q sqldb.Querier, ids ...string) (R, error)
+	Insert func(ctx context.Context, tx *sqldb.Tx, r R) error
+	Save   func(ctx context.Context, tx *sqldb.Tx, r R) (bool, error)
+	// List says what a List may filter and sort on.
+	List *listing.Schema[R]
+	// Updatable lists the fields an Update may change, in API order;
+	// OutputOnly further fields an update_mask may name, which an update
+	// ignores (those the service computes).
+	Updatable, OutputOnly []string
+}
+
+// Name is the name of the resource with ids.
+func (t Type[R]) Name(ids ...string) string { return resourcename.Format(t.Collections, ids...) }
+
+// Parse returns the ids in the name in a request's field, or
+// INVALID_ARGUMENT naming field.
+func (t Type[R]) Parse(field, name string) ([]string, error) {
+	return ParseName(field, name, t.Collections...)
+}
+
+// ParseParent returns the ids in the name of a parent of the resource
+// (organisations/{o} for organisations/{o}/teams/{t}) in a request's
+// field, or INVALID_ARGUMENT naming field.
+func (t Type[R]) ParseParent(field, name string) ([]string, error) {
+	return ParseName(field, name, t.Collections[:len(t.Collections)-1]...)
+}
+
+// NewIDs returns the ids of a resource a Create makes under parent (the
+// request's "parent"; none for a top-level collection), with the id the
+// caller chose, or a new one.
+func (t Type[R]) NewIDs(parent, id string) ([]string, error) {
+	var ids []string
+	if len(t.Collections) > 1 {
+		var err error
+		if ids, err = t.ParseParent("parent", parent); err != nil {
+			return nil, err
+		}
+	}
+	if id == "" {
+		id = resourcename.NewID()
+	}
+	return append(ids, id), nil
+}
+
+// Lookup reads the resource with ids, NOT_FOUND naming it when there is
+// none.
+func (t Type[R]) Lookup(ctx context.Context, q sqldb.Querier, ids ...string) (R, error) {
+	return Lookup(ctx, q, t.Name(ids...), func(ctx context.Context, q sqldb.Querier) (R, error) { return t.read(ctx, q, ids) })
+}
+
+// Page reads one page of a List of the resources under the parent with
+// ids: those whose first key columns hold ids, live ones only unless
+// showDeleted.
+func (t Type[R]) Page(ctx context.Context, q sqldb.Querier, plan *listing.Plan[R], showDeleted bool, ids ...string) ([]R, error) {
+	if len(ids) == 0 {
+		return t.Table.Page(ctx, q, plan, showDeleted, "")
+	}
+	key := t.Table.keyColumns()[:len(ids)]
+	return t.Table.Page(ctx, q, plan, showDeleted, strings.Join(key, " = ? AND ")+" = ?", anys(ids)...)
+}
+
+// read reads the row of the resource with ids, ErrNotFound when there is
+// none.
+func (t Type[R]) read(ctx context.Context, q sqldb.Querier, ids []string) (R, error) {
+	if t.Get != nil {
+		return t.Get(ctx, q, ids...)
+	}
+	return t.Table.Get(ctx, q, anys(ids)...)
+}
+
+// insert writes the row of a new resource.
+func (t Type[R]) insert(ctx context.Context, tx *sqldb.Tx, r R) error {
+	if t.Insert != nil {
+		return t.Insert(ctx, tx, r)
+	}
+	return t.Table.Insert(ctx, tx, r)
+}
+
+// save writes r over its row at the revision before r's, reporting false
+// when the row has moved on meanwhile.
+func (t Type[R]) save(ctx context.Context, tx *sqldb.Tx, r R) (bool, error) {
+	if t.Save != nil {
+		return t.Save(ctx, tx, r)
+	}
+	return t.Table.Update(ctx, tx, r, *r.Revision()-1)
+}
+
+// idsOf returns the ids in the name of a resource the service made.
+func (t Type[R]) idsOf(name string) ([]string, error) {
+	ids, err := resourcename.Parse(name, t.Collections...)
+	if err != nil {
+		return nil, fmt.Errorf("resource %q: %w", name, err)
+	}
+	return ids, nil
+}
+
+// anys are ids as query arguments.
+func anys(ids []string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
