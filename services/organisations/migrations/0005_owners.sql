@@ -8,5 +8,3 @@ CREATE TABLE organisation_owners (
     PRIMARY KEY (organisation_id, owner_id)
 );
 CREATE INDEX organisation_owners_owner ON organisation_owners (owner_id, organisation_id);
-INSERT INTO organisation_owners (organisation_id, owner_id)
-SELECT DISTINCT o.id, substr(j.value, length('organisations/') + 1) FROM organisations o, jsonb_array_elements_text(o.owners::jsonb) j;

@@ -1,0 +1,60 @@
+package organisations
+
+import (
+	"context"
+	"io/fs"
+	"reflect"
+	"testing"
+	"testing/fstest"
+
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
+)
+
+// TestOwnersBackfill: a database from before organisation_owners gets the
+// rows of the owners its organisations already list.
+func TestOwnersBackfill(t *testing.T) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db, err := sqldb.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		own, err := fs.Sub(migrationFiles, "migrations")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := fstest.MapFS{}
+		files, _ := fs.Glob(own, "*.sql")
+		for _, f := range files {
+			if f < "0005" {
+				body, _ := fs.ReadFile(own, f)
+				before[f] = &fstest.MapFile{Data: body}
+			}
+		}
+		if err := db.Migrate(ctx, "idempotency", idempotency.Migrations); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx, serviceName, before); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []struct{ id, owners string }{
+			{"council-a", `[]`}, {"council-b", `[]`},
+			{"company", `["organisations/council-a","organisations/council-b"]`},
+		} {
+			if _, err := db.ExecContext(ctx, `INSERT INTO organisations (id, display_name, description, kind, owners, website,
+				create_time, update_time, revision, update_actor) VALUES (?, ?, '', 1, ?, '', 1, 1, 1, 'test')`, o.id, o.id, o.owners); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Migrate(ctx, serviceName, own); err != nil {
+			t.Fatal(err)
+		}
+		owned, err := ownedBy(ctx, db, []string{"council-b"})
+		if err != nil || !reflect.DeepEqual(owned, map[string]string{"company": "council-b"}) {
+			t.Fatalf("owned by council-b after the backfill: %v, %v", owned, err)
+		}
+	})
+}
