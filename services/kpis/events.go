@@ -32,14 +32,6 @@ func (e emitter) kpiUpdated(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, paths 
 	return e.add(ctx, tx, k.Name, "kpi", "updated", &pb.KpiUpdated{Kpi: k, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 }
 
-func (e emitter) kpiDeleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, cause string) error {
-	return e.add(ctx, tx, k.Name, "kpi", "deleted", &pb.KpiDeleted{Kpi: k, Cause: cause})
-}
-
-func (e emitter) kpiUndeleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, cause string) error {
-	return e.add(ctx, tx, k.Name, "kpi", "undeleted", &pb.KpiUndeleted{Kpi: k, Cause: cause})
-}
-
 // statusChanged tells the planning service what it needs of a KPI: its
 // status now, and the element it measures (and measured before, when that
 // changed).
@@ -82,13 +74,13 @@ func (e kpiEvents) Updated(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, paths [
 }
 
 // Deleted implements resource.Events.
-func (e kpiEvents) Deleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi) error {
-	return e.kpiDeleted(ctx, tx, k, "")
+func (e kpiEvents) Deleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, cause string) error {
+	return e.add(ctx, tx, k.Name, "kpi", "deleted", &pb.KpiDeleted{Kpi: k, Cause: cause})
 }
 
 // Undeleted implements resource.Events.
-func (e kpiEvents) Undeleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi) error {
-	return e.kpiUndeleted(ctx, tx, k, "")
+func (e kpiEvents) Undeleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, cause string) error {
+	return e.add(ctx, tx, k.Name, "kpi", "undeleted", &pb.KpiUndeleted{Kpi: k, Cause: cause})
 }
 
 // measurementEvents are a measurement's change events as the resource
@@ -108,12 +100,12 @@ func (e measurementEvents) Updated(ctx context.Context, tx *sqldb.Tx, m *pb.Meas
 }
 
 // Deleted implements resource.Events.
-func (e measurementEvents) Deleted(ctx context.Context, tx *sqldb.Tx, m *pb.Measurement) error {
+func (e measurementEvents) Deleted(ctx context.Context, tx *sqldb.Tx, m *pb.Measurement, _ string) error {
 	return e.measurementDeleted(ctx, tx, m)
 }
 
 // Undeleted implements resource.Events. The API has no UndeleteMeasurement
 // and no event for one, so no change may claim to be one.
-func (e measurementEvents) Undeleted(_ context.Context, _ *sqldb.Tx, m *pb.Measurement) error {
+func (e measurementEvents) Undeleted(_ context.Context, _ *sqldb.Tx, m *pb.Measurement, _ string) error {
 	return fmt.Errorf("undelete %s: measurements cannot be undeleted", m.Name)
 }

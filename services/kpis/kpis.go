@@ -62,7 +62,6 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 		return nil, err
 	}
 	em := emitter{add: base.Emit}
-	base.Reactions = reactions{events: em}.handlers()
 	// Time passing is the only thing that changes a status without a call.
 	base.Background = []func(ctx context.Context){func(ctx context.Context) { sweepOverdue(ctx, base.DB, em, base.Logger) }}
 	dir := directory{elements: planningpb.NewElementsServiceClient(base.Conns["planning"]), teamDirectory: teamsclient.New(base.Conns["teams"])}
@@ -71,6 +70,7 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 	kpiEngine := resource.Engine[*kpiRecord, *pb.Kpi]{DB: base.DB, Service: serviceName, Field: "kpi", Type: kpiType, Events: kpiEvents{em}}
 	measurementEngine := resource.Engine[*measurementRecord, *pb.Measurement]{DB: base.DB, Service: serviceName,
 		Field: "measurement", Type: measurementType, Events: measurementEvents{em}, DeletedHint: measurementDeletedHint}
+	base.Reactions = reactions{kpis: kpiEngine, events: em}.handlers()
 	return &Service{
 		Base:         base,
 		kpis:         &kpisHandler{kpis: kpiEngine, dir: dir, events: em},

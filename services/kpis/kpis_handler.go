@@ -95,10 +95,6 @@ func (h *kpisHandler) UndeleteKpi(ctx context.Context, req *pb.UndeleteKpiReques
 // plan hears that it measures its element no more, or again.
 func (h *kpisHandler) deletion(deleted bool) resource.Hooks[*kpiRecord] {
 	return resource.Hooks[*kpiRecord]{Lock: kpiLock,
-		// A caller's delete or undelete is the caller's, not the
-		// organisation's: the organisation's undeletion restores only the
-		// KPIs its deletion deleted (reactions.go).
-		Edit: func(r *kpiRecord) { r.deletedWithOrg = false },
 		After: func(ctx context.Context, tx *sqldb.Tx, _, r *kpiRecord) error {
 			if deleted {
 				return deletedStatus(ctx, tx, h.events, r, r.kpi.Status)

@@ -4,44 +4,34 @@ import (
 	"context"
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
-	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// systemActor is the actor of the changes the service makes by itself.
-const systemActor = "system:" + serviceName
-
 // reactions applies changes made elsewhere to KPIs, inside the consumer's
 // transaction (once per event), with the KPIs' own events.
 type reactions struct {
+	kpis   resource.Engine[*kpiRecord, *pb.Kpi]
 	events emitter
 }
-
-var (
-	elementDeleted  = string(proto.MessageName(&planningpb.ElementDeleted{}))
-	elementRestored = string(proto.MessageName(&planningpb.ElementUndeleted{}))
-)
 
 // handlers are the events the KPIs react to.
 func (r reactions) handlers() events.Handlers {
 	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
 		Collections: []string{"organisations"}, Apply: r.organisationChanged,
 		Lock: kpiLock}.Handlers()
-	element := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
-		var ev planningpb.ElementDeleted // field 1 is the element in both
-		if err := events.Decode(e, &ev); err != nil {
-			return err
-		}
-		return r.elementChanged(ctx, tx, ev.Element, e.Type == elementDeleted)
-	}
-	h[elementDeleted], h[elementRestored] = element, element
+	events.On(h, func(ctx context.Context, tx *sqldb.Tx, ev *planningpb.ElementDeleted) error {
+		return r.elementChanged(ctx, tx, ev.Element, true)
+	})
+	events.On(h, func(ctx context.Context, tx *sqldb.Tx, ev *planningpb.ElementUndeleted) error {
+		return r.elementChanged(ctx, tx, ev.Element, false)
+	})
 	return h
 }
 
@@ -56,27 +46,12 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, ids []
 	if err != nil {
 		return err
 	}
-	for _, k := range recs {
-		resource.Revise(k, systemActor, deleted)
-		// Marked, so that the organisation's undeletion restores only the
-		// KPIs its deletion deleted.
-		k.deletedWithOrg = deleted
-		if saved, err := kpisTable.Update(ctx, tx, k, k.revision-1); err != nil {
-			return err
-		} else if !saved {
-			return apierr.EtagMismatch(k.kpi.Name)
-		}
-		if deleted {
-			err = r.events.kpiDeleted(ctx, tx, k.kpi, org)
-		} else {
-			err = r.events.kpiUndeleted(ctx, tx, k.kpi, org)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.kpis.Cascade(ctx, tx, recs, deleted, org)
 }
+
+// SetCascaded implements resource.Cascaded: only the KPIs the
+// organisation's deletion deleted come back with its undeletion.
+func (r *kpiRecord) SetCascaded(deleted bool) { r.deletedWithOrg = deleted }
 
 // elementChanged flags the live KPIs of a deleted element as unlinked (they
 // are kept), or clears the flag when it is restored.

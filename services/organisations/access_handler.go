@@ -121,7 +121,7 @@ func (h *accessHandler) DeleteApiToken(ctx context.Context, req *pb.DeleteApiTok
 			return apierr.NotFound(req.Name)
 		}
 		revoked = r.token
-		return h.events.Deleted(ctx, tx, r.token)
+		return h.events.Deleted(ctx, tx, r.token, "")
 	})
 	return revoked, err
 }

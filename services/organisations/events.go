@@ -67,12 +67,13 @@ func (e changeEvents[M]) Updated(ctx context.Context, tx *sqldb.Tx, m M, paths [
 	return e.add(ctx, tx, m, "updated", e.payloads.updated(m, &fieldmaskpb.FieldMask{Paths: paths}))
 }
 
-// Deleted implements resource.Events.
-func (e changeEvents[M]) Deleted(ctx context.Context, tx *sqldb.Tx, m M) error {
+// Deleted implements resource.Events. The organisations service reacts to
+// no other's changes, so there is never a cause.
+func (e changeEvents[M]) Deleted(ctx context.Context, tx *sqldb.Tx, m M, _ string) error {
 	return e.add(ctx, tx, m, "deleted", e.payloads.deleted(m))
 }
 
 // Undeleted implements resource.Events.
-func (e changeEvents[M]) Undeleted(ctx context.Context, tx *sqldb.Tx, m M) error {
+func (e changeEvents[M]) Undeleted(ctx context.Context, tx *sqldb.Tx, m M, _ string) error {
 	return e.add(ctx, tx, m, "undeleted", e.payloads.undeleted(m))
 }

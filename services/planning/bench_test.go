@@ -12,6 +12,7 @@ import (
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
@@ -107,7 +108,7 @@ func (p *benchPlan) insert(ctx context.Context, tx *sqldb.Tx, id string, level p
 	if level == pb.Level_LEVEL_OBJECTIVE {
 		r.el.ObjectiveKind = pb.ObjectiveKind_OBJECTIVE_KIND_STANDARD_OPERATING
 	}
-	resource.Begin(r, systemActor)
+	resource.Begin(r, auth.Actor(context.Background(), serviceName))
 	return insertElement(ctx, tx, r)
 }
 

@@ -37,10 +37,6 @@ type teamDirectory interface {
 	IsMember(ctx context.Context, team, person string) (bool, error)
 }
 
-// byCaller is the Edit hook of a Delete or Undelete: a caller's change is
-// never the organisation's deletion, so that an element a caller deleted
-// or restored stays as they left it when the organisation comes back.
-func byCaller(r *elementRecord) { r.deletedWithOrg = false }
 
 func (h *elementsHandler) GetElement(ctx context.Context, req *pb.GetElementRequest) (*pb.Element, error) {
 	return h.elements.Get(ctx, req.Name)
@@ -113,12 +109,12 @@ func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateEleme
 func (h *elementsHandler) DeleteElement(ctx context.Context, req *pb.DeleteElementRequest) (*pb.Element, error) {
 	d := &deletion{em: h.events, force: req.Force}
 	return h.elements.Delete(ctx, req.Name, req.Etag,
-		resource.Hooks[*elementRecord]{Lock: lockPlan, Check: d.check, Edit: byCaller, After: d.after})
+		resource.Hooks[*elementRecord]{Lock: lockPlan, Check: d.check, After: d.after})
 }
 
 func (h *elementsHandler) UndeleteElement(ctx context.Context, req *pb.UndeleteElementRequest) (*pb.Element, error) {
 	return h.elements.Undelete(ctx, req.Name, req.Etag,
-		resource.Hooks[*elementRecord]{Lock: lockPlan, Check: checkUndelete, Edit: byCaller, After: afterUndelete(h.events)})
+		resource.Hooks[*elementRecord]{Lock: lockPlan, Check: checkUndelete, After: afterUndelete(h.events)})
 }
 
 // mayChange fails unless the caller may change r: planners change any

@@ -191,7 +191,7 @@ func (d *deletion) after(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord)
 		if err := writeElement(ctx, tx, e); err != nil {
 			return err
 		}
-		if err := d.em.deleted(ctx, tx, e.el, r.el.Name); err != nil {
+		if err := d.em.Deleted(ctx, tx, e.el, r.el.Name); err != nil {
 			return err
 		}
 	}

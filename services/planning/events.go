@@ -36,20 +36,16 @@ func (e emitter) Updated(ctx context.Context, tx *sqldb.Tx, el *pb.Element, path
 	return e.add(ctx, tx, el, "updated", &pb.ElementUpdated{Element: el, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 }
 
-// Deleted implements resource.Events: an element deleted on its own.
-func (e emitter) Deleted(ctx context.Context, tx *sqldb.Tx, el *pb.Element) error {
-	return e.deleted(ctx, tx, el, "")
-}
-
-// Undeleted implements resource.Events: an element restored on its own.
-func (e emitter) Undeleted(ctx context.Context, tx *sqldb.Tx, el *pb.Element) error {
-	return e.undeleted(ctx, tx, el, "")
-}
-
-// deleted is the event of an element deleted with cause, the name of the
-// resource whose deletion took it along ("" for none).
-func (e emitter) deleted(ctx context.Context, tx *sqldb.Tx, el *pb.Element, cause string) error {
+// Deleted implements resource.Events: an element deleted, by a caller
+// (cause "") or with what cause names (the element whose forced deletion
+// took its subtree, the organisation).
+func (e emitter) Deleted(ctx context.Context, tx *sqldb.Tx, el *pb.Element, cause string) error {
 	return e.add(ctx, tx, el, "deleted", &pb.ElementDeleted{Element: el, Cause: cause})
+}
+
+// Undeleted implements resource.Events, as Deleted.
+func (e emitter) Undeleted(ctx context.Context, tx *sqldb.Tx, el *pb.Element, cause string) error {
+	return e.add(ctx, tx, el, "undeleted", &pb.ElementUndeleted{Element: el, Cause: cause})
 }
 
 // undeleted is the event of an element restored with cause, as deleted's.

@@ -61,12 +61,11 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 		return nil, err
 	}
 	em := emitter{emit: base.Emit}
-	base.Reactions = reactions{events: em}.handlers()
+	elements := resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em}
+	base.Reactions = reactions{elements: elements, events: em}.handlers()
 	return &Service{
-		Base: base,
-		elements: &elementsHandler{db: base.DB, events: em,
-			elements: resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em},
-			teams:    teamsclient.New(base.Conns["teams"])},
+		Base:     base,
+		elements: &elementsHandler{db: base.DB, events: em, elements: elements, teams: teamsclient.New(base.Conns["teams"])},
 	}, nil
 }
 

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -16,10 +16,6 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// systemActor is the actor of the changes the service makes in reaction to
-// events.
-const systemActor = "system:" + serviceName
-
 // reactions applies changes made elsewhere to the plan, each inside the
 // consumer's transaction (so once per event), with the plan's own events.
 // Each takes the plan's lock first, as the API's changes do: the roll-ups
@@ -27,35 +23,22 @@ const systemActor = "system:" + serviceName
 // KPIs) that a concurrent reaction in another replica, or a concurrent
 // call, may be changing.
 type reactions struct {
-	events emitter
+	elements resource.Engine[*elementRecord, *pb.Element]
+	events   emitter
 }
-
-var (
-	teamDeleted  = string(proto.MessageName(&teamspb.TeamDeleted{}))
-	teamRestored = string(proto.MessageName(&teamspb.TeamUndeleted{}))
-	kpiChanged   = string(proto.MessageName(&kpipb.KpiStatusChanged{}))
-)
 
 // handlers are the events the plan reacts to.
 func (r reactions) handlers() events.Handlers {
 	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
 		Collections: []string{"organisations"}, Apply: r.organisationChanged,
 		Lock: lockPlan}.Handlers()
-	team := func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
-		var ev teamspb.TeamDeleted // field 1 is the team in both
-		if err := events.Decode(e, &ev); err != nil {
-			return err
-		}
-		return r.teamChanged(ctx, tx, ev.Team.GetName(), e.Type == teamDeleted)
-	}
-	h[teamDeleted], h[teamRestored] = team, team
-	h[kpiChanged] = func(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
-		var ev kpipb.KpiStatusChanged
-		if err := events.Decode(e, &ev); err != nil {
-			return err
-		}
-		return r.kpiChanged(ctx, tx, &ev)
-	}
+	events.On(h, func(ctx context.Context, tx *sqldb.Tx, ev *teamspb.TeamDeleted) error {
+		return r.teamChanged(ctx, tx, ev.Team.GetName(), true)
+	})
+	events.On(h, func(ctx context.Context, tx *sqldb.Tx, ev *teamspb.TeamUndeleted) error {
+		return r.teamChanged(ctx, tx, ev.Team.GetName(), false)
+	})
+	events.On(h, r.kpiChanged)
 	return h
 }
 
@@ -66,22 +49,12 @@ func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, ids []
 	if err != nil {
 		return err
 	}
-	for _, e := range recs {
-		markDeleted(e, deleted, deleted, systemActor)
-		if err := writeElement(ctx, tx, e); err != nil {
-			return err
-		}
-		if deleted {
-			err = r.events.deleted(ctx, tx, e.el, org)
-		} else {
-			err = r.events.undeleted(ctx, tx, e.el, org)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.elements.Cascade(ctx, tx, recs, deleted, org)
 }
+
+// SetCascaded implements resource.Cascaded: only the elements the
+// organisation's deletion deleted come back with its undeletion.
+func (r *elementRecord) SetCascaded(deleted bool) { r.deletedWithOrg = deleted }
 
 // teamChanged flags the live elements a deleted team owns, or clears the
 // flag when it is restored.

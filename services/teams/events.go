@@ -34,22 +34,14 @@ func (e teamEvents) Updated(ctx context.Context, tx *sqldb.Tx, t *pb.Team, paths
 	return e.add(ctx, tx, t.Name, "team", "updated", &pb.TeamUpdated{Team: t, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 }
 
-// Deleted implements resource.Events.
-func (e teamEvents) Deleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team) error {
-	return e.setDeleted(ctx, tx, t, true, "")
+// Deleted implements resource.Events; cause names the resource whose
+// change made it (the organisation), "" for a caller's own.
+func (e teamEvents) Deleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team, cause string) error {
+	return e.add(ctx, tx, t.Name, "team", "deleted", &pb.TeamDeleted{Team: t, Cause: cause})
 }
 
-// Undeleted implements resource.Events.
-func (e teamEvents) Undeleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team) error {
-	return e.setDeleted(ctx, tx, t, false, "")
-}
-
-// setDeleted writes the event of a team's deletion or undeletion; cause
-// names the resource whose change made it, "" for a caller's own.
-func (e teamEvents) setDeleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team, deleted bool, cause string) error {
-	if deleted {
-		return e.add(ctx, tx, t.Name, "team", "deleted", &pb.TeamDeleted{Team: t, Cause: cause})
-	}
+// Undeleted implements resource.Events, as Deleted.
+func (e teamEvents) Undeleted(ctx context.Context, tx *sqldb.Tx, t *pb.Team, cause string) error {
 	return e.add(ctx, tx, t.Name, "team", "undeleted", &pb.TeamUndeleted{Team: t, Cause: cause})
 }
 
@@ -68,19 +60,15 @@ func (e memberEvents) Updated(ctx context.Context, tx *sqldb.Tx, m *pb.Member, p
 	return e.add(ctx, tx, m.Name, "member", "updated", &pb.MemberUpdated{Member: m, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 }
 
-// Deleted implements resource.Events: a caller ended the membership.
-func (e memberEvents) Deleted(ctx context.Context, tx *sqldb.Tx, m *pb.Member) error {
-	return e.removed(ctx, tx, m, "")
+// Deleted implements resource.Events: the membership ended; cause names
+// the resource whose change ended it (the person), "" for a caller's own.
+func (e memberEvents) Deleted(ctx context.Context, tx *sqldb.Tx, m *pb.Member, cause string) error {
+	return e.add(ctx, tx, m.Name, "member", "removed", &pb.MemberRemoved{Member: m, Cause: cause})
 }
 
 // Undeleted implements resource.Events. MembersService has no
 // UndeleteMember, so no change gets here: an ended membership stays ended.
-func (e memberEvents) Undeleted(_ context.Context, _ *sqldb.Tx, m *pb.Member) error {
+func (e memberEvents) Undeleted(_ context.Context, _ *sqldb.Tx, m *pb.Member, _ string) error {
 	return fmt.Errorf("%s: a membership that has ended is not restored", m.Name)
 }
 
-// removed writes the event of a membership's end; cause names the resource
-// whose change ended it (the person), "" for a caller's own.
-func (e memberEvents) removed(ctx context.Context, tx *sqldb.Tx, m *pb.Member, cause string) error {
-	return e.add(ctx, tx, m.Name, "member", "removed", &pb.MemberRemoved{Member: m, Cause: cause})
-}

@@ -57,16 +57,15 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 	}
 	conn := base.Conns["organisations"]
 	em := emitter{add: base.Emit}
-	teamEv, memberEv := teamEvents{em}, memberEvents{em}
-	base.Reactions = reactions{teams: teamEv, members: memberEv}.handlers()
+	teams := resource.Engine[*teamRecord, *pb.Team]{DB: base.DB, Service: serviceName, Field: "team", Type: teamType, Events: teamEvents{em}}
+	members := resource.Engine[*memberRecord, *pb.Member]{DB: base.DB, Service: serviceName, Field: "member", Type: memberType,
+		Events: memberEvents{em}, DeletedHint: "has ended; add the person again instead"}
+	base.Reactions = reactions{teams: teams, members: members}.handlers()
 	dir := directory{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn)}
 	return &Service{
-		Base: base,
-		teams: &teamsHandler{dir: dir,
-			teams: resource.Engine[*teamRecord, *pb.Team]{DB: base.DB, Service: serviceName, Field: "team", Type: teamType, Events: teamEv}},
-		members: &membersHandler{dir: dir,
-			members: resource.Engine[*memberRecord, *pb.Member]{DB: base.DB, Service: serviceName, Field: "member", Type: memberType, Events: memberEv,
-				DeletedHint: "has ended; add the person again instead"}},
+		Base:    base,
+		teams:   &teamsHandler{dir: dir, teams: teams},
+		members: &membersHandler{dir: dir, members: members},
 	}, nil
 }
 

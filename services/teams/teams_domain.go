@@ -12,13 +12,12 @@ import (
 // organisations/{organisation}/teams/{team}.
 var teamCollections = []string{"organisations", "teams"}
 
-// teamType is the team as the resource engine finds and stores it. A
-// caller's change saves through saveTeam; UpdateTeam may change the
-// fields of Updatable, which CreateTeam takes from its request.
+// teamType is the team as the resource engine finds and stores it.
+// UpdateTeam may change the fields of Updatable, which CreateTeam takes
+// from its request.
 var teamType = resource.Type[*teamRecord]{
 	Collections: teamCollections,
 	Table:       teamsTable,
-	Save:        saveTeam,
 	List:        teamListSchema,
 	Updatable:   []string{"display_name", "purpose", "terms_of_reference", "kind", "parent_team"},
 }

@@ -141,21 +141,6 @@ func teamsForCascade(ctx context.Context, q sqldb.Querier, orgID string, deletin
 	return teamsTable.All(ctx, q, "organisation_id = ? AND "+cond+" ORDER BY id", orgID)
 }
 
-// saveTeam is the Save of a team's row for the changes callers make (the
-// resource engine's): a caller's change is the caller's own, so the team no
-// longer counts as deleted with its organisation, whose undeletion must not
-// then restore it.
-func saveTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) (bool, error) {
-	r.deletedWithOrg = false
-	return updateTeam(ctx, tx, r)
-}
-
-// updateTeam writes r over the row at revision r.revision-1, returning
-// false when the row has moved on meanwhile.
-func updateTeam(ctx context.Context, tx *sqldb.Tx, r *teamRecord) (bool, error) {
-	return teamsTable.Update(ctx, tx, r, r.revision-1)
-}
-
 // teamValues are a team's columns in teamsTable's order.
 func teamValues(r *teamRecord) ([]any, error) {
 	return []any{r.orgID, r.id, r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -30,6 +31,22 @@ type Handler func(ctx context.Context, tx *sqldb.Tx, e Event) error
 // events of other types in its inbox without waiting for the disk: losing
 // such a record to a power failure only has the event ignored again.
 type Handlers map[string]Handler
+
+// On adds to h the handler of the events whose payload is a P, keyed by
+// its full name: it decodes the payload (one that does not decode is
+// Permanent) and passes it to f.
+func On[M any, P interface {
+	*M
+	proto.Message
+}](h Handlers, f func(ctx context.Context, tx *sqldb.Tx, ev P) error) {
+	h[string(proto.MessageName(P(new(M))))] = func(ctx context.Context, tx *sqldb.Tx, e Event) error {
+		ev := P(new(M))
+		if err := Decode(e, ev); err != nil {
+			return err
+		}
+		return f(ctx, tx, ev)
+	}
+}
 
 // ConsumerSpec describes a durable consumer.
 type ConsumerSpec struct {

@@ -39,8 +39,11 @@ type Record[M Message] interface {
 type Events[M Message] interface {
 	Created(ctx context.Context, tx *sqldb.Tx, m M) error
 	Updated(ctx context.Context, tx *sqldb.Tx, m M, paths []string) error
-	Deleted(ctx context.Context, tx *sqldb.Tx, m M) error
-	Undeleted(ctx context.Context, tx *sqldb.Tx, m M) error
+	// Deleted and Undeleted name the cause of a change the service made in
+	// reaction to another (the deleted organisation, see Engine.Cascade);
+	// cause is "" for a caller's own.
+	Deleted(ctx context.Context, tx *sqldb.Tx, m M, cause string) error
+	Undeleted(ctx context.Context, tx *sqldb.Tx, m M, cause string) error
 }
 
 // Engine carries out the standard methods (AIP-131 to 135, 154, 155, 164)
@@ -305,11 +308,44 @@ func (e Engine[R, M]) SetDeleted(ctx context.Context, c Change[R], deleted bool)
 		e.revise(ctx, r, deleted)
 		return r, true, nil
 	}
-	emit := e.Events.Undeleted
+	return e.modify(ctx, c, apply, func(ctx context.Context, tx *sqldb.Tx, m M) error { return e.emitDeleted(ctx, tx, m, deleted, "") })
+}
+
+// emitDeleted writes the event of a deletion (deleted) or undeletion.
+func (e Engine[R, M]) emitDeleted(ctx context.Context, tx *sqldb.Tx, m M, deleted bool, cause string) error {
 	if deleted {
-		emit = e.Events.Deleted
+		return e.Events.Deleted(ctx, tx, m, cause)
 	}
-	return e.modify(ctx, c, apply, emit)
+	return e.Events.Undeleted(ctx, tx, m, cause)
+}
+
+// Cascaded is a record that a cascade deletes and restores: it remembers
+// whether a cascade deleted it, so that the cause's undeletion restores
+// exactly those and no record a caller deleted.
+type Cascaded interface {
+	SetCascaded(deleted bool)
+}
+
+// Cascade deletes (deleted) or restores recs in tx, in reaction to the
+// deletion or undeletion of what cause names (an organisation, a person):
+// each is revised by the service itself, marked as cascaded when it is
+// Cascaded, saved — ABORTED when it changed since it was read, so that the
+// reaction is redelivered — and announced with cause.
+func (e Engine[R, M]) Cascade(ctx context.Context, tx *sqldb.Tx, recs []R, deleted bool, cause string) error {
+	for _, r := range recs {
+		e.revise(ctx, r, deleted)
+		if c, ok := any(r).(Cascaded); ok {
+			c.SetCascaded(deleted)
+		}
+		saved, err := e.Type.save(ctx, tx, r)
+		if err := Saved(r.Message().GetName(), saved, err); err != nil {
+			return err
+		}
+		if err := e.emitDeleted(ctx, tx, r.Message(), deleted, cause); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // modify runs one change to an existing resource in a transaction: it
@@ -338,6 +374,11 @@ func (e Engine[R, M]) modify(ctx context.Context, c Change[R],
 		if err != nil || !changed {
 			result = current
 			return err
+		}
+		// A caller's change makes the record the caller's: a cascade's
+		// undoing no longer restores it.
+		if c, ok := any(next).(Cascaded); ok {
+			c.SetCascaded(false)
 		}
 		saved, err := e.Type.save(ctx, tx, next)
 		if err != nil {

@@ -28,6 +28,19 @@ func CheckEtag(name, sent, current string) error {
 	return nil
 }
 
+// Saved is the error of a guarded write of the resource called name: err,
+// or ABORTED when the row moved on since it was read (saved is false), so
+// that a reaction is redelivered and handled afresh.
+func Saved(name string, saved bool, err error) error {
+	if err != nil {
+		return err
+	}
+	if !saved {
+		return apierr.EtagMismatch(name)
+	}
+	return nil
+}
+
 // ignoredInMask are fields an update_mask may name but an update never
 // changes: the identity, the etag (a precondition, not a value) and the
 // output-only times (AIP-203). REST clients meet them because grpc-gateway
