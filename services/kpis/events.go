@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
@@ -22,14 +21,6 @@ const maxPerEvent = 1000
 // host.Base.Emit.
 type emitter struct {
 	add func(ctx context.Context, tx *sqldb.Tx, name, entity, change string, payload proto.Message) error
-}
-
-func (e emitter) kpiCreated(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi) error {
-	return e.add(ctx, tx, k.Name, "kpi", "created", &pb.KpiCreated{Kpi: k})
-}
-
-func (e emitter) kpiUpdated(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, paths []string) error {
-	return e.add(ctx, tx, k.Name, "kpi", "updated", &pb.KpiUpdated{Kpi: k, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 }
 
 // statusChanged tells the planning service what it needs of a KPI: its
@@ -57,30 +48,6 @@ func (e emitter) corrected(ctx context.Context, tx *sqldb.Tx, m *pb.Measurement)
 
 func (e emitter) measurementDeleted(ctx context.Context, tx *sqldb.Tx, m *pb.Measurement) error {
 	return e.add(ctx, tx, m.Name, "measurement", "deleted", &pb.MeasurementDeleted{Measurement: m})
-}
-
-// kpiEvents are a KPI's change events as the resource engine writes them:
-// a caller's changes, which have no cause.
-type kpiEvents struct{ emitter }
-
-// Created implements resource.Events.
-func (e kpiEvents) Created(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi) error {
-	return e.kpiCreated(ctx, tx, k)
-}
-
-// Updated implements resource.Events.
-func (e kpiEvents) Updated(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, paths []string) error {
-	return e.kpiUpdated(ctx, tx, k, paths)
-}
-
-// Deleted implements resource.Events.
-func (e kpiEvents) Deleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, cause string) error {
-	return e.add(ctx, tx, k.Name, "kpi", "deleted", &pb.KpiDeleted{Kpi: k, Cause: cause})
-}
-
-// Undeleted implements resource.Events.
-func (e kpiEvents) Undeleted(ctx context.Context, tx *sqldb.Tx, k *pb.Kpi, cause string) error {
-	return e.add(ctx, tx, k.Name, "kpi", "undeleted", &pb.KpiUndeleted{Kpi: k, Cause: cause})
 }
 
 // measurementEvents are a measurement's change events as the resource

@@ -67,10 +67,10 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 	dir := directory{elements: planningpb.NewElementsServiceClient(base.Conns["planning"]), teamDirectory: teamsclient.New(base.Conns["teams"])}
 	// The resource engine carries out the standard methods of both
 	// resources; the handlers add the KPI lock and the status upkeep.
-	kpiEngine := resource.Engine[*kpiRecord, *pb.Kpi]{DB: base.DB, Service: serviceName, Field: "kpi", Type: kpiType, Events: kpiEvents{em}}
+	kpiEngine := resource.Engine[*kpiRecord, *pb.Kpi]{DB: base.DB, Service: serviceName, Field: "kpi", Type: kpiType, Events: resource.EventsOf[*pb.Kpi](base.Emit, "kpi")}
 	measurementEngine := resource.Engine[*measurementRecord, *pb.Measurement]{DB: base.DB, Service: serviceName,
 		Field: "measurement", Type: measurementType, Events: measurementEvents{em}, DeletedHint: measurementDeletedHint}
-	base.Reactions = reactions{kpis: kpiEngine, events: em}.handlers()
+	base.Reactions = reactions{kpis: kpiEngine}.handlers()
 	return &Service{
 		Base:         base,
 		kpis:         &kpisHandler{kpis: kpiEngine, dir: dir, events: em},

@@ -17,8 +17,7 @@ import (
 // reactions applies changes made elsewhere to KPIs, inside the consumer's
 // transaction (once per event), with the KPIs' own events.
 type reactions struct {
-	kpis   resource.Engine[*kpiRecord, *pb.Kpi]
-	events emitter
+	kpis resource.Engine[*kpiRecord, *pb.Kpi]
 }
 
 // handlers are the events the KPIs react to.
@@ -73,7 +72,7 @@ func (r reactions) elementChanged(ctx context.Context, tx *sqldb.Tx, el *plannin
 		if err := setComputed(ctx, tx, k); err != nil {
 			return err
 		}
-		if err := r.events.kpiUpdated(ctx, tx, k.kpi, []string{"element_deleted"}); err != nil {
+		if err := r.kpis.Events.Updated(ctx, tx, k.kpi, []string{"element_deleted"}); err != nil {
 			return err
 		}
 	}

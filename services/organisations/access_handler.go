@@ -21,7 +21,7 @@ import (
 type accessHandler struct {
 	pb.UnimplementedAccessServiceServer
 	db     *sqldb.DB
-	events changeEvents[*pb.ApiToken]
+	events resource.Events[*pb.ApiToken]
 }
 
 func (h *accessHandler) CreateApiToken(ctx context.Context, req *pb.CreateApiTokenRequest) (*pb.CreateApiTokenResponse, error) {

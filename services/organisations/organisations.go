@@ -68,10 +68,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	return &Service{
 		Base: base,
 		organisations: &organisationsHandler{orgs: resource.Engine[*orgRecord, *pb.Organisation]{DB: db, Service: serviceName,
-			Field: "organisation", Type: organisationType, Events: changeEvents[*pb.Organisation]{emit: base.Emit, entity: "organisation", payloads: organisationPayloads}}},
+			Field: "organisation", Type: organisationType, Events: resource.EventsOf[*pb.Organisation](base.Emit, "organisation")}},
 		people: &peopleHandler{people: resource.Engine[*personRecord, *pb.Person]{DB: db, Service: serviceName,
-			Field: "person", Type: personType, Events: changeEvents[*pb.Person]{emit: base.Emit, entity: "person", payloads: personPayloads}}},
-		access:   &accessHandler{db: db, events: changeEvents[*pb.ApiToken]{emit: base.Emit, entity: "api_token", payloads: tokenPayloads}},
+			Field: "person", Type: personType, Events: resource.EventsOf[*pb.Person](base.Emit, "person")}},
+		access:   &accessHandler{db: db, events: resource.EventsOf[*pb.ApiToken](base.Emit, "api_token")},
 		resolver: newResolver(db, cfg.JWT, cfg.PlatformAdmins),
 	}, nil
 }

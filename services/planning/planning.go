@@ -60,7 +60,7 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 	if err != nil {
 		return nil, err
 	}
-	em := emitter{emit: base.Emit}
+	em := newEmitter(base.Emit)
 	elements := resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em}
 	base.Reactions = reactions{elements: elements, events: em}.handlers()
 	return &Service{

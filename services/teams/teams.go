@@ -56,10 +56,9 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, 
 		return nil, err
 	}
 	conn := base.Conns["organisations"]
-	em := emitter{add: base.Emit}
-	teams := resource.Engine[*teamRecord, *pb.Team]{DB: base.DB, Service: serviceName, Field: "team", Type: teamType, Events: teamEvents{em}}
+	teams := resource.Engine[*teamRecord, *pb.Team]{DB: base.DB, Service: serviceName, Field: "team", Type: teamType, Events: resource.EventsOf[*pb.Team](base.Emit, "team")}
 	members := resource.Engine[*memberRecord, *pb.Member]{DB: base.DB, Service: serviceName, Field: "member", Type: memberType,
-		Events: memberEvents{em}, DeletedHint: "has ended; add the person again instead"}
+		Events: resource.EventsOf[*pb.Member](base.Emit, "member"), DeletedHint: "has ended; add the person again instead"}
 	base.Reactions = reactions{teams: teams, members: members}.handlers()
 	dir := directory{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn)}
 	return &Service{

@@ -26,7 +26,6 @@ var (
 	testNow         = time.Unix(1_800_000_000, 0).UTC()
 	testClock       = func() time.Time { return testNow }
 	kidRSA, kidEC   = "rsa-1", "ec-1"
-	kidRSA2, kidEC2 = "rsa-2", "ec-2"
 	internalCause   = "dial tcp 10.1.2.3:443: connection refused"
 )
 
