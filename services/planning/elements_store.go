@@ -142,22 +142,20 @@ func thread(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*elementR
 // liveTree returns the live elements of the organisation, or of the
 // subtree under rootID, and their supports: two queries whatever the size.
 func liveTree(ctx context.Context, q sqldb.Querier, orgID, rootID string) ([]*elementRecord, error) {
-	var recs []*elementRecord
-	var err error
-	if rootID == "" {
-		recs, err = elementRows.All(ctx, q, "organisation_id = ? AND delete_time IS NULL", orgID)
-	} else {
-		recs, err = subtree(ctx, q, orgID, rootID)
+	if rootID != "" {
+		return subtree(ctx, q, orgID, rootID)
 	}
+	recs, err := elementRows.All(ctx, q, "organisation_id = ? AND delete_time IS NULL", orgID)
 	if err != nil {
 		return nil, err
 	}
 	return recs, loadSupports(ctx, q, orgID, recs)
 }
 
-// subtree returns the element and its live descendants, parents first.
+// subtree returns the element and its live descendants, parents first,
+// with their supports (a forced deletion saves them all).
 func subtree(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*elementRecord, error) {
-	return queryElements(ctx, q, `WITH RECURSIVE sub (id, depth) AS (
+	recs, err := queryElements(ctx, q, `WITH RECURSIVE sub (id, depth) AS (
 			SELECT id, 0 FROM elements WHERE organisation_id = ? AND id = ?
 			UNION ALL
 			SELECT e.id, s.depth + 1 FROM elements e JOIN sub s ON e.parent_id = s.id
@@ -165,6 +163,10 @@ func subtree(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*element
 		)
 		SELECT `+qualified("e")+` FROM elements e JOIN sub s ON e.id = s.id WHERE e.organisation_id = ? ORDER BY s.depth`,
 		orgID, id, orgID, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return recs, loadSupports(ctx, q, orgID, recs)
 }
 
 // loadSupports fills in the supports of recs with one query.
@@ -280,14 +282,24 @@ func organisationElements(ctx context.Context, q sqldb.Querier, orgID string, de
 	if !deleted {
 		where = "deleted_with_organisation = 1 AND organisation_id = ?"
 	}
-	return elementRows.All(ctx, q, where+" ORDER BY id", orgID)
+	recs, err := elementRows.All(ctx, q, where+" ORDER BY id", orgID)
+	if err != nil {
+		return nil, err
+	}
+	// The cascade saves them whole, supports included.
+	return recs, loadSupports(ctx, q, orgID, recs)
 }
 
 // teamElements returns the live elements the team teamID owns whose
 // owner_team_deleted is to become flag: those that have it the other way.
 func teamElements(ctx context.Context, q sqldb.Querier, orgID, teamID string, flag bool) ([]*elementRecord, error) {
-	return elementRows.All(ctx, q, "delete_time IS NULL AND organisation_id = ? AND owner_team_id = ? AND owner_team_deleted = ? ORDER BY id",
+	recs, err := elementRows.All(ctx, q, "delete_time IS NULL AND organisation_id = ? AND owner_team_id = ? AND owner_team_deleted = ? ORDER BY id",
 		orgID, teamID, sqldb.Bool(!flag))
+	if err != nil {
+		return nil, err
+	}
+	// Their events carry them whole, supports included.
+	return recs, loadSupports(ctx, q, orgID, recs)
 }
 
 // insertElement stores a new element with what it supports.

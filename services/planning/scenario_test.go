@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
@@ -184,6 +186,14 @@ func (e *env) testReactions(t *testing.T) {
 	}
 	eventually(t, "energize still flagged", func() bool { return !e.get(t, p.energize).OwnerTeamDeleted })
 
+	// The tactic also serves a second strategy; the organisation's deletion
+	// and undeletion keep that link.
+	second := e.mustCreate(t, p.org, el{id: "strategy-2", level: pb.Level_LEVEL_STRATEGY, title: "Ask what people need", team: p.east,
+		parent: p.sop, start: day(2018, 1, 1), end: day(2018, 12, 31)}).Name
+	if _, err := e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: &pb.Element{Name: p.tactic, Supports: []string{second}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"supports"}}}); err != nil {
+		t.Fatal(err)
+	}
 	live := func() int {
 		tree, err := e.elements.GetElementTree(c, &pb.GetElementTreeRequest{Parent: p.org})
 		if err != nil {
@@ -199,7 +209,7 @@ func (e *env) testReactions(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the plan did not come back", func() bool { return live() == 1 })
-	if got := e.get(t, p.tactic); got.DeleteTime != nil || got.UpdateActor != "system:planning" {
-		t.Errorf("restored tactic %v", got)
+	if got := e.get(t, p.tactic); got.DeleteTime != nil || got.UpdateActor != "system:planning" || !slices.Equal(got.Supports, []string{second}) {
+		t.Errorf("restored tactic %v, want it live, restored by the service and still supporting %s", got, second)
 	}
 }
