@@ -23,7 +23,7 @@ type reactions struct {
 // handlers are the events the KPIs react to.
 func (r reactions) handlers() events.Handlers {
 	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
-		Collections: []string{"organisations"}, Apply: r.organisationChanged,
+		Collections: []string{"organisations"}, Apply: r.kpis.OrganisationCascade,
 		Lock: kpiLock}.Handlers()
 	events.On(h, func(ctx context.Context, tx *sqldb.Tx, ev *planningpb.ElementDeleted) error {
 		return r.elementChanged(ctx, tx, ev.Element, true)
@@ -32,20 +32,6 @@ func (r reactions) handlers() events.Handlers {
 		return r.elementChanged(ctx, tx, ev.Element, false)
 	})
 	return h
-}
-
-// organisationChanged soft-deletes an organisation's live KPIs, or
-// restores those its deletion deleted.
-func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, ids []string, org string, deleted bool) error {
-	where := "delete_time IS NULL AND organisation_id = ?"
-	if !deleted {
-		where = "deleted_with_organisation = 1 AND organisation_id = ?"
-	}
-	recs, err := kpisWhere(ctx, tx, where, ids[0])
-	if err != nil {
-		return err
-	}
-	return r.kpis.Cascade(ctx, tx, recs, deleted, org)
 }
 
 // SetCascaded implements resource.Cascaded: only the KPIs the

@@ -36,8 +36,15 @@ var elementType = resource.Type[*elementRecord]{
 	Get: func(ctx context.Context, q sqldb.Querier, ids ...string) (*elementRecord, error) {
 		return getElement(ctx, q, ids[0], ids[1])
 	},
-	Insert:     insertElement,
-	Save:       updateElement,
+	Insert: insertElement,
+	Save:   updateElement,
+	// Records read together are of one organisation.
+	Complete: func(ctx context.Context, q sqldb.Querier, recs []*elementRecord) error {
+		if len(recs) == 0 {
+			return nil
+		}
+		return loadSupports(ctx, q, recs[0].orgID, recs)
+	},
 	List:       elementListSchema,
 	Updatable:  elementUpdatable,
 	OutputOnly: elementComputed,

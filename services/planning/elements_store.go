@@ -274,22 +274,6 @@ func firstDependant(ctx context.Context, q sqldb.Querier, which dependants, orgI
 	return nil, fmt.Errorf("no query for dependants %d", which)
 }
 
-// organisationElements returns the elements an organisation's deletion
-// deletes (its live ones), or those its undeletion restores (the ones its
-// deletion deleted, and no others).
-func organisationElements(ctx context.Context, q sqldb.Querier, orgID string, deleted bool) ([]*elementRecord, error) {
-	where := "delete_time IS NULL AND organisation_id = ?"
-	if !deleted {
-		where = "deleted_with_organisation = 1 AND organisation_id = ?"
-	}
-	recs, err := elementRows.All(ctx, q, where+" ORDER BY id", orgID)
-	if err != nil {
-		return nil, err
-	}
-	// The cascade saves them whole, supports included.
-	return recs, loadSupports(ctx, q, orgID, recs)
-}
-
 // teamElements returns the live elements the team teamID owns whose
 // owner_team_deleted is to become flag: those that have it the other way.
 func teamElements(ctx context.Context, q sqldb.Querier, orgID, teamID string, flag bool) ([]*elementRecord, error) {

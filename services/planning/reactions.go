@@ -30,7 +30,7 @@ type reactions struct {
 // handlers are the events the plan reacts to.
 func (r reactions) handlers() events.Handlers {
 	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
-		Collections: []string{"organisations"}, Apply: r.organisationChanged,
+		Collections: []string{"organisations"}, Apply: r.elements.OrganisationCascade,
 		Lock: lockPlan}.Handlers()
 	events.On(h, func(ctx context.Context, tx *sqldb.Tx, ev *teamspb.TeamDeleted) error {
 		return r.teamChanged(ctx, tx, ev.Team.GetName(), true)
@@ -40,16 +40,6 @@ func (r reactions) handlers() events.Handlers {
 	})
 	events.On(h, r.kpiChanged)
 	return h
-}
-
-// organisationChanged soft-deletes an organisation's live elements, or
-// restores those its deletion deleted (and no others).
-func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, ids []string, org string, deleted bool) error {
-	recs, err := organisationElements(ctx, tx, ids[0], deleted)
-	if err != nil {
-		return err
-	}
-	return r.elements.Cascade(ctx, tx, recs, deleted, org)
 }
 
 // SetCascaded implements resource.Cascaded: only the elements the

@@ -24,19 +24,9 @@ type reactions struct {
 // handlers are the events teams react to.
 func (r reactions) handlers() events.Handlers {
 	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
-		Collections: []string{"organisations"}, Apply: r.organisationChanged}.Handlers()
+		Collections: []string{"organisations"}, Apply: r.teams.OrganisationCascade}.Handlers()
 	events.On(h, r.personDeleted)
 	return h
-}
-
-// organisationChanged soft-deletes an organisation's live teams, or restores
-// the teams its deletion deleted (and no others).
-func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, ids []string, org string, deleted bool) error {
-	teams, err := teamsForCascade(ctx, tx, ids[0], deleted)
-	if err != nil {
-		return err
-	}
-	return r.teams.Cascade(ctx, tx, teams, deleted, org)
 }
 
 // SetCascaded implements resource.Cascaded: only the teams the

@@ -131,16 +131,6 @@ func countLiveChildren(ctx context.Context, q sqldb.Querier, orgID, id string) (
 	return n, nil
 }
 
-// teamsForCascade returns the teams an organisation's deletion deletes (its
-// live teams) or its undeletion restores (those it deleted).
-func teamsForCascade(ctx context.Context, q sqldb.Querier, orgID string, deleting bool) ([]*teamRecord, error) {
-	cond := "delete_time IS NULL"
-	if !deleting {
-		cond = "deleted_with_organisation = 1"
-	}
-	return teamsTable.All(ctx, q, "organisation_id = ? AND "+cond+" ORDER BY id", orgID)
-}
-
 // teamValues are a team's columns in teamsTable's order.
 func teamValues(r *teamRecord) ([]any, error) {
 	return []any{r.orgID, r.id, r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,

@@ -326,6 +326,30 @@ type Cascaded interface {
 	SetCascaded(deleted bool)
 }
 
+// OrganisationCascade is the Apply of the events.Cascade of an
+// organisation's deletion and undeletion (ids are the organisation's): it
+// deletes the organisation's live resources of this type, or restores
+// those its deletion deleted and no others, with the organisation's name
+// as cause. The type's table has the columns organisation_id and
+// deleted_with_organisation (what Cascaded records), and its records are
+// Cascaded.
+func (e Engine[R, M]) OrganisationCascade(ctx context.Context, tx *sqldb.Tx, ids []string, cause string, deleted bool) error {
+	which := "delete_time IS NULL"
+	if !deleted {
+		which = "deleted_with_organisation = 1"
+	}
+	recs, err := e.Type.Table.All(ctx, tx, "organisation_id = ? AND "+which+" ORDER BY "+strings.Join(e.Type.Table.keyColumns(), ", "), ids[0])
+	if err != nil {
+		return err
+	}
+	if e.Type.Complete != nil {
+		if err := e.Type.Complete(ctx, tx, recs); err != nil {
+			return err
+		}
+	}
+	return e.Cascade(ctx, tx, recs, deleted, cause)
+}
+
 // Cascade deletes (deleted) or restores recs in tx, in reaction to the
 // deletion or undeletion of what cause names (an organisation, a person):
 // each is revised by the service itself, marked as cascaded when it is

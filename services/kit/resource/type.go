@@ -27,6 +27,9 @@ type Type[R interface{ Revision() *int64 }] struct {
 	Get    func(ctx context.Context, q sqldb.Querier, ids ...string) (R, error)
 	Insert func(ctx context.Context, tx *sqldb.Tx, r R) error
 	Save   func(ctx context.Context, tx *sqldb.Tx, r R) (bool, error)
+	// Complete, when set, reads what records read in bulk hold beyond
+	// their rows (an element's supports), before they are saved whole.
+	Complete func(ctx context.Context, q sqldb.Querier, recs []R) error
 	// List says what a List may filter and sort on.
 	List *listing.Schema[R]
 	// Updatable lists the fields an Update may change, in API order;
