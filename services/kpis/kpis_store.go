@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -59,24 +57,12 @@ var kpiListSchema = &listing.Schema[*kpiRecord]{
 		{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
 			Key: func(r *kpiRecord) any { return r.kpi.Title }},
 		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.KpiStatus_value, Filter: true},
-		{Name: "element", Column: "('organisations/' || organisation_id || '/elements/' || element_id)", Kind: listing.String,
-			Filter: true, Parse: nameFilter("elements")},
-		{Name: "owner_team", Column: "('organisations/' || organisation_id || '/teams/' || owner_team_id)", Kind: listing.String,
-			Filter: true, Parse: nameFilter("teams")},
+		resource.NameField[*kpiRecord]("element", "elements", "element_id", "id", false),
+		resource.NameField[*kpiRecord]("owner_team", "teams", "owner_team_id", "id", false),
 	}, resource.TimeFields[*kpiRecord, *pb.Kpi]()...),
 	IDColumn:     "id",
 	ID:           func(r *kpiRecord) string { return r.id },
 	DefaultOrder: "title",
-}
-
-// nameFilter checks a filter value naming a resource of collection.
-func nameFilter(collection string) func(string) (any, error) {
-	return func(v string) (any, error) {
-		if _, err := resourcename.Parse(v, "organisations", collection); err != nil {
-			return nil, fmt.Errorf("want organisations/{organisation}/%s/{id}", collection)
-		}
-		return v, nil
-	}
 }
 
 // lockKpis serialises the transactions that change an organisation's KPIs
@@ -110,11 +96,8 @@ func kpisByID(ctx context.Context, q sqldb.Querier, orgID string, ids []string) 
 	out := map[string]*kpiRecord{}
 	for start := 0; start < len(distinct); start += 500 {
 		chunk := distinct[start:min(start+500, len(distinct))]
-		args := []any{orgID}
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		recs, err := kpisWhere(ctx, q, "organisation_id = ? AND id IN (?"+strings.Repeat(", ?", len(chunk)-1)+")", args...)
+		in, args := resource.In("id", chunk)
+		recs, err := kpisWhere(ctx, q, "organisation_id = ? AND "+in, append([]any{orgID}, args...)...)
 		if err != nil {
 			return nil, err
 		}

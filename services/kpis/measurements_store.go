@@ -113,13 +113,13 @@ func livePeriods(ctx context.Context, q sqldb.Querier, orgID string, periods map
 			for n < len(chunk) {
 				n *= 2
 			}
-			args := make([]any, 0, 2+n)
-			args = append(args, orgID, kpiID)
+			padded := make([]string, n)
 			for i := range n {
-				args = append(args, chunk[min(i, len(chunk)-1)])
+				padded[i] = chunk[min(i, len(chunk)-1)]
 			}
+			in, args := resource.In("period_end", padded)
 			rows, err := q.QueryContext(ctx, "SELECT period_end FROM measurements WHERE organisation_id = ? AND kpi_id = ? "+
-				"AND delete_time IS NULL AND period_end IN (?"+strings.Repeat(", ?", n-1)+")", args...)
+				"AND delete_time IS NULL AND "+in, append([]any{orgID, kpiID}, args...)...)
 			if err != nil {
 				return nil, fmt.Errorf("live periods: %w", err)
 			}
@@ -146,7 +146,7 @@ func livePeriods(ctx context.Context, q sqldb.Querier, orgID string, periods map
 func insertMeasurements(ctx context.Context, tx *sqldb.Tx, recs []*measurementRecord) error {
 	const perStatement = 100
 	const cols = 13
-	row := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	row := "(" + resource.Placeholders(cols) + ")"
 	for start := 0; start < len(recs); start += perStatement {
 		chunk := recs[start:min(start+perStatement, len(recs))]
 		args := make([]any, 0, len(chunk)*cols)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
@@ -65,12 +64,8 @@ func liveOrganisationIDs(ctx context.Context, q sqldb.Querier, ids []string) (ma
 	if len(ids) == 0 {
 		return live, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := q.QueryContext(ctx, "SELECT id FROM organisations WHERE delete_time IS NULL AND id IN (?"+
-		strings.Repeat(", ?", len(ids)-1)+")", args...)
+	in, args := resource.In("id", ids)
+	rows, err := q.QueryContext(ctx, "SELECT id FROM organisations WHERE delete_time IS NULL AND "+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("look up owners: %w", err)
 	}
@@ -94,11 +89,8 @@ func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return organisationsTable.Page(ctx, q, plan, showDeleted, "id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
+	in, args := resource.In("id", ids)
+	return organisationsTable.Page(ctx, q, plan, showDeleted, in, args...)
 }
 
 // organisationValues are an organisation's columns in organisationsTable's

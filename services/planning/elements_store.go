@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -14,7 +15,6 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -50,10 +50,9 @@ var elementListSchema = &listing.Schema[*elementRecord]{
 		{Name: "level", Column: "level", Kind: listing.Enum, Enum: pb.Level_value, Filter: true},
 		{Name: "objective_kind", Column: "objective_kind", Kind: listing.Enum, Enum: pb.ObjectiveKind_value, Filter: true},
 		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.Status_value, Filter: true},
-		{Name: "parent", Column: "(CASE WHEN parent_id = '' THEN '' ELSE 'organisations/' || organisation_id || '/elements/' || parent_id END)",
-			Kind: listing.String, Filter: true, Parse: nameFilter("elements")},
-		{Name: "owner_team", Column: "('organisations/' || organisation_id || '/teams/' || owner_team_id)",
-			Kind: listing.String, Filter: true, Parse: nameFilter("teams")},
+		resource.NameField[*elementRecord]("parent", "elements", "parent_id", "id", true),
+		// Every element has an owner team, so "" matches none.
+		resource.NameField[*elementRecord]("owner_team", "teams", "owner_team_id", "id", true),
 		{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
 			Key: func(r *elementRecord) any { return r.el.Title }},
 		{Name: "priority_rank", Column: "priority_rank", Kind: listing.Int, Sort: true,
@@ -62,19 +61,6 @@ var elementListSchema = &listing.Schema[*elementRecord]{
 	IDColumn:     "id",
 	ID:           func(r *elementRecord) string { return r.id },
 	DefaultOrder: "priority_rank, title",
-}
-
-// nameFilter checks a filter value naming a resource of collection, or "".
-func nameFilter(collection string) func(string) (any, error) {
-	return func(v string) (any, error) {
-		if v == "" {
-			return "", nil
-		}
-		if _, err := resourcename.Parse(v, "organisations", collection); err != nil {
-			return nil, fmt.Errorf("want organisations/{organisation}/%s/{id} or \"\"", collection)
-		}
-		return v, nil
-	}
 }
 
 // getElement reads an element with what it supports in one query: a Get
@@ -179,11 +165,10 @@ func loadSupports(ctx context.Context, q sqldb.Querier, orgID string, recs []*el
 	query := "SELECT element_id, supported_id FROM element_supports WHERE organisation_id = ? ORDER BY element_id, supported_id"
 	args := []any{orgID}
 	if len(recs) <= 500 {
-		query = "SELECT element_id, supported_id FROM element_supports WHERE organisation_id = ? AND element_id IN (?" +
-			strings.Repeat(", ?", len(recs)-1) + ") ORDER BY element_id, supported_id"
-		for _, r := range recs {
-			args = append(args, r.id)
-		}
+		in, ids := resource.In("element_id", slices.Collect(maps.Keys(byID)))
+		query = "SELECT element_id, supported_id FROM element_supports WHERE organisation_id = ? AND " + in +
+			" ORDER BY element_id, supported_id"
+		args = append(args, ids...)
 	}
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -45,8 +45,7 @@ var membersTable = resource.Table[*memberRecord]{
 // teams an id is unique only with its team, hence the composite tie-break.
 var memberListSchema = &listing.Schema[*memberRecord]{
 	Fields: append([]listing.Field[*memberRecord]{
-		{Name: "person", Column: "('organisations/' || organisation_id || '/people/' || person_id)", Kind: listing.String,
-			Filter: true, Parse: parsePersonFilter},
+		resource.NameField[*memberRecord]("person", "people", "person_id", "person", false),
 		{Name: "role", Column: "role", Kind: listing.Enum, Enum: pb.Member_Role_value, Filter: true},
 	}, resource.TimeFields[*memberRecord, *pb.Member]()...),
 	IDColumn:     "(team_id || '/' || id)",

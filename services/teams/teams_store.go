@@ -50,16 +50,13 @@ var teamsTable = resource.Table[*teamRecord]{
 	Values: teamValues,
 }
 
-// parentTeamColumn is a team's parent_team as the API spells it, for filters.
-const parentTeamColumn = "(CASE WHEN parent_id = '' THEN '' ELSE 'organisations/' || organisation_id || '/teams/' || parent_id END)"
-
 // teamListSchema says what ListTeams may filter and sort on.
 var teamListSchema = &listing.Schema[*teamRecord]{
 	Fields: append([]listing.Field[*teamRecord]{
 		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
 			Key: func(r *teamRecord) any { return r.team.DisplayName }},
 		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Team_Kind_value, Filter: true},
-		{Name: "parent_team", Column: parentTeamColumn, Kind: listing.String, Filter: true, Parse: parseOptionalTeamName},
+		resource.NameField[*teamRecord]("parent_team", "teams", "parent_id", "team", true),
 	}, resource.TimeFields[*teamRecord, *pb.Team]()...),
 	IDColumn:     "id",
 	ID:           func(r *teamRecord) string { return r.id },

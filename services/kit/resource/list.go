@@ -2,6 +2,7 @@ package resource
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"google.golang.org/protobuf/proto"
@@ -9,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -84,4 +86,29 @@ func TimeFields[R interface{ Message() M }, M Timed]() []listing.Field[R] {
 		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
 			Key: func(r R) any { return Micros(r.Message().GetUpdateTime()) }},
 	}
+}
+
+// NameField is a filter-only field of a List schema over R for a field
+// that names a resource of collection in the resource's own organisation
+// (a KPI's element, a team's parent_team), stored as that resource's id in
+// idColumn. The filter compares the name as the API shows it; a value must
+// be such a name, organisations/{organisation}/<collection>/{<id>}, or
+// when optional also "", which a row without one (idColumn ”) matches.
+func NameField[R any](name, collection, idColumn, id string, optional bool) listing.Field[R] {
+	column := "('organisations/' || organisation_id || '/" + collection + "/' || " + idColumn + ")"
+	want := "want organisations/{organisation}/" + collection + "/{" + id + "}"
+	if optional {
+		column = "(CASE WHEN " + idColumn + " = '' THEN '' ELSE " + column[1:len(column)-1] + " END)"
+		want += ` or ""`
+	}
+	return listing.Field[R]{Name: name, Column: column, Kind: listing.String, Filter: true,
+		Parse: func(v string) (any, error) {
+			if v == "" && optional {
+				return "", nil
+			}
+			if _, err := resourcename.Parse(v, "organisations", collection); err != nil {
+				return nil, errors.New(want)
+			}
+			return v, nil
+		}}
 }
