@@ -52,18 +52,13 @@ var kpisTable = resource.Table[*kpiRecord]{
 }
 
 // kpiListSchema says what ListKpis may filter and sort on.
-var kpiListSchema = &listing.Schema[*kpiRecord]{
-	Fields: append([]listing.Field[*kpiRecord]{
-		{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *kpiRecord) any { return r.kpi.Title }},
-		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.KpiStatus_value, Filter: true},
-		resource.NameField[*kpiRecord]("element", "elements", "element_id", "id", false),
-		resource.NameField[*kpiRecord]("owner_team", "teams", "owner_team_id", "id", false),
-	}, resource.TimeFields[*kpiRecord, *pb.Kpi]()...),
-	IDColumn:     "id",
-	ID:           func(r *kpiRecord) string { return r.id },
-	DefaultOrder: "title",
-}
+var kpiListSchema = resource.Schema[*kpiRecord, *pb.Kpi]("title", []listing.Field[*kpiRecord]{
+	{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *kpiRecord) any { return r.kpi.Title }},
+	{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.KpiStatus_value, Filter: true},
+	resource.NameField[*kpiRecord]("element", "elements", "element_id", "id", false),
+	resource.NameField[*kpiRecord]("owner_team", "teams", "owner_team_id", "id", false),
+})
 
 // lockKpis serialises the transactions that change an organisation's KPIs
 // or recompute their status. Each reads a KPI and its latest values and

@@ -40,16 +40,11 @@ var organisationsTable = resource.Table[*orgRecord]{
 }
 
 // organisationListSchema says what ListOrganisations may filter and sort on.
-var organisationListSchema = &listing.Schema[*orgRecord]{
-	Fields: append([]listing.Field[*orgRecord]{
-		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *orgRecord) any { return r.org.DisplayName }},
-		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Organisation_Kind_value, Filter: true},
-	}, resource.TimeFields[*orgRecord, *pb.Organisation]()...),
-	IDColumn:     "id",
-	ID:           func(r *orgRecord) string { return r.id },
-	DefaultOrder: "create_time",
-}
+var organisationListSchema = resource.Schema[*orgRecord, *pb.Organisation]("create_time", []listing.Field[*orgRecord]{
+	{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *orgRecord) any { return r.org.DisplayName }},
+	{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Organisation_Kind_value, Filter: true},
+})
 
 // shareOrganisation reads an organisation and keeps it from changing until
 // tx ends, so that it cannot be deleted while something is added to it.

@@ -47,17 +47,12 @@ var peopleTable = resource.Table[*personRecord]{
 }
 
 // personListSchema says what ListPeople may filter and sort on.
-var personListSchema = &listing.Schema[*personRecord]{
-	Fields: append([]listing.Field[*personRecord]{
-		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *personRecord) any { return r.person.DisplayName }},
-		{Name: "email", Column: "email_lower", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *personRecord) any { return emailKey(r.person.Email) }},
-	}, resource.TimeFields[*personRecord, *pb.Person]()...),
-	IDColumn:     "id",
-	ID:           func(r *personRecord) string { return r.id },
-	DefaultOrder: "display_name",
-}
+var personListSchema = resource.Schema[*personRecord, *pb.Person]("display_name", []listing.Field[*personRecord]{
+	{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *personRecord) any { return r.person.DisplayName }},
+	{Name: "email", Column: "email_lower", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *personRecord) any { return emailKey(r.person.Email) }},
+})
 
 // personOwnerListSchema is personListSchema without the contact details,
 // for callers reading through an owner (seenBy), who may neither see

@@ -45,23 +45,18 @@ var elementRows = resource.Table[*elementRecord]{Name: "elements", Columns: elem
 	Values: func(r *elementRecord) ([]any, error) { return r.values(), nil }}
 
 // elementListSchema says what ListElements may filter and sort on.
-var elementListSchema = &listing.Schema[*elementRecord]{
-	Fields: append([]listing.Field[*elementRecord]{
-		{Name: "level", Column: "level", Kind: listing.Enum, Enum: pb.Level_value, Filter: true},
-		{Name: "objective_kind", Column: "objective_kind", Kind: listing.Enum, Enum: pb.ObjectiveKind_value, Filter: true},
-		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.Status_value, Filter: true},
-		resource.NameField[*elementRecord]("parent", "elements", "parent_id", "id", true),
-		// Every element has an owner team, so "" matches none.
-		resource.NameField[*elementRecord]("owner_team", "teams", "owner_team_id", "id", true),
-		{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *elementRecord) any { return r.el.Title }},
-		{Name: "priority_rank", Column: "priority_rank", Kind: listing.Int, Sort: true,
-			Key: func(r *elementRecord) any { return int64(r.el.PriorityRank) }},
-	}, resource.TimeFields[*elementRecord, *pb.Element]()...),
-	IDColumn:     "id",
-	ID:           func(r *elementRecord) string { return r.id },
-	DefaultOrder: "priority_rank, title",
-}
+var elementListSchema = resource.Schema[*elementRecord, *pb.Element]("priority_rank, title", []listing.Field[*elementRecord]{
+	{Name: "level", Column: "level", Kind: listing.Enum, Enum: pb.Level_value, Filter: true},
+	{Name: "objective_kind", Column: "objective_kind", Kind: listing.Enum, Enum: pb.ObjectiveKind_value, Filter: true},
+	{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.Status_value, Filter: true},
+	resource.NameField[*elementRecord]("parent", "elements", "parent_id", "id", true),
+	// Every element has an owner team, so "" matches none.
+	resource.NameField[*elementRecord]("owner_team", "teams", "owner_team_id", "id", true),
+	{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *elementRecord) any { return r.el.Title }},
+	{Name: "priority_rank", Column: "priority_rank", Kind: listing.Int, Sort: true,
+		Key: func(r *elementRecord) any { return int64(r.el.PriorityRank) }},
+})
 
 // getElement reads an element with what it supports in one query: a Get
 // is two reads otherwise, and on SQLite each read is a transaction of its

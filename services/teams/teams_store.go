@@ -51,17 +51,12 @@ var teamsTable = resource.Table[*teamRecord]{
 }
 
 // teamListSchema says what ListTeams may filter and sort on.
-var teamListSchema = &listing.Schema[*teamRecord]{
-	Fields: append([]listing.Field[*teamRecord]{
-		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *teamRecord) any { return r.team.DisplayName }},
-		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Team_Kind_value, Filter: true},
-		resource.NameField[*teamRecord]("parent_team", "teams", "parent_id", "team", true),
-	}, resource.TimeFields[*teamRecord, *pb.Team]()...),
-	IDColumn:     "id",
-	ID:           func(r *teamRecord) string { return r.id },
-	DefaultOrder: "display_name",
-}
+var teamListSchema = resource.Schema[*teamRecord, *pb.Team]("display_name", []listing.Field[*teamRecord]{
+	{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *teamRecord) any { return r.team.DisplayName }},
+	{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Team_Kind_value, Filter: true},
+	resource.NameField[*teamRecord]("parent_team", "teams", "parent_id", "team", true),
+})
 
 // ancestors returns the team's parent, its parent and so on, nearest first.
 // The depth guard keeps a corrupt cycle from looping forever.

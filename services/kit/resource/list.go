@@ -3,7 +3,9 @@ package resource
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -74,6 +76,25 @@ func ApplyMask[M proto.Message](current, change M, paths []string) M {
 type Timed interface {
 	GetCreateTime() *timestamppb.Timestamp
 	GetUpdateTime() *timestamppb.Timestamp
+}
+
+// Schema is the List schema of most resources, R stored with message M:
+// fields, then create_time and update_time (TimeFields), ties broken by
+// the "id" column, the last id of a row's name; in defaultOrder unless a
+// request says otherwise.
+func Schema[R interface{ Message() M }, M interface {
+	Timed
+	GetName() string
+}](defaultOrder string, fields []listing.Field[R]) *listing.Schema[R] {
+	return &listing.Schema[R]{
+		Fields:   slices.Concat(fields, TimeFields[R, M]()),
+		IDColumn: "id",
+		ID: func(r R) string {
+			name := r.Message().GetName()
+			return name[strings.LastIndexByte(name, '/')+1:]
+		},
+		DefaultOrder: defaultOrder,
+	}
 }
 
 // TimeFields are the create_time and update_time fields of a List schema
