@@ -2,7 +2,6 @@ package kpis
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -163,13 +162,12 @@ func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 		baseline, targets, thresholds    string
 		elementID, ownerTeamID, latest   string
 		elementDeleted, withOrg          int
-		create, update                   int64
-		deleteTime                       sql.NullInt64
+		stamps                           resource.Stamps
 	)
 	k := r.kpi
 	err := s.Scan(&r.orgID, &r.id, &k.Title, &k.Description, &unit, &k.CurrencyCode, &direction, &baseline, &targets, &thresholds,
 		&freq, &elementID, &ownerTeamID, &k.DataSource, &k.LatestValue, &latest, &st, &trend, &r.dueDate,
-		&elementDeleted, &create, &update, &deleteTime, &withOrg, &r.revision, &k.UpdateActor)
+		&elementDeleted, &stamps.Create, &stamps.Update, &stamps.Delete, &withOrg, &r.revision, &k.UpdateActor)
 	if err != nil {
 		return nil, err // kpisTable names the table, and tells sql.ErrNoRows apart
 	}
@@ -197,7 +195,7 @@ func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 		k.LatestPeriodEnd = dates.Parse(latest)
 	}
 	k.ElementDeleted = elementDeleted == 1
-	k.CreateTime, k.UpdateTime, k.DeleteTime = resource.Time(create), resource.Time(update), resource.NullTime(deleteTime)
+	k.CreateTime, k.UpdateTime, k.DeleteTime = stamps.Times()
 	k.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = withOrg == 1
 	return r, nil

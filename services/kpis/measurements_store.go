@@ -2,7 +2,6 @@ package kpis
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -193,13 +192,12 @@ func (r *measurementRecord) values() ([]any, error) {
 
 func scanMeasurement(s resource.Scanner) (*measurementRecord, error) {
 	var (
-		r              = &measurementRecord{m: &pb.Measurement{}}
-		periodEnd, h   string
-		create, update int64
-		deleteTime     sql.NullInt64
+		r            = &measurementRecord{m: &pb.Measurement{}}
+		periodEnd, h string
+		stamps       resource.Stamps
 	)
 	m := r.m
-	err := s.Scan(&r.orgID, &r.kpiID, &r.id, &periodEnd, &m.Value, &m.Note, &m.Source, &h, &create, &update, &deleteTime,
+	err := s.Scan(&r.orgID, &r.kpiID, &r.id, &periodEnd, &m.Value, &m.Note, &m.Source, &h, &stamps.Create, &stamps.Update, &stamps.Delete,
 		&r.revision, &m.UpdateActor)
 	if err != nil {
 		return nil, err // measurementsTable names the table, and tells sql.ErrNoRows apart
@@ -214,7 +212,7 @@ func scanMeasurement(s resource.Scanner) (*measurementRecord, error) {
 	}
 	m.Name = measurementName(r.orgID, r.kpiID, r.id)
 	m.PeriodEnd = dates.Parse(periodEnd)
-	m.CreateTime, m.UpdateTime, m.DeleteTime = resource.Time(create), resource.Time(update), resource.NullTime(deleteTime)
+	m.CreateTime, m.UpdateTime, m.DeleteTime = stamps.Times()
 	m.Etag = resource.Etag(r.revision)
 	return r, nil
 }

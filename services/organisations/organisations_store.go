@@ -2,7 +2,6 @@ package organisations
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -125,14 +124,13 @@ func ownersJSON(owners []string) string {
 
 func scanOrganisation(s resource.Scanner) (*orgRecord, error) {
 	var (
-		r              = &orgRecord{org: &pb.Organisation{}}
-		kind           int32
-		owners         string
-		create, update int64
-		deleteTime     sql.NullInt64
+		r      = &orgRecord{org: &pb.Organisation{}}
+		kind   int32
+		owners string
+		stamps resource.Stamps
 	)
 	err := s.Scan(&r.id, &r.org.DisplayName, &r.org.Description, &kind, &owners, &r.org.Website,
-		&create, &update, &deleteTime, &r.revision, &r.org.UpdateActor)
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.org.UpdateActor)
 	if err != nil {
 		return nil, err
 	}
@@ -141,9 +139,7 @@ func scanOrganisation(s resource.Scanner) (*orgRecord, error) {
 	}
 	r.org.Name = resourcename.Format(organisationCollection, r.id)
 	r.org.Kind = pb.Organisation_Kind(kind)
-	r.org.CreateTime = resource.Time(create)
-	r.org.UpdateTime = resource.Time(update)
-	r.org.DeleteTime = resource.NullTime(deleteTime)
+	r.org.CreateTime, r.org.UpdateTime, r.org.DeleteTime = stamps.Times()
 	r.org.Etag = resource.Etag(r.revision)
 	return r, nil
 }

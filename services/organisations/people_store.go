@@ -2,7 +2,6 @@ package organisations
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 
@@ -104,21 +103,18 @@ func personValues(r *personRecord) ([]any, error) {
 
 func scanPerson(s resource.Scanner) (*personRecord, error) {
 	var (
-		r              = &personRecord{person: &pb.Person{}}
-		create, update int64
-		deleteTime     sql.NullInt64
-		role           int32
+		r      = &personRecord{person: &pb.Person{}}
+		stamps resource.Stamps
+		role   int32
 	)
 	err := s.Scan(&r.orgID, &r.id, &r.person.DisplayName, &r.person.Email, &r.person.JobTitle, &r.person.ExternalSubject,
-		&create, &update, &deleteTime, &r.revision, &r.person.UpdateActor, &role)
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.person.UpdateActor, &role)
 	if err != nil {
 		return nil, err
 	}
 	r.person.Name = resourcename.Format(personCollection, r.orgID, r.id)
 	r.person.Role = identitypb.Role(role)
-	r.person.CreateTime = resource.Time(create)
-	r.person.UpdateTime = resource.Time(update)
-	r.person.DeleteTime = resource.NullTime(deleteTime)
+	r.person.CreateTime, r.person.UpdateTime, r.person.DeleteTime = stamps.Times()
 	r.person.Etag = resource.Etag(r.revision)
 	return r, nil
 }

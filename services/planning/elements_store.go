@@ -407,8 +407,7 @@ type elementColumnsRead struct {
 	level, kind, status, kpiH, health int32
 	ownerDeleted, withOrg             int
 	start, end                        string
-	create, update                    int64
-	deleteTime                        sql.NullInt64
+	stamps                            resource.Stamps
 }
 
 // scanElement reads a row of elementColumns.
@@ -417,7 +416,7 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	c := &elementColumnsRead{}
 	err := s.Scan(&r.orgID, &r.id, &c.level, &c.kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &c.ownerDeleted,
 		&c.start, &c.end, &c.status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &c.kpiH, &c.health, &r.parentID,
-		&r.thematicGoal, &c.create, &c.update, &c.deleteTime, &c.withOrg, &r.revision, &r.el.UpdateActor)
+		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.revision, &r.el.UpdateActor)
 	if err != nil {
 		return nil, err // the caller says what it read (and sees sql.ErrNoRows)
 	}
@@ -434,7 +433,7 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	if r.thematicGoal != "" {
 		e.ThematicGoal = elementName(r.orgID, r.thematicGoal)
 	}
-	e.CreateTime, e.UpdateTime, e.DeleteTime = resource.Time(c.create), resource.Time(c.update), resource.NullTime(c.deleteTime)
+	e.CreateTime, e.UpdateTime, e.DeleteTime = c.stamps.Times()
 	e.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = c.withOrg == 1
 	return r, nil

@@ -2,7 +2,6 @@ package teams
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -163,14 +162,13 @@ func qualified(alias string) string {
 // scanTeam reads teamsTable's columns, then extra columns into extra.
 func scanTeam(s resource.Scanner, extra ...any) (*teamRecord, error) {
 	var (
-		r              = &teamRecord{team: &pb.Team{}}
-		kind           int32
-		create, update int64
-		deleteTime     sql.NullInt64
-		withOrg        int
+		r       = &teamRecord{team: &pb.Team{}}
+		kind    int32
+		stamps  resource.Stamps
+		withOrg int
 	)
 	dest := append([]any{&r.orgID, &r.id, &r.team.DisplayName, &r.team.Purpose, &r.team.TermsOfReference, &kind,
-		&r.parentID, &create, &update, &deleteTime, &withOrg, &r.revision, &r.team.UpdateActor}, extra...)
+		&r.parentID, &stamps.Create, &stamps.Update, &stamps.Delete, &withOrg, &r.revision, &r.team.UpdateActor}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -179,9 +177,7 @@ func scanTeam(s resource.Scanner, extra ...any) (*teamRecord, error) {
 	if r.parentID != "" {
 		r.team.ParentTeam = teamName(r.orgID, r.parentID)
 	}
-	r.team.CreateTime = resource.Time(create)
-	r.team.UpdateTime = resource.Time(update)
-	r.team.DeleteTime = resource.NullTime(deleteTime)
+	r.team.CreateTime, r.team.UpdateTime, r.team.DeleteTime = stamps.Times()
 	r.team.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = withOrg == 1
 	return r, nil
