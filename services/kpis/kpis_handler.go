@@ -34,22 +34,21 @@ func (h *kpisHandler) ListKpis(ctx context.Context, req *pb.ListKpisRequest) (*p
 }
 
 func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (*pb.Kpi, error) {
-	ids, err := kpiType.NewIDs(req.Parent, req.KpiId)
-	if err != nil {
-		return nil, err
-	}
-	k, err := newKpi(ids[0], kpiType.Name(ids...), req.Kpi)
-	if err != nil {
-		return nil, err
-	}
-	// Ask before writing anything: an unreachable planning or teams service
-	// leaves no half-made KPI behind.
-	if err := h.requireLiveRefs(ctx, k, true, true); err != nil {
-		return nil, err
-	}
-	r := &kpiRecord{kpi: k, orgID: ids[0], id: ids[1]}
-	applyLatest(r, nil, dates.Format(dates.Today()))
-	return h.kpis.Create(ctx, resource.Creation[*kpiRecord]{Record: r, Request: req,
+	return h.kpis.Create(ctx, resource.Creation[*kpiRecord]{Request: req, Parent: req.Parent, ID: req.KpiId,
+		New: func(ids []string) (*kpiRecord, error) {
+			k, err := newKpi(ids[0], kpiType.Name(ids...), req.Kpi)
+			if err != nil {
+				return nil, err
+			}
+			// Ask before writing anything: an unreachable planning or teams
+			// service leaves no half-made KPI behind.
+			if err := h.requireLiveRefs(ctx, k, true, true); err != nil {
+				return nil, err
+			}
+			r := &kpiRecord{kpi: k, orgID: ids[0], id: ids[1]}
+			applyLatest(r, nil, dates.Format(dates.Today()))
+			return r, nil
+		},
 		After: func(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
 			// The plan learns the element has a KPI (NO_DATA so far).
 			return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")

@@ -2,9 +2,7 @@ package kpis
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -12,7 +10,6 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -54,30 +51,13 @@ var kpisTable = resource.Table[*kpiRecord]{
 }
 
 // kpiListSchema says what ListKpis may filter and sort on.
-var kpiListSchema = &listing.Schema[*kpiRecord]{
-	Fields: append([]listing.Field[*kpiRecord]{
-		{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *kpiRecord) any { return r.kpi.Title }},
-		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.KpiStatus_value, Filter: true},
-		{Name: "element", Column: "('organisations/' || organisation_id || '/elements/' || element_id)", Kind: listing.String,
-			Filter: true, Parse: nameFilter("elements")},
-		{Name: "owner_team", Column: "('organisations/' || organisation_id || '/teams/' || owner_team_id)", Kind: listing.String,
-			Filter: true, Parse: nameFilter("teams")},
-	}, resource.TimeFields[*kpiRecord, *pb.Kpi]()...),
-	IDColumn:     "id",
-	ID:           func(r *kpiRecord) string { return r.id },
-	DefaultOrder: "title",
-}
-
-// nameFilter checks a filter value naming a resource of collection.
-func nameFilter(collection string) func(string) (any, error) {
-	return func(v string) (any, error) {
-		if _, err := resourcename.Parse(v, "organisations", collection); err != nil {
-			return nil, fmt.Errorf("want organisations/{organisation}/%s/{id}", collection)
-		}
-		return v, nil
-	}
-}
+var kpiListSchema = resource.Schema[*kpiRecord, *pb.Kpi]("title", []listing.Field[*kpiRecord]{
+	{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *kpiRecord) any { return r.kpi.Title }},
+	{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.KpiStatus_value, Filter: true},
+	resource.NameField[*kpiRecord]("element", "elements", "element_id", "id", false),
+	resource.NameField[*kpiRecord]("owner_team", "teams", "owner_team_id", "id", false),
+})
 
 // lockKpis serialises the transactions that change an organisation's KPIs
 // or recompute their status. Each reads a KPI and its latest values and
@@ -110,11 +90,8 @@ func kpisByID(ctx context.Context, q sqldb.Querier, orgID string, ids []string) 
 	out := map[string]*kpiRecord{}
 	for start := 0; start < len(distinct); start += 500 {
 		chunk := distinct[start:min(start+500, len(distinct))]
-		args := []any{orgID}
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		recs, err := kpisWhere(ctx, q, "organisation_id = ? AND id IN (?"+strings.Repeat(", ?", len(chunk)-1)+")", args...)
+		in, args := resource.In("id", chunk)
+		recs, err := kpisWhere(ctx, q, "organisation_id = ? AND "+in, append([]any{orgID}, args...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -185,13 +162,12 @@ func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 		baseline, targets, thresholds    string
 		elementID, ownerTeamID, latest   string
 		elementDeleted, withOrg          int
-		create, update                   int64
-		deleteTime                       sql.NullInt64
+		stamps                           resource.Stamps
 	)
 	k := r.kpi
 	err := s.Scan(&r.orgID, &r.id, &k.Title, &k.Description, &unit, &k.CurrencyCode, &direction, &baseline, &targets, &thresholds,
 		&freq, &elementID, &ownerTeamID, &k.DataSource, &k.LatestValue, &latest, &st, &trend, &r.dueDate,
-		&elementDeleted, &create, &update, &deleteTime, &withOrg, &r.revision, &k.UpdateActor)
+		&elementDeleted, &stamps.Create, &stamps.Update, &stamps.Delete, &withOrg, &r.revision, &k.UpdateActor)
 	if err != nil {
 		return nil, err // kpisTable names the table, and tells sql.ErrNoRows apart
 	}
@@ -219,7 +195,7 @@ func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 		k.LatestPeriodEnd = dates.Parse(latest)
 	}
 	k.ElementDeleted = elementDeleted == 1
-	k.CreateTime, k.UpdateTime, k.DeleteTime = resource.Time(create), resource.Time(update), resource.NullTime(deleteTime)
+	k.CreateTime, k.UpdateTime, k.DeleteTime = stamps.Times()
 	k.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = withOrg == 1
 	return r, nil

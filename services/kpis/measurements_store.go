@@ -2,7 +2,6 @@ package kpis
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -113,13 +112,13 @@ func livePeriods(ctx context.Context, q sqldb.Querier, orgID string, periods map
 			for n < len(chunk) {
 				n *= 2
 			}
-			args := make([]any, 0, 2+n)
-			args = append(args, orgID, kpiID)
+			padded := make([]string, n)
 			for i := range n {
-				args = append(args, chunk[min(i, len(chunk)-1)])
+				padded[i] = chunk[min(i, len(chunk)-1)]
 			}
+			in, args := resource.In("period_end", padded)
 			rows, err := q.QueryContext(ctx, "SELECT period_end FROM measurements WHERE organisation_id = ? AND kpi_id = ? "+
-				"AND delete_time IS NULL AND period_end IN (?"+strings.Repeat(", ?", n-1)+")", args...)
+				"AND delete_time IS NULL AND "+in, append([]any{orgID, kpiID}, args...)...)
 			if err != nil {
 				return nil, fmt.Errorf("live periods: %w", err)
 			}
@@ -146,7 +145,7 @@ func livePeriods(ctx context.Context, q sqldb.Querier, orgID string, periods map
 func insertMeasurements(ctx context.Context, tx *sqldb.Tx, recs []*measurementRecord) error {
 	const perStatement = 100
 	const cols = 13
-	row := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	row := "(" + resource.Placeholders(cols) + ")"
 	for start := 0; start < len(recs); start += perStatement {
 		chunk := recs[start:min(start+perStatement, len(recs))]
 		args := make([]any, 0, len(chunk)*cols)
@@ -193,13 +192,12 @@ func (r *measurementRecord) values() ([]any, error) {
 
 func scanMeasurement(s resource.Scanner) (*measurementRecord, error) {
 	var (
-		r              = &measurementRecord{m: &pb.Measurement{}}
-		periodEnd, h   string
-		create, update int64
-		deleteTime     sql.NullInt64
+		r            = &measurementRecord{m: &pb.Measurement{}}
+		periodEnd, h string
+		stamps       resource.Stamps
 	)
 	m := r.m
-	err := s.Scan(&r.orgID, &r.kpiID, &r.id, &periodEnd, &m.Value, &m.Note, &m.Source, &h, &create, &update, &deleteTime,
+	err := s.Scan(&r.orgID, &r.kpiID, &r.id, &periodEnd, &m.Value, &m.Note, &m.Source, &h, &stamps.Create, &stamps.Update, &stamps.Delete,
 		&r.revision, &m.UpdateActor)
 	if err != nil {
 		return nil, err // measurementsTable names the table, and tells sql.ErrNoRows apart
@@ -214,7 +212,7 @@ func scanMeasurement(s resource.Scanner) (*measurementRecord, error) {
 	}
 	m.Name = measurementName(r.orgID, r.kpiID, r.id)
 	m.PeriodEnd = dates.Parse(periodEnd)
-	m.CreateTime, m.UpdateTime, m.DeleteTime = resource.Time(create), resource.Time(update), resource.NullTime(deleteTime)
+	m.CreateTime, m.UpdateTime, m.DeleteTime = stamps.Times()
 	m.Etag = resource.Etag(r.revision)
 	return r, nil
 }

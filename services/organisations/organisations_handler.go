@@ -44,17 +44,17 @@ func (h *organisationsHandler) ListOrganisations(ctx context.Context, req *pb.Li
 }
 
 func (h *organisationsHandler) CreateOrganisation(ctx context.Context, req *pb.CreateOrganisationRequest) (*pb.Organisation, error) {
-	ids, _ := organisationType.NewIDs("", req.OrganisationId) // the top collection: no parent to fail
-	owners, err := ownerIDs(ids[0], req.Organisation.Owners)
-	if err != nil {
-		return nil, err
-	}
-	r := &orgRecord{id: ids[0], org: resource.ApplyMask(&pb.Organisation{Name: organisationType.Name(ids...)},
-		req.Organisation, organisationType.Updatable)}
-	// Organisations are the top collection: their request_ids are
-	// platform-wide.
-	return h.orgs.Create(ctx, resource.Creation[*orgRecord]{Record: r, Request: req,
-		Check: func(ctx context.Context, tx *sqldb.Tx) error { return checkOwners(ctx, tx, r.org.Owners, owners) }})
+	// Organisations are the top collection: no parent, and their
+	// request_ids are platform-wide.
+	return h.orgs.Create(ctx, resource.Creation[*orgRecord]{Request: req, ID: req.OrganisationId,
+		New: func(ids []string) (*orgRecord, error) {
+			r := &orgRecord{id: ids[0], org: resource.ApplyMask(&pb.Organisation{Name: organisationType.Name(ids...)},
+				req.Organisation, organisationType.Updatable)}
+			// Owners that cannot be are refused before anything is read.
+			_, err := ownerIDs(r.id, r.org.Owners)
+			return r, err
+		},
+		Check: checkOwners})
 }
 
 func (h *organisationsHandler) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrganisationRequest) (*pb.Organisation, error) {
@@ -70,11 +70,7 @@ func (h *organisationsHandler) UpdateOrganisation(ctx context.Context, req *pb.U
 		if p := auth.FromContext(ctx); !slices.Equal(current.org.Owners, next.org.Owners) && (p == nil || !p.PlatformAdmin) {
 			return apierr.PermissionDenied("only a platform admin may change an organisation's owners")
 		}
-		owners, err := ownerIDs(current.id, next.org.Owners)
-		if err != nil {
-			return err
-		}
-		return checkOwners(ctx, tx, next.org.Owners, owners)
+		return checkOwners(ctx, tx, next)
 	}
 	return h.orgs.Update(ctx, c, func(current *orgRecord) (*orgRecord, error) {
 		return current.with(resource.ApplyMask(current.org, req.Organisation, c.Paths)), nil
@@ -89,12 +85,16 @@ func (h *organisationsHandler) UndeleteOrganisation(ctx context.Context, req *pb
 	return h.orgs.Undelete(ctx, req.Name, req.Etag, resource.Hooks[*orgRecord]{})
 }
 
-// checkOwners fails unless every owner (names, with their ids) is a live
-// organisation.
-func checkOwners(ctx context.Context, q sqldb.Querier, owners, ids []string) error {
-	live, err := liveOrganisationIDs(ctx, q, ids)
+// checkOwners fails unless every owner of r is a live organisation other
+// than r.
+func checkOwners(ctx context.Context, tx *sqldb.Tx, r *orgRecord) error {
+	ids, err := ownerIDs(r.id, r.org.Owners)
 	if err != nil {
 		return err
 	}
-	return missingOwners(owners, live)
+	live, err := liveOrganisationIDs(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	return missingOwners(r.org.Owners, live)
 }

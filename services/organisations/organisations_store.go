@@ -2,10 +2,8 @@ package organisations
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
@@ -41,16 +39,11 @@ var organisationsTable = resource.Table[*orgRecord]{
 }
 
 // organisationListSchema says what ListOrganisations may filter and sort on.
-var organisationListSchema = &listing.Schema[*orgRecord]{
-	Fields: append([]listing.Field[*orgRecord]{
-		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *orgRecord) any { return r.org.DisplayName }},
-		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Organisation_Kind_value, Filter: true},
-	}, resource.TimeFields[*orgRecord, *pb.Organisation]()...),
-	IDColumn:     "id",
-	ID:           func(r *orgRecord) string { return r.id },
-	DefaultOrder: "create_time",
-}
+var organisationListSchema = resource.Schema[*orgRecord, *pb.Organisation]("create_time", []listing.Field[*orgRecord]{
+	{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *orgRecord) any { return r.org.DisplayName }},
+	{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Organisation_Kind_value, Filter: true},
+})
 
 // shareOrganisation reads an organisation and keeps it from changing until
 // tx ends, so that it cannot be deleted while something is added to it.
@@ -65,12 +58,8 @@ func liveOrganisationIDs(ctx context.Context, q sqldb.Querier, ids []string) (ma
 	if len(ids) == 0 {
 		return live, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := q.QueryContext(ctx, "SELECT id FROM organisations WHERE delete_time IS NULL AND id IN (?"+
-		strings.Repeat(", ?", len(ids)-1)+")", args...)
+	in, args := resource.In("id", ids)
+	rows, err := q.QueryContext(ctx, "SELECT id FROM organisations WHERE delete_time IS NULL AND "+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("look up owners: %w", err)
 	}
@@ -94,11 +83,8 @@ func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return organisationsTable.Page(ctx, q, plan, showDeleted, "id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
+	in, args := resource.In("id", ids)
+	return organisationsTable.Page(ctx, q, plan, showDeleted, in, args...)
 }
 
 // organisationValues are an organisation's columns in organisationsTable's
@@ -138,14 +124,13 @@ func ownersJSON(owners []string) string {
 
 func scanOrganisation(s resource.Scanner) (*orgRecord, error) {
 	var (
-		r              = &orgRecord{org: &pb.Organisation{}}
-		kind           int32
-		owners         string
-		create, update int64
-		deleteTime     sql.NullInt64
+		r      = &orgRecord{org: &pb.Organisation{}}
+		kind   int32
+		owners string
+		stamps resource.Stamps
 	)
 	err := s.Scan(&r.id, &r.org.DisplayName, &r.org.Description, &kind, &owners, &r.org.Website,
-		&create, &update, &deleteTime, &r.revision, &r.org.UpdateActor)
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.org.UpdateActor)
 	if err != nil {
 		return nil, err
 	}
@@ -154,9 +139,7 @@ func scanOrganisation(s resource.Scanner) (*orgRecord, error) {
 	}
 	r.org.Name = resourcename.Format(organisationCollection, r.id)
 	r.org.Kind = pb.Organisation_Kind(kind)
-	r.org.CreateTime = resource.Time(create)
-	r.org.UpdateTime = resource.Time(update)
-	r.org.DeleteTime = resource.NullTime(deleteTime)
+	r.org.CreateTime, r.org.UpdateTime, r.org.DeleteTime = stamps.Times()
 	r.org.Etag = resource.Etag(r.revision)
 	return r, nil
 }

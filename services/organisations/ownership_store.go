@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -35,13 +35,10 @@ func ownedBy(ctx context.Context, q sqldb.Querier, owners []string) (map[string]
 	if len(owners) == 0 {
 		return owned, nil
 	}
-	args := make([]any, len(owners))
-	for i, id := range owners {
-		args[i] = id
-	}
+	in, args := resource.In("w.owner_id", owners)
 	rows, err := q.QueryContext(ctx, `SELECT w.organisation_id, w.owner_id FROM organisation_owners w
 		JOIN organisations o ON o.id = w.organisation_id
-		WHERE o.delete_time IS NULL AND w.owner_id IN (?`+strings.Repeat(", ?", len(owners)-1)+`)
+		WHERE o.delete_time IS NULL AND `+in+`
 		ORDER BY w.organisation_id, w.owner_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("owned organisations: %w", err)

@@ -58,14 +58,12 @@ func (h *peopleHandler) ListPeople(ctx context.Context, req *pb.ListPeopleReques
 }
 
 func (h *peopleHandler) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) (*pb.Person, error) {
-	ids, err := personType.NewIDs(req.Parent, req.PersonId)
-	if err != nil {
-		return nil, err
-	}
-	r := &personRecord{orgID: ids[0], id: ids[1], person: resource.ApplyMask(&pb.Person{Name: personType.Name(ids...)},
-		req.Person, personType.Updatable)}
-	return h.people.Create(ctx, resource.Creation[*personRecord]{Record: r, Request: req,
-		Check: func(ctx context.Context, tx *sqldb.Tx) error {
+	return h.people.Create(ctx, resource.Creation[*personRecord]{Request: req, Parent: req.Parent, ID: req.PersonId,
+		New: func(ids []string) (*personRecord, error) {
+			return &personRecord{orgID: ids[0], id: ids[1], person: resource.ApplyMask(&pb.Person{Name: personType.Name(ids...)},
+				req.Person, personType.Updatable)}, nil
+		},
+		Check: func(ctx context.Context, tx *sqldb.Tx, r *personRecord) error {
 			if err := liveParent(ctx, tx, r.orgID, req.Parent); err != nil {
 				return err
 			}

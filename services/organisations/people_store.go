@@ -2,7 +2,6 @@ package organisations
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 
@@ -47,17 +46,12 @@ var peopleTable = resource.Table[*personRecord]{
 }
 
 // personListSchema says what ListPeople may filter and sort on.
-var personListSchema = &listing.Schema[*personRecord]{
-	Fields: append([]listing.Field[*personRecord]{
-		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *personRecord) any { return r.person.DisplayName }},
-		{Name: "email", Column: "email_lower", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *personRecord) any { return emailKey(r.person.Email) }},
-	}, resource.TimeFields[*personRecord, *pb.Person]()...),
-	IDColumn:     "id",
-	ID:           func(r *personRecord) string { return r.id },
-	DefaultOrder: "display_name",
-}
+var personListSchema = resource.Schema[*personRecord, *pb.Person]("display_name", []listing.Field[*personRecord]{
+	{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *personRecord) any { return r.person.DisplayName }},
+	{Name: "email", Column: "email_lower", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *personRecord) any { return emailKey(r.person.Email) }},
+})
 
 // personOwnerListSchema is personListSchema without the contact details,
 // for callers reading through an owner (seenBy), who may neither see
@@ -109,21 +103,18 @@ func personValues(r *personRecord) ([]any, error) {
 
 func scanPerson(s resource.Scanner) (*personRecord, error) {
 	var (
-		r              = &personRecord{person: &pb.Person{}}
-		create, update int64
-		deleteTime     sql.NullInt64
-		role           int32
+		r      = &personRecord{person: &pb.Person{}}
+		stamps resource.Stamps
+		role   int32
 	)
 	err := s.Scan(&r.orgID, &r.id, &r.person.DisplayName, &r.person.Email, &r.person.JobTitle, &r.person.ExternalSubject,
-		&create, &update, &deleteTime, &r.revision, &r.person.UpdateActor, &role)
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.person.UpdateActor, &role)
 	if err != nil {
 		return nil, err
 	}
 	r.person.Name = resourcename.Format(personCollection, r.orgID, r.id)
 	r.person.Role = identitypb.Role(role)
-	r.person.CreateTime = resource.Time(create)
-	r.person.UpdateTime = resource.Time(update)
-	r.person.DeleteTime = resource.NullTime(deleteTime)
+	r.person.CreateTime, r.person.UpdateTime, r.person.DeleteTime = stamps.Times()
 	r.person.Etag = resource.Etag(r.revision)
 	return r, nil
 }

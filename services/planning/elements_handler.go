@@ -54,22 +54,17 @@ func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElements
 }
 
 func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateElementRequest) (*pb.Element, error) {
-	ids, err := elementType.NewIDs(req.Parent, req.ElementId)
-	if err != nil {
-		return nil, err
-	}
-	r, err := newElement(ids[0], ids[1], req.Element)
-	if err != nil {
-		return nil, err
-	}
-	// Ask before writing anything: an unreachable teams service leaves no
-	// half-made element behind.
-	if err := h.teams.RequireLiveTeam(ctx, "element.owner_team", r.el.OwnerTeam); err != nil {
-		return nil, err
-	}
-	return h.elements.Create(ctx, resource.Creation[*elementRecord]{Record: r, Request: req, Lock: lockPlan,
-		Check: func(ctx context.Context, tx *sqldb.Tx) error { return checkLinks(ctx, tx, r) },
-		After: afterCreate(h.events)})
+	return h.elements.Create(ctx, resource.Creation[*elementRecord]{Request: req, Parent: req.Parent, ID: req.ElementId,
+		New: func(ids []string) (*elementRecord, error) {
+			r, err := newElement(ids[0], ids[1], req.Element)
+			if err != nil {
+				return nil, err
+			}
+			// Ask before writing anything: an unreachable teams service
+			// leaves no half-made element behind.
+			return r, h.teams.RequireLiveTeam(ctx, "element.owner_team", r.el.OwnerTeam)
+		},
+		Lock: lockPlan, Check: checkLinks, After: afterCreate(h.events)})
 }
 
 func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateElementRequest) (*pb.Element, error) {

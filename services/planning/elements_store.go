@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -14,7 +15,6 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -45,37 +45,18 @@ var elementRows = resource.Table[*elementRecord]{Name: "elements", Columns: elem
 	Values: func(r *elementRecord) ([]any, error) { return r.values(), nil }}
 
 // elementListSchema says what ListElements may filter and sort on.
-var elementListSchema = &listing.Schema[*elementRecord]{
-	Fields: append([]listing.Field[*elementRecord]{
-		{Name: "level", Column: "level", Kind: listing.Enum, Enum: pb.Level_value, Filter: true},
-		{Name: "objective_kind", Column: "objective_kind", Kind: listing.Enum, Enum: pb.ObjectiveKind_value, Filter: true},
-		{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.Status_value, Filter: true},
-		{Name: "parent", Column: "(CASE WHEN parent_id = '' THEN '' ELSE 'organisations/' || organisation_id || '/elements/' || parent_id END)",
-			Kind: listing.String, Filter: true, Parse: nameFilter("elements")},
-		{Name: "owner_team", Column: "('organisations/' || organisation_id || '/teams/' || owner_team_id)",
-			Kind: listing.String, Filter: true, Parse: nameFilter("teams")},
-		{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *elementRecord) any { return r.el.Title }},
-		{Name: "priority_rank", Column: "priority_rank", Kind: listing.Int, Sort: true,
-			Key: func(r *elementRecord) any { return int64(r.el.PriorityRank) }},
-	}, resource.TimeFields[*elementRecord, *pb.Element]()...),
-	IDColumn:     "id",
-	ID:           func(r *elementRecord) string { return r.id },
-	DefaultOrder: "priority_rank, title",
-}
-
-// nameFilter checks a filter value naming a resource of collection, or "".
-func nameFilter(collection string) func(string) (any, error) {
-	return func(v string) (any, error) {
-		if v == "" {
-			return "", nil
-		}
-		if _, err := resourcename.Parse(v, "organisations", collection); err != nil {
-			return nil, fmt.Errorf("want organisations/{organisation}/%s/{id} or \"\"", collection)
-		}
-		return v, nil
-	}
-}
+var elementListSchema = resource.Schema[*elementRecord, *pb.Element]("priority_rank, title", []listing.Field[*elementRecord]{
+	{Name: "level", Column: "level", Kind: listing.Enum, Enum: pb.Level_value, Filter: true},
+	{Name: "objective_kind", Column: "objective_kind", Kind: listing.Enum, Enum: pb.ObjectiveKind_value, Filter: true},
+	{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.Status_value, Filter: true},
+	resource.NameField[*elementRecord]("parent", "elements", "parent_id", "id", true),
+	// Every element has an owner team, so "" matches none.
+	resource.NameField[*elementRecord]("owner_team", "teams", "owner_team_id", "id", true),
+	{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *elementRecord) any { return r.el.Title }},
+	{Name: "priority_rank", Column: "priority_rank", Kind: listing.Int, Sort: true,
+		Key: func(r *elementRecord) any { return int64(r.el.PriorityRank) }},
+})
 
 // getElement reads an element with what it supports in one query: a Get
 // is two reads otherwise, and on SQLite each read is a transaction of its
@@ -181,11 +162,10 @@ func loadSupports(ctx context.Context, q sqldb.Querier, orgID string, recs []*el
 	query := "SELECT element_id, supported_id FROM element_supports WHERE organisation_id = ? ORDER BY element_id, supported_id"
 	args := []any{orgID}
 	if len(recs) <= 500 {
-		query = "SELECT element_id, supported_id FROM element_supports WHERE organisation_id = ? AND element_id IN (?" +
-			strings.Repeat(", ?", len(recs)-1) + ") ORDER BY element_id, supported_id"
-		for _, r := range recs {
-			args = append(args, r.id)
-		}
+		in, ids := resource.In("element_id", slices.Collect(maps.Keys(byID)))
+		query = "SELECT element_id, supported_id FROM element_supports WHERE organisation_id = ? AND " + in +
+			" ORDER BY element_id, supported_id"
+		args = append(args, ids...)
 	}
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -423,8 +403,7 @@ type elementColumnsRead struct {
 	level, kind, status, kpiH, health int32
 	ownerDeleted, withOrg             int
 	start, end                        string
-	create, update                    int64
-	deleteTime                        sql.NullInt64
+	stamps                            resource.Stamps
 }
 
 // scanElement reads a row of elementColumns.
@@ -433,7 +412,7 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	c := &elementColumnsRead{}
 	err := s.Scan(&r.orgID, &r.id, &c.level, &c.kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &c.ownerDeleted,
 		&c.start, &c.end, &c.status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &c.kpiH, &c.health, &r.parentID,
-		&r.thematicGoal, &c.create, &c.update, &c.deleteTime, &c.withOrg, &r.revision, &r.el.UpdateActor)
+		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.revision, &r.el.UpdateActor)
 	if err != nil {
 		return nil, err // the caller says what it read (and sees sql.ErrNoRows)
 	}
@@ -450,7 +429,7 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	if r.thematicGoal != "" {
 		e.ThematicGoal = elementName(r.orgID, r.thematicGoal)
 	}
-	e.CreateTime, e.UpdateTime, e.DeleteTime = resource.Time(c.create), resource.Time(c.update), resource.NullTime(c.deleteTime)
+	e.CreateTime, e.UpdateTime, e.DeleteTime = c.stamps.Times()
 	e.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = c.withOrg == 1
 	return r, nil

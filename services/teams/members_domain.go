@@ -1,7 +1,6 @@
 package teams
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -46,12 +45,4 @@ func parseMembersParent(field, name string) (orgID, teamID string, err error) {
 		return "", "", err
 	}
 	return ids[0], ids[1], nil
-}
-
-// parsePersonFilter checks a person filter value.
-func parsePersonFilter(v string) (any, error) {
-	if _, err := resourcename.Parse(v, "organisations", "people"); err != nil {
-		return nil, fmt.Errorf("want organisations/{organisation}/people/{person}")
-	}
-	return v, nil
 }

@@ -48,26 +48,24 @@ func (h *membersHandler) ListMembers(ctx context.Context, req *pb.ListMembersReq
 }
 
 func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberRequest) (*pb.Member, error) {
-	ids, err := memberType.NewIDs(req.Parent, req.MemberId)
-	if err != nil {
-		return nil, err
-	}
-	pID, err := resource.InOrganisation("member.person", "people", ids[0], req.Member.Person)
-	if err != nil {
-		return nil, err
-	}
-	r := &memberRecord{orgID: ids[0], teamID: ids[1], id: ids[2], person: pID,
-		member: newMembership(memberType.Name(ids...), req.Member, dates.Today())}
-	if err := checkTerm(r.member); err != nil {
-		return nil, err
-	}
-	// Ask before writing anything: an unreachable organisations service
-	// leaves no half-made membership behind.
-	if err := h.dir.requireLivePerson(ctx, "member.person", req.Member.Person); err != nil {
-		return nil, err
-	}
-	return h.members.Create(ctx, resource.Creation[*memberRecord]{Record: r, Request: req,
-		Check: func(ctx context.Context, tx *sqldb.Tx) error { return checkJoinable(ctx, tx, req.Parent, r) }})
+	return h.members.Create(ctx, resource.Creation[*memberRecord]{Request: req, Parent: req.Parent, ID: req.MemberId,
+		New: func(ids []string) (*memberRecord, error) {
+			pID, err := resource.InOrganisation("member.person", "people", ids[0], req.Member.Person)
+			if err != nil {
+				return nil, err
+			}
+			r := &memberRecord{orgID: ids[0], teamID: ids[1], id: ids[2], person: pID,
+				member: newMembership(memberType.Name(ids...), req.Member, dates.Today())}
+			if err := checkTerm(r.member); err != nil {
+				return nil, err
+			}
+			// Ask before writing anything: an unreachable organisations
+			// service leaves no half-made membership behind.
+			return r, h.dir.requireLivePerson(ctx, "member.person", req.Member.Person)
+		},
+		Check: func(ctx context.Context, tx *sqldb.Tx, r *memberRecord) error {
+			return checkJoinable(ctx, tx, req.Parent, r)
+		}})
 }
 
 func (h *membersHandler) UpdateMember(ctx context.Context, req *pb.UpdateMemberRequest) (*pb.Member, error) {

@@ -45,8 +45,7 @@ var membersTable = resource.Table[*memberRecord]{
 // teams an id is unique only with its team, hence the composite tie-break.
 var memberListSchema = &listing.Schema[*memberRecord]{
 	Fields: append([]listing.Field[*memberRecord]{
-		{Name: "person", Column: "('organisations/' || organisation_id || '/people/' || person_id)", Kind: listing.String,
-			Filter: true, Parse: parsePersonFilter},
+		resource.NameField[*memberRecord]("person", "people", "person_id", "person", false),
 		{Name: "role", Column: "role", Kind: listing.Enum, Enum: pb.Member_Role_value, Filter: true},
 	}, resource.TimeFields[*memberRecord, *pb.Member]()...),
 	IDColumn:     "(team_id || '/' || id)",
@@ -96,15 +95,14 @@ func memberValues(r *memberRecord) ([]any, error) {
 
 func scanMember(s resource.Scanner) (*memberRecord, error) {
 	var (
-		r              = &memberRecord{member: &pb.Member{}}
-		role           int32
-		create, update int64
-		deleteTime     sql.NullInt64
-		start          string
-		end            sql.NullString
+		r      = &memberRecord{member: &pb.Member{}}
+		role   int32
+		stamps resource.Stamps
+		start  string
+		end    sql.NullString
 	)
 	if err := s.Scan(&r.orgID, &r.teamID, &r.id, &r.person, &role, &start, &end,
-		&create, &update, &deleteTime, &r.revision, &r.member.UpdateActor); err != nil {
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.member.UpdateActor); err != nil {
 		return nil, err
 	}
 	r.member.Name = memberName(r.orgID, r.teamID, r.id)
@@ -114,9 +112,7 @@ func scanMember(s resource.Scanner) (*memberRecord, error) {
 	if end.Valid {
 		r.member.EndDate = dates.Parse(end.String)
 	}
-	r.member.CreateTime = resource.Time(create)
-	r.member.UpdateTime = resource.Time(update)
-	r.member.DeleteTime = resource.NullTime(deleteTime)
+	r.member.CreateTime, r.member.UpdateTime, r.member.DeleteTime = stamps.Times()
 	r.member.Etag = resource.Etag(r.revision)
 	return r, nil
 }

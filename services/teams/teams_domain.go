@@ -1,8 +1,6 @@
 package teams
 
 import (
-	"errors"
-
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
@@ -25,18 +23,6 @@ var teamType = resource.Type[*teamRecord]{
 func orgName(orgID string) string { return resourcename.Format([]string{"organisations"}, orgID) }
 
 func teamName(orgID, id string) string { return resourcename.Format(teamCollections, orgID, id) }
-
-// parseOptionalTeamName checks a parent_team filter value: a team name, or
-// "" for top-level teams.
-func parseOptionalTeamName(v string) (any, error) {
-	if v == "" {
-		return "", nil
-	}
-	if _, err := resourcename.Parse(v, "organisations", "teams"); err != nil {
-		return nil, errors.New("want organisations/{organisation}/teams/{team} or \"\"")
-	}
-	return v, nil
-}
 
 // parentID returns the id of a team's parent_team, which must be in the
 // team's organisation ("" for a top-level team).

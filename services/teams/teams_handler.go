@@ -41,24 +41,22 @@ func (h *teamsHandler) ListTeams(ctx context.Context, req *pb.ListTeamsRequest) 
 }
 
 func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest) (*pb.Team, error) {
-	ids, err := teamType.NewIDs(req.Parent, req.TeamId)
-	if err != nil {
-		return nil, err
-	}
-	orgID := ids[0]
-	pID, err := parentID(orgID, req.Team.ParentTeam)
-	if err != nil {
-		return nil, err
-	}
-	r := &teamRecord{orgID: orgID, id: ids[1], parentID: pID,
-		team: resource.ApplyMask(&pb.Team{Name: teamType.Name(ids...)}, req.Team, teamType.Updatable)}
-	// Ask before writing anything: an unreachable organisations service
-	// leaves no half-made team behind.
-	if err := h.dir.requireLiveOrganisation(ctx, req.Parent); err != nil {
-		return nil, err
-	}
-	return h.teams.Create(ctx, resource.Creation[*teamRecord]{Record: r, Request: req, Lock: lockTree,
-		Check: func(ctx context.Context, tx *sqldb.Tx) error {
+	return h.teams.Create(ctx, resource.Creation[*teamRecord]{Request: req, Parent: req.Parent, ID: req.TeamId,
+		New: func(ids []string) (*teamRecord, error) {
+			pID, err := parentID(ids[0], req.Team.ParentTeam)
+			if err != nil {
+				return nil, err
+			}
+			// Ask before writing anything: an unreachable organisations
+			// service leaves no half-made team behind.
+			if err := h.dir.requireLiveOrganisation(ctx, req.Parent); err != nil {
+				return nil, err
+			}
+			return &teamRecord{orgID: ids[0], id: ids[1], parentID: pID,
+				team: resource.ApplyMask(&pb.Team{Name: teamType.Name(ids...)}, req.Team, teamType.Updatable)}, nil
+		},
+		Lock: lockTree,
+		Check: func(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {
 			if r.parentID == "" {
 				return nil
 			}

@@ -2,7 +2,6 @@ package teams
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -50,21 +49,13 @@ var teamsTable = resource.Table[*teamRecord]{
 	Values: teamValues,
 }
 
-// parentTeamColumn is a team's parent_team as the API spells it, for filters.
-const parentTeamColumn = "(CASE WHEN parent_id = '' THEN '' ELSE 'organisations/' || organisation_id || '/teams/' || parent_id END)"
-
 // teamListSchema says what ListTeams may filter and sort on.
-var teamListSchema = &listing.Schema[*teamRecord]{
-	Fields: append([]listing.Field[*teamRecord]{
-		{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
-			Key: func(r *teamRecord) any { return r.team.DisplayName }},
-		{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Team_Kind_value, Filter: true},
-		{Name: "parent_team", Column: parentTeamColumn, Kind: listing.String, Filter: true, Parse: parseOptionalTeamName},
-	}, resource.TimeFields[*teamRecord, *pb.Team]()...),
-	IDColumn:     "id",
-	ID:           func(r *teamRecord) string { return r.id },
-	DefaultOrder: "display_name",
-}
+var teamListSchema = resource.Schema[*teamRecord, *pb.Team]("display_name", []listing.Field[*teamRecord]{
+	{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
+		Key: func(r *teamRecord) any { return r.team.DisplayName }},
+	{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Team_Kind_value, Filter: true},
+	resource.NameField[*teamRecord]("parent_team", "teams", "parent_id", "team", true),
+})
 
 // ancestors returns the team's parent, its parent and so on, nearest first.
 // The depth guard keeps a corrupt cycle from looping forever.
@@ -146,14 +137,13 @@ func qualified(alias string) string {
 // scanTeam reads teamsTable's columns, then extra columns into extra.
 func scanTeam(s resource.Scanner, extra ...any) (*teamRecord, error) {
 	var (
-		r              = &teamRecord{team: &pb.Team{}}
-		kind           int32
-		create, update int64
-		deleteTime     sql.NullInt64
-		withOrg        int
+		r       = &teamRecord{team: &pb.Team{}}
+		kind    int32
+		stamps  resource.Stamps
+		withOrg int
 	)
 	dest := append([]any{&r.orgID, &r.id, &r.team.DisplayName, &r.team.Purpose, &r.team.TermsOfReference, &kind,
-		&r.parentID, &create, &update, &deleteTime, &withOrg, &r.revision, &r.team.UpdateActor}, extra...)
+		&r.parentID, &stamps.Create, &stamps.Update, &stamps.Delete, &withOrg, &r.revision, &r.team.UpdateActor}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -162,9 +152,7 @@ func scanTeam(s resource.Scanner, extra ...any) (*teamRecord, error) {
 	if r.parentID != "" {
 		r.team.ParentTeam = teamName(r.orgID, r.parentID)
 	}
-	r.team.CreateTime = resource.Time(create)
-	r.team.UpdateTime = resource.Time(update)
-	r.team.DeleteTime = resource.NullTime(deleteTime)
+	r.team.CreateTime, r.team.UpdateTime, r.team.DeleteTime = stamps.Times()
 	r.team.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = withOrg == 1
 	return r, nil

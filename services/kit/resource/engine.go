@@ -102,43 +102,57 @@ func (e Engine[R, M]) List(ctx context.Context, req ListRequest, parent string,
 	})
 }
 
-// Creation is one Create call.
+// Creation is one Create call (AIP-133): the request, and what the
+// resource adds to the engine's handling of it.
 type Creation[R any] struct {
-	// Record is the new resource, named with the ids of Type.NewIDs;
-	// Create stamps its first revision.
-	Record R
 	// Request, when it has a request_id, makes a retry answer with the
 	// resource the first call made (the key is scoped to the collection of
-	// Record's name).
+	// the new resource's name).
 	Request idempotency.Request
+	// Parent and ID are the request's parent (none for a top-level
+	// collection) and the id the caller chose ("" for a new one).
+	Parent, ID string
+	// New makes the new resource, named with ids (those of Parent, then
+	// its own), from the request: checked by the resource's rules and by
+	// what other services say of it, before any transaction begins. Create
+	// stamps its first revision.
+	New func(ids []string) (R, error)
 	// Lock, when set, is taken first (a tree or plan lock); ids are those
 	// of the new resource's name.
 	Lock func(ctx context.Context, tx *sqldb.Tx, ids []string) error
-	// Check, when set, enforces the resource's rules against the database.
-	Check func(ctx context.Context, tx *sqldb.Tx) error
+	// Check, when set, enforces the resource's rules on r against the
+	// database.
+	Check func(ctx context.Context, tx *sqldb.Tx, r R) error
 	// After, when set, runs after the created event, in the transaction
 	// (roll-ups, further events).
 	After func(ctx context.Context, tx *sqldb.Tx, r R) error
 }
 
-// Create stores a new resource with its created event, or answers a retry
-// of an earlier call with the same request_id. A create that loses a race
-// on a unique index runs once more, so that it answers as if it had come
-// second: ALREADY_EXISTS, or the first call's resource.
+// Create answers a Create request: the ids of the new resource's name
+// (INVALID_ARGUMENT naming the request's parent when it is not the
+// resource's), the resource c.New makes of them, stored with its created
+// event; or a retry of an earlier call with the same request_id answered
+// with that call's resource. A create that loses a race on a unique index
+// runs once more, so that it answers as if it had come second:
+// ALREADY_EXISTS, or the first call's resource.
 func (e Engine[R, M]) Create(ctx context.Context, c Creation[R]) (M, error) {
 	var none M
-	m := c.Record.Message()
-	ids, err := e.Type.idsOf(m.GetName())
+	ids, err := e.Type.newIDs(c.Parent, c.ID)
 	if err != nil {
 		return none, err
 	}
+	r, err := c.New(ids)
+	if err != nil {
+		return none, err
+	}
+	m := r.Message()
 	id, parent := ids[len(ids)-1], ids[:len(ids)-1:len(ids)-1]
 	var key idempotency.Key
 	if c.Request != nil {
 		key = idempotency.For(strings.TrimSuffix(m.GetName(), "/"+id), c.Request)
 	}
-	Begin(c.Record, e.actor(ctx))
-	result := c.Record
+	Begin(r, e.actor(ctx))
+	result := r
 	err = InTx(ctx, e.DB, func(tx *sqldb.Tx) error {
 		if c.Lock != nil {
 			if err := c.Lock(ctx, tx, ids); err != nil {
@@ -152,22 +166,22 @@ func (e Engine[R, M]) Create(ctx context.Context, c Creation[R]) (M, error) {
 			return err
 		}
 		if c.Check != nil {
-			if err := c.Check(ctx, tx); err != nil {
+			if err := c.Check(ctx, tx, r); err != nil {
 				return err
 			}
 		}
-		if err := e.Type.insert(ctx, tx, c.Record); err != nil {
+		if err := e.Type.insert(ctx, tx, r); err != nil {
 			return err
 		}
 		if err := key.Claim(ctx, tx, id); err != nil {
 			return err
 		}
-		result = c.Record
+		result = r
 		if err := e.Events.Created(ctx, tx, m); err != nil {
 			return err
 		}
 		if c.After != nil {
-			return c.After(ctx, tx, c.Record)
+			return c.After(ctx, tx, r)
 		}
 		return nil
 	})

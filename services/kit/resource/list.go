@@ -2,13 +2,17 @@ package resource
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -74,6 +78,25 @@ type Timed interface {
 	GetUpdateTime() *timestamppb.Timestamp
 }
 
+// Schema is the List schema of most resources, R stored with message M:
+// fields, then create_time and update_time (TimeFields), ties broken by
+// the "id" column, the last id of a row's name; in defaultOrder unless a
+// request says otherwise.
+func Schema[R interface{ Message() M }, M interface {
+	Timed
+	GetName() string
+}](defaultOrder string, fields []listing.Field[R]) *listing.Schema[R] {
+	return &listing.Schema[R]{
+		Fields:   slices.Concat(fields, TimeFields[R, M]()),
+		IDColumn: "id",
+		ID: func(r R) string {
+			name := r.Message().GetName()
+			return name[strings.LastIndexByte(name, '/')+1:]
+		},
+		DefaultOrder: defaultOrder,
+	}
+}
+
 // TimeFields are the create_time and update_time fields of a List schema
 // over R, whose message is M, stored as microseconds in the columns of the
 // same names.
@@ -84,4 +107,29 @@ func TimeFields[R interface{ Message() M }, M Timed]() []listing.Field[R] {
 		{Name: "update_time", Column: "update_time", Kind: listing.Int, Sort: true,
 			Key: func(r R) any { return Micros(r.Message().GetUpdateTime()) }},
 	}
+}
+
+// NameField is a filter-only field of a List schema over R for a field
+// that names a resource of collection in the resource's own organisation
+// (a KPI's element, a team's parent_team), stored as that resource's id in
+// idColumn. The filter compares the name as the API shows it; a value must
+// be such a name, organisations/{organisation}/<collection>/{<id>}, or
+// when optional also "", which a row without one (idColumn ”) matches.
+func NameField[R any](name, collection, idColumn, id string, optional bool) listing.Field[R] {
+	column := "('organisations/' || organisation_id || '/" + collection + "/' || " + idColumn + ")"
+	want := "want organisations/{organisation}/" + collection + "/{" + id + "}"
+	if optional {
+		column = "(CASE WHEN " + idColumn + " = '' THEN '' ELSE " + column[1:len(column)-1] + " END)"
+		want += ` or ""`
+	}
+	return listing.Field[R]{Name: name, Column: column, Kind: listing.String, Filter: true,
+		Parse: func(v string) (any, error) {
+			if v == "" && optional {
+				return "", nil
+			}
+			if _, err := resourcename.Parse(v, "organisations", collection); err != nil {
+				return nil, errors.New(want)
+			}
+			return v, nil
+		}}
 }

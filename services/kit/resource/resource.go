@@ -108,3 +108,17 @@ func NullTime(micros sql.NullInt64) *timestamppb.Timestamp {
 	}
 	return Time(micros.Int64)
 }
+
+// Stamps are a row's create_time, update_time and delete_time columns as
+// a store's Scan reads them: microseconds (see Micros), the last NULL for
+// a live resource.
+type Stamps struct {
+	Create, Update int64
+	Delete         sql.NullInt64
+}
+
+// Times are the resource's create, update and delete times (nil while it
+// is live).
+func (s *Stamps) Times() (create, update, deleted *timestamppb.Timestamp) {
+	return Time(s.Create), Time(s.Update), NullTime(s.Delete)
+}

@@ -38,3 +38,40 @@ func TestDeleteTransitions(t *testing.T) {
 		}
 	}
 }
+
+func TestNameField(t *testing.T) {
+	required := NameField[struct{}]("owner_team", "teams", "owner_team_id", "team", false)
+	optional := NameField[struct{}]("parent", "elements", "parent_id", "id", true)
+	if want := "('organisations/' || organisation_id || '/teams/' || owner_team_id)"; required.Column != want {
+		t.Errorf("required column %s, want %s", required.Column, want)
+	}
+	if want := "(CASE WHEN parent_id = '' THEN '' ELSE 'organisations/' || organisation_id || '/elements/' || parent_id END)"; optional.Column != want {
+		t.Errorf("optional column %s, want %s", optional.Column, want)
+	}
+	for _, tc := range []struct {
+		f       func(string) (any, error)
+		in, err string
+	}{
+		{required.Parse, "organisations/o/teams/t", ""},
+		{required.Parse, "", "want organisations/{organisation}/teams/{team}"},
+		{required.Parse, "organisations/o/people/p", "want organisations/{organisation}/teams/{team}"},
+		{optional.Parse, "", ""},
+		{optional.Parse, "organisations/o/elements/e", ""},
+		{optional.Parse, "elements/e", `want organisations/{organisation}/elements/{id} or ""`},
+	} {
+		v, err := tc.f(tc.in)
+		switch {
+		case tc.err == "" && (err != nil || v != tc.in):
+			t.Errorf("Parse(%q) = %v, %v", tc.in, v, err)
+		case tc.err != "" && (err == nil || err.Error() != tc.err):
+			t.Errorf("Parse(%q) error %v, want %s", tc.in, err, tc.err)
+		}
+	}
+}
+
+func TestIn(t *testing.T) {
+	cond, args := In("id", []string{"a", "b", "c"})
+	if cond != "id IN (?, ?, ?)" || !slices.Equal(args, []any{"a", "b", "c"}) {
+		t.Errorf("In = %q, %v", cond, args)
+	}
+}

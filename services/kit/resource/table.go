@@ -62,7 +62,7 @@ func (t Table[R]) Insert(ctx context.Context, tx *sqldb.Tx, r R) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO "+t.Name+" ("+t.written()+") VALUES (?"+strings.Repeat(", ?", len(v)-1)+")", v...)
+	_, err = tx.ExecContext(ctx, "INSERT INTO "+t.Name+" ("+t.written()+") VALUES ("+Placeholders(len(v))+")", v...)
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", t.Name, err)
 	}
@@ -145,4 +145,18 @@ func SavedOne(res sql.Result, err error, what string) (bool, error) {
 		return false, fmt.Errorf("update %s: %w", what, err)
 	}
 	return n == 1, nil
+}
+
+// Placeholders are n query parameters, "?, ?, ...": a row of values, or
+// the list of an IN.
+func Placeholders(n int) string { return "?" + strings.Repeat(", ?", n-1) }
+
+// In is the condition that column is one of values, "column IN (?, ...)",
+// and its query arguments; values must not be empty.
+func In[T any](column string, values []T) (string, []any) {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return column + " IN (" + Placeholders(len(values)) + ")", args
 }

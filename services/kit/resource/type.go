@@ -2,7 +2,6 @@ package resource
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/goldenthread/goldenthread/services/kit/listing"
@@ -54,10 +53,10 @@ func (t Type[R]) ParseParent(field, name string) ([]string, error) {
 	return ParseName(field, name, t.Collections[:len(t.Collections)-1]...)
 }
 
-// NewIDs returns the ids of a resource a Create makes under parent (the
+// newIDs returns the ids of a resource a Create makes under parent (the
 // request's "parent"; none for a top-level collection), with the id the
 // caller chose, or a new one.
-func (t Type[R]) NewIDs(parent, id string) ([]string, error) {
+func (t Type[R]) newIDs(parent, id string) ([]string, error) {
 	var ids []string
 	if len(t.Collections) > 1 {
 		var err error
@@ -112,15 +111,6 @@ func (t Type[R]) save(ctx context.Context, tx *sqldb.Tx, r R) (bool, error) {
 		return t.Save(ctx, tx, r)
 	}
 	return t.Table.Update(ctx, tx, r, *r.Revision()-1)
-}
-
-// idsOf returns the ids in the name of a resource the service made.
-func (t Type[R]) idsOf(name string) ([]string, error) {
-	ids, err := resourcename.Parse(name, t.Collections...)
-	if err != nil {
-		return nil, fmt.Errorf("resource %q: %w", name, err)
-	}
-	return ids, nil
 }
 
 // anys are ids as query arguments.
