@@ -37,7 +37,6 @@ type teamDirectory interface {
 	IsMember(ctx context.Context, team, person string) (bool, error)
 }
 
-
 func (h *elementsHandler) GetElement(ctx context.Context, req *pb.GetElementRequest) (*pb.Element, error) {
 	return h.elements.Get(ctx, req.Name)
 }
