@@ -3,11 +3,7 @@ package kpis
 import (
 	"context"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
-	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/lookup"
 )
 
@@ -28,17 +24,7 @@ type teamDirectory interface {
 
 // requireLiveElement fails unless the element exists and is live.
 func (d directory) requireLiveElement(ctx context.Context, name string) error {
-	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
-	defer cancel()
-	e, err := d.elements.GetElement(ctx, &planningpb.GetElementRequest{Name: name})
-	if status.Code(err) == codes.NotFound {
-		return apierr.InvalidArgument("kpi.element", "no such element: "+name)
-	}
-	if err != nil {
-		return lookup.Failed("the planning service", name, err)
-	}
-	if e.DeleteTime != nil {
-		return apierr.FailedPrecondition("kpi.element", name+" is deleted")
-	}
-	return nil
+	return lookup.RequireLive(ctx, "the planning service", "kpi.element", "element", name, func(ctx context.Context) (*planningpb.Element, error) {
+		return d.elements.GetElement(ctx, &planningpb.GetElementRequest{Name: name})
+	})
 }

@@ -79,21 +79,10 @@ func allLive(ctx context.Context, q sqldb.Querier, orgID, kpiID string) ([]*meas
 // latestPeriods returns up to n of a KPI's live measurements, newest first,
 // as the status rule reads them.
 func latestPeriods(ctx context.Context, q sqldb.Querier, orgID, kpiID string, n int) ([]period, error) {
-	rows, err := q.QueryContext(ctx, "SELECT period_end, value FROM measurements WHERE organisation_id = ? AND kpi_id = ? "+
+	return sqldb.Select(ctx, q, "latest measurements", func(s sqldb.Scanner) (p period, err error) {
+		return p, s.Scan(&p.end, &p.value)
+	}, "SELECT period_end, value FROM measurements WHERE organisation_id = ? AND kpi_id = ? "+
 		"AND delete_time IS NULL ORDER BY period_end DESC LIMIT "+strconv.Itoa(n), orgID, kpiID)
-	if err != nil {
-		return nil, fmt.Errorf("latest measurements: %w", err)
-	}
-	defer rows.Close()
-	var out []period
-	for rows.Next() {
-		var p period
-		if err := rows.Scan(&p.end, &p.value); err != nil {
-			return nil, fmt.Errorf("latest measurements: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // livePeriods returns which of the given periods of each KPI (period

@@ -53,14 +53,5 @@ func (r reactions) elementChanged(ctx context.Context, tx *sqldb.Tx, el *plannin
 	if err != nil {
 		return err
 	}
-	for _, k := range recs {
-		k.kpi.ElementDeleted = deleted
-		if err := setComputed(ctx, tx, k); err != nil {
-			return err
-		}
-		if err := r.kpis.Events.Updated(ctx, tx, k.kpi, []string{"element_deleted"}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.kpis.Recompute(ctx, tx, recs, func(k *kpiRecord) { k.kpi.ElementDeleted = deleted }, setComputed, "element_deleted")
 }

@@ -72,9 +72,12 @@ func insertToken(ctx context.Context, tx *sqldb.Tx, r *tokenRecord) error {
 // revokeToken marks a live token revoked, reporting false when it was not
 // live any more.
 func revokeToken(ctx context.Context, tx *sqldb.Tx, r *tokenRecord) (bool, error) {
-	res, err := tx.ExecContext(ctx, "UPDATE api_tokens SET delete_time = ?, update_actor = ? WHERE organisation_id = ? AND id = ? AND delete_time IS NULL",
+	revoked, err := tx.ChangedOne(ctx, "UPDATE api_tokens SET delete_time = ?, update_actor = ? WHERE organisation_id = ? AND id = ? AND delete_time IS NULL",
 		resource.Micros(r.token.DeleteTime), r.token.UpdateActor, r.orgID, r.id)
-	return resource.SavedOne(res, err, "api token")
+	if err != nil {
+		return false, fmt.Errorf("revoke api token: %w", err)
+	}
+	return revoked, nil
 }
 
 // grantsOf returns the roles, and the people, of the live people whose

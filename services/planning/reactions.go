@@ -60,16 +60,7 @@ func (r reactions) teamChanged(ctx context.Context, tx *sqldb.Tx, team string, d
 	if err != nil {
 		return err
 	}
-	for _, e := range recs {
-		e.el.OwnerTeamDeleted = deleted
-		if err := setOwnerTeamDeleted(ctx, tx, e); err != nil {
-			return err
-		}
-		if err := r.events.Updated(ctx, tx, e.el, []string{"owner_team_deleted"}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.elements.Recompute(ctx, tx, recs, func(e *elementRecord) { e.el.OwnerTeamDeleted = deleted }, setOwnerTeamDeleted, "owner_team_deleted")
 }
 
 // kpiChanged records a KPI's status and the element it measures, then

@@ -40,17 +40,7 @@ func (d directory) requireLiveOrganisation(ctx context.Context, name string) err
 // requireLivePerson fails unless the person exists and is not deleted; the
 // errors name field.
 func (d directory) requireLivePerson(ctx context.Context, field, name string) error {
-	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
-	defer cancel()
-	p, err := d.people.GetPerson(ctx, &orgpb.GetPersonRequest{Name: name})
-	if status.Code(err) == codes.NotFound {
-		return apierr.InvalidArgument(field, "no such person: "+name)
-	}
-	if err != nil {
-		return lookup.Failed("the organisations service", name, err)
-	}
-	if p.DeleteTime != nil {
-		return apierr.FailedPrecondition(field, name+" is deleted")
-	}
-	return nil
+	return lookup.RequireLive(ctx, "the organisations service", field, "person", name, func(ctx context.Context) (*orgpb.Person, error) {
+		return d.people.GetPerson(ctx, &orgpb.GetPersonRequest{Name: name})
+	})
 }

@@ -213,15 +213,13 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 		inTx, h = db.InTxUnsynced, ignore
 	}
 	err = inTx(hctx, func(tx *sqldb.Tx) error {
-		res, err := tx.ExecContext(hctx,
+		first, err := tx.ChangedOne(hctx,
 			"INSERT INTO inbox (consumer, event_id, stream, handled_time) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 			spec.Durable, e.ID, spec.Stream, time.Now().UnixMicro())
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
+		if !first {
 			return errAlreadyHandled
 		}
 		return h(hctx, tx, e)

@@ -17,15 +17,11 @@ import (
 // the same state concurrently cannot both see it as new: on PostgreSQL the
 // second waits for the first's row and then finds its version not newer.
 func Newer(ctx context.Context, tx *sqldb.Tx, subject string, version int64) (bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO event_versions (subject, version) VALUES (?, ?)
+	newer, err := tx.ChangedOne(ctx, `INSERT INTO event_versions (subject, version) VALUES (?, ?)
 		ON CONFLICT (subject) DO UPDATE SET version = excluded.version WHERE event_versions.version < excluded.version`,
 		subject, version)
 	if err != nil {
 		return false, fmt.Errorf("event version of %s: %w", subject, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("event version of %s: %w", subject, err)
-	}
-	return n == 1, nil
+	return newer, nil
 }

@@ -5,8 +5,11 @@
 package lookup
 
 import (
+	"context"
 	"fmt"
 	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -26,4 +29,29 @@ func Failed(service, name string, err error) error {
 		return apierr.Unavailable(service + ", needed to check " + name + ",")
 	}
 	return fmt.Errorf("look up %s: %w", name, err)
+}
+
+// Live is a resource that may be soft-deleted.
+type Live interface {
+	GetDeleteTime() *timestamppb.Timestamp
+}
+
+// RequireLive fails unless the resource called name, which get reads from
+// service, exists and is live: INVALID_ARGUMENT naming field ("no such
+// kind") when there is none, FAILED_PRECONDITION naming field when it is
+// deleted, UNAVAILABLE when service does not answer in time.
+func RequireLive[M Live](ctx context.Context, service, field, kind, name string, get func(ctx context.Context) (M, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	m, err := get(ctx)
+	if status.Code(err) == codes.NotFound {
+		return apierr.InvalidArgument(field, "no such "+kind+": "+name)
+	}
+	if err != nil {
+		return Failed(service, name, err)
+	}
+	if m.GetDeleteTime() != nil {
+		return apierr.FailedPrecondition(field, name+" is deleted")
+	}
+	return nil
 }

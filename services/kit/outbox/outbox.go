@@ -297,23 +297,13 @@ func markSent(ctx context.Context, tx *sqldb.Tx, seqs []any) error {
 }
 
 func (o *Outbox) claim(ctx context.Context, q sqldb.Querier) ([]row, error) {
-	rs, err := q.QueryContext(ctx,
-		"SELECT seq, id, subject, type, resource, event_time, data FROM outbox WHERE sent_time IS NULL ORDER BY seq LIMIT ?"+
-			q.Dialect().SkipLocked(), batchSize)
-	if err != nil {
-		return nil, fmt.Errorf("claim: %w", err)
-	}
-	defer rs.Close()
-	var out []row
-	for rs.Next() {
+	return sqldb.Select(ctx, q, "outbox", func(s sqldb.Scanner) (row, error) {
 		var r row
 		var micros int64
-		if err := rs.Scan(&r.seq, &r.ev.ID, &r.ev.NATSSubject, &r.ev.Type, &r.ev.Subject, &micros, &r.ev.Data); err != nil {
-			return nil, fmt.Errorf("claim: %w", err)
-		}
+		err := s.Scan(&r.seq, &r.ev.ID, &r.ev.NATSSubject, &r.ev.Type, &r.ev.Subject, &micros, &r.ev.Data)
 		r.ev.Time = time.UnixMicro(micros).UTC()
 		r.ev.Source = o.source
-		out = append(out, r)
-	}
-	return out, rs.Err()
+		return r, err
+	}, "SELECT seq, id, subject, type, resource, event_time, data FROM outbox WHERE sent_time IS NULL ORDER BY seq LIMIT ?"+
+		q.Dialect().SkipLocked(), batchSize)
 }

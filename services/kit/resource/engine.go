@@ -333,6 +333,23 @@ func (e Engine[R, M]) emitDeleted(ctx context.Context, tx *sqldb.Tx, m M, delete
 	return e.Events.Undeleted(ctx, tx, m, cause)
 }
 
+// Recompute changes what the service computes of each of recs (a flag it
+// keeps, not the caller's content: neither revision nor etag moves) with
+// set, stores it with write and announces the record as updated in paths.
+func (e Engine[R, M]) Recompute(ctx context.Context, tx *sqldb.Tx, recs []R, set func(R),
+	write func(ctx context.Context, tx *sqldb.Tx, r R) error, paths ...string) error {
+	for _, r := range recs {
+		set(r)
+		if err := write(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := e.Events.Updated(ctx, tx, r.Message(), paths); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Cascaded is a record that a cascade deletes and restores: it remembers
 // whether a cascade deleted it, so that the cause's undeletion restores
 // exactly those and no record a caller deleted.

@@ -14,7 +14,7 @@ import (
 )
 
 // Scanner is a row to read: *sql.Row or *sql.Rows.
-type Scanner interface{ Scan(dest ...any) error }
+type Scanner = sqldb.Scanner
 
 // Table is how a store reads and writes one resource's rows, so that the
 // SELECT, the single-row read, a List's page, the INSERT and the UPDATE
@@ -70,7 +70,7 @@ func (t Table[R]) Insert(ctx context.Context, tx *sqldb.Tx, r R) error {
 }
 
 // Update writes r over its row as it was at revision, reporting false when
-// the row has moved on meanwhile (see SavedOne). Every column but the key
+// the row has moved on meanwhile. Every column but the key
 // is written, so that a change the caller did not make (an output-only
 // field, a column only storage keeps) cannot be lost.
 func (t Table[R]) Update(ctx context.Context, tx *sqldb.Tx, r R, revision int64) (bool, error) {
@@ -80,9 +80,12 @@ func (t Table[R]) Update(ctx context.Context, tx *sqldb.Tx, r R, revision int64)
 	}
 	set := strings.Split(t.written(), ", ")[t.Key:]
 	args := append(append(v[t.Key:len(v):len(v)], v[:t.Key]...), revision)
-	res, err := tx.ExecContext(ctx, "UPDATE "+t.Name+" SET "+strings.Join(set, " = ?, ")+" = ? WHERE "+
+	saved, err := tx.ChangedOne(ctx, "UPDATE "+t.Name+" SET "+strings.Join(set, " = ?, ")+" = ? WHERE "+
 		strings.Join(t.keyColumns(), " = ? AND ")+" = ? AND revision = ?", args...)
-	return SavedOne(res, err, t.Name)
+	if err != nil {
+		return false, fmt.Errorf("update %s: %w", t.Name, err)
+	}
+	return saved, nil
 }
 
 // keyColumns are the columns that key a row.
@@ -98,23 +101,7 @@ func (t Table[R]) written() string {
 
 // All reads the rows matching where, which may end in ORDER BY and LIMIT.
 func (t Table[R]) All(ctx context.Context, q sqldb.Querier, where string, args ...any) ([]R, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+t.Columns+" FROM "+t.Name+" WHERE "+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", t.Name, err)
-	}
-	defer rows.Close()
-	var out []R
-	for rows.Next() {
-		r, err := t.Scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", t.Name, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("query %s: %w", t.Name, err)
-	}
-	return out, nil
+	return sqldb.Select(ctx, q, t.Name, t.Scan, "SELECT "+t.Columns+" FROM "+t.Name+" WHERE "+where, args...)
 }
 
 // Page selects one page of a List: the rows matching scope (a condition on
@@ -131,20 +118,6 @@ func (t Table[R]) Page(ctx context.Context, q sqldb.Querier, plan *listing.Plan[
 	conds = append(conds, plan.Where)
 	return t.All(ctx, q, strings.Join(conds, " AND ")+" ORDER BY "+plan.OrderBy+" LIMIT "+strconv.Itoa(plan.Limit),
 		slices.Concat(args, plan.Args)...)
-}
-
-// SavedOne reports whether an UPDATE guarded by the revision it read
-// changed its row (res and err are what ExecContext returned); false means
-// the row has moved on meanwhile.
-func SavedOne(res sql.Result, err error, what string) (bool, error) {
-	if err != nil {
-		return false, fmt.Errorf("update %s: %w", what, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("update %s: %w", what, err)
-	}
-	return n == 1, nil
 }
 
 // Placeholders are n query parameters, "?, ?, ...": a row of values, or

@@ -368,6 +368,18 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 	return tx.tx.ExecContext(ctx, tx.dialect.rebind(query), args...)
 }
 
+// ChangedOne runs a statement in the transaction that changes at most one
+// row — an update guarded by the revision it read, an insert that does
+// nothing on a conflict — and reports whether it changed one.
+func (tx *Tx) ChangedOne(ctx context.Context, query string, args ...any) (bool, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // QueryContext runs a query in the transaction.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if tx.stmts != nil {

@@ -14,7 +14,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
-	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/lookup"
 )
 
@@ -33,19 +32,9 @@ func New(conn grpc.ClientConnInterface) Client {
 // RequireLiveTeam fails unless the team exists and is live; its errors name
 // field, the request field that holds the team's name.
 func (t Client) RequireLiveTeam(ctx context.Context, field, name string) error {
-	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
-	defer cancel()
-	team, err := t.teams.GetTeam(ctx, &teamspb.GetTeamRequest{Name: name})
-	if status.Code(err) == codes.NotFound {
-		return apierr.InvalidArgument(field, "no such team: "+name)
-	}
-	if err != nil {
-		return lookup.Failed("the teams service", name, err)
-	}
-	if team.DeleteTime != nil {
-		return apierr.FailedPrecondition(field, name+" is deleted")
-	}
-	return nil
+	return lookup.RequireLive(ctx, "the teams service", field, "team", name, func(ctx context.Context) (*teamspb.Team, error) {
+		return t.teams.GetTeam(ctx, &teamspb.GetTeamRequest{Name: name})
+	})
 }
 
 // IsMember reports whether person is a member of team today: a live
