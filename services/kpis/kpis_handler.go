@@ -27,10 +27,7 @@ func (h *kpisHandler) GetKpi(ctx context.Context, req *pb.GetKpiRequest) (*pb.Kp
 
 func (h *kpisHandler) ListKpis(ctx context.Context, req *pb.ListKpisRequest) (*pb.ListKpisResponse, error) {
 	kpis, next, err := h.kpis.List(ctx, req, req.Parent, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &pb.ListKpisResponse{Kpis: kpis, NextPageToken: next}, nil
+	return resource.Respond(&pb.ListKpisResponse{}, kpis, next, err)
 }
 
 func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (*pb.Kpi, error) {

@@ -64,10 +64,7 @@ func (h *measurementsHandler) ListMeasurements(ctx context.Context, req *pb.List
 		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*measurementRecord]) ([]*measurementRecord, error) {
 			return listMeasurements(ctx, q, orgID, kpiID, from, to, plan, req.ShowDeleted)
 		})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.ListMeasurementsResponse{Measurements: ms, NextPageToken: next}, nil
+	return resource.Respond(&pb.ListMeasurementsResponse{}, ms, next, err)
 }
 
 func (h *measurementsHandler) CreateMeasurement(ctx context.Context, req *pb.CreateMeasurementRequest) (*pb.Measurement, error) {

@@ -37,10 +37,7 @@ func (h *organisationsHandler) ListOrganisations(ctx context.Context, req *pb.Li
 		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*orgRecord]) ([]*orgRecord, error) {
 			return listOrganisations(ctx, q, plan, req.ShowDeleted, only)
 		})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.ListOrganisationsResponse{Organisations: orgs, NextPageToken: next}, nil
+	return resource.Respond(&pb.ListOrganisationsResponse{}, orgs, next, err)
 }
 
 func (h *organisationsHandler) CreateOrganisation(ctx context.Context, req *pb.CreateOrganisationRequest) (*pb.Organisation, error) {

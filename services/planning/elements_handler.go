@@ -46,10 +46,7 @@ func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElements
 		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*elementRecord], ids []string) ([]*elementRecord, error) {
 			return listElements(ctx, q, ids[0], plan, req.ShowDeleted)
 		})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.ListElementsResponse{Elements: els, NextPageToken: next}, nil
+	return resource.Respond(&pb.ListElementsResponse{}, els, next, err)
 }
 
 func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateElementRequest) (*pb.Element, error) {

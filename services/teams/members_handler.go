@@ -41,10 +41,7 @@ func (h *membersHandler) ListMembers(ctx context.Context, req *pb.ListMembersReq
 		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*memberRecord]) ([]*memberRecord, error) {
 			return listMembers(ctx, q, orgID, teamID, plan, req.ShowDeleted)
 		})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.ListMembersResponse{Members: members, NextPageToken: next}, nil
+	return resource.Respond(&pb.ListMembersResponse{}, members, next, err)
 }
 
 func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberRequest) (*pb.Member, error) {

@@ -34,10 +34,7 @@ func (h *teamsHandler) GetTeam(ctx context.Context, req *pb.GetTeamRequest) (*pb
 
 func (h *teamsHandler) ListTeams(ctx context.Context, req *pb.ListTeamsRequest) (*pb.ListTeamsResponse, error) {
 	teams, next, err := h.teams.List(ctx, req, req.Parent, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &pb.ListTeamsResponse{Teams: teams, NextPageToken: next}, nil
+	return resource.Respond(&pb.ListTeamsResponse{}, teams, next, err)
 }
 
 func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest) (*pb.Team, error) {

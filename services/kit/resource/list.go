@@ -133,3 +133,21 @@ func NameField[R any](name, collection, idColumn, id string, optional bool) list
 			return v, nil
 		}}
 }
+
+// Respond is the answer of a List method: resp, its response message,
+// with the page's resources in its first field and next in its
+// next_page_token; or err.
+func Respond[Resp proto.Message, M Message](resp Resp, page []M, next string, err error) (Resp, error) {
+	if err != nil {
+		var none Resp
+		return none, err
+	}
+	m := resp.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	list := m.Mutable(fields.ByNumber(1)).List()
+	for _, item := range page {
+		list.Append(protoreflect.ValueOfMessage(item.ProtoReflect()))
+	}
+	m.Set(fields.ByName("next_page_token"), protoreflect.ValueOfString(next))
+	return resp, nil
+}
