@@ -27,7 +27,6 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
-	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/teams/teamsclient"
@@ -45,44 +44,27 @@ const serviceName = "kpis"
 // service about owner teams and the planning service about elements; it
 // follows organisations and plan elements being deleted and restored.
 var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: []string{"organisations", "teams", "planning"},
-	Consumes: []string{"organisations", "planning"}}
-
-// Service is an opened KPI service, ready to be hosted.
-type Service struct {
-	*host.Base
-	kpis         *kpisHandler
-	measurements *measurementsHandler
-}
+	Consumes: []string{"organisations", "planning"}, Policy: policy}
 
 // Open opens the database, brings its schema up to date and prepares the
 // connections to the other services.
-func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, error) {
-	base, err := host.Assemble(ctx, Spec, s, logger)
-	if err != nil {
-		return nil, err
-	}
-	em := emitter{add: base.Emit}
-	// Time passing is the only thing that changes a status without a call.
-	base.Background = []func(ctx context.Context){func(ctx context.Context) { sweepOverdue(ctx, base.DB, em, base.Logger) }}
-	dir := directory{elements: planningpb.NewElementsServiceClient(base.Conns["planning"]), teamDirectory: teamsclient.New(base.Conns["teams"])}
-	// The resource engine carries out the standard methods of both
-	// resources; the handlers add the KPI lock and the status upkeep.
-	kpiEngine := resource.Engine[*kpiRecord, *pb.Kpi]{DB: base.DB, Service: serviceName, Field: "kpi", Type: kpiType, Events: resource.EventsOf[*pb.Kpi](base.Emit, "kpi")}
-	measurementEngine := resource.Engine[*measurementRecord, *pb.Measurement]{DB: base.DB, Service: serviceName,
-		Field: "measurement", Type: measurementType, Events: measurementEvents{em}, DeletedHint: measurementDeletedHint}
-	base.Reactions = reactions{kpis: kpiEngine}.handlers()
-	return &Service{
-		Base:         base,
-		kpis:         &kpisHandler{kpis: kpiEngine, dir: dir, events: em},
-		measurements: &measurementsHandler{measurements: measurementEngine, dir: dir, events: em},
-	}, nil
+func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base, error) {
+	return host.Open(ctx, Spec, s, logger, func(base *host.Base) error {
+		em := emitter{add: base.Emit}
+		// Time passing is the only thing that changes a status without a call.
+		base.Background = []func(ctx context.Context){func(ctx context.Context) { sweepOverdue(ctx, base.DB, em, base.Logger) }}
+		dir := directory{elements: planningpb.NewElementsServiceClient(base.Conns["planning"]), teamDirectory: teamsclient.New(base.Conns["teams"])}
+		// The resource engine carries out the standard methods of both
+		// resources; the handlers add the KPI lock and the status upkeep.
+		kpis := resource.Engine[*kpiRecord, *pb.Kpi]{DB: base.DB, Service: serviceName, Field: "kpi", Type: kpiType,
+			Events: resource.EventsOf[*pb.Kpi](base.Emit, "kpi")}
+		measurements := resource.Engine[*measurementRecord, *pb.Measurement]{DB: base.DB, Service: serviceName,
+			Field: "measurement", Type: measurementType, Events: measurementEvents{em}, DeletedHint: measurementDeletedHint}
+		base.Reactions = reactions{kpis: kpis}.handlers()
+		base.Handlers = func(g *grpc.Server) {
+			pb.RegisterKpisServiceServer(g, &kpisHandler{kpis: kpis, dir: dir, events: em})
+			pb.RegisterMeasurementsServiceServer(g, &measurementsHandler{measurements: measurements, dir: dir, events: em})
+		}
+		return nil
+	})
 }
-
-// Register implements host.Service.
-func (s *Service) Register(g *grpc.Server) {
-	pb.RegisterKpisServiceServer(g, s.kpis)
-	pb.RegisterMeasurementsServiceServer(g, s.measurements)
-}
-
-// Policy implements host.Service.
-func (s *Service) Policy() auth.Policy { return policy }

@@ -40,7 +40,7 @@ const serviceName = "organisations"
 
 // Spec declares the service to the kit, which assembles it and runs its
 // binary: it calls no other service and follows no events.
-var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles}
+var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Policy: policy}
 
 // Config configures the service.
 type Config struct {
@@ -84,9 +84,6 @@ func (s *Service) Register(g *grpc.Server) {
 	pb.RegisterAccessServiceServer(g, s.access)
 	identitypb.RegisterCallerServiceServer(g, auth.CallerServer{})
 }
-
-// Policy implements host.Service.
-func (s *Service) Policy() auth.Policy { return policy }
 
 // Resolver checks credentials against the service's people and tokens; the
 // service itself and, in one process, every other service use it.

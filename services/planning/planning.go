@@ -26,7 +26,6 @@ import (
 	"google.golang.org/grpc"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
-	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/teams/teamsclient"
@@ -45,32 +44,18 @@ const serviceName = "planning"
 // in them. It follows organisations and teams being deleted and restored,
 // and KPIs changing status.
 var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: []string{"organisations", "teams"},
-	Consumes: []string{"organisations", "teams", "kpis"}}
-
-// Service is an opened planning service, ready to be hosted.
-type Service struct {
-	*host.Base
-	elements *elementsHandler
-}
+	Consumes: []string{"organisations", "teams", "kpis"}, Policy: policy}
 
 // Open opens the database, brings its schema up to date and prepares the
 // connections to the organisations and teams services.
-func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, error) {
-	base, err := host.Assemble(ctx, Spec, s, logger)
-	if err != nil {
-		return nil, err
-	}
-	em := newEmitter(base.Emit)
-	elements := resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em}
-	base.Reactions = reactions{elements: elements, events: em}.handlers()
-	return &Service{
-		Base:     base,
-		elements: &elementsHandler{db: base.DB, events: em, elements: elements, teams: teamsclient.New(base.Conns["teams"])},
-	}, nil
+func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base, error) {
+	return host.Open(ctx, Spec, s, logger, func(base *host.Base) error {
+		em := newEmitter(base.Emit)
+		elements := resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em}
+		base.Reactions = reactions{elements: elements, events: em}.handlers()
+		base.Handlers = func(g *grpc.Server) {
+			pb.RegisterElementsServiceServer(g, &elementsHandler{db: base.DB, events: em, elements: elements, teams: teamsclient.New(base.Conns["teams"])})
+		}
+		return nil
+	})
 }
-
-// Register implements host.Service.
-func (s *Service) Register(g *grpc.Server) { pb.RegisterElementsServiceServer(g, s.elements) }
-
-// Policy implements host.Service.
-func (s *Service) Policy() auth.Policy { return policy }

@@ -25,7 +25,6 @@ import (
 
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
-	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
@@ -39,40 +38,24 @@ const serviceName = "teams"
 
 // Spec declares the service to the kit, which assembles it and runs its
 // binary: it calls the organisations service, whose deletions it follows.
-var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: []string{"organisations"}, Consumes: []string{"organisations"}}
-
-// Service is an opened teams service, ready to be hosted.
-type Service struct {
-	*host.Base
-	teams   *teamsHandler
-	members *membersHandler
-}
+var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: []string{"organisations"}, Consumes: []string{"organisations"},
+	Policy: policy}
 
 // Open opens the database, brings its schema up to date and prepares the
 // connection to the organisations service.
-func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*Service, error) {
-	base, err := host.Assemble(ctx, Spec, s, logger)
-	if err != nil {
-		return nil, err
-	}
-	conn := base.Conns["organisations"]
-	teams := resource.Engine[*teamRecord, *pb.Team]{DB: base.DB, Service: serviceName, Field: "team", Type: teamType, Events: resource.EventsOf[*pb.Team](base.Emit, "team")}
-	members := resource.Engine[*memberRecord, *pb.Member]{DB: base.DB, Service: serviceName, Field: "member", Type: memberType,
-		Events: resource.EventsOf[*pb.Member](base.Emit, "member"), DeletedHint: "has ended; add the person again instead"}
-	base.Reactions = reactions{teams: teams, members: members}.handlers()
-	dir := directory{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn)}
-	return &Service{
-		Base:    base,
-		teams:   &teamsHandler{dir: dir, teams: teams},
-		members: &membersHandler{dir: dir, members: members},
-	}, nil
-}
-
-// Policy implements host.Service.
-func (s *Service) Policy() auth.Policy { return policy }
-
-// Register implements host.Service.
-func (s *Service) Register(g *grpc.Server) {
-	pb.RegisterTeamsServiceServer(g, s.teams)
-	pb.RegisterMembersServiceServer(g, s.members)
+func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base, error) {
+	return host.Open(ctx, Spec, s, logger, func(base *host.Base) error {
+		conn := base.Conns["organisations"]
+		teams := resource.Engine[*teamRecord, *pb.Team]{DB: base.DB, Service: serviceName, Field: "team", Type: teamType,
+			Events: resource.EventsOf[*pb.Team](base.Emit, "team")}
+		members := resource.Engine[*memberRecord, *pb.Member]{DB: base.DB, Service: serviceName, Field: "member", Type: memberType,
+			Events: resource.EventsOf[*pb.Member](base.Emit, "member"), DeletedHint: "has ended; add the person again instead"}
+		base.Reactions = reactions{teams: teams, members: members}.handlers()
+		dir := directory{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn)}
+		base.Handlers = func(g *grpc.Server) {
+			pb.RegisterTeamsServiceServer(g, &teamsHandler{dir: dir, teams: teams})
+			pb.RegisterMembersServiceServer(g, &membersHandler{dir: dir, members: members})
+		}
+		return nil
+	})
 }

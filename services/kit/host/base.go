@@ -46,6 +46,8 @@ type Spec struct {
 	Upstreams []string
 	// Consumes names the services whose events it reacts to.
 	Consumes []string
+	// Policy says what each of its methods asks of its caller.
+	Policy auth.Policy
 }
 
 // Base is an assembled service's database, outbox, connections to the
@@ -63,8 +65,11 @@ type Base struct {
 	// them until the service stops (a sweep).
 	Reactions  events.Handlers
 	Background []func(ctx context.Context)
+	// Handlers register the service's gRPC handlers (Register).
+	Handlers func(g *grpc.Server)
 
 	name      string
+	policy    auth.Policy
 	consumers []events.ConsumerSpec
 	// callers resolves credentials by asking the organisations service,
 	// for a service whose Spec names it upstream.
@@ -87,7 +92,8 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", spec.Name, err)
 	}
-	b := &Base{DB: db, Conns: map[string]*grpc.ClientConn{}, Prefix: prefix, Logger: logger.With("service", spec.Name), name: spec.Name}
+	b := &Base{DB: db, Conns: map[string]*grpc.ClientConn{}, Prefix: prefix, Logger: logger.With("service", spec.Name),
+		name: spec.Name, policy: spec.Policy}
 	own, err := fs.Sub(spec.Migrations, "migrations")
 	if err != nil {
 		b.Close()
@@ -125,8 +131,33 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 	return b, nil
 }
 
+// Open assembles the service of spec and lets build give it its handlers,
+// reactions and background work: the Base is then the service, ready to be
+// hosted (Run) or run on its own (Binary).
+func Open(ctx context.Context, spec Spec, s Settings, logger *slog.Logger, build func(b *Base) error) (*Base, error) {
+	b, err := Assemble(ctx, spec, s, logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := build(b); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("%s: %w", spec.Name, err)
+	}
+	return b, nil
+}
+
 // Name implements Service.
 func (b *Base) Name() string { return b.name }
+
+// Register implements Service: the handlers build gave it.
+func (b *Base) Register(g *grpc.Server) {
+	if b.Handlers != nil {
+		b.Handlers(g)
+	}
+}
+
+// Policy implements Service: the Spec's.
+func (b *Base) Policy() auth.Policy { return b.policy }
 
 // organisations is the service that knows who callers are.
 const organisations = "organisations"

@@ -14,5 +14,5 @@ import (
 )
 
 func main() {
-	host.Binary[*kpis.Service]{Spec: kpis.Spec, Open: kpis.Open}.Main()
+	host.Binary[*host.Base]{Spec: kpis.Spec, Open: kpis.Open}.Main()
 }

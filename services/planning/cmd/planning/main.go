@@ -13,5 +13,5 @@ import (
 )
 
 func main() {
-	host.Binary[*planning.Service]{Spec: planning.Spec, Open: planning.Open}.Main()
+	host.Binary[*host.Base]{Spec: planning.Spec, Open: planning.Open}.Main()
 }

@@ -13,5 +13,5 @@ import (
 )
 
 func main() {
-	host.Binary[*teams.Service]{Spec: teams.Spec, Open: teams.Open}.Main()
+	host.Binary[*host.Base]{Spec: teams.Spec, Open: teams.Open}.Main()
 }
