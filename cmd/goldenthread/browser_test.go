@@ -340,8 +340,11 @@ func TestWebClient(t *testing.T) {
 	}
 	b.do(chromedp.Click(`[data-id="trainer-course"] > .row`))
 	b.waitFor("the golden thread", `document.querySelector('.thread') !== null && document.querySelector('.thread').innerText.includes('Every family in Northshire')`)
-	if n := eval[int](b, `document.querySelectorAll('.thread li').length`); n != 5 {
-		t.Errorf("the thread of a tactic has %d elements, want 5 (tactic to vision)", n)
+	if n := eval[int](b, `document.querySelectorAll('.thread li').length`); n != 6 {
+		t.Errorf("the thread of a tactic has %d elements, want 6 (tactic to vision, through its objective's thematic goal)", n)
+	}
+	if !eval[bool](b, `document.querySelector('.thread').innerText.toLowerCase().includes('thematic goal') && document.querySelector('.thread').innerText.includes('Put the Train on the Tracks')`) {
+		t.Error("the thread does not pass through the thematic goal")
 	}
 	b.accessibility("strategy map")
 	b.screenshot("04-strategy-map")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
@@ -123,20 +124,20 @@ func checkUndelete(ctx context.Context, tx *sqldb.Tx, r, _ *elementRecord) error
 // The After hooks refresh the roll-ups a change affects (rollup.go), with
 // the element's name as the cause of their events.
 
-// afterCreate refreshes the roll-ups from the new element's parent up.
+// afterCreate refreshes the roll-ups of the elements above the new one.
 func afterCreate(em emitter) func(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	return func(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
-		return refresh(ctx, tx, em, r.orgID, r.parentID, r.el.Name)
+		return refreshAll(ctx, tx, em, r.orgID, r.el.Name, above(r)...)
 	}
 }
 
-// afterUpdate refreshes the element's own roll-up, then its parent's,
+// afterUpdate refreshes the element's own roll-up, then those above it,
 // whose inputs (this child's status, say) may have changed even when the
-// element's roll-up did not; and those above the parent it left, if it
+// element's roll-up did not; and those above it before, if its links
 // moved.
 func afterUpdate(em emitter) func(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
 	return func(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
-		return refreshAll(ctx, tx, em, next.orgID, next.el.Name, next.id, next.parentID, current.parentID)
+		return refreshAll(ctx, tx, em, next.orgID, next.el.Name, slices.Concat([]string{next.id}, above(next), above(current))...)
 	}
 }
 
@@ -144,7 +145,7 @@ func afterUpdate(em emitter) func(ctx context.Context, tx *sqldb.Tx, current, ne
 // it, which count it again.
 func afterUndelete(em emitter) func(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord) error {
 	return func(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord) error {
-		return refreshAll(ctx, tx, em, r.orgID, r.el.Name, r.id, r.parentID)
+		return refreshAll(ctx, tx, em, r.orgID, r.el.Name, append([]string{r.id}, above(r)...)...)
 	}
 }
 
@@ -195,7 +196,13 @@ func (d *deletion) after(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord)
 			return err
 		}
 	}
-	return refresh(ctx, tx, d.em, r.orgID, r.parentID, r.el.Name)
+	// What the deleted elements fed counts them no more: what is above
+	// the element, and what its descendants support outside it.
+	ids := above(r)
+	for _, e := range d.descendants {
+		ids = append(ids, above(e)...)
+	}
+	return refreshAll(ctx, tx, d.em, r.orgID, r.el.Name, ids...)
 }
 
 // markDeleted moves r to its next revision, deleted or restored by actor;

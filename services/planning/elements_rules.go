@@ -123,8 +123,6 @@ func checkShape(e *pb.Element) error {
 		return apierr.InvalidArgument("element.parent", "a vision has no parent")
 	case e.Level != pb.Level_LEVEL_VISION && e.Parent == "":
 		return apierr.InvalidArgument("element.parent", fmt.Sprintf("is required: the %s it belongs to", levelAbove(e.Level)))
-	case e.Level == pb.Level_LEVEL_OBJECTIVE && e.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_UNSPECIFIED:
-		return apierr.InvalidArgument("element.objective_kind", "is required for objectives: OBJECTIVE_KIND_THEMATIC_GOAL, OBJECTIVE_KIND_DEFINING_OBJECTIVE or OBJECTIVE_KIND_STANDARD_OPERATING")
 	case e.Level != pb.Level_LEVEL_OBJECTIVE && e.ObjectiveKind != pb.ObjectiveKind_OBJECTIVE_KIND_UNSPECIFIED:
 		return apierr.InvalidArgument("element.objective_kind", "only objectives have a kind")
 	case e.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_DEFINING_OBJECTIVE && e.ThematicGoal == "":
@@ -291,6 +289,31 @@ func checkContributorPaths(paths []string) error {
 	return nil
 }
 
+// link is one link up the thread from an element: the id of the element
+// above and the link's kind.
+type link struct {
+	id   string
+	kind pb.LinkKind
+}
+
+// linksUp are r's links up the thread, in order: its parent, its thematic
+// goal (a defining objective's) and the elements it supports.
+func linksUp(r *elementRecord) []link {
+	var out []link
+	if r.parentID != "" {
+		out = append(out, link{r.parentID, pb.LinkKind_LINK_KIND_PARENT})
+	}
+	if r.thematicGoal != "" {
+		out = append(out, link{r.thematicGoal, pb.LinkKind_LINK_KIND_THEMATIC_GOAL})
+	}
+	for _, s := range r.el.Supports {
+		if id, err := resource.InOrganisation("element.supports", "elements", r.orgID, s); err == nil {
+			out = append(out, link{id, pb.LinkKind_LINK_KIND_SUPPORTS})
+		}
+	}
+	return out
+}
+
 // The roll-up rule (documented on Element.health and Element.progress).
 
 // severity orders health for worst-of: UNKNOWN counts only when nothing is
@@ -330,15 +353,19 @@ func kpiHealth(s kpipb.KpiStatus) pb.Health {
 	return pb.Health_HEALTH_UNKNOWN
 }
 
-// child is what a parent's roll-up reads of a child.
+// child is what an element's roll-up reads of a live element below it:
+// a child, a defining objective of a thematic goal, or an element that
+// supports it, whose health counts but whose progress does not (it is its
+// own parent's).
 type child struct {
-	health   pb.Health
-	progress int32
-	status   pb.Status
+	health    pb.Health
+	progress  int32
+	status    pb.Status
+	supporter bool
 }
 
 // rollup computes an element's health and progress from its own KPIs'
-// health, its manual progress (tactics) and its live children.
+// health, its manual progress (tactics) and the live elements below it.
 func rollup(level pb.Level, status pb.Status, manualProgress int32, own pb.Health, children []child) (pb.Health, int32) {
 	health := worst(pb.Health_HEALTH_UNKNOWN, own)
 	var sum, n int32
@@ -347,6 +374,9 @@ func rollup(level pb.Level, status pb.Status, manualProgress int32, own pb.Healt
 			continue
 		}
 		health = worst(health, c.health)
+		if c.supporter {
+			continue
+		}
 		sum += c.progress
 		n++
 	}

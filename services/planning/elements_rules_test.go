@@ -70,7 +70,7 @@ func TestShapeTable(t *testing.T) {
 		{"no level", element("x", pb.Level_LEVEL_UNSPECIFIED, nil), codes.InvalidArgument, "element.level"},
 		{"a vision with a parent", element("x", pb.Level_LEVEL_VISION, func(e *pb.Element) { e.Parent = elName("p") }), codes.InvalidArgument, "element.parent"},
 		{"a mission without a parent", element("x", pb.Level_LEVEL_MISSION, func(e *pb.Element) { e.Parent = "" }), codes.InvalidArgument, "element.parent"},
-		{"an objective without a kind", element("x", pb.Level_LEVEL_OBJECTIVE, func(e *pb.Element) { e.ObjectiveKind = 0 }), codes.InvalidArgument, "element.objective_kind"},
+		{"a plain objective", element("x", pb.Level_LEVEL_OBJECTIVE, func(e *pb.Element) { e.ObjectiveKind = 0 }), codes.OK, ""},
 		{"a strategy with a kind", element("x", pb.Level_LEVEL_STRATEGY, func(e *pb.Element) {
 			e.ObjectiveKind = pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL
 		}), codes.InvalidArgument, "element.objective_kind"},
@@ -343,13 +343,17 @@ func TestRollupTable(t *testing.T) {
 		{"a strategy without children", pb.Level_LEVEL_STRATEGY, active, 0, unknown, nil, unknown, 0},
 		{"a done strategy without children", pb.Level_LEVEL_STRATEGY, done, 0, unknown, nil, unknown, 100},
 		{"the mean of the children, rounded", pb.Level_LEVEL_STRATEGY, active, 0, unknown,
-			[]child{{on, 80, active}, {on, 41, active}}, on, 61},
+			[]child{{on, 80, active, false}, {on, 41, active, false}}, on, 61},
 		{"the worst of the children", pb.Level_LEVEL_STRATEGY, active, 0, on,
-			[]child{{risk, 0, active}, {on, 0, active}, {unknown, 0, active}}, risk, 0},
-		{"own health worse than the children's", pb.Level_LEVEL_OBJECTIVE, active, 0, off, []child{{on, 50, active}}, off, 50},
+			[]child{{risk, 0, active, false}, {on, 0, active, false}, {unknown, 0, active, false}}, risk, 0},
+		{"own health worse than the children's", pb.Level_LEVEL_OBJECTIVE, active, 0, off, []child{{on, 50, active, false}}, off, 50},
 		{"dropped children count for nothing", pb.Level_LEVEL_STRATEGY, active, 0, unknown,
-			[]child{{off, 0, dropped}, {on, 80, active}}, on, 80},
-		{"only dropped children, done", pb.Level_LEVEL_STRATEGY, done, 0, unknown, []child{{off, 0, dropped}}, unknown, 100},
+			[]child{{off, 0, dropped, false}, {on, 80, active, false}}, on, 80},
+		{"only dropped children, done", pb.Level_LEVEL_STRATEGY, done, 0, unknown, []child{{off, 0, dropped, false}}, unknown, 100},
+		{"a supporter's health counts, not its progress", pb.Level_LEVEL_STRATEGY, active, 0, unknown,
+			[]child{{on, 80, active, false}, {off, 10, active, true}}, off, 80},
+		{"a thematic goal's defining objectives, as children", pb.Level_LEVEL_OBJECTIVE, active, 0, unknown,
+			[]child{{on, 90, active, false}, {risk, 30, active, false}}, risk, 60},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, p := rollup(tc.level, tc.status, tc.manual, tc.own, tc.children)

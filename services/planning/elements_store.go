@@ -103,23 +103,6 @@ func listElements(ctx context.Context, q sqldb.Querier, orgID string, plan *list
 	return recs, loadSupports(ctx, q, orgID, recs)
 }
 
-// thread returns the element and its ancestors, nearest first. The depth
-// guard keeps corrupt data from looping.
-func thread(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*elementRecord, error) {
-	recs, err := queryElements(ctx, q, `WITH RECURSIVE chain (id, parent_id, depth) AS (
-			SELECT id, parent_id, 0 FROM elements WHERE organisation_id = ? AND id = ?
-			UNION ALL
-			SELECT e.id, e.parent_id, c.depth + 1 FROM elements e JOIN chain c ON e.id = c.parent_id
-			WHERE e.organisation_id = ? AND c.depth < 10
-		)
-		SELECT `+qualified("e")+` FROM elements e JOIN chain c ON e.id = c.id WHERE e.organisation_id = ? ORDER BY c.depth`,
-		orgID, id, orgID, orgID)
-	if err != nil {
-		return nil, err
-	}
-	return recs, loadSupports(ctx, q, orgID, recs)
-}
-
 // liveTree returns the live elements of the organisation, or of the
 // subtree under rootID, and their supports: two queries whatever the size.
 func liveTree(ctx context.Context, q sqldb.Querier, orgID, rootID string) ([]*elementRecord, error) {
@@ -184,24 +167,19 @@ func loadSupports(ctx context.Context, q sqldb.Querier, orgID string, recs []*el
 	return rows.Err()
 }
 
-// children returns what the roll-up of element id reads of its live
-// children.
+// children returns what the roll-up of element id reads of the live
+// elements below it: its children, its defining objectives (a thematic
+// goal's) and the elements that support it.
 func children(ctx context.Context, q sqldb.Querier, orgID, id string) ([]child, error) {
-	rows, err := q.QueryContext(ctx, "SELECT health, progress, status FROM elements WHERE organisation_id = ? AND parent_id = ? AND delete_time IS NULL",
-		orgID, id)
-	if err != nil {
-		return nil, fmt.Errorf("read children: %w", err)
-	}
-	defer rows.Close()
-	var out []child
-	for rows.Next() {
-		var h, p, s int32
-		if err := rows.Scan(&h, &p, &s); err != nil {
-			return nil, fmt.Errorf("read children: %w", err)
-		}
-		out = append(out, child{health: pb.Health(h), progress: p, status: pb.Status(s)})
-	}
-	return out, rows.Err()
+	return sqldb.Select(ctx, q, "elements below", func(s sqldb.Scanner) (c child, err error) {
+		var h, st int32
+		err = s.Scan(&h, &c.progress, &st, &c.supporter)
+		c.health, c.status = pb.Health(h), pb.Status(st)
+		return c, err
+	}, `SELECT health, progress, status, parent_id <> ? AND thematic_goal_id <> ? FROM elements
+		WHERE organisation_id = ? AND delete_time IS NULL AND (parent_id = ? OR thematic_goal_id = ? OR
+			id IN (SELECT element_id FROM element_supports WHERE organisation_id = ? AND supported_id = ?))`,
+		id, id, orgID, id, id, orgID, id)
 }
 
 // ownKPIHealth is the worst health of the KPIs that measure the element.

@@ -6,27 +6,31 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// refresh recomputes the roll-ups of element id, then of its parent, and so
-// on up the thread, stopping at the first element whose health and
-// progress do not change: a change touches only its ancestors, and usually
-// not all of them. Each change is an ElementHealthChanged event with cause.
+// refresh recomputes the roll-ups of element id, then of the elements
+// above it — its parent, its thematic goal, the elements it supports — and
+// so on up the thread, stopping at each element whose health and progress
+// do not change: a change touches only what is above it, and usually not
+// all of that. Each change is an ElementHealthChanged event with cause.
 func refresh(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, id, cause string) error {
-	for id != "" {
-		r, err := getElement(ctx, tx, orgID, id)
+	for queue := []string{id}; len(queue) > 0; queue = queue[1:] {
+		if queue[0] == "" {
+			continue
+		}
+		r, err := getElement(ctx, tx, orgID, queue[0])
 		if err != nil {
 			return err
 		}
-		own, err := ownKPIHealth(ctx, tx, orgID, id)
+		own, err := ownKPIHealth(ctx, tx, orgID, r.id)
 		if err != nil {
 			return err
 		}
-		kids, err := children(ctx, tx, orgID, id)
+		kids, err := children(ctx, tx, orgID, r.id)
 		if err != nil {
 			return err
 		}
 		health, progress := rollup(r.el.Level, r.el.Status, r.manualProgress, own, kids)
 		if own == r.el.KpiHealth && health == r.el.Health && progress == r.el.Progress {
-			return nil
+			continue
 		}
 		oldHealth, oldProgress := r.el.Health, r.el.Progress
 		r.el.KpiHealth, r.el.Health, r.el.Progress = own, health, progress
@@ -34,17 +38,26 @@ func refresh(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, id, cause str
 			return err
 		}
 		if health == oldHealth && progress == oldProgress {
-			return nil // only the element's own KPI health moved; its parent reads health and progress
+			continue // only the element's own KPI health moved; those above read health and progress
 		}
 		if err := em.healthChanged(ctx, tx, r.el, oldHealth, oldProgress, cause); err != nil {
 			return err
 		}
 		if r.el.DeleteTime != nil {
-			return nil // a deleted element is out of its parent's roll-up
+			continue // a deleted element is out of the roll-ups above it
 		}
-		id = r.parentID
+		queue = append(queue, above(r)...)
 	}
 	return nil
+}
+
+// above are the ids of the elements r's roll-up feeds (linksUp).
+func above(r *elementRecord) []string {
+	var ids []string
+	for _, l := range linksUp(r) {
+		ids = append(ids, l.id)
+	}
+	return ids
 }
 
 // refreshAll refreshes from each of ids in turn ("" and repeats skipped).

@@ -75,14 +75,33 @@ func (e *env) testRollup(t *testing.T) {
 		return &kpipb.KpiStatusChanged{Kpi: kpi, Element: p.tactic, NewStatus: s, ChangeTime: timestamppb.New(at)}
 	}
 
+	// The tactic also serves a strategy of another objective: its health
+	// counts there too, its progress does not.
+	served := e.mustCreate(t, p.org, el{id: "served", level: pb.Level_LEVEL_STRATEGY, title: "Know what families think", team: p.east,
+		parent: p.sop, start: day(2018, 1, 1), end: day(2018, 12, 31)}).Name
+	if _, err := e.elements.UpdateElement(ctx(t), &pb.UpdateElementRequest{Element: &pb.Element{Name: p.tactic, Supports: []string{served}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"supports"}}}); err != nil {
+		t.Fatal(err)
+	}
 	e.kpiEvent(t, "red-1", change(kpipb.KpiStatus_KPI_STATUS_RED, at))
+	eventually(t, "a red KPI on the tactic did not turn the strategy it serves off track", func() bool {
+		s := e.get(t, served)
+		return s.Health == pb.Health_HEALTH_OFF_TRACK && s.Progress == 0
+	})
 	eventually(t, "a red KPI on the tactic did not turn its thread off track", func() bool {
 		return all(e.health(t, thread...), pb.Health_HEALTH_OFF_TRACK)
 	})
+	// The thematic goal its objective defines takes its health from it.
+	if h := e.get(t, p.train).Health; h != pb.Health_HEALTH_OFF_TRACK {
+		t.Errorf("the thematic goal is %v while its defining objective is off track", h)
+	}
 	if h := e.get(t, p.tactic2).Health; h != pb.Health_HEALTH_UNKNOWN {
 		t.Errorf("a sibling tactic turned %v", h)
 	}
-	if h := e.get(t, p.sop).Health; h != pb.Health_HEALTH_UNKNOWN {
+	if h := e.get(t, p.sop).Health; h != pb.Health_HEALTH_OFF_TRACK {
+		t.Errorf("the objective above the served strategy is %v, want off track", h)
+	}
+	if h := e.get(t, p.craft).Health; h != pb.Health_HEALTH_UNKNOWN {
 		t.Errorf("an element off the thread turned %v", h)
 	}
 

@@ -1,6 +1,8 @@
 package planning_test
 
 import (
+	"fmt"
+	"path"
 	"slices"
 	"testing"
 
@@ -76,8 +78,18 @@ func (e *env) testScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{p.tactic, p.strategy, p.calendar, p.mission, p.vision}; !slices.Equal(names(th.Elements), want) {
+	// The thread passes through the thematic goal the tactic's objective
+	// defines, nearest first, each element once.
+	if want := []string{p.tactic, p.strategy, p.calendar, p.mission, p.train, p.vision}; !slices.Equal(names(th.Elements), want) {
 		t.Fatalf("thread = %v, want %v", names(th.Elements), want)
+	}
+	var edges []string
+	for _, x := range th.Edges {
+		edges = append(edges, fmt.Sprintf("%s>%s %s", path.Base(x.From), path.Base(x.To), x.Kind))
+	}
+	if want := []string{"tactic>strategy LINK_KIND_PARENT", "strategy>calendar LINK_KIND_PARENT", "calendar>mission LINK_KIND_PARENT",
+		"calendar>train LINK_KIND_THEMATIC_GOAL", "mission>vision LINK_KIND_PARENT", "train>mission LINK_KIND_PARENT"}; !slices.Equal(edges, want) {
+		t.Errorf("thread edges = %v, want %v", edges, want)
 	}
 
 	// Progress rolls up: the strategy is the mean of its tactics (80, 40).
@@ -86,6 +98,15 @@ func (e *env) testScenario(t *testing.T) {
 	}
 	if s := e.get(t, p.calendar); s.Progress != 60 {
 		t.Errorf("objective progress %d, want 60", s.Progress)
+	}
+	// The thematic goal is the mean of its defining objectives (60, 0).
+	if g := e.get(t, p.train); g.Progress != 30 {
+		t.Errorf("thematic goal progress %d, want 30", g.Progress)
+	}
+	// A plain objective, as in a civil-service VMOST, has no kind.
+	if _, err := e.create(t, p.org, el{id: "plain", level: pb.Level_LEVEL_OBJECTIVE, title: "Fewer missed visits", team: p.east,
+		parent: p.mission, start: day(2018, 1, 1), end: day(2018, 12, 31), rank: 7}); err != nil {
+		t.Errorf("a plain objective: %v", err)
 	}
 
 	tree, err := e.elements.GetElementTree(c, &pb.GetElementTreeRequest{Parent: p.org})
@@ -100,7 +121,7 @@ func (e *env) testScenario(t *testing.T) {
 	for _, o := range mission.Children {
 		titles = append(titles, o.Element.Title)
 	}
-	if len(mission.Children) != 7 || titles[0] != "Craft Our Culture" || titles[3] != "Energize!" {
+	if len(mission.Children) != 8 || titles[0] != "Craft Our Culture" || titles[3] != "Energize!" {
 		t.Fatalf("objectives under the mission: %v", titles)
 	}
 	total := 0
@@ -115,8 +136,8 @@ func (e *env) testScenario(t *testing.T) {
 		}
 	}
 	walk(tree.Roots)
-	if total != 12 {
-		t.Errorf("tree holds %d elements, want 12", total)
+	if total != 13 {
+		t.Errorf("tree holds %d elements, want 13", total)
 	}
 
 	// Filters keep matches and their ancestors.
@@ -148,9 +169,12 @@ func (e *env) testScenario(t *testing.T) {
 		found[f.Kind] = append(found[f.Kind], f.Element)
 	}
 	for kind, want := range map[pb.IntegrityFinding_Kind][]string{
-		pb.IntegrityFinding_KIND_TACTIC_WITHOUT_KPI:                        {p.tactic, p.tactic2},
-		pb.IntegrityFinding_KIND_OBJECTIVE_WITHOUT_STRATEGY:                {p.clarify, p.craft, p.energize, p.expectations, p.sop, p.train},
+		pb.IntegrityFinding_KIND_TACTIC_WITHOUT_KPI: {p.tactic, p.tactic2},
+		// A thematic goal with defining objectives has its strategy.
+		pb.IntegrityFinding_KIND_OBJECTIVE_WITHOUT_STRATEGY:                {p.clarify, p.craft, p.energize, p.expectations, p.org + "/elements/plain", p.sop},
 		pb.IntegrityFinding_KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES: {p.clarify, p.craft, p.energize},
+		// Its horizon ended in 2018; they are not done.
+		pb.IntegrityFinding_KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL: {p.calendar, p.expectations},
 	} {
 		got := found[kind]
 		slices.Sort(got)

@@ -22,18 +22,7 @@ func (h *elementsHandler) GetElementThread(ctx context.Context, req *pb.GetEleme
 	if err != nil {
 		return nil, err
 	}
-	recs, err := thread(ctx, h.db, ids[0], ids[1])
-	if err != nil {
-		return nil, err
-	}
-	if len(recs) == 0 {
-		return nil, apierr.NotFound(req.Name)
-	}
-	out := &pb.ElementThread{}
-	for _, r := range recs {
-		out.Elements = append(out.Elements, r.el)
-	}
-	return out, nil
+	return threadOf(ctx, h.db, ids[0], ids[1])
 }
 
 func (h *elementsHandler) GetElementTree(ctx context.Context, req *pb.GetElementTreeRequest) (*pb.ElementTree, error) {

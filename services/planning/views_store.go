@@ -21,7 +21,8 @@ var integrityChecks = []struct {
 		func(string) []any {
 			return []any{int32(pb.Level_LEVEL_TACTIC), int32(kpipb.KpiStatus_KPI_STATUS_UNSPECIFIED)}
 		}},
-	{pb.IntegrityFinding_KIND_OBJECTIVE_WITHOUT_STRATEGY, "e.level = ? AND " + noLiveChild,
+	// A thematic goal's defining objectives are its strategy.
+	{pb.IntegrityFinding_KIND_OBJECTIVE_WITHOUT_STRATEGY, "e.level = ? AND " + noLiveChild + " AND NOT " + liveDefiningObjective,
 		func(string) []any { return []any{int32(pb.Level_LEVEL_OBJECTIVE)} }},
 	{pb.IntegrityFinding_KIND_STRATEGY_WITHOUT_TACTIC, "e.level = ? AND " + noLiveChild,
 		func(string) []any { return []any{int32(pb.Level_LEVEL_STRATEGY)} }},
@@ -31,12 +32,19 @@ var integrityChecks = []struct {
 		func(today string) []any {
 			return []any{today, int32(pb.Status_STATUS_PROPOSED), int32(pb.Status_STATUS_ACTIVE), int32(pb.Status_STATUS_ON_HOLD)}
 		}},
-	{pb.IntegrityFinding_KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES,
-		"e.objective_kind = ? AND NOT EXISTS (SELECT 1 FROM elements d WHERE d.organisation_id = e.organisation_id AND d.thematic_goal_id = e.id AND d.delete_time IS NULL)",
+	{pb.IntegrityFinding_KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES, "e.objective_kind = ? AND NOT " + liveDefiningObjective,
 		func(string) []any { return []any{int32(pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL)} }},
+	{pb.IntegrityFinding_KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL, `e.objective_kind = ? AND e.status NOT IN (?, ?) AND EXISTS
+		(SELECT 1 FROM elements g WHERE g.organisation_id = e.organisation_id AND g.id = e.thematic_goal_id AND g.end_date < ?)`,
+		func(today string) []any {
+			return []any{int32(pb.ObjectiveKind_OBJECTIVE_KIND_DEFINING_OBJECTIVE), int32(pb.Status_STATUS_DONE), int32(pb.Status_STATUS_DROPPED), today}
+		}},
 }
 
-const noLiveChild = "NOT EXISTS (SELECT 1 FROM elements c WHERE c.organisation_id = e.organisation_id AND c.parent_id = e.id AND c.delete_time IS NULL)"
+const (
+	noLiveChild           = "NOT EXISTS (SELECT 1 FROM elements c WHERE c.organisation_id = e.organisation_id AND c.parent_id = e.id AND c.delete_time IS NULL)"
+	liveDefiningObjective = "EXISTS (SELECT 1 FROM elements d WHERE d.organisation_id = e.organisation_id AND d.thematic_goal_id = e.id AND d.delete_time IS NULL)"
+)
 
 // integrityFindings runs every check on the organisation's plan.
 func integrityFindings(ctx context.Context, q sqldb.Querier, orgID, today string) ([]*pb.IntegrityFinding, error) {
@@ -59,6 +67,36 @@ func integrityFindings(ctx context.Context, q sqldb.Querier, orgID, today string
 		rows.Close()
 		if err != nil {
 			return nil, fmt.Errorf("integrity %s: %w", c.kind, err)
+		}
+	}
+	return out, nil
+}
+
+// threadOf reads the golden thread of element id: a walk up its links
+// (linksUp), nearest first, each element once and each link as an edge.
+// The walk ends: every link leads to a higher level but a defining
+// objective's, which leads to a thematic goal, which has none such.
+func threadOf(ctx context.Context, q sqldb.Querier, orgID, id string) (*pb.ElementThread, error) {
+	first, err := elementType.Lookup(ctx, q, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ElementThread{}
+	seen := map[string]bool{id: true}
+	for queue := []*elementRecord{first}; len(queue) > 0; queue = queue[1:] {
+		r := queue[0]
+		out.Elements = append(out.Elements, r.el)
+		for _, l := range linksUp(r) {
+			out.Edges = append(out.Edges, &pb.ThreadEdge{From: r.el.Name, To: elementName(orgID, l.id), Kind: l.kind})
+			if seen[l.id] {
+				continue
+			}
+			seen[l.id] = true
+			next, err := getElement(ctx, q, orgID, l.id)
+			if err != nil {
+				return nil, err
+			}
+			queue = append(queue, next)
 		}
 	}
 	return out, nil

@@ -57,13 +57,15 @@ export const del = (path) => call('DELETE', path);
 export const postCSV = (path, csv) => call('POST', path, csv, 'text/csv');
 
 // all follows next_page_token and returns every item of a List call.
-// caller returns who the token is (GET /v1/caller) with, for a person,
-// their display_name from the first organisation that knows them, so that
-// pages name people rather than show their subject.
+// caller returns who the token is (GET /v1/caller) with its display_name:
+// a person's, from the first organisation that knows them, or an API
+// token's where the caller may read it, so that pages name callers rather
+// than show their subject.
 export async function caller() {
   const c = await get('/v1/caller');
   const person = (c.grants || []).find((g) => g.person);
-  if (person) c.display_name = await get(`/v1/${person.person}`).then((p) => p.display_name, () => '');
+  const named = person ? person.person : (c.subject.startsWith('token:') ? c.subject.slice('token:'.length) : '');
+  if (named) c.display_name = await get(`/v1/${named}`).then((x) => x.display_name, () => '');
   return c;
 }
 

@@ -109,6 +109,15 @@ export async function render(el, { params, query, session, navigate }) {
       api.all(`/v1/organisations/${org}/kpis?filter=${encodeURIComponent(`element = "${nameOf}"`)}`, 'kpis'),
     ]);
     const e = thread.elements[0];
+    // How each element of the thread is reached from below, where it is
+    // not only as a parent: a defining objective's thematic goal, or an
+    // element supported.
+    const via = (x) => {
+      const kinds = new Set((thread.edges || []).filter((d) => d.to === x.name).map((d) => d.kind));
+      if (kinds.has('LINK_KIND_THEMATIC_GOAL')) return ' thematic goal';
+      if (kinds.has('LINK_KIND_SUPPORTS') && !kinds.has('LINK_KIND_PARENT')) return ' supported';
+      return '';
+    };
     const teamName = (teams.find((t) => t.name === e.owner_team) || {}).display_name || idOf(e.owner_team);
     replace(facts,
       h('p', { class: 'muted' }, `${levelName(e.level)}${e.objective_kind ? ` — ${kindName(e.objective_kind)}` : ''}`),
@@ -120,7 +129,7 @@ export async function render(el, { params, query, session, navigate }) {
       h('h3', {}, 'Golden thread'),
       h('ol', { class: 'thread', 'aria-label': 'Golden thread, from the vision down to this element' },
         [...thread.elements].reverse().map((x) => h('li', { class: `tone-${healthTone(x.health)}` },
-          h('span', { class: 'level' }, levelName(x.level)), ' ',
+          h('span', { class: 'level' }, levelName(x.level), via(x)), ' ',
           x.name === e.name ? h('strong', { 'aria-current': 'true' }, x.title) : h('a', { href: `#/o/${org}/map?el=${idOf(x.name)}` }, x.title),
           ' ', healthBadge(x.health)))),
       h('h3', {}, 'KPIs'),

@@ -214,6 +214,64 @@ func (Status) EnumDescriptor() ([]byte, []int) {
 	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{2}
 }
 
+// LinkKind is the kind of a link up the golden thread, from the element
+// below to the element above.
+type LinkKind int32
+
+const (
+	// Not set.
+	LinkKind_LINK_KIND_UNSPECIFIED LinkKind = 0
+	// To the element's parent.
+	LinkKind_LINK_KIND_PARENT LinkKind = 1
+	// From a defining objective to its thematic goal.
+	LinkKind_LINK_KIND_THEMATIC_GOAL LinkKind = 2
+	// To an element the element supports.
+	LinkKind_LINK_KIND_SUPPORTS LinkKind = 3
+)
+
+// Enum value maps for LinkKind.
+var (
+	LinkKind_name = map[int32]string{
+		0: "LINK_KIND_UNSPECIFIED",
+		1: "LINK_KIND_PARENT",
+		2: "LINK_KIND_THEMATIC_GOAL",
+		3: "LINK_KIND_SUPPORTS",
+	}
+	LinkKind_value = map[string]int32{
+		"LINK_KIND_UNSPECIFIED":   0,
+		"LINK_KIND_PARENT":        1,
+		"LINK_KIND_THEMATIC_GOAL": 2,
+		"LINK_KIND_SUPPORTS":      3,
+	}
+)
+
+func (x LinkKind) Enum() *LinkKind {
+	p := new(LinkKind)
+	*p = x
+	return p
+}
+
+func (x LinkKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LinkKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_goldenthread_planning_v1_elements_proto_enumTypes[3].Descriptor()
+}
+
+func (LinkKind) Type() protoreflect.EnumType {
+	return &file_goldenthread_planning_v1_elements_proto_enumTypes[3]
+}
+
+func (x LinkKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LinkKind.Descriptor instead.
+func (LinkKind) EnumDescriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{3}
+}
+
 // Health is how an element is doing.
 type Health int32
 
@@ -259,11 +317,11 @@ func (x Health) String() string {
 }
 
 func (Health) Descriptor() protoreflect.EnumDescriptor {
-	return file_goldenthread_planning_v1_elements_proto_enumTypes[3].Descriptor()
+	return file_goldenthread_planning_v1_elements_proto_enumTypes[4].Descriptor()
 }
 
 func (Health) Type() protoreflect.EnumType {
-	return &file_goldenthread_planning_v1_elements_proto_enumTypes[3]
+	return &file_goldenthread_planning_v1_elements_proto_enumTypes[4]
 }
 
 func (x Health) Number() protoreflect.EnumNumber {
@@ -272,7 +330,7 @@ func (x Health) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Health.Descriptor instead.
 func (Health) EnumDescriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{3}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{4}
 }
 
 // Kind of finding.
@@ -293,6 +351,9 @@ const (
 	IntegrityFinding_KIND_PAST_HORIZON_STILL_ACTIVE IntegrityFinding_Kind = 5
 	// A live thematic goal with no live defining objective.
 	IntegrityFinding_KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES IntegrityFinding_Kind = 6
+	// A live defining objective not yet DONE or DROPPED whose thematic
+	// goal's horizon has ended: the rallying cry is over, its part is not.
+	IntegrityFinding_KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL IntegrityFinding_Kind = 7
 )
 
 // Enum value maps for IntegrityFinding_Kind.
@@ -305,6 +366,7 @@ var (
 		4: "KIND_OWNER_TEAM_DELETED",
 		5: "KIND_PAST_HORIZON_STILL_ACTIVE",
 		6: "KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES",
+		7: "KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL",
 	}
 	IntegrityFinding_Kind_value = map[string]int32{
 		"KIND_UNSPECIFIED":                               0,
@@ -314,6 +376,7 @@ var (
 		"KIND_OWNER_TEAM_DELETED":                        4,
 		"KIND_PAST_HORIZON_STILL_ACTIVE":                 5,
 		"KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES": 6,
+		"KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL":     7,
 	}
 )
 
@@ -328,11 +391,11 @@ func (x IntegrityFinding_Kind) String() string {
 }
 
 func (IntegrityFinding_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_goldenthread_planning_v1_elements_proto_enumTypes[4].Descriptor()
+	return file_goldenthread_planning_v1_elements_proto_enumTypes[5].Descriptor()
 }
 
 func (IntegrityFinding_Kind) Type() protoreflect.EnumType {
-	return &file_goldenthread_planning_v1_elements_proto_enumTypes[4]
+	return &file_goldenthread_planning_v1_elements_proto_enumTypes[5]
 }
 
 func (x IntegrityFinding_Kind) Number() protoreflect.EnumNumber {
@@ -341,7 +404,7 @@ func (x IntegrityFinding_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use IntegrityFinding_Kind.Descriptor instead.
 func (IntegrityFinding_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{4, 0}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{5, 0}
 }
 
 // Element is one element of the plan, at any level.
@@ -352,7 +415,8 @@ type Element struct {
 	// The level; required, and fixed once created (levels keep the thread
 	// acyclic: a parent is always exactly one level up).
 	Level Level `protobuf:"varint,2,opt,name=level,proto3,enum=goldenthread.planning.v1.Level" json:"level,omitempty"`
-	// For objectives, their kind (required); unset for the other levels.
+	// For objectives, their Lencioni kind, or unset for a plain objective;
+	// unset for the other levels.
 	ObjectiveKind ObjectiveKind `protobuf:"varint,3,opt,name=objective_kind,json=objectiveKind,proto3,enum=goldenthread.planning.v1.ObjectiveKind" json:"objective_kind,omitempty"`
 	// Short title, 1 to 200 characters, not only whitespace.
 	Title string `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
@@ -371,13 +435,15 @@ type Element struct {
 	PriorityRank int32 `protobuf:"varint,10,opt,name=priority_rank,json=priorityRank,proto3" json:"priority_rank,omitempty"`
 	// Progress, 0 to 100. Set by hand on tactics; on the other levels it is
 	// rolled up (output only there): the mean of the progress of the live
-	// children that are not dropped, rounded, or, with no such children, 100
-	// when DONE and 0 otherwise.
+	// children and, for a thematic goal, defining objectives that are not
+	// dropped, rounded, or, with none, 100 when DONE and 0 otherwise.
 	Progress int32 `protobuf:"varint,11,opt,name=progress,proto3" json:"progress,omitempty"`
 	// Health, computed (output only): the worst of the element's own health
-	// (kpi_health) and the health of its live children that are not dropped,
-	// where OFF_TRACK is worse than AT_RISK, which is worse than ON_TRACK;
-	// UNKNOWN counts only when nothing is known.
+	// (kpi_health) and the health of the live elements below it that are not
+	// dropped — its children, its defining objectives (a thematic goal) and
+	// the elements that support it — where OFF_TRACK is worse than AT_RISK,
+	// which is worse than ON_TRACK; UNKNOWN counts only when nothing is
+	// known.
 	Health Health `protobuf:"varint,12,opt,name=health,proto3,enum=goldenthread.planning.v1.Health" json:"health,omitempty"`
 	// The parent, `organisations/{organisation}/elements/{element}`: exactly
 	// one level up, in the same organisation, live. Empty for a vision;
@@ -387,7 +453,9 @@ type Element struct {
 	// (a tactic serving two strategies). At most 20.
 	Supports []string `protobuf:"bytes,14,rep,name=supports,proto3" json:"supports,omitempty"`
 	// For a defining objective, its thematic goal: a live thematic goal of the
-	// same organisation whose horizon contains this one's. Empty otherwise.
+	// same organisation whose horizon contains this one's; the thread passes
+	// through it and it rolls up from its defining objectives. Empty
+	// otherwise.
 	ThematicGoal string `protobuf:"bytes,15,opt,name=thematic_goal,json=thematicGoal,proto3" json:"thematic_goal,omitempty"`
 	// The health of the element's own KPIs: the worst of them, RED being
 	// OFF_TRACK, AMBER or OVERDUE AT_RISK, GREEN ON_TRACK, NO_DATA UNKNOWN.
@@ -594,11 +662,15 @@ func (x *Element) GetUpdateActor() string {
 	return ""
 }
 
-// ElementThread is the golden thread of an element.
+// ElementThread is the golden thread of an element, as a graph.
 type ElementThread struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The element first, then its parent, up to the vision.
-	Elements      []*Element `protobuf:"bytes,1,rep,name=elements,proto3" json:"elements,omitempty"`
+	// The element first, then every element it reaches, nearest first (by
+	// the fewest links), each once.
+	Elements []*Element `protobuf:"bytes,1,rep,name=elements,proto3" json:"elements,omitempty"`
+	// The links between them, each from the element below to the element
+	// above.
+	Edges         []*ThreadEdge `protobuf:"bytes,2,rep,name=edges,proto3" json:"edges,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -640,6 +712,77 @@ func (x *ElementThread) GetElements() []*Element {
 	return nil
 }
 
+func (x *ElementThread) GetEdges() []*ThreadEdge {
+	if x != nil {
+		return x.Edges
+	}
+	return nil
+}
+
+// ThreadEdge is one link of a thread.
+type ThreadEdge struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The element below.
+	From string `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	// The element above.
+	To string `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	// The kind of link.
+	Kind          LinkKind `protobuf:"varint,3,opt,name=kind,proto3,enum=goldenthread.planning.v1.LinkKind" json:"kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ThreadEdge) Reset() {
+	*x = ThreadEdge{}
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ThreadEdge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ThreadEdge) ProtoMessage() {}
+
+func (x *ThreadEdge) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ThreadEdge.ProtoReflect.Descriptor instead.
+func (*ThreadEdge) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ThreadEdge) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *ThreadEdge) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *ThreadEdge) GetKind() LinkKind {
+	if x != nil {
+		return x.Kind
+	}
+	return LinkKind_LINK_KIND_UNSPECIFIED
+}
+
 // ElementNode is an element with its children, nested.
 type ElementNode struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -653,7 +796,7 @@ type ElementNode struct {
 
 func (x *ElementNode) Reset() {
 	*x = ElementNode{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +808,7 @@ func (x *ElementNode) String() string {
 func (*ElementNode) ProtoMessage() {}
 
 func (x *ElementNode) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +821,7 @@ func (x *ElementNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElementNode.ProtoReflect.Descriptor instead.
 func (*ElementNode) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{2}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ElementNode) GetElement() *Element {
@@ -706,7 +849,7 @@ type ElementTree struct {
 
 func (x *ElementTree) Reset() {
 	*x = ElementTree{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -718,7 +861,7 @@ func (x *ElementTree) String() string {
 func (*ElementTree) ProtoMessage() {}
 
 func (x *ElementTree) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -731,7 +874,7 @@ func (x *ElementTree) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElementTree.ProtoReflect.Descriptor instead.
 func (*ElementTree) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{3}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ElementTree) GetRoots() []*ElementNode {
@@ -756,7 +899,7 @@ type IntegrityFinding struct {
 
 func (x *IntegrityFinding) Reset() {
 	*x = IntegrityFinding{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -768,7 +911,7 @@ func (x *IntegrityFinding) String() string {
 func (*IntegrityFinding) ProtoMessage() {}
 
 func (x *IntegrityFinding) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -781,7 +924,7 @@ func (x *IntegrityFinding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrityFinding.ProtoReflect.Descriptor instead.
 func (*IntegrityFinding) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{4}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *IntegrityFinding) GetKind() IntegrityFinding_Kind {
@@ -816,7 +959,7 @@ type IntegrityReport struct {
 
 func (x *IntegrityReport) Reset() {
 	*x = IntegrityReport{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -828,7 +971,7 @@ func (x *IntegrityReport) String() string {
 func (*IntegrityReport) ProtoMessage() {}
 
 func (x *IntegrityReport) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -841,7 +984,7 @@ func (x *IntegrityReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrityReport.ProtoReflect.Descriptor instead.
 func (*IntegrityReport) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{5}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *IntegrityReport) GetFindings() []*IntegrityFinding {
@@ -862,7 +1005,7 @@ type GetElementRequest struct {
 
 func (x *GetElementRequest) Reset() {
 	*x = GetElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -874,7 +1017,7 @@ func (x *GetElementRequest) String() string {
 func (*GetElementRequest) ProtoMessage() {}
 
 func (x *GetElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -887,7 +1030,7 @@ func (x *GetElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetElementRequest.ProtoReflect.Descriptor instead.
 func (*GetElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{6}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetElementRequest) GetName() string {
@@ -922,7 +1065,7 @@ type ListElementsRequest struct {
 
 func (x *ListElementsRequest) Reset() {
 	*x = ListElementsRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -934,7 +1077,7 @@ func (x *ListElementsRequest) String() string {
 func (*ListElementsRequest) ProtoMessage() {}
 
 func (x *ListElementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -947,7 +1090,7 @@ func (x *ListElementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListElementsRequest.ProtoReflect.Descriptor instead.
 func (*ListElementsRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{7}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListElementsRequest) GetParent() string {
@@ -1005,7 +1148,7 @@ type ListElementsResponse struct {
 
 func (x *ListElementsResponse) Reset() {
 	*x = ListElementsResponse{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1017,7 +1160,7 @@ func (x *ListElementsResponse) String() string {
 func (*ListElementsResponse) ProtoMessage() {}
 
 func (x *ListElementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1030,7 +1173,7 @@ func (x *ListElementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListElementsResponse.ProtoReflect.Descriptor instead.
 func (*ListElementsResponse) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{8}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListElementsResponse) GetElements() []*Element {
@@ -1070,7 +1213,7 @@ type CreateElementRequest struct {
 
 func (x *CreateElementRequest) Reset() {
 	*x = CreateElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1082,7 +1225,7 @@ func (x *CreateElementRequest) String() string {
 func (*CreateElementRequest) ProtoMessage() {}
 
 func (x *CreateElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1095,7 +1238,7 @@ func (x *CreateElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateElementRequest.ProtoReflect.Descriptor instead.
 func (*CreateElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{9}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateElementRequest) GetParent() string {
@@ -1143,7 +1286,7 @@ type UpdateElementRequest struct {
 
 func (x *UpdateElementRequest) Reset() {
 	*x = UpdateElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1155,7 +1298,7 @@ func (x *UpdateElementRequest) String() string {
 func (*UpdateElementRequest) ProtoMessage() {}
 
 func (x *UpdateElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1168,7 +1311,7 @@ func (x *UpdateElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateElementRequest.ProtoReflect.Descriptor instead.
 func (*UpdateElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{10}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdateElementRequest) GetElement() *Element {
@@ -1201,7 +1344,7 @@ type DeleteElementRequest struct {
 
 func (x *DeleteElementRequest) Reset() {
 	*x = DeleteElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1213,7 +1356,7 @@ func (x *DeleteElementRequest) String() string {
 func (*DeleteElementRequest) ProtoMessage() {}
 
 func (x *DeleteElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,7 +1369,7 @@ func (x *DeleteElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteElementRequest.ProtoReflect.Descriptor instead.
 func (*DeleteElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{11}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteElementRequest) GetName() string {
@@ -1263,7 +1406,7 @@ type UndeleteElementRequest struct {
 
 func (x *UndeleteElementRequest) Reset() {
 	*x = UndeleteElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1275,7 +1418,7 @@ func (x *UndeleteElementRequest) String() string {
 func (*UndeleteElementRequest) ProtoMessage() {}
 
 func (x *UndeleteElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1288,7 +1431,7 @@ func (x *UndeleteElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteElementRequest.ProtoReflect.Descriptor instead.
 func (*UndeleteElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{12}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UndeleteElementRequest) GetName() string {
@@ -1316,7 +1459,7 @@ type GetElementThreadRequest struct {
 
 func (x *GetElementThreadRequest) Reset() {
 	*x = GetElementThreadRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1328,7 +1471,7 @@ func (x *GetElementThreadRequest) String() string {
 func (*GetElementThreadRequest) ProtoMessage() {}
 
 func (x *GetElementThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1341,7 +1484,7 @@ func (x *GetElementThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetElementThreadRequest.ProtoReflect.Descriptor instead.
 func (*GetElementThreadRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{13}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetElementThreadRequest) GetName() string {
@@ -1371,7 +1514,7 @@ type GetElementTreeRequest struct {
 
 func (x *GetElementTreeRequest) Reset() {
 	*x = GetElementTreeRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1383,7 +1526,7 @@ func (x *GetElementTreeRequest) String() string {
 func (*GetElementTreeRequest) ProtoMessage() {}
 
 func (x *GetElementTreeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1396,7 +1539,7 @@ func (x *GetElementTreeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetElementTreeRequest.ProtoReflect.Descriptor instead.
 func (*GetElementTreeRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{14}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetElementTreeRequest) GetParent() string {
@@ -1445,7 +1588,7 @@ type GetIntegrityReportRequest struct {
 
 func (x *GetIntegrityReportRequest) Reset() {
 	*x = GetIntegrityReportRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1457,7 +1600,7 @@ func (x *GetIntegrityReportRequest) String() string {
 func (*GetIntegrityReportRequest) ProtoMessage() {}
 
 func (x *GetIntegrityReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1470,7 +1613,7 @@ func (x *GetIntegrityReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIntegrityReportRequest.ProtoReflect.Descriptor instead.
 func (*GetIntegrityReportRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{15}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetIntegrityReportRequest) GetParent() string {
@@ -1523,18 +1666,24 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\vdelete_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\x15 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\x16 \x01(\tR\vupdateActor\"N\n" +
+	"\fupdate_actor\x18\x16 \x01(\tR\vupdateActor\"\x8a\x01\n" +
 	"\rElementThread\x12=\n" +
-	"\belements\x18\x01 \x03(\v2!.goldenthread.planning.v1.ElementR\belements\"\x8d\x01\n" +
+	"\belements\x18\x01 \x03(\v2!.goldenthread.planning.v1.ElementR\belements\x12:\n" +
+	"\x05edges\x18\x02 \x03(\v2$.goldenthread.planning.v1.ThreadEdgeR\x05edges\"h\n" +
+	"\n" +
+	"ThreadEdge\x12\x12\n" +
+	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x02 \x01(\tR\x02to\x126\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\".goldenthread.planning.v1.LinkKindR\x04kind\"\x8d\x01\n" +
 	"\vElementNode\x12;\n" +
 	"\aelement\x18\x01 \x01(\v2!.goldenthread.planning.v1.ElementR\aelement\x12A\n" +
 	"\bchildren\x18\x02 \x03(\v2%.goldenthread.planning.v1.ElementNodeR\bchildren\"J\n" +
 	"\vElementTree\x12;\n" +
-	"\x05roots\x18\x01 \x03(\v2%.goldenthread.planning.v1.ElementNodeR\x05roots\"\xff\x02\n" +
+	"\x05roots\x18\x01 \x03(\v2%.goldenthread.planning.v1.ElementNodeR\x05roots\"\xaf\x03\n" +
 	"\x10IntegrityFinding\x12C\n" +
 	"\x04kind\x18\x01 \x01(\x0e2/.goldenthread.planning.v1.IntegrityFinding.KindR\x04kind\x12\x18\n" +
 	"\aelement\x18\x02 \x01(\tR\aelement\x12\x14\n" +
-	"\x05title\x18\x03 \x01(\tR\x05title\"\xf5\x01\n" +
+	"\x05title\x18\x03 \x01(\tR\x05title\"\xa5\x02\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17KIND_TACTIC_WITHOUT_KPI\x10\x01\x12#\n" +
@@ -1542,7 +1691,8 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x1cKIND_STRATEGY_WITHOUT_TACTIC\x10\x03\x12\x1b\n" +
 	"\x17KIND_OWNER_TEAM_DELETED\x10\x04\x12\"\n" +
 	"\x1eKIND_PAST_HORIZON_STILL_ACTIVE\x10\x05\x122\n" +
-	".KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES\x10\x06\"Y\n" +
+	".KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES\x10\x06\x12.\n" +
+	"*KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL\x10\a\"Y\n" +
 	"\x0fIntegrityReport\x12F\n" +
 	"\bfindings\x18\x01 \x03(\v2*.goldenthread.planning.v1.IntegrityFindingR\bfindings\"\xe4\x01\n" +
 	"\x11GetElementRequest\x12\xce\x01\n" +
@@ -1619,7 +1769,12 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\rSTATUS_ACTIVE\x10\x02\x12\x12\n" +
 	"\x0eSTATUS_ON_HOLD\x10\x03\x12\x0f\n" +
 	"\vSTATUS_DONE\x10\x04\x12\x12\n" +
-	"\x0eSTATUS_DROPPED\x10\x05*s\n" +
+	"\x0eSTATUS_DROPPED\x10\x05*p\n" +
+	"\bLinkKind\x12\x19\n" +
+	"\x15LINK_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10LINK_KIND_PARENT\x10\x01\x12\x1b\n" +
+	"\x17LINK_KIND_THEMATIC_GOAL\x10\x02\x12\x16\n" +
+	"\x12LINK_KIND_SUPPORTS\x10\x03*s\n" +
 	"\x06Health\x12\x16\n" +
 	"\x12HEALTH_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eHEALTH_UNKNOWN\x10\x01\x12\x13\n" +
@@ -1650,80 +1805,84 @@ func file_goldenthread_planning_v1_elements_proto_rawDescGZIP() []byte {
 	return file_goldenthread_planning_v1_elements_proto_rawDescData
 }
 
-var file_goldenthread_planning_v1_elements_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_goldenthread_planning_v1_elements_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_goldenthread_planning_v1_elements_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_goldenthread_planning_v1_elements_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_goldenthread_planning_v1_elements_proto_goTypes = []any{
 	(Level)(0),                        // 0: goldenthread.planning.v1.Level
 	(ObjectiveKind)(0),                // 1: goldenthread.planning.v1.ObjectiveKind
 	(Status)(0),                       // 2: goldenthread.planning.v1.Status
-	(Health)(0),                       // 3: goldenthread.planning.v1.Health
-	(IntegrityFinding_Kind)(0),        // 4: goldenthread.planning.v1.IntegrityFinding.Kind
-	(*Element)(nil),                   // 5: goldenthread.planning.v1.Element
-	(*ElementThread)(nil),             // 6: goldenthread.planning.v1.ElementThread
-	(*ElementNode)(nil),               // 7: goldenthread.planning.v1.ElementNode
-	(*ElementTree)(nil),               // 8: goldenthread.planning.v1.ElementTree
-	(*IntegrityFinding)(nil),          // 9: goldenthread.planning.v1.IntegrityFinding
-	(*IntegrityReport)(nil),           // 10: goldenthread.planning.v1.IntegrityReport
-	(*GetElementRequest)(nil),         // 11: goldenthread.planning.v1.GetElementRequest
-	(*ListElementsRequest)(nil),       // 12: goldenthread.planning.v1.ListElementsRequest
-	(*ListElementsResponse)(nil),      // 13: goldenthread.planning.v1.ListElementsResponse
-	(*CreateElementRequest)(nil),      // 14: goldenthread.planning.v1.CreateElementRequest
-	(*UpdateElementRequest)(nil),      // 15: goldenthread.planning.v1.UpdateElementRequest
-	(*DeleteElementRequest)(nil),      // 16: goldenthread.planning.v1.DeleteElementRequest
-	(*UndeleteElementRequest)(nil),    // 17: goldenthread.planning.v1.UndeleteElementRequest
-	(*GetElementThreadRequest)(nil),   // 18: goldenthread.planning.v1.GetElementThreadRequest
-	(*GetElementTreeRequest)(nil),     // 19: goldenthread.planning.v1.GetElementTreeRequest
-	(*GetIntegrityReportRequest)(nil), // 20: goldenthread.planning.v1.GetIntegrityReportRequest
-	(*date.Date)(nil),                 // 21: google.type.Date
-	(*timestamppb.Timestamp)(nil),     // 22: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),     // 23: google.protobuf.FieldMask
+	(LinkKind)(0),                     // 3: goldenthread.planning.v1.LinkKind
+	(Health)(0),                       // 4: goldenthread.planning.v1.Health
+	(IntegrityFinding_Kind)(0),        // 5: goldenthread.planning.v1.IntegrityFinding.Kind
+	(*Element)(nil),                   // 6: goldenthread.planning.v1.Element
+	(*ElementThread)(nil),             // 7: goldenthread.planning.v1.ElementThread
+	(*ThreadEdge)(nil),                // 8: goldenthread.planning.v1.ThreadEdge
+	(*ElementNode)(nil),               // 9: goldenthread.planning.v1.ElementNode
+	(*ElementTree)(nil),               // 10: goldenthread.planning.v1.ElementTree
+	(*IntegrityFinding)(nil),          // 11: goldenthread.planning.v1.IntegrityFinding
+	(*IntegrityReport)(nil),           // 12: goldenthread.planning.v1.IntegrityReport
+	(*GetElementRequest)(nil),         // 13: goldenthread.planning.v1.GetElementRequest
+	(*ListElementsRequest)(nil),       // 14: goldenthread.planning.v1.ListElementsRequest
+	(*ListElementsResponse)(nil),      // 15: goldenthread.planning.v1.ListElementsResponse
+	(*CreateElementRequest)(nil),      // 16: goldenthread.planning.v1.CreateElementRequest
+	(*UpdateElementRequest)(nil),      // 17: goldenthread.planning.v1.UpdateElementRequest
+	(*DeleteElementRequest)(nil),      // 18: goldenthread.planning.v1.DeleteElementRequest
+	(*UndeleteElementRequest)(nil),    // 19: goldenthread.planning.v1.UndeleteElementRequest
+	(*GetElementThreadRequest)(nil),   // 20: goldenthread.planning.v1.GetElementThreadRequest
+	(*GetElementTreeRequest)(nil),     // 21: goldenthread.planning.v1.GetElementTreeRequest
+	(*GetIntegrityReportRequest)(nil), // 22: goldenthread.planning.v1.GetIntegrityReportRequest
+	(*date.Date)(nil),                 // 23: google.type.Date
+	(*timestamppb.Timestamp)(nil),     // 24: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),     // 25: google.protobuf.FieldMask
 }
 var file_goldenthread_planning_v1_elements_proto_depIdxs = []int32{
 	0,  // 0: goldenthread.planning.v1.Element.level:type_name -> goldenthread.planning.v1.Level
 	1,  // 1: goldenthread.planning.v1.Element.objective_kind:type_name -> goldenthread.planning.v1.ObjectiveKind
-	21, // 2: goldenthread.planning.v1.Element.start_date:type_name -> google.type.Date
-	21, // 3: goldenthread.planning.v1.Element.end_date:type_name -> google.type.Date
+	23, // 2: goldenthread.planning.v1.Element.start_date:type_name -> google.type.Date
+	23, // 3: goldenthread.planning.v1.Element.end_date:type_name -> google.type.Date
 	2,  // 4: goldenthread.planning.v1.Element.status:type_name -> goldenthread.planning.v1.Status
-	3,  // 5: goldenthread.planning.v1.Element.health:type_name -> goldenthread.planning.v1.Health
-	3,  // 6: goldenthread.planning.v1.Element.kpi_health:type_name -> goldenthread.planning.v1.Health
-	22, // 7: goldenthread.planning.v1.Element.create_time:type_name -> google.protobuf.Timestamp
-	22, // 8: goldenthread.planning.v1.Element.update_time:type_name -> google.protobuf.Timestamp
-	22, // 9: goldenthread.planning.v1.Element.delete_time:type_name -> google.protobuf.Timestamp
-	5,  // 10: goldenthread.planning.v1.ElementThread.elements:type_name -> goldenthread.planning.v1.Element
-	5,  // 11: goldenthread.planning.v1.ElementNode.element:type_name -> goldenthread.planning.v1.Element
-	7,  // 12: goldenthread.planning.v1.ElementNode.children:type_name -> goldenthread.planning.v1.ElementNode
-	7,  // 13: goldenthread.planning.v1.ElementTree.roots:type_name -> goldenthread.planning.v1.ElementNode
-	4,  // 14: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
-	9,  // 15: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
-	5,  // 16: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
-	5,  // 17: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	5,  // 18: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	23, // 19: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 20: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
-	21, // 21: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
-	11, // 22: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
-	12, // 23: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
-	14, // 24: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
-	15, // 25: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
-	16, // 26: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
-	17, // 27: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
-	18, // 28: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
-	19, // 29: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
-	20, // 30: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
-	5,  // 31: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
-	13, // 32: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
-	5,  // 33: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
-	5,  // 34: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
-	5,  // 35: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
-	5,  // 36: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
-	6,  // 37: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
-	8,  // 38: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
-	10, // 39: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
-	31, // [31:40] is the sub-list for method output_type
-	22, // [22:31] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	4,  // 5: goldenthread.planning.v1.Element.health:type_name -> goldenthread.planning.v1.Health
+	4,  // 6: goldenthread.planning.v1.Element.kpi_health:type_name -> goldenthread.planning.v1.Health
+	24, // 7: goldenthread.planning.v1.Element.create_time:type_name -> google.protobuf.Timestamp
+	24, // 8: goldenthread.planning.v1.Element.update_time:type_name -> google.protobuf.Timestamp
+	24, // 9: goldenthread.planning.v1.Element.delete_time:type_name -> google.protobuf.Timestamp
+	6,  // 10: goldenthread.planning.v1.ElementThread.elements:type_name -> goldenthread.planning.v1.Element
+	8,  // 11: goldenthread.planning.v1.ElementThread.edges:type_name -> goldenthread.planning.v1.ThreadEdge
+	3,  // 12: goldenthread.planning.v1.ThreadEdge.kind:type_name -> goldenthread.planning.v1.LinkKind
+	6,  // 13: goldenthread.planning.v1.ElementNode.element:type_name -> goldenthread.planning.v1.Element
+	9,  // 14: goldenthread.planning.v1.ElementNode.children:type_name -> goldenthread.planning.v1.ElementNode
+	9,  // 15: goldenthread.planning.v1.ElementTree.roots:type_name -> goldenthread.planning.v1.ElementNode
+	5,  // 16: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
+	11, // 17: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
+	6,  // 18: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
+	6,  // 19: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	6,  // 20: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	25, // 21: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 22: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
+	23, // 23: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
+	13, // 24: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
+	14, // 25: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
+	16, // 26: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
+	17, // 27: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
+	18, // 28: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
+	19, // 29: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
+	20, // 30: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
+	21, // 31: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
+	22, // 32: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
+	6,  // 33: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
+	15, // 34: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
+	6,  // 35: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
+	6,  // 36: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
+	6,  // 37: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
+	6,  // 38: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
+	7,  // 39: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
+	10, // 40: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
+	12, // 41: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
+	33, // [33:42] is the sub-list for method output_type
+	24, // [24:33] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_elements_proto_init() }
@@ -1736,8 +1895,8 @@ func file_goldenthread_planning_v1_elements_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_planning_v1_elements_proto_rawDesc), len(file_goldenthread_planning_v1_elements_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   16,
+			NumEnums:      6,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -41,13 +41,20 @@ const (
 // above. Following parents from any tactic reaches the vision: the golden
 // thread.
 //
-// Objectives come in Lencioni's kinds: a team's time-boxed thematic goal
-// (at most one per team at any time), its defining objectives (each names
-// its thematic goal), and standard operating objectives for ongoing work.
+// Objectives are plain objectives (no kind, as in a civil-service VMOST)
+// or come in Lencioni's kinds: a team's time-boxed thematic goal (at most
+// one per team at any time), its defining objectives (each names its
+// thematic goal, which then sits above it in the thread and takes its
+// health and progress from them), and standard operating objectives for
+// ongoing work. For example, the thematic goal "Put the Train on the
+// Tracks" with the defining objectives "A training calendar" and
+// "Consistent training expectations and outcomes", each naming it in
+// thematic_goal, is At risk while either of them is.
 //
 // Health and progress roll up the thread (see Element.health and
 // Element.progress for the rules): a red KPI under a tactic shows on its
-// strategy, objective and mission.
+// strategy, objective and mission, on the thematic goal its objective
+// defines and on the elements it supports.
 //
 // Roles: viewers read; planners change the plan; contributors may update
 // the status and progress of elements owned by teams they are members of.
@@ -72,17 +79,22 @@ type ElementsServiceClient interface {
 	// UndeleteElement restores a soft-deleted element; its parent must be
 	// live. Children deleted with it stay deleted.
 	UndeleteElement(ctx context.Context, in *UndeleteElementRequest, opts ...grpc.CallOption) (*Element, error)
-	// GetElementThread returns the golden thread of an element: the element,
-	// its parent, and so on up to the vision, each with its health.
+	// GetElementThread returns the golden thread of an element as a graph:
+	// the element and every element it reaches through parents, thematic
+	// goals and supports, nearest first, each once, with the links between
+	// them and their kinds.
 	GetElementThread(ctx context.Context, in *GetElementThreadRequest, opts ...grpc.CallOption) (*ElementThread, error)
 	// GetElementTree returns the live elements of an organisation, or those
 	// under root, nested, with rolled-up health and progress at every node,
 	// in one call. Filters keep the elements that match and their ancestors.
 	GetElementTree(ctx context.Context, in *GetElementTreeRequest, opts ...grpc.CallOption) (*ElementTree, error)
 	// GetIntegrityReport lists what is missing or wrong in an organisation's
-	// plan: tactics with no KPI, objectives with no strategy, strategies with
-	// no tactic, elements whose owner team was deleted, elements past their
-	// horizon still active, thematic goals without defining objectives.
+	// plan: tactics with no KPI, objectives with no strategy (a thematic
+	// goal's defining objectives count as its strategy), strategies with no
+	// tactic, elements whose owner team was deleted, elements past their
+	// horizon still active, thematic goals without defining objectives, and
+	// defining objectives still open when their thematic goal's horizon has
+	// ended.
 	GetIntegrityReport(ctx context.Context, in *GetIntegrityReportRequest, opts ...grpc.CallOption) (*IntegrityReport, error)
 }
 
@@ -195,13 +207,20 @@ func (c *elementsServiceClient) GetIntegrityReport(ctx context.Context, in *GetI
 // above. Following parents from any tactic reaches the vision: the golden
 // thread.
 //
-// Objectives come in Lencioni's kinds: a team's time-boxed thematic goal
-// (at most one per team at any time), its defining objectives (each names
-// its thematic goal), and standard operating objectives for ongoing work.
+// Objectives are plain objectives (no kind, as in a civil-service VMOST)
+// or come in Lencioni's kinds: a team's time-boxed thematic goal (at most
+// one per team at any time), its defining objectives (each names its
+// thematic goal, which then sits above it in the thread and takes its
+// health and progress from them), and standard operating objectives for
+// ongoing work. For example, the thematic goal "Put the Train on the
+// Tracks" with the defining objectives "A training calendar" and
+// "Consistent training expectations and outcomes", each naming it in
+// thematic_goal, is At risk while either of them is.
 //
 // Health and progress roll up the thread (see Element.health and
 // Element.progress for the rules): a red KPI under a tactic shows on its
-// strategy, objective and mission.
+// strategy, objective and mission, on the thematic goal its objective
+// defines and on the elements it supports.
 //
 // Roles: viewers read; planners change the plan; contributors may update
 // the status and progress of elements owned by teams they are members of.
@@ -226,17 +245,22 @@ type ElementsServiceServer interface {
 	// UndeleteElement restores a soft-deleted element; its parent must be
 	// live. Children deleted with it stay deleted.
 	UndeleteElement(context.Context, *UndeleteElementRequest) (*Element, error)
-	// GetElementThread returns the golden thread of an element: the element,
-	// its parent, and so on up to the vision, each with its health.
+	// GetElementThread returns the golden thread of an element as a graph:
+	// the element and every element it reaches through parents, thematic
+	// goals and supports, nearest first, each once, with the links between
+	// them and their kinds.
 	GetElementThread(context.Context, *GetElementThreadRequest) (*ElementThread, error)
 	// GetElementTree returns the live elements of an organisation, or those
 	// under root, nested, with rolled-up health and progress at every node,
 	// in one call. Filters keep the elements that match and their ancestors.
 	GetElementTree(context.Context, *GetElementTreeRequest) (*ElementTree, error)
 	// GetIntegrityReport lists what is missing or wrong in an organisation's
-	// plan: tactics with no KPI, objectives with no strategy, strategies with
-	// no tactic, elements whose owner team was deleted, elements past their
-	// horizon still active, thematic goals without defining objectives.
+	// plan: tactics with no KPI, objectives with no strategy (a thematic
+	// goal's defining objectives count as its strategy), strategies with no
+	// tactic, elements whose owner team was deleted, elements past their
+	// horizon still active, thematic goals without defining objectives, and
+	// defining objectives still open when their thematic goal's horizon has
+	// ended.
 	GetIntegrityReport(context.Context, *GetIntegrityReportRequest) (*IntegrityReport, error)
 	mustEmbedUnimplementedElementsServiceServer()
 }
