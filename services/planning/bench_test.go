@@ -53,8 +53,9 @@ func newBenchPlan(b *testing.B, n int) *benchPlan {
 		b.Fatal(err)
 	}
 	p := &benchPlan{db: db, orgID: "bench",
-		em: emitter{emit: outbox.Emitter{Prefix: "bench", Service: serviceName,
-			Outbox: outbox.New(db, events.ServiceSource(serviceName), events.ServiceStream("bench", serviceName, 1, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))}.Emit}}
+		em: newEmitter(outbox.Emitter{Prefix: "bench", Service: serviceName,
+			Outbox: outbox.New(db, events.ServiceSource(serviceName), events.ServiceStream("bench", serviceName, 1, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))}.Emit,
+			func() {})}
 	// Above the tactics: 1 vision, then 10, 100 and 1000 elements per
 	// level for 10,000 elements or more, fewer for smaller plans.
 	levels := []struct {

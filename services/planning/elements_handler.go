@@ -26,6 +26,13 @@ type elementsHandler struct {
 	elements resource.Engine[*elementRecord, *pb.Element]
 	events   emitter
 	teams    teamDirectory
+	owners   ownerDirectory
+}
+
+// ownerDirectory is what the plan asks the organisations service: the
+// owners of an organisation (organisations/{o} names), as the caller.
+type ownerDirectory interface {
+	Owners(ctx context.Context, orgID string) ([]string, error)
 }
 
 // teamDirectory is what the plan asks the teams service.
@@ -56,8 +63,11 @@ func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateEleme
 			if err != nil {
 				return nil, err
 			}
-			// Ask before writing anything: an unreachable teams service
-			// leaves no half-made element behind.
+			// Ask before writing anything: an unreachable teams or
+			// organisations service leaves no half-made element behind.
+			if err := h.checkSupports(ctx, r.orgID, r.el.Supports); err != nil {
+				return nil, err
+			}
 			return r, h.teams.RequireLiveTeam(ctx, "element.owner_team", r.el.OwnerTeam)
 		},
 		Lock: lockPlan, Check: checkLinks, After: afterCreate(h.events)})
@@ -81,6 +91,11 @@ func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateEleme
 			return nil, err
 		}
 		if err := h.teams.RequireLiveTeam(ctx, "element.owner_team", req.Element.OwnerTeam); err != nil {
+			return nil, err
+		}
+	}
+	if slices.Contains(c.Paths, "supports") {
+		if err := h.checkSupports(ctx, orgID, req.Element.Supports); err != nil {
 			return nil, err
 		}
 	}
@@ -123,4 +138,28 @@ func (h *elementsHandler) mayChange(ctx context.Context, r *elementRecord) error
 	}
 	return apierr.PermissionDenied("contributors may change only elements owned by teams they are members of; " +
 		r.el.OwnerTeam + " owns " + r.el.Name)
+}
+
+// checkSupports fails unless an element of orgID may support the
+// elements named in supports: those of other organisations only where the
+// organisations service says they own orgID (checkSupported).
+func (h *elementsHandler) checkSupports(ctx context.Context, orgID string, supports []string) error {
+	var others []string
+	for _, s := range supports {
+		ids, err := resource.ParseName("element.supports", s, elementCollections...)
+		if err != nil {
+			return err
+		}
+		if ids[0] != orgID && !slices.Contains(others, ids[0]) {
+			others = append(others, ids[0])
+		}
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	owners, err := h.owners.Owners(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	return checkSupported(orgID, others, owners)
 }

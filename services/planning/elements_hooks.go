@@ -41,12 +41,14 @@ func checkLinks(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 			return err
 		}
 	}
-	for _, s := range r.el.Supports {
-		id, err := resource.InOrganisation("element.supports", "elements", r.orgID, s)
-		if err != nil {
-			return err
+	for _, l := range linksUp(r) {
+		if l.kind != pb.LinkKind_LINK_KIND_SUPPORTS {
+			continue
 		}
-		if err := checkLinked(ctx, tx, "element.supports", r.orgID, id, func(sup *pb.Element) error {
+		if err := checkLinked(ctx, tx, "element.supports", l.orgID, l.id, func(sup *pb.Element) error {
+			if l.orgID != r.orgID {
+				return checkSupportedAcross("element.supports", r.el, sup)
+			}
 			return checkParentLevel("element.supports", r.el, sup)
 		}); err != nil {
 			return err
@@ -127,6 +129,9 @@ func checkUndelete(ctx context.Context, tx *sqldb.Tx, r, _ *elementRecord) error
 // afterCreate refreshes the roll-ups of the elements above the new one.
 func afterCreate(em emitter) func(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	return func(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+		if err := em.pending(ctx, tx, r, r.el.Name); err != nil {
+			return err
+		}
 		return refreshAll(ctx, tx, em, r.orgID, r.el.Name, above(r)...)
 	}
 }
@@ -137,6 +142,11 @@ func afterCreate(em emitter) func(ctx context.Context, tx *sqldb.Tx, r *elementR
 // moved.
 func afterUpdate(em emitter) func(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
 	return func(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
+		for _, r := range []*elementRecord{current, next} {
+			if err := em.pending(ctx, tx, r, next.el.Name); err != nil {
+				return err
+			}
+		}
 		return refreshAll(ctx, tx, em, next.orgID, next.el.Name, slices.Concat([]string{next.id}, above(next), above(current))...)
 	}
 }
@@ -145,6 +155,9 @@ func afterUpdate(em emitter) func(ctx context.Context, tx *sqldb.Tx, current, ne
 // it, which count it again.
 func afterUndelete(em emitter) func(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord) error {
 	return func(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord) error {
+		if err := em.pending(ctx, tx, r, r.el.Name); err != nil {
+			return err
+		}
 		return refreshAll(ctx, tx, em, r.orgID, r.el.Name, append([]string{r.id}, above(r)...)...)
 	}
 }
@@ -199,8 +212,11 @@ func (d *deletion) after(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord)
 	// What the deleted elements fed counts them no more: what is above
 	// the element, and what its descendants support outside it.
 	ids := above(r)
-	for _, e := range d.descendants {
+	for _, e := range append([]*elementRecord{r}, d.descendants...) {
 		ids = append(ids, above(e)...)
+		if err := d.em.pending(ctx, tx, e, r.el.Name); err != nil {
+			return err
+		}
 	}
 	return refreshAll(ctx, tx, d.em, r.orgID, r.el.Name, ids...)
 }

@@ -100,8 +100,10 @@ func (r *elementRecord) resolve() error {
 	if r.thematicGoal, err = optionalRef("element.thematic_goal", "elements", r.orgID, r.el.ThematicGoal); err != nil {
 		return err
 	}
+	// Supports may name other organisations' elements; the handler asks
+	// whether they may (crossOrganisation).
 	for _, s := range r.el.Supports {
-		if _, err := optionalRef("element.supports", "elements", r.orgID, s); err != nil {
+		if _, err := resource.ParseName("element.supports", s, elementCollections...); err != nil {
 			return err
 		}
 		if s == r.el.Parent {
@@ -164,6 +166,21 @@ func checkParentLevel(field string, child, parent *pb.Element) error {
 	}
 	if parent.DeleteTime != nil {
 		return apierr.FailedPrecondition(field, parent.Name+" is deleted")
+	}
+	return nil
+}
+
+// checkSupportedAcross applies the level order to an element another
+// organisation's element supports, which must be live and of a higher
+// level: plans of different organisations differ in grain (a company's
+// objective serves a council's vision).
+func checkSupportedAcross(field string, e, supported *pb.Element) error {
+	if supported.Level >= e.Level {
+		return apierr.InvalidArgument(field, fmt.Sprintf("%s is a %s; a %s supports only higher levels",
+			supported.Name, supported.Level, e.Level))
+	}
+	if supported.DeleteTime != nil {
+		return apierr.FailedPrecondition(field, supported.Name+" is deleted")
 	}
 	return nil
 }
@@ -289,29 +306,44 @@ func checkContributorPaths(paths []string) error {
 	return nil
 }
 
-// link is one link up the thread from an element: the id of the element
-// above and the link's kind.
+// link is one link up the thread from an element: the element above (its
+// organisation and id) and the link's kind.
 type link struct {
-	id   string
-	kind pb.LinkKind
+	orgID, id string
+	kind      pb.LinkKind
 }
 
 // linksUp are r's links up the thread, in order: its parent, its thematic
-// goal (a defining objective's) and the elements it supports.
+// goal (a defining objective's) and the elements it supports, which may be
+// of other organisations.
 func linksUp(r *elementRecord) []link {
 	var out []link
 	if r.parentID != "" {
-		out = append(out, link{r.parentID, pb.LinkKind_LINK_KIND_PARENT})
+		out = append(out, link{r.orgID, r.parentID, pb.LinkKind_LINK_KIND_PARENT})
 	}
 	if r.thematicGoal != "" {
-		out = append(out, link{r.thematicGoal, pb.LinkKind_LINK_KIND_THEMATIC_GOAL})
+		out = append(out, link{r.orgID, r.thematicGoal, pb.LinkKind_LINK_KIND_THEMATIC_GOAL})
 	}
 	for _, s := range r.el.Supports {
-		if id, err := resource.InOrganisation("element.supports", "elements", r.orgID, s); err == nil {
-			out = append(out, link{id, pb.LinkKind_LINK_KIND_SUPPORTS})
+		if ids, err := resource.ParseName("element.supports", s, elementCollections...); err == nil {
+			out = append(out, link{ids[0], ids[1], pb.LinkKind_LINK_KIND_SUPPORTS})
 		}
 	}
 	return out
+}
+
+// checkSupported fails unless every organisation in others, whose
+// elements an element of org supports, owns org (is in owners, its
+// organisation's owners' names): an element may serve only the plans of
+// the organisations it belongs to.
+func checkSupported(org string, others, owners []string) error {
+	for _, o := range others {
+		if !slices.Contains(owners, "organisations/"+o) {
+			return apierr.FailedPrecondition("element.supports", fmt.Sprintf(
+				"organisations/%s does not own organisations/%s: an element supports only elements of its own organisation or of one that owns it", o, org))
+		}
+	}
+	return nil
 }
 
 // The roll-up rule (documented on Element.health and Element.progress).

@@ -60,28 +60,28 @@ var elementListSchema = resource.Schema[*elementRecord, *pb.Element]("priority_r
 
 // getElement reads an element with what it supports in one query: a Get
 // is two reads otherwise, and on SQLite each read is a transaction of its
-// own. The supported ids come as one more column, joined by the dialect's
-// string aggregate.
+// own. The supported elements come as one more column, each as
+// {organisation}/{id}, joined by the dialect's string aggregate.
 func getElement(ctx context.Context, q sqldb.Querier, orgID, id string) (*elementRecord, error) {
 	withSupports := resource.Table[*elementRecord]{Name: "elements", Scan: scanWithSupports,
-		Columns: elementColumns + ", (SELECT " + q.Dialect().JoinStrings("s.supported_id") + " FROM element_supports s" +
-			" WHERE s.organisation_id = elements.organisation_id AND s.element_id = elements.id)"}
+		Columns: elementColumns + ", (SELECT " + q.Dialect().JoinStrings("s.supported_organisation_id || '/' || s.supported_id") +
+			" FROM element_supports s WHERE s.organisation_id = elements.organisation_id AND s.element_id = elements.id)"}
 	return withSupports.One(ctx, q, "organisation_id = ? AND id = ?", orgID, id)
 }
 
-// scanWithSupports reads a row of elementColumns followed by the ids the
-// element supports, joined with commas (NULL for none).
+// scanWithSupports reads a row of elementColumns followed by the elements
+// it supports, joined with commas (NULL for none).
 func scanWithSupports(s resource.Scanner) (*elementRecord, error) {
 	var supports sql.NullString
 	r, err := scanElement(alsoScanning{s, &supports})
 	if err != nil || supports.String == "" {
 		return r, err
 	}
-	ids := strings.Split(supports.String, ",")
-	slices.Sort(ids) // as loadSupports orders them
-	for _, id := range ids {
-		r.el.Supports = append(r.el.Supports, elementName(r.orgID, id))
+	for _, both := range strings.Split(supports.String, ",") {
+		org, id, _ := strings.Cut(both, "/")
+		r.el.Supports = append(r.el.Supports, elementName(org, id))
 	}
+	slices.Sort(r.el.Supports) // as loadSupports orders them
 	return r, nil
 }
 
@@ -142,27 +142,28 @@ func loadSupports(ctx context.Context, q sqldb.Querier, orgID string, recs []*el
 	for _, r := range recs {
 		byID[r.id] = r
 	}
-	query := "SELECT element_id, supported_id FROM element_supports WHERE organisation_id = ? ORDER BY element_id, supported_id"
-	args := []any{orgID}
+	const query = "SELECT element_id, supported_organisation_id, supported_id FROM element_supports WHERE organisation_id = ?"
+	where, args := "", []any{orgID}
 	if len(recs) <= 500 {
 		in, ids := resource.In("element_id", slices.Collect(maps.Keys(byID)))
-		query = "SELECT element_id, supported_id FROM element_supports WHERE organisation_id = ? AND " + in +
-			" ORDER BY element_id, supported_id"
-		args = append(args, ids...)
+		where, args = " AND "+in, append(args, ids...)
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
+	rows, err := q.QueryContext(ctx, query+where, args...)
 	if err != nil {
 		return fmt.Errorf("read supports: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var elementID, supportedID string
-		if err := rows.Scan(&elementID, &supportedID); err != nil {
+		var elementID, supportedOrg, supportedID string
+		if err := rows.Scan(&elementID, &supportedOrg, &supportedID); err != nil {
 			return fmt.Errorf("read supports: %w", err)
 		}
 		if r := byID[elementID]; r != nil {
-			r.el.Supports = append(r.el.Supports, elementName(orgID, supportedID))
+			r.el.Supports = append(r.el.Supports, elementName(supportedOrg, supportedID))
 		}
+	}
+	for _, r := range recs {
+		slices.Sort(r.el.Supports)
 	}
 	return rows.Err()
 }
@@ -176,10 +177,13 @@ func children(ctx context.Context, q sqldb.Querier, orgID, id string) ([]child, 
 		err = s.Scan(&h, &c.progress, &st, &c.supporter)
 		c.health, c.status = pb.Health(h), pb.Status(st)
 		return c, err
-	}, `SELECT health, progress, status, parent_id <> ? AND thematic_goal_id <> ? FROM elements
-		WHERE organisation_id = ? AND delete_time IS NULL AND (parent_id = ? OR thematic_goal_id = ? OR
-			id IN (SELECT element_id FROM element_supports WHERE organisation_id = ? AND supported_id = ?))`,
-		id, id, orgID, id, id, orgID, id)
+	}, `SELECT health, progress, status, 0 FROM elements
+		WHERE organisation_id = ? AND delete_time IS NULL AND (parent_id = ? OR thematic_goal_id = ?)
+		UNION ALL
+		SELECT e.health, e.progress, e.status, 1 FROM element_supports s
+		JOIN elements e ON e.organisation_id = s.organisation_id AND e.id = s.element_id
+		WHERE s.supported_organisation_id = ? AND s.supported_id = ? AND e.delete_time IS NULL`,
+		orgID, id, id, orgID, id)
 }
 
 // ownKPIHealth is the worst health of the KPIs that measure the element.
@@ -300,12 +304,12 @@ func writeSupports(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 		return fmt.Errorf("write supports: %w", err)
 	}
 	for _, s := range r.el.Supports {
-		id, err := resource.InOrganisation("element.supports", "elements", r.orgID, s)
+		ids, err := resource.ParseName("element.supports", s, elementCollections...)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO element_supports (organisation_id, element_id, supported_id) VALUES (?, ?, ?)",
-			r.orgID, r.id, id); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO element_supports (organisation_id, element_id, supported_organisation_id, supported_id) VALUES (?, ?, ?, ?)",
+			r.orgID, r.id, ids[0], ids[1]); err != nil {
 			return fmt.Errorf("write supports: %w", err)
 		}
 	}

@@ -16,10 +16,12 @@ import (
 type emitter struct {
 	resource.Events[*pb.Element]
 	emit resource.Emit
+	// wake tells drainPending a roll-up of another organisation is pending.
+	wake func()
 }
 
-func newEmitter(emit resource.Emit) emitter {
-	return emitter{Events: resource.EventsOf[*pb.Element](emit, "element"), emit: emit}
+func newEmitter(emit resource.Emit, wake func()) emitter {
+	return emitter{Events: resource.EventsOf[*pb.Element](emit, "element"), emit: emit, wake: wake}
 }
 
 func (e emitter) healthChanged(ctx context.Context, tx *sqldb.Tx, el *pb.Element, oldHealth pb.Health, oldProgress int32, cause string) error {

@@ -25,6 +25,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -50,11 +51,19 @@ var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: [
 // connections to the organisations and teams services.
 func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base, error) {
 	return host.Open(ctx, Spec, s, logger, func(base *host.Base) error {
-		em := newEmitter(base.Emit)
+		woken := make(chan struct{}, 1)
+		em := newEmitter(base.Emit, func() {
+			select {
+			case woken <- struct{}{}:
+			default: // already woken
+			}
+		})
+		base.Background = append(base.Background, func(ctx context.Context) { drainPending(ctx, base.DB, em, woken, base.Logger) })
 		elements := resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em}
 		base.Reactions = reactions{elements: elements, events: em}.handlers()
 		base.Handlers = func(g *grpc.Server) {
-			pb.RegisterElementsServiceServer(g, &elementsHandler{db: base.DB, events: em, elements: elements, teams: teamsclient.New(base.Conns["teams"])})
+			pb.RegisterElementsServiceServer(g, &elementsHandler{db: base.DB, events: em, elements: elements,
+				teams: teamsclient.New(base.Conns["teams"]), owners: organisations{orgpb.NewOrganisationsServiceClient(base.Conns["organisations"])}})
 		}
 		return nil
 	})

@@ -148,6 +148,7 @@ func TestPlanning(t *testing.T) {
 			t.Run("contributors update their teams' elements", e.testContributors)
 			t.Run("list, paging and filters", e.testList)
 			t.Run("two replicas roll up each change once", e.testReplicas)
+			t.Run("the thread across organisations", e.testAcrossOrganisations)
 		})
 	})
 }

@@ -30,7 +30,7 @@ type reactions struct {
 // handlers are the events the plan reacts to.
 func (r reactions) handlers() events.Handlers {
 	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
-		Collections: []string{"organisations"}, Apply: r.elements.OrganisationCascade,
+		Collections: []string{"organisations"}, Apply: r.organisationChanged,
 		Lock: lockPlan}.Handlers()
 	events.On(h, func(ctx context.Context, tx *sqldb.Tx, ev *teamspb.TeamDeleted) error {
 		return r.teamChanged(ctx, tx, ev.Team.GetName(), true)
@@ -40,6 +40,15 @@ func (r reactions) handlers() events.Handlers {
 	})
 	events.On(h, r.kpiChanged)
 	return h
+}
+
+// organisationChanged deletes or restores an organisation's plan with it,
+// and refreshes what its elements support in other organisations.
+func (r reactions) organisationChanged(ctx context.Context, tx *sqldb.Tx, ids []string, cause string, deleted bool) error {
+	if err := r.elements.OrganisationCascade(ctx, tx, ids, cause, deleted); err != nil {
+		return err
+	}
+	return r.events.pendingFrom(ctx, tx, ids[0], cause)
 }
 
 // SetCascaded implements resource.Cascaded: only the elements the

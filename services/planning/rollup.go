@@ -47,15 +47,21 @@ func refresh(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, id, cause str
 			continue // a deleted element is out of the roll-ups above it
 		}
 		queue = append(queue, above(r)...)
+		if err := em.pending(ctx, tx, r, cause); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// above are the ids of the elements r's roll-up feeds (linksUp).
+// above are the ids of the elements of r's organisation that r's roll-up
+// feeds (linksUp); those of other organisations are pending's.
 func above(r *elementRecord) []string {
 	var ids []string
 	for _, l := range linksUp(r) {
-		ids = append(ids, l.id)
+		if l.orgID == r.orgID {
+			ids = append(ids, l.id)
+		}
 	}
 	return ids
 }

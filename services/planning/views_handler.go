@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
@@ -22,7 +23,7 @@ func (h *elementsHandler) GetElementThread(ctx context.Context, req *pb.GetEleme
 	if err != nil {
 		return nil, err
 	}
-	return threadOf(ctx, h.db, ids[0], ids[1])
+	return threadOf(ctx, h.db, ids[0], ids[1], auth.FromContext(ctx).Reads)
 }
 
 func (h *elementsHandler) GetElementTree(ctx context.Context, req *pb.GetElementTreeRequest) (*pb.ElementTree, error) {

@@ -73,26 +73,33 @@ func integrityFindings(ctx context.Context, q sqldb.Querier, orgID, today string
 }
 
 // threadOf reads the golden thread of element id: a walk up its links
-// (linksUp), nearest first, each element once and each link as an edge.
-// The walk ends: every link leads to a higher level but a defining
+// (linksUp), across organisations, nearest first, each element once and
+// each link as an edge; the elements of organisations mayRead refuses are
+// stubs. The walk ends: every link leads to a higher level but a defining
 // objective's, which leads to a thematic goal, which has none such.
-func threadOf(ctx context.Context, q sqldb.Querier, orgID, id string) (*pb.ElementThread, error) {
+func threadOf(ctx context.Context, q sqldb.Querier, orgID, id string, mayRead func(orgID string) bool) (*pb.ElementThread, error) {
 	first, err := elementType.Lookup(ctx, q, orgID, id)
 	if err != nil {
 		return nil, err
 	}
 	out := &pb.ElementThread{}
-	seen := map[string]bool{id: true}
+	seen := map[string]bool{first.el.Name: true}
 	for queue := []*elementRecord{first}; len(queue) > 0; queue = queue[1:] {
 		r := queue[0]
-		out.Elements = append(out.Elements, r.el)
+		if mayRead(r.orgID) {
+			out.Elements = append(out.Elements, r.el)
+		} else {
+			out.Elements = append(out.Elements, &pb.Element{Name: r.el.Name, Level: r.el.Level, Health: r.el.Health})
+			out.Restricted = append(out.Restricted, r.el.Name)
+		}
 		for _, l := range linksUp(r) {
-			out.Edges = append(out.Edges, &pb.ThreadEdge{From: r.el.Name, To: elementName(orgID, l.id), Kind: l.kind})
-			if seen[l.id] {
+			to := elementName(l.orgID, l.id)
+			out.Edges = append(out.Edges, &pb.ThreadEdge{From: r.el.Name, To: to, Kind: l.kind})
+			if seen[to] {
 				continue
 			}
-			seen[l.id] = true
-			next, err := getElement(ctx, q, orgID, l.id)
+			seen[to] = true
+			next, err := getElement(ctx, q, l.orgID, l.id)
 			if err != nil {
 				return nil, err
 			}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
@@ -162,6 +163,10 @@ func (l loader) element(ctx context.Context, org string, e Element) error {
 	}
 	if e.Goal != "" {
 		el.ThematicGoal = org + "/elements/" + e.Goal
+	}
+	for _, s := range e.Supports {
+		owner, id, _ := strings.Cut(s, "/")
+		el.Supports = append(el.Supports, "organisations/"+owner+"/elements/"+id)
 	}
 	_, err = l.elements.CreateElement(ctx, &planningpb.CreateElementRequest{Parent: org, ElementId: e.ID, Element: el})
 	return created(err)

@@ -54,6 +54,12 @@ func (p *Principal) RoleIn(orgID string) identitypb.Role {
 	return p.Roles[orgID]
 }
 
+// Reads reports whether the caller has a role, and so may read, in the
+// organisation with id orgID.
+func (p *Principal) Reads(orgID string) bool {
+	return p != nil && p.RoleIn(orgID) != identitypb.Role_ROLE_UNSPECIFIED
+}
+
 // Organisations lists, sorted, the ids of the organisations where the
 // caller has a role.
 func (p *Principal) Organisations() []string {

@@ -130,7 +130,10 @@ export async function render(el, { params, query, session, navigate }) {
       h('ol', { class: 'thread', 'aria-label': 'Golden thread, from the vision down to this element' },
         [...thread.elements].reverse().map((x) => h('li', { class: `tone-${healthTone(x.health)}` },
           h('span', { class: 'level' }, levelName(x.level), via(x)), ' ',
-          x.name === e.name ? h('strong', { 'aria-current': 'true' }, x.title) : h('a', { href: `#/o/${org}/map?el=${idOf(x.name)}` }, x.title),
+          x.name === e.name ? h('strong', { 'aria-current': 'true' }, x.title)
+            : (thread.restricted || []).includes(x.name)
+              ? h('span', { class: 'muted' }, `an element of ${x.name.split('/')[1]}, not shared with you`)
+              : h('a', { href: `#/o/${x.name.split('/')[1]}/map?el=${idOf(x.name)}` }, x.title),
           ' ', healthBadge(x.health)))),
       h('h3', {}, 'KPIs'),
       kpiList.length

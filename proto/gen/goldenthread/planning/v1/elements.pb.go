@@ -450,7 +450,12 @@ type Element struct {
 	// required otherwise.
 	Parent string `protobuf:"bytes,13,opt,name=parent,proto3" json:"parent,omitempty"`
 	// Extra alignment: other live elements of the level above this one serves
-	// (a tactic serving two strategies). At most 20.
+	// (a tactic serving two strategies, a company's objective serving a
+	// council's vision): of the same organisation, one level up, or of an
+	// organisation listed in this one's `owners`, any higher level
+	// (FAILED_PRECONDITION otherwise). The supported element's health then
+	// rolls up from this one's, across organisations within a second. At
+	// most 20.
 	Supports []string `protobuf:"bytes,14,rep,name=supports,proto3" json:"supports,omitempty"`
 	// For a defining objective, its thematic goal: a live thematic goal of the
 	// same organisation whose horizon contains this one's; the thread passes
@@ -666,11 +671,14 @@ func (x *Element) GetUpdateActor() string {
 type ElementThread struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The element first, then every element it reaches, nearest first (by
-	// the fewest links), each once.
+	// the fewest links), each once. Those named in `restricted` are stubs.
 	Elements []*Element `protobuf:"bytes,1,rep,name=elements,proto3" json:"elements,omitempty"`
 	// The links between them, each from the element below to the element
 	// above.
-	Edges         []*ThreadEdge `protobuf:"bytes,2,rep,name=edges,proto3" json:"edges,omitempty"`
+	Edges []*ThreadEdge `protobuf:"bytes,2,rep,name=edges,proto3" json:"edges,omitempty"`
+	// The elements of organisations the caller may not read: their name,
+	// level and health only.
+	Restricted    []string `protobuf:"bytes,3,rep,name=restricted,proto3" json:"restricted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -715,6 +723,13 @@ func (x *ElementThread) GetElements() []*Element {
 func (x *ElementThread) GetEdges() []*ThreadEdge {
 	if x != nil {
 		return x.Edges
+	}
+	return nil
+}
+
+func (x *ElementThread) GetRestricted() []string {
+	if x != nil {
+		return x.Restricted
 	}
 	return nil
 }
@@ -1666,10 +1681,13 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\vdelete_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\x15 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\x16 \x01(\tR\vupdateActor\"\x8a\x01\n" +
+	"\fupdate_actor\x18\x16 \x01(\tR\vupdateActor\"\xaa\x01\n" +
 	"\rElementThread\x12=\n" +
 	"\belements\x18\x01 \x03(\v2!.goldenthread.planning.v1.ElementR\belements\x12:\n" +
-	"\x05edges\x18\x02 \x03(\v2$.goldenthread.planning.v1.ThreadEdgeR\x05edges\"h\n" +
+	"\x05edges\x18\x02 \x03(\v2$.goldenthread.planning.v1.ThreadEdgeR\x05edges\x12\x1e\n" +
+	"\n" +
+	"restricted\x18\x03 \x03(\tR\n" +
+	"restricted\"h\n" +
 	"\n" +
 	"ThreadEdge\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +

@@ -81,8 +81,10 @@ type ElementsServiceClient interface {
 	UndeleteElement(ctx context.Context, in *UndeleteElementRequest, opts ...grpc.CallOption) (*Element, error)
 	// GetElementThread returns the golden thread of an element as a graph:
 	// the element and every element it reaches through parents, thematic
-	// goals and supports, nearest first, each once, with the links between
-	// them and their kinds.
+	// goals and supports — across organisations — nearest first, each once,
+	// with the links between them and their kinds. An element of an
+	// organisation the caller may not read is a stub: its name, level and
+	// health only.
 	GetElementThread(ctx context.Context, in *GetElementThreadRequest, opts ...grpc.CallOption) (*ElementThread, error)
 	// GetElementTree returns the live elements of an organisation, or those
 	// under root, nested, with rolled-up health and progress at every node,
@@ -247,8 +249,10 @@ type ElementsServiceServer interface {
 	UndeleteElement(context.Context, *UndeleteElementRequest) (*Element, error)
 	// GetElementThread returns the golden thread of an element as a graph:
 	// the element and every element it reaches through parents, thematic
-	// goals and supports, nearest first, each once, with the links between
-	// them and their kinds.
+	// goals and supports — across organisations — nearest first, each once,
+	// with the links between them and their kinds. An element of an
+	// organisation the caller may not read is a stub: its name, level and
+	// health only.
 	GetElementThread(context.Context, *GetElementThreadRequest) (*ElementThread, error)
 	// GetElementTree returns the live elements of an organisation, or those
 	// under root, nested, with rolled-up health and progress at every node,

@@ -1,0 +1,26 @@
+package planning
+
+import (
+	"context"
+
+	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/lookup"
+)
+
+// organisations asks the organisations service, as the caller, about the
+// organisations a plan's links reach.
+type organisations struct {
+	orgs orgpb.OrganisationsServiceClient
+}
+
+// Owners implements ownerDirectory.
+func (o organisations) Owners(ctx context.Context, orgID string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
+	defer cancel()
+	name := "organisations/" + orgID
+	org, err := o.orgs.GetOrganisation(ctx, &orgpb.GetOrganisationRequest{Name: name})
+	if err != nil {
+		return nil, lookup.Failed("the organisations service", name, err)
+	}
+	return org.Owners, nil
+}

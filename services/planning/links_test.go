@@ -1,0 +1,133 @@
+package planning_test
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
+	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apitest"
+)
+
+// testAcrossOrganisations: a shared-service company owned by a council
+// threads its work up to the council's vision; an organisation that does
+// not own it cannot be supported; the council's vision takes the
+// company's health, across organisations; a caller of the company reads
+// the council's elements in the thread as stubs.
+func (e *env) testAcrossOrganisations(t *testing.T) {
+	c := ctx(t)
+	councilOrg, strangerOrg := e.org(t, "council"), e.org(t, "stranger")
+	company, err := e.orgs.CreateOrganisation(c, &orgpb.CreateOrganisationRequest{OrganisationId: "company",
+		Organisation: &orgpb.Organisation{DisplayName: "Company", Kind: orgpb.Organisation_KIND_SHARED_SERVICE_COMPANY, Owners: []string{councilOrg}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vision := func(org, team string) string {
+		return e.mustCreate(t, org, el{id: "vision", level: pb.Level_LEVEL_VISION, title: "A place to thrive", team: e.team(t, org, team, ""),
+			start: day(2018, 1, 1), end: day(2030, 12, 31), status: pb.Status_STATUS_ACTIVE}).Name
+	}
+	councilVision, strangerVision := vision(councilOrg, "cabinet"), vision(strangerOrg, "board")
+	board := e.team(t, company.Name, "board", "")
+	companyVision := e.mustCreate(t, company.Name, el{id: "vision", level: pb.Level_LEVEL_VISION, title: "The councils' first choice",
+		team: board, start: day(2018, 1, 1), end: day(2030, 12, 31), status: pb.Status_STATUS_ACTIVE}).Name
+	mission := func(supports ...string) (*pb.Element, error) {
+		return e.elements.CreateElement(c, &pb.CreateElementRequest{Parent: company.Name, ElementId: "mission", Element: &pb.Element{
+			Level: pb.Level_LEVEL_MISSION, Title: "Deliver what we say", OwnerTeam: board, Parent: companyVision, Supports: supports,
+			StartDate: day(2018, 1, 1), EndDate: day(2025, 12, 31), Status: pb.Status_STATUS_ACTIVE}})
+	}
+
+	// An organisation that does not own the company: refused, nothing stored.
+	_, err = mission(strangerVision)
+	apitest.WantCode(t, err, codes.FailedPrecondition, "element.supports")
+	// The owner: the company's mission serves the council's vision.
+	m, err := mission(councilVision)
+	if err != nil {
+		t.Fatalf("a company mission supporting its owner's vision: %v", err)
+	}
+	if !slices.Equal(m.Supports, []string{councilVision}) {
+		t.Fatalf("supports = %v", m.Supports)
+	}
+	_, err = e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: &pb.Element{Name: m.Name, Supports: []string{councilVision, strangerVision}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"supports"}}})
+	apitest.WantCode(t, err, codes.FailedPrecondition, "element.supports")
+
+	objective := e.mustCreate(t, company.Name, el{id: "satisfaction", level: pb.Level_LEVEL_OBJECTIVE, title: "Customer satisfaction",
+		team: board, parent: m.Name, start: day(2018, 1, 1), end: day(2025, 12, 31), status: pb.Status_STATUS_ACTIVE}).Name
+	// Across organisations an element supports any higher level (plans
+	// differ in grain), never its own or a lower one.
+	_, err = e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: &pb.Element{Name: objective, Supports: []string{councilVision}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"supports"}}})
+	if err != nil {
+		t.Errorf("a company objective supporting its owner's vision: %v", err)
+	}
+	_, err = e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: &pb.Element{Name: companyVision, Supports: []string{councilVision}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"supports"}}})
+	apitest.WantCode(t, err, codes.InvalidArgument, "element.supports")
+	if _, err := e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: &pb.Element{Name: objective},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"supports"}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A red KPI on the company's objective turns the council's vision off
+	// track, and a green one back.
+	status := func(s kpipb.KpiStatus, at time.Time, id string) {
+		e.kpiEvent(t, id, &kpipb.KpiStatusChanged{Kpi: company.Name + "/kpis/first-contact", Element: objective, NewStatus: s, ChangeTime: timestamppb.New(at)})
+	}
+	status(kpipb.KpiStatus_KPI_STATUS_RED, time.Now(), "company-red")
+	eventually(t, "the council's vision did not take the company's red", func() bool {
+		return e.get(t, councilVision).Health == pb.Health_HEALTH_OFF_TRACK
+	})
+	if h := e.get(t, strangerVision).Health; h != pb.Health_HEALTH_UNKNOWN {
+		t.Errorf("the stranger's vision turned %v", h)
+	}
+	status(kpipb.KpiStatus_KPI_STATUS_GREEN, time.Now().Add(time.Minute), "company-green")
+	eventually(t, "the council's vision did not come back", func() bool {
+		return e.get(t, councilVision).Health == pb.Health_HEALTH_ON_TRACK
+	})
+
+	// The thread of the company's objective reaches the council's vision;
+	// a caller of the company alone sees it as a stub.
+	if _, err := e.people.CreatePerson(c, &orgpb.CreatePersonRequest{Parent: company.Name, PersonId: "cy", Person: &orgpb.Person{
+		DisplayName: "Cy", Email: "cy@company.example", ExternalSubject: "cy-sub", Role: identitypb.Role_ROLE_VIEWER}}); err != nil {
+		t.Fatal(err)
+	}
+	th, err := e.as(t, e.auth.Token(t, "cy-sub")).elements.GetElementThread(c, &pb.GetElementThreadRequest{Name: objective})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{objective, m.Name, companyVision, councilVision}; !slices.Equal(names(th.Elements), want) {
+		t.Fatalf("thread = %v, want %v", names(th.Elements), want)
+	}
+	var edges []string
+	for _, x := range th.Edges {
+		edges = append(edges, fmt.Sprintf("%s>%s %s", path.Base(path.Dir(path.Dir(x.To))), path.Base(x.To), x.Kind))
+	}
+	if !slices.Contains(edges, "council>vision LINK_KIND_SUPPORTS") {
+		t.Errorf("no supports edge to the council's vision: %v", edges)
+	}
+	stub := th.Elements[3]
+	if !slices.Equal(th.Restricted, []string{councilVision}) || stub.Title != "" || stub.Level != pb.Level_LEVEL_VISION || stub.Health != pb.Health_HEALTH_ON_TRACK {
+		t.Errorf("the council's vision to a company viewer: %v (restricted %v), want a stub with level and health", stub, th.Restricted)
+	}
+
+	// The company's deletion takes its mission out of the council's roll-up.
+	status(kpipb.KpiStatus_KPI_STATUS_RED, time.Now().Add(2*time.Minute), "company-red-again")
+	eventually(t, "the council's vision did not take the company's red again", func() bool {
+		return e.get(t, councilVision).Health == pb.Health_HEALTH_OFF_TRACK
+	})
+	if _, err := e.orgs.DeleteOrganisation(c, &orgpb.DeleteOrganisationRequest{Name: company.Name}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the council's vision still counts the deleted company", func() bool {
+		return e.get(t, councilVision).Health == pb.Health_HEALTH_UNKNOWN
+	})
+}
