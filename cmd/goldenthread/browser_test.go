@@ -393,12 +393,17 @@ func TestWebClient(t *testing.T) {
 	// company's customer satisfaction serves; its thread says so.
 	nia.open("/o/northvale/map", "[data-id=vision]")
 	nia.waitFor("the council's vision off track", `document.querySelector('[data-id=vision] [data-health]')?.dataset.health === 'HEALTH_OFF_TRACK'`)
+	nia.open("/o/northvale/map?el=vision", ".drivers")
+	nia.waitFor("what puts the council's vision off track", `document.querySelector('.drivers').innerText.includes('Customer satisfaction') &&
+		document.querySelector('.drivers').innerText.includes('valley-shared-services, supports it')`)
+	nia.accessibility("health drivers")
+	nia.screenshot("08c-health-from-the-company")
 	nia.open("/o/valley-shared-services/map?el=customer-satisfaction", ".thread")
 	nia.waitFor("the company's objective threaded up to the councils' visions", `document.querySelector('.thread').innerText.includes('Northvale: a borough where every resident can thrive') &&
 		document.querySelector('.thread').innerText.toLowerCase().includes('supported') &&
 		document.querySelector('.thread').innerText.includes('an element of southvale, not shared with you') &&
 		document.querySelector('.thread a[href="#/o/northvale/map?el=vision"]') !== null`)
-	nia.screenshot("08c-thread-across-organisations")
+	nia.screenshot("08d-thread-across-organisations")
 
 	// Phone width.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))

@@ -18,7 +18,7 @@ const plannerRole = identitypb.Role_ROLE_PLANNER
 var (
 	elementUpdatable = []string{"objective_kind", "title", "description", "owner_team", "start_date", "end_date",
 		"status", "priority_rank", "progress", "parent", "supports", "thematic_goal"}
-	elementComputed = []string{"level", "health", "kpi_health", "owner_team_deleted"}
+	elementComputed = []string{"level", "health", "kpi_health", "owner_team_deleted", "health_drivers"}
 	// contributorFields are what a contributor may change, on elements their
 	// teams own.
 	contributorFields = []string{"status", "progress"}

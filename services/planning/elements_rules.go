@@ -3,6 +3,7 @@ package planning
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"google.golang.org/genproto/googleapis/type/date"
 
@@ -390,10 +391,33 @@ func kpiHealth(s kpipb.KpiStatus) pb.Health {
 // supports it, whose health counts but whose progress does not (it is its
 // own parent's).
 type child struct {
-	health    pb.Health
-	progress  int32
-	status    pb.Status
-	supporter bool
+	health   pb.Health
+	progress int32
+	status   pb.Status
+	// link is how it is linked to the element: LINK_KIND_SUPPORTS for a
+	// supporter, whose progress is not the element's.
+	link pb.LinkKind
+	name string
+}
+
+// maxDrivers bounds the health drivers an element names.
+const maxDrivers = 5
+
+// drivers are the elements below whose health is health, the element's:
+// the worst of its inputs (children, defining objectives, supporters),
+// none when health is UNKNOWN or no input is as bad as it is.
+func drivers(health pb.Health, children []child) []*pb.HealthDriver {
+	if severity(health) == 0 {
+		return nil
+	}
+	var out []*pb.HealthDriver
+	for _, c := range children {
+		if c.status != pb.Status_STATUS_DROPPED && c.health == health {
+			out = append(out, &pb.HealthDriver{Element: c.name, Link: c.link, Health: c.health})
+		}
+	}
+	slices.SortFunc(out, func(a, b *pb.HealthDriver) int { return strings.Compare(a.Element, b.Element) })
+	return out[:min(len(out), maxDrivers)]
 }
 
 // rollup computes an element's health and progress from its own KPIs'
@@ -406,7 +430,7 @@ func rollup(level pb.Level, status pb.Status, manualProgress int32, own pb.Healt
 			continue
 		}
 		health = worst(health, c.health)
-		if c.supporter {
+		if c.link == pb.LinkKind_LINK_KIND_SUPPORTS {
 			continue
 		}
 		sum += c.progress

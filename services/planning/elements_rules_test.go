@@ -1,6 +1,7 @@
 package planning
 
 import (
+	"slices"
 	"testing"
 
 	"google.golang.org/genproto/googleapis/type/date"
@@ -327,6 +328,7 @@ func TestContributorPathsTable(t *testing.T) {
 func TestRollupTable(t *testing.T) {
 	on, risk, off, unknown := pb.Health_HEALTH_ON_TRACK, pb.Health_HEALTH_AT_RISK, pb.Health_HEALTH_OFF_TRACK, pb.Health_HEALTH_UNKNOWN
 	active, done, dropped := pb.Status_STATUS_ACTIVE, pb.Status_STATUS_DONE, pb.Status_STATUS_DROPPED
+	parent, supports := pb.LinkKind_LINK_KIND_PARENT, pb.LinkKind_LINK_KIND_SUPPORTS
 	for _, tc := range []struct {
 		name     string
 		level    pb.Level
@@ -343,17 +345,17 @@ func TestRollupTable(t *testing.T) {
 		{"a strategy without children", pb.Level_LEVEL_STRATEGY, active, 0, unknown, nil, unknown, 0},
 		{"a done strategy without children", pb.Level_LEVEL_STRATEGY, done, 0, unknown, nil, unknown, 100},
 		{"the mean of the children, rounded", pb.Level_LEVEL_STRATEGY, active, 0, unknown,
-			[]child{{on, 80, active, false}, {on, 41, active, false}}, on, 61},
+			[]child{{health: on, progress: 80, status: active, link: parent}, {health: on, progress: 41, status: active, link: parent}}, on, 61},
 		{"the worst of the children", pb.Level_LEVEL_STRATEGY, active, 0, on,
-			[]child{{risk, 0, active, false}, {on, 0, active, false}, {unknown, 0, active, false}}, risk, 0},
-		{"own health worse than the children's", pb.Level_LEVEL_OBJECTIVE, active, 0, off, []child{{on, 50, active, false}}, off, 50},
+			[]child{{health: risk, progress: 0, status: active, link: parent}, {health: on, progress: 0, status: active, link: parent}, {health: unknown, progress: 0, status: active, link: parent}}, risk, 0},
+		{"own health worse than the children's", pb.Level_LEVEL_OBJECTIVE, active, 0, off, []child{{health: on, progress: 50, status: active, link: parent}}, off, 50},
 		{"dropped children count for nothing", pb.Level_LEVEL_STRATEGY, active, 0, unknown,
-			[]child{{off, 0, dropped, false}, {on, 80, active, false}}, on, 80},
-		{"only dropped children, done", pb.Level_LEVEL_STRATEGY, done, 0, unknown, []child{{off, 0, dropped, false}}, unknown, 100},
+			[]child{{health: off, progress: 0, status: dropped, link: parent}, {health: on, progress: 80, status: active, link: parent}}, on, 80},
+		{"only dropped children, done", pb.Level_LEVEL_STRATEGY, done, 0, unknown, []child{{health: off, progress: 0, status: dropped, link: parent}}, unknown, 100},
 		{"a supporter's health counts, not its progress", pb.Level_LEVEL_STRATEGY, active, 0, unknown,
-			[]child{{on, 80, active, false}, {off, 10, active, true}}, off, 80},
+			[]child{{health: on, progress: 80, status: active, link: parent}, {health: off, progress: 10, status: active, link: supports}}, off, 80},
 		{"a thematic goal's defining objectives, as children", pb.Level_LEVEL_OBJECTIVE, active, 0, unknown,
-			[]child{{on, 90, active, false}, {risk, 30, active, false}}, risk, 60},
+			[]child{{health: on, progress: 90, status: active, link: parent}, {health: risk, progress: 30, status: active, link: parent}}, risk, 60},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, p := rollup(tc.level, tc.status, tc.manual, tc.own, tc.children)
@@ -366,6 +368,38 @@ func TestRollupTable(t *testing.T) {
 		kpipb.KpiStatus_KPI_STATUS_OVERDUE: risk, kpipb.KpiStatus_KPI_STATUS_GREEN: on, kpipb.KpiStatus_KPI_STATUS_UNSPECIFIED: unknown} {
 		if got := kpiHealth(s); got != want {
 			t.Errorf("kpiHealth(%v) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestDriversTable: the elements below whose health is the element's.
+func TestDriversTable(t *testing.T) {
+	on, risk, off, unknown := pb.Health_HEALTH_ON_TRACK, pb.Health_HEALTH_AT_RISK, pb.Health_HEALTH_OFF_TRACK, pb.Health_HEALTH_UNKNOWN
+	kid := func(name string, h pb.Health, link pb.LinkKind, s pb.Status) child {
+		return child{name: name, health: h, link: link, status: s}
+	}
+	active, dropped := pb.Status_STATUS_ACTIVE, pb.Status_STATUS_DROPPED
+	parent, supports := pb.LinkKind_LINK_KIND_PARENT, pb.LinkKind_LINK_KIND_SUPPORTS
+	for _, tc := range []struct {
+		name   string
+		health pb.Health
+		kids   []child
+		want   []string
+	}{
+		{"nothing known", unknown, []child{kid("a", unknown, parent, active)}, nil},
+		{"the worst, by name", off, []child{kid("c", off, supports, active), kid("a", risk, parent, active), kid("b", off, parent, active)}, []string{"b", "c"}},
+		{"own KPIs worse than every input", off, []child{kid("a", risk, parent, active)}, nil},
+		{"dropped inputs drive nothing", risk, []child{kid("a", risk, parent, dropped)}, nil},
+		{"on track: every input on track", on, []child{kid("a", on, parent, active), kid("b", on, supports, active)}, []string{"a", "b"}},
+		{"at most five", off, []child{kid("f", off, parent, active), kid("e", off, parent, active), kid("d", off, parent, active),
+			kid("c", off, parent, active), kid("b", off, parent, active), kid("a", off, parent, active)}, []string{"a", "b", "c", "d", "e"}},
+	} {
+		var got []string
+		for _, d := range drivers(tc.health, tc.kids) {
+			got = append(got, d.Element)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

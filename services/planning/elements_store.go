@@ -3,6 +3,7 @@ package planning
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -37,7 +38,7 @@ func (r *elementRecord) Revision() *int64 { return &r.revision }
 
 const elementColumns = "organisation_id, id, level, objective_kind, title, description, owner_team_id, owner_team_deleted, " +
 	"start_date, end_date, status, priority_rank, manual_progress, progress, kpi_health, health, parent_id, thematic_goal_id, " +
-	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor"
+	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor, health_drivers"
 
 // elementRows reads element rows without their supports, which loadSupports
 // adds to a batch in one more query where the caller needs them.
@@ -173,17 +174,18 @@ func loadSupports(ctx context.Context, q sqldb.Querier, orgID string, recs []*el
 // goal's) and the elements that support it.
 func children(ctx context.Context, q sqldb.Querier, orgID, id string) ([]child, error) {
 	return sqldb.Select(ctx, q, "elements below", func(s sqldb.Scanner) (c child, err error) {
-		var h, st int32
-		err = s.Scan(&h, &c.progress, &st, &c.supporter)
-		c.health, c.status = pb.Health(h), pb.Status(st)
+		var h, st, link int32
+		var org, cid string
+		err = s.Scan(&h, &c.progress, &st, &link, &org, &cid)
+		c.health, c.status, c.link, c.name = pb.Health(h), pb.Status(st), pb.LinkKind(link), elementName(org, cid)
 		return c, err
-	}, `SELECT health, progress, status, 0 FROM elements
+	}, `SELECT health, progress, status, CASE WHEN parent_id = ? THEN 1 ELSE 2 END, organisation_id, id FROM elements
 		WHERE organisation_id = ? AND delete_time IS NULL AND (parent_id = ? OR thematic_goal_id = ?)
 		UNION ALL
-		SELECT e.health, e.progress, e.status, 1 FROM element_supports s
+		SELECT e.health, e.progress, e.status, 3, e.organisation_id, e.id FROM element_supports s
 		JOIN elements e ON e.organisation_id = s.organisation_id AND e.id = s.element_id
 		WHERE s.supported_organisation_id = ? AND s.supported_id = ? AND e.delete_time IS NULL`,
-		orgID, id, id, orgID, id)
+		id, orgID, id, id, orgID, id)
 }
 
 // ownKPIHealth is the worst health of the KPIs that measure the element.
@@ -281,8 +283,8 @@ func updateElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, e
 // setRollup stores an element's roll-ups. They are computed, not the
 // caller's content, so neither the revision nor the etag changes.
 func setRollup(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
-	_, err := tx.ExecContext(ctx, "UPDATE elements SET kpi_health = ?, health = ?, progress = ? WHERE organisation_id = ? AND id = ?",
-		int32(r.el.KpiHealth), int32(r.el.Health), r.el.Progress, r.orgID, r.id)
+	_, err := tx.ExecContext(ctx, "UPDATE elements SET kpi_health = ?, health = ?, progress = ?, health_drivers = ? WHERE organisation_id = ? AND id = ?",
+		int32(r.el.KpiHealth), int32(r.el.Health), r.el.Progress, driversJSON(r.el.HealthDrivers), r.orgID, r.id)
 	if err != nil {
 		return fmt.Errorf("update roll-up: %w", err)
 	}
@@ -351,7 +353,7 @@ func (r *elementRecord) values() []any {
 		sqldb.Bool(e.OwnerTeamDeleted), dates.Format(e.StartDate), dates.Format(e.EndDate), int32(e.Status), e.PriorityRank,
 		r.manualProgress, e.Progress, int32(e.KpiHealth), int32(e.Health), r.parentID, r.thematicGoal,
 		resource.Micros(e.CreateTime), resource.Micros(e.UpdateTime), resource.NullMicros(e.DeleteTime),
-		sqldb.Bool(r.deletedWithOrg), r.revision, e.UpdateActor}
+		sqldb.Bool(r.deletedWithOrg), r.revision, e.UpdateActor, driversJSON(e.HealthDrivers)}
 }
 
 // queryElements reads the elements a query of its own selects (a
@@ -384,7 +386,7 @@ func qualified(alias string) string {
 type elementColumnsRead struct {
 	level, kind, status, kpiH, health int32
 	ownerDeleted, withOrg             int
-	start, end                        string
+	start, end, drivers               string
 	stamps                            resource.Stamps
 }
 
@@ -394,7 +396,7 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	c := &elementColumnsRead{}
 	err := s.Scan(&r.orgID, &r.id, &c.level, &c.kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &c.ownerDeleted,
 		&c.start, &c.end, &c.status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &c.kpiH, &c.health, &r.parentID,
-		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.revision, &r.el.UpdateActor)
+		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.revision, &r.el.UpdateActor, &c.drivers)
 	if err != nil {
 		return nil, err // the caller says what it read (and sees sql.ErrNoRows)
 	}
@@ -414,5 +416,44 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	e.CreateTime, e.UpdateTime, e.DeleteTime = c.stamps.Times()
 	e.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = c.withOrg == 1
+	if e.HealthDrivers, err = readDrivers(c.drivers); err != nil {
+		return nil, fmt.Errorf("element %s: %w", e.Name, err)
+	}
 	return r, nil
+}
+
+// storedDriver is a health driver as health_drivers keeps it.
+type storedDriver struct {
+	Element string `json:"e"`
+	Link    int32  `json:"l"`
+	Health  int32  `json:"h"`
+}
+
+// readDrivers reads health_drivers ("" for none).
+func readDrivers(s string) ([]*pb.HealthDriver, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var stored []storedDriver
+	if err := json.Unmarshal([]byte(s), &stored); err != nil {
+		return nil, fmt.Errorf("health drivers: %w", err)
+	}
+	out := make([]*pb.HealthDriver, len(stored))
+	for i, d := range stored {
+		out[i] = &pb.HealthDriver{Element: d.Element, Link: pb.LinkKind(d.Link), Health: pb.Health(d.Health)}
+	}
+	return out, nil
+}
+
+// driversJSON is the stored form of drivers ("" for none).
+func driversJSON(drivers []*pb.HealthDriver) string {
+	if len(drivers) == 0 {
+		return ""
+	}
+	stored := make([]storedDriver, len(drivers))
+	for i, d := range drivers {
+		stored[i] = storedDriver{d.Element, int32(d.Link), int32(d.Health)}
+	}
+	b, _ := json.Marshal(stored) // plain structs always marshal
+	return string(b)
 }

@@ -86,6 +86,11 @@ func (e *env) testAcrossOrganisations(t *testing.T) {
 	eventually(t, "the council's vision did not take the company's red", func() bool {
 		return e.get(t, councilVision).Health == pb.Health_HEALTH_OFF_TRACK
 	})
+	// The council sees which company element puts its vision off track.
+	if d := e.get(t, councilVision).HealthDrivers; len(d) != 1 || d[0].Element != m.Name ||
+		d[0].Link != pb.LinkKind_LINK_KIND_SUPPORTS || d[0].Health != pb.Health_HEALTH_OFF_TRACK {
+		t.Errorf("the council vision's health drivers = %v, want the company's mission, supporting, off track", d)
+	}
 	if h := e.get(t, strangerVision).Health; h != pb.Health_HEALTH_UNKNOWN {
 		t.Errorf("the stranger's vision turned %v", h)
 	}

@@ -2,7 +2,11 @@ package planning
 
 import (
 	"context"
+	"slices"
 
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -29,16 +33,17 @@ func refresh(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, id, cause str
 			return err
 		}
 		health, progress := rollup(r.el.Level, r.el.Status, r.manualProgress, own, kids)
-		if own == r.el.KpiHealth && health == r.el.Health && progress == r.el.Progress {
+		driven := drivers(health, kids)
+		if own == r.el.KpiHealth && health == r.el.Health && progress == r.el.Progress && sameDrivers(driven, r.el.HealthDrivers) {
 			continue
 		}
 		oldHealth, oldProgress := r.el.Health, r.el.Progress
-		r.el.KpiHealth, r.el.Health, r.el.Progress = own, health, progress
+		r.el.KpiHealth, r.el.Health, r.el.Progress, r.el.HealthDrivers = own, health, progress, driven
 		if err := setRollup(ctx, tx, r); err != nil {
 			return err
 		}
 		if health == oldHealth && progress == oldProgress {
-			continue // only the element's own KPI health moved; those above read health and progress
+			continue // only its own KPI health or its drivers moved; those above read health and progress
 		}
 		if err := em.healthChanged(ctx, tx, r.el, oldHealth, oldProgress, cause); err != nil {
 			return err
@@ -79,4 +84,9 @@ func refreshAll(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, cause stri
 		}
 	}
 	return nil
+}
+
+// sameDrivers reports whether a and b name the same drivers alike.
+func sameDrivers(a, b []*pb.HealthDriver) bool {
+	return slices.EqualFunc(a, b, func(x, y *pb.HealthDriver) bool { return proto.Equal(x, y) })
 }

@@ -119,9 +119,19 @@ export async function render(el, { params, query, session, navigate }) {
       return '';
     };
     const teamName = (teams.find((t) => t.name === e.owner_team) || {}).display_name || idOf(e.owner_team);
+    // What below makes this element's health: each by title, where the
+    // caller may read it, and by its organisation when that is another.
+    const drivers = await Promise.all((e.health_drivers || []).map((d) => api.get(`/v1/${d.element}`)
+      .then((x) => ({ ...d, title: x.title }), () => d)));
+    const linkWord = { LINK_KIND_PARENT: 'part of it', LINK_KIND_THEMATIC_GOAL: 'defines it', LINK_KIND_SUPPORTS: 'supports it' };
     replace(facts,
       h('p', { class: 'muted' }, `${levelName(e.level)}${e.objective_kind ? ` — ${kindName(e.objective_kind)}` : ''}`),
       h('p', {}, healthBadge(e.health), ` ${statusName(e.status)}, ${e.progress || 0}% done`),
+      drivers.length ? h('div', { class: 'drivers' }, h('p', { class: 'label' }, 'Health from'), h('ul', {}, drivers.map((d) => {
+        const dOrg = d.element.split('/')[1];
+        return h('li', {}, d.title ? h('a', { href: `#/o/${dOrg}/map?el=${idOf(d.element)}` }, d.title) : idOf(d.element), ' ',
+          h('span', { class: 'muted' }, `(${dOrg === org ? '' : `${dOrg}, `}${linkWord[d.link] || ''})`), ' ', healthBadge(d.health));
+      }))) : null,
       h('dl', { class: 'props' },
         h('dt', {}, 'Owner'), h('dd', {}, teamName),
         h('dt', {}, 'Horizon'), h('dd', {}, `${isoDate(e.start_date)} to ${isoDate(e.end_date)}`),

@@ -404,7 +404,75 @@ func (x IntegrityFinding_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use IntegrityFinding_Kind.Descriptor instead.
 func (IntegrityFinding_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{5, 0}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{6, 0}
+}
+
+// HealthDriver is an element below another whose health is the other's:
+// one of the worst of its inputs.
+type HealthDriver struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The element below, `organisations/{organisation}/elements/{element}`,
+	// maybe of another organisation.
+	Element string `protobuf:"bytes,1,opt,name=element,proto3" json:"element,omitempty"`
+	// How it is linked to the element it drives: it is a child
+	// (LINK_KIND_PARENT), a defining objective (LINK_KIND_THEMATIC_GOAL) or
+	// supports it (LINK_KIND_SUPPORTS).
+	Link LinkKind `protobuf:"varint,2,opt,name=link,proto3,enum=goldenthread.planning.v1.LinkKind" json:"link,omitempty"`
+	// Its health.
+	Health        Health `protobuf:"varint,3,opt,name=health,proto3,enum=goldenthread.planning.v1.Health" json:"health,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HealthDriver) Reset() {
+	*x = HealthDriver{}
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HealthDriver) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HealthDriver) ProtoMessage() {}
+
+func (x *HealthDriver) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HealthDriver.ProtoReflect.Descriptor instead.
+func (*HealthDriver) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *HealthDriver) GetElement() string {
+	if x != nil {
+		return x.Element
+	}
+	return ""
+}
+
+func (x *HealthDriver) GetLink() LinkKind {
+	if x != nil {
+		return x.Link
+	}
+	return LinkKind_LINK_KIND_UNSPECIFIED
+}
+
+func (x *HealthDriver) GetHealth() Health {
+	if x != nil {
+		return x.Health
+	}
+	return Health_HEALTH_UNSPECIFIED
 }
 
 // Element is one element of the plan, at any level.
@@ -478,14 +546,19 @@ type Element struct {
 	// Opaque version tag for optimistic concurrency (AIP-154).
 	Etag string `protobuf:"bytes,21,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Who made the latest change. Output only.
-	UpdateActor   string `protobuf:"bytes,22,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
+	UpdateActor string `protobuf:"bytes,22,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
+	// The elements below whose health is this one's — the worst of its
+	// inputs, at most 5, by name — so that a council sees which company
+	// objective puts its vision off track. Empty when its health is
+	// UNKNOWN or comes from its own KPIs alone. Output only.
+	HealthDrivers []*HealthDriver `protobuf:"bytes,23,rep,name=health_drivers,json=healthDrivers,proto3" json:"health_drivers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Element) Reset() {
 	*x = Element{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[0]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -497,7 +570,7 @@ func (x *Element) String() string {
 func (*Element) ProtoMessage() {}
 
 func (x *Element) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[0]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -510,7 +583,7 @@ func (x *Element) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Element.ProtoReflect.Descriptor instead.
 func (*Element) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{0}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Element) GetName() string {
@@ -667,6 +740,13 @@ func (x *Element) GetUpdateActor() string {
 	return ""
 }
 
+func (x *Element) GetHealthDrivers() []*HealthDriver {
+	if x != nil {
+		return x.HealthDrivers
+	}
+	return nil
+}
+
 // ElementThread is the golden thread of an element, as a graph.
 type ElementThread struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -685,7 +765,7 @@ type ElementThread struct {
 
 func (x *ElementThread) Reset() {
 	*x = ElementThread{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[1]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -697,7 +777,7 @@ func (x *ElementThread) String() string {
 func (*ElementThread) ProtoMessage() {}
 
 func (x *ElementThread) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[1]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -710,7 +790,7 @@ func (x *ElementThread) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElementThread.ProtoReflect.Descriptor instead.
 func (*ElementThread) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{1}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ElementThread) GetElements() []*Element {
@@ -749,7 +829,7 @@ type ThreadEdge struct {
 
 func (x *ThreadEdge) Reset() {
 	*x = ThreadEdge{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -761,7 +841,7 @@ func (x *ThreadEdge) String() string {
 func (*ThreadEdge) ProtoMessage() {}
 
 func (x *ThreadEdge) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -774,7 +854,7 @@ func (x *ThreadEdge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThreadEdge.ProtoReflect.Descriptor instead.
 func (*ThreadEdge) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{2}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ThreadEdge) GetFrom() string {
@@ -811,7 +891,7 @@ type ElementNode struct {
 
 func (x *ElementNode) Reset() {
 	*x = ElementNode{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -823,7 +903,7 @@ func (x *ElementNode) String() string {
 func (*ElementNode) ProtoMessage() {}
 
 func (x *ElementNode) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -836,7 +916,7 @@ func (x *ElementNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElementNode.ProtoReflect.Descriptor instead.
 func (*ElementNode) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{3}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ElementNode) GetElement() *Element {
@@ -864,7 +944,7 @@ type ElementTree struct {
 
 func (x *ElementTree) Reset() {
 	*x = ElementTree{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -876,7 +956,7 @@ func (x *ElementTree) String() string {
 func (*ElementTree) ProtoMessage() {}
 
 func (x *ElementTree) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -889,7 +969,7 @@ func (x *ElementTree) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElementTree.ProtoReflect.Descriptor instead.
 func (*ElementTree) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{4}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ElementTree) GetRoots() []*ElementNode {
@@ -914,7 +994,7 @@ type IntegrityFinding struct {
 
 func (x *IntegrityFinding) Reset() {
 	*x = IntegrityFinding{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1006,7 @@ func (x *IntegrityFinding) String() string {
 func (*IntegrityFinding) ProtoMessage() {}
 
 func (x *IntegrityFinding) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1019,7 @@ func (x *IntegrityFinding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrityFinding.ProtoReflect.Descriptor instead.
 func (*IntegrityFinding) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{5}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *IntegrityFinding) GetKind() IntegrityFinding_Kind {
@@ -974,7 +1054,7 @@ type IntegrityReport struct {
 
 func (x *IntegrityReport) Reset() {
 	*x = IntegrityReport{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -986,7 +1066,7 @@ func (x *IntegrityReport) String() string {
 func (*IntegrityReport) ProtoMessage() {}
 
 func (x *IntegrityReport) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -999,7 +1079,7 @@ func (x *IntegrityReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrityReport.ProtoReflect.Descriptor instead.
 func (*IntegrityReport) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{6}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *IntegrityReport) GetFindings() []*IntegrityFinding {
@@ -1020,7 +1100,7 @@ type GetElementRequest struct {
 
 func (x *GetElementRequest) Reset() {
 	*x = GetElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1032,7 +1112,7 @@ func (x *GetElementRequest) String() string {
 func (*GetElementRequest) ProtoMessage() {}
 
 func (x *GetElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1045,7 +1125,7 @@ func (x *GetElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetElementRequest.ProtoReflect.Descriptor instead.
 func (*GetElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{7}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetElementRequest) GetName() string {
@@ -1080,7 +1160,7 @@ type ListElementsRequest struct {
 
 func (x *ListElementsRequest) Reset() {
 	*x = ListElementsRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1172,7 @@ func (x *ListElementsRequest) String() string {
 func (*ListElementsRequest) ProtoMessage() {}
 
 func (x *ListElementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1185,7 @@ func (x *ListElementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListElementsRequest.ProtoReflect.Descriptor instead.
 func (*ListElementsRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{8}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListElementsRequest) GetParent() string {
@@ -1163,7 +1243,7 @@ type ListElementsResponse struct {
 
 func (x *ListElementsResponse) Reset() {
 	*x = ListElementsResponse{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1175,7 +1255,7 @@ func (x *ListElementsResponse) String() string {
 func (*ListElementsResponse) ProtoMessage() {}
 
 func (x *ListElementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1188,7 +1268,7 @@ func (x *ListElementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListElementsResponse.ProtoReflect.Descriptor instead.
 func (*ListElementsResponse) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{9}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListElementsResponse) GetElements() []*Element {
@@ -1228,7 +1308,7 @@ type CreateElementRequest struct {
 
 func (x *CreateElementRequest) Reset() {
 	*x = CreateElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1240,7 +1320,7 @@ func (x *CreateElementRequest) String() string {
 func (*CreateElementRequest) ProtoMessage() {}
 
 func (x *CreateElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1253,7 +1333,7 @@ func (x *CreateElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateElementRequest.ProtoReflect.Descriptor instead.
 func (*CreateElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{10}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateElementRequest) GetParent() string {
@@ -1301,7 +1381,7 @@ type UpdateElementRequest struct {
 
 func (x *UpdateElementRequest) Reset() {
 	*x = UpdateElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1393,7 @@ func (x *UpdateElementRequest) String() string {
 func (*UpdateElementRequest) ProtoMessage() {}
 
 func (x *UpdateElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1406,7 @@ func (x *UpdateElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateElementRequest.ProtoReflect.Descriptor instead.
 func (*UpdateElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{11}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpdateElementRequest) GetElement() *Element {
@@ -1359,7 +1439,7 @@ type DeleteElementRequest struct {
 
 func (x *DeleteElementRequest) Reset() {
 	*x = DeleteElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1371,7 +1451,7 @@ func (x *DeleteElementRequest) String() string {
 func (*DeleteElementRequest) ProtoMessage() {}
 
 func (x *DeleteElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1384,7 +1464,7 @@ func (x *DeleteElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteElementRequest.ProtoReflect.Descriptor instead.
 func (*DeleteElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{12}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteElementRequest) GetName() string {
@@ -1421,7 +1501,7 @@ type UndeleteElementRequest struct {
 
 func (x *UndeleteElementRequest) Reset() {
 	*x = UndeleteElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1433,7 +1513,7 @@ func (x *UndeleteElementRequest) String() string {
 func (*UndeleteElementRequest) ProtoMessage() {}
 
 func (x *UndeleteElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1446,7 +1526,7 @@ func (x *UndeleteElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteElementRequest.ProtoReflect.Descriptor instead.
 func (*UndeleteElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{13}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UndeleteElementRequest) GetName() string {
@@ -1474,7 +1554,7 @@ type GetElementThreadRequest struct {
 
 func (x *GetElementThreadRequest) Reset() {
 	*x = GetElementThreadRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1486,7 +1566,7 @@ func (x *GetElementThreadRequest) String() string {
 func (*GetElementThreadRequest) ProtoMessage() {}
 
 func (x *GetElementThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1499,7 +1579,7 @@ func (x *GetElementThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetElementThreadRequest.ProtoReflect.Descriptor instead.
 func (*GetElementThreadRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{14}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetElementThreadRequest) GetName() string {
@@ -1529,7 +1609,7 @@ type GetElementTreeRequest struct {
 
 func (x *GetElementTreeRequest) Reset() {
 	*x = GetElementTreeRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1541,7 +1621,7 @@ func (x *GetElementTreeRequest) String() string {
 func (*GetElementTreeRequest) ProtoMessage() {}
 
 func (x *GetElementTreeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1554,7 +1634,7 @@ func (x *GetElementTreeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetElementTreeRequest.ProtoReflect.Descriptor instead.
 func (*GetElementTreeRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{15}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetElementTreeRequest) GetParent() string {
@@ -1603,7 +1683,7 @@ type GetIntegrityReportRequest struct {
 
 func (x *GetIntegrityReportRequest) Reset() {
 	*x = GetIntegrityReportRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[16]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1615,7 +1695,7 @@ func (x *GetIntegrityReportRequest) String() string {
 func (*GetIntegrityReportRequest) ProtoMessage() {}
 
 func (x *GetIntegrityReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[16]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1628,7 +1708,7 @@ func (x *GetIntegrityReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIntegrityReportRequest.ProtoReflect.Descriptor instead.
 func (*GetIntegrityReportRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{16}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetIntegrityReportRequest) GetParent() string {
@@ -1642,7 +1722,11 @@ var File_goldenthread_planning_v1_elements_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\n" +
-	"'goldenthread/planning/v1/elements.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\"\xfa\x12\n" +
+	"'goldenthread/planning/v1/elements.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\"\x9a\x01\n" +
+	"\fHealthDriver\x12\x18\n" +
+	"\aelement\x18\x01 \x01(\tR\aelement\x126\n" +
+	"\x04link\x18\x02 \x01(\x0e2\".goldenthread.planning.v1.LinkKindR\x04link\x128\n" +
+	"\x06health\x18\x03 \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\"\xc9\x13\n" +
 	"\aElement\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12?\n" +
 	"\x05level\x18\x02 \x01(\x0e2\x1f.goldenthread.planning.v1.LevelB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05level\x12X\n" +
@@ -1681,7 +1765,8 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\vdelete_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\x15 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\x16 \x01(\tR\vupdateActor\"\xaa\x01\n" +
+	"\fupdate_actor\x18\x16 \x01(\tR\vupdateActor\x12M\n" +
+	"\x0ehealth_drivers\x18\x17 \x03(\v2&.goldenthread.planning.v1.HealthDriverR\rhealthDrivers\"\xaa\x01\n" +
 	"\rElementThread\x12=\n" +
 	"\belements\x18\x01 \x03(\v2!.goldenthread.planning.v1.ElementR\belements\x12:\n" +
 	"\x05edges\x18\x02 \x03(\v2$.goldenthread.planning.v1.ThreadEdgeR\x05edges\x12\x1e\n" +
@@ -1824,7 +1909,7 @@ func file_goldenthread_planning_v1_elements_proto_rawDescGZIP() []byte {
 }
 
 var file_goldenthread_planning_v1_elements_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_goldenthread_planning_v1_elements_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_goldenthread_planning_v1_elements_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_goldenthread_planning_v1_elements_proto_goTypes = []any{
 	(Level)(0),                        // 0: goldenthread.planning.v1.Level
 	(ObjectiveKind)(0),                // 1: goldenthread.planning.v1.ObjectiveKind
@@ -1832,75 +1917,79 @@ var file_goldenthread_planning_v1_elements_proto_goTypes = []any{
 	(LinkKind)(0),                     // 3: goldenthread.planning.v1.LinkKind
 	(Health)(0),                       // 4: goldenthread.planning.v1.Health
 	(IntegrityFinding_Kind)(0),        // 5: goldenthread.planning.v1.IntegrityFinding.Kind
-	(*Element)(nil),                   // 6: goldenthread.planning.v1.Element
-	(*ElementThread)(nil),             // 7: goldenthread.planning.v1.ElementThread
-	(*ThreadEdge)(nil),                // 8: goldenthread.planning.v1.ThreadEdge
-	(*ElementNode)(nil),               // 9: goldenthread.planning.v1.ElementNode
-	(*ElementTree)(nil),               // 10: goldenthread.planning.v1.ElementTree
-	(*IntegrityFinding)(nil),          // 11: goldenthread.planning.v1.IntegrityFinding
-	(*IntegrityReport)(nil),           // 12: goldenthread.planning.v1.IntegrityReport
-	(*GetElementRequest)(nil),         // 13: goldenthread.planning.v1.GetElementRequest
-	(*ListElementsRequest)(nil),       // 14: goldenthread.planning.v1.ListElementsRequest
-	(*ListElementsResponse)(nil),      // 15: goldenthread.planning.v1.ListElementsResponse
-	(*CreateElementRequest)(nil),      // 16: goldenthread.planning.v1.CreateElementRequest
-	(*UpdateElementRequest)(nil),      // 17: goldenthread.planning.v1.UpdateElementRequest
-	(*DeleteElementRequest)(nil),      // 18: goldenthread.planning.v1.DeleteElementRequest
-	(*UndeleteElementRequest)(nil),    // 19: goldenthread.planning.v1.UndeleteElementRequest
-	(*GetElementThreadRequest)(nil),   // 20: goldenthread.planning.v1.GetElementThreadRequest
-	(*GetElementTreeRequest)(nil),     // 21: goldenthread.planning.v1.GetElementTreeRequest
-	(*GetIntegrityReportRequest)(nil), // 22: goldenthread.planning.v1.GetIntegrityReportRequest
-	(*date.Date)(nil),                 // 23: google.type.Date
-	(*timestamppb.Timestamp)(nil),     // 24: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),     // 25: google.protobuf.FieldMask
+	(*HealthDriver)(nil),              // 6: goldenthread.planning.v1.HealthDriver
+	(*Element)(nil),                   // 7: goldenthread.planning.v1.Element
+	(*ElementThread)(nil),             // 8: goldenthread.planning.v1.ElementThread
+	(*ThreadEdge)(nil),                // 9: goldenthread.planning.v1.ThreadEdge
+	(*ElementNode)(nil),               // 10: goldenthread.planning.v1.ElementNode
+	(*ElementTree)(nil),               // 11: goldenthread.planning.v1.ElementTree
+	(*IntegrityFinding)(nil),          // 12: goldenthread.planning.v1.IntegrityFinding
+	(*IntegrityReport)(nil),           // 13: goldenthread.planning.v1.IntegrityReport
+	(*GetElementRequest)(nil),         // 14: goldenthread.planning.v1.GetElementRequest
+	(*ListElementsRequest)(nil),       // 15: goldenthread.planning.v1.ListElementsRequest
+	(*ListElementsResponse)(nil),      // 16: goldenthread.planning.v1.ListElementsResponse
+	(*CreateElementRequest)(nil),      // 17: goldenthread.planning.v1.CreateElementRequest
+	(*UpdateElementRequest)(nil),      // 18: goldenthread.planning.v1.UpdateElementRequest
+	(*DeleteElementRequest)(nil),      // 19: goldenthread.planning.v1.DeleteElementRequest
+	(*UndeleteElementRequest)(nil),    // 20: goldenthread.planning.v1.UndeleteElementRequest
+	(*GetElementThreadRequest)(nil),   // 21: goldenthread.planning.v1.GetElementThreadRequest
+	(*GetElementTreeRequest)(nil),     // 22: goldenthread.planning.v1.GetElementTreeRequest
+	(*GetIntegrityReportRequest)(nil), // 23: goldenthread.planning.v1.GetIntegrityReportRequest
+	(*date.Date)(nil),                 // 24: google.type.Date
+	(*timestamppb.Timestamp)(nil),     // 25: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),     // 26: google.protobuf.FieldMask
 }
 var file_goldenthread_planning_v1_elements_proto_depIdxs = []int32{
-	0,  // 0: goldenthread.planning.v1.Element.level:type_name -> goldenthread.planning.v1.Level
-	1,  // 1: goldenthread.planning.v1.Element.objective_kind:type_name -> goldenthread.planning.v1.ObjectiveKind
-	23, // 2: goldenthread.planning.v1.Element.start_date:type_name -> google.type.Date
-	23, // 3: goldenthread.planning.v1.Element.end_date:type_name -> google.type.Date
-	2,  // 4: goldenthread.planning.v1.Element.status:type_name -> goldenthread.planning.v1.Status
-	4,  // 5: goldenthread.planning.v1.Element.health:type_name -> goldenthread.planning.v1.Health
-	4,  // 6: goldenthread.planning.v1.Element.kpi_health:type_name -> goldenthread.planning.v1.Health
-	24, // 7: goldenthread.planning.v1.Element.create_time:type_name -> google.protobuf.Timestamp
-	24, // 8: goldenthread.planning.v1.Element.update_time:type_name -> google.protobuf.Timestamp
-	24, // 9: goldenthread.planning.v1.Element.delete_time:type_name -> google.protobuf.Timestamp
-	6,  // 10: goldenthread.planning.v1.ElementThread.elements:type_name -> goldenthread.planning.v1.Element
-	8,  // 11: goldenthread.planning.v1.ElementThread.edges:type_name -> goldenthread.planning.v1.ThreadEdge
-	3,  // 12: goldenthread.planning.v1.ThreadEdge.kind:type_name -> goldenthread.planning.v1.LinkKind
-	6,  // 13: goldenthread.planning.v1.ElementNode.element:type_name -> goldenthread.planning.v1.Element
-	9,  // 14: goldenthread.planning.v1.ElementNode.children:type_name -> goldenthread.planning.v1.ElementNode
-	9,  // 15: goldenthread.planning.v1.ElementTree.roots:type_name -> goldenthread.planning.v1.ElementNode
-	5,  // 16: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
-	11, // 17: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
-	6,  // 18: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
-	6,  // 19: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	6,  // 20: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	25, // 21: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 22: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
-	23, // 23: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
-	13, // 24: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
-	14, // 25: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
-	16, // 26: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
-	17, // 27: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
-	18, // 28: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
-	19, // 29: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
-	20, // 30: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
-	21, // 31: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
-	22, // 32: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
-	6,  // 33: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
-	15, // 34: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
-	6,  // 35: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
-	6,  // 36: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
-	6,  // 37: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
-	6,  // 38: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
-	7,  // 39: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
-	10, // 40: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
-	12, // 41: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
-	33, // [33:42] is the sub-list for method output_type
-	24, // [24:33] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	3,  // 0: goldenthread.planning.v1.HealthDriver.link:type_name -> goldenthread.planning.v1.LinkKind
+	4,  // 1: goldenthread.planning.v1.HealthDriver.health:type_name -> goldenthread.planning.v1.Health
+	0,  // 2: goldenthread.planning.v1.Element.level:type_name -> goldenthread.planning.v1.Level
+	1,  // 3: goldenthread.planning.v1.Element.objective_kind:type_name -> goldenthread.planning.v1.ObjectiveKind
+	24, // 4: goldenthread.planning.v1.Element.start_date:type_name -> google.type.Date
+	24, // 5: goldenthread.planning.v1.Element.end_date:type_name -> google.type.Date
+	2,  // 6: goldenthread.planning.v1.Element.status:type_name -> goldenthread.planning.v1.Status
+	4,  // 7: goldenthread.planning.v1.Element.health:type_name -> goldenthread.planning.v1.Health
+	4,  // 8: goldenthread.planning.v1.Element.kpi_health:type_name -> goldenthread.planning.v1.Health
+	25, // 9: goldenthread.planning.v1.Element.create_time:type_name -> google.protobuf.Timestamp
+	25, // 10: goldenthread.planning.v1.Element.update_time:type_name -> google.protobuf.Timestamp
+	25, // 11: goldenthread.planning.v1.Element.delete_time:type_name -> google.protobuf.Timestamp
+	6,  // 12: goldenthread.planning.v1.Element.health_drivers:type_name -> goldenthread.planning.v1.HealthDriver
+	7,  // 13: goldenthread.planning.v1.ElementThread.elements:type_name -> goldenthread.planning.v1.Element
+	9,  // 14: goldenthread.planning.v1.ElementThread.edges:type_name -> goldenthread.planning.v1.ThreadEdge
+	3,  // 15: goldenthread.planning.v1.ThreadEdge.kind:type_name -> goldenthread.planning.v1.LinkKind
+	7,  // 16: goldenthread.planning.v1.ElementNode.element:type_name -> goldenthread.planning.v1.Element
+	10, // 17: goldenthread.planning.v1.ElementNode.children:type_name -> goldenthread.planning.v1.ElementNode
+	10, // 18: goldenthread.planning.v1.ElementTree.roots:type_name -> goldenthread.planning.v1.ElementNode
+	5,  // 19: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
+	12, // 20: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
+	7,  // 21: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
+	7,  // 22: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	7,  // 23: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	26, // 24: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 25: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
+	24, // 26: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
+	14, // 27: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
+	15, // 28: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
+	17, // 29: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
+	18, // 30: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
+	19, // 31: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
+	20, // 32: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
+	21, // 33: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
+	22, // 34: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
+	23, // 35: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
+	7,  // 36: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
+	16, // 37: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
+	7,  // 38: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
+	7,  // 39: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
+	7,  // 40: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
+	7,  // 41: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 42: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
+	11, // 43: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
+	13, // 44: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
+	36, // [36:45] is the sub-list for method output_type
+	27, // [27:36] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_elements_proto_init() }
@@ -1914,7 +2003,7 @@ func file_goldenthread_planning_v1_elements_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_planning_v1_elements_proto_rawDesc), len(file_goldenthread_planning_v1_elements_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   17,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
