@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ type clients struct {
 	teams    teamspb.TeamsServiceClient
 	members  teamspb.MembersServiceClient
 	elements planningpb.ElementsServiceClient
+	links    planningpb.LinkRequestsServiceClient
 	kpis     kpispb.KpisServiceClient
 	measures kpispb.MeasurementsServiceClient
 }
@@ -47,8 +49,8 @@ func newClients(t *testing.T, addr, token string) *clients {
 	return &clients{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn),
 		access: orgpb.NewAccessServiceClient(conn), callers: identitypb.NewCallerServiceClient(conn),
 		teams: teamspb.NewTeamsServiceClient(conn), members: teamspb.NewMembersServiceClient(conn),
-		elements: planningpb.NewElementsServiceClient(conn),
-		kpis:     kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
+		elements: planningpb.NewElementsServiceClient(conn), links: planningpb.NewLinkRequestsServiceClient(conn),
+		kpis: kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
 }
 
 // fixture is two organisations: org-a with a person of each role (whose
@@ -58,6 +60,7 @@ type fixture struct {
 	t     *testing.T
 	admin *clients // the platform admin, who prepares every case
 	n     atomic.Int64
+	orgB  sync.Once // org-b's team, vision and mission, for link requests
 }
 
 func (f *fixture) must(err error) {
@@ -112,6 +115,31 @@ func (f *fixture) element(deleted bool) string {
 		f.must(err)
 	}
 	return e.Name
+}
+
+// linkRequest files a fresh request in org-a: a mission of org-b would
+// support a fresh vision of org-a.
+func (f *fixture) linkRequest() string {
+	f.t.Helper()
+	ctx := context.Background()
+	f.orgB.Do(func() {
+		_, err := f.admin.teams.CreateTeam(ctx, &teamspb.CreateTeamRequest{Parent: "organisations/org-b", TeamId: "t",
+			Team: &teamspb.Team{DisplayName: "t", Kind: teamspb.Team_KIND_LEADERSHIP}})
+		f.must(err)
+		for _, e := range []*planningpb.Element{
+			{Level: planningpb.Level_LEVEL_VISION, Title: "b"},
+			{Level: planningpb.Level_LEVEL_MISSION, Title: "m", Parent: "organisations/org-b/elements/vision"},
+		} {
+			e.OwnerTeam, e.StartDate, e.EndDate = "organisations/org-b/teams/t", &date.Date{Year: 2026, Month: 1, Day: 1}, &date.Date{Year: 2030, Month: 12, Day: 31}
+			_, err := f.admin.elements.CreateElement(ctx, &planningpb.CreateElementRequest{Parent: "organisations/org-b",
+				ElementId: map[planningpb.Level]string{planningpb.Level_LEVEL_VISION: "vision", planningpb.Level_LEVEL_MISSION: "mission"}[e.Level], Element: e})
+			f.must(err)
+		}
+	})
+	l, err := f.admin.links.CreateLinkRequest(ctx, &planningpb.CreateLinkRequestRequest{Parent: "organisations/org-a",
+		LinkRequest: &planningpb.LinkRequest{Element: "organisations/org-b/elements/mission", Target: f.element(false)}})
+	f.must(err)
+	return l.Name
 }
 
 // newKpi is a KPI on a fresh element, owned by team t.
@@ -198,6 +226,44 @@ func rpcCases() []rpcCase {
 				_, err := c.elements.ListElements(ctx, &planningpb.ListElementsRequest{Parent: org})
 				return err
 			}, "GET", "/v1/" + org + "/elements", ""}
+		}},
+		{name: "GetLinkRequest", need: viewer, prepare: func(f *fixture) call {
+			l := f.linkRequest()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.links.GetLinkRequest(ctx, &planningpb.GetLinkRequestRequest{Name: l})
+				return err
+			}, "GET", "/v1/" + l, ""}
+		}},
+		{name: "ListLinkRequests", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.links.ListLinkRequests(ctx, &planningpb.ListLinkRequestsRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/linkRequests", ""}
+		}},
+		// Filed in the organisation asked (org-b) by a planner of the one
+		// asking (org-a, the element's): the role is org-a's.
+		{name: "CreateLinkRequest", need: planner, prepare: func(f *fixture) call {
+			e1, e2 := f.element(false), f.element(false)
+			const target = "organisations/org-b/elements/vision"
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.links.CreateLinkRequest(ctx, &planningpb.CreateLinkRequestRequest{Parent: "organisations/org-b",
+					LinkRequest: &planningpb.LinkRequest{Element: e1, Target: target}})
+				return err
+			}, "POST", "/v1/organisations/org-b/linkRequests", `{"element":"` + e2 + `","target":"` + target + `"}`}
+		}},
+		{name: "AcceptLinkRequest", need: planner, prepare: func(f *fixture) call {
+			l1, l2 := f.linkRequest(), f.linkRequest()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.links.AcceptLinkRequest(ctx, &planningpb.AcceptLinkRequestRequest{Name: l1})
+				return err
+			}, "POST", "/v1/" + l2 + ":accept", "{}"}
+		}},
+		{name: "DeclineLinkRequest", need: planner, prepare: func(f *fixture) call {
+			l1, l2 := f.linkRequest(), f.linkRequest()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.links.DeclineLinkRequest(ctx, &planningpb.DeclineLinkRequestRequest{Name: l1})
+				return err
+			}, "POST", "/v1/" + l2 + ":decline", "{}"}
 		}},
 		{name: "GetElementThread", need: viewer, prepare: func(f *fixture) call {
 			el := f.element(false)

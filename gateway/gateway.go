@@ -157,7 +157,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			identitypb.RegisterCallerServiceHandler}},
 		{"teams", cfg.TeamsAddr, []registerFunc{
 			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},
-		{"planning", cfg.PlanningAddr, []registerFunc{planningpb.RegisterElementsServiceHandler}},
+		{"planning", cfg.PlanningAddr, []registerFunc{planningpb.RegisterElementsServiceHandler, planningpb.RegisterLinkRequestsServiceHandler}},
 		{"kpis", cfg.KpisAddr, []registerFunc{kpispb.RegisterKpisServiceHandler, kpispb.RegisterMeasurementsServiceHandler}},
 	} {
 		conn, err := grpcclient.Dial(b.addr)

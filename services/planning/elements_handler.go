@@ -65,7 +65,7 @@ func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateEleme
 			}
 			// Ask before writing anything: an unreachable teams or
 			// organisations service leaves no half-made element behind.
-			if err := h.checkSupports(ctx, r.orgID, r.el.Supports); err != nil {
+			if err := h.checkSupports(ctx, r.orgID, r.el.Name, r.el.Supports); err != nil {
 				return nil, err
 			}
 			return r, h.teams.RequireLiveTeam(ctx, "element.owner_team", r.el.OwnerTeam)
@@ -95,7 +95,7 @@ func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateEleme
 		}
 	}
 	if slices.Contains(c.Paths, "supports") {
-		if err := h.checkSupports(ctx, orgID, req.Element.Supports); err != nil {
+		if err := h.checkSupports(ctx, orgID, c.Name, req.Element.Supports); err != nil {
 			return nil, err
 		}
 	}
@@ -140,19 +140,27 @@ func (h *elementsHandler) mayChange(ctx context.Context, r *elementRecord) error
 		r.el.OwnerTeam + " owns " + r.el.Name)
 }
 
-// checkSupports fails unless an element of orgID may support the
-// elements named in supports: those of other organisations only where the
+// checkSupports fails unless the element called name, of orgID, may
+// support the elements named in supports: those of other organisations only
+// where a planner there accepted a link request for the pair, or where the
 // organisations service says they own orgID (checkSupported).
-func (h *elementsHandler) checkSupports(ctx context.Context, orgID string, supports []string) error {
+func (h *elementsHandler) checkSupports(ctx context.Context, orgID, name string, supports []string) error {
 	var others []string
 	for _, s := range supports {
 		ids, err := resource.ParseName("element.supports", s, elementCollections...)
 		if err != nil {
 			return err
 		}
-		if ids[0] != orgID && !slices.Contains(others, ids[0]) {
-			others = append(others, ids[0])
+		if ids[0] == orgID || slices.Contains(others, ids[0]) {
+			continue
 		}
+		if ok, err := accepted(ctx, h.db, name, s); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		others = append(others, ids[0])
 	}
 	if len(others) == 0 {
 		return nil

@@ -341,7 +341,7 @@ func checkSupported(org string, others, owners []string) error {
 	for _, o := range others {
 		if !slices.Contains(owners, "organisations/"+o) {
 			return apierr.FailedPrecondition("element.supports", fmt.Sprintf(
-				"organisations/%s does not own organisations/%s: an element supports only elements of its own organisation or of one that owns it", o, org))
+				"organisations/%s does not own organisations/%s and accepted no link request for this element: ask a planner there (CreateLinkRequest)", o, org))
 		}
 	}
 	return nil

@@ -124,6 +124,47 @@ func (e *env) testAcrossOrganisations(t *testing.T) {
 		t.Errorf("the council's vision to a company viewer: %v (restricted %v), want a stub with level and health", stub, th.Restricted)
 	}
 
+	// A partner the company does not belong to: the company asks, the
+	// partner's planner accepts, then the company's objective may serve
+	// the partner's vision.
+	links := e.links
+	ask := func(id string) (*pb.LinkRequest, error) {
+		return links.CreateLinkRequest(c, &pb.CreateLinkRequestRequest{Parent: strangerOrg, LinkRequestId: id,
+			LinkRequest: &pb.LinkRequest{Element: objective, Target: strangerVision, Message: "We run your contact centre too."}})
+	}
+	lr, err := ask("from-company")
+	if err != nil || lr.State != pb.LinkRequest_STATE_PENDING || lr.ElementTitle != "Customer satisfaction" {
+		t.Fatalf("link request = %v, %v", lr, err)
+	}
+	_, err = ask("again")
+	apitest.WantCode(t, err, codes.AlreadyExists, "")
+	_, err = links.CreateLinkRequest(c, &pb.CreateLinkRequestRequest{Parent: strangerOrg,
+		LinkRequest: &pb.LinkRequest{Element: strangerVision, Target: strangerVision}})
+	apitest.WantCode(t, err, codes.InvalidArgument, "link_request.element")
+	supportStranger := func() error {
+		_, err := e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: &pb.Element{Name: objective, Supports: []string{strangerVision}},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"supports"}}})
+		return err
+	}
+	apitest.WantCode(t, supportStranger(), codes.FailedPrecondition, "element.supports")
+	pending, err := links.ListLinkRequests(c, &pb.ListLinkRequestsRequest{Parent: strangerOrg, Filter: "state = STATE_PENDING"})
+	if err != nil || len(pending.LinkRequests) != 1 || pending.LinkRequests[0].Name != lr.Name {
+		t.Fatalf("pending requests = %v, %v", pending, err)
+	}
+	ok, err := links.AcceptLinkRequest(c, &pb.AcceptLinkRequestRequest{Name: lr.Name})
+	if err != nil || ok.State != pb.LinkRequest_STATE_ACCEPTED || ok.DecideTime == nil {
+		t.Fatalf("accept = %v, %v", ok, err)
+	}
+	_, err = links.DeclineLinkRequest(c, &pb.DeclineLinkRequestRequest{Name: lr.Name})
+	apitest.WantCode(t, err, codes.FailedPrecondition, lr.Name)
+	if err := supportStranger(); err != nil {
+		t.Fatalf("supporting a partner's vision after its planner accepted: %v", err)
+	}
+	if _, err := e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: &pb.Element{Name: objective},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"supports"}}}); err != nil {
+		t.Fatal(err)
+	}
+
 	// The company's deletion takes its mission out of the council's roll-up.
 	status(kpipb.KpiStatus_KPI_STATUS_RED, time.Now().Add(2*time.Minute), "company-red-again")
 	eventually(t, "the council's vision did not take the company's red again", func() bool {

@@ -64,6 +64,8 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 		base.Handlers = func(g *grpc.Server) {
 			pb.RegisterElementsServiceServer(g, &elementsHandler{db: base.DB, events: em, elements: elements,
 				teams: teamsclient.New(base.Conns["teams"]), owners: organisations{orgpb.NewOrganisationsServiceClient(base.Conns["organisations"])}})
+			pb.RegisterLinkRequestsServiceServer(g, &linksHandler{links: resource.Engine[*linkRecord, *pb.LinkRequest]{DB: base.DB,
+				Service: serviceName, Field: "link_request", Type: linkType, Events: linkEvents{base.Emit}}})
 		}
 		return nil
 	})

@@ -26,6 +26,7 @@ type env struct {
 	teams    teamspb.TeamsServiceClient
 	members  teamspb.MembersServiceClient
 	elements pb.ElementsServiceClient
+	links    pb.LinkRequestsServiceClient
 	db       *sqldb.DB // the planning database
 	dsn      string    // and its DSN
 	b        *broker.Broker
@@ -49,7 +50,7 @@ func (e *env) connect(t *testing.T, token string) {
 	conn := servicetest.Dial(t, e.addr, token)
 	e.orgs, e.people = orgpb.NewOrganisationsServiceClient(conn), orgpb.NewPeopleServiceClient(conn)
 	e.teams, e.members = teamspb.NewTeamsServiceClient(conn), teamspb.NewMembersServiceClient(conn)
-	e.elements = pb.NewElementsServiceClient(conn)
+	e.elements, e.links = pb.NewElementsServiceClient(conn), pb.NewLinkRequestsServiceClient(conn)
 }
 
 // as returns a copy of e whose clients call with token.

@@ -5,7 +5,8 @@ import "github.com/goldenthread/goldenthread/services/kit/auth"
 // policy says what each method asks of its caller: viewers read, planners
 // change the plan, and contributors may update (status and progress of
 // their teams' elements only: see checkContributorPaths and
-// elementsHandler.mayChange).
+// elementsHandler.mayChange). A link request is filed in the organisation
+// asked by a planner of the organisation of its element.
 var policy = auth.Policy{
 	"/goldenthread.planning.v1.ElementsService/GetElement":         auth.Viewer,
 	"/goldenthread.planning.v1.ElementsService/ListElements":       auth.Viewer,
@@ -16,4 +17,10 @@ var policy = auth.Policy{
 	"/goldenthread.planning.v1.ElementsService/UpdateElement":      auth.Contributor,
 	"/goldenthread.planning.v1.ElementsService/DeleteElement":      auth.Planner,
 	"/goldenthread.planning.v1.ElementsService/UndeleteElement":    auth.Planner,
+
+	"/goldenthread.planning.v1.LinkRequestsService/GetLinkRequest":     auth.Viewer,
+	"/goldenthread.planning.v1.LinkRequestsService/ListLinkRequests":   auth.Viewer,
+	"/goldenthread.planning.v1.LinkRequestsService/CreateLinkRequest":  auth.Planner.In("link_request.element"),
+	"/goldenthread.planning.v1.LinkRequestsService/AcceptLinkRequest":  auth.Planner,
+	"/goldenthread.planning.v1.LinkRequestsService/DeclineLinkRequest": auth.Planner,
 }

@@ -519,9 +519,10 @@ type Element struct {
 	Parent string `protobuf:"bytes,13,opt,name=parent,proto3" json:"parent,omitempty"`
 	// Extra alignment: other live elements of the level above this one serves
 	// (a tactic serving two strategies, a company's objective serving a
-	// council's vision): of the same organisation, one level up, or of an
-	// organisation listed in this one's `owners`, any higher level
-	// (FAILED_PRECONDITION otherwise). The supported element's health then
+	// council's vision): of the same organisation, one level up, or of
+	// another organisation, any higher level — one listed in this one's
+	// `owners`, or a partner whose planner accepted a link request for the
+	// pair (LinkRequestsService; FAILED_PRECONDITION otherwise). The supported element's health then
 	// rolls up from this one's, across organisations within a second. At
 	// most 20.
 	Supports []string `protobuf:"bytes,14,rep,name=supports,proto3" json:"supports,omitempty"`

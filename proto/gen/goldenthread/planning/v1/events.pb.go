@@ -310,11 +310,149 @@ func (x *ElementHealthChanged) GetCause() string {
 	return ""
 }
 
+// LinkRequestCreated is published when an organisation is asked for a link.
+type LinkRequestCreated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request as filed.
+	LinkRequest   *LinkRequest `protobuf:"bytes,1,opt,name=link_request,json=linkRequest,proto3" json:"link_request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LinkRequestCreated) Reset() {
+	*x = LinkRequestCreated{}
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LinkRequestCreated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LinkRequestCreated) ProtoMessage() {}
+
+func (x *LinkRequestCreated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LinkRequestCreated.ProtoReflect.Descriptor instead.
+func (*LinkRequestCreated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *LinkRequestCreated) GetLinkRequest() *LinkRequest {
+	if x != nil {
+		return x.LinkRequest
+	}
+	return nil
+}
+
+// LinkRequestAccepted is published when a link request is accepted.
+type LinkRequestAccepted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request as accepted.
+	LinkRequest   *LinkRequest `protobuf:"bytes,1,opt,name=link_request,json=linkRequest,proto3" json:"link_request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LinkRequestAccepted) Reset() {
+	*x = LinkRequestAccepted{}
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LinkRequestAccepted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LinkRequestAccepted) ProtoMessage() {}
+
+func (x *LinkRequestAccepted) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LinkRequestAccepted.ProtoReflect.Descriptor instead.
+func (*LinkRequestAccepted) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *LinkRequestAccepted) GetLinkRequest() *LinkRequest {
+	if x != nil {
+		return x.LinkRequest
+	}
+	return nil
+}
+
+// LinkRequestDeclined is published when a link request is declined.
+type LinkRequestDeclined struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request as declined.
+	LinkRequest   *LinkRequest `protobuf:"bytes,1,opt,name=link_request,json=linkRequest,proto3" json:"link_request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LinkRequestDeclined) Reset() {
+	*x = LinkRequestDeclined{}
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LinkRequestDeclined) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LinkRequestDeclined) ProtoMessage() {}
+
+func (x *LinkRequestDeclined) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LinkRequestDeclined.ProtoReflect.Descriptor instead.
+func (*LinkRequestDeclined) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *LinkRequestDeclined) GetLinkRequest() *LinkRequest {
+	if x != nil {
+		return x.LinkRequest
+	}
+	return nil
+}
+
 var File_goldenthread_planning_v1_events_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"%goldenthread/planning/v1/events.proto\x12\x18goldenthread.planning.v1\x1a'goldenthread/planning/v1/elements.proto\x1a google/protobuf/field_mask.proto\"M\n" +
+	"%goldenthread/planning/v1/events.proto\x12\x18goldenthread.planning.v1\x1a'goldenthread/planning/v1/elements.proto\x1a$goldenthread/planning/v1/links.proto\x1a google/protobuf/field_mask.proto\"M\n" +
 	"\x0eElementCreated\x12;\n" +
 	"\aelement\x18\x01 \x01(\v2!.goldenthread.planning.v1.ElementR\aelement\"\x8a\x01\n" +
 	"\x0eElementUpdated\x12;\n" +
@@ -332,7 +470,13 @@ const file_goldenthread_planning_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"old_health\x18\x02 \x01(\x0e2 .goldenthread.planning.v1.HealthR\toldHealth\x12!\n" +
 	"\fold_progress\x18\x03 \x01(\x05R\voldProgress\x12\x14\n" +
-	"\x05cause\x18\x04 \x01(\tR\x05causeBTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
+	"\x05cause\x18\x04 \x01(\tR\x05cause\"^\n" +
+	"\x12LinkRequestCreated\x12H\n" +
+	"\flink_request\x18\x01 \x01(\v2%.goldenthread.planning.v1.LinkRequestR\vlinkRequest\"_\n" +
+	"\x13LinkRequestAccepted\x12H\n" +
+	"\flink_request\x18\x01 \x01(\v2%.goldenthread.planning.v1.LinkRequestR\vlinkRequest\"_\n" +
+	"\x13LinkRequestDeclined\x12H\n" +
+	"\flink_request\x18\x01 \x01(\v2%.goldenthread.planning.v1.LinkRequestR\vlinkRequestBTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
 
 var (
 	file_goldenthread_planning_v1_events_proto_rawDescOnce sync.Once
@@ -346,30 +490,37 @@ func file_goldenthread_planning_v1_events_proto_rawDescGZIP() []byte {
 	return file_goldenthread_planning_v1_events_proto_rawDescData
 }
 
-var file_goldenthread_planning_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_goldenthread_planning_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_goldenthread_planning_v1_events_proto_goTypes = []any{
 	(*ElementCreated)(nil),        // 0: goldenthread.planning.v1.ElementCreated
 	(*ElementUpdated)(nil),        // 1: goldenthread.planning.v1.ElementUpdated
 	(*ElementDeleted)(nil),        // 2: goldenthread.planning.v1.ElementDeleted
 	(*ElementUndeleted)(nil),      // 3: goldenthread.planning.v1.ElementUndeleted
 	(*ElementHealthChanged)(nil),  // 4: goldenthread.planning.v1.ElementHealthChanged
-	(*Element)(nil),               // 5: goldenthread.planning.v1.Element
-	(*fieldmaskpb.FieldMask)(nil), // 6: google.protobuf.FieldMask
-	(Health)(0),                   // 7: goldenthread.planning.v1.Health
+	(*LinkRequestCreated)(nil),    // 5: goldenthread.planning.v1.LinkRequestCreated
+	(*LinkRequestAccepted)(nil),   // 6: goldenthread.planning.v1.LinkRequestAccepted
+	(*LinkRequestDeclined)(nil),   // 7: goldenthread.planning.v1.LinkRequestDeclined
+	(*Element)(nil),               // 8: goldenthread.planning.v1.Element
+	(*fieldmaskpb.FieldMask)(nil), // 9: google.protobuf.FieldMask
+	(Health)(0),                   // 10: goldenthread.planning.v1.Health
+	(*LinkRequest)(nil),           // 11: goldenthread.planning.v1.LinkRequest
 }
 var file_goldenthread_planning_v1_events_proto_depIdxs = []int32{
-	5, // 0: goldenthread.planning.v1.ElementCreated.element:type_name -> goldenthread.planning.v1.Element
-	5, // 1: goldenthread.planning.v1.ElementUpdated.element:type_name -> goldenthread.planning.v1.Element
-	6, // 2: goldenthread.planning.v1.ElementUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	5, // 3: goldenthread.planning.v1.ElementDeleted.element:type_name -> goldenthread.planning.v1.Element
-	5, // 4: goldenthread.planning.v1.ElementUndeleted.element:type_name -> goldenthread.planning.v1.Element
-	5, // 5: goldenthread.planning.v1.ElementHealthChanged.element:type_name -> goldenthread.planning.v1.Element
-	7, // 6: goldenthread.planning.v1.ElementHealthChanged.old_health:type_name -> goldenthread.planning.v1.Health
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	8,  // 0: goldenthread.planning.v1.ElementCreated.element:type_name -> goldenthread.planning.v1.Element
+	8,  // 1: goldenthread.planning.v1.ElementUpdated.element:type_name -> goldenthread.planning.v1.Element
+	9,  // 2: goldenthread.planning.v1.ElementUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 3: goldenthread.planning.v1.ElementDeleted.element:type_name -> goldenthread.planning.v1.Element
+	8,  // 4: goldenthread.planning.v1.ElementUndeleted.element:type_name -> goldenthread.planning.v1.Element
+	8,  // 5: goldenthread.planning.v1.ElementHealthChanged.element:type_name -> goldenthread.planning.v1.Element
+	10, // 6: goldenthread.planning.v1.ElementHealthChanged.old_health:type_name -> goldenthread.planning.v1.Health
+	11, // 7: goldenthread.planning.v1.LinkRequestCreated.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	11, // 8: goldenthread.planning.v1.LinkRequestAccepted.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	11, // 9: goldenthread.planning.v1.LinkRequestDeclined.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_events_proto_init() }
@@ -378,13 +529,14 @@ func file_goldenthread_planning_v1_events_proto_init() {
 		return
 	}
 	file_goldenthread_planning_v1_elements_proto_init()
+	file_goldenthread_planning_v1_links_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_planning_v1_events_proto_rawDesc), len(file_goldenthread_planning_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
