@@ -405,6 +405,26 @@ func TestWebClient(t *testing.T) {
 		document.querySelector('.thread a[href="#/o/northvale/map?el=vision"]') !== null`)
 	nia.screenshot("08d-thread-across-organisations")
 
+	// A link request from the company to a plan it does not belong to:
+	// the agency's planner accepts it on the overview; then the company's
+	// objective may serve the agency's vision.
+	if code, body := httpDo(t, p.adminToken, "POST", base+"/v1/organisations/northshire-care/linkRequests",
+		`{"element": "organisations/valley-shared-services/elements/customer-satisfaction",
+		  "target": "organisations/northshire-care/elements/vision", "message": "We answer your families' calls too."}`); code != 200 {
+		t.Fatalf("link request: %d %s", code, body)
+	}
+	b.open("/o/northshire-care", "#link-requests li")
+	b.waitFor("the pending request", `document.querySelector('#link-requests [data-state]')?.dataset.state === 'STATE_PENDING' &&
+		document.getElementById('link-requests').innerText.includes('Customer satisfaction (valley-shared-services) would support Every family in Northshire')`)
+	b.accessibility("link requests")
+	b.screenshot("08e-link-request")
+	eval[bool](b, `[...document.querySelectorAll('#link-requests button')].find((x) => x.textContent === 'Accept: Customer satisfaction').click() || true`)
+	b.waitFor("the accepted request", `document.querySelector('#link-requests [data-state]')?.dataset.state === 'STATE_ACCEPTED'`)
+	if code, body := httpDo(t, p.adminToken, "PATCH", base+"/v1/organisations/valley-shared-services/elements/customer-satisfaction?update_mask=supports",
+		`{"supports": ["organisations/northvale/elements/vision", "organisations/northshire-care/elements/vision"]}`); code != 200 {
+		t.Errorf("supporting the partner's vision once accepted: %d %s", code, body)
+	}
+
 	// Phone width.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))
 	for _, pg := range []struct{ route, ready, name string }{

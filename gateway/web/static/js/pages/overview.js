@@ -76,12 +76,37 @@ async function ownership(org, o, session) {
   ].filter(Boolean);
 }
 
+// linkRequests lists the requests other organisations made to link their
+// elements to this organisation's plan, newest first; a planner accepts or
+// declines each pending one.
+async function linkRequests(org, session, reload) {
+  const [requests, elements] = await Promise.all([
+    api.all(`/v1/organisations/${org}/linkRequests`, 'link_requests'),
+    api.all(`/v1/organisations/${org}/elements`, 'elements'),
+  ]);
+  if (!requests.length) return [h('p', { class: 'muted' }, 'No other organisation has asked to link to this plan.')];
+  const titleOf = (name) => (elements.find((e) => e.name === name) || {}).title || name.split('/').pop();
+  const stateWord = { STATE_PENDING: 'Pending', STATE_ACCEPTED: 'Accepted', STATE_DECLINED: 'Declined' };
+  return [h('ul', { class: 'link-requests' }, requests.map((r) => h('li', { class: 'card' },
+    h('p', {}, h('strong', {}, r.element_title), ` (${r.element.split('/')[1]}) would support `, h('strong', {}, titleOf(r.target)),
+      ' — ', h('span', { 'data-state': r.state }, stateWord[r.state] || r.state)),
+    r.message ? h('p', { class: 'muted' }, r.message) : null,
+    r.state === 'STATE_PENDING' && session.role(org) >= 3 ? h('div', { class: 'actions' },
+      form({ title: '', submit: `Accept: ${r.element_title}`, fields: [], async onSubmit() {
+        await api.post(`/v1/${r.name}:accept`, {}); await reload(); return 'Accepted.';
+      } }),
+      form({ title: '', submit: `Decline: ${r.element_title}`, fields: [], async onSubmit() {
+        await api.post(`/v1/${r.name}:decline`, {}); await reload(); return 'Declined.';
+      } })) : null)))];
+}
+
 export async function render(el, { params, session }) {
   const [org] = params;
   const title = h('h1', {}, 'Overview');
   const owners = h('div', { id: 'ownership' });
   const tree = h('div', { id: 'team-tree' });
-  el.append(title, owners, tree);
+  const links = h('div', { id: 'link-requests' });
+  el.append(title, owners, tree, h('section', { 'aria-labelledby': 'links-title' }, h('h2', { id: 'links-title' }, 'Link requests'), links));
   let teams = [];
 
   const load = async () => {
@@ -93,6 +118,7 @@ export async function render(el, { params, session }) {
     teams = ts;
     title.textContent = o.display_name;
     owners.replaceChildren(...await ownership(org, o, session));
+    links.replaceChildren(...await linkRequests(org, session, load));
     const children = (parent) => teams.filter((t) => (t.parent_team || '') === parent)
       .sort((a, b) => a.display_name.localeCompare(b.display_name));
     const branch = (parent) => {
