@@ -138,6 +138,29 @@ func (e *env) testAcrossOrganisations(t *testing.T) {
 	}
 	_, err = ask("again")
 	apitest.WantCode(t, err, codes.AlreadyExists, "")
+	// Left unanswered for a week, it is in the partner's integrity report.
+	findings := func(org string, kind pb.IntegrityFinding_Kind) []string {
+		report, err := e.elements.GetIntegrityReport(c, &pb.GetIntegrityReportRequest{Parent: org})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range report.Findings {
+			if f.Kind == kind {
+				out = append(out, f.Element)
+			}
+		}
+		return out
+	}
+	if got := findings(strangerOrg, pb.IntegrityFinding_KIND_LINK_REQUEST_UNANSWERED); len(got) != 0 {
+		t.Errorf("a fresh request is already unanswered: %v", got)
+	}
+	if _, err := e.db.ExecContext(c, "UPDATE link_requests SET create_time = ? WHERE id = ?", time.Now().AddDate(0, 0, -8).UnixMicro(), "from-company"); err != nil {
+		t.Fatal(err)
+	}
+	if got := findings(strangerOrg, pb.IntegrityFinding_KIND_LINK_REQUEST_UNANSWERED); !slices.Equal(got, []string{strangerVision}) {
+		t.Errorf("unanswered link requests: %v, want %v", got, []string{strangerVision})
+	}
 	_, err = links.CreateLinkRequest(c, &pb.CreateLinkRequestRequest{Parent: strangerOrg,
 		LinkRequest: &pb.LinkRequest{Element: strangerVision, Target: strangerVision}})
 	apitest.WantCode(t, err, codes.InvalidArgument, "link_request.element")
@@ -159,6 +182,14 @@ func (e *env) testAcrossOrganisations(t *testing.T) {
 	apitest.WantCode(t, err, codes.FailedPrecondition, lr.Name)
 	if err := supportStranger(); err != nil {
 		t.Fatalf("supporting a partner's vision after its planner accepted: %v", err)
+	}
+	// Supporting an element that is then done is a finding.
+	if _, err := e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: &pb.Element{Name: strangerVision, Status: pb.Status_STATUS_DONE},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := findings(company.Name, pb.IntegrityFinding_KIND_SUPPORTS_UNAVAILABLE); !slices.Equal(got, []string{objective}) {
+		t.Errorf("supports of a done element: %v, want %v", got, []string{objective})
 	}
 	if _, err := e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: &pb.Element{Name: objective},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"supports"}}}); err != nil {

@@ -3,6 +3,7 @@ package planning
 import (
 	"context"
 	"fmt"
+	"time"
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -39,7 +40,21 @@ var integrityChecks = []struct {
 		func(today string) []any {
 			return []any{int32(pb.ObjectiveKind_OBJECTIVE_KIND_DEFINING_OBJECTIVE), int32(pb.Status_STATUS_DONE), int32(pb.Status_STATUS_DROPPED), today}
 		}},
+	{pb.IntegrityFinding_KIND_SUPPORTS_UNAVAILABLE, `EXISTS (SELECT 1 FROM element_supports s
+		JOIN elements t ON t.organisation_id = s.supported_organisation_id AND t.id = s.supported_id
+		WHERE s.organisation_id = e.organisation_id AND s.element_id = e.id AND s.supported_organisation_id <> s.organisation_id
+		AND (t.delete_time IS NOT NULL OR t.status IN (?, ?)))`,
+		func(string) []any { return []any{int32(pb.Status_STATUS_DONE), int32(pb.Status_STATUS_DROPPED)} }},
+	{pb.IntegrityFinding_KIND_LINK_REQUEST_UNANSWERED, `EXISTS (SELECT 1 FROM link_requests l
+		WHERE l.organisation_id = e.organisation_id AND l.target_id = e.id AND l.state = ? AND l.create_time < ?)`,
+		func(string) []any {
+			return []any{int32(pb.LinkRequest_STATE_PENDING), time.Now().Add(-unansweredAfter).UnixMicro()}
+		}},
 }
+
+// unansweredAfter is how long a link request may wait before the report
+// names it.
+const unansweredAfter = 7 * 24 * time.Hour
 
 const (
 	noLiveChild           = "NOT EXISTS (SELECT 1 FROM elements c WHERE c.organisation_id = e.organisation_id AND c.parent_id = e.id AND c.delete_time IS NULL)"

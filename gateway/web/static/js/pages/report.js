@@ -13,6 +13,9 @@ const KINDS = {
   KIND_OWNER_TEAM_DELETED: ['Elements whose owner team was deleted', 'Give them a live owner team.'],
   KIND_PAST_HORIZON_STILL_ACTIVE: ['Elements past their horizon, still open', 'Mark them done or dropped, or extend their horizon.'],
   KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES: ['Thematic goals without defining objectives', 'Add the objectives that make up the goal.'],
+  KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL: ['Defining objectives still open after their thematic goal', 'Close them, or carry them into the next thematic goal.'],
+  KIND_SUPPORTS_UNAVAILABLE: ['Supporting what another organisation closed', 'Another organisation deleted, finished or dropped what these serve: point them elsewhere.'],
+  KIND_LINK_REQUEST_UNANSWERED: ['Link requests waiting more than a week', 'Accept or decline them on the overview.'],
 };
 
 export async function render(el, { params }) {

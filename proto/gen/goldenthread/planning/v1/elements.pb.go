@@ -354,6 +354,12 @@ const (
 	// A live defining objective not yet DONE or DROPPED whose thematic
 	// goal's horizon has ended: the rallying cry is over, its part is not.
 	IntegrityFinding_KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL IntegrityFinding_Kind = 7
+	// A live element supporting an element of another organisation that
+	// is deleted, DONE or DROPPED.
+	IntegrityFinding_KIND_SUPPORTS_UNAVAILABLE IntegrityFinding_Kind = 8
+	// An element another organisation asked to support, in a link request
+	// left PENDING for more than 7 days.
+	IntegrityFinding_KIND_LINK_REQUEST_UNANSWERED IntegrityFinding_Kind = 9
 )
 
 // Enum value maps for IntegrityFinding_Kind.
@@ -367,6 +373,8 @@ var (
 		5: "KIND_PAST_HORIZON_STILL_ACTIVE",
 		6: "KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES",
 		7: "KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL",
+		8: "KIND_SUPPORTS_UNAVAILABLE",
+		9: "KIND_LINK_REQUEST_UNANSWERED",
 	}
 	IntegrityFinding_Kind_value = map[string]int32{
 		"KIND_UNSPECIFIED":                               0,
@@ -377,6 +385,8 @@ var (
 		"KIND_PAST_HORIZON_STILL_ACTIVE":                 5,
 		"KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES": 6,
 		"KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL":     7,
+		"KIND_SUPPORTS_UNAVAILABLE":                      8,
+		"KIND_LINK_REQUEST_UNANSWERED":                   9,
 	}
 )
 
@@ -1783,11 +1793,11 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\aelement\x18\x01 \x01(\v2!.goldenthread.planning.v1.ElementR\aelement\x12A\n" +
 	"\bchildren\x18\x02 \x03(\v2%.goldenthread.planning.v1.ElementNodeR\bchildren\"J\n" +
 	"\vElementTree\x12;\n" +
-	"\x05roots\x18\x01 \x03(\v2%.goldenthread.planning.v1.ElementNodeR\x05roots\"\xaf\x03\n" +
+	"\x05roots\x18\x01 \x03(\v2%.goldenthread.planning.v1.ElementNodeR\x05roots\"\xf0\x03\n" +
 	"\x10IntegrityFinding\x12C\n" +
 	"\x04kind\x18\x01 \x01(\x0e2/.goldenthread.planning.v1.IntegrityFinding.KindR\x04kind\x12\x18\n" +
 	"\aelement\x18\x02 \x01(\tR\aelement\x12\x14\n" +
-	"\x05title\x18\x03 \x01(\tR\x05title\"\xa5\x02\n" +
+	"\x05title\x18\x03 \x01(\tR\x05title\"\xe6\x02\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17KIND_TACTIC_WITHOUT_KPI\x10\x01\x12#\n" +
@@ -1796,7 +1806,9 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x17KIND_OWNER_TEAM_DELETED\x10\x04\x12\"\n" +
 	"\x1eKIND_PAST_HORIZON_STILL_ACTIVE\x10\x05\x122\n" +
 	".KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES\x10\x06\x12.\n" +
-	"*KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL\x10\a\"Y\n" +
+	"*KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL\x10\a\x12\x1d\n" +
+	"\x19KIND_SUPPORTS_UNAVAILABLE\x10\b\x12 \n" +
+	"\x1cKIND_LINK_REQUEST_UNANSWERED\x10\t\"Y\n" +
 	"\x0fIntegrityReport\x12F\n" +
 	"\bfindings\x18\x01 \x03(\v2*.goldenthread.planning.v1.IntegrityFindingR\bfindings\"\xe4\x01\n" +
 	"\x11GetElementRequest\x12\xce\x01\n" +

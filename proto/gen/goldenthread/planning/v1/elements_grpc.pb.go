@@ -94,9 +94,10 @@ type ElementsServiceClient interface {
 	// plan: tactics with no KPI, objectives with no strategy (a thematic
 	// goal's defining objectives count as its strategy), strategies with no
 	// tactic, elements whose owner team was deleted, elements past their
-	// horizon still active, thematic goals without defining objectives, and
+	// horizon still active, thematic goals without defining objectives,
 	// defining objectives still open when their thematic goal's horizon has
-	// ended.
+	// ended, supports of another organisation's deleted, done or dropped
+	// element, and link requests to an element left unanswered for a week.
 	GetIntegrityReport(ctx context.Context, in *GetIntegrityReportRequest, opts ...grpc.CallOption) (*IntegrityReport, error)
 }
 
@@ -262,9 +263,10 @@ type ElementsServiceServer interface {
 	// plan: tactics with no KPI, objectives with no strategy (a thematic
 	// goal's defining objectives count as its strategy), strategies with no
 	// tactic, elements whose owner team was deleted, elements past their
-	// horizon still active, thematic goals without defining objectives, and
+	// horizon still active, thematic goals without defining objectives,
 	// defining objectives still open when their thematic goal's horizon has
-	// ended.
+	// ended, supports of another organisation's deleted, done or dropped
+	// element, and link requests to an element left unanswered for a week.
 	GetIntegrityReport(context.Context, *GetIntegrityReportRequest) (*IntegrityReport, error)
 	mustEmbedUnimplementedElementsServiceServer()
 }
