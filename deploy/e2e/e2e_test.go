@@ -72,6 +72,7 @@ func TestMultiProcess(t *testing.T) {
 	var sum summary
 
 	c.goldenThread(&sum)
+	c.acrossOrganisations(&sum)
 	w := c.killMidStream(&sum)
 	c.natsOutage(&sum)
 
@@ -173,6 +174,55 @@ func (c *cluster) goldenThread(sum *summary) {
 	c.measure("b", 90)
 	c.waitHealth("vision", "HEALTH_ON_TRACK")
 	sum.add("golden thread", "organisation, 2 teams, 8 elements (vision to tactics), 6 KPIs; red and green reached the vision")
+}
+
+// acrossOrganisations: a company the council owns serves the council's
+// vision; a red value of the company's KPI turns that vision off track —
+// the KPI service's event handled by one planning replica, the council's
+// roll-up refreshed after it — and a green one back.
+func (c *cluster) acrossOrganisations(sum *summary) {
+	const company = "organisations/e2e-company"
+	c.must("POST", "/v1/organisations?organisation_id=e2e-company",
+		`{"display_name":"E2E Company","kind":"KIND_SHARED_SERVICE_COMPANY","owners":["`+org+`"]}`, nil)
+	c.must("POST", "/v1/"+company+"/teams?team_id=board", `{"display_name":"Board","kind":"KIND_LEADERSHIP"}`, nil)
+	for _, e := range []struct{ id, level, more string }{
+		{"vision", "LEVEL_VISION", ""},
+		{"mission", "LEVEL_MISSION", `,"parent":"` + company + `/elements/vision"`},
+		{"service", "LEVEL_OBJECTIVE", `,"parent":"` + company + `/elements/mission","supports":["` + org + `/elements/vision"]`},
+	} {
+		c.must("POST", "/v1/"+company+"/elements?element_id="+e.id, fmt.Sprintf(`{"level":%q,"title":"Company %s",`+
+			`"owner_team":"%s/teams/board","start_date":%s,"end_date":%s,"status":"STATUS_ACTIVE"%s}`,
+			e.level, e.id, company, date(2026, 1, 1), date(2029, 12, 31), e.more), nil)
+	}
+	c.must("POST", "/v1/"+company+"/kpis?kpi_id=service", `{"title":"Company KPI","unit":"UNIT_PERCENT",`+
+		`"direction":"DIRECTION_HIGHER_IS_BETTER","frequency":"FREQUENCY_YEARLY","element":"`+company+`/elements/service",`+
+		`"owner_team":"`+company+`/teams/board","targets":[{"period_end":{"year":2099,"month":12,"day":31},"value":80}],`+
+		`"thresholds":{"kind":"KIND_ABSOLUTE","green_within":0,"amber_within":10}}`, nil)
+	value := func(daysAgo int, v float64) time.Time {
+		d := time.Now().UTC().AddDate(0, 0, -daysAgo)
+		c.must("POST", "/v1/"+company+"/kpis/service/measurements", fmt.Sprintf(`{"period_end":%s,"value":%g}`,
+			date(d.Year(), int(d.Month()), d.Day()), v), nil)
+		return time.Now()
+	}
+	council := func() string {
+		var el struct{ Health string }
+		if code, body := c.call("GET", "/v1/"+org+"/elements/vision", ""); code == 200 {
+			_ = json.Unmarshal([]byte(body), &el)
+		}
+		return el.Health
+	}
+	c.waitHealth("vision", "HEALTH_ON_TRACK")
+	sent := value(2, 40)
+	c.eventually(30*time.Second, "the council's vision did not take the company's red", func() bool { return council() == "HEALTH_OFF_TRACK" })
+	red := time.Since(sent)
+	sent = value(1, 90)
+	c.eventually(30*time.Second, "the council's vision did not come back", func() bool { return council() == "HEALTH_ON_TRACK" })
+	green := time.Since(sent)
+	if red > 3*time.Second || green > 3*time.Second {
+		c.t.Errorf("a company value took %s (red) and %s (green) to reach the council's vision, want about a second", red, green)
+	}
+	sum.add("across organisations", "a company's KPI reached its owner council's vision: red in %s, green in %s",
+		red.Round(time.Millisecond), green.Round(time.Millisecond))
 }
 
 // killMidStream kills the KPI service with SIGKILL in the middle of a
