@@ -52,7 +52,8 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 	return host.Open(ctx, Spec, s, logger, func(base *host.Base) error {
 		em := emitter{add: base.Emit}
 		// Time passing is the only thing that changes a status without a call.
-		base.Background = []func(ctx context.Context){func(ctx context.Context) { sweepOverdue(ctx, base.DB, em, base.Logger) }}
+		base.Background = append(base.Background, base.Repeat("overdue sweep", sweepInterval, nil,
+			func(ctx context.Context) error { return sweepOnce(ctx, base.DB, em) }))
 		dir := directory{elements: planningpb.NewElementsServiceClient(base.Conns["planning"]), teamDirectory: teamsclient.New(base.Conns["teams"])}
 		// The resource engine carries out the standard methods of both
 		// resources; the handlers add the KPI lock and the status upkeep.

@@ -3,7 +3,6 @@ package kpis
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
@@ -18,23 +17,10 @@ const sweepInterval = time.Minute
 // not OVERDUE yet.
 const lateWhere = "delete_time IS NULL AND due_date <> '' AND due_date < ? AND status <> ?"
 
-// sweepOverdue turns KPIs whose next value is late OVERDUE, with their
-// status events, every sweepInterval until ctx ends. Time passing is the
-// only thing that changes a status without a call, hence the sweep.
-func sweepOverdue(ctx context.Context, db *sqldb.DB, em emitter, logger *slog.Logger) {
-	for {
-		if err := sweepOnce(ctx, db, em); err != nil && ctx.Err() == nil {
-			logger.Warn("overdue sweep failed; will retry", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(sweepInterval):
-		}
-	}
-}
-
-// sweepOnce recomputes the late KPIs one organisation at a time, each under
+// sweepOnce turns KPIs whose next value is late OVERDUE, with their status
+// events (run every sweepInterval: time passing is the only thing that
+// changes a status without a call). It recomputes the late KPIs one
+// organisation at a time, each under
 // the organisation's KPI lock and read again under it, so that the sweep
 // neither undoes a concurrent change nor recomputes a KPI twice when
 // replicas sweep together.

@@ -3,7 +3,6 @@ package planning
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"time"
 
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -13,9 +12,9 @@ import (
 // Roll-ups across organisations. A change holds its own organisation's
 // plan lock only, so the elements of other organisations it supports are
 // not refreshed in its transaction: it records them in rollup_pending, and
-// drainPending refreshes each afterwards, in a transaction of its own that
-// holds that organisation's lock — at once in the process that made the
-// change, within drainInterval in any replica.
+// drainOnce (run by host.Base.Repeat) refreshes each afterwards, in a
+// transaction of its own that holds that organisation's lock — at once in
+// the process that made the change, within drainInterval in any replica.
 
 // drainInterval is how often each replica looks for roll-ups another made
 // pending.
@@ -49,24 +48,6 @@ func (e emitter) pendingFrom(ctx context.Context, tx *sqldb.Tx, orgID, cause str
 	}
 	tx.OnCommit(e.wake)
 	return nil
-}
-
-// drainPending refreshes the pending roll-ups until ctx ends: when this
-// process commits one, and every drainInterval for other replicas'.
-func drainPending(ctx context.Context, db *sqldb.DB, em emitter, woken <-chan struct{}, logger *slog.Logger) {
-	tick := time.NewTicker(drainInterval)
-	defer tick.Stop()
-	for {
-		if err := drainOnce(ctx, db, em); err != nil && ctx.Err() == nil {
-			logger.Warn("cross-organisation roll-up", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-woken:
-		case <-tick.C:
-		}
-	}
 }
 
 // pendingRollup is one row of rollup_pending.

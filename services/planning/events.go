@@ -16,7 +16,7 @@ import (
 type emitter struct {
 	resource.Events[*pb.Element]
 	emit resource.Emit
-	// wake tells drainPending a roll-up of another organisation is pending.
+	// wake tells drainOnce a roll-up of another organisation is pending.
 	wake func()
 }
 

@@ -58,7 +58,8 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 			default: // already woken
 			}
 		})
-		base.Background = append(base.Background, func(ctx context.Context) { drainPending(ctx, base.DB, em, woken, base.Logger) })
+		base.Background = append(base.Background, base.Repeat("cross-organisation roll-up", drainInterval, woken,
+			func(ctx context.Context) error { return drainOnce(ctx, base.DB, em) }))
 		elements := resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em}
 		base.Reactions = reactions{elements: elements, events: em}.handlers()
 		base.Handlers = func(g *grpc.Server) {

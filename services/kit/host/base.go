@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -129,6 +130,27 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 		b.consumers = append(b.consumers, events.ServiceConsumer(prefix, producer, spec.Name))
 	}
 	return b, nil
+}
+
+// Repeat is background work (Base.Background) that runs work now and then
+// again every interval, or sooner when woken (nil: never), until ctx ends;
+// a failure is logged as what failed, and retried the next time.
+func (b *Base) Repeat(what string, interval time.Duration, woken <-chan struct{}, work func(ctx context.Context) error) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			if err := work(ctx); err != nil && ctx.Err() == nil {
+				b.Logger.Warn(what+" failed; will retry", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-woken:
+			case <-tick.C:
+			}
+		}
+	}
 }
 
 // Open assembles the service of spec and lets build give it its handlers,
