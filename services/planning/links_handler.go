@@ -37,7 +37,6 @@ type everyLink struct{ *pb.ListLinkRequestsRequest }
 func (everyLink) GetShowDeleted() bool { return true }
 
 func (h *linksHandler) CreateLinkRequest(ctx context.Context, req *pb.CreateLinkRequestRequest) (*pb.LinkRequest, error) {
-	var element *pb.Element
 	return h.links.Create(ctx, resource.Creation[*linkRecord]{Request: req, Parent: req.Parent, ID: req.LinkRequestId,
 		New: func(ids []string) (*linkRecord, error) {
 			e, err := resource.ParseName("link_request.element", req.LinkRequest.Element, elementCollections...)
@@ -51,8 +50,7 @@ func (h *linksHandler) CreateLinkRequest(ctx context.Context, req *pb.CreateLink
 			if err != nil {
 				return nil, err
 			}
-			element = r.el
-			l, err := newLink(ids[0], ids[1], req.LinkRequest, element)
+			l, err := newLink(ids[0], ids[1], req.LinkRequest, r.el)
 			if err == nil {
 				l.link.CreateActor = auth.Actor(ctx, serviceName)
 			}
@@ -108,10 +106,13 @@ func (h *linksHandler) decide(ctx context.Context, name, etag string, accept boo
 // declined (an update of its state).
 type linkEvents struct{ emit resource.Emit }
 
+// Created implements resource.Events.
 func (e linkEvents) Created(ctx context.Context, tx *sqldb.Tx, l *pb.LinkRequest) error {
 	return e.emit(ctx, tx, l.Name, "link_request", "created", &pb.LinkRequestCreated{LinkRequest: l})
 }
 
+// Updated implements resource.Events: a request is only ever accepted or
+// declined.
 func (e linkEvents) Updated(ctx context.Context, tx *sqldb.Tx, l *pb.LinkRequest, _ []string) error {
 	if l.State == pb.LinkRequest_STATE_ACCEPTED {
 		return e.emit(ctx, tx, l.Name, "link_request", "accepted", &pb.LinkRequestAccepted{LinkRequest: l})
@@ -119,10 +120,12 @@ func (e linkEvents) Updated(ctx context.Context, tx *sqldb.Tx, l *pb.LinkRequest
 	return e.emit(ctx, tx, l.Name, "link_request", "declined", &pb.LinkRequestDeclined{LinkRequest: l})
 }
 
+// Deleted implements resource.Events.
 func (e linkEvents) Deleted(_ context.Context, _ *sqldb.Tx, l *pb.LinkRequest, _ string) error {
 	return fmt.Errorf("%s: a link request is never deleted", l.Name)
 }
 
+// Undeleted implements resource.Events.
 func (e linkEvents) Undeleted(_ context.Context, _ *sqldb.Tx, l *pb.LinkRequest, _ string) error {
 	return fmt.Errorf("%s: a link request is never deleted", l.Name)
 }

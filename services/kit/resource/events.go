@@ -59,18 +59,22 @@ type changeEvents[M Message] struct {
 	kinds map[string]protoreflect.MessageType
 }
 
+// Created implements Events.
 func (c changeEvents[M]) Created(ctx context.Context, tx *sqldb.Tx, m M) error {
 	return c.write(ctx, tx, "created", m, nil, "")
 }
 
+// Updated implements Events.
 func (c changeEvents[M]) Updated(ctx context.Context, tx *sqldb.Tx, m M, paths []string) error {
 	return c.write(ctx, tx, "updated", m, paths, "")
 }
 
+// Deleted implements Events.
 func (c changeEvents[M]) Deleted(ctx context.Context, tx *sqldb.Tx, m M, cause string) error {
 	return c.write(ctx, tx, "deleted", m, nil, cause)
 }
 
+// Undeleted implements Events.
 func (c changeEvents[M]) Undeleted(ctx context.Context, tx *sqldb.Tx, m M, cause string) error {
 	return c.write(ctx, tx, "undeleted", m, nil, cause)
 }
