@@ -425,6 +425,22 @@ func TestWebClient(t *testing.T) {
 		t.Errorf("supporting the partner's vision once accepted: %d %s", code, body)
 	}
 
+	// From the map: a planner asks a partner to link an element, and the
+	// element's "also supports" refuses, next to the field, an element of
+	// an organisation that neither owns the company nor accepted.
+	b.open("/o/valley-shared-services/map?el=first-contact", ".thread")
+	b.fill("Ask another organisation to link", map[string]string{"target": "organisations/northshire-care/elements/mission",
+		"message": "Our first-contact work serves your mission."})
+	if done, failed := b.submit("Ask another organisation to link"); !strings.Contains(done, "Asked northshire-care") {
+		t.Errorf("asking for a link: done %q, failed %q", done, failed)
+	}
+	b.fill("Change this element", map[string]string{"supports": "organisations/northshire-care/elements/mission"})
+	if done, failed := b.submit("Change this element"); done != "" || !strings.Contains(failed, "accepted no link request") {
+		t.Errorf("supporting an element without a link: done %q, errors %q", done, failed)
+	}
+	b.accessibility("link from the map")
+	b.screenshot("08f-link-from-the-map")
+
 	// Phone width.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))
 	for _, pg := range []struct{ route, ready, name string }{

@@ -170,7 +170,7 @@ export async function render(el, { params, query, session, navigate }) {
     shown = id;
     replace(detail, h('div', { class: 'detail-head' }, h('h2', { id: 'detail-title' }, e.title),
       h('a', { href: `#/o/${org}/map`, 'aria-label': 'Close: choose no element' }, 'Close')), facts,
-      role >= 2 ? editForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
+      role >= 2 ? editForm(e) : null, role >= 3 ? linkForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
   }
 
   function editForm(e) {
@@ -187,6 +187,11 @@ export async function render(el, { params, query, session, navigate }) {
         { name: 'end_date', label: 'End', type: 'date', value: isoDate(e.end_date) },
         { name: 'description', label: 'Description', type: 'textarea', value: e.description || '' },
       );
+      if (e.level !== 'LEVEL_VISION') {
+        fields.push({ name: 'supports', label: 'Also supports', type: 'textarea', list: true, value: (e.supports || []).join('\n'),
+          hint: 'Elements of a higher level this one also serves, one name per line: of this organisation, of one that owns it, '
+            + 'or of a partner that accepted a link request (e.g. organisations/northvale/elements/vision).' });
+      }
     }
     return form({
       title: 'Change this element',
@@ -199,8 +204,10 @@ export async function render(el, { params, query, session, navigate }) {
         for (const f of fields) {
           let value = v[f.name];
           if (f.type === 'date') value = protoDate(value);
-          const before = f.type === 'date' ? isoDate(current[f.name]) : current[f.name] ?? (f.type === 'number' ? 0 : '');
-          const after = f.type === 'date' ? isoDate(value) : value;
+          if (f.list) value = value.split(/\s+/).filter(Boolean);
+          let before = f.type === 'date' ? isoDate(current[f.name]) : current[f.name] ?? (f.type === 'number' ? 0 : '');
+          let after = f.type === 'date' ? isoDate(value) : value;
+          if (f.list) [before, after] = [[...(before || [])].sort().join(' '), [...after].sort().join(' ')];
           if (String(before) !== String(after)) {
             body[f.name] = value;
             mask.push(f.name);
@@ -210,6 +217,25 @@ export async function render(el, { params, query, session, navigate }) {
         await api.patch(`/v1/${e.name}?update_mask=${mask.join(',')}`, body);
         await refresh();
         return 'Saved.';
+      },
+    });
+  }
+
+  // linkForm asks a partner organisation to let this element support one
+  // of its elements: a link request its planners accept or decline.
+  function linkForm(e) {
+    return form({
+      title: 'Ask another organisation to link',
+      submit: 'Send the request',
+      resetOnSuccess: true,
+      fields: [
+        { name: 'target', label: 'Their element', required: true, hint: 'Its name, e.g. organisations/northshire-care/elements/vision.' },
+        { name: 'message', label: 'Why', type: 'textarea' },
+      ],
+      async onSubmit(v) {
+        const asked = v.target.trim().split('/').slice(0, 2).join('/');
+        const r = await api.post(`/v1/${asked}/linkRequests`, { element: e.name, target: v.target.trim(), message: v.message });
+        return `Asked ${asked.split('/')[1]}; the request is ${r.state === 'STATE_PENDING' ? 'waiting for their planners' : r.state}.`;
       },
     });
   }
