@@ -43,7 +43,9 @@ type kind struct {
 // PATCH that changes nothing keeps the etag and publishes nothing; a create
 // retried with its request_id returns the same resource; creates racing for
 // one id give one resource and ALREADY_EXISTS for the rest, never INTERNAL.
-// API tokens are not here: they have no update and no request_id.
+// API tokens and link requests are not here: they have no update (a link
+// request is accepted or declined; services/planning tests its retried
+// create and its one open request per pair).
 func TestEveryKind(t *testing.T) {
 	sqldbtest.Run(t, func(t *testing.T, dsn string) {
 		newDSN := sqldbtest.SQLiteDSN

@@ -138,6 +138,27 @@ func (e *env) testAcrossOrganisations(t *testing.T) {
 	}
 	_, err = ask("again")
 	apitest.WantCode(t, err, codes.AlreadyExists, "")
+	// A create retried with its request_id answers with the first. (The
+	// target is not looked up: the asker may not read the plan asked.)
+	retry := func() (*pb.LinkRequest, error) {
+		return links.CreateLinkRequest(c, &pb.CreateLinkRequestRequest{Parent: strangerOrg, RequestId: "ask-once",
+			LinkRequest: &pb.LinkRequest{Element: objective, Target: strangerOrg + "/elements/ghost"}})
+	}
+	first, err := retry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := retry(); err != nil || again.Name != first.Name || again.Etag != first.Etag {
+		t.Errorf("a retried link request = %v, %v; want %s again", again, err, first.Name)
+	}
+	// A request for an element the organisation asked does not have
+	// cannot be accepted.
+	_, err = links.AcceptLinkRequest(c, &pb.AcceptLinkRequestRequest{Name: first.Name})
+	apitest.WantCode(t, err, codes.FailedPrecondition, "link_request.target")
+	if declined, err := links.DeclineLinkRequest(c, &pb.DeclineLinkRequestRequest{Name: first.Name}); err != nil ||
+		declined.State != pb.LinkRequest_STATE_DECLINED || declined.DecideTime == nil {
+		t.Fatalf("decline = %v, %v", declined, err)
+	}
 	// Left unanswered for a week, it is in the partner's integrity report.
 	findings := func(org string, kind pb.IntegrityFinding_Kind) []string {
 		report, err := e.elements.GetIntegrityReport(c, &pb.GetIntegrityReportRequest{Parent: org})
