@@ -305,6 +305,8 @@ func TestWebClient(t *testing.T) {
 	// Overview: the team tree with each team's thematic goal, days left and
 	// health, its defining and standard operating objectives.
 	b.open("/o/northshire-care", "#team-tree .team")
+	b.waitFor("the thematic goals now, at a glance", `document.getElementById('glance').innerText.includes('Thematic goals now') &&
+		document.getElementById('glance').innerText.includes('Put the Train on the Tracks')`)
 	b.waitFor("the thematic goals", `document.body.innerText.includes('Put the Train on the Tracks') && /\d+ days? left/.test(document.body.innerText)`)
 	for _, want := range []string{"Craft Our Culture", "Clarify Our Culture", "Energize!", "A training calendar",
 		"Consistent training expectations and outcomes", "Customer satisfaction", "Defining objectives", "Standard operating objectives"} {
@@ -391,6 +393,13 @@ func TestWebClient(t *testing.T) {
 	nia.screenshot("08b-owned-organisation")
 	// The company's red KPI shows on the council's vision, which the
 	// company's customer satisfaction serves; its thread says so.
+	// The council's overview, at a glance: its vision off track, from the company.
+	nia.open("/o/northvale", "#glance .counts")
+	nia.waitFor("the council at a glance", `document.getElementById('glance').innerText.includes('Off track at the top of the plan') &&
+		document.getElementById('glance').innerText.includes('from Customer satisfaction (valley-shared-services)') &&
+		!document.getElementById('glance').innerText.includes('null')`)
+	nia.accessibility("at a glance")
+	nia.screenshot("08b2-at-a-glance")
 	nia.open("/o/northvale/map", "[data-id=vision]")
 	nia.waitFor("the council's vision off track", `document.querySelector('[data-id=vision] [data-health]')?.dataset.health === 'HEALTH_OFF_TRACK'`)
 	nia.open("/o/northvale/map?el=vision", ".drivers")

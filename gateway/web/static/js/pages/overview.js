@@ -4,7 +4,7 @@
 import { h } from '../dom.js';
 import * as api from '../api.js';
 import { form } from '../forms.js';
-import { healthBadge, healthTone, isoDate, dayNumber, today, teamKindName, statusName } from '../format.js';
+import { healthBadge, healthTone, isoDate, dayNumber, today, teamKindName, statusName, levelName } from '../format.js';
 
 export const name = 'overview';
 
@@ -79,11 +79,8 @@ async function ownership(org, o, session) {
 // linkRequests lists the requests other organisations made to link their
 // elements to this organisation's plan, newest first; a planner accepts or
 // declines each pending one.
-async function linkRequests(org, session, reload) {
-  const [requests, elements] = await Promise.all([
-    api.all(`/v1/organisations/${org}/linkRequests`, 'link_requests'),
-    api.all(`/v1/organisations/${org}/elements`, 'elements'),
-  ]);
+async function linkRequests(org, session, elements, reload) {
+  const requests = await api.all(`/v1/organisations/${org}/linkRequests`, 'link_requests');
   if (!requests.length) return [h('p', { class: 'muted' }, 'No other organisation has asked to link to this plan.')];
   const titleOf = (name) => (elements.find((e) => e.name === name) || {}).title || name.split('/').pop();
   const stateWord = { STATE_PENDING: 'Pending', STATE_ACCEPTED: 'Accepted', STATE_DECLINED: 'Declined' };
@@ -100,25 +97,58 @@ async function linkRequests(org, session, reload) {
       } })) : null)))];
 }
 
+// glance is the plan on one screen: how many live elements are in each
+// health, the thematic goals running now with their days left, and what is
+// off track at the top of the plan (visions, missions, objectives), with
+// what puts it there (by title where the caller may read it).
+async function glance(org, elements) {
+  const now = dayNumber(today());
+  const counts = ['HEALTH_ON_TRACK', 'HEALTH_AT_RISK', 'HEALTH_OFF_TRACK', 'HEALTH_UNKNOWN']
+    .map((health) => [health, elements.filter((e) => (e.health || 'HEALTH_UNKNOWN') === health).length]);
+  const goals = elements.filter((e) => e.objective_kind === 'OBJECTIVE_KIND_THEMATIC_GOAL'
+    && dayNumber(e.start_date) <= now && now <= dayNumber(e.end_date))
+    .sort((a, b) => dayNumber(a.end_date) - dayNumber(b.end_date));
+  const top = ['LEVEL_VISION', 'LEVEL_MISSION', 'LEVEL_OBJECTIVE'];
+  const off = elements.filter((e) => top.includes(e.level) && e.health === 'HEALTH_OFF_TRACK');
+  const link = (e) => h('a', { href: `#/o/${org}/map?el=${e.name.split('/').pop()}` }, e.title);
+  const titles = Object.fromEntries(await Promise.all([...new Set(off.flatMap((e) => (e.health_drivers || []).map((d) => d.element)))]
+    .map((name) => api.get(`/v1/${name}`).then((x) => [name, x.title], () => [name, name.split('/').pop()]))));
+  const driver = (d) => (d.element.split('/')[1] === org ? titles[d.element] : `${titles[d.element]} (${d.element.split('/')[1]})`);
+  return [
+    h('ul', { class: 'counts', 'aria-label': 'Elements by health' }, counts.map(([health, n]) => h('li', {}, healthBadge(health), ` ${n}`))),
+    goals.length ? h('div', {}, h('h3', {}, 'Thematic goals now'), h('ul', {}, goals.map((g) => {
+      const left = dayNumber(g.end_date) - now;
+      return h('li', {}, link(g), ' ', healthBadge(g.health), ` ${left} ${left === 1 ? 'day' : 'days'} left`);
+    }))) : null,
+    off.length ? h('div', {}, h('h3', {}, 'Off track at the top of the plan'), h('ul', {}, off.map((e) => h('li', {}, link(e),
+      h('span', { class: 'muted' }, ` ${levelName(e.level)}`),
+      (e.health_drivers || []).length ? h('span', { class: 'muted' }, `, from ${e.health_drivers.map(driver).join(', ')}`) : null)))) : null,
+  ].filter(Boolean);
+}
+
 export async function render(el, { params, session }) {
   const [org] = params;
   const title = h('h1', {}, 'Overview');
   const owners = h('div', { id: 'ownership' });
   const tree = h('div', { id: 'team-tree' });
   const links = h('div', { id: 'link-requests' });
-  el.append(title, owners, tree, h('section', { 'aria-labelledby': 'links-title' }, h('h2', { id: 'links-title' }, 'Link requests'), links));
+  const summary = h('div', { id: 'glance' });
+  el.append(title, owners, h('section', { 'aria-labelledby': 'glance-title', class: 'card' }, h('h2', { id: 'glance-title' }, 'At a glance'), summary),
+    tree, h('section', { 'aria-labelledby': 'links-title' }, h('h2', { id: 'links-title' }, 'Link requests'), links));
   let teams = [];
 
   const load = async () => {
-    const [o, ts, objectives] = await Promise.all([
+    const [o, ts, elements] = await Promise.all([
       api.get(`/v1/organisations/${org}`),
       api.all(`/v1/organisations/${org}/teams`, 'teams'),
-      api.all(`/v1/organisations/${org}/elements?filter=${encodeURIComponent('level = LEVEL_OBJECTIVE')}`, 'elements'),
+      api.all(`/v1/organisations/${org}/elements`, 'elements'),
     ]);
+    const objectives = elements.filter((e) => e.level === 'LEVEL_OBJECTIVE');
     teams = ts;
     title.textContent = o.display_name;
     owners.replaceChildren(...await ownership(org, o, session));
-    links.replaceChildren(...await linkRequests(org, session, load));
+    summary.replaceChildren(...await glance(org, elements));
+    links.replaceChildren(...await linkRequests(org, session, elements, load));
     const children = (parent) => teams.filter((t) => (t.parent_team || '') === parent)
       .sort((a, b) => a.display_name.localeCompare(b.display_name));
     const branch = (parent) => {
