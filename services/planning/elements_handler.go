@@ -145,6 +145,10 @@ func (h *elementsHandler) mayChange(ctx context.Context, r *elementRecord) error
 // where a planner there accepted a link request for the pair, or where the
 // organisations service says they own orgID (checkSupported).
 func (h *elementsHandler) checkSupports(ctx context.Context, orgID, name string, supports []string) error {
+	self, err := resource.ParseName("element.name", name, elementCollections...)
+	if err != nil {
+		return err
+	}
 	var others []string
 	for _, s := range supports {
 		ids, err := resource.ParseName("element.supports", s, elementCollections...)
@@ -154,13 +158,13 @@ func (h *elementsHandler) checkSupports(ctx context.Context, orgID, name string,
 		if ids[0] == orgID || slices.Contains(others, ids[0]) {
 			continue
 		}
-		if ok, err := accepted(ctx, h.db, name, s); err != nil || ok {
-			if err != nil {
-				return err
-			}
-			continue
+		ok, err := accepted(ctx, h.db, self, ids)
+		if err != nil {
+			return err
 		}
-		others = append(others, ids[0])
+		if !ok {
+			others = append(others, ids[0])
+		}
 	}
 	if len(others) == 0 {
 		return nil

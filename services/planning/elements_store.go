@@ -12,7 +12,6 @@ import (
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
-	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -261,14 +260,8 @@ func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 // writeElement stores a changed record, or ABORTED when it changed
 // meanwhile.
 func writeElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
-	ok, err := updateElement(ctx, tx, r)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return apierr.EtagMismatch(r.el.Name)
-	}
-	return nil
+	saved, err := updateElement(ctx, tx, r)
+	return resource.Saved(r.el.Name, saved, err)
 }
 
 // updateElement writes r over the row at revision r.revision-1, returning

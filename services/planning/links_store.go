@@ -81,18 +81,10 @@ func openLink(ctx context.Context, q sqldb.Querier, r *linkRecord) (*linkRecord,
 }
 
 // accepted reports whether the organisation of target accepted a link
-// request from element (names of elements).
-func accepted(ctx context.Context, q sqldb.Querier, element, target string) (bool, error) {
-	e, err := resource.ParseName("element.supports", element, elementCollections...)
-	if err != nil {
-		return false, err
-	}
-	t, err := resource.ParseName("element.supports", target, elementCollections...)
-	if err != nil {
-		return false, err
-	}
+// request from element (each the ids of an element's name).
+func accepted(ctx context.Context, q sqldb.Querier, e, t []string) (bool, error) {
 	var n int
-	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM link_requests WHERE organisation_id = ? AND target_id = ?
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM link_requests WHERE organisation_id = ? AND target_id = ?
 		AND element_organisation_id = ? AND element_id = ? AND state = ?`, t[0], t[1], e[0], e[1], int32(pb.LinkRequest_STATE_ACCEPTED)).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("read link requests: %w", err)

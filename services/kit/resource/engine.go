@@ -436,11 +436,8 @@ func (e Engine[R, M]) modify(ctx context.Context, c Change[R],
 			c.SetCascaded(false)
 		}
 		saved, err := e.Type.save(ctx, tx, next)
-		if err != nil {
+		if err := Saved(c.Name, saved, err); err != nil {
 			return err
-		}
-		if !saved {
-			return apierr.EtagMismatch(c.Name)
 		}
 		result = next
 		if err := emit(ctx, tx, next.Message()); err != nil {
