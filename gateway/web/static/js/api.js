@@ -69,6 +69,13 @@ export async function caller() {
   return c;
 }
 
+// titles returns the titles of the named resources, each asked once, by
+// name: those the caller may not read are left out.
+export async function titles(names) {
+  const found = await Promise.all([...new Set(names)].map((name) => get(`/v1/${name}`).then((x) => [name, x.title], () => null)));
+  return Object.fromEntries(found.filter(Boolean));
+}
+
 export async function all(path, key) {
   const items = [];
   let pageToken = '';

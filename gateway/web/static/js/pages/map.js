@@ -121,8 +121,8 @@ export async function render(el, { params, query, session, navigate }) {
     const teamName = (teams.find((t) => t.name === e.owner_team) || {}).display_name || idOf(e.owner_team);
     // What below makes this element's health: each by title, where the
     // caller may read it, and by its organisation when that is another.
-    const drivers = await Promise.all((e.health_drivers || []).map((d) => api.get(`/v1/${d.element}`)
-      .then((x) => ({ ...d, title: x.title }), () => d)));
+    const titleOf = await api.titles((e.health_drivers || []).map((d) => d.element));
+    const drivers = (e.health_drivers || []).map((d) => ({ ...d, title: titleOf[d.element] }));
     const linkWord = { LINK_KIND_PARENT: 'part of it', LINK_KIND_THEMATIC_GOAL: 'defines it', LINK_KIND_SUPPORTS: 'supports it' };
     replace(facts,
       h('p', { class: 'muted' }, `${levelName(e.level)}${e.objective_kind ? ` — ${kindName(e.objective_kind)}` : ''}`),

@@ -111,9 +111,11 @@ async function glance(org, elements) {
   const top = ['LEVEL_VISION', 'LEVEL_MISSION', 'LEVEL_OBJECTIVE'];
   const off = elements.filter((e) => top.includes(e.level) && e.health === 'HEALTH_OFF_TRACK');
   const link = (e) => h('a', { href: `#/o/${org}/map?el=${e.name.split('/').pop()}` }, e.title);
-  const titles = Object.fromEntries(await Promise.all([...new Set(off.flatMap((e) => (e.health_drivers || []).map((d) => d.element)))]
-    .map((name) => api.get(`/v1/${name}`).then((x) => [name, x.title], () => [name, name.split('/').pop()]))));
-  const driver = (d) => (d.element.split('/')[1] === org ? titles[d.element] : `${titles[d.element]} (${d.element.split('/')[1]})`);
+  const titles = await api.titles(off.flatMap((e) => (e.health_drivers || []).map((d) => d.element)));
+  const driver = (d) => {
+    const title = titles[d.element] || d.element.split('/').pop();
+    return d.element.split('/')[1] === org ? title : `${title} (${d.element.split('/')[1]})`;
+  };
   return [
     h('ul', { class: 'counts', 'aria-label': 'Elements by health' }, counts.map(([health, n]) => h('li', {}, healthBadge(health), ` ${n}`))),
     goals.length ? h('div', {}, h('h3', {}, 'Thematic goals now'), h('ul', {}, goals.map((g) => {
