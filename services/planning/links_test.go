@@ -124,6 +124,26 @@ func (e *env) testAcrossOrganisations(t *testing.T) {
 		t.Errorf("the council's vision to a company viewer: %v (restricted %v), want a stub with level and health", stub, th.Restricted)
 	}
 
+	// Trees draw the links across organisations at their edge: the
+	// council's shows the company's mission supporting its vision; the
+	// company's viewer sees the council's vision as a stub.
+	tree, err := e.elements.GetElementTree(c, &pb.GetElementTreeRequest{Parent: councilOrg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tree.Linked) != 1 || tree.Linked[0].Name != m.Name || tree.Linked[0].Title != "Deliver what we say" || len(tree.Restricted) != 0 ||
+		len(tree.Links) != 1 || tree.Links[0].From != m.Name || tree.Links[0].To != councilVision || tree.Links[0].Kind != pb.LinkKind_LINK_KIND_SUPPORTS {
+		t.Errorf("the council's tree: linked %v, links %v, restricted %v; want the company's mission supporting the vision", names(tree.Linked), tree.Links, tree.Restricted)
+	}
+	tree, err = e.as(t, e.auth.Token(t, "cy-sub")).elements.GetElementTree(c, &pb.GetElementTreeRequest{Parent: company.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tree.Linked) != 1 || tree.Linked[0].Name != councilVision || tree.Linked[0].Title != "" || !slices.Equal(tree.Restricted, []string{councilVision}) ||
+		len(tree.Links) != 1 || tree.Links[0].From != m.Name {
+		t.Errorf("the company's tree to its viewer: linked %v, links %v, restricted %v; want the council's vision as a stub", tree.Linked, tree.Links, tree.Restricted)
+	}
+
 	// A partner the company does not belong to: the company asks, the
 	// partner's planner accepts, then the company's objective may serve
 	// the partner's vision.

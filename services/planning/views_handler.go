@@ -3,13 +3,16 @@ package planning
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
+	"strings"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
 // The golden thread as queries: an element's thread up to the vision, a
@@ -50,7 +53,70 @@ func (h *elementsHandler) GetElementTree(ctx context.Context, req *pb.GetElement
 	if rootID != "" && len(recs) == 0 {
 		return nil, apierr.NotFound(req.Root)
 	}
-	return buildTree(recs, rootID, treeFilter(req)), nil
+	tree := buildTree(recs, rootID, treeFilter(req))
+	if err := addLinked(ctx, h.db, orgID, tree, recs, auth.FromContext(ctx).Reads); err != nil {
+		return nil, err
+	}
+	return tree, nil
+}
+
+// addLinked adds to tree the elements of other organisations linked by
+// supports to the elements it shows (of recs, read with their supports),
+// either way, and those links: a map draws them at its edge. Elements of
+// organisations mayRead refuses are stubs.
+func addLinked(ctx context.Context, q sqldb.Querier, orgID string, tree *pb.ElementTree, recs []*elementRecord, mayRead func(orgID string) bool) error {
+	shown := map[string]bool{}
+	var walk func([]*pb.ElementNode)
+	walk = func(ns []*pb.ElementNode) {
+		for _, n := range ns {
+			shown[n.Element.Name] = true
+			walk(n.Children)
+		}
+	}
+	walk(tree.Roots)
+	supporters, err := supportersFrom(ctx, q, orgID)
+	if err != nil {
+		return err
+	}
+	linked := map[string]*elementRecord{}
+	for _, s := range supporters {
+		for _, to := range s.el.Supports {
+			if shown[to] {
+				linked[s.el.Name] = s
+				tree.Links = append(tree.Links, &pb.ThreadEdge{From: s.el.Name, To: to, Kind: pb.LinkKind_LINK_KIND_SUPPORTS})
+			}
+		}
+	}
+	for _, r := range recs {
+		if !shown[r.el.Name] {
+			continue
+		}
+		for _, l := range linksUp(r) {
+			if l.orgID == orgID {
+				continue
+			}
+			to := elementName(l.orgID, l.id)
+			tree.Links = append(tree.Links, &pb.ThreadEdge{From: r.el.Name, To: to, Kind: l.kind})
+			if linked[to] == nil {
+				if linked[to], err = getElement(ctx, q, l.orgID, l.id); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(linked)) {
+		r := linked[name]
+		if mayRead(r.orgID) {
+			tree.Linked = append(tree.Linked, r.el)
+		} else {
+			tree.Linked = append(tree.Linked, &pb.Element{Name: r.el.Name, Level: r.el.Level, Health: r.el.Health})
+			tree.Restricted = append(tree.Restricted, r.el.Name)
+		}
+	}
+	slices.SortFunc(tree.Links, func(a, b *pb.ThreadEdge) int {
+		return cmp.Or(strings.Compare(a.From, b.From), strings.Compare(a.To, b.To))
+	})
+	return nil
 }
 
 // treeFilter returns whether an element matches the tree request's

@@ -123,3 +123,26 @@ func threadOf(ctx context.Context, q sqldb.Querier, orgID, id string, mayRead fu
 	}
 	return out, nil
 }
+
+// supportersFrom returns the live elements of other organisations that
+// support an element of orgID, with their supports.
+func supportersFrom(ctx context.Context, q sqldb.Querier, orgID string) ([]*elementRecord, error) {
+	recs, err := queryElements(ctx, q, `SELECT `+qualified("e")+` FROM elements e
+		JOIN (SELECT DISTINCT organisation_id, element_id FROM element_supports WHERE supported_organisation_id = ? AND organisation_id <> ?) s
+		ON e.organisation_id = s.organisation_id AND e.id = s.element_id
+		WHERE e.delete_time IS NULL ORDER BY e.organisation_id, e.id`, orgID, orgID)
+	if err != nil {
+		return nil, err
+	}
+	for start := 0; start < len(recs); {
+		end := start + 1
+		for end < len(recs) && recs[end].orgID == recs[start].orgID {
+			end++
+		}
+		if err := loadSupports(ctx, q, recs[start].orgID, recs[start:end]); err != nil {
+			return nil, err
+		}
+		start = end
+	}
+	return recs, nil
+}

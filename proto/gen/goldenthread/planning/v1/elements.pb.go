@@ -948,7 +948,17 @@ func (x *ElementNode) GetChildren() []*ElementNode {
 type ElementTree struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The roots: the organisation's visions, or the requested root.
-	Roots         []*ElementNode `protobuf:"bytes,1,rep,name=roots,proto3" json:"roots,omitempty"`
+	Roots []*ElementNode `protobuf:"bytes,1,rep,name=roots,proto3" json:"roots,omitempty"`
+	// The elements of other organisations that elements of the tree support,
+	// or that support them: what a map draws at its edge. Those named in
+	// `restricted` are stubs.
+	Linked []*Element `protobuf:"bytes,2,rep,name=linked,proto3" json:"linked,omitempty"`
+	// The links between the tree and `linked`, each from the element below
+	// to the element above (kind SUPPORTS).
+	Links []*ThreadEdge `protobuf:"bytes,3,rep,name=links,proto3" json:"links,omitempty"`
+	// The elements of `linked` of organisations the caller may not read:
+	// their name, level and health only.
+	Restricted    []string `protobuf:"bytes,4,rep,name=restricted,proto3" json:"restricted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -986,6 +996,27 @@ func (*ElementTree) Descriptor() ([]byte, []int) {
 func (x *ElementTree) GetRoots() []*ElementNode {
 	if x != nil {
 		return x.Roots
+	}
+	return nil
+}
+
+func (x *ElementTree) GetLinked() []*Element {
+	if x != nil {
+		return x.Linked
+	}
+	return nil
+}
+
+func (x *ElementTree) GetLinks() []*ThreadEdge {
+	if x != nil {
+		return x.Links
+	}
+	return nil
+}
+
+func (x *ElementTree) GetRestricted() []string {
+	if x != nil {
+		return x.Restricted
 	}
 	return nil
 }
@@ -1791,9 +1822,14 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x04kind\x18\x03 \x01(\x0e2\".goldenthread.planning.v1.LinkKindR\x04kind\"\x8d\x01\n" +
 	"\vElementNode\x12;\n" +
 	"\aelement\x18\x01 \x01(\v2!.goldenthread.planning.v1.ElementR\aelement\x12A\n" +
-	"\bchildren\x18\x02 \x03(\v2%.goldenthread.planning.v1.ElementNodeR\bchildren\"J\n" +
+	"\bchildren\x18\x02 \x03(\v2%.goldenthread.planning.v1.ElementNodeR\bchildren\"\xe1\x01\n" +
 	"\vElementTree\x12;\n" +
-	"\x05roots\x18\x01 \x03(\v2%.goldenthread.planning.v1.ElementNodeR\x05roots\"\xf0\x03\n" +
+	"\x05roots\x18\x01 \x03(\v2%.goldenthread.planning.v1.ElementNodeR\x05roots\x129\n" +
+	"\x06linked\x18\x02 \x03(\v2!.goldenthread.planning.v1.ElementR\x06linked\x12:\n" +
+	"\x05links\x18\x03 \x03(\v2$.goldenthread.planning.v1.ThreadEdgeR\x05links\x12\x1e\n" +
+	"\n" +
+	"restricted\x18\x04 \x03(\tR\n" +
+	"restricted\"\xf0\x03\n" +
 	"\x10IntegrityFinding\x12C\n" +
 	"\x04kind\x18\x01 \x01(\x0e2/.goldenthread.planning.v1.IntegrityFinding.KindR\x04kind\x12\x18\n" +
 	"\aelement\x18\x02 \x01(\tR\aelement\x12\x14\n" +
@@ -1972,37 +2008,39 @@ var file_goldenthread_planning_v1_elements_proto_depIdxs = []int32{
 	7,  // 16: goldenthread.planning.v1.ElementNode.element:type_name -> goldenthread.planning.v1.Element
 	10, // 17: goldenthread.planning.v1.ElementNode.children:type_name -> goldenthread.planning.v1.ElementNode
 	10, // 18: goldenthread.planning.v1.ElementTree.roots:type_name -> goldenthread.planning.v1.ElementNode
-	5,  // 19: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
-	12, // 20: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
-	7,  // 21: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
-	7,  // 22: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	7,  // 23: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	26, // 24: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 25: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
-	24, // 26: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
-	14, // 27: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
-	15, // 28: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
-	17, // 29: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
-	18, // 30: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
-	19, // 31: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
-	20, // 32: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
-	21, // 33: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
-	22, // 34: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
-	23, // 35: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
-	7,  // 36: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
-	16, // 37: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
-	7,  // 38: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
-	7,  // 39: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
-	7,  // 40: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
-	7,  // 41: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 42: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
-	11, // 43: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
-	13, // 44: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
-	36, // [36:45] is the sub-list for method output_type
-	27, // [27:36] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	7,  // 19: goldenthread.planning.v1.ElementTree.linked:type_name -> goldenthread.planning.v1.Element
+	9,  // 20: goldenthread.planning.v1.ElementTree.links:type_name -> goldenthread.planning.v1.ThreadEdge
+	5,  // 21: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
+	12, // 22: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
+	7,  // 23: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
+	7,  // 24: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	7,  // 25: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	26, // 26: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 27: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
+	24, // 28: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
+	14, // 29: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
+	15, // 30: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
+	17, // 31: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
+	18, // 32: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
+	19, // 33: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
+	20, // 34: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
+	21, // 35: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
+	22, // 36: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
+	23, // 37: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
+	7,  // 38: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
+	16, // 39: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
+	7,  // 40: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
+	7,  // 41: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
+	7,  // 42: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
+	7,  // 43: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 44: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
+	11, // 45: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
+	13, // 46: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
+	38, // [38:47] is the sub-list for method output_type
+	29, // [29:38] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_elements_proto_init() }
