@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"reflect"
 	"testing"
-	"testing/fstest"
 
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -26,18 +25,10 @@ func TestOwnersBackfill(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		before := fstest.MapFS{}
-		files, _ := fs.Glob(own, "*.sql")
-		for _, f := range files {
-			if f < "0005" {
-				body, _ := fs.ReadFile(own, f)
-				before[f] = &fstest.MapFile{Data: body}
-			}
-		}
 		if err := db.Migrate(ctx, "idempotency", idempotency.Migrations); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Migrate(ctx, serviceName, before); err != nil {
+		if err := db.Migrate(ctx, serviceName, sqldbtest.Before(t, own, "0005")); err != nil {
 			t.Fatal(err)
 		}
 		for _, o := range []struct{ id, owners string }{

@@ -173,3 +173,42 @@ func countHealthEvents(ctx context.Context, q sqldb.Querier) int {
 	_ = q.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox").Scan(&n)
 	return n
 }
+
+// BenchmarkCreateUnderWideParent adds a tactic under a strategy that has
+// 10, 1,000 or 10,000 already and rolls it up, as CreateElement does: the
+// roll-up reads aggregates, so the time per create should not grow with
+// the siblings.
+func BenchmarkCreateUnderWideParent(b *testing.B) {
+	for _, siblings := range []int{10, 1000, 10000} {
+		b.Run(fmt.Sprintf("siblings=%d", siblings), func(b *testing.B) {
+			p := newBenchPlan(b, 4) // a vision, a mission, an objective, a strategy
+			ctx := context.Background()
+			strategy := fmt.Sprintf("%s-%06d", pb.Level_LEVEL_STRATEGY, 0)
+			add := func(tx *sqldb.Tx, id string) error {
+				if err := p.insert(ctx, tx, id, pb.Level_LEVEL_TACTIC, strategy); err != nil {
+					return err
+				}
+				return refresh(ctx, tx, p.em, p.orgID, strategy, id)
+			}
+			if err := p.db.InTx(ctx, func(tx *sqldb.Tx) error {
+				for i := range siblings {
+					if err := add(tx, fmt.Sprintf("sibling-%06d", i)); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			i := 0
+			for b.Loop() {
+				if err := p.db.InTx(ctx, func(tx *sqldb.Tx) error { return add(tx, fmt.Sprintf("new-%06d", i)) }); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}

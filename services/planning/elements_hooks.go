@@ -24,8 +24,8 @@ func planLock(orgID string) string { return "planning/plan/" + orgID }
 // lockPlan is the Lock hook of every change to an organisation's plan (ids
 // start with the organisation's):
 // rules spanning elements (horizons, one thematic goal per team) and the
-// roll-ups, which read siblings, hold only if changes to one plan take
-// turns.
+// roll-ups' aggregates, read and moved by each change, hold only if changes
+// to one plan take turns.
 func lockPlan(ctx context.Context, tx *sqldb.Tx, ids []string) error {
 	return tx.Lock(ctx, planLock(ids[0]))
 }

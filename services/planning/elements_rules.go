@@ -34,7 +34,7 @@ func newElement(orgID, id string, in *pb.Element) (*elementRecord, error) {
 	}
 	// Nothing measures or serves a new element yet: its roll-up is its own.
 	r.el.KpiHealth = pb.Health_HEALTH_UNKNOWN
-	r.el.Health, r.el.Progress = rollup(r.el.Level, r.el.Status, r.manualProgress, r.el.KpiHealth, nil)
+	r.el.Health, r.el.Progress = rollup(r.el.Level, r.el.Status, r.manualProgress, r.el.KpiHealth, inputs{})
 	return r, nil
 }
 
@@ -386,61 +386,72 @@ func kpiHealth(s kpipb.KpiStatus) pb.Health {
 	return pb.Health_HEALTH_UNKNOWN
 }
 
-// child is what an element's roll-up reads of a live element below it:
-// a child, a defining objective of a thematic goal, or an element that
-// supports it, whose health counts but whose progress does not (it is its
-// own parent's).
-type child struct {
-	health   pb.Health
-	progress int32
-	status   pb.Status
-	// link is how it is linked to the element: LINK_KIND_SUPPORTS for a
-	// supporter, whose progress is not the element's.
-	link pb.LinkKind
-	name string
+// inputs is what an element's roll-up reads of the live, not dropped
+// elements below it: its children and defining objectives (a thematic
+// goal's), which give it health and progress, and the elements that
+// support it, which give it health only (their progress is their own
+// parent's).
+type inputs struct {
+	// count and progressSum are the children's and defining objectives'.
+	count, progressSum int64
+	// worst is the worst health of every input; worstOnes up to
+	// maxDrivers of the inputs that have it.
+	worst     pb.Health
+	worstOnes []*pb.HealthDriver
+}
+
+// share is what an element adds to the roll-ups of its parent and its
+// thematic goal: one input and its progress, while it counts (live and not
+// dropped).
+type share struct {
+	parentID, goalID string
+	progress         int32
+	counts           bool
+}
+
+// counts reports whether r is an input of the roll-ups above it.
+func counts(r *elementRecord) bool {
+	return r.el.DeleteTime == nil && r.el.Status != pb.Status_STATUS_DROPPED
+}
+
+func shareOf(r *elementRecord) share {
+	return share{r.parentID, r.thematicGoal, r.el.Progress, counts(r)}
+}
+
+// supporterHealth is the health r gives the elements it supports: none
+// while it does not count.
+func supporterHealth(r *elementRecord) int32 {
+	if !counts(r) {
+		return 0
+	}
+	return int32(r.el.Health)
 }
 
 // maxDrivers bounds the health drivers an element names.
 const maxDrivers = 5
 
-// drivers are the elements below whose health is health, the element's:
-// the worst of its inputs (children, defining objectives, supporters),
-// none when health is UNKNOWN or no input is as bad as it is.
-func drivers(health pb.Health, children []child) []*pb.HealthDriver {
-	if severity(health) == 0 {
+// drivers are the inputs whose health is health, the element's, ordered
+// by organisation and id: none when health is UNKNOWN or no input is as
+// bad as it is.
+func drivers(health pb.Health, in inputs) []*pb.HealthDriver {
+	if severity(health) == 0 || in.worst != health {
 		return nil
 	}
-	var out []*pb.HealthDriver
-	for _, c := range children {
-		if c.status != pb.Status_STATUS_DROPPED && c.health == health {
-			out = append(out, &pb.HealthDriver{Element: c.name, Link: c.link, Health: c.health})
-		}
-	}
+	out := slices.Clone(in.worstOnes)
 	slices.SortFunc(out, func(a, b *pb.HealthDriver) int { return strings.Compare(a.Element, b.Element) })
+	out = slices.CompactFunc(out, func(a, b *pb.HealthDriver) bool { return a.Element == b.Element })
 	return out[:min(len(out), maxDrivers)]
 }
 
 // rollup computes an element's health and progress from its own KPIs'
-// health, its manual progress (tactics) and the live elements below it.
-func rollup(level pb.Level, status pb.Status, manualProgress int32, own pb.Health, children []child) (pb.Health, int32) {
-	health := worst(pb.Health_HEALTH_UNKNOWN, own)
-	var sum, n int32
-	for _, c := range children {
-		if c.status == pb.Status_STATUS_DROPPED {
-			continue
-		}
-		health = worst(health, c.health)
-		if c.link == pb.LinkKind_LINK_KIND_SUPPORTS {
-			continue
-		}
-		sum += c.progress
-		n++
-	}
+// health, its manual progress (tactics) and its inputs.
+func rollup(level pb.Level, status pb.Status, manualProgress int32, own pb.Health, in inputs) (pb.Health, int32) {
+	health := worst(worst(pb.Health_HEALTH_UNKNOWN, own), in.worst)
 	switch {
 	case level == pb.Level_LEVEL_TACTIC:
 		return health, manualProgress
-	case n > 0:
-		return health, (sum + n/2) / n
+	case in.count > 0:
+		return health, int32((in.progressSum + in.count/2) / in.count)
 	case status == pb.Status_STATUS_DONE:
 		return health, 100
 	}

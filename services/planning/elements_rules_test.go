@@ -324,41 +324,33 @@ func TestContributorPathsTable(t *testing.T) {
 }
 
 // TestRollupTable walks the roll-up rule documented on Element.health and
-// Element.progress.
+// Element.progress. Which elements are inputs (live, not dropped; a
+// supporter's progress not counted) is the store's: rollup_test.go.
 func TestRollupTable(t *testing.T) {
 	on, risk, off, unknown := pb.Health_HEALTH_ON_TRACK, pb.Health_HEALTH_AT_RISK, pb.Health_HEALTH_OFF_TRACK, pb.Health_HEALTH_UNKNOWN
-	active, done, dropped := pb.Status_STATUS_ACTIVE, pb.Status_STATUS_DONE, pb.Status_STATUS_DROPPED
-	parent, supports := pb.LinkKind_LINK_KIND_PARENT, pb.LinkKind_LINK_KIND_SUPPORTS
+	active, done := pb.Status_STATUS_ACTIVE, pb.Status_STATUS_DONE
 	for _, tc := range []struct {
 		name     string
 		level    pb.Level
 		status   pb.Status
 		manual   int32
 		own      pb.Health
-		children []child
+		in       inputs
 		health   pb.Health
 		progress int32
 	}{
-		{"a tactic without KPIs", pb.Level_LEVEL_TACTIC, active, 40, unknown, nil, unknown, 40},
-		{"a tactic with a red KPI", pb.Level_LEVEL_TACTIC, active, 40, off, nil, off, 40},
-		{"unspecified own health", pb.Level_LEVEL_TACTIC, active, 0, pb.Health_HEALTH_UNSPECIFIED, nil, unknown, 0},
-		{"a strategy without children", pb.Level_LEVEL_STRATEGY, active, 0, unknown, nil, unknown, 0},
-		{"a done strategy without children", pb.Level_LEVEL_STRATEGY, done, 0, unknown, nil, unknown, 100},
-		{"the mean of the children, rounded", pb.Level_LEVEL_STRATEGY, active, 0, unknown,
-			[]child{{health: on, progress: 80, status: active, link: parent}, {health: on, progress: 41, status: active, link: parent}}, on, 61},
-		{"the worst of the children", pb.Level_LEVEL_STRATEGY, active, 0, on,
-			[]child{{health: risk, progress: 0, status: active, link: parent}, {health: on, progress: 0, status: active, link: parent}, {health: unknown, progress: 0, status: active, link: parent}}, risk, 0},
-		{"own health worse than the children's", pb.Level_LEVEL_OBJECTIVE, active, 0, off, []child{{health: on, progress: 50, status: active, link: parent}}, off, 50},
-		{"dropped children count for nothing", pb.Level_LEVEL_STRATEGY, active, 0, unknown,
-			[]child{{health: off, progress: 0, status: dropped, link: parent}, {health: on, progress: 80, status: active, link: parent}}, on, 80},
-		{"only dropped children, done", pb.Level_LEVEL_STRATEGY, done, 0, unknown, []child{{health: off, progress: 0, status: dropped, link: parent}}, unknown, 100},
-		{"a supporter's health counts, not its progress", pb.Level_LEVEL_STRATEGY, active, 0, unknown,
-			[]child{{health: on, progress: 80, status: active, link: parent}, {health: off, progress: 10, status: active, link: supports}}, off, 80},
-		{"a thematic goal's defining objectives, as children", pb.Level_LEVEL_OBJECTIVE, active, 0, unknown,
-			[]child{{health: on, progress: 90, status: active, link: parent}, {health: risk, progress: 30, status: active, link: parent}}, risk, 60},
+		{"a tactic without KPIs", pb.Level_LEVEL_TACTIC, active, 40, unknown, inputs{}, unknown, 40},
+		{"a tactic with a red KPI", pb.Level_LEVEL_TACTIC, active, 40, off, inputs{}, off, 40},
+		{"unspecified own health", pb.Level_LEVEL_TACTIC, active, 0, pb.Health_HEALTH_UNSPECIFIED, inputs{}, unknown, 0},
+		{"a strategy without inputs", pb.Level_LEVEL_STRATEGY, active, 0, unknown, inputs{}, unknown, 0},
+		{"a done strategy without inputs", pb.Level_LEVEL_STRATEGY, done, 0, unknown, inputs{}, unknown, 100},
+		{"the mean of the inputs, rounded", pb.Level_LEVEL_STRATEGY, active, 0, unknown, inputs{count: 2, progressSum: 121, worst: on}, on, 61},
+		{"the worst of the inputs", pb.Level_LEVEL_STRATEGY, active, 0, on, inputs{count: 3, worst: risk}, risk, 0},
+		{"own health worse than the inputs'", pb.Level_LEVEL_OBJECTIVE, active, 0, off, inputs{count: 1, progressSum: 50, worst: on}, off, 50},
+		{"only a supporter: its health, no progress", pb.Level_LEVEL_STRATEGY, done, 0, unknown, inputs{worst: off}, off, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h, p := rollup(tc.level, tc.status, tc.manual, tc.own, tc.children)
+			h, p := rollup(tc.level, tc.status, tc.manual, tc.own, tc.in)
 			if h != tc.health || p != tc.progress {
 				t.Errorf("rollup = %v, %d; want %v, %d", h, p, tc.health, tc.progress)
 			}
@@ -372,30 +364,30 @@ func TestRollupTable(t *testing.T) {
 	}
 }
 
-// TestDriversTable: the elements below whose health is the element's.
+// TestDriversTable: the inputs whose health is the element's.
 func TestDriversTable(t *testing.T) {
 	on, risk, off, unknown := pb.Health_HEALTH_ON_TRACK, pb.Health_HEALTH_AT_RISK, pb.Health_HEALTH_OFF_TRACK, pb.Health_HEALTH_UNKNOWN
-	kid := func(name string, h pb.Health, link pb.LinkKind, s pb.Status) child {
-		return child{name: name, health: h, link: link, status: s}
+	worst := func(h pb.Health, names ...string) inputs {
+		in := inputs{worst: h}
+		for _, n := range names {
+			in.worstOnes = append(in.worstOnes, &pb.HealthDriver{Element: n, Health: h})
+		}
+		return in
 	}
-	active, dropped := pb.Status_STATUS_ACTIVE, pb.Status_STATUS_DROPPED
-	parent, supports := pb.LinkKind_LINK_KIND_PARENT, pb.LinkKind_LINK_KIND_SUPPORTS
 	for _, tc := range []struct {
 		name   string
 		health pb.Health
-		kids   []child
+		in     inputs
 		want   []string
 	}{
-		{"nothing known", unknown, []child{kid("a", unknown, parent, active)}, nil},
-		{"the worst, by name", off, []child{kid("c", off, supports, active), kid("a", risk, parent, active), kid("b", off, parent, active)}, []string{"b", "c"}},
-		{"own KPIs worse than every input", off, []child{kid("a", risk, parent, active)}, nil},
-		{"dropped inputs drive nothing", risk, []child{kid("a", risk, parent, dropped)}, nil},
-		{"on track: every input on track", on, []child{kid("a", on, parent, active), kid("b", on, supports, active)}, []string{"a", "b"}},
-		{"at most five", off, []child{kid("f", off, parent, active), kid("e", off, parent, active), kid("d", off, parent, active),
-			kid("c", off, parent, active), kid("b", off, parent, active), kid("a", off, parent, active)}, []string{"a", "b", "c", "d", "e"}},
+		{"nothing known", unknown, worst(unknown, "a"), nil},
+		{"the worst, by name, each once", off, worst(off, "c", "b", "c"), []string{"b", "c"}},
+		{"own KPIs worse than every input", off, worst(risk, "a"), nil},
+		{"on track: every input on track", on, worst(on, "b", "a"), []string{"a", "b"}},
+		{"at most five", off, worst(off, "f", "e", "d", "c", "b", "a"), []string{"a", "b", "c", "d", "e"}},
 	} {
 		var got []string
-		for _, d := range drivers(tc.health, tc.kids) {
+		for _, d := range drivers(tc.health, tc.in) {
 			got = append(got, d.Element)
 		}
 		if !slices.Equal(got, tc.want) {

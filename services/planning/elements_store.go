@@ -168,23 +168,73 @@ func loadSupports(ctx context.Context, q sqldb.Querier, orgID string, recs []*el
 	return rows.Err()
 }
 
-// children returns what the roll-up of element id reads of the live
-// elements below it: its children, its defining objectives (a thematic
-// goal's) and the elements that support it.
-func children(ctx context.Context, q sqldb.Querier, orgID, id string) ([]child, error) {
-	return sqldb.Select(ctx, q, "elements below", func(s sqldb.Scanner) (c child, err error) {
-		var h, st, link int32
-		var org, cid string
-		err = s.Scan(&h, &c.progress, &st, &link, &org, &cid)
-		c.health, c.status, c.link, c.name = pb.Health(h), pb.Status(st), pb.LinkKind(link), elementName(org, cid)
-		return c, err
-	}, `SELECT health, progress, status, CASE WHEN parent_id = ? THEN 1 ELSE 2 END, organisation_id, id FROM elements
-		WHERE organisation_id = ? AND delete_time IS NULL AND (parent_id = ? OR thematic_goal_id = ?)
-		UNION ALL
-		SELECT e.health, e.progress, e.status, 3, e.organisation_id, e.id FROM element_supports s
-		JOIN elements e ON e.organisation_id = s.organisation_id AND e.id = s.element_id
-		WHERE s.supported_organisation_id = ? AND s.supported_id = ? AND e.delete_time IS NULL`,
-		id, orgID, id, id, orgID, id)
+// inputsOf reads what the roll-up of element id reads of the live, not
+// dropped elements below it — its children, its defining objectives (a
+// thematic goal's) and the elements that support it: the count and
+// progress sum its writes keep (moveShare), the worst health below it, and
+// up to maxDrivers of the inputs that have it. Each is an index probe
+// (migration 0006), so the cost does not grow with the number of inputs.
+func inputsOf(ctx context.Context, q sqldb.Querier, orgID, id string) (inputs, error) {
+	const live = " AND delete_time IS NULL AND status <> 5" // as the partial indexes say, literally
+	var in inputs
+	var byParent, byGoal, bySupporter sql.NullInt32
+	err := q.QueryRowContext(ctx, `SELECT inputs_count, inputs_progress,
+		(SELECT MAX(health) FROM elements WHERE organisation_id = ? AND parent_id = ?`+live+`),
+		(SELECT MAX(health) FROM elements WHERE organisation_id = ? AND thematic_goal_id = ?`+live+`),
+		(SELECT MAX(health) FROM element_supports WHERE supported_organisation_id = ? AND supported_id = ?)
+		FROM elements WHERE organisation_id = ? AND id = ?`, orgID, id, orgID, id, orgID, id, orgID, id).
+		Scan(&in.count, &in.progressSum, &byParent, &byGoal, &bySupporter)
+	if err != nil {
+		return in, fmt.Errorf("read roll-up inputs: %w", err)
+	}
+	in.worst = pb.Health(max(byParent.Int32, byGoal.Int32, bySupporter.Int32))
+	if severity(in.worst) == 0 {
+		return in, nil
+	}
+	in.worstOnes, err = sqldb.Select(ctx, q, "roll-up drivers", func(s sqldb.Scanner) (d *pb.HealthDriver, err error) {
+		var org, eid string
+		var link int32
+		err = s.Scan(&org, &eid, &link)
+		return &pb.HealthDriver{Element: elementName(org, eid), Link: pb.LinkKind(link), Health: in.worst}, err
+	}, `SELECT * FROM (SELECT organisation_id, id, 1 FROM elements WHERE organisation_id = ? AND parent_id = ? AND health = ?`+live+` ORDER BY id LIMIT 5) a
+		UNION ALL SELECT * FROM (SELECT organisation_id, id, 2 FROM elements WHERE organisation_id = ? AND thematic_goal_id = ? AND health = ?`+live+` ORDER BY id LIMIT 5) b
+		UNION ALL SELECT * FROM (SELECT organisation_id, element_id, 3 FROM element_supports WHERE supported_organisation_id = ? AND supported_id = ? AND health = ?
+			ORDER BY organisation_id, element_id LIMIT 5) c`,
+		orgID, id, int32(in.worst), orgID, id, int32(in.worst), orgID, id, int32(in.worst))
+	return in, err
+}
+
+// moveShare moves an element's share in the roll-ups above it (see share)
+// from what it was to what it is: a write of the element keeps its
+// parent's and thematic goal's counts with it.
+func moveShare(ctx context.Context, tx *sqldb.Tx, orgID string, from, to share) error {
+	if from == to {
+		return nil
+	}
+	for _, s := range []struct {
+		sh   share
+		sign int64
+	}{{from, -1}, {to, 1}} {
+		if !s.sh.counts || (s.sh.parentID == "" && s.sh.goalID == "") {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE elements SET inputs_count = inputs_count + ?, inputs_progress = inputs_progress + ? WHERE organisation_id = ? AND id IN (?, ?)",
+			s.sign, s.sign*int64(s.sh.progress), orgID, s.sh.parentID, s.sh.goalID); err != nil {
+			return fmt.Errorf("update roll-up inputs: %w", err)
+		}
+	}
+	return nil
+}
+
+// storedShare reads the share of element id as stored.
+func storedShare(ctx context.Context, tx *sqldb.Tx, orgID, id string) (share, error) {
+	var sh share
+	err := tx.QueryRowContext(ctx, "SELECT parent_id, thematic_goal_id, progress, delete_time IS NULL AND status <> 5 FROM elements WHERE organisation_id = ? AND id = ?",
+		orgID, id).Scan(&sh.parentID, &sh.goalID, &sh.progress, &sh.counts)
+	if err != nil {
+		return sh, fmt.Errorf("read roll-up share: %w", err)
+	}
+	return sh, nil
 }
 
 // ownKPIHealth is the worst health of the KPIs that measure the element.
@@ -254,7 +304,10 @@ func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	if err := elementRows.Insert(ctx, tx, r); err != nil {
 		return err
 	}
-	return writeSupports(ctx, tx, r)
+	if err := writeSupports(ctx, tx, r); err != nil {
+		return err
+	}
+	return moveShare(ctx, tx, r.orgID, share{}, shareOf(r))
 }
 
 // writeElement stores a changed record, or ABORTED when it changed
@@ -267,21 +320,36 @@ func writeElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 // updateElement writes r over the row at revision r.revision-1, returning
 // false when the row has moved on meanwhile.
 func updateElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, error) {
+	before, err := storedShare(ctx, tx, r.orgID, r.id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
 	if ok, err := elementRows.Update(ctx, tx, r, r.revision-1); !ok || err != nil {
 		return false, err
 	}
-	return true, writeSupports(ctx, tx, r)
+	if err := writeSupports(ctx, tx, r); err != nil {
+		return false, err
+	}
+	return true, moveShare(ctx, tx, r.orgID, before, shareOf(r))
 }
 
-// setRollup stores an element's roll-ups. They are computed, not the
-// caller's content, so neither the revision nor the etag changes.
-func setRollup(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+// setRollup stores an element's roll-ups, and its share in those above
+// it, which had before. They are computed, not the caller's content, so
+// neither the revision nor the etag changes.
+func setRollup(ctx context.Context, tx *sqldb.Tx, r *elementRecord, before share) error {
 	_, err := tx.ExecContext(ctx, "UPDATE elements SET kpi_health = ?, health = ?, progress = ?, health_drivers = ? WHERE organisation_id = ? AND id = ?",
 		int32(r.el.KpiHealth), int32(r.el.Health), r.el.Progress, driversJSON(r.el.HealthDrivers), r.orgID, r.id)
 	if err != nil {
 		return fmt.Errorf("update roll-up: %w", err)
 	}
-	return nil
+	if _, err := tx.ExecContext(ctx, "UPDATE element_supports SET health = ? WHERE organisation_id = ? AND element_id = ?",
+		supporterHealth(r), r.orgID, r.id); err != nil {
+		return fmt.Errorf("update roll-up: %w", err)
+	}
+	return moveShare(ctx, tx, r.orgID, before, shareOf(r))
 }
 
 // setOwnerTeamDeleted flags the live elements a team owns.
@@ -303,8 +371,8 @@ func writeSupports(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO element_supports (organisation_id, element_id, supported_organisation_id, supported_id) VALUES (?, ?, ?, ?)",
-			r.orgID, r.id, ids[0], ids[1]); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO element_supports (organisation_id, element_id, supported_organisation_id, supported_id, health) VALUES (?, ?, ?, ?, ?)",
+			r.orgID, r.id, ids[0], ids[1], supporterHealth(r)); err != nil {
 			return fmt.Errorf("write supports: %w", err)
 		}
 	}

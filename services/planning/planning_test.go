@@ -150,6 +150,7 @@ func TestPlanning(t *testing.T) {
 			t.Run("list, paging and filters", e.testList)
 			t.Run("two replicas roll up each change once", e.testReplicas)
 			t.Run("the thread across organisations", e.testAcrossOrganisations)
+			t.Run("roll-up counts follow every write", e.testRollupCounts)
 		})
 	})
 }

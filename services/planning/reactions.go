@@ -19,8 +19,8 @@ import (
 // reactions applies changes made elsewhere to the plan, each inside the
 // consumer's transaction (so once per event), with the plan's own events.
 // Each takes the plan's lock first, as the API's changes do: the roll-ups
-// it recomputes read other rows (sibling elements, the element's other
-// KPIs) that a concurrent reaction in another replica, or a concurrent
+// it recomputes read and move other rows (the aggregates of the elements
+// above, the element's other KPIs) that a concurrent reaction in another replica, or a concurrent
 // call, may be changing.
 type reactions struct {
 	elements resource.Engine[*elementRecord, *pb.Element]

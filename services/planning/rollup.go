@@ -28,18 +28,18 @@ func refresh(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, id, cause str
 		if err != nil {
 			return err
 		}
-		kids, err := children(ctx, tx, orgID, r.id)
+		in, err := inputsOf(ctx, tx, orgID, r.id)
 		if err != nil {
 			return err
 		}
-		health, progress := rollup(r.el.Level, r.el.Status, r.manualProgress, own, kids)
-		driven := drivers(health, kids)
+		health, progress := rollup(r.el.Level, r.el.Status, r.manualProgress, own, in)
+		driven := drivers(health, in)
 		if own == r.el.KpiHealth && health == r.el.Health && progress == r.el.Progress && sameDrivers(driven, r.el.HealthDrivers) {
 			continue
 		}
-		oldHealth, oldProgress := r.el.Health, r.el.Progress
+		oldHealth, oldProgress, before := r.el.Health, r.el.Progress, shareOf(r)
 		r.el.KpiHealth, r.el.Health, r.el.Progress, r.el.HealthDrivers = own, health, progress, driven
-		if err := setRollup(ctx, tx, r); err != nil {
+		if err := setRollup(ctx, tx, r, before); err != nil {
 			return err
 		}
 		if health == oldHealth && progress == oldProgress {

@@ -7,11 +7,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create schemas
@@ -82,4 +84,25 @@ func sanitize(name string) string {
 		}
 		return '_'
 	}, name)
+}
+
+// Before returns the migrations of own whose file names sort before
+// first: a database as an older release left it, to test an upgrade from.
+func Before(t *testing.T, own fs.FS, first string) fs.FS {
+	t.Helper()
+	files, err := fs.Glob(own, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fstest.MapFS{}
+	for _, f := range files {
+		if f < first {
+			body, err := fs.ReadFile(own, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before[f] = &fstest.MapFile{Data: body}
+		}
+	}
+	return before
 }
