@@ -37,7 +37,7 @@ func (r *elementRecord) Revision() *int64 { return &r.revision }
 
 const elementColumns = "organisation_id, id, level, objective_kind, title, description, owner_team_id, owner_team_deleted, " +
 	"start_date, end_date, status, priority_rank, manual_progress, progress, kpi_health, health, parent_id, thematic_goal_id, " +
-	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor, health_drivers"
+	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor, health_drivers, health_change_time"
 
 // elementRows reads element rows without their supports, which loadSupports
 // adds to a batch in one more query where the caller needs them.
@@ -301,6 +301,7 @@ func teamElements(ctx context.Context, q sqldb.Querier, orgID, teamID string, fl
 
 // insertElement stores a new element with what it supports.
 func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+	r.el.HealthChangeTime = r.el.CreateTime // its health is as new as it is
 	if err := elementRows.Insert(ctx, tx, r); err != nil {
 		return err
 	}
@@ -340,8 +341,8 @@ func updateElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, e
 // it, which had before. They are computed, not the caller's content, so
 // neither the revision nor the etag changes.
 func setRollup(ctx context.Context, tx *sqldb.Tx, r *elementRecord, before share) error {
-	_, err := tx.ExecContext(ctx, "UPDATE elements SET kpi_health = ?, health = ?, progress = ?, health_drivers = ? WHERE organisation_id = ? AND id = ?",
-		int32(r.el.KpiHealth), int32(r.el.Health), r.el.Progress, driversJSON(r.el.HealthDrivers), r.orgID, r.id)
+	_, err := tx.ExecContext(ctx, "UPDATE elements SET kpi_health = ?, health = ?, progress = ?, health_drivers = ?, health_change_time = ? WHERE organisation_id = ? AND id = ?",
+		int32(r.el.KpiHealth), int32(r.el.Health), r.el.Progress, driversJSON(r.el.HealthDrivers), resource.NullMicros(r.el.HealthChangeTime), r.orgID, r.id)
 	if err != nil {
 		return fmt.Errorf("update roll-up: %w", err)
 	}
@@ -414,7 +415,7 @@ func (r *elementRecord) values() []any {
 		sqldb.Bool(e.OwnerTeamDeleted), dates.Format(e.StartDate), dates.Format(e.EndDate), int32(e.Status), e.PriorityRank,
 		r.manualProgress, e.Progress, int32(e.KpiHealth), int32(e.Health), r.parentID, r.thematicGoal,
 		resource.Micros(e.CreateTime), resource.Micros(e.UpdateTime), resource.NullMicros(e.DeleteTime),
-		sqldb.Bool(r.deletedWithOrg), r.revision, e.UpdateActor, driversJSON(e.HealthDrivers)}
+		sqldb.Bool(r.deletedWithOrg), r.revision, e.UpdateActor, driversJSON(e.HealthDrivers), resource.NullMicros(e.HealthChangeTime)}
 }
 
 // queryElements reads the elements a query of its own selects (a
@@ -449,6 +450,7 @@ type elementColumnsRead struct {
 	ownerDeleted, withOrg             int
 	start, end, drivers               string
 	stamps                            resource.Stamps
+	healthChange                      sql.NullInt64
 }
 
 // scanElement reads a row of elementColumns.
@@ -457,7 +459,7 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	c := &elementColumnsRead{}
 	err := s.Scan(&r.orgID, &r.id, &c.level, &c.kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &c.ownerDeleted,
 		&c.start, &c.end, &c.status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &c.kpiH, &c.health, &r.parentID,
-		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.revision, &r.el.UpdateActor, &c.drivers)
+		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.revision, &r.el.UpdateActor, &c.drivers, &c.healthChange)
 	if err != nil {
 		return nil, err // the caller says what it read (and sees sql.ErrNoRows)
 	}
@@ -475,6 +477,7 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 		e.ThematicGoal = elementName(r.orgID, r.thematicGoal)
 	}
 	e.CreateTime, e.UpdateTime, e.DeleteTime = c.stamps.Times()
+	e.HealthChangeTime = resource.NullTime(c.healthChange)
 	e.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = c.withOrg == 1
 	if e.HealthDrivers, err = readDrivers(c.drivers); err != nil {

@@ -86,6 +86,14 @@ func (e *env) testAcrossOrganisations(t *testing.T) {
 	eventually(t, "the council's vision did not take the company's red", func() bool {
 		return e.get(t, councilVision).Health == pb.Health_HEALTH_OFF_TRACK
 	})
+	// It says since when: the red is newer than the vision.
+	if v := e.get(t, councilVision); v.HealthChangeTime == nil || !v.HealthChangeTime.AsTime().After(v.CreateTime.AsTime()) ||
+		time.Since(v.HealthChangeTime.AsTime()) > time.Minute {
+		t.Errorf("the council vision's health changed at %v (created %v), want just now", v.HealthChangeTime.AsTime(), v.CreateTime.AsTime())
+	}
+	if m := e.get(t, strangerVision); !m.HealthChangeTime.AsTime().Equal(m.CreateTime.AsTime()) {
+		t.Errorf("an element whose health never changed: changed at %v, want its creation %v", m.HealthChangeTime.AsTime(), m.CreateTime.AsTime())
+	}
 	// The council sees which company element puts its vision off track.
 	if d := e.get(t, councilVision).HealthDrivers; len(d) != 1 || d[0].Element != m.Name ||
 		d[0].Link != pb.LinkKind_LINK_KIND_SUPPORTS || d[0].Health != pb.Health_HEALTH_OFF_TRACK {

@@ -3,6 +3,7 @@ package planning
 import (
 	"context"
 	"io/fs"
+	"strings"
 	"testing"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -35,6 +36,10 @@ func TestRollupInputsBackfill(t *testing.T) {
 		if err := db.Migrate(ctx, serviceName, sqldbtest.Before(t, own, "0006")); err != nil {
 			t.Fatal(err)
 		}
+		// The rows as the release before stored them, without the columns
+		// migration 0006 added.
+		before := resource.Table[*elementRecord]{Name: "elements", Columns: strings.TrimSuffix(elementColumns, ", health_change_time"),
+			Values: func(r *elementRecord) ([]any, error) { v := r.values(); return v[:len(v)-1], nil }}
 		err = db.InTx(ctx, func(tx *sqldb.Tx) error {
 			for _, e := range []struct {
 				id, parent string
@@ -53,7 +58,7 @@ func TestRollupInputsBackfill(t *testing.T) {
 					Name: elementName("org", e.id), Level: e.level, Title: e.id, OwnerTeam: teamName("org", "team"), Status: e.status,
 					StartDate: dates.Parse("2026-01-01"), EndDate: dates.Parse("2030-12-31"), Progress: e.progress, Health: e.health}}
 				resource.Begin(r, auth.Actor(ctx, serviceName))
-				if err := elementRows.Insert(ctx, tx, r); err != nil {
+				if err := before.Insert(ctx, tx, r); err != nil {
 					return err
 				}
 			}

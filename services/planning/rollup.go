@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -38,6 +39,9 @@ func refresh(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, id, cause str
 			continue
 		}
 		oldHealth, oldProgress, before := r.el.Health, r.el.Progress, shareOf(r)
+		if health != oldHealth {
+			r.el.HealthChangeTime = timestamppb.Now()
+		}
 		r.el.KpiHealth, r.el.Health, r.el.Progress, r.el.HealthDrivers = own, health, progress, driven
 		if err := setRollup(ctx, tx, r, before); err != nil {
 			return err

@@ -26,3 +26,7 @@ UPDATE element_supports SET health = COALESCE((SELECT e.health FROM elements e
     AND e.delete_time IS NULL AND e.status <> 5), 0);
 DROP INDEX element_supports_supported;
 CREATE INDEX element_supports_supported ON element_supports (supported_organisation_id, supported_id, health, organisation_id, element_id);
+
+-- When each element's health last changed (microseconds; NULL where it
+-- changed before this was kept).
+ALTER TABLE elements ADD COLUMN health_change_time BIGINT;

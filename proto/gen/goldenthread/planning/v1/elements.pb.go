@@ -563,8 +563,13 @@ type Element struct {
 	// objective puts its vision off track. Empty when its health is
 	// UNKNOWN or comes from its own KPIs alone. Output only.
 	HealthDrivers []*HealthDriver `protobuf:"bytes,23,rep,name=health_drivers,json=healthDrivers,proto3" json:"health_drivers,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// When its health last changed: when it was created, then at each
+	// roll-up that changed it (unset for an element stored before this was
+	// kept, until its health next changes). "Turned red this month" is
+	// health OFF_TRACK with this time in the month. Output only.
+	HealthChangeTime *timestamppb.Timestamp `protobuf:"bytes,24,opt,name=health_change_time,json=healthChangeTime,proto3" json:"health_change_time,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Element) Reset() {
@@ -754,6 +759,13 @@ func (x *Element) GetUpdateActor() string {
 func (x *Element) GetHealthDrivers() []*HealthDriver {
 	if x != nil {
 		return x.HealthDrivers
+	}
+	return nil
+}
+
+func (x *Element) GetHealthChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.HealthChangeTime
 	}
 	return nil
 }
@@ -1768,7 +1780,7 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\fHealthDriver\x12\x18\n" +
 	"\aelement\x18\x01 \x01(\tR\aelement\x126\n" +
 	"\x04link\x18\x02 \x01(\x0e2\".goldenthread.planning.v1.LinkKindR\x04link\x128\n" +
-	"\x06health\x18\x03 \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\"\xc9\x13\n" +
+	"\x06health\x18\x03 \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\"\xb7\x14\n" +
 	"\aElement\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12?\n" +
 	"\x05level\x18\x02 \x01(\x0e2\x1f.goldenthread.planning.v1.LevelB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05level\x12X\n" +
@@ -1808,7 +1820,8 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\x15 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
 	"\fupdate_actor\x18\x16 \x01(\tR\vupdateActor\x12M\n" +
-	"\x0ehealth_drivers\x18\x17 \x03(\v2&.goldenthread.planning.v1.HealthDriverR\rhealthDrivers\"\xaa\x01\n" +
+	"\x0ehealth_drivers\x18\x17 \x03(\v2&.goldenthread.planning.v1.HealthDriverR\rhealthDrivers\x12l\n" +
+	"\x12health_change_time\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x10healthChangeTime\"\xaa\x01\n" +
 	"\rElementThread\x12=\n" +
 	"\belements\x18\x01 \x03(\v2!.goldenthread.planning.v1.ElementR\belements\x12:\n" +
 	"\x05edges\x18\x02 \x03(\v2$.goldenthread.planning.v1.ThreadEdgeR\x05edges\x12\x1e\n" +
@@ -2002,45 +2015,46 @@ var file_goldenthread_planning_v1_elements_proto_depIdxs = []int32{
 	25, // 10: goldenthread.planning.v1.Element.update_time:type_name -> google.protobuf.Timestamp
 	25, // 11: goldenthread.planning.v1.Element.delete_time:type_name -> google.protobuf.Timestamp
 	6,  // 12: goldenthread.planning.v1.Element.health_drivers:type_name -> goldenthread.planning.v1.HealthDriver
-	7,  // 13: goldenthread.planning.v1.ElementThread.elements:type_name -> goldenthread.planning.v1.Element
-	9,  // 14: goldenthread.planning.v1.ElementThread.edges:type_name -> goldenthread.planning.v1.ThreadEdge
-	3,  // 15: goldenthread.planning.v1.ThreadEdge.kind:type_name -> goldenthread.planning.v1.LinkKind
-	7,  // 16: goldenthread.planning.v1.ElementNode.element:type_name -> goldenthread.planning.v1.Element
-	10, // 17: goldenthread.planning.v1.ElementNode.children:type_name -> goldenthread.planning.v1.ElementNode
-	10, // 18: goldenthread.planning.v1.ElementTree.roots:type_name -> goldenthread.planning.v1.ElementNode
-	7,  // 19: goldenthread.planning.v1.ElementTree.linked:type_name -> goldenthread.planning.v1.Element
-	9,  // 20: goldenthread.planning.v1.ElementTree.links:type_name -> goldenthread.planning.v1.ThreadEdge
-	5,  // 21: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
-	12, // 22: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
-	7,  // 23: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
-	7,  // 24: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	7,  // 25: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	26, // 26: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 27: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
-	24, // 28: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
-	14, // 29: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
-	15, // 30: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
-	17, // 31: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
-	18, // 32: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
-	19, // 33: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
-	20, // 34: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
-	21, // 35: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
-	22, // 36: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
-	23, // 37: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
-	7,  // 38: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
-	16, // 39: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
-	7,  // 40: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
-	7,  // 41: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
-	7,  // 42: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
-	7,  // 43: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 44: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
-	11, // 45: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
-	13, // 46: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
-	38, // [38:47] is the sub-list for method output_type
-	29, // [29:38] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	25, // 13: goldenthread.planning.v1.Element.health_change_time:type_name -> google.protobuf.Timestamp
+	7,  // 14: goldenthread.planning.v1.ElementThread.elements:type_name -> goldenthread.planning.v1.Element
+	9,  // 15: goldenthread.planning.v1.ElementThread.edges:type_name -> goldenthread.planning.v1.ThreadEdge
+	3,  // 16: goldenthread.planning.v1.ThreadEdge.kind:type_name -> goldenthread.planning.v1.LinkKind
+	7,  // 17: goldenthread.planning.v1.ElementNode.element:type_name -> goldenthread.planning.v1.Element
+	10, // 18: goldenthread.planning.v1.ElementNode.children:type_name -> goldenthread.planning.v1.ElementNode
+	10, // 19: goldenthread.planning.v1.ElementTree.roots:type_name -> goldenthread.planning.v1.ElementNode
+	7,  // 20: goldenthread.planning.v1.ElementTree.linked:type_name -> goldenthread.planning.v1.Element
+	9,  // 21: goldenthread.planning.v1.ElementTree.links:type_name -> goldenthread.planning.v1.ThreadEdge
+	5,  // 22: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
+	12, // 23: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
+	7,  // 24: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
+	7,  // 25: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	7,  // 26: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	26, // 27: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 28: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
+	24, // 29: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
+	14, // 30: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
+	15, // 31: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
+	17, // 32: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
+	18, // 33: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
+	19, // 34: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
+	20, // 35: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
+	21, // 36: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
+	22, // 37: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
+	23, // 38: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
+	7,  // 39: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
+	16, // 40: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
+	7,  // 41: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
+	7,  // 42: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
+	7,  // 43: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
+	7,  // 44: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 45: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
+	11, // 46: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
+	13, // 47: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
+	39, // [39:48] is the sub-list for method output_type
+	30, // [30:39] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_elements_proto_init() }
