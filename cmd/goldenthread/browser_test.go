@@ -372,6 +372,26 @@ func TestWebClient(t *testing.T) {
 	b.accessibility("integrity report")
 	b.screenshot("08-integrity-report")
 
+	// A team's page: its part of the plan at a glance, with the teams
+	// under it; the overview's team cards lead there.
+	b.open("/o/northshire-care", "#team-tree .team")
+	eval[bool](b, `document.querySelector('#team-tree a[href="#/o/northshire-care/teams/east"]').click() || true`)
+	b.waitFor("the east team's page", `document.querySelector('h1')?.innerText === 'East Provincial Management Group' &&
+		document.getElementById('team-about').innerText.includes('Reports to Regional Service Directors') &&
+		document.getElementById('team-about').innerText.includes('Teams under it Training Team') &&
+		document.querySelector('#glance .counts') !== null`)
+	if got := eval[string](b, `document.getElementById('glance').innerText`); !strings.Contains(got, "Put the Train on the Tracks") ||
+		strings.Contains(got, "Craft Our Culture") || !strings.Contains(got, "days left") {
+		t.Errorf("the east team at a glance shows %q; want its thematic goal with days left, not the national team's", got)
+	}
+	b.accessibility("team page")
+	b.screenshot("08a-team-at-a-glance")
+	// What turned red this month: the councils' visions, red since the
+	// company's KPI did (the demo loads it today).
+	b.open("/o/northvale", "#glance .turned-red")
+	b.waitFor("what turned red this month", `document.querySelector('#glance .turned-red').innerText.includes('Northvale: a borough where every resident can thrive') &&
+		document.querySelector('#glance .turned-red').innerText.includes('off track since')`)
+
 	// Owners: the platform admin sees who owns the company and what a
 	// council owns; a council's chief executive reads the company through
 	// the council, and is told so.

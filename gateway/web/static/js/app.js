@@ -11,6 +11,7 @@ import * as map from './pages/map.js';
 import * as kpis from './pages/kpis.js';
 import * as kpi from './pages/kpi.js';
 import * as report from './pages/report.js';
+import * as team from './pages/team.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -39,6 +40,7 @@ const routes = [
   [/^\/o\/([a-z0-9-]+)\/kpis$/, kpis],
   [/^\/o\/([a-z0-9-]+)\/kpis\/([a-z0-9-]+)$/, kpi],
   [/^\/o\/([a-z0-9-]+)\/report$/, report],
+  [/^\/o\/([a-z0-9-]+)\/teams\/([a-z0-9-]+)$/, team],
 ];
 
 let current = null; // the page on screen: {refresh, dispose}

@@ -4,7 +4,8 @@
 import { h } from '../dom.js';
 import * as api from '../api.js';
 import { form } from '../forms.js';
-import { healthBadge, healthTone, isoDate, dayNumber, today, teamKindName, statusName, levelName } from '../format.js';
+import { glance } from '../glance.js';
+import { healthBadge, healthTone, isoDate, dayNumber, today, teamKindName, statusName } from '../format.js';
 
 export const name = 'overview';
 
@@ -40,7 +41,8 @@ function teamCard(org, team, objectives) {
     goal = h('p', { class: 'muted' }, 'No current thematic goal.');
   }
   return h('article', { class: 'team card', 'aria-labelledby': `team-${team.name.split('/').pop()}` },
-    h('h3', { id: `team-${team.name.split('/').pop()}` }, team.display_name, ' ', h('span', { class: 'muted small' }, teamKindName(team.kind))),
+    h('h3', { id: `team-${team.name.split('/').pop()}` }, h('a', { href: `#/o/${org}/teams/${team.name.split('/').pop()}` }, team.display_name),
+      ' ', h('span', { class: 'muted small' }, teamKindName(team.kind))),
     team.purpose ? h('p', { class: 'muted' }, team.purpose) : null,
     goal,
     defining.length ? h('div', {}, h('h4', {}, 'Defining objectives'), h('ul', { class: 'objectives' }, defining.map((e) => objectiveItem(org, e)))) : null,
@@ -95,37 +97,6 @@ async function linkRequests(org, session, elements, reload) {
       form({ title: '', submit: `Decline: ${r.element_title}`, fields: [], async onSubmit() {
         await api.post(`/v1/${r.name}:decline`, {}); await reload(); return 'Declined.';
       } })) : null)))];
-}
-
-// glance is the plan on one screen: how many live elements are in each
-// health, the thematic goals running now with their days left, and what is
-// off track at the top of the plan (visions, missions, objectives), with
-// what puts it there (by title where the caller may read it).
-async function glance(org, elements) {
-  const now = dayNumber(today());
-  const counts = ['HEALTH_ON_TRACK', 'HEALTH_AT_RISK', 'HEALTH_OFF_TRACK', 'HEALTH_UNKNOWN']
-    .map((health) => [health, elements.filter((e) => (e.health || 'HEALTH_UNKNOWN') === health).length]);
-  const goals = elements.filter((e) => e.objective_kind === 'OBJECTIVE_KIND_THEMATIC_GOAL'
-    && dayNumber(e.start_date) <= now && now <= dayNumber(e.end_date))
-    .sort((a, b) => dayNumber(a.end_date) - dayNumber(b.end_date));
-  const top = ['LEVEL_VISION', 'LEVEL_MISSION', 'LEVEL_OBJECTIVE'];
-  const off = elements.filter((e) => top.includes(e.level) && e.health === 'HEALTH_OFF_TRACK');
-  const link = (e) => h('a', { href: `#/o/${org}/map?el=${e.name.split('/').pop()}` }, e.title);
-  const titles = await api.titles(off.flatMap((e) => (e.health_drivers || []).map((d) => d.element)));
-  const driver = (d) => {
-    const title = titles[d.element] || d.element.split('/').pop();
-    return d.element.split('/')[1] === org ? title : `${title} (${d.element.split('/')[1]})`;
-  };
-  return [
-    h('ul', { class: 'counts', 'aria-label': 'Elements by health' }, counts.map(([health, n]) => h('li', {}, healthBadge(health), ` ${n}`))),
-    goals.length ? h('div', {}, h('h3', {}, 'Thematic goals now'), h('ul', {}, goals.map((g) => {
-      const left = dayNumber(g.end_date) - now;
-      return h('li', {}, link(g), ' ', healthBadge(g.health), ` ${left} ${left === 1 ? 'day' : 'days'} left`);
-    }))) : null,
-    off.length ? h('div', {}, h('h3', {}, 'Off track at the top of the plan'), h('ul', {}, off.map((e) => h('li', {}, link(e),
-      h('span', { class: 'muted' }, ` ${levelName(e.level)}`),
-      (e.health_drivers || []).length ? h('span', { class: 'muted' }, `, from ${e.health_drivers.map(driver).join(', ')}`) : null)))) : null,
-  ].filter(Boolean);
 }
 
 export async function render(el, { params, session }) {
