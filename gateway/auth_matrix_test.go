@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -923,4 +924,46 @@ func TestMembershipTerms(t *testing.T) {
 	}
 	do(t, admin, "POST", "/v1/"+org+"/teams/t/members", `{"person":"`+f.person(org, "backwards", 0, "")+`","role":"ROLE_MEMBER",`+
 		`"start_date":{"year":2026,"month":6,"day":1},"end_date":{"year":2026,"month":5,"day":31}}`).want(t, 400, "member.end_date")
+}
+
+// TestTeamLeads: over REST, a contributor who leads team t plans the "how"
+// — a tactic of t under t's strategy — and is refused, naming the rule, for
+// another team's strategy and for the vision, and once the membership has
+// ended; a contributor leading nothing is refused too. (The planning
+// service's tests cover gRPC, sub-teams, updates and deletions.)
+func TestTeamLeads(t *testing.T) {
+	b, gw, f := startFixture(t)
+	const org = "organisations/org-a"
+	admin := &api{Server: gw.Server, token: b.admin}
+	horizon := `"start_date":{"year":2026,"month":1,"day":1},"end_date":{"year":2030,"month":12,"day":31}`
+	element := func(id, level, team, parent, extra string) string {
+		do(t, admin, "POST", "/v1/"+org+"/elements?element_id="+id, `{"level":"`+level+`","title":"`+id+`","owner_team":"`+org+`/teams/`+team+`",`+
+			`"parent":"`+parent+`",`+horizon+extra+`}`).want(t, 200, "")
+		return org + "/elements/" + id
+	}
+	vision := f.element(false)
+	mission := element("lead-mission", "LEVEL_MISSION", "t", vision, "")
+	objective := element("lead-objective", "LEVEL_OBJECTIVE", "t", mission, `,"objective_kind":"OBJECTIVE_KIND_STANDARD_OPERATING"`)
+	ours := element("ours", "LEVEL_STRATEGY", "t", objective, "")
+	other := f.team(false)
+	theirs := element("theirs", "LEVEL_STRATEGY", path.Base(other), objective, "")
+
+	f.person(org, "lead", identitypb.Role_ROLE_CONTRIBUTOR, "lead")
+	m := do(t, admin, "POST", "/v1/"+org+"/teams/t/members", `{"person":"`+org+`/people/lead","role":"ROLE_LEAD","start_date":{"year":2020,"month":1,"day":1}}`).want(t, 200, "")
+	lead := &api{Server: gw.Server, token: b.auth.Token(t, "lead")}
+	tactic := func(as *api, id, parent string) reply {
+		return do(t, as, "POST", "/v1/"+org+"/elements?element_id="+id, `{"level":"LEVEL_TACTIC","title":"`+id+`","owner_team":"`+org+`/teams/t",`+
+			`"parent":"`+parent+`",`+horizon+`}`)
+	}
+	tactic(lead, "how", ours).want(t, 200, org+"/elements/how")
+	tactic(lead, "not-ours", theirs).want(t, 403, "team leads plan under elements their teams own")
+	do(t, lead, "PATCH", "/v1/"+vision+"?update_mask=title", `{"title":"ours now"}`).want(t, 403, "team leads plan strategies and tactics")
+
+	f.person(org, "no-lead", identitypb.Role_ROLE_CONTRIBUTOR, "no-lead")
+	tactic(&api{Server: gw.Server, token: b.auth.Token(t, "no-lead")}, "nobody", ours).want(t, 403, "you lead no team today")
+
+	yesterday := time.Now().UTC().AddDate(0, 0, -1)
+	do(t, admin, "PATCH", "/v1/"+m.str("name")+"?update_mask=end_date",
+		fmt.Sprintf(`{"end_date":{"year":%d,"month":%d,"day":%d}}`, yesterday.Year(), yesterday.Month(), yesterday.Day())).want(t, 200, "")
+	tactic(lead, "too-late", ours).want(t, 403, "you lead no team today")
 }

@@ -42,6 +42,9 @@ type teamDirectory interface {
 	RequireLiveTeam(ctx context.Context, field, team string) error
 	// IsMember reports whether person is a member of team today.
 	IsMember(ctx context.Context, team, person string) (bool, error)
+	// Remit returns the teams person leads today in the organisation
+	// orgID and every team under them.
+	Remit(ctx context.Context, orgID, person string) ([]string, error)
 }
 
 func (h *elementsHandler) GetElement(ctx context.Context, req *pb.GetElementRequest) (*pb.Element, error) {
@@ -57,6 +60,23 @@ func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElements
 }
 
 func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateElementRequest) (*pb.Element, error) {
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
+	if err != nil {
+		return nil, err
+	}
+	remit, delegated, err := h.delegated(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	check := checkLinks
+	if delegated {
+		check = func(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+			if err := checkLinks(ctx, tx, r); err != nil {
+				return err
+			}
+			return remitted(ctx, tx, remit, r)
+		}
+	}
 	return h.elements.Create(ctx, resource.Creation[*elementRecord]{Request: req, Parent: req.Parent, ID: req.ElementId,
 		New: func(ids []string) (*elementRecord, error) {
 			r, err := newElement(ids[0], ids[1], req.Element)
@@ -70,7 +90,7 @@ func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateEleme
 			}
 			return r, h.teams.RequireLiveTeam(ctx, "element.owner_team", r.el.OwnerTeam)
 		},
-		Lock: lockPlan, Check: checkLinks, After: afterCreate(h.events)})
+		Lock: lockPlan, Check: check, After: afterCreate(h.events)})
 }
 
 func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateElementRequest) (*pb.Element, error) {
@@ -79,7 +99,11 @@ func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateEleme
 		return nil, err
 	}
 	orgID := c.IDs[0]
-	if auth.FromContext(ctx).RoleIn(orgID) < plannerRole {
+	remit, delegated, err := h.delegated(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if delegated && len(remit) == 0 {
 		if err := checkContributorPaths(c.Paths); err != nil {
 			return nil, err
 		}
@@ -100,13 +124,31 @@ func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateEleme
 		}
 	}
 	levelNamed := slices.Contains(req.UpdateMask.GetPaths(), "level")
-	c.Lock, c.Check, c.After = lockPlan, checkUpdate, afterUpdate(h.events)
+	// A team lead plans the elements in their remit, before and after the
+	// change; on others they are a contributor.
+	lead := false
+	c.Lock, c.After = lockPlan, afterUpdate(h.events)
+	c.Check = func(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
+		if err := checkUpdate(ctx, tx, current, next); err != nil || !lead {
+			return err
+		}
+		if err := remitted(ctx, tx, remit, current); err != nil {
+			return err
+		}
+		return remitted(ctx, tx, remit, next)
+	}
 	return h.elements.Update(ctx, c, func(current *elementRecord) (*elementRecord, error) {
-		// Which team owns the element decides whether a contributor may
-		// change it, so it is asked first, of the element as it is under
-		// the plan's lock.
-		if err := h.mayChange(ctx, current); err != nil {
-			return nil, err
+		// Which team owns the element decides what the caller may change,
+		// so it is asked first, of the element as it is under the plan's
+		// lock.
+		lead = delegated && inRemit(remit, current)
+		if delegated && !lead {
+			if err := h.mayContribute(ctx, current, c.Paths); err != nil {
+				if len(remit) > 0 {
+					return nil, checkRemit(remit, current, "") // a lead is told the lead's rule
+				}
+				return nil, err
+			}
 		}
 		return nextElement(current, req.Element, c.Paths, levelNamed)
 	})
@@ -114,23 +156,93 @@ func (h *elementsHandler) UpdateElement(ctx context.Context, req *pb.UpdateEleme
 
 func (h *elementsHandler) DeleteElement(ctx context.Context, req *pb.DeleteElementRequest) (*pb.Element, error) {
 	d := &deletion{em: h.events, force: req.Force}
-	return h.elements.Delete(ctx, req.Name, req.Etag,
-		resource.Hooks[*elementRecord]{Lock: lockPlan, Check: d.check, After: d.after})
+	check, err := h.withRemit(ctx, req.Name, d.check, func(remit []string) error {
+		// What goes with the element must be the lead's too.
+		for _, e := range d.descendants {
+			if !slices.Contains(remit, e.el.OwnerTeam) {
+				return checkRemit(remit, e, "")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h.elements.Delete(ctx, req.Name, req.Etag, resource.Hooks[*elementRecord]{Lock: lockPlan, Check: check, After: d.after})
 }
 
 func (h *elementsHandler) UndeleteElement(ctx context.Context, req *pb.UndeleteElementRequest) (*pb.Element, error) {
-	return h.elements.Undelete(ctx, req.Name, req.Etag,
-		resource.Hooks[*elementRecord]{Lock: lockPlan, Check: checkUndelete, After: afterUndelete(h.events)})
+	check, err := h.withRemit(ctx, req.Name, checkUndelete, nil)
+	if err != nil {
+		return nil, err
+	}
+	return h.elements.Undelete(ctx, req.Name, req.Etag, resource.Hooks[*elementRecord]{Lock: lockPlan, Check: check, After: afterUndelete(h.events)})
 }
 
-// mayChange fails unless the caller may change r: planners change any
-// element, contributors those owned by teams they are members of.
-func (h *elementsHandler) mayChange(ctx context.Context, r *elementRecord) error {
+// delegated returns, for a caller below ROLE_PLANNER in orgID, the remit
+// of the teams they lead (asked of the teams service; none for an API
+// token) and true; for a planner, who plans freely, nil and false.
+func (h *elementsHandler) delegated(ctx context.Context, orgID string) ([]string, bool, error) {
 	p := auth.FromContext(ctx)
-	if p.RoleIn(r.orgID) >= plannerRole {
-		return nil
+	if p.RoleIn(orgID) >= plannerRole {
+		return nil, false, nil
 	}
-	if person := p.People[r.orgID]; person != "" {
+	person := p.People[orgID]
+	if person == "" {
+		return nil, true, nil
+	}
+	remit, err := h.teams.Remit(ctx, orgID, person)
+	return remit, true, err
+}
+
+// changeCheck is the Check hook of a change to an element.
+type changeCheck = func(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error
+
+// withRemit returns check, followed, for a caller below ROLE_PLANNER, by
+// the remit of the teams they lead over the element called name (and
+// more, when not nil).
+func (h *elementsHandler) withRemit(ctx context.Context, name string, check changeCheck,
+	more func(remit []string) error) (changeCheck, error) {
+	ids, err := elementType.Parse("name", name)
+	if err != nil {
+		return nil, err
+	}
+	remit, delegated, err := h.delegated(ctx, ids[0])
+	if err != nil || !delegated {
+		return check, err
+	}
+	return func(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
+		if err := check(ctx, tx, current, next); err != nil {
+			return err
+		}
+		if err := remitted(ctx, tx, remit, current); err != nil || more == nil {
+			return err
+		}
+		return more(remit)
+	}, nil
+}
+
+// remitted applies checkRemit to r, with its parent's owner team read in
+// tx.
+func remitted(ctx context.Context, tx *sqldb.Tx, remit []string, r *elementRecord) error {
+	owner := ""
+	if r.parentID != "" {
+		p, err := linked(ctx, tx, "element.parent", r.orgID, r.parentID)
+		if err != nil {
+			return err
+		}
+		owner = p.el.OwnerTeam
+	}
+	return checkRemit(remit, r, owner)
+}
+
+// mayContribute fails unless a contributor may change paths of r: its
+// status and progress, when a team they are a member of owns it.
+func (h *elementsHandler) mayContribute(ctx context.Context, r *elementRecord, paths []string) error {
+	if err := checkContributorPaths(paths); err != nil {
+		return err
+	}
+	if person := auth.FromContext(ctx).People[r.orgID]; person != "" {
 		member, err := h.teams.IsMember(ctx, r.el.OwnerTeam, person)
 		if err != nil || member {
 			return err

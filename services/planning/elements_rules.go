@@ -307,6 +307,41 @@ func checkContributorPaths(paths []string) error {
 	return nil
 }
 
+// Delegated planning: leadership decides what, managers decide how. A
+// caller below ROLE_PLANNER who leads a team (a ROLE_LEAD membership in its
+// term) plans within the team's remit — the teams they lead and every team
+// under them: strategies and tactics (the "how") owned by a team of the
+// remit, under parents a team of the remit owns (a planner hands an
+// objective to a team by making it the owner). Visions, missions and
+// objectives (the "what") stay with planners.
+
+// delegatedLevels are the levels team leads plan.
+var delegatedLevels = []pb.Level{pb.Level_LEVEL_STRATEGY, pb.Level_LEVEL_TACTIC}
+
+// inRemit reports whether r's level and owner team are a team lead's with
+// remit: whether the lead, rather than the contributor's rules, decides on
+// a change to r.
+func inRemit(remit []string, r *elementRecord) bool {
+	return slices.Contains(delegatedLevels, r.el.Level) && slices.Contains(remit, r.el.OwnerTeam)
+}
+
+// checkRemit fails unless a team lead with remit may hold r as it is (or
+// was): a strategy or tactic, owned by a team of the remit, under a parent
+// owned by one (parentOwner, the parent's owner team).
+func checkRemit(remit []string, r *elementRecord, parentOwner string) error {
+	switch {
+	case len(remit) == 0:
+		return apierr.PermissionDenied("planning " + r.el.Name + " needs ROLE_PLANNER, or leading a team (ROLE_LEAD) that owns it and its parent; you lead no team today")
+	case !slices.Contains(delegatedLevels, r.el.Level):
+		return apierr.PermissionDenied(fmt.Sprintf("team leads plan strategies and tactics; %s is a %s, which needs ROLE_PLANNER", r.el.Name, r.el.Level))
+	case !slices.Contains(remit, r.el.OwnerTeam):
+		return apierr.PermissionDenied(fmt.Sprintf("team leads plan for the teams they lead and those under them; %s is owned by %s, which is not one", r.el.Name, r.el.OwnerTeam))
+	case !slices.Contains(remit, parentOwner):
+		return apierr.PermissionDenied(fmt.Sprintf("team leads plan under elements their teams own; the parent of %s is owned by %s, which is not one", r.el.Name, parentOwner))
+	}
+	return nil
+}
+
 // link is one link up the thread from an element: the element above (its
 // organisation and id) and the link's kind.
 type link struct {

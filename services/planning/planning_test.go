@@ -151,6 +151,7 @@ func TestPlanning(t *testing.T) {
 			t.Run("two replicas roll up each change once", e.testReplicas)
 			t.Run("the thread across organisations", e.testAcrossOrganisations)
 			t.Run("roll-up counts follow every write", e.testRollupCounts)
+			t.Run("team leads plan within their remit", e.testDelegation)
 		})
 	})
 }

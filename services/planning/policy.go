@@ -3,20 +3,22 @@ package planning
 import "github.com/goldenthread/goldenthread/services/kit/auth"
 
 // policy says what each method asks of its caller: viewers read, planners
-// change the plan, and contributors may update (status and progress of
-// their teams' elements only: see checkContributorPaths and
-// elementsHandler.mayChange). A link request is filed in the organisation
-// asked by a planner of the organisation of its element.
+// change the plan; below them, a team lead plans the strategies and
+// tactics of their teams' remit (checkRemit), and other contributors may
+// update the status and progress of their teams' elements only
+// (elementsHandler.mayContribute). A link request is
+// filed in the organisation asked by a planner of the organisation of its
+// element.
 var policy = auth.Policy{
 	"/goldenthread.planning.v1.ElementsService/GetElement":         auth.Viewer,
 	"/goldenthread.planning.v1.ElementsService/ListElements":       auth.Viewer,
 	"/goldenthread.planning.v1.ElementsService/GetElementThread":   auth.Viewer,
 	"/goldenthread.planning.v1.ElementsService/GetElementTree":     auth.Viewer,
 	"/goldenthread.planning.v1.ElementsService/GetIntegrityReport": auth.Viewer,
-	"/goldenthread.planning.v1.ElementsService/CreateElement":      auth.Planner,
+	"/goldenthread.planning.v1.ElementsService/CreateElement":      auth.Contributor,
 	"/goldenthread.planning.v1.ElementsService/UpdateElement":      auth.Contributor,
-	"/goldenthread.planning.v1.ElementsService/DeleteElement":      auth.Planner,
-	"/goldenthread.planning.v1.ElementsService/UndeleteElement":    auth.Planner,
+	"/goldenthread.planning.v1.ElementsService/DeleteElement":      auth.Contributor,
+	"/goldenthread.planning.v1.ElementsService/UndeleteElement":    auth.Contributor,
 
 	"/goldenthread.planning.v1.LinkRequestsService/GetLinkRequest":     auth.Viewer,
 	"/goldenthread.planning.v1.LinkRequestsService/ListLinkRequests":   auth.Viewer,

@@ -6,6 +6,8 @@ package teamsclient
 import (
 	"context"
 	"fmt"
+	"path"
+	"slices"
 	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
@@ -52,6 +54,73 @@ func (t Client) IsMember(ctx context.Context, team, person string) (bool, error)
 		return false, lookup.Failed("the teams service", team, err)
 	}
 	return len(resp.Members) > 0 && inTerm(resp.Members[0], time.Now().UTC()), nil
+}
+
+// Remit returns the teams person (a person's name) leads today in
+// organisation orgID — a live membership with ROLE_LEAD in its term — and
+// every team under them, however deep: where a team lead plans.
+func (t Client) Remit(ctx context.Context, orgID, person string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
+	defer cancel()
+	org := "organisations/" + orgID
+	var leads []string
+	err := pages(func(token string) (string, error) {
+		resp, err := t.members.ListMembers(ctx, &teamspb.ListMembersRequest{Parent: org + "/teams/-", PageSize: 1000, PageToken: token,
+			Filter: fmt.Sprintf("person = %q AND role = ROLE_LEAD", person)})
+		for _, m := range resp.GetMembers() {
+			if inTerm(m, time.Now().UTC()) {
+				leads = append(leads, path.Dir(path.Dir(m.Name))) // the team's name
+			}
+		}
+		return resp.GetNextPageToken(), err
+	})
+	if err != nil || len(leads) == 0 {
+		return nil, lookupErr(err, org)
+	}
+	parents := map[string]string{}
+	err = pages(func(token string) (string, error) {
+		resp, err := t.teams.ListTeams(ctx, &teamspb.ListTeamsRequest{Parent: org, PageSize: 1000, PageToken: token})
+		for _, tm := range resp.GetTeams() {
+			parents[tm.Name] = tm.ParentTeam
+		}
+		return resp.GetNextPageToken(), err
+	})
+	if err != nil {
+		return nil, lookupErr(err, org)
+	}
+	var remit []string
+	for team := range parents {
+		// Walk up from each team: it is in the remit when a led team is
+		// on its way to the top (a tree has no cycles; the bound is a guard).
+		for up, depth := team, 0; up != "" && depth <= len(parents); up, depth = parents[up], depth+1 {
+			if slices.Contains(leads, up) {
+				remit = append(remit, team)
+				break
+			}
+		}
+	}
+	slices.Sort(remit)
+	return remit, nil
+}
+
+// pages calls page with each page token in turn, from the first, until a
+// page has no next one or fails.
+func pages(page func(token string) (next string, err error)) error {
+	for token := ""; ; {
+		next, err := page(token)
+		if err != nil || next == "" {
+			return err
+		}
+		token = next
+	}
+}
+
+// lookupErr is err (nil stays nil) as a failed lookup of name.
+func lookupErr(err error, name string) error {
+	if err == nil {
+		return nil
+	}
+	return lookup.Failed("the teams service", name, err)
 }
 
 // inTerm reports whether a membership counts on the day of now.

@@ -26,7 +26,12 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Role says what the person does in the team.
+// Role says what the person does in the team. While a membership is in
+// its term, any role lets a contributor of the organisation update the
+// status and progress of the elements the team owns and record its KPIs'
+// measurements; ROLE_LEAD also lets them plan the strategies and tactics
+// of the team and every team under it, under parents those teams own
+// (the planning service's delegated planning), without ROLE_PLANNER.
 type Member_Role int32
 
 const (
