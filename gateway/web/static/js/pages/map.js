@@ -56,7 +56,7 @@ export async function render(el, { params, query, session, navigate }) {
   const detail = h('section', { class: 'detail card', id: 'detail', 'aria-label': 'Selected element' });
   const mapHelp = h('div', { class: 'map-help', hidden: state.view !== 'map' }, h('p', { class: 'legend' }, lineKey()),
     h('p', { class: 'muted small', id: 'map-keys' }, 'Point at or focus a card to light its golden thread. In the map, the arrow keys move: up and down a column, '
-      + 'left and right along the links. Enter shows an element\'s details below the map.'));
+      + 'left and right along the links. Enter, or a click, shows an element\'s details after the map.'));
   const legend = h('p', { class: 'legend' }, 'Health: ', healthBadge('HEALTH_ON_TRACK'), ' ', healthBadge('HEALTH_AT_RISK'), ' ',
     healthBadge('HEALTH_OFF_TRACK'), ' ', healthBadge('HEALTH_UNKNOWN'));
   const split = h('div', { class: ['split', state.view === 'map' && 'map-mode'] }, treeBox, board, detail);
@@ -143,14 +143,14 @@ export async function render(el, { params, query, session, navigate }) {
     if (hadFocus) treeEl.focusNode(hadFocus);
   }
 
-  // select shows the element chosen on the map; its details are below
+  // select shows the element chosen on the map; its details come after
   // the map, out of sight on most screens, so the status region says so.
   async function select(id) {
     state.selected = id;
     syncAddress();
     await showDetail(id);
     const title = detail.querySelector('#detail-title');
-    if (title) document.getElementById('live').textContent = `${title.textContent}: details below the map.`;
+    if (title) document.getElementById('live').textContent = `${title.textContent}: its details follow the map.`;
   }
 
   async function loadLists() {
