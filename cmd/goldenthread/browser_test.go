@@ -264,6 +264,31 @@ func (b *browser) accessibility(page string) {
 	}
 }
 
+// hover moves the mouse over the middle of the element sel names.
+func (b *browser) hover(sel string) {
+	b.t.Helper()
+	xy := eval[[]float64](b, fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q);
+		el.scrollIntoView({block: 'center', inline: 'center'});
+		const r = el.getBoundingClientRect();
+		return [r.x + r.width / 2, r.y + r.height / 2];
+	})()`, sel))
+	b.do(chromedp.MouseEvent("mouseMoved", xy[0], xy[1]))
+}
+
+// tabTo presses Tab until the JavaScript condition holds, as a keyboard
+// user moving through the page would.
+func (b *browser) tabTo(js, what string) {
+	b.t.Helper()
+	for range 60 {
+		b.do(chromedp.KeyEvent(kb.Tab))
+		if eval[bool](b, "Boolean("+js+")") {
+			return
+		}
+	}
+	b.t.Fatalf("Tab never reaches %s", what)
+}
+
 // fitsWidth checks that the page needs no sideways scrolling.
 func (b *browser) fitsWidth(page string) {
 	b.t.Helper()
@@ -317,21 +342,86 @@ func TestWebClient(t *testing.T) {
 	b.accessibility("overview")
 	b.screenshot("03-overview")
 
-	// Strategy map: the keyboard reaches the tree; Left collapses, Right
-	// expands; choosing an element shows its thread up to the vision.
-	b.open("/o/northshire-care/map", "[role=tree] [role=treeitem]")
+	// Strategy map, drawn as a map: the plan's five levels as columns of
+	// cards, each saying its level, title and health in words, and the
+	// links between them drawn behind (a defining objective's to its
+	// thematic goal among them).
+	b.open("/o/northshire-care/map", "#map-board .map-card")
+	b.waitFor("the links drawn", `document.querySelectorAll('#map-board svg path').length > 0 &&
+		[...document.querySelectorAll('#map-board svg path')].every((p) => /^M[-\d.]+ [-\d.]+ C/.test(p.getAttribute('d') || ''))`)
+	if got := eval[string](b, `[...document.querySelectorAll('#map-board .map-column')].map((c) => c.getAttribute('aria-label') + ' ' +
+		c.querySelectorAll('.map-card').length).join(', ')`); got != "Vision 1, Mission 1, Objectives 12, Strategies 8, Tactics 9" {
+		t.Errorf("the map's columns: %s", got)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#map-board path.link-parent').length`); n != 30 {
+		t.Errorf("the map draws %d links to parents, want 30 (every element but the vision)", n)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#map-board path.link-goal[data-to="organisations/northshire-care/elements/train-on-tracks"]').length`); n != 2 {
+		t.Errorf("the map draws %d links to the thematic goal Put the Train on the Tracks, want its 2 defining objectives'", n)
+	}
+	if bad := eval[[]string](b, `[...document.querySelectorAll('#map-board .map-card')].filter((c) => !c.querySelector('.level')?.textContent ||
+		!c.querySelector('.title')?.textContent || !c.querySelector('[data-health]')?.textContent || !/\d+%/.test(c.textContent)).map((c) => c.dataset.name)`); len(bad) > 0 {
+		t.Errorf("cards without their level, title, health in words or progress: %v", bad)
+	}
+	if got := eval[string](b, `document.querySelector('#map-board [data-id="train-on-tracks"]').textContent`); !strings.Contains(got, "Thematic goal") ||
+		!strings.Contains(got, "Put the Train on the Tracks") {
+		t.Errorf("the thematic goal's card says %q", got)
+	}
+	b.accessibility("strategy map, as a map")
+	b.screenshot("04a-strategy-map-cards")
+
+	// Pointing at a tactic lights its golden thread, up through its
+	// objective's thematic goal to the vision, and dims the rest.
+	b.hover(`#map-board [data-id="trainer-course"]`)
+	b.waitFor("the tactic's thread lit", `document.querySelector('[data-id="trainer-course"]').classList.contains('is-active') &&
+		document.querySelector('[data-id="train-on-tracks"]').classList.contains('on-thread') &&
+		document.querySelector('[data-id="vision"]').classList.contains('on-thread') &&
+		document.querySelector('[data-id="craft-culture"]').classList.contains('off-thread') &&
+		document.querySelector('#map-board path.link-goal.lit[data-to$="/train-on-tracks"]') !== null &&
+		document.querySelector('#map-board path.link-parent.dim') !== null`)
+	if note := eval[string](b, `document.querySelector('[data-id="train-on-tracks"] .thread-note').textContent`); !strings.Contains(note, "golden thread") {
+		t.Errorf("a card on the lit thread says %q to those who do not see the colour", note)
+	}
+	b.screenshot("04b-thread-highlighted")
+
+	// The keyboard: one tab stop into the map; Right follows the links,
+	// Down goes down a column, and the focused card lights its thread;
+	// Enter shows the element's thread up to the vision.
+	b.do(chromedp.MouseEvent("mouseMoved", 1, 1))
 	b.do(chromedp.Evaluate[chromedp.Void](`document.activeElement.blur(); window.scrollTo(0, 0)`))
-	reached := false
-	for range 60 {
-		b.do(chromedp.KeyEvent(kb.Tab))
-		if eval[string](b, `document.activeElement.getAttribute('role') || ''`) == "treeitem" {
-			reached = true
-			break
+	b.tabTo(`document.activeElement.classList.contains('map-card')`, "the map")
+	for _, step := range []struct{ key, want string }{
+		{"", "vision"}, {kb.ArrowRight, "mission"}, {kb.ArrowRight, "clarify-culture"}, {kb.ArrowDown, "expectations"},
+		{kb.ArrowRight, "manager-charter"}, {kb.ArrowRight, "charter-sessions"}, {kb.ArrowDown, "run-workshops"}, {kb.ArrowUp, "charter-sessions"},
+	} {
+		if step.key != "" {
+			b.do(chromedp.KeyEvent(step.key))
+		}
+		if got := eval[string](b, `document.activeElement.dataset.id || ''`); got != step.want {
+			t.Fatalf("the map's keyboard: %q reaches %q, want %q", step.key, got, step.want)
 		}
 	}
-	if !reached {
-		t.Fatal("Tab never reaches the strategy map")
+	if !eval[bool](b, `document.querySelector('[data-id="clarify-culture"]').classList.contains('on-thread') &&
+		document.querySelector('[data-id="energize"]').classList.contains('off-thread')`) {
+		t.Error("the focused tactic does not light its thread")
 	}
+	b.do(chromedp.KeyEvent(kb.Enter))
+	b.waitFor("the chosen tactic's thread", `document.getElementById('detail-title')?.textContent === 'Charter sessions in each region' &&
+		document.querySelector('.thread').innerText.includes('Every family in Northshire') && document.querySelector('.thread').innerText.includes('Clarify Our Culture')`)
+	if n := eval[int](b, `document.querySelectorAll('.thread li').length`); n != 6 {
+		t.Errorf("the thread of a tactic chosen on the map has %d elements, want 6", n)
+	}
+	if !eval[bool](b, `location.hash.includes('el=charter-sessions') && document.querySelector('[data-id="charter-sessions"]').getAttribute('aria-current') === 'true'`) {
+		t.Errorf("the chosen card is not kept in the address and marked: %s", eval[string](b, `location.hash`))
+	}
+	b.accessibility("strategy map, an element chosen")
+	b.screenshot("04c-map-element-chosen")
+
+	// The list: the keyboard reaches the tree; Left collapses, Right
+	// expands; choosing an element shows its thread up to the vision.
+	b.open("/o/northshire-care/map?view=list", "[role=tree] [role=treeitem]")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.activeElement.blur(); window.scrollTo(0, 0)`))
+	b.tabTo(`document.activeElement.getAttribute('role') === 'treeitem'`, "the tree")
 	b.do(chromedp.KeyEvent(kb.ArrowLeft))
 	if got := eval[string](b, `document.activeElement.getAttribute('aria-expanded')`); got != "false" {
 		t.Errorf("ArrowLeft on the vision: aria-expanded %q, want false", got)
@@ -348,13 +438,19 @@ func TestWebClient(t *testing.T) {
 	if !eval[bool](b, `document.querySelector('.thread').innerText.toLowerCase().includes('thematic goal') && document.querySelector('.thread').innerText.includes('Put the Train on the Tracks')`) {
 		t.Error("the thread does not pass through the thematic goal")
 	}
-	b.accessibility("strategy map")
-	b.screenshot("04-strategy-map")
+	b.accessibility("strategy map, as a list")
+	b.screenshot("04d-strategy-map-list")
 	// Filter by team and status.
 	b.do(chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('filter-team'); s.value = 'organisations/northshire-care/teams/west';
 		s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
 	b.waitFor("the filtered map", `!document.getElementById('map-tree').innerText.includes('Craft Our Culture') && document.getElementById('map-tree').innerText.includes('Energize!')`)
 	b.screenshot("05-strategy-map-west")
+	// The filters hold for the map too.
+	b.do(chromedp.Click(`.view-switch [data-view=map]`))
+	b.waitFor("the filtered map", `!document.getElementById('map-board').innerText.includes('Craft Our Culture') &&
+		document.getElementById('map-board').innerText.includes('Energize!') && document.querySelector('#map-board path') !== null &&
+		location.hash.includes('team=west') && !location.hash.includes('view=list')`)
+	b.screenshot("05b-strategy-map-west-as-map")
 
 	// KPI page: the chart of values against targets and bands, the values.
 	b.open("/o/northshire-care/kpis/trainers-trained", "svg.chart circle")
@@ -422,6 +518,35 @@ func TestWebClient(t *testing.T) {
 	nia.screenshot("08b2-at-a-glance")
 	nia.open("/o/northvale/map", "[data-id=vision]")
 	nia.waitFor("the council's vision off track", `document.querySelector('[data-id=vision] [data-health]')?.dataset.health === 'HEALTH_OFF_TRACK'`)
+	// On the council's map, the company's objective that serves its vision
+	// sits among the other organisations, its link drawn across.
+	company := `document.querySelector('.map-others [data-name="organisations/valley-shared-services/elements/customer-satisfaction"]')`
+	nia.waitFor("the company on the council's map", company+`?.innerText.includes('Customer satisfaction') && `+company+`.innerText.includes('valley-shared-services') &&
+		document.querySelector('#map-board path.link-across[data-from$="valley-shared-services/elements/customer-satisfaction"][data-to="organisations/northvale/elements/vision"]')?.getAttribute('d')`)
+	if !eval[bool](nia, company+`.getAttribute('href') === '#/o/valley-shared-services/map?el=customer-satisfaction'`) {
+		t.Error("the company's card does not open the company's map")
+	}
+	if !eval[bool](nia, `document.querySelector('#map-board [data-id=vision]').innerText.includes('Off track')`) {
+		t.Error("the council's vision card does not say it is off track")
+	}
+	nia.hover(`.map-others [data-name$="valley-shared-services/elements/customer-satisfaction"]`)
+	nia.waitFor("the thread across organisations lit", `document.querySelector('#map-board [data-id=vision]').classList.contains('on-thread') &&
+		document.querySelector('#map-board path.link-across.lit') !== null`)
+	nia.accessibility("the council's map, across organisations")
+	nia.screenshot("08c2-council-map-across-organisations")
+	// On the company's map, the councils it serves; those nia may not read
+	// are stubs that name their organisation, never their title.
+	nia.open("/o/valley-shared-services/map", ".map-others .map-card")
+	stubs := eval[[]string](nia, `[...document.querySelectorAll('.map-others .map-card[aria-disabled=true]')].map((c) => c.innerText.replace(/\s+/g, ' '))`)
+	if len(stubs) != 2 || !strings.Contains(strings.Join(stubs, "|"), "An element of southvale, not shared with you") ||
+		strings.Contains(strings.Join(stubs, "|"), "Southvale: safe") {
+		t.Errorf("the company's map to a member of one owner: stubs %q", stubs)
+	}
+	if n := eval[int](nia, `document.querySelectorAll('#map-board path.link-across').length`); n != 3 {
+		t.Errorf("the company's map draws %d links across organisations, want 3 (one to each council's vision)", n)
+	}
+	nia.accessibility("the company's map, with stubs")
+	nia.screenshot("08c3-company-map-stubs")
 	nia.open("/o/northvale/map?el=vision", ".drivers")
 	nia.waitFor("what puts the council's vision off track", `document.querySelector('.drivers').innerText.includes('Customer satisfaction') &&
 		document.querySelector('.drivers').innerText.includes('valley-shared-services, supports it')`)
@@ -503,7 +628,7 @@ func TestWebClient(t *testing.T) {
 		{"strategy", "Answer every call", ""},
 		{"tactic", "A call-back promise", ""},
 	} {
-		b.do(chromedp.Click(fmt.Sprintf(`[data-id=%q] > .row`, parent)))
+		b.do(chromedp.Click(fmt.Sprintf(`#map-board [data-id=%q]`, parent)))
 		b.waitFor("the form under "+parent, fmt.Sprintf(`document.getElementById('detail-title')?.textContent !== undefined &&
 			document.querySelector('.new-element select[name=parent]')?.value === 'organisations/harbour/elements/%s'`, parent))
 		fields := map[string]string{"title": el.title, "element_id": el.id}

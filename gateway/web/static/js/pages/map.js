@@ -1,11 +1,14 @@
-// Strategy map: the whole VMOST tree coloured by health (and saying it in
-// words), collapsible, filtered by team and status. Choosing an element
-// shows its golden thread up to the vision, its KPIs, and, for those whose
-// role allows, forms to change it and to add an element.
+// Strategy map: the whole VMOST plan coloured by health (and saying it in
+// words), filtered by team and status, as a map of columns of cards with
+// their links and the other organisations linked to it (mapview.js), or as
+// a collapsible tree list (view=list). Choosing an element shows its golden
+// thread up to the vision, its KPIs, and, for those whose role allows,
+// forms to change it and to add an element.
 import { h, replace } from '../dom.js';
 import * as api from '../api.js';
 import { form } from '../forms.js';
 import { tree } from '../tree.js';
+import { strategyMap, lineKey } from '../mapview.js';
 import {
   healthBadge, healthTone, kpiBadge, levelName, statusName, kindName, isoDate, protoDate, idOf,
   formatNumber, LEVELS, STATUSES, OBJECTIVE_KINDS,
@@ -20,9 +23,10 @@ export async function render(el, { params, query, session, navigate }) {
     team: query.get('team') || '',
     statuses: (query.get('status') || '').split(',').filter((x) => STATUSES.includes(x)),
   };
-  const state = { expanded: null, selected: query.get('el') || '' };
+  const state = { expanded: null, selected: query.get('el') || '', view: query.get('view') === 'list' ? 'list' : 'map' };
   let teams = [];
   let elements = [];
+  let plan = null; // the latest tree, drawn by either view
 
   const teamSelect = h('select', { id: 'filter-team' });
   const statusBoxes = STATUSES.map((st) => {
@@ -33,7 +37,7 @@ export async function render(el, { params, query, session, navigate }) {
   const filterForm = h('form', { class: 'filters', 'aria-label': 'Filter the map' },
     h('div', { class: 'field' }, h('label', { for: 'filter-team' }, 'Team'), teamSelect),
     h('fieldset', {}, h('legend', {}, 'Status'), statusBoxes),
-    h('div', { class: 'tree-buttons' },
+    h('div', { class: 'tree-buttons', hidden: state.view !== 'list' },
       h('button', { type: 'button', onclick: () => treeEl && treeEl.expandAll(true) }, 'Expand all'),
       h('button', { type: 'button', onclick: () => treeEl && treeEl.expandAll(false) }, 'Collapse all')));
   filterForm.addEventListener('submit', (ev) => ev.preventDefault());
@@ -44,21 +48,51 @@ export async function render(el, { params, query, session, navigate }) {
     await loadTree();
   });
 
-  const treeBox = h('div', { class: 'tree-box', id: 'map-tree' });
+  const viewButtons = [['map', 'Map'], ['list', 'List']].map(([v, words]) => h('button', {
+    type: 'button', 'data-view': v, 'aria-pressed': String(state.view === v), onclick: () => showView(v),
+  }, words));
+  const treeBox = h('div', { class: 'tree-box', id: 'map-tree', hidden: state.view !== 'list' });
+  const board = h('div', { class: 'map-board', id: 'map-board', role: 'group', 'aria-label': 'Strategy map', 'aria-describedby': 'map-keys', hidden: state.view !== 'map' });
   const detail = h('section', { class: 'detail card', id: 'detail', 'aria-label': 'Selected element' });
+  const mapHelp = h('div', { class: 'map-help', hidden: state.view !== 'map' }, h('p', { class: 'legend' }, lineKey()),
+    h('p', { class: 'muted small', id: 'map-keys' }, 'Point at or focus a card to light its golden thread. In the map, the arrow keys move: up and down a column, '
+      + 'left and right along the links. Enter, or a click, shows an element\'s details after the map.'));
   const legend = h('p', { class: 'legend' }, 'Health: ', healthBadge('HEALTH_ON_TRACK'), ' ', healthBadge('HEALTH_AT_RISK'), ' ',
     healthBadge('HEALTH_OFF_TRACK'), ' ', healthBadge('HEALTH_UNKNOWN'));
-  el.append(h('h1', {}, 'Strategy map'), filterForm, legend, h('div', { class: 'split' }, treeBox, detail));
+  const split = h('div', { class: ['split', state.view === 'map' && 'map-mode'] }, treeBox, board, detail);
+  el.append(h('h1', {}, 'Strategy map'), filterForm,
+    h('div', { class: 'view-bar' }, h('div', { class: 'view-switch', role: 'group', 'aria-label': 'Show the plan as' }, viewButtons), legend),
+    mapHelp, split);
   let treeEl = null;
+  let mapEl = null;
 
-  const syncAddress = () => {
+  // address is this page's address with the filters, the view and the
+  // chosen element (the selected one unless given '', for none).
+  const address = (chosen = state.selected) => {
     const q = new URLSearchParams();
     if (filters.team) q.set('team', idOf(filters.team));
     if (filters.statuses.length) q.set('status', filters.statuses.join(','));
-    if (state.selected) q.set('el', state.selected);
+    if (state.view === 'list') q.set('view', 'list');
+    if (chosen) q.set('el', chosen);
     const qs = q.toString();
-    navigate(`#/o/${org}/map${qs ? `?${qs}` : ''}`, { replaceEntry: true });
+    return `#/o/${org}/map${qs ? `?${qs}` : ''}`;
   };
+  const syncAddress = () => navigate(address(), { replaceEntry: true });
+
+  function showView(v) {
+    if (v === state.view) return;
+    state.view = v;
+    for (const b of viewButtons) b.setAttribute('aria-pressed', String(b.dataset.view === v));
+    treeBox.hidden = v !== 'list';
+    board.hidden = v !== 'map';
+    mapHelp.hidden = v !== 'map';
+    filterForm.querySelector('.tree-buttons').hidden = v !== 'list';
+    split.classList.toggle('map-mode', v === 'map');
+    const close = detail.querySelector('.detail-head a');
+    if (close) close.href = address('');
+    syncAddress();
+    drawPlan();
+  }
 
   const label = (e) => h('span', { class: 'node-label' },
     h('span', { class: 'level' }, e.level === 'LEVEL_OBJECTIVE' && e.objective_kind ? kindName(e.objective_kind) : levelName(e.level)),
@@ -72,8 +106,31 @@ export async function render(el, { params, query, session, navigate }) {
     const q = new URLSearchParams();
     if (filters.team) q.set('owner_team', filters.team);
     for (const st of filters.statuses) q.append('statuses', st);
-    const t = await api.get(`/v1/organisations/${org}/elements:tree?${q}`);
-    const nodes = toNodes(t.roots);
+    plan = await api.get(`/v1/organisations/${org}/elements:tree?${q}`);
+    drawPlan();
+  }
+
+  // drawPlan shows the latest tree in the chosen view, keeping the focus
+  // on the element that had it.
+  function drawPlan() {
+    const empty = () => h('p', {}, filters.team || filters.statuses.length ? 'Nothing matches these filters.' : 'The plan is empty.');
+    if (mapEl) mapEl.dispose();
+    mapEl = null;
+    if (state.view === 'map') {
+      const hadFocus = board.contains(document.activeElement) ? document.activeElement.dataset.name : null;
+      treeEl = null;
+      replace(treeBox);
+      if (!(plan.roots || []).length) {
+        replace(board, empty());
+        return;
+      }
+      mapEl = strategyMap(plan, { org, selected: state.selected, onSelect: select });
+      replace(board, mapEl);
+      if (hadFocus) mapEl.focusCard(hadFocus);
+      return;
+    }
+    replace(board);
+    const nodes = toNodes(plan.roots);
     if (state.expanded === null) {
       // At first, everything is open: the whole thread at a glance.
       state.expanded = new Set();
@@ -82,8 +139,18 @@ export async function render(el, { params, query, session, navigate }) {
     }
     const hadFocus = treeEl && treeEl.contains(document.activeElement) ? document.activeElement.dataset.id : null;
     treeEl = tree(nodes, { label: 'Strategy map', state, onSelect: (id) => { syncAddress(); showDetail(id); } });
-    replace(treeBox, nodes.length ? treeEl : h('p', {}, filters.team || filters.statuses.length ? 'Nothing matches these filters.' : 'The plan is empty.'));
+    replace(treeBox, nodes.length ? treeEl : empty());
     if (hadFocus) treeEl.focusNode(hadFocus);
+  }
+
+  // select shows the element chosen on the map; its details come after
+  // the map, out of sight on most screens, so the status region says so.
+  async function select(id) {
+    state.selected = id;
+    syncAddress();
+    await showDetail(id);
+    const title = detail.querySelector('#detail-title');
+    if (title) document.getElementById('live').textContent = `${title.textContent}: its details follow the map.`;
   }
 
   async function loadLists() {
@@ -169,7 +236,7 @@ export async function render(el, { params, query, session, navigate }) {
     }
     shown = id;
     replace(detail, h('div', { class: 'detail-head' }, h('h2', { id: 'detail-title' }, e.title),
-      h('a', { href: `#/o/${org}/map`, 'aria-label': 'Close: choose no element' }, 'Close')), facts,
+      h('a', { href: address(''), 'aria-label': 'Close: choose no element' }, 'Close')), facts,
       role >= 2 ? editForm(e) : null, role >= 3 ? linkForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
   }
 
@@ -276,8 +343,10 @@ export async function render(el, { params, query, session, navigate }) {
         if (v.level === 'LEVEL_TACTIC' && v.progress !== undefined) body.progress = v.progress;
         const q = v.element_id ? `?element_id=${encodeURIComponent(v.element_id)}` : '';
         const created = await api.post(`/v1/organisations/${org}/elements${q}`, body);
-        state.expanded.add(idOf(created.name));
-        if (selected) state.expanded.add(idOf(selected.name));
+        if (state.expanded) { // the list shows what was added, open, once it has been drawn
+          state.expanded.add(idOf(created.name));
+          if (selected) state.expanded.add(idOf(selected.name));
+        }
         await refresh();
         return `Created ${created.title}.`;
       },
@@ -320,5 +389,6 @@ export async function render(el, { params, query, session, navigate }) {
   await loadTree();
   await showDetail(state.selected);
   if (state.selected && treeEl) treeEl.focusNode(state.selected);
-  return { refresh };
+  if (state.selected && mapEl) mapEl.focusCard(`organisations/${org}/elements/${state.selected}`);
+  return { refresh, dispose: () => mapEl && mapEl.dispose() };
 }
