@@ -40,6 +40,7 @@ type clients struct {
 	members  teamspb.MembersServiceClient
 	elements planningpb.ElementsServiceClient
 	links    planningpb.LinkRequestsServiceClient
+	checkIns planningpb.CheckInsServiceClient
 	kpis     kpispb.KpisServiceClient
 	measures kpispb.MeasurementsServiceClient
 }
@@ -51,7 +52,8 @@ func newClients(t *testing.T, addr, token string) *clients {
 		access: orgpb.NewAccessServiceClient(conn), callers: identitypb.NewCallerServiceClient(conn),
 		teams: teamspb.NewTeamsServiceClient(conn), members: teamspb.NewMembersServiceClient(conn),
 		elements: planningpb.NewElementsServiceClient(conn), links: planningpb.NewLinkRequestsServiceClient(conn),
-		kpis: kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
+		checkIns: planningpb.NewCheckInsServiceClient(conn),
+		kpis:     kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
 }
 
 // fixture is two organisations: org-a with a person of each role (whose
@@ -116,6 +118,15 @@ func (f *fixture) element(deleted bool) string {
 		f.must(err)
 	}
 	return e.Name
+}
+
+// checkIn posts a check-in on a fresh element of org-a.
+func (f *fixture) checkIn() string {
+	f.t.Helper()
+	ci, err := f.admin.checkIns.CreateCheckIn(context.Background(), &planningpb.CreateCheckInRequest{Parent: f.element(false),
+		CheckIn: &planningpb.CheckIn{Assessment: planningpb.Health_HEALTH_ON_TRACK, Summary: "fine"}})
+	f.must(err)
+	return ci.Name
 }
 
 // linkRequest files a fresh request in org-a: a mission of org-b would
@@ -312,6 +323,28 @@ func rpcCases() []rpcCase {
 				_, err := c.elements.UndeleteElement(ctx, &planningpb.UndeleteElementRequest{Name: e1})
 				return err
 			}, "POST", "/v1/" + e2 + ":undelete", "{}"}
+		}},
+		{name: "GetCheckIn", need: viewer, prepare: func(f *fixture) call {
+			ci := f.checkIn()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.checkIns.GetCheckIn(ctx, &planningpb.GetCheckInRequest{Name: ci})
+				return err
+			}, "GET", "/v1/" + ci, ""}
+		}},
+		{name: "ListCheckIns", need: viewer, prepare: func(f *fixture) call {
+			el := f.element(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.checkIns.ListCheckIns(ctx, &planningpb.ListCheckInsRequest{Parent: el})
+				return err
+			}, "GET", "/v1/" + el + "/checkIns", ""}
+		}},
+		{name: "CreateCheckIn", need: contributor, prepare: func(f *fixture) call {
+			el := f.element(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.checkIns.CreateCheckIn(ctx, &planningpb.CreateCheckInRequest{Parent: el,
+					CheckIn: &planningpb.CheckIn{Assessment: planningpb.Health_HEALTH_ON_TRACK, Summary: "fine"}})
+				return err
+			}, "POST", "/v1/" + el + "/checkIns", `{"assessment":"HEALTH_AT_RISK","summary":"slower"}`}
 		}},
 		{name: "GetKpi", need: viewer, prepare: func(f *fixture) call {
 			k := f.kpi(false)

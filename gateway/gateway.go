@@ -157,7 +157,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			identitypb.RegisterCallerServiceHandler}},
 		{"teams", cfg.TeamsAddr, []registerFunc{
 			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},
-		{"planning", cfg.PlanningAddr, []registerFunc{planningpb.RegisterElementsServiceHandler, planningpb.RegisterLinkRequestsServiceHandler}},
+		{"planning", cfg.PlanningAddr, []registerFunc{planningpb.RegisterElementsServiceHandler, planningpb.RegisterLinkRequestsServiceHandler,
+			planningpb.RegisterCheckInsServiceHandler}},
 		{"kpis", cfg.KpisAddr, []registerFunc{kpispb.RegisterKpisServiceHandler, kpispb.RegisterMeasurementsServiceHandler}},
 	} {
 		conn, err := grpcclient.Dial(b.addr)

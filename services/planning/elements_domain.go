@@ -17,8 +17,9 @@ const plannerRole = identitypb.Role_ROLE_PLANNER
 // never loop.
 var (
 	elementUpdatable = []string{"objective_kind", "title", "description", "owner_team", "start_date", "end_date",
-		"status", "priority_rank", "progress", "parent", "supports", "thematic_goal"}
-	elementComputed = []string{"level", "health", "kpi_health", "owner_team_deleted", "health_drivers"}
+		"status", "priority_rank", "progress", "parent", "supports", "thematic_goal", "check_in_frequency"}
+	elementComputed = []string{"level", "health", "kpi_health", "owner_team_deleted", "health_drivers", "health_change_time",
+		"check_in_due_time", "latest_check_in"}
 	// contributorFields are what a contributor may change, on elements their
 	// teams own.
 	contributorFields = []string{"status", "progress"}

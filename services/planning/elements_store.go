@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"google.golang.org/protobuf/encoding/protojson"
+
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
@@ -37,7 +39,8 @@ func (r *elementRecord) Revision() *int64 { return &r.revision }
 
 const elementColumns = "organisation_id, id, level, objective_kind, title, description, owner_team_id, owner_team_deleted, " +
 	"start_date, end_date, status, priority_rank, manual_progress, progress, kpi_health, health, parent_id, thematic_goal_id, " +
-	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor, health_drivers, health_change_time"
+	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor, health_drivers, health_change_time, " +
+	"check_in_frequency, latest_check_in, latest_check_in_time"
 
 // elementRows reads element rows without their supports, which loadSupports
 // adds to a batch in one more query where the caller needs them.
@@ -415,7 +418,8 @@ func (r *elementRecord) values() []any {
 		sqldb.Bool(e.OwnerTeamDeleted), dates.Format(e.StartDate), dates.Format(e.EndDate), int32(e.Status), e.PriorityRank,
 		r.manualProgress, e.Progress, int32(e.KpiHealth), int32(e.Health), r.parentID, r.thematicGoal,
 		resource.Micros(e.CreateTime), resource.Micros(e.UpdateTime), resource.NullMicros(e.DeleteTime),
-		sqldb.Bool(r.deletedWithOrg), r.revision, e.UpdateActor, driversJSON(e.HealthDrivers), resource.NullMicros(e.HealthChangeTime)}
+		sqldb.Bool(r.deletedWithOrg), r.revision, e.UpdateActor, driversJSON(e.HealthDrivers), resource.NullMicros(e.HealthChangeTime),
+		int32(e.CheckInFrequency), latestJSON(e.LatestCheckIn), latestTime(e.LatestCheckIn)}
 }
 
 // queryElements reads the elements a query of its own selects (a
@@ -450,7 +454,9 @@ type elementColumnsRead struct {
 	ownerDeleted, withOrg             int
 	start, end, drivers               string
 	stamps                            resource.Stamps
-	healthChange                      sql.NullInt64
+	healthChange, latestTime          sql.NullInt64
+	frequency                         int32
+	latest                            string
 }
 
 // scanElement reads a row of elementColumns.
@@ -459,7 +465,8 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	c := &elementColumnsRead{}
 	err := s.Scan(&r.orgID, &r.id, &c.level, &c.kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &c.ownerDeleted,
 		&c.start, &c.end, &c.status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &c.kpiH, &c.health, &r.parentID,
-		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.revision, &r.el.UpdateActor, &c.drivers, &c.healthChange)
+		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.revision, &r.el.UpdateActor, &c.drivers, &c.healthChange,
+		&c.frequency, &c.latest, &c.latestTime)
 	if err != nil {
 		return nil, err // the caller says what it read (and sees sql.ErrNoRows)
 	}
@@ -483,6 +490,11 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	if e.HealthDrivers, err = readDrivers(c.drivers); err != nil {
 		return nil, fmt.Errorf("element %s: %w", e.Name, err)
 	}
+	if e.LatestCheckIn, err = readLatestCheckIn(c.latest); err != nil {
+		return nil, fmt.Errorf("element %s: %w", e.Name, err)
+	}
+	e.CheckInFrequency = pb.CheckInFrequency(c.frequency)
+	e.CheckInDueTime = checkInDue(e)
 	return r, nil
 }
 
@@ -520,4 +532,23 @@ func driversJSON(drivers []*pb.HealthDriver) string {
 	}
 	b, _ := json.Marshal(stored) // plain structs always marshal
 	return string(b)
+}
+
+// latestJSON is an element's latest check-in as latest_check_in keeps it:
+// protojson, "" for none.
+func latestJSON(c *pb.CheckIn) string {
+	if c == nil {
+		return ""
+	}
+	b, _ := protojson.Marshal(c) // a message of plain fields always marshals
+	return string(b)
+}
+
+// latestTime is when an element's latest check-in was posted, NULL for
+// none.
+func latestTime(c *pb.CheckIn) any {
+	if c == nil {
+		return nil
+	}
+	return resource.Micros(c.CreateTime)
 }

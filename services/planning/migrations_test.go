@@ -38,8 +38,9 @@ func TestRollupInputsBackfill(t *testing.T) {
 		}
 		// The rows as the release before stored them, without the columns
 		// migration 0006 added.
-		before := resource.Table[*elementRecord]{Name: "elements", Columns: strings.TrimSuffix(elementColumns, ", health_change_time"),
-			Values: func(r *elementRecord) ([]any, error) { v := r.values(); return v[:len(v)-1], nil }}
+		columns, _, _ := strings.Cut(elementColumns, ", health_change_time")
+		before := resource.Table[*elementRecord]{Name: "elements", Columns: columns,
+			Values: func(r *elementRecord) ([]any, error) { return r.values()[:strings.Count(columns, ",")+1], nil }}
 		err = db.InTx(ctx, func(tx *sqldb.Tx) error {
 			for _, e := range []struct {
 				id, parent string

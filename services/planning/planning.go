@@ -63,8 +63,11 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 		elements := resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em}
 		base.Reactions = reactions{elements: elements, events: em}.handlers()
 		base.Handlers = func(g *grpc.Server) {
-			pb.RegisterElementsServiceServer(g, &elementsHandler{db: base.DB, events: em, elements: elements,
-				teams: teamsclient.New(base.Conns["teams"]), owners: organisations{orgpb.NewOrganisationsServiceClient(base.Conns["organisations"])}})
+			eh := &elementsHandler{db: base.DB, events: em, elements: elements,
+				teams: teamsclient.New(base.Conns["teams"]), owners: organisations{orgpb.NewOrganisationsServiceClient(base.Conns["organisations"])}}
+			pb.RegisterElementsServiceServer(g, eh)
+			pb.RegisterCheckInsServiceServer(g, &checkInsHandler{elements: eh, checkIns: resource.Engine[*checkInRecord, *pb.CheckIn]{DB: base.DB,
+				Service: serviceName, Field: "check_in", Type: checkInType, Events: checkInEvents{base.Emit}}})
 			pb.RegisterLinkRequestsServiceServer(g, &linksHandler{links: resource.Engine[*linkRecord, *pb.LinkRequest]{DB: base.DB,
 				Service: serviceName, Field: "link_request", Type: linkType, Events: linkEvents{base.Emit}}})
 		}

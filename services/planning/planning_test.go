@@ -27,6 +27,7 @@ type env struct {
 	members  teamspb.MembersServiceClient
 	elements pb.ElementsServiceClient
 	links    pb.LinkRequestsServiceClient
+	checkIns pb.CheckInsServiceClient
 	db       *sqldb.DB // the planning database
 	dsn      string    // and its DSN
 	b        *broker.Broker
@@ -50,7 +51,7 @@ func (e *env) connect(t *testing.T, token string) {
 	conn := servicetest.Dial(t, e.addr, token)
 	e.orgs, e.people = orgpb.NewOrganisationsServiceClient(conn), orgpb.NewPeopleServiceClient(conn)
 	e.teams, e.members = teamspb.NewTeamsServiceClient(conn), teamspb.NewMembersServiceClient(conn)
-	e.elements, e.links = pb.NewElementsServiceClient(conn), pb.NewLinkRequestsServiceClient(conn)
+	e.elements, e.links, e.checkIns = pb.NewElementsServiceClient(conn), pb.NewLinkRequestsServiceClient(conn), pb.NewCheckInsServiceClient(conn)
 }
 
 // as returns a copy of e whose clients call with token.
@@ -152,6 +153,7 @@ func TestPlanning(t *testing.T) {
 			t.Run("the thread across organisations", e.testAcrossOrganisations)
 			t.Run("roll-up counts follow every write", e.testRollupCounts)
 			t.Run("team leads plan within their remit", e.testDelegation)
+			t.Run("check-ins", e.testCheckIns)
 		})
 	})
 }

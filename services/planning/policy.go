@@ -6,7 +6,8 @@ import "github.com/goldenthread/goldenthread/services/kit/auth"
 // change the plan; below them, a team lead plans the strategies and
 // tactics of their teams' remit (checkRemit), and other contributors may
 // update the status and progress of their teams' elements only
-// (elementsHandler.mayContribute). A link request is
+// (elementsHandler.mayContribute); an element's owning team posts its
+// check-ins (checkInsHandler.mayPost). A link request is
 // filed in the organisation asked by a planner of the organisation of its
 // element.
 var policy = auth.Policy{
@@ -19,6 +20,10 @@ var policy = auth.Policy{
 	"/goldenthread.planning.v1.ElementsService/UpdateElement":      auth.Contributor,
 	"/goldenthread.planning.v1.ElementsService/DeleteElement":      auth.Contributor,
 	"/goldenthread.planning.v1.ElementsService/UndeleteElement":    auth.Contributor,
+
+	"/goldenthread.planning.v1.CheckInsService/GetCheckIn":    auth.Viewer,
+	"/goldenthread.planning.v1.CheckInsService/ListCheckIns":  auth.Viewer,
+	"/goldenthread.planning.v1.CheckInsService/CreateCheckIn": auth.Contributor,
 
 	"/goldenthread.planning.v1.LinkRequestsService/GetLinkRequest":     auth.Viewer,
 	"/goldenthread.planning.v1.LinkRequestsService/ListLinkRequests":   auth.Viewer,

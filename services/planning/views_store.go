@@ -3,6 +3,9 @@ package planning
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
@@ -50,7 +53,24 @@ var integrityChecks = []struct {
 		func(string) []any {
 			return []any{int32(pb.LinkRequest_STATE_PENDING), time.Now().Add(-unansweredAfter).UnixMicro()}
 		}},
+	{pb.IntegrityFinding_KIND_CHECK_IN_LATE, "e.check_in_frequency <> 0 AND e.status NOT IN (?, ?) AND COALESCE(e.latest_check_in_time, e.create_time) + " +
+		checkInPeriodSQL + " < ?",
+		func(string) []any {
+			return []any{int32(pb.Status_STATUS_DONE), int32(pb.Status_STATUS_DROPPED), time.Now().UnixMicro()}
+		}},
 }
+
+// checkInPeriodSQL is checkInPeriods in SQL, in microseconds, of an
+// element e's check_in_frequency.
+var checkInPeriodSQL = func() string {
+	var b strings.Builder
+	b.WriteString("CASE e.check_in_frequency")
+	for _, f := range slices.Sorted(maps.Keys(checkInPeriods)) {
+		fmt.Fprintf(&b, " WHEN %d THEN %d", int32(f), checkInPeriods[f].Microseconds())
+	}
+	b.WriteString(" END")
+	return b.String()
+}()
 
 // unansweredAfter is how long a link request may wait before the report
 // names it.

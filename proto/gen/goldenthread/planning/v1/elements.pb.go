@@ -333,6 +333,67 @@ func (Health) EnumDescriptor() ([]byte, []int) {
 	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{4}
 }
 
+// CheckInFrequency is how often an element's owners check in.
+type CheckInFrequency int32
+
+const (
+	// Never asked.
+	CheckInFrequency_CHECK_IN_FREQUENCY_UNSPECIFIED CheckInFrequency = 0
+	// Every 7 days.
+	CheckInFrequency_CHECK_IN_FREQUENCY_WEEKLY CheckInFrequency = 1
+	// Every 14 days.
+	CheckInFrequency_CHECK_IN_FREQUENCY_FORTNIGHTLY CheckInFrequency = 2
+	// Every 30 days.
+	CheckInFrequency_CHECK_IN_FREQUENCY_MONTHLY CheckInFrequency = 3
+	// Every 91 days.
+	CheckInFrequency_CHECK_IN_FREQUENCY_QUARTERLY CheckInFrequency = 4
+)
+
+// Enum value maps for CheckInFrequency.
+var (
+	CheckInFrequency_name = map[int32]string{
+		0: "CHECK_IN_FREQUENCY_UNSPECIFIED",
+		1: "CHECK_IN_FREQUENCY_WEEKLY",
+		2: "CHECK_IN_FREQUENCY_FORTNIGHTLY",
+		3: "CHECK_IN_FREQUENCY_MONTHLY",
+		4: "CHECK_IN_FREQUENCY_QUARTERLY",
+	}
+	CheckInFrequency_value = map[string]int32{
+		"CHECK_IN_FREQUENCY_UNSPECIFIED": 0,
+		"CHECK_IN_FREQUENCY_WEEKLY":      1,
+		"CHECK_IN_FREQUENCY_FORTNIGHTLY": 2,
+		"CHECK_IN_FREQUENCY_MONTHLY":     3,
+		"CHECK_IN_FREQUENCY_QUARTERLY":   4,
+	}
+)
+
+func (x CheckInFrequency) Enum() *CheckInFrequency {
+	p := new(CheckInFrequency)
+	*p = x
+	return p
+}
+
+func (x CheckInFrequency) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CheckInFrequency) Descriptor() protoreflect.EnumDescriptor {
+	return file_goldenthread_planning_v1_elements_proto_enumTypes[5].Descriptor()
+}
+
+func (CheckInFrequency) Type() protoreflect.EnumType {
+	return &file_goldenthread_planning_v1_elements_proto_enumTypes[5]
+}
+
+func (x CheckInFrequency) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CheckInFrequency.Descriptor instead.
+func (CheckInFrequency) EnumDescriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{5}
+}
+
 // Kind of finding.
 type IntegrityFinding_Kind int32
 
@@ -360,21 +421,25 @@ const (
 	// An element another organisation asked to support, in a link request
 	// left PENDING for more than 7 days.
 	IntegrityFinding_KIND_LINK_REQUEST_UNANSWERED IntegrityFinding_Kind = 9
+	// A live element not DONE or DROPPED whose check-in is late: past its
+	// check_in_due_time.
+	IntegrityFinding_KIND_CHECK_IN_LATE IntegrityFinding_Kind = 10
 )
 
 // Enum value maps for IntegrityFinding_Kind.
 var (
 	IntegrityFinding_Kind_name = map[int32]string{
-		0: "KIND_UNSPECIFIED",
-		1: "KIND_TACTIC_WITHOUT_KPI",
-		2: "KIND_OBJECTIVE_WITHOUT_STRATEGY",
-		3: "KIND_STRATEGY_WITHOUT_TACTIC",
-		4: "KIND_OWNER_TEAM_DELETED",
-		5: "KIND_PAST_HORIZON_STILL_ACTIVE",
-		6: "KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES",
-		7: "KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL",
-		8: "KIND_SUPPORTS_UNAVAILABLE",
-		9: "KIND_LINK_REQUEST_UNANSWERED",
+		0:  "KIND_UNSPECIFIED",
+		1:  "KIND_TACTIC_WITHOUT_KPI",
+		2:  "KIND_OBJECTIVE_WITHOUT_STRATEGY",
+		3:  "KIND_STRATEGY_WITHOUT_TACTIC",
+		4:  "KIND_OWNER_TEAM_DELETED",
+		5:  "KIND_PAST_HORIZON_STILL_ACTIVE",
+		6:  "KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES",
+		7:  "KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL",
+		8:  "KIND_SUPPORTS_UNAVAILABLE",
+		9:  "KIND_LINK_REQUEST_UNANSWERED",
+		10: "KIND_CHECK_IN_LATE",
 	}
 	IntegrityFinding_Kind_value = map[string]int32{
 		"KIND_UNSPECIFIED":                               0,
@@ -387,6 +452,7 @@ var (
 		"KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL":     7,
 		"KIND_SUPPORTS_UNAVAILABLE":                      8,
 		"KIND_LINK_REQUEST_UNANSWERED":                   9,
+		"KIND_CHECK_IN_LATE":                             10,
 	}
 )
 
@@ -401,11 +467,11 @@ func (x IntegrityFinding_Kind) String() string {
 }
 
 func (IntegrityFinding_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_goldenthread_planning_v1_elements_proto_enumTypes[5].Descriptor()
+	return file_goldenthread_planning_v1_elements_proto_enumTypes[6].Descriptor()
 }
 
 func (IntegrityFinding_Kind) Type() protoreflect.EnumType {
-	return &file_goldenthread_planning_v1_elements_proto_enumTypes[5]
+	return &file_goldenthread_planning_v1_elements_proto_enumTypes[6]
 }
 
 func (x IntegrityFinding_Kind) Number() protoreflect.EnumNumber {
@@ -414,7 +480,7 @@ func (x IntegrityFinding_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use IntegrityFinding_Kind.Descriptor instead.
 func (IntegrityFinding_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{6, 0}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{7, 0}
 }
 
 // HealthDriver is an element below another whose health is the other's:
@@ -568,8 +634,18 @@ type Element struct {
 	// kept, until its health next changes). "Turned red this month" is
 	// health OFF_TRACK with this time in the month. Output only.
 	HealthChangeTime *timestamppb.Timestamp `protobuf:"bytes,24,opt,name=health_change_time,json=healthChangeTime,proto3" json:"health_change_time,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// How often its owners are asked for a check-in (CheckInsService);
+	// CHECK_IN_FREQUENCY_UNSPECIFIED: never.
+	CheckInFrequency CheckInFrequency `protobuf:"varint,25,opt,name=check_in_frequency,json=checkInFrequency,proto3,enum=goldenthread.planning.v1.CheckInFrequency" json:"check_in_frequency,omitempty"`
+	// When the next check-in is due: a period of check_in_frequency after
+	// the latest check-in (or after the element's creation, before any);
+	// unset without a frequency. Past it, the check-in is late, and the
+	// integrity report says so. Output only.
+	CheckInDueTime *timestamppb.Timestamp `protobuf:"bytes,26,opt,name=check_in_due_time,json=checkInDueTime,proto3" json:"check_in_due_time,omitempty"`
+	// The latest check-in, whole; unset before the first. Output only.
+	LatestCheckIn *CheckIn `protobuf:"bytes,27,opt,name=latest_check_in,json=latestCheckIn,proto3" json:"latest_check_in,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Element) Reset() {
@@ -770,6 +846,161 @@ func (x *Element) GetHealthChangeTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Element) GetCheckInFrequency() CheckInFrequency {
+	if x != nil {
+		return x.CheckInFrequency
+	}
+	return CheckInFrequency_CHECK_IN_FREQUENCY_UNSPECIFIED
+}
+
+func (x *Element) GetCheckInDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CheckInDueTime
+	}
+	return nil
+}
+
+func (x *Element) GetLatestCheckIn() *CheckIn {
+	if x != nil {
+		return x.LatestCheckIn
+	}
+	return nil
+}
+
+// CheckIn is an element's owners' account of how it is going.
+type CheckIn struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name,
+	// `organisations/{organisation}/elements/{element}/checkIns/{check_in}`.
+	// Output only: the id is chosen with CreateCheckInRequest.check_in_id or
+	// by the server.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The owners' own assessment: HEALTH_ON_TRACK, HEALTH_AT_RISK or
+	// HEALTH_OFF_TRACK. Required. It stands beside the element's computed
+	// health, which it does not change.
+	Assessment Health `protobuf:"varint,2,opt,name=assessment,proto3,enum=goldenthread.planning.v1.Health" json:"assessment,omitempty"`
+	// Progress reported, 0 to 100; tactics only, which carry their own
+	// progress (it is not applied to the tactic: UpdateElement does that).
+	Progress *int32 `protobuf:"varint,3,opt,name=progress,proto3,oneof" json:"progress,omitempty"`
+	// What happened. Required.
+	Summary string `protobuf:"bytes,4,opt,name=summary,proto3" json:"summary,omitempty"`
+	// What comes next.
+	NextSteps string `protobuf:"bytes,5,opt,name=next_steps,json=nextSteps,proto3" json:"next_steps,omitempty"`
+	// Where help is needed.
+	Blockers string `protobuf:"bytes,6,opt,name=blockers,proto3" json:"blockers,omitempty"`
+	// The person who posted it, `organisations/{organisation}/people/{person}`;
+	// empty when an API token did (see update_actor). Output only.
+	Author string `protobuf:"bytes,7,opt,name=author,proto3" json:"author,omitempty"`
+	// When it was posted. Output only.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Who posted it, as in every resource's update_actor. Output only.
+	UpdateActor string `protobuf:"bytes,9,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
+	// The same as create_time: a check-in is not changed. Output only.
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckIn) Reset() {
+	*x = CheckIn{}
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckIn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckIn) ProtoMessage() {}
+
+func (x *CheckIn) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckIn.ProtoReflect.Descriptor instead.
+func (*CheckIn) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CheckIn) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CheckIn) GetAssessment() Health {
+	if x != nil {
+		return x.Assessment
+	}
+	return Health_HEALTH_UNSPECIFIED
+}
+
+func (x *CheckIn) GetProgress() int32 {
+	if x != nil && x.Progress != nil {
+		return *x.Progress
+	}
+	return 0
+}
+
+func (x *CheckIn) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *CheckIn) GetNextSteps() string {
+	if x != nil {
+		return x.NextSteps
+	}
+	return ""
+}
+
+func (x *CheckIn) GetBlockers() string {
+	if x != nil {
+		return x.Blockers
+	}
+	return ""
+}
+
+func (x *CheckIn) GetAuthor() string {
+	if x != nil {
+		return x.Author
+	}
+	return ""
+}
+
+func (x *CheckIn) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *CheckIn) GetUpdateActor() string {
+	if x != nil {
+		return x.UpdateActor
+	}
+	return ""
+}
+
+func (x *CheckIn) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
 // ElementThread is the golden thread of an element, as a graph.
 type ElementThread struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -788,7 +1019,7 @@ type ElementThread struct {
 
 func (x *ElementThread) Reset() {
 	*x = ElementThread{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -800,7 +1031,7 @@ func (x *ElementThread) String() string {
 func (*ElementThread) ProtoMessage() {}
 
 func (x *ElementThread) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[2]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -813,7 +1044,7 @@ func (x *ElementThread) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElementThread.ProtoReflect.Descriptor instead.
 func (*ElementThread) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{2}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ElementThread) GetElements() []*Element {
@@ -852,7 +1083,7 @@ type ThreadEdge struct {
 
 func (x *ThreadEdge) Reset() {
 	*x = ThreadEdge{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -864,7 +1095,7 @@ func (x *ThreadEdge) String() string {
 func (*ThreadEdge) ProtoMessage() {}
 
 func (x *ThreadEdge) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[3]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -877,7 +1108,7 @@ func (x *ThreadEdge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThreadEdge.ProtoReflect.Descriptor instead.
 func (*ThreadEdge) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{3}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ThreadEdge) GetFrom() string {
@@ -914,7 +1145,7 @@ type ElementNode struct {
 
 func (x *ElementNode) Reset() {
 	*x = ElementNode{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1157,7 @@ func (x *ElementNode) String() string {
 func (*ElementNode) ProtoMessage() {}
 
 func (x *ElementNode) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[4]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1170,7 @@ func (x *ElementNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElementNode.ProtoReflect.Descriptor instead.
 func (*ElementNode) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{4}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ElementNode) GetElement() *Element {
@@ -977,7 +1208,7 @@ type ElementTree struct {
 
 func (x *ElementTree) Reset() {
 	*x = ElementTree{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -989,7 +1220,7 @@ func (x *ElementTree) String() string {
 func (*ElementTree) ProtoMessage() {}
 
 func (x *ElementTree) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[5]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1002,7 +1233,7 @@ func (x *ElementTree) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElementTree.ProtoReflect.Descriptor instead.
 func (*ElementTree) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{5}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ElementTree) GetRoots() []*ElementNode {
@@ -1048,7 +1279,7 @@ type IntegrityFinding struct {
 
 func (x *IntegrityFinding) Reset() {
 	*x = IntegrityFinding{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1060,7 +1291,7 @@ func (x *IntegrityFinding) String() string {
 func (*IntegrityFinding) ProtoMessage() {}
 
 func (x *IntegrityFinding) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[6]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1073,7 +1304,7 @@ func (x *IntegrityFinding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrityFinding.ProtoReflect.Descriptor instead.
 func (*IntegrityFinding) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{6}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *IntegrityFinding) GetKind() IntegrityFinding_Kind {
@@ -1108,7 +1339,7 @@ type IntegrityReport struct {
 
 func (x *IntegrityReport) Reset() {
 	*x = IntegrityReport{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1120,7 +1351,7 @@ func (x *IntegrityReport) String() string {
 func (*IntegrityReport) ProtoMessage() {}
 
 func (x *IntegrityReport) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[7]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1133,7 +1364,7 @@ func (x *IntegrityReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrityReport.ProtoReflect.Descriptor instead.
 func (*IntegrityReport) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{7}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *IntegrityReport) GetFindings() []*IntegrityFinding {
@@ -1154,7 +1385,7 @@ type GetElementRequest struct {
 
 func (x *GetElementRequest) Reset() {
 	*x = GetElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1166,7 +1397,7 @@ func (x *GetElementRequest) String() string {
 func (*GetElementRequest) ProtoMessage() {}
 
 func (x *GetElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[8]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1179,7 +1410,7 @@ func (x *GetElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetElementRequest.ProtoReflect.Descriptor instead.
 func (*GetElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{8}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetElementRequest) GetName() string {
@@ -1214,7 +1445,7 @@ type ListElementsRequest struct {
 
 func (x *ListElementsRequest) Reset() {
 	*x = ListElementsRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1226,7 +1457,7 @@ func (x *ListElementsRequest) String() string {
 func (*ListElementsRequest) ProtoMessage() {}
 
 func (x *ListElementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[9]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1239,7 +1470,7 @@ func (x *ListElementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListElementsRequest.ProtoReflect.Descriptor instead.
 func (*ListElementsRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{9}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListElementsRequest) GetParent() string {
@@ -1297,7 +1528,7 @@ type ListElementsResponse struct {
 
 func (x *ListElementsResponse) Reset() {
 	*x = ListElementsResponse{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1309,7 +1540,7 @@ func (x *ListElementsResponse) String() string {
 func (*ListElementsResponse) ProtoMessage() {}
 
 func (x *ListElementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[10]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1322,7 +1553,7 @@ func (x *ListElementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListElementsResponse.ProtoReflect.Descriptor instead.
 func (*ListElementsResponse) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{10}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListElementsResponse) GetElements() []*Element {
@@ -1362,7 +1593,7 @@ type CreateElementRequest struct {
 
 func (x *CreateElementRequest) Reset() {
 	*x = CreateElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1374,7 +1605,7 @@ func (x *CreateElementRequest) String() string {
 func (*CreateElementRequest) ProtoMessage() {}
 
 func (x *CreateElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[11]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1387,7 +1618,7 @@ func (x *CreateElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateElementRequest.ProtoReflect.Descriptor instead.
 func (*CreateElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{11}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateElementRequest) GetParent() string {
@@ -1435,7 +1666,7 @@ type UpdateElementRequest struct {
 
 func (x *UpdateElementRequest) Reset() {
 	*x = UpdateElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1447,7 +1678,7 @@ func (x *UpdateElementRequest) String() string {
 func (*UpdateElementRequest) ProtoMessage() {}
 
 func (x *UpdateElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[12]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1460,7 +1691,7 @@ func (x *UpdateElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateElementRequest.ProtoReflect.Descriptor instead.
 func (*UpdateElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{12}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpdateElementRequest) GetElement() *Element {
@@ -1493,7 +1724,7 @@ type DeleteElementRequest struct {
 
 func (x *DeleteElementRequest) Reset() {
 	*x = DeleteElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1505,7 +1736,7 @@ func (x *DeleteElementRequest) String() string {
 func (*DeleteElementRequest) ProtoMessage() {}
 
 func (x *DeleteElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[13]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1518,7 +1749,7 @@ func (x *DeleteElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteElementRequest.ProtoReflect.Descriptor instead.
 func (*DeleteElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{13}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DeleteElementRequest) GetName() string {
@@ -1555,7 +1786,7 @@ type UndeleteElementRequest struct {
 
 func (x *UndeleteElementRequest) Reset() {
 	*x = UndeleteElementRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1567,7 +1798,7 @@ func (x *UndeleteElementRequest) String() string {
 func (*UndeleteElementRequest) ProtoMessage() {}
 
 func (x *UndeleteElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[14]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1580,7 +1811,7 @@ func (x *UndeleteElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteElementRequest.ProtoReflect.Descriptor instead.
 func (*UndeleteElementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{14}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UndeleteElementRequest) GetName() string {
@@ -1608,7 +1839,7 @@ type GetElementThreadRequest struct {
 
 func (x *GetElementThreadRequest) Reset() {
 	*x = GetElementThreadRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1620,7 +1851,7 @@ func (x *GetElementThreadRequest) String() string {
 func (*GetElementThreadRequest) ProtoMessage() {}
 
 func (x *GetElementThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[15]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1633,7 +1864,7 @@ func (x *GetElementThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetElementThreadRequest.ProtoReflect.Descriptor instead.
 func (*GetElementThreadRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{15}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetElementThreadRequest) GetName() string {
@@ -1663,7 +1894,7 @@ type GetElementTreeRequest struct {
 
 func (x *GetElementTreeRequest) Reset() {
 	*x = GetElementTreeRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[16]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1675,7 +1906,7 @@ func (x *GetElementTreeRequest) String() string {
 func (*GetElementTreeRequest) ProtoMessage() {}
 
 func (x *GetElementTreeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[16]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1688,7 +1919,7 @@ func (x *GetElementTreeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetElementTreeRequest.ProtoReflect.Descriptor instead.
 func (*GetElementTreeRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{16}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetElementTreeRequest) GetParent() string {
@@ -1737,7 +1968,7 @@ type GetIntegrityReportRequest struct {
 
 func (x *GetIntegrityReportRequest) Reset() {
 	*x = GetIntegrityReportRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[17]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1749,7 +1980,7 @@ func (x *GetIntegrityReportRequest) String() string {
 func (*GetIntegrityReportRequest) ProtoMessage() {}
 
 func (x *GetIntegrityReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[17]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1762,7 +1993,7 @@ func (x *GetIntegrityReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIntegrityReportRequest.ProtoReflect.Descriptor instead.
 func (*GetIntegrityReportRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{17}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetIntegrityReportRequest) GetParent() string {
@@ -1780,7 +2011,7 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\fHealthDriver\x12\x18\n" +
 	"\aelement\x18\x01 \x01(\tR\aelement\x126\n" +
 	"\x04link\x18\x02 \x01(\x0e2\".goldenthread.planning.v1.LinkKindR\x04link\x128\n" +
-	"\x06health\x18\x03 \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\"\xb7\x14\n" +
+	"\x06health\x18\x03 \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\"\xd1\x16\n" +
 	"\aElement\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12?\n" +
 	"\x05level\x18\x02 \x01(\x0e2\x1f.goldenthread.planning.v1.LevelB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05level\x12X\n" +
@@ -1821,7 +2052,29 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x04etag\x18\x15 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
 	"\fupdate_actor\x18\x16 \x01(\tR\vupdateActor\x12M\n" +
 	"\x0ehealth_drivers\x18\x17 \x03(\v2&.goldenthread.planning.v1.HealthDriverR\rhealthDrivers\x12l\n" +
-	"\x12health_change_time\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x10healthChangeTime\"\xaa\x01\n" +
+	"\x12health_change_time\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x10healthChangeTime\x12b\n" +
+	"\x12check_in_frequency\x18\x19 \x01(\x0e2*.goldenthread.planning.v1.CheckInFrequencyB\b\xbaH\x05\x82\x01\x02\x10\x01R\x10checkInFrequency\x12i\n" +
+	"\x11check_in_due_time\x18\x1a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x0echeckInDueTime\x12I\n" +
+	"\x0flatest_check_in\x18\x1b \x01(\v2!.goldenthread.planning.v1.CheckInR\rlatestCheckIn\"\x9c\x05\n" +
+	"\aCheckIn\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\xc5\x01\n" +
+	"\n" +
+	"assessment\x18\x02 \x01(\x0e2 .goldenthread.planning.v1.HealthB\x82\x01\xbaH\x7f\xba\x01|\n" +
+	"\x13check_in.assessment\x12@is required: HEALTH_ON_TRACK, HEALTH_AT_RISK or HEALTH_OFF_TRACK\x1a#this == 2 || this == 3 || this == 4R\n" +
+	"assessment\x12*\n" +
+	"\bprogress\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00H\x00R\bprogress\x88\x01\x01\x12(\n" +
+	"\asummary\x18\x04 \x01(\tB\x0e\xbaH\ar\x05\x10\x01\x18\xa0\x1f\xa0\xbb\x18\x01R\asummary\x12+\n" +
+	"\n" +
+	"next_steps\x18\x05 \x01(\tB\f\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\tnextSteps\x12(\n" +
+	"\bblockers\x18\x06 \x01(\tB\f\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\bblockers\x12\x16\n" +
+	"\x06author\x18\a \x01(\tR\x06author\x12_\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12!\n" +
+	"\fupdate_actor\x18\t \x01(\tR\vupdateActor\x12_\n" +
+	"\vupdate_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTimeB\v\n" +
+	"\t_progress\"\xaa\x01\n" +
 	"\rElementThread\x12=\n" +
 	"\belements\x18\x01 \x03(\v2!.goldenthread.planning.v1.ElementR\belements\x12:\n" +
 	"\x05edges\x18\x02 \x03(\v2$.goldenthread.planning.v1.ThreadEdgeR\x05edges\x12\x1e\n" +
@@ -1842,11 +2095,11 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x05links\x18\x03 \x03(\v2$.goldenthread.planning.v1.ThreadEdgeR\x05links\x12\x1e\n" +
 	"\n" +
 	"restricted\x18\x04 \x03(\tR\n" +
-	"restricted\"\xf0\x03\n" +
+	"restricted\"\x88\x04\n" +
 	"\x10IntegrityFinding\x12C\n" +
 	"\x04kind\x18\x01 \x01(\x0e2/.goldenthread.planning.v1.IntegrityFinding.KindR\x04kind\x12\x18\n" +
 	"\aelement\x18\x02 \x01(\tR\aelement\x12\x14\n" +
-	"\x05title\x18\x03 \x01(\tR\x05title\"\xe6\x02\n" +
+	"\x05title\x18\x03 \x01(\tR\x05title\"\xfe\x02\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17KIND_TACTIC_WITHOUT_KPI\x10\x01\x12#\n" +
@@ -1857,7 +2110,9 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	".KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES\x10\x06\x12.\n" +
 	"*KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL\x10\a\x12\x1d\n" +
 	"\x19KIND_SUPPORTS_UNAVAILABLE\x10\b\x12 \n" +
-	"\x1cKIND_LINK_REQUEST_UNANSWERED\x10\t\"Y\n" +
+	"\x1cKIND_LINK_REQUEST_UNANSWERED\x10\t\x12\x16\n" +
+	"\x12KIND_CHECK_IN_LATE\x10\n" +
+	"\"Y\n" +
 	"\x0fIntegrityReport\x12F\n" +
 	"\bfindings\x18\x01 \x03(\v2*.goldenthread.planning.v1.IntegrityFindingR\bfindings\"\xe4\x01\n" +
 	"\x11GetElementRequest\x12\xce\x01\n" +
@@ -1945,7 +2200,13 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x0eHEALTH_UNKNOWN\x10\x01\x12\x13\n" +
 	"\x0fHEALTH_ON_TRACK\x10\x02\x12\x12\n" +
 	"\x0eHEALTH_AT_RISK\x10\x03\x12\x14\n" +
-	"\x10HEALTH_OFF_TRACK\x10\x042\xab\v\n" +
+	"\x10HEALTH_OFF_TRACK\x10\x04*\xbb\x01\n" +
+	"\x10CheckInFrequency\x12\"\n" +
+	"\x1eCHECK_IN_FREQUENCY_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19CHECK_IN_FREQUENCY_WEEKLY\x10\x01\x12\"\n" +
+	"\x1eCHECK_IN_FREQUENCY_FORTNIGHTLY\x10\x02\x12\x1e\n" +
+	"\x1aCHECK_IN_FREQUENCY_MONTHLY\x10\x03\x12 \n" +
+	"\x1cCHECK_IN_FREQUENCY_QUARTERLY\x10\x042\xab\v\n" +
 	"\x0fElementsService\x12\x8b\x01\n" +
 	"\n" +
 	"GetElement\x12+.goldenthread.planning.v1.GetElementRequest\x1a!.goldenthread.planning.v1.Element\"-\x82\xd3\xe4\x93\x02'\x12%/v1/{name=organisations/*/elements/*}\x12\x9c\x01\n" +
@@ -1970,91 +2231,99 @@ func file_goldenthread_planning_v1_elements_proto_rawDescGZIP() []byte {
 	return file_goldenthread_planning_v1_elements_proto_rawDescData
 }
 
-var file_goldenthread_planning_v1_elements_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_goldenthread_planning_v1_elements_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_goldenthread_planning_v1_elements_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_goldenthread_planning_v1_elements_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_goldenthread_planning_v1_elements_proto_goTypes = []any{
 	(Level)(0),                        // 0: goldenthread.planning.v1.Level
 	(ObjectiveKind)(0),                // 1: goldenthread.planning.v1.ObjectiveKind
 	(Status)(0),                       // 2: goldenthread.planning.v1.Status
 	(LinkKind)(0),                     // 3: goldenthread.planning.v1.LinkKind
 	(Health)(0),                       // 4: goldenthread.planning.v1.Health
-	(IntegrityFinding_Kind)(0),        // 5: goldenthread.planning.v1.IntegrityFinding.Kind
-	(*HealthDriver)(nil),              // 6: goldenthread.planning.v1.HealthDriver
-	(*Element)(nil),                   // 7: goldenthread.planning.v1.Element
-	(*ElementThread)(nil),             // 8: goldenthread.planning.v1.ElementThread
-	(*ThreadEdge)(nil),                // 9: goldenthread.planning.v1.ThreadEdge
-	(*ElementNode)(nil),               // 10: goldenthread.planning.v1.ElementNode
-	(*ElementTree)(nil),               // 11: goldenthread.planning.v1.ElementTree
-	(*IntegrityFinding)(nil),          // 12: goldenthread.planning.v1.IntegrityFinding
-	(*IntegrityReport)(nil),           // 13: goldenthread.planning.v1.IntegrityReport
-	(*GetElementRequest)(nil),         // 14: goldenthread.planning.v1.GetElementRequest
-	(*ListElementsRequest)(nil),       // 15: goldenthread.planning.v1.ListElementsRequest
-	(*ListElementsResponse)(nil),      // 16: goldenthread.planning.v1.ListElementsResponse
-	(*CreateElementRequest)(nil),      // 17: goldenthread.planning.v1.CreateElementRequest
-	(*UpdateElementRequest)(nil),      // 18: goldenthread.planning.v1.UpdateElementRequest
-	(*DeleteElementRequest)(nil),      // 19: goldenthread.planning.v1.DeleteElementRequest
-	(*UndeleteElementRequest)(nil),    // 20: goldenthread.planning.v1.UndeleteElementRequest
-	(*GetElementThreadRequest)(nil),   // 21: goldenthread.planning.v1.GetElementThreadRequest
-	(*GetElementTreeRequest)(nil),     // 22: goldenthread.planning.v1.GetElementTreeRequest
-	(*GetIntegrityReportRequest)(nil), // 23: goldenthread.planning.v1.GetIntegrityReportRequest
-	(*date.Date)(nil),                 // 24: google.type.Date
-	(*timestamppb.Timestamp)(nil),     // 25: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),     // 26: google.protobuf.FieldMask
+	(CheckInFrequency)(0),             // 5: goldenthread.planning.v1.CheckInFrequency
+	(IntegrityFinding_Kind)(0),        // 6: goldenthread.planning.v1.IntegrityFinding.Kind
+	(*HealthDriver)(nil),              // 7: goldenthread.planning.v1.HealthDriver
+	(*Element)(nil),                   // 8: goldenthread.planning.v1.Element
+	(*CheckIn)(nil),                   // 9: goldenthread.planning.v1.CheckIn
+	(*ElementThread)(nil),             // 10: goldenthread.planning.v1.ElementThread
+	(*ThreadEdge)(nil),                // 11: goldenthread.planning.v1.ThreadEdge
+	(*ElementNode)(nil),               // 12: goldenthread.planning.v1.ElementNode
+	(*ElementTree)(nil),               // 13: goldenthread.planning.v1.ElementTree
+	(*IntegrityFinding)(nil),          // 14: goldenthread.planning.v1.IntegrityFinding
+	(*IntegrityReport)(nil),           // 15: goldenthread.planning.v1.IntegrityReport
+	(*GetElementRequest)(nil),         // 16: goldenthread.planning.v1.GetElementRequest
+	(*ListElementsRequest)(nil),       // 17: goldenthread.planning.v1.ListElementsRequest
+	(*ListElementsResponse)(nil),      // 18: goldenthread.planning.v1.ListElementsResponse
+	(*CreateElementRequest)(nil),      // 19: goldenthread.planning.v1.CreateElementRequest
+	(*UpdateElementRequest)(nil),      // 20: goldenthread.planning.v1.UpdateElementRequest
+	(*DeleteElementRequest)(nil),      // 21: goldenthread.planning.v1.DeleteElementRequest
+	(*UndeleteElementRequest)(nil),    // 22: goldenthread.planning.v1.UndeleteElementRequest
+	(*GetElementThreadRequest)(nil),   // 23: goldenthread.planning.v1.GetElementThreadRequest
+	(*GetElementTreeRequest)(nil),     // 24: goldenthread.planning.v1.GetElementTreeRequest
+	(*GetIntegrityReportRequest)(nil), // 25: goldenthread.planning.v1.GetIntegrityReportRequest
+	(*date.Date)(nil),                 // 26: google.type.Date
+	(*timestamppb.Timestamp)(nil),     // 27: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),     // 28: google.protobuf.FieldMask
 }
 var file_goldenthread_planning_v1_elements_proto_depIdxs = []int32{
 	3,  // 0: goldenthread.planning.v1.HealthDriver.link:type_name -> goldenthread.planning.v1.LinkKind
 	4,  // 1: goldenthread.planning.v1.HealthDriver.health:type_name -> goldenthread.planning.v1.Health
 	0,  // 2: goldenthread.planning.v1.Element.level:type_name -> goldenthread.planning.v1.Level
 	1,  // 3: goldenthread.planning.v1.Element.objective_kind:type_name -> goldenthread.planning.v1.ObjectiveKind
-	24, // 4: goldenthread.planning.v1.Element.start_date:type_name -> google.type.Date
-	24, // 5: goldenthread.planning.v1.Element.end_date:type_name -> google.type.Date
+	26, // 4: goldenthread.planning.v1.Element.start_date:type_name -> google.type.Date
+	26, // 5: goldenthread.planning.v1.Element.end_date:type_name -> google.type.Date
 	2,  // 6: goldenthread.planning.v1.Element.status:type_name -> goldenthread.planning.v1.Status
 	4,  // 7: goldenthread.planning.v1.Element.health:type_name -> goldenthread.planning.v1.Health
 	4,  // 8: goldenthread.planning.v1.Element.kpi_health:type_name -> goldenthread.planning.v1.Health
-	25, // 9: goldenthread.planning.v1.Element.create_time:type_name -> google.protobuf.Timestamp
-	25, // 10: goldenthread.planning.v1.Element.update_time:type_name -> google.protobuf.Timestamp
-	25, // 11: goldenthread.planning.v1.Element.delete_time:type_name -> google.protobuf.Timestamp
-	6,  // 12: goldenthread.planning.v1.Element.health_drivers:type_name -> goldenthread.planning.v1.HealthDriver
-	25, // 13: goldenthread.planning.v1.Element.health_change_time:type_name -> google.protobuf.Timestamp
-	7,  // 14: goldenthread.planning.v1.ElementThread.elements:type_name -> goldenthread.planning.v1.Element
-	9,  // 15: goldenthread.planning.v1.ElementThread.edges:type_name -> goldenthread.planning.v1.ThreadEdge
-	3,  // 16: goldenthread.planning.v1.ThreadEdge.kind:type_name -> goldenthread.planning.v1.LinkKind
-	7,  // 17: goldenthread.planning.v1.ElementNode.element:type_name -> goldenthread.planning.v1.Element
-	10, // 18: goldenthread.planning.v1.ElementNode.children:type_name -> goldenthread.planning.v1.ElementNode
-	10, // 19: goldenthread.planning.v1.ElementTree.roots:type_name -> goldenthread.planning.v1.ElementNode
-	7,  // 20: goldenthread.planning.v1.ElementTree.linked:type_name -> goldenthread.planning.v1.Element
-	9,  // 21: goldenthread.planning.v1.ElementTree.links:type_name -> goldenthread.planning.v1.ThreadEdge
-	5,  // 22: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
-	12, // 23: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
-	7,  // 24: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
-	7,  // 25: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	7,  // 26: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	26, // 27: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 28: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
-	24, // 29: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
-	14, // 30: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
-	15, // 31: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
-	17, // 32: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
-	18, // 33: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
-	19, // 34: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
-	20, // 35: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
-	21, // 36: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
-	22, // 37: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
-	23, // 38: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
-	7,  // 39: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
-	16, // 40: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
-	7,  // 41: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
-	7,  // 42: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
-	7,  // 43: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
-	7,  // 44: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 45: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
-	11, // 46: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
-	13, // 47: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
-	39, // [39:48] is the sub-list for method output_type
-	30, // [30:39] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	27, // 9: goldenthread.planning.v1.Element.create_time:type_name -> google.protobuf.Timestamp
+	27, // 10: goldenthread.planning.v1.Element.update_time:type_name -> google.protobuf.Timestamp
+	27, // 11: goldenthread.planning.v1.Element.delete_time:type_name -> google.protobuf.Timestamp
+	7,  // 12: goldenthread.planning.v1.Element.health_drivers:type_name -> goldenthread.planning.v1.HealthDriver
+	27, // 13: goldenthread.planning.v1.Element.health_change_time:type_name -> google.protobuf.Timestamp
+	5,  // 14: goldenthread.planning.v1.Element.check_in_frequency:type_name -> goldenthread.planning.v1.CheckInFrequency
+	27, // 15: goldenthread.planning.v1.Element.check_in_due_time:type_name -> google.protobuf.Timestamp
+	9,  // 16: goldenthread.planning.v1.Element.latest_check_in:type_name -> goldenthread.planning.v1.CheckIn
+	4,  // 17: goldenthread.planning.v1.CheckIn.assessment:type_name -> goldenthread.planning.v1.Health
+	27, // 18: goldenthread.planning.v1.CheckIn.create_time:type_name -> google.protobuf.Timestamp
+	27, // 19: goldenthread.planning.v1.CheckIn.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 20: goldenthread.planning.v1.ElementThread.elements:type_name -> goldenthread.planning.v1.Element
+	11, // 21: goldenthread.planning.v1.ElementThread.edges:type_name -> goldenthread.planning.v1.ThreadEdge
+	3,  // 22: goldenthread.planning.v1.ThreadEdge.kind:type_name -> goldenthread.planning.v1.LinkKind
+	8,  // 23: goldenthread.planning.v1.ElementNode.element:type_name -> goldenthread.planning.v1.Element
+	12, // 24: goldenthread.planning.v1.ElementNode.children:type_name -> goldenthread.planning.v1.ElementNode
+	12, // 25: goldenthread.planning.v1.ElementTree.roots:type_name -> goldenthread.planning.v1.ElementNode
+	8,  // 26: goldenthread.planning.v1.ElementTree.linked:type_name -> goldenthread.planning.v1.Element
+	11, // 27: goldenthread.planning.v1.ElementTree.links:type_name -> goldenthread.planning.v1.ThreadEdge
+	6,  // 28: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
+	14, // 29: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
+	8,  // 30: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
+	8,  // 31: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	8,  // 32: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	28, // 33: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 34: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
+	26, // 35: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
+	16, // 36: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
+	17, // 37: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
+	19, // 38: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
+	20, // 39: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
+	21, // 40: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
+	22, // 41: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
+	23, // 42: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
+	24, // 43: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
+	25, // 44: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
+	8,  // 45: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
+	18, // 46: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
+	8,  // 47: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 48: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 49: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 50: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
+	10, // 51: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
+	13, // 52: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
+	15, // 53: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
+	45, // [45:54] is the sub-list for method output_type
+	36, // [36:45] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_elements_proto_init() }
@@ -2062,13 +2331,14 @@ func file_goldenthread_planning_v1_elements_proto_init() {
 	if File_goldenthread_planning_v1_elements_proto != nil {
 		return
 	}
+	file_goldenthread_planning_v1_elements_proto_msgTypes[2].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_planning_v1_elements_proto_rawDesc), len(file_goldenthread_planning_v1_elements_proto_rawDesc)),
-			NumEnums:      6,
-			NumMessages:   18,
+			NumEnums:      7,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -448,6 +448,52 @@ func (x *LinkRequestDeclined) GetLinkRequest() *LinkRequest {
 	return nil
 }
 
+// CheckInPosted is published when an element's owners post a check-in.
+type CheckInPosted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The check-in as posted.
+	CheckIn       *CheckIn `protobuf:"bytes,1,opt,name=check_in,json=checkIn,proto3" json:"check_in,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckInPosted) Reset() {
+	*x = CheckInPosted{}
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckInPosted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckInPosted) ProtoMessage() {}
+
+func (x *CheckInPosted) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckInPosted.ProtoReflect.Descriptor instead.
+func (*CheckInPosted) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CheckInPosted) GetCheckIn() *CheckIn {
+	if x != nil {
+		return x.CheckIn
+	}
+	return nil
+}
+
 var File_goldenthread_planning_v1_events_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_events_proto_rawDesc = "" +
@@ -476,7 +522,9 @@ const file_goldenthread_planning_v1_events_proto_rawDesc = "" +
 	"\x13LinkRequestAccepted\x12H\n" +
 	"\flink_request\x18\x01 \x01(\v2%.goldenthread.planning.v1.LinkRequestR\vlinkRequest\"_\n" +
 	"\x13LinkRequestDeclined\x12H\n" +
-	"\flink_request\x18\x01 \x01(\v2%.goldenthread.planning.v1.LinkRequestR\vlinkRequestBTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
+	"\flink_request\x18\x01 \x01(\v2%.goldenthread.planning.v1.LinkRequestR\vlinkRequest\"M\n" +
+	"\rCheckInPosted\x12<\n" +
+	"\bcheck_in\x18\x01 \x01(\v2!.goldenthread.planning.v1.CheckInR\acheckInBTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
 
 var (
 	file_goldenthread_planning_v1_events_proto_rawDescOnce sync.Once
@@ -490,7 +538,7 @@ func file_goldenthread_planning_v1_events_proto_rawDescGZIP() []byte {
 	return file_goldenthread_planning_v1_events_proto_rawDescData
 }
 
-var file_goldenthread_planning_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_goldenthread_planning_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_goldenthread_planning_v1_events_proto_goTypes = []any{
 	(*ElementCreated)(nil),        // 0: goldenthread.planning.v1.ElementCreated
 	(*ElementUpdated)(nil),        // 1: goldenthread.planning.v1.ElementUpdated
@@ -500,27 +548,30 @@ var file_goldenthread_planning_v1_events_proto_goTypes = []any{
 	(*LinkRequestCreated)(nil),    // 5: goldenthread.planning.v1.LinkRequestCreated
 	(*LinkRequestAccepted)(nil),   // 6: goldenthread.planning.v1.LinkRequestAccepted
 	(*LinkRequestDeclined)(nil),   // 7: goldenthread.planning.v1.LinkRequestDeclined
-	(*Element)(nil),               // 8: goldenthread.planning.v1.Element
-	(*fieldmaskpb.FieldMask)(nil), // 9: google.protobuf.FieldMask
-	(Health)(0),                   // 10: goldenthread.planning.v1.Health
-	(*LinkRequest)(nil),           // 11: goldenthread.planning.v1.LinkRequest
+	(*CheckInPosted)(nil),         // 8: goldenthread.planning.v1.CheckInPosted
+	(*Element)(nil),               // 9: goldenthread.planning.v1.Element
+	(*fieldmaskpb.FieldMask)(nil), // 10: google.protobuf.FieldMask
+	(Health)(0),                   // 11: goldenthread.planning.v1.Health
+	(*LinkRequest)(nil),           // 12: goldenthread.planning.v1.LinkRequest
+	(*CheckIn)(nil),               // 13: goldenthread.planning.v1.CheckIn
 }
 var file_goldenthread_planning_v1_events_proto_depIdxs = []int32{
-	8,  // 0: goldenthread.planning.v1.ElementCreated.element:type_name -> goldenthread.planning.v1.Element
-	8,  // 1: goldenthread.planning.v1.ElementUpdated.element:type_name -> goldenthread.planning.v1.Element
-	9,  // 2: goldenthread.planning.v1.ElementUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 3: goldenthread.planning.v1.ElementDeleted.element:type_name -> goldenthread.planning.v1.Element
-	8,  // 4: goldenthread.planning.v1.ElementUndeleted.element:type_name -> goldenthread.planning.v1.Element
-	8,  // 5: goldenthread.planning.v1.ElementHealthChanged.element:type_name -> goldenthread.planning.v1.Element
-	10, // 6: goldenthread.planning.v1.ElementHealthChanged.old_health:type_name -> goldenthread.planning.v1.Health
-	11, // 7: goldenthread.planning.v1.LinkRequestCreated.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	11, // 8: goldenthread.planning.v1.LinkRequestAccepted.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	11, // 9: goldenthread.planning.v1.LinkRequestDeclined.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	9,  // 0: goldenthread.planning.v1.ElementCreated.element:type_name -> goldenthread.planning.v1.Element
+	9,  // 1: goldenthread.planning.v1.ElementUpdated.element:type_name -> goldenthread.planning.v1.Element
+	10, // 2: goldenthread.planning.v1.ElementUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 3: goldenthread.planning.v1.ElementDeleted.element:type_name -> goldenthread.planning.v1.Element
+	9,  // 4: goldenthread.planning.v1.ElementUndeleted.element:type_name -> goldenthread.planning.v1.Element
+	9,  // 5: goldenthread.planning.v1.ElementHealthChanged.element:type_name -> goldenthread.planning.v1.Element
+	11, // 6: goldenthread.planning.v1.ElementHealthChanged.old_health:type_name -> goldenthread.planning.v1.Health
+	12, // 7: goldenthread.planning.v1.LinkRequestCreated.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	12, // 8: goldenthread.planning.v1.LinkRequestAccepted.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	12, // 9: goldenthread.planning.v1.LinkRequestDeclined.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	13, // 10: goldenthread.planning.v1.CheckInPosted.check_in:type_name -> goldenthread.planning.v1.CheckIn
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_events_proto_init() }
@@ -536,7 +587,7 @@ func file_goldenthread_planning_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_planning_v1_events_proto_rawDesc), len(file_goldenthread_planning_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

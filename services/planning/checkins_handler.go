@@ -1,0 +1,99 @@
+package planning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// checkInsHandler is the gRPC surface of CheckInsService: the check-ins of
+// an element's owners, each its element's latest when posted.
+type checkInsHandler struct {
+	pb.UnimplementedCheckInsServiceServer
+	checkIns resource.Engine[*checkInRecord, *pb.CheckIn]
+	// elements says who owns an element: who may post on it.
+	elements *elementsHandler
+}
+
+func (h *checkInsHandler) GetCheckIn(ctx context.Context, req *pb.GetCheckInRequest) (*pb.CheckIn, error) {
+	return h.checkIns.Get(ctx, req.Name)
+}
+
+func (h *checkInsHandler) ListCheckIns(ctx context.Context, req *pb.ListCheckInsRequest) (*pb.ListCheckInsResponse, error) {
+	checkIns, next, err := h.checkIns.List(ctx, everyCheckIn{req}, req.Parent, nil)
+	return resource.Respond(&pb.ListCheckInsResponse{}, checkIns, next, err)
+}
+
+// everyCheckIn is a ListCheckIns request, which lists every check-in:
+// none is ever deleted.
+type everyCheckIn struct{ *pb.ListCheckInsRequest }
+
+// GetShowDeleted implements resource.ListRequest.
+func (everyCheckIn) GetShowDeleted() bool { return true }
+
+func (h *checkInsHandler) CreateCheckIn(ctx context.Context, req *pb.CreateCheckInRequest) (*pb.CheckIn, error) {
+	return h.checkIns.Create(ctx, resource.Creation[*checkInRecord]{Request: req, Parent: req.Parent, ID: req.CheckInId,
+		New: func(ids []string) (*checkInRecord, error) {
+			e, err := getElement(ctx, h.checkIns.DB, ids[0], ids[1])
+			if errors.Is(err, resource.ErrNotFound) {
+				return nil, apierr.NotFound(req.Parent)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if err := h.mayPost(ctx, e); err != nil {
+				return nil, err
+			}
+			return newCheckIn(ids[0], ids[1], ids[2], req.CheckIn, e.el, auth.FromContext(ctx).People[ids[0]])
+		},
+		Lock:  lockPlan,
+		After: setLatestCheckIn})
+}
+
+// mayPost fails unless the caller may post a check-in on r: a planner, a
+// lead whose remit holds it, or a member of the team that owns it.
+func (h *checkInsHandler) mayPost(ctx context.Context, r *elementRecord) error {
+	remit, delegated, err := h.elements.delegated(ctx, r.orgID)
+	if err != nil || !delegated || inRemit(remit, r) {
+		return err
+	}
+	if person := auth.FromContext(ctx).People[r.orgID]; person != "" {
+		member, err := h.elements.teams.IsMember(ctx, r.el.OwnerTeam, person)
+		if err != nil || member {
+			return err
+		}
+	}
+	return apierr.PermissionDenied("check-ins are posted by the team that owns the element (its members, its leads) or by planners; " +
+		r.el.OwnerTeam + " owns " + r.el.Name)
+}
+
+// checkInEvents are a check-in's events: posted, and nothing after.
+type checkInEvents struct{ emit resource.Emit }
+
+// Created implements resource.Events.
+func (e checkInEvents) Created(ctx context.Context, tx *sqldb.Tx, c *pb.CheckIn) error {
+	return e.emit(ctx, tx, c.Name, "check_in", "posted", &pb.CheckInPosted{CheckIn: c})
+}
+
+// Updated implements resource.Events.
+func (e checkInEvents) Updated(_ context.Context, _ *sqldb.Tx, c *pb.CheckIn, _ []string) error {
+	return fmt.Errorf("%s: a check-in is never changed", c.Name)
+}
+
+// Deleted implements resource.Events.
+func (e checkInEvents) Deleted(_ context.Context, _ *sqldb.Tx, c *pb.CheckIn, _ string) error {
+	return fmt.Errorf("%s: a check-in is never deleted", c.Name)
+}
+
+// Undeleted implements resource.Events.
+func (e checkInEvents) Undeleted(_ context.Context, _ *sqldb.Tx, c *pb.CheckIn, _ string) error {
+	return fmt.Errorf("%s: a check-in is never deleted", c.Name)
+}
+
+var _ resource.Events[*pb.CheckIn] = checkInEvents{}
