@@ -595,6 +595,28 @@ func TestWebClient(t *testing.T) {
 	b.accessibility("link from the map")
 	b.screenshot("08f-link-from-the-map")
 
+	// Leadership decides what, managers decide how: Cat leads the east
+	// team, a contributor; she checks in on the training team's tactic (a
+	// team under hers), and the map says so with her name.
+	cat := newTab(t, b.ctx, base, b.shot)
+	cat.signIn(jwtFor(t, dataDir, "cat"))
+	cat.open("/o/northshire-care/map?el=trainer-course", ".thread")
+	cat.fill("Post a check-in", map[string]string{"assessment": "HEALTH_AT_RISK", "progress": "65",
+		"summary": "Two courses ran; one trainer is off sick.", "next_steps": "Run the spring course.", "blockers": "A stand-in trainer."})
+	if done, failed := cat.submit("Post a check-in"); done != "Checked in." {
+		t.Errorf("posting a check-in: done %q, failed %q", done, failed)
+	}
+	cat.waitFor("the check-in on the map", `document.querySelector('.check-ins')?.innerText.includes('Cat Lindqvist') &&
+		document.querySelector('.check-ins').innerText.includes('Two courses ran') &&
+		document.querySelector('[data-id="trainer-course"] .check-in-note')?.innerText.includes('Checked in')`)
+	// An empty summary is refused next to its field.
+	cat.fill("Post a check-in", map[string]string{"summary": ""})
+	if done, failed := cat.submit("Post a check-in"); done != "" || failed == "" {
+		t.Errorf("a check-in without a summary: done %q, errors %q", done, failed)
+	}
+	cat.accessibility("check-ins")
+	cat.screenshot("08g-check-in")
+
 	// Phone width.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))
 	for _, pg := range []struct{ route, ready, name string }{

@@ -14,10 +14,13 @@ export const kindName = words('OBJECTIVE_KIND_');
 export const unitName = words('UNIT_');
 export const directionName = words('DIRECTION_');
 export const frequencyName = words('FREQUENCY_');
+export const checkInFrequencyName = words('CHECK_IN_FREQUENCY_');
 export const teamKindName = words('KIND_');
 
 export const LEVELS = ['LEVEL_VISION', 'LEVEL_MISSION', 'LEVEL_OBJECTIVE', 'LEVEL_STRATEGY', 'LEVEL_TACTIC'];
 export const STATUSES = ['STATUS_PROPOSED', 'STATUS_ACTIVE', 'STATUS_ON_HOLD', 'STATUS_DONE', 'STATUS_DROPPED'];
+export const CHECK_IN_FREQUENCIES = ['CHECK_IN_FREQUENCY_UNSPECIFIED', 'CHECK_IN_FREQUENCY_WEEKLY', 'CHECK_IN_FREQUENCY_FORTNIGHTLY',
+  'CHECK_IN_FREQUENCY_MONTHLY', 'CHECK_IN_FREQUENCY_QUARTERLY'];
 export const OBJECTIVE_KINDS = ['OBJECTIVE_KIND_THEMATIC_GOAL', 'OBJECTIVE_KIND_DEFINING_OBJECTIVE', 'OBJECTIVE_KIND_STANDARD_OPERATING'];
 
 const HEALTH = {
@@ -41,6 +44,19 @@ export const healthTone = (health) => (HEALTH[health] || HEALTH.HEALTH_UNKNOWN)[
 export function healthBadge(health) {
   const [label, tone] = HEALTH[health] || HEALTH.HEALTH_UNKNOWN;
   return h('span', { class: `badge ${tone}`, 'data-health': health || 'HEALTH_UNKNOWN' }, label);
+}
+
+// checkInNote says, in a few words, how an element's owners last checked
+// in ("Checked in 3 Dec: At risk"), and that a check-in is late when its
+// due time has passed; null when there is nothing to say.
+export function checkInNote(e) {
+  const late = e.check_in_due_time && new Date(e.check_in_due_time) < new Date();
+  const c = e.latest_check_in;
+  if (!c && !late) return null;
+  const day = (ts) => new Date(ts).toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+  return h('span', { class: 'check-in-note' },
+    c ? [`Checked in ${day(c.create_time)}: `, healthBadge(c.assessment)] : null,
+    late ? h('span', { class: 'badge warn late', 'data-late': 'true' }, 'Check-in late') : null);
 }
 
 export function kpiBadge(status) {

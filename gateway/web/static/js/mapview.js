@@ -6,7 +6,7 @@
 // across organisations, and what serves it) and dims the rest; with
 // neither, the selected element's thread stays lit.
 import { h, s } from './dom.js';
-import { healthBadge, healthTone, levelName, kindName, statusName, idOf, LEVELS } from './format.js';
+import { healthBadge, healthTone, levelName, kindName, statusName, idOf, checkInNote, LEVELS } from './format.js';
 
 const COLUMN_TITLES = ['Vision', 'Mission', 'Objectives', 'Strategies', 'Tactics'];
 
@@ -60,6 +60,7 @@ function cardFor(e, org, restricted) {
   const body = [
     here ? null : h('span', { class: 'org' }, elOrg), level, h('span', { class: 'title' }, e.title),
     h('span', { class: 'card-meta' }, healthBadge(e.health), ` ${statusName(e.status)} · ${e.progress || 0}%`),
+    checkInNote(e),
     h('span', { class: 'progress', 'aria-hidden': 'true' }, bar),
     note,
   ];

@@ -11,7 +11,7 @@ import { tree } from '../tree.js';
 import { strategyMap, lineKey } from '../mapview.js';
 import {
   healthBadge, healthTone, kpiBadge, levelName, statusName, kindName, isoDate, protoDate, idOf,
-  formatNumber, LEVELS, STATUSES, OBJECTIVE_KINDS,
+  formatNumber, checkInNote, checkInFrequencyName, when, LEVELS, STATUSES, OBJECTIVE_KINDS, CHECK_IN_FREQUENCIES,
 } from '../format.js';
 
 export const name = 'map';
@@ -97,7 +97,7 @@ export async function render(el, { params, query, session, navigate }) {
   const label = (e) => h('span', { class: 'node-label' },
     h('span', { class: 'level' }, e.level === 'LEVEL_OBJECTIVE' && e.objective_kind ? kindName(e.objective_kind) : levelName(e.level)),
     ' ', h('span', { class: 'title' }, e.title), ' ', healthBadge(e.health),
-    h('span', { class: 'meta' }, ` ${statusName(e.status)} · ${e.progress || 0}%`));
+    h('span', { class: 'meta' }, ` ${statusName(e.status)} · ${e.progress || 0}%`), ' ', checkInNote(e));
   const toNodes = (ns) => (ns || []).map((n) => ({
     id: idOf(n.element.name), label: label(n.element), tone: healthTone(n.element.health), children: toNodes(n.children),
   }));
@@ -171,10 +171,13 @@ export async function render(el, { params, query, session, navigate }) {
   let shown = '';
   async function loadFacts(id) {
     const nameOf = `organisations/${org}/elements/${id}`;
-    const [thread, kpiList] = await Promise.all([
+    const [thread, kpiList, checkIns, people] = await Promise.all([
       api.get(`/v1/${nameOf}:thread`),
       api.all(`/v1/organisations/${org}/kpis?filter=${encodeURIComponent(`element = "${nameOf}"`)}`, 'kpis'),
+      api.get(`/v1/${nameOf}/checkIns?page_size=5`).then((r) => r.check_ins || []),
+      api.all(`/v1/organisations/${org}/people`, 'people'),
     ]);
+    const personName = (name) => (people.find((x) => x.name === name) || {}).display_name;
     const e = thread.elements[0];
     // How each element of the thread is reached from below, where it is
     // not only as a parent: a defining objective's thematic goal, or an
@@ -211,7 +214,16 @@ export async function render(el, { params, query, session, navigate }) {
             : (thread.restricted || []).includes(x.name)
               ? h('span', { class: 'muted' }, `an element of ${x.name.split('/')[1]}, not shared with you`)
               : h('a', { href: `#/o/${x.name.split('/')[1]}/map?el=${idOf(x.name)}` }, x.title),
-          ' ', healthBadge(x.health)))),
+          ' ', healthBadge(x.health), ' ', checkInNote(x)))),
+      h('h3', {}, 'Check-ins'),
+      e.check_in_frequency ? h('p', { class: 'muted' }, `${checkInFrequencyName(e.check_in_frequency)}; next due ${when(e.check_in_due_time)}.`) : null,
+      checkIns.length ? h('ol', { class: 'check-ins', 'aria-label': 'Check-ins, newest first' }, checkIns.map((c) => h('li', { class: 'check-in' },
+        h('p', {}, h('strong', {}, personName(c.author) || (c.author ? idOf(c.author) : 'An API token')), ` on ${when(c.create_time)}: `,
+          healthBadge(c.assessment), c.progress !== undefined ? ` ${c.progress}% done` : ''),
+        h('p', {}, c.summary),
+        c.next_steps ? h('p', {}, h('span', { class: 'label' }, 'Next: '), c.next_steps) : null,
+        c.blockers ? h('p', {}, h('span', { class: 'label' }, 'Help needed: '), c.blockers) : null)))
+        : h('p', { class: 'muted' }, 'No check-in yet.'),
       h('h3', {}, 'KPIs'),
       kpiList.length
         ? h('ul', { class: 'kpi-list' }, kpiList.map((k) => h('li', {},
@@ -237,7 +249,32 @@ export async function render(el, { params, query, session, navigate }) {
     shown = id;
     replace(detail, h('div', { class: 'detail-head' }, h('h2', { id: 'detail-title' }, e.title),
       h('a', { href: address(''), 'aria-label': 'Close: choose no element' }, 'Close')), facts,
-      role >= 2 ? editForm(e) : null, role >= 3 ? linkForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
+      role >= 2 ? checkInForm(e) : null, role >= 2 ? editForm(e) : null, role >= 3 ? linkForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
+  }
+
+  // checkInForm posts the owners' account of how the element is going.
+  function checkInForm(e) {
+    const fields = [
+      { name: 'assessment', label: 'How is it going?', type: 'select', required: true, value: e.health === 'HEALTH_UNKNOWN' ? 'HEALTH_ON_TRACK' : e.health,
+        options: [['HEALTH_ON_TRACK', 'On track'], ['HEALTH_AT_RISK', 'At risk'], ['HEALTH_OFF_TRACK', 'Off track']] },
+      { name: 'summary', label: 'What happened', type: 'textarea', required: true },
+      { name: 'next_steps', label: 'What comes next', type: 'textarea' },
+      { name: 'blockers', label: 'Where we need help', type: 'textarea' },
+    ];
+    if (e.level === 'LEVEL_TACTIC') fields.splice(1, 0, { name: 'progress', label: 'Progress (%)', type: 'number', min: 0, max: 100, value: e.progress || 0 });
+    return form({
+      title: 'Post a check-in',
+      submit: 'Post the check-in',
+      clearOnSuccess: ['summary', 'next_steps', 'blockers'],
+      fields,
+      async onSubmit(v) {
+        const body = { assessment: v.assessment, summary: v.summary, next_steps: v.next_steps, blockers: v.blockers };
+        if (e.level === 'LEVEL_TACTIC' && v.progress !== undefined) body.progress = v.progress;
+        await api.post(`/v1/${e.name}/checkIns`, body);
+        await refresh();
+        return 'Checked in.';
+      },
+    });
   }
 
   function editForm(e) {
@@ -253,6 +290,8 @@ export async function render(el, { params, query, session, navigate }) {
         { name: 'start_date', label: 'Start', type: 'date', value: isoDate(e.start_date) },
         { name: 'end_date', label: 'End', type: 'date', value: isoDate(e.end_date) },
         { name: 'description', label: 'Description', type: 'textarea', value: e.description || '' },
+        { name: 'check_in_frequency', label: 'Check-ins', type: 'select', value: e.check_in_frequency || 'CHECK_IN_FREQUENCY_UNSPECIFIED',
+          options: CHECK_IN_FREQUENCIES.map((f) => [f, f === 'CHECK_IN_FREQUENCY_UNSPECIFIED' ? 'Never asked' : checkInFrequencyName(f)]) },
       );
       if (e.level !== 'LEVEL_VISION') {
         fields.push({ name: 'supports', label: 'Also supports', type: 'textarea', list: true, value: (e.supports || []).join('\n'),
@@ -266,6 +305,7 @@ export async function render(el, { params, query, session, navigate }) {
       fields,
       async onSubmit(v) {
         const current = await api.get(`/v1/${e.name}`);
+        current.check_in_frequency ||= 'CHECK_IN_FREQUENCY_UNSPECIFIED'; // JSON leaves the default out
         const body = {};
         const mask = [];
         for (const f of fields) {
