@@ -41,6 +41,7 @@ type clients struct {
 	elements planningpb.ElementsServiceClient
 	links    planningpb.LinkRequestsServiceClient
 	checkIns planningpb.CheckInsServiceClient
+	comments planningpb.CommentsServiceClient
 	kpis     kpispb.KpisServiceClient
 	measures kpispb.MeasurementsServiceClient
 }
@@ -52,8 +53,8 @@ func newClients(t *testing.T, addr, token string) *clients {
 		access: orgpb.NewAccessServiceClient(conn), callers: identitypb.NewCallerServiceClient(conn),
 		teams: teamspb.NewTeamsServiceClient(conn), members: teamspb.NewMembersServiceClient(conn),
 		elements: planningpb.NewElementsServiceClient(conn), links: planningpb.NewLinkRequestsServiceClient(conn),
-		checkIns: planningpb.NewCheckInsServiceClient(conn),
-		kpis:     kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
+		checkIns: planningpb.NewCheckInsServiceClient(conn), comments: planningpb.NewCommentsServiceClient(conn),
+		kpis: kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
 }
 
 // fixture is two organisations: org-a with a person of each role (whose
@@ -127,6 +128,15 @@ func (f *fixture) checkIn() string {
 		CheckIn: &planningpb.CheckIn{Assessment: planningpb.Health_HEALTH_ON_TRACK, Summary: "fine"}})
 	f.must(err)
 	return ci.Name
+}
+
+// comment writes a comment, as by, on a fresh element of org-a.
+func (f *fixture) comment(by *clients) string {
+	f.t.Helper()
+	cm, err := by.comments.CreateComment(context.Background(), &planningpb.CreateCommentRequest{Parent: f.element(false),
+		Comment: &planningpb.Comment{Text: "a remark"}})
+	f.must(err)
+	return cm.Name
 }
 
 // linkRequest files a fresh request in org-a: a mission of org-b would
@@ -211,7 +221,10 @@ type rpcCase struct {
 	// rules.
 	need           identitypb.Role
 	platform, open bool
-	prepare        func(f *fixture) call
+	// authorOnly: the resource is another caller's (a comment), so even a
+	// role that may call the method is refused.
+	authorOnly bool
+	prepare    func(f *fixture) call
 }
 
 func rpcCases() []rpcCase {
@@ -345,6 +358,43 @@ func rpcCases() []rpcCase {
 					CheckIn: &planningpb.CheckIn{Assessment: planningpb.Health_HEALTH_ON_TRACK, Summary: "fine"}})
 				return err
 			}, "POST", "/v1/" + el + "/checkIns", `{"assessment":"HEALTH_AT_RISK","summary":"slower"}`}
+		}},
+		{name: "GetComment", need: viewer, prepare: func(f *fixture) call {
+			cm := f.comment(f.admin)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.comments.GetComment(ctx, &planningpb.GetCommentRequest{Name: cm})
+				return err
+			}, "GET", "/v1/" + cm, ""}
+		}},
+		{name: "ListComments", need: viewer, prepare: func(f *fixture) call {
+			el := f.element(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.comments.ListComments(ctx, &planningpb.ListCommentsRequest{Parent: el})
+				return err
+			}, "GET", "/v1/" + el + "/comments", ""}
+		}},
+		{name: "CreateComment", need: contributor, prepare: func(f *fixture) call {
+			el := f.element(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.comments.CreateComment(ctx, &planningpb.CreateCommentRequest{Parent: el, Comment: &planningpb.Comment{Text: "hm"}})
+				return err
+			}, "POST", "/v1/" + el + "/comments", `{"text":"hm"}`}
+		}},
+		// A comment's author alone changes it: the platform admin's
+		// comments are refused to every role of org-a.
+		{name: "UpdateComment", need: contributor, authorOnly: true, prepare: func(f *fixture) call {
+			c1, c2 := f.comment(f.admin), f.comment(f.admin)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.comments.UpdateComment(ctx, &planningpb.UpdateCommentRequest{Comment: &planningpb.Comment{Name: c1, Text: "again"}, UpdateMask: mask("text")})
+				return err
+			}, "PATCH", "/v1/" + c2, `{"text":"again"}`}
+		}},
+		{name: "DeleteComment", need: contributor, authorOnly: true, prepare: func(f *fixture) call {
+			c1, c2 := f.comment(f.admin), f.comment(f.admin)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.comments.DeleteComment(ctx, &planningpb.DeleteCommentRequest{Name: c1})
+				return err
+			}, "DELETE", "/v1/" + c2, ""}
 		}},
 		{name: "GetKpi", need: viewer, prepare: func(f *fixture) call {
 			k := f.kpi(false)
@@ -803,7 +853,7 @@ func expected(rc rpcCase, cl caller) codes.Code {
 		return codes.PermissionDenied
 	case cl.role == identitypb.Role_ROLE_UNSPECIFIED:
 		return codes.NotFound
-	case cl.role < rc.need:
+	case cl.role < rc.need, rc.authorOnly:
 		return codes.PermissionDenied
 	}
 	return codes.OK

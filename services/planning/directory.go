@@ -10,7 +10,8 @@ import (
 // organisations asks the organisations service, as the caller, about the
 // organisations a plan's links reach.
 type organisations struct {
-	orgs orgpb.OrganisationsServiceClient
+	orgs   orgpb.OrganisationsServiceClient
+	people orgpb.PeopleServiceClient
 }
 
 // Owners implements ownerDirectory.
@@ -23,4 +24,11 @@ func (o organisations) Owners(ctx context.Context, orgID string) ([]string, erro
 		return nil, lookup.Failed("the organisations service", name, err)
 	}
 	return org.Owners, nil
+}
+
+// RequirePerson implements peopleDirectory.
+func (o organisations) RequirePerson(ctx context.Context, field, name string) error {
+	return lookup.RequireLive(ctx, "the organisations service", field, "person", name, func(ctx context.Context) (*orgpb.Person, error) {
+		return o.people.GetPerson(ctx, &orgpb.GetPersonRequest{Name: name})
+	})
 }

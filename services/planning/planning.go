@@ -63,11 +63,13 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 		elements := resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em}
 		base.Reactions = reactions{elements: elements, events: em}.handlers()
 		base.Handlers = func(g *grpc.Server) {
-			eh := &elementsHandler{db: base.DB, events: em, elements: elements,
-				teams: teamsclient.New(base.Conns["teams"]), owners: organisations{orgpb.NewOrganisationsServiceClient(base.Conns["organisations"])}}
+			orgs := organisations{orgpb.NewOrganisationsServiceClient(base.Conns["organisations"]), orgpb.NewPeopleServiceClient(base.Conns["organisations"])}
+			eh := &elementsHandler{db: base.DB, events: em, elements: elements, teams: teamsclient.New(base.Conns["teams"]), owners: orgs}
 			pb.RegisterElementsServiceServer(g, eh)
 			pb.RegisterCheckInsServiceServer(g, &checkInsHandler{elements: eh, checkIns: resource.Engine[*checkInRecord, *pb.CheckIn]{DB: base.DB,
 				Service: serviceName, Field: "check_in", Type: checkInType, Events: checkInEvents{base.Emit}}})
+			pb.RegisterCommentsServiceServer(g, &commentsHandler{people: orgs, emit: base.Emit, comments: resource.Engine[*commentRecord, *pb.Comment]{
+				DB: base.DB, Service: serviceName, Field: "comment", Type: commentType, Events: resource.EventsOf[*pb.Comment](base.Emit, "comment")}})
 			pb.RegisterLinkRequestsServiceServer(g, &linksHandler{links: resource.Engine[*linkRecord, *pb.LinkRequest]{DB: base.DB,
 				Service: serviceName, Field: "link_request", Type: linkType, Events: linkEvents{base.Emit}}})
 		}

@@ -28,6 +28,7 @@ type env struct {
 	elements pb.ElementsServiceClient
 	links    pb.LinkRequestsServiceClient
 	checkIns pb.CheckInsServiceClient
+	comments pb.CommentsServiceClient
 	db       *sqldb.DB // the planning database
 	dsn      string    // and its DSN
 	b        *broker.Broker
@@ -52,6 +53,7 @@ func (e *env) connect(t *testing.T, token string) {
 	e.orgs, e.people = orgpb.NewOrganisationsServiceClient(conn), orgpb.NewPeopleServiceClient(conn)
 	e.teams, e.members = teamspb.NewTeamsServiceClient(conn), teamspb.NewMembersServiceClient(conn)
 	e.elements, e.links, e.checkIns = pb.NewElementsServiceClient(conn), pb.NewLinkRequestsServiceClient(conn), pb.NewCheckInsServiceClient(conn)
+	e.comments = pb.NewCommentsServiceClient(conn)
 }
 
 // as returns a copy of e whose clients call with token.
@@ -154,6 +156,7 @@ func TestPlanning(t *testing.T) {
 			t.Run("roll-up counts follow every write", e.testRollupCounts)
 			t.Run("team leads plan within their remit", e.testDelegation)
 			t.Run("check-ins", e.testCheckIns)
+			t.Run("comments and mentions", e.testComments)
 		})
 	})
 }

@@ -7,7 +7,8 @@ import "github.com/goldenthread/goldenthread/services/kit/auth"
 // tactics of their teams' remit (checkRemit), and other contributors may
 // update the status and progress of their teams' elements only
 // (elementsHandler.mayContribute); an element's owning team posts its
-// check-ins (checkInsHandler.mayPost). A link request is
+// check-ins (checkInsHandler.mayPost); contributors comment, and only a
+// comment's author changes or deletes it. A link request is
 // filed in the organisation asked by a planner of the organisation of its
 // element.
 var policy = auth.Policy{
@@ -24,6 +25,12 @@ var policy = auth.Policy{
 	"/goldenthread.planning.v1.CheckInsService/GetCheckIn":    auth.Viewer,
 	"/goldenthread.planning.v1.CheckInsService/ListCheckIns":  auth.Viewer,
 	"/goldenthread.planning.v1.CheckInsService/CreateCheckIn": auth.Contributor,
+
+	"/goldenthread.planning.v1.CommentsService/GetComment":    auth.Viewer,
+	"/goldenthread.planning.v1.CommentsService/ListComments":  auth.Viewer,
+	"/goldenthread.planning.v1.CommentsService/CreateComment": auth.Contributor,
+	"/goldenthread.planning.v1.CommentsService/UpdateComment": auth.Contributor,
+	"/goldenthread.planning.v1.CommentsService/DeleteComment": auth.Contributor,
 
 	"/goldenthread.planning.v1.LinkRequestsService/GetLinkRequest":     auth.Viewer,
 	"/goldenthread.planning.v1.LinkRequestsService/ListLinkRequests":   auth.Viewer,

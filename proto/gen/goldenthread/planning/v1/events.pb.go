@@ -494,11 +494,224 @@ func (x *CheckInPosted) GetCheckIn() *CheckIn {
 	return nil
 }
 
+// CommentCreated is published when a comment is written.
+type CommentCreated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The comment as written.
+	Comment       *Comment `protobuf:"bytes,1,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommentCreated) Reset() {
+	*x = CommentCreated{}
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommentCreated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommentCreated) ProtoMessage() {}
+
+func (x *CommentCreated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommentCreated.ProtoReflect.Descriptor instead.
+func (*CommentCreated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CommentCreated) GetComment() *Comment {
+	if x != nil {
+		return x.Comment
+	}
+	return nil
+}
+
+// CommentUpdated is published when a comment's author edits it.
+type CommentUpdated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The comment after the edit.
+	Comment *Comment `protobuf:"bytes,1,opt,name=comment,proto3" json:"comment,omitempty"`
+	// The fields the update set.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommentUpdated) Reset() {
+	*x = CommentUpdated{}
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommentUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommentUpdated) ProtoMessage() {}
+
+func (x *CommentUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommentUpdated.ProtoReflect.Descriptor instead.
+func (*CommentUpdated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CommentUpdated) GetComment() *Comment {
+	if x != nil {
+		return x.Comment
+	}
+	return nil
+}
+
+func (x *CommentUpdated) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// CommentDeleted is published when a comment's author deletes it.
+type CommentDeleted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The comment as deleted.
+	Comment *Comment `protobuf:"bytes,1,opt,name=comment,proto3" json:"comment,omitempty"`
+	// Always empty: only a caller deletes a comment.
+	Cause         string `protobuf:"bytes,2,opt,name=cause,proto3" json:"cause,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommentDeleted) Reset() {
+	*x = CommentDeleted{}
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommentDeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommentDeleted) ProtoMessage() {}
+
+func (x *CommentDeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommentDeleted.ProtoReflect.Descriptor instead.
+func (*CommentDeleted) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CommentDeleted) GetComment() *Comment {
+	if x != nil {
+		return x.Comment
+	}
+	return nil
+}
+
+func (x *CommentDeleted) GetCause() string {
+	if x != nil {
+		return x.Cause
+	}
+	return ""
+}
+
+// CommentMentioned is published for each person a comment mentions, when
+// it is written and when an edit adds the mention: what a notification of
+// that person follows.
+type CommentMentioned struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The comment.
+	Comment *Comment `protobuf:"bytes,1,opt,name=comment,proto3" json:"comment,omitempty"`
+	// The person mentioned, `organisations/{organisation}/people/{person}`.
+	Person        string `protobuf:"bytes,2,opt,name=person,proto3" json:"person,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommentMentioned) Reset() {
+	*x = CommentMentioned{}
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommentMentioned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommentMentioned) ProtoMessage() {}
+
+func (x *CommentMentioned) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommentMentioned.ProtoReflect.Descriptor instead.
+func (*CommentMentioned) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CommentMentioned) GetComment() *Comment {
+	if x != nil {
+		return x.Comment
+	}
+	return nil
+}
+
+func (x *CommentMentioned) GetPerson() string {
+	if x != nil {
+		return x.Person
+	}
+	return ""
+}
+
 var File_goldenthread_planning_v1_events_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"%goldenthread/planning/v1/events.proto\x12\x18goldenthread.planning.v1\x1a'goldenthread/planning/v1/elements.proto\x1a$goldenthread/planning/v1/links.proto\x1a google/protobuf/field_mask.proto\"M\n" +
+	"%goldenthread/planning/v1/events.proto\x12\x18goldenthread.planning.v1\x1a'goldenthread/planning/v1/comments.proto\x1a'goldenthread/planning/v1/elements.proto\x1a$goldenthread/planning/v1/links.proto\x1a google/protobuf/field_mask.proto\"M\n" +
 	"\x0eElementCreated\x12;\n" +
 	"\aelement\x18\x01 \x01(\v2!.goldenthread.planning.v1.ElementR\aelement\"\x8a\x01\n" +
 	"\x0eElementUpdated\x12;\n" +
@@ -524,7 +737,19 @@ const file_goldenthread_planning_v1_events_proto_rawDesc = "" +
 	"\x13LinkRequestDeclined\x12H\n" +
 	"\flink_request\x18\x01 \x01(\v2%.goldenthread.planning.v1.LinkRequestR\vlinkRequest\"M\n" +
 	"\rCheckInPosted\x12<\n" +
-	"\bcheck_in\x18\x01 \x01(\v2!.goldenthread.planning.v1.CheckInR\acheckInBTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
+	"\bcheck_in\x18\x01 \x01(\v2!.goldenthread.planning.v1.CheckInR\acheckIn\"M\n" +
+	"\x0eCommentCreated\x12;\n" +
+	"\acomment\x18\x01 \x01(\v2!.goldenthread.planning.v1.CommentR\acomment\"\x8a\x01\n" +
+	"\x0eCommentUpdated\x12;\n" +
+	"\acomment\x18\x01 \x01(\v2!.goldenthread.planning.v1.CommentR\acomment\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"c\n" +
+	"\x0eCommentDeleted\x12;\n" +
+	"\acomment\x18\x01 \x01(\v2!.goldenthread.planning.v1.CommentR\acomment\x12\x14\n" +
+	"\x05cause\x18\x02 \x01(\tR\x05cause\"g\n" +
+	"\x10CommentMentioned\x12;\n" +
+	"\acomment\x18\x01 \x01(\v2!.goldenthread.planning.v1.CommentR\acomment\x12\x16\n" +
+	"\x06person\x18\x02 \x01(\tR\x06personBTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
 
 var (
 	file_goldenthread_planning_v1_events_proto_rawDescOnce sync.Once
@@ -538,7 +763,7 @@ func file_goldenthread_planning_v1_events_proto_rawDescGZIP() []byte {
 	return file_goldenthread_planning_v1_events_proto_rawDescData
 }
 
-var file_goldenthread_planning_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_goldenthread_planning_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_goldenthread_planning_v1_events_proto_goTypes = []any{
 	(*ElementCreated)(nil),        // 0: goldenthread.planning.v1.ElementCreated
 	(*ElementUpdated)(nil),        // 1: goldenthread.planning.v1.ElementUpdated
@@ -549,29 +774,39 @@ var file_goldenthread_planning_v1_events_proto_goTypes = []any{
 	(*LinkRequestAccepted)(nil),   // 6: goldenthread.planning.v1.LinkRequestAccepted
 	(*LinkRequestDeclined)(nil),   // 7: goldenthread.planning.v1.LinkRequestDeclined
 	(*CheckInPosted)(nil),         // 8: goldenthread.planning.v1.CheckInPosted
-	(*Element)(nil),               // 9: goldenthread.planning.v1.Element
-	(*fieldmaskpb.FieldMask)(nil), // 10: google.protobuf.FieldMask
-	(Health)(0),                   // 11: goldenthread.planning.v1.Health
-	(*LinkRequest)(nil),           // 12: goldenthread.planning.v1.LinkRequest
-	(*CheckIn)(nil),               // 13: goldenthread.planning.v1.CheckIn
+	(*CommentCreated)(nil),        // 9: goldenthread.planning.v1.CommentCreated
+	(*CommentUpdated)(nil),        // 10: goldenthread.planning.v1.CommentUpdated
+	(*CommentDeleted)(nil),        // 11: goldenthread.planning.v1.CommentDeleted
+	(*CommentMentioned)(nil),      // 12: goldenthread.planning.v1.CommentMentioned
+	(*Element)(nil),               // 13: goldenthread.planning.v1.Element
+	(*fieldmaskpb.FieldMask)(nil), // 14: google.protobuf.FieldMask
+	(Health)(0),                   // 15: goldenthread.planning.v1.Health
+	(*LinkRequest)(nil),           // 16: goldenthread.planning.v1.LinkRequest
+	(*CheckIn)(nil),               // 17: goldenthread.planning.v1.CheckIn
+	(*Comment)(nil),               // 18: goldenthread.planning.v1.Comment
 }
 var file_goldenthread_planning_v1_events_proto_depIdxs = []int32{
-	9,  // 0: goldenthread.planning.v1.ElementCreated.element:type_name -> goldenthread.planning.v1.Element
-	9,  // 1: goldenthread.planning.v1.ElementUpdated.element:type_name -> goldenthread.planning.v1.Element
-	10, // 2: goldenthread.planning.v1.ElementUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	9,  // 3: goldenthread.planning.v1.ElementDeleted.element:type_name -> goldenthread.planning.v1.Element
-	9,  // 4: goldenthread.planning.v1.ElementUndeleted.element:type_name -> goldenthread.planning.v1.Element
-	9,  // 5: goldenthread.planning.v1.ElementHealthChanged.element:type_name -> goldenthread.planning.v1.Element
-	11, // 6: goldenthread.planning.v1.ElementHealthChanged.old_health:type_name -> goldenthread.planning.v1.Health
-	12, // 7: goldenthread.planning.v1.LinkRequestCreated.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	12, // 8: goldenthread.planning.v1.LinkRequestAccepted.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	12, // 9: goldenthread.planning.v1.LinkRequestDeclined.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	13, // 10: goldenthread.planning.v1.CheckInPosted.check_in:type_name -> goldenthread.planning.v1.CheckIn
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	13, // 0: goldenthread.planning.v1.ElementCreated.element:type_name -> goldenthread.planning.v1.Element
+	13, // 1: goldenthread.planning.v1.ElementUpdated.element:type_name -> goldenthread.planning.v1.Element
+	14, // 2: goldenthread.planning.v1.ElementUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	13, // 3: goldenthread.planning.v1.ElementDeleted.element:type_name -> goldenthread.planning.v1.Element
+	13, // 4: goldenthread.planning.v1.ElementUndeleted.element:type_name -> goldenthread.planning.v1.Element
+	13, // 5: goldenthread.planning.v1.ElementHealthChanged.element:type_name -> goldenthread.planning.v1.Element
+	15, // 6: goldenthread.planning.v1.ElementHealthChanged.old_health:type_name -> goldenthread.planning.v1.Health
+	16, // 7: goldenthread.planning.v1.LinkRequestCreated.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	16, // 8: goldenthread.planning.v1.LinkRequestAccepted.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	16, // 9: goldenthread.planning.v1.LinkRequestDeclined.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	17, // 10: goldenthread.planning.v1.CheckInPosted.check_in:type_name -> goldenthread.planning.v1.CheckIn
+	18, // 11: goldenthread.planning.v1.CommentCreated.comment:type_name -> goldenthread.planning.v1.Comment
+	18, // 12: goldenthread.planning.v1.CommentUpdated.comment:type_name -> goldenthread.planning.v1.Comment
+	14, // 13: goldenthread.planning.v1.CommentUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	18, // 14: goldenthread.planning.v1.CommentDeleted.comment:type_name -> goldenthread.planning.v1.Comment
+	18, // 15: goldenthread.planning.v1.CommentMentioned.comment:type_name -> goldenthread.planning.v1.Comment
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_events_proto_init() }
@@ -579,6 +814,7 @@ func file_goldenthread_planning_v1_events_proto_init() {
 	if File_goldenthread_planning_v1_events_proto != nil {
 		return
 	}
+	file_goldenthread_planning_v1_comments_proto_init()
 	file_goldenthread_planning_v1_elements_proto_init()
 	file_goldenthread_planning_v1_links_proto_init()
 	type x struct{}
@@ -587,7 +823,7 @@ func file_goldenthread_planning_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_planning_v1_events_proto_rawDesc), len(file_goldenthread_planning_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

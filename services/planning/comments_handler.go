@@ -1,0 +1,108 @@
+package planning
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// commentsHandler is the gRPC surface of CommentsService: the discussion
+// of an element, whose mentions are checked with the organisations
+// service and published one by one.
+type commentsHandler struct {
+	pb.UnimplementedCommentsServiceServer
+	comments resource.Engine[*commentRecord, *pb.Comment]
+	people   peopleDirectory
+	emit     resource.Emit
+}
+
+// peopleDirectory is what comments ask the organisations service, as the
+// caller.
+type peopleDirectory interface {
+	// RequirePerson fails unless the person called name exists and is
+	// live; its errors name field.
+	RequirePerson(ctx context.Context, field, name string) error
+}
+
+func (h *commentsHandler) GetComment(ctx context.Context, req *pb.GetCommentRequest) (*pb.Comment, error) {
+	return h.comments.Get(ctx, req.Name)
+}
+
+func (h *commentsHandler) ListComments(ctx context.Context, req *pb.ListCommentsRequest) (*pb.ListCommentsResponse, error) {
+	comments, next, err := h.comments.List(ctx, req, req.Parent, nil)
+	return resource.Respond(&pb.ListCommentsResponse{}, comments, next, err)
+}
+
+func (h *commentsHandler) CreateComment(ctx context.Context, req *pb.CreateCommentRequest) (*pb.Comment, error) {
+	return h.comments.Create(ctx, resource.Creation[*commentRecord]{Request: req, Parent: req.Parent, ID: req.CommentId,
+		New: func(ids []string) (*commentRecord, error) {
+			e, err := getElement(ctx, h.comments.DB, ids[0], ids[1])
+			if errors.Is(err, resource.ErrNotFound) {
+				return nil, apierr.NotFound(req.Parent)
+			}
+			if err != nil {
+				return nil, err
+			}
+			r, err := newComment(ids[0], ids[1], ids[2], req.Comment, e.el, auth.FromContext(ctx).People[ids[0]], auth.Actor(ctx, serviceName))
+			if err != nil {
+				return nil, err
+			}
+			return r, h.requireMentioned(ctx, r.c.Mentions)
+		},
+		Lock: lockPlan,
+		After: func(ctx context.Context, tx *sqldb.Tx, r *commentRecord) error {
+			return h.mentioned(ctx, tx, r.c, r.c.Mentions)
+		}})
+}
+
+func (h *commentsHandler) UpdateComment(ctx context.Context, req *pb.UpdateCommentRequest) (*pb.Comment, error) {
+	c, err := h.comments.Patch(req.Comment, req.UpdateMask.GetPaths())
+	if err != nil {
+		return nil, err
+	}
+	// Who is mentioned is asked before anything is written.
+	if err := h.requireMentioned(ctx, mentionsIn(c.IDs[0], req.Comment.Text)); err != nil {
+		return nil, err
+	}
+	c.Lock = lockPlan
+	c.After = func(ctx context.Context, tx *sqldb.Tx, current, next *commentRecord) error {
+		return h.mentioned(ctx, tx, next.c, newMentions(current.c.Mentions, next.c.Mentions))
+	}
+	return h.comments.Update(ctx, c, func(current *commentRecord) (*commentRecord, error) {
+		return editComment(current, req.Comment.Text, auth.Actor(ctx, serviceName), timestamppb.Now())
+	})
+}
+
+func (h *commentsHandler) DeleteComment(ctx context.Context, req *pb.DeleteCommentRequest) (*pb.Comment, error) {
+	actor := auth.Actor(ctx, serviceName)
+	return h.comments.Delete(ctx, req.Name, req.Etag, resource.Hooks[*commentRecord]{Lock: lockPlan,
+		Check: func(_ context.Context, _ *sqldb.Tx, current, _ *commentRecord) error { return checkCommentAuthor(current, actor) }})
+}
+
+// requireMentioned fails unless every person in mentions is a live person
+// of the organisation, naming comment.text.
+func (h *commentsHandler) requireMentioned(ctx context.Context, mentions []string) error {
+	for _, p := range mentions {
+		if err := h.people.RequirePerson(ctx, "comment.text", p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mentioned publishes a CommentMentioned for each of people.
+func (h *commentsHandler) mentioned(ctx context.Context, tx *sqldb.Tx, c *pb.Comment, people []string) error {
+	for _, p := range people {
+		if err := h.emit(ctx, tx, c.Name, "comment", "mentioned", &pb.CommentMentioned{Comment: c, Person: p}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

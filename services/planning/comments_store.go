@@ -1,0 +1,87 @@
+package planning
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+)
+
+// commentRecord is a comment as stored: the API resource, the ids its name
+// holds, who wrote it (the actor who may change it) and its revision.
+type commentRecord struct {
+	c                    *pb.Comment
+	orgID, elementID, id string
+	createActor          string
+	revision             int64
+}
+
+// Message implements resource.Record.
+func (r *commentRecord) Message() *pb.Comment { return r.c }
+
+// Revision implements resource.Record.
+func (r *commentRecord) Revision() *int64 { return &r.revision }
+
+func (r *commentRecord) clone() *commentRecord {
+	next := *r
+	next.c = proto.Clone(r.c).(*pb.Comment)
+	return &next
+}
+
+// storedEdit is an edit as the edits column keeps it.
+type storedEdit struct {
+	Text string `json:"t"`
+	Time int64  `json:"at"`
+}
+
+var commentsTable = resource.Table[*commentRecord]{
+	Name: "comments",
+	Columns: "organisation_id, element_id, id, text, mentions, edits, author, create_actor, " +
+		"create_time, update_time, delete_time, revision, update_actor",
+	Key:  3,
+	Scan: scanComment,
+	Values: func(r *commentRecord) ([]any, error) {
+		c := r.c
+		edits := make([]storedEdit, len(c.Edits))
+		for i, e := range c.Edits {
+			edits[i] = storedEdit{e.Text, resource.Micros(e.EditTime)}
+		}
+		m, _ := json.Marshal(append([]string{}, c.Mentions...)) // strings always marshal
+		e, _ := json.Marshal(edits)
+		return []any{r.orgID, r.elementID, r.id, c.Text, string(m), string(e), c.Author, r.createActor,
+			resource.Micros(c.CreateTime), resource.Micros(c.UpdateTime), resource.NullMicros(c.DeleteTime), r.revision, c.UpdateActor}, nil
+	},
+}
+
+// commentListSchema: comments read oldest first, as a conversation does.
+var commentListSchema = resource.Schema[*commentRecord, *pb.Comment]("create_time", []listing.Field[*commentRecord]{})
+
+func scanComment(s resource.Scanner) (*commentRecord, error) {
+	r := &commentRecord{c: &pb.Comment{}}
+	var mentions, edits string
+	var stamps resource.Stamps
+	err := s.Scan(&r.orgID, &r.elementID, &r.id, &r.c.Text, &mentions, &edits, &r.c.Author, &r.createActor,
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.c.UpdateActor)
+	if err != nil {
+		return nil, err
+	}
+	r.c.Name = resourcename.Format(commentCollections, r.orgID, r.elementID, r.id)
+	r.c.CreateTime, r.c.UpdateTime, r.c.DeleteTime = stamps.Times()
+	r.c.Etag = resource.Etag(r.revision)
+	var stored []storedEdit
+	if err := json.Unmarshal([]byte(mentions), &r.c.Mentions); err != nil {
+		return nil, fmt.Errorf("comment %s mentions: %w", r.c.Name, err)
+	}
+	if err := json.Unmarshal([]byte(edits), &stored); err != nil {
+		return nil, fmt.Errorf("comment %s edits: %w", r.c.Name, err)
+	}
+	for _, e := range stored {
+		r.c.Edits = append(r.c.Edits, &pb.CommentEdit{Text: e.Text, EditTime: resource.Time(e.Time)})
+	}
+	return r, nil
+}
