@@ -42,6 +42,7 @@ type clients struct {
 	links    planningpb.LinkRequestsServiceClient
 	checkIns planningpb.CheckInsServiceClient
 	comments planningpb.CommentsServiceClient
+	work     planningpb.WorkServiceClient
 	kpis     kpispb.KpisServiceClient
 	measures kpispb.MeasurementsServiceClient
 }
@@ -54,6 +55,7 @@ func newClients(t *testing.T, addr, token string) *clients {
 		teams: teamspb.NewTeamsServiceClient(conn), members: teamspb.NewMembersServiceClient(conn),
 		elements: planningpb.NewElementsServiceClient(conn), links: planningpb.NewLinkRequestsServiceClient(conn),
 		checkIns: planningpb.NewCheckInsServiceClient(conn), comments: planningpb.NewCommentsServiceClient(conn),
+		work: planningpb.NewWorkServiceClient(conn),
 		kpis: kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
 }
 
@@ -395,6 +397,12 @@ func rpcCases() []rpcCase {
 				_, err := c.comments.DeleteComment(ctx, &planningpb.DeleteCommentRequest{Name: c1})
 				return err
 			}, "DELETE", "/v1/" + c2, ""}
+		}},
+		{name: "GetWork", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.work.GetWork(ctx, &planningpb.GetWorkRequest{Name: org + "/people/contributor"})
+				return err
+			}, "GET", "/v1/" + org + "/people/contributor:work", ""}
 		}},
 		{name: "GetKpi", need: viewer, prepare: func(f *fixture) call {
 			k := f.kpi(false)

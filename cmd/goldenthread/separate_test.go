@@ -71,7 +71,7 @@ func TestServicesAsSeparateProcesses(t *testing.T) {
 		"-dsn", dsn("teams"), "-subject-prefix", prefix, "-organisations-addr", orgAddr)...)
 	plan := startProcess(t, filepath.Join(bin, "planning"), append(natsAs("planning"), "-grpc-addr", planningAddr, "-metrics-addr", apitest.FreeAddr(t),
 		"-dsn", dsn("planning"), "-subject-prefix", prefix, "-organisations-addr", orgAddr,
-		"-teams-addr", teamsAddr)...)
+		"-teams-addr", teamsAddr, "-kpis-addr", kpisAddr)...)
 	measures := startProcess(t, filepath.Join(bin, "kpis"), append(natsAs("kpis"), "-grpc-addr", kpisAddr, "-metrics-addr", apitest.FreeAddr(t),
 		"-dsn", dsn("kpis"), "-subject-prefix", prefix, "-organisations-addr", orgAddr,
 		"-teams-addr", teamsAddr, "-planning-addr", planningAddr)...)

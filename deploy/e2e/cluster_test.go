@@ -101,7 +101,7 @@ func startCluster(t *testing.T, logDir string) *cluster {
 	c.orgs = run("organisations", "organisations", "-data-dir", orgData)
 	c.teams = run("teams", "teams", "-organisations-addr", addr["organisations"])
 	for i, name := range []string{"planning", "planning-2"} {
-		c.planning[i] = run(name, "planning", "-organisations-addr", addr["organisations"], "-teams-addr", addr["teams"])
+		c.planning[i] = run(name, "planning", "-organisations-addr", addr["organisations"], "-teams-addr", addr["teams"], "-kpis-addr", addr["kpis"])
 	}
 	c.kpis = run("kpis", "kpis", "-organisations-addr", addr["organisations"], "-teams-addr", addr["teams"],
 		"-planning-addr", addr["planning"])

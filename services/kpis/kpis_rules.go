@@ -23,7 +23,7 @@ var (
 		"thresholds", "frequency", "element", "owner_team", "data_source"}
 	// kpiComputed are the output-only fields an update_mask may name, and
 	// that an update ignores.
-	kpiComputed = []string{"latest_value", "latest_period_end", "status", "trend", "element_deleted"}
+	kpiComputed = []string{"latest_value", "latest_period_end", "status", "trend", "element_deleted", "value_due_date"}
 )
 
 // newKpi returns the KPI a create makes, named name in the organisation

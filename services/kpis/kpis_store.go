@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
@@ -18,10 +19,7 @@ import (
 type kpiRecord struct {
 	kpi       *pb.Kpi
 	orgID, id string
-	// dueDate is when the next value becomes late (see dueDate), "" before
-	// the first.
-	dueDate  string
-	revision int64
+	revision  int64
 	// deletedWithOrg records that the organisation's deletion deleted the
 	// KPI, so that its undeletion restores it.
 	deletedWithOrg bool
@@ -108,18 +106,21 @@ func setComputed(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
 	k := r.kpi
 	_, err := tx.ExecContext(ctx, `UPDATE kpis SET latest_value = ?, latest_period_end = ?, status = ?, trend = ?, due_date = ?,
 		element_deleted = ? WHERE organisation_id = ? AND id = ?`,
-		k.LatestValue, dateOrEmpty(k), int32(k.Status), int32(k.Trend), r.dueDate, sqldb.Bool(k.ElementDeleted), r.orgID, r.id)
+		k.LatestValue, dateOrEmpty(k), int32(k.Status), int32(k.Trend), orEmpty(k.ValueDueDate), sqldb.Bool(k.ElementDeleted), r.orgID, r.id)
 	if err != nil {
 		return fmt.Errorf("update kpi status: %w", err)
 	}
 	return nil
 }
 
-func dateOrEmpty(k *pb.Kpi) string {
-	if k.LatestPeriodEnd == nil {
+func dateOrEmpty(k *pb.Kpi) string { return orEmpty(k.LatestPeriodEnd) }
+
+// orEmpty is a date as stored: "" for none.
+func orEmpty(d *date.Date) string {
+	if d == nil {
 		return ""
 	}
-	return dates.Format(k.LatestPeriodEnd)
+	return dates.Format(d)
 }
 
 // values are the row's columns in kpisTable.Columns order. The element
@@ -151,7 +152,7 @@ func (r *kpiRecord) values() ([]any, error) {
 	}
 	return []any{r.orgID, r.id, k.Title, k.Description, int32(k.Unit), k.CurrencyCode, int32(k.Direction), string(baseline),
 		string(targets), string(thresholds), int32(k.Frequency), elementID, ownerTeamID, k.DataSource, k.LatestValue,
-		dateOrEmpty(k), int32(k.Status), int32(k.Trend), r.dueDate, sqldb.Bool(k.ElementDeleted), resource.Micros(k.CreateTime),
+		dateOrEmpty(k), int32(k.Status), int32(k.Trend), orEmpty(k.ValueDueDate), sqldb.Bool(k.ElementDeleted), resource.Micros(k.CreateTime),
 		resource.Micros(k.UpdateTime), resource.NullMicros(k.DeleteTime), sqldb.Bool(r.deletedWithOrg), r.revision, k.UpdateActor}, nil
 }
 
@@ -161,12 +162,13 @@ func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 		unit, direction, freq, st, trend int32
 		baseline, targets, thresholds    string
 		elementID, ownerTeamID, latest   string
+		due                              string
 		elementDeleted, withOrg          int
 		stamps                           resource.Stamps
 	)
 	k := r.kpi
 	err := s.Scan(&r.orgID, &r.id, &k.Title, &k.Description, &unit, &k.CurrencyCode, &direction, &baseline, &targets, &thresholds,
-		&freq, &elementID, &ownerTeamID, &k.DataSource, &k.LatestValue, &latest, &st, &trend, &r.dueDate,
+		&freq, &elementID, &ownerTeamID, &k.DataSource, &k.LatestValue, &latest, &st, &trend, &due,
 		&elementDeleted, &stamps.Create, &stamps.Update, &stamps.Delete, &withOrg, &r.revision, &k.UpdateActor)
 	if err != nil {
 		return nil, err // kpisTable names the table, and tells sql.ErrNoRows apart
@@ -193,6 +195,9 @@ func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 	k.OwnerTeam = "organisations/" + r.orgID + "/teams/" + ownerTeamID
 	if latest != "" {
 		k.LatestPeriodEnd = dates.Parse(latest)
+	}
+	if due != "" {
+		k.ValueDueDate = dates.Parse(due)
 	}
 	k.ElementDeleted = elementDeleted == 1
 	k.CreateTime, k.UpdateTime, k.DeleteTime = stamps.Times()

@@ -36,10 +36,12 @@ func applyLatest(r *kpiRecord, latest []period, today string) {
 	k := r.kpi
 	k.Status = statusOf(k, latest, today)
 	k.Trend = trendOf(k, latest)
-	k.LatestValue, k.LatestPeriodEnd, r.dueDate = 0, nil, ""
+	k.LatestValue, k.LatestPeriodEnd, k.ValueDueDate = 0, nil, nil
 	if len(latest) > 0 {
 		k.LatestValue, k.LatestPeriodEnd = latest[0].value, dates.Parse(latest[0].end)
-		r.dueDate = dueDate(latest[0].end, k.Frequency)
+		if due := dueDate(latest[0].end, k.Frequency); due != "" {
+			k.ValueDueDate = dates.Parse(due)
+		}
 	}
 }
 

@@ -2,8 +2,15 @@ package planning
 
 import (
 	"context"
+	"fmt"
+	"path"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/lookup"
 )
 
@@ -31,4 +38,42 @@ func (o organisations) RequirePerson(ctx context.Context, field, name string) er
 	return lookup.RequireLive(ctx, "the organisations service", field, "person", name, func(ctx context.Context) (*orgpb.Person, error) {
 		return o.people.GetPerson(ctx, &orgpb.GetPersonRequest{Name: name})
 	})
+}
+
+// Person returns the person called name, asked as the caller.
+func (o organisations) Person(ctx context.Context, name string) (*orgpb.Person, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
+	defer cancel()
+	p, err := o.people.GetPerson(ctx, &orgpb.GetPersonRequest{Name: name})
+	if status.Code(err) == codes.NotFound {
+		return nil, apierr.NotFound(name)
+	}
+	if err != nil {
+		return nil, lookup.Failed("the organisations service", name, err)
+	}
+	return p, nil
+}
+
+// kpis asks the KPI service, as the caller, about the KPIs teams own.
+type kpis struct {
+	kpis kpipb.KpisServiceClient
+}
+
+// Owned returns the live KPIs that team owns.
+func (k kpis) Owned(ctx context.Context, team string) ([]*kpipb.Kpi, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
+	defer cancel()
+	org := path.Dir(path.Dir(team))
+	var out []*kpipb.Kpi
+	for token := ""; ; {
+		resp, err := k.kpis.ListKpis(ctx, &kpipb.ListKpisRequest{Parent: org, PageSize: 1000, PageToken: token,
+			Filter: fmt.Sprintf("owner_team = %q", team)})
+		if err != nil {
+			return nil, lookup.Failed("the KPI service", team, err)
+		}
+		out = append(out, resp.Kpis...)
+		if token = resp.NextPageToken; token == "" {
+			return out, nil
+		}
+	}
 }

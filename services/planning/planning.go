@@ -25,6 +25,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/host"
@@ -41,10 +42,11 @@ const serviceName = "planning"
 
 // Spec declares the service to the kit, which assembles it and runs its
 // binary. It calls the organisations service, which checks callers'
-// credentials, and the teams service: whether owner teams exist and who is
-// in them. It follows organisations and teams being deleted and restored,
-// and KPIs changing status.
-var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: []string{"organisations", "teams"},
+// credentials; the teams service: whether owner teams exist and who is
+// in them; and the KPI service: which KPIs a person's teams owe. It
+// follows organisations and teams being deleted and restored, and KPIs
+// changing status.
+var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Upstreams: []string{"organisations", "teams", "kpis"},
 	Consumes: []string{"organisations", "teams", "kpis"}, Policy: policy}
 
 // Open opens the database, brings its schema up to date and prepares the
@@ -68,6 +70,8 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 			pb.RegisterElementsServiceServer(g, eh)
 			pb.RegisterCheckInsServiceServer(g, &checkInsHandler{elements: eh, checkIns: resource.Engine[*checkInRecord, *pb.CheckIn]{DB: base.DB,
 				Service: serviceName, Field: "check_in", Type: checkInType, Events: checkInEvents{base.Emit}}})
+			pb.RegisterWorkServiceServer(g, &workHandler{db: base.DB, people: orgs, teams: teamsclient.New(base.Conns["teams"]),
+				kpis: kpis{kpipb.NewKpisServiceClient(base.Conns["kpis"])}})
 			pb.RegisterCommentsServiceServer(g, &commentsHandler{people: orgs, emit: base.Emit, comments: resource.Engine[*commentRecord, *pb.Comment]{
 				DB: base.DB, Service: serviceName, Field: "comment", Type: commentType, Events: resource.EventsOf[*pb.Comment](base.Emit, "comment")}})
 			pb.RegisterLinkRequestsServiceServer(g, &linksHandler{links: resource.Engine[*linkRecord, *pb.LinkRequest]{DB: base.DB,

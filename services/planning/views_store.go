@@ -53,24 +53,23 @@ var integrityChecks = []struct {
 		func(string) []any {
 			return []any{int32(pb.LinkRequest_STATE_PENDING), time.Now().Add(-unansweredAfter).UnixMicro()}
 		}},
-	{pb.IntegrityFinding_KIND_CHECK_IN_LATE, "e.check_in_frequency <> 0 AND e.status NOT IN (?, ?) AND COALESCE(e.latest_check_in_time, e.create_time) + " +
-		checkInPeriodSQL + " < ?",
+	{pb.IntegrityFinding_KIND_CHECK_IN_LATE, "e.check_in_frequency <> 0 AND e.status NOT IN (?, ?) AND " + checkInDueSQL("e") + " < ?",
 		func(string) []any {
 			return []any{int32(pb.Status_STATUS_DONE), int32(pb.Status_STATUS_DROPPED), time.Now().UnixMicro()}
 		}},
 }
 
-// checkInPeriodSQL is checkInPeriods in SQL, in microseconds, of an
-// element e's check_in_frequency.
-var checkInPeriodSQL = func() string {
+// checkInDueSQL is checkInDue in SQL, in microseconds, of the element
+// called table (an alias, or elements).
+func checkInDueSQL(table string) string {
 	var b strings.Builder
-	b.WriteString("CASE e.check_in_frequency")
+	fmt.Fprintf(&b, "COALESCE(%[1]s.latest_check_in_time, %[1]s.create_time) + CASE %[1]s.check_in_frequency", table)
 	for _, f := range slices.Sorted(maps.Keys(checkInPeriods)) {
 		fmt.Fprintf(&b, " WHEN %d THEN %d", int32(f), checkInPeriods[f].Microseconds())
 	}
 	b.WriteString(" END")
 	return b.String()
-}()
+}
 
 // unansweredAfter is how long a link request may wait before the report
 // names it.

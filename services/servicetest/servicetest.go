@@ -104,11 +104,13 @@ func Start(t *testing.T, o Options) *Env {
 		t.Fatal(err)
 	}
 	e.Addr = lis.Addr().String()
+	// Every service is reached here but those elsewhere: one not started
+	// answers UNIMPLEMENTED, as a service an upgrade has not reached yet.
 	addrs := map[string]string{}
 	for _, name := range All {
-		addrs[name] = o.Elsewhere[name]
-		if slices.Contains(o.Services, name) {
-			addrs[name] = e.Addr
+		addrs[name] = e.Addr
+		if a := o.Elsewhere[name]; a != "" && !slices.Contains(o.Services, name) {
+			addrs[name] = a
 		}
 	}
 

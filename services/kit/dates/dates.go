@@ -44,6 +44,11 @@ func Of(t time.Time) *date.Date {
 	return &date.Date{Year: int32(t.Year()), Month: int32(t.Month()), Day: int32(t.Day())}
 }
 
+// Time is the start of d, in UTC.
+func Time(d *date.Date) time.Time {
+	return time.Date(int(d.GetYear()), time.Month(d.GetMonth()), int(d.GetDay()), 0, 0, 0, 0, time.UTC)
+}
+
 // Today is today's date in UTC, the day every rule about "today" uses.
 func Today() *date.Date { return Of(time.Now().UTC()) }
 

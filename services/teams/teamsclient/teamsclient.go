@@ -56,6 +56,31 @@ func (t Client) IsMember(ctx context.Context, team, person string) (bool, error)
 	return len(resp.Members) > 0 && inTerm(resp.Members[0], time.Now().UTC()), nil
 }
 
+// MemberOf returns the teams person (a person's name) is a member of
+// today in organisation orgID, in any role: a live membership in its term.
+func (t Client) MemberOf(ctx context.Context, orgID, person string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
+	defer cancel()
+	return t.teamsInTerm(ctx, orgID, fmt.Sprintf("person = %q", person))
+}
+
+// teamsInTerm returns the teams of orgID's memberships that filter selects
+// and whose term holds today.
+func (t Client) teamsInTerm(ctx context.Context, orgID, filter string) ([]string, error) {
+	var teams []string
+	err := pages(func(token string) (string, error) {
+		resp, err := t.members.ListMembers(ctx, &teamspb.ListMembersRequest{Parent: "organisations/" + orgID + "/teams/-", PageSize: 1000,
+			PageToken: token, Filter: filter})
+		for _, m := range resp.GetMembers() {
+			if inTerm(m, time.Now().UTC()) {
+				teams = append(teams, path.Dir(path.Dir(m.Name))) // the team's name
+			}
+		}
+		return resp.GetNextPageToken(), err
+	})
+	return teams, lookupErr(err, "organisations/"+orgID)
+}
+
 // Remit returns the teams person (a person's name) leads today in
 // organisation orgID — a live membership with ROLE_LEAD in its term — and
 // every team under them, however deep: where a team lead plans.
@@ -63,19 +88,9 @@ func (t Client) Remit(ctx context.Context, orgID, person string) ([]string, erro
 	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
 	defer cancel()
 	org := "organisations/" + orgID
-	var leads []string
-	err := pages(func(token string) (string, error) {
-		resp, err := t.members.ListMembers(ctx, &teamspb.ListMembersRequest{Parent: org + "/teams/-", PageSize: 1000, PageToken: token,
-			Filter: fmt.Sprintf("person = %q AND role = ROLE_LEAD", person)})
-		for _, m := range resp.GetMembers() {
-			if inTerm(m, time.Now().UTC()) {
-				leads = append(leads, path.Dir(path.Dir(m.Name))) // the team's name
-			}
-		}
-		return resp.GetNextPageToken(), err
-	})
+	leads, err := t.teamsInTerm(ctx, orgID, fmt.Sprintf("person = %q AND role = ROLE_LEAD", person))
 	if err != nil || len(leads) == 0 {
-		return nil, lookupErr(err, org)
+		return nil, err
 	}
 	parents := map[string]string{}
 	err = pages(func(token string) (string, error) {

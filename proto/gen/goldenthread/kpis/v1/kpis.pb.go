@@ -654,7 +654,11 @@ type Kpi struct {
 	// Opaque version tag for optimistic concurrency (AIP-154).
 	Etag string `protobuf:"bytes,22,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Who made the latest change. Output only.
-	UpdateActor   string `protobuf:"bytes,23,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
+	UpdateActor string `protobuf:"bytes,23,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
+	// The last day the next value may arrive before the KPI is OVERDUE (the
+	// end of the period after latest_period_end, plus the grace); unset
+	// before its first value. Output only.
+	ValueDueDate  *date.Date `protobuf:"bytes,24,opt,name=value_due_date,json=valueDueDate,proto3" json:"value_due_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -848,6 +852,13 @@ func (x *Kpi) GetUpdateActor() string {
 		return x.UpdateActor
 	}
 	return ""
+}
+
+func (x *Kpi) GetValueDueDate() *date.Date {
+	if x != nil {
+		return x.ValueDueDate
+	}
+	return nil
 }
 
 // Correction is a measurement's earlier value, kept when it was corrected.
@@ -2152,7 +2163,7 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x05value\x18\x01 \x01(\x01B\a\xbaH\x04\x12\x02@\x01R\x05value\x12\xd9\x01\n" +
 	"\x04date\x18\x02 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x04date\"\xc1\x0f\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x04date\"\xaf\x11\n" +
 	"\x03Kpi\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12f\n" +
 	"\x05title\x18\x02 \x01(\tBP\xbaHM\xba\x01C\n" +
@@ -2190,7 +2201,10 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\vdelete_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\x16 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\x17 \x01(\tR\vupdateActor\"\xbe\x01\n" +
+	"\fupdate_actor\x18\x17 \x01(\tR\vupdateActor\x12\xeb\x01\n" +
+	"\x0evalue_due_date\x18\x18 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\fvalueDueDate\"\xbe\x01\n" +
 	"\n" +
 	"Correction\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\x01R\x05value\x12\x18\n" +
@@ -2420,58 +2434,59 @@ var file_goldenthread_kpis_v1_kpis_proto_depIdxs = []int32{
 	31, // 12: goldenthread.kpis.v1.Kpi.create_time:type_name -> google.protobuf.Timestamp
 	31, // 13: goldenthread.kpis.v1.Kpi.update_time:type_name -> google.protobuf.Timestamp
 	31, // 14: goldenthread.kpis.v1.Kpi.delete_time:type_name -> google.protobuf.Timestamp
-	31, // 15: goldenthread.kpis.v1.Correction.time:type_name -> google.protobuf.Timestamp
-	30, // 16: goldenthread.kpis.v1.Measurement.period_end:type_name -> google.type.Date
-	10, // 17: goldenthread.kpis.v1.Measurement.history:type_name -> goldenthread.kpis.v1.Correction
-	31, // 18: goldenthread.kpis.v1.Measurement.create_time:type_name -> google.protobuf.Timestamp
-	31, // 19: goldenthread.kpis.v1.Measurement.update_time:type_name -> google.protobuf.Timestamp
-	31, // 20: goldenthread.kpis.v1.Measurement.delete_time:type_name -> google.protobuf.Timestamp
-	9,  // 21: goldenthread.kpis.v1.ListKpisResponse.kpis:type_name -> goldenthread.kpis.v1.Kpi
-	9,  // 22: goldenthread.kpis.v1.CreateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
-	9,  // 23: goldenthread.kpis.v1.UpdateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
-	32, // 24: goldenthread.kpis.v1.UpdateKpiRequest.update_mask:type_name -> google.protobuf.FieldMask
-	30, // 25: goldenthread.kpis.v1.ListMeasurementsRequest.start_date:type_name -> google.type.Date
-	30, // 26: goldenthread.kpis.v1.ListMeasurementsRequest.end_date:type_name -> google.type.Date
-	11, // 27: goldenthread.kpis.v1.ListMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
-	11, // 28: goldenthread.kpis.v1.CreateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
-	11, // 29: goldenthread.kpis.v1.UpdateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
-	32, // 30: goldenthread.kpis.v1.UpdateMeasurementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	22, // 31: goldenthread.kpis.v1.BatchCreateMeasurementsRequest.requests:type_name -> goldenthread.kpis.v1.CreateMeasurementRequest
-	11, // 32: goldenthread.kpis.v1.BatchCreateMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
-	33, // 33: goldenthread.kpis.v1.ImportMeasurementsRequest.csv:type_name -> google.api.HttpBody
-	12, // 34: goldenthread.kpis.v1.KpisService.GetKpi:input_type -> goldenthread.kpis.v1.GetKpiRequest
-	13, // 35: goldenthread.kpis.v1.KpisService.ListKpis:input_type -> goldenthread.kpis.v1.ListKpisRequest
-	15, // 36: goldenthread.kpis.v1.KpisService.CreateKpi:input_type -> goldenthread.kpis.v1.CreateKpiRequest
-	16, // 37: goldenthread.kpis.v1.KpisService.UpdateKpi:input_type -> goldenthread.kpis.v1.UpdateKpiRequest
-	17, // 38: goldenthread.kpis.v1.KpisService.DeleteKpi:input_type -> goldenthread.kpis.v1.DeleteKpiRequest
-	18, // 39: goldenthread.kpis.v1.KpisService.UndeleteKpi:input_type -> goldenthread.kpis.v1.UndeleteKpiRequest
-	19, // 40: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:input_type -> goldenthread.kpis.v1.GetMeasurementRequest
-	20, // 41: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:input_type -> goldenthread.kpis.v1.ListMeasurementsRequest
-	22, // 42: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:input_type -> goldenthread.kpis.v1.CreateMeasurementRequest
-	23, // 43: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:input_type -> goldenthread.kpis.v1.UpdateMeasurementRequest
-	24, // 44: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:input_type -> goldenthread.kpis.v1.DeleteMeasurementRequest
-	25, // 45: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:input_type -> goldenthread.kpis.v1.BatchCreateMeasurementsRequest
-	27, // 46: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:input_type -> goldenthread.kpis.v1.ExportMeasurementsRequest
-	28, // 47: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:input_type -> goldenthread.kpis.v1.ImportMeasurementsRequest
-	9,  // 48: goldenthread.kpis.v1.KpisService.GetKpi:output_type -> goldenthread.kpis.v1.Kpi
-	14, // 49: goldenthread.kpis.v1.KpisService.ListKpis:output_type -> goldenthread.kpis.v1.ListKpisResponse
-	9,  // 50: goldenthread.kpis.v1.KpisService.CreateKpi:output_type -> goldenthread.kpis.v1.Kpi
-	9,  // 51: goldenthread.kpis.v1.KpisService.UpdateKpi:output_type -> goldenthread.kpis.v1.Kpi
-	9,  // 52: goldenthread.kpis.v1.KpisService.DeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
-	9,  // 53: goldenthread.kpis.v1.KpisService.UndeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
-	11, // 54: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	21, // 55: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:output_type -> goldenthread.kpis.v1.ListMeasurementsResponse
-	11, // 56: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	11, // 57: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	11, // 58: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	26, // 59: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:output_type -> goldenthread.kpis.v1.BatchCreateMeasurementsResponse
-	33, // 60: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:output_type -> google.api.HttpBody
-	29, // 61: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:output_type -> goldenthread.kpis.v1.ImportMeasurementsResponse
-	48, // [48:62] is the sub-list for method output_type
-	34, // [34:48] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	30, // 15: goldenthread.kpis.v1.Kpi.value_due_date:type_name -> google.type.Date
+	31, // 16: goldenthread.kpis.v1.Correction.time:type_name -> google.protobuf.Timestamp
+	30, // 17: goldenthread.kpis.v1.Measurement.period_end:type_name -> google.type.Date
+	10, // 18: goldenthread.kpis.v1.Measurement.history:type_name -> goldenthread.kpis.v1.Correction
+	31, // 19: goldenthread.kpis.v1.Measurement.create_time:type_name -> google.protobuf.Timestamp
+	31, // 20: goldenthread.kpis.v1.Measurement.update_time:type_name -> google.protobuf.Timestamp
+	31, // 21: goldenthread.kpis.v1.Measurement.delete_time:type_name -> google.protobuf.Timestamp
+	9,  // 22: goldenthread.kpis.v1.ListKpisResponse.kpis:type_name -> goldenthread.kpis.v1.Kpi
+	9,  // 23: goldenthread.kpis.v1.CreateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
+	9,  // 24: goldenthread.kpis.v1.UpdateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
+	32, // 25: goldenthread.kpis.v1.UpdateKpiRequest.update_mask:type_name -> google.protobuf.FieldMask
+	30, // 26: goldenthread.kpis.v1.ListMeasurementsRequest.start_date:type_name -> google.type.Date
+	30, // 27: goldenthread.kpis.v1.ListMeasurementsRequest.end_date:type_name -> google.type.Date
+	11, // 28: goldenthread.kpis.v1.ListMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
+	11, // 29: goldenthread.kpis.v1.CreateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
+	11, // 30: goldenthread.kpis.v1.UpdateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
+	32, // 31: goldenthread.kpis.v1.UpdateMeasurementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	22, // 32: goldenthread.kpis.v1.BatchCreateMeasurementsRequest.requests:type_name -> goldenthread.kpis.v1.CreateMeasurementRequest
+	11, // 33: goldenthread.kpis.v1.BatchCreateMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
+	33, // 34: goldenthread.kpis.v1.ImportMeasurementsRequest.csv:type_name -> google.api.HttpBody
+	12, // 35: goldenthread.kpis.v1.KpisService.GetKpi:input_type -> goldenthread.kpis.v1.GetKpiRequest
+	13, // 36: goldenthread.kpis.v1.KpisService.ListKpis:input_type -> goldenthread.kpis.v1.ListKpisRequest
+	15, // 37: goldenthread.kpis.v1.KpisService.CreateKpi:input_type -> goldenthread.kpis.v1.CreateKpiRequest
+	16, // 38: goldenthread.kpis.v1.KpisService.UpdateKpi:input_type -> goldenthread.kpis.v1.UpdateKpiRequest
+	17, // 39: goldenthread.kpis.v1.KpisService.DeleteKpi:input_type -> goldenthread.kpis.v1.DeleteKpiRequest
+	18, // 40: goldenthread.kpis.v1.KpisService.UndeleteKpi:input_type -> goldenthread.kpis.v1.UndeleteKpiRequest
+	19, // 41: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:input_type -> goldenthread.kpis.v1.GetMeasurementRequest
+	20, // 42: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:input_type -> goldenthread.kpis.v1.ListMeasurementsRequest
+	22, // 43: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:input_type -> goldenthread.kpis.v1.CreateMeasurementRequest
+	23, // 44: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:input_type -> goldenthread.kpis.v1.UpdateMeasurementRequest
+	24, // 45: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:input_type -> goldenthread.kpis.v1.DeleteMeasurementRequest
+	25, // 46: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:input_type -> goldenthread.kpis.v1.BatchCreateMeasurementsRequest
+	27, // 47: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:input_type -> goldenthread.kpis.v1.ExportMeasurementsRequest
+	28, // 48: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:input_type -> goldenthread.kpis.v1.ImportMeasurementsRequest
+	9,  // 49: goldenthread.kpis.v1.KpisService.GetKpi:output_type -> goldenthread.kpis.v1.Kpi
+	14, // 50: goldenthread.kpis.v1.KpisService.ListKpis:output_type -> goldenthread.kpis.v1.ListKpisResponse
+	9,  // 51: goldenthread.kpis.v1.KpisService.CreateKpi:output_type -> goldenthread.kpis.v1.Kpi
+	9,  // 52: goldenthread.kpis.v1.KpisService.UpdateKpi:output_type -> goldenthread.kpis.v1.Kpi
+	9,  // 53: goldenthread.kpis.v1.KpisService.DeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
+	9,  // 54: goldenthread.kpis.v1.KpisService.UndeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
+	11, // 55: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	21, // 56: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:output_type -> goldenthread.kpis.v1.ListMeasurementsResponse
+	11, // 57: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	11, // 58: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	11, // 59: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	26, // 60: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:output_type -> goldenthread.kpis.v1.BatchCreateMeasurementsResponse
+	33, // 61: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:output_type -> google.api.HttpBody
+	29, // 62: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:output_type -> goldenthread.kpis.v1.ImportMeasurementsResponse
+	49, // [49:63] is the sub-list for method output_type
+	35, // [35:49] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_kpis_v1_kpis_proto_init() }
