@@ -600,6 +600,10 @@ func TestWebClient(t *testing.T) {
 	// team under hers), and the map says so with her name.
 	cat := newTab(t, b.ctx, base, b.shot)
 	cat.signIn(jwtFor(t, dataDir, "cat"))
+	// Her home page is her work: her team's thematic goal wants its weekly check-in.
+	cat.waitFor("Cat's work", `document.getElementById('my-work')?.innerText.includes('Check in on Put the Train on the Tracks')`)
+	cat.accessibility("my work")
+	cat.screenshot("08g0-my-work")
 	cat.open("/o/northshire-care/map?el=trainer-course", ".thread")
 	cat.fill("Post a check-in", map[string]string{"assessment": "HEALTH_AT_RISK", "progress": "65",
 		"summary": "Two courses ran; one trainer is off sick.", "next_steps": "Run the spring course.", "blockers": "A stand-in trainer."})
@@ -616,6 +620,22 @@ func TestWebClient(t *testing.T) {
 	}
 	cat.accessibility("check-ins")
 	cat.screenshot("08g-check-in")
+	// She asks Ana, mentioning her; Ana finds it in her work.
+	cat.fill("Add a comment", map[string]string{"text": "@ana can we borrow a trainer from the west for the spring course?"})
+	if done, failed := cat.submit("Add a comment"); done != "Commented." {
+		t.Errorf("commenting: done %q, failed %q", done, failed)
+	}
+	cat.waitFor("the comment", `document.querySelector('.comments')?.innerText.includes('Cat Lindqvist') &&
+		document.querySelector('.comments').innerText.includes('Mentions Ana Okafor')`)
+	cat.fill("Add a comment", map[string]string{"text": "@nobody hello"})
+	if done, failed := cat.submit("Add a comment"); done != "" || !strings.Contains(failed, "no such person") {
+		t.Errorf("mentioning nobody: done %q, errors %q", done, failed)
+	}
+	cat.screenshot("08h-comment")
+	ana := newTab(t, b.ctx, base, b.shot)
+	ana.signIn(jwtFor(t, dataDir, "ana"))
+	ana.waitFor("Ana's mention", `document.querySelector('#my-work [data-kind="KIND_MENTION"]')?.innerText.includes("You were mentioned on Run the trainers' course")`)
+	ana.screenshot("08i-mentioned")
 
 	// Phone width.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))

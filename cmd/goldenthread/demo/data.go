@@ -51,6 +51,9 @@ type Element struct {
 	From, To int
 	Status   string
 	Progress int32
+	// CheckIns is how often its owners check in: WEEKLY, FORTNIGHTLY,
+	// MONTHLY or QUARTERLY; never when empty.
+	CheckIns string
 }
 
 // KPI measures Element with a relative threshold: green within Green% of
@@ -97,13 +100,13 @@ var Organisations = []Organisation{{
 		{ID: "manager-charter", Parent: "expectations", Level: "STRATEGY", Team: "regional", Title: "A managers' charter, written with managers", From: -3, To: 3, Status: "ACTIVE"},
 		{ID: "charter-sessions", Parent: "manager-charter", Level: "TACTIC", Team: "regional", Title: "Charter sessions in each region", From: -3, To: 2, Status: "ACTIVE", Progress: 40},
 
-		{ID: "train-on-tracks", Parent: "mission", Level: "OBJECTIVE", Kind: "THEMATIC_GOAL", Team: "east", Title: "Put the Train on the Tracks", From: -5, To: 1, Status: "ACTIVE"},
+		{ID: "train-on-tracks", Parent: "mission", Level: "OBJECTIVE", Kind: "THEMATIC_GOAL", Team: "east", Title: "Put the Train on the Tracks", From: -5, To: 1, Status: "ACTIVE", CheckIns: "WEEKLY"},
 		{ID: "training-calendar", Parent: "mission", Level: "OBJECTIVE", Kind: "DEFINING_OBJECTIVE", Goal: "train-on-tracks", Team: "east", Title: "A training calendar", From: -5, To: 1, Status: "ACTIVE"},
 		{ID: "plan-courses", Parent: "training-calendar", Level: "STRATEGY", Team: "training", Title: "Plan a year of courses ahead", From: -5, To: 1, Status: "ACTIVE"},
 		{ID: "publish-calendar", Parent: "plan-courses", Level: "TACTIC", Team: "training", Title: "Publish the course calendar each quarter", From: -5, To: 1, Status: "ACTIVE", Progress: 90},
 		{ID: "training-standards", Parent: "mission", Level: "OBJECTIVE", Kind: "DEFINING_OBJECTIVE", Goal: "train-on-tracks", Team: "east", Title: "Consistent training expectations and outcomes", From: -5, To: 1, Status: "ACTIVE"},
-		{ID: "train-trainers", Parent: "training-standards", Level: "STRATEGY", Team: "training", Title: "Train every trainer to one standard", From: -5, To: 1, Status: "ACTIVE"},
-		{ID: "trainer-course", Parent: "train-trainers", Level: "TACTIC", Team: "training", Title: "Run the trainers' course", From: -5, To: 1, Status: "ACTIVE", Progress: 60},
+		{ID: "train-trainers", Parent: "training-standards", Level: "STRATEGY", Team: "training", Title: "Train every trainer to one standard", From: -5, To: 1, Status: "ACTIVE", CheckIns: "MONTHLY"},
+		{ID: "trainer-course", Parent: "train-trainers", Level: "TACTIC", Team: "training", Title: "Run the trainers' course", From: -5, To: 1, Status: "ACTIVE", Progress: 60, CheckIns: "WEEKLY"},
 
 		{ID: "energize", Parent: "mission", Level: "OBJECTIVE", Kind: "THEMATIC_GOAL", Team: "west", Title: "Energize!", From: -2, To: 4, Status: "ACTIVE"},
 		{ID: "recognition", Parent: "mission", Level: "OBJECTIVE", Kind: "DEFINING_OBJECTIVE", Goal: "energize", Team: "west", Title: "Recognise good work where it happens", From: -2, To: 4, Status: "ACTIVE"},

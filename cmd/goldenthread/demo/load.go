@@ -164,6 +164,11 @@ func (l loader) element(ctx context.Context, org string, e Element) error {
 	if e.Goal != "" {
 		el.ThematicGoal = org + "/elements/" + e.Goal
 	}
+	if e.CheckIns != "" {
+		if el.CheckInFrequency, err = enum[planningpb.CheckInFrequency](planningpb.CheckInFrequency_value, "CHECK_IN_FREQUENCY_"+e.CheckIns); err != nil {
+			return err
+		}
+	}
 	for _, s := range e.Supports {
 		owner, id, _ := strings.Cut(s, "/")
 		el.Supports = append(el.Supports, "organisations/"+owner+"/elements/"+id)

@@ -249,7 +249,59 @@ export async function render(el, { params, query, session, navigate }) {
     shown = id;
     replace(detail, h('div', { class: 'detail-head' }, h('h2', { id: 'detail-title' }, e.title),
       h('a', { href: address(''), 'aria-label': 'Close: choose no element' }, 'Close')), facts,
-      role >= 2 ? checkInForm(e) : null, role >= 2 ? editForm(e) : null, role >= 3 ? linkForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
+      discussion(e), role >= 2 ? checkInForm(e) : null, role >= 2 ? editForm(e) : null, role >= 3 ? linkForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
+  }
+
+  // discussion is the element's comments, oldest first, and a form to add
+  // one; authors edit and delete their own. Its list is refreshed with the
+  // facts; its forms are built once per selection.
+  const comments = h('ol', { class: 'comments', 'aria-label': 'Comments, oldest first' });
+  let loadComments = async () => {};
+  function discussion(e) {
+    const me = ((session.caller.grants || []).find((g) => g.organisation === `organisations/${org}`) || {}).person;
+    loadComments = async () => {
+      const [list, people] = await Promise.all([
+        api.all(`/v1/${e.name}/comments`, 'comments'),
+        api.all(`/v1/organisations/${org}/people`, 'people'),
+      ]);
+      const nameOf = (p) => (people.find((x) => x.name === p) || {}).display_name || idOf(p);
+      replace(comments, list.length ? list.map((c) => {
+        const text = h('p', { class: 'comment-text' }, c.text);
+        const own = me && c.author === me;
+        const editor = own ? form({
+          title: '', submit: 'Save the comment',
+          fields: [{ name: 'text', label: 'Your comment', type: 'textarea', required: true, value: c.text }],
+          async onSubmit(v) {
+            await api.patch(`/v1/${c.name}?update_mask=text`, { text: v.text, etag: c.etag });
+            await loadComments();
+            return 'Saved.';
+          },
+        }) : null;
+        if (editor) editor.hidden = true;
+        return h('li', { class: 'comment', 'data-name': c.name },
+          h('p', {}, h('strong', {}, c.author ? nameOf(c.author) : 'An API token'), h('span', { class: 'muted' }, ` ${when(c.create_time)}`),
+            (c.edits || []).length ? h('span', { class: 'muted' }, ' (edited)') : null),
+          text,
+          (c.mentions || []).length ? h('p', { class: 'muted small' }, `Mentions ${c.mentions.map(nameOf).join(', ')}`) : null,
+          own ? h('div', { class: 'actions' },
+            h('button', { type: 'button', onclick: () => { editor.hidden = !editor.hidden; } }, 'Edit'),
+            h('button', { type: 'button', onclick: async () => { await api.del(`/v1/${c.name}`); await loadComments(); } }, 'Delete')) : null,
+          editor);
+      }) : h('li', { class: 'muted' }, 'No comment yet.'));
+    };
+    loadComments();
+    return h('section', { class: 'discussion', 'aria-labelledby': 'discussion-title' }, h('h3', { id: 'discussion-title' }, 'Discussion'), comments,
+      role >= 2 ? form({
+        title: 'Add a comment',
+        submit: 'Comment',
+        clearOnSuccess: ['text'],
+        fields: [{ name: 'text', label: 'Comment', type: 'textarea', required: true, hint: 'Mention someone with @ and their id, e.g. @cat.' }],
+        async onSubmit(v) {
+          await api.post(`/v1/${e.name}/comments`, { text: v.text });
+          await loadComments();
+          return 'Commented.';
+        },
+      }) : null);
   }
 
   // checkInForm posts the owners' account of how the element is going.
@@ -415,7 +467,7 @@ export async function render(el, { params, query, session, navigate }) {
       await showDetail(state.selected);
     } else if (shown) {
       try {
-        await loadFacts(shown);
+        await Promise.all([loadFacts(shown), loadComments()]);
         const t = detail.querySelector('#detail-title');
         const e = elements.find((x) => idOf(x.name) === shown);
         if (t && e) t.textContent = e.title;
