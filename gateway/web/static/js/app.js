@@ -13,6 +13,7 @@ import * as kpi from './pages/kpi.js';
 import * as report from './pages/report.js';
 import * as team from './pages/team.js';
 import * as people from './pages/people.js';
+import * as tokens from './pages/tokens.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -43,6 +44,7 @@ const routes = [
   [/^\/o\/([a-z0-9-]+)\/report$/, report],
   [/^\/o\/([a-z0-9-]+)\/teams\/([a-z0-9-]+)$/, team],
   [/^\/o\/([a-z0-9-]+)\/people$/, people],
+  [/^\/o\/([a-z0-9-]+)\/tokens$/, tokens],
 ];
 
 let current = null; // the page on screen: {refresh, dispose}
@@ -67,6 +69,7 @@ function renderNav(org) {
   if (org) {
     items.push(link(`/o/${org}`, 'Overview'), link(`/o/${org}/map`, 'Strategy map'),
       link(`/o/${org}/kpis`, 'KPIs'), link(`/o/${org}/report`, 'Integrity report'), link(`/o/${org}/people`, 'People'));
+    if (session.role(org) >= 4) items.push(link(`/o/${org}/tokens`, 'API tokens'));
   }
   replace(nav, h('ul', {}, items.map((i) => h('li', {}, i))));
   const me = session.caller.display_name || session.caller.subject;
