@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -637,12 +638,162 @@ func TestWebClient(t *testing.T) {
 	ana.waitFor("Ana's mention", `document.querySelector('#my-work [data-kind="KIND_MENTION"]')?.innerText.includes("You were mentioned on Run the trainers' course")`)
 	ana.screenshot("08i-mentioned")
 
+	// People, members and API tokens. The platform admin sees the
+	// organisation's people with their roles in words, adds a person,
+	// changes her role with the keyboard and makes her a member of a team.
+	b.open("/o/northshire-care/people", "#people tbody tr")
+	b.waitFor("Ana Okafor and her role", `[...document.querySelectorAll('#people tbody tr')].some((r) => r.innerText.includes('Ana Okafor') &&
+		r.innerText.includes('Chief Executive') && r.innerText.includes('ana@northshire.example') && r.querySelector('[data-role]')?.innerText === 'Planner')`)
+	b.fill("New person", map[string]string{"person_id": "fay", "display_name": "Fay Okoro", "email": "fay@northshire.example",
+		"job_title": "Data Analyst", "role": "ROLE_CONTRIBUTOR", "external_subject": "fay"})
+	if done, failed := b.submit("New person"); done != "Added Fay Okoro, contributor." {
+		t.Errorf("adding a person: done %q, failed %q", done, failed)
+	}
+	fay := `document.querySelector('#people tr[data-name="organisations/northshire-care/people/fay"]')`
+	b.waitFor("Fay, a contributor", fay+`?.querySelector('[data-role]').dataset.role === 'ROLE_CONTRIBUTOR'`)
+	// An email another person has is refused next to the field.
+	b.fill("New person", map[string]string{"display_name": "Ana Again", "email": "ANA@northshire.example"})
+	if done, failed := b.submit("New person"); done != "" || !strings.Contains(failed, "has this email address") ||
+		eval[string](b, `document.querySelector('form[aria-label="New person"] input[name=email]').getAttribute('aria-invalid')`) != "true" {
+		t.Errorf("a second person with Ana's email: done %q, errors %q", done, failed)
+	}
+	b.do(chromedp.Focus(`#people tr[data-name$="/people/fay"] summary`), chromedp.KeyEvent(kb.Enter))
+	b.waitFor("Fay's role form open", fay+`.querySelector('details').open`)
+	b.fill("Change Fay Okoro's role", map[string]string{"role": "ROLE_PLANNER"})
+	if done, failed := b.submit("Change Fay Okoro's role"); done != "Fay Okoro: Planner." {
+		t.Errorf("changing a role: done %q, failed %q", done, failed)
+	}
+	b.waitFor("Fay, a planner", fay+`.querySelector('[data-role]').dataset.role === 'ROLE_PLANNER' && `+fay+`.querySelector('[data-role]').innerText === 'Planner'`)
+	b.accessibility("people")
+	b.screenshot("17-people")
+	// Removing someone asks first; the keyboard answers.
+	if code, body := httpDo(t, p.adminToken, "POST", base+"/v1/organisations/northshire-care/people?person_id=gus",
+		`{"display_name":"Gus Temp","email":"gus@northshire.example","role":"ROLE_VIEWER"}`); code != 200 {
+		t.Fatalf("person: %d %s", code, body)
+	}
+	gus := `document.querySelector('#people tr[data-name$="/people/gus"]')`
+	b.waitFor("Gus listed", gus+` !== null`)
+	b.do(chromedp.Focus(`#people tr[data-name$="/people/gus"] details.confirm summary`), chromedp.KeyEvent(kb.Enter))
+	b.waitFor("the question", gus+`.querySelector('details.confirm').open && `+gus+`.innerText.includes('will no longer be able to sign in')`)
+	b.tabTo(`document.activeElement.textContent === 'Yes, remove'`, "the confirmation")
+	b.do(chromedp.KeyEvent(kb.Enter))
+	b.waitFor("Gus removed", gus+` === null && document.querySelector('main [role=status]').textContent === 'Removed Gus Temp.'`)
+
+	// The team page lists its members, each linked to their row on the
+	// people page; the admin adds Fay, and a term that ends before it
+	// starts is refused next to its end.
+	b.open("/o/northshire-care/teams/east", "#members tbody tr")
+	b.waitFor("Cat, the lead", `[...document.querySelectorAll('#members tbody tr')].some((r) => r.innerText.includes('Cat Lindqvist') &&
+		r.querySelector('[data-role]')?.innerText === 'Lead' && r.querySelector('a[href="#/o/northshire-care/people?person=cat"]'))`)
+	b.fill("Add a member", map[string]string{"person": "organisations/northshire-care/people/fay", "role": "ROLE_SECRETARIAT",
+		"start_date": "2025-01-01", "end_date": "2024-12-31"})
+	if done, failed := b.submit("Add a member"); done != "" || !strings.Contains(failed, "before start_date") ||
+		eval[string](b, `document.querySelector('form[aria-label="Add a member"] input[name=end_date]').getAttribute('aria-invalid')`) != "true" {
+		t.Errorf("a membership ending before it starts: done %q, errors %q", done, failed)
+	}
+	b.fill("Add a member", map[string]string{"end_date": ""})
+	if done, failed := b.submit("Add a member"); done != "Added Fay Okoro, secretariat." {
+		t.Errorf("adding a member: done %q, failed %q", done, failed)
+	}
+	b.waitFor("Fay, a member", `[...document.querySelectorAll('#members tbody tr')].some((r) => r.querySelector('a[href="#/o/northshire-care/people?person=fay"]')?.innerText === 'Fay Okoro' &&
+		r.querySelector('[data-role]')?.innerText === 'Secretariat' && r.innerText.includes('2025-01-01'))`)
+	// Her membership becomes a fixed term as a member.
+	b.do(chromedp.Click(`#members tr:has(a[href$="person=fay"]) details:not(.confirm) summary`))
+	b.fill("Change Fay Okoro's membership", map[string]string{"role": "ROLE_MEMBER", "end_date": "2099-12-31"})
+	if done, failed := b.submit("Change Fay Okoro's membership"); done != "Saved." {
+		t.Errorf("changing a membership: done %q, failed %q", done, failed)
+	}
+	b.waitFor("Fay, a member until 2099", `document.querySelector('#members tr:has(a[href$="person=fay"]) [data-role]')?.innerText === 'Member' &&
+		document.querySelector('#members tr:has(a[href$="person=fay"])').innerText.includes('2099-12-31')`)
+	b.accessibility("team members")
+	b.screenshot("18-team-members")
+	// The link leads to her row, marked and focused.
+	eval[bool](b, `document.querySelector('#members a[href="#/o/northshire-care/people?person=fay"]').click() || true`)
+	b.waitFor("Fay's row", `document.body.dataset.page === 'people' && document.activeElement?.id === 'person-fay' &&
+		document.activeElement.closest('tr').classList.contains('chosen')`)
+
+	// API tokens: the admin makes one and sees its secret once, ready to
+	// copy; a reload does not show it again.
+	b.open("/o/northshire-care/tokens", "#tokens")
+	b.fill("New API token", map[string]string{"display_name": "Nightly import", "role": "ROLE_PLANNER"})
+	if done, failed := b.submit("New API token"); !strings.Contains(done, "Created Nightly import") {
+		t.Errorf("making a token: done %q, failed %q", done, failed)
+	}
+	secret := eval[string](b, `document.getElementById('token-secret')?.value || ''`)
+	if secret == "" || !eval[bool](b, `document.activeElement.id === 'token-secret' && document.getElementById('token-secret').readOnly &&
+		document.getElementById('new-secret').innerText.includes('it will not be shown again')`) {
+		t.Errorf("the new token's secret is not shown, focused, read-only and marked as shown once (%d characters)", len(secret))
+	}
+	b.waitFor("the token listed", `[...document.querySelectorAll('#tokens tbody tr')].some((r) => r.innerText.includes('Nightly import') &&
+		r.innerText.includes('Planner') && r.innerText.includes('Never') && r.innerText.includes('bootstrap platform admin') && !r.innerText.includes('null'))`)
+	b.accessibility("API tokens")
+	b.screenshot("19-api-tokens")
+	b.open("/o/northshire-care/tokens", "#tokens tbody tr")
+	b.waitFor("the token listed after a reload", `document.getElementById('tokens').innerText.includes('Nightly import')`)
+	if eval[bool](b, fmt.Sprintf(`document.getElementById('token-secret') !== null || document.body.innerText.includes(%q)`, secret)) {
+		t.Error("the token's secret is shown again after a reload")
+	}
+
+	// The token and Fay correct values of a KPI; its page names them,
+	// never their subjects.
+	code, body := httpDo(t, p.adminToken, "GET", base+"/v1/organisations/northshire-care/kpis/visits-on-time/measurements", "")
+	var listed struct{ Measurements []struct{ Name string } }
+	if err := json.Unmarshal([]byte(body), &listed); code != 200 || err != nil || len(listed.Measurements) < 2 {
+		t.Fatalf("measurements: %d %s", code, body)
+	}
+	for _, c := range []struct{ token, measurement string }{
+		{secret, listed.Measurements[0].Name}, {jwtFor(t, dataDir, "fay"), listed.Measurements[1].Name},
+	} {
+		if code, body := httpDo(t, c.token, "PATCH", base+"/v1/"+c.measurement+"?update_mask=value,note", `{"value": 91, "note": "recounted"}`); code != 200 {
+			t.Fatalf("correcting %s: %d %s", c.measurement, code, body)
+		}
+	}
+	b.open("/o/northshire-care/kpis/visits-on-time", "#measurements tbody tr")
+	b.waitFor("the KPI's values by name", `document.getElementById('measurements').innerText.includes('Nightly import (API token)') &&
+		document.querySelector('#measurements a[href="#/o/northshire-care/people?person=fay"]')?.innerText === 'Fay Okoro' &&
+		document.getElementById('measurements').innerText.includes('changed by Fay Okoro') &&
+		document.getElementById('measurements').innerText.includes('bootstrap platform admin (API token)')`)
+	if got := eval[string](b, `document.getElementById('measurements').innerText`); strings.Contains(got, "token:") || strings.Contains(got, "user:") {
+		t.Errorf("the KPI's values show subjects: %.500s", got)
+	}
+	b.accessibility("KPI values by name")
+	b.screenshot("20-kpi-names")
+
+	// Revoking asks first; the token goes from the list.
+	b.open("/o/northshire-care/tokens", "#tokens tbody tr")
+	b.do(chromedp.Click(`#tokens details.confirm summary`))
+	b.submit("Revoke Nightly import?")
+	b.waitFor("the token revoked", `!document.getElementById('tokens').innerText.includes('Nightly import') &&
+		document.querySelector('main [role=status]').textContent === 'Revoked Nightly import.'`)
+
+	// A viewer reads the people, without the forms to change them or the
+	// API tokens; tokens are "an API token" to her.
+	eve := newTab(t, b.ctx, base, b.shot)
+	eve.signIn(jwtFor(t, dataDir, "eve"))
+	eve.open("/o/northshire-care/people", "#people tbody tr")
+	eve.waitFor("the people", `document.getElementById('people').innerText.includes('Fay Okoro') && document.getElementById('people').innerText.includes('Planner')`)
+	if eval[int](eve, `document.querySelectorAll('main form, main details').length`) != 0 ||
+		eval[bool](eve, `document.getElementById('nav').innerText.includes('API tokens')`) {
+		t.Error("a viewer is offered forms to change people, or the API tokens")
+	}
+	eve.accessibility("people, as a viewer")
+	eve.screenshot("17b-people-viewer")
+	eve.open("/o/northshire-care/kpis/visits-on-time", "#measurements tbody tr")
+	eve.waitFor("a token unnamed to a viewer", `document.getElementById('measurements').innerText.includes('an API token') &&
+		document.getElementById('measurements').innerText.includes('Fay Okoro')`)
+	// A member of the company's owner reads its people without their emails.
+	nia.open("/o/valley-shared-services/people", "#people tbody tr")
+	if got := eval[string](nia, `document.querySelector('main').innerText`); strings.Contains(got, "@") || !strings.Contains(got, "contact details are not shown") {
+		t.Errorf("the company's people, to a member of its owner: %.500s", got)
+	}
+
 	// Phone width.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))
 	for _, pg := range []struct{ route, ready, name string }{
 		{"/o/northshire-care", "#team-tree .team", "09-phone-overview"},
 		{"/o/northshire-care/map?el=trainer-course", ".thread", "10-phone-strategy-map"},
 		{"/o/northshire-care/kpis/trainers-trained", "svg.chart circle", "11-phone-kpi"},
+		{"/o/northshire-care/people", "#people tbody tr", "21-phone-people"},
 	} {
 		b.open(pg.route, pg.ready)
 		b.fitsWidth(pg.name)

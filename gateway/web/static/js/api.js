@@ -27,6 +27,12 @@ export class ApiError extends Error {
       for (const v of d.violations || []) {
         if (v.subject) this.fields[v.subject] = v.description;
       }
+      // A value another resource holds already (a person's email) is an
+      // ErrorInfo that names its field.
+      const field = d.metadata && d.metadata.field;
+      if (field && !this.fields[field]) {
+        this.fields[field] = this.message.startsWith(`${field}: `) ? this.message.slice(field.length + 2) : this.message;
+      }
     }
   }
 }

@@ -12,6 +12,8 @@ import * as kpis from './pages/kpis.js';
 import * as kpi from './pages/kpi.js';
 import * as report from './pages/report.js';
 import * as team from './pages/team.js';
+import * as people from './pages/people.js';
+import * as tokens from './pages/tokens.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -41,6 +43,8 @@ const routes = [
   [/^\/o\/([a-z0-9-]+)\/kpis\/([a-z0-9-]+)$/, kpi],
   [/^\/o\/([a-z0-9-]+)\/report$/, report],
   [/^\/o\/([a-z0-9-]+)\/teams\/([a-z0-9-]+)$/, team],
+  [/^\/o\/([a-z0-9-]+)\/people$/, people],
+  [/^\/o\/([a-z0-9-]+)\/tokens$/, tokens],
 ];
 
 let current = null; // the page on screen: {refresh, dispose}
@@ -64,7 +68,8 @@ function renderNav(org) {
   const items = [link('/', 'Organisations')];
   if (org) {
     items.push(link(`/o/${org}`, 'Overview'), link(`/o/${org}/map`, 'Strategy map'),
-      link(`/o/${org}/kpis`, 'KPIs'), link(`/o/${org}/report`, 'Integrity report'));
+      link(`/o/${org}/kpis`, 'KPIs'), link(`/o/${org}/report`, 'Integrity report'), link(`/o/${org}/people`, 'People'));
+    if (session.role(org) >= 4) items.push(link(`/o/${org}/tokens`, 'API tokens'));
   }
   replace(nav, h('ul', {}, items.map((i) => h('li', {}, i))));
   const me = session.caller.display_name || session.caller.subject;
@@ -152,7 +157,8 @@ async function render() {
     current = result || null;
     document.body.dataset.page = page.name || '';
     const heading = main.querySelector('h1');
-    if (heading && !query.has('el')) {
+    // A page opened on one of its items (an element, a person) focuses it.
+    if (heading && !query.has('el') && !query.has('person')) {
       heading.setAttribute('tabindex', '-1');
       heading.focus({ preventScroll: true });
     }

@@ -38,6 +38,35 @@ export function replace(el, ...children) {
   return el;
 }
 
+// keyed fills el with one child per item, in order, keeping the child made
+// for an item's key on an earlier call and moving only what is out of
+// place: a form someone is using in a table row, and the focus, survive the
+// refresh a live update brings. make(item) returns {node, update(item)};
+// update is called with every item, new or kept. Other children go.
+const keptChildren = new WeakMap();
+export function keyed(el, items, key, make) {
+  const before = keptChildren.get(el) || new Map();
+  const now = new Map();
+  for (const item of items) {
+    const k = key(item);
+    const child = before.get(k) || make(item);
+    child.update(item);
+    now.set(k, child);
+  }
+  keptChildren.set(el, now);
+  let at = el.firstChild;
+  for (const { node } of now.values()) {
+    if (node === at) at = at.nextSibling;
+    else el.insertBefore(node, at);
+  }
+  while (at) {
+    const next = at.nextSibling;
+    at.remove();
+    at = next;
+  }
+  return el;
+}
+
 let ids = 0;
 // uid returns an id unique in the page, for label/for and aria references.
 export function uid(prefix = 'id') {

@@ -16,11 +16,16 @@ export const directionName = words('DIRECTION_');
 export const frequencyName = words('FREQUENCY_');
 export const checkInFrequencyName = words('CHECK_IN_FREQUENCY_');
 export const teamKindName = words('KIND_');
+// roleName says an organisation role (ROLE_PLANNER: Planner) or a team
+// membership's role (ROLE_LEAD: Lead); both enums share the prefix.
+export const roleName = words('ROLE_');
 
 export const LEVELS = ['LEVEL_VISION', 'LEVEL_MISSION', 'LEVEL_OBJECTIVE', 'LEVEL_STRATEGY', 'LEVEL_TACTIC'];
 export const STATUSES = ['STATUS_PROPOSED', 'STATUS_ACTIVE', 'STATUS_ON_HOLD', 'STATUS_DONE', 'STATUS_DROPPED'];
 export const CHECK_IN_FREQUENCIES = ['CHECK_IN_FREQUENCY_UNSPECIFIED', 'CHECK_IN_FREQUENCY_WEEKLY', 'CHECK_IN_FREQUENCY_FORTNIGHTLY',
   'CHECK_IN_FREQUENCY_MONTHLY', 'CHECK_IN_FREQUENCY_QUARTERLY'];
+export const ROLES = ['ROLE_VIEWER', 'ROLE_CONTRIBUTOR', 'ROLE_PLANNER', 'ROLE_ADMIN'];
+export const MEMBER_ROLES = ['ROLE_LEAD', 'ROLE_MEMBER', 'ROLE_SPONSOR', 'ROLE_SECRETARIAT'];
 export const OBJECTIVE_KINDS = ['OBJECTIVE_KIND_THEMATIC_GOAL', 'OBJECTIVE_KIND_DEFINING_OBJECTIVE', 'OBJECTIVE_KIND_STANDARD_OPERATING'];
 
 const HEALTH = {

@@ -128,3 +128,27 @@ export function form(spec) {
   el.controls = controls;
   return el;
 }
+
+// rowAction is a disclosure for a form that acts on one item of a list:
+// its summary says what (label, with the item's name for those who hear it
+// out of its row, hidden) and opens the form.
+export function rowAction(label, item, content) {
+  return h('details', { class: 'row-action' },
+    h('summary', {}, label, h('span', { class: 'visually-hidden' }, ` ${item}`)), content);
+}
+
+// confirmStep is a rowAction that asks a last question before something
+// that cannot simply be taken back: the summary and the buttons are all the
+// keyboard needs, and Cancel closes it and puts the focus back.
+export function confirmStep(label, item, question, confirmForm) {
+  const box = rowAction(label, item, [h('p', {}, question), confirmForm]);
+  box.classList.add('confirm');
+  confirmForm.querySelector('.actions').append(h('button', {
+    type: 'button',
+    onclick() {
+      box.open = false;
+      box.querySelector('summary').focus();
+    },
+  }, 'Cancel'));
+  return box;
+}

@@ -6,6 +6,7 @@ import * as api from '../api.js';
 import { form } from '../forms.js';
 import { chart } from '../chart.js';
 import { kpiFields, kpiBody } from '../kpiform.js';
+import { directory } from '../people.js';
 import {
   kpiBadge, formatNumber, isoDate, protoDate, idOf, when, unitName, directionName, frequencyName, trendName, monthEnd,
 } from '../format.js';
@@ -42,7 +43,10 @@ export async function render(el, { params, session }) {
       api.all(`/v1/${kpiName}/measurements`, 'measurements'),
     ]);
     title.textContent = kpi.title;
-    const element = await api.get(`/v1/${kpi.element}`).catch(() => null);
+    const [element, who] = await Promise.all([
+      api.get(`/v1/${kpi.element}`).catch(() => null),
+      directory(org, session).names(measurements.flatMap((m) => [m.update_actor, ...(m.history || []).map((c) => c.actor)])),
+    ]);
     replace(summary,
       h('p', { class: 'status-line' }, 'Status: ', kpiBadge(kpi.status),
         kpi.latest_period_end ? ` latest ${formatNumber(kpi.latest_value, kpi.unit)} for ${isoDate(kpi.latest_period_end)}` : '',
@@ -60,10 +64,10 @@ export async function render(el, { params, session }) {
       h('th', { scope: 'row' }, isoDate(m.period_end)),
       h('td', {}, formatNumber(m.value, kpi.unit)),
       h('td', {}, m.note || ''),
-      h('td', {}, m.update_actor || ''),
+      h('td', {}, who(m.update_actor)),
       h('td', {}, (m.history || []).length
         ? h('ul', { class: 'history' }, m.history.map((c) => h('li', {},
-          `was ${formatNumber(c.value, kpi.unit)}${c.note ? ` (“${c.note}”)` : ''}; changed by ${c.actor} on ${when(c.time)}`)))
+          `was ${formatNumber(c.value, kpi.unit)}${c.note ? ` (“${c.note}”)` : ''}; changed by `, who(c.actor), ` on ${when(c.time)}`)))
         : '—'))));
     if (!measurements.length) rows.append(h('tr', {}, h('td', { colspan: 5 }, 'No values yet.')));
     if (correctForm) {

@@ -9,6 +9,7 @@ import * as api from '../api.js';
 import { form } from '../forms.js';
 import { tree } from '../tree.js';
 import { strategyMap, lineKey } from '../mapview.js';
+import { directory } from '../people.js';
 import {
   healthBadge, healthTone, kpiBadge, levelName, statusName, kindName, isoDate, protoDate, idOf,
   formatNumber, checkInNote, checkInFrequencyName, when, LEVELS, STATUSES, OBJECTIVE_KINDS, CHECK_IN_FREQUENCIES,
@@ -171,13 +172,14 @@ export async function render(el, { params, query, session, navigate }) {
   let shown = '';
   async function loadFacts(id) {
     const nameOf = `organisations/${org}/elements/${id}`;
-    const [thread, kpiList, checkIns, people] = await Promise.all([
+    const [thread, kpiList, checkIns] = await Promise.all([
       api.get(`/v1/${nameOf}:thread`),
       api.all(`/v1/organisations/${org}/kpis?filter=${encodeURIComponent(`element = "${nameOf}"`)}`, 'kpis'),
       api.get(`/v1/${nameOf}/checkIns?page_size=5`).then((r) => r.check_ins || []),
-      api.all(`/v1/organisations/${org}/people`, 'people'),
     ]);
-    const personName = (name) => (people.find((x) => x.name === name) || {}).display_name;
+    // A check-in names its author when a person posted it; an API token
+    // is named by its actor.
+    const who = await directory(org, session).names(checkIns.map((c) => c.author || c.update_actor));
     const e = thread.elements[0];
     // How each element of the thread is reached from below, where it is
     // not only as a parent: a defining objective's thematic goal, or an
@@ -218,7 +220,7 @@ export async function render(el, { params, query, session, navigate }) {
       h('h3', {}, 'Check-ins'),
       e.check_in_frequency ? h('p', { class: 'muted' }, `${checkInFrequencyName(e.check_in_frequency)}; next due ${when(e.check_in_due_time)}.`) : null,
       checkIns.length ? h('ol', { class: 'check-ins', 'aria-label': 'Check-ins, newest first' }, checkIns.map((c) => h('li', { class: 'check-in' },
-        h('p', {}, h('strong', {}, personName(c.author) || (c.author ? idOf(c.author) : 'An API token')), ` on ${when(c.create_time)}: `,
+        h('p', {}, h('strong', {}, who(c.author || c.update_actor)), ` on ${when(c.create_time)}: `,
           healthBadge(c.assessment), c.progress !== undefined ? ` ${c.progress}% done` : ''),
         h('p', {}, c.summary),
         c.next_steps ? h('p', {}, h('span', { class: 'label' }, 'Next: '), c.next_steps) : null,
