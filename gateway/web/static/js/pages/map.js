@@ -262,11 +262,8 @@ export async function render(el, { params, query, session, navigate }) {
   function discussion(e) {
     const me = ((session.caller.grants || []).find((g) => g.organisation === `organisations/${org}`) || {}).person;
     loadComments = async () => {
-      const [list, people] = await Promise.all([
-        api.all(`/v1/${e.name}/comments`, 'comments'),
-        api.all(`/v1/organisations/${org}/people`, 'people'),
-      ]);
-      const nameOf = (p) => (people.find((x) => x.name === p) || {}).display_name || idOf(p);
+      const list = await api.all(`/v1/${e.name}/comments`, 'comments');
+      const nameOf = await directory(org, session).names(list.flatMap((c) => [c.author || c.update_actor, ...(c.mentions || [])]));
       replace(comments, list.length ? list.map((c) => {
         const text = h('p', { class: 'comment-text' }, c.text);
         const own = me && c.author === me;
@@ -281,10 +278,10 @@ export async function render(el, { params, query, session, navigate }) {
         }) : null;
         if (editor) editor.hidden = true;
         return h('li', { class: 'comment', 'data-name': c.name },
-          h('p', {}, h('strong', {}, c.author ? nameOf(c.author) : 'An API token'), h('span', { class: 'muted' }, ` ${when(c.create_time)}`),
+          h('p', {}, h('strong', {}, nameOf(c.author || c.update_actor)), h('span', { class: 'muted' }, ` ${when(c.create_time)}`),
             (c.edits || []).length ? h('span', { class: 'muted' }, ' (edited)') : null),
           text,
-          (c.mentions || []).length ? h('p', { class: 'muted small' }, `Mentions ${c.mentions.map(nameOf).join(', ')}`) : null,
+          (c.mentions || []).length ? h('p', { class: 'muted small' }, 'Mentions ', c.mentions.flatMap((m, i) => (i ? [', ', nameOf(m)] : [nameOf(m)]))) : null,
           own ? h('div', { class: 'actions' },
             h('button', { type: 'button', onclick: () => { editor.hidden = !editor.hidden; } }, 'Edit'),
             h('button', { type: 'button', onclick: async () => { await api.del(`/v1/${c.name}`); await loadComments(); } }, 'Delete')) : null,
