@@ -637,6 +637,19 @@ func TestWebClient(t *testing.T) {
 	ana.signIn(jwtFor(t, dataDir, "ana"))
 	ana.waitFor("Ana's mention", `document.querySelector('#my-work [data-kind="KIND_MENTION"]')?.innerText.includes("You were mentioned on Run the trainers' course")`)
 	ana.screenshot("08i-mentioned")
+	// An admin lets viewers join the discussion; then Eve, a viewer, may comment.
+	b.open("/o/northshire-care", "#team-tree .team")
+	b.fill("Discussion", map[string]string{"viewers_may_comment": "true"})
+	if done, failed := b.submit("Discussion"); done != "Saved." {
+		t.Errorf("letting viewers comment: done %q, failed %q", done, failed)
+	}
+	eve := newTab(t, b.ctx, base, b.shot)
+	eve.signIn(jwtFor(t, dataDir, "eve"))
+	eve.open("/o/northshire-care/map?el=trainer-course", ".comments")
+	eve.fill("Add a comment", map[string]string{"text": "Good to see the courses running."})
+	if done, failed := eve.submit("Add a comment"); done != "Commented." {
+		t.Errorf("a viewer commenting where viewers may: done %q, failed %q", done, failed)
+	}
 
 	// People, members and API tokens. The platform admin sees the
 	// organisation's people with their roles in words, adds a person,
@@ -768,8 +781,6 @@ func TestWebClient(t *testing.T) {
 
 	// A viewer reads the people, without the forms to change them or the
 	// API tokens; tokens are "an API token" to her.
-	eve := newTab(t, b.ctx, base, b.shot)
-	eve.signIn(jwtFor(t, dataDir, "eve"))
 	eve.open("/o/northshire-care/people", "#people tbody tr")
 	eve.waitFor("the people", `document.getElementById('people').innerText.includes('Fay Okoro') && document.getElementById('people').innerText.includes('Planner')`)
 	if eval[int](eve, `document.querySelectorAll('main form, main details').length`) != 0 ||

@@ -19,7 +19,7 @@ var organisationType = resource.Type[*orgRecord]{
 	Table:       organisationsTable,
 	Insert:      insertOrganisation,
 	Save:        saveOrganisation,
-	Updatable:   []string{"display_name", "description", "kind", "owners", "website"},
+	Updatable:   []string{"display_name", "description", "kind", "owners", "website", "viewers_may_comment"},
 }
 
 // ownerIDs returns the ids of an organisation's owners, rejecting the

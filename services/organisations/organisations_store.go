@@ -32,7 +32,7 @@ func (r *orgRecord) with(org *pb.Organisation) *orgRecord {
 
 var organisationsTable = resource.Table[*orgRecord]{
 	Name:    "organisations",
-	Columns: "id, display_name, description, kind, owners, website, create_time, update_time, delete_time, revision, update_actor",
+	Columns: "id, display_name, description, kind, owners, website, create_time, update_time, delete_time, revision, update_actor, viewers_may_comment",
 	Key:     1,
 	Scan:    scanOrganisation,
 	Values:  organisationValues,
@@ -92,7 +92,7 @@ func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[
 func organisationValues(r *orgRecord) ([]any, error) {
 	return []any{r.id, r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
 		resource.Micros(r.org.CreateTime), resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision,
-		r.org.UpdateActor}, nil
+		r.org.UpdateActor, sqldb.Bool(r.org.ViewersMayComment)}, nil
 }
 
 // insertOrganisation adds r's row and its owners.
@@ -128,9 +128,10 @@ func scanOrganisation(s resource.Scanner) (*orgRecord, error) {
 		kind   int32
 		owners string
 		stamps resource.Stamps
+		anyone int
 	)
 	err := s.Scan(&r.id, &r.org.DisplayName, &r.org.Description, &kind, &owners, &r.org.Website,
-		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.org.UpdateActor)
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.org.UpdateActor, &anyone)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +140,7 @@ func scanOrganisation(s resource.Scanner) (*orgRecord, error) {
 	}
 	r.org.Name = resourcename.Format(organisationCollection, r.id)
 	r.org.Kind = pb.Organisation_Kind(kind)
+	r.org.ViewersMayComment = anyone == 1
 	r.org.CreateTime, r.org.UpdateTime, r.org.DeleteTime = stamps.Times()
 	r.org.Etag = resource.Etag(r.revision)
 	return r, nil

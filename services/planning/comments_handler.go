@@ -6,6 +6,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
+	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
@@ -29,6 +31,8 @@ type peopleDirectory interface {
 	// RequirePerson fails unless the person called name exists and is
 	// live; its errors name field.
 	RequirePerson(ctx context.Context, field, name string) error
+	// Organisation returns the organisation orgID (its settings).
+	Organisation(ctx context.Context, orgID string) (*orgpb.Organisation, error)
 }
 
 func (h *commentsHandler) GetComment(ctx context.Context, req *pb.GetCommentRequest) (*pb.Comment, error) {
@@ -43,6 +47,9 @@ func (h *commentsHandler) ListComments(ctx context.Context, req *pb.ListComments
 func (h *commentsHandler) CreateComment(ctx context.Context, req *pb.CreateCommentRequest) (*pb.Comment, error) {
 	return h.comments.Create(ctx, resource.Creation[*commentRecord]{Request: req, Parent: req.Parent, ID: req.CommentId,
 		New: func(ids []string) (*commentRecord, error) {
+			if err := h.mayComment(ctx, ids[0]); err != nil {
+				return nil, err
+			}
 			e, err := getElement(ctx, h.comments.DB, ids[0], ids[1])
 			if errors.Is(err, resource.ErrNotFound) {
 				return nil, apierr.NotFound(req.Parent)
@@ -83,7 +90,22 @@ func (h *commentsHandler) UpdateComment(ctx context.Context, req *pb.UpdateComme
 func (h *commentsHandler) DeleteComment(ctx context.Context, req *pb.DeleteCommentRequest) (*pb.Comment, error) {
 	actor := auth.Actor(ctx, serviceName)
 	return h.comments.Delete(ctx, req.Name, req.Etag, resource.Hooks[*commentRecord]{Lock: lockPlan,
-		Check: func(_ context.Context, _ *sqldb.Tx, current, _ *commentRecord) error { return checkCommentAuthor(current, actor) }})
+		Check: func(_ context.Context, _ *sqldb.Tx, current, _ *commentRecord) error {
+			return checkCommentAuthor(current, actor)
+		}})
+}
+
+// mayComment fails unless the caller may comment in orgID: a contributor
+// or above, or a viewer where the organisation lets viewers comment.
+func (h *commentsHandler) mayComment(ctx context.Context, orgID string) error {
+	if auth.FromContext(ctx).RoleIn(orgID) >= identitypb.Role_ROLE_CONTRIBUTOR {
+		return nil
+	}
+	org, err := h.people.Organisation(ctx, orgID)
+	if err != nil || org.ViewersMayComment {
+		return err
+	}
+	return apierr.PermissionDenied("viewers comment only where the organisation lets them (viewers_may_comment); organisations/" + orgID + " does not")
 }
 
 // requireMentioned fails unless every person in mentions is a live person

@@ -19,7 +19,8 @@ import (
 // the organisation (each mention published, an unknown one refused, an
 // email address no mention); the author alone edits (the old text kept,
 // a new mention published) and deletes (soft); viewers read but do not
-// comment; bad text names its field and stores nothing.
+// comment unless the organisation lets them; bad text names its field and
+// stores nothing.
 func (e *env) testComments(t *testing.T) {
 	c := ctx(t)
 	p := e.buildPlan(t, "talking")
@@ -103,5 +104,13 @@ func (e *env) testComments(t *testing.T) {
 	}
 	if n := e.count(t, "comments WHERE organisation_id = 'talking'"); n != 2 {
 		t.Errorf("%d comments stored, want 2 (the refused ones stored nothing)", n)
+	}
+	// Where the organisation lets them, viewers comment too.
+	if _, err := e.orgs.UpdateOrganisation(c, &orgpb.UpdateOrganisationRequest{Organisation: &orgpb.Organisation{Name: p.org, ViewersMayComment: true},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"viewers_may_comment"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := write("vi", "Thank you, all."); err != nil {
+		t.Errorf("a viewer commenting where viewers may: %v", err)
 	}
 }

@@ -23,6 +23,15 @@ type organisations struct {
 
 // Owners implements ownerDirectory.
 func (o organisations) Owners(ctx context.Context, orgID string) ([]string, error) {
+	org, err := o.Organisation(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return org.Owners, nil
+}
+
+// Organisation returns the organisation orgID, asked as the caller.
+func (o organisations) Organisation(ctx context.Context, orgID string) (*orgpb.Organisation, error) {
 	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
 	defer cancel()
 	name := "organisations/" + orgID
@@ -30,7 +39,7 @@ func (o organisations) Owners(ctx context.Context, orgID string) ([]string, erro
 	if err != nil {
 		return nil, lookup.Failed("the organisations service", name, err)
 	}
-	return org.Owners, nil
+	return org, nil
 }
 
 // RequirePerson implements peopleDirectory.

@@ -7,8 +7,9 @@ import "github.com/goldenthread/goldenthread/services/kit/auth"
 // tactics of their teams' remit (checkRemit), and other contributors may
 // update the status and progress of their teams' elements only
 // (elementsHandler.mayContribute); an element's owning team posts its
-// check-ins (checkInsHandler.mayPost); contributors comment, and only a
-// comment's author changes or deletes it. A link request is
+// check-ins (checkInsHandler.mayPost); contributors comment, viewers too
+// where the organisation lets them (commentsHandler.mayComment), and only
+// a comment's author changes or deletes it. A link request is
 // filed in the organisation asked by a planner of the organisation of its
 // element.
 var policy = auth.Policy{
@@ -28,7 +29,7 @@ var policy = auth.Policy{
 
 	"/goldenthread.planning.v1.CommentsService/GetComment":    auth.Viewer,
 	"/goldenthread.planning.v1.CommentsService/ListComments":  auth.Viewer,
-	"/goldenthread.planning.v1.CommentsService/CreateComment": auth.Contributor,
+	"/goldenthread.planning.v1.CommentsService/CreateComment": auth.Viewer,
 	"/goldenthread.planning.v1.CommentsService/UpdateComment": auth.Contributor,
 	"/goldenthread.planning.v1.CommentsService/DeleteComment": auth.Contributor,
 

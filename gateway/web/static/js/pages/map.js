@@ -154,11 +154,15 @@ export async function render(el, { params, query, session, navigate }) {
     if (title) document.getElementById('live').textContent = `${title.textContent}: its details follow the map.`;
   }
 
+  let viewersMayComment = false;
   async function loadLists() {
-    [teams, elements] = await Promise.all([
+    let organisation;
+    [teams, elements, organisation] = await Promise.all([
       api.all(`/v1/organisations/${org}/teams`, 'teams'),
       api.all(`/v1/organisations/${org}/elements`, 'elements'),
+      api.get(`/v1/organisations/${org}`),
     ]);
+    viewersMayComment = Boolean(organisation.viewers_may_comment);
     const chosen = filters.team;
     replace(teamSelect, h('option', { value: '' }, 'All teams'),
       teams.map((t) => h('option', { value: t.name, selected: t.name === chosen || idOf(t.name) === chosen }, t.display_name)));
@@ -290,7 +294,7 @@ export async function render(el, { params, query, session, navigate }) {
     };
     loadComments();
     return h('section', { class: 'discussion', 'aria-labelledby': 'discussion-title' }, h('h3', { id: 'discussion-title' }, 'Discussion'), comments,
-      role >= 2 ? form({
+      role >= 2 || viewersMayComment ? form({
         title: 'Add a comment',
         submit: 'Comment',
         clearOnSuccess: ['text'],

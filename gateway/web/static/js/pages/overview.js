@@ -141,6 +141,18 @@ export async function render(el, { params, session }) {
 
   let teamForm = null;
   if (session.role(org) >= 4) {
+    // Who may join the discussion of the plan.
+    const o = await api.get(`/v1/organisations/${org}`);
+    el.append(h('section', { class: 'card' }, form({
+      title: 'Discussion',
+      submit: 'Save',
+      fields: [{ name: 'viewers_may_comment', label: 'Who may comment on the plan', type: 'select', value: String(Boolean(o.viewers_may_comment)),
+        options: [['false', 'Contributors, planners and admins'], ['true', 'Everyone with a role, viewers too']] }],
+      async onSubmit(v) {
+        await api.patch(`/v1/organisations/${org}?update_mask=viewers_may_comment`, { viewers_may_comment: v.viewers_may_comment === 'true' });
+        return 'Saved.';
+      },
+    })));
     teamForm = form({
       title: 'New team',
       submit: 'Create team',

@@ -124,9 +124,12 @@ type Organisation struct {
 	// the identity provider, `token:{name}` for an API token, `system:{service}`
 	// for a change a service made in reaction to another (a cascade). Output
 	// only.
-	UpdateActor   string `protobuf:"bytes,11,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpdateActor string `protobuf:"bytes,11,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
+	// Whether its viewers may comment on its plan (comments are otherwise
+	// for contributors and above). Set by its admins.
+	ViewersMayComment bool `protobuf:"varint,12,opt,name=viewers_may_comment,json=viewersMayComment,proto3" json:"viewers_may_comment,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Organisation) Reset() {
@@ -234,6 +237,13 @@ func (x *Organisation) GetUpdateActor() string {
 		return x.UpdateActor
 	}
 	return ""
+}
+
+func (x *Organisation) GetViewersMayComment() bool {
+	if x != nil {
+		return x.ViewersMayComment
+	}
+	return false
 }
 
 // GetOrganisationRequest names the organisation to return.
@@ -665,7 +675,8 @@ var File_goldenthread_organisations_v1_organisations_proto protoreflect.FileDesc
 
 const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\n" +
-	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a&goldenthread/annotations/v1/text.proto\"\xd2\t\n" +
+	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a&goldenthread/annotations/v1/text.proto\"\x82\n" +
+	"\n" +
 	"\fOrganisation\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
@@ -685,7 +696,8 @@ const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\n" +
 	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\"\x85\x01\n" +
+	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\x12.\n" +
+	"\x13viewers_may_comment\x18\f \x01(\bR\x11viewersMayComment\"\x85\x01\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fKIND_COUNCIL\x10\x01\x12\x0f\n" +
