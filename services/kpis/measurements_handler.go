@@ -3,8 +3,10 @@ package kpis
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
@@ -39,6 +41,24 @@ func (h *measurementsHandler) GetMeasurement(ctx context.Context, req *pb.GetMea
 
 // kpiOf returns the ids of the KPI a request's parent names: NOT_FOUND
 // when there is none, deleted or not.
+// kpiOrAll is kpiOf, or, for organisations/{o}/kpis/-, the organisation's
+// id and "" for every KPI.
+func (h *measurementsHandler) kpiOrAll(ctx context.Context, parent string) (orgID, kpiID string, err error) {
+	if org, ok := strings.CutSuffix(parent, "/kpis/-"); ok {
+		orgID, err = resource.ParseOrganisation("parent", org)
+		return orgID, "", err
+	}
+	return h.kpiOf(ctx, parent)
+}
+
+// micros is ts in microseconds, 0 for none.
+func micros(ts *timestamppb.Timestamp) int64 {
+	if ts == nil {
+		return 0
+	}
+	return resource.Micros(ts)
+}
+
 func (h *measurementsHandler) kpiOf(ctx context.Context, parent string) (orgID, kpiID string, err error) {
 	ids, err := measurementType.ParseParent("parent", parent)
 	if err != nil {
@@ -51,7 +71,7 @@ func (h *measurementsHandler) kpiOf(ctx context.Context, parent string) (orgID, 
 }
 
 func (h *measurementsHandler) ListMeasurements(ctx context.Context, req *pb.ListMeasurementsRequest) (*pb.ListMeasurementsResponse, error) {
-	orgID, kpiID, err := h.kpiOf(ctx, req.Parent)
+	orgID, kpiID, err := h.kpiOrAll(ctx, req.Parent)
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +79,11 @@ func (h *measurementsHandler) ListMeasurements(ctx context.Context, req *pb.List
 	if err != nil {
 		return nil, err
 	}
-	ms, next, err := resource.List(ctx, h.measurements.DB, measurementListSchema, req,
-		req.Parent+" "+from+".."+to,
+	sel := measurementSelection{orgID: orgID, kpiID: kpiID, from: from, to: to,
+		since: micros(req.RecordedSince), until: micros(req.RecordedUntil)}
+	ms, next, err := resource.List(ctx, h.measurements.DB, measurementListSchema, req, fmt.Sprint(req.Parent, " ", sel),
 		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*measurementRecord]) ([]*measurementRecord, error) {
-			return listMeasurements(ctx, q, orgID, kpiID, from, to, plan, req.ShowDeleted)
+			return listMeasurements(ctx, q, sel, plan, req.ShowDeleted)
 		})
 	return resource.Respond(&pb.ListMeasurementsResponse{}, ms, next, err)
 }

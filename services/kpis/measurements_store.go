@@ -55,18 +55,33 @@ var measurementListSchema = &listing.Schema[*measurementRecord]{
 	DefaultOrder: "period_end",
 }
 
-// listMeasurements pages through a KPI's measurements, between from and to
-// when they are not "".
-func listMeasurements(ctx context.Context, q sqldb.Querier, orgID, kpiID, from, to string, plan *listing.Plan[*measurementRecord],
+// measurementSelection is what a ListMeasurements selects: a KPI's
+// measurements (every KPI's of the organisation when kpiID is ""), with
+// period ends from..to and recorded since..until where those are set.
+type measurementSelection struct {
+	orgID, kpiID, from, to string
+	since, until           int64
+}
+
+// listMeasurements pages through the measurements sel selects.
+func listMeasurements(ctx context.Context, q sqldb.Querier, sel measurementSelection, plan *listing.Plan[*measurementRecord],
 	showDeleted bool) ([]*measurementRecord, error) {
-	scope, args := "organisation_id = ? AND kpi_id = ?", []any{orgID, kpiID}
-	if from != "" {
-		scope += " AND period_end >= ?"
-		args = append(args, from)
-	}
-	if to != "" {
-		scope += " AND period_end <= ?"
-		args = append(args, to)
+	scope, args := "organisation_id = ?", []any{sel.orgID}
+	for _, term := range []struct {
+		where string
+		arg   any
+		set   bool
+	}{
+		{" AND kpi_id = ?", sel.kpiID, sel.kpiID != ""},
+		{" AND period_end >= ?", sel.from, sel.from != ""},
+		{" AND period_end <= ?", sel.to, sel.to != ""},
+		{" AND create_time >= ?", sel.since, sel.since != 0},
+		{" AND create_time < ?", sel.until, sel.until != 0},
+	} {
+		if term.set {
+			scope += term.where
+			args = append(args, term.arg)
+		}
 	}
 	return measurementsTable.Page(ctx, q, plan, showDeleted, scope, args...)
 }

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
@@ -127,6 +128,21 @@ func (e *env) testMeasurements(t *testing.T) {
 		StartDate: day(2026, 2, 1), EndDate: day(2026, 5, 31)})
 	if err != nil || len(rest.Measurements) != 2 || rest.NextPageToken != "" || formatted(rest.Measurements[1]) != "2026-05-31" {
 		t.Fatalf("second range page: %v, %v", rest, err)
+	}
+
+	// Every KPI's measurements of the organisation (kpis/-), as recorded
+	// over a period: all seven now, none from tomorrow.
+	org := strings.TrimSuffix(k.Name, "/kpis/satisfaction")
+	recorded := func(since time.Time) int {
+		all, err := e.measurements.ListMeasurements(c, &pb.ListMeasurementsRequest{Parent: org + "/kpis/-", PageSize: 100,
+			RecordedSince: timestamppb.New(since), RecordedUntil: timestamppb.New(since.Add(48 * time.Hour))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(all.Measurements)
+	}
+	if n, m := recorded(time.Now().Add(-time.Hour)), recorded(time.Now().Add(24*time.Hour)); n != 7 || m != 0 {
+		t.Errorf("recorded in the last hour: %d, want 7; from tomorrow: %d, want 0", n, m)
 	}
 
 	corrected, err := e.measurements.UpdateMeasurement(c, &pb.UpdateMeasurementRequest{Measurement: &pb.Measurement{Name: ms[5].Name,

@@ -1564,7 +1564,9 @@ func (x *GetMeasurementRequest) GetName() string {
 // ListMeasurementsRequest selects a page of a KPI's measurements.
 type ListMeasurementsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// `organisations/{organisation}/kpis/{kpi}`.
+	// `organisations/{organisation}/kpis/{kpi}`, or
+	// `organisations/{organisation}/kpis/-` for every KPI of the
+	// organisation (AIP-159).
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// Most results to return; 0 means 50, more than 1000 means 1000.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -1575,7 +1577,11 @@ type ListMeasurementsRequest struct {
 	StartDate *date.Date `protobuf:"bytes,4,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	EndDate   *date.Date `protobuf:"bytes,5,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// Include deleted measurements.
-	ShowDeleted   bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	ShowDeleted bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	// Only measurements recorded (created) at or after recorded_since, and
+	// before recorded_until, when given: what came in over a period.
+	RecordedSince *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=recorded_since,json=recordedSince,proto3" json:"recorded_since,omitempty"`
+	RecordedUntil *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=recorded_until,json=recordedUntil,proto3" json:"recorded_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1650,6 +1656,20 @@ func (x *ListMeasurementsRequest) GetShowDeleted() bool {
 		return x.ShowDeleted
 	}
 	return false
+}
+
+func (x *ListMeasurementsRequest) GetRecordedSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedSince
+	}
+	return nil
+}
+
+func (x *ListMeasurementsRequest) GetRecordedUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedUntil
+	}
+	return nil
 }
 
 // ListMeasurementsResponse is one page of measurements.
@@ -2270,10 +2290,10 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xa9\x02\n" +
 	"\x15GetMeasurementRequest\x12\x8f\x02\n" +
 	"\x04name\x18\x01 \x01(\tB\xfa\x01\xbaH\xf6\x01\xba\x01\xf2\x01\n" +
-	"\x10measurement.name\x12Jmust be organisations/{organisation}/kpis/{kpi}/measurements/{measurement}\x1a\x91\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/measurements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\x9a\x06\n" +
-	"\x17ListMeasurementsRequest\x12\xc2\x01\n" +
-	"\x06parent\x18\x01 \x01(\tB\xa9\x01\xbaH\xa5\x01\xba\x01\xa1\x01\n" +
-	"\bkpi.name\x12/must be organisations/{organisation}/kpis/{kpi}\x1adthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12$\n" +
+	"\x10measurement.name\x12Jmust be organisations/{organisation}/kpis/{kpi}/measurements/{measurement}\x1a\x91\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/measurements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\x93\b\n" +
+	"\x17ListMeasurementsRequest\x12\xed\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\xd4\x01\xbaH\xd0\x01\xba\x01\xcc\x01\n" +
+	"\bkpi.name\x12Vmust be organisations/{organisation}/kpis/{kpi} or organisations/{organisation}/kpis/-\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/([a-z]([a-z0-9-]{0,61}[a-z0-9])?|-)$')R\x06parent\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12\xe4\x01\n" +
@@ -2284,7 +2304,9 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\bend_date\x18\x05 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
 	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\aendDate\x12!\n" +
-	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\"\x89\x01\n" +
+	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12e\n" +
+	"\x0erecorded_since\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\rrecordedSince\x12e\n" +
+	"\x0erecorded_until\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\rrecordedUntil\"\x89\x01\n" +
 	"\x18ListMeasurementsResponse\x12E\n" +
 	"\fmeasurements\x18\x01 \x03(\v2!.goldenthread.kpis.v1.MeasurementR\fmeasurements\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd5\x02\n" +
@@ -2447,46 +2469,48 @@ var file_goldenthread_kpis_v1_kpis_proto_depIdxs = []int32{
 	32, // 25: goldenthread.kpis.v1.UpdateKpiRequest.update_mask:type_name -> google.protobuf.FieldMask
 	30, // 26: goldenthread.kpis.v1.ListMeasurementsRequest.start_date:type_name -> google.type.Date
 	30, // 27: goldenthread.kpis.v1.ListMeasurementsRequest.end_date:type_name -> google.type.Date
-	11, // 28: goldenthread.kpis.v1.ListMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
-	11, // 29: goldenthread.kpis.v1.CreateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
-	11, // 30: goldenthread.kpis.v1.UpdateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
-	32, // 31: goldenthread.kpis.v1.UpdateMeasurementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	22, // 32: goldenthread.kpis.v1.BatchCreateMeasurementsRequest.requests:type_name -> goldenthread.kpis.v1.CreateMeasurementRequest
-	11, // 33: goldenthread.kpis.v1.BatchCreateMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
-	33, // 34: goldenthread.kpis.v1.ImportMeasurementsRequest.csv:type_name -> google.api.HttpBody
-	12, // 35: goldenthread.kpis.v1.KpisService.GetKpi:input_type -> goldenthread.kpis.v1.GetKpiRequest
-	13, // 36: goldenthread.kpis.v1.KpisService.ListKpis:input_type -> goldenthread.kpis.v1.ListKpisRequest
-	15, // 37: goldenthread.kpis.v1.KpisService.CreateKpi:input_type -> goldenthread.kpis.v1.CreateKpiRequest
-	16, // 38: goldenthread.kpis.v1.KpisService.UpdateKpi:input_type -> goldenthread.kpis.v1.UpdateKpiRequest
-	17, // 39: goldenthread.kpis.v1.KpisService.DeleteKpi:input_type -> goldenthread.kpis.v1.DeleteKpiRequest
-	18, // 40: goldenthread.kpis.v1.KpisService.UndeleteKpi:input_type -> goldenthread.kpis.v1.UndeleteKpiRequest
-	19, // 41: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:input_type -> goldenthread.kpis.v1.GetMeasurementRequest
-	20, // 42: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:input_type -> goldenthread.kpis.v1.ListMeasurementsRequest
-	22, // 43: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:input_type -> goldenthread.kpis.v1.CreateMeasurementRequest
-	23, // 44: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:input_type -> goldenthread.kpis.v1.UpdateMeasurementRequest
-	24, // 45: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:input_type -> goldenthread.kpis.v1.DeleteMeasurementRequest
-	25, // 46: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:input_type -> goldenthread.kpis.v1.BatchCreateMeasurementsRequest
-	27, // 47: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:input_type -> goldenthread.kpis.v1.ExportMeasurementsRequest
-	28, // 48: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:input_type -> goldenthread.kpis.v1.ImportMeasurementsRequest
-	9,  // 49: goldenthread.kpis.v1.KpisService.GetKpi:output_type -> goldenthread.kpis.v1.Kpi
-	14, // 50: goldenthread.kpis.v1.KpisService.ListKpis:output_type -> goldenthread.kpis.v1.ListKpisResponse
-	9,  // 51: goldenthread.kpis.v1.KpisService.CreateKpi:output_type -> goldenthread.kpis.v1.Kpi
-	9,  // 52: goldenthread.kpis.v1.KpisService.UpdateKpi:output_type -> goldenthread.kpis.v1.Kpi
-	9,  // 53: goldenthread.kpis.v1.KpisService.DeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
-	9,  // 54: goldenthread.kpis.v1.KpisService.UndeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
-	11, // 55: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	21, // 56: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:output_type -> goldenthread.kpis.v1.ListMeasurementsResponse
-	11, // 57: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	11, // 58: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	11, // 59: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	26, // 60: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:output_type -> goldenthread.kpis.v1.BatchCreateMeasurementsResponse
-	33, // 61: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:output_type -> google.api.HttpBody
-	29, // 62: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:output_type -> goldenthread.kpis.v1.ImportMeasurementsResponse
-	49, // [49:63] is the sub-list for method output_type
-	35, // [35:49] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	31, // 28: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_since:type_name -> google.protobuf.Timestamp
+	31, // 29: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_until:type_name -> google.protobuf.Timestamp
+	11, // 30: goldenthread.kpis.v1.ListMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
+	11, // 31: goldenthread.kpis.v1.CreateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
+	11, // 32: goldenthread.kpis.v1.UpdateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
+	32, // 33: goldenthread.kpis.v1.UpdateMeasurementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	22, // 34: goldenthread.kpis.v1.BatchCreateMeasurementsRequest.requests:type_name -> goldenthread.kpis.v1.CreateMeasurementRequest
+	11, // 35: goldenthread.kpis.v1.BatchCreateMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
+	33, // 36: goldenthread.kpis.v1.ImportMeasurementsRequest.csv:type_name -> google.api.HttpBody
+	12, // 37: goldenthread.kpis.v1.KpisService.GetKpi:input_type -> goldenthread.kpis.v1.GetKpiRequest
+	13, // 38: goldenthread.kpis.v1.KpisService.ListKpis:input_type -> goldenthread.kpis.v1.ListKpisRequest
+	15, // 39: goldenthread.kpis.v1.KpisService.CreateKpi:input_type -> goldenthread.kpis.v1.CreateKpiRequest
+	16, // 40: goldenthread.kpis.v1.KpisService.UpdateKpi:input_type -> goldenthread.kpis.v1.UpdateKpiRequest
+	17, // 41: goldenthread.kpis.v1.KpisService.DeleteKpi:input_type -> goldenthread.kpis.v1.DeleteKpiRequest
+	18, // 42: goldenthread.kpis.v1.KpisService.UndeleteKpi:input_type -> goldenthread.kpis.v1.UndeleteKpiRequest
+	19, // 43: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:input_type -> goldenthread.kpis.v1.GetMeasurementRequest
+	20, // 44: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:input_type -> goldenthread.kpis.v1.ListMeasurementsRequest
+	22, // 45: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:input_type -> goldenthread.kpis.v1.CreateMeasurementRequest
+	23, // 46: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:input_type -> goldenthread.kpis.v1.UpdateMeasurementRequest
+	24, // 47: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:input_type -> goldenthread.kpis.v1.DeleteMeasurementRequest
+	25, // 48: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:input_type -> goldenthread.kpis.v1.BatchCreateMeasurementsRequest
+	27, // 49: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:input_type -> goldenthread.kpis.v1.ExportMeasurementsRequest
+	28, // 50: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:input_type -> goldenthread.kpis.v1.ImportMeasurementsRequest
+	9,  // 51: goldenthread.kpis.v1.KpisService.GetKpi:output_type -> goldenthread.kpis.v1.Kpi
+	14, // 52: goldenthread.kpis.v1.KpisService.ListKpis:output_type -> goldenthread.kpis.v1.ListKpisResponse
+	9,  // 53: goldenthread.kpis.v1.KpisService.CreateKpi:output_type -> goldenthread.kpis.v1.Kpi
+	9,  // 54: goldenthread.kpis.v1.KpisService.UpdateKpi:output_type -> goldenthread.kpis.v1.Kpi
+	9,  // 55: goldenthread.kpis.v1.KpisService.DeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
+	9,  // 56: goldenthread.kpis.v1.KpisService.UndeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
+	11, // 57: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	21, // 58: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:output_type -> goldenthread.kpis.v1.ListMeasurementsResponse
+	11, // 59: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	11, // 60: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	11, // 61: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	26, // 62: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:output_type -> goldenthread.kpis.v1.BatchCreateMeasurementsResponse
+	33, // 63: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:output_type -> google.api.HttpBody
+	29, // 64: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:output_type -> goldenthread.kpis.v1.ImportMeasurementsResponse
+	51, // [51:65] is the sub-list for method output_type
+	37, // [37:51] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_kpis_v1_kpis_proto_init() }
