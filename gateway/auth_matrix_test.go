@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/genproto/googleapis/type/date"
@@ -43,6 +44,7 @@ type clients struct {
 	checkIns planningpb.CheckInsServiceClient
 	comments planningpb.CommentsServiceClient
 	work     planningpb.WorkServiceClient
+	digest   planningpb.DigestServiceClient
 	kpis     kpispb.KpisServiceClient
 	measures kpispb.MeasurementsServiceClient
 }
@@ -55,7 +57,7 @@ func newClients(t *testing.T, addr, token string) *clients {
 		teams: teamspb.NewTeamsServiceClient(conn), members: teamspb.NewMembersServiceClient(conn),
 		elements: planningpb.NewElementsServiceClient(conn), links: planningpb.NewLinkRequestsServiceClient(conn),
 		checkIns: planningpb.NewCheckInsServiceClient(conn), comments: planningpb.NewCommentsServiceClient(conn),
-		work: planningpb.NewWorkServiceClient(conn),
+		work: planningpb.NewWorkServiceClient(conn), digest: planningpb.NewDigestServiceClient(conn),
 		kpis: kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
 }
 
@@ -403,6 +405,12 @@ func rpcCases() []rpcCase {
 				_, err := c.work.GetWork(ctx, &planningpb.GetWorkRequest{Name: org + "/people/contributor"})
 				return err
 			}, "GET", "/v1/" + org + "/people/contributor:work", ""}
+		}},
+		{name: "GetDigest", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.digest.GetDigest(ctx, &planningpb.GetDigestRequest{Name: org, Since: timestamppb.New(time.Now().Add(-time.Hour))})
+				return err
+			}, "GET", "/v1/" + org + ":digest?since=2026-01-01T00:00:00Z", ""}
 		}},
 		{name: "GetKpi", need: viewer, prepare: func(f *fixture) call {
 			k := f.kpi(false)

@@ -158,7 +158,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		{"teams", cfg.TeamsAddr, []registerFunc{
 			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},
 		{"planning", cfg.PlanningAddr, []registerFunc{planningpb.RegisterElementsServiceHandler, planningpb.RegisterLinkRequestsServiceHandler,
-			planningpb.RegisterCheckInsServiceHandler, planningpb.RegisterCommentsServiceHandler, planningpb.RegisterWorkServiceHandler}},
+			planningpb.RegisterCheckInsServiceHandler, planningpb.RegisterCommentsServiceHandler, planningpb.RegisterWorkServiceHandler,
+			planningpb.RegisterDigestServiceHandler}},
 		{"kpis", cfg.KpisAddr, []registerFunc{kpispb.RegisterKpisServiceHandler, kpispb.RegisterMeasurementsServiceHandler}},
 	} {
 		conn, err := grpcclient.Dial(b.addr)

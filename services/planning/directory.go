@@ -2,11 +2,11 @@ package planning
 
 import (
 	"context"
-	"fmt"
-	"path"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -63,24 +63,45 @@ func (o organisations) Person(ctx context.Context, name string) (*orgpb.Person, 
 	return p, nil
 }
 
-// kpis asks the KPI service, as the caller, about the KPIs teams own.
+// kpis asks the KPI service, as the caller, about KPIs and their values.
 type kpis struct {
-	kpis kpipb.KpisServiceClient
+	kpis     kpipb.KpisServiceClient
+	measures kpipb.MeasurementsServiceClient
 }
 
-// Owned returns the live KPIs that team owns.
-func (k kpis) Owned(ctx context.Context, team string) ([]*kpipb.Kpi, error) {
+// KPIs returns the live KPIs of organisation orgID that filter (AIP-160,
+// "" for all) selects.
+func (k kpis) KPIs(ctx context.Context, orgID, filter string) ([]*kpipb.Kpi, error) {
 	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
 	defer cancel()
-	org := path.Dir(path.Dir(team))
+	org := "organisations/" + orgID
 	var out []*kpipb.Kpi
 	for token := ""; ; {
-		resp, err := k.kpis.ListKpis(ctx, &kpipb.ListKpisRequest{Parent: org, PageSize: 1000, PageToken: token,
-			Filter: fmt.Sprintf("owner_team = %q", team)})
+		resp, err := k.kpis.ListKpis(ctx, &kpipb.ListKpisRequest{Parent: org, PageSize: 1000, PageToken: token, Filter: filter})
 		if err != nil {
-			return nil, lookup.Failed("the KPI service", team, err)
+			return nil, lookup.Failed("the KPI service", org, err)
 		}
 		out = append(out, resp.Kpis...)
+		if token = resp.NextPageToken; token == "" {
+			return out, nil
+		}
+	}
+}
+
+// Recorded returns the live values recorded for organisation orgID's KPIs
+// from since until until.
+func (k kpis) Recorded(ctx context.Context, orgID string, since, until time.Time) ([]*kpipb.Measurement, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
+	defer cancel()
+	parent := "organisations/" + orgID + "/kpis/-"
+	var out []*kpipb.Measurement
+	for token := ""; ; {
+		resp, err := k.measures.ListMeasurements(ctx, &kpipb.ListMeasurementsRequest{Parent: parent, PageSize: 1000, PageToken: token,
+			RecordedSince: timestamppb.New(since), RecordedUntil: timestamppb.New(until)})
+		if err != nil {
+			return nil, lookup.Failed("the KPI service", parent, err)
+		}
+		out = append(out, resp.Measurements...)
 		if token = resp.NextPageToken; token == "" {
 			return out, nil
 		}

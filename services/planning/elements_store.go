@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -229,15 +230,34 @@ func moveShare(ctx context.Context, tx *sqldb.Tx, orgID string, from, to share) 
 	return nil
 }
 
-// storedShare reads the share of element id as stored.
-func storedShare(ctx context.Context, tx *sqldb.Tx, orgID, id string) (share, error) {
+// storedShare reads the share of element id, and its status, as stored.
+func storedShare(ctx context.Context, tx *sqldb.Tx, orgID, id string) (share, pb.Status, error) {
 	var sh share
-	err := tx.QueryRowContext(ctx, "SELECT parent_id, thematic_goal_id, progress, delete_time IS NULL AND status <> 5 FROM elements WHERE organisation_id = ? AND id = ?",
-		orgID, id).Scan(&sh.parentID, &sh.goalID, &sh.progress, &sh.counts)
+	var status int32
+	err := tx.QueryRowContext(ctx, "SELECT parent_id, thematic_goal_id, progress, delete_time IS NULL AND status <> 5, status FROM elements WHERE organisation_id = ? AND id = ?",
+		orgID, id).Scan(&sh.parentID, &sh.goalID, &sh.progress, &sh.counts, &status)
 	if err != nil {
-		return sh, fmt.Errorf("read roll-up share: %w", err)
+		return sh, 0, fmt.Errorf("read roll-up share: %w", err)
 	}
-	return sh, nil
+	return sh, pb.Status(status), nil
+}
+
+// changeKind is what an element_changes row records a change of.
+type changeKind string
+
+const (
+	healthChange changeKind = "health"
+	statusChange changeKind = "status"
+)
+
+// recordChange records that r's health or status changed at when, from
+// one value to another.
+func recordChange(ctx context.Context, tx *sqldb.Tx, r *elementRecord, kind changeKind, from, to int32, when time.Time) error {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO element_changes (organisation_id, element_id, change_time, kind, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?)",
+		r.orgID, r.id, when.UnixMicro(), string(kind), from, to); err != nil {
+		return fmt.Errorf("record %s change: %w", kind, err)
+	}
+	return nil
 }
 
 // ownKPIHealth is the worst health of the KPIs that measure the element.
@@ -324,7 +344,7 @@ func writeElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 // updateElement writes r over the row at revision r.revision-1, returning
 // false when the row has moved on meanwhile.
 func updateElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, error) {
-	before, err := storedShare(ctx, tx, r.orgID, r.id)
+	before, status, err := storedShare(ctx, tx, r.orgID, r.id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -336,6 +356,11 @@ func updateElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, e
 	}
 	if err := writeSupports(ctx, tx, r); err != nil {
 		return false, err
+	}
+	if status != r.el.Status {
+		if err := recordChange(ctx, tx, r, statusChange, int32(status), int32(r.el.Status), r.el.UpdateTime.AsTime()); err != nil {
+			return false, err
+		}
 	}
 	return true, moveShare(ctx, tx, r.orgID, before, shareOf(r))
 }
@@ -442,8 +467,12 @@ func queryElements(ctx context.Context, q sqldb.Querier, query string, args ...a
 }
 
 // qualified returns elementColumns prefixed with a table alias.
-func qualified(alias string) string {
-	return alias + "." + strings.ReplaceAll(elementColumns, ", ", ", "+alias+".")
+func qualified(alias string) string { return qualifiedColumns(alias, elementColumns) }
+
+// qualifiedColumns is columns, a comma-separated list, each prefixed with
+// alias.
+func qualifiedColumns(alias, columns string) string {
+	return alias + "." + strings.ReplaceAll(columns, ", ", ", "+alias+".")
 }
 
 // elementColumnsRead holds the columns of a row that are converted before

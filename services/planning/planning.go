@@ -70,8 +70,10 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 			pb.RegisterElementsServiceServer(g, eh)
 			pb.RegisterCheckInsServiceServer(g, &checkInsHandler{elements: eh, checkIns: resource.Engine[*checkInRecord, *pb.CheckIn]{DB: base.DB,
 				Service: serviceName, Field: "check_in", Type: checkInType, Events: checkInEvents{base.Emit}}})
-			pb.RegisterWorkServiceServer(g, &workHandler{db: base.DB, people: orgs, teams: teamsclient.New(base.Conns["teams"]),
-				kpis: kpis{kpipb.NewKpisServiceClient(base.Conns["kpis"])}})
+			teams := teamsclient.New(base.Conns["teams"])
+			measures := kpis{kpipb.NewKpisServiceClient(base.Conns["kpis"]), kpipb.NewMeasurementsServiceClient(base.Conns["kpis"])}
+			pb.RegisterWorkServiceServer(g, &workHandler{db: base.DB, people: orgs, teams: teams, kpis: measures})
+			pb.RegisterDigestServiceServer(g, &digestHandler{db: base.DB, teams: teams, kpis: measures})
 			pb.RegisterCommentsServiceServer(g, &commentsHandler{people: orgs, emit: base.Emit, comments: resource.Engine[*commentRecord, *pb.Comment]{
 				DB: base.DB, Service: serviceName, Field: "comment", Type: commentType, Events: resource.EventsOf[*pb.Comment](base.Emit, "comment")}})
 			pb.RegisterLinkRequestsServiceServer(g, &linksHandler{links: resource.Engine[*linkRecord, *pb.LinkRequest]{DB: base.DB,

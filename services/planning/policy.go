@@ -33,7 +33,8 @@ var policy = auth.Policy{
 	"/goldenthread.planning.v1.CommentsService/UpdateComment": auth.Contributor,
 	"/goldenthread.planning.v1.CommentsService/DeleteComment": auth.Contributor,
 
-	"/goldenthread.planning.v1.WorkService/GetWork": auth.Viewer,
+	"/goldenthread.planning.v1.WorkService/GetWork":     auth.Viewer,
+	"/goldenthread.planning.v1.DigestService/GetDigest": auth.Viewer,
 
 	"/goldenthread.planning.v1.LinkRequestsService/GetLinkRequest":     auth.Viewer,
 	"/goldenthread.planning.v1.LinkRequestsService/ListLinkRequests":   auth.Viewer,

@@ -41,6 +41,9 @@ func refresh(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, id, cause str
 		oldHealth, oldProgress, before := r.el.Health, r.el.Progress, shareOf(r)
 		if health != oldHealth {
 			r.el.HealthChangeTime = timestamppb.Now()
+			if err := recordChange(ctx, tx, r, healthChange, int32(oldHealth), int32(health), r.el.HealthChangeTime.AsTime()); err != nil {
+				return err
+			}
 		}
 		r.el.KpiHealth, r.el.Health, r.el.Progress, r.el.HealthDrivers = own, health, progress, driven
 		if err := setRollup(ctx, tx, r, before); err != nil {

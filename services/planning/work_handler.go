@@ -2,6 +2,7 @@ package planning
 
 import (
 	"context"
+	"fmt"
 	"path"
 	"time"
 
@@ -27,7 +28,7 @@ type workHandler struct {
 		MemberOf(ctx context.Context, orgID, person string) ([]string, error)
 	}
 	kpis interface {
-		Owned(ctx context.Context, team string) ([]*kpipb.Kpi, error)
+		KPIs(ctx context.Context, orgID, filter string) ([]*kpipb.Kpi, error)
 	}
 }
 
@@ -53,7 +54,7 @@ func (h *workHandler) GetWork(ctx context.Context, req *pb.GetWorkRequest) (*pb.
 	}
 	var w work
 	for _, team := range teams {
-		owned, err := h.kpis.Owned(ctx, team)
+		owned, err := h.kpis.KPIs(ctx, orgID, fmt.Sprintf("owner_team = %q", team))
 		if err != nil {
 			return nil, err
 		}

@@ -10,12 +10,12 @@ import (
 	"slices"
 	"time"
 
-	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/lookup"
 )
 
@@ -87,13 +87,27 @@ func (t Client) teamsInTerm(ctx context.Context, orgID, filter string) ([]string
 func (t Client) Remit(ctx context.Context, orgID, person string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
 	defer cancel()
-	org := "organisations/" + orgID
 	leads, err := t.teamsInTerm(ctx, orgID, fmt.Sprintf("person = %q AND role = ROLE_LEAD", person))
 	if err != nil || len(leads) == 0 {
 		return nil, err
 	}
+	return t.under(ctx, orgID, leads)
+}
+
+// Subtree returns team (a team's name) of organisation orgID and every
+// live team under it, however deep.
+func (t Client) Subtree(ctx context.Context, orgID, team string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
+	defer cancel()
+	return t.under(ctx, orgID, []string{team})
+}
+
+// under returns the live teams of orgID that are one of roots or under
+// one, sorted.
+func (t Client) under(ctx context.Context, orgID string, roots []string) ([]string, error) {
+	org := "organisations/" + orgID
 	parents := map[string]string{}
-	err = pages(func(token string) (string, error) {
+	err := pages(func(token string) (string, error) {
 		resp, err := t.teams.ListTeams(ctx, &teamspb.ListTeamsRequest{Parent: org, PageSize: 1000, PageToken: token})
 		for _, tm := range resp.GetTeams() {
 			parents[tm.Name] = tm.ParentTeam
@@ -103,19 +117,19 @@ func (t Client) Remit(ctx context.Context, orgID, person string) ([]string, erro
 	if err != nil {
 		return nil, lookupErr(err, org)
 	}
-	var remit []string
+	var out []string
 	for team := range parents {
-		// Walk up from each team: it is in the remit when a led team is
-		// on its way to the top (a tree has no cycles; the bound is a guard).
+		// Walk up from each team: it is in when a root is on its way to
+		// the top (a tree has no cycles; the bound is a guard).
 		for up, depth := team, 0; up != "" && depth <= len(parents); up, depth = parents[up], depth+1 {
-			if slices.Contains(leads, up) {
-				remit = append(remit, team)
+			if slices.Contains(roots, up) {
+				out = append(out, team)
 				break
 			}
 		}
 	}
-	slices.Sort(remit)
-	return remit, nil
+	slices.Sort(out)
+	return out, nil
 }
 
 // pages calls page with each page token in turn, from the first, until a
@@ -140,12 +154,9 @@ func lookupErr(err error, name string) error {
 
 // inTerm reports whether a membership counts on the day of now.
 func inTerm(m *teamspb.Member, now time.Time) bool {
-	day := func(d *date.Date) time.Time {
-		return time.Date(int(d.GetYear()), time.Month(d.GetMonth()), int(d.GetDay()), 0, 0, 0, 0, time.UTC)
-	}
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	if m.StartDate != nil && day(m.StartDate).After(today) {
+	if m.StartDate != nil && dates.Time(m.StartDate).After(today) {
 		return false
 	}
-	return m.EndDate == nil || !day(m.EndDate).Before(today)
+	return m.EndDate == nil || !dates.Time(m.EndDate).Before(today)
 }
