@@ -650,6 +650,17 @@ func TestWebClient(t *testing.T) {
 	if done, failed := eve.submit("Add a comment"); done != "Commented." {
 		t.Errorf("a viewer commenting where viewers may: done %q, failed %q", done, failed)
 	}
+	// What happened this week, for the newsletter: Cat's check-in, the
+	// demo's values and health changes; the east group's shows her
+	// check-in (on the training team's work), the west group's does not.
+	b.open("/o/northshire-care/digest", "#digest-check-ins")
+	b.waitFor("the week's digest", `document.getElementById('digest').innerText.includes('Two courses ran; one trainer is off sick.') &&
+		document.getElementById('digest').innerText.includes('Cat Lindqvist') &&
+		document.querySelectorAll('#digest section')[2].querySelectorAll('li').length > 0`)
+	b.accessibility("digest")
+	b.screenshot("08j-digest")
+	b.open("/o/northshire-care/digest?team=west", "#digest-check-ins")
+	b.waitFor("the west group's digest", `document.getElementById('digest').innerText.includes('No check-in in this period.')`)
 
 	// People, members and API tokens. The platform admin sees the
 	// organisation's people with their roles in words, adds a person,

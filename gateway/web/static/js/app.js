@@ -12,6 +12,7 @@ import * as kpis from './pages/kpis.js';
 import * as kpi from './pages/kpi.js';
 import * as report from './pages/report.js';
 import * as team from './pages/team.js';
+import * as digest from './pages/digest.js';
 import * as people from './pages/people.js';
 import * as tokens from './pages/tokens.js';
 
@@ -42,6 +43,7 @@ const routes = [
   [/^\/o\/([a-z0-9-]+)\/kpis$/, kpis],
   [/^\/o\/([a-z0-9-]+)\/kpis\/([a-z0-9-]+)$/, kpi],
   [/^\/o\/([a-z0-9-]+)\/report$/, report],
+  [/^\/o\/([a-z0-9-]+)\/digest$/, digest],
   [/^\/o\/([a-z0-9-]+)\/teams\/([a-z0-9-]+)$/, team],
   [/^\/o\/([a-z0-9-]+)\/people$/, people],
   [/^\/o\/([a-z0-9-]+)\/tokens$/, tokens],
@@ -68,7 +70,8 @@ function renderNav(org) {
   const items = [link('/', 'Organisations')];
   if (org) {
     items.push(link(`/o/${org}`, 'Overview'), link(`/o/${org}/map`, 'Strategy map'),
-      link(`/o/${org}/kpis`, 'KPIs'), link(`/o/${org}/report`, 'Integrity report'), link(`/o/${org}/people`, 'People'));
+      link(`/o/${org}/kpis`, 'KPIs'), link(`/o/${org}/digest`, 'What happened'), link(`/o/${org}/report`, 'Integrity report'),
+      link(`/o/${org}/people`, 'People'));
     if (session.role(org) >= 4) items.push(link(`/o/${org}/tokens`, 'API tokens'));
   }
   replace(nav, h('ul', {}, items.map((i) => h('li', {}, i))));

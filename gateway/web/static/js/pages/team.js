@@ -142,7 +142,8 @@ export async function render(el, { params, session }) {
         children.flatMap((t, i) => (i ? [', ', teamLink(t)] : [teamLink(t)]))) : null,
       h('p', {}, `${mine.length} ${mine.length === 1 ? 'element' : 'elements'} owned by this team`,
         under.size > 1 ? ` and the ${under.size - 1} ${under.size === 2 ? 'team' : 'teams'} under it` : '', '. ',
-        h('a', { href: `#/o/${org}/map?team=${teamId}` }, 'Its own elements on the strategy map')));
+        h('a', { href: `#/o/${org}/map?team=${teamId}` }, 'Its own elements on the strategy map'), '; ',
+        h('a', { href: `#/o/${org}/digest?team=${teamId}` }, 'what happened this week')));
     summary.replaceChildren(...await glance(org, mine));
   };
 
