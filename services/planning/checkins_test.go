@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
@@ -26,14 +25,7 @@ import (
 func (e *env) testCheckIns(t *testing.T) {
 	c := ctx(t)
 	p := e.buildPlan(t, "checking")
-	person := func(id string, role identitypb.Role) string {
-		got, err := e.people.CreatePerson(c, &orgpb.CreatePersonRequest{Parent: p.org, PersonId: id, Person: &orgpb.Person{
-			DisplayName: id, Email: id + "@checking.example", ExternalSubject: "sub-" + id, Role: role}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got.Name
-	}
+	person := func(id string, role identitypb.Role) string { return e.person(t, p.org, id, role) }
 	member := person("member", identitypb.Role_ROLE_CONTRIBUTOR)
 	person("stranger", identitypb.Role_ROLE_CONTRIBUTOR)
 	person("watcher", identitypb.Role_ROLE_VIEWER)

@@ -24,14 +24,7 @@ import (
 func (e *env) testComments(t *testing.T) {
 	c := ctx(t)
 	p := e.buildPlan(t, "talking")
-	person := func(id string, role identitypb.Role) string {
-		got, err := e.people.CreatePerson(c, &orgpb.CreatePersonRequest{Parent: p.org, PersonId: id, Person: &orgpb.Person{
-			DisplayName: id, Email: id + "@talking.example", ExternalSubject: "sub-" + id, Role: role}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got.Name
-	}
+	person := func(id string, role identitypb.Role) string { return e.person(t, p.org, id, role) }
 	ana, bo := person("ana", identitypb.Role_ROLE_CONTRIBUTOR), person("bo", identitypb.Role_ROLE_CONTRIBUTOR)
 	person("vi", identitypb.Role_ROLE_VIEWER)
 	as := func(who string) pb.CommentsServiceClient { return e.as(t, e.auth.Token(t, "sub-"+who)).comments }

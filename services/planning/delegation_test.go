@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
@@ -24,14 +23,7 @@ import (
 func (e *env) testDelegation(t *testing.T) {
 	c := ctx(t)
 	p := e.buildPlan(t, "delegated")
-	person := func(id string) string {
-		got, err := e.people.CreatePerson(c, &orgpb.CreatePersonRequest{Parent: p.org, PersonId: id, Person: &orgpb.Person{
-			DisplayName: id, Email: id + "@delegated.example", ExternalSubject: "sub-" + id, Role: identitypb.Role_ROLE_CONTRIBUTOR}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got.Name
-	}
+	person := func(id string) string { return e.person(t, p.org, id, identitypb.Role_ROLE_CONTRIBUTOR) }
 	join := func(team, who string, role teamspb.Member_Role, end *date.Date) *teamspb.Member {
 		m, err := e.members.CreateMember(c, &teamspb.CreateMemberRequest{Parent: team,
 			Member: &teamspb.Member{Person: who, Role: role, EndDate: end}})

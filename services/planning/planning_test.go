@@ -2,11 +2,13 @@ package planning_test
 
 import (
 	"context"
+	"path"
 	"testing"
 	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
 
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
@@ -98,6 +100,18 @@ func (e *env) team(t *testing.T, org, id, parent string) string {
 		t.Fatalf("team %s: %v", id, err)
 	}
 	return tm.Name
+}
+
+// person adds a person with role to org, who signs in as sub-{id}, and
+// returns their name.
+func (e *env) person(t *testing.T, org, id string, role identitypb.Role) string {
+	t.Helper()
+	got, err := e.people.CreatePerson(ctx(t), &orgpb.CreatePersonRequest{Parent: org, PersonId: id, Person: &orgpb.Person{
+		DisplayName: id, Email: id + "@" + path.Base(org) + ".example", ExternalSubject: "sub-" + id, Role: role}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got.Name
 }
 
 // el is an element to create: its id and fields.

@@ -15,7 +15,6 @@ import (
 
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
@@ -178,14 +177,7 @@ func (e *env) testDelete(t *testing.T) {
 func (e *env) testContributors(t *testing.T) {
 	c := ctx(t)
 	p := e.buildPlan(t, "contributors")
-	person := func(id string) string {
-		got, err := e.people.CreatePerson(c, &orgpb.CreatePersonRequest{Parent: p.org, PersonId: id, Person: &orgpb.Person{
-			DisplayName: id, Email: id + "@contributors.example", ExternalSubject: "sub-" + id, Role: identitypb.Role_ROLE_CONTRIBUTOR}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got.Name
-	}
+	person := func(id string) string { return e.person(t, p.org, id, identitypb.Role_ROLE_CONTRIBUTOR) }
 	member, outsider := person("member"), person("outsider")
 	if _, err := e.members.CreateMember(c, &teamspb.CreateMemberRequest{Parent: p.east,
 		Member: &teamspb.Member{Person: member, Role: teamspb.Member_ROLE_MEMBER}}); err != nil {
