@@ -605,6 +605,14 @@ func TestWebClient(t *testing.T) {
 	cat.waitFor("Cat's work", `document.getElementById('my-work')?.innerText.includes('Check in on Put the Train on the Tracks')`)
 	cat.accessibility("my work")
 	cat.screenshot("08g0-my-work")
+	// As a lead she plans the how: a tactic under the training team's
+	// strategy (a team under hers).
+	cat.open("/o/northshire-care/map?el=train-trainers", ".thread")
+	cat.fill("Add an element", map[string]string{"title": "Pair new trainers with a mentor", "owner_team": "organisations/northshire-care/teams/training",
+		"element_id": "mentors"})
+	if done, failed := cat.submit("Add an element"); !strings.Contains(done, "Created Pair new trainers") {
+		t.Errorf("a team lead adding a tactic: done %q, failed %q", done, failed)
+	}
 	cat.open("/o/northshire-care/map?el=trainer-course", ".thread")
 	cat.fill("Post a check-in", map[string]string{"assessment": "HEALTH_AT_RISK", "progress": "65",
 		"summary": "Two courses ran; one trainer is off sick.", "next_steps": "Run the spring course.", "blockers": "A stand-in trainer."})

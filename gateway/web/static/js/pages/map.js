@@ -155,6 +155,20 @@ export async function render(el, { params, query, session, navigate }) {
   }
 
   let viewersMayComment = false;
+  // A team lead below planner plans the strategies and tactics of their
+  // remit — the teams they lead and those under them — under parents those
+  // teams own (the planning service's delegated planning).
+  let remit = [];
+  const person = ((session.caller.grants || []).find((g) => g.organisation === `organisations/${org}`) || {}).person;
+  const DELEGATED = ['LEVEL_STRATEGY', 'LEVEL_TACTIC'];
+  const leads = (e) => role < 3 && DELEGATED.includes(e.level) && remit.includes(e.owner_team);
+  async function loadRemit() {
+    if (role >= 3 || !person) return;
+    const led = (await api.all(`/v1/organisations/${org}/teams/-/members?filter=${encodeURIComponent(`person = "${person}" AND role = ROLE_LEAD`)}`, 'members'))
+      .map((m) => m.name.split('/members/')[0]);
+    remit = teams.filter((t) => { for (let x = t; x; x = teams.find((u) => u.name === x.parent_team)) if (led.includes(x.name)) return true; return false; })
+      .map((t) => t.name);
+  }
   async function loadLists() {
     let organisation;
     [teams, elements, organisation] = await Promise.all([
@@ -163,6 +177,7 @@ export async function render(el, { params, query, session, navigate }) {
       api.get(`/v1/organisations/${org}`),
     ]);
     viewersMayComment = Boolean(organisation.viewers_may_comment);
+    await loadRemit();
     const chosen = filters.team;
     replace(teamSelect, h('option', { value: '' }, 'All teams'),
       teams.map((t) => h('option', { value: t.name, selected: t.name === chosen || idOf(t.name) === chosen }, t.display_name)));
@@ -333,7 +348,7 @@ export async function render(el, { params, query, session, navigate }) {
   }
 
   function editForm(e) {
-    const planner = role >= 3;
+    const planner = role >= 3 || leads(e);
     const tactic = e.level === 'LEVEL_TACTIC';
     const fields = [];
     if (planner) fields.push({ name: 'title', label: 'Title', required: true, value: e.title });
@@ -341,7 +356,8 @@ export async function render(el, { params, query, session, navigate }) {
     if (tactic) fields.push({ name: 'progress', label: 'Progress (%)', type: 'number', min: 0, max: 100, value: e.progress || 0 });
     if (planner) {
       fields.push(
-        { name: 'owner_team', label: 'Owner team', type: 'select', value: e.owner_team, options: teams.map((t) => [t.name, t.display_name]) },
+        { name: 'owner_team', label: 'Owner team', type: 'select', value: e.owner_team,
+          options: teams.filter((t) => role >= 3 || remit.includes(t.name)).map((t) => [t.name, t.display_name]) },
         { name: 'start_date', label: 'Start', type: 'date', value: isoDate(e.start_date) },
         { name: 'end_date', label: 'End', type: 'date', value: isoDate(e.end_date) },
         { name: 'description', label: 'Description', type: 'textarea', value: e.description || '' },
@@ -403,11 +419,14 @@ export async function render(el, { params, query, session, navigate }) {
   }
 
   function newElementForm(selected) {
-    if (role < 3) return null;
     const below = selected ? LEVELS[LEVELS.indexOf(selected.level) + 1] : 'LEVEL_VISION';
+    // A lead adds the next level under what their teams own.
+    const lead = role < 3 && selected && DELEGATED.includes(below) && remit.includes(selected.owner_team);
+    if (role < 3 && !lead) return null;
+    const ownerTeams = teams.filter((t) => !lead || remit.includes(t.name));
     const parentOptions = (level) => {
       const up = LEVELS[LEVELS.indexOf(level) - 1];
-      return elements.filter((x) => x.level === up).map((x) => [x.name, x.title]);
+      return elements.filter((x) => x.level === up && (!lead || remit.includes(x.owner_team))).map((x) => [x.name, x.title]);
     };
     const goals = () => elements.filter((x) => x.objective_kind === 'OBJECTIVE_KIND_THEMATIC_GOAL').map((x) => [x.name, x.title]);
     const f = form({
@@ -415,12 +434,12 @@ export async function render(el, { params, query, session, navigate }) {
       submit: 'Create element',
       resetOnSuccess: false,
       fields: [
-        { name: 'level', label: 'Level', type: 'select', value: below, options: LEVELS.map((l) => [l, levelName(l)]) },
+        { name: 'level', label: 'Level', type: 'select', value: below, options: (lead ? [below] : LEVELS).map((l) => [l, levelName(l)]) },
         { name: 'objective_kind', label: 'Kind of objective', type: 'select', options: OBJECTIVE_KINDS.map((k) => [k, kindName(k)]), show: (v) => v.level === 'LEVEL_OBJECTIVE' },
         { name: 'title', label: 'Title', required: true },
         { name: 'parent', label: 'Parent', type: 'select', value: selected ? selected.name : '', options: parentOptions(below), show: (v) => v.level !== 'LEVEL_VISION' },
         { name: 'thematic_goal', label: 'Thematic goal', type: 'select', options: goals(), show: (v) => v.level === 'LEVEL_OBJECTIVE' && v.objective_kind === 'OBJECTIVE_KIND_DEFINING_OBJECTIVE' },
-        { name: 'owner_team', label: 'Owner team', type: 'select', value: selected ? selected.owner_team : '', options: teams.map((t) => [t.name, t.display_name]) },
+        { name: 'owner_team', label: 'Owner team', type: 'select', value: selected ? selected.owner_team : '', options: ownerTeams.map((t) => [t.name, t.display_name]) },
         { name: 'start_date', label: 'Start', type: 'date', required: true, value: selected ? isoDate(selected.start_date) : '' },
         { name: 'end_date', label: 'End', type: 'date', required: true, value: selected ? isoDate(selected.end_date) : '' },
         { name: 'status', label: 'Status', type: 'select', value: 'STATUS_ACTIVE', options: STATUSES.map((st) => [st, statusName(st)]) },
