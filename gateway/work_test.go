@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -63,6 +64,15 @@ func TestWork(t *testing.T) {
 	if got := work(admin, "planner", now); len(got) != 0 {
 		t.Errorf("the planner's work: %v", got)
 	}
+	// A comment on the team's KPI that mentions them is theirs too, with
+	// the KPI's title; a comment on a KPI there is not is refused.
+	onKpi := do(t, admin, "POST", "/v1/"+kpi+"/comments", `{"text":"@contributor is October's value in?"}`).want(t, 200, "").str("name")
+	raw := do(t, contributor, "GET", "/v1/"+org+"/people/-:work", "").want(t, 200, "").raw
+	if !strings.Contains(raw, `"resource":"`+onKpi+`","title":"Calls answered"`) {
+		t.Errorf("the KPI comment's mention is not in the work: %s", raw)
+	}
+	do(t, admin, "POST", "/v1/"+org+"/kpis/ghost/comments", `{"text":"hello"}`).want(t, 400, "parent")
+
 	// Another organisation's admin finds no such person.
 	other := &api{Server: gw.Server, token: b.auth.Token(t, "admin-b")}
 	do(t, other, "GET", "/v1/"+org+"/people/contributor:work", "").want(t, 404, "")

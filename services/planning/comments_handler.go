@@ -3,6 +3,7 @@ package planning
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -11,18 +12,27 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
 // commentsHandler is the gRPC surface of CommentsService: the discussion
-// of an element, whose mentions are checked with the organisations
-// service and published one by one.
+// of an element, a check-in or a KPI, whose mentions are checked with the
+// organisations service and published one by one.
 type commentsHandler struct {
 	pb.UnimplementedCommentsServiceServer
-	comments resource.Engine[*commentRecord, *pb.Comment]
-	people   peopleDirectory
-	emit     resource.Emit
+	db *sqldb.DB
+	// engines are those of the comments on each kind of parent, by
+	// commentKind.
+	engines map[string]resource.Engine[*commentRecord, *pb.Comment]
+	people  peopleDirectory
+	kpis    interface {
+		// RequireKPI fails unless the KPI called name is live; its
+		// errors name field.
+		RequireKPI(ctx context.Context, field, name string) error
+	}
+	emit resource.Emit
 }
 
 // peopleDirectory is what comments ask the organisations service, as the
@@ -35,32 +45,41 @@ type peopleDirectory interface {
 	Organisation(ctx context.Context, orgID string) (*orgpb.Organisation, error)
 }
 
+// commentKind is the kind of parent a comment or parent name is of:
+// "checkIns", "kpis" or "elements" (the request's proto rules have
+// checked its shape).
+func commentKind(name string) string {
+	switch {
+	case strings.Contains(name, "/checkIns/"):
+		return "checkIns"
+	case strings.Contains(name, "/kpis/"):
+		return "kpis"
+	}
+	return "elements"
+}
+
 func (h *commentsHandler) GetComment(ctx context.Context, req *pb.GetCommentRequest) (*pb.Comment, error) {
-	return h.comments.Get(ctx, req.Name)
+	return h.engines[commentKind(req.Name)].Get(ctx, req.Name)
 }
 
 func (h *commentsHandler) ListComments(ctx context.Context, req *pb.ListCommentsRequest) (*pb.ListCommentsResponse, error) {
-	comments, next, err := h.comments.List(ctx, req, req.Parent, nil)
+	comments, next, err := h.engines[commentKind(req.Parent)].List(ctx, req, req.Parent,
+		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*commentRecord], ids []string) ([]*commentRecord, error) {
+			return listComments(ctx, q, ids[0], req.Parent, plan, req.ShowDeleted)
+		})
 	return resource.Respond(&pb.ListCommentsResponse{}, comments, next, err)
 }
 
 func (h *commentsHandler) CreateComment(ctx context.Context, req *pb.CreateCommentRequest) (*pb.Comment, error) {
-	return h.comments.Create(ctx, resource.Creation[*commentRecord]{Request: req, Parent: req.Parent, ID: req.CommentId,
+	return h.engines[commentKind(req.Parent)].Create(ctx, resource.Creation[*commentRecord]{Request: req, Parent: req.Parent, ID: req.CommentId,
 		New: func(ids []string) (*commentRecord, error) {
 			if err := h.mayComment(ctx, ids[0]); err != nil {
 				return nil, err
 			}
-			e, err := getElement(ctx, h.comments.DB, ids[0], ids[1])
-			if errors.Is(err, resource.ErrNotFound) {
-				return nil, apierr.NotFound(req.Parent)
-			}
-			if err != nil {
+			if err := h.requireLiveParent(ctx, req.Parent, ids); err != nil {
 				return nil, err
 			}
-			r, err := newComment(ids[0], ids[1], ids[2], req.Comment, e.el, auth.FromContext(ctx).People[ids[0]], auth.Actor(ctx, serviceName))
-			if err != nil {
-				return nil, err
-			}
+			r := newComment(ids[0], req.Parent, ids[len(ids)-1], req.Comment, auth.FromContext(ctx).People[ids[0]], auth.Actor(ctx, serviceName))
 			return r, h.requireMentioned(ctx, r.c.Mentions)
 		},
 		Lock: lockPlan,
@@ -69,8 +88,32 @@ func (h *commentsHandler) CreateComment(ctx context.Context, req *pb.CreateComme
 		}})
 }
 
+// requireLiveParent fails unless parent (ids: its ids, then the new
+// comment's) is a live element, a check-in of a live element, or a live
+// KPI (asked of the KPI service).
+func (h *commentsHandler) requireLiveParent(ctx context.Context, parent string, ids []string) error {
+	if commentKind(parent) == "kpis" {
+		return h.kpis.RequireKPI(ctx, "parent", parent)
+	}
+	e, err := getElement(ctx, h.db, ids[0], ids[1])
+	if errors.Is(err, resource.ErrNotFound) {
+		return apierr.NotFound(parent)
+	}
+	if err != nil {
+		return err
+	}
+	if e.el.DeleteTime != nil {
+		return apierr.FailedPrecondition("parent", e.el.Name+" is deleted")
+	}
+	if commentKind(parent) == "checkIns" {
+		_, err = checkInType.Lookup(ctx, h.db, ids[:3]...)
+	}
+	return err
+}
+
 func (h *commentsHandler) UpdateComment(ctx context.Context, req *pb.UpdateCommentRequest) (*pb.Comment, error) {
-	c, err := h.comments.Patch(req.Comment, req.UpdateMask.GetPaths())
+	engine := h.engines[commentKind(req.Comment.GetName())]
+	c, err := engine.Patch(req.Comment, req.UpdateMask.GetPaths())
 	if err != nil {
 		return nil, err
 	}
@@ -82,14 +125,14 @@ func (h *commentsHandler) UpdateComment(ctx context.Context, req *pb.UpdateComme
 	c.After = func(ctx context.Context, tx *sqldb.Tx, current, next *commentRecord) error {
 		return h.mentioned(ctx, tx, next.c, newMentions(current.c.Mentions, next.c.Mentions))
 	}
-	return h.comments.Update(ctx, c, func(current *commentRecord) (*commentRecord, error) {
+	return engine.Update(ctx, c, func(current *commentRecord) (*commentRecord, error) {
 		return editComment(current, req.Comment.Text, auth.Actor(ctx, serviceName), timestamppb.Now())
 	})
 }
 
 func (h *commentsHandler) DeleteComment(ctx context.Context, req *pb.DeleteCommentRequest) (*pb.Comment, error) {
 	actor := auth.Actor(ctx, serviceName)
-	return h.comments.Delete(ctx, req.Name, req.Etag, resource.Hooks[*commentRecord]{Lock: lockPlan,
+	return h.engines[commentKind(req.Name)].Delete(ctx, req.Name, req.Etag, resource.Hooks[*commentRecord]{Lock: lockPlan,
 		Check: func(_ context.Context, _ *sqldb.Tx, current, _ *commentRecord) error {
 			return checkCommentAuthor(current, actor)
 		}})

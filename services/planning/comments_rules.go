@@ -30,15 +30,13 @@ func mentionsIn(orgID, text string) []string {
 	return out
 }
 
-// newComment returns the record of a comment on element (its name's ids
-// orgID, elementID and id) from in, by author (a person's name, or "") and
-// actor (who may edit it), or the rule it breaks: the element is live.
-func newComment(orgID, elementID, id string, in *pb.Comment, element *pb.Element, author, actor string) (*commentRecord, error) {
-	if element.DeleteTime != nil {
-		return nil, apierr.FailedPrecondition("parent", element.Name+" is deleted")
-	}
-	return &commentRecord{orgID: orgID, elementID: elementID, id: id, createActor: actor, c: &pb.Comment{
-		Name: commentType.Name(orgID, elementID, id), Text: in.Text, Mentions: mentionsIn(orgID, in.Text), Author: author}}, nil
+// newComment returns the record of a comment of organisation orgID on
+// parent (a live element, check-in or KPI, which the handler checks), its
+// id id, from in, by author (a person's name, or "") and actor (who may
+// edit it).
+func newComment(orgID, parent, id string, in *pb.Comment, author, actor string) *commentRecord {
+	return &commentRecord{orgID: orgID, parent: parent, id: id, createActor: actor, c: &pb.Comment{
+		Name: parent + "/comments/" + id, Text: in.Text, Mentions: mentionsIn(orgID, in.Text), Author: author}}
 }
 
 // editComment returns current with text, the text before kept as an edit

@@ -1,6 +1,7 @@
 package planning
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -9,16 +10,17 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// commentRecord is a comment as stored: the API resource, the ids its name
-// holds, who wrote it (the actor who may change it) and its revision.
+// commentRecord is a comment as stored: the API resource, its
+// organisation, the name of what it is on and its id, who wrote it (the
+// actor who may change it) and its revision.
 type commentRecord struct {
-	c                    *pb.Comment
-	orgID, elementID, id string
-	createActor          string
-	revision             int64
+	c                 *pb.Comment
+	orgID, parent, id string
+	createActor       string
+	revision          int64
 }
 
 // Message implements resource.Record.
@@ -41,7 +43,7 @@ type storedEdit struct {
 
 var commentsTable = resource.Table[*commentRecord]{
 	Name: "comments",
-	Columns: "organisation_id, element_id, id, text, mentions, edits, author, create_actor, " +
+	Columns: "organisation_id, parent, id, text, mentions, edits, author, create_actor, " +
 		"create_time, update_time, delete_time, revision, update_actor",
 	Key:  3,
 	Scan: scanComment,
@@ -53,7 +55,7 @@ var commentsTable = resource.Table[*commentRecord]{
 		}
 		m, _ := json.Marshal(append([]string{}, c.Mentions...)) // strings always marshal
 		e, _ := json.Marshal(edits)
-		return []any{r.orgID, r.elementID, r.id, c.Text, string(m), string(e), c.Author, r.createActor,
+		return []any{r.orgID, r.parent, r.id, c.Text, string(m), string(e), c.Author, r.createActor,
 			resource.Micros(c.CreateTime), resource.Micros(c.UpdateTime), resource.NullMicros(c.DeleteTime), r.revision, c.UpdateActor}, nil
 	},
 }
@@ -65,12 +67,12 @@ func scanComment(s resource.Scanner) (*commentRecord, error) {
 	r := &commentRecord{c: &pb.Comment{}}
 	var mentions, edits string
 	var stamps resource.Stamps
-	err := s.Scan(&r.orgID, &r.elementID, &r.id, &r.c.Text, &mentions, &edits, &r.c.Author, &r.createActor,
+	err := s.Scan(&r.orgID, &r.parent, &r.id, &r.c.Text, &mentions, &edits, &r.c.Author, &r.createActor,
 		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.c.UpdateActor)
 	if err != nil {
 		return nil, err
 	}
-	r.c.Name = resourcename.Format(commentCollections, r.orgID, r.elementID, r.id)
+	r.c.Name = r.parent + "/comments/" + r.id
 	r.c.CreateTime, r.c.UpdateTime, r.c.DeleteTime = stamps.Times()
 	r.c.Etag = resource.Etag(r.revision)
 	var stored []storedEdit
@@ -84,4 +86,9 @@ func scanComment(s resource.Scanner) (*commentRecord, error) {
 		r.c.Edits = append(r.c.Edits, &pb.CommentEdit{Text: e.Text, EditTime: resource.Time(e.Time)})
 	}
 	return r, nil
+}
+
+// listComments pages through the comments on parent, of orgID.
+func listComments(ctx context.Context, q sqldb.Querier, orgID, parent string, plan *listing.Plan[*commentRecord], showDeleted bool) ([]*commentRecord, error) {
+	return commentsTable.Page(ctx, q, plan, showDeleted, "organisation_id = ? AND parent = ?", orgID, parent)
 }

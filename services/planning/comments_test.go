@@ -98,6 +98,26 @@ func (e *env) testComments(t *testing.T) {
 	if n := e.count(t, "comments WHERE organisation_id = 'talking'"); n != 2 {
 		t.Errorf("%d comments stored, want 2 (the refused ones stored nothing)", n)
 	}
+	// A check-in has its own discussion.
+	ci, err := e.checkIns.CreateCheckIn(c, &pb.CreateCheckInRequest{Parent: p.strategy, CheckIn: &pb.CheckIn{Assessment: pb.Health_HEALTH_AT_RISK, Summary: "Slow."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := as("bo").CreateComment(c, &pb.CreateCommentRequest{Parent: ci.Name, Comment: &pb.Comment{Text: "Slow how, @ana?"}})
+	if err != nil || !strings.HasPrefix(reply.Name, ci.Name+"/comments/") || !slices.Equal(reply.Mentions, []string{ana}) {
+		t.Fatalf("a comment on a check-in: %v, %v", reply, err)
+	}
+	onCheckIn, _ := e.comments.ListComments(c, &pb.ListCommentsRequest{Parent: ci.Name})
+	onElement, _ := e.comments.ListComments(c, &pb.ListCommentsRequest{Parent: p.strategy})
+	if len(onCheckIn.GetComments()) != 1 || len(onElement.GetComments()) != 1 {
+		t.Errorf("%d comments on the check-in (want 1), %d on its element (want 1)", len(onCheckIn.GetComments()), len(onElement.GetComments()))
+	}
+	if got, err := e.comments.GetComment(c, &pb.GetCommentRequest{Name: reply.Name}); err != nil || got.Text != reply.Text {
+		t.Errorf("get the check-in's comment: %v, %v", got, err)
+	}
+	_, err = as("ana").CreateComment(c, &pb.CreateCommentRequest{Parent: p.strategy + "/checkIns/ghost", Comment: &pb.Comment{Text: "?"}})
+	apitest.WantCode(t, err, codes.NotFound, "")
+
 	// Where the organisation lets them, viewers comment too.
 	if _, err := e.orgs.UpdateOrganisation(c, &orgpb.UpdateOrganisationRequest{Organisation: &orgpb.Organisation{Name: p.org, ViewersMayComment: true},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"viewers_may_comment"}}}); err != nil {

@@ -107,3 +107,11 @@ func (k kpis) Recorded(ctx context.Context, orgID string, since, until time.Time
 		}
 	}
 }
+
+// RequireKPI fails unless the KPI called name is live; its errors name
+// field.
+func (k kpis) RequireKPI(ctx context.Context, field, name string) error {
+	return lookup.RequireLive(ctx, "the KPI service", field, "KPI", name, func(ctx context.Context) (*kpipb.Kpi, error) {
+		return k.kpis.GetKpi(ctx, &kpipb.GetKpiRequest{Name: name})
+	})
+}

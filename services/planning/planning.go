@@ -74,8 +74,12 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 			measures := kpis{kpipb.NewKpisServiceClient(base.Conns["kpis"]), kpipb.NewMeasurementsServiceClient(base.Conns["kpis"])}
 			pb.RegisterWorkServiceServer(g, &workHandler{db: base.DB, people: orgs, teams: teams, kpis: measures})
 			pb.RegisterDigestServiceServer(g, &digestHandler{db: base.DB, teams: teams, kpis: measures})
-			pb.RegisterCommentsServiceServer(g, &commentsHandler{people: orgs, emit: base.Emit, comments: resource.Engine[*commentRecord, *pb.Comment]{
-				DB: base.DB, Service: serviceName, Field: "comment", Type: commentType, Events: resource.EventsOf[*pb.Comment](base.Emit, "comment")}})
+			comments := &commentsHandler{db: base.DB, people: orgs, kpis: measures, emit: base.Emit, engines: map[string]resource.Engine[*commentRecord, *pb.Comment]{}}
+			for kind, t := range map[string]resource.Type[*commentRecord]{"elements": elementCommentType, "checkIns": checkInCommentType, "kpis": kpiCommentType} {
+				comments.engines[kind] = resource.Engine[*commentRecord, *pb.Comment]{DB: base.DB, Service: serviceName, Field: "comment", Type: t,
+					Events: resource.EventsOf[*pb.Comment](base.Emit, "comment")}
+			}
+			pb.RegisterCommentsServiceServer(g, comments)
 			pb.RegisterLinkRequestsServiceServer(g, &linksHandler{links: resource.Engine[*linkRecord, *pb.LinkRequest]{DB: base.DB,
 				Service: serviceName, Field: "link_request", Type: linkType, Events: linkEvents{base.Emit}}})
 		}

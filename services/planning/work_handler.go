@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"strings"
 	"time"
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
@@ -75,12 +76,10 @@ func (h *workHandler) GetWork(ctx context.Context, req *pb.GetWorkRequest) (*pb.
 	if err != nil {
 		return nil, err
 	}
-	var commented []string
 	for _, c := range mentions {
 		w.mentions = append(w.mentions, c.c)
-		commented = append(commented, c.elementID)
 	}
-	if w.titles, err = elementTitles(ctx, h.db, orgID, commented); err != nil {
+	if w.titles, err = h.commentedTitles(ctx, orgID, mentions); err != nil {
 		return nil, err
 	}
 	if person.Role >= plannerRole {
@@ -93,4 +92,38 @@ func (h *workHandler) GetWork(ctx context.Context, req *pb.GetWorkRequest) (*pb.
 		}
 	}
 	return &pb.Work{Person: name, Teams: teams, Items: workItems(at, w)}, nil
+}
+
+// commentedTitles are the titles of what comments are on, by their
+// parents' names: an element's, a check-in's element's, a KPI's.
+func (h *workHandler) commentedTitles(ctx context.Context, orgID string, comments []*commentRecord) (map[string]string, error) {
+	var elementIDs []string
+	var kpiTitles map[string]string
+	for _, c := range comments {
+		if commentKind(c.parent) != "kpis" {
+			elementIDs = append(elementIDs, strings.Split(c.parent, "/")[3])
+		} else if kpiTitles == nil {
+			all, err := h.kpis.KPIs(ctx, orgID, "")
+			if err != nil {
+				return nil, err
+			}
+			kpiTitles = map[string]string{}
+			for _, k := range all {
+				kpiTitles[k.Name] = k.Title
+			}
+		}
+	}
+	elementTitle, err := elementTitles(ctx, h.db, orgID, elementIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, c := range comments {
+		if commentKind(c.parent) == "kpis" {
+			out[c.parent] = kpiTitles[c.parent]
+		} else {
+			out[c.parent] = elementTitle[elementName(orgID, strings.Split(c.parent, "/")[3])]
+		}
+	}
+	return out, nil
 }

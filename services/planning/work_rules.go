@@ -2,7 +2,6 @@ package planning
 
 import (
 	"cmp"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -26,10 +25,10 @@ const (
 
 // work is what a person's work is made of, gathered by the handler.
 type work struct {
-	checkIns []*pb.Element // elements their teams own, check-in due by at+workAhead
-	kpis     []*kpipb.Kpi  // KPIs their teams own
-	mentions []*pb.Comment // comments mentioning them since at-mentionsFor
-	titles   map[string]string
+	checkIns []*pb.Element     // elements their teams own, check-in due by at+workAhead
+	kpis     []*kpipb.Kpi      // KPIs their teams own
+	mentions []*pb.Comment     // comments mentioning them since at-mentionsFor
+	titles   map[string]string // of what the mentions are on, by name
 	links    []*pb.LinkRequest // waiting for their answer: for a planner, the organisation's pending ones
 }
 
@@ -57,7 +56,7 @@ func workItems(at time.Time, w work) []*pb.WorkItem {
 		}
 	}
 	for _, c := range w.mentions {
-		item(pb.WorkItem_KIND_MENTION, c.Name, w.titles[path.Dir(path.Dir(c.Name))], c.CreateTime.AsTime(), false)
+		item(pb.WorkItem_KIND_MENTION, c.Name, w.titles[commentParent(c.Name)], c.CreateTime.AsTime(), false)
 	}
 	for _, l := range w.links {
 		due := l.CreateTime.AsTime().Add(unansweredAfter)

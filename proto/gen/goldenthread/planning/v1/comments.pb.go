@@ -26,11 +26,10 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Comment is a remark on an element.
+// Comment is a remark on an element, a check-in or a KPI.
 type Comment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Resource name,
-	// `organisations/{organisation}/elements/{element}/comments/{comment}`.
+	// Resource name, `{parent}/comments/{comment}`.
 	// Output only: the id is chosen with CreateCommentRequest.comment_id or
 	// by the server.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -217,7 +216,7 @@ func (x *CommentEdit) GetEditTime() *timestamppb.Timestamp {
 // GetCommentRequest names the comment to return.
 type GetCommentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// `organisations/{organisation}/elements/{element}/comments/{comment}`.
+	// The comment, `{parent}/comments/{comment}`.
 	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -263,7 +262,7 @@ func (x *GetCommentRequest) GetName() string {
 // ListCommentsRequest selects a page of an element's comments.
 type ListCommentsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The element, `organisations/{organisation}/elements/{element}`.
+	// What the comments are on: an element, a check-in or a KPI.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// Most results to return; 0 means 50, more than 1000 means 1000.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -391,7 +390,7 @@ func (x *ListCommentsResponse) GetNextPageToken() string {
 // CreateCommentRequest comments on an element.
 type CreateCommentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The element, `organisations/{organisation}/elements/{element}`.
+	// What the comments are on: an element, a check-in or a KPI.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The comment: its text; the rest is ignored.
 	Comment *Comment `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
@@ -519,7 +518,7 @@ func (x *UpdateCommentRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 // DeleteCommentRequest names the comment to delete.
 type DeleteCommentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// `organisations/{organisation}/elements/{element}/comments/{comment}`.
+	// The comment, `{parent}/comments/{comment}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The etag the caller read; empty for any.
 	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -593,23 +592,23 @@ const file_goldenthread_planning_v1_comments_proto_rawDesc = "" +
 	" \x01(\tR\vupdateActor\"~\n" +
 	"\vCommentEdit\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12[\n" +
-	"\tedit_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\beditTime\"\xa1\x02\n" +
-	"\x11GetCommentRequest\x12\x8b\x02\n" +
-	"\x04name\x18\x01 \x01(\tB\xf6\x01\xbaH\xf2\x01\xba\x01\xee\x01\n" +
-	"\fcomment.name\x12Jmust be organisations/{organisation}/elements/{element}/comments/{comment}\x1a\x91\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/comments/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xdc\x02\n" +
-	"\x13ListCommentsRequest\x12\xd2\x01\n" +
-	"\x06parent\x18\x01 \x01(\tB\xb9\x01\xbaH\xb5\x01\xba\x01\xb1\x01\n" +
-	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12$\n" +
+	"\tedit_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\beditTime\"\xf9\x02\n" +
+	"\x11GetCommentRequest\x12\xe3\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\xce\x02\xbaH\xca\x02\xba\x01\xc6\x02\n" +
+	"\fcomment.name\x12Omust be {parent}/comments/{comment}, the parent an element, a check-in or a KPI\x1a\xe4\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/(elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?(/checkIns/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)?|kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)/comments/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xa0\x04\n" +
+	"\x13ListCommentsRequest\x12\x96\x03\n" +
+	"\x06parent\x18\x01 \x01(\tB\xfd\x02\xbaH\xf9\x02\xba\x01\xf5\x02\n" +
+	"\x0ecomment.parent\x12\xa4\x01must be an element (organisations/{organisation}/elements/{element}), a check-in of one (.../checkIns/{check_in}) or a KPI (organisations/{organisation}/kpis/{kpi})\x1a\xbb\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/(elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?(/checkIns/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)?|kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)$')R\x06parent\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12!\n" +
 	"\fshow_deleted\x18\x04 \x01(\bR\vshowDeleted\"}\n" +
 	"\x14ListCommentsResponse\x12=\n" +
 	"\bcomments\x18\x01 \x03(\v2!.goldenthread.planning.v1.CommentR\bcomments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbe\x04\n" +
-	"\x14CreateCommentRequest\x12\xd2\x01\n" +
-	"\x06parent\x18\x01 \x01(\tB\xb9\x01\xbaH\xb5\x01\xba\x01\xb1\x01\n" +
-	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12C\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x82\x06\n" +
+	"\x14CreateCommentRequest\x12\x96\x03\n" +
+	"\x06parent\x18\x01 \x01(\tB\xfd\x02\xbaH\xf9\x02\xba\x01\xf5\x02\n" +
+	"\x0ecomment.parent\x12\xa4\x01must be an element (organisations/{organisation}/elements/{element}), a check-in of one (.../checkIns/{check_in}) or a KPI (organisations/{organisation}/kpis/{kpi})\x1a\xbb\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/(elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?(/checkIns/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)?|kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)$')R\x06parent\x12C\n" +
 	"\acomment\x18\x02 \x01(\v2!.goldenthread.planning.v1.CommentB\x06\xbaH\x03\xc8\x01\x01R\acomment\x12\xe2\x01\n" +
 	"\n" +
 	"comment_id\x18\x03 \x01(\tB\xc2\x01\xbaH\xbe\x01\xba\x01\xba\x01\n" +
@@ -620,18 +619,18 @@ const file_goldenthread_planning_v1_comments_proto_rawDesc = "" +
 	"\x14UpdateCommentRequest\x12C\n" +
 	"\acomment\x18\x01 \x01(\v2!.goldenthread.planning.v1.CommentB\x06\xbaH\x03\xc8\x01\x01R\acomment\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xc1\x02\n" +
-	"\x14DeleteCommentRequest\x12\x8b\x02\n" +
-	"\x04name\x18\x01 \x01(\tB\xf6\x01\xbaH\xf2\x01\xba\x01\xee\x01\n" +
-	"\fcomment.name\x12Jmust be organisations/{organisation}/elements/{element}/comments/{comment}\x1a\x91\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/comments/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag2\xcb\x06\n" +
-	"\x0fCommentsService\x12\x96\x01\n" +
+	"updateMask\"\x99\x03\n" +
+	"\x14DeleteCommentRequest\x12\xe3\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\xce\x02\xbaH\xca\x02\xba\x01\xc6\x02\n" +
+	"\fcomment.name\x12Omust be {parent}/comments/{comment}, the parent an element, a check-in or a KPI\x1a\xe4\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/(elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?(/checkIns/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)?|kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)/comments/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag2\xb4\v\n" +
+	"\x0fCommentsService\x12\x87\x02\n" +
 	"\n" +
-	"GetComment\x12+.goldenthread.planning.v1.GetCommentRequest\x1a!.goldenthread.planning.v1.Comment\"8\x82\xd3\xe4\x93\x022\x120/v1/{name=organisations/*/elements/*/comments/*}\x12\xa7\x01\n" +
-	"\fListComments\x12-.goldenthread.planning.v1.ListCommentsRequest\x1a..goldenthread.planning.v1.ListCommentsResponse\"8\x82\xd3\xe4\x93\x022\x120/v1/{parent=organisations/*/elements/*}/comments\x12\xa5\x01\n" +
-	"\rCreateComment\x12..goldenthread.planning.v1.CreateCommentRequest\x1a!.goldenthread.planning.v1.Comment\"A\x82\xd3\xe4\x93\x02;:\acomment\"0/v1/{parent=organisations/*/elements/*}/comments\x12\xad\x01\n" +
-	"\rUpdateComment\x12..goldenthread.planning.v1.UpdateCommentRequest\x1a!.goldenthread.planning.v1.Comment\"I\x82\xd3\xe4\x93\x02C:\acomment28/v1/{comment.name=organisations/*/elements/*/comments/*}\x12\x9c\x01\n" +
-	"\rDeleteComment\x12..goldenthread.planning.v1.DeleteCommentRequest\x1a!.goldenthread.planning.v1.Comment\"8\x82\xd3\xe4\x93\x022*0/v1/{name=organisations/*/elements/*/comments/*}BTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
+	"GetComment\x12+.goldenthread.planning.v1.GetCommentRequest\x1a!.goldenthread.planning.v1.Comment\"\xa8\x01\x82\xd3\xe4\x93\x02\xa1\x01Z=\x12;/v1/{name=organisations/*/elements/*/checkIns/*/comments/*}Z.\x12,/v1/{name=organisations/*/kpis/*/comments/*}\x120/v1/{name=organisations/*/elements/*/comments/*}\x12\x98\x02\n" +
+	"\fListComments\x12-.goldenthread.planning.v1.ListCommentsRequest\x1a..goldenthread.planning.v1.ListCommentsResponse\"\xa8\x01\x82\xd3\xe4\x93\x02\xa1\x01Z=\x12;/v1/{parent=organisations/*/elements/*/checkIns/*}/commentsZ.\x12,/v1/{parent=organisations/*/kpis/*}/comments\x120/v1/{parent=organisations/*/elements/*}/comments\x12\xa8\x02\n" +
+	"\rCreateComment\x12..goldenthread.planning.v1.CreateCommentRequest\x1a!.goldenthread.planning.v1.Comment\"\xc3\x01\x82\xd3\xe4\x93\x02\xbc\x01:\acommentZF:\acomment\";/v1/{parent=organisations/*/elements/*/checkIns/*}/commentsZ7:\acomment\",/v1/{parent=organisations/*/kpis/*}/comments\"0/v1/{parent=organisations/*/elements/*}/comments\x12\xc0\x02\n" +
+	"\rUpdateComment\x12..goldenthread.planning.v1.UpdateCommentRequest\x1a!.goldenthread.planning.v1.Comment\"\xdb\x01\x82\xd3\xe4\x93\x02\xd4\x01:\acommentZN:\acomment2C/v1/{comment.name=organisations/*/elements/*/checkIns/*/comments/*}Z?:\acomment24/v1/{comment.name=organisations/*/kpis/*/comments/*}28/v1/{comment.name=organisations/*/elements/*/comments/*}\x12\x8d\x02\n" +
+	"\rDeleteComment\x12..goldenthread.planning.v1.DeleteCommentRequest\x1a!.goldenthread.planning.v1.Comment\"\xa8\x01\x82\xd3\xe4\x93\x02\xa1\x01Z=*;/v1/{name=organisations/*/elements/*/checkIns/*/comments/*}Z.*,/v1/{name=organisations/*/kpis/*/comments/*}*0/v1/{name=organisations/*/elements/*/comments/*}BTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
 
 var (
 	file_goldenthread_planning_v1_comments_proto_rawDescOnce sync.Once

@@ -30,22 +30,28 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// CommentsService holds the discussion of an element of the plan. A comment
+// CommentsService holds the discussion of an element of the plan, of one of
+// its check-ins, or of a KPI: `{parent}/comments/{comment}` under
+// `organisations/{o}/elements/{e}`, `organisations/{o}/elements/{e}/checkIns/{c}`
+// or `organisations/{o}/kpis/{k}` (a live one, asked of the KPI service). A
+// comment
 // may mention people of the organisation as @{person id} (`@ana`): each
 // mention is resolved to the person's name when the comment is written
 // (an unknown one is refused) and published (CommentMentioned), so that
 // notifications and "my work" can follow.
 //
-// Roles: viewers read; contributors and above comment; the author alone
+// Roles: viewers read; contributors and above comment (viewers too where
+// the organisation sets viewers_may_comment); the author alone
 // edits (the text before each edit is kept, in `edits`) and deletes (soft:
 // listed with show_deleted). Every change is published on NATS JetStream
 // (see events.proto).
 type CommentsServiceClient interface {
 	// GetComment returns one comment, including a deleted one.
 	GetComment(ctx context.Context, in *GetCommentRequest, opts ...grpc.CallOption) (*Comment, error)
-	// ListComments pages through an element's comments, oldest first.
+	// ListComments pages through the comments on a parent, oldest first.
 	ListComments(ctx context.Context, in *ListCommentsRequest, opts ...grpc.CallOption) (*ListCommentsResponse, error)
-	// CreateComment comments on a live element.
+	// CreateComment comments on a live element, a check-in of one, or a
+	// live KPI.
 	CreateComment(ctx context.Context, in *CreateCommentRequest, opts ...grpc.CallOption) (*Comment, error)
 	// UpdateComment changes a comment's text (its author only, AIP-134).
 	UpdateComment(ctx context.Context, in *UpdateCommentRequest, opts ...grpc.CallOption) (*Comment, error)
@@ -115,22 +121,28 @@ func (c *commentsServiceClient) DeleteComment(ctx context.Context, in *DeleteCom
 // All implementations must embed UnimplementedCommentsServiceServer
 // for forward compatibility.
 //
-// CommentsService holds the discussion of an element of the plan. A comment
+// CommentsService holds the discussion of an element of the plan, of one of
+// its check-ins, or of a KPI: `{parent}/comments/{comment}` under
+// `organisations/{o}/elements/{e}`, `organisations/{o}/elements/{e}/checkIns/{c}`
+// or `organisations/{o}/kpis/{k}` (a live one, asked of the KPI service). A
+// comment
 // may mention people of the organisation as @{person id} (`@ana`): each
 // mention is resolved to the person's name when the comment is written
 // (an unknown one is refused) and published (CommentMentioned), so that
 // notifications and "my work" can follow.
 //
-// Roles: viewers read; contributors and above comment; the author alone
+// Roles: viewers read; contributors and above comment (viewers too where
+// the organisation sets viewers_may_comment); the author alone
 // edits (the text before each edit is kept, in `edits`) and deletes (soft:
 // listed with show_deleted). Every change is published on NATS JetStream
 // (see events.proto).
 type CommentsServiceServer interface {
 	// GetComment returns one comment, including a deleted one.
 	GetComment(context.Context, *GetCommentRequest) (*Comment, error)
-	// ListComments pages through an element's comments, oldest first.
+	// ListComments pages through the comments on a parent, oldest first.
 	ListComments(context.Context, *ListCommentsRequest) (*ListCommentsResponse, error)
-	// CreateComment comments on a live element.
+	// CreateComment comments on a live element, a check-in of one, or a
+	// live KPI.
 	CreateComment(context.Context, *CreateCommentRequest) (*Comment, error)
 	// UpdateComment changes a comment's text (its author only, AIP-134).
 	UpdateComment(context.Context, *UpdateCommentRequest) (*Comment, error)
