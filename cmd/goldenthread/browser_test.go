@@ -634,16 +634,29 @@ func TestWebClient(t *testing.T) {
 	if done, failed := cat.submit("Add a comment"); done != "Commented." {
 		t.Errorf("commenting: done %q, failed %q", done, failed)
 	}
-	cat.waitFor("the comment", `document.querySelector('.comments')?.innerText.includes('Cat Lindqvist') &&
-		document.querySelector('.comments').innerText.includes('Mentions Ana Okafor')`)
+	cat.waitFor("the comment", `document.querySelector('#detail > .discussion .comments')?.innerText.includes('Cat Lindqvist') &&
+		document.querySelector('#detail > .discussion .comments').innerText.includes('Mentions Ana Okafor')`)
 	cat.fill("Add a comment", map[string]string{"text": "@nobody hello"})
 	if done, failed := cat.submit("Add a comment"); done != "" || !strings.Contains(failed, "no such person") {
 		t.Errorf("mentioning nobody: done %q, errors %q", done, failed)
 	}
+	// A reply to her check-in, and a question on the KPI, mentioning Ana.
+	eval[bool](cat, `document.querySelector('.check-ins .replies summary').click() || true`)
+	cat.fill("Add a comment: replies", map[string]string{"text": "The stand-in starts Monday."})
+	if done, failed := cat.submit("Add a comment: replies"); done != "Commented." {
+		t.Errorf("replying to a check-in: done %q, failed %q", done, failed)
+	}
 	cat.screenshot("08h-comment")
+	cat.open("/o/northshire-care/kpis/trainers-trained", "svg.chart circle")
+	cat.fill("Add a comment", map[string]string{"text": "@ana is 90% still the target for next year?"})
+	if done, failed := cat.submit("Add a comment"); done != "Commented." {
+		t.Errorf("commenting on a KPI: done %q, failed %q", done, failed)
+	}
+	cat.accessibility("KPI discussion")
 	ana := newTab(t, b.ctx, base, b.shot)
 	ana.signIn(jwtFor(t, dataDir, "ana"))
-	ana.waitFor("Ana's mention", `document.querySelector('#my-work [data-kind="KIND_MENTION"]')?.innerText.includes("You were mentioned on Run the trainers' course")`)
+	ana.waitFor("Ana's mentions", `document.querySelector('#my-work [data-kind="KIND_MENTION"]')?.innerText.includes("You were mentioned on Run the trainers' course") &&
+		document.getElementById('my-work').innerText.includes('You were mentioned on Trainers trained to the standard')`)
 	ana.screenshot("08i-mentioned")
 	// An admin lets viewers join the discussion; then Eve, a viewer, may comment.
 	b.open("/o/northshire-care", "#team-tree .team")

@@ -7,6 +7,7 @@ import { form } from '../forms.js';
 import { chart } from '../chart.js';
 import { kpiFields, kpiBody } from '../kpiform.js';
 import { directory } from '../people.js';
+import { discussion } from '../discussion.js';
 import {
   kpiBadge, formatNumber, isoDate, protoDate, idOf, when, unitName, directionName, frequencyName, trendName, monthEnd,
 } from '../format.js';
@@ -27,12 +28,15 @@ export async function render(el, { params, session }) {
     h('span', { class: 'swatch bad', 'aria-hidden': 'true' }), ' red band ',
     h('span', { class: 'swatch target', 'aria-hidden': 'true' }), ' target ',
     h('span', { class: 'swatch series', 'aria-hidden': 'true' }), ' values');
+  const organisation = await api.get(`/v1/organisations/${org}`);
+  const talk = discussion({ org, parent: kpiName, session, mayComment: role >= 2 || Boolean(organisation.viewers_may_comment) });
   el.append(title, summary, chartBox, legend,
     h('h2', {}, 'Values and corrections'),
     h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'measurements' },
       h('caption', { class: 'visually-hidden' }, 'Values by period, with earlier values they corrected'),
       h('thead', {}, h('tr', {}, ['Period', 'Value', 'Note', 'Recorded by', 'Corrections'].map((c) => h('th', { scope: 'col' }, c)))),
-      rows)));
+      rows)),
+    talk.el);
 
   let kpi = null;
   let measurements = [];
@@ -163,5 +167,5 @@ export async function render(el, { params, session }) {
     })));
   }
   el.append(forms);
-  return { refresh: load };
+  return { refresh: async () => { await Promise.all([load(), talk.load()]); } };
 }

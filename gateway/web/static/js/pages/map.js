@@ -10,6 +10,7 @@ import { form } from '../forms.js';
 import { tree } from '../tree.js';
 import { strategyMap, lineKey } from '../mapview.js';
 import { directory } from '../people.js';
+import { discussion } from '../discussion.js';
 import {
   healthBadge, healthTone, kpiBadge, levelName, statusName, kindName, isoDate, protoDate, idOf,
   formatNumber, checkInNote, checkInFrequencyName, when, LEVELS, STATUSES, OBJECTIVE_KINDS, CHECK_IN_FREQUENCIES,
@@ -243,7 +244,8 @@ export async function render(el, { params, query, session, navigate }) {
           healthBadge(c.assessment), c.progress !== undefined ? ` ${c.progress}% done` : ''),
         h('p', {}, c.summary),
         c.next_steps ? h('p', {}, h('span', { class: 'label' }, 'Next: '), c.next_steps) : null,
-        c.blockers ? h('p', {}, h('span', { class: 'label' }, 'Help needed: '), c.blockers) : null)))
+        c.blockers ? h('p', {}, h('span', { class: 'label' }, 'Help needed: '), c.blockers) : null,
+        replies(c.name))))
         : h('p', { class: 'muted' }, 'No check-in yet.'),
       h('h3', {}, 'KPIs'),
       kpiList.length
@@ -270,56 +272,27 @@ export async function render(el, { params, query, session, navigate }) {
     shown = id;
     replace(detail, h('div', { class: 'detail-head' }, h('h2', { id: 'detail-title' }, e.title),
       h('a', { href: address(''), 'aria-label': 'Close: choose no element' }, 'Close')), facts,
-      discussion(e), role >= 2 ? checkInForm(e) : null, role >= 2 ? editForm(e) : null, role >= 3 ? linkForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
+      elementDiscussion(e), role >= 2 ? checkInForm(e) : null, role >= 2 ? editForm(e) : null, role >= 3 ? linkForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
   }
 
-  // discussion is the element's comments, oldest first, and a form to add
-  // one; authors edit and delete their own. Its list is refreshed with the
-  // facts; its forms are built once per selection.
-  const comments = h('ol', { class: 'comments', 'aria-label': 'Comments, oldest first' });
+  // Each check-in's discussion, folded away, kept across refreshes of the
+  // facts so that nobody loses what they are typing or the fold.
+  const talks = new Map();
+  const replies = (name) => {
+    if (!talks.has(name)) {
+      talks.set(name, h('details', { class: 'replies' }, h('summary', {}, 'Discussion of this check-in'),
+        discussion({ org, parent: name, session, mayComment: role >= 2 || viewersMayComment, title: 'Replies' }).el));
+    }
+    return talks.get(name);
+  };
+
+  // The element's discussion, refreshed with the facts; its forms are
+  // built once per selection.
   let loadComments = async () => {};
-  function discussion(e) {
-    const me = ((session.caller.grants || []).find((g) => g.organisation === `organisations/${org}`) || {}).person;
-    loadComments = async () => {
-      const list = await api.all(`/v1/${e.name}/comments`, 'comments');
-      const nameOf = await directory(org, session).names(list.flatMap((c) => [c.author || c.update_actor, ...(c.mentions || [])]));
-      replace(comments, list.length ? list.map((c) => {
-        const text = h('p', { class: 'comment-text' }, c.text);
-        const own = me && c.author === me;
-        const editor = own ? form({
-          title: '', submit: 'Save the comment',
-          fields: [{ name: 'text', label: 'Your comment', type: 'textarea', required: true, value: c.text }],
-          async onSubmit(v) {
-            await api.patch(`/v1/${c.name}?update_mask=text`, { text: v.text, etag: c.etag });
-            await loadComments();
-            return 'Saved.';
-          },
-        }) : null;
-        if (editor) editor.hidden = true;
-        return h('li', { class: 'comment', 'data-name': c.name },
-          h('p', {}, h('strong', {}, nameOf(c.author || c.update_actor)), h('span', { class: 'muted' }, ` ${when(c.create_time)}`),
-            (c.edits || []).length ? h('span', { class: 'muted' }, ' (edited)') : null),
-          text,
-          (c.mentions || []).length ? h('p', { class: 'muted small' }, 'Mentions ', c.mentions.flatMap((m, i) => (i ? [', ', nameOf(m)] : [nameOf(m)]))) : null,
-          own ? h('div', { class: 'actions' },
-            h('button', { type: 'button', onclick: () => { editor.hidden = !editor.hidden; } }, 'Edit'),
-            h('button', { type: 'button', onclick: async () => { await api.del(`/v1/${c.name}`); await loadComments(); } }, 'Delete')) : null,
-          editor);
-      }) : h('li', { class: 'muted' }, 'No comment yet.'));
-    };
-    loadComments();
-    return h('section', { class: 'discussion', 'aria-labelledby': 'discussion-title' }, h('h3', { id: 'discussion-title' }, 'Discussion'), comments,
-      role >= 2 || viewersMayComment ? form({
-        title: 'Add a comment',
-        submit: 'Comment',
-        clearOnSuccess: ['text'],
-        fields: [{ name: 'text', label: 'Comment', type: 'textarea', required: true, hint: 'Mention someone with @ and their id, e.g. @cat.' }],
-        async onSubmit(v) {
-          await api.post(`/v1/${e.name}/comments`, { text: v.text });
-          await loadComments();
-          return 'Commented.';
-        },
-      }) : null);
+  function elementDiscussion(e) {
+    const d = discussion({ org, parent: e.name, session, mayComment: role >= 2 || viewersMayComment });
+    loadComments = d.load;
+    return d.el;
   }
 
   // checkInForm posts the owners' account of how the element is going.
