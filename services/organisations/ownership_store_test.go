@@ -2,12 +2,9 @@ package organisations
 
 import (
 	"context"
-	"io/fs"
 	"reflect"
 	"testing"
 
-	"github.com/goldenthread/goldenthread/services/kit/idempotency"
-	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
 )
 
@@ -16,21 +13,7 @@ import (
 func TestOwnersBackfill(t *testing.T) {
 	sqldbtest.Run(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		db, err := sqldb.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		own, err := fs.Sub(migrationFiles, "migrations")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Migrate(ctx, "idempotency", idempotency.Migrations); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Migrate(ctx, serviceName, sqldbtest.Before(t, own, "0005")); err != nil {
-			t.Fatal(err)
-		}
+		db, upgrade := sqldbtest.Upgrade(t, dsn, serviceName, migrationFiles, "0005")
 		for _, o := range []struct{ id, owners string }{
 			{"council-a", `[]`}, {"council-b", `[]`},
 			{"company", `["organisations/council-a","organisations/council-b"]`},
@@ -40,9 +23,7 @@ func TestOwnersBackfill(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := db.Migrate(ctx, serviceName, own); err != nil {
-			t.Fatal(err)
-		}
+		upgrade()
 		owned, err := ownedBy(ctx, db, []string{"council-b"})
 		if err != nil || !reflect.DeepEqual(owned, map[string]string{"company": "council-b"}) {
 			t.Fatalf("owned by council-b after the backfill: %v, %v", owned, err)

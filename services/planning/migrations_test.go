@@ -2,14 +2,12 @@ package planning
 
 import (
 	"context"
-	"io/fs"
 	"strings"
 	"testing"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
-	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
@@ -21,27 +19,13 @@ import (
 func TestRollupInputsBackfill(t *testing.T) {
 	sqldbtest.Run(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		db, err := sqldb.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		own, err := fs.Sub(migrationFiles, "migrations")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Migrate(ctx, "idempotency", idempotency.Migrations); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Migrate(ctx, serviceName, sqldbtest.Before(t, own, "0006")); err != nil {
-			t.Fatal(err)
-		}
+		db, upgrade := sqldbtest.Upgrade(t, dsn, serviceName, migrationFiles, "0006")
 		// The rows as the release before stored them, without the columns
 		// migration 0006 added.
 		columns, _, _ := strings.Cut(elementColumns, ", health_change_time")
 		before := resource.Table[*elementRecord]{Name: "elements", Columns: columns,
 			Values: func(r *elementRecord) ([]any, error) { return r.values()[:strings.Count(columns, ",")+1], nil }}
-		err = db.InTx(ctx, func(tx *sqldb.Tx) error {
+		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
 			for _, e := range []struct {
 				id, parent string
 				level      pb.Level
@@ -70,9 +54,7 @@ func TestRollupInputsBackfill(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Migrate(ctx, serviceName, own); err != nil {
-			t.Fatal(err)
-		}
+		upgrade()
 		for id, want := range map[string]inputs{
 			"vision":  {count: 1, progressSum: 30, worst: pb.Health_HEALTH_AT_RISK},
 			"mission": {count: 2, progressSum: 60, worst: pb.Health_HEALTH_AT_RISK},

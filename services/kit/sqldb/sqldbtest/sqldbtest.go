@@ -17,6 +17,9 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create schemas
+
+	"github.com/goldenthread/goldenthread/services/kit/idempotency"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
 // PostgresEnv names the variable holding a PostgreSQL DSN for tests, e.g.
@@ -86,23 +89,54 @@ func sanitize(name string) string {
 	}, name)
 }
 
-// Before returns the migrations of own whose file names sort before
-// first: a database as an older release left it, to test an upgrade from.
-func Before(t *testing.T, own fs.FS, first string) fs.FS {
+// Upgrade opens the database at dsn with the schema an older release left:
+// the kit's idempotency tables and component's migrations of own (a
+// service's embedded files, under migrations/) that sort before first. It
+// returns the database and upgrade, which applies the rest: a test writes
+// rows as the older release did between the two, then checks what the
+// newer migrations made of them.
+func Upgrade(t *testing.T, dsn, component string, own fs.FS, first string) (db *sqldb.DB, upgrade func()) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	files, err := fs.Sub(own, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx, "idempotency", idempotency.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx, component, before(t, files, first)); err != nil {
+		t.Fatal(err)
+	}
+	return db, func() {
+		t.Helper()
+		if err := db.Migrate(ctx, component, files); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// before returns the migrations of own whose file names sort before first.
+func before(t *testing.T, own fs.FS, first string) fs.FS {
 	t.Helper()
 	files, err := fs.Glob(own, "*.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := fstest.MapFS{}
+	out := fstest.MapFS{}
 	for _, f := range files {
 		if f < first {
 			body, err := fs.ReadFile(own, f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			before[f] = &fstest.MapFile{Data: body}
+			out[f] = &fstest.MapFile{Data: body}
 		}
 	}
-	return before
+	return out
 }
