@@ -1,6 +1,8 @@
 package gateway_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -36,7 +38,7 @@ func TestDigest(t *testing.T) {
 
 	digest := func(query string) string {
 		t.Helper()
-		return do(t, admin, "GET", "/v1/"+org+":digest?"+query, "").want(t, 200, "").raw
+		return compact(t, do(t, admin, "GET", "/v1/"+org+":digest?"+query, "").want(t, 200, "").raw)
 	}
 	at := func(ts time.Time) string { return url.QueryEscape(ts.Format(time.RFC3339Nano)) }
 	all := digest("since=" + at(start))
@@ -56,4 +58,15 @@ func TestDigest(t *testing.T) {
 	do(t, admin, "GET", "/v1/"+org+":digest", "").want(t, 400, "since")
 	do(t, admin, "GET", "/v1/"+org+":digest?since="+at(start)+"&until="+at(start.Add(-time.Hour)), "").want(t, 400, "until")
 	do(t, &api{Server: gw.Server, token: b.auth.Token(t, "admin-b")}, "GET", "/v1/"+org+":digest?since="+at(start), "").want(t, 404, "")
+}
+
+// compact is the JSON raw without the whitespace protojson puts in it at
+// random, so that a test may look for a field and its value as text.
+func compact(t *testing.T, raw string) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(raw)); err != nil {
+		t.Fatalf("not JSON: %v: %s", err, raw)
+	}
+	return b.String()
 }

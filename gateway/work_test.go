@@ -67,7 +67,7 @@ func TestWork(t *testing.T) {
 	// A comment on the team's KPI that mentions them is theirs too, with
 	// the KPI's title; a comment on a KPI there is not is refused.
 	onKpi := do(t, admin, "POST", "/v1/"+kpi+"/comments", `{"text":"@contributor is October's value in?"}`).want(t, 200, "").str("name")
-	raw := do(t, contributor, "GET", "/v1/"+org+"/people/-:work", "").want(t, 200, "").raw
+	raw := compact(t, do(t, contributor, "GET", "/v1/"+org+"/people/-:work", "").want(t, 200, "").raw)
 	if !strings.Contains(raw, `"resource":"`+onKpi+`","title":"Calls answered"`) {
 		t.Errorf("the KPI comment's mention is not in the work: %s", raw)
 	}
