@@ -2,6 +2,7 @@ package planning_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,15 @@ func (e *env) testCheckIns(t *testing.T) {
 	if err != nil || th.Elements[0].LatestCheckIn.GetSummary() != "All booked." {
 		t.Errorf("the thread's tactic carries %v (%v)", th.GetElements(), err)
 	}
+	tree, err := e.elements.GetElementTree(c, &pb.GetElementTreeRequest{Parent: p.org, Root: p.strategy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range tree.Roots[0].Children {
+		if n.Element.Name == p.tactic && n.Element.LatestCheckIn.GetSummary() != "All booked." {
+			t.Errorf("the tree's tactic carries %v as its latest check-in", n.Element.LatestCheckIn)
+		}
+	}
 	list, err := e.checkIns.ListCheckIns(c, &pb.ListCheckInsRequest{Parent: p.tactic})
 	if err != nil || len(list.CheckIns) != 2 || list.CheckIns[0].Name != second.Name {
 		t.Errorf("check-ins = %v, %v; want newest first", list.GetCheckIns(), err)
@@ -80,7 +90,7 @@ func (e *env) testCheckIns(t *testing.T) {
 		code                     codes.Code
 	}{
 		{"no summary", "member", p.tactic, "check_in.summary", &pb.CheckIn{Assessment: pb.Health_HEALTH_ON_TRACK}, codes.InvalidArgument},
-		{"a summary too long", "member", p.tactic, "check_in.summary", &pb.CheckIn{Assessment: pb.Health_HEALTH_ON_TRACK, Summary: string(make([]byte, 4001))}, codes.InvalidArgument},
+		{"a summary too long", "member", p.tactic, "check_in.summary", &pb.CheckIn{Assessment: pb.Health_HEALTH_ON_TRACK, Summary: strings.Repeat("x", 4001)}, codes.InvalidArgument},
 		{"no assessment", "member", p.tactic, "check_in.assessment", &pb.CheckIn{Summary: "x"}, codes.InvalidArgument},
 		{"progress on a strategy", "member", p.strategy, "check_in.progress", &pb.CheckIn{Assessment: pb.Health_HEALTH_ON_TRACK, Summary: "x", Progress: &sixty}, codes.InvalidArgument},
 		{"a viewer", "watcher", p.tactic, "", &pb.CheckIn{Assessment: pb.Health_HEALTH_ON_TRACK, Summary: "x"}, codes.PermissionDenied},
