@@ -3,13 +3,11 @@ package planning
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
 // checkInsHandler is the gRPC surface of CheckInsService: the check-ins of
@@ -63,37 +61,9 @@ func (h *checkInsHandler) mayPost(ctx context.Context, r *elementRecord) error {
 	if err != nil || !delegated || inRemit(remit, r) {
 		return err
 	}
-	if person := auth.FromContext(ctx).People[r.orgID]; person != "" {
-		member, err := h.elements.teams.IsMember(ctx, r.el.OwnerTeam, person)
-		if err != nil || member {
-			return err
-		}
+	if member, err := h.elements.memberOfOwner(ctx, r); err != nil || member {
+		return err
 	}
 	return apierr.PermissionDenied("check-ins are posted by the team that owns the element (its members, its leads) or by planners; " +
 		r.el.OwnerTeam + " owns " + r.el.Name)
 }
-
-// checkInEvents are a check-in's events: posted, and nothing after.
-type checkInEvents struct{ emit resource.Emit }
-
-// Created implements resource.Events.
-func (e checkInEvents) Created(ctx context.Context, tx *sqldb.Tx, c *pb.CheckIn) error {
-	return e.emit(ctx, tx, c.Name, "check_in", "posted", &pb.CheckInPosted{CheckIn: c})
-}
-
-// Updated implements resource.Events.
-func (e checkInEvents) Updated(_ context.Context, _ *sqldb.Tx, c *pb.CheckIn, _ []string) error {
-	return fmt.Errorf("%s: a check-in is never changed", c.Name)
-}
-
-// Deleted implements resource.Events.
-func (e checkInEvents) Deleted(_ context.Context, _ *sqldb.Tx, c *pb.CheckIn, _ string) error {
-	return fmt.Errorf("%s: a check-in is never deleted", c.Name)
-}
-
-// Undeleted implements resource.Events.
-func (e checkInEvents) Undeleted(_ context.Context, _ *sqldb.Tx, c *pb.CheckIn, _ string) error {
-	return fmt.Errorf("%s: a check-in is never deleted", c.Name)
-}
-
-var _ resource.Events[*pb.CheckIn] = checkInEvents{}

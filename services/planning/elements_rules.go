@@ -465,9 +465,8 @@ func supporterHealth(r *elementRecord) int32 {
 // maxDrivers bounds the health drivers an element names.
 const maxDrivers = 5
 
-// drivers are the inputs whose health is health, the element's, ordered
-// by organisation and id: none when health is UNKNOWN or no input is as
-// bad as it is.
+// drivers are the inputs whose health is health, the element's, by name,
+// each once: none when health is UNKNOWN or no input is as bad as it is.
 func drivers(health pb.Health, in inputs) []*pb.HealthDriver {
 	if severity(health) == 0 || in.worst != health {
 		return nil

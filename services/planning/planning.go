@@ -69,7 +69,7 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 			eh := &elementsHandler{db: base.DB, events: em, elements: elements, teams: teamsclient.New(base.Conns["teams"]), owners: orgs}
 			pb.RegisterElementsServiceServer(g, eh)
 			pb.RegisterCheckInsServiceServer(g, &checkInsHandler{elements: eh, checkIns: resource.Engine[*checkInRecord, *pb.CheckIn]{DB: base.DB,
-				Service: serviceName, Field: "check_in", Type: checkInType, Events: checkInEvents{base.Emit}}})
+				Service: serviceName, Field: "check_in", Type: checkInType, Events: resource.EventsOf[*pb.CheckIn](base.Emit, "check_in")}})
 			teams := teamsclient.New(base.Conns["teams"])
 			measures := kpis{kpipb.NewKpisServiceClient(base.Conns["kpis"]), kpipb.NewMeasurementsServiceClient(base.Conns["kpis"])}
 			pb.RegisterWorkServiceServer(g, &workHandler{db: base.DB, people: orgs, teams: teams, kpis: measures})

@@ -19,9 +19,9 @@ type Emit func(ctx context.Context, tx *sqldb.Tx, name, entity, change string, p
 
 // changeNames are, for each standard change, the names its event message
 // may end in after the resource's, first found first: a membership is
-// added and removed, an API token revoked.
+// added and removed, an API token revoked, a check-in posted.
 var changeNames = map[string][]string{
-	"created":   {"Created", "Added"},
+	"created":   {"Created", "Added", "Posted"},
 	"updated":   {"Updated"},
 	"deleted":   {"Deleted", "Removed", "Revoked"},
 	"undeleted": {"Undeleted"},
