@@ -75,17 +75,10 @@ func (k kpis) KPIs(ctx context.Context, orgID, filter string) ([]*kpipb.Kpi, err
 	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
 	defer cancel()
 	org := "organisations/" + orgID
-	var out []*kpipb.Kpi
-	for token := ""; ; {
+	return lookup.All("the KPI service", org, func(token string) ([]*kpipb.Kpi, string, error) {
 		resp, err := k.kpis.ListKpis(ctx, &kpipb.ListKpisRequest{Parent: org, PageSize: 1000, PageToken: token, Filter: filter})
-		if err != nil {
-			return nil, lookup.Failed("the KPI service", org, err)
-		}
-		out = append(out, resp.Kpis...)
-		if token = resp.NextPageToken; token == "" {
-			return out, nil
-		}
-	}
+		return resp.GetKpis(), resp.GetNextPageToken(), err
+	})
 }
 
 // Recorded returns the live values recorded for organisation orgID's KPIs
@@ -94,18 +87,11 @@ func (k kpis) Recorded(ctx context.Context, orgID string, since, until time.Time
 	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
 	defer cancel()
 	parent := "organisations/" + orgID + "/kpis/-"
-	var out []*kpipb.Measurement
-	for token := ""; ; {
+	return lookup.All("the KPI service", parent, func(token string) ([]*kpipb.Measurement, string, error) {
 		resp, err := k.measures.ListMeasurements(ctx, &kpipb.ListMeasurementsRequest{Parent: parent, PageSize: 1000, PageToken: token,
 			RecordedSince: timestamppb.New(since), RecordedUntil: timestamppb.New(until)})
-		if err != nil {
-			return nil, lookup.Failed("the KPI service", parent, err)
-		}
-		out = append(out, resp.Measurements...)
-		if token = resp.NextPageToken; token == "" {
-			return out, nil
-		}
-	}
+		return resp.GetMeasurements(), resp.GetNextPageToken(), err
+	})
 }
 
 // RequireKPI fails unless the KPI called name is live; its errors name

@@ -31,6 +31,24 @@ func Failed(service, name string, err error) error {
 	return fmt.Errorf("look up %s: %w", name, err)
 }
 
+// All gathers every page of a List that service answers about name: page
+// asks for the page at token and returns its items and the next page's
+// token ("" after the last). A failure is Failed's.
+func All[T any](service, name string, page func(token string) ([]T, string, error)) ([]T, error) {
+	var out []T
+	for token := ""; ; {
+		items, next, err := page(token)
+		if err != nil {
+			return nil, Failed(service, name, err)
+		}
+		out = append(out, items...)
+		if next == "" {
+			return out, nil
+		}
+		token = next
+	}
+}
+
 // Live is a resource that may be soft-deleted.
 type Live interface {
 	GetDeleteTime() *timestamppb.Timestamp

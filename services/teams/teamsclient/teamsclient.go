@@ -67,18 +67,18 @@ func (t Client) MemberOf(ctx context.Context, orgID, person string) ([]string, e
 // teamsInTerm returns the teams of orgID's memberships that filter selects
 // and whose term holds today.
 func (t Client) teamsInTerm(ctx context.Context, orgID, filter string) ([]string, error) {
-	var teams []string
-	err := pages(func(token string) (string, error) {
-		resp, err := t.members.ListMembers(ctx, &teamspb.ListMembersRequest{Parent: "organisations/" + orgID + "/teams/-", PageSize: 1000,
-			PageToken: token, Filter: filter})
-		for _, m := range resp.GetMembers() {
-			if inTerm(m, time.Now().UTC()) {
-				teams = append(teams, path.Dir(path.Dir(m.Name))) // the team's name
-			}
-		}
-		return resp.GetNextPageToken(), err
+	parent := "organisations/" + orgID + "/teams/-"
+	members, err := lookup.All("the teams service", parent, func(token string) ([]*teamspb.Member, string, error) {
+		resp, err := t.members.ListMembers(ctx, &teamspb.ListMembersRequest{Parent: parent, PageSize: 1000, PageToken: token, Filter: filter})
+		return resp.GetMembers(), resp.GetNextPageToken(), err
 	})
-	return teams, lookupErr(err, "organisations/"+orgID)
+	var teams []string
+	for _, m := range members {
+		if inTerm(m, time.Now().UTC()) {
+			teams = append(teams, path.Dir(path.Dir(m.Name))) // the team's name
+		}
+	}
+	return teams, err
 }
 
 // Remit returns the teams person (a person's name) leads today in
@@ -106,16 +106,16 @@ func (t Client) Subtree(ctx context.Context, orgID, team string) ([]string, erro
 // one, sorted.
 func (t Client) under(ctx context.Context, orgID string, roots []string) ([]string, error) {
 	org := "organisations/" + orgID
-	parents := map[string]string{}
-	err := pages(func(token string) (string, error) {
+	teams, err := lookup.All("the teams service", org, func(token string) ([]*teamspb.Team, string, error) {
 		resp, err := t.teams.ListTeams(ctx, &teamspb.ListTeamsRequest{Parent: org, PageSize: 1000, PageToken: token})
-		for _, tm := range resp.GetTeams() {
-			parents[tm.Name] = tm.ParentTeam
-		}
-		return resp.GetNextPageToken(), err
+		return resp.GetTeams(), resp.GetNextPageToken(), err
 	})
 	if err != nil {
-		return nil, lookupErr(err, org)
+		return nil, err
+	}
+	parents := make(map[string]string, len(teams))
+	for _, tm := range teams {
+		parents[tm.Name] = tm.ParentTeam
 	}
 	var out []string
 	for team := range parents {
@@ -130,26 +130,6 @@ func (t Client) under(ctx context.Context, orgID string, roots []string) ([]stri
 	}
 	slices.Sort(out)
 	return out, nil
-}
-
-// pages calls page with each page token in turn, from the first, until a
-// page has no next one or fails.
-func pages(page func(token string) (next string, err error)) error {
-	for token := ""; ; {
-		next, err := page(token)
-		if err != nil || next == "" {
-			return err
-		}
-		token = next
-	}
-}
-
-// lookupErr is err (nil stays nil) as a failed lookup of name.
-func lookupErr(err error, name string) error {
-	if err == nil {
-		return nil
-	}
-	return lookup.Failed("the teams service", name, err)
 }
 
 // inTerm reports whether a membership counts on the day of now.
