@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -45,10 +46,11 @@ func editComment(current *commentRecord, text, actor string, now *timestamppb.Ti
 	if err := checkCommentAuthor(current, actor); err != nil {
 		return nil, err
 	}
-	next := current.clone()
+	next := *current
+	next.c = proto.CloneOf(current.c)
 	next.c.Edits = append(next.c.Edits, &pb.CommentEdit{Text: current.c.Text, EditTime: now})
 	next.c.Text, next.c.Mentions = text, mentionsIn(current.orgID, text)
-	return next, nil
+	return &next, nil
 }
 
 // checkCommentAuthor fails unless actor wrote the comment.

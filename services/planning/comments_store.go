@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
-
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -28,12 +26,6 @@ func (r *commentRecord) Message() *pb.Comment { return r.c }
 
 // Revision implements resource.Record.
 func (r *commentRecord) Revision() *int64 { return &r.revision }
-
-func (r *commentRecord) clone() *commentRecord {
-	next := *r
-	next.c = proto.Clone(r.c).(*pb.Comment)
-	return &next
-}
 
 // storedEdit is an edit as the edits column keeps it.
 type storedEdit struct {

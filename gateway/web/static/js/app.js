@@ -26,12 +26,20 @@ const liveRegion = document.getElementById('live');
 const session = {
   config: {},
   caller: null,
+  // grant is the caller's grant in org, or undefined.
+  grant(org) {
+    return ((this.caller && this.caller.grants) || []).find((x) => x.organisation === `organisations/${org}`);
+  },
   // role is the caller's role in org: 0 none, 1 viewer ... 4 admin.
   role(org) {
     if (!this.caller) return 0;
     if (this.caller.platform_admin) return 4;
-    const g = (this.caller.grants || []).find((x) => x.organisation === `organisations/${org}`);
+    const g = this.grant(org);
     return g ? ({ ROLE_VIEWER: 1, ROLE_CONTRIBUTOR: 2, ROLE_PLANNER: 3, ROLE_ADMIN: 4 }[g.role] || 0) : 0;
+  },
+  // person is the caller's person in org (a name), or '' (an API token).
+  person(org) {
+    return (this.grant(org) || {}).person || '';
   },
 };
 

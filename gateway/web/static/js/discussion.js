@@ -11,7 +11,7 @@ import { when } from './format.js';
 // {el, load}: load refreshes its list. mayComment says whether the caller
 // may add to it; title heads it.
 export function discussion({ org, parent, session, mayComment, title = 'Discussion' }) {
-  const me = ((session.caller.grants || []).find((g) => g.organisation === `organisations/${org}`) || {}).person;
+  const me = session.person(org);
   const list = h('ol', { class: 'comments', 'aria-label': 'Comments, oldest first' });
   const load = async () => {
     const comments = await api.all(`/v1/${parent}/comments`, 'comments');

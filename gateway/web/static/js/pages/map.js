@@ -160,7 +160,7 @@ export async function render(el, { params, query, session, navigate }) {
   // remit — the teams they lead and those under them — under parents those
   // teams own (the planning service's delegated planning).
   let remit = [];
-  const person = ((session.caller.grants || []).find((g) => g.organisation === `organisations/${org}`) || {}).person;
+  const person = session.person(org);
   const DELEGATED = ['LEVEL_STRATEGY', 'LEVEL_TACTIC'];
   const leads = (e) => role < 3 && DELEGATED.includes(e.level) && remit.includes(e.owner_team);
   async function loadRemit() {

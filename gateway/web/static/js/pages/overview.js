@@ -68,7 +68,8 @@ async function ownership(org, o, session) {
   const label = (x) => x.display_name || x.name;
   const list = (items) => [...items].sort((a, b) => label(a).localeCompare(label(b)))
     .flatMap((x, i) => (i ? [', ', orgLink(x)] : [orgLink(x)]));
-  const through = (session.caller.grants || []).find((g) => g.organisation === self && g.through_owner);
+  const grant = session.grant(org);
+  const through = grant && grant.through_owner ? grant : null;
   const viaOwner = through && owners.find((x) => x.name === through.through_owner);
   return [
     owners.length ? h('p', {}, h('span', { class: 'label' }, 'Owned by '), list(owners)) : null,

@@ -14,13 +14,13 @@ export async function render(el, { params, query, session }) {
   const [org] = params;
   const admin = session.role(org) >= 4;
   const chosen = query.get('person') || '';
-  const through = (session.caller.grants || []).find((g) => g.organisation === `organisations/${org}` && g.through_owner);
+  const throughOwner = Boolean((session.grant(org) || {}).through_owner);
   const title = h('h1', { tabindex: '-1' }, 'People');
   const status = h('p', { class: 'done', role: 'status' });
   const head = h('thead');
   const rows = h('tbody');
   el.append(title);
-  if (through) el.append(h('p', { class: 'muted' }, 'You read this organisation as a member of its owner; people\'s contact details are not shown.'));
+  if (throughOwner) el.append(h('p', { class: 'muted' }, 'You read this organisation as a member of its owner; people\'s contact details are not shown.'));
   el.append(status,
     h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'people' },
       h('caption', { class: 'visually-hidden' }, 'The organisation\'s people and their roles'), head, rows)));
