@@ -170,15 +170,19 @@ export async function render(el, { params, query, session, navigate }) {
     remit = teams.filter((t) => { for (let x = t; x; x = teams.find((u) => u.name === x.parent_team)) if (led.includes(x.name)) return true; return false; })
       .map((t) => t.name);
   }
-  async function loadLists() {
-    let organisation;
-    [teams, elements, organisation] = await Promise.all([
-      api.all(`/v1/organisations/${org}/teams`, 'teams'),
-      api.all(`/v1/organisations/${org}/elements`, 'elements'),
-      api.get(`/v1/organisations/${org}`),
-    ]);
+  // What the caller may do beyond their role is read once per visit: the
+  // forms it shapes are built once per selection anyway, and a live
+  // refresh need not ask again.
+  async function loadSettings() {
+    const organisation = await api.get(`/v1/organisations/${org}`);
     viewersMayComment = Boolean(organisation.viewers_may_comment);
     await loadRemit();
+  }
+  async function loadLists() {
+    [teams, elements] = await Promise.all([
+      api.all(`/v1/organisations/${org}/teams`, 'teams'),
+      api.all(`/v1/organisations/${org}/elements`, 'elements'),
+    ]);
     const chosen = filters.team;
     replace(teamSelect, h('option', { value: '' }, 'All teams'),
       teams.map((t) => h('option', { value: t.name, selected: t.name === chosen || idOf(t.name) === chosen }, t.display_name)));
@@ -473,6 +477,7 @@ export async function render(el, { params, query, session, navigate }) {
   }
 
   await loadLists();
+  await loadSettings();
   await loadTree();
   await showDetail(state.selected);
   if (state.selected && treeEl) treeEl.focusNode(state.selected);
