@@ -37,6 +37,7 @@ bench:
 	$(GO) build -o bin/goldenthread ./cmd/goldenthread
 	$(GO) build -o bin/bench ./cmd/bench
 	cd services/planning && $(GO) test -c -o ../../bin/planning.test .
+	cd services/kit/history && $(GO) test -c -o ../../../bin/history.test .
 	$$(command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo taskset -c 1) bin/bench -server-cpus "$$(command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo 0)" $(ARGS)
 
 ## build: the all-in-one, each service and the gateway into ./bin

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -47,6 +48,7 @@ type clients struct {
 	digest   planningpb.DigestServiceClient
 	kpis     kpispb.KpisServiceClient
 	measures kpispb.MeasurementsServiceClient
+	history  historypb.HistoryServiceClient
 }
 
 func newClients(t *testing.T, addr, token string) *clients {
@@ -58,7 +60,8 @@ func newClients(t *testing.T, addr, token string) *clients {
 		elements: planningpb.NewElementsServiceClient(conn), links: planningpb.NewLinkRequestsServiceClient(conn),
 		checkIns: planningpb.NewCheckInsServiceClient(conn), comments: planningpb.NewCommentsServiceClient(conn),
 		work: planningpb.NewWorkServiceClient(conn), digest: planningpb.NewDigestServiceClient(conn),
-		kpis: kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn)}
+		kpis: kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn),
+		history: historypb.NewHistoryServiceClient(conn)}
 }
 
 // fixture is two organisations: org-a with a person of each role (whose
@@ -123,6 +126,19 @@ func (f *fixture) element(deleted bool) string {
 		f.must(err)
 	}
 	return e.Name
+}
+
+// revision is the first revision of a fresh element of org-a, renamed
+// since.
+func (f *fixture) revision() string {
+	f.t.Helper()
+	el := f.element(false)
+	_, err := f.admin.elements.UpdateElement(context.Background(), &planningpb.UpdateElementRequest{
+		Element: &planningpb.Element{Name: el, Title: "renamed"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+	f.must(err)
+	revs, err := f.admin.history.ListRevisions(context.Background(), &historypb.ListRevisionsRequest{Name: el})
+	f.must(err)
+	return revs.Revisions[len(revs.Revisions)-1].Name
 }
 
 // checkIn posts a check-in on a fresh element of org-a.
@@ -293,6 +309,35 @@ func rpcCases() []rpcCase {
 				_, err := c.links.DeclineLinkRequest(ctx, &planningpb.DeclineLinkRequestRequest{Name: l1})
 				return err
 			}, "POST", "/v1/" + l2 + ":decline", "{}"}
+		}},
+		{name: "ListRevisions", need: viewer, prepare: func(f *fixture) call {
+			el := f.element(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.history.ListRevisions(ctx, &historypb.ListRevisionsRequest{Name: el})
+				return err
+			}, "GET", "/v1/" + el + ":listRevisions", ""}
+		}},
+		{name: "GetRevision", need: viewer, prepare: func(f *fixture) call {
+			rev := f.revision()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.history.GetRevision(ctx, &historypb.GetRevisionRequest{Name: rev})
+				return err
+			}, "GET", "/v1/" + rev + ":getRevision", ""}
+		}},
+		// A rollback is the element's update: renaming it back asks for a
+		// planner.
+		{name: "RollbackRevision", need: planner, prepare: func(f *fixture) call {
+			r1, r2 := f.revision(), f.revision()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.history.RollbackRevision(ctx, &historypb.RollbackRevisionRequest{Name: r1})
+				return err
+			}, "POST", "/v1/" + r2 + ":rollback", "{}"}
+		}},
+		{name: "ListChanges", need: planner, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.history.ListChanges(ctx, &historypb.ListChangesRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/changes", ""}
 		}},
 		{name: "GetElementThread", need: viewer, prepare: func(f *fixture) call {
 			el := f.element(false)

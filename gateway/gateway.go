@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -177,6 +178,18 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	}
 
 	orgsConn := g.backends[0].conn
+	// Every service keeps the history of its own resources; the front
+	// door answers for all of them.
+	changes := historyOf(g.backends)
+	if err := historypb.RegisterHistoryServiceHandlerClient(ctx, mux, changes); err != nil {
+		g.Close()
+		return nil, fmt.Errorf("gateway: register history: %w", err)
+	}
+	if err := mux.HandlePath("GET", "/v1/{parent=organisations/*}/changes:export",
+		exportChanges(mux, jsonBody, changes, orgpb.NewPeopleServiceClient(orgsConn))); err != nil {
+		g.Close()
+		return nil, fmt.Errorf("gateway: register the change log's export: %w", err)
+	}
 	root := http.NewServeMux()
 	root.Handle("/v1/", noStore(limitBody(cfg.BodyLimit, withTimeout(cfg.Timeout, mux))))
 	// A stream outlives the per-call timeout; it has its own checks.

@@ -40,6 +40,7 @@ func main() {
 // options are the driver's flags.
 type options struct {
 	goldenthread, planningTest string
+	historyTest                string
 	serverCPUs                 string
 	repo, out                  string
 	warmup, window             time.Duration
@@ -52,6 +53,7 @@ func drive(args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.StringVar(&o.goldenthread, "goldenthread", "bin/goldenthread", "the all-in-one binary")
 	fs.StringVar(&o.planningTest, "planning-test", "bin/planning.test", "the planning service's compiled tests (go test -c), for the tree benchmarks")
+	fs.StringVar(&o.historyTest, "history-test", "bin/history.test", "the kit's history package's compiled tests (go test -c), for the revision's cost")
 	fs.StringVar(&o.serverCPUs, "server-cpus", "0", "CPUs (a taskset list) for the server processes; empty: no pinning")
 	fs.StringVar(&o.repo, "repo", ".", "the repository: for its commit, the planning package directory and the KPI service's migrations")
 	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "where to write the report; empty: only print the table")
@@ -68,7 +70,7 @@ func drive(args []string) error {
 			o.serverCPUs = ""
 		}
 	}
-	for _, p := range []*string{&o.goldenthread, &o.planningTest} {
+	for _, p := range []*string{&o.goldenthread, &o.planningTest, &o.historyTest} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return err

@@ -290,6 +290,22 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 		ours: fmt.Sprintf("%.1f elements changed, %s ms", roll["elements/op"], millis(time.Duration(roll["ns/op"]))),
 		base: fmt.Sprint(depth), ratio: fmt.Sprintf("%.1f", roll["elements/op"]/depth), goal: "only the ancestors (≤ 5)",
 		met: yesNo(roll["elements/op"] <= depth)})
+
+	// What recording a revision adds to a write, alternating in one run.
+	cmd = pinned(o.serverCPUs, o.historyTest, "-test.run", "^$", "-test.bench", "RevisionCost", "-test.benchtime", "4000x")
+	cmd.Dir = filepath.Join(o.repo, "services", "kit", "history")
+	results, _, err = runGoBench(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	cost := results["BenchmarkRevisionCost"]
+	if cost == nil {
+		return nil, nil, errors.New("no revision cost benchmark result")
+	}
+	rows = append(rows, row{what: "A durable update (row + outbox event) with its revision recorded, storage only (2,000 of each, alternating)",
+		baseline: "the same update without the revision", ours: ms(time.Duration(cost["ns/write+revision"])),
+		base: ms(time.Duration(cost["ns/write"])), ratio: fmt.Sprintf("%.2f", cost["with/without"]),
+		goal: "≤ 1.25 (a call over gRPC adds the same fixed cost to both)", met: yesNo(cost["with/without"] <= 1.25)})
 	return rows, notes, nil
 }
 

@@ -683,6 +683,41 @@ func TestWebClient(t *testing.T) {
 	b.open("/o/northshire-care/digest?team=west", "#digest-check-ins")
 	b.waitFor("the west group's digest", `document.getElementById('digest').innerText.includes('No check-in in this period.')`)
 
+	// History: Ana, a planner, renames the trainers' course; its history
+	// says who changed what from what to what, and she restores the name
+	// it had. The change log lists it by her name, filtered to her
+	// changes; Cat, a contributor, has no change log.
+	ana.open("/o/northshire-care/map?el=trainer-course", ".thread")
+	ana.fill("Change this element", map[string]string{"title": "Run the trainers' course twice"})
+	if done, failed := ana.submit("Change this element"); done != "Saved." {
+		t.Errorf("renaming: done %q, failed %q", done, failed)
+	}
+	eval[bool](ana, `document.querySelector('.history-panel summary').click() || true`)
+	ana.waitFor("the rename in the history", `document.querySelector('.history')?.innerText.includes('Ana Okafor changed it') &&
+		document.querySelector('.history').innerText.includes("Title: Run the trainers' course → Run the trainers' course twice")`)
+	ana.accessibility("history")
+	ana.screenshot("08k-history")
+	eval[bool](ana, `[...document.querySelectorAll('.history button')][0].click() || true`)
+	ana.waitFor("the name restored", `document.getElementById('detail-title')?.textContent === "Run the trainers' course" &&
+		document.querySelector('.history').innerText.includes("Title: Run the trainers' course twice → Run the trainers' course")`)
+	ana.open("/o/northshire-care/changes", "#changes tbody tr")
+	ana.waitFor("the change log", `document.getElementById('changes').innerText.includes('Ana Okafor') &&
+		document.getElementById('changes').innerText.includes("Plan elements: Run the trainers' course")`)
+	eval[bool](ana, `(() => { const s = document.getElementById('changes-actor'); s.value = 'user:ana'; s.dispatchEvent(new Event('change', { bubbles: true })); return true; })()`)
+	ana.waitFor("Ana's changes only", `location.hash.includes('actor=user%3Aana') && [...document.querySelectorAll('#changes tbody tr')].length > 0 &&
+		[...document.querySelectorAll('#changes tbody tr')].every((r) => r.children[1].innerText === 'Ana Okafor')`)
+	ana.accessibility("change log")
+	ana.screenshot("08l-change-log")
+	cat.open("/o/northshire-care", "#team-tree .team")
+	if eval[bool](cat, `document.getElementById('nav').innerText.includes('Change log')`) {
+		t.Error("a contributor is offered the change log")
+	}
+	// Their tabs leave the organisation, and its live stream: the browser
+	// holds six connections to a server at most.
+	for _, tab := range []*browser{ana, cat} {
+		tab.open("/", "#main")
+	}
+
 	// People, members and API tokens. The platform admin sees the
 	// organisation's people with their roles in words, adds a person,
 	// changes her role with the keyboard and makes her a member of a team.

@@ -52,6 +52,7 @@ type settings struct {
 	subjectPrefix               string
 	streamReplicas              int
 	streamMaxAge                time.Duration
+	historyMaxAge               time.Duration
 	bodyLimit                   int64
 	timeout                     time.Duration
 	corsOrigins                 string
@@ -73,6 +74,7 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.natsListen, "nats-listen", "", "host:port on which the embedded NATS also accepts TCP clients (for the nats CLI, as user operator with the password in <data-dir>/nats/operator.password); empty: in-process only")
 	natsCreds := broker.CredentialFlags(fs)
 	grpcLimits := grpcserver.LimitFlags(fs)
+	historyMaxAge := host.HistoryFlag(fs)
 	fs.StringVar(&s.organisationsDSN, "organisations-dsn", "", "organisations database: a postgres:// URL or a SQLite path (default <data-dir>/organisations.db)")
 	fs.StringVar(&s.teamsDSN, "teams-dsn", "", "teams database: a postgres:// URL or a SQLite path (default <data-dir>/teams.db)")
 	fs.StringVar(&s.planningDSN, "planning-dsn", "", "planning database: a postgres:// URL or a SQLite path (default <data-dir>/planning.db)")
@@ -94,9 +96,12 @@ func parse(args []string) (settings, error) {
 	if err := config.Parse(fs, args, "GT"); err != nil {
 		return s, err
 	}
-	s.natsCreds, s.grpcLimits = *natsCreds, *grpcLimits
+	s.natsCreds, s.grpcLimits, s.historyMaxAge = *natsCreds, *grpcLimits, *historyMaxAge
 	if s.streamMaxAge < 0 {
 		return s, fmt.Errorf("-stream-max-age %s: must be 0 (keep every event) or more", s.streamMaxAge)
+	}
+	if s.historyMaxAge < 0 {
+		return s, fmt.Errorf("-history-max-age %s: must be 0 (keep every revision) or more", s.historyMaxAge)
 	}
 	return s, nil
 }

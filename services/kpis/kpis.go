@@ -62,7 +62,7 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 		measurements := resource.Engine[*measurementRecord, *pb.Measurement]{DB: base.DB, Service: serviceName,
 			Field: "measurement", Type: measurementType, Events: measurementEvents{em}, DeletedHint: measurementDeletedHint}
 		base.Reactions = reactions{kpis: kpis}.handlers()
-		base.Handlers = func(g *grpc.Server) {
+		base.Handlers = func(g grpc.ServiceRegistrar) {
 			pb.RegisterKpisServiceServer(g, &kpisHandler{kpis: kpis, dir: dir, events: em})
 			pb.RegisterMeasurementsServiceServer(g, &measurementsHandler{measurements: measurements, dir: dir, events: em})
 		}

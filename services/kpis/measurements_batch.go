@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 
+	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
+
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
+	"github.com/goldenthread/goldenthread/services/kit/history"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
@@ -140,6 +143,9 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 	}
 	for i, k := range keys {
 		if err := k.Claim(ctx, tx, recs[i].id); err != nil {
+			return nil, err
+		}
+		if err := history.Record(ctx, tx, recs[i].m, historypb.Action_ACTION_CREATED, actor); err != nil {
 			return nil, err
 		}
 	}

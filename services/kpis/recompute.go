@@ -3,16 +3,20 @@ package kpis
 import (
 	"context"
 
+	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
+
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
+	"github.com/goldenthread/goldenthread/services/kit/history"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
 // recompute brings a KPI's latest value, status, trend and due date up to
 // date with its measurements and today, and publishes KpiStatusChanged when
-// the status moved. previousElement is the element the KPI measured before
+// the status moved, recording the new status in the KPI's history. previousElement is the element the KPI measured before
 // a change of element ("" otherwise), which also makes the event necessary.
 func recompute(ctx context.Context, tx *sqldb.Tx, em emitter, r *kpiRecord, previousElement string) error {
 	latest, err := latestPeriods(ctx, tx, r.orgID, r.id, 4)
@@ -27,6 +31,11 @@ func recompute(ctx context.Context, tx *sqldb.Tx, em emitter, r *kpiRecord, prev
 	}
 	if k.Status == old && previousElement == "" {
 		return nil
+	}
+	if k.Status != old {
+		if err := history.Record(ctx, tx, k, historypb.Action_ACTION_COMPUTED, auth.Actor(ctx, serviceName), "status"); err != nil {
+			return err
+		}
 	}
 	return em.statusChanged(ctx, tx, k, old, previousElement)
 }

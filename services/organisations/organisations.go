@@ -78,7 +78,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 
 // Register implements host.Service: it serves OrganisationsService,
 // PeopleService, AccessService and the identity API's CallerService.
-func (s *Service) Register(g *grpc.Server) {
+func (s *Service) Register(g grpc.ServiceRegistrar) {
 	pb.RegisterOrganisationsServiceServer(g, s.organisations)
 	pb.RegisterPeopleServiceServer(g, s.people)
 	pb.RegisterAccessServiceServer(g, s.access)

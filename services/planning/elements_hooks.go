@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"slices"
 
+	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
+
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
+	"github.com/goldenthread/goldenthread/services/kit/history"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -151,14 +154,38 @@ func afterUpdate(em emitter) func(ctx context.Context, tx *sqldb.Tx, current, ne
 	}
 }
 
-// afterUndelete refreshes the restored element's roll-up and those above
-// it, which count it again.
+// afterUndelete restores what the element's forced deletion took with it
+// (those of its descendants still deleted), each with its event naming
+// the element as the cause, and refreshes the roll-ups of them all and
+// of those above, which count them again.
 func afterUndelete(em emitter) func(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord) error {
 	return func(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord) error {
-		if err := em.pending(ctx, tx, r, r.el.Name); err != nil {
+		taken, err := takenWith(ctx, tx, r.orgID, r.id)
+		if err != nil {
 			return err
 		}
-		return refreshAll(ctx, tx, em, r.orgID, r.el.Name, append([]string{r.id}, above(r)...)...)
+		ids := append([]string{r.id}, above(r)...)
+		for _, e := range append([]*elementRecord{r}, taken...) {
+			if e != r {
+				markDeleted(e, false, false, r.el.UpdateActor)
+				e.deletedWith = ""
+				if err := writeElement(ctx, tx, e); err != nil {
+					return err
+				}
+				if err := em.Undeleted(ctx, tx, e.el, r.el.Name); err != nil {
+					return err
+				}
+				if err := history.Record(ctx, tx, e.el, historypb.Action_ACTION_UNDELETED, r.el.UpdateActor); err != nil {
+					return err
+				}
+				ids = append(ids, e.id)
+				ids = append(ids, above(e)...)
+			}
+			if err := em.pending(ctx, tx, e, r.el.Name); err != nil {
+				return err
+			}
+		}
+		return refreshAll(ctx, tx, em, r.orgID, r.el.Name, ids...)
 	}
 }
 
@@ -202,10 +229,14 @@ func (d *deletion) check(ctx context.Context, tx *sqldb.Tx, r, _ *elementRecord)
 func (d *deletion) after(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord) error {
 	for _, e := range d.descendants {
 		markDeleted(e, true, false, r.el.UpdateActor)
+		e.deletedWith = r.id
 		if err := writeElement(ctx, tx, e); err != nil {
 			return err
 		}
 		if err := d.em.Deleted(ctx, tx, e.el, r.el.Name); err != nil {
+			return err
+		}
+		if err := history.Record(ctx, tx, e.el, historypb.Action_ACTION_DELETED, r.el.UpdateActor); err != nil {
 			return err
 		}
 	}

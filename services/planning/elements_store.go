@@ -30,6 +30,9 @@ type elementRecord struct {
 	manualProgress                      int32
 	revision                            int64
 	deletedWithOrg                      bool
+	// deletedWith is the id of the element whose forced deletion took
+	// this one with it, "" for none.
+	deletedWith string
 }
 
 // Message implements resource.Record.
@@ -41,7 +44,7 @@ func (r *elementRecord) Revision() *int64 { return &r.revision }
 const elementColumns = "organisation_id, id, level, objective_kind, title, description, owner_team_id, owner_team_deleted, " +
 	"start_date, end_date, status, priority_rank, manual_progress, progress, kpi_health, health, parent_id, thematic_goal_id, " +
 	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor, health_drivers, health_change_time, " +
-	"check_in_frequency, latest_check_in, latest_check_in_time"
+	"check_in_frequency, latest_check_in, latest_check_in_time, deleted_with"
 
 // elementRows reads element rows without their supports, which loadSupports
 // adds to a batch in one more query where the caller needs them.
@@ -131,6 +134,17 @@ func subtree(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*element
 		)
 		SELECT `+qualified("e")+` FROM elements e JOIN sub s ON e.id = s.id WHERE e.organisation_id = ? ORDER BY s.depth`,
 		orgID, id, orgID, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return recs, loadSupports(ctx, q, orgID, recs)
+}
+
+// takenWith returns the deleted elements the forced deletion of element id
+// took with it, parents before children (a parent is one level up).
+func takenWith(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*elementRecord, error) {
+	recs, err := queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE organisation_id = ? AND deleted_with = ? "+
+		"AND delete_time IS NOT NULL ORDER BY level, id", orgID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -444,7 +458,7 @@ func (r *elementRecord) values() []any {
 		r.manualProgress, e.Progress, int32(e.KpiHealth), int32(e.Health), r.parentID, r.thematicGoal,
 		resource.Micros(e.CreateTime), resource.Micros(e.UpdateTime), resource.NullMicros(e.DeleteTime),
 		sqldb.Bool(r.deletedWithOrg), r.revision, e.UpdateActor, driversJSON(e.HealthDrivers), resource.NullMicros(e.HealthChangeTime),
-		int32(e.CheckInFrequency), latestJSON(e.LatestCheckIn), latestTime(e.LatestCheckIn)}
+		int32(e.CheckInFrequency), latestJSON(e.LatestCheckIn), latestTime(e.LatestCheckIn), r.deletedWith}
 }
 
 // queryElements reads the elements a query of its own selects (a
@@ -495,7 +509,7 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	err := s.Scan(&r.orgID, &r.id, &c.level, &c.kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &c.ownerDeleted,
 		&c.start, &c.end, &c.status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &c.kpiH, &c.health, &r.parentID,
 		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.revision, &r.el.UpdateActor, &c.drivers, &c.healthChange,
-		&c.frequency, &c.latest, &c.latestTime)
+		&c.frequency, &c.latest, &c.latestTime, &r.deletedWith)
 	if err != nil {
 		return nil, err // the caller says what it read (and sees sql.ErrNoRows)
 	}

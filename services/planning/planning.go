@@ -64,7 +64,7 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 			func(ctx context.Context) error { return drainOnce(ctx, base.DB, em) }))
 		elements := resource.Engine[*elementRecord, *pb.Element]{DB: base.DB, Service: serviceName, Field: "element", Type: elementType, Events: em}
 		base.Reactions = reactions{elements: elements, events: em}.handlers()
-		base.Handlers = func(g *grpc.Server) {
+		base.Handlers = func(g grpc.ServiceRegistrar) {
 			orgs := organisations{orgpb.NewOrganisationsServiceClient(base.Conns["organisations"]), orgpb.NewPeopleServiceClient(base.Conns["organisations"])}
 			eh := &elementsHandler{db: base.DB, events: em, elements: elements, teams: teamsclient.New(base.Conns["teams"]), owners: orgs}
 			pb.RegisterElementsServiceServer(g, eh)

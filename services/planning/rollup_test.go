@@ -163,12 +163,19 @@ func (e *env) testDelete(t *testing.T) {
 	}
 	_, err := e.elements.UndeleteElement(c, &pb.UndeleteElementRequest{Name: p.tactic})
 	apitest.WantCode(t, err, codes.FailedPrecondition, "element.parent")
+	// Undeleting the strategy brings back what its deletion took (the
+	// tactic), and not what was deleted before (tactic2).
 	if _, err := e.elements.UndeleteElement(c, &pb.UndeleteElementRequest{Name: p.strategy}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.elements.UndeleteElement(c, &pb.UndeleteElementRequest{Name: p.tactic}); err != nil {
-		t.Fatal(err)
+	if got := e.get(t, p.tactic); got.DeleteTime != nil || got.UpdateActor != e.get(t, p.strategy).UpdateActor {
+		t.Errorf("the tactic after its strategy's undeletion: %v", got)
 	}
+	if got := e.get(t, p.tactic2); got.DeleteTime == nil {
+		t.Errorf("undeleting the strategy restored tactic2, deleted before it")
+	}
+	_, err = e.elements.UndeleteElement(c, &pb.UndeleteElementRequest{Name: p.tactic})
+	apitest.WantCode(t, err, codes.AlreadyExists, "")
 	if got := e.get(t, p.calendar); got.Progress != 80 {
 		t.Errorf("objective progress after restoring: %d, want 80", got.Progress)
 	}

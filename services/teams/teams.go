@@ -52,7 +52,7 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 			Events: resource.EventsOf[*pb.Member](base.Emit, "member"), DeletedHint: "has ended; add the person again instead"}
 		base.Reactions = reactions{teams: teams, members: members}.handlers()
 		dir := directory{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn)}
-		base.Handlers = func(g *grpc.Server) {
+		base.Handlers = func(g grpc.ServiceRegistrar) {
 			pb.RegisterTeamsServiceServer(g, &teamsHandler{dir: dir, teams: teams})
 			pb.RegisterMembersServiceServer(g, &membersHandler{dir: dir, members: members})
 		}

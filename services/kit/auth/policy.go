@@ -218,6 +218,8 @@ func orgIDOf(name string) string {
 	if !ok {
 		return ""
 	}
+	// A revision's name ends in @{revision_id}: organisations/o@7.
 	id, _, _ := strings.Cut(rest, "/")
+	id, _, _ = strings.Cut(id, "@")
 	return id
 }

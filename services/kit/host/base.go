@@ -20,6 +20,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
+	"github.com/goldenthread/goldenthread/services/kit/history"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -67,7 +68,7 @@ type Base struct {
 	Reactions  events.Handlers
 	Background []func(ctx context.Context)
 	// Handlers register the service's gRPC handlers (Register).
-	Handlers func(g *grpc.Server)
+	Handlers func(g grpc.ServiceRegistrar)
 
 	name      string
 	policy    auth.Policy
@@ -104,7 +105,7 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 		component string
 		files     fs.FS
 	}
-	all := []migrations{{"outbox", outbox.Migrations}, {"idempotency", idempotency.Migrations}}
+	all := []migrations{{"outbox", outbox.Migrations}, {"idempotency", idempotency.Migrations}, {"history", history.Migrations}}
 	if len(spec.Consumes) > 0 {
 		all = append(all, migrations{"inbox", events.Migrations})
 	}
@@ -126,6 +127,8 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 		b.callers = auth.NewRemote(s.JWT, identitypb.NewCallerServiceClient(conn))
 	}
 	b.Outbox = outbox.New(db, events.ServiceSource(spec.Name), events.ServiceStream(prefix, spec.Name, s.StreamReplicas, s.StreamMaxAge), b.Logger)
+	b.Background = append(b.Background, b.Repeat("history retention", history.KeepInterval, nil,
+		func(ctx context.Context) error { return history.Keep(ctx, db, spec.Name, s.HistoryMaxAge) }))
 	for _, producer := range spec.Consumes {
 		b.consumers = append(b.consumers, events.ServiceConsumer(prefix, producer, spec.Name))
 	}
@@ -172,11 +175,14 @@ func Open(ctx context.Context, spec Spec, s Settings, logger *slog.Logger, build
 func (b *Base) Name() string { return b.name }
 
 // Register implements Service: the handlers build gave it.
-func (b *Base) Register(g *grpc.Server) {
+func (b *Base) Register(g grpc.ServiceRegistrar) {
 	if b.Handlers != nil {
 		b.Handlers(g)
 	}
 }
+
+// History implements Service: the revisions in the service's database.
+func (b *Base) History() history.Part { return history.Part{DB: b.DB} }
 
 // Policy implements Service: the Spec's.
 func (b *Base) Policy() auth.Policy { return b.policy }

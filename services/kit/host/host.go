@@ -17,10 +17,12 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
+	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
+	"github.com/goldenthread/goldenthread/services/kit/history"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 )
@@ -30,7 +32,10 @@ type Service interface {
 	// Name identifies the service in logs and readiness reports.
 	Name() string
 	// Register adds the service's handlers to the server.
-	Register(s *grpc.Server)
+	Register(s grpc.ServiceRegistrar)
+	// History is the history the service keeps of its resources, which
+	// the server's HistoryService answers from.
+	History() history.Part
 	// Run does the service's background work until ctx ends.
 	Run(ctx context.Context, b *broker.Broker)
 	// Ready reports whether the service's own dependencies (its database)
@@ -74,7 +79,7 @@ func Run(ctx context.Context, cfg Config) error {
 	for _, s := range cfg.Services {
 		policies = append(policies, s.Policy())
 	}
-	srv, err := grpcserver.New(cfg.Logger, cfg.Resolver, auth.Merge(policies...), cfg.Limits)
+	srv, err := grpcserver.New(cfg.Logger, cfg.Resolver, auth.Merge(append(policies, history.Policy)...), cfg.Limits)
 	if err != nil {
 		return err
 	}
@@ -82,6 +87,9 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	if err := outbox.RegisterMetrics(srv.Registry); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	if err := history.RegisterMetrics(srv.Registry); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	brokers := make(map[string]*broker.Broker, len(cfg.Services))
@@ -103,10 +111,13 @@ func Run(ctx context.Context, cfg Config) error {
 			return nil
 		},
 	}
+	parts := make([]history.Part, 0, len(cfg.Services))
 	for _, s := range cfg.Services {
-		s.Register(srv.GRPC)
+		s.Register(srv)
 		checks[s.Name()] = s.Ready
+		parts = append(parts, s.History())
 	}
+	historypb.RegisterHistoryServiceServer(srv, history.NewServer(parts, srv))
 
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { srv.WatchReadiness(ctx, ReadinessInterval, checks); return nil })

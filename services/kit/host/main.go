@@ -33,12 +33,21 @@ type Settings struct {
 	// StreamMaxAge is how long the service's stream keeps an event; 0
 	// keeps every event.
 	StreamMaxAge time.Duration
+	// HistoryMaxAge is how long the service keeps a revision of a
+	// resource (beside each resource's latest); 0 keeps every revision.
+	HistoryMaxAge time.Duration
 	// JWT verifies callers' JWTs against the configured OpenID Connect
 	// issuer; nil when none is configured (API tokens only).
 	JWT auth.JWTVerifier
 	// Addrs are the gRPC addresses of the other services, by name; a
 	// service dials those its Spec.Upstreams names.
 	Addrs map[string]string
+}
+
+// HistoryFlag defines -history-max-age, how long a service keeps the
+// revisions of its resources.
+func HistoryFlag(fs *flag.FlagSet) *time.Duration {
+	return fs.Duration("history-max-age", 0, "how long a revision of a resource is kept in its history, e.g. 17520h; 0 keeps every revision (each resource's latest is always kept)")
 }
 
 // OwnedService is a service its binary opens and must close.
@@ -89,6 +98,7 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	prefix := fs.String("subject-prefix", "goldenthread", "prefix of NATS subjects and stream names")
 	replicas := fs.Int("stream-replicas", 1, "replicas of the service's JetStream stream (3 in a cluster)")
 	maxAge := fs.Duration("stream-max-age", 0, "how long the service's stream keeps an event, e.g. 720h; 0 keeps every event")
+	historyMaxAge := HistoryFlag(fs)
 	oidcIssuer := fs.String("oidc-issuer", "", "OpenID Connect issuer URL whose JWTs callers may present; empty: API tokens only")
 	oidcAudience := fs.String("oidc-audience", "goldenthread", "audience the JWTs must name")
 	newLogger := serve.LogFlags(fs)
@@ -104,6 +114,9 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	}
 	if *maxAge < 0 {
 		return fmt.Errorf("-stream-max-age %s: must be 0 (keep every event) or more", *maxAge)
+	}
+	if *historyMaxAge < 0 {
+		return fmt.Errorf("-history-max-age %s: must be 0 (keep every revision) or more", *historyMaxAge)
 	}
 	logger, err := newLogger()
 	if err != nil {
@@ -136,7 +149,7 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	}
 	defer br.Close()
 	svc, err := b.Open(ctx, Settings{DataDir: *dataDir, DSN: *dsn, SubjectPrefix: *prefix, StreamReplicas: *replicas,
-		StreamMaxAge: *maxAge, JWT: verifier, Addrs: addrs}, logger)
+		StreamMaxAge: *maxAge, HistoryMaxAge: *historyMaxAge, JWT: verifier, Addrs: addrs}, logger)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,10 @@ import (
 	"buf.build/go/protovalidate"
 	"google.golang.org/protobuf/proto"
 
+	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/history"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
@@ -176,6 +178,9 @@ func (e Engine[R, M]) Create(ctx context.Context, c Creation[R]) (M, error) {
 		if err := key.Claim(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := history.Record(ctx, tx, m, historypb.Action_ACTION_CREATED, e.actor(ctx)); err != nil {
+			return err
+		}
 		result = r
 		if err := e.Events.Created(ctx, tx, m); err != nil {
 			return err
@@ -300,7 +305,7 @@ func (e Engine[R, M]) Update(ctx context.Context, c Change[R], next func(current
 		return n, true, nil
 	}
 	emit := func(ctx context.Context, tx *sqldb.Tx, m M) error { return e.Events.Updated(ctx, tx, m, c.Paths) }
-	return e.modify(ctx, c, apply, emit)
+	return e.modify(ctx, c, historypb.Action_ACTION_UPDATED, apply, emit)
 }
 
 // SetDeleted soft-deletes a live resource or restores a deleted one
@@ -322,7 +327,15 @@ func (e Engine[R, M]) SetDeleted(ctx context.Context, c Change[R], deleted bool)
 		e.revise(ctx, r, deleted)
 		return r, true, nil
 	}
-	return e.modify(ctx, c, apply, func(ctx context.Context, tx *sqldb.Tx, m M) error { return e.emitDeleted(ctx, tx, m, deleted, "") })
+	return e.modify(ctx, c, deletion(deleted), apply, func(ctx context.Context, tx *sqldb.Tx, m M) error { return e.emitDeleted(ctx, tx, m, deleted, "") })
+}
+
+// deletion is the action of a deletion (deleted) or undeletion.
+func deletion(deleted bool) historypb.Action {
+	if deleted {
+		return historypb.Action_ACTION_DELETED
+	}
+	return historypb.Action_ACTION_UNDELETED
 }
 
 // emitDeleted writes the event of a deletion (deleted) or undeletion.
@@ -335,7 +348,8 @@ func (e Engine[R, M]) emitDeleted(ctx context.Context, tx *sqldb.Tx, m M, delete
 
 // Recompute changes what the service computes of each of recs (a flag it
 // keeps, not the caller's content: neither revision nor etag moves) with
-// set, stores it with write and announces the record as updated in paths.
+// set, stores it with write, announces the record as updated in paths and
+// records the change in its history.
 func (e Engine[R, M]) Recompute(ctx context.Context, tx *sqldb.Tx, recs []R, set func(R),
 	write func(ctx context.Context, tx *sqldb.Tx, r R) error, paths ...string) error {
 	for _, r := range recs {
@@ -344,6 +358,9 @@ func (e Engine[R, M]) Recompute(ctx context.Context, tx *sqldb.Tx, recs []R, set
 			return err
 		}
 		if err := e.Events.Updated(ctx, tx, r.Message(), paths); err != nil {
+			return err
+		}
+		if err := history.Record(ctx, tx, r.Message(), historypb.Action_ACTION_COMPUTED, e.actor(ctx), paths...); err != nil {
 			return err
 		}
 	}
@@ -399,16 +416,20 @@ func (e Engine[R, M]) Cascade(ctx context.Context, tx *sqldb.Tx, recs []R, delet
 		if err := e.emitDeleted(ctx, tx, r.Message(), deleted, cause); err != nil {
 			return err
 		}
+		if err := history.Record(ctx, tx, r.Message(), deletion(deleted), e.actor(ctx)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 // modify runs one change to an existing resource in a transaction: it
 // reads the row, checks the caller's etag, lets apply make the next
-// revision (or report that nothing changes), stores it and emits its
+// revision (or report that nothing changes), stores it, records it in the
+// resource's history as action (of the fields in c.Paths) and emits its
 // event. The write is guarded by the revision that was read, so that a
 // concurrent change in between is an etag mismatch, not a lost update.
-func (e Engine[R, M]) modify(ctx context.Context, c Change[R],
+func (e Engine[R, M]) modify(ctx context.Context, c Change[R], action historypb.Action,
 	apply func(ctx context.Context, tx *sqldb.Tx, current R) (next R, changed bool, err error),
 	emit func(ctx context.Context, tx *sqldb.Tx, m M) error) (M, error) {
 	var result R
@@ -440,6 +461,9 @@ func (e Engine[R, M]) modify(ctx context.Context, c Change[R],
 			return err
 		}
 		result = next
+		if err := history.Record(ctx, tx, next.Message(), action, e.actor(ctx), c.Paths...); err != nil {
+			return err
+		}
 		if err := emit(ctx, tx, next.Message()); err != nil {
 			return err
 		}

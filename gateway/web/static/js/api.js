@@ -62,6 +62,21 @@ export const patch = (path, body) => call('PATCH', path, body);
 export const del = (path) => call('DELETE', path);
 export const postCSV = (path, csv) => call('POST', path, csv, 'text/csv');
 
+// download saves what path answers as a file called filename: fetched
+// with the token in a header, never in the URL.
+export async function download(path, filename) {
+  const res = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 // all follows next_page_token and returns every item of a List call.
 // caller returns who the token is (GET /v1/caller) with its display_name:
 // a person's, from the first organisation that knows them, or an API

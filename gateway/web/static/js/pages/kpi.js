@@ -8,6 +8,7 @@ import { chart } from '../chart.js';
 import { kpiFields, kpiBody } from '../kpiform.js';
 import { directory } from '../people.js';
 import { discussion } from '../discussion.js';
+import { history } from '../history.js';
 import {
   kpiBadge, formatNumber, isoDate, protoDate, idOf, when, unitName, directionName, frequencyName, trendName, monthEnd,
 } from '../format.js';
@@ -37,6 +38,8 @@ export async function render(el, { params, session }) {
       h('thead', {}, h('tr', {}, ['Period', 'Value', 'Note', 'Recorded by', 'Corrections'].map((c) => h('th', { scope: 'col' }, c)))),
       rows)),
     talk.el);
+  const changes = history({ org, resource: kpiName, session, mayRestore: role >= 3, onRestore: () => load() });
+  el.append(changes.el);
 
   let kpi = null;
   let measurements = [];
@@ -139,15 +142,7 @@ export async function render(el, { params, session }) {
   forms.append(h('section', { class: 'card' }, h('h3', {}, 'Download'),
     h('button', {
       type: 'button',
-      async onclick() {
-        const res = await fetch(`/v1/${kpiName}/measurements:export`, { headers: { Authorization: `Bearer ${api.token()}` } });
-        const url = URL.createObjectURL(await res.blob());
-        const a = h('a', { href: url, download: `${id}.csv` });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 1000);
-      },
+      onclick: () => api.download(`/v1/${kpiName}/measurements:export`, `${id}.csv`),
     }, 'Download values as CSV')));
   if (role >= 3) {
     const [elements, teams] = await Promise.all([
@@ -167,5 +162,5 @@ export async function render(el, { params, session }) {
     })));
   }
   el.append(forms);
-  return { refresh: async () => { await Promise.all([load(), talk.load()]); } };
+  return { refresh: async () => { await Promise.all([load(), talk.load(), changes.load()]); } };
 }

@@ -11,6 +11,7 @@ import { tree } from '../tree.js';
 import { strategyMap, lineKey } from '../mapview.js';
 import { directory } from '../people.js';
 import { discussion } from '../discussion.js';
+import { history } from '../history.js';
 import {
   healthBadge, healthTone, kpiBadge, levelName, statusName, kindName, isoDate, protoDate, idOf,
   formatNumber, checkInNote, checkInFrequencyName, when, LEVELS, STATUSES, OBJECTIVE_KINDS, CHECK_IN_FREQUENCIES,
@@ -276,7 +277,7 @@ export async function render(el, { params, query, session, navigate }) {
     shown = id;
     replace(detail, h('div', { class: 'detail-head' }, h('h2', { id: 'detail-title' }, e.title),
       h('a', { href: address(''), 'aria-label': 'Close: choose no element' }, 'Close')), facts,
-      elementDiscussion(e), role >= 2 ? checkInForm(e) : null, role >= 2 ? editForm(e) : null, role >= 3 ? linkForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
+      elementDiscussion(e), elementHistory(e), role >= 2 ? checkInForm(e) : null, role >= 2 ? editForm(e) : null, role >= 3 ? linkForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
   }
 
   // Each check-in's discussion, folded away, kept across refreshes of the
@@ -289,6 +290,16 @@ export async function render(el, { params, query, session, navigate }) {
     }
     return talks.get(name);
   };
+
+  // The element's history, kept across refreshes of the facts (and its
+  // fold with it), reloaded with them while open.
+  const histories = new Map();
+  function elementHistory(e) {
+    if (!histories.has(e.name)) histories.set(e.name, history({ org, resource: e.name, session, mayRestore: role >= 2, onRestore: refresh }));
+    const panel = histories.get(e.name);
+    panel.load().catch(() => {});
+    return panel.el;
+  }
 
   // The element's discussion, refreshed with the facts; its forms are
   // built once per selection.
