@@ -708,6 +708,21 @@ func TestWebClient(t *testing.T) {
 		[...document.querySelectorAll('#changes tbody tr')].every((r) => r.children[1].innerText === 'Ana Okafor')`)
 	ana.accessibility("change log")
 	ana.screenshot("08l-change-log")
+	// A KPI retired: its status is final and says why; then reopened.
+	ana.open("/o/northshire-care/kpis/trainers-trained", "svg.chart circle")
+	for _, retired := range []string{"true", "false"} {
+		ana.fill("Change this KPI", map[string]string{"retired": retired})
+		if done, failed := ana.submit("Change this KPI"); done != "Saved." {
+			t.Errorf("retired %s: done %q, failed %q", retired, done, failed)
+		}
+		if retired == "true" {
+			ana.waitFor("the final status", `document.querySelector('.status-line [data-final="true"]')?.innerText.endsWith(', final') &&
+				document.querySelector('.status-line').innerText.includes('closed: it was retired')`)
+			ana.accessibility("retired KPI")
+			ana.screenshot("08m-retired-kpi")
+		}
+	}
+	ana.waitFor("the KPI open again", `document.querySelector('.status-line [data-status]') && !document.querySelector('.status-line [data-final]')`)
 	cat.open("/o/northshire-care", "#team-tree .team")
 	if eval[bool](cat, `document.getElementById('nav').innerText.includes('Change log')`) {
 		t.Error("a contributor is offered the change log")

@@ -22,9 +22,9 @@ type teamDirectory interface {
 	IsMember(ctx context.Context, team, person string) (bool, error)
 }
 
-// requireLiveElement fails unless the element exists and is live.
-func (d directory) requireLiveElement(ctx context.Context, name string) error {
-	return lookup.RequireLive(ctx, "the planning service", "kpi.element", "element", name, func(ctx context.Context) (*planningpb.Element, error) {
+// liveElement returns the element, which must exist and be live.
+func (d directory) liveElement(ctx context.Context, name string) (*planningpb.Element, error) {
+	return lookup.GetLive(ctx, "the planning service", "kpi.element", "element", name, func(ctx context.Context) (*planningpb.Element, error) {
 		return d.elements.GetElement(ctx, &planningpb.GetElementRequest{Name: name})
 	})
 }

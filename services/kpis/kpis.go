@@ -61,7 +61,7 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 			Events: resource.EventsOf[*pb.Kpi](base.Emit, "kpi")}
 		measurements := resource.Engine[*measurementRecord, *pb.Measurement]{DB: base.DB, Service: serviceName,
 			Field: "measurement", Type: measurementType, Events: measurementEvents{em}, DeletedHint: measurementDeletedHint}
-		base.Reactions = reactions{kpis: kpis}.handlers()
+		base.Reactions = reactions{kpis: kpis, events: em}.handlers()
 		base.Handlers = func(g grpc.ServiceRegistrar) {
 			pb.RegisterKpisServiceServer(g, &kpisHandler{kpis: kpis, dir: dir, events: em})
 			pb.RegisterMeasurementsServiceServer(g, &measurementsHandler{measurements: measurements, dir: dir, events: em})

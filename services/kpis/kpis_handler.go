@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -39,10 +40,12 @@ func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (
 			}
 			// Ask before writing anything: an unreachable planning or teams
 			// service leaves no half-made KPI behind.
-			if err := h.requireLiveRefs(ctx, k, true, true); err != nil {
+			el, err := h.liveRefs(ctx, k, true, true)
+			if err != nil {
 				return nil, err
 			}
 			r := &kpiRecord{kpi: k, orgID: ids[0], id: ids[1]}
+			r.setElement(el)
 			applyLatest(r, nil, dates.Format(dates.Today()))
 			return r, nil
 		},
@@ -64,7 +67,8 @@ func (h *kpisHandler) UpdateKpi(ctx context.Context, req *pb.UpdateKpiRequest) (
 	if err := checkKpiRefs(orgID, req.Kpi, element, team); err != nil {
 		return nil, err
 	}
-	if err := h.requireLiveRefs(ctx, req.Kpi, element, team); err != nil {
+	el, err := h.liveRefs(ctx, req.Kpi, element, team)
+	if err != nil {
 		return nil, err
 	}
 	c.Lock = kpiLock
@@ -75,7 +79,11 @@ func (h *kpisHandler) UpdateKpi(ctx context.Context, req *pb.UpdateKpiRequest) (
 	}
 	return h.kpis.Update(ctx, c, func(current *kpiRecord) (*kpiRecord, error) {
 		next, err := reviseKpi(orgID, current.kpi, resource.ApplyMask(current.kpi, req.Kpi, c.Paths))
-		return current.with(next), err
+		r := current.with(next)
+		if el != nil {
+			r.setElement(el)
+		}
+		return r, err
 	})
 }
 
@@ -99,16 +107,19 @@ func (h *kpisHandler) deletion(deleted bool) resource.Hooks[*kpiRecord] {
 		}}
 }
 
-// requireLiveRefs asks the planning and teams services whether k's element
-// (when element) and owner team (when team) are live.
-func (h *kpisHandler) requireLiveRefs(ctx context.Context, k *pb.Kpi, element, team bool) error {
+// liveRefs asks the planning and teams services whether k's element
+// (when element) and owner team (when team) are live, and returns the
+// element (nil when not asked).
+func (h *kpisHandler) liveRefs(ctx context.Context, k *pb.Kpi, element, team bool) (*planningpb.Element, error) {
+	var el *planningpb.Element
 	if element {
-		if err := h.dir.requireLiveElement(ctx, k.Element); err != nil {
-			return err
+		var err error
+		if el, err = h.dir.liveElement(ctx, k.Element); err != nil {
+			return nil, err
 		}
 	}
 	if team {
-		return h.dir.RequireLiveTeam(ctx, "kpi.owner_team", k.OwnerTeam)
+		return el, h.dir.RequireLiveTeam(ctx, "kpi.owner_team", k.OwnerTeam)
 	}
-	return nil
+	return el, nil
 }

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -23,6 +24,16 @@ type kpiRecord struct {
 	// deletedWithOrg records that the organisation's deletion deleted the
 	// KPI, so that its undeletion restores it.
 	deletedWithOrg bool
+	// elementStatus and elementEnd are its element's status and end date
+	// (YYYY-MM-DD), which close the KPI (closureOf); kept from the element's
+	// events.
+	elementStatus planningpb.Status
+	elementEnd    string
+}
+
+// setElement keeps what closes the KPI of el.
+func (r *kpiRecord) setElement(el *planningpb.Element) {
+	r.elementStatus, r.elementEnd = el.GetStatus(), orEmpty(el.GetEndDate())
 }
 
 // Message implements resource.Record.
@@ -42,7 +53,8 @@ var kpisTable = resource.Table[*kpiRecord]{
 	Name: "kpis",
 	Columns: "organisation_id, id, title, description, unit, currency_code, direction, baseline, targets, thresholds, " +
 		"frequency, element_id, owner_team_id, data_source, latest_value, latest_period_end, status, trend, due_date, " +
-		"element_deleted, create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor",
+		"element_deleted, create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor, " +
+		"retired, closure, element_status, element_end_date",
 	Key:    2,
 	Scan:   scanKpi,
 	Values: (*kpiRecord).values,
@@ -100,13 +112,15 @@ func kpisByID(ctx context.Context, q sqldb.Querier, orgID string, ids []string) 
 	return out, nil
 }
 
-// setComputed stores what a KPI's measurements made of it: computed, not
-// the caller's content, so neither revision nor etag changes.
+// setComputed stores what a KPI's measurements and its element made of
+// it: computed, not the caller's content, so neither revision nor etag
+// changes.
 func setComputed(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
 	k := r.kpi
 	_, err := tx.ExecContext(ctx, `UPDATE kpis SET latest_value = ?, latest_period_end = ?, status = ?, trend = ?, due_date = ?,
-		element_deleted = ? WHERE organisation_id = ? AND id = ?`,
-		k.LatestValue, dateOrEmpty(k), int32(k.Status), int32(k.Trend), orEmpty(k.ValueDueDate), sqldb.Bool(k.ElementDeleted), r.orgID, r.id)
+		element_deleted = ?, closure = ?, element_status = ?, element_end_date = ? WHERE organisation_id = ? AND id = ?`,
+		k.LatestValue, dateOrEmpty(k), int32(k.Status), int32(k.Trend), orEmpty(k.ValueDueDate), sqldb.Bool(k.ElementDeleted),
+		int32(k.Closure), int32(r.elementStatus), r.elementEnd, r.orgID, r.id)
 	if err != nil {
 		return fmt.Errorf("update kpi status: %w", err)
 	}
@@ -153,13 +167,16 @@ func (r *kpiRecord) values() ([]any, error) {
 	return []any{r.orgID, r.id, k.Title, k.Description, int32(k.Unit), k.CurrencyCode, int32(k.Direction), string(baseline),
 		string(targets), string(thresholds), int32(k.Frequency), elementID, ownerTeamID, k.DataSource, k.LatestValue,
 		dateOrEmpty(k), int32(k.Status), int32(k.Trend), orEmpty(k.ValueDueDate), sqldb.Bool(k.ElementDeleted), resource.Micros(k.CreateTime),
-		resource.Micros(k.UpdateTime), resource.NullMicros(k.DeleteTime), sqldb.Bool(r.deletedWithOrg), r.revision, k.UpdateActor}, nil
+		resource.Micros(k.UpdateTime), resource.NullMicros(k.DeleteTime), sqldb.Bool(r.deletedWithOrg), r.revision, k.UpdateActor,
+		sqldb.Bool(k.Retired), int32(k.Closure), int32(r.elementStatus), r.elementEnd}, nil
 }
 
 func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 	var (
 		r                                = &kpiRecord{kpi: &pb.Kpi{}}
 		unit, direction, freq, st, trend int32
+		closure, elementStatus           int32
+		retired                          int
 		baseline, targets, thresholds    string
 		elementID, ownerTeamID, latest   string
 		due                              string
@@ -169,7 +186,8 @@ func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 	k := r.kpi
 	err := s.Scan(&r.orgID, &r.id, &k.Title, &k.Description, &unit, &k.CurrencyCode, &direction, &baseline, &targets, &thresholds,
 		&freq, &elementID, &ownerTeamID, &k.DataSource, &k.LatestValue, &latest, &st, &trend, &due,
-		&elementDeleted, &stamps.Create, &stamps.Update, &stamps.Delete, &withOrg, &r.revision, &k.UpdateActor)
+		&elementDeleted, &stamps.Create, &stamps.Update, &stamps.Delete, &withOrg, &r.revision, &k.UpdateActor,
+		&retired, &closure, &elementStatus, &r.elementEnd)
 	if err != nil {
 		return nil, err // kpisTable names the table, and tells sql.ErrNoRows apart
 	}
@@ -200,6 +218,7 @@ func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 		k.ValueDueDate = dates.Parse(due)
 	}
 	k.ElementDeleted = elementDeleted == 1
+	k.Retired, k.Closure, r.elementStatus = retired == 1, pb.Kpi_Closure(closure), planningpb.Status(elementStatus)
 	k.CreateTime, k.UpdateTime, k.DeleteTime = stamps.Times()
 	k.Etag = resource.Etag(r.revision)
 	r.deletedWithOrg = withOrg == 1

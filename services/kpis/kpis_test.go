@@ -104,7 +104,7 @@ func (e *env) plan(t *testing.T, id string) plan {
 		{"objective", planningpb.Level_LEVEL_OBJECTIVE, &p.objective}, {"strategy", planningpb.Level_LEVEL_STRATEGY, &p.strategy},
 		{"tactic", planningpb.Level_LEVEL_TACTIC, &p.tactic}} {
 		el := &planningpb.Element{Level: x.level, Title: x.id, OwnerTeam: p.team, Parent: parent,
-			StartDate: day(2026, 1, 1), EndDate: day(2026, 12, 31), Status: planningpb.Status_STATUS_ACTIVE}
+			StartDate: day(2026, 1, 1), EndDate: day(2099, 12, 31), Status: planningpb.Status_STATUS_ACTIVE}
 		if x.level == planningpb.Level_LEVEL_OBJECTIVE {
 			el.ObjectiveKind = planningpb.ObjectiveKind_OBJECTIVE_KIND_STANDARD_OPERATING
 		}
@@ -170,6 +170,7 @@ func TestKpis(t *testing.T) {
 			t.Run("batch of 10,000, all or nothing", e.testBatch)
 			t.Run("CSV round trip and bad files", e.testCSV)
 			t.Run("element and organisation deletions", e.testReactions)
+			t.Run("KPIs close with their elements", e.testClosure)
 			t.Run("contributors record for their teams' KPIs", e.testContributors)
 			t.Run("concurrent values leave the latest one", e.testConcurrentValues)
 		})

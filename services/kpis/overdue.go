@@ -14,12 +14,15 @@ import (
 const sweepInterval = time.Minute
 
 // lateWhere selects the live KPIs whose next value is late and that are
-// not OVERDUE yet.
-const lateWhere = "delete_time IS NULL AND due_date <> '' AND due_date < ? AND status <> ?"
+// not OVERDUE yet, and the open ones whose element's horizon has ended
+// (which closes them); the arguments are today twice and OVERDUE.
+const lateWhere = "delete_time IS NULL AND ((due_date <> '' AND due_date < ? AND status <> ?) OR " +
+	"(closure = 0 AND element_end_date <> '' AND element_end_date < ?))"
 
-// sweepOnce turns KPIs whose next value is late OVERDUE, with their status
-// events (run every sweepInterval: time passing is the only thing that
-// changes a status without a call). It recomputes the late KPIs one
+// sweepOnce turns KPIs whose next value is late OVERDUE, and closes those
+// whose element's horizon has ended, with their status events (run every
+// sweepInterval: time passing is the only thing that changes a status
+// without a call). It recomputes the late KPIs one
 // organisation at a time, each under
 // the organisation's KPI lock and read again under it, so that the sweep
 // neither undoes a concurrent change nor recomputes a KPI twice when
@@ -36,7 +39,7 @@ func sweepOnce(ctx context.Context, db *sqldb.DB, em emitter) error {
 				return err
 			}
 			still, err := kpisWhere(ctx, tx, "organisation_id = ? AND "+lateWhere, orgID, now,
-				int32(pb.KpiStatus_KPI_STATUS_OVERDUE))
+				int32(pb.KpiStatus_KPI_STATUS_OVERDUE), now)
 			if err != nil {
 				return err
 			}
@@ -59,7 +62,7 @@ func sweepOnce(ctx context.Context, db *sqldb.DB, em emitter) error {
 // It returns only organisation ids, and nothing it reads reaches a caller;
 // each organisation's KPIs are then read again scoped to it.
 func organisationsWithLateKpis(ctx context.Context, q sqldb.Querier, now string) ([]string, error) {
-	late, err := kpisWhere(ctx, q, lateWhere, now, int32(pb.KpiStatus_KPI_STATUS_OVERDUE))
+	late, err := kpisWhere(ctx, q, lateWhere, now, int32(pb.KpiStatus_KPI_STATUS_OVERDUE), now)
 	if err != nil {
 		return nil, err
 	}

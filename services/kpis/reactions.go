@@ -17,7 +17,8 @@ import (
 // reactions applies changes made elsewhere to KPIs, inside the consumer's
 // transaction (once per event), with the KPIs' own events.
 type reactions struct {
-	kpis resource.Engine[*kpiRecord, *pb.Kpi]
+	kpis   resource.Engine[*kpiRecord, *pb.Kpi]
+	events emitter
 }
 
 // handlers are the events the KPIs react to.
@@ -31,7 +32,37 @@ func (r reactions) handlers() events.Handlers {
 	events.On(h, func(ctx context.Context, tx *sqldb.Tx, ev *planningpb.ElementUndeleted) error {
 		return r.elementChanged(ctx, tx, ev.Element, false)
 	})
+	events.On(h, func(ctx context.Context, tx *sqldb.Tx, ev *planningpb.ElementUpdated) error {
+		return r.elementMoved(ctx, tx, ev.Element)
+	})
 	return h
+}
+
+// elementMoved keeps the status and end date of an updated element on its
+// live KPIs, where they changed, and recomputes them: a done or dropped
+// element, or one whose horizon has ended, closes them.
+func (r reactions) elementMoved(ctx context.Context, tx *sqldb.Tx, el *planningpb.Element) error {
+	ids, err := resourcename.Parse(el.GetName(), "organisations", "elements")
+	if err != nil {
+		return events.Permanent(fmt.Errorf("element event: %w", err))
+	}
+	if err := lockKpis(ctx, tx, ids[0]); err != nil {
+		return err
+	}
+	probe := &kpiRecord{}
+	probe.setElement(el)
+	recs, err := kpisWhere(ctx, tx, "delete_time IS NULL AND organisation_id = ? AND element_id = ? AND (element_status <> ? OR element_end_date <> ?)",
+		ids[0], ids[1], int32(probe.elementStatus), probe.elementEnd)
+	if err != nil {
+		return err
+	}
+	for _, k := range recs {
+		k.setElement(el)
+		if err := recompute(ctx, tx, r.events, k, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetCascaded implements resource.Cascaded: only the KPIs the

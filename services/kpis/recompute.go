@@ -24,31 +24,34 @@ func recompute(ctx context.Context, tx *sqldb.Tx, em emitter, r *kpiRecord, prev
 		return err
 	}
 	k := r.kpi
-	old := k.Status
+	old, wasClosed := k.Status, k.Closure
 	applyLatest(r, latest, dates.Format(dates.Today()))
 	if err := setComputed(ctx, tx, r); err != nil {
 		return err
 	}
-	if k.Status == old && previousElement == "" {
-		return nil
-	}
-	if k.Status != old {
-		if err := history.Record(ctx, tx, k, historypb.Action_ACTION_COMPUTED, auth.Actor(ctx, serviceName), "status"); err != nil {
+	if k.Status != old || k.Closure != wasClosed {
+		if err := history.Record(ctx, tx, k, historypb.Action_ACTION_COMPUTED, auth.Actor(ctx, serviceName), "status", "closure"); err != nil {
 			return err
 		}
+	}
+	if k.Status == old && previousElement == "" {
+		return nil
 	}
 	return em.statusChanged(ctx, tx, k, old, previousElement)
 }
 
-// applyLatest sets what follows from the latest measurements on r.
+// applyLatest sets what follows from the latest measurements and the
+// element on r: whether it is closed, its status, trend and the date its
+// next value is due (none once closed).
 func applyLatest(r *kpiRecord, latest []period, today string) {
 	k := r.kpi
+	k.Closure = closureOf(k.Retired, r.elementStatus, r.elementEnd, today)
 	k.Status = statusOf(k, latest, today)
 	k.Trend = trendOf(k, latest)
 	k.LatestValue, k.LatestPeriodEnd, k.ValueDueDate = 0, nil, nil
 	if len(latest) > 0 {
 		k.LatestValue, k.LatestPeriodEnd = latest[0].value, dates.Parse(latest[0].end)
-		if due := dueDate(latest[0].end, k.Frequency); due != "" {
+		if due := dueDate(latest[0].end, k.Frequency); due != "" && k.Closure == pb.Kpi_CLOSURE_UNSPECIFIED {
 			k.ValueDueDate = dates.Parse(due)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -371,4 +372,76 @@ func (e *env) testContributors(t *testing.T) {
 	_, err := e.as(t, e.auth.Token(t, "sub-member")).kpis.UpdateKpi(c, &pb.UpdateKpiRequest{Kpi: &pb.Kpi{Name: k.Name, Title: "x"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
 	apitest.WantCode(t, err, codes.PermissionDenied, "")
+}
+
+// testClosure: a KPI whose last value is months old is OVERDUE, and the
+// plan hears it; once its element is done it closes — its status final
+// (the last value's), no value due, the change in its history — and the
+// plan forgets the lateness; a planner retires another KPI and reopens
+// it; a KPI of an element whose horizon has ended is closed.
+func (e *env) testClosure(t *testing.T) {
+	c := ctx(t)
+	p := e.plan(t, "closing")
+	k := e.kpi(t, p, "event")
+	e.record(t, k.Name, monthEnd(-3), 92)
+	if got := e.getKpi(t, k.Name); got.Status != pb.KpiStatus_KPI_STATUS_OVERDUE || got.Closure != pb.Kpi_CLOSURE_UNSPECIFIED {
+		t.Fatalf("a KPI three months without a value: %v, %v", got.Status, got.Closure)
+	}
+	kpiHealth := func(want planningpb.Health) func() bool {
+		return func() bool {
+			el, err := e.elements.GetElement(c, &planningpb.GetElementRequest{Name: p.tactic})
+			return err == nil && el.KpiHealth == want
+		}
+	}
+	eventually(t, 5*time.Second, "the overdue KPI at risk on its tactic", kpiHealth(planningpb.Health_HEALTH_AT_RISK))
+
+	if _, err := e.elements.UpdateElement(c, &planningpb.UpdateElementRequest{Element: &planningpb.Element{Name: p.tactic,
+		Status: planningpb.Status_STATUS_DONE}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the KPI closed with its element done", func() bool {
+		return e.getKpi(t, k.Name).Closure == pb.Kpi_CLOSURE_ELEMENT_DONE
+	})
+	if got := e.getKpi(t, k.Name); got.Status != pb.KpiStatus_KPI_STATUS_GREEN || got.ValueDueDate != nil {
+		t.Errorf("a closed KPI: %v, value due %v; want its last value's status, GREEN, and none due", got.Status, got.ValueDueDate)
+	}
+	eventually(t, 5*time.Second, "the plan no longer late", kpiHealth(planningpb.Health_HEALTH_ON_TRACK))
+	var computed int
+	if err := e.db.QueryRowContext(c, "SELECT COUNT(*) FROM revisions WHERE resource = ? AND action = ?", k.Name,
+		int32(historypb.Action_ACTION_COMPUTED)).Scan(&computed); err != nil || computed < 2 {
+		t.Errorf("%d computed revisions of the KPI (%v), want its OVERDUE and its closing", computed, err)
+	}
+
+	// Retired by a planner, then reopened.
+	other := e.kpi(t, e.plan(t, "retiring"), "other")
+	retire := func(retired bool) *pb.Kpi {
+		got, err := e.kpis.UpdateKpi(c, &pb.UpdateKpiRequest{Kpi: &pb.Kpi{Name: other.Name, Retired: retired},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"retired"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := retire(true); got.Closure != pb.Kpi_CLOSURE_RETIRED {
+		t.Errorf("a retired KPI's closure: %v", got.Closure)
+	}
+	if got := retire(false); got.Closure != pb.Kpi_CLOSURE_UNSPECIFIED {
+		t.Errorf("a reopened KPI's closure: %v", got.Closure)
+	}
+
+	// An element whose horizon has ended closes the KPIs made on it.
+	yesterday := time.Now().UTC().AddDate(0, 0, -1)
+	ended, err := e.elements.CreateElement(c, &planningpb.CreateElementRequest{Parent: p.org, ElementId: "ended",
+		Element: &planningpb.Element{Level: planningpb.Level_LEVEL_TACTIC, Title: "A one-off event", OwnerTeam: p.team, Parent: p.strategy,
+			StartDate: day(2026, 1, 1), EndDate: day(int32(yesterday.Year()), int32(yesterday.Month()), int32(yesterday.Day())),
+			Status: planningpb.Status_STATUS_ACTIVE}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onEnded := satisfaction(p)
+	onEnded.Element = ended.Name
+	got, err := e.kpis.CreateKpi(c, &pb.CreateKpiRequest{Parent: p.org, Kpi: onEnded})
+	if err != nil || got.Closure != pb.Kpi_CLOSURE_HORIZON_ENDED {
+		t.Errorf("a KPI of an ended element: %v (%v), want CLOSURE_HORIZON_ENDED", got.GetClosure(), err)
+	}
 }

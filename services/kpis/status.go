@@ -7,6 +7,7 @@ import (
 	"time"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 )
 
@@ -76,15 +77,32 @@ type period struct {
 }
 
 // statusOf is a KPI's status given its latest measurements (newest first)
-// and today's date.
+// and today's date: a closed KPI's is final, never late.
 func statusOf(k *pb.Kpi, latest []period, today string) pb.KpiStatus {
 	if len(latest) == 0 {
 		return pb.KpiStatus_KPI_STATUS_NO_DATA
 	}
-	if after(today, dueDate(latest[0].end, k.Frequency)) {
+	if k.Closure == pb.Kpi_CLOSURE_UNSPECIFIED && after(today, dueDate(latest[0].end, k.Frequency)) {
 		return pb.KpiStatus_KPI_STATUS_OVERDUE
 	}
 	return colour(k, latest[0].value, latest[0].end)
+}
+
+// closureOf is why a KPI expects no more values today, given whether it is
+// retired and its element's status and end date ("" when not known);
+// CLOSURE_UNSPECIFIED while it is open.
+func closureOf(retired bool, element planningpb.Status, elementEnd, today string) pb.Kpi_Closure {
+	switch {
+	case retired:
+		return pb.Kpi_CLOSURE_RETIRED
+	case element == planningpb.Status_STATUS_DONE:
+		return pb.Kpi_CLOSURE_ELEMENT_DONE
+	case element == planningpb.Status_STATUS_DROPPED:
+		return pb.Kpi_CLOSURE_ELEMENT_DROPPED
+	case elementEnd != "" && elementEnd < today:
+		return pb.Kpi_CLOSURE_HORIZON_ENDED
+	}
+	return pb.Kpi_CLOSURE_UNSPECIFIED
 }
 
 // lastDate is the last date the API holds; a due date past it is due then.

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/genproto/googleapis/type/date"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 )
 
 func d(y, m, day int32) *date.Date { return &date.Date{Year: y, Month: m, Day: day} }
@@ -147,5 +148,33 @@ func TestTrend(t *testing.T) {
 		if got := trendOf(tc.kpi, tc.values); got != tc.want {
 			t.Errorf("%v %v: %v, want %v", tc.kpi.Direction, tc.values, got, tc.want)
 		}
+	}
+}
+
+// TestClosureOf: a retired KPI is closed whatever its element; then a done
+// or dropped element, then an element whose end date has passed, close it.
+func TestClosureOf(t *testing.T) {
+	for _, tc := range []struct {
+		retired bool
+		status  planningpb.Status
+		end     string
+		want    pb.Kpi_Closure
+	}{
+		{false, planningpb.Status_STATUS_ACTIVE, "2026-12-31", pb.Kpi_CLOSURE_UNSPECIFIED},
+		{false, planningpb.Status_STATUS_ACTIVE, "", pb.Kpi_CLOSURE_UNSPECIFIED},
+		{false, planningpb.Status_STATUS_ACTIVE, "2026-12-04", pb.Kpi_CLOSURE_HORIZON_ENDED},
+		{false, planningpb.Status_STATUS_ACTIVE, "2026-12-05", pb.Kpi_CLOSURE_UNSPECIFIED},
+		{false, planningpb.Status_STATUS_DONE, "2026-12-31", pb.Kpi_CLOSURE_ELEMENT_DONE},
+		{false, planningpb.Status_STATUS_DROPPED, "2026-12-04", pb.Kpi_CLOSURE_ELEMENT_DROPPED},
+		{true, planningpb.Status_STATUS_DONE, "2026-12-04", pb.Kpi_CLOSURE_RETIRED},
+	} {
+		if got := closureOf(tc.retired, tc.status, tc.end, "2026-12-05"); got != tc.want {
+			t.Errorf("closureOf(%v, %v, %q) = %v, want %v", tc.retired, tc.status, tc.end, got, tc.want)
+		}
+	}
+	k := &pb.Kpi{Frequency: pb.Frequency_FREQUENCY_MONTHLY, Closure: pb.Kpi_CLOSURE_ELEMENT_DONE, Targets: []*pb.Target{{PeriodEnd: &date.Date{Year: 2026, Month: 12, Day: 31}, Value: 90}},
+		Thresholds: &pb.Thresholds{Kind: pb.Thresholds_KIND_ABSOLUTE, AmberWithin: 5}}
+	if got := statusOf(k, []period{{end: "2026-01-31", value: 92}}, "2026-12-05"); got != pb.KpiStatus_KPI_STATUS_GREEN {
+		t.Errorf("a closed KPI's status, months after its last value: %v, want GREEN", got)
 	}
 }

@@ -59,17 +59,24 @@ type Live interface {
 // kind") when there is none, FAILED_PRECONDITION naming field when it is
 // deleted, UNAVAILABLE when service does not answer in time.
 func RequireLive[M Live](ctx context.Context, service, field, kind, name string, get func(ctx context.Context) (M, error)) error {
+	_, err := GetLive(ctx, service, field, kind, name, get)
+	return err
+}
+
+// GetLive is RequireLive that returns the live resource.
+func GetLive[M Live](ctx context.Context, service, field, kind, name string, get func(ctx context.Context) (M, error)) (M, error) {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
+	var none M
 	m, err := get(ctx)
 	if status.Code(err) == codes.NotFound {
-		return apierr.InvalidArgument(field, "no such "+kind+": "+name)
+		return none, apierr.InvalidArgument(field, "no such "+kind+": "+name)
 	}
 	if err != nil {
-		return Failed(service, name, err)
+		return none, Failed(service, name, err)
 	}
 	if m.GetDeleteTime() != nil {
-		return apierr.FailedPrecondition(field, name+" is deleted")
+		return none, apierr.FailedPrecondition(field, name+" is deleted")
 	}
-	return nil
+	return m, nil
 }

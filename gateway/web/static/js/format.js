@@ -64,9 +64,19 @@ export function checkInNote(e) {
     late ? h('span', { class: 'badge warn late', 'data-late': 'true' }, 'Check-in late') : null);
 }
 
-export function kpiBadge(status) {
+// closureText says why a KPI expects no more values, '' while it is open.
+export const closureText = (closure) => ({
+  CLOSURE_ELEMENT_DONE: 'its element is done', CLOSURE_ELEMENT_DROPPED: 'its element was dropped',
+  CLOSURE_HORIZON_ENDED: "its element's horizon has ended", CLOSURE_RETIRED: 'it was retired',
+}[closure] || '');
+
+// kpiBadge shows a KPI's status; a closed KPI's (closure) is final, and
+// says so in words.
+export function kpiBadge(status, closure) {
   const [label, tone] = KPI_STATUS[status] || KPI_STATUS.KPI_STATUS_NO_DATA;
-  return h('span', { class: `badge ${tone}`, 'data-status': status || 'KPI_STATUS_NO_DATA' }, label);
+  const why = closureText(closure);
+  return h('span', { class: `badge ${tone}`, 'data-status': status || 'KPI_STATUS_NO_DATA', 'data-final': why ? 'true' : undefined, title: why ? `Final: ${why}` : undefined },
+    why ? `${label}, final` : label);
 }
 
 export const trendName = (t) => ({ TREND_IMPROVING: 'improving', TREND_STEADY: 'steady', TREND_WORSENING: 'worsening' }[t] || '');

@@ -36,7 +36,12 @@ export function kpiFields(k, { elements, teams }) {
     { name: 'amber_high', label: 'Amber to', type: 'number', step: 'any', value: th.amber_high ?? 0, show: band },
     { name: 'data_source', label: 'Data source', value: k ? k.data_source || '' : '' },
     { name: 'description', label: 'Description', type: 'textarea', value: k ? k.description || '' : '' },
-  ];
+    // Only a KPI that exists is retired.
+    k ? {
+      name: 'retired', label: 'Expects values', type: 'select', value: String(Boolean(k.retired)),
+      options: [['false', 'Yes, while its element is open'], ['true', 'No: retired, its last status final']],
+    } : null,
+  ].filter(Boolean);
 }
 
 // kpiBody turns the form's values into a Kpi. A target line that does not
@@ -59,8 +64,10 @@ export function kpiBody(v) {
   const thresholds = band(v)
     ? { kind: 'KIND_BAND', green_low: num(v.green_low), green_high: num(v.green_high), amber_low: num(v.amber_low), amber_high: num(v.amber_high) }
     : { kind: v.threshold_kind, green_within: num(v.green_within), amber_within: num(v.amber_within) };
-  return {
+  const body = {
     title: v.title, element: v.element, owner_team: v.owner_team, unit: v.unit, direction: v.direction, frequency: v.frequency,
     targets, thresholds, data_source: v.data_source, description: v.description,
   };
+  if (v.retired !== undefined) body.retired = v.retired === 'true';
+  return body;
 }

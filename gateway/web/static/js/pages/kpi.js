@@ -10,7 +10,7 @@ import { directory } from '../people.js';
 import { discussion } from '../discussion.js';
 import { history } from '../history.js';
 import {
-  kpiBadge, formatNumber, isoDate, protoDate, idOf, when, unitName, directionName, frequencyName, trendName, monthEnd,
+  kpiBadge, closureText, formatNumber, isoDate, protoDate, idOf, when, unitName, directionName, frequencyName, trendName, monthEnd,
 } from '../format.js';
 
 export const name = 'kpi';
@@ -55,9 +55,10 @@ export async function render(el, { params, session }) {
       directory(org, session).names(measurements.flatMap((m) => [m.update_actor, ...(m.history || []).map((c) => c.actor)])),
     ]);
     replace(summary,
-      h('p', { class: 'status-line' }, 'Status: ', kpiBadge(kpi.status),
+      h('p', { class: 'status-line' }, 'Status: ', kpiBadge(kpi.status, kpi.closure),
         kpi.latest_period_end ? ` latest ${formatNumber(kpi.latest_value, kpi.unit)} for ${isoDate(kpi.latest_period_end)}` : '',
-        kpi.trend && kpi.trend !== 'TREND_UNSPECIFIED' ? `, ${trendName(kpi.trend)}` : ''),
+        kpi.trend && kpi.trend !== 'TREND_UNSPECIFIED' ? `, ${trendName(kpi.trend)}` : '',
+        closureText(kpi.closure) ? h('span', { class: 'muted' }, ` — closed: ${closureText(kpi.closure)}; no more values are due.`) : ''),
       h('dl', { class: 'props' },
         h('dt', {}, 'Measures'), h('dd', {}, h('a', { href: `#/o/${org}/map?el=${idOf(kpi.element)}` }, element ? element.title : idOf(kpi.element))),
         h('dt', {}, 'Unit'), h('dd', {}, `${unitName(kpi.unit)}${kpi.currency_code ? ` (${kpi.currency_code})` : ''}`),

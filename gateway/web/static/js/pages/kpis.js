@@ -28,7 +28,7 @@ export async function render(el, { params, session }) {
     const titleOf = (n) => (elements.find((e) => e.name === n) || {}).title || idOf(n);
     table.replaceChildren(...kpis.map((k) => h('tr', {},
       h('th', { scope: 'row' }, h('a', { href: `#/o/${org}/kpis/${idOf(k.name)}` }, k.title)),
-      h('td', {}, kpiBadge(k.status)),
+      h('td', {}, kpiBadge(k.status, k.closure)),
       h('td', {}, k.latest_period_end ? formatNumber(k.latest_value, k.unit) : '—'),
       h('td', {}, isoDate(k.latest_period_end) || '—'),
       h('td', {}, trendName(k.trend) || '—'),

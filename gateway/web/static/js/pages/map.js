@@ -255,7 +255,7 @@ export async function render(el, { params, query, session, navigate }) {
       h('h3', {}, 'KPIs'),
       kpiList.length
         ? h('ul', { class: 'kpi-list' }, kpiList.map((k) => h('li', {},
-          h('a', { href: `#/o/${org}/kpis/${idOf(k.name)}` }, k.title), ' ', kpiBadge(k.status),
+          h('a', { href: `#/o/${org}/kpis/${idOf(k.name)}` }, k.title), ' ', kpiBadge(k.status, k.closure),
           k.latest_period_end ? h('span', { class: 'muted' }, ` latest ${formatNumber(k.latest_value, k.unit)} for ${isoDate(k.latest_period_end)}`) : null)))
         : h('p', { class: 'muted' }, 'No KPI measures this element.'));
     return e;

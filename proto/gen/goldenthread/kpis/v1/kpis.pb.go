@@ -395,6 +395,67 @@ func (Thresholds_Kind) EnumDescriptor() ([]byte, []int) {
 	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{1, 0}
 }
 
+// Closure says why a KPI expects no more values.
+type Kpi_Closure int32
+
+const (
+	// Open: it expects values.
+	Kpi_CLOSURE_UNSPECIFIED Kpi_Closure = 0
+	// Its element is DONE.
+	Kpi_CLOSURE_ELEMENT_DONE Kpi_Closure = 1
+	// Its element is DROPPED.
+	Kpi_CLOSURE_ELEMENT_DROPPED Kpi_Closure = 2
+	// Its element's horizon (end_date) has passed.
+	Kpi_CLOSURE_HORIZON_ENDED Kpi_Closure = 3
+	// A planner retired it (retired).
+	Kpi_CLOSURE_RETIRED Kpi_Closure = 4
+)
+
+// Enum value maps for Kpi_Closure.
+var (
+	Kpi_Closure_name = map[int32]string{
+		0: "CLOSURE_UNSPECIFIED",
+		1: "CLOSURE_ELEMENT_DONE",
+		2: "CLOSURE_ELEMENT_DROPPED",
+		3: "CLOSURE_HORIZON_ENDED",
+		4: "CLOSURE_RETIRED",
+	}
+	Kpi_Closure_value = map[string]int32{
+		"CLOSURE_UNSPECIFIED":     0,
+		"CLOSURE_ELEMENT_DONE":    1,
+		"CLOSURE_ELEMENT_DROPPED": 2,
+		"CLOSURE_HORIZON_ENDED":   3,
+		"CLOSURE_RETIRED":         4,
+	}
+)
+
+func (x Kpi_Closure) Enum() *Kpi_Closure {
+	p := new(Kpi_Closure)
+	*p = x
+	return p
+}
+
+func (x Kpi_Closure) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Kpi_Closure) Descriptor() protoreflect.EnumDescriptor {
+	return file_goldenthread_kpis_v1_kpis_proto_enumTypes[6].Descriptor()
+}
+
+func (Kpi_Closure) Type() protoreflect.EnumType {
+	return &file_goldenthread_kpis_v1_kpis_proto_enumTypes[6]
+}
+
+func (x Kpi_Closure) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Kpi_Closure.Descriptor instead.
+func (Kpi_Closure) EnumDescriptor() ([]byte, []int) {
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{3, 0}
+}
+
 // Target is the value aimed at for the periods ending up to period_end.
 type Target struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -657,8 +718,14 @@ type Kpi struct {
 	UpdateActor string `protobuf:"bytes,23,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
 	// The last day the next value may arrive before the KPI is OVERDUE (the
 	// end of the period after latest_period_end, plus the grace); unset
-	// before its first value. Output only.
-	ValueDueDate  *date.Date `protobuf:"bytes,24,opt,name=value_due_date,json=valueDueDate,proto3" json:"value_due_date,omitempty"`
+	// before its first value, and once the KPI is closed. Output only.
+	ValueDueDate *date.Date `protobuf:"bytes,24,opt,name=value_due_date,json=valueDueDate,proto3" json:"value_due_date,omitempty"`
+	// Why the KPI is closed, CLOSURE_UNSPECIFIED while it is open: a closed
+	// KPI is never OVERDUE and its status is final. Output only.
+	Closure Kpi_Closure `protobuf:"varint,25,opt,name=closure,proto3,enum=goldenthread.kpis.v1.Kpi_Closure" json:"closure,omitempty"`
+	// Whether a planner retired the KPI: it is closed (CLOSURE_RETIRED)
+	// whatever its element; clearing it reopens it.
+	Retired       bool `protobuf:"varint,26,opt,name=retired,proto3" json:"retired,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -859,6 +926,20 @@ func (x *Kpi) GetValueDueDate() *date.Date {
 		return x.ValueDueDate
 	}
 	return nil
+}
+
+func (x *Kpi) GetClosure() Kpi_Closure {
+	if x != nil {
+		return x.Closure
+	}
+	return Kpi_CLOSURE_UNSPECIFIED
+}
+
+func (x *Kpi) GetRetired() bool {
+	if x != nil {
+		return x.Retired
+	}
+	return false
 }
 
 // Correction is a measurement's earlier value, kept when it was corrected.
@@ -2183,7 +2264,7 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x05value\x18\x01 \x01(\x01B\a\xbaH\x04\x12\x02@\x01R\x05value\x12\xd9\x01\n" +
 	"\x04date\x18\x02 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x04date\"\xaf\x11\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x04date\"\x92\x13\n" +
 	"\x03Kpi\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12f\n" +
 	"\x05title\x18\x02 \x01(\tBP\xbaHM\xba\x01C\n" +
@@ -2224,7 +2305,15 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\fupdate_actor\x18\x17 \x01(\tR\vupdateActor\x12\xeb\x01\n" +
 	"\x0evalue_due_date\x18\x18 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\fvalueDueDate\"\xbe\x01\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\fvalueDueDate\x12;\n" +
+	"\aclosure\x18\x19 \x01(\x0e2!.goldenthread.kpis.v1.Kpi.ClosureR\aclosure\x12\x18\n" +
+	"\aretired\x18\x1a \x01(\bR\aretired\"\x89\x01\n" +
+	"\aClosure\x12\x17\n" +
+	"\x13CLOSURE_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14CLOSURE_ELEMENT_DONE\x10\x01\x12\x1b\n" +
+	"\x17CLOSURE_ELEMENT_DROPPED\x10\x02\x12\x19\n" +
+	"\x15CLOSURE_HORIZON_ENDED\x10\x03\x12\x13\n" +
+	"\x0fCLOSURE_RETIRED\x10\x04\"\xbe\x01\n" +
 	"\n" +
 	"Correction\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\x01R\x05value\x12\x18\n" +
@@ -2402,7 +2491,7 @@ func file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP() []byte {
 	return file_goldenthread_kpis_v1_kpis_proto_rawDescData
 }
 
-var file_goldenthread_kpis_v1_kpis_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_goldenthread_kpis_v1_kpis_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
 var file_goldenthread_kpis_v1_kpis_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_goldenthread_kpis_v1_kpis_proto_goTypes = []any{
 	(KpiStatus)(0),                          // 0: goldenthread.kpis.v1.KpiStatus
@@ -2411,106 +2500,108 @@ var file_goldenthread_kpis_v1_kpis_proto_goTypes = []any{
 	(Frequency)(0),                          // 3: goldenthread.kpis.v1.Frequency
 	(Trend)(0),                              // 4: goldenthread.kpis.v1.Trend
 	(Thresholds_Kind)(0),                    // 5: goldenthread.kpis.v1.Thresholds.Kind
-	(*Target)(nil),                          // 6: goldenthread.kpis.v1.Target
-	(*Thresholds)(nil),                      // 7: goldenthread.kpis.v1.Thresholds
-	(*Baseline)(nil),                        // 8: goldenthread.kpis.v1.Baseline
-	(*Kpi)(nil),                             // 9: goldenthread.kpis.v1.Kpi
-	(*Correction)(nil),                      // 10: goldenthread.kpis.v1.Correction
-	(*Measurement)(nil),                     // 11: goldenthread.kpis.v1.Measurement
-	(*GetKpiRequest)(nil),                   // 12: goldenthread.kpis.v1.GetKpiRequest
-	(*ListKpisRequest)(nil),                 // 13: goldenthread.kpis.v1.ListKpisRequest
-	(*ListKpisResponse)(nil),                // 14: goldenthread.kpis.v1.ListKpisResponse
-	(*CreateKpiRequest)(nil),                // 15: goldenthread.kpis.v1.CreateKpiRequest
-	(*UpdateKpiRequest)(nil),                // 16: goldenthread.kpis.v1.UpdateKpiRequest
-	(*DeleteKpiRequest)(nil),                // 17: goldenthread.kpis.v1.DeleteKpiRequest
-	(*UndeleteKpiRequest)(nil),              // 18: goldenthread.kpis.v1.UndeleteKpiRequest
-	(*GetMeasurementRequest)(nil),           // 19: goldenthread.kpis.v1.GetMeasurementRequest
-	(*ListMeasurementsRequest)(nil),         // 20: goldenthread.kpis.v1.ListMeasurementsRequest
-	(*ListMeasurementsResponse)(nil),        // 21: goldenthread.kpis.v1.ListMeasurementsResponse
-	(*CreateMeasurementRequest)(nil),        // 22: goldenthread.kpis.v1.CreateMeasurementRequest
-	(*UpdateMeasurementRequest)(nil),        // 23: goldenthread.kpis.v1.UpdateMeasurementRequest
-	(*DeleteMeasurementRequest)(nil),        // 24: goldenthread.kpis.v1.DeleteMeasurementRequest
-	(*BatchCreateMeasurementsRequest)(nil),  // 25: goldenthread.kpis.v1.BatchCreateMeasurementsRequest
-	(*BatchCreateMeasurementsResponse)(nil), // 26: goldenthread.kpis.v1.BatchCreateMeasurementsResponse
-	(*ExportMeasurementsRequest)(nil),       // 27: goldenthread.kpis.v1.ExportMeasurementsRequest
-	(*ImportMeasurementsRequest)(nil),       // 28: goldenthread.kpis.v1.ImportMeasurementsRequest
-	(*ImportMeasurementsResponse)(nil),      // 29: goldenthread.kpis.v1.ImportMeasurementsResponse
-	(*date.Date)(nil),                       // 30: google.type.Date
-	(*timestamppb.Timestamp)(nil),           // 31: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),           // 32: google.protobuf.FieldMask
-	(*httpbody.HttpBody)(nil),               // 33: google.api.HttpBody
+	(Kpi_Closure)(0),                        // 6: goldenthread.kpis.v1.Kpi.Closure
+	(*Target)(nil),                          // 7: goldenthread.kpis.v1.Target
+	(*Thresholds)(nil),                      // 8: goldenthread.kpis.v1.Thresholds
+	(*Baseline)(nil),                        // 9: goldenthread.kpis.v1.Baseline
+	(*Kpi)(nil),                             // 10: goldenthread.kpis.v1.Kpi
+	(*Correction)(nil),                      // 11: goldenthread.kpis.v1.Correction
+	(*Measurement)(nil),                     // 12: goldenthread.kpis.v1.Measurement
+	(*GetKpiRequest)(nil),                   // 13: goldenthread.kpis.v1.GetKpiRequest
+	(*ListKpisRequest)(nil),                 // 14: goldenthread.kpis.v1.ListKpisRequest
+	(*ListKpisResponse)(nil),                // 15: goldenthread.kpis.v1.ListKpisResponse
+	(*CreateKpiRequest)(nil),                // 16: goldenthread.kpis.v1.CreateKpiRequest
+	(*UpdateKpiRequest)(nil),                // 17: goldenthread.kpis.v1.UpdateKpiRequest
+	(*DeleteKpiRequest)(nil),                // 18: goldenthread.kpis.v1.DeleteKpiRequest
+	(*UndeleteKpiRequest)(nil),              // 19: goldenthread.kpis.v1.UndeleteKpiRequest
+	(*GetMeasurementRequest)(nil),           // 20: goldenthread.kpis.v1.GetMeasurementRequest
+	(*ListMeasurementsRequest)(nil),         // 21: goldenthread.kpis.v1.ListMeasurementsRequest
+	(*ListMeasurementsResponse)(nil),        // 22: goldenthread.kpis.v1.ListMeasurementsResponse
+	(*CreateMeasurementRequest)(nil),        // 23: goldenthread.kpis.v1.CreateMeasurementRequest
+	(*UpdateMeasurementRequest)(nil),        // 24: goldenthread.kpis.v1.UpdateMeasurementRequest
+	(*DeleteMeasurementRequest)(nil),        // 25: goldenthread.kpis.v1.DeleteMeasurementRequest
+	(*BatchCreateMeasurementsRequest)(nil),  // 26: goldenthread.kpis.v1.BatchCreateMeasurementsRequest
+	(*BatchCreateMeasurementsResponse)(nil), // 27: goldenthread.kpis.v1.BatchCreateMeasurementsResponse
+	(*ExportMeasurementsRequest)(nil),       // 28: goldenthread.kpis.v1.ExportMeasurementsRequest
+	(*ImportMeasurementsRequest)(nil),       // 29: goldenthread.kpis.v1.ImportMeasurementsRequest
+	(*ImportMeasurementsResponse)(nil),      // 30: goldenthread.kpis.v1.ImportMeasurementsResponse
+	(*date.Date)(nil),                       // 31: google.type.Date
+	(*timestamppb.Timestamp)(nil),           // 32: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),           // 33: google.protobuf.FieldMask
+	(*httpbody.HttpBody)(nil),               // 34: google.api.HttpBody
 }
 var file_goldenthread_kpis_v1_kpis_proto_depIdxs = []int32{
-	30, // 0: goldenthread.kpis.v1.Target.period_end:type_name -> google.type.Date
+	31, // 0: goldenthread.kpis.v1.Target.period_end:type_name -> google.type.Date
 	5,  // 1: goldenthread.kpis.v1.Thresholds.kind:type_name -> goldenthread.kpis.v1.Thresholds.Kind
-	30, // 2: goldenthread.kpis.v1.Baseline.date:type_name -> google.type.Date
+	31, // 2: goldenthread.kpis.v1.Baseline.date:type_name -> google.type.Date
 	1,  // 3: goldenthread.kpis.v1.Kpi.unit:type_name -> goldenthread.kpis.v1.Unit
 	2,  // 4: goldenthread.kpis.v1.Kpi.direction:type_name -> goldenthread.kpis.v1.Direction
-	8,  // 5: goldenthread.kpis.v1.Kpi.baseline:type_name -> goldenthread.kpis.v1.Baseline
-	6,  // 6: goldenthread.kpis.v1.Kpi.targets:type_name -> goldenthread.kpis.v1.Target
-	7,  // 7: goldenthread.kpis.v1.Kpi.thresholds:type_name -> goldenthread.kpis.v1.Thresholds
+	9,  // 5: goldenthread.kpis.v1.Kpi.baseline:type_name -> goldenthread.kpis.v1.Baseline
+	7,  // 6: goldenthread.kpis.v1.Kpi.targets:type_name -> goldenthread.kpis.v1.Target
+	8,  // 7: goldenthread.kpis.v1.Kpi.thresholds:type_name -> goldenthread.kpis.v1.Thresholds
 	3,  // 8: goldenthread.kpis.v1.Kpi.frequency:type_name -> goldenthread.kpis.v1.Frequency
-	30, // 9: goldenthread.kpis.v1.Kpi.latest_period_end:type_name -> google.type.Date
+	31, // 9: goldenthread.kpis.v1.Kpi.latest_period_end:type_name -> google.type.Date
 	0,  // 10: goldenthread.kpis.v1.Kpi.status:type_name -> goldenthread.kpis.v1.KpiStatus
 	4,  // 11: goldenthread.kpis.v1.Kpi.trend:type_name -> goldenthread.kpis.v1.Trend
-	31, // 12: goldenthread.kpis.v1.Kpi.create_time:type_name -> google.protobuf.Timestamp
-	31, // 13: goldenthread.kpis.v1.Kpi.update_time:type_name -> google.protobuf.Timestamp
-	31, // 14: goldenthread.kpis.v1.Kpi.delete_time:type_name -> google.protobuf.Timestamp
-	30, // 15: goldenthread.kpis.v1.Kpi.value_due_date:type_name -> google.type.Date
-	31, // 16: goldenthread.kpis.v1.Correction.time:type_name -> google.protobuf.Timestamp
-	30, // 17: goldenthread.kpis.v1.Measurement.period_end:type_name -> google.type.Date
-	10, // 18: goldenthread.kpis.v1.Measurement.history:type_name -> goldenthread.kpis.v1.Correction
-	31, // 19: goldenthread.kpis.v1.Measurement.create_time:type_name -> google.protobuf.Timestamp
-	31, // 20: goldenthread.kpis.v1.Measurement.update_time:type_name -> google.protobuf.Timestamp
-	31, // 21: goldenthread.kpis.v1.Measurement.delete_time:type_name -> google.protobuf.Timestamp
-	9,  // 22: goldenthread.kpis.v1.ListKpisResponse.kpis:type_name -> goldenthread.kpis.v1.Kpi
-	9,  // 23: goldenthread.kpis.v1.CreateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
-	9,  // 24: goldenthread.kpis.v1.UpdateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
-	32, // 25: goldenthread.kpis.v1.UpdateKpiRequest.update_mask:type_name -> google.protobuf.FieldMask
-	30, // 26: goldenthread.kpis.v1.ListMeasurementsRequest.start_date:type_name -> google.type.Date
-	30, // 27: goldenthread.kpis.v1.ListMeasurementsRequest.end_date:type_name -> google.type.Date
-	31, // 28: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_since:type_name -> google.protobuf.Timestamp
-	31, // 29: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_until:type_name -> google.protobuf.Timestamp
-	11, // 30: goldenthread.kpis.v1.ListMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
-	11, // 31: goldenthread.kpis.v1.CreateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
-	11, // 32: goldenthread.kpis.v1.UpdateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
-	32, // 33: goldenthread.kpis.v1.UpdateMeasurementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	22, // 34: goldenthread.kpis.v1.BatchCreateMeasurementsRequest.requests:type_name -> goldenthread.kpis.v1.CreateMeasurementRequest
-	11, // 35: goldenthread.kpis.v1.BatchCreateMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
-	33, // 36: goldenthread.kpis.v1.ImportMeasurementsRequest.csv:type_name -> google.api.HttpBody
-	12, // 37: goldenthread.kpis.v1.KpisService.GetKpi:input_type -> goldenthread.kpis.v1.GetKpiRequest
-	13, // 38: goldenthread.kpis.v1.KpisService.ListKpis:input_type -> goldenthread.kpis.v1.ListKpisRequest
-	15, // 39: goldenthread.kpis.v1.KpisService.CreateKpi:input_type -> goldenthread.kpis.v1.CreateKpiRequest
-	16, // 40: goldenthread.kpis.v1.KpisService.UpdateKpi:input_type -> goldenthread.kpis.v1.UpdateKpiRequest
-	17, // 41: goldenthread.kpis.v1.KpisService.DeleteKpi:input_type -> goldenthread.kpis.v1.DeleteKpiRequest
-	18, // 42: goldenthread.kpis.v1.KpisService.UndeleteKpi:input_type -> goldenthread.kpis.v1.UndeleteKpiRequest
-	19, // 43: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:input_type -> goldenthread.kpis.v1.GetMeasurementRequest
-	20, // 44: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:input_type -> goldenthread.kpis.v1.ListMeasurementsRequest
-	22, // 45: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:input_type -> goldenthread.kpis.v1.CreateMeasurementRequest
-	23, // 46: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:input_type -> goldenthread.kpis.v1.UpdateMeasurementRequest
-	24, // 47: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:input_type -> goldenthread.kpis.v1.DeleteMeasurementRequest
-	25, // 48: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:input_type -> goldenthread.kpis.v1.BatchCreateMeasurementsRequest
-	27, // 49: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:input_type -> goldenthread.kpis.v1.ExportMeasurementsRequest
-	28, // 50: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:input_type -> goldenthread.kpis.v1.ImportMeasurementsRequest
-	9,  // 51: goldenthread.kpis.v1.KpisService.GetKpi:output_type -> goldenthread.kpis.v1.Kpi
-	14, // 52: goldenthread.kpis.v1.KpisService.ListKpis:output_type -> goldenthread.kpis.v1.ListKpisResponse
-	9,  // 53: goldenthread.kpis.v1.KpisService.CreateKpi:output_type -> goldenthread.kpis.v1.Kpi
-	9,  // 54: goldenthread.kpis.v1.KpisService.UpdateKpi:output_type -> goldenthread.kpis.v1.Kpi
-	9,  // 55: goldenthread.kpis.v1.KpisService.DeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
-	9,  // 56: goldenthread.kpis.v1.KpisService.UndeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
-	11, // 57: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	21, // 58: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:output_type -> goldenthread.kpis.v1.ListMeasurementsResponse
-	11, // 59: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	11, // 60: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	11, // 61: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	26, // 62: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:output_type -> goldenthread.kpis.v1.BatchCreateMeasurementsResponse
-	33, // 63: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:output_type -> google.api.HttpBody
-	29, // 64: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:output_type -> goldenthread.kpis.v1.ImportMeasurementsResponse
-	51, // [51:65] is the sub-list for method output_type
-	37, // [37:51] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	32, // 12: goldenthread.kpis.v1.Kpi.create_time:type_name -> google.protobuf.Timestamp
+	32, // 13: goldenthread.kpis.v1.Kpi.update_time:type_name -> google.protobuf.Timestamp
+	32, // 14: goldenthread.kpis.v1.Kpi.delete_time:type_name -> google.protobuf.Timestamp
+	31, // 15: goldenthread.kpis.v1.Kpi.value_due_date:type_name -> google.type.Date
+	6,  // 16: goldenthread.kpis.v1.Kpi.closure:type_name -> goldenthread.kpis.v1.Kpi.Closure
+	32, // 17: goldenthread.kpis.v1.Correction.time:type_name -> google.protobuf.Timestamp
+	31, // 18: goldenthread.kpis.v1.Measurement.period_end:type_name -> google.type.Date
+	11, // 19: goldenthread.kpis.v1.Measurement.history:type_name -> goldenthread.kpis.v1.Correction
+	32, // 20: goldenthread.kpis.v1.Measurement.create_time:type_name -> google.protobuf.Timestamp
+	32, // 21: goldenthread.kpis.v1.Measurement.update_time:type_name -> google.protobuf.Timestamp
+	32, // 22: goldenthread.kpis.v1.Measurement.delete_time:type_name -> google.protobuf.Timestamp
+	10, // 23: goldenthread.kpis.v1.ListKpisResponse.kpis:type_name -> goldenthread.kpis.v1.Kpi
+	10, // 24: goldenthread.kpis.v1.CreateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
+	10, // 25: goldenthread.kpis.v1.UpdateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
+	33, // 26: goldenthread.kpis.v1.UpdateKpiRequest.update_mask:type_name -> google.protobuf.FieldMask
+	31, // 27: goldenthread.kpis.v1.ListMeasurementsRequest.start_date:type_name -> google.type.Date
+	31, // 28: goldenthread.kpis.v1.ListMeasurementsRequest.end_date:type_name -> google.type.Date
+	32, // 29: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_since:type_name -> google.protobuf.Timestamp
+	32, // 30: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_until:type_name -> google.protobuf.Timestamp
+	12, // 31: goldenthread.kpis.v1.ListMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
+	12, // 32: goldenthread.kpis.v1.CreateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
+	12, // 33: goldenthread.kpis.v1.UpdateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
+	33, // 34: goldenthread.kpis.v1.UpdateMeasurementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	23, // 35: goldenthread.kpis.v1.BatchCreateMeasurementsRequest.requests:type_name -> goldenthread.kpis.v1.CreateMeasurementRequest
+	12, // 36: goldenthread.kpis.v1.BatchCreateMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
+	34, // 37: goldenthread.kpis.v1.ImportMeasurementsRequest.csv:type_name -> google.api.HttpBody
+	13, // 38: goldenthread.kpis.v1.KpisService.GetKpi:input_type -> goldenthread.kpis.v1.GetKpiRequest
+	14, // 39: goldenthread.kpis.v1.KpisService.ListKpis:input_type -> goldenthread.kpis.v1.ListKpisRequest
+	16, // 40: goldenthread.kpis.v1.KpisService.CreateKpi:input_type -> goldenthread.kpis.v1.CreateKpiRequest
+	17, // 41: goldenthread.kpis.v1.KpisService.UpdateKpi:input_type -> goldenthread.kpis.v1.UpdateKpiRequest
+	18, // 42: goldenthread.kpis.v1.KpisService.DeleteKpi:input_type -> goldenthread.kpis.v1.DeleteKpiRequest
+	19, // 43: goldenthread.kpis.v1.KpisService.UndeleteKpi:input_type -> goldenthread.kpis.v1.UndeleteKpiRequest
+	20, // 44: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:input_type -> goldenthread.kpis.v1.GetMeasurementRequest
+	21, // 45: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:input_type -> goldenthread.kpis.v1.ListMeasurementsRequest
+	23, // 46: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:input_type -> goldenthread.kpis.v1.CreateMeasurementRequest
+	24, // 47: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:input_type -> goldenthread.kpis.v1.UpdateMeasurementRequest
+	25, // 48: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:input_type -> goldenthread.kpis.v1.DeleteMeasurementRequest
+	26, // 49: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:input_type -> goldenthread.kpis.v1.BatchCreateMeasurementsRequest
+	28, // 50: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:input_type -> goldenthread.kpis.v1.ExportMeasurementsRequest
+	29, // 51: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:input_type -> goldenthread.kpis.v1.ImportMeasurementsRequest
+	10, // 52: goldenthread.kpis.v1.KpisService.GetKpi:output_type -> goldenthread.kpis.v1.Kpi
+	15, // 53: goldenthread.kpis.v1.KpisService.ListKpis:output_type -> goldenthread.kpis.v1.ListKpisResponse
+	10, // 54: goldenthread.kpis.v1.KpisService.CreateKpi:output_type -> goldenthread.kpis.v1.Kpi
+	10, // 55: goldenthread.kpis.v1.KpisService.UpdateKpi:output_type -> goldenthread.kpis.v1.Kpi
+	10, // 56: goldenthread.kpis.v1.KpisService.DeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
+	10, // 57: goldenthread.kpis.v1.KpisService.UndeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
+	12, // 58: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	22, // 59: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:output_type -> goldenthread.kpis.v1.ListMeasurementsResponse
+	12, // 60: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	12, // 61: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	12, // 62: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	27, // 63: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:output_type -> goldenthread.kpis.v1.BatchCreateMeasurementsResponse
+	34, // 64: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:output_type -> google.api.HttpBody
+	30, // 65: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:output_type -> goldenthread.kpis.v1.ImportMeasurementsResponse
+	52, // [52:66] is the sub-list for method output_type
+	38, // [38:52] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_kpis_v1_kpis_proto_init() }
@@ -2524,7 +2615,7 @@ func file_goldenthread_kpis_v1_kpis_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_kpis_v1_kpis_proto_rawDesc), len(file_goldenthread_kpis_v1_kpis_proto_rawDesc)),
-			NumEnums:      6,
+			NumEnums:      7,
 			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   2,

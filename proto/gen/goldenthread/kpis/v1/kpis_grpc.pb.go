@@ -64,6 +64,12 @@ const (
 // 2026-09-30: the October value is due by 2026-10-31 + 10 days; on
 // 2026-11-11 the KPI is OVERDUE.
 //
+// A KPI closes when its element is DONE or DROPPED, when its element's
+// horizon has ended, or when a planner retires it (Kpi.closure): it
+// expects no more values, so it is never OVERDUE and has no value due, and
+// its status — that of its last value — is final. The status of an open
+// KPI of a done element stops being late the moment the element is done.
+//
 // The status is recomputed on every measurement and every change of targets
 // or thresholds, and checked for lateness every minute; each change is a
 // KpiStatusChanged event, which the planning service rolls up the golden
@@ -189,6 +195,12 @@ func (c *kpisServiceClient) UndeleteKpi(ctx context.Context, in *UndeleteKpiRequ
 // days (quarterly) or 30 days (yearly). Example: monthly, latest period_end
 // 2026-09-30: the October value is due by 2026-10-31 + 10 days; on
 // 2026-11-11 the KPI is OVERDUE.
+//
+// A KPI closes when its element is DONE or DROPPED, when its element's
+// horizon has ended, or when a planner retires it (Kpi.closure): it
+// expects no more values, so it is never OVERDUE and has no value due, and
+// its status — that of its last value — is final. The status of an open
+// KPI of a done element stops being late the moment the element is done.
 //
 // The status is recomputed on every measurement and every change of targets
 // or thresholds, and checked for lateness every minute; each change is a
