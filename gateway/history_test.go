@@ -174,3 +174,64 @@ func jsonOf(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestPlanAsOf: over REST, the tree, an element and a KPI as of a time
+// before a rename give the earlier title; an element made since is not in
+// that tree and one deleted since is; comparing the two times lists the
+// rename, the new element and the deleted one; a time before an element
+// was made is NOT_FOUND for it, and a comparison the wrong way round is a
+// 400 naming to_time.
+func TestPlanAsOf(t *testing.T) {
+	b, gw, f := startFixture(t)
+	const org = "organisations/org-a"
+	admin := &api{Server: gw.Server, token: b.auth.Token(t, "admin")}
+	viewer := &api{Server: gw.Server, token: b.auth.Token(t, "viewer")}
+	beforeAll := time.Now().UTC()
+	time.Sleep(5 * time.Millisecond)
+	renamed, gone, kpi := f.element(false), f.element(false), f.kpi(false)
+	time.Sleep(5 * time.Millisecond)
+	then := time.Now().UTC()
+	at := url.QueryEscape(then.Format(time.RFC3339Nano))
+	time.Sleep(5 * time.Millisecond)
+	do(t, admin, "PATCH", "/v1/"+renamed+"?update_mask=title", `{"title":"Renamed"}`).want(t, 200, "")
+	do(t, admin, "PATCH", "/v1/"+kpi+"?update_mask=title", `{"title":"Renamed KPI"}`).want(t, 200, "")
+	do(t, admin, "DELETE", "/v1/"+gone, "").want(t, 200, "")
+	added := f.element(false)
+
+	titles := map[string]any{}
+	tree := do(t, viewer, "GET", "/v1/"+org+"/elements:tree?as_of="+at, "").want(t, 200, "")
+	for _, n := range tree.body["roots"].([]any) {
+		el := n.(map[string]any)["element"].(map[string]any)
+		titles[el["name"].(string)] = el["title"]
+	}
+	if titles[renamed] != "v" || titles[gone] != "v" || titles[added] != nil {
+		t.Errorf("the tree as of then: renamed %v, deleted since %v, added since %v; want v, v and absent", titles[renamed], titles[gone], titles[added])
+	}
+	if got := do(t, viewer, "GET", "/v1/"+renamed+"?as_of="+at, "").want(t, 200, "").str("title"); got != "v" {
+		t.Errorf("the element as of then: %q, want v", got)
+	}
+	if got := do(t, viewer, "GET", "/v1/"+kpi+"?as_of="+at, "").want(t, 200, "").str("title"); got != "k" {
+		t.Errorf("the KPI as of then: %q, want k", got)
+	}
+	do(t, viewer, "GET", "/v1/"+renamed+"?as_of="+url.QueryEscape(beforeAll.Format(time.RFC3339Nano)), "").want(t, 404, "")
+
+	cmp := do(t, viewer, "GET", "/v1/"+org+"/elements:compare?from_time="+at, "").want(t, 200, "")
+	names := func(key string) []string {
+		var out []string
+		list, _ := cmp.body[key].([]any)
+		for _, x := range list {
+			m := x.(map[string]any)
+			if n, ok := m["name"].(string); ok {
+				out = append(out, n)
+			} else {
+				out = append(out, m["element"].(string)+" "+changeOf(m, "title"))
+			}
+		}
+		return out
+	}
+	if got := fmt.Sprint(names("added"), names("removed"), names("changed")); got != fmt.Sprintf(`[%s] [%s] [%s "v"->"Renamed"]`, added, gone, renamed) {
+		t.Errorf("compared with then: %s", got)
+	}
+	do(t, viewer, "GET", "/v1/"+org+"/elements:compare?from_time="+at+"&to_time="+url.QueryEscape(beforeAll.Format(time.RFC3339Nano)), "").
+		want(t, 400, "to_time")
+}

@@ -723,6 +723,22 @@ func TestWebClient(t *testing.T) {
 		}
 	}
 	ana.waitFor("the KPI open again", `document.querySelector('.status-line [data-status]') && !document.querySelector('.status-line [data-final]')`)
+	// The map as of yesterday: the demo was made today, so the plan was
+	// empty then, and the page says which day it shows. What changed since
+	// this morning: the demo's elements are new, the trainers' course among
+	// them.
+	yesterday, today := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly), time.Now().UTC().Format(time.DateOnly)
+	ana.open("/o/northshire-care/map?as_of="+yesterday, ".past-note")
+	ana.waitFor("yesterday's plan", `document.querySelector('.past-note').innerText.includes('as it stood at the end of `+yesterday+`') &&
+		document.getElementById('map-board').innerText.includes('The plan is empty.') && document.getElementById('filter-as-of').value === '`+yesterday+`'`)
+	ana.accessibility("the plan as of a day")
+	eval[bool](ana, `(() => { const f = document.getElementById('filter-as-of'); f.value = ''; const s = document.getElementById('filter-since'); s.value = '`+today+`';
+		s.dispatchEvent(new Event('change', { bubbles: true })); return true; })()`)
+	ana.waitFor("what changed today", `!document.getElementById('comparison').hidden &&
+		document.getElementById('comparison').innerText.includes("Run the trainers' course") &&
+		document.querySelector('.past-note').innerText === '' && document.querySelector('[data-id="trainer-course"]') !== null`)
+	ana.accessibility("what changed since a day")
+	ana.screenshot("08n-what-changed")
 	cat.open("/o/northshire-care", "#team-tree .team")
 	if eval[bool](cat, `document.getElementById('nav').innerText.includes('Change log')`) {
 		t.Error("a contributor is offered the change log")

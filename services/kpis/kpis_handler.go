@@ -23,7 +23,7 @@ type kpisHandler struct {
 }
 
 func (h *kpisHandler) GetKpi(ctx context.Context, req *pb.GetKpiRequest) (*pb.Kpi, error) {
-	return h.kpis.Get(ctx, req.Name)
+	return h.kpis.GetAt(ctx, req.Name, req.AsOf)
 }
 
 func (h *kpisHandler) ListKpis(ctx context.Context, req *pb.ListKpisRequest) (*pb.ListKpisResponse, error) {

@@ -260,12 +260,13 @@ func storedShare(ctx context.Context, tx *sqldb.Tx, orgID, id string) (share, pb
 type changeKind string
 
 const (
-	healthChange changeKind = "health"
-	statusChange changeKind = "status"
+	healthChange   changeKind = "health"
+	statusChange   changeKind = "status"
+	progressChange changeKind = "progress"
 )
 
-// recordChange records that r's health or status changed at when, from
-// one value to another.
+// recordChange records that r's health, status or progress changed at
+// when, from one value to another.
 func recordChange(ctx context.Context, tx *sqldb.Tx, r *elementRecord, kind changeKind, from, to int32, when time.Time) error {
 	if _, err := tx.ExecContext(ctx, "INSERT INTO element_changes (organisation_id, element_id, change_time, kind, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?)",
 		r.orgID, r.id, when.UnixMicro(), string(kind), from, to); err != nil {

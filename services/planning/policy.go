@@ -18,6 +18,7 @@ var policy = auth.Policy{
 	"/goldenthread.planning.v1.ElementsService/GetElementThread":   auth.Viewer,
 	"/goldenthread.planning.v1.ElementsService/GetElementTree":     auth.Viewer,
 	"/goldenthread.planning.v1.ElementsService/GetIntegrityReport": auth.Viewer,
+	"/goldenthread.planning.v1.ElementsService/CompareElements":    auth.Viewer,
 	"/goldenthread.planning.v1.ElementsService/CreateElement":      auth.Contributor,
 	"/goldenthread.planning.v1.ElementsService/UpdateElement":      auth.Contributor,
 	"/goldenthread.planning.v1.ElementsService/DeleteElement":      auth.Contributor,

@@ -39,9 +39,16 @@ func refresh(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, id, cause str
 			continue
 		}
 		oldHealth, oldProgress, before := r.el.Health, r.el.Progress, shareOf(r)
+		now := timestamppb.Now()
 		if health != oldHealth {
-			r.el.HealthChangeTime = timestamppb.Now()
-			if err := recordChange(ctx, tx, r, healthChange, int32(oldHealth), int32(health), r.el.HealthChangeTime.AsTime()); err != nil {
+			r.el.HealthChangeTime = now
+			if err := recordChange(ctx, tx, r, healthChange, int32(oldHealth), int32(health), now.AsTime()); err != nil {
+				return err
+			}
+		}
+		// The plan as of a past date reads its roll-ups from these.
+		if progress != oldProgress {
+			if err := recordChange(ctx, tx, r, progressChange, oldProgress, progress, now.AsTime()); err != nil {
 				return err
 			}
 		}

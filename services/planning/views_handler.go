@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
@@ -46,6 +47,16 @@ func (h *elementsHandler) GetElementTree(ctx context.Context, req *pb.GetElement
 			return nil, err
 		}
 	}
+	if req.AsOf != nil {
+		recs, err := elementsAsOf(ctx, h.db, orgID, req.AsOf.AsTime())
+		if err != nil {
+			return nil, err
+		}
+		if rootID != "" && !slices.ContainsFunc(recs, func(r *elementRecord) bool { return r.id == rootID }) {
+			return nil, apierr.NotFound(req.Root)
+		}
+		return buildTree(recs, rootID, treeFilter(req)), nil
+	}
 	recs, err := liveTree(ctx, h.db, orgID, rootID)
 	if err != nil {
 		return nil, err
@@ -58,6 +69,21 @@ func (h *elementsHandler) GetElementTree(ctx context.Context, req *pb.GetElement
 		return nil, err
 	}
 	return tree, nil
+}
+
+func (h *elementsHandler) CompareElements(ctx context.Context, req *pb.CompareElementsRequest) (*pb.ElementComparison, error) {
+	orgID, err := resource.ParseOrganisation("parent", req.Parent)
+	if err != nil {
+		return nil, err
+	}
+	to := time.Now()
+	if req.ToTime != nil {
+		to = req.ToTime.AsTime()
+	}
+	if !to.After(req.FromTime.AsTime()) {
+		return nil, apierr.InvalidArgument("to_time", "must be after from_time")
+	}
+	return compare(ctx, h.db, orgID, req.FromTime.AsTime(), to)
 }
 
 // addLinked adds to tree the elements of other organisations linked by

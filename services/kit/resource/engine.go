@@ -9,6 +9,7 @@ import (
 
 	"buf.build/go/protovalidate"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
@@ -84,6 +85,32 @@ func (e Engine[R, M]) Get(ctx context.Context, name string) (M, error) {
 		return none, err
 	}
 	return r.Message(), nil
+}
+
+// GetAt answers a Get request for name as the resource stood at at (nil:
+// now), from its history: NOT_FOUND when it did not exist then. A resource
+// made before the history began stands, from its creation on, as it is.
+func (e Engine[R, M]) GetAt(ctx context.Context, name string, at *timestamppb.Timestamp) (M, error) {
+	var none M
+	current, err := e.Get(ctx, name)
+	if err != nil || at == nil {
+		return current, err
+	}
+	s, ok, err := history.OneAsOf(ctx, e.DB, name, at.AsTime())
+	if err != nil {
+		return none, err
+	}
+	if ok {
+		return s.Resource.(M), nil
+	}
+	recorded, err := history.Recorded(ctx, e.DB, name)
+	if err != nil {
+		return none, err
+	}
+	if recorded || createdAfter(current, at.AsTime()) {
+		return none, apierr.NotFound(name)
+	}
+	return current, nil
 }
 
 // List answers a List request for the resources under parent (the

@@ -2,6 +2,7 @@ package resource
 
 import (
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -64,6 +65,13 @@ func isDeleted(m proto.Message) bool {
 	r := m.ProtoReflect()
 	f := fieldsOf(r)
 	return f.deleteTime != nil && r.Has(f.deleteTime)
+}
+
+// createdAfter reports whether m was made after t.
+func createdAfter(m proto.Message, t time.Time) bool {
+	r := m.ProtoReflect()
+	f := fieldsOf(r)
+	return f.createTime != nil && r.Get(f.createTime).Message().Interface().(*timestamppb.Timestamp).AsTime().After(t)
 }
 
 // etag is m's etag, "" for a resource without one.

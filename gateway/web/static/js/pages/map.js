@@ -11,10 +11,10 @@ import { tree } from '../tree.js';
 import { strategyMap, lineKey } from '../mapview.js';
 import { directory } from '../people.js';
 import { discussion } from '../discussion.js';
-import { history } from '../history.js';
+import { history, changeList } from '../history.js';
 import {
   healthBadge, healthTone, kpiBadge, levelName, statusName, kindName, isoDate, protoDate, idOf,
-  formatNumber, checkInNote, checkInFrequencyName, when, LEVELS, STATUSES, OBJECTIVE_KINDS, CHECK_IN_FREQUENCIES,
+  formatNumber, checkInNote, checkInFrequencyName, when, today, LEVELS, STATUSES, OBJECTIVE_KINDS, CHECK_IN_FREQUENCIES,
 } from '../format.js';
 
 export const name = 'map';
@@ -25,7 +25,12 @@ export async function render(el, { params, query, session, navigate }) {
   const filters = {
     team: query.get('team') || '',
     statuses: (query.get('status') || '').split(',').filter((x) => STATUSES.includes(x)),
+    // The plan as it stood at the end of a past day, and the changes since
+    // a day, both YYYY-MM-DD.
+    asOf: protoDate(query.get('as_of')) ? query.get('as_of') : '',
+    since: protoDate(query.get('since')) ? query.get('since') : '',
   };
+  const endOfDay = (day) => `${day}T23:59:59.999Z`;
   const state = { expanded: null, selected: query.get('el') || '', view: query.get('view') === 'list' ? 'list' : 'map' };
   let teams = [];
   let elements = [];
@@ -37,8 +42,13 @@ export async function render(el, { params, query, session, navigate }) {
     return h('label', { class: 'check', for: id },
       h('input', { type: 'checkbox', id, value: st, checked: filters.statuses.includes(st) }), ` ${statusName(st)}`);
   });
+  const asOfInput = h('input', { type: 'date', id: 'filter-as-of', value: filters.asOf, max: isoDate(today()), 'aria-describedby': 'as-of-hint' });
+  const sinceInput = h('input', { type: 'date', id: 'filter-since', value: filters.since, max: isoDate(today()) });
   const filterForm = h('form', { class: 'filters', 'aria-label': 'Filter the map' },
     h('div', { class: 'field' }, h('label', { for: 'filter-team' }, 'Team'), teamSelect),
+    h('div', { class: 'field' }, h('label', { for: 'filter-as-of' }, 'As of'), asOfInput,
+      h('p', { class: 'hint', id: 'as-of-hint' }, 'Empty: today. A past day shows the plan as it stood then.')),
+    h('div', { class: 'field' }, h('label', { for: 'filter-since' }, 'What changed since'), sinceInput),
     h('fieldset', {}, h('legend', {}, 'Status'), statusBoxes),
     h('div', { class: 'tree-buttons', hidden: state.view !== 'list' },
       h('button', { type: 'button', onclick: () => treeEl && treeEl.expandAll(true) }, 'Expand all'),
@@ -47,8 +57,12 @@ export async function render(el, { params, query, session, navigate }) {
   filterForm.addEventListener('change', async () => {
     filters.team = teamSelect.value;
     filters.statuses = statusBoxes.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
+    const past = filters.asOf;
+    filters.asOf = protoDate(asOfInput.value) ? asOfInput.value : '';
+    filters.since = protoDate(sinceInput.value) ? sinceInput.value : '';
     syncAddress();
     await loadTree();
+    if (past !== filters.asOf) await showDetail(state.selected);
   });
 
   const viewButtons = [['map', 'Map'], ['list', 'List']].map(([v, words]) => h('button', {
@@ -63,7 +77,10 @@ export async function render(el, { params, query, session, navigate }) {
   const legend = h('p', { class: 'legend' }, 'Health: ', healthBadge('HEALTH_ON_TRACK'), ' ', healthBadge('HEALTH_AT_RISK'), ' ',
     healthBadge('HEALTH_OFF_TRACK'), ' ', healthBadge('HEALTH_UNKNOWN'));
   const split = h('div', { class: ['split', state.view === 'map' && 'map-mode'] }, treeBox, board, detail);
-  el.append(h('h1', {}, 'Strategy map'), filterForm,
+  // Where the plan shown is a past one, and what changed since a day.
+  const pastNote = h('p', { class: 'past-note', role: 'status' });
+  const changes = h('section', { class: 'card comparison', id: 'comparison', 'aria-labelledby': 'comparison-title', hidden: true });
+  el.append(h('h1', {}, 'Strategy map'), filterForm, pastNote, changes,
     h('div', { class: 'view-bar' }, h('div', { class: 'view-switch', role: 'group', 'aria-label': 'Show the plan as' }, viewButtons), legend),
     mapHelp, split);
   let treeEl = null;
@@ -75,6 +92,8 @@ export async function render(el, { params, query, session, navigate }) {
     const q = new URLSearchParams();
     if (filters.team) q.set('team', idOf(filters.team));
     if (filters.statuses.length) q.set('status', filters.statuses.join(','));
+    if (filters.asOf) q.set('as_of', filters.asOf);
+    if (filters.since) q.set('since', filters.since);
     if (state.view === 'list') q.set('view', 'list');
     if (chosen) q.set('el', chosen);
     const qs = q.toString();
@@ -109,8 +128,33 @@ export async function render(el, { params, query, session, navigate }) {
     const q = new URLSearchParams();
     if (filters.team) q.set('owner_team', filters.team);
     for (const st of filters.statuses) q.append('statuses', st);
+    if (filters.asOf) q.set('as_of', endOfDay(filters.asOf));
     plan = await api.get(`/v1/organisations/${org}/elements:tree?${q}`);
+    pastNote.textContent = filters.asOf ? `The plan as it stood at the end of ${filters.asOf}, to read: clear “As of” to change it.` : '';
     drawPlan();
+    await loadComparison();
+  }
+
+  // loadComparison lists what changed in the plan from the start of the
+  // day since to the end of the day shown (today: now).
+  async function loadComparison() {
+    changes.hidden = !filters.since;
+    if (!filters.since) return;
+    const q = new URLSearchParams({ from_time: `${filters.since}T00:00:00Z` });
+    if (filters.asOf) q.set('to_time', endOfDay(filters.asOf));
+    let c;
+    try {
+      c = await api.get(`/v1/organisations/${org}/elements:compare?${q}`);
+    } catch (err) {
+      replace(changes, h('h2', { id: 'comparison-title' }, 'What changed'), h('p', { class: 'error' }, err.message));
+      return;
+    }
+    const link = (name, title) => h('a', { href: address(idOf(name)) }, title);
+    const list = (items, empty, item) => (items && items.length ? h('ul', {}, items.map((x) => h('li', {}, item(x)))) : h('p', { class: 'muted' }, empty));
+    replace(changes, h('h2', { id: 'comparison-title' }, `What changed from ${filters.since} to ${filters.asOf || 'today'}`),
+      h('h3', {}, 'New'), list(c.added, 'Nothing new.', (e) => [link(e.name, e.title), h('span', { class: 'muted' }, ` ${levelName(e.level)}`)]),
+      h('h3', {}, 'Gone'), list(c.removed, 'Nothing gone.', (e) => [e.title, h('span', { class: 'muted' }, ` ${levelName(e.level)}`)]),
+      h('h3', {}, 'Changed'), list(c.changed, 'Nothing changed.', (d) => [link(d.element, d.title), changeList(d)]));
   }
 
   // drawPlan shows the latest tree in the chosen view, keeping the focus
@@ -262,6 +306,10 @@ export async function render(el, { params, query, session, navigate }) {
   }
 
   async function showDetail(id) {
+    if (id && filters.asOf) {
+      await showPastDetail(id);
+      return;
+    }
     if (!id) {
       replace(detail, h('h2', {}, 'Choose an element'), h('p', { class: 'muted' }, 'Choose an element of the map to see its golden thread and KPIs.'), newElementForm(null));
       shown = '';
@@ -278,6 +326,29 @@ export async function render(el, { params, query, session, navigate }) {
     replace(detail, h('div', { class: 'detail-head' }, h('h2', { id: 'detail-title' }, e.title),
       h('a', { href: address(''), 'aria-label': 'Close: choose no element' }, 'Close')), facts,
       elementDiscussion(e), elementHistory(e), role >= 2 ? checkInForm(e) : null, role >= 2 ? editForm(e) : null, role >= 3 ? linkForm(e) : null, e.level === 'LEVEL_TACTIC' ? null : newElementForm(e));
+  }
+
+  // showPastDetail shows an element as it stood at the end of the day
+  // shown, with its history: nothing to change in a past plan.
+  async function showPastDetail(id) {
+    const name = `organisations/${org}/elements/${id}`;
+    let e;
+    try {
+      e = await api.get(`/v1/${name}?as_of=${encodeURIComponent(endOfDay(filters.asOf))}`);
+    } catch (err) {
+      replace(detail, h('h2', {}, 'Not in the plan then'), h('p', { class: 'error' }, err.message));
+      return;
+    }
+    shown = id;
+    const teamName = (teams.find((t) => t.name === e.owner_team) || {}).display_name || idOf(e.owner_team);
+    replace(detail, h('div', { class: 'detail-head' }, h('h2', { id: 'detail-title' }, e.title),
+      h('a', { href: address(''), 'aria-label': 'Close: choose no element' }, 'Close')),
+    h('p', { class: 'muted' }, `As it stood at the end of ${filters.asOf}: ${levelName(e.level)}${e.objective_kind ? ` — ${kindName(e.objective_kind)}` : ''}`),
+    h('p', {}, healthBadge(e.health), ` ${statusName(e.status)}, ${e.progress || 0}% done`),
+    h('dl', { class: 'props' },
+      h('dt', {}, 'Owner'), h('dd', {}, teamName),
+      h('dt', {}, 'Horizon'), h('dd', {}, `${isoDate(e.start_date)} to ${isoDate(e.end_date)}`)),
+    elementHistory(e));
   }
 
   // Each check-in's discussion, folded away, kept across refreshes of the
@@ -473,6 +544,7 @@ export async function render(el, { params, query, session, navigate }) {
   async function refresh() {
     await loadLists();
     await loadTree();
+    if (filters.asOf) return; // a past plan has nothing live to refresh
     if (shown !== state.selected) {
       await showDetail(state.selected);
     } else if (shown) {

@@ -9,6 +9,7 @@ package planningv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "github.com/goldenthread/goldenthread/proto/gen/goldenthread/annotations/v1"
+	v1 "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	date "google.golang.org/genproto/googleapis/type/date"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -1378,7 +1379,9 @@ func (x *IntegrityReport) GetFindings() []*IntegrityFinding {
 type GetElementRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// `organisations/{organisation}/elements/{element}`.
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The element as it stood at this time, from its history. Unset: now.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1418,6 +1421,13 @@ func (x *GetElementRequest) GetName() string {
 		return x.Name
 	}
 	return ""
+}
+
+func (x *GetElementRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 // ListElementsRequest selects a page of elements.
@@ -1887,7 +1897,11 @@ type GetElementTreeRequest struct {
 	Statuses []Status `protobuf:"varint,4,rep,packed,name=statuses,proto3,enum=goldenthread.planning.v1.Status" json:"statuses,omitempty"`
 	// Keep only elements whose horizon contains this date (and their
 	// ancestors).
-	ActiveAt      *date.Date `protobuf:"bytes,5,opt,name=active_at,json=activeAt,proto3" json:"active_at,omitempty"`
+	ActiveAt *date.Date `protobuf:"bytes,5,opt,name=active_at,json=activeAt,proto3" json:"active_at,omitempty"`
+	// The plan as it stood at this time, from its history: each element as
+	// its last change before then left it, with the health and progress it
+	// had then. Unset: now. Elements of other organisations are left out.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1957,6 +1971,208 @@ func (x *GetElementTreeRequest) GetActiveAt() *date.Date {
 	return nil
 }
 
+func (x *GetElementTreeRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+// CompareElementsRequest names the plan and the two times to compare.
+type CompareElementsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The earlier time.
+	FromTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from_time,json=fromTime,proto3" json:"from_time,omitempty"`
+	// The later time; unset: now.
+	ToTime        *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to_time,json=toTime,proto3" json:"to_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompareElementsRequest) Reset() {
+	*x = CompareElementsRequest{}
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompareElementsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompareElementsRequest) ProtoMessage() {}
+
+func (x *CompareElementsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompareElementsRequest.ProtoReflect.Descriptor instead.
+func (*CompareElementsRequest) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CompareElementsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CompareElementsRequest) GetFromTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FromTime
+	}
+	return nil
+}
+
+func (x *CompareElementsRequest) GetToTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ToTime
+	}
+	return nil
+}
+
+// ElementComparison is what changed in a plan between two times.
+type ElementComparison struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The elements in the plan at to_time and not at from_time, as they
+	// stood at to_time.
+	Added []*Element `protobuf:"bytes,1,rep,name=added,proto3" json:"added,omitempty"`
+	// The elements in the plan at from_time and not at to_time, as they
+	// stood at from_time.
+	Removed []*Element `protobuf:"bytes,2,rep,name=removed,proto3" json:"removed,omitempty"`
+	// The elements in the plan at both times that differ, by title order.
+	Changed       []*ElementDifference `protobuf:"bytes,3,rep,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ElementComparison) Reset() {
+	*x = ElementComparison{}
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ElementComparison) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ElementComparison) ProtoMessage() {}
+
+func (x *ElementComparison) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ElementComparison.ProtoReflect.Descriptor instead.
+func (*ElementComparison) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ElementComparison) GetAdded() []*Element {
+	if x != nil {
+		return x.Added
+	}
+	return nil
+}
+
+func (x *ElementComparison) GetRemoved() []*Element {
+	if x != nil {
+		return x.Removed
+	}
+	return nil
+}
+
+func (x *ElementComparison) GetChanged() []*ElementDifference {
+	if x != nil {
+		return x.Changed
+	}
+	return nil
+}
+
+// ElementDifference is how one element differs between two times.
+type ElementDifference struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}/elements/{element}`.
+	Element string `protobuf:"bytes,1,opt,name=element,proto3" json:"element,omitempty"`
+	// Its title at the later time.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// The fields that differ, with their values at the earlier and the later
+	// time: those a caller sets (a retitle, a re-parent) and its health.
+	Changes       []*v1.FieldChange `protobuf:"bytes,3,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ElementDifference) Reset() {
+	*x = ElementDifference{}
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ElementDifference) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ElementDifference) ProtoMessage() {}
+
+func (x *ElementDifference) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ElementDifference.ProtoReflect.Descriptor instead.
+func (*ElementDifference) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ElementDifference) GetElement() string {
+	if x != nil {
+		return x.Element
+	}
+	return ""
+}
+
+func (x *ElementDifference) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ElementDifference) GetChanges() []*v1.FieldChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
 // GetIntegrityReportRequest names the organisation whose plan to check.
 type GetIntegrityReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1968,7 +2184,7 @@ type GetIntegrityReportRequest struct {
 
 func (x *GetIntegrityReportRequest) Reset() {
 	*x = GetIntegrityReportRequest{}
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[18]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1980,7 +2196,7 @@ func (x *GetIntegrityReportRequest) String() string {
 func (*GetIntegrityReportRequest) ProtoMessage() {}
 
 func (x *GetIntegrityReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[18]
+	mi := &file_goldenthread_planning_v1_elements_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1993,7 +2209,7 @@ func (x *GetIntegrityReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIntegrityReportRequest.ProtoReflect.Descriptor instead.
 func (*GetIntegrityReportRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{18}
+	return file_goldenthread_planning_v1_elements_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetIntegrityReportRequest) GetParent() string {
@@ -2007,7 +2223,7 @@ var File_goldenthread_planning_v1_elements_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\n" +
-	"'goldenthread/planning/v1/elements.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\"\x9a\x01\n" +
+	"'goldenthread/planning/v1/elements.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\x1a%goldenthread/history/v1/history.proto\"\x9a\x01\n" +
 	"\fHealthDriver\x12\x18\n" +
 	"\aelement\x18\x01 \x01(\tR\aelement\x126\n" +
 	"\x04link\x18\x02 \x01(\x0e2\".goldenthread.planning.v1.LinkKindR\x04link\x128\n" +
@@ -2114,10 +2330,11 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x12KIND_CHECK_IN_LATE\x10\n" +
 	"\"Y\n" +
 	"\x0fIntegrityReport\x12F\n" +
-	"\bfindings\x18\x01 \x03(\v2*.goldenthread.planning.v1.IntegrityFindingR\bfindings\"\xe4\x01\n" +
+	"\bfindings\x18\x01 \x03(\v2*.goldenthread.planning.v1.IntegrityFindingR\bfindings\"\xa8\x02\n" +
 	"\x11GetElementRequest\x12\xce\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb9\x01\xbaH\xb5\x01\xba\x01\xb1\x01\n" +
-	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xea\x02\n" +
+	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\x12B\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x11\xbaH\x0e\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a2\x00R\x04asOf\"\xea\x02\n" +
 	"\x13ListElementsRequest\x12\x99\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
 	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12$\n" +
@@ -2155,7 +2372,7 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xea\x01\n" +
 	"\x17GetElementThreadRequest\x12\xce\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb9\x01\xbaH\xb5\x01\xba\x01\xb1\x01\n" +
-	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xbf\a\n" +
+	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\x83\b\n" +
 	"\x15GetElementTreeRequest\x12\x99\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
 	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12\xe5\x01\n" +
@@ -2167,7 +2384,21 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\bstatuses\x18\x04 \x03(\x0e2 .goldenthread.planning.v1.StatusB\x0f\xbaH\f\x92\x01\t\x10\x05\"\x05\x82\x01\x02\x10\x01R\bstatuses\x12\xe2\x01\n" +
 	"\tactive_at\x18\x05 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\bactiveAt\"\xb7\x01\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\bactiveAt\x12B\n" +
+	"\x05as_of\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x11\xbaH\x0e\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a2\x00R\x04asOf\"\xcb\x02\n" +
+	"\x16CompareElementsRequest\x12\x99\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
+	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12M\n" +
+	"\tfrom_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x14\xbaH\x11\xc8\x01\x01\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a2\x00R\bfromTime\x12F\n" +
+	"\ato_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x11\xbaH\x0e\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a2\x00R\x06toTime\"\xd0\x01\n" +
+	"\x11ElementComparison\x127\n" +
+	"\x05added\x18\x01 \x03(\v2!.goldenthread.planning.v1.ElementR\x05added\x12;\n" +
+	"\aremoved\x18\x02 \x03(\v2!.goldenthread.planning.v1.ElementR\aremoved\x12E\n" +
+	"\achanged\x18\x03 \x03(\v2+.goldenthread.planning.v1.ElementDifferenceR\achanged\"\x83\x01\n" +
+	"\x11ElementDifference\x12\x18\n" +
+	"\aelement\x18\x01 \x01(\tR\aelement\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12>\n" +
+	"\achanges\x18\x03 \x03(\v2$.goldenthread.history.v1.FieldChangeR\achanges\"\xb7\x01\n" +
 	"\x19GetIntegrityReportRequest\x12\x99\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
 	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent*~\n" +
@@ -2206,7 +2437,7 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x19CHECK_IN_FREQUENCY_WEEKLY\x10\x01\x12\"\n" +
 	"\x1eCHECK_IN_FREQUENCY_FORTNIGHTLY\x10\x02\x12\x1e\n" +
 	"\x1aCHECK_IN_FREQUENCY_MONTHLY\x10\x03\x12 \n" +
-	"\x1cCHECK_IN_FREQUENCY_QUARTERLY\x10\x042\xab\v\n" +
+	"\x1cCHECK_IN_FREQUENCY_QUARTERLY\x10\x042\xd5\f\n" +
 	"\x0fElementsService\x12\x8b\x01\n" +
 	"\n" +
 	"GetElement\x12+.goldenthread.planning.v1.GetElementRequest\x1a!.goldenthread.planning.v1.Element\"-\x82\xd3\xe4\x93\x02'\x12%/v1/{name=organisations/*/elements/*}\x12\x9c\x01\n" +
@@ -2216,7 +2447,8 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\rDeleteElement\x12..goldenthread.planning.v1.DeleteElementRequest\x1a!.goldenthread.planning.v1.Element\"-\x82\xd3\xe4\x93\x02'*%/v1/{name=organisations/*/elements/*}\x12\xa1\x01\n" +
 	"\x0fUndeleteElement\x120.goldenthread.planning.v1.UndeleteElementRequest\x1a!.goldenthread.planning.v1.Element\"9\x82\xd3\xe4\x93\x023:\x01*\"./v1/{name=organisations/*/elements/*}:undelete\x12\xa4\x01\n" +
 	"\x10GetElementThread\x121.goldenthread.planning.v1.GetElementThreadRequest\x1a'.goldenthread.planning.v1.ElementThread\"4\x82\xd3\xe4\x93\x02.\x12,/v1/{name=organisations/*/elements/*}:thread\x12\x9c\x01\n" +
-	"\x0eGetElementTree\x12/.goldenthread.planning.v1.GetElementTreeRequest\x1a%.goldenthread.planning.v1.ElementTree\"2\x82\xd3\xe4\x93\x02,\x12*/v1/{parent=organisations/*}/elements:tree\x12\xaa\x01\n" +
+	"\x0eGetElementTree\x12/.goldenthread.planning.v1.GetElementTreeRequest\x1a%.goldenthread.planning.v1.ElementTree\"2\x82\xd3\xe4\x93\x02,\x12*/v1/{parent=organisations/*}/elements:tree\x12\xa7\x01\n" +
+	"\x0fCompareElements\x120.goldenthread.planning.v1.CompareElementsRequest\x1a+.goldenthread.planning.v1.ElementComparison\"5\x82\xd3\xe4\x93\x02/\x12-/v1/{parent=organisations/*}/elements:compare\x12\xaa\x01\n" +
 	"\x12GetIntegrityReport\x123.goldenthread.planning.v1.GetIntegrityReportRequest\x1a).goldenthread.planning.v1.IntegrityReport\"4\x82\xd3\xe4\x93\x02.\x12,/v1/{parent=organisations/*}/integrityReportBTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
 
 var (
@@ -2232,7 +2464,7 @@ func file_goldenthread_planning_v1_elements_proto_rawDescGZIP() []byte {
 }
 
 var file_goldenthread_planning_v1_elements_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_goldenthread_planning_v1_elements_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_goldenthread_planning_v1_elements_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_goldenthread_planning_v1_elements_proto_goTypes = []any{
 	(Level)(0),                        // 0: goldenthread.planning.v1.Level
 	(ObjectiveKind)(0),                // 1: goldenthread.planning.v1.ObjectiveKind
@@ -2259,32 +2491,36 @@ var file_goldenthread_planning_v1_elements_proto_goTypes = []any{
 	(*UndeleteElementRequest)(nil),    // 22: goldenthread.planning.v1.UndeleteElementRequest
 	(*GetElementThreadRequest)(nil),   // 23: goldenthread.planning.v1.GetElementThreadRequest
 	(*GetElementTreeRequest)(nil),     // 24: goldenthread.planning.v1.GetElementTreeRequest
-	(*GetIntegrityReportRequest)(nil), // 25: goldenthread.planning.v1.GetIntegrityReportRequest
-	(*date.Date)(nil),                 // 26: google.type.Date
-	(*timestamppb.Timestamp)(nil),     // 27: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),     // 28: google.protobuf.FieldMask
+	(*CompareElementsRequest)(nil),    // 25: goldenthread.planning.v1.CompareElementsRequest
+	(*ElementComparison)(nil),         // 26: goldenthread.planning.v1.ElementComparison
+	(*ElementDifference)(nil),         // 27: goldenthread.planning.v1.ElementDifference
+	(*GetIntegrityReportRequest)(nil), // 28: goldenthread.planning.v1.GetIntegrityReportRequest
+	(*date.Date)(nil),                 // 29: google.type.Date
+	(*timestamppb.Timestamp)(nil),     // 30: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),     // 31: google.protobuf.FieldMask
+	(*v1.FieldChange)(nil),            // 32: goldenthread.history.v1.FieldChange
 }
 var file_goldenthread_planning_v1_elements_proto_depIdxs = []int32{
 	3,  // 0: goldenthread.planning.v1.HealthDriver.link:type_name -> goldenthread.planning.v1.LinkKind
 	4,  // 1: goldenthread.planning.v1.HealthDriver.health:type_name -> goldenthread.planning.v1.Health
 	0,  // 2: goldenthread.planning.v1.Element.level:type_name -> goldenthread.planning.v1.Level
 	1,  // 3: goldenthread.planning.v1.Element.objective_kind:type_name -> goldenthread.planning.v1.ObjectiveKind
-	26, // 4: goldenthread.planning.v1.Element.start_date:type_name -> google.type.Date
-	26, // 5: goldenthread.planning.v1.Element.end_date:type_name -> google.type.Date
+	29, // 4: goldenthread.planning.v1.Element.start_date:type_name -> google.type.Date
+	29, // 5: goldenthread.planning.v1.Element.end_date:type_name -> google.type.Date
 	2,  // 6: goldenthread.planning.v1.Element.status:type_name -> goldenthread.planning.v1.Status
 	4,  // 7: goldenthread.planning.v1.Element.health:type_name -> goldenthread.planning.v1.Health
 	4,  // 8: goldenthread.planning.v1.Element.kpi_health:type_name -> goldenthread.planning.v1.Health
-	27, // 9: goldenthread.planning.v1.Element.create_time:type_name -> google.protobuf.Timestamp
-	27, // 10: goldenthread.planning.v1.Element.update_time:type_name -> google.protobuf.Timestamp
-	27, // 11: goldenthread.planning.v1.Element.delete_time:type_name -> google.protobuf.Timestamp
+	30, // 9: goldenthread.planning.v1.Element.create_time:type_name -> google.protobuf.Timestamp
+	30, // 10: goldenthread.planning.v1.Element.update_time:type_name -> google.protobuf.Timestamp
+	30, // 11: goldenthread.planning.v1.Element.delete_time:type_name -> google.protobuf.Timestamp
 	7,  // 12: goldenthread.planning.v1.Element.health_drivers:type_name -> goldenthread.planning.v1.HealthDriver
-	27, // 13: goldenthread.planning.v1.Element.health_change_time:type_name -> google.protobuf.Timestamp
+	30, // 13: goldenthread.planning.v1.Element.health_change_time:type_name -> google.protobuf.Timestamp
 	5,  // 14: goldenthread.planning.v1.Element.check_in_frequency:type_name -> goldenthread.planning.v1.CheckInFrequency
-	27, // 15: goldenthread.planning.v1.Element.check_in_due_time:type_name -> google.protobuf.Timestamp
+	30, // 15: goldenthread.planning.v1.Element.check_in_due_time:type_name -> google.protobuf.Timestamp
 	9,  // 16: goldenthread.planning.v1.Element.latest_check_in:type_name -> goldenthread.planning.v1.CheckIn
 	4,  // 17: goldenthread.planning.v1.CheckIn.assessment:type_name -> goldenthread.planning.v1.Health
-	27, // 18: goldenthread.planning.v1.CheckIn.create_time:type_name -> google.protobuf.Timestamp
-	27, // 19: goldenthread.planning.v1.CheckIn.update_time:type_name -> google.protobuf.Timestamp
+	30, // 18: goldenthread.planning.v1.CheckIn.create_time:type_name -> google.protobuf.Timestamp
+	30, // 19: goldenthread.planning.v1.CheckIn.update_time:type_name -> google.protobuf.Timestamp
 	8,  // 20: goldenthread.planning.v1.ElementThread.elements:type_name -> goldenthread.planning.v1.Element
 	11, // 21: goldenthread.planning.v1.ElementThread.edges:type_name -> goldenthread.planning.v1.ThreadEdge
 	3,  // 22: goldenthread.planning.v1.ThreadEdge.kind:type_name -> goldenthread.planning.v1.LinkKind
@@ -2295,35 +2531,45 @@ var file_goldenthread_planning_v1_elements_proto_depIdxs = []int32{
 	11, // 27: goldenthread.planning.v1.ElementTree.links:type_name -> goldenthread.planning.v1.ThreadEdge
 	6,  // 28: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
 	14, // 29: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
-	8,  // 30: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
-	8,  // 31: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	8,  // 32: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	28, // 33: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 34: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
-	26, // 35: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
-	16, // 36: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
-	17, // 37: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
-	19, // 38: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
-	20, // 39: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
-	21, // 40: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
-	22, // 41: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
-	23, // 42: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
-	24, // 43: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
-	25, // 44: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
-	8,  // 45: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
-	18, // 46: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
-	8,  // 47: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 48: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 49: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 50: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
-	10, // 51: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
-	13, // 52: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
-	15, // 53: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
-	45, // [45:54] is the sub-list for method output_type
-	36, // [36:45] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	30, // 30: goldenthread.planning.v1.GetElementRequest.as_of:type_name -> google.protobuf.Timestamp
+	8,  // 31: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
+	8,  // 32: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	8,  // 33: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	31, // 34: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 35: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
+	29, // 36: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
+	30, // 37: goldenthread.planning.v1.GetElementTreeRequest.as_of:type_name -> google.protobuf.Timestamp
+	30, // 38: goldenthread.planning.v1.CompareElementsRequest.from_time:type_name -> google.protobuf.Timestamp
+	30, // 39: goldenthread.planning.v1.CompareElementsRequest.to_time:type_name -> google.protobuf.Timestamp
+	8,  // 40: goldenthread.planning.v1.ElementComparison.added:type_name -> goldenthread.planning.v1.Element
+	8,  // 41: goldenthread.planning.v1.ElementComparison.removed:type_name -> goldenthread.planning.v1.Element
+	27, // 42: goldenthread.planning.v1.ElementComparison.changed:type_name -> goldenthread.planning.v1.ElementDifference
+	32, // 43: goldenthread.planning.v1.ElementDifference.changes:type_name -> goldenthread.history.v1.FieldChange
+	16, // 44: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
+	17, // 45: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
+	19, // 46: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
+	20, // 47: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
+	21, // 48: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
+	22, // 49: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
+	23, // 50: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
+	24, // 51: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
+	25, // 52: goldenthread.planning.v1.ElementsService.CompareElements:input_type -> goldenthread.planning.v1.CompareElementsRequest
+	28, // 53: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
+	8,  // 54: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
+	18, // 55: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
+	8,  // 56: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 57: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 58: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 59: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
+	10, // 60: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
+	13, // 61: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
+	26, // 62: goldenthread.planning.v1.ElementsService.CompareElements:output_type -> goldenthread.planning.v1.ElementComparison
+	15, // 63: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
+	54, // [54:64] is the sub-list for method output_type
+	44, // [44:54] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_elements_proto_init() }
@@ -2338,7 +2584,7 @@ func file_goldenthread_planning_v1_elements_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_planning_v1_elements_proto_rawDesc), len(file_goldenthread_planning_v1_elements_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   19,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

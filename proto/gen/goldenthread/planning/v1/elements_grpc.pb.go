@@ -27,6 +27,7 @@ const (
 	ElementsService_UndeleteElement_FullMethodName    = "/goldenthread.planning.v1.ElementsService/UndeleteElement"
 	ElementsService_GetElementThread_FullMethodName   = "/goldenthread.planning.v1.ElementsService/GetElementThread"
 	ElementsService_GetElementTree_FullMethodName     = "/goldenthread.planning.v1.ElementsService/GetElementTree"
+	ElementsService_CompareElements_FullMethodName    = "/goldenthread.planning.v1.ElementsService/CompareElements"
 	ElementsService_GetIntegrityReport_FullMethodName = "/goldenthread.planning.v1.ElementsService/GetIntegrityReport"
 )
 
@@ -90,6 +91,11 @@ type ElementsServiceClient interface {
 	// under root, nested, with rolled-up health and progress at every node,
 	// in one call. Filters keep the elements that match and their ancestors.
 	GetElementTree(ctx context.Context, in *GetElementTreeRequest, opts ...grpc.CallOption) (*ElementTree, error)
+	// CompareElements says what changed in an organisation's plan between
+	// two times, from its history: the elements added and removed, and for
+	// those in the plan at both, the fields that differ — a new title, a new
+	// parent (re-parented), a status — and their health.
+	CompareElements(ctx context.Context, in *CompareElementsRequest, opts ...grpc.CallOption) (*ElementComparison, error)
 	// GetIntegrityReport lists what is missing or wrong in an organisation's
 	// plan: tactics with no KPI, objectives with no strategy (a thematic
 	// goal's defining objectives count as its strategy), strategies with no
@@ -189,6 +195,16 @@ func (c *elementsServiceClient) GetElementTree(ctx context.Context, in *GetEleme
 	return out, nil
 }
 
+func (c *elementsServiceClient) CompareElements(ctx context.Context, in *CompareElementsRequest, opts ...grpc.CallOption) (*ElementComparison, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ElementComparison)
+	err := c.cc.Invoke(ctx, ElementsService_CompareElements_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *elementsServiceClient) GetIntegrityReport(ctx context.Context, in *GetIntegrityReportRequest, opts ...grpc.CallOption) (*IntegrityReport, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(IntegrityReport)
@@ -259,6 +275,11 @@ type ElementsServiceServer interface {
 	// under root, nested, with rolled-up health and progress at every node,
 	// in one call. Filters keep the elements that match and their ancestors.
 	GetElementTree(context.Context, *GetElementTreeRequest) (*ElementTree, error)
+	// CompareElements says what changed in an organisation's plan between
+	// two times, from its history: the elements added and removed, and for
+	// those in the plan at both, the fields that differ — a new title, a new
+	// parent (re-parented), a status — and their health.
+	CompareElements(context.Context, *CompareElementsRequest) (*ElementComparison, error)
 	// GetIntegrityReport lists what is missing or wrong in an organisation's
 	// plan: tactics with no KPI, objectives with no strategy (a thematic
 	// goal's defining objectives count as its strategy), strategies with no
@@ -301,6 +322,9 @@ func (UnimplementedElementsServiceServer) GetElementThread(context.Context, *Get
 }
 func (UnimplementedElementsServiceServer) GetElementTree(context.Context, *GetElementTreeRequest) (*ElementTree, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetElementTree not implemented")
+}
+func (UnimplementedElementsServiceServer) CompareElements(context.Context, *CompareElementsRequest) (*ElementComparison, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompareElements not implemented")
 }
 func (UnimplementedElementsServiceServer) GetIntegrityReport(context.Context, *GetIntegrityReportRequest) (*IntegrityReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetIntegrityReport not implemented")
@@ -470,6 +494,24 @@ func _ElementsService_GetElementTree_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ElementsService_CompareElements_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompareElementsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ElementsServiceServer).CompareElements(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ElementsService_CompareElements_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ElementsServiceServer).CompareElements(ctx, req.(*CompareElementsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ElementsService_GetIntegrityReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetIntegrityReportRequest)
 	if err := dec(in); err != nil {
@@ -526,6 +568,10 @@ var ElementsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetElementTree",
 			Handler:    _ElementsService_GetElementTree_Handler,
+		},
+		{
+			MethodName: "CompareElements",
+			Handler:    _ElementsService_CompareElements_Handler,
 		},
 		{
 			MethodName: "GetIntegrityReport",

@@ -1,0 +1,140 @@
+package planning
+
+import (
+	"cmp"
+	"context"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/history"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+)
+
+// The plan as it stood at a past time: each element as its latest
+// revision before then left it (kit/history), with the health and
+// progress its roll-up had then (element_changes). An element made before
+// the history began stands, from its creation on, as it is now.
+
+// elementsAsOf returns the elements of orgID live at at, with their
+// supports, parents before children.
+func elementsAsOf(ctx context.Context, q sqldb.Querier, orgID string, at time.Time) ([]*elementRecord, error) {
+	stood, err := history.AsOf(ctx, q, orgID, "elements", at)
+	if err != nil {
+		return nil, err
+	}
+	var recs []*elementRecord
+	for _, s := range stood {
+		if s.Deleted {
+			continue
+		}
+		r := &elementRecord{el: s.Resource.(*pb.Element), orgID: orgID}
+		r.id = path.Base(r.el.Name)
+		if err := r.resolve(); err != nil {
+			return nil, err
+		}
+		recs = append(recs, r)
+	}
+	// Those made before the history began, and not deleted since.
+	older, err := queryElements(ctx, q, "SELECT "+qualified("e")+" FROM elements e WHERE e.organisation_id = ? AND e.create_time <= ? "+
+		"AND e.delete_time IS NULL AND NOT EXISTS (SELECT 1 FROM revisions r WHERE r.resource = 'organisations/' || e.organisation_id || '/elements/' || e.id)",
+		orgID, at.UnixMicro())
+	if err != nil {
+		return nil, err
+	}
+	if err := loadSupports(ctx, q, orgID, older); err != nil {
+		return nil, err
+	}
+	recs = append(recs, older...)
+	if err := rollupsAsOf(ctx, q, orgID, at, recs); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(recs, func(a, b *elementRecord) int {
+		return cmp.Or(cmp.Compare(a.el.Level, b.el.Level), strings.Compare(a.id, b.id))
+	})
+	return recs, nil
+}
+
+// rollupsAsOf sets on recs the health and progress their roll-ups had at
+// at: the latest recorded change by then, else the value the first change
+// after it left; recs without a change keep theirs.
+func rollupsAsOf(ctx context.Context, q sqldb.Querier, orgID string, at time.Time, recs []*elementRecord) error {
+	type change struct {
+		element, kind string
+		when          int64
+		from, to      int32
+	}
+	changes, err := sqldb.Select(ctx, q, "element changes", func(s sqldb.Scanner) (change, error) {
+		var c change
+		err := s.Scan(&c.element, &c.kind, &c.when, &c.from, &c.to)
+		return c, err
+	}, "SELECT element_id, kind, change_time, old_value, new_value FROM element_changes WHERE organisation_id = ? AND kind IN (?, ?) ORDER BY change_time",
+		orgID, string(healthChange), string(progressChange))
+	if err != nil {
+		return err
+	}
+	type key struct{ element, kind string }
+	value := map[key]int32{}
+	for _, c := range changes {
+		k := key{c.element, c.kind}
+		if c.when <= at.UnixMicro() {
+			value[k] = c.to
+		} else if _, known := value[k]; !known {
+			value[k] = c.from
+		}
+	}
+	for _, r := range recs {
+		if v, ok := value[key{r.id, string(healthChange)}]; ok {
+			r.el.Health = pb.Health(v)
+		}
+		if v, ok := value[key{r.id, string(progressChange)}]; ok {
+			r.el.Progress = v
+		}
+	}
+	return nil
+}
+
+// compareFields are the fields a comparison of two dates lists: those a
+// caller sets, and the health the roll-up computes.
+var compareFields = append(slices.Clone(elementUpdatable), "health")
+
+// compare says what changed in orgID's plan from one time to another.
+func compare(ctx context.Context, q sqldb.Querier, orgID string, from, to time.Time) (*pb.ElementComparison, error) {
+	before, err := elementsAsOf(ctx, q, orgID, from)
+	if err != nil {
+		return nil, err
+	}
+	after, err := elementsAsOf(ctx, q, orgID, to)
+	if err != nil {
+		return nil, err
+	}
+	was := map[string]*pb.Element{}
+	for _, r := range before {
+		was[r.el.Name] = r.el
+	}
+	out := &pb.ElementComparison{}
+	for _, r := range after {
+		old, ok := was[r.el.Name]
+		delete(was, r.el.Name)
+		if !ok {
+			out.Added = append(out.Added, r.el)
+			continue
+		}
+		changes, err := history.Diff(old, r.el, compareFields)
+		if err != nil {
+			return nil, err
+		}
+		if len(changes) > 0 {
+			out.Changed = append(out.Changed, &pb.ElementDifference{Element: r.el.Name, Title: r.el.Title, Changes: changes})
+		}
+	}
+	for _, r := range before {
+		if was[r.el.Name] != nil {
+			out.Removed = append(out.Removed, r.el)
+		}
+	}
+	slices.SortFunc(out.Changed, func(a, b *pb.ElementDifference) int { return strings.Compare(a.Title, b.Title) })
+	return out, nil
+}
