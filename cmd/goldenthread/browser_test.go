@@ -693,13 +693,13 @@ func TestWebClient(t *testing.T) {
 		t.Errorf("renaming: done %q, failed %q", done, failed)
 	}
 	eval[bool](ana, `document.querySelector('.history-panel summary').click() || true`)
-	ana.waitFor("the rename in the history", `document.querySelector('.history')?.innerText.includes('Ana Okafor changed it') &&
-		document.querySelector('.history').innerText.includes("Title: Run the trainers' course → Run the trainers' course twice")`)
+	ana.waitFor("the rename in the history", `document.querySelector('.revisions')?.innerText.includes('Ana Okafor changed it') &&
+		document.querySelector('.revisions').innerText.includes("Title: Run the trainers' course → Run the trainers' course twice")`)
 	ana.accessibility("history")
 	ana.screenshot("08k-history")
-	eval[bool](ana, `[...document.querySelectorAll('.history button')][0].click() || true`)
+	eval[bool](ana, `[...document.querySelectorAll('.revisions button')][0].click() || true`)
 	ana.waitFor("the name restored", `document.getElementById('detail-title')?.textContent === "Run the trainers' course" &&
-		document.querySelector('.history').innerText.includes("Title: Run the trainers' course twice → Run the trainers' course")`)
+		document.querySelector('.revisions').innerText.includes("Title: Run the trainers' course twice → Run the trainers' course")`)
 	ana.open("/o/northshire-care/changes", "#changes tbody tr")
 	ana.waitFor("the change log", `document.getElementById('changes').innerText.includes('Ana Okafor') &&
 		document.getElementById('changes').innerText.includes("Plan elements: Run the trainers' course")`)
@@ -723,6 +723,18 @@ func TestWebClient(t *testing.T) {
 		}
 	}
 	ana.waitFor("the KPI open again", `document.querySelector('.status-line [data-status]') && !document.querySelector('.status-line [data-final]')`)
+	// A lower target grades the values from today on: those recorded keep
+	// their status then, and the page lists the targets as they were.
+	ana.fill("Change this KPI", map[string]string{"targets": "2026-12-31 85\n2027-06-30 95"})
+	if done, failed := ana.submit("Change this KPI"); done != "Saved." {
+		t.Errorf("lowering the target: done %q, failed %q", done, failed)
+	}
+	ana.waitFor("the targets over time", `document.querySelectorAll('.target-history li').length === 2 &&
+		document.querySelector('.target-history').innerText.includes('From `+time.Now().UTC().Format(time.DateOnly)+`: 85% by 2026-12-31') &&
+		document.querySelector('.target-history').innerText.includes('Ana Okafor') &&
+		document.querySelectorAll('#measurements tbody td [data-status]').length > 0`)
+	ana.accessibility("targets over time")
+	ana.screenshot("08m2-targets-over-time")
 	// The map as of yesterday: the demo was made today, so the plan was
 	// empty then, and the page says which day it shows. What changed since
 	// this morning: the demo's elements are new, the trainers' course among

@@ -23,11 +23,25 @@ type kpisHandler struct {
 }
 
 func (h *kpisHandler) GetKpi(ctx context.Context, req *pb.GetKpiRequest) (*pb.Kpi, error) {
-	return h.kpis.GetAt(ctx, req.Name, req.AsOf)
+	k, err := h.kpis.GetAt(ctx, req.Name, req.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	if err := withHistory(ctx, h.kpis.DB, k); err != nil {
+		return nil, err
+	}
+	if req.AsOf != nil {
+		// The versions made by then.
+		k.TargetHistory = slices.DeleteFunc(k.TargetHistory, func(v *pb.TargetVersion) bool { return v.ChangeTime.AsTime().After(req.AsOf.AsTime()) })
+	}
+	return k, nil
 }
 
 func (h *kpisHandler) ListKpis(ctx context.Context, req *pb.ListKpisRequest) (*pb.ListKpisResponse, error) {
 	kpis, next, err := h.kpis.List(ctx, req, req.Parent, nil)
+	if err == nil {
+		err = withHistory(ctx, h.kpis.DB, kpis...)
+	}
 	return resource.Respond(&pb.ListKpisResponse{}, kpis, next, err)
 }
 
@@ -46,10 +60,13 @@ func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (
 			}
 			r := &kpiRecord{kpi: k, orgID: ids[0], id: ids[1]}
 			r.setElement(el)
-			applyLatest(r, nil, dates.Format(dates.Today()))
+			applyLatest(r, nil, nil, dates.Format(dates.Today()))
 			return r, nil
 		},
 		After: func(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
+			if err := addVersion(ctx, tx, r, ""); err != nil {
+				return err
+			}
 			// The plan learns the element has a KPI (NO_DATA so far).
 			return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
 		}})
@@ -71,8 +88,20 @@ func (h *kpisHandler) UpdateKpi(ctx context.Context, req *pb.UpdateKpiRequest) (
 	if err != nil {
 		return nil, err
 	}
+	effective := dates.Format(dates.Today())
+	if req.TargetsEffectiveDate != nil {
+		if err := dates.Check("targets_effective_date", req.TargetsEffectiveDate); err != nil {
+			return nil, err
+		}
+		effective = dates.Format(req.TargetsEffectiveDate)
+	}
 	c.Lock = kpiLock
 	c.After = func(ctx context.Context, tx *sqldb.Tx, current, next *kpiRecord) error {
+		if !sameGrading(current.kpi, next.kpi) {
+			if err := addVersion(ctx, tx, next, effective); err != nil {
+				return err
+			}
+		}
 		// New targets, thresholds or frequency may change the status, and a
 		// new element must hear of it.
 		return recompute(ctx, tx, h.events, next, movedFrom(current.kpi, next.kpi))

@@ -171,6 +171,7 @@ func TestKpis(t *testing.T) {
 			t.Run("CSV round trip and bad files", e.testCSV)
 			t.Run("element and organisation deletions", e.testReactions)
 			t.Run("KPIs close with their elements", e.testClosure)
+			t.Run("a target change grades the periods after it", e.testTargetVersions)
 			t.Run("contributors record for their teams' KPIs", e.testContributors)
 			t.Run("concurrent values leave the latest one", e.testConcurrentValues)
 		})

@@ -36,7 +36,15 @@ type measurementsHandler struct {
 const measurementDeletedHint = "is deleted; record its period again instead"
 
 func (h *measurementsHandler) GetMeasurement(ctx context.Context, req *pb.GetMeasurementRequest) (*pb.Measurement, error) {
-	return h.measurements.Get(ctx, req.Name)
+	m, err := h.measurements.Get(ctx, req.Name)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := measurementType.Parse("name", req.Name)
+	if err != nil {
+		return nil, err
+	}
+	return m, gradeValues(ctx, h.measurements.DB, ids[0], ids[1:2], []*pb.Measurement{m})
 }
 
 // kpiOf returns the ids of the KPI a request's parent names: NOT_FOUND
@@ -81,10 +89,19 @@ func (h *measurementsHandler) ListMeasurements(ctx context.Context, req *pb.List
 	}
 	sel := measurementSelection{orgID: orgID, kpiID: kpiID, from: from, to: to,
 		since: micros(req.RecordedSince), until: micros(req.RecordedUntil)}
+	var kpiIDs []string
 	ms, next, err := resource.List(ctx, h.measurements.DB, measurementListSchema, req, fmt.Sprint(req.Parent, " ", sel),
 		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*measurementRecord]) ([]*measurementRecord, error) {
-			return listMeasurements(ctx, q, sel, plan, req.ShowDeleted)
+			recs, err := listMeasurements(ctx, q, sel, plan, req.ShowDeleted)
+			kpiIDs = make([]string, 0, len(recs))
+			for _, r := range recs {
+				kpiIDs = append(kpiIDs, r.kpiID)
+			}
+			return recs, err
 		})
+	if err == nil {
+		err = gradeValues(ctx, h.measurements.DB, orgID, kpiIDs[:len(ms)], ms)
+	}
 	return resource.Respond(&pb.ListMeasurementsResponse{}, ms, next, err)
 }
 

@@ -25,7 +25,11 @@ func recompute(ctx context.Context, tx *sqldb.Tx, em emitter, r *kpiRecord, prev
 	}
 	k := r.kpi
 	old, wasClosed := k.Status, k.Closure
-	applyLatest(r, latest, dates.Format(dates.Today()))
+	versions, err := versionsOf(ctx, tx, r.orgID, []string{r.id})
+	if err != nil {
+		return err
+	}
+	applyLatest(r, latest, versions[r.id], dates.Format(dates.Today()))
 	if err := setComputed(ctx, tx, r); err != nil {
 		return err
 	}
@@ -40,13 +44,13 @@ func recompute(ctx context.Context, tx *sqldb.Tx, em emitter, r *kpiRecord, prev
 	return em.statusChanged(ctx, tx, k, old, previousElement)
 }
 
-// applyLatest sets what follows from the latest measurements and the
-// element on r: whether it is closed, its status, trend and the date its
+// applyLatest sets what follows from the latest measurements, the versions
+// of the targets and the element on r: whether it is closed, its status, trend and the date its
 // next value is due (none once closed).
-func applyLatest(r *kpiRecord, latest []period, today string) {
+func applyLatest(r *kpiRecord, latest []period, versions []*pb.TargetVersion, today string) {
 	k := r.kpi
 	k.Closure = closureOf(k.Retired, r.elementStatus, r.elementEnd, today)
-	k.Status = statusOf(k, latest, today)
+	k.Status = statusOf(k, latest, versions, today)
 	k.Trend = trendOf(k, latest)
 	k.LatestValue, k.LatestPeriodEnd, k.ValueDueDate = 0, nil, nil
 	if len(latest) > 0 {

@@ -20,6 +20,7 @@ import (
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 )
 
 func (e *env) testKpiLifecycle(t *testing.T) {
@@ -443,5 +444,62 @@ func (e *env) testClosure(t *testing.T) {
 	got, err := e.kpis.CreateKpi(c, &pb.CreateKpiRequest{Parent: p.org, Kpi: onEnded})
 	if err != nil || got.Closure != pb.Kpi_CLOSURE_HORIZON_ENDED {
 		t.Errorf("a KPI of an ended element: %v (%v), want CLOSURE_HORIZON_ENDED", got.GetClosure(), err)
+	}
+}
+
+// testTargetVersions: a value graded red by its period's target stays red
+// when the target changes later; the next period is graded by the new
+// target; the KPI's target history lists both, with who changed it and
+// from when; a change effective from an earlier day re-grades the periods
+// since; a bad effective date is refused, naming it, and changes nothing.
+func (e *env) testTargetVersions(t *testing.T) {
+	c := ctx(t)
+	p := e.plan(t, "regrading")
+	def := satisfaction(p)
+	def.Targets = []*pb.Target{{PeriodEnd: day(2099, 12, 31), Value: 90}}
+	k, err := e.kpis.CreateKpi(c, &pb.CreateKpiRequest{Parent: p.org, KpiId: "graded", Kpi: def})
+	if err != nil {
+		t.Fatal(err)
+	}
+	retarget := func(value float64, effective *date.Date) (*pb.Kpi, error) {
+		return e.kpis.UpdateKpi(c, &pb.UpdateKpiRequest{Kpi: &pb.Kpi{Name: k.Name, Targets: []*pb.Target{{PeriodEnd: day(2099, 12, 31), Value: value}}},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"targets"}}, TargetsEffectiveDate: effective})
+	}
+	graded := func() string {
+		t.Helper()
+		ms, err := e.measurements.ListMeasurements(c, &pb.ListMeasurementsRequest{Parent: k.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms.Measurements {
+			out = append(out, fmt.Sprintf("%s %v", formatted(m), m.Status))
+		}
+		return strings.Join(out, ", ")
+	}
+	lastMonth, thisMonth := monthEnd(-1), monthEnd(0)
+	e.record(t, k.Name, lastMonth, 80) // 11% short of 90: red
+	if _, err := retarget(80, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := e.getKpi(t, k.Name)
+	if got.Status != pb.KpiStatus_KPI_STATUS_RED || len(got.TargetHistory) != 2 || got.TargetHistory[0].EffectiveDate != nil ||
+		!proto.Equal(got.TargetHistory[1].EffectiveDate, dates.Today()) || got.TargetHistory[1].Actor == "" {
+		t.Fatalf("after lowering the target today: %v, history %v; want last month still red, two versions, the new one from today", got.Status, got.TargetHistory)
+	}
+	e.record(t, k.Name, thisMonth, 80)
+	want := fmt.Sprintf("%s KPI_STATUS_RED, %s KPI_STATUS_GREEN", dates.Format(lastMonth), dates.Format(thisMonth))
+	if g := graded(); g != want || e.getKpi(t, k.Name).Status != pb.KpiStatus_KPI_STATUS_GREEN {
+		t.Errorf("values graded %s, want %s, and the KPI green", g, want)
+	}
+	_, err = retarget(70, day(2026, 13, 1))
+	apitest.WantCode(t, err, codes.InvalidArgument, "targets_effective_date")
+	// Re-graded from the first of last month: both green now.
+	if _, err := retarget(75, day(lastMonth.Year, lastMonth.Month, 1)); err != nil {
+		t.Fatal(err)
+	}
+	want = fmt.Sprintf("%s KPI_STATUS_GREEN, %s KPI_STATUS_GREEN", dates.Format(lastMonth), dates.Format(thisMonth))
+	if g := graded(); g != want || len(e.getKpi(t, k.Name).TargetHistory) != 3 {
+		t.Errorf("after re-grading from last month: %s, want %s, and three versions", g, want)
 	}
 }

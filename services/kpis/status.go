@@ -76,16 +76,17 @@ type period struct {
 	value float64
 }
 
-// statusOf is a KPI's status given its latest measurements (newest first)
-// and today's date: a closed KPI's is final, never late.
-func statusOf(k *pb.Kpi, latest []period, today string) pb.KpiStatus {
+// statusOf is a KPI's status given its latest measurements (newest first),
+// the versions of its targets (targets.go) and today's date: a closed
+// KPI's is final, never late.
+func statusOf(k *pb.Kpi, latest []period, versions []*pb.TargetVersion, today string) pb.KpiStatus {
 	if len(latest) == 0 {
 		return pb.KpiStatus_KPI_STATUS_NO_DATA
 	}
 	if k.Closure == pb.Kpi_CLOSURE_UNSPECIFIED && after(today, dueDate(latest[0].end, k.Frequency)) {
 		return pb.KpiStatus_KPI_STATUS_OVERDUE
 	}
-	return colour(k, latest[0].value, latest[0].end)
+	return colour(inForce(k, versions, latest[0].end), latest[0].value, latest[0].end)
 }
 
 // closureOf is why a KPI expects no more values today, given whether it is

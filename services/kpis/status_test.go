@@ -2,6 +2,7 @@ package kpis
 
 import (
 	"testing"
+	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
 
@@ -81,12 +82,12 @@ func TestOverdue(t *testing.T) {
 		// as dates, it is not overdue.
 		{pb.Frequency_FREQUENCY_MONTHLY, "9999-12-31", pb.KpiStatus_KPI_STATUS_GREEN},
 	} {
-		got := statusOf(kpi(tc.f), []period{{end: tc.latest, value: 5}}, today)
+		got := statusOf(kpi(tc.f), []period{{end: tc.latest, value: 5}}, nil, today)
 		if got != tc.want {
 			t.Errorf("%v, latest %s, today %s: %v, want %v (due %s)", tc.f, tc.latest, today, got, tc.want, dueDate(tc.latest, tc.f))
 		}
 	}
-	if got := statusOf(kpi(pb.Frequency_FREQUENCY_MONTHLY), nil, today); got != pb.KpiStatus_KPI_STATUS_NO_DATA {
+	if got := statusOf(kpi(pb.Frequency_FREQUENCY_MONTHLY), nil, nil, today); got != pb.KpiStatus_KPI_STATUS_NO_DATA {
 		t.Errorf("no measurements: %v", got)
 	}
 	if got := dueDate("2026-01-31", pb.Frequency_FREQUENCY_MONTHLY); got != "2026-03-10" {
@@ -174,7 +175,34 @@ func TestClosureOf(t *testing.T) {
 	}
 	k := &pb.Kpi{Frequency: pb.Frequency_FREQUENCY_MONTHLY, Closure: pb.Kpi_CLOSURE_ELEMENT_DONE, Targets: []*pb.Target{{PeriodEnd: &date.Date{Year: 2026, Month: 12, Day: 31}, Value: 90}},
 		Thresholds: &pb.Thresholds{Kind: pb.Thresholds_KIND_ABSOLUTE, AmberWithin: 5}}
-	if got := statusOf(k, []period{{end: "2026-01-31", value: 92}}, "2026-12-05"); got != pb.KpiStatus_KPI_STATUS_GREEN {
+	if got := statusOf(k, []period{{end: "2026-01-31", value: 92}}, nil, "2026-12-05"); got != pb.KpiStatus_KPI_STATUS_GREEN {
 		t.Errorf("a closed KPI's status, months after its last value: %v, want GREEN", got)
+	}
+}
+
+// TestInForce: a period is graded by the latest change among the versions
+// in force by its end: the first definition before every later one, a
+// change from its effective date on, and a later change re-grading from an
+// earlier date wins over one made before it.
+func TestInForce(t *testing.T) {
+	day := func(s string) *date.Date {
+		d, _ := time.Parse(time.DateOnly, s)
+		return &date.Date{Year: int32(d.Year()), Month: int32(d.Month()), Day: int32(d.Day())}
+	}
+	version := func(effective string, target float64) *pb.TargetVersion {
+		v := &pb.TargetVersion{Targets: []*pb.Target{{PeriodEnd: day("2099-12-31"), Value: target}}, Thresholds: &pb.Thresholds{}}
+		if effective != "" {
+			v.EffectiveDate = day(effective)
+		}
+		return v
+	}
+	versions := []*pb.TargetVersion{version("", 80), version("2026-12-03", 60), version("2026-11-01", 70)}
+	for period, want := range map[string]float64{"2026-10-31": 80, "2026-11-30": 70, "2026-12-31": 70} {
+		if got := inForce(&pb.Kpi{}, versions, period).Targets[0].Value; got != want {
+			t.Errorf("target for %s: %v, want %v", period, got, want)
+		}
+	}
+	if got := inForce(&pb.Kpi{}, versions[:2], "2026-11-30").Targets[0].Value; got != 80 {
+		t.Errorf("a change made on 2026-12-03 graded November: %v", got)
 	}
 }

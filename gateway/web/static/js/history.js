@@ -36,7 +36,7 @@ export const changeList = (rev) => h('ul', { class: 'changes' }, (rev.changes ||
 // until opened, as {el, load}. mayRestore says whether the caller may roll
 // it back; onRestore runs after a rollback (the page refreshes).
 export function history({ org, resource, session, mayRestore, onRestore }) {
-  const list = h('ol', { class: 'history', 'aria-label': 'Changes, newest first' });
+  const list = h('ol', { class: 'revisions', 'aria-label': 'Changes, newest first' });
   const status = h('p', { class: 'muted', role: 'status' });
   const el = h('details', { class: 'history-panel' }, h('summary', {}, 'History'), status, list);
   const load = async () => {

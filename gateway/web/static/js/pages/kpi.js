@@ -22,6 +22,7 @@ export async function render(el, { params, session }) {
   const title = h('h1', {}, 'KPI');
   const summary = h('div', { class: 'kpi-summary' });
   const chartBox = h('figure', { class: 'chart-box' });
+  const targetHistory = h('section', { class: 'target-history-box', 'aria-label': 'Targets over time' });
   const rows = h('tbody');
   const legend = h('p', { class: 'legend' },
     h('span', { class: 'swatch good', 'aria-hidden': 'true' }), ' green band ',
@@ -31,11 +32,11 @@ export async function render(el, { params, session }) {
     h('span', { class: 'swatch series', 'aria-hidden': 'true' }), ' values');
   const organisation = await api.get(`/v1/organisations/${org}`);
   const talk = discussion({ org, parent: kpiName, session, mayComment: role >= 2 || Boolean(organisation.viewers_may_comment) });
-  el.append(title, summary, chartBox, legend,
+  el.append(title, summary, chartBox, legend, targetHistory,
     h('h2', {}, 'Values and corrections'),
     h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'measurements' },
       h('caption', { class: 'visually-hidden' }, 'Values by period, with earlier values they corrected'),
-      h('thead', {}, h('tr', {}, ['Period', 'Value', 'Note', 'Recorded by', 'Corrections'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('thead', {}, h('tr', {}, ['Period', 'Value', 'Status then', 'Note', 'Recorded by', 'Corrections'].map((c) => h('th', { scope: 'col' }, c)))),
       rows)),
     talk.el);
   const changes = history({ org, resource: kpiName, session, mayRestore: role >= 3, onRestore: () => load() });
@@ -71,13 +72,22 @@ export async function render(el, { params, session }) {
     rows.replaceChildren(...[...measurements].reverse().map((m) => h('tr', {},
       h('th', { scope: 'row' }, isoDate(m.period_end)),
       h('td', {}, formatNumber(m.value, kpi.unit)),
+      h('td', {}, kpiBadge(m.status)),
       h('td', {}, m.note || ''),
       h('td', {}, who(m.update_actor)),
       h('td', {}, (m.history || []).length
         ? h('ul', { class: 'history' }, m.history.map((c) => h('li', {},
           `was ${formatNumber(c.value, kpi.unit)}${c.note ? ` (“${c.note}”)` : ''}; changed by `, who(c.actor), ` on ${when(c.time)}`)))
         : '—'))));
-    if (!measurements.length) rows.append(h('tr', {}, h('td', { colspan: 5 }, 'No values yet.')));
+    if (!measurements.length) rows.append(h('tr', {}, h('td', { colspan: 6 }, 'No values yet.')));
+    // The targets as they were and as they are: each version grades the
+    // periods from its day on.
+    const versions = kpi.target_history || [];
+    const setBy = await directory(org, session).names(versions.map((v) => v.actor));
+    replace(targetHistory, versions.length > 1 ? [h('h2', {}, 'Targets over time'), h('ol', { class: 'target-history' }, versions.map((v) => h('li', {},
+      h('span', { class: 'label' }, v.effective_date ? `From ${isoDate(v.effective_date)}: ` : 'At first: '),
+      (v.targets || []).map((t) => `${formatNumber(t.value, kpi.unit)} by ${isoDate(t.period_end)}`).join('; ') || 'bands only',
+      h('span', { class: 'muted' }, ' — set by '), setBy(v.actor), h('span', { class: 'muted' }, ` on ${when(v.change_time)}`))))] : []);
     if (correctForm) {
       const c = correctForm.controls.measurement;
       const chosen = c.value;
@@ -153,10 +163,16 @@ export async function render(el, { params, session }) {
     forms.append(h('section', { class: 'card' }, form({
       title: 'Change this KPI',
       submit: 'Save KPI',
-      fields: kpiFields(kpi, { elements, teams }),
+      fields: [...kpiFields(kpi, { elements, teams }), {
+        name: 'targets_effective_date', label: 'New targets grade values from', type: 'date',
+        hint: 'Empty: today, so values already graded keep their status. An earlier day re-grades the values since.',
+      }],
       async onSubmit(v) {
         const body = kpiBody(v);
-        await api.patch(`/v1/${kpiName}?update_mask=${Object.keys(body).join(',')}`, body);
+        const q = new URLSearchParams({ update_mask: Object.keys(body).join(',') });
+        const from = protoDate(v.targets_effective_date);
+        if (from) for (const [k, x] of Object.entries(from)) q.set(`targets_effective_date.${k}`, x);
+        await api.patch(`/v1/${kpiName}?${q}`, body);
         await load();
         return 'Saved.';
       },

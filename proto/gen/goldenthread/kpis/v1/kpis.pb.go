@@ -392,7 +392,7 @@ func (x Thresholds_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Thresholds_Kind.Descriptor instead.
 func (Thresholds_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{1, 0}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{2, 0}
 }
 
 // Closure says why a KPI expects no more values.
@@ -453,7 +453,7 @@ func (x Kpi_Closure) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Kpi_Closure.Descriptor instead.
 func (Kpi_Closure) EnumDescriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{3, 0}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{4, 0}
 }
 
 // Target is the value aimed at for the periods ending up to period_end.
@@ -511,6 +511,97 @@ func (x *Target) GetValue() float64 {
 	return 0
 }
 
+// TargetVersion is a KPI's direction, targets and thresholds as a change
+// set them, and the periods they grade: those ending on or after
+// effective_date, until a later version's.
+type TargetVersion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The first day of the periods it grades; unset: every period before the
+	// next version (the KPI's first definition).
+	EffectiveDate *date.Date `protobuf:"bytes,1,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	// Direction, targets and thresholds, as in Kpi.
+	Direction  Direction   `protobuf:"varint,2,opt,name=direction,proto3,enum=goldenthread.kpis.v1.Direction" json:"direction,omitempty"`
+	Targets    []*Target   `protobuf:"bytes,3,rep,name=targets,proto3" json:"targets,omitempty"`
+	Thresholds *Thresholds `protobuf:"bytes,4,opt,name=thresholds,proto3" json:"thresholds,omitempty"`
+	// When and by whom the change was made.
+	ChangeTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
+	Actor         string                 `protobuf:"bytes,6,opt,name=actor,proto3" json:"actor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TargetVersion) Reset() {
+	*x = TargetVersion{}
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TargetVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TargetVersion) ProtoMessage() {}
+
+func (x *TargetVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TargetVersion.ProtoReflect.Descriptor instead.
+func (*TargetVersion) Descriptor() ([]byte, []int) {
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *TargetVersion) GetEffectiveDate() *date.Date {
+	if x != nil {
+		return x.EffectiveDate
+	}
+	return nil
+}
+
+func (x *TargetVersion) GetDirection() Direction {
+	if x != nil {
+		return x.Direction
+	}
+	return Direction_DIRECTION_UNSPECIFIED
+}
+
+func (x *TargetVersion) GetTargets() []*Target {
+	if x != nil {
+		return x.Targets
+	}
+	return nil
+}
+
+func (x *TargetVersion) GetThresholds() *Thresholds {
+	if x != nil {
+		return x.Thresholds
+	}
+	return nil
+}
+
+func (x *TargetVersion) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
+func (x *TargetVersion) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
 // Thresholds turn a value into GREEN, AMBER or RED (see KpisService for
 // the rule).
 type Thresholds struct {
@@ -532,7 +623,7 @@ type Thresholds struct {
 
 func (x *Thresholds) Reset() {
 	*x = Thresholds{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[1]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +635,7 @@ func (x *Thresholds) String() string {
 func (*Thresholds) ProtoMessage() {}
 
 func (x *Thresholds) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[1]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +648,7 @@ func (x *Thresholds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Thresholds.ProtoReflect.Descriptor instead.
 func (*Thresholds) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{1}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Thresholds) GetKind() Thresholds_Kind {
@@ -622,7 +713,7 @@ type Baseline struct {
 
 func (x *Baseline) Reset() {
 	*x = Baseline{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[2]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -634,7 +725,7 @@ func (x *Baseline) String() string {
 func (*Baseline) ProtoMessage() {}
 
 func (x *Baseline) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[2]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -647,7 +738,7 @@ func (x *Baseline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Baseline.ProtoReflect.Descriptor instead.
 func (*Baseline) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{2}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Baseline) GetValue() float64 {
@@ -725,14 +816,19 @@ type Kpi struct {
 	Closure Kpi_Closure `protobuf:"varint,25,opt,name=closure,proto3,enum=goldenthread.kpis.v1.Kpi_Closure" json:"closure,omitempty"`
 	// Whether a planner retired the KPI: it is closed (CLOSURE_RETIRED)
 	// whatever its element; clearing it reopens it.
-	Retired       bool `protobuf:"varint,26,opt,name=retired,proto3" json:"retired,omitempty"`
+	Retired bool `protobuf:"varint,26,opt,name=retired,proto3" json:"retired,omitempty"`
+	// Every version of the direction, targets and thresholds, oldest first:
+	// each grades the periods from its effective_date, so that a change does
+	// not rewrite the status of periods before it. The last is direction,
+	// targets and thresholds above. Output only.
+	TargetHistory []*TargetVersion `protobuf:"bytes,27,rep,name=target_history,json=targetHistory,proto3" json:"target_history,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Kpi) Reset() {
 	*x = Kpi{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[3]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +840,7 @@ func (x *Kpi) String() string {
 func (*Kpi) ProtoMessage() {}
 
 func (x *Kpi) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[3]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +853,7 @@ func (x *Kpi) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kpi.ProtoReflect.Descriptor instead.
 func (*Kpi) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{3}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Kpi) GetName() string {
@@ -942,6 +1038,13 @@ func (x *Kpi) GetRetired() bool {
 	return false
 }
 
+func (x *Kpi) GetTargetHistory() []*TargetVersion {
+	if x != nil {
+		return x.TargetHistory
+	}
+	return nil
+}
+
 // Correction is a measurement's earlier value, kept when it was corrected.
 type Correction struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -958,7 +1061,7 @@ type Correction struct {
 
 func (x *Correction) Reset() {
 	*x = Correction{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[4]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -970,7 +1073,7 @@ func (x *Correction) String() string {
 func (*Correction) ProtoMessage() {}
 
 func (x *Correction) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[4]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -983,7 +1086,7 @@ func (x *Correction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Correction.ProtoReflect.Descriptor instead.
 func (*Correction) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{4}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Correction) GetValue() float64 {
@@ -1047,14 +1150,17 @@ type Measurement struct {
 	// Opaque version tag for optimistic concurrency (AIP-154).
 	Etag string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Who made the latest change. Output only.
-	UpdateActor   string `protobuf:"bytes,11,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
+	UpdateActor string `protobuf:"bytes,11,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
+	// The status of the value by the targets and thresholds in force for
+	// its period (Kpi.target_history), not those of today. Output only.
+	Status        KpiStatus `protobuf:"varint,12,opt,name=status,proto3,enum=goldenthread.kpis.v1.KpiStatus" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Measurement) Reset() {
 	*x = Measurement{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[5]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1066,7 +1172,7 @@ func (x *Measurement) String() string {
 func (*Measurement) ProtoMessage() {}
 
 func (x *Measurement) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[5]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1079,7 +1185,7 @@ func (x *Measurement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Measurement.ProtoReflect.Descriptor instead.
 func (*Measurement) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{5}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Measurement) GetName() string {
@@ -1159,6 +1265,13 @@ func (x *Measurement) GetUpdateActor() string {
 	return ""
 }
 
+func (x *Measurement) GetStatus() KpiStatus {
+	if x != nil {
+		return x.Status
+	}
+	return KpiStatus_KPI_STATUS_UNSPECIFIED
+}
+
 // GetKpiRequest names a KPI.
 type GetKpiRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1173,7 +1286,7 @@ type GetKpiRequest struct {
 
 func (x *GetKpiRequest) Reset() {
 	*x = GetKpiRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[6]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1185,7 +1298,7 @@ func (x *GetKpiRequest) String() string {
 func (*GetKpiRequest) ProtoMessage() {}
 
 func (x *GetKpiRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[6]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1198,7 +1311,7 @@ func (x *GetKpiRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKpiRequest.ProtoReflect.Descriptor instead.
 func (*GetKpiRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{6}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetKpiRequest) GetName() string {
@@ -1239,7 +1352,7 @@ type ListKpisRequest struct {
 
 func (x *ListKpisRequest) Reset() {
 	*x = ListKpisRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[7]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1251,7 +1364,7 @@ func (x *ListKpisRequest) String() string {
 func (*ListKpisRequest) ProtoMessage() {}
 
 func (x *ListKpisRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[7]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1264,7 +1377,7 @@ func (x *ListKpisRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKpisRequest.ProtoReflect.Descriptor instead.
 func (*ListKpisRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{7}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListKpisRequest) GetParent() string {
@@ -1322,7 +1435,7 @@ type ListKpisResponse struct {
 
 func (x *ListKpisResponse) Reset() {
 	*x = ListKpisResponse{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[8]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1334,7 +1447,7 @@ func (x *ListKpisResponse) String() string {
 func (*ListKpisResponse) ProtoMessage() {}
 
 func (x *ListKpisResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[8]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1347,7 +1460,7 @@ func (x *ListKpisResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKpisResponse.ProtoReflect.Descriptor instead.
 func (*ListKpisResponse) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{8}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListKpisResponse) GetKpis() []*Kpi {
@@ -1381,7 +1494,7 @@ type CreateKpiRequest struct {
 
 func (x *CreateKpiRequest) Reset() {
 	*x = CreateKpiRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[9]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1506,7 @@ func (x *CreateKpiRequest) String() string {
 func (*CreateKpiRequest) ProtoMessage() {}
 
 func (x *CreateKpiRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[9]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1519,7 @@ func (x *CreateKpiRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKpiRequest.ProtoReflect.Descriptor instead.
 func (*CreateKpiRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{9}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateKpiRequest) GetParent() string {
@@ -1445,16 +1558,20 @@ type UpdateKpiRequest struct {
 	Kpi *Kpi `protobuf:"bytes,1,opt,name=kpi,proto3" json:"kpi,omitempty"`
 	// Fields to change: title, description, unit, currency_code, direction,
 	// baseline, targets, thresholds, frequency, element, owner_team,
-	// data_source. An empty mask or `*` means all of them; name, etag and
-	// output-only fields are ignored.
-	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// data_source, retired. An empty mask or `*` means all of them; name,
+	// etag and output-only fields are ignored.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// The first day of the periods a change of direction, targets or
+	// thresholds grades; unset: the day of the change. An earlier day
+	// re-grades the periods since (and the KPI's history says so).
+	TargetsEffectiveDate *date.Date `protobuf:"bytes,3,opt,name=targets_effective_date,json=targetsEffectiveDate,proto3" json:"targets_effective_date,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *UpdateKpiRequest) Reset() {
 	*x = UpdateKpiRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[10]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1466,7 +1583,7 @@ func (x *UpdateKpiRequest) String() string {
 func (*UpdateKpiRequest) ProtoMessage() {}
 
 func (x *UpdateKpiRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[10]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1479,7 +1596,7 @@ func (x *UpdateKpiRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateKpiRequest.ProtoReflect.Descriptor instead.
 func (*UpdateKpiRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{10}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdateKpiRequest) GetKpi() *Kpi {
@@ -1492,6 +1609,13 @@ func (x *UpdateKpiRequest) GetKpi() *Kpi {
 func (x *UpdateKpiRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 	if x != nil {
 		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateKpiRequest) GetTargetsEffectiveDate() *date.Date {
+	if x != nil {
+		return x.TargetsEffectiveDate
 	}
 	return nil
 }
@@ -1509,7 +1633,7 @@ type DeleteKpiRequest struct {
 
 func (x *DeleteKpiRequest) Reset() {
 	*x = DeleteKpiRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[11]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1521,7 +1645,7 @@ func (x *DeleteKpiRequest) String() string {
 func (*DeleteKpiRequest) ProtoMessage() {}
 
 func (x *DeleteKpiRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[11]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1534,7 +1658,7 @@ func (x *DeleteKpiRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteKpiRequest.ProtoReflect.Descriptor instead.
 func (*DeleteKpiRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{11}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteKpiRequest) GetName() string {
@@ -1564,7 +1688,7 @@ type UndeleteKpiRequest struct {
 
 func (x *UndeleteKpiRequest) Reset() {
 	*x = UndeleteKpiRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[12]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1576,7 +1700,7 @@ func (x *UndeleteKpiRequest) String() string {
 func (*UndeleteKpiRequest) ProtoMessage() {}
 
 func (x *UndeleteKpiRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[12]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1589,7 +1713,7 @@ func (x *UndeleteKpiRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteKpiRequest.ProtoReflect.Descriptor instead.
 func (*UndeleteKpiRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{12}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UndeleteKpiRequest) GetName() string {
@@ -1617,7 +1741,7 @@ type GetMeasurementRequest struct {
 
 func (x *GetMeasurementRequest) Reset() {
 	*x = GetMeasurementRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[13]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1629,7 +1753,7 @@ func (x *GetMeasurementRequest) String() string {
 func (*GetMeasurementRequest) ProtoMessage() {}
 
 func (x *GetMeasurementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[13]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1642,7 +1766,7 @@ func (x *GetMeasurementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMeasurementRequest.ProtoReflect.Descriptor instead.
 func (*GetMeasurementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{13}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetMeasurementRequest) GetName() string {
@@ -1679,7 +1803,7 @@ type ListMeasurementsRequest struct {
 
 func (x *ListMeasurementsRequest) Reset() {
 	*x = ListMeasurementsRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[14]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1691,7 +1815,7 @@ func (x *ListMeasurementsRequest) String() string {
 func (*ListMeasurementsRequest) ProtoMessage() {}
 
 func (x *ListMeasurementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[14]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1704,7 +1828,7 @@ func (x *ListMeasurementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeasurementsRequest.ProtoReflect.Descriptor instead.
 func (*ListMeasurementsRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{14}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListMeasurementsRequest) GetParent() string {
@@ -1776,7 +1900,7 @@ type ListMeasurementsResponse struct {
 
 func (x *ListMeasurementsResponse) Reset() {
 	*x = ListMeasurementsResponse{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[15]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1788,7 +1912,7 @@ func (x *ListMeasurementsResponse) String() string {
 func (*ListMeasurementsResponse) ProtoMessage() {}
 
 func (x *ListMeasurementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[15]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1801,7 +1925,7 @@ func (x *ListMeasurementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeasurementsResponse.ProtoReflect.Descriptor instead.
 func (*ListMeasurementsResponse) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{15}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListMeasurementsResponse) GetMeasurements() []*Measurement {
@@ -1834,7 +1958,7 @@ type CreateMeasurementRequest struct {
 
 func (x *CreateMeasurementRequest) Reset() {
 	*x = CreateMeasurementRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[16]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1846,7 +1970,7 @@ func (x *CreateMeasurementRequest) String() string {
 func (*CreateMeasurementRequest) ProtoMessage() {}
 
 func (x *CreateMeasurementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[16]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1859,7 +1983,7 @@ func (x *CreateMeasurementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMeasurementRequest.ProtoReflect.Descriptor instead.
 func (*CreateMeasurementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{16}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateMeasurementRequest) GetParent() string {
@@ -1898,7 +2022,7 @@ type UpdateMeasurementRequest struct {
 
 func (x *UpdateMeasurementRequest) Reset() {
 	*x = UpdateMeasurementRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[17]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1910,7 +2034,7 @@ func (x *UpdateMeasurementRequest) String() string {
 func (*UpdateMeasurementRequest) ProtoMessage() {}
 
 func (x *UpdateMeasurementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[17]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1923,7 +2047,7 @@ func (x *UpdateMeasurementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMeasurementRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMeasurementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{17}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UpdateMeasurementRequest) GetMeasurement() *Measurement {
@@ -1953,7 +2077,7 @@ type DeleteMeasurementRequest struct {
 
 func (x *DeleteMeasurementRequest) Reset() {
 	*x = DeleteMeasurementRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[18]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1965,7 +2089,7 @@ func (x *DeleteMeasurementRequest) String() string {
 func (*DeleteMeasurementRequest) ProtoMessage() {}
 
 func (x *DeleteMeasurementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[18]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1978,7 +2102,7 @@ func (x *DeleteMeasurementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMeasurementRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMeasurementRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{18}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeleteMeasurementRequest) GetName() string {
@@ -2008,7 +2132,7 @@ type BatchCreateMeasurementsRequest struct {
 
 func (x *BatchCreateMeasurementsRequest) Reset() {
 	*x = BatchCreateMeasurementsRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[19]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2020,7 +2144,7 @@ func (x *BatchCreateMeasurementsRequest) String() string {
 func (*BatchCreateMeasurementsRequest) ProtoMessage() {}
 
 func (x *BatchCreateMeasurementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[19]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2033,7 +2157,7 @@ func (x *BatchCreateMeasurementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateMeasurementsRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateMeasurementsRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{19}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *BatchCreateMeasurementsRequest) GetParent() string {
@@ -2061,7 +2185,7 @@ type BatchCreateMeasurementsResponse struct {
 
 func (x *BatchCreateMeasurementsResponse) Reset() {
 	*x = BatchCreateMeasurementsResponse{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[20]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2073,7 +2197,7 @@ func (x *BatchCreateMeasurementsResponse) String() string {
 func (*BatchCreateMeasurementsResponse) ProtoMessage() {}
 
 func (x *BatchCreateMeasurementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[20]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2086,7 +2210,7 @@ func (x *BatchCreateMeasurementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateMeasurementsResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateMeasurementsResponse) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{20}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *BatchCreateMeasurementsResponse) GetMeasurements() []*Measurement {
@@ -2107,7 +2231,7 @@ type ExportMeasurementsRequest struct {
 
 func (x *ExportMeasurementsRequest) Reset() {
 	*x = ExportMeasurementsRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[21]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2119,7 +2243,7 @@ func (x *ExportMeasurementsRequest) String() string {
 func (*ExportMeasurementsRequest) ProtoMessage() {}
 
 func (x *ExportMeasurementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[21]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2132,7 +2256,7 @@ func (x *ExportMeasurementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportMeasurementsRequest.ProtoReflect.Descriptor instead.
 func (*ExportMeasurementsRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{21}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ExportMeasurementsRequest) GetParent() string {
@@ -2155,7 +2279,7 @@ type ImportMeasurementsRequest struct {
 
 func (x *ImportMeasurementsRequest) Reset() {
 	*x = ImportMeasurementsRequest{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[22]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2167,7 +2291,7 @@ func (x *ImportMeasurementsRequest) String() string {
 func (*ImportMeasurementsRequest) ProtoMessage() {}
 
 func (x *ImportMeasurementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[22]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2180,7 +2304,7 @@ func (x *ImportMeasurementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportMeasurementsRequest.ProtoReflect.Descriptor instead.
 func (*ImportMeasurementsRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{22}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ImportMeasurementsRequest) GetParent() string {
@@ -2208,7 +2332,7 @@ type ImportMeasurementsResponse struct {
 
 func (x *ImportMeasurementsResponse) Reset() {
 	*x = ImportMeasurementsResponse{}
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[23]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2220,7 +2344,7 @@ func (x *ImportMeasurementsResponse) String() string {
 func (*ImportMeasurementsResponse) ProtoMessage() {}
 
 func (x *ImportMeasurementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[23]
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2233,7 +2357,7 @@ func (x *ImportMeasurementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportMeasurementsResponse.ProtoReflect.Descriptor instead.
 func (*ImportMeasurementsResponse) Descriptor() ([]byte, []int) {
-	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{23}
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ImportMeasurementsResponse) GetCount() int32 {
@@ -2253,7 +2377,19 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"period_end\x18\x01 \x01(\v2\x11.google.type.DateB\xb4\x01\xbaH\xb0\x01\xba\x01\xa9\x01\n" +
 	"\n" +
 	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31\xc8\x01\x01R\tperiodEnd\x12\x1d\n" +
-	"\x05value\x18\x02 \x01(\x01B\a\xbaH\x04\x12\x02@\x01R\x05value\"\xaa\x03\n" +
+	"\x05value\x18\x02 \x01(\x01B\a\xbaH\x04\x12\x02@\x01R\x05value\"\xae\x04\n" +
+	"\rTargetVersion\x12\xec\x01\n" +
+	"\x0eeffective_date\x18\x01 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\reffectiveDate\x12=\n" +
+	"\tdirection\x18\x02 \x01(\x0e2\x1f.goldenthread.kpis.v1.DirectionR\tdirection\x126\n" +
+	"\atargets\x18\x03 \x03(\v2\x1c.goldenthread.kpis.v1.TargetR\atargets\x12@\n" +
+	"\n" +
+	"thresholds\x18\x04 \x01(\v2 .goldenthread.kpis.v1.ThresholdsR\n" +
+	"thresholds\x12_\n" +
+	"\vchange_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"changeTime\x12\x14\n" +
+	"\x05actor\x18\x06 \x01(\tR\x05actor\"\xaa\x03\n" +
 	"\n" +
 	"Thresholds\x12C\n" +
 	"\x04kind\x18\x01 \x01(\x0e2%.goldenthread.kpis.v1.Thresholds.KindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x123\n" +
@@ -2274,7 +2410,7 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x05value\x18\x01 \x01(\x01B\a\xbaH\x04\x12\x02@\x01R\x05value\x12\xd9\x01\n" +
 	"\x04date\x18\x02 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x04date\"\x92\x13\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x04date\"\xde\x13\n" +
 	"\x03Kpi\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12f\n" +
 	"\x05title\x18\x02 \x01(\tBP\xbaHM\xba\x01C\n" +
@@ -2317,7 +2453,8 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\n" +
 	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\fvalueDueDate\x12;\n" +
 	"\aclosure\x18\x19 \x01(\x0e2!.goldenthread.kpis.v1.Kpi.ClosureR\aclosure\x12\x18\n" +
-	"\aretired\x18\x1a \x01(\bR\aretired\"\x89\x01\n" +
+	"\aretired\x18\x1a \x01(\bR\aretired\x12J\n" +
+	"\x0etarget_history\x18\x1b \x03(\v2#.goldenthread.kpis.v1.TargetVersionR\rtargetHistory\"\x89\x01\n" +
 	"\aClosure\x12\x17\n" +
 	"\x13CLOSURE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14CLOSURE_ELEMENT_DONE\x10\x01\x12\x1b\n" +
@@ -2330,7 +2467,7 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x04note\x18\x02 \x01(\tB\x04\xa0\xbb\x18\x01R\x04note\x12\x16\n" +
 	"\x06source\x18\x03 \x01(\tR\x06source\x12\x14\n" +
 	"\x05actor\x18\x04 \x01(\tR\x05actor\x12R\n" +
-	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x04time\"\x9c\x06\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x04time\"\xd5\x06\n" +
 	"\vMeasurement\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\xe4\x01\n" +
 	"\n" +
@@ -2350,7 +2487,8 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"deleteTime\x12\x1b\n" +
 	"\x04etag\x18\n" +
 	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\v \x01(\tR\vupdateActorB\b\n" +
+	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\x127\n" +
+	"\x06status\x18\f \x01(\x0e2\x1f.goldenthread.kpis.v1.KpiStatusR\x06statusB\b\n" +
 	"\x06_value\"\x94\x02\n" +
 	"\rGetKpiRequest\x12\xbe\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xa9\x01\xbaH\xa5\x01\xba\x01\xa1\x01\n" +
@@ -2375,11 +2513,14 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x06kpi_id\x18\x03 \x01(\tB\xbe\x01\xbaH\xba\x01\xba\x01\xb6\x01\n" +
 	"\x06kpi_id\x12kmust be 1 to 63 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen\x1a?this == '' || this.matches('^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x05kpiId\x12'\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x84\x01\n" +
+	"request_id\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\trequestId\"\x82\x03\n" +
 	"\x10UpdateKpiRequest\x123\n" +
 	"\x03kpi\x18\x01 \x01(\v2\x19.goldenthread.kpis.v1.KpiB\x06\xbaH\x03\xd8\x01\x03R\x03kpi\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xf0\x01\n" +
+	"updateMask\x12\xfb\x01\n" +
+	"\x16targets_effective_date\x18\x03 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x14targetsEffectiveDate\"\xf0\x01\n" +
 	"\x10DeleteKpiRequest\x12\xbe\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xa9\x01\xbaH\xa5\x01\xba\x01\xa1\x01\n" +
 	"\bkpi.name\x12/must be organisations/{organisation}/kpis/{kpi}\x1adthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\x12\x1b\n" +
@@ -2503,7 +2644,7 @@ func file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP() []byte {
 }
 
 var file_goldenthread_kpis_v1_kpis_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_goldenthread_kpis_v1_kpis_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_goldenthread_kpis_v1_kpis_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_goldenthread_kpis_v1_kpis_proto_goTypes = []any{
 	(KpiStatus)(0),                          // 0: goldenthread.kpis.v1.KpiStatus
 	(Unit)(0),                               // 1: goldenthread.kpis.v1.Unit
@@ -2513,107 +2654,116 @@ var file_goldenthread_kpis_v1_kpis_proto_goTypes = []any{
 	(Thresholds_Kind)(0),                    // 5: goldenthread.kpis.v1.Thresholds.Kind
 	(Kpi_Closure)(0),                        // 6: goldenthread.kpis.v1.Kpi.Closure
 	(*Target)(nil),                          // 7: goldenthread.kpis.v1.Target
-	(*Thresholds)(nil),                      // 8: goldenthread.kpis.v1.Thresholds
-	(*Baseline)(nil),                        // 9: goldenthread.kpis.v1.Baseline
-	(*Kpi)(nil),                             // 10: goldenthread.kpis.v1.Kpi
-	(*Correction)(nil),                      // 11: goldenthread.kpis.v1.Correction
-	(*Measurement)(nil),                     // 12: goldenthread.kpis.v1.Measurement
-	(*GetKpiRequest)(nil),                   // 13: goldenthread.kpis.v1.GetKpiRequest
-	(*ListKpisRequest)(nil),                 // 14: goldenthread.kpis.v1.ListKpisRequest
-	(*ListKpisResponse)(nil),                // 15: goldenthread.kpis.v1.ListKpisResponse
-	(*CreateKpiRequest)(nil),                // 16: goldenthread.kpis.v1.CreateKpiRequest
-	(*UpdateKpiRequest)(nil),                // 17: goldenthread.kpis.v1.UpdateKpiRequest
-	(*DeleteKpiRequest)(nil),                // 18: goldenthread.kpis.v1.DeleteKpiRequest
-	(*UndeleteKpiRequest)(nil),              // 19: goldenthread.kpis.v1.UndeleteKpiRequest
-	(*GetMeasurementRequest)(nil),           // 20: goldenthread.kpis.v1.GetMeasurementRequest
-	(*ListMeasurementsRequest)(nil),         // 21: goldenthread.kpis.v1.ListMeasurementsRequest
-	(*ListMeasurementsResponse)(nil),        // 22: goldenthread.kpis.v1.ListMeasurementsResponse
-	(*CreateMeasurementRequest)(nil),        // 23: goldenthread.kpis.v1.CreateMeasurementRequest
-	(*UpdateMeasurementRequest)(nil),        // 24: goldenthread.kpis.v1.UpdateMeasurementRequest
-	(*DeleteMeasurementRequest)(nil),        // 25: goldenthread.kpis.v1.DeleteMeasurementRequest
-	(*BatchCreateMeasurementsRequest)(nil),  // 26: goldenthread.kpis.v1.BatchCreateMeasurementsRequest
-	(*BatchCreateMeasurementsResponse)(nil), // 27: goldenthread.kpis.v1.BatchCreateMeasurementsResponse
-	(*ExportMeasurementsRequest)(nil),       // 28: goldenthread.kpis.v1.ExportMeasurementsRequest
-	(*ImportMeasurementsRequest)(nil),       // 29: goldenthread.kpis.v1.ImportMeasurementsRequest
-	(*ImportMeasurementsResponse)(nil),      // 30: goldenthread.kpis.v1.ImportMeasurementsResponse
-	(*date.Date)(nil),                       // 31: google.type.Date
-	(*timestamppb.Timestamp)(nil),           // 32: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),           // 33: google.protobuf.FieldMask
-	(*httpbody.HttpBody)(nil),               // 34: google.api.HttpBody
+	(*TargetVersion)(nil),                   // 8: goldenthread.kpis.v1.TargetVersion
+	(*Thresholds)(nil),                      // 9: goldenthread.kpis.v1.Thresholds
+	(*Baseline)(nil),                        // 10: goldenthread.kpis.v1.Baseline
+	(*Kpi)(nil),                             // 11: goldenthread.kpis.v1.Kpi
+	(*Correction)(nil),                      // 12: goldenthread.kpis.v1.Correction
+	(*Measurement)(nil),                     // 13: goldenthread.kpis.v1.Measurement
+	(*GetKpiRequest)(nil),                   // 14: goldenthread.kpis.v1.GetKpiRequest
+	(*ListKpisRequest)(nil),                 // 15: goldenthread.kpis.v1.ListKpisRequest
+	(*ListKpisResponse)(nil),                // 16: goldenthread.kpis.v1.ListKpisResponse
+	(*CreateKpiRequest)(nil),                // 17: goldenthread.kpis.v1.CreateKpiRequest
+	(*UpdateKpiRequest)(nil),                // 18: goldenthread.kpis.v1.UpdateKpiRequest
+	(*DeleteKpiRequest)(nil),                // 19: goldenthread.kpis.v1.DeleteKpiRequest
+	(*UndeleteKpiRequest)(nil),              // 20: goldenthread.kpis.v1.UndeleteKpiRequest
+	(*GetMeasurementRequest)(nil),           // 21: goldenthread.kpis.v1.GetMeasurementRequest
+	(*ListMeasurementsRequest)(nil),         // 22: goldenthread.kpis.v1.ListMeasurementsRequest
+	(*ListMeasurementsResponse)(nil),        // 23: goldenthread.kpis.v1.ListMeasurementsResponse
+	(*CreateMeasurementRequest)(nil),        // 24: goldenthread.kpis.v1.CreateMeasurementRequest
+	(*UpdateMeasurementRequest)(nil),        // 25: goldenthread.kpis.v1.UpdateMeasurementRequest
+	(*DeleteMeasurementRequest)(nil),        // 26: goldenthread.kpis.v1.DeleteMeasurementRequest
+	(*BatchCreateMeasurementsRequest)(nil),  // 27: goldenthread.kpis.v1.BatchCreateMeasurementsRequest
+	(*BatchCreateMeasurementsResponse)(nil), // 28: goldenthread.kpis.v1.BatchCreateMeasurementsResponse
+	(*ExportMeasurementsRequest)(nil),       // 29: goldenthread.kpis.v1.ExportMeasurementsRequest
+	(*ImportMeasurementsRequest)(nil),       // 30: goldenthread.kpis.v1.ImportMeasurementsRequest
+	(*ImportMeasurementsResponse)(nil),      // 31: goldenthread.kpis.v1.ImportMeasurementsResponse
+	(*date.Date)(nil),                       // 32: google.type.Date
+	(*timestamppb.Timestamp)(nil),           // 33: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),           // 34: google.protobuf.FieldMask
+	(*httpbody.HttpBody)(nil),               // 35: google.api.HttpBody
 }
 var file_goldenthread_kpis_v1_kpis_proto_depIdxs = []int32{
-	31, // 0: goldenthread.kpis.v1.Target.period_end:type_name -> google.type.Date
-	5,  // 1: goldenthread.kpis.v1.Thresholds.kind:type_name -> goldenthread.kpis.v1.Thresholds.Kind
-	31, // 2: goldenthread.kpis.v1.Baseline.date:type_name -> google.type.Date
-	1,  // 3: goldenthread.kpis.v1.Kpi.unit:type_name -> goldenthread.kpis.v1.Unit
-	2,  // 4: goldenthread.kpis.v1.Kpi.direction:type_name -> goldenthread.kpis.v1.Direction
-	9,  // 5: goldenthread.kpis.v1.Kpi.baseline:type_name -> goldenthread.kpis.v1.Baseline
-	7,  // 6: goldenthread.kpis.v1.Kpi.targets:type_name -> goldenthread.kpis.v1.Target
-	8,  // 7: goldenthread.kpis.v1.Kpi.thresholds:type_name -> goldenthread.kpis.v1.Thresholds
-	3,  // 8: goldenthread.kpis.v1.Kpi.frequency:type_name -> goldenthread.kpis.v1.Frequency
-	31, // 9: goldenthread.kpis.v1.Kpi.latest_period_end:type_name -> google.type.Date
-	0,  // 10: goldenthread.kpis.v1.Kpi.status:type_name -> goldenthread.kpis.v1.KpiStatus
-	4,  // 11: goldenthread.kpis.v1.Kpi.trend:type_name -> goldenthread.kpis.v1.Trend
-	32, // 12: goldenthread.kpis.v1.Kpi.create_time:type_name -> google.protobuf.Timestamp
-	32, // 13: goldenthread.kpis.v1.Kpi.update_time:type_name -> google.protobuf.Timestamp
-	32, // 14: goldenthread.kpis.v1.Kpi.delete_time:type_name -> google.protobuf.Timestamp
-	31, // 15: goldenthread.kpis.v1.Kpi.value_due_date:type_name -> google.type.Date
-	6,  // 16: goldenthread.kpis.v1.Kpi.closure:type_name -> goldenthread.kpis.v1.Kpi.Closure
-	32, // 17: goldenthread.kpis.v1.Correction.time:type_name -> google.protobuf.Timestamp
-	31, // 18: goldenthread.kpis.v1.Measurement.period_end:type_name -> google.type.Date
-	11, // 19: goldenthread.kpis.v1.Measurement.history:type_name -> goldenthread.kpis.v1.Correction
-	32, // 20: goldenthread.kpis.v1.Measurement.create_time:type_name -> google.protobuf.Timestamp
-	32, // 21: goldenthread.kpis.v1.Measurement.update_time:type_name -> google.protobuf.Timestamp
-	32, // 22: goldenthread.kpis.v1.Measurement.delete_time:type_name -> google.protobuf.Timestamp
-	32, // 23: goldenthread.kpis.v1.GetKpiRequest.as_of:type_name -> google.protobuf.Timestamp
-	10, // 24: goldenthread.kpis.v1.ListKpisResponse.kpis:type_name -> goldenthread.kpis.v1.Kpi
-	10, // 25: goldenthread.kpis.v1.CreateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
-	10, // 26: goldenthread.kpis.v1.UpdateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
-	33, // 27: goldenthread.kpis.v1.UpdateKpiRequest.update_mask:type_name -> google.protobuf.FieldMask
-	31, // 28: goldenthread.kpis.v1.ListMeasurementsRequest.start_date:type_name -> google.type.Date
-	31, // 29: goldenthread.kpis.v1.ListMeasurementsRequest.end_date:type_name -> google.type.Date
-	32, // 30: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_since:type_name -> google.protobuf.Timestamp
-	32, // 31: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_until:type_name -> google.protobuf.Timestamp
-	12, // 32: goldenthread.kpis.v1.ListMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
-	12, // 33: goldenthread.kpis.v1.CreateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
-	12, // 34: goldenthread.kpis.v1.UpdateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
-	33, // 35: goldenthread.kpis.v1.UpdateMeasurementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	23, // 36: goldenthread.kpis.v1.BatchCreateMeasurementsRequest.requests:type_name -> goldenthread.kpis.v1.CreateMeasurementRequest
-	12, // 37: goldenthread.kpis.v1.BatchCreateMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
-	34, // 38: goldenthread.kpis.v1.ImportMeasurementsRequest.csv:type_name -> google.api.HttpBody
-	13, // 39: goldenthread.kpis.v1.KpisService.GetKpi:input_type -> goldenthread.kpis.v1.GetKpiRequest
-	14, // 40: goldenthread.kpis.v1.KpisService.ListKpis:input_type -> goldenthread.kpis.v1.ListKpisRequest
-	16, // 41: goldenthread.kpis.v1.KpisService.CreateKpi:input_type -> goldenthread.kpis.v1.CreateKpiRequest
-	17, // 42: goldenthread.kpis.v1.KpisService.UpdateKpi:input_type -> goldenthread.kpis.v1.UpdateKpiRequest
-	18, // 43: goldenthread.kpis.v1.KpisService.DeleteKpi:input_type -> goldenthread.kpis.v1.DeleteKpiRequest
-	19, // 44: goldenthread.kpis.v1.KpisService.UndeleteKpi:input_type -> goldenthread.kpis.v1.UndeleteKpiRequest
-	20, // 45: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:input_type -> goldenthread.kpis.v1.GetMeasurementRequest
-	21, // 46: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:input_type -> goldenthread.kpis.v1.ListMeasurementsRequest
-	23, // 47: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:input_type -> goldenthread.kpis.v1.CreateMeasurementRequest
-	24, // 48: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:input_type -> goldenthread.kpis.v1.UpdateMeasurementRequest
-	25, // 49: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:input_type -> goldenthread.kpis.v1.DeleteMeasurementRequest
-	26, // 50: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:input_type -> goldenthread.kpis.v1.BatchCreateMeasurementsRequest
-	28, // 51: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:input_type -> goldenthread.kpis.v1.ExportMeasurementsRequest
-	29, // 52: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:input_type -> goldenthread.kpis.v1.ImportMeasurementsRequest
-	10, // 53: goldenthread.kpis.v1.KpisService.GetKpi:output_type -> goldenthread.kpis.v1.Kpi
-	15, // 54: goldenthread.kpis.v1.KpisService.ListKpis:output_type -> goldenthread.kpis.v1.ListKpisResponse
-	10, // 55: goldenthread.kpis.v1.KpisService.CreateKpi:output_type -> goldenthread.kpis.v1.Kpi
-	10, // 56: goldenthread.kpis.v1.KpisService.UpdateKpi:output_type -> goldenthread.kpis.v1.Kpi
-	10, // 57: goldenthread.kpis.v1.KpisService.DeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
-	10, // 58: goldenthread.kpis.v1.KpisService.UndeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
-	12, // 59: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	22, // 60: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:output_type -> goldenthread.kpis.v1.ListMeasurementsResponse
-	12, // 61: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	12, // 62: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	12, // 63: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	27, // 64: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:output_type -> goldenthread.kpis.v1.BatchCreateMeasurementsResponse
-	34, // 65: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:output_type -> google.api.HttpBody
-	30, // 66: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:output_type -> goldenthread.kpis.v1.ImportMeasurementsResponse
-	53, // [53:67] is the sub-list for method output_type
-	39, // [39:53] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	32, // 0: goldenthread.kpis.v1.Target.period_end:type_name -> google.type.Date
+	32, // 1: goldenthread.kpis.v1.TargetVersion.effective_date:type_name -> google.type.Date
+	2,  // 2: goldenthread.kpis.v1.TargetVersion.direction:type_name -> goldenthread.kpis.v1.Direction
+	7,  // 3: goldenthread.kpis.v1.TargetVersion.targets:type_name -> goldenthread.kpis.v1.Target
+	9,  // 4: goldenthread.kpis.v1.TargetVersion.thresholds:type_name -> goldenthread.kpis.v1.Thresholds
+	33, // 5: goldenthread.kpis.v1.TargetVersion.change_time:type_name -> google.protobuf.Timestamp
+	5,  // 6: goldenthread.kpis.v1.Thresholds.kind:type_name -> goldenthread.kpis.v1.Thresholds.Kind
+	32, // 7: goldenthread.kpis.v1.Baseline.date:type_name -> google.type.Date
+	1,  // 8: goldenthread.kpis.v1.Kpi.unit:type_name -> goldenthread.kpis.v1.Unit
+	2,  // 9: goldenthread.kpis.v1.Kpi.direction:type_name -> goldenthread.kpis.v1.Direction
+	10, // 10: goldenthread.kpis.v1.Kpi.baseline:type_name -> goldenthread.kpis.v1.Baseline
+	7,  // 11: goldenthread.kpis.v1.Kpi.targets:type_name -> goldenthread.kpis.v1.Target
+	9,  // 12: goldenthread.kpis.v1.Kpi.thresholds:type_name -> goldenthread.kpis.v1.Thresholds
+	3,  // 13: goldenthread.kpis.v1.Kpi.frequency:type_name -> goldenthread.kpis.v1.Frequency
+	32, // 14: goldenthread.kpis.v1.Kpi.latest_period_end:type_name -> google.type.Date
+	0,  // 15: goldenthread.kpis.v1.Kpi.status:type_name -> goldenthread.kpis.v1.KpiStatus
+	4,  // 16: goldenthread.kpis.v1.Kpi.trend:type_name -> goldenthread.kpis.v1.Trend
+	33, // 17: goldenthread.kpis.v1.Kpi.create_time:type_name -> google.protobuf.Timestamp
+	33, // 18: goldenthread.kpis.v1.Kpi.update_time:type_name -> google.protobuf.Timestamp
+	33, // 19: goldenthread.kpis.v1.Kpi.delete_time:type_name -> google.protobuf.Timestamp
+	32, // 20: goldenthread.kpis.v1.Kpi.value_due_date:type_name -> google.type.Date
+	6,  // 21: goldenthread.kpis.v1.Kpi.closure:type_name -> goldenthread.kpis.v1.Kpi.Closure
+	8,  // 22: goldenthread.kpis.v1.Kpi.target_history:type_name -> goldenthread.kpis.v1.TargetVersion
+	33, // 23: goldenthread.kpis.v1.Correction.time:type_name -> google.protobuf.Timestamp
+	32, // 24: goldenthread.kpis.v1.Measurement.period_end:type_name -> google.type.Date
+	12, // 25: goldenthread.kpis.v1.Measurement.history:type_name -> goldenthread.kpis.v1.Correction
+	33, // 26: goldenthread.kpis.v1.Measurement.create_time:type_name -> google.protobuf.Timestamp
+	33, // 27: goldenthread.kpis.v1.Measurement.update_time:type_name -> google.protobuf.Timestamp
+	33, // 28: goldenthread.kpis.v1.Measurement.delete_time:type_name -> google.protobuf.Timestamp
+	0,  // 29: goldenthread.kpis.v1.Measurement.status:type_name -> goldenthread.kpis.v1.KpiStatus
+	33, // 30: goldenthread.kpis.v1.GetKpiRequest.as_of:type_name -> google.protobuf.Timestamp
+	11, // 31: goldenthread.kpis.v1.ListKpisResponse.kpis:type_name -> goldenthread.kpis.v1.Kpi
+	11, // 32: goldenthread.kpis.v1.CreateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
+	11, // 33: goldenthread.kpis.v1.UpdateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
+	34, // 34: goldenthread.kpis.v1.UpdateKpiRequest.update_mask:type_name -> google.protobuf.FieldMask
+	32, // 35: goldenthread.kpis.v1.UpdateKpiRequest.targets_effective_date:type_name -> google.type.Date
+	32, // 36: goldenthread.kpis.v1.ListMeasurementsRequest.start_date:type_name -> google.type.Date
+	32, // 37: goldenthread.kpis.v1.ListMeasurementsRequest.end_date:type_name -> google.type.Date
+	33, // 38: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_since:type_name -> google.protobuf.Timestamp
+	33, // 39: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_until:type_name -> google.protobuf.Timestamp
+	13, // 40: goldenthread.kpis.v1.ListMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
+	13, // 41: goldenthread.kpis.v1.CreateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
+	13, // 42: goldenthread.kpis.v1.UpdateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
+	34, // 43: goldenthread.kpis.v1.UpdateMeasurementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	24, // 44: goldenthread.kpis.v1.BatchCreateMeasurementsRequest.requests:type_name -> goldenthread.kpis.v1.CreateMeasurementRequest
+	13, // 45: goldenthread.kpis.v1.BatchCreateMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
+	35, // 46: goldenthread.kpis.v1.ImportMeasurementsRequest.csv:type_name -> google.api.HttpBody
+	14, // 47: goldenthread.kpis.v1.KpisService.GetKpi:input_type -> goldenthread.kpis.v1.GetKpiRequest
+	15, // 48: goldenthread.kpis.v1.KpisService.ListKpis:input_type -> goldenthread.kpis.v1.ListKpisRequest
+	17, // 49: goldenthread.kpis.v1.KpisService.CreateKpi:input_type -> goldenthread.kpis.v1.CreateKpiRequest
+	18, // 50: goldenthread.kpis.v1.KpisService.UpdateKpi:input_type -> goldenthread.kpis.v1.UpdateKpiRequest
+	19, // 51: goldenthread.kpis.v1.KpisService.DeleteKpi:input_type -> goldenthread.kpis.v1.DeleteKpiRequest
+	20, // 52: goldenthread.kpis.v1.KpisService.UndeleteKpi:input_type -> goldenthread.kpis.v1.UndeleteKpiRequest
+	21, // 53: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:input_type -> goldenthread.kpis.v1.GetMeasurementRequest
+	22, // 54: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:input_type -> goldenthread.kpis.v1.ListMeasurementsRequest
+	24, // 55: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:input_type -> goldenthread.kpis.v1.CreateMeasurementRequest
+	25, // 56: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:input_type -> goldenthread.kpis.v1.UpdateMeasurementRequest
+	26, // 57: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:input_type -> goldenthread.kpis.v1.DeleteMeasurementRequest
+	27, // 58: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:input_type -> goldenthread.kpis.v1.BatchCreateMeasurementsRequest
+	29, // 59: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:input_type -> goldenthread.kpis.v1.ExportMeasurementsRequest
+	30, // 60: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:input_type -> goldenthread.kpis.v1.ImportMeasurementsRequest
+	11, // 61: goldenthread.kpis.v1.KpisService.GetKpi:output_type -> goldenthread.kpis.v1.Kpi
+	16, // 62: goldenthread.kpis.v1.KpisService.ListKpis:output_type -> goldenthread.kpis.v1.ListKpisResponse
+	11, // 63: goldenthread.kpis.v1.KpisService.CreateKpi:output_type -> goldenthread.kpis.v1.Kpi
+	11, // 64: goldenthread.kpis.v1.KpisService.UpdateKpi:output_type -> goldenthread.kpis.v1.Kpi
+	11, // 65: goldenthread.kpis.v1.KpisService.DeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
+	11, // 66: goldenthread.kpis.v1.KpisService.UndeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
+	13, // 67: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	23, // 68: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:output_type -> goldenthread.kpis.v1.ListMeasurementsResponse
+	13, // 69: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	13, // 70: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	13, // 71: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	28, // 72: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:output_type -> goldenthread.kpis.v1.BatchCreateMeasurementsResponse
+	35, // 73: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:output_type -> google.api.HttpBody
+	31, // 74: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:output_type -> goldenthread.kpis.v1.ImportMeasurementsResponse
+	61, // [61:75] is the sub-list for method output_type
+	47, // [47:61] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_kpis_v1_kpis_proto_init() }
@@ -2621,14 +2771,14 @@ func file_goldenthread_kpis_v1_kpis_proto_init() {
 	if File_goldenthread_kpis_v1_kpis_proto != nil {
 		return
 	}
-	file_goldenthread_kpis_v1_kpis_proto_msgTypes[5].OneofWrappers = []any{}
+	file_goldenthread_kpis_v1_kpis_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_kpis_v1_kpis_proto_rawDesc), len(file_goldenthread_kpis_v1_kpis_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   24,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
