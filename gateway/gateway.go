@@ -160,7 +160,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},
 		{"planning", cfg.PlanningAddr, []registerFunc{planningpb.RegisterElementsServiceHandler, planningpb.RegisterLinkRequestsServiceHandler,
 			planningpb.RegisterCheckInsServiceHandler, planningpb.RegisterCommentsServiceHandler, planningpb.RegisterWorkServiceHandler,
-			planningpb.RegisterDigestServiceHandler}},
+			planningpb.RegisterDigestServiceHandler, planningpb.RegisterCyclesServiceHandler}},
 		{"kpis", cfg.KpisAddr, []registerFunc{kpispb.RegisterKpisServiceHandler, kpispb.RegisterMeasurementsServiceHandler}},
 	} {
 		conn, err := grpcclient.Dial(b.addr)

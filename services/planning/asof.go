@@ -30,9 +30,8 @@ func elementsAsOf(ctx context.Context, q sqldb.Querier, orgID string, at time.Ti
 		if s.Deleted {
 			continue
 		}
-		r := &elementRecord{el: s.Resource.(*pb.Element), orgID: orgID}
-		r.id = path.Base(r.el.Name)
-		if err := r.resolve(); err != nil {
+		r, err := recordOf(orgID, s.Resource.(*pb.Element))
+		if err != nil {
 			return nil, err
 		}
 		recs = append(recs, r)
@@ -55,6 +54,13 @@ func elementsAsOf(ctx context.Context, q sqldb.Querier, orgID string, at time.Ti
 		return cmp.Or(cmp.Compare(a.el.Level, b.el.Level), strings.Compare(a.id, b.id))
 	})
 	return recs, nil
+}
+
+// recordOf is the record of el, an element of orgID as it once stood (its
+// revision, or a closed cycle's copy).
+func recordOf(orgID string, el *pb.Element) (*elementRecord, error) {
+	r := &elementRecord{el: el, orgID: orgID, id: path.Base(el.Name)}
+	return r, r.resolve()
 }
 
 // rollupsAsOf sets on recs the health and progress their roll-ups had at

@@ -101,3 +101,19 @@ func (k kpis) RequireKPI(ctx context.Context, field, name string) error {
 		return k.kpis.GetKpi(ctx, &kpipb.GetKpiRequest{Name: name})
 	})
 }
+
+// Copy makes a KPI of orgID like from, measuring element, without its
+// values; requestID makes a retry answer with the copy the first call
+// made.
+func (k kpis) Copy(ctx context.Context, orgID string, from *kpipb.Kpi, element, requestID string) error {
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
+	defer cancel()
+	c := &kpipb.Kpi{Title: from.Title, Description: from.Description, Unit: from.Unit, CurrencyCode: from.CurrencyCode,
+		Direction: from.Direction, Baseline: from.Baseline, Targets: from.Targets, Thresholds: from.Thresholds, Frequency: from.Frequency,
+		Element: element, OwnerTeam: from.OwnerTeam, DataSource: from.DataSource}
+	_, err := k.kpis.CreateKpi(ctx, &kpipb.CreateKpiRequest{Parent: "organisations/" + orgID, Kpi: c, RequestId: requestID})
+	if err != nil {
+		return lookup.Failed("the KPI service", from.Name, err)
+	}
+	return nil
+}

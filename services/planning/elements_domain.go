@@ -17,7 +17,7 @@ const plannerRole = identitypb.Role_ROLE_PLANNER
 // never loop.
 var (
 	elementUpdatable = []string{"objective_kind", "title", "description", "owner_team", "start_date", "end_date",
-		"status", "priority_rank", "progress", "parent", "supports", "thematic_goal", "check_in_frequency"}
+		"status", "priority_rank", "progress", "parent", "supports", "thematic_goal", "check_in_frequency", "cycle"}
 	elementComputed = []string{"level", "health", "kpi_health", "owner_team_deleted", "health_drivers", "health_change_time",
 		"check_in_due_time", "latest_check_in"}
 	// contributorFields are what a contributor may change, on elements their

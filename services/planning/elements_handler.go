@@ -68,6 +68,12 @@ func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElements
 }
 
 func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateElementRequest) (*pb.Element, error) {
+	return h.create(ctx, req, "")
+}
+
+// create answers a CreateElement request; predecessor is the id of the
+// element of an earlier cycle the new one continues ("" for none).
+func (h *elementsHandler) create(ctx context.Context, req *pb.CreateElementRequest, predecessor string) (*pb.Element, error) {
 	orgID, err := resource.ParseOrganisation("parent", req.Parent)
 	if err != nil {
 		return nil, err
@@ -76,10 +82,10 @@ func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateEleme
 	if err != nil {
 		return nil, err
 	}
-	check := checkLinks
+	check := checkCreate
 	if delegated {
 		check = func(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
-			if err := checkLinks(ctx, tx, r); err != nil {
+			if err := checkCreate(ctx, tx, r); err != nil {
 				return err
 			}
 			return remitted(ctx, tx, remit, r)
@@ -90,6 +96,9 @@ func (h *elementsHandler) CreateElement(ctx context.Context, req *pb.CreateEleme
 			r, err := newElement(ids[0], ids[1], req.Element)
 			if err != nil {
 				return nil, err
+			}
+			if predecessor != "" {
+				r.predecessorID, r.el.Predecessor = predecessor, elementName(ids[0], predecessor)
 			}
 			// Ask before writing anything: an unreachable teams or
 			// organisations service leaves no half-made element behind.

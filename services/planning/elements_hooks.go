@@ -112,12 +112,42 @@ func checkDependants(ctx context.Context, tx *sqldb.Tx, current, next *elementRe
 }
 
 // checkUpdate is the Check hook of an update: the rules of next's links,
-// and of the elements that depend on it.
+// of its cycle when it changes, and of the elements that depend on it.
 func checkUpdate(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
 	if err := checkLinks(ctx, tx, next); err != nil {
 		return err
 	}
+	if next.cycleID != current.cycleID {
+		if err := checkJoins(ctx, tx, next); err != nil {
+			return err
+		}
+	}
 	return checkDependants(ctx, tx, current, next)
+}
+
+// checkCreate is the Check hook of a create: the rules of r's links, and
+// its cycle.
+func checkCreate(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+	if err := checkLinks(ctx, tx, r); err != nil {
+		return err
+	}
+	return checkJoins(ctx, tx, r)
+}
+
+// checkJoins applies the rule of an element joining its cycle, if it has
+// one: the cycle exists and is open.
+func checkJoins(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
+	if r.cycleID == "" {
+		return nil
+	}
+	c, err := getCycle(ctx, tx, r.orgID, r.cycleID)
+	if errors.Is(err, resource.ErrNotFound) {
+		return apierr.InvalidArgument("element.cycle", "no such cycle: "+r.el.Cycle)
+	}
+	if err != nil {
+		return err
+	}
+	return checkOpen("element.cycle", c.c)
 }
 
 // checkUndelete is the Check hook of an undelete: a restored element obeys

@@ -53,7 +53,7 @@ func nextElement(current *elementRecord, change *pb.Element, paths []string, lev
 		return nil, err
 	}
 	next := &elementRecord{el: el, orgID: current.orgID, id: current.id, revision: current.revision,
-		manualProgress: current.manualProgress, deletedWithOrg: current.deletedWithOrg}
+		manualProgress: current.manualProgress, deletedWithOrg: current.deletedWithOrg, predecessorID: current.predecessorID}
 	if err := next.resolve(); err != nil {
 		return nil, err
 	}
@@ -99,6 +99,9 @@ func (r *elementRecord) resolve() error {
 		return err
 	}
 	if r.thematicGoal, err = optionalRef("element.thematic_goal", "elements", r.orgID, r.el.ThematicGoal); err != nil {
+		return err
+	}
+	if r.cycleID, err = optionalRef("element.cycle", "cycles", r.orgID, r.el.Cycle); err != nil {
 		return err
 	}
 	// Supports may name other organisations' elements; the handler asks

@@ -18,6 +18,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -33,6 +34,9 @@ type elementRecord struct {
 	// deletedWith is the id of the element whose forced deletion took
 	// this one with it, "" for none.
 	deletedWith string
+	// cycleID is the id of the element's planning cycle, "" for none;
+	// predecessorID that of the element of an earlier cycle it continues.
+	cycleID, predecessorID string
 }
 
 // Message implements resource.Record.
@@ -44,7 +48,7 @@ func (r *elementRecord) Revision() *int64 { return &r.revision }
 const elementColumns = "organisation_id, id, level, objective_kind, title, description, owner_team_id, owner_team_deleted, " +
 	"start_date, end_date, status, priority_rank, manual_progress, progress, kpi_health, health, parent_id, thematic_goal_id, " +
 	"create_time, update_time, delete_time, deleted_with_organisation, revision, update_actor, health_drivers, health_change_time, " +
-	"check_in_frequency, latest_check_in, latest_check_in_time, deleted_with"
+	"check_in_frequency, latest_check_in, latest_check_in_time, deleted_with, cycle_id, predecessor_id"
 
 // elementRows reads element rows without their supports, which loadSupports
 // adds to a batch in one more query where the caller needs them.
@@ -459,7 +463,7 @@ func (r *elementRecord) values() []any {
 		r.manualProgress, e.Progress, int32(e.KpiHealth), int32(e.Health), r.parentID, r.thematicGoal,
 		resource.Micros(e.CreateTime), resource.Micros(e.UpdateTime), resource.NullMicros(e.DeleteTime),
 		sqldb.Bool(r.deletedWithOrg), r.revision, e.UpdateActor, driversJSON(e.HealthDrivers), resource.NullMicros(e.HealthChangeTime),
-		int32(e.CheckInFrequency), latestJSON(e.LatestCheckIn), latestTime(e.LatestCheckIn), r.deletedWith}
+		int32(e.CheckInFrequency), latestJSON(e.LatestCheckIn), latestTime(e.LatestCheckIn), r.deletedWith, r.cycleID, r.predecessorID}
 }
 
 // queryElements reads the elements a query of its own selects (a
@@ -510,7 +514,7 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	err := s.Scan(&r.orgID, &r.id, &c.level, &c.kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &c.ownerDeleted,
 		&c.start, &c.end, &c.status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &c.kpiH, &c.health, &r.parentID,
 		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.revision, &r.el.UpdateActor, &c.drivers, &c.healthChange,
-		&c.frequency, &c.latest, &c.latestTime, &r.deletedWith)
+		&c.frequency, &c.latest, &c.latestTime, &r.deletedWith, &r.cycleID, &r.predecessorID)
 	if err != nil {
 		return nil, err // the caller says what it read (and sees sql.ErrNoRows)
 	}
@@ -526,6 +530,12 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	}
 	if r.thematicGoal != "" {
 		e.ThematicGoal = elementName(r.orgID, r.thematicGoal)
+	}
+	if r.cycleID != "" {
+		e.Cycle = resourcename.Format(cycleCollections, r.orgID, r.cycleID)
+	}
+	if r.predecessorID != "" {
+		e.Predecessor = elementName(r.orgID, r.predecessorID)
 	}
 	e.CreateTime, e.UpdateTime, e.DeleteTime = c.stamps.Times()
 	e.HealthChangeTime = resource.NullTime(c.healthChange)

@@ -80,6 +80,9 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 					Events: resource.EventsOf[*pb.Comment](base.Emit, "comment")}
 			}
 			pb.RegisterCommentsServiceServer(g, comments)
+			pb.RegisterCyclesServiceServer(g, &cyclesHandler{cycles: resource.Engine[*cycleRecord, *pb.Cycle]{DB: base.DB,
+				Service: serviceName, Field: "cycle", Type: cycleType, Events: resource.EventsOf[*pb.Cycle](base.Emit, "cycle")},
+				elements: eh, kpis: measures})
 			pb.RegisterLinkRequestsServiceServer(g, &linksHandler{links: resource.Engine[*linkRecord, *pb.LinkRequest]{DB: base.DB,
 				Service: serviceName, Field: "link_request", Type: linkType, Events: linkEvents{base.Emit}}})
 		}

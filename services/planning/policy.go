@@ -37,6 +37,14 @@ var policy = auth.Policy{
 	"/goldenthread.planning.v1.WorkService/GetWork":     auth.Viewer,
 	"/goldenthread.planning.v1.DigestService/GetDigest": auth.Viewer,
 
+	"/goldenthread.planning.v1.CyclesService/GetCycle":    auth.Viewer,
+	"/goldenthread.planning.v1.CyclesService/ListCycles":  auth.Viewer,
+	"/goldenthread.planning.v1.CyclesService/CreateCycle": auth.Planner,
+	"/goldenthread.planning.v1.CyclesService/UpdateCycle": auth.Planner,
+	"/goldenthread.planning.v1.CyclesService/CloseCycle":  auth.Planner,
+
+	"/goldenthread.planning.v1.CyclesService/CarryForwardCycle": auth.Planner,
+
 	"/goldenthread.planning.v1.LinkRequestsService/GetLinkRequest":     auth.Viewer,
 	"/goldenthread.planning.v1.LinkRequestsService/ListLinkRequests":   auth.Viewer,
 	"/goldenthread.planning.v1.LinkRequestsService/CreateLinkRequest":  auth.Planner.In("link_request.element"),

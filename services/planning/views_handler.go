@@ -3,6 +3,7 @@ package planning
 import (
 	"cmp"
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -47,8 +48,8 @@ func (h *elementsHandler) GetElementTree(ctx context.Context, req *pb.GetElement
 			return nil, err
 		}
 	}
-	if req.AsOf != nil {
-		recs, err := elementsAsOf(ctx, h.db, orgID, req.AsOf.AsTime())
+	if req.AsOf != nil || req.Cycle != "" {
+		recs, err := h.pastTree(ctx, orgID, req)
 		if err != nil {
 			return nil, err
 		}
@@ -69,6 +70,40 @@ func (h *elementsHandler) GetElementTree(ctx context.Context, req *pb.GetElement
 		return nil, err
 	}
 	return tree, nil
+}
+
+// pastTree returns the elements of a tree that is not simply today's
+// plan: the plan as of a time (as_of), or a cycle's part of it (cycle) —
+// a closed cycle's as it was at its close.
+func (h *elementsHandler) pastTree(ctx context.Context, orgID string, req *pb.GetElementTreeRequest) ([]*elementRecord, error) {
+	var cycle *cycleRecord
+	if req.Cycle != "" {
+		id, err := optionalRef("cycle", "cycles", orgID, req.Cycle)
+		if err != nil {
+			return nil, err
+		}
+		if cycle, err = getCycle(ctx, h.db, orgID, id); errors.Is(err, resource.ErrNotFound) {
+			return nil, apierr.NotFound(req.Cycle)
+		} else if err != nil {
+			return nil, err
+		}
+		if cycle.c.State == pb.Cycle_STATE_CLOSED {
+			recs, _, err := frozen(ctx, h.db, orgID, id)
+			return recs, err
+		}
+	}
+	var recs []*elementRecord
+	var err error
+	if req.AsOf != nil {
+		recs, err = elementsAsOf(ctx, h.db, orgID, req.AsOf.AsTime())
+	} else {
+		recs, err = liveTree(ctx, h.db, orgID, "")
+	}
+	if err != nil || cycle == nil {
+		return recs, err
+	}
+	keep, _ := inCycle(recs, req.Cycle)
+	return slices.DeleteFunc(recs, func(r *elementRecord) bool { return !keep[r.id] }), nil
 }
 
 func (h *elementsHandler) CompareElements(ctx context.Context, req *pb.CompareElementsRequest) (*pb.ElementComparison, error) {

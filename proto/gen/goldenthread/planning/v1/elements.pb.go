@@ -645,6 +645,13 @@ type Element struct {
 	CheckInDueTime *timestamppb.Timestamp `protobuf:"bytes,26,opt,name=check_in_due_time,json=checkInDueTime,proto3" json:"check_in_due_time,omitempty"`
 	// The latest check-in, whole; unset before the first. Output only.
 	LatestCheckIn *CheckIn `protobuf:"bytes,27,opt,name=latest_check_in,json=latestCheckIn,proto3" json:"latest_check_in,omitempty"`
+	// The planning cycle the element belongs to,
+	// `organisations/{organisation}/cycles/{cycle}` of the same organisation:
+	// an open one when set or changed; empty for none (the ongoing plan).
+	Cycle string `protobuf:"bytes,28,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	// The element of an earlier cycle this one continues, carried forward
+	// (CarryForwardCycle). Output only.
+	Predecessor   string `protobuf:"bytes,29,opt,name=predecessor,proto3" json:"predecessor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -866,6 +873,20 @@ func (x *Element) GetLatestCheckIn() *CheckIn {
 		return x.LatestCheckIn
 	}
 	return nil
+}
+
+func (x *Element) GetCycle() string {
+	if x != nil {
+		return x.Cycle
+	}
+	return ""
+}
+
+func (x *Element) GetPredecessor() string {
+	if x != nil {
+		return x.Predecessor
+	}
+	return ""
 }
 
 // CheckIn is an element's owners' account of how it is going.
@@ -1901,7 +1922,10 @@ type GetElementTreeRequest struct {
 	// The plan as it stood at this time, from its history: each element as
 	// its last change before then left it, with the health and progress it
 	// had then. Unset: now. Elements of other organisations are left out.
-	AsOf          *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	AsOf *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// Keep only the elements of this cycle, those under them, and their
+	// ancestors; a closed cycle's as they were at its close.
+	Cycle         string `protobuf:"bytes,7,opt,name=cycle,proto3" json:"cycle,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1976,6 +2000,13 @@ func (x *GetElementTreeRequest) GetAsOf() *timestamppb.Timestamp {
 		return x.AsOf
 	}
 	return nil
+}
+
+func (x *GetElementTreeRequest) GetCycle() string {
+	if x != nil {
+		return x.Cycle
+	}
+	return ""
 }
 
 // CompareElementsRequest names the plan and the two times to compare.
@@ -2227,7 +2258,7 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\fHealthDriver\x12\x18\n" +
 	"\aelement\x18\x01 \x01(\tR\aelement\x126\n" +
 	"\x04link\x18\x02 \x01(\x0e2\".goldenthread.planning.v1.LinkKindR\x04link\x128\n" +
-	"\x06health\x18\x03 \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\"\xd1\x16\n" +
+	"\x06health\x18\x03 \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\"\xcf\x18\n" +
 	"\aElement\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12?\n" +
 	"\x05level\x18\x02 \x01(\x0e2\x1f.goldenthread.planning.v1.LevelB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05level\x12X\n" +
@@ -2271,7 +2302,10 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x12health_change_time\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x10healthChangeTime\x12b\n" +
 	"\x12check_in_frequency\x18\x19 \x01(\x0e2*.goldenthread.planning.v1.CheckInFrequencyB\b\xbaH\x05\x82\x01\x02\x10\x01R\x10checkInFrequency\x12i\n" +
 	"\x11check_in_due_time\x18\x1a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x0echeckInDueTime\x12I\n" +
-	"\x0flatest_check_in\x18\x1b \x01(\v2!.goldenthread.planning.v1.CheckInR\rlatestCheckIn\"\x9c\x05\n" +
+	"\x0flatest_check_in\x18\x1b \x01(\v2!.goldenthread.planning.v1.CheckInR\rlatestCheckIn\x12\xd9\x01\n" +
+	"\x05cycle\x18\x1c \x01(\tB\xc2\x01\xbaH\xbe\x01\xba\x01\xba\x01\n" +
+	"\relement.cycle\x123must be organisations/{organisation}/cycles/{cycle}\x1atthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/cycles/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x05cycle\x12 \n" +
+	"\vpredecessor\x18\x1d \x01(\tR\vpredecessor\"\x9c\x05\n" +
 	"\aCheckIn\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\xc5\x01\n" +
 	"\n" +
@@ -2372,7 +2406,7 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xea\x01\n" +
 	"\x17GetElementThreadRequest\x12\xce\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb9\x01\xbaH\xb5\x01\xba\x01\xb1\x01\n" +
-	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\x83\b\n" +
+	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xd7\t\n" +
 	"\x15GetElementTreeRequest\x12\x99\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
 	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12\xe5\x01\n" +
@@ -2385,7 +2419,9 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\tactive_at\x18\x05 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
 	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\bactiveAt\x12B\n" +
-	"\x05as_of\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x11\xbaH\x0e\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a2\x00R\x04asOf\"\xcb\x02\n" +
+	"\x05as_of\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x11\xbaH\x0e\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a2\x00R\x04asOf\x12\xd1\x01\n" +
+	"\x05cycle\x18\a \x01(\tB\xba\x01\xbaH\xb6\x01\xba\x01\xb2\x01\n" +
+	"\x05cycle\x123must be organisations/{organisation}/cycles/{cycle}\x1atthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/cycles/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x05cycle\"\xcb\x02\n" +
 	"\x16CompareElementsRequest\x12\x99\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
 	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12M\n" +

@@ -494,6 +494,107 @@ func (x *CheckInPosted) GetCheckIn() *CheckIn {
 	return nil
 }
 
+// CycleCreated is published when a planning cycle is made.
+type CycleCreated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cycle as made.
+	Cycle         *Cycle `protobuf:"bytes,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CycleCreated) Reset() {
+	*x = CycleCreated{}
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CycleCreated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CycleCreated) ProtoMessage() {}
+
+func (x *CycleCreated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CycleCreated.ProtoReflect.Descriptor instead.
+func (*CycleCreated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CycleCreated) GetCycle() *Cycle {
+	if x != nil {
+		return x.Cycle
+	}
+	return nil
+}
+
+// CycleUpdated is published when a cycle changes, closing included.
+type CycleUpdated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cycle after the change.
+	Cycle *Cycle `protobuf:"bytes,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	// The fields the change set.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CycleUpdated) Reset() {
+	*x = CycleUpdated{}
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CycleUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CycleUpdated) ProtoMessage() {}
+
+func (x *CycleUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CycleUpdated.ProtoReflect.Descriptor instead.
+func (*CycleUpdated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CycleUpdated) GetCycle() *Cycle {
+	if x != nil {
+		return x.Cycle
+	}
+	return nil
+}
+
+func (x *CycleUpdated) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
 // CommentCreated is published when a comment is written.
 type CommentCreated struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -505,7 +606,7 @@ type CommentCreated struct {
 
 func (x *CommentCreated) Reset() {
 	*x = CommentCreated{}
-	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[9]
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -517,7 +618,7 @@ func (x *CommentCreated) String() string {
 func (*CommentCreated) ProtoMessage() {}
 
 func (x *CommentCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[9]
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -530,7 +631,7 @@ func (x *CommentCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommentCreated.ProtoReflect.Descriptor instead.
 func (*CommentCreated) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{9}
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CommentCreated) GetComment() *Comment {
@@ -553,7 +654,7 @@ type CommentUpdated struct {
 
 func (x *CommentUpdated) Reset() {
 	*x = CommentUpdated{}
-	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[10]
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -565,7 +666,7 @@ func (x *CommentUpdated) String() string {
 func (*CommentUpdated) ProtoMessage() {}
 
 func (x *CommentUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[10]
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -578,7 +679,7 @@ func (x *CommentUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommentUpdated.ProtoReflect.Descriptor instead.
 func (*CommentUpdated) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{10}
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CommentUpdated) GetComment() *Comment {
@@ -608,7 +709,7 @@ type CommentDeleted struct {
 
 func (x *CommentDeleted) Reset() {
 	*x = CommentDeleted{}
-	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[11]
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -620,7 +721,7 @@ func (x *CommentDeleted) String() string {
 func (*CommentDeleted) ProtoMessage() {}
 
 func (x *CommentDeleted) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[11]
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -633,7 +734,7 @@ func (x *CommentDeleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommentDeleted.ProtoReflect.Descriptor instead.
 func (*CommentDeleted) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{11}
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CommentDeleted) GetComment() *Comment {
@@ -665,7 +766,7 @@ type CommentMentioned struct {
 
 func (x *CommentMentioned) Reset() {
 	*x = CommentMentioned{}
-	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[12]
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -677,7 +778,7 @@ func (x *CommentMentioned) String() string {
 func (*CommentMentioned) ProtoMessage() {}
 
 func (x *CommentMentioned) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[12]
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -690,7 +791,7 @@ func (x *CommentMentioned) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommentMentioned.ProtoReflect.Descriptor instead.
 func (*CommentMentioned) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{12}
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CommentMentioned) GetComment() *Comment {
@@ -711,7 +812,7 @@ var File_goldenthread_planning_v1_events_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"%goldenthread/planning/v1/events.proto\x12\x18goldenthread.planning.v1\x1a'goldenthread/planning/v1/comments.proto\x1a'goldenthread/planning/v1/elements.proto\x1a$goldenthread/planning/v1/links.proto\x1a google/protobuf/field_mask.proto\"M\n" +
+	"%goldenthread/planning/v1/events.proto\x12\x18goldenthread.planning.v1\x1a'goldenthread/planning/v1/comments.proto\x1a%goldenthread/planning/v1/cycles.proto\x1a'goldenthread/planning/v1/elements.proto\x1a$goldenthread/planning/v1/links.proto\x1a google/protobuf/field_mask.proto\"M\n" +
 	"\x0eElementCreated\x12;\n" +
 	"\aelement\x18\x01 \x01(\v2!.goldenthread.planning.v1.ElementR\aelement\"\x8a\x01\n" +
 	"\x0eElementUpdated\x12;\n" +
@@ -737,7 +838,13 @@ const file_goldenthread_planning_v1_events_proto_rawDesc = "" +
 	"\x13LinkRequestDeclined\x12H\n" +
 	"\flink_request\x18\x01 \x01(\v2%.goldenthread.planning.v1.LinkRequestR\vlinkRequest\"M\n" +
 	"\rCheckInPosted\x12<\n" +
-	"\bcheck_in\x18\x01 \x01(\v2!.goldenthread.planning.v1.CheckInR\acheckIn\"M\n" +
+	"\bcheck_in\x18\x01 \x01(\v2!.goldenthread.planning.v1.CheckInR\acheckIn\"E\n" +
+	"\fCycleCreated\x125\n" +
+	"\x05cycle\x18\x01 \x01(\v2\x1f.goldenthread.planning.v1.CycleR\x05cycle\"\x82\x01\n" +
+	"\fCycleUpdated\x125\n" +
+	"\x05cycle\x18\x01 \x01(\v2\x1f.goldenthread.planning.v1.CycleR\x05cycle\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"M\n" +
 	"\x0eCommentCreated\x12;\n" +
 	"\acomment\x18\x01 \x01(\v2!.goldenthread.planning.v1.CommentR\acomment\"\x8a\x01\n" +
 	"\x0eCommentUpdated\x12;\n" +
@@ -763,7 +870,7 @@ func file_goldenthread_planning_v1_events_proto_rawDescGZIP() []byte {
 	return file_goldenthread_planning_v1_events_proto_rawDescData
 }
 
-var file_goldenthread_planning_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_goldenthread_planning_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_goldenthread_planning_v1_events_proto_goTypes = []any{
 	(*ElementCreated)(nil),        // 0: goldenthread.planning.v1.ElementCreated
 	(*ElementUpdated)(nil),        // 1: goldenthread.planning.v1.ElementUpdated
@@ -774,39 +881,45 @@ var file_goldenthread_planning_v1_events_proto_goTypes = []any{
 	(*LinkRequestAccepted)(nil),   // 6: goldenthread.planning.v1.LinkRequestAccepted
 	(*LinkRequestDeclined)(nil),   // 7: goldenthread.planning.v1.LinkRequestDeclined
 	(*CheckInPosted)(nil),         // 8: goldenthread.planning.v1.CheckInPosted
-	(*CommentCreated)(nil),        // 9: goldenthread.planning.v1.CommentCreated
-	(*CommentUpdated)(nil),        // 10: goldenthread.planning.v1.CommentUpdated
-	(*CommentDeleted)(nil),        // 11: goldenthread.planning.v1.CommentDeleted
-	(*CommentMentioned)(nil),      // 12: goldenthread.planning.v1.CommentMentioned
-	(*Element)(nil),               // 13: goldenthread.planning.v1.Element
-	(*fieldmaskpb.FieldMask)(nil), // 14: google.protobuf.FieldMask
-	(Health)(0),                   // 15: goldenthread.planning.v1.Health
-	(*LinkRequest)(nil),           // 16: goldenthread.planning.v1.LinkRequest
-	(*CheckIn)(nil),               // 17: goldenthread.planning.v1.CheckIn
-	(*Comment)(nil),               // 18: goldenthread.planning.v1.Comment
+	(*CycleCreated)(nil),          // 9: goldenthread.planning.v1.CycleCreated
+	(*CycleUpdated)(nil),          // 10: goldenthread.planning.v1.CycleUpdated
+	(*CommentCreated)(nil),        // 11: goldenthread.planning.v1.CommentCreated
+	(*CommentUpdated)(nil),        // 12: goldenthread.planning.v1.CommentUpdated
+	(*CommentDeleted)(nil),        // 13: goldenthread.planning.v1.CommentDeleted
+	(*CommentMentioned)(nil),      // 14: goldenthread.planning.v1.CommentMentioned
+	(*Element)(nil),               // 15: goldenthread.planning.v1.Element
+	(*fieldmaskpb.FieldMask)(nil), // 16: google.protobuf.FieldMask
+	(Health)(0),                   // 17: goldenthread.planning.v1.Health
+	(*LinkRequest)(nil),           // 18: goldenthread.planning.v1.LinkRequest
+	(*CheckIn)(nil),               // 19: goldenthread.planning.v1.CheckIn
+	(*Cycle)(nil),                 // 20: goldenthread.planning.v1.Cycle
+	(*Comment)(nil),               // 21: goldenthread.planning.v1.Comment
 }
 var file_goldenthread_planning_v1_events_proto_depIdxs = []int32{
-	13, // 0: goldenthread.planning.v1.ElementCreated.element:type_name -> goldenthread.planning.v1.Element
-	13, // 1: goldenthread.planning.v1.ElementUpdated.element:type_name -> goldenthread.planning.v1.Element
-	14, // 2: goldenthread.planning.v1.ElementUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	13, // 3: goldenthread.planning.v1.ElementDeleted.element:type_name -> goldenthread.planning.v1.Element
-	13, // 4: goldenthread.planning.v1.ElementUndeleted.element:type_name -> goldenthread.planning.v1.Element
-	13, // 5: goldenthread.planning.v1.ElementHealthChanged.element:type_name -> goldenthread.planning.v1.Element
-	15, // 6: goldenthread.planning.v1.ElementHealthChanged.old_health:type_name -> goldenthread.planning.v1.Health
-	16, // 7: goldenthread.planning.v1.LinkRequestCreated.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	16, // 8: goldenthread.planning.v1.LinkRequestAccepted.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	16, // 9: goldenthread.planning.v1.LinkRequestDeclined.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	17, // 10: goldenthread.planning.v1.CheckInPosted.check_in:type_name -> goldenthread.planning.v1.CheckIn
-	18, // 11: goldenthread.planning.v1.CommentCreated.comment:type_name -> goldenthread.planning.v1.Comment
-	18, // 12: goldenthread.planning.v1.CommentUpdated.comment:type_name -> goldenthread.planning.v1.Comment
-	14, // 13: goldenthread.planning.v1.CommentUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	18, // 14: goldenthread.planning.v1.CommentDeleted.comment:type_name -> goldenthread.planning.v1.Comment
-	18, // 15: goldenthread.planning.v1.CommentMentioned.comment:type_name -> goldenthread.planning.v1.Comment
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	15, // 0: goldenthread.planning.v1.ElementCreated.element:type_name -> goldenthread.planning.v1.Element
+	15, // 1: goldenthread.planning.v1.ElementUpdated.element:type_name -> goldenthread.planning.v1.Element
+	16, // 2: goldenthread.planning.v1.ElementUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	15, // 3: goldenthread.planning.v1.ElementDeleted.element:type_name -> goldenthread.planning.v1.Element
+	15, // 4: goldenthread.planning.v1.ElementUndeleted.element:type_name -> goldenthread.planning.v1.Element
+	15, // 5: goldenthread.planning.v1.ElementHealthChanged.element:type_name -> goldenthread.planning.v1.Element
+	17, // 6: goldenthread.planning.v1.ElementHealthChanged.old_health:type_name -> goldenthread.planning.v1.Health
+	18, // 7: goldenthread.planning.v1.LinkRequestCreated.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	18, // 8: goldenthread.planning.v1.LinkRequestAccepted.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	18, // 9: goldenthread.planning.v1.LinkRequestDeclined.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	19, // 10: goldenthread.planning.v1.CheckInPosted.check_in:type_name -> goldenthread.planning.v1.CheckIn
+	20, // 11: goldenthread.planning.v1.CycleCreated.cycle:type_name -> goldenthread.planning.v1.Cycle
+	20, // 12: goldenthread.planning.v1.CycleUpdated.cycle:type_name -> goldenthread.planning.v1.Cycle
+	16, // 13: goldenthread.planning.v1.CycleUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	21, // 14: goldenthread.planning.v1.CommentCreated.comment:type_name -> goldenthread.planning.v1.Comment
+	21, // 15: goldenthread.planning.v1.CommentUpdated.comment:type_name -> goldenthread.planning.v1.Comment
+	16, // 16: goldenthread.planning.v1.CommentUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	21, // 17: goldenthread.planning.v1.CommentDeleted.comment:type_name -> goldenthread.planning.v1.Comment
+	21, // 18: goldenthread.planning.v1.CommentMentioned.comment:type_name -> goldenthread.planning.v1.Comment
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_events_proto_init() }
@@ -815,6 +928,7 @@ func file_goldenthread_planning_v1_events_proto_init() {
 		return
 	}
 	file_goldenthread_planning_v1_comments_proto_init()
+	file_goldenthread_planning_v1_cycles_proto_init()
 	file_goldenthread_planning_v1_elements_proto_init()
 	file_goldenthread_planning_v1_links_proto_init()
 	type x struct{}
@@ -823,7 +937,7 @@ func file_goldenthread_planning_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_planning_v1_events_proto_rawDesc), len(file_goldenthread_planning_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
