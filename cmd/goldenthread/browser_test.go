@@ -755,6 +755,45 @@ func TestWebClient(t *testing.T) {
 	if eval[bool](cat, `document.getElementById('nav').innerText.includes('Change log')`) {
 		t.Error("a contributor is offered the change log")
 	}
+	// Planning cycles: Ana makes "This half" on the overview; a spring
+	// fair joins it; the map's cycle switcher shows that part of the plan;
+	// she closes the cycle, whose map then says it shows how it ended, and
+	// carries it forward: the unfinished fair goes on into the next half.
+	now := time.Now().UTC()
+	day := func(d time.Time) string { return d.Format(time.DateOnly) }
+	ana.open("/o/northshire-care", "#cycles")
+	ana.fill("New cycle", map[string]string{"cycle_id": "this-half", "display_name": "This half",
+		"start_date": day(now.AddDate(0, -3, 0)), "end_date": day(now.AddDate(0, 3, 0))})
+	if done, failed := ana.submit("New cycle"); done != "Created This half." {
+		t.Errorf("a new cycle: done %q, failed %q", done, failed)
+	}
+	if code, body := httpDo(t, p.adminToken, "POST", base+"/v1/organisations/northshire-care/elements?element_id=spring-fair",
+		`{"level": "LEVEL_TACTIC", "title": "Run the spring fair", "parent": "organisations/northshire-care/elements/listen",
+		  "owner_team": "organisations/northshire-care/teams/regional", "status": "STATUS_ACTIVE", "cycle": "organisations/northshire-care/cycles/this-half",
+		  "start_date": {"year": `+now.Format("2006")+`, "month": 1, "day": 1}, "end_date": {"year": `+now.Format("2006")+`, "month": 12, "day": 31}}`); code != 200 {
+		t.Fatalf("the spring fair: %d %s", code, body)
+	}
+	ana.open("/o/northshire-care/map?cycle=this-half", "[data-id=spring-fair]")
+	ana.waitFor("this half's part of the plan", `document.querySelector('[data-id=listen]') !== null && document.querySelector('[data-id=survey]') === null &&
+		document.getElementById('filter-cycle').value === 'this-half'`)
+	ana.accessibility("a cycle's map")
+	ana.screenshot("08o-cycle-map")
+	ana.open("/o/northshire-care", "#cycles")
+	eval[bool](ana, `[...document.querySelectorAll('#cycles button')].find((b) => b.textContent === 'Close This half').click() || true`)
+	ana.waitFor("the cycle closed", `document.querySelector('#cycles [data-state]')?.dataset.state === 'STATE_CLOSED'`)
+	eval[bool](ana, `document.querySelector('#cycles .row-action summary').click() || true`)
+	ana.fill("Carry This half forward", map[string]string{"next_cycle_id": "next-half", "display_name": "Next half",
+		"start_date": day(now.AddDate(0, 3, 1)), "end_date": day(now.AddDate(0, 9, 0))})
+	if done, failed := ana.submit("Carry This half forward"); done != "Carried forward." {
+		t.Errorf("carrying forward: done %q, failed %q", done, failed)
+	}
+	ana.waitFor("the next half", `document.getElementById('cycles').innerText.includes('Next half') &&
+		document.getElementById('cycles-status').innerText.includes('with 1 unfinished elements of This half')`)
+	ana.accessibility("cycles")
+	ana.screenshot("08p-cycles")
+	ana.open("/o/northshire-care/map?cycle=this-half", "[data-id=spring-fair]")
+	ana.waitFor("the closed half as it ended", `document.querySelector('.past-note').innerText.includes('This half closed')`)
+
 	// Their tabs leave the organisation, and its live stream: the browser
 	// holds six connections to a server at most.
 	for _, tab := range []*browser{ana, cat} {
@@ -970,7 +1009,7 @@ func TestWebClient(t *testing.T) {
 		"threshold_kind": "KIND_RELATIVE", "green_within": "0", "amber_within": "5"})
 	b.mustSubmit("New KPI")
 	b.waitFor("the KPI page", `document.body.dataset.page === 'kpi' && document.querySelector('h1')?.textContent === 'Calls returned the same day'`)
-	now := time.Now()
+	now = time.Now()
 	monthEnd := func(n int) string {
 		return time.Date(now.Year(), now.Month()+time.Month(n)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 	}

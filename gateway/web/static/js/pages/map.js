@@ -12,6 +12,7 @@ import { strategyMap, lineKey } from '../mapview.js';
 import { directory } from '../people.js';
 import { discussion } from '../discussion.js';
 import { history, changeList } from '../history.js';
+import { cycleText } from '../cycles.js';
 import {
   healthBadge, healthTone, kpiBadge, levelName, statusName, kindName, isoDate, protoDate, idOf,
   formatNumber, checkInNote, checkInFrequencyName, when, today, LEVELS, STATUSES, OBJECTIVE_KINDS, CHECK_IN_FREQUENCIES,
@@ -29,14 +30,18 @@ export async function render(el, { params, query, session, navigate }) {
     // a day, both YYYY-MM-DD.
     asOf: protoDate(query.get('as_of')) ? query.get('as_of') : '',
     since: protoDate(query.get('since')) ? query.get('since') : '',
+    // A planning cycle's part of the plan, by id; a closed one as it ended.
+    cycle: query.get('cycle') || '',
   };
   const endOfDay = (day) => `${day}T23:59:59.999Z`;
   const state = { expanded: null, selected: query.get('el') || '', view: query.get('view') === 'list' ? 'list' : 'map' };
   let teams = [];
   let elements = [];
+  let cycles = [];
   let plan = null; // the latest tree, drawn by either view
 
   const teamSelect = h('select', { id: 'filter-team' });
+  const cycleSelect = h('select', { id: 'filter-cycle' });
   const statusBoxes = STATUSES.map((st) => {
     const id = `filter-${st}`;
     return h('label', { class: 'check', for: id },
@@ -46,6 +51,7 @@ export async function render(el, { params, query, session, navigate }) {
   const sinceInput = h('input', { type: 'date', id: 'filter-since', value: filters.since, max: isoDate(today()) });
   const filterForm = h('form', { class: 'filters', 'aria-label': 'Filter the map' },
     h('div', { class: 'field' }, h('label', { for: 'filter-team' }, 'Team'), teamSelect),
+    h('div', { class: 'field' }, h('label', { for: 'filter-cycle' }, 'Cycle'), cycleSelect),
     h('div', { class: 'field' }, h('label', { for: 'filter-as-of' }, 'As of'), asOfInput,
       h('p', { class: 'hint', id: 'as-of-hint' }, 'Empty: today. A past day shows the plan as it stood then.')),
     h('div', { class: 'field' }, h('label', { for: 'filter-since' }, 'What changed since'), sinceInput),
@@ -56,6 +62,7 @@ export async function render(el, { params, query, session, navigate }) {
   filterForm.addEventListener('submit', (ev) => ev.preventDefault());
   filterForm.addEventListener('change', async () => {
     filters.team = teamSelect.value;
+    filters.cycle = cycleSelect.value;
     filters.statuses = statusBoxes.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
     const past = filters.asOf;
     filters.asOf = protoDate(asOfInput.value) ? asOfInput.value : '';
@@ -92,6 +99,7 @@ export async function render(el, { params, query, session, navigate }) {
     const q = new URLSearchParams();
     if (filters.team) q.set('team', idOf(filters.team));
     if (filters.statuses.length) q.set('status', filters.statuses.join(','));
+    if (filters.cycle) q.set('cycle', filters.cycle);
     if (filters.asOf) q.set('as_of', filters.asOf);
     if (filters.since) q.set('since', filters.since);
     if (state.view === 'list') q.set('view', 'list');
@@ -129,8 +137,13 @@ export async function render(el, { params, query, session, navigate }) {
     if (filters.team) q.set('owner_team', filters.team);
     for (const st of filters.statuses) q.append('statuses', st);
     if (filters.asOf) q.set('as_of', endOfDay(filters.asOf));
+    const cycle = cycles.find((c) => idOf(c.name) === filters.cycle);
+    if (cycle) q.set('cycle', cycle.name);
     plan = await api.get(`/v1/organisations/${org}/elements:tree?${q}`);
-    pastNote.textContent = filters.asOf ? `The plan as it stood at the end of ${filters.asOf}, to read: clear “As of” to change it.` : '';
+    pastNote.textContent = [
+      cycle && cycle.state === 'STATE_CLOSED' ? `${cycle.display_name} closed ${when(cycle.close_time)}: its elements as they ended.` : '',
+      filters.asOf ? `The plan as it stood at the end of ${filters.asOf}, to read: clear “As of” to change it.` : '',
+    ].filter(Boolean).join(' ');
     drawPlan();
     await loadComparison();
   }
@@ -224,10 +237,13 @@ export async function render(el, { params, query, session, navigate }) {
     await loadRemit();
   }
   async function loadLists() {
-    [teams, elements] = await Promise.all([
+    [teams, elements, cycles] = await Promise.all([
       api.all(`/v1/organisations/${org}/teams`, 'teams'),
       api.all(`/v1/organisations/${org}/elements`, 'elements'),
+      api.all(`/v1/organisations/${org}/cycles`, 'cycles'),
     ]);
+    replace(cycleSelect, h('option', { value: '' }, 'The whole plan'),
+      cycles.map((c) => h('option', { value: idOf(c.name), selected: idOf(c.name) === filters.cycle }, cycleText(c))));
     const chosen = filters.team;
     replace(teamSelect, h('option', { value: '' }, 'All teams'),
       teams.map((t) => h('option', { value: t.name, selected: t.name === chosen || idOf(t.name) === chosen }, t.display_name)));
@@ -276,6 +292,8 @@ export async function render(el, { params, query, session, navigate }) {
       h('dl', { class: 'props' },
         h('dt', {}, 'Owner'), h('dd', {}, teamName),
         h('dt', {}, 'Horizon'), h('dd', {}, `${isoDate(e.start_date)} to ${isoDate(e.end_date)}`),
+        e.cycle ? [h('dt', {}, 'Cycle'), h('dd', {}, (cycles.find((c) => c.name === e.cycle) || { display_name: idOf(e.cycle) }).display_name)] : null,
+        e.predecessor ? [h('dt', {}, 'Continues'), h('dd', {}, h('a', { href: address(idOf(e.predecessor)) }, idOf(e.predecessor)))] : null,
         e.description ? [h('dt', {}, 'Description'), h('dd', {}, e.description)] : null),
       h('h3', {}, 'Golden thread'),
       h('ol', { class: 'thread', 'aria-label': 'Golden thread, from the vision down to this element' },
@@ -406,6 +424,13 @@ export async function render(el, { params, query, session, navigate }) {
     });
   }
 
+  // cycleField chooses an element's planning cycle: an open one, or the
+  // one it is in (closed or not).
+  const cycleField = (value) => ({
+    name: 'cycle', label: 'Planning cycle', type: 'select', value: value || '',
+    options: [['', 'None: the ongoing plan'], ...cycles.filter((c) => c.state === 'STATE_OPEN' || c.name === value).map((c) => [c.name, cycleText(c)])],
+  });
+
   function editForm(e) {
     const planner = role >= 3 || leads(e);
     const tactic = e.level === 'LEVEL_TACTIC';
@@ -422,6 +447,7 @@ export async function render(el, { params, query, session, navigate }) {
         { name: 'description', label: 'Description', type: 'textarea', value: e.description || '' },
         { name: 'check_in_frequency', label: 'Check-ins', type: 'select', value: e.check_in_frequency || 'CHECK_IN_FREQUENCY_UNSPECIFIED',
           options: CHECK_IN_FREQUENCIES.map((f) => [f, f === 'CHECK_IN_FREQUENCY_UNSPECIFIED' ? 'Never asked' : checkInFrequencyName(f)]) },
+        cycleField(e.cycle),
       );
       if (e.level !== 'LEVEL_VISION') {
         fields.push({ name: 'supports', label: 'Also supports', type: 'textarea', list: true, value: (e.supports || []).join('\n'),
@@ -503,6 +529,7 @@ export async function render(el, { params, query, session, navigate }) {
         { name: 'end_date', label: 'End', type: 'date', required: true, value: selected ? isoDate(selected.end_date) : '' },
         { name: 'status', label: 'Status', type: 'select', value: 'STATUS_ACTIVE', options: STATUSES.map((st) => [st, statusName(st)]) },
         { name: 'progress', label: 'Progress (%)', type: 'number', min: 0, max: 100, show: (v) => v.level === 'LEVEL_TACTIC' },
+        cycleField(''),
         { name: 'element_id', label: 'Id', hint: 'Optional, e.g. train-trainers.' },
       ],
       async onSubmit(v) {
@@ -514,6 +541,7 @@ export async function render(el, { params, query, session, navigate }) {
         if (v.level === 'LEVEL_OBJECTIVE') body.objective_kind = v.objective_kind;
         if (v.level === 'LEVEL_OBJECTIVE' && v.objective_kind === 'OBJECTIVE_KIND_DEFINING_OBJECTIVE') body.thematic_goal = v.thematic_goal;
         if (v.level === 'LEVEL_TACTIC' && v.progress !== undefined) body.progress = v.progress;
+        if (v.cycle) body.cycle = v.cycle;
         const q = v.element_id ? `?element_id=${encodeURIComponent(v.element_id)}` : '';
         const created = await api.post(`/v1/organisations/${org}/elements${q}`, body);
         if (state.expanded) { // the list shows what was added, open, once it has been drawn

@@ -5,6 +5,7 @@ import { h } from '../dom.js';
 import * as api from '../api.js';
 import { form } from '../forms.js';
 import { glance } from '../glance.js';
+import { cyclesCard } from '../cycles.js';
 import { healthBadge, healthTone, isoDate, dayNumber, today, teamKindName, statusName } from '../format.js';
 
 export const name = 'overview';
@@ -140,6 +141,10 @@ export async function render(el, { params, session }) {
     }
   };
 
+  const cycles = cyclesCard({ org, role: session.role(org), onChange: () => load() });
+  el.append(cycles.el);
+  await cycles.load();
+
   let teamForm = null;
   if (session.role(org) >= 4) {
     // Who may join the discussion of the plan.
@@ -176,5 +181,5 @@ export async function render(el, { params, session }) {
     el.append(h('section', { class: 'card' }, teamForm));
   }
   await load();
-  return { refresh: load };
+  return { refresh: async () => { await Promise.all([load(), cycles.load()]); } };
 }
