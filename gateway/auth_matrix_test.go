@@ -49,6 +49,7 @@ type clients struct {
 	kpis     kpispb.KpisServiceClient
 	measures kpispb.MeasurementsServiceClient
 	history  historypb.HistoryServiceClient
+	cycles   planningpb.CyclesServiceClient
 }
 
 func newClients(t *testing.T, addr, token string) *clients {
@@ -61,7 +62,7 @@ func newClients(t *testing.T, addr, token string) *clients {
 		checkIns: planningpb.NewCheckInsServiceClient(conn), comments: planningpb.NewCommentsServiceClient(conn),
 		work: planningpb.NewWorkServiceClient(conn), digest: planningpb.NewDigestServiceClient(conn),
 		kpis: kpispb.NewKpisServiceClient(conn), measures: kpispb.NewMeasurementsServiceClient(conn),
-		history: historypb.NewHistoryServiceClient(conn)}
+		history: historypb.NewHistoryServiceClient(conn), cycles: planningpb.NewCyclesServiceClient(conn)}
 }
 
 // fixture is two organisations: org-a with a person of each role (whose
@@ -126,6 +127,23 @@ func (f *fixture) element(deleted bool) string {
 		f.must(err)
 	}
 	return e.Name
+}
+
+// halfYear is the cycle 2018 H1.
+func halfYear() *planningpb.Cycle {
+	return &planningpb.Cycle{DisplayName: "h", StartDate: &date.Date{Year: 2018, Month: 1, Day: 1}, EndDate: &date.Date{Year: 2018, Month: 6, Day: 30}}
+}
+
+// cycle makes a fresh cycle of org-a, closed if asked.
+func (f *fixture) cycle(closed bool) string {
+	f.t.Helper()
+	c, err := f.admin.cycles.CreateCycle(context.Background(), &planningpb.CreateCycleRequest{Parent: "organisations/org-a", CycleId: f.id("cycle"), Cycle: halfYear()})
+	f.must(err)
+	if closed {
+		_, err = f.admin.cycles.CloseCycle(context.Background(), &planningpb.CloseCycleRequest{Name: c.Name})
+		f.must(err)
+	}
+	return c.Name
 }
 
 // revision is the first revision of a fresh element of org-a, renamed
@@ -332,6 +350,54 @@ func rpcCases() []rpcCase {
 				_, err := c.history.RollbackRevision(ctx, &historypb.RollbackRevisionRequest{Name: r1})
 				return err
 			}, "POST", "/v1/" + r2 + ":rollback", "{}"}
+		}},
+		{name: "CompareElements", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.elements.CompareElements(ctx, &planningpb.CompareElementsRequest{Parent: org, FromTime: timestamppb.New(time.Now().Add(-time.Hour))})
+				return err
+			}, "GET", "/v1/" + org + "/elements:compare?from_time=2026-01-01T00:00:00Z", ""}
+		}},
+		{name: "GetCycle", need: viewer, prepare: func(f *fixture) call {
+			cy := f.cycle(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.cycles.GetCycle(ctx, &planningpb.GetCycleRequest{Name: cy})
+				return err
+			}, "GET", "/v1/" + cy, ""}
+		}},
+		{name: "ListCycles", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.cycles.ListCycles(ctx, &planningpb.ListCyclesRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/cycles", ""}
+		}},
+		{name: "CreateCycle", need: planner, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.cycles.CreateCycle(ctx, &planningpb.CreateCycleRequest{Parent: org, Cycle: halfYear()})
+				return err
+			}, "POST", "/v1/" + org + "/cycles", `{"display_name":"h","start_date":{"year":2018,"month":1,"day":1},"end_date":{"year":2018,"month":6,"day":30}}`}
+		}},
+		{name: "UpdateCycle", need: planner, prepare: func(f *fixture) call {
+			c1, c2 := f.cycle(false), f.cycle(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.cycles.UpdateCycle(ctx, &planningpb.UpdateCycleRequest{Cycle: &planningpb.Cycle{Name: c1, DisplayName: "renamed"},
+					UpdateMask: mask("display_name")})
+				return err
+			}, "PATCH", "/v1/" + c2 + "?update_mask=display_name", `{"display_name":"renamed"}`}
+		}},
+		{name: "CloseCycle", need: planner, prepare: func(f *fixture) call {
+			c1, c2 := f.cycle(false), f.cycle(false)
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.cycles.CloseCycle(ctx, &planningpb.CloseCycleRequest{Name: c1})
+				return err
+			}, "POST", "/v1/" + c2 + ":close", "{}"}
+		}},
+		{name: "CarryForwardCycle", need: planner, prepare: func(f *fixture) call {
+			c1, c2 := f.cycle(true), f.cycle(true)
+			next := `{"next_cycle_id":"` + f.id("next") + `","next_cycle":{"display_name":"n","start_date":{"year":2018,"month":7,"day":1},"end_date":{"year":2018,"month":12,"day":31}}}`
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.cycles.CarryForwardCycle(ctx, &planningpb.CarryForwardCycleRequest{Name: c1, NextCycleId: f.id("next"), NextCycle: halfYear()})
+				return err
+			}, "POST", "/v1/" + c2 + ":carryForward", next}
 		}},
 		{name: "ListChanges", need: planner, prepare: func(f *fixture) call {
 			return call{func(ctx context.Context, c *clients) error {

@@ -981,7 +981,9 @@ func TestWebClient(t *testing.T) {
 		{"strategy", "Answer every call", ""},
 		{"tactic", "A call-back promise", ""},
 	} {
-		b.do(chromedp.Click(fmt.Sprintf(`#map-board [data-id=%q]`, parent)))
+		// Clicked in the page, in one step: a live refresh may redraw the
+		// map between finding a card and clicking it.
+		b.waitFor("the card "+parent, fmt.Sprintf(`(() => { const c = document.querySelector('#map-board [data-id=%q]'); c?.click(); return Boolean(c); })()`, parent))
 		b.waitFor("the form under "+parent, fmt.Sprintf(`document.getElementById('detail-title')?.textContent !== undefined &&
 			document.querySelector('.new-element select[name=parent]')?.value === 'organisations/harbour/elements/%s'`, parent))
 		fields := map[string]string{"title": el.title, "element_id": el.id}
