@@ -29,6 +29,7 @@ import (
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth/authtest"
 	"github.com/goldenthread/goldenthread/services/kit/jwt"
+	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
 	"github.com/goldenthread/goldenthread/services/servicetest"
 )
 
@@ -896,7 +897,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 // in org-a, whose external subjects are the role names, a team t, org-b's
 // admin, admin-b, and org-owner's, owner-admin.
 func startFixture(t *testing.T) (backend, *api, *fixture) {
-	b := startServices(t)
+	return startFixtureOn(t, sqldbtest.SQLiteDSN)
+}
+
+// startFixtureOn is startFixture with each service's database from newDSN.
+func startFixtureOn(t *testing.T, newDSN func(t *testing.T) string) (backend, *api, *fixture) {
+	b := startServicesOn(t, newDSN)
 	gw := startGateway(t, b.config(), "")
 	f := &fixture{t: t, admin: newClients(t, b.addr, b.admin)}
 	ctx := context.Background()

@@ -41,6 +41,19 @@ func startServicesOn(t *testing.T, newDSN func(t *testing.T) string) backend {
 	return backend{addr: s.Addr, auth: s.Auth, admin: s.Admin, nats: s.Broker.Conn}
 }
 
+// onEachStore runs test with services on SQLite databases and, where
+// GT_TEST_POSTGRES_DSN names a server, on PostgreSQL ones; newDSN makes
+// each service's database.
+func onEachStore(t *testing.T, test func(t *testing.T, newDSN func(t *testing.T) string)) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		newDSN := sqldbtest.SQLiteDSN
+		if strings.HasPrefix(dsn, "postgres") {
+			newDSN = sqldbtest.PostgresDSN
+		}
+		test(t, newDSN)
+	})
+}
+
 // config points every backend of the gateway at the services.
 func (b backend) config() gateway.Config {
 	return gateway.Config{OrganisationsAddr: b.addr, TeamsAddr: b.addr, PlanningAddr: b.addr, KpisAddr: b.addr}

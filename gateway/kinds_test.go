@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,7 +17,6 @@ import (
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
-	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
 )
 
 // resourceMessage is what every resource the kinds test makes has.
@@ -47,11 +45,7 @@ type kind struct {
 // request is accepted or declined; services/planning tests its retried
 // create and its one open request per pair).
 func TestEveryKind(t *testing.T) {
-	sqldbtest.Run(t, func(t *testing.T, dsn string) {
-		newDSN := sqldbtest.SQLiteDSN
-		if strings.HasPrefix(dsn, "postgres") {
-			newDSN = sqldbtest.PostgresDSN
-		}
+	onEachStore(t, func(t *testing.T, newDSN func(t *testing.T) string) {
 		b := startServicesOn(t, newDSN)
 		c := newClients(t, b.addr, b.admin)
 		updated := watchUpdates(t, b.nats)
@@ -176,6 +170,15 @@ func kinds(org string) []kind {
 				o := m.(*orgpb.Organisation)
 				return c.orgs.UpdateOrganisation(ctx, &orgpb.UpdateOrganisationRequest{UpdateMask: mask("display_name", "kind"),
 					Organisation: &orgpb.Organisation{Name: o.Name, DisplayName: o.DisplayName, Kind: o.Kind}})
+			}},
+		{name: "cycle",
+			create: func(ctx context.Context, c *clients, key, requestID string) (resourceMessage, error) {
+				return c.cycles.CreateCycle(ctx, &planningpb.CreateCycleRequest{Parent: org, CycleId: key, RequestId: requestID, Cycle: halfYear()})
+			},
+			noop: func(ctx context.Context, c *clients, m resourceMessage) (resourceMessage, error) {
+				cy := m.(*planningpb.Cycle)
+				return c.cycles.UpdateCycle(ctx, &planningpb.UpdateCycleRequest{UpdateMask: mask("display_name", "end_date"),
+					Cycle: &planningpb.Cycle{Name: cy.Name, DisplayName: cy.DisplayName, EndDate: cy.EndDate}})
 			}},
 		{name: "person",
 			create: func(ctx context.Context, c *clients, key, requestID string) (resourceMessage, error) {
