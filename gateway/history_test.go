@@ -213,6 +213,10 @@ func TestPlanAsOf(t *testing.T) {
 		if got := do(t, viewer, "GET", "/v1/"+renamed+"?as_of="+at, "").want(t, 200, "").str("title"); got != "v" {
 			t.Errorf("the element as of then: %q, want v", got)
 		}
+		thread := do(t, viewer, "GET", "/v1/"+renamed+":thread?as_of="+at, "").want(t, 200, "")
+		if els := thread.body["elements"].([]any); els[0].(map[string]any)["title"] != "v" {
+			t.Errorf("the thread as of then: %s, want the element titled v", thread.raw)
+		}
 		if got := do(t, viewer, "GET", "/v1/"+kpi+"?as_of="+at, "").want(t, 200, "").str("title"); got != "k" {
 			t.Errorf("the KPI as of then: %q, want k", got)
 		}

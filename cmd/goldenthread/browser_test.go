@@ -744,6 +744,11 @@ func TestWebClient(t *testing.T) {
 	ana.waitFor("yesterday's plan", `document.querySelector('.past-note').innerText.includes('as it stood at the end of `+yesterday+`') &&
 		document.getElementById('map-board').innerText.includes('The plan is empty.') && document.getElementById('filter-as-of').value === '`+yesterday+`'`)
 	ana.accessibility("the plan as of a day")
+	// As of today, from the history: an element as it stands, its thread then.
+	ana.open("/o/northshire-care/map?as_of="+today+"&el=trainer-course", "#detail .thread")
+	ana.waitFor("an element as of today", `document.getElementById('detail').innerText.includes('As it stood at the end of `+today+`') &&
+		document.getElementById('detail').innerText.includes('Golden thread then') && document.querySelector('#detail .thread strong')?.innerText === "Run the trainers' course" &&
+		document.querySelectorAll('#detail form').length === 0`)
 	eval[bool](ana, `(() => { const f = document.getElementById('filter-as-of'); f.value = ''; const s = document.getElementById('filter-since'); s.value = '`+today+`';
 		s.dispatchEvent(new Event('change', { bubbles: true })); return true; })()`)
 	ana.waitFor("what changed today", `!document.getElementById('comparison').hidden &&

@@ -48,15 +48,18 @@ type teamDirectory interface {
 }
 
 func (h *elementsHandler) GetElement(ctx context.Context, req *pb.GetElementRequest) (*pb.Element, error) {
-	el, err := h.elements.GetAt(ctx, req.Name, req.AsOf)
-	if err != nil || req.AsOf == nil {
-		return el, err
+	if req.AsOf == nil {
+		return h.elements.Get(ctx, req.Name)
 	}
 	ids, err := elementType.Parse("name", req.Name)
 	if err != nil {
 		return nil, err
 	}
-	return el, rollupsAsOf(ctx, h.db, ids[0], req.AsOf.AsTime(), []*elementRecord{{el: el, orgID: ids[0], id: ids[1]}})
+	r, err := h.elementAt(ctx, ids[0], ids[1], req.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	return r.el, nil
 }
 
 func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElementsRequest) (*pb.ListElementsResponse, error) {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
@@ -28,7 +30,25 @@ func (h *elementsHandler) GetElementThread(ctx context.Context, req *pb.GetEleme
 	if err != nil {
 		return nil, err
 	}
-	return threadOf(ctx, h.db, ids[0], ids[1], auth.FromContext(ctx).Reads)
+	get := func(orgID, id string) (*elementRecord, error) { return getElement(ctx, h.db, orgID, id) }
+	if req.AsOf != nil {
+		get = func(orgID, id string) (*elementRecord, error) { return h.elementAt(ctx, orgID, id, req.AsOf) }
+	}
+	return threadOf(ids[0], ids[1], auth.FromContext(ctx).Reads, get)
+}
+
+// elementAt reads the element id of orgID as it stood at at: its record
+// as of then, with the health and progress its roll-up had then.
+func (h *elementsHandler) elementAt(ctx context.Context, orgID, id string, at *timestamppb.Timestamp) (*elementRecord, error) {
+	el, err := h.elements.GetAt(ctx, elementName(orgID, id), at)
+	if err != nil {
+		return nil, err
+	}
+	r, err := recordOf(orgID, el)
+	if err != nil {
+		return nil, err
+	}
+	return r, rollupsAsOf(ctx, h.db, orgID, at.AsTime(), []*elementRecord{r})
 }
 
 func (h *elementsHandler) GetElementTree(ctx context.Context, req *pb.GetElementTreeRequest) (*pb.ElementTree, error) {

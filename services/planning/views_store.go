@@ -2,6 +2,7 @@ package planning
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +11,8 @@ import (
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -111,8 +114,14 @@ func integrityFindings(ctx context.Context, q sqldb.Querier, orgID, today string
 // each link as an edge; the elements of organisations mayRead refuses are
 // stubs. The walk ends: every link leads to a higher level but a defining
 // objective's, which leads to a thematic goal, which has none such.
-func threadOf(ctx context.Context, q sqldb.Querier, orgID, id string, mayRead func(orgID string) bool) (*pb.ElementThread, error) {
-	first, err := elementType.Lookup(ctx, q, orgID, id)
+//
+// get reads each element: as it is now (getElement), or as it stood at a
+// time (elementsHandler.elementAt); the first one's NOT_FOUND names it.
+func threadOf(orgID, id string, mayRead func(orgID string) bool, get func(orgID, id string) (*elementRecord, error)) (*pb.ElementThread, error) {
+	first, err := get(orgID, id)
+	if errors.Is(err, resource.ErrNotFound) {
+		return nil, apierr.NotFound(elementName(orgID, id))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +142,7 @@ func threadOf(ctx context.Context, q sqldb.Querier, orgID, id string, mayRead fu
 				continue
 			}
 			seen[to] = true
-			next, err := getElement(ctx, q, l.orgID, l.id)
+			next, err := get(l.orgID, l.id)
 			if err != nil {
 				return nil, err
 			}

@@ -351,8 +351,10 @@ export async function render(el, { params, query, session, navigate }) {
   async function showPastDetail(id) {
     const name = `organisations/${org}/elements/${id}`;
     let e;
+    let thread;
     try {
-      e = await api.get(`/v1/${name}?as_of=${encodeURIComponent(endOfDay(filters.asOf))}`);
+      const at = encodeURIComponent(endOfDay(filters.asOf));
+      [e, thread] = await Promise.all([api.get(`/v1/${name}?as_of=${at}`), api.get(`/v1/${name}:thread?as_of=${at}`)]);
     } catch (err) {
       replace(detail, h('h2', {}, 'Not in the plan then'), h('p', { class: 'error' }, err.message));
       return;
@@ -366,6 +368,11 @@ export async function render(el, { params, query, session, navigate }) {
     h('dl', { class: 'props' },
       h('dt', {}, 'Owner'), h('dd', {}, teamName),
       h('dt', {}, 'Horizon'), h('dd', {}, `${isoDate(e.start_date)} to ${isoDate(e.end_date)}`)),
+    h('h3', {}, 'Golden thread then'),
+    h('ol', { class: 'thread', 'aria-label': 'Golden thread then, from the vision down to this element' },
+      [...thread.elements].reverse().map((x) => h('li', { class: `tone-${healthTone(x.health)}` },
+        h('span', { class: 'level' }, levelName(x.level)), ' ', x.name === e.name ? h('strong', { 'aria-current': 'true' }, x.title) : x.title,
+        ' ', healthBadge(x.health)))),
     elementHistory(e));
   }
 

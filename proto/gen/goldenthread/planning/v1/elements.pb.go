@@ -1863,7 +1863,11 @@ func (x *UndeleteElementRequest) GetEtag() string {
 type GetElementThreadRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// `organisations/{organisation}/elements/{element}`.
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The thread as it stood at this time, from the history: each element
+	// as its last change before then left it, with the health it had then.
+	// Unset: now.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1903,6 +1907,13 @@ func (x *GetElementThreadRequest) GetName() string {
 		return x.Name
 	}
 	return ""
+}
+
+func (x *GetElementThreadRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 // GetElementTreeRequest selects a plan tree.
@@ -2403,10 +2414,11 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x16UndeleteElementRequest\x12\xce\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb9\x01\xbaH\xb5\x01\xba\x01\xb1\x01\n" +
 	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xea\x01\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xae\x02\n" +
 	"\x17GetElementThreadRequest\x12\xce\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb9\x01\xbaH\xb5\x01\xba\x01\xb1\x01\n" +
-	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xd7\t\n" +
+	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\x12B\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x11\xbaH\x0e\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a2\x00R\x04asOf\"\xd7\t\n" +
 	"\x15GetElementTreeRequest\x12\x99\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
 	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12\xe5\x01\n" +
@@ -2572,40 +2584,41 @@ var file_goldenthread_planning_v1_elements_proto_depIdxs = []int32{
 	8,  // 32: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
 	8,  // 33: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
 	31, // 34: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 35: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
-	29, // 36: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
-	30, // 37: goldenthread.planning.v1.GetElementTreeRequest.as_of:type_name -> google.protobuf.Timestamp
-	30, // 38: goldenthread.planning.v1.CompareElementsRequest.from_time:type_name -> google.protobuf.Timestamp
-	30, // 39: goldenthread.planning.v1.CompareElementsRequest.to_time:type_name -> google.protobuf.Timestamp
-	8,  // 40: goldenthread.planning.v1.ElementComparison.added:type_name -> goldenthread.planning.v1.Element
-	8,  // 41: goldenthread.planning.v1.ElementComparison.removed:type_name -> goldenthread.planning.v1.Element
-	27, // 42: goldenthread.planning.v1.ElementComparison.changed:type_name -> goldenthread.planning.v1.ElementDifference
-	32, // 43: goldenthread.planning.v1.ElementDifference.changes:type_name -> goldenthread.history.v1.FieldChange
-	16, // 44: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
-	17, // 45: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
-	19, // 46: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
-	20, // 47: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
-	21, // 48: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
-	22, // 49: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
-	23, // 50: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
-	24, // 51: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
-	25, // 52: goldenthread.planning.v1.ElementsService.CompareElements:input_type -> goldenthread.planning.v1.CompareElementsRequest
-	28, // 53: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
-	8,  // 54: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
-	18, // 55: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
-	8,  // 56: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 57: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 58: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 59: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
-	10, // 60: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
-	13, // 61: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
-	26, // 62: goldenthread.planning.v1.ElementsService.CompareElements:output_type -> goldenthread.planning.v1.ElementComparison
-	15, // 63: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
-	54, // [54:64] is the sub-list for method output_type
-	44, // [44:54] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	30, // 35: goldenthread.planning.v1.GetElementThreadRequest.as_of:type_name -> google.protobuf.Timestamp
+	2,  // 36: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
+	29, // 37: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
+	30, // 38: goldenthread.planning.v1.GetElementTreeRequest.as_of:type_name -> google.protobuf.Timestamp
+	30, // 39: goldenthread.planning.v1.CompareElementsRequest.from_time:type_name -> google.protobuf.Timestamp
+	30, // 40: goldenthread.planning.v1.CompareElementsRequest.to_time:type_name -> google.protobuf.Timestamp
+	8,  // 41: goldenthread.planning.v1.ElementComparison.added:type_name -> goldenthread.planning.v1.Element
+	8,  // 42: goldenthread.planning.v1.ElementComparison.removed:type_name -> goldenthread.planning.v1.Element
+	27, // 43: goldenthread.planning.v1.ElementComparison.changed:type_name -> goldenthread.planning.v1.ElementDifference
+	32, // 44: goldenthread.planning.v1.ElementDifference.changes:type_name -> goldenthread.history.v1.FieldChange
+	16, // 45: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
+	17, // 46: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
+	19, // 47: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
+	20, // 48: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
+	21, // 49: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
+	22, // 50: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
+	23, // 51: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
+	24, // 52: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
+	25, // 53: goldenthread.planning.v1.ElementsService.CompareElements:input_type -> goldenthread.planning.v1.CompareElementsRequest
+	28, // 54: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
+	8,  // 55: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
+	18, // 56: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
+	8,  // 57: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 58: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 59: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 60: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
+	10, // 61: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
+	13, // 62: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
+	26, // 63: goldenthread.planning.v1.ElementsService.CompareElements:output_type -> goldenthread.planning.v1.ElementComparison
+	15, // 64: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
+	55, // [55:65] is the sub-list for method output_type
+	45, // [45:55] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_elements_proto_init() }
