@@ -744,6 +744,15 @@ func TestWebClient(t *testing.T) {
 	ana.waitFor("yesterday's plan", `document.querySelector('.past-note').innerText.includes('as it stood at the end of `+yesterday+`') &&
 		document.getElementById('map-board').innerText.includes('The plan is empty.') && document.getElementById('filter-as-of').value === '`+yesterday+`'`)
 	ana.accessibility("the plan as of a day")
+	// The overview as of a day: yesterday, before the demo, no thematic
+	// goal ran; today's are there.
+	ana.open("/o/northshire-care?as_of="+yesterday, "#team-tree .team")
+	ana.waitFor("the organisation yesterday", `document.querySelector('.past-note').innerText.includes('as it stood at the end of `+yesterday+`') &&
+		document.querySelectorAll('#team-tree .goal').length === 0`)
+	ana.accessibility("the overview as of a day")
+	eval[bool](ana, `(() => { const f = document.getElementById('overview-as-of'); f.value = '`+today+`'; f.dispatchEvent(new Event('change', { bubbles: true })); return true; })()`)
+	ana.waitFor("the organisation today, from the history", `document.querySelectorAll('#team-tree .goal').length > 0 &&
+		document.getElementById('glance').innerText.includes('Put the Train on the Tracks')`)
 	// As of today, from the history: an element as it stands, its thread then.
 	ana.open("/o/northshire-care/map?as_of="+today+"&el=trainer-course", "#detail .thread")
 	ana.waitFor("an element as of today", `document.getElementById('detail').innerText.includes('As it stood at the end of `+today+`') &&

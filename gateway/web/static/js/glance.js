@@ -10,11 +10,12 @@ const TOP = ['LEVEL_VISION', 'LEVEL_MISSION', 'LEVEL_OBJECTIVE'];
 // turned red this month (off track since a day of this month), the
 // thematic goals running now with their days left, and what is off track
 // at the top of the plan (visions, missions, objectives), with what puts
-// it there (by title where the caller may read it).
-export async function glance(org, elements) {
-  const now = dayNumber(today());
+// it there (by title where the caller may read it). day is the day seen
+// from (a google.type.Date): today unless given.
+export async function glance(org, elements, day = today()) {
+  const now = dayNumber(day);
   const counts = HEALTHS.map((health) => [health, elements.filter((e) => (e.health || 'HEALTH_UNKNOWN') === health).length]);
-  const t = today();
+  const t = day;
   const monthStart = new Date(t.year, t.month - 1, 1);
   const red = elements.filter((e) => e.health === 'HEALTH_OFF_TRACK' && e.health_change_time && new Date(e.health_change_time) >= monthStart)
     .sort((a, b) => new Date(b.health_change_time) - new Date(a.health_change_time));

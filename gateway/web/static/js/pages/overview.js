@@ -6,7 +6,7 @@ import * as api from '../api.js';
 import { form } from '../forms.js';
 import { glance } from '../glance.js';
 import { cyclesCard } from '../cycles.js';
-import { healthBadge, healthTone, isoDate, dayNumber, today, teamKindName, statusName } from '../format.js';
+import { healthBadge, healthTone, isoDate, protoDate, dayNumber, today, teamKindName, statusName } from '../format.js';
 
 export const name = 'overview';
 
@@ -18,8 +18,8 @@ function objectiveItem(org, e) {
     h('span', { class: 'muted' }, ` ${statusName(e.status)}, ${e.progress || 0}%`));
 }
 
-function teamCard(org, team, objectives) {
-  const now = dayNumber(today());
+function teamCard(org, team, objectives, day) {
+  const now = dayNumber(day);
   const mine = objectives.filter((e) => e.owner_team === team.name);
   const goals = mine.filter((e) => e.objective_kind === 'OBJECTIVE_KIND_THEMATIC_GOAL');
   // The current goal: the one whose horizon contains today, else the next.
@@ -101,14 +101,26 @@ async function linkRequests(org, session, elements, reload) {
       } })) : null)))];
 }
 
-export async function render(el, { params, session }) {
+// flatten lists the elements of a tree's nodes, all the way down.
+const flatten = (nodes) => (nodes || []).flatMap((n) => [n.element, ...flatten(n.children)]);
+
+export async function render(el, { params, query, session, navigate }) {
   const [org] = params;
+  // The organisation as it stood at the end of a past day, from its
+  // history; empty: today.
+  let asOf = protoDate(query.get('as_of')) ? query.get('as_of') : '';
+  const asOfInput = h('input', { type: 'date', id: 'overview-as-of', value: asOf, max: isoDate(today()) });
+  const pastNote = h('p', { class: 'past-note', role: 'status' });
+  const when = h('form', { class: 'filters', 'aria-label': 'Choose the day' },
+    h('div', { class: 'field' }, h('label', { for: 'overview-as-of' }, 'As of'), asOfInput,
+      h('p', { class: 'hint' }, 'Empty: today. A past day shows the organisation as it stood then.')));
+  when.addEventListener('submit', (ev) => ev.preventDefault());
   const title = h('h1', {}, 'Overview');
   const owners = h('div', { id: 'ownership' });
   const tree = h('div', { id: 'team-tree' });
   const links = h('div', { id: 'link-requests' });
   const summary = h('div', { id: 'glance' });
-  el.append(title, owners, h('section', { 'aria-labelledby': 'glance-title', class: 'card' }, h('h2', { id: 'glance-title' }, 'At a glance'), summary),
+  el.append(title, when, pastNote, owners, h('section', { 'aria-labelledby': 'glance-title', class: 'card' }, h('h2', { id: 'glance-title' }, 'At a glance'), summary),
     tree, h('section', { 'aria-labelledby': 'links-title' }, h('h2', { id: 'links-title' }, 'Link requests'), links));
   let teams = [];
 
@@ -116,13 +128,16 @@ export async function render(el, { params, session }) {
     const [o, ts, elements] = await Promise.all([
       api.get(`/v1/organisations/${org}`),
       api.all(`/v1/organisations/${org}/teams`, 'teams'),
-      api.all(`/v1/organisations/${org}/elements`, 'elements'),
+      asOf ? api.get(`/v1/organisations/${org}/elements:tree?as_of=${asOf}T23:59:59.999Z`).then((t) => flatten(t.roots))
+        : api.all(`/v1/organisations/${org}/elements`, 'elements'),
     ]);
+    const day = asOf ? protoDate(asOf) : today();
+    pastNote.textContent = asOf ? `The organisation as it stood at the end of ${asOf}.` : '';
     const objectives = elements.filter((e) => e.level === 'LEVEL_OBJECTIVE');
     teams = ts;
     title.textContent = o.display_name;
     owners.replaceChildren(...await ownership(org, o, session));
-    summary.replaceChildren(...await glance(org, elements));
+    summary.replaceChildren(...await glance(org, elements, day));
     links.replaceChildren(...await linkRequests(org, session, elements, load));
     const children = (parent) => teams.filter((t) => (t.parent_team || '') === parent)
       .sort((a, b) => a.display_name.localeCompare(b.display_name));
@@ -130,7 +145,7 @@ export async function render(el, { params, session }) {
       const kids = children(parent);
       if (!kids.length) return null;
       return h('ul', { class: parent ? 'team-branch' : 'team-tree' },
-        kids.map((t) => h('li', {}, teamCard(org, t, objectives), branch(t.name))));
+        kids.map((t) => h('li', {}, teamCard(org, t, objectives, day), branch(t.name))));
     };
     tree.replaceChildren(branch('') || h('p', {}, 'No teams yet.'));
     if (teamForm) {
@@ -180,6 +195,11 @@ export async function render(el, { params, session }) {
     });
     el.append(h('section', { class: 'card' }, teamForm));
   }
+  when.addEventListener('change', async () => {
+    asOf = protoDate(asOfInput.value) ? asOfInput.value : '';
+    navigate(`#/o/${org}${asOf ? `?as_of=${asOf}` : ''}`, { replaceEntry: true });
+    await load();
+  });
   await load();
   return { refresh: async () => { await Promise.all([load(), cycles.load()]); } };
 }
