@@ -12,7 +12,9 @@
 // methods to the kit's resource engine; elements_rules.go holds the
 // element's rules as pure functions, elements_hooks.go the engine's hooks
 // (the plan's lock, the checks that read other elements, the cascades),
-// rollup.go the roll-up along the thread, elements_domain.go names and the
+// rollup.go the roll-up along the thread, asof.go the plan as it stood at
+// a past time (from the kit's history), cycles_*.go the planning cycles
+// (closing, carrying forward), elements_domain.go names and the
 // updatable fields, *_store.go the SQL, events.go the events it publishes,
 // reactions.go the events it consumes; it asks the teams service about
 // teams through teams/teamsclient, and host.Base assembles it.
