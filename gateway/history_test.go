@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +213,28 @@ func TestPlanAsOf(t *testing.T) {
 		}
 		if got := do(t, viewer, "GET", "/v1/"+renamed+"?as_of="+at, "").want(t, 200, "").str("title"); got != "v" {
 			t.Errorf("the element as of then: %q, want v", got)
+		}
+		listed := do(t, viewer, "GET", "/v1/"+org+"/elements?as_of="+at, "").want(t, 200, "")
+		if got := compact(t, listed.raw); !strings.Contains(got, `"name":"`+renamed+`"`) || !strings.Contains(got, `"name":"`+gone+`"`) ||
+			strings.Contains(got, `"title":"Renamed"`) || strings.Contains(got, added) {
+			t.Errorf("elements listed as of then: %s", listed.raw)
+		}
+		if got := do(t, viewer, "GET", "/v1/"+org+"/kpis?as_of="+at, "").want(t, 200, kpi); strings.Contains(got.raw, "Renamed KPI") {
+			t.Errorf("KPIs listed as of then: %s", got.raw)
+		}
+		do(t, viewer, "GET", "/v1/"+org+"/elements?as_of="+at+"&filter=title%3Av", "").want(t, 400, "as_of")
+		var paged []string
+		for token := ""; ; {
+			page := do(t, viewer, "GET", "/v1/"+org+"/elements?page_size=1&as_of="+at+"&page_token="+url.QueryEscape(token), "").want(t, 200, "")
+			for _, e := range page.body["elements"].([]any) {
+				paged = append(paged, e.(map[string]any)["name"].(string))
+			}
+			if token = page.str("next_page_token"); token == "" {
+				break
+			}
+		}
+		if whole := listed.body["elements"].([]any); len(paged) != len(whole) || !slices.IsSorted(paged) {
+			t.Errorf("paged one by one: %v, want the %d of the whole list in name order", paged, len(whole))
 		}
 		thread := do(t, viewer, "GET", "/v1/"+renamed+":thread?as_of="+at, "").want(t, 200, "")
 		if els := thread.body["elements"].([]any); els[0].(map[string]any)["title"] != "v" {

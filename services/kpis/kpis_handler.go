@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
@@ -30,17 +32,32 @@ func (h *kpisHandler) GetKpi(ctx context.Context, req *pb.GetKpiRequest) (*pb.Kp
 	if err := withHistory(ctx, h.kpis.DB, k); err != nil {
 		return nil, err
 	}
-	if req.AsOf != nil {
-		// The versions made by then.
-		k.TargetHistory = slices.DeleteFunc(k.TargetHistory, func(v *pb.TargetVersion) bool { return v.ChangeTime.AsTime().After(req.AsOf.AsTime()) })
-	}
+	madeBy(req.AsOf, k)
 	return k, nil
 }
 
+// madeBy keeps, of the target history of kpis, the versions made by at
+// (all when at is nil): a KPI as it stood then.
+func madeBy(at *timestamppb.Timestamp, kpis ...*pb.Kpi) {
+	if at == nil {
+		return
+	}
+	for _, k := range kpis {
+		k.TargetHistory = slices.DeleteFunc(k.TargetHistory, func(v *pb.TargetVersion) bool { return v.ChangeTime.AsTime().After(at.AsTime()) })
+	}
+}
+
 func (h *kpisHandler) ListKpis(ctx context.Context, req *pb.ListKpisRequest) (*pb.ListKpisResponse, error) {
-	kpis, next, err := h.kpis.List(ctx, req, req.Parent, nil)
+	list := func() ([]*pb.Kpi, string, error) { return h.kpis.List(ctx, req, req.Parent, nil) }
+	if req.AsOf != nil {
+		list = func() ([]*pb.Kpi, string, error) {
+			return h.kpis.ListAt(ctx, req, req.Parent, req.AsOf, req.Filter != "" || req.OrderBy != "")
+		}
+	}
+	kpis, next, err := list()
 	if err == nil {
 		err = withHistory(ctx, h.kpis.DB, kpis...)
+		madeBy(req.AsOf, kpis...)
 	}
 	return resource.Respond(&pb.ListKpisResponse{}, kpis, next, err)
 }

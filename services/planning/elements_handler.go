@@ -2,6 +2,7 @@ package planning
 
 import (
 	"context"
+	"path"
 	"slices"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -63,6 +64,17 @@ func (h *elementsHandler) GetElement(ctx context.Context, req *pb.GetElementRequ
 }
 
 func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElementsRequest) (*pb.ListElementsResponse, error) {
+	if req.AsOf != nil {
+		els, next, err := h.elements.ListAt(ctx, req, req.Parent, req.AsOf, req.Filter != "" || req.OrderBy != "")
+		if err == nil && len(els) > 0 {
+			recs := make([]*elementRecord, len(els))
+			for i, el := range els {
+				recs[i] = &elementRecord{el: el, orgID: path.Base(req.Parent), id: path.Base(el.Name)}
+			}
+			err = rollupsAsOf(ctx, h.db, path.Base(req.Parent), req.AsOf.AsTime(), recs)
+		}
+		return resource.Respond(&pb.ListElementsResponse{}, els, next, err)
+	}
 	els, next, err := h.elements.List(ctx, req, req.Parent,
 		func(ctx context.Context, q sqldb.Querier, plan *listing.Plan[*elementRecord], ids []string) ([]*elementRecord, error) {
 			return listElements(ctx, q, ids[0], plan, req.ShowDeleted)

@@ -75,3 +75,21 @@ func stood(ctx context.Context, q sqldb.Querier, query string, args ...any) (map
 func Diff(before, after proto.Message, only []string) ([]*historypb.FieldChange, error) {
 	return diff(before, after, only)
 }
+
+// RecordedOf returns the names of the resources of type typ of
+// organisation orgID that have a revision.
+func RecordedOf(ctx context.Context, q sqldb.Querier, orgID, typ string) (map[string]bool, error) {
+	names, err := sqldb.Select(ctx, q, "recorded resources", func(s sqldb.Scanner) (string, error) {
+		var n string
+		err := s.Scan(&n)
+		return n, err
+	}, "SELECT DISTINCT resource FROM revisions WHERE organisation_id = ? AND resource_type = ?", orgID, typ)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(names))
+	for _, n := range names {
+		out[n] = true
+	}
+	return out, nil
+}

@@ -16,6 +16,7 @@ import (
 	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -331,13 +332,5 @@ func parseRevisionName(name string) (string, int64, error) {
 	return resource, n, nil
 }
 
-// pageSize is the size of a page asked for: 50 for 0, at most 1000.
-func pageSize(n int32) int {
-	switch {
-	case n <= 0:
-		return 50
-	case n > 1000:
-		return 1000
-	}
-	return int(n)
-}
+// pageSize is the size of a page asked for (listing.PageSize).
+func pageSize(n int32) int { return listing.PageSize(max(n, 0)) }

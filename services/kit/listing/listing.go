@@ -24,6 +24,14 @@ const (
 	MaxPageSize     = 1000
 )
 
+// PageSize is the size of a page a request asks for with n (not negative).
+func PageSize(n int32) int {
+	if n == 0 {
+		return DefaultPageSize
+	}
+	return min(int(n), MaxPageSize)
+}
+
 // Kind is the type of a listable column.
 type Kind int
 
@@ -111,12 +119,7 @@ func (s *Schema[T]) Build(req Request) (*Plan[T], error) {
 	if req.PageSize < 0 {
 		return nil, apierr.InvalidArgument("page_size", "must not be negative")
 	}
-	size := int(req.PageSize)
-	if size == 0 {
-		size = DefaultPageSize
-	}
-	size = min(size, MaxPageSize)
-
+	size := PageSize(req.PageSize)
 	p := &Plan[T]{pageSize: size, Limit: size + 1, schema: s,
 		fingerprint: fingerprint(req.Filter, req.OrderBy, req.Scope)}
 

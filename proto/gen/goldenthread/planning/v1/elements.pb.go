@@ -1469,7 +1469,11 @@ type ListElementsRequest struct {
 	// `title`, `create_time`, `update_time`. Default `priority_rank, title`.
 	OrderBy string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	// Include soft-deleted elements.
-	ShowDeleted   bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	ShowDeleted bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	// The list as it stood at this time, from the history: each one as its
+	// last change before then left it. Lists in name order, and takes no
+	// filter or order_by. Unset: now.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1544,6 +1548,13 @@ func (x *ListElementsRequest) GetShowDeleted() bool {
 		return x.ShowDeleted
 	}
 	return false
+}
+
+func (x *ListElementsRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 // ListElementsResponse is one page of elements.
@@ -2379,7 +2390,7 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x11GetElementRequest\x12\xce\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb9\x01\xbaH\xb5\x01\xba\x01\xb1\x01\n" +
 	"\felement.name\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\x12B\n" +
-	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x11\xbaH\x0e\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a2\x00R\x04asOf\"\xea\x02\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x11\xbaH\x0e\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a2\x00R\x04asOf\"\xae\x03\n" +
 	"\x13ListElementsRequest\x12\x99\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
 	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12$\n" +
@@ -2388,7 +2399,8 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12 \n" +
 	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06filter\x12#\n" +
 	"\border_by\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\aorderBy\x12!\n" +
-	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\"}\n" +
+	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12B\n" +
+	"\x05as_of\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x11\xbaH\x0e\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a2\x00R\x04asOf\"}\n" +
 	"\x14ListElementsResponse\x12=\n" +
 	"\belements\x18\x01 \x03(\v2!.goldenthread.planning.v1.ElementR\belements\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x85\x04\n" +
@@ -2580,45 +2592,46 @@ var file_goldenthread_planning_v1_elements_proto_depIdxs = []int32{
 	6,  // 28: goldenthread.planning.v1.IntegrityFinding.kind:type_name -> goldenthread.planning.v1.IntegrityFinding.Kind
 	14, // 29: goldenthread.planning.v1.IntegrityReport.findings:type_name -> goldenthread.planning.v1.IntegrityFinding
 	30, // 30: goldenthread.planning.v1.GetElementRequest.as_of:type_name -> google.protobuf.Timestamp
-	8,  // 31: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
-	8,  // 32: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	8,  // 33: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
-	31, // 34: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	30, // 35: goldenthread.planning.v1.GetElementThreadRequest.as_of:type_name -> google.protobuf.Timestamp
-	2,  // 36: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
-	29, // 37: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
-	30, // 38: goldenthread.planning.v1.GetElementTreeRequest.as_of:type_name -> google.protobuf.Timestamp
-	30, // 39: goldenthread.planning.v1.CompareElementsRequest.from_time:type_name -> google.protobuf.Timestamp
-	30, // 40: goldenthread.planning.v1.CompareElementsRequest.to_time:type_name -> google.protobuf.Timestamp
-	8,  // 41: goldenthread.planning.v1.ElementComparison.added:type_name -> goldenthread.planning.v1.Element
-	8,  // 42: goldenthread.planning.v1.ElementComparison.removed:type_name -> goldenthread.planning.v1.Element
-	27, // 43: goldenthread.planning.v1.ElementComparison.changed:type_name -> goldenthread.planning.v1.ElementDifference
-	32, // 44: goldenthread.planning.v1.ElementDifference.changes:type_name -> goldenthread.history.v1.FieldChange
-	16, // 45: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
-	17, // 46: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
-	19, // 47: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
-	20, // 48: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
-	21, // 49: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
-	22, // 50: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
-	23, // 51: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
-	24, // 52: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
-	25, // 53: goldenthread.planning.v1.ElementsService.CompareElements:input_type -> goldenthread.planning.v1.CompareElementsRequest
-	28, // 54: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
-	8,  // 55: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
-	18, // 56: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
-	8,  // 57: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 58: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 59: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 60: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
-	10, // 61: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
-	13, // 62: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
-	26, // 63: goldenthread.planning.v1.ElementsService.CompareElements:output_type -> goldenthread.planning.v1.ElementComparison
-	15, // 64: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
-	55, // [55:65] is the sub-list for method output_type
-	45, // [45:55] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	30, // 31: goldenthread.planning.v1.ListElementsRequest.as_of:type_name -> google.protobuf.Timestamp
+	8,  // 32: goldenthread.planning.v1.ListElementsResponse.elements:type_name -> goldenthread.planning.v1.Element
+	8,  // 33: goldenthread.planning.v1.CreateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	8,  // 34: goldenthread.planning.v1.UpdateElementRequest.element:type_name -> goldenthread.planning.v1.Element
+	31, // 35: goldenthread.planning.v1.UpdateElementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	30, // 36: goldenthread.planning.v1.GetElementThreadRequest.as_of:type_name -> google.protobuf.Timestamp
+	2,  // 37: goldenthread.planning.v1.GetElementTreeRequest.statuses:type_name -> goldenthread.planning.v1.Status
+	29, // 38: goldenthread.planning.v1.GetElementTreeRequest.active_at:type_name -> google.type.Date
+	30, // 39: goldenthread.planning.v1.GetElementTreeRequest.as_of:type_name -> google.protobuf.Timestamp
+	30, // 40: goldenthread.planning.v1.CompareElementsRequest.from_time:type_name -> google.protobuf.Timestamp
+	30, // 41: goldenthread.planning.v1.CompareElementsRequest.to_time:type_name -> google.protobuf.Timestamp
+	8,  // 42: goldenthread.planning.v1.ElementComparison.added:type_name -> goldenthread.planning.v1.Element
+	8,  // 43: goldenthread.planning.v1.ElementComparison.removed:type_name -> goldenthread.planning.v1.Element
+	27, // 44: goldenthread.planning.v1.ElementComparison.changed:type_name -> goldenthread.planning.v1.ElementDifference
+	32, // 45: goldenthread.planning.v1.ElementDifference.changes:type_name -> goldenthread.history.v1.FieldChange
+	16, // 46: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
+	17, // 47: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
+	19, // 48: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
+	20, // 49: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
+	21, // 50: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
+	22, // 51: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
+	23, // 52: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
+	24, // 53: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
+	25, // 54: goldenthread.planning.v1.ElementsService.CompareElements:input_type -> goldenthread.planning.v1.CompareElementsRequest
+	28, // 55: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
+	8,  // 56: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
+	18, // 57: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
+	8,  // 58: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 59: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 60: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 61: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
+	10, // 62: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
+	13, // 63: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
+	26, // 64: goldenthread.planning.v1.ElementsService.CompareElements:output_type -> goldenthread.planning.v1.ElementComparison
+	15, // 65: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
+	56, // [56:66] is the sub-list for method output_type
+	46, // [46:56] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_elements_proto_init() }
