@@ -10,6 +10,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/history"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -18,36 +19,25 @@ import (
 // progress its roll-up had then (element_changes). An element made before
 // the history began stands, from its creation on, as it is now.
 
-// elementsAsOf returns the elements of orgID live at at, with their
-// supports, parents before children.
-func elementsAsOf(ctx context.Context, q sqldb.Querier, orgID string, at time.Time) ([]*elementRecord, error) {
-	stood, err := history.AsOf(ctx, q, orgID, "elements", at)
+// elementsAsOf returns the elements of orgID live at at (the engine's
+// StoodAt), with their supports, parents before children.
+func elementsAsOf(ctx context.Context, elements resource.Engine[*elementRecord, *pb.Element], orgID string, at time.Time) ([]*elementRecord, error) {
+	stood, err := elements.StoodAt(ctx, orgID, at)
 	if err != nil {
 		return nil, err
 	}
 	var recs []*elementRecord
-	for _, s := range stood {
-		if s.Deleted {
+	for _, el := range stood {
+		if el.DeleteTime != nil {
 			continue
 		}
-		r, err := recordOf(orgID, s.Resource.(*pb.Element))
+		r, err := recordOf(orgID, el)
 		if err != nil {
 			return nil, err
 		}
 		recs = append(recs, r)
 	}
-	// Those made before the history began, and not deleted since.
-	older, err := queryElements(ctx, q, "SELECT "+qualified("e")+" FROM elements e WHERE e.organisation_id = ? AND e.create_time <= ? "+
-		"AND e.delete_time IS NULL AND NOT EXISTS (SELECT 1 FROM revisions r WHERE r.resource = 'organisations/' || e.organisation_id || '/elements/' || e.id)",
-		orgID, at.UnixMicro())
-	if err != nil {
-		return nil, err
-	}
-	if err := loadSupports(ctx, q, orgID, older); err != nil {
-		return nil, err
-	}
-	recs = append(recs, older...)
-	if err := rollupsAsOf(ctx, q, orgID, at, recs); err != nil {
+	if err := rollupsAsOf(ctx, elements.DB, orgID, at, recs); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(recs, func(a, b *elementRecord) int {
@@ -107,12 +97,12 @@ func rollupsAsOf(ctx context.Context, q sqldb.Querier, orgID string, at time.Tim
 var compareFields = append(slices.Clone(elementUpdatable), "health")
 
 // compare says what changed in orgID's plan from one time to another.
-func compare(ctx context.Context, q sqldb.Querier, orgID string, from, to time.Time) (*pb.ElementComparison, error) {
-	before, err := elementsAsOf(ctx, q, orgID, from)
+func compare(ctx context.Context, elements resource.Engine[*elementRecord, *pb.Element], orgID string, from, to time.Time) (*pb.ElementComparison, error) {
+	before, err := elementsAsOf(ctx, elements, orgID, from)
 	if err != nil {
 		return nil, err
 	}
-	after, err := elementsAsOf(ctx, q, orgID, to)
+	after, err := elementsAsOf(ctx, elements, orgID, to)
 	if err != nil {
 		return nil, err
 	}

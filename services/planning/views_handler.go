@@ -115,7 +115,7 @@ func (h *elementsHandler) pastTree(ctx context.Context, orgID string, req *pb.Ge
 	var recs []*elementRecord
 	var err error
 	if req.AsOf != nil {
-		recs, err = elementsAsOf(ctx, h.db, orgID, req.AsOf.AsTime())
+		recs, err = elementsAsOf(ctx, h.elements, orgID, req.AsOf.AsTime())
 	} else {
 		recs, err = liveTree(ctx, h.db, orgID, "")
 	}
@@ -138,7 +138,7 @@ func (h *elementsHandler) CompareElements(ctx context.Context, req *pb.CompareEl
 	if !to.After(req.FromTime.AsTime()) {
 		return nil, apierr.InvalidArgument("to_time", "must be after from_time")
 	}
-	return compare(ctx, h.db, orgID, req.FromTime.AsTime(), to)
+	return compare(ctx, h.elements, orgID, req.FromTime.AsTime(), to)
 }
 
 // addLinked adds to tree the elements of other organisations linked by

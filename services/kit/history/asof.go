@@ -10,27 +10,21 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// Stood is a resource as its latest revision at some time left it.
-type Stood struct {
-	Resource proto.Message
-	// Deleted says that the revision deleted it.
-	Deleted bool
-}
-
 // AsOf returns the resources of type typ (a collection: "elements") of
 // organisation orgID as they stood at t, by name: each one's latest
-// revision made at or before t. Those deleted then are included (Deleted);
-// those made after t, or before the history began, are not.
-func AsOf(ctx context.Context, q sqldb.Querier, orgID, typ string, t time.Time) (map[string]Stood, error) {
-	return stood(ctx, q, "SELECT r.resource, r.action, r.message_type, r.snapshot FROM revisions r JOIN "+
+// revision made at or before t. Those deleted then are included (their
+// delete_time says so); those made after t, or before the history began,
+// are not.
+func AsOf(ctx context.Context, q sqldb.Querier, orgID, typ string, t time.Time) (map[string]proto.Message, error) {
+	return stood(ctx, q, "SELECT r.resource, r.message_type, r.snapshot FROM revisions r JOIN "+
 		"(SELECT resource, MAX(id) AS id FROM revisions WHERE organisation_id = ? AND resource_type = ? AND create_time <= ? GROUP BY resource) l "+
 		"ON r.id = l.id", orgID, typ, t.UnixMicro())
 }
 
 // OneAsOf is the resource called name as it stood at t; false when it had
 // no revision by then.
-func OneAsOf(ctx context.Context, q sqldb.Querier, name string, t time.Time) (Stood, bool, error) {
-	all, err := stood(ctx, q, "SELECT r.resource, r.action, r.message_type, r.snapshot FROM revisions r "+
+func OneAsOf(ctx context.Context, q sqldb.Querier, name string, t time.Time) (proto.Message, bool, error) {
+	all, err := stood(ctx, q, "SELECT r.resource, r.message_type, r.snapshot FROM revisions r "+
 		"WHERE r.id = (SELECT MAX(id) FROM revisions WHERE resource = ? AND create_time <= ?)", name, t.UnixMicro())
 	s, ok := all[name]
 	return s, ok, err
@@ -43,29 +37,28 @@ func Recorded(ctx context.Context, q sqldb.Querier, name string) (bool, error) {
 	return id > 0, err
 }
 
-// stood reads the revisions query selects (resource, action, message_type,
-// snapshot), by resource.
-func stood(ctx context.Context, q sqldb.Querier, query string, args ...any) (map[string]Stood, error) {
+// stood reads the revisions query selects (resource, message_type,
+// snapshot): the resources as they left them, by name.
+func stood(ctx context.Context, q sqldb.Querier, query string, args ...any) (map[string]proto.Message, error) {
 	type row struct {
 		name, messageType string
-		action            int32
 		snapshot          []byte
 	}
 	rows, err := sqldb.Select(ctx, q, "revisions as of a time", func(s sqldb.Scanner) (row, error) {
 		var r row
-		err := s.Scan(&r.name, &r.action, &r.messageType, &r.snapshot)
+		err := s.Scan(&r.name, &r.messageType, &r.snapshot)
 		return r, err
 	}, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]Stood, len(rows))
+	out := make(map[string]proto.Message, len(rows))
 	for _, r := range rows {
 		m, err := decode(r.messageType, r.snapshot)
 		if err != nil {
 			return nil, err
 		}
-		out[r.name] = Stood{Resource: m, Deleted: historypb.Action(r.action) == historypb.Action_ACTION_DELETED}
+		out[r.name] = m
 	}
 	return out, nil
 }

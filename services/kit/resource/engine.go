@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"buf.build/go/protovalidate"
 	"google.golang.org/protobuf/proto"
@@ -98,12 +99,12 @@ func (e Engine[R, M]) GetAt(ctx context.Context, name string, at *timestamppb.Ti
 	if err != nil || at == nil {
 		return current, err
 	}
-	s, ok, err := history.OneAsOf(ctx, e.DB, name, at.AsTime())
+	m, ok, err := history.OneAsOf(ctx, e.DB, name, at.AsTime())
 	if err != nil {
 		return none, err
 	}
 	if ok {
-		return s.Resource.(M), nil
+		return m.(M), nil
 	}
 	recorded, err := history.Recorded(ctx, e.DB, name)
 	if err != nil {
@@ -137,51 +138,53 @@ func (e Engine[R, M]) ListAt(ctx context.Context, req ListRequest, parent string
 		}
 		after = string(raw)
 	}
+	all, err := e.StoodAt(ctx, ids[0], at.AsTime())
+	if err != nil {
+		return nil, "", err
+	}
+	out := slices.DeleteFunc(all, func(m M) bool { return m.GetName() <= after || (isDeleted(m) && !req.GetShowDeleted()) })
+	next := ""
+	if size := listing.PageSize(req.GetPageSize()); len(out) > size {
+		out = out[:size]
+		next = base64.RawURLEncoding.EncodeToString([]byte(out[size-1].GetName()))
+	}
+	return out, next, nil
+}
+
+// StoodAt returns the resources of the organisation orgID as they stood
+// at at, from their history, in name order: those deleted then too (by
+// their delete_time). A resource made before the history began stands,
+// from its creation on, as it is.
+func (e Engine[R, M]) StoodAt(ctx context.Context, orgID string, at time.Time) ([]M, error) {
 	typ := e.Type.Collections[len(e.Type.Collections)-1]
-	stood, err := history.AsOf(ctx, e.DB, ids[0], typ, at.AsTime())
+	stood, err := history.AsOf(ctx, e.DB, orgID, typ, at)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	byName := map[string]M{}
-	for name, s := range stood {
-		byName[name] = s.Resource.(M)
-	}
-	recorded, err := history.RecordedOf(ctx, e.DB, ids[0], typ)
+	recorded, err := history.RecordedOf(ctx, e.DB, orgID, typ)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	older, err := e.Type.Table.All(ctx, e.DB, "organisation_id = ? AND create_time <= ?", ids[0], Micros(at))
+	older, err := e.Type.Table.All(ctx, e.DB, "organisation_id = ? AND create_time <= ?", orgID, at.UnixMicro())
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if e.Type.Complete != nil {
 		if err := e.Type.Complete(ctx, e.DB, older); err != nil {
-			return nil, "", err
+			return nil, err
 		}
+	}
+	out := make([]M, 0, len(stood)+len(older))
+	for _, m := range stood {
+		out = append(out, m.(M))
 	}
 	for _, r := range older {
 		if m := r.Message(); !recorded[m.GetName()] {
-			byName[m.GetName()] = m
+			out = append(out, m)
 		}
 	}
-	var names []string
-	for name, m := range byName {
-		if name > after && (req.GetShowDeleted() || !isDeleted(m)) {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	size := listing.PageSize(req.GetPageSize())
-	next := ""
-	if len(names) > size {
-		names = names[:size]
-		next = base64.RawURLEncoding.EncodeToString([]byte(names[size-1]))
-	}
-	out := make([]M, len(names))
-	for i, n := range names {
-		out[i] = byName[n]
-	}
-	return out, next, nil
+	slices.SortFunc(out, func(a, b M) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return out, nil
 }
 
 // List answers a List request for the resources under parent (the
