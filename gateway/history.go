@@ -22,15 +22,15 @@ import (
 // many services it serves: in one process the four services are one
 // server, which answers for all of them.
 func historyOf(backends []backend) history.Remote {
-	var out history.Remote
+	var clients []historypb.HistoryServiceClient
 	seen := map[string]bool{}
 	for _, b := range backends {
 		if !seen[b.conn.Target()] {
 			seen[b.conn.Target()] = true
-			out = append(out, historypb.NewHistoryServiceClient(b.conn))
+			clients = append(clients, historypb.NewHistoryServiceClient(b.conn))
 		}
 	}
-	return out
+	return history.NewRemote(clients...)
 }
 
 // maxExportRevisions bounds one CSV export of a change log; narrow the

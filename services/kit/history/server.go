@@ -177,38 +177,27 @@ func (s Sources) merge(size int32, read func(Source) ([]*historypb.Revision, str
 // Remote is HistoryService over the services that keep history, reached
 // over gRPC (the gateway's front door): reads are merged (Sources), and a
 // rollback goes to the service that has the revision.
-type Remote []historypb.HistoryServiceClient
+type Remote struct {
+	Sources
+	clients []historypb.HistoryServiceClient
+}
 
-func (r Remote) sources() Sources {
-	out := make(Sources, len(r))
-	for i, c := range r {
-		out[i] = c
+// NewRemote is HistoryService over clients.
+func NewRemote(clients ...historypb.HistoryServiceClient) Remote {
+	r := Remote{clients: clients}
+	for _, c := range clients {
+		r.Sources = append(r.Sources, c)
 	}
-	return out
-}
-
-// ListRevisions implements historypb.HistoryServiceClient.
-func (r Remote) ListRevisions(ctx context.Context, req *historypb.ListRevisionsRequest, opts ...grpc.CallOption) (*historypb.ListRevisionsResponse, error) {
-	return r.sources().ListRevisions(ctx, req, opts...)
-}
-
-// GetRevision implements historypb.HistoryServiceClient.
-func (r Remote) GetRevision(ctx context.Context, req *historypb.GetRevisionRequest, opts ...grpc.CallOption) (*historypb.Revision, error) {
-	return r.sources().GetRevision(ctx, req, opts...)
-}
-
-// ListChanges implements historypb.HistoryServiceClient.
-func (r Remote) ListChanges(ctx context.Context, req *historypb.ListChangesRequest, opts ...grpc.CallOption) (*historypb.ListChangesResponse, error) {
-	return r.sources().ListChanges(ctx, req, opts...)
+	return r
 }
 
 // RollbackRevision implements historypb.HistoryServiceClient.
 func (r Remote) RollbackRevision(ctx context.Context, req *historypb.RollbackRevisionRequest, opts ...grpc.CallOption) (*historypb.Revision, error) {
-	i, _, err := r.sources().find(ctx, &historypb.GetRevisionRequest{Name: req.GetName()}, opts...)
+	i, _, err := r.find(ctx, &historypb.GetRevisionRequest{Name: req.GetName()}, opts...)
 	if i < 0 {
 		return nil, err
 	}
-	return r[i].RollbackRevision(ctx, req, opts...)
+	return r.clients[i].RollbackRevision(ctx, req, opts...)
 }
 
 // Dispatcher runs methods registered on the gRPC server in process,
@@ -225,33 +214,32 @@ type Dispatcher interface {
 type Server struct {
 	historypb.UnimplementedHistoryServiceServer
 	parts  []Part
+	reads  Sources
 	server Dispatcher
 }
 
 // NewServer serves the history of parts, rolling back through server.
-func NewServer(parts []Part, server Dispatcher) *Server { return &Server{parts: parts, server: server} }
-
-func (s *Server) sources() Sources {
-	out := make(Sources, len(s.parts))
-	for i, p := range s.parts {
-		out[i] = p
+func NewServer(parts []Part, server Dispatcher) *Server {
+	s := &Server{parts: parts, server: server}
+	for _, p := range parts {
+		s.reads = append(s.reads, p)
 	}
-	return out
+	return s
 }
 
 // ListRevisions implements historypb.HistoryServiceServer.
 func (s *Server) ListRevisions(ctx context.Context, req *historypb.ListRevisionsRequest) (*historypb.ListRevisionsResponse, error) {
-	return s.sources().ListRevisions(ctx, req)
+	return s.reads.ListRevisions(ctx, req)
 }
 
 // GetRevision implements historypb.HistoryServiceServer.
 func (s *Server) GetRevision(ctx context.Context, req *historypb.GetRevisionRequest) (*historypb.Revision, error) {
-	return s.sources().GetRevision(ctx, req)
+	return s.reads.GetRevision(ctx, req)
 }
 
 // ListChanges implements historypb.HistoryServiceServer.
 func (s *Server) ListChanges(ctx context.Context, req *historypb.ListChangesRequest) (*historypb.ListChangesResponse, error) {
-	return s.sources().ListChanges(ctx, req)
+	return s.reads.ListChanges(ctx, req)
 }
 
 // RollbackRevision implements historypb.HistoryServiceServer.
