@@ -6,10 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"slices"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
@@ -72,7 +72,7 @@ func (h *cyclesHandler) UpdateCycle(ctx context.Context, req *pb.UpdateCycleRequ
 		if err := checkOpen("cycle", current.c); err != nil {
 			return nil, err
 		}
-		next := &cycleRecord{c: resource.ApplyMask(current.c, req.Cycle, c.Paths), orgID: current.orgID, id: current.id, revision: current.revision}
+		next := current.with(resource.ApplyMask(current.c, req.Cycle, c.Paths))
 		return next, checkCycle("cycle", next.c)
 	})
 }
@@ -83,20 +83,20 @@ func (h *cyclesHandler) CloseCycle(ctx context.Context, req *pb.CloseCycleReques
 		return nil, err
 	}
 	c.Paths = []string{"state", "close_time"}
-	c.Lock = func(ctx context.Context, tx *sqldb.Tx, ids []string) error { return lockPlan(ctx, tx, ids) }
+	c.Lock = lockPlan
 	c.After = func(ctx context.Context, tx *sqldb.Tx, _, next *cycleRecord) error {
 		recs, err := liveTree(ctx, tx, next.orgID, "")
 		if err != nil {
 			return err
 		}
-		keep, own := inCycle(recs, next.c.Name)
-		return freeze(ctx, tx, next, slices.DeleteFunc(recs, func(r *elementRecord) bool { return !keep[r.id] }), own)
+		part, own := inCycle(recs, next.c.Name)
+		return freeze(ctx, tx, next, part, own)
 	}
 	closed, err := h.cycles.Update(ctx, c, func(current *cycleRecord) (*cycleRecord, error) {
 		if err := checkOpen("name", current.c); err != nil {
 			return nil, err
 		}
-		next := &cycleRecord{c: resource.ApplyMask(current.c, &pb.Cycle{}, nil), orgID: current.orgID, id: current.id, revision: current.revision}
+		next := current.with(proto.CloneOf(current.c))
 		next.c.State, next.c.CloseTime = pb.Cycle_STATE_CLOSED, resource.Now()
 		return next, nil
 	})
@@ -184,12 +184,12 @@ func carryKey(next, name string) string {
 }
 
 // inCycle finds, among the plan's elements recs, those of the cycle called
-// cycle (own), those under them, and the ancestors of all of these:
-// the part of the plan the cycle's tree shows (keep), by id.
-func inCycle(recs []*elementRecord, cycle string) (keep, own map[string]bool) {
+// cycle (own, by id), those under them, and the ancestors of all of
+// these: the part of the plan the cycle's tree shows, in recs' order.
+func inCycle(recs []*elementRecord, cycle string) (part []*elementRecord, own map[string]bool) {
 	byID := make(map[string]*elementRecord, len(recs))
 	children := map[string][]string{}
-	keep, own = map[string]bool{}, map[string]bool{}
+	keep, own := map[string]bool{}, map[string]bool{}
 	for _, r := range recs {
 		byID[r.id] = r
 		children[r.parentID] = append(children[r.parentID], r.id)
@@ -215,5 +215,10 @@ func inCycle(recs []*elementRecord, cycle string) (keep, own map[string]bool) {
 			keep[p] = true
 		}
 	}
-	return keep, own
+	for _, r := range recs {
+		if keep[r.id] {
+			part = append(part, r)
+		}
+	}
+	return part, own
 }

@@ -31,6 +31,13 @@ func (r *cycleRecord) Message() *pb.Cycle { return r.c }
 // Revision implements resource.Record.
 func (r *cycleRecord) Revision() *int64 { return &r.revision }
 
+// with returns the record holding c instead, at the same revision.
+func (r *cycleRecord) with(c *pb.Cycle) *cycleRecord {
+	next := *r
+	next.c = c
+	return &next
+}
+
 var cyclesTable = resource.Table[*cycleRecord]{
 	Name:    "cycles",
 	Columns: "organisation_id, id, display_name, start_date, end_date, state, close_time, create_time, update_time, revision, update_actor, predecessor_id",

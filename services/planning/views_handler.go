@@ -122,8 +122,8 @@ func (h *elementsHandler) pastTree(ctx context.Context, orgID string, req *pb.Ge
 	if err != nil || cycle == nil {
 		return recs, err
 	}
-	keep, _ := inCycle(recs, req.Cycle)
-	return slices.DeleteFunc(recs, func(r *elementRecord) bool { return !keep[r.id] }), nil
+	part, _ := inCycle(recs, req.Cycle)
+	return part, nil
 }
 
 func (h *elementsHandler) CompareElements(ctx context.Context, req *pb.CompareElementsRequest) (*pb.ElementComparison, error) {
