@@ -127,6 +127,33 @@ func setComputed(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
 	return nil
 }
 
+// encodeGrading is how a KPI's row, and each version of its targets,
+// keep targets and thresholds: as JSON.
+func encodeGrading(targets []*pb.Target, thresholds *pb.Thresholds) (string, string, error) {
+	t, err := protojson.Marshal(&pb.Kpi{Targets: targets})
+	if err != nil {
+		return "", "", fmt.Errorf("targets: %w", err)
+	}
+	th, err := protojson.Marshal(thresholds)
+	if err != nil {
+		return "", "", fmt.Errorf("thresholds: %w", err)
+	}
+	return string(t), string(th), nil
+}
+
+// decodeGrading reads what encodeGrading wrote.
+func decodeGrading(targets, thresholds string) ([]*pb.Target, *pb.Thresholds, error) {
+	var withTargets pb.Kpi
+	if err := protojson.Unmarshal([]byte(targets), &withTargets); err != nil {
+		return nil, nil, fmt.Errorf("targets: %w", err)
+	}
+	th := &pb.Thresholds{}
+	if err := protojson.Unmarshal([]byte(thresholds), th); err != nil {
+		return nil, nil, fmt.Errorf("thresholds: %w", err)
+	}
+	return withTargets.Targets, th, nil
+}
+
 func dateOrEmpty(k *pb.Kpi) string { return orEmpty(k.LatestPeriodEnd) }
 
 // orEmpty is a date as stored: "" for none.
@@ -156,16 +183,12 @@ func (r *kpiRecord) values() ([]any, error) {
 			return nil, fmt.Errorf("kpi baseline: %w", err)
 		}
 	}
-	targets, err := protojson.Marshal(&pb.Kpi{Targets: k.Targets})
+	targets, thresholds, err := encodeGrading(k.Targets, k.Thresholds)
 	if err != nil {
-		return nil, fmt.Errorf("kpi targets: %w", err)
-	}
-	thresholds, err := protojson.Marshal(k.Thresholds)
-	if err != nil {
-		return nil, fmt.Errorf("kpi thresholds: %w", err)
+		return nil, fmt.Errorf("kpi %s: %w", r.id, err)
 	}
 	return []any{r.orgID, r.id, k.Title, k.Description, int32(k.Unit), k.CurrencyCode, int32(k.Direction), string(baseline),
-		string(targets), string(thresholds), int32(k.Frequency), elementID, ownerTeamID, k.DataSource, k.LatestValue,
+		targets, thresholds, int32(k.Frequency), elementID, ownerTeamID, k.DataSource, k.LatestValue,
 		dateOrEmpty(k), int32(k.Status), int32(k.Trend), orEmpty(k.ValueDueDate), sqldb.Bool(k.ElementDeleted), resource.Micros(k.CreateTime),
 		resource.Micros(k.UpdateTime), resource.NullMicros(k.DeleteTime), sqldb.Bool(r.deletedWithOrg), r.revision, k.UpdateActor,
 		sqldb.Bool(k.Retired), int32(k.Closure), int32(r.elementStatus), r.elementEnd}, nil
@@ -197,14 +220,8 @@ func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 			return nil, fmt.Errorf("kpi %s baseline: %w", r.id, err)
 		}
 	}
-	var withTargets pb.Kpi
-	if err := protojson.Unmarshal([]byte(targets), &withTargets); err != nil {
-		return nil, fmt.Errorf("kpi %s targets: %w", r.id, err)
-	}
-	k.Targets = withTargets.Targets
-	k.Thresholds = &pb.Thresholds{}
-	if err := protojson.Unmarshal([]byte(thresholds), k.Thresholds); err != nil {
-		return nil, fmt.Errorf("kpi %s thresholds: %w", r.id, err)
+	if k.Targets, k.Thresholds, err = decodeGrading(targets, thresholds); err != nil {
+		return nil, fmt.Errorf("kpi %s: %w", r.id, err)
 	}
 	k.Name = kpiName(r.orgID, r.id)
 	k.Unit, k.Direction, k.Frequency = pb.Unit(unit), pb.Direction(direction), pb.Frequency(freq)

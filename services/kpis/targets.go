@@ -6,7 +6,6 @@ import (
 	"path"
 	"slices"
 
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
@@ -34,16 +33,12 @@ func sameGrading(a, b *pb.Kpi) bool {
 // (YYYY-MM-DD; "" for every period, a KPI's first definition).
 func addVersion(ctx context.Context, tx *sqldb.Tx, r *kpiRecord, effective string) error {
 	k := r.kpi
-	targets, err := protojson.Marshal(&pb.Kpi{Targets: k.Targets})
+	targets, thresholds, err := encodeGrading(k.Targets, k.Thresholds)
 	if err != nil {
-		return fmt.Errorf("kpi targets: %w", err)
-	}
-	thresholds, err := protojson.Marshal(k.Thresholds)
-	if err != nil {
-		return fmt.Errorf("kpi thresholds: %w", err)
+		return fmt.Errorf("kpi %s: %w", r.id, err)
 	}
 	_, err = tx.ExecContext(ctx, "INSERT INTO kpi_targets (organisation_id, kpi_id, effective_date, direction, targets, thresholds, change_time, actor) "+
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?)", r.orgID, r.id, effective, int32(k.Direction), string(targets), string(thresholds),
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?)", r.orgID, r.id, effective, int32(k.Direction), targets, thresholds,
 		resource.Micros(k.UpdateTime), k.UpdateActor)
 	if err != nil {
 		return fmt.Errorf("record kpi targets: %w", err)
@@ -65,22 +60,19 @@ func versionsOf(ctx context.Context, q sqldb.Querier, orgID string, ids []string
 	}
 	rows, err := sqldb.Select(ctx, q, "kpi targets", func(s sqldb.Scanner) (row, error) {
 		var (
-			r                             = row{v: &pb.TargetVersion{Thresholds: &pb.Thresholds{}}}
-			effective, targets, threshold string
-			direction                     int32
-			at                            int64
+			r                              = row{v: &pb.TargetVersion{}}
+			effective, targets, thresholds string
+			direction                      int32
+			at                             int64
+			err                            error
 		)
-		if err := s.Scan(&r.kpiID, &effective, &direction, &targets, &threshold, &at, &r.v.Actor); err != nil {
+		if err := s.Scan(&r.kpiID, &effective, &direction, &targets, &thresholds, &at, &r.v.Actor); err != nil {
 			return r, err
 		}
-		var withTargets pb.Kpi
-		if err := protojson.Unmarshal([]byte(targets), &withTargets); err != nil {
-			return r, fmt.Errorf("kpi %s targets: %w", r.kpiID, err)
+		if r.v.Targets, r.v.Thresholds, err = decodeGrading(targets, thresholds); err != nil {
+			return r, fmt.Errorf("kpi %s: %w", r.kpiID, err)
 		}
-		if err := protojson.Unmarshal([]byte(threshold), r.v.Thresholds); err != nil {
-			return r, fmt.Errorf("kpi %s thresholds: %w", r.kpiID, err)
-		}
-		r.v.Targets, r.v.Direction, r.v.ChangeTime = withTargets.Targets, pb.Direction(direction), resource.Time(at)
+		r.v.Direction, r.v.ChangeTime = pb.Direction(direction), resource.Time(at)
 		if effective != "" {
 			r.v.EffectiveDate = dates.Parse(effective)
 		}
