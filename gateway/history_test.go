@@ -264,5 +264,12 @@ func TestPlanAsOf(t *testing.T) {
 		}
 		do(t, viewer, "GET", "/v1/"+org+"/elements:compare?from_time="+at+"&to_time="+url.QueryEscape(beforeAll.Format(time.RFC3339Nano)), "").
 			want(t, 400, "to_time")
+		// Another organisation's admin sees none of it, as of any time.
+		other := &api{Server: gw.Server, token: b.auth.Token(t, "admin-b")}
+		for _, path := range []string{"/v1/" + org + "/elements:tree?as_of=" + at, "/v1/" + renamed + "?as_of=" + at,
+			"/v1/" + renamed + ":thread?as_of=" + at, "/v1/" + org + "/elements?as_of=" + at, "/v1/" + kpi + "?as_of=" + at,
+			"/v1/" + org + "/kpis?as_of=" + at, "/v1/" + org + "/elements:compare?from_time=" + at} {
+			do(t, other, "GET", path, "").want(t, 404, "")
+		}
 	})
 }
