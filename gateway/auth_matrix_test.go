@@ -1142,6 +1142,20 @@ func TestMembershipTerms(t *testing.T) {
 		`"start_date":{"year":2026,"month":6,"day":1},"end_date":{"year":2026,"month":5,"day":31}}`).want(t, 400, "member.end_date")
 }
 
+// planHorizon is the JSON of the start and end dates of the elements
+// planElement makes.
+const planHorizon = `"start_date":{"year":2026,"month":1,"day":1},"end_date":{"year":2030,"month":12,"day":31}`
+
+// planElement makes, as admin over REST, element id of org-a at level,
+// owned by team, under parent, with extra JSON fields (",..." or "").
+func planElement(t *testing.T, admin *api, id, level, team, parent, extra string) string {
+	t.Helper()
+	const org = "organisations/org-a"
+	do(t, admin, "POST", "/v1/"+org+"/elements?element_id="+id, `{"level":"`+level+`","title":"`+id+`","owner_team":"`+org+`/teams/`+team+`",`+
+		`"parent":"`+parent+`",`+planHorizon+extra+`}`).want(t, 200, "")
+	return org + "/elements/" + id
+}
+
 // TestTeamLeads: over REST, a contributor who leads team t plans the "how"
 // — a tactic of t under t's strategy — and is refused, naming the rule, for
 // another team's strategy and for the vision, and once the membership has
@@ -1151,12 +1165,7 @@ func TestTeamLeads(t *testing.T) {
 	b, gw, f := startFixture(t)
 	const org = "organisations/org-a"
 	admin := &api{Server: gw.Server, token: b.admin}
-	horizon := `"start_date":{"year":2026,"month":1,"day":1},"end_date":{"year":2030,"month":12,"day":31}`
-	element := func(id, level, team, parent, extra string) string {
-		do(t, admin, "POST", "/v1/"+org+"/elements?element_id="+id, `{"level":"`+level+`","title":"`+id+`","owner_team":"`+org+`/teams/`+team+`",`+
-			`"parent":"`+parent+`",`+horizon+extra+`}`).want(t, 200, "")
-		return org + "/elements/" + id
-	}
+	element := func(id, level, team, parent, extra string) string { return planElement(t, admin, id, level, team, parent, extra) }
 	vision := f.element(false)
 	mission := element("lead-mission", "LEVEL_MISSION", "t", vision, "")
 	objective := element("lead-objective", "LEVEL_OBJECTIVE", "t", mission, `,"objective_kind":"OBJECTIVE_KIND_STANDARD_OPERATING"`)
@@ -1169,7 +1178,7 @@ func TestTeamLeads(t *testing.T) {
 	lead := &api{Server: gw.Server, token: b.auth.Token(t, "lead")}
 	tactic := func(as *api, id, parent string) reply {
 		return do(t, as, "POST", "/v1/"+org+"/elements?element_id="+id, `{"level":"LEVEL_TACTIC","title":"`+id+`","owner_team":"`+org+`/teams/t",`+
-			`"parent":"`+parent+`",`+horizon+`}`)
+			`"parent":"`+parent+`",`+planHorizon+`}`)
 	}
 	tactic(lead, "how", ours).want(t, 200, org+"/elements/how")
 	tactic(lead, "not-ours", theirs).want(t, 403, "team leads plan under elements their teams own")

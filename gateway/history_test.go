@@ -193,6 +193,9 @@ func TestPlanAsOf(t *testing.T) {
 		beforeAll := time.Now().UTC()
 		time.Sleep(5 * time.Millisecond)
 		renamed, gone, kpi := f.element(false), f.element(false), f.kpi(false)
+		mission := planElement(t, admin, "mission", "LEVEL_MISSION", "t", renamed, "")
+		objective := planElement(t, admin, "objective", "LEVEL_OBJECTIVE", "t", mission, `,"objective_kind":"OBJECTIVE_KIND_STANDARD_OPERATING"`)
+		strategy := planElement(t, admin, "strategy", "LEVEL_STRATEGY", "t", objective, "")
 		time.Sleep(5 * time.Millisecond)
 		then := time.Now().UTC()
 		at := url.QueryEscape(then.Format(time.RFC3339Nano))
@@ -201,6 +204,24 @@ func TestPlanAsOf(t *testing.T) {
 		do(t, admin, "PATCH", "/v1/"+kpi+"?update_mask=title", `{"title":"Renamed KPI"}`).want(t, 200, "")
 		do(t, admin, "DELETE", "/v1/"+gone, "").want(t, 200, "")
 		added := f.element(false)
+		tactic := planElement(t, admin, "tactic", "LEVEL_TACTIC", "t", strategy, "")
+
+		// The integrity report as of then finds the strategy that had no
+		// tactic yet; today's finds the tactic no KPI measures instead.
+		report := func(query string) string {
+			var out []string
+			found, _ := do(t, viewer, "GET", "/v1/"+org+"/integrityReport"+query, "").want(t, 200, "").body["findings"].([]any)
+			for _, x := range found {
+				out = append(out, x.(map[string]any)["kind"].(string)+" "+x.(map[string]any)["element"].(string))
+			}
+			return strings.Join(out, ", ")
+		}
+		if got, want := report("?as_of="+at), "KIND_STRATEGY_WITHOUT_TACTIC "+strategy; got != want {
+			t.Errorf("the integrity report as of then: %s, want %s", got, want)
+		}
+		if got, want := report(""), "KIND_TACTIC_WITHOUT_KPI "+tactic; got != want {
+			t.Errorf("the integrity report now: %s, want %s", got, want)
+		}
 
 		titles := map[string]any{}
 		tree := do(t, viewer, "GET", "/v1/"+org+"/elements:tree?as_of="+at, "").want(t, 200, "")
@@ -259,7 +280,7 @@ func TestPlanAsOf(t *testing.T) {
 			}
 			return out
 		}
-		if got := fmt.Sprint(names("added"), names("removed"), names("changed")); got != fmt.Sprintf(`[%s] [%s] [%s "v"->"Renamed"]`, added, gone, renamed) {
+		if got := fmt.Sprint(names("added"), names("removed"), names("changed")); got != fmt.Sprintf(`[%s %s] [%s] [%s "v"->"Renamed"]`, added, tactic, gone, renamed) {
 			t.Errorf("compared with then: %s", got)
 		}
 		do(t, viewer, "GET", "/v1/"+org+"/elements:compare?from_time="+at+"&to_time="+url.QueryEscape(beforeAll.Format(time.RFC3339Nano)), "").
@@ -268,7 +289,7 @@ func TestPlanAsOf(t *testing.T) {
 		other := &api{Server: gw.Server, token: b.auth.Token(t, "admin-b")}
 		for _, path := range []string{"/v1/" + org + "/elements:tree?as_of=" + at, "/v1/" + renamed + "?as_of=" + at,
 			"/v1/" + renamed + ":thread?as_of=" + at, "/v1/" + org + "/elements?as_of=" + at, "/v1/" + kpi + "?as_of=" + at,
-			"/v1/" + org + "/kpis?as_of=" + at, "/v1/" + org + "/elements:compare?from_time=" + at} {
+			"/v1/" + org + "/kpis?as_of=" + at, "/v1/" + org + "/elements:compare?from_time=" + at, "/v1/" + org + "/integrityReport?as_of=" + at} {
 			do(t, other, "GET", path, "").want(t, 404, "")
 		}
 	})

@@ -683,18 +683,20 @@ func TestWebClient(t *testing.T) {
 	b.open("/o/northshire-care/digest?team=west", "#digest-check-ins")
 	b.waitFor("the west group's digest", `document.getElementById('digest').innerText.includes('No check-in in this period.')`)
 
-	// History: Ana, a planner, renames the trainers' course; its history
-	// says who changed what from what to what, and she restores the name
+	// History: Ana, a planner, renames the trainers' course and asks for
+	// fortnightly check-ins; its history says who changed what from what
+	// to what (the enum in words), and she restores the name
 	// it had. The change log lists it by her name, filtered to her
 	// changes; Cat, a contributor, has no change log.
 	ana.open("/o/northshire-care/map?el=trainer-course", ".thread")
-	ana.fill("Change this element", map[string]string{"title": "Run the trainers' course twice"})
+	ana.fill("Change this element", map[string]string{"title": "Run the trainers' course twice", "check_in_frequency": "CHECK_IN_FREQUENCY_FORTNIGHTLY"})
 	if done, failed := ana.submit("Change this element"); done != "Saved." {
 		t.Errorf("renaming: done %q, failed %q", done, failed)
 	}
 	eval[bool](ana, `document.querySelector('.history-panel summary').click() || true`)
 	ana.waitFor("the rename in the history", `document.querySelector('.revisions')?.innerText.includes('Ana Okafor changed it') &&
-		document.querySelector('.revisions').innerText.includes("Title: Run the trainers' course → Run the trainers' course twice")`)
+		document.querySelector('.revisions').innerText.includes("Title: Run the trainers' course → Run the trainers' course twice") &&
+		/Check in frequency: .* → Fortnightly/.test(document.querySelector('.revisions').innerText)`)
 	ana.accessibility("history")
 	ana.screenshot("08k-history")
 	eval[bool](ana, `[...document.querySelectorAll('.revisions button')][0].click() || true`)
@@ -732,6 +734,7 @@ func TestWebClient(t *testing.T) {
 	ana.waitFor("the targets over time", `document.querySelectorAll('.target-history li').length === 2 &&
 		document.querySelector('.target-history').innerText.includes('From `+time.Now().UTC().Format(time.DateOnly)+`: 85% by 2026-12-31') &&
 		document.querySelector('.target-history').innerText.includes('Ana Okafor') &&
+		document.querySelectorAll('svg.chart .target-then').length === 1 && !document.querySelector('.legend .earlier').hidden &&
 		document.querySelectorAll('#measurements tbody td [data-status]').length > 0`)
 	ana.accessibility("targets over time")
 	ana.screenshot("08m2-targets-over-time")
@@ -753,6 +756,14 @@ func TestWebClient(t *testing.T) {
 	eval[bool](ana, `(() => { const f = document.getElementById('overview-as-of'); f.value = '`+today+`'; f.dispatchEvent(new Event('change', { bubbles: true })); return true; })()`)
 	ana.waitFor("the organisation today, from the history", `document.querySelectorAll('#team-tree .goal').length > 0 &&
 		document.getElementById('glance').innerText.includes('Put the Train on the Tracks')`)
+	// The integrity report as of yesterday, before the demo, found
+	// nothing; cleared, the picker brings back today's findings.
+	ana.open("/o/northshire-care/report?as_of="+yesterday, "#report .summary")
+	ana.waitFor("yesterday's integrity report", `document.querySelector('#report .summary').innerText === 'Nothing was missing or wrong in the plan at the end of `+yesterday+`.' &&
+		document.getElementById('report-as-of').value === '`+yesterday+`' && document.querySelectorAll('#report .finding').length === 0`)
+	ana.accessibility("the integrity report as of a day")
+	eval[bool](ana, `(() => { const f = document.getElementById('report-as-of'); f.value = ''; f.dispatchEvent(new Event('change', { bubbles: true })); return true; })()`)
+	ana.waitFor("today's integrity report", `document.querySelectorAll('#report .finding').length > 0 && !document.querySelector('#report .summary').innerText.includes('at the end of')`)
 	// As of today, from the history: an element as it stands, its thread then.
 	ana.open("/o/northshire-care/map?as_of="+today+"&el=trainer-course", "#detail .thread")
 	ana.waitFor("an element as of today", `document.getElementById('detail').innerText.includes('As it stood at the end of `+today+`') &&

@@ -81,6 +81,18 @@ func (k kpis) KPIs(ctx context.Context, orgID, filter string) ([]*kpipb.Kpi, err
 	})
 }
 
+// KPIsAt returns the KPIs of organisation orgID that were live at at, as
+// they stood then.
+func (k kpis) KPIsAt(ctx context.Context, orgID string, at time.Time) ([]*kpipb.Kpi, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookup.Timeout)
+	defer cancel()
+	org := "organisations/" + orgID
+	return lookup.All("the KPI service", org, func(token string) ([]*kpipb.Kpi, string, error) {
+		resp, err := k.kpis.ListKpis(ctx, &kpipb.ListKpisRequest{Parent: org, PageSize: 1000, PageToken: token, AsOf: timestamppb.New(at)})
+		return resp.GetKpis(), resp.GetNextPageToken(), err
+	})
+}
+
 // Recorded returns the live values recorded for organisation orgID's KPIs
 // from since until until.
 func (k kpis) Recorded(ctx context.Context, orgID string, since, until time.Time) ([]*kpipb.Measurement, error) {

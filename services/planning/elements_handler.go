@@ -28,6 +28,7 @@ type elementsHandler struct {
 	events   emitter
 	teams    teamDirectory
 	owners   ownerDirectory
+	kpis     kpis
 }
 
 // ownerDirectory is what the plan asks the organisations service: the

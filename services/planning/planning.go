@@ -68,12 +68,12 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 		base.Reactions = reactions{elements: elements, events: em}.handlers()
 		base.Handlers = func(g grpc.ServiceRegistrar) {
 			orgs := organisations{orgpb.NewOrganisationsServiceClient(base.Conns["organisations"]), orgpb.NewPeopleServiceClient(base.Conns["organisations"])}
-			eh := &elementsHandler{db: base.DB, events: em, elements: elements, teams: teamsclient.New(base.Conns["teams"]), owners: orgs}
+			teams := teamsclient.New(base.Conns["teams"])
+			measures := kpis{kpipb.NewKpisServiceClient(base.Conns["kpis"]), kpipb.NewMeasurementsServiceClient(base.Conns["kpis"])}
+			eh := &elementsHandler{db: base.DB, events: em, elements: elements, teams: teams, owners: orgs, kpis: measures}
 			pb.RegisterElementsServiceServer(g, eh)
 			pb.RegisterCheckInsServiceServer(g, &checkInsHandler{elements: eh, checkIns: resource.Engine[*checkInRecord, *pb.CheckIn]{DB: base.DB,
 				Service: serviceName, Field: "check_in", Type: checkInType, Events: resource.EventsOf[*pb.CheckIn](base.Emit, "check_in")}})
-			teams := teamsclient.New(base.Conns["teams"])
-			measures := kpis{kpipb.NewKpisServiceClient(base.Conns["kpis"]), kpipb.NewMeasurementsServiceClient(base.Conns["kpis"])}
 			pb.RegisterWorkServiceServer(g, &workHandler{db: base.DB, people: orgs, teams: teams, kpis: measures})
 			pb.RegisterDigestServiceServer(g, &digestHandler{db: base.DB, teams: teams, kpis: measures})
 			comments := &commentsHandler{db: base.DB, people: orgs, kpis: measures, emit: base.Emit, engines: map[string]resource.Engine[*commentRecord, *pb.Comment]{}}

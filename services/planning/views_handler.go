@@ -292,9 +292,14 @@ func (h *elementsHandler) GetIntegrityReport(ctx context.Context, req *pb.GetInt
 	if err != nil {
 		return nil, err
 	}
-	findings, err := integrityFindings(ctx, h.db, orgID, dates.Format(dates.Today()))
+	var plan planState
+	if req.AsOf != nil {
+		plan, err = h.planAt(ctx, orgID, req.AsOf.AsTime())
+	} else {
+		plan, err = planNow(ctx, h.db, orgID)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return &pb.IntegrityReport{Findings: findings}, nil
+	return &pb.IntegrityReport{Findings: plan.findings()}, nil
 }

@@ -1,5 +1,6 @@
 // The KPI chart, drawn as SVG: the measurements as a line with points, the
-// target series as a dashed step line, and the bands the thresholds make of
+// target series as a dashed step line (and, dotted, the earlier targets
+// over the periods they graded), and the bands the thresholds make of
 // it (green, amber, red) behind them. The table beside it says the same in
 // words for those who cannot see the colours.
 import { s, uid } from './dom.js';
@@ -49,6 +50,16 @@ function niceTicks(lo, hi, count) {
   return [...new Set(ticks)];
 }
 
+// steps is the target in effect, as columns from lo to hi: one per target
+// period (the target in effect is the first whose period ends on or after
+// the value's), the last running on.
+const steps = (targets, lo, hi) => targets
+  .map((t, i) => ({ from: i === 0 ? lo : Math.max(lo, targets[i - 1].x), to: i === targets.length - 1 ? hi : Math.min(hi, t.x), v: t.v }))
+  .filter((seg) => seg.to > seg.from);
+
+// stepPath is the SVG path of columns, one step line.
+const stepPath = (segs, X, Y) => segs.map((seg, i) => `${i ? 'L' : 'M'}${X(seg.from)},${Y(seg.v)}L${X(seg.to)},${Y(seg.v)}`).join('');
+
 // chart draws the KPI's chart for a box width pixels wide, so that its
 // text keeps its size on a phone.
 export function chart(kpi, measurements, width = 720) {
@@ -57,9 +68,10 @@ export function chart(kpi, measurements, width = 720) {
   const titleId = uid('chart-title');
   const descId = uid('chart-desc');
   const day = (d) => (d && d.year ? dayNumber(d) : NaN);
-  const targets = (kpi.targets || []).map((t) => ({ x: day(t.period_end), v: fit(Number(t.value || 0)), d: t.period_end }))
+  const targetsOf = (list) => (list || []).map((t) => ({ x: day(t.period_end), v: fit(Number(t.value || 0)), d: t.period_end }))
     .filter((t) => Number.isFinite(t.x))
     .sort((a, b) => a.x - b.x);
+  const targets = targetsOf(kpi.targets);
   const all = measurements.map((m) => ({ x: day(m.period_end), v: Number(m.value || 0), d: m.period_end }))
     .filter((p) => Number.isFinite(p.x))
     .sort((a, b) => a.x - b.x);
@@ -85,15 +97,15 @@ export function chart(kpi, measurements, width = 720) {
     x1 = Math.max(last + 60, Math.min(x1, last + 365));
   }
   if (x1 - x0 < 30) { x0 -= 15; x1 += 15; }
-  // One column per target period (the target in effect is the first whose
-  // period ends on or after the value's), the last running on.
-  const segs = kpi.direction === 'DIRECTION_WITHIN_BAND' || !targets.length
-    ? [{ from: x0, to: x1, v: 0 }]
-    : targets.map((t, i) => ({ from: i === 0 ? x0 : targets[i - 1].x, to: i === targets.length - 1 ? x1 : t.x, v: t.v }))
-      .map((seg) => ({ ...seg, from: Math.max(seg.from, x0), to: Math.min(seg.to, x1) }))
-      .filter((seg) => seg.to > seg.from);
+  const segs = kpi.direction === 'DIRECTION_WITHIN_BAND' || !targets.length ? [{ from: x0, to: x1, v: 0 }] : steps(targets, x0, x1);
+  // The targets as they were: each earlier version's, over the periods it
+  // graded (from its effective day to the next version's).
+  const versions = kpi.direction === 'DIRECTION_WITHIN_BAND' ? [] : kpi.target_history || [];
+  const earlier = versions.slice(0, -1).map((v, i) => steps(targetsOf(v.targets),
+    Math.max(x0, v.effective_date ? day(v.effective_date) : x0), Math.min(x1, day(versions[i + 1].effective_date))))
+    .filter((version) => version.length);
   const th = kpi.thresholds || {};
-  const vs = [...points.map((p) => p.v), ...(targets.length ? segs.map((seg) => seg.v) : [])];
+  const vs = [...points.map((p) => p.v), ...(targets.length ? segs.map((seg) => seg.v) : []), ...earlier.flat().map((seg) => seg.v)];
   if (kpi.direction === 'DIRECTION_WITHIN_BAND') vs.push(fit(th.amber_low || 0), fit(th.amber_high || 0));
   for (const seg of segs) for (const [a, b] of bandsFor(kpi, seg.v, seg.v, seg.v)) vs.push(fit(a), fit(b));
   let y0 = Math.min(...vs);
@@ -142,11 +154,8 @@ export function chart(kpi, measurements, width = 720) {
   axes.append(s('line', { x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom, class: 'axis' }));
   svg.append(axes);
 
-  if (targets.length && kpi.direction !== 'DIRECTION_WITHIN_BAND') {
-    let d = '';
-    segs.forEach((seg, i) => { d += `${i ? 'L' : 'M'}${X(seg.from)},${Y(seg.v)}L${X(seg.to)},${Y(seg.v)}`; });
-    svg.append(s('path', { d, class: 'target' }));
-  }
+  for (const version of earlier) svg.append(s('path', { d: stepPath(version, X, Y), class: 'target-then' }));
+  if (targets.length && kpi.direction !== 'DIRECTION_WITHIN_BAND') svg.append(s('path', { d: stepPath(segs, X, Y), class: 'target' }));
   if (points.length) {
     svg.append(s('path', { d: points.map((p, i) => `${i ? 'L' : 'M'}${X(p.x)},${Y(p.v)}`).join(''), class: 'series' }));
     const dots = s('g', { class: 'points' });

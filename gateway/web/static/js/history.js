@@ -15,12 +15,18 @@ export const actionText = (action) => ({
 // fieldName is a field as words: owner_team -> Owner team.
 export const fieldName = (f) => f.charAt(0).toUpperCase() + f.slice(1).replace(/_/g, ' ');
 
-// valueText is a field's value as a reader sees it: an enum as words, a
-// date as an ISO day, a time as the reader's local time, a list or message as short JSON, none as "(none)".
-export function valueText(v) {
+// valueText is field's value v as a reader sees it: an enum as words, a
+// date as an ISO day, a time as the reader's local time, a list or message
+// as short JSON, none as "(none)".
+export function valueText(field, v) {
   if (v === undefined || v === null || v === '') return '(none)';
   if (typeof v === 'string' && /^[A-Z]+(_[A-Z0-9]+)+$/.test(v)) {
-    const w = v.split('_').slice(1).join(' ').toLowerCase();
+    // An enum's values start with its type's name, which ends as the
+    // field's name does: objective_kind OBJECTIVE_KIND_THEMATIC_GOAL,
+    // status KPI_STATUS_GREEN, kpi_health HEALTH_AT_RISK.
+    const type = `${field.split('_').pop().toUpperCase()}_`;
+    const at = v.indexOf(type);
+    const w = (at >= 0 ? v.slice(at + type.length) : v.slice(v.indexOf('_') + 1)).replace(/_/g, ' ').toLowerCase();
     return w.charAt(0).toUpperCase() + w.slice(1);
   }
   if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(v)) return when(v);
@@ -30,7 +36,7 @@ export function valueText(v) {
 
 // changeList lists the fields a revision changed, from what to what.
 export const changeList = (rev) => h('ul', { class: 'changes' }, (rev.changes || []).map((c) => h('li', {},
-  h('span', { class: 'label' }, `${fieldName(c.field)}: `), valueText(c.old_value), ' → ', valueText(c.new_value))));
+  h('span', { class: 'label' }, `${fieldName(c.field)}: `), valueText(c.field, c.old_value), ' → ', valueText(c.field, c.new_value))));
 
 // history returns the history of resource (a name) of org, folded away
 // until opened, as {el, load}. mayRestore says whether the caller may roll

@@ -29,6 +29,7 @@ export async function render(el, { params, session }) {
     h('span', { class: 'swatch warn', 'aria-hidden': 'true' }), ' amber band ',
     h('span', { class: 'swatch bad', 'aria-hidden': 'true' }), ' red band ',
     h('span', { class: 'swatch target', 'aria-hidden': 'true' }), ' target ',
+    h('span', { class: 'earlier', hidden: true }, h('span', { class: 'swatch target-then', 'aria-hidden': 'true' }), ' earlier target '),
     h('span', { class: 'swatch series', 'aria-hidden': 'true' }), ' values');
   const organisation = await api.get(`/v1/organisations/${org}`);
   const talk = discussion({ org, parent: kpiName, session, mayComment: role >= 2 || Boolean(organisation.viewers_may_comment) });
@@ -83,6 +84,7 @@ export async function render(el, { params, session }) {
     // The targets as they were and as they are: each version grades the
     // periods from its day on.
     const versions = kpi.target_history || [];
+    legend.querySelector('.earlier').hidden = versions.length < 2;
     const setBy = await directory(org, session).names(versions.map((v) => v.actor));
     replace(targetHistory, versions.length > 1 ? [h('h2', {}, 'Targets over time'), h('ol', { class: 'target-history' }, versions.map((v) => h('li', {},
       h('span', { class: 'label' }, v.effective_date ? `From ${isoDate(v.effective_date)}: ` : 'At first: '),

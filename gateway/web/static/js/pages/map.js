@@ -7,6 +7,7 @@
 import { h, replace } from '../dom.js';
 import * as api from '../api.js';
 import { form } from '../forms.js';
+import { asOfField, dayOf, endOfDay } from '../asof.js';
 import { tree } from '../tree.js';
 import { strategyMap, lineKey } from '../mapview.js';
 import { directory } from '../people.js';
@@ -28,12 +29,11 @@ export async function render(el, { params, query, session, navigate }) {
     statuses: (query.get('status') || '').split(',').filter((x) => STATUSES.includes(x)),
     // The plan as it stood at the end of a past day, and the changes since
     // a day, both YYYY-MM-DD.
-    asOf: protoDate(query.get('as_of')) ? query.get('as_of') : '',
-    since: protoDate(query.get('since')) ? query.get('since') : '',
+    asOf: dayOf(query.get('as_of')),
+    since: dayOf(query.get('since')),
     // A planning cycle's part of the plan, by id; a closed one as it ended.
     cycle: query.get('cycle') || '',
   };
-  const endOfDay = (day) => `${day}T23:59:59.999Z`;
   const state = { expanded: null, selected: query.get('el') || '', view: query.get('view') === 'list' ? 'list' : 'map' };
   let teams = [];
   let elements = [];
@@ -47,13 +47,12 @@ export async function render(el, { params, query, session, navigate }) {
     return h('label', { class: 'check', for: id },
       h('input', { type: 'checkbox', id, value: st, checked: filters.statuses.includes(st) }), ` ${statusName(st)}`);
   });
-  const asOfInput = h('input', { type: 'date', id: 'filter-as-of', value: filters.asOf, max: isoDate(today()), 'aria-describedby': 'as-of-hint' });
+  const { input: asOfInput, field: asOfPicker } = asOfField('filter-as-of', filters.asOf, 'the plan');
   const sinceInput = h('input', { type: 'date', id: 'filter-since', value: filters.since, max: isoDate(today()) });
   const filterForm = h('form', { class: 'filters', 'aria-label': 'Filter the map' },
     h('div', { class: 'field' }, h('label', { for: 'filter-team' }, 'Team'), teamSelect),
     h('div', { class: 'field' }, h('label', { for: 'filter-cycle' }, 'Cycle'), cycleSelect),
-    h('div', { class: 'field' }, h('label', { for: 'filter-as-of' }, 'As of'), asOfInput,
-      h('p', { class: 'hint', id: 'as-of-hint' }, 'Empty: today. A past day shows the plan as it stood then.')),
+    asOfPicker,
     h('div', { class: 'field' }, h('label', { for: 'filter-since' }, 'What changed since'), sinceInput),
     h('fieldset', {}, h('legend', {}, 'Status'), statusBoxes),
     h('div', { class: 'tree-buttons', hidden: state.view !== 'list' },
@@ -65,8 +64,8 @@ export async function render(el, { params, query, session, navigate }) {
     filters.cycle = cycleSelect.value;
     filters.statuses = statusBoxes.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
     const past = filters.asOf;
-    filters.asOf = protoDate(asOfInput.value) ? asOfInput.value : '';
-    filters.since = protoDate(sinceInput.value) ? sinceInput.value : '';
+    filters.asOf = dayOf(asOfInput.value);
+    filters.since = dayOf(sinceInput.value);
     syncAddress();
     await loadTree();
     if (past !== filters.asOf) await showDetail(state.selected);

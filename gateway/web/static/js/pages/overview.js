@@ -6,6 +6,7 @@ import * as api from '../api.js';
 import { form } from '../forms.js';
 import { glance } from '../glance.js';
 import { cyclesCard } from '../cycles.js';
+import { asOfField, dayOf, endOfDay } from '../asof.js';
 import { healthBadge, healthTone, isoDate, protoDate, dayNumber, today, teamKindName, statusName } from '../format.js';
 
 export const name = 'overview';
@@ -108,12 +109,11 @@ export async function render(el, { params, query, session, navigate }) {
   const [org] = params;
   // The organisation as it stood at the end of a past day, from its
   // history; empty: today.
-  let asOf = protoDate(query.get('as_of')) ? query.get('as_of') : '';
-  const asOfInput = h('input', { type: 'date', id: 'overview-as-of', value: asOf, max: isoDate(today()) });
+  let asOf = dayOf(query.get('as_of'));
+  const { input: asOfInput, field: asOfPicker } = asOfField('overview-as-of', asOf, 'the organisation');
   const pastNote = h('p', { class: 'past-note', role: 'status' });
   const when = h('form', { class: 'filters', 'aria-label': 'Choose the day' },
-    h('div', { class: 'field' }, h('label', { for: 'overview-as-of' }, 'As of'), asOfInput,
-      h('p', { class: 'hint' }, 'Empty: today. A past day shows the organisation as it stood then.')));
+    asOfPicker);
   when.addEventListener('submit', (ev) => ev.preventDefault());
   const title = h('h1', {}, 'Overview');
   const owners = h('div', { id: 'ownership' });
@@ -128,7 +128,7 @@ export async function render(el, { params, query, session, navigate }) {
     const [o, ts, elements] = await Promise.all([
       api.get(`/v1/organisations/${org}`),
       api.all(`/v1/organisations/${org}/teams`, 'teams'),
-      asOf ? api.get(`/v1/organisations/${org}/elements:tree?as_of=${asOf}T23:59:59.999Z`).then((t) => flatten(t.roots))
+      asOf ? api.get(`/v1/organisations/${org}/elements:tree?as_of=${endOfDay(asOf)}`).then((t) => flatten(t.roots))
         : api.all(`/v1/organisations/${org}/elements`, 'elements'),
     ]);
     const day = asOf ? protoDate(asOf) : today();
@@ -196,7 +196,7 @@ export async function render(el, { params, query, session, navigate }) {
     el.append(h('section', { class: 'card' }, teamForm));
   }
   when.addEventListener('change', async () => {
-    asOf = protoDate(asOfInput.value) ? asOfInput.value : '';
+    asOf = dayOf(asOfInput.value);
     navigate(`#/o/${org}${asOf ? `?as_of=${asOf}` : ''}`, { replaceEntry: true });
     await load();
   });

@@ -2230,7 +2230,12 @@ func (x *ElementDifference) GetChanges() []*v1.FieldChange {
 type GetIntegrityReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// `organisations/{organisation}`.
-	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The report on the plan as it stood at this time, from its history:
+	// each element as its last change before then left it, the KPIs that
+	// stood then, link requests then unanswered, horizons and check-ins
+	// judged on that day. Unset: now.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2270,6 +2275,13 @@ func (x *GetIntegrityReportRequest) GetParent() string {
 		return x.Parent
 	}
 	return ""
+}
+
+func (x *GetIntegrityReportRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 var File_goldenthread_planning_v1_elements_proto protoreflect.FileDescriptor
@@ -2458,10 +2470,11 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x11ElementDifference\x12\x18\n" +
 	"\aelement\x18\x01 \x01(\tR\aelement\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12>\n" +
-	"\achanges\x18\x03 \x03(\v2$.goldenthread.history.v1.FieldChangeR\achanges\"\xb7\x01\n" +
+	"\achanges\x18\x03 \x03(\v2$.goldenthread.history.v1.FieldChangeR\achanges\"\xfb\x01\n" +
 	"\x19GetIntegrityReportRequest\x12\x99\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
-	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent*~\n" +
+	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12B\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x11\xbaH\x0e\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a2\x00R\x04asOf*~\n" +
 	"\x05Level\x12\x15\n" +
 	"\x11LEVEL_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fLEVEL_VISION\x10\x01\x12\x11\n" +
@@ -2607,31 +2620,32 @@ var file_goldenthread_planning_v1_elements_proto_depIdxs = []int32{
 	8,  // 43: goldenthread.planning.v1.ElementComparison.removed:type_name -> goldenthread.planning.v1.Element
 	27, // 44: goldenthread.planning.v1.ElementComparison.changed:type_name -> goldenthread.planning.v1.ElementDifference
 	32, // 45: goldenthread.planning.v1.ElementDifference.changes:type_name -> goldenthread.history.v1.FieldChange
-	16, // 46: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
-	17, // 47: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
-	19, // 48: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
-	20, // 49: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
-	21, // 50: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
-	22, // 51: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
-	23, // 52: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
-	24, // 53: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
-	25, // 54: goldenthread.planning.v1.ElementsService.CompareElements:input_type -> goldenthread.planning.v1.CompareElementsRequest
-	28, // 55: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
-	8,  // 56: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
-	18, // 57: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
-	8,  // 58: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 59: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 60: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
-	8,  // 61: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
-	10, // 62: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
-	13, // 63: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
-	26, // 64: goldenthread.planning.v1.ElementsService.CompareElements:output_type -> goldenthread.planning.v1.ElementComparison
-	15, // 65: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
-	56, // [56:66] is the sub-list for method output_type
-	46, // [46:56] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	30, // 46: goldenthread.planning.v1.GetIntegrityReportRequest.as_of:type_name -> google.protobuf.Timestamp
+	16, // 47: goldenthread.planning.v1.ElementsService.GetElement:input_type -> goldenthread.planning.v1.GetElementRequest
+	17, // 48: goldenthread.planning.v1.ElementsService.ListElements:input_type -> goldenthread.planning.v1.ListElementsRequest
+	19, // 49: goldenthread.planning.v1.ElementsService.CreateElement:input_type -> goldenthread.planning.v1.CreateElementRequest
+	20, // 50: goldenthread.planning.v1.ElementsService.UpdateElement:input_type -> goldenthread.planning.v1.UpdateElementRequest
+	21, // 51: goldenthread.planning.v1.ElementsService.DeleteElement:input_type -> goldenthread.planning.v1.DeleteElementRequest
+	22, // 52: goldenthread.planning.v1.ElementsService.UndeleteElement:input_type -> goldenthread.planning.v1.UndeleteElementRequest
+	23, // 53: goldenthread.planning.v1.ElementsService.GetElementThread:input_type -> goldenthread.planning.v1.GetElementThreadRequest
+	24, // 54: goldenthread.planning.v1.ElementsService.GetElementTree:input_type -> goldenthread.planning.v1.GetElementTreeRequest
+	25, // 55: goldenthread.planning.v1.ElementsService.CompareElements:input_type -> goldenthread.planning.v1.CompareElementsRequest
+	28, // 56: goldenthread.planning.v1.ElementsService.GetIntegrityReport:input_type -> goldenthread.planning.v1.GetIntegrityReportRequest
+	8,  // 57: goldenthread.planning.v1.ElementsService.GetElement:output_type -> goldenthread.planning.v1.Element
+	18, // 58: goldenthread.planning.v1.ElementsService.ListElements:output_type -> goldenthread.planning.v1.ListElementsResponse
+	8,  // 59: goldenthread.planning.v1.ElementsService.CreateElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 60: goldenthread.planning.v1.ElementsService.UpdateElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 61: goldenthread.planning.v1.ElementsService.DeleteElement:output_type -> goldenthread.planning.v1.Element
+	8,  // 62: goldenthread.planning.v1.ElementsService.UndeleteElement:output_type -> goldenthread.planning.v1.Element
+	10, // 63: goldenthread.planning.v1.ElementsService.GetElementThread:output_type -> goldenthread.planning.v1.ElementThread
+	13, // 64: goldenthread.planning.v1.ElementsService.GetElementTree:output_type -> goldenthread.planning.v1.ElementTree
+	26, // 65: goldenthread.planning.v1.ElementsService.CompareElements:output_type -> goldenthread.planning.v1.ElementComparison
+	15, // 66: goldenthread.planning.v1.ElementsService.GetIntegrityReport:output_type -> goldenthread.planning.v1.IntegrityReport
+	57, // [57:67] is the sub-list for method output_type
+	47, // [47:57] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_elements_proto_init() }

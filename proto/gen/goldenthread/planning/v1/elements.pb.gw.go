@@ -538,6 +538,8 @@ func local_request_ElementsService_CompareElements_0(ctx context.Context, marsha
 	return msg, metadata, err
 }
 
+var filter_ElementsService_GetIntegrityReport_0 = &utilities.DoubleArray{Encoding: map[string]int{"parent": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
 func request_ElementsService_GetIntegrityReport_0(ctx context.Context, marshaler runtime.Marshaler, client ElementsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq GetIntegrityReportRequest
@@ -551,6 +553,12 @@ func request_ElementsService_GetIntegrityReport_0(ctx context.Context, marshaler
 	protoReq.Parent, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ElementsService_GetIntegrityReport_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
@@ -572,6 +580,12 @@ func local_request_ElementsService_GetIntegrityReport_0(ctx context.Context, mar
 	protoReq.Parent, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ElementsService_GetIntegrityReport_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.GetIntegrityReport(ctx, &protoReq)
 	return msg, metadata, err
