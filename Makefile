@@ -26,6 +26,8 @@ demo:
 test:
 	@command -v chromium >/dev/null 2>&1 || [ -n "$$GT_CHROMIUM" ] || \
 		echo "NOTE: chromium not found: the browser tests (cmd/goldenthread TestWebClient) are SKIPPED; apt-get install chromium to run them"
+	@command -v pdftotext >/dev/null 2>&1 || \
+		echo "NOTE: pdftotext not found: the report pack's PDF is not read back (cmd/goldenthread TestReportPack); apt-get install poppler-utils"
 	@rm -rf test-output && mkdir -p test-output
 	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 -timeout 10m -artifacts -outputdir $(CURDIR)/test-output ./...); done
 	@for d in test-output/_artifacts/*/; do ls "$$d"*.png >/dev/null 2>&1 && echo "browser screenshots: $$d" || true; done

@@ -1165,13 +1165,12 @@ func TestTeamLeads(t *testing.T) {
 	b, gw, f := startFixture(t)
 	const org = "organisations/org-a"
 	admin := &api{Server: gw.Server, token: b.admin}
-	element := func(id, level, team, parent, extra string) string { return planElement(t, admin, id, level, team, parent, extra) }
 	vision := f.element(false)
-	mission := element("lead-mission", "LEVEL_MISSION", "t", vision, "")
-	objective := element("lead-objective", "LEVEL_OBJECTIVE", "t", mission, `,"objective_kind":"OBJECTIVE_KIND_STANDARD_OPERATING"`)
-	ours := element("ours", "LEVEL_STRATEGY", "t", objective, "")
+	mission := planElement(t, admin, "lead-mission", "LEVEL_MISSION", "t", vision, "")
+	objective := planElement(t, admin, "lead-objective", "LEVEL_OBJECTIVE", "t", mission, `,"objective_kind":"OBJECTIVE_KIND_STANDARD_OPERATING"`)
+	ours := planElement(t, admin, "ours", "LEVEL_STRATEGY", "t", objective, "")
 	other := f.team(false)
-	theirs := element("theirs", "LEVEL_STRATEGY", path.Base(other), objective, "")
+	theirs := planElement(t, admin, "theirs", "LEVEL_STRATEGY", path.Base(other), objective, "")
 
 	f.person(org, "lead", identitypb.Role_ROLE_CONTRIBUTOR, "lead")
 	m := do(t, admin, "POST", "/v1/"+org+"/teams/t/members", `{"person":"`+org+`/people/lead","role":"ROLE_LEAD","start_date":{"year":2020,"month":1,"day":1}}`).want(t, 200, "")

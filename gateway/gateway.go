@@ -37,6 +37,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/goldenthread/goldenthread/gateway/openapi"
+	"github.com/goldenthread/goldenthread/gateway/pack"
 	"github.com/goldenthread/goldenthread/gateway/web"
 	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -189,6 +190,15 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		exportChanges(mux, jsonBody, changes, orgpb.NewPeopleServiceClient(orgsConn))); err != nil {
 		g.Close()
 		return nil, fmt.Errorf("gateway: register the change log's export: %w", err)
+	}
+	teamsConn, planningConn, kpisConn := g.backends[1].conn, g.backends[2].conn, g.backends[3].conn
+	if err := mux.HandlePath("GET", "/v1/{parent=organisations/*}:report", reportPack(mux, jsonBody, pack.Clients{
+		Organisations: orgpb.NewOrganisationsServiceClient(orgsConn), People: orgpb.NewPeopleServiceClient(orgsConn),
+		Teams: teamspb.NewTeamsServiceClient(teamsConn), Elements: planningpb.NewElementsServiceClient(planningConn),
+		Cycles: planningpb.NewCyclesServiceClient(planningConn), KPIs: kpispb.NewKpisServiceClient(kpisConn),
+		Measurements: kpispb.NewMeasurementsServiceClient(kpisConn)})); err != nil {
+		g.Close()
+		return nil, fmt.Errorf("gateway: register the report pack: %w", err)
 	}
 	root := http.NewServeMux()
 	root.Handle("/v1/", noStore(limitBody(cfg.BodyLimit, withTimeout(cfg.Timeout, mux))))

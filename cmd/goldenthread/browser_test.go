@@ -468,6 +468,15 @@ func TestWebClient(t *testing.T) {
 	b.open("/o/northshire-care/report", "#report .summary")
 	b.accessibility("integrity report")
 	b.screenshot("08-integrity-report")
+	// The report pack of the plan the map shows, for a committee: as a
+	// PDF and as a web page (cmd/goldenthread's TestReportPack reads one).
+	b.open("/o/northshire-care/map", "#pack-pdf")
+	for _, form := range []string{"PDF", "HTML"} {
+		eval[bool](b, `document.getElementById('pack-`+strings.ToLower(form)+`').click() || true`)
+		b.waitFor("the report pack as "+form, `document.querySelector('.pack-bar [role=status]').innerText === 'Report pack downloaded (`+form+`).' &&
+			performance.getEntriesByType('resource').some((e) => e.name.includes(':report') && e.responseStatus === 200)`)
+	}
+	b.accessibility("the report pack buttons")
 
 	// A team's page: its part of the plan at a glance, with the teams
 	// under it; the overview's team cards lead there.

@@ -62,10 +62,12 @@ export const patch = (path, body) => call('PATCH', path, body);
 export const del = (path) => call('DELETE', path);
 export const postCSV = (path, csv) => call('POST', path, csv, 'text/csv');
 
-// download saves what path answers as a file called filename: fetched
-// with the token in a header, never in the URL.
-export async function download(path, filename) {
-  const res = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
+// download saves what path answers (as accept, if given) as a file called
+// filename: fetched with the token in a header, never in the URL.
+export async function download(path, filename, accept) {
+  const headers = { Authorization: `Bearer ${token()}` };
+  if (accept) headers.Accept = accept;
+  const res = await fetch(path, { headers });
   if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');

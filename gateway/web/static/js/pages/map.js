@@ -86,7 +86,27 @@ export async function render(el, { params, query, session, navigate }) {
   // Where the plan shown is a past one, and what changed since a day.
   const pastNote = h('p', { class: 'past-note', role: 'status' });
   const changes = h('section', { class: 'card comparison', id: 'comparison', 'aria-labelledby': 'comparison-title', hidden: true });
-  el.append(h('h1', {}, 'Strategy map'), filterForm, pastNote, changes,
+  // The report pack of the plan as the filters choose it (team, cycle,
+  // day), to hand to a committee: a PDF, or a page to open in a browser.
+  const packStatus = h('span', { class: 'muted', role: 'status' });
+  const downloadPack = async (accept, ext) => {
+    const q = new URLSearchParams();
+    if (filters.team) q.set('team', filters.team);
+    const cycle = cycles.find((c) => idOf(c.name) === filters.cycle);
+    if (cycle) q.set('cycle', cycle.name);
+    if (filters.asOf) q.set('as_of', endOfDay(filters.asOf));
+    packStatus.textContent = 'Making the report pack…';
+    try {
+      await api.download(`/v1/organisations/${org}:report?${q}`, `${org}-report-pack.${ext}`, accept);
+      packStatus.textContent = `Report pack downloaded (${ext.toUpperCase()}).`;
+    } catch (err) {
+      packStatus.textContent = `The report pack could not be made: ${err.message}`;
+    }
+  };
+  const packBar = h('p', { class: 'pack-bar' },
+    h('button', { type: 'button', id: 'pack-pdf', onclick: () => downloadPack('application/pdf', 'pdf') }, 'Report pack (PDF)'), ' ',
+    h('button', { type: 'button', id: 'pack-html', onclick: () => downloadPack('text/html', 'html') }, 'Report pack (web page)'), ' ', packStatus);
+  el.append(h('h1', {}, 'Strategy map'), filterForm, packBar, pastNote, changes,
     h('div', { class: 'view-bar' }, h('div', { class: 'view-switch', role: 'group', 'aria-label': 'Show the plan as' }, viewButtons), legend),
     mapHelp, split);
   let treeEl = null;
