@@ -51,13 +51,14 @@ type clients struct {
 	measures kpispb.MeasurementsServiceClient
 	history  historypb.HistoryServiceClient
 	cycles   planningpb.CyclesServiceClient
+	webhooks orgpb.WebhooksServiceClient
 }
 
 func newClients(t *testing.T, addr, token string) *clients {
 	t.Helper()
 	conn := servicetest.Dial(t, addr, token)
 	return &clients{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn),
-		access: orgpb.NewAccessServiceClient(conn), callers: identitypb.NewCallerServiceClient(conn),
+		access: orgpb.NewAccessServiceClient(conn), callers: identitypb.NewCallerServiceClient(conn), webhooks: orgpb.NewWebhooksServiceClient(conn),
 		teams: teamspb.NewTeamsServiceClient(conn), members: teamspb.NewMembersServiceClient(conn),
 		elements: planningpb.NewElementsServiceClient(conn), links: planningpb.NewLinkRequestsServiceClient(conn),
 		checkIns: planningpb.NewCheckInsServiceClient(conn), comments: planningpb.NewCommentsServiceClient(conn),
@@ -245,6 +246,20 @@ func (f *fixture) token() string {
 		ApiToken: &orgpb.ApiToken{DisplayName: "ci", Role: identitypb.Role_ROLE_VIEWER}})
 	f.must(err)
 	return tok.ApiToken.Name
+}
+
+// newWebhook is a webhook of org-a to a public address, for events never
+// published (a test event is sent to any webhook).
+func newWebhook() *orgpb.Webhook {
+	return &orgpb.Webhook{DisplayName: "w", Url: "https://8.8.8.8/hook", EventTypes: []string{"goldenthread.organisations.v1.WebhookTested"}}
+}
+
+// webhook makes a fresh webhook of org-a.
+func (f *fixture) webhook() string {
+	f.t.Helper()
+	w, err := f.admin.webhooks.CreateWebhook(context.Background(), &orgpb.CreateWebhookRequest{Parent: "organisations/org-a", Webhook: newWebhook()})
+	f.must(err)
+	return w.Webhook.Name
 }
 
 // call is one RPC made the two ways: over gRPC and through the gateway.
@@ -741,6 +756,53 @@ func rpcCases() []rpcCase {
 				_, err := c.access.DeleteApiToken(ctx, &orgpb.DeleteApiTokenRequest{Name: t1})
 				return err
 			}, "DELETE", "/v1/" + t2, ""}
+		}},
+		{name: "CreateWebhook", need: admin, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.webhooks.CreateWebhook(ctx, &orgpb.CreateWebhookRequest{Parent: org, Webhook: newWebhook()})
+				return err
+			}, "POST", "/v1/" + org + "/webhooks", `{"display_name":"w","url":"https://8.8.8.8/hook"}`}
+		}},
+		{name: "GetWebhook", need: admin, prepare: func(f *fixture) call {
+			w := f.webhook()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.webhooks.GetWebhook(ctx, &orgpb.GetWebhookRequest{Name: w})
+				return err
+			}, "GET", "/v1/" + w, ""}
+		}},
+		{name: "ListWebhooks", need: admin, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.webhooks.ListWebhooks(ctx, &orgpb.ListWebhooksRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/webhooks", ""}
+		}},
+		{name: "UpdateWebhook", need: admin, prepare: func(f *fixture) call {
+			w := f.webhook()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.webhooks.UpdateWebhook(ctx, &orgpb.UpdateWebhookRequest{Webhook: &orgpb.Webhook{Name: w, DisplayName: "renamed"}, UpdateMask: mask("display_name")})
+				return err
+			}, "PATCH", "/v1/" + w + "?update_mask=display_name", `{"display_name":"renamed again"}`}
+		}},
+		{name: "DeleteWebhook", need: admin, prepare: func(f *fixture) call {
+			w1, w2 := f.webhook(), f.webhook()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.webhooks.DeleteWebhook(ctx, &orgpb.DeleteWebhookRequest{Name: w1})
+				return err
+			}, "DELETE", "/v1/" + w2, ""}
+		}},
+		{name: "TestWebhook", need: admin, prepare: func(f *fixture) call {
+			w := f.webhook()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.webhooks.TestWebhook(ctx, &orgpb.TestWebhookRequest{Name: w})
+				return err
+			}, "POST", "/v1/" + w + ":test", `{}`}
+		}},
+		{name: "ListDeliveries", need: admin, prepare: func(f *fixture) call {
+			w := f.webhook()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.webhooks.ListDeliveries(ctx, &orgpb.ListDeliveriesRequest{Parent: w})
+				return err
+			}, "GET", "/v1/" + w + "/deliveries", ""}
 		}},
 		{name: "GetCaller", open: true, prepare: func(f *fixture) call {
 			return call{func(ctx context.Context, c *clients) error {

@@ -156,6 +156,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	}{
 		{"organisations", cfg.OrganisationsAddr, []registerFunc{
 			orgpb.RegisterOrganisationsServiceHandler, orgpb.RegisterPeopleServiceHandler, orgpb.RegisterAccessServiceHandler,
+			orgpb.RegisterWebhooksServiceHandler,
 			identitypb.RegisterCallerServiceHandler}},
 		{"teams", cfg.TeamsAddr, []registerFunc{
 			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},

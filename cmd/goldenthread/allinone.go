@@ -131,7 +131,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 		return host.Settings{DSN: dsn, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, HistoryMaxAge: s.historyMaxAge, JWT: verifier,
 			Addrs: host.AllAt(grpcAddr)}
 	}
-	orgs, err := organisations.Open(ctx, organisations.Config{Settings: settings(s.organisationsDSN), PlatformAdmins: config.List(s.platformAdmins)}, logger)
+	orgs, err := organisations.Open(ctx, organisations.Config{Settings: settings(s.organisationsDSN), PlatformAdmins: config.List(s.platformAdmins), Webhooks: s.webhooks()}, logger)
 	if err != nil {
 		return fail(err)
 	}

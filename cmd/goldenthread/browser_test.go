@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -304,7 +306,8 @@ func (b *browser) fitsWidth(page string) {
 func TestWebClient(t *testing.T) {
 	chromiumPath(t)
 	dataDir := t.TempDir()
-	p, _ := launch(t, dataDir)
+	// Webhooks may reach the test's own receiver, on loopback over http.
+	p, _ := launch(t, dataDir, "-webhooks-allow-private", "-webhooks-allow-http")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := loadDemo(ctx, p, dataDir, brokertest.Logger()); err != nil {
@@ -929,6 +932,40 @@ func TestWebClient(t *testing.T) {
 	if eval[bool](b, fmt.Sprintf(`document.getElementById('token-secret') !== null || document.body.innerText.includes(%q)`, secret)) {
 		t.Error("the token's secret is shown again after a reload")
 	}
+
+	// Webhooks: the admin points one at a receiver and sees its signing
+	// secret once; a test event arrives signed, and the delivery log says
+	// it was delivered.
+	hits := make(chan http.Header, 10)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits <- r.Header.Clone()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+	b.open("/o/northshire-care/webhooks", "#webhooks")
+	b.fill("New webhook", map[string]string{"display_name": "Council channel", "url": receiver.URL + "/hook", "event_types": "goldenthread.planning.v1.*"})
+	if done, failed := b.submit("New webhook"); !strings.Contains(done, "Created Council channel") {
+		t.Errorf("making a webhook: done %q, failed %q", done, failed)
+	}
+	if !eval[bool](b, `document.activeElement.id === 'webhook-secret-value' && document.activeElement.value.startsWith('whsec_') &&
+		document.getElementById('webhook-secret').innerText.includes('it will not be shown again')`) {
+		t.Error("the webhook's signing secret is not shown, focused and marked as shown once")
+	}
+	eval[bool](b, `[...document.querySelectorAll('#webhooks button')].find((x) => x.innerText.startsWith('Send test event')).click() || true`)
+	select {
+	case got := <-hits:
+		if !strings.HasPrefix(got.Get("webhook-signature"), "v1,") || got.Get("webhook-id") == "" || got.Get("Content-Type") != "application/cloudevents+json" {
+			t.Errorf("the test event's headers: %v", got)
+		}
+	case <-time.After(15 * time.Second):
+		t.Error("the test event did not arrive")
+	}
+	b.waitFor("the delivery log", `([...document.querySelectorAll('#webhooks button')].find((x) => x.innerText.startsWith('Deliveries')).click(),
+		document.getElementById('deliveries')?.innerText.includes('Delivered') && document.getElementById('deliveries').innerText.includes('WebhookTested'))`)
+	b.waitFor("the webhook listed", `[...document.querySelectorAll('#webhooks tbody tr')].some((r) => r.innerText.includes('Council channel') &&
+		r.innerText.includes('goldenthread.planning.v1.*') && r.innerText.includes('On'))`)
+	b.accessibility("webhooks")
+	b.screenshot("19b-webhooks")
 
 	// The token and Fay correct values of a KPI; its page names them,
 	// never their subjects.

@@ -24,6 +24,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
+	"github.com/goldenthread/goldenthread/services/organisations"
 )
 
 func main() {
@@ -59,6 +60,7 @@ type settings struct {
 	oidcIssuer, oidcAudience    string
 	oidcClientID, oidcScopes    string
 	platformAdmins              string
+	webhooks                    func() organisations.WebhookOptions
 	demo                        bool
 	newLogger                   func() (*slog.Logger, error)
 }
@@ -91,6 +93,7 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.oidcClientID, "oidc-client-id", "", "client id of the web client at the OpenID Connect issuer; with -oidc-issuer, the web client offers single sign-on")
 	fs.StringVar(&s.oidcScopes, "oidc-scopes", "openid profile email", "scopes the web client asks the OpenID Connect issuer for")
 	fs.StringVar(&s.platformAdmins, "platform-admins", builtinAdmin, "comma-separated JWT subjects that are platform admins")
+	s.webhooks = organisations.WebhookFlags(fs)
 	fs.BoolVar(&s.demo, "demo", false, "on the first start with it, load the example organisations (make demo)")
 	s.newLogger = serve.LogFlags(fs)
 	if err := config.Parse(fs, args, "GT"); err != nil {

@@ -26,6 +26,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
+	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -39,14 +40,18 @@ var migrationFiles embed.FS
 const serviceName = "organisations"
 
 // Spec declares the service to the kit, which assembles it and runs its
-// binary: it calls no other service and follows no events.
-var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Policy: policy}
+// binary: it calls no other service, and follows every service's events
+// (its own too) to send them on to webhooks.
+var Spec = host.Spec{Name: serviceName, Migrations: migrationFiles, Policy: policy,
+	Consumes: []string{serviceName, "teams", "planning", "kpis"}}
 
 // Config configures the service.
 type Config struct {
 	host.Settings
 	// PlatformAdmins are the JWT subjects that are platform admins.
 	PlatformAdmins []string
+	// Webhooks are the operator's settings for webhooks.
+	Webhooks WebhookOptions
 }
 
 // Service is an opened organisations service, ready to be hosted.
@@ -55,6 +60,7 @@ type Service struct {
 	organisations *organisationsHandler
 	people        *peopleHandler
 	access        *accessHandler
+	webhooks      *webhooksHandler
 	resolver      *resolver
 }
 
@@ -65,6 +71,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		return nil, err
 	}
 	db := base.DB
+	webhooks := resource.Engine[*webhookRecord, *pb.Webhook]{DB: db, Service: serviceName, Field: "webhook", Type: webhookType,
+		Events: resource.EventsOf[*pb.Webhook](base.Emit, "webhook")}
+	sender := newSender(db, webhooks, base.Emit, cfg.Webhooks, base.Logger)
+	base.Reactions = events.Handlers{events.Any: sender.intake}
+	base.Background = append(base.Background, sender.run)
 	return &Service{
 		Base: base,
 		organisations: &organisationsHandler{orgs: resource.Engine[*orgRecord, *pb.Organisation]{DB: db, Service: serviceName,
@@ -72,6 +83,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		people: &peopleHandler{people: resource.Engine[*personRecord, *pb.Person]{DB: db, Service: serviceName,
 			Field: "person", Type: personType, Events: resource.EventsOf[*pb.Person](base.Emit, "person")}},
 		access:   &accessHandler{db: db, events: resource.EventsOf[*pb.ApiToken](base.Emit, "api_token")},
+		webhooks: &webhooksHandler{webhooks: webhooks, options: cfg.Webhooks, wake: sender.wake},
 		resolver: newResolver(db, cfg.JWT, cfg.PlatformAdmins),
 	}, nil
 }
@@ -82,6 +94,7 @@ func (s *Service) Register(g grpc.ServiceRegistrar) {
 	pb.RegisterOrganisationsServiceServer(g, s.organisations)
 	pb.RegisterPeopleServiceServer(g, s.people)
 	pb.RegisterAccessServiceServer(g, s.access)
+	pb.RegisterWebhooksServiceServer(g, s.webhooks)
 	identitypb.RegisterCallerServiceServer(g, auth.CallerServer{})
 }
 

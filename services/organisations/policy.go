@@ -27,4 +27,12 @@ var policy = auth.Policy{
 	"/goldenthread.organisations.v1.AccessService/ListApiTokens":  auth.Admin,
 	"/goldenthread.organisations.v1.AccessService/DeleteApiToken": auth.Admin,
 	"/goldenthread.identity.v1.CallerService/GetCaller":           auth.AnyCaller,
+
+	"/goldenthread.organisations.v1.WebhooksService/CreateWebhook":  auth.Admin,
+	"/goldenthread.organisations.v1.WebhooksService/GetWebhook":     auth.Admin,
+	"/goldenthread.organisations.v1.WebhooksService/ListWebhooks":   auth.Admin,
+	"/goldenthread.organisations.v1.WebhooksService/UpdateWebhook":  auth.Admin,
+	"/goldenthread.organisations.v1.WebhooksService/DeleteWebhook":  auth.Admin,
+	"/goldenthread.organisations.v1.WebhooksService/TestWebhook":    auth.Admin,
+	"/goldenthread.organisations.v1.WebhooksService/ListDeliveries": auth.Admin,
 }

@@ -58,6 +58,8 @@ type Options struct {
 	// Elsewhere gives, by name, the addresses of the services called but
 	// not started here; those started here are called on Addr.
 	Elsewhere map[string]string
+	// Webhooks are the organisations service's webhook settings.
+	Webhooks organisations.WebhookOptions
 }
 
 // Env is running services.
@@ -130,7 +132,7 @@ func Start(t *testing.T, o Options) *Env {
 			dsn = newDSN(t)
 		}
 		e.DSN[name] = dsn
-		svc, err := open(ctx, name, host.Settings{DSN: dsn, SubjectPrefix: e.Prefix, JWT: e.Auth.Verifier, Addrs: addrs})
+		svc, err := open(ctx, name, host.Settings{DSN: dsn, SubjectPrefix: e.Prefix, JWT: e.Auth.Verifier, Addrs: addrs}, o.Webhooks)
 		if err != nil {
 			cancel()
 			lis.Close()
@@ -167,12 +169,13 @@ func Start(t *testing.T, o Options) *Env {
 	return e
 }
 
-// open opens the service called name with settings s.
-func open(ctx context.Context, name string, s host.Settings) (host.OwnedService, error) {
+// open opens the service called name with settings s (and, for the
+// organisations service, webhooks).
+func open(ctx context.Context, name string, s host.Settings, webhooks organisations.WebhookOptions) (host.OwnedService, error) {
 	logger := brokertest.Logger()
 	switch name {
 	case "organisations":
-		return organisations.Open(ctx, organisations.Config{Settings: s, PlatformAdmins: []string{authtest.PlatformAdmin}}, logger)
+		return organisations.Open(ctx, organisations.Config{Settings: s, PlatformAdmins: []string{authtest.PlatformAdmin}, Webhooks: webhooks}, logger)
 	case "teams":
 		return teams.Open(ctx, s, logger)
 	case "planning":

@@ -32,6 +32,10 @@ type Handler func(ctx context.Context, tx *sqldb.Tx, e Event) error
 // such a record to a power failure only has the event ignored again.
 type Handlers map[string]Handler
 
+// Any keys, in Handlers, the handler of every event whose type has no
+// handler of its own (a webhook's, which sends on whatever happened).
+const Any = "*"
+
 // On adds to h the handler of the events whose payload is a P, keyed by
 // its full name: it decodes the payload (one that does not decode is
 // Permanent) and passes it to f.
@@ -209,6 +213,9 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), spec.AckWait*9/10)
 	defer cancel()
 	inTx, h := db.InTx, hs[e.Type]
+	if h == nil {
+		h = hs[Any]
+	}
 	if h == nil {
 		inTx, h = db.InTxUnsynced, ignore
 	}

@@ -15,6 +15,7 @@ import * as team from './pages/team.js';
 import * as digest from './pages/digest.js';
 import * as people from './pages/people.js';
 import * as tokens from './pages/tokens.js';
+import * as webhooks from './pages/webhooks.js';
 import * as changes from './pages/changes.js';
 
 const main = document.getElementById('main');
@@ -56,6 +57,7 @@ const routes = [
   [/^\/o\/([a-z0-9-]+)\/teams\/([a-z0-9-]+)$/, team],
   [/^\/o\/([a-z0-9-]+)\/people$/, people],
   [/^\/o\/([a-z0-9-]+)\/tokens$/, tokens],
+  [/^\/o\/([a-z0-9-]+)\/webhooks$/, webhooks],
   [/^\/o\/([a-z0-9-]+)\/changes$/, changes],
 ];
 
@@ -83,7 +85,7 @@ function renderNav(org) {
       link(`/o/${org}/kpis`, 'KPIs'), link(`/o/${org}/digest`, 'What happened'), link(`/o/${org}/report`, 'Integrity report'),
       link(`/o/${org}/people`, 'People'));
     if (session.role(org) >= 3) items.push(link(`/o/${org}/changes`, 'Change log'));
-    if (session.role(org) >= 4) items.push(link(`/o/${org}/tokens`, 'API tokens'));
+    if (session.role(org) >= 4) items.push(link(`/o/${org}/tokens`, 'API tokens'), link(`/o/${org}/webhooks`, 'Webhooks'));
   }
   replace(nav, h('ul', {}, items.map((i) => h('li', {}, i))));
   const me = session.caller.display_name || session.caller.subject;

@@ -20,13 +20,15 @@ import (
 
 func main() {
 	var platformAdmins *string
+	var webhooks func() organisations.WebhookOptions
 	host.Binary[*organisations.Service]{
 		Spec: organisations.Spec,
 		Flags: func(fs *flag.FlagSet) {
 			platformAdmins = fs.String("platform-admins", "", "comma-separated JWT subjects that are platform admins")
+			webhooks = organisations.WebhookFlags(fs)
 		},
 		Open: func(ctx context.Context, s host.Settings, logger *slog.Logger) (*organisations.Service, error) {
-			svc, err := organisations.Open(ctx, organisations.Config{Settings: s, PlatformAdmins: config.List(*platformAdmins)}, logger)
+			svc, err := organisations.Open(ctx, organisations.Config{Settings: s, PlatformAdmins: config.List(*platformAdmins), Webhooks: webhooks()}, logger)
 			if err != nil {
 				return nil, err
 			}

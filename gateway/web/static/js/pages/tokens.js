@@ -3,6 +3,7 @@
 import { h, keyed, replace } from '../dom.js';
 import * as api from '../api.js';
 import { form, confirmStep } from '../forms.js';
+import { showSecret } from '../secret.js';
 import { directory } from '../people.js';
 import { roleName, ROLES, when } from '../format.js';
 
@@ -19,7 +20,7 @@ export async function render(el, { params, session }) {
   const status = h('p', { class: 'done', role: 'status' });
   // The secret of a token just made: shown here once, kept nowhere else
   // (not in the address, not in storage), gone on reload.
-  const secretBox = h('section', { class: 'card secret', id: 'new-secret', 'aria-labelledby': 'secret-title', hidden: true });
+  const secretBox = h('section', { class: 'card secret', id: 'new-secret', hidden: true });
   const rows = h('tbody');
   el.append(h('p', { class: 'muted' }, 'Programs send a token as "Authorization: Bearer <secret>" and act with its role in this organisation.'),
     status, secretBox,
@@ -66,45 +67,6 @@ export async function render(el, { params, session }) {
   };
   await load();
 
-  const showSecret = (t, secret) => {
-    const input = h('input', {
-      id: 'token-secret', type: 'text', readonly: true, autocomplete: 'off', spellcheck: 'false', class: 'secret-value',
-      'aria-describedby': 'secret-warning',
-    });
-    input.value = secret;
-    const copied = h('p', { class: 'done', role: 'status' });
-    replace(secretBox,
-      h('h2', { id: 'secret-title' }, `The secret of ${t.display_name}`),
-      h('p', { id: 'secret-warning', class: 'warning' }, h('strong', {}, 'Copy it now: it will not be shown again.'),
-        ' Keep it as safe as a password: whoever has it acts as this token until it is revoked.'),
-      h('div', { class: 'field' }, h('label', { for: 'token-secret' }, 'Secret'), input),
-      h('div', { class: 'actions' },
-        h('button', {
-          type: 'button',
-          async onclick() {
-            input.select();
-            try {
-              await navigator.clipboard.writeText(secret);
-              copied.textContent = 'Copied.';
-            } catch {
-              copied.textContent = 'Copying was not allowed: the secret is selected, press Ctrl+C (⌘C on a Mac).';
-            }
-          },
-        }, 'Copy secret'),
-        h('button', {
-          type: 'button',
-          onclick() {
-            replace(secretBox);
-            secretBox.hidden = true;
-            title.focus();
-          },
-        }, 'I have copied it: hide it')),
-      copied);
-    secretBox.hidden = false;
-    input.focus();
-    input.select();
-  };
-
   el.append(h('section', { class: 'card' }, form({
     title: 'New API token',
     submit: 'Create token',
@@ -119,7 +81,8 @@ export async function render(el, { params, session }) {
         display_name: v.display_name, role: v.role,
         expire_time: v.expire_time ? new Date(`${v.expire_time}T23:59:59.999`).toISOString() : undefined,
       });
-      showSecret(res.api_token, res.secret);
+      showSecret(secretBox, { id: 'token-secret', what: res.api_token.display_name, secret: res.secret, back: title,
+        power: 'Keep it as safe as a password: whoever has it acts as this token until it is revoked.' });
       await load();
       return `Created ${res.api_token.display_name}. Copy its secret above: it is shown only once.`;
     },

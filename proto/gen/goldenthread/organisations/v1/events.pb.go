@@ -502,11 +502,205 @@ func (x *ApiTokenRevoked) GetApiToken() *ApiToken {
 	return nil
 }
 
+// WebhookCreated is published when a webhook is made (never with its
+// secret).
+type WebhookCreated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The webhook as made.
+	Webhook       *Webhook `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookCreated) Reset() {
+	*x = WebhookCreated{}
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookCreated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookCreated) ProtoMessage() {}
+
+func (x *WebhookCreated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookCreated.ProtoReflect.Descriptor instead.
+func (*WebhookCreated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_organisations_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *WebhookCreated) GetWebhook() *Webhook {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
+// WebhookUpdated is published when a caller changes a webhook.
+type WebhookUpdated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The webhook after the change.
+	Webhook *Webhook `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	// The fields that changed.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookUpdated) Reset() {
+	*x = WebhookUpdated{}
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookUpdated) ProtoMessage() {}
+
+func (x *WebhookUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookUpdated.ProtoReflect.Descriptor instead.
+func (*WebhookUpdated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_organisations_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *WebhookUpdated) GetWebhook() *Webhook {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
+func (x *WebhookUpdated) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// WebhookDeleted is published when a webhook is deleted.
+type WebhookDeleted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The webhook as deleted, with delete_time set.
+	Webhook       *Webhook `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookDeleted) Reset() {
+	*x = WebhookDeleted{}
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookDeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookDeleted) ProtoMessage() {}
+
+func (x *WebhookDeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookDeleted.ProtoReflect.Descriptor instead.
+func (*WebhookDeleted) Descriptor() ([]byte, []int) {
+	return file_goldenthread_organisations_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *WebhookDeleted) GetWebhook() *Webhook {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
+// WebhookDisabled is published when persistent failure disables a webhook.
+type WebhookDisabled struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The webhook as disabled, with disabled_reason set.
+	Webhook       *Webhook `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookDisabled) Reset() {
+	*x = WebhookDisabled{}
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookDisabled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookDisabled) ProtoMessage() {}
+
+func (x *WebhookDisabled) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_organisations_v1_events_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookDisabled.ProtoReflect.Descriptor instead.
+func (*WebhookDisabled) Descriptor() ([]byte, []int) {
+	return file_goldenthread_organisations_v1_events_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *WebhookDisabled) GetWebhook() *Webhook {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
 var File_goldenthread_organisations_v1_events_proto protoreflect.FileDescriptor
 
 const file_goldenthread_organisations_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/organisations/v1/events.proto\x12\x1dgoldenthread.organisations.v1\x1a*goldenthread/organisations/v1/access.proto\x1a1goldenthread/organisations/v1/organisations.proto\x1a*goldenthread/organisations/v1/people.proto\x1a google/protobuf/field_mask.proto\"f\n" +
+	"*goldenthread/organisations/v1/events.proto\x12\x1dgoldenthread.organisations.v1\x1a*goldenthread/organisations/v1/access.proto\x1a1goldenthread/organisations/v1/organisations.proto\x1a*goldenthread/organisations/v1/people.proto\x1a,goldenthread/organisations/v1/webhooks.proto\x1a google/protobuf/field_mask.proto\"f\n" +
 	"\x13OrganisationCreated\x12O\n" +
 	"\forganisation\x18\x01 \x01(\v2+.goldenthread.organisations.v1.OrganisationR\forganisation\"\xa3\x01\n" +
 	"\x13OrganisationUpdated\x12O\n" +
@@ -530,7 +724,17 @@ const file_goldenthread_organisations_v1_events_proto_rawDesc = "" +
 	"\x0fApiTokenCreated\x12D\n" +
 	"\tapi_token\x18\x01 \x01(\v2'.goldenthread.organisations.v1.ApiTokenR\bapiToken\"W\n" +
 	"\x0fApiTokenRevoked\x12D\n" +
-	"\tapi_token\x18\x01 \x01(\v2'.goldenthread.organisations.v1.ApiTokenR\bapiTokenB^Z\\github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1;organisationsv1b\x06proto3"
+	"\tapi_token\x18\x01 \x01(\v2'.goldenthread.organisations.v1.ApiTokenR\bapiToken\"R\n" +
+	"\x0eWebhookCreated\x12@\n" +
+	"\awebhook\x18\x01 \x01(\v2&.goldenthread.organisations.v1.WebhookR\awebhook\"\x8f\x01\n" +
+	"\x0eWebhookUpdated\x12@\n" +
+	"\awebhook\x18\x01 \x01(\v2&.goldenthread.organisations.v1.WebhookR\awebhook\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"R\n" +
+	"\x0eWebhookDeleted\x12@\n" +
+	"\awebhook\x18\x01 \x01(\v2&.goldenthread.organisations.v1.WebhookR\awebhook\"S\n" +
+	"\x0fWebhookDisabled\x12@\n" +
+	"\awebhook\x18\x01 \x01(\v2&.goldenthread.organisations.v1.WebhookR\awebhookB^Z\\github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1;organisationsv1b\x06proto3"
 
 var (
 	file_goldenthread_organisations_v1_events_proto_rawDescOnce sync.Once
@@ -544,7 +748,7 @@ func file_goldenthread_organisations_v1_events_proto_rawDescGZIP() []byte {
 	return file_goldenthread_organisations_v1_events_proto_rawDescData
 }
 
-var file_goldenthread_organisations_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_goldenthread_organisations_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_goldenthread_organisations_v1_events_proto_goTypes = []any{
 	(*OrganisationCreated)(nil),   // 0: goldenthread.organisations.v1.OrganisationCreated
 	(*OrganisationUpdated)(nil),   // 1: goldenthread.organisations.v1.OrganisationUpdated
@@ -556,29 +760,39 @@ var file_goldenthread_organisations_v1_events_proto_goTypes = []any{
 	(*PersonUndeleted)(nil),       // 7: goldenthread.organisations.v1.PersonUndeleted
 	(*ApiTokenCreated)(nil),       // 8: goldenthread.organisations.v1.ApiTokenCreated
 	(*ApiTokenRevoked)(nil),       // 9: goldenthread.organisations.v1.ApiTokenRevoked
-	(*Organisation)(nil),          // 10: goldenthread.organisations.v1.Organisation
-	(*fieldmaskpb.FieldMask)(nil), // 11: google.protobuf.FieldMask
-	(*Person)(nil),                // 12: goldenthread.organisations.v1.Person
-	(*ApiToken)(nil),              // 13: goldenthread.organisations.v1.ApiToken
+	(*WebhookCreated)(nil),        // 10: goldenthread.organisations.v1.WebhookCreated
+	(*WebhookUpdated)(nil),        // 11: goldenthread.organisations.v1.WebhookUpdated
+	(*WebhookDeleted)(nil),        // 12: goldenthread.organisations.v1.WebhookDeleted
+	(*WebhookDisabled)(nil),       // 13: goldenthread.organisations.v1.WebhookDisabled
+	(*Organisation)(nil),          // 14: goldenthread.organisations.v1.Organisation
+	(*fieldmaskpb.FieldMask)(nil), // 15: google.protobuf.FieldMask
+	(*Person)(nil),                // 16: goldenthread.organisations.v1.Person
+	(*ApiToken)(nil),              // 17: goldenthread.organisations.v1.ApiToken
+	(*Webhook)(nil),               // 18: goldenthread.organisations.v1.Webhook
 }
 var file_goldenthread_organisations_v1_events_proto_depIdxs = []int32{
-	10, // 0: goldenthread.organisations.v1.OrganisationCreated.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	10, // 1: goldenthread.organisations.v1.OrganisationUpdated.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	11, // 2: goldenthread.organisations.v1.OrganisationUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	10, // 3: goldenthread.organisations.v1.OrganisationDeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	10, // 4: goldenthread.organisations.v1.OrganisationUndeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
-	12, // 5: goldenthread.organisations.v1.PersonCreated.person:type_name -> goldenthread.organisations.v1.Person
-	12, // 6: goldenthread.organisations.v1.PersonUpdated.person:type_name -> goldenthread.organisations.v1.Person
-	11, // 7: goldenthread.organisations.v1.PersonUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	12, // 8: goldenthread.organisations.v1.PersonDeleted.person:type_name -> goldenthread.organisations.v1.Person
-	12, // 9: goldenthread.organisations.v1.PersonUndeleted.person:type_name -> goldenthread.organisations.v1.Person
-	13, // 10: goldenthread.organisations.v1.ApiTokenCreated.api_token:type_name -> goldenthread.organisations.v1.ApiToken
-	13, // 11: goldenthread.organisations.v1.ApiTokenRevoked.api_token:type_name -> goldenthread.organisations.v1.ApiToken
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	14, // 0: goldenthread.organisations.v1.OrganisationCreated.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	14, // 1: goldenthread.organisations.v1.OrganisationUpdated.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	15, // 2: goldenthread.organisations.v1.OrganisationUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	14, // 3: goldenthread.organisations.v1.OrganisationDeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	14, // 4: goldenthread.organisations.v1.OrganisationUndeleted.organisation:type_name -> goldenthread.organisations.v1.Organisation
+	16, // 5: goldenthread.organisations.v1.PersonCreated.person:type_name -> goldenthread.organisations.v1.Person
+	16, // 6: goldenthread.organisations.v1.PersonUpdated.person:type_name -> goldenthread.organisations.v1.Person
+	15, // 7: goldenthread.organisations.v1.PersonUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	16, // 8: goldenthread.organisations.v1.PersonDeleted.person:type_name -> goldenthread.organisations.v1.Person
+	16, // 9: goldenthread.organisations.v1.PersonUndeleted.person:type_name -> goldenthread.organisations.v1.Person
+	17, // 10: goldenthread.organisations.v1.ApiTokenCreated.api_token:type_name -> goldenthread.organisations.v1.ApiToken
+	17, // 11: goldenthread.organisations.v1.ApiTokenRevoked.api_token:type_name -> goldenthread.organisations.v1.ApiToken
+	18, // 12: goldenthread.organisations.v1.WebhookCreated.webhook:type_name -> goldenthread.organisations.v1.Webhook
+	18, // 13: goldenthread.organisations.v1.WebhookUpdated.webhook:type_name -> goldenthread.organisations.v1.Webhook
+	15, // 14: goldenthread.organisations.v1.WebhookUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	18, // 15: goldenthread.organisations.v1.WebhookDeleted.webhook:type_name -> goldenthread.organisations.v1.Webhook
+	18, // 16: goldenthread.organisations.v1.WebhookDisabled.webhook:type_name -> goldenthread.organisations.v1.Webhook
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_organisations_v1_events_proto_init() }
@@ -589,13 +803,14 @@ func file_goldenthread_organisations_v1_events_proto_init() {
 	file_goldenthread_organisations_v1_access_proto_init()
 	file_goldenthread_organisations_v1_organisations_proto_init()
 	file_goldenthread_organisations_v1_people_proto_init()
+	file_goldenthread_organisations_v1_webhooks_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_organisations_v1_events_proto_rawDesc), len(file_goldenthread_organisations_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
