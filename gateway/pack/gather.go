@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path"
@@ -123,12 +124,12 @@ func Gather(ctx context.Context, c Clients, req Request) (*Pack, error) {
 	}
 	if from.Before(until) && from.Unix() > 0 {
 		p.Period = fmt.Sprintf("from %s to %s", from.UTC().Format(time.DateOnly), until.UTC().Format(time.DateOnly))
-		cmp, err := c.Elements.CompareElements(ctx, &planningpb.CompareElementsRequest{Parent: req.Organisation,
+		compared, err := c.Elements.CompareElements(ctx, &planningpb.CompareElementsRequest{Parent: req.Organisation,
 			FromTime: timestamppb.New(from), ToTime: timestamppb.New(until)})
 		if err != nil {
 			return nil, err
 		}
-		p.Changes = changesOf(cmp, shown, req.Team == "" && req.Cycle == "")
+		p.Changes = changesOf(compared, shown, req.Team == "" && req.Cycle == "")
 	}
 	return p, nil
 }
@@ -136,14 +137,14 @@ func Gather(ctx context.Context, c Clients, req Request) (*Pack, error) {
 // elementOf is e as the pack shows it.
 func elementOf(e *planningpb.Element, depth int, teams, people map[string]string) Element {
 	out := Element{Depth: depth, Level: levelName(e), Title: e.GetTitle(), Description: e.GetDescription(), Facts: [][2]string{
-		{"Owner", cmp(teams[e.GetOwnerTeam()], path.Base(e.GetOwnerTeam()))},
+		{"Owner", cmp.Or(teams[e.GetOwnerTeam()], path.Base(e.GetOwnerTeam()))},
 		{"Horizon", day(e.GetStartDate()) + " to " + day(e.GetEndDate())},
 		{"Status", words(e.GetStatus().String(), "STATUS_")},
 		{"Health", words(e.GetHealth().String(), "HEALTH_")},
 		{"Progress", fmt.Sprintf("%d%%", e.GetProgress())},
 	}}
 	if ci := e.GetLatestCheckIn(); ci != nil {
-		out.CheckIn = &CheckIn{By: cmp(people[ci.GetAuthor()], "an API token"), When: ci.GetCreateTime().AsTime().UTC().Format(time.DateOnly),
+		out.CheckIn = &CheckIn{By: cmp.Or(people[ci.GetAuthor()], "an API token"), When: ci.GetCreateTime().AsTime().UTC().Format(time.DateOnly),
 			Assessment: words(ci.GetAssessment().String(), "HEALTH_"), Summary: ci.GetSummary(), NextSteps: ci.GetNextSteps(), Blockers: ci.GetBlockers()}
 	}
 	return out
@@ -185,7 +186,7 @@ func addKPIs(ctx context.Context, c Clients, req Request, p *Pack, shown map[str
 		for _, t := range k.GetTargets() {
 			targets = append(targets, fmt.Sprintf("%s by %s", value(t.GetValue(), k), day(t.GetPeriodEnd())))
 		}
-		out.Target = cmp(strings.Join(targets, "; "), "Bands only")
+		out.Target = cmp.Or(strings.Join(targets, "; "), "Bands only")
 		p.KPIs = append(p.KPIs, out)
 	}
 	return nil
@@ -267,12 +268,4 @@ func peopleNames(ctx context.Context, c Clients, org string) (map[string]string,
 		names[p.GetName()] = p.GetDisplayName()
 	}
 	return names, err
-}
-
-// cmp is s, or otherwise when s is empty.
-func cmp(s, otherwise string) string {
-	if s == "" {
-		return otherwise
-	}
-	return s
 }

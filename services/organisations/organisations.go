@@ -19,6 +19,7 @@ import (
 	"embed"
 	"fmt"
 	"log/slog"
+	"time"
 
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 
@@ -75,7 +76,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 		Events: resource.EventsOf[*pb.Webhook](base.Emit, "webhook")}
 	sender := newSender(db, webhooks, base.Emit, cfg.Webhooks, base.Logger)
 	base.Reactions = events.Handlers{events.Any: sender.intake}
-	base.Background = append(base.Background, sender.run)
+	base.Background = append(base.Background, sender.run,
+		base.Repeat("webhook delivery log retention", time.Hour, nil, func(ctx context.Context) error { return pruneDeliveries(ctx, db) }))
 	return &Service{
 		Base: base,
 		organisations: &organisationsHandler{orgs: resource.Engine[*orgRecord, *pb.Organisation]{DB: db, Service: serviceName,

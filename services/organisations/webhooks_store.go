@@ -188,6 +188,21 @@ func deliveryLog(ctx context.Context, q sqldb.Querier, orgID, webhookID string, 
 		" FROM webhook_deliveries WHERE organisation_id = ? AND webhook_id = ?"+where+" ORDER BY seq DESC, id DESC LIMIT ?", append(args, limit)...)
 }
 
+// deliveryLogAge is how long a finished delivery stays in its webhook's
+// log.
+const deliveryLogAge = 30 * 24 * time.Hour
+
+// pruneDeliveries deletes the finished deliveries older than
+// deliveryLogAge.
+func pruneDeliveries(ctx context.Context, db *sqldb.DB) error {
+	_, err := db.ExecContext(ctx, "DELETE FROM webhook_deliveries WHERE state <> ? AND create_time < ?",
+		int32(pb.Delivery_STATE_PENDING), time.Now().Add(-deliveryLogAge).UnixMicro())
+	if err != nil {
+		return fmt.Errorf("prune deliveries: %w", err)
+	}
+	return nil
+}
+
 // liveWebhooks are the enabled live webhooks of orgID.
 func liveWebhooks(ctx context.Context, q sqldb.Querier, orgID string) ([]*webhookRecord, error) {
 	return webhooksTable.All(ctx, q, "organisation_id = ? AND enabled = ? AND delete_time IS NULL", orgID, sqldb.Bool(true))

@@ -58,7 +58,8 @@ type WebhooksServiceClient interface {
 	// goldenthread.organisations.v1.WebhookTested) for the webhook alone,
 	// delivered as any other.
 	TestWebhook(ctx context.Context, in *TestWebhookRequest, opts ...grpc.CallOption) (*Delivery, error)
-	// ListDeliveries pages through a webhook's delivery log, newest first.
+	// ListDeliveries pages through a webhook's delivery log, newest first:
+	// every delivery pending, and those finished in the last 30 days.
 	ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error)
 }
 
@@ -170,7 +171,8 @@ type WebhooksServiceServer interface {
 	// goldenthread.organisations.v1.WebhookTested) for the webhook alone,
 	// delivered as any other.
 	TestWebhook(context.Context, *TestWebhookRequest) (*Delivery, error)
-	// ListDeliveries pages through a webhook's delivery log, newest first.
+	// ListDeliveries pages through a webhook's delivery log, newest first:
+	// every delivery pending, and those finished in the last 30 days.
 	ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error)
 	mustEmbedUnimplementedWebhooksServiceServer()
 }
