@@ -43,7 +43,9 @@ type kind struct {
 // one id give one resource and ALREADY_EXISTS for the rest, never INTERNAL.
 // API tokens and link requests are not here: they have no update (a link
 // request is accepted or declined; services/planning tests its retried
-// create and its one open request per pair).
+// create and its one open request per pair). Nor are webhooks: a create
+// shows a signing secret once, so it takes no request_id to be retried
+// with (services/organisations tests a no-op update).
 func TestEveryKind(t *testing.T) {
 	onEachStore(t, func(t *testing.T, newDSN func(t *testing.T) string) {
 		b := startServicesOn(t, newDSN)

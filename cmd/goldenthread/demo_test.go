@@ -20,13 +20,9 @@ import (
 // without data), and loading again — with or without the marker —
 // duplicates nothing.
 func TestDemo(t *testing.T) {
-	dataDir := t.TempDir()
-	p, _ := launch(t, dataDir)
+	p, dataDir := launchDemo(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := loadDemo(ctx, p, dataDir, brokertest.Logger()); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := os.Stat(filepath.Join(dataDir, demoMarker)); err != nil {
 		t.Fatalf("no marker after loading: %v", err)
 	}
@@ -87,4 +83,18 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s: %d after loading again, %d before", k, after[k], v)
 		}
 	}
+}
+
+// launchDemo starts the all-in-one on a data directory of its own, which
+// it returns, and loads the example into it.
+func launchDemo(t *testing.T) (*process, string) {
+	t.Helper()
+	dataDir := t.TempDir()
+	p, _ := launch(t, dataDir)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := loadDemo(ctx, p, dataDir, brokertest.Logger()); err != nil {
+		t.Fatal(err)
+	}
+	return p, dataDir
 }

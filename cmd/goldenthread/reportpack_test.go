@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/goldenthread/goldenthread/cmd/goldenthread/demo"
-	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 )
 
 // TestReportPack renders the demo's report pack as a PDF and reads it back
@@ -22,13 +21,9 @@ import (
 // numbers are text in it. The HTML variant says the same; bad queries are
 // refused naming the parameter.
 func TestReportPack(t *testing.T) {
-	dataDir := t.TempDir()
-	p, _ := launch(t, dataDir)
+	p, _ := launchDemo(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := loadDemo(ctx, p, dataDir, brokertest.Logger()); err != nil {
-		t.Fatal(err)
-	}
 	org := demo.Organisations[0]
 	url := "http://" + p.httpAddr + "/v1/organisations/" + org.ID + ":report"
 	var goals []string

@@ -46,19 +46,9 @@ func (h *webhooksHandler) GetWebhook(ctx context.Context, req *pb.GetWebhookRequ
 }
 
 func (h *webhooksHandler) ListWebhooks(ctx context.Context, req *pb.ListWebhooksRequest) (*pb.ListWebhooksResponse, error) {
-	webhooks, next, err := h.webhooks.List(ctx, unfilteredWebhooks{req}, req.Parent, nil)
+	webhooks, next, err := h.webhooks.List(ctx, req, req.Parent, nil)
 	return resource.Respond(&pb.ListWebhooksResponse{}, webhooks, next, err)
 }
-
-// unfilteredWebhooks is a ListWebhooks request as the engine reads it: it
-// takes no filter or order.
-type unfilteredWebhooks struct{ *pb.ListWebhooksRequest }
-
-// GetFilter implements resource.ListRequest.
-func (unfilteredWebhooks) GetFilter() string { return "" }
-
-// GetOrderBy implements resource.ListRequest.
-func (unfilteredWebhooks) GetOrderBy() string { return "" }
 
 func (h *webhooksHandler) UpdateWebhook(ctx context.Context, req *pb.UpdateWebhookRequest) (*pb.Webhook, error) {
 	c, err := h.webhooks.Patch(req.Webhook, req.UpdateMask.GetPaths())

@@ -143,6 +143,13 @@ func TestWebhooks(t *testing.T) {
 		if got, _ := hooks.GetWebhook(ctx, &pb.GetWebhookRequest{Name: created.Webhook.Name}); !got.Enabled || created.Secret == "" {
 			t.Fatalf("created %v, read back %v", created, got)
 		}
+		// An update that changes nothing keeps the etag (and, as the engine
+		// does for every resource, publishes nothing).
+		same, err := hooks.UpdateWebhook(ctx, &pb.UpdateWebhookRequest{Webhook: &pb.Webhook{Name: created.Webhook.Name, DisplayName: "feed"},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
+		if err != nil || same.Etag != created.Webhook.Etag {
+			t.Errorf("a no-op update: %v %v, want etag %s", same, err, created.Webhook.Etag)
+		}
 		rename := func(name string) {
 			t.Helper()
 			if _, err := orgs.UpdateOrganisation(ctx, &pb.UpdateOrganisationRequest{Organisation: &pb.Organisation{Name: org, DisplayName: name},

@@ -24,16 +24,9 @@ func (h *checkInsHandler) GetCheckIn(ctx context.Context, req *pb.GetCheckInRequ
 }
 
 func (h *checkInsHandler) ListCheckIns(ctx context.Context, req *pb.ListCheckInsRequest) (*pb.ListCheckInsResponse, error) {
-	checkIns, next, err := h.checkIns.List(ctx, everyCheckIn{req}, req.Parent, nil)
+	checkIns, next, err := h.checkIns.List(ctx, resource.Everything(req), req.Parent, nil)
 	return resource.Respond(&pb.ListCheckInsResponse{}, checkIns, next, err)
 }
-
-// everyCheckIn is a ListCheckIns request, which lists every check-in:
-// none is ever deleted.
-type everyCheckIn struct{ *pb.ListCheckInsRequest }
-
-// GetShowDeleted implements resource.ListRequest.
-func (everyCheckIn) GetShowDeleted() bool { return true }
 
 func (h *checkInsHandler) CreateCheckIn(ctx context.Context, req *pb.CreateCheckInRequest) (*pb.CheckIn, error) {
 	return h.checkIns.Create(ctx, resource.Creation[*checkInRecord]{Request: req, Parent: req.Parent, ID: req.CheckInId,

@@ -43,16 +43,9 @@ func (h *cyclesHandler) GetCycle(ctx context.Context, req *pb.GetCycleRequest) (
 }
 
 func (h *cyclesHandler) ListCycles(ctx context.Context, req *pb.ListCyclesRequest) (*pb.ListCyclesResponse, error) {
-	cycles, next, err := h.cycles.List(ctx, everyCycle{req}, req.Parent, nil)
+	cycles, next, err := h.cycles.List(ctx, resource.Everything(req), req.Parent, nil)
 	return resource.Respond(&pb.ListCyclesResponse{}, cycles, next, err)
 }
-
-// everyCycle is a ListCycles request as the engine reads it: cycles are
-// never deleted, so there is no deleted one to leave out.
-type everyCycle struct{ *pb.ListCyclesRequest }
-
-// GetShowDeleted implements resource.ListRequest.
-func (everyCycle) GetShowDeleted() bool { return true }
 
 func (h *cyclesHandler) CreateCycle(ctx context.Context, req *pb.CreateCycleRequest) (*pb.Cycle, error) {
 	return h.cycles.Create(ctx, resource.Creation[*cycleRecord]{Request: req, Parent: req.Parent, ID: req.CycleId,

@@ -25,16 +25,9 @@ func (h *linksHandler) GetLinkRequest(ctx context.Context, req *pb.GetLinkReques
 }
 
 func (h *linksHandler) ListLinkRequests(ctx context.Context, req *pb.ListLinkRequestsRequest) (*pb.ListLinkRequestsResponse, error) {
-	links, next, err := h.links.List(ctx, everyLink{req}, req.Parent, nil)
+	links, next, err := h.links.List(ctx, resource.Everything(req), req.Parent, nil)
 	return resource.Respond(&pb.ListLinkRequestsResponse{}, links, next, err)
 }
-
-// everyLink is a ListLinkRequests request, which lists every request: none
-// is ever deleted.
-type everyLink struct{ *pb.ListLinkRequestsRequest }
-
-// GetShowDeleted implements resource.ListRequest.
-func (everyLink) GetShowDeleted() bool { return true }
 
 func (h *linksHandler) CreateLinkRequest(ctx context.Context, req *pb.CreateLinkRequestRequest) (*pb.LinkRequest, error) {
 	return h.links.Create(ctx, resource.Creation[*linkRecord]{Request: req, Parent: req.Parent, ID: req.LinkRequestId,

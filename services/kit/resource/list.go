@@ -25,6 +25,42 @@ type ListRequest interface {
 	GetShowDeleted() bool
 }
 
+// PageRequest is a List request's paging; its filter and order_by, where
+// it has them, are read as ListRequest's are.
+type PageRequest interface {
+	GetPageSize() int32
+	GetPageToken() string
+}
+
+// Everything is req as the ListRequest of resources that are never
+// deleted (a check-in, a cycle), whose request has no show_deleted: none
+// is left out as deleted.
+func Everything(req PageRequest) ListRequest { return everything{req} }
+
+// everything is Everything's request: req's paging, filter and order.
+type everything struct{ PageRequest }
+
+// GetShowDeleted implements ListRequest.
+func (everything) GetShowDeleted() bool { return true }
+
+// GetFilter is the request's filter, "" for a request without one.
+func (e everything) GetFilter() string {
+	f, _ := e.PageRequest.(interface{ GetFilter() string })
+	if f == nil {
+		return ""
+	}
+	return f.GetFilter()
+}
+
+// GetOrderBy is the request's order_by, "" for a request without one.
+func (e everything) GetOrderBy() string {
+	o, _ := e.PageRequest.(interface{ GetOrderBy() string })
+	if o == nil {
+		return ""
+	}
+	return o.GetOrderBy()
+}
+
 // List answers a List: one page of the rows query selects for plan, and
 // the token of the next page. scope holds the request's other parameters
 // a page token is bound to (the parent, say); show_deleted is added.
