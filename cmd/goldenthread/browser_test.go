@@ -933,9 +933,9 @@ func TestWebClient(t *testing.T) {
 		t.Error("the token's secret is shown again after a reload")
 	}
 
-	// Webhooks: the admin points one at a receiver and sees its signing
-	// secret once; a test event arrives signed, and the delivery log says
-	// it was delivered.
+	// Webhooks: the admin points one, for a chat channel, at a receiver and
+	// sees its signing secret once; a test event arrives signed, and the
+	// delivery log says it was delivered.
 	hits := make(chan http.Header, 10)
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits <- r.Header.Clone()
@@ -943,7 +943,8 @@ func TestWebClient(t *testing.T) {
 	}))
 	defer receiver.Close()
 	b.open("/o/northshire-care/webhooks", "#webhooks")
-	b.fill("New webhook", map[string]string{"display_name": "Council channel", "url": receiver.URL + "/hook", "event_types": "goldenthread.planning.v1.*"})
+	b.fill("New webhook", map[string]string{"display_name": "Council channel", "url": receiver.URL + "/hook", "event_types": "goldenthread.planning.v1.*",
+		"format": "FORMAT_CHAT"})
 	if done, failed := b.submit("New webhook"); !strings.Contains(done, "Created Council channel") {
 		t.Errorf("making a webhook: done %q, failed %q", done, failed)
 	}
@@ -954,7 +955,7 @@ func TestWebClient(t *testing.T) {
 	eval[bool](b, `[...document.querySelectorAll('#webhooks button')].find((x) => x.innerText.startsWith('Send test event')).click() || true`)
 	select {
 	case got := <-hits:
-		if !strings.HasPrefix(got.Get("webhook-signature"), "v1,") || got.Get("webhook-id") == "" || got.Get("Content-Type") != "application/cloudevents+json" {
+		if !strings.HasPrefix(got.Get("webhook-signature"), "v1,") || got.Get("webhook-id") == "" || got.Get("Content-Type") != "application/json" {
 			t.Errorf("the test event's headers: %v", got)
 		}
 	case <-time.After(15 * time.Second):
@@ -963,7 +964,7 @@ func TestWebClient(t *testing.T) {
 	b.waitFor("the delivery log", `([...document.querySelectorAll('#webhooks button')].find((x) => x.innerText.startsWith('Deliveries')).click(),
 		document.getElementById('deliveries')?.innerText.includes('Delivered') && document.getElementById('deliveries').innerText.includes('WebhookTested'))`)
 	b.waitFor("the webhook listed", `[...document.querySelectorAll('#webhooks tbody tr')].some((r) => r.innerText.includes('Council channel') &&
-		r.innerText.includes('goldenthread.planning.v1.*') && r.innerText.includes('On'))`)
+		r.innerText.includes('goldenthread.planning.v1.*, as chat messages') && r.innerText.includes('On'))`)
 	b.accessibility("webhooks")
 	b.screenshot("19b-webhooks")
 

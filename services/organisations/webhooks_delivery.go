@@ -69,19 +69,19 @@ func (s *sender) intake(ctx context.Context, tx *sqldb.Tx, e events.Event) error
 	if err != nil {
 		return err
 	}
-	var payload []byte
+	var b *body
 	for _, w := range hooks {
 		if !wants(w.w.EventTypes, e.Type) {
 			continue
 		}
-		if payload == nil {
-			if payload, err = eventJSON(e); err != nil {
+		if b == nil {
+			if b, err = eventBody(ctx, tx, orgID, e); err != nil {
 				return err
 			}
 		}
-		now := time.Now().UnixMicro()
-		if err := queueDelivery(ctx, tx, &delivery{orgID: orgID, webhookID: w.id, id: resourcename.NewID(), seq: e.Time.UnixMicro(),
-			eventID: e.ID, eventType: e.Type, subject: e.Subject, payload: string(payload), created: now, next: now}); err != nil {
+		d := b.delivery(orgID, w.id, w.w.Format)
+		d.seq = e.Time.UnixMicro()
+		if err := queueDelivery(ctx, tx, d); err != nil {
 			return err
 		}
 		s.wake()
@@ -89,8 +89,27 @@ func (s *sender) intake(ctx context.Context, tx *sqldb.Tx, e events.Event) error
 	return nil
 }
 
-// eventJSON is e as a CloudEvent: its payload decoded by its type.
-func eventJSON(e events.Event) ([]byte, error) {
+// body is an event as each format sends it.
+type body struct {
+	f                eventFields
+	cloudEvent, chat []byte
+}
+
+// newBody is the body of an event of organisation orgID with payload.
+func newBody(ctx context.Context, q sqldb.Querier, orgID string, f eventFields, payload proto.Message) (*body, error) {
+	ce, err := cloudEvent(f, payload)
+	if err != nil {
+		return nil, err
+	}
+	chat, err := chatMessage(ctx, q, orgID, f.typ, payload)
+	if err != nil {
+		return nil, err
+	}
+	return &body{f: f, cloudEvent: ce, chat: chat}, nil
+}
+
+// eventBody is the body of e, its payload decoded by its type.
+func eventBody(ctx context.Context, q sqldb.Querier, orgID string, e events.Event) (*body, error) {
 	t, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(e.Type))
 	if err != nil {
 		return nil, fmt.Errorf("%w: event %s: unknown type %s", events.ErrPermanent, e.ID, e.Type)
@@ -99,7 +118,19 @@ func eventJSON(e events.Event) ([]byte, error) {
 	if err := proto.Unmarshal(e.Data, payload); err != nil {
 		return nil, fmt.Errorf("%w: event %s: %v", events.ErrPermanent, e.ID, err)
 	}
-	return cloudEvent(eventFields{id: e.ID, source: e.Source, typ: e.Type, subject: e.Subject, time: e.Time}, payload)
+	return newBody(ctx, q, orgID, eventFields{id: e.ID, source: e.Source, typ: e.Type, subject: e.Subject, time: e.Time}, payload)
+}
+
+// delivery is a new delivery of b to webhook webhookID of orgID, in
+// format, due now; its seq is the caller's to set.
+func (b *body) delivery(orgID, webhookID string, format pb.Webhook_Format) *delivery {
+	now := time.Now().UnixMicro()
+	d := &delivery{orgID: orgID, webhookID: webhookID, id: resourcename.NewID(), eventID: b.f.id, eventType: b.f.typ, subject: b.f.subject,
+		payload: string(b.cloudEvent), contentType: cloudEventsMIME, state: pb.Delivery_STATE_PENDING, created: now, next: now}
+	if format == pb.Webhook_FORMAT_CHAT {
+		d.payload, d.contentType = string(b.chat), chatMIME
+	}
+	return d
 }
 
 // organisationOf is the organisation id a resource name starts with.
@@ -239,7 +270,7 @@ func (s *sender) post(ctx context.Context, w *webhookRecord, d *delivery) (int, 
 		return 0, err
 	}
 	ts := time.Now().Unix()
-	req.Header.Set("Content-Type", "application/cloudevents+json")
+	req.Header.Set("Content-Type", d.contentType)
 	req.Header.Set("User-Agent", "GoldenThread-Webhooks/1")
 	req.Header.Set("webhook-id", d.eventID)
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))

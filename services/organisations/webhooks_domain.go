@@ -27,7 +27,7 @@ var webhookType = resource.Type[*webhookRecord]{
 	Collections: webhookCollections,
 	Table:       webhooksTable,
 	List:        webhookListSchema,
-	Updatable:   []string{"display_name", "url", "event_types", "enabled"},
+	Updatable:   []string{"display_name", "url", "event_types", "enabled", "format"},
 	OutputOnly:  []string{"disabled_reason"},
 }
 

@@ -11,6 +11,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -32,7 +33,7 @@ func (h *webhooksHandler) CreateWebhook(ctx context.Context, req *pb.CreateWebho
 	w, err := h.webhooks.Create(ctx, resource.Creation[*webhookRecord]{Parent: req.Parent, ID: req.WebhookId,
 		New: func(ids []string) (*webhookRecord, error) {
 			w := &pb.Webhook{Name: webhookType.Name(ids...), DisplayName: req.Webhook.GetDisplayName(), Url: req.Webhook.GetUrl(),
-				EventTypes: req.Webhook.GetEventTypes(), Enabled: true}
+				EventTypes: req.Webhook.GetEventTypes(), Enabled: true, Format: req.Webhook.GetFormat()}
 			return &webhookRecord{w: w, orgID: ids[0], id: ids[1], secret: secret}, checkWebhook(ctx, h.options.Egress, w)
 		}})
 	if err != nil {
@@ -86,14 +87,18 @@ func (h *webhooksHandler) TestWebhook(ctx context.Context, req *pb.TestWebhookRe
 	}
 	now := time.Now().UTC()
 	id := resourcename.NewID()
-	payload, err := cloudEvent(eventFields{id: id, source: "//goldenthread/" + serviceName, typ: testEventType, subject: req.Name, time: now},
-		&pb.WebhookTested{Webhook: req.Name})
+	var d *delivery
+	err = h.webhooks.DB.InTx(ctx, func(tx *sqldb.Tx) error {
+		body, err := newBody(ctx, tx, ids[0], eventFields{id: id, source: events.ServiceSource(serviceName), typ: testEventType, subject: req.Name, time: now},
+			&pb.WebhookTested{Webhook: req.Name})
+		if err != nil {
+			return err
+		}
+		d = body.delivery(ids[0], ids[1], w.Format)
+		d.seq = now.UnixMicro()
+		return queueDelivery(ctx, tx, d)
+	})
 	if err != nil {
-		return nil, err
-	}
-	d := &delivery{orgID: ids[0], webhookID: ids[1], id: id, seq: now.UnixMicro(), eventID: id, eventType: testEventType,
-		subject: req.Name, payload: string(payload), state: pb.Delivery_STATE_PENDING, created: now.UnixMicro(), next: now.UnixMicro()}
-	if err := h.webhooks.DB.InTx(ctx, func(tx *sqldb.Tx) error { return queueDelivery(ctx, tx, d) }); err != nil {
 		return nil, err
 	}
 	h.wake()

@@ -40,7 +40,7 @@ func (r *webhookRecord) with(w *pb.Webhook) *webhookRecord {
 var webhooksTable = resource.Table[*webhookRecord]{
 	Name: "webhooks",
 	Columns: "organisation_id, id, display_name, url, event_types, enabled, disabled_reason, secret, create_time, update_time, " +
-		"delete_time, revision, update_actor",
+		"delete_time, revision, update_actor, format",
 	Key:  2,
 	Scan: scanWebhook,
 	Values: func(r *webhookRecord) ([]any, error) {
@@ -50,7 +50,7 @@ var webhooksTable = resource.Table[*webhookRecord]{
 			return nil, err
 		}
 		return []any{r.orgID, r.id, w.DisplayName, w.Url, string(types), sqldb.Bool(w.Enabled), w.DisabledReason, r.secret,
-			resource.Micros(w.CreateTime), resource.Micros(w.UpdateTime), resource.NullMicros(w.DeleteTime), r.revision, w.UpdateActor}, nil
+			resource.Micros(w.CreateTime), resource.Micros(w.UpdateTime), resource.NullMicros(w.DeleteTime), r.revision, w.UpdateActor, int32(w.Format)}, nil
 	},
 }
 
@@ -60,18 +60,18 @@ var webhookListSchema = resource.Schema[*webhookRecord, *pb.Webhook]("create_tim
 func scanWebhook(s resource.Scanner) (*webhookRecord, error) {
 	r := &webhookRecord{w: &pb.Webhook{}}
 	var types string
-	var enabled int
+	var enabled, format int32
 	var stamps resource.Stamps
 	w := r.w
 	if err := s.Scan(&r.orgID, &r.id, &w.DisplayName, &w.Url, &types, &enabled, &w.DisabledReason, &r.secret,
-		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &w.UpdateActor); err != nil {
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &w.UpdateActor, &format); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(types), &w.EventTypes); err != nil {
 		return nil, fmt.Errorf("webhook %s: event types: %w", r.id, err)
 	}
 	w.Name = resourcename.Format(webhookCollections, r.orgID, r.id)
-	w.Enabled = enabled == 1
+	w.Enabled, w.Format = enabled == 1, pb.Webhook_Format(format)
 	w.CreateTime, w.UpdateTime, w.DeleteTime = stamps.Times()
 	w.Etag = resource.Etag(r.revision)
 	return r, nil
@@ -86,6 +86,7 @@ type delivery struct {
 	seq                  int64
 	eventID, eventType   string
 	subject, payload     string
+	contentType          string
 	state                pb.Delivery_State
 	attempts             int32
 	lastStatus           int32
@@ -96,13 +97,13 @@ type delivery struct {
 }
 
 const deliveryColumns = "organisation_id, webhook_id, id, seq, event_id, event_type, event_subject, payload, state, attempts, " +
-	"last_status_code, last_error, last_latency, create_time, last_attempt_time, next_attempt_time"
+	"last_status_code, last_error, last_latency, create_time, last_attempt_time, next_attempt_time, content_type"
 
 func scanDelivery(s sqldb.Scanner) (*delivery, error) {
 	d := &delivery{}
 	var state int32
 	err := s.Scan(&d.orgID, &d.webhookID, &d.id, &d.seq, &d.eventID, &d.eventType, &d.subject, &d.payload, &state, &d.attempts,
-		&d.lastStatus, &d.lastError, &d.lastLatency, &d.created, &d.lastAttempt, &d.next)
+		&d.lastStatus, &d.lastError, &d.lastLatency, &d.created, &d.lastAttempt, &d.next, &d.contentType)
 	d.state = pb.Delivery_State(state)
 	return d, err
 }
@@ -123,9 +124,10 @@ func (d *delivery) message() *pb.Delivery {
 
 // queueDelivery queues d, once per webhook and event.
 func queueDelivery(ctx context.Context, tx *sqldb.Tx, d *delivery) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO webhook_deliveries ("+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', 0, ?, NULL, ?)
+	_, err := tx.ExecContext(ctx, "INSERT INTO webhook_deliveries ("+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', 0, ?, NULL, ?, ?)
 		ON CONFLICT (organisation_id, webhook_id, event_id) DO NOTHING`,
-		d.orgID, d.webhookID, d.id, d.seq, d.eventID, d.eventType, d.subject, d.payload, int32(pb.Delivery_STATE_PENDING), d.created, d.next)
+		d.orgID, d.webhookID, d.id, d.seq, d.eventID, d.eventType, d.subject, d.payload, int32(pb.Delivery_STATE_PENDING), d.created, d.next,
+		d.contentType)
 	if err != nil {
 		return fmt.Errorf("queue delivery: %w", err)
 	}

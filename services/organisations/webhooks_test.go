@@ -170,6 +170,13 @@ func TestWebhooks(t *testing.T) {
 			return rcv.delivered()
 		}
 
+		// A chat channel's webhook gets a line to read.
+		channel := newReceiver(t)
+		if _, err := hooks.CreateWebhook(ctx, &pb.CreateWebhookRequest{Parent: org, Webhook: &pb.Webhook{DisplayName: "channel", Url: channel.URL,
+			EventTypes: []string{"goldenthread.organisations.v1.OrganisationUpdated"}, Format: pb.Webhook_FORMAT_CHAT}}); err != nil {
+			t.Fatal(err)
+		}
+
 		// Three 500s, then the event after backoff.
 		rcv.failNext(3)
 		rename("Hooks renamed")
@@ -193,6 +200,13 @@ func TestWebhooks(t *testing.T) {
 		log, err := hooks.ListDeliveries(ctx, &pb.ListDeliveriesRequest{Parent: created.Webhook.Name})
 		if err != nil {
 			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(10 * time.Second); len(channel.delivered()) == 0 && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got := channel.delivered(); len(got) != 1 ||
+			string(got[0].body) != `{"text":"Organisation updated: “Hooks renamed”, by someone outside the organisation"}` {
+			t.Errorf("the chat channel got %d messages: %+v", len(got), got)
 		}
 		if len(log.Deliveries) != 1 || log.Deliveries[0].State != pb.Delivery_STATE_DELIVERED || log.Deliveries[0].Attempts != 4 ||
 			log.Deliveries[0].LastStatusCode != 200 || log.Deliveries[0].LastLatency == nil {

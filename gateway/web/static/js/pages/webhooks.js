@@ -10,6 +10,7 @@ import { when } from '../format.js';
 
 export const name = 'webhooks';
 
+const FORMATS = [['FORMAT_CLOUDEVENTS', 'CloudEvents (JSON), for programs'], ['FORMAT_CHAT', 'A message for a chat channel (Slack, Microsoft Teams)']];
 const STATES = { STATE_PENDING: ['Pending', 'warn'], STATE_DELIVERED: ['Delivered', 'good'], STATE_FAILED: ['Failed', 'bad'] };
 
 export async function render(el, { params, session }) {
@@ -98,7 +99,7 @@ export async function render(el, { params, session }) {
       update(x) {
         cells.name.textContent = x.display_name;
         cells.url.textContent = x.url;
-        cells.events.textContent = (x.event_types || []).join(', ') || 'Every change';
+        cells.events.textContent = `${(x.event_types || []).join(', ') || 'Every change'}${x.format === 'FORMAT_CHAT' ? ', as chat messages' : ''}`;
         replace(cells.state, x.enabled ? h('span', { class: 'badge good' }, 'On')
           : [h('span', { class: 'badge bad' }, 'Off'), x.disabled_reason ? h('p', { class: 'muted' }, x.disabled_reason) : null]);
         toggle.firstChild.textContent = x.enabled ? 'Turn off' : 'Turn on';
@@ -122,11 +123,12 @@ export async function render(el, { params, session }) {
     fields: [
       { name: 'display_name', label: 'Name', required: true, hint: 'What it is for, e.g. The council\'s Teams channel.' },
       { name: 'url', label: 'URL', type: 'url', required: true, hint: 'Where to POST each event, e.g. https://example.org/hooks/golden-thread.' },
+      { name: 'format', label: 'Format', type: 'select', options: FORMATS, value: 'FORMAT_CLOUDEVENTS' },
       { name: 'event_types', label: 'Events', type: 'textarea', hint: 'One per line, e.g. goldenthread.planning.v1.ElementUpdated, or a prefix ending in *, e.g. goldenthread.kpis.v1.*. Empty: every change.' },
     ],
     async onSubmit(v) {
       const res = await api.post(`/v1/organisations/${org}/webhooks`, {
-        display_name: v.display_name, url: v.url, event_types: v.event_types.split('\n').map((s) => s.trim()).filter(Boolean),
+        display_name: v.display_name, url: v.url, format: v.format, event_types: v.event_types.split('\n').map((s) => s.trim()).filter(Boolean),
       });
       showSecret(secretBox, { id: 'webhook-secret-value', what: res.webhook.display_name, secret: res.secret, back: title,
         power: 'Whoever has it can sign messages your receiver will take for ours.' });

@@ -26,6 +26,61 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Format is what a webhook's requests hold.
+type Webhook_Format int32
+
+const (
+	// Not set: FORMAT_CLOUDEVENTS.
+	Webhook_FORMAT_UNSPECIFIED Webhook_Format = 0
+	// The event as a CloudEvent in structured JSON mode.
+	Webhook_FORMAT_CLOUDEVENTS Webhook_Format = 1
+	// A message for a person in a chat channel, `{"text": "..."}`, which
+	// Slack's and Microsoft Teams' incoming webhooks post: what changed,
+	// its title and who changed it, by name.
+	Webhook_FORMAT_CHAT Webhook_Format = 2
+)
+
+// Enum value maps for Webhook_Format.
+var (
+	Webhook_Format_name = map[int32]string{
+		0: "FORMAT_UNSPECIFIED",
+		1: "FORMAT_CLOUDEVENTS",
+		2: "FORMAT_CHAT",
+	}
+	Webhook_Format_value = map[string]int32{
+		"FORMAT_UNSPECIFIED": 0,
+		"FORMAT_CLOUDEVENTS": 1,
+		"FORMAT_CHAT":        2,
+	}
+)
+
+func (x Webhook_Format) Enum() *Webhook_Format {
+	p := new(Webhook_Format)
+	*p = x
+	return p
+}
+
+func (x Webhook_Format) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Webhook_Format) Descriptor() protoreflect.EnumDescriptor {
+	return file_goldenthread_organisations_v1_webhooks_proto_enumTypes[0].Descriptor()
+}
+
+func (Webhook_Format) Type() protoreflect.EnumType {
+	return &file_goldenthread_organisations_v1_webhooks_proto_enumTypes[0]
+}
+
+func (x Webhook_Format) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Webhook_Format.Descriptor instead.
+func (Webhook_Format) EnumDescriptor() ([]byte, []int) {
+	return file_goldenthread_organisations_v1_webhooks_proto_rawDescGZIP(), []int{0, 0}
+}
+
 // State is where a delivery stands.
 type Delivery_State int32
 
@@ -67,11 +122,11 @@ func (x Delivery_State) String() string {
 }
 
 func (Delivery_State) Descriptor() protoreflect.EnumDescriptor {
-	return file_goldenthread_organisations_v1_webhooks_proto_enumTypes[0].Descriptor()
+	return file_goldenthread_organisations_v1_webhooks_proto_enumTypes[1].Descriptor()
 }
 
 func (Delivery_State) Type() protoreflect.EnumType {
-	return &file_goldenthread_organisations_v1_webhooks_proto_enumTypes[0]
+	return &file_goldenthread_organisations_v1_webhooks_proto_enumTypes[1]
 }
 
 func (x Delivery_State) Number() protoreflect.EnumNumber {
@@ -109,6 +164,8 @@ type Webhook struct {
 	UpdateActor string                 `protobuf:"bytes,9,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
 	// Changes when the webhook does (AIP-154). Output only.
 	Etag string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
+	// What its requests hold; unset: FORMAT_CLOUDEVENTS. Signed alike.
+	Format Webhook_Format `protobuf:"varint,12,opt,name=format,proto3,enum=goldenthread.organisations.v1.Webhook_Format" json:"format,omitempty"`
 	// When it was deleted; unset while it is live. Output only.
 	DeleteTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -213,6 +270,13 @@ func (x *Webhook) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *Webhook) GetFormat() Webhook_Format {
+	if x != nil {
+		return x.Format
+	}
+	return Webhook_FORMAT_UNSPECIFIED
 }
 
 func (x *Webhook) GetDeleteTime() *timestamppb.Timestamp {
@@ -664,7 +728,8 @@ type UpdateWebhookRequest struct {
 	// update_mask; etag, when set, must match. The webhook as changed is
 	// held to the rules.
 	Webhook *Webhook `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
-	// display_name, url, event_types, enabled; empty or `*` for all of them.
+	// display_name, url, event_types, enabled, format; empty or `*` for all
+	// of them.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -984,7 +1049,7 @@ var File_goldenthread_organisations_v1_webhooks_proto protoreflect.FileDescripto
 
 const file_goldenthread_organisations_v1_webhooks_proto_rawDesc = "" +
 	"\n" +
-	",goldenthread/organisations/v1/webhooks.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x91\x05\n" +
+	",goldenthread/organisations/v1/webhooks.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xad\x06\n" +
 	"\aWebhook\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
@@ -1001,9 +1066,14 @@ const file_goldenthread_organisations_v1_webhooks_proto_rawDesc = "" +
 	"updateTime\x12!\n" +
 	"\fupdate_actor\x18\t \x01(\tR\vupdateActor\x12\x1b\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12_\n" +
+	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12O\n" +
+	"\x06format\x18\f \x01(\x0e2-.goldenthread.organisations.v1.Webhook.FormatB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06format\x12_\n" +
 	"\vdelete_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"deleteTime\"\x8c\x05\n" +
+	"deleteTime\"I\n" +
+	"\x06Format\x12\x16\n" +
+	"\x12FORMAT_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12FORMAT_CLOUDEVENTS\x10\x01\x12\x0f\n" +
+	"\vFORMAT_CHAT\x10\x02\"\x8c\x05\n" +
 	"\bDelivery\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x1d\n" +
@@ -1096,61 +1166,63 @@ func file_goldenthread_organisations_v1_webhooks_proto_rawDescGZIP() []byte {
 	return file_goldenthread_organisations_v1_webhooks_proto_rawDescData
 }
 
-var file_goldenthread_organisations_v1_webhooks_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_goldenthread_organisations_v1_webhooks_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_goldenthread_organisations_v1_webhooks_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_goldenthread_organisations_v1_webhooks_proto_goTypes = []any{
-	(Delivery_State)(0),            // 0: goldenthread.organisations.v1.Delivery.State
-	(*Webhook)(nil),                // 1: goldenthread.organisations.v1.Webhook
-	(*Delivery)(nil),               // 2: goldenthread.organisations.v1.Delivery
-	(*CreateWebhookRequest)(nil),   // 3: goldenthread.organisations.v1.CreateWebhookRequest
-	(*CreateWebhookResponse)(nil),  // 4: goldenthread.organisations.v1.CreateWebhookResponse
-	(*GetWebhookRequest)(nil),      // 5: goldenthread.organisations.v1.GetWebhookRequest
-	(*ListWebhooksRequest)(nil),    // 6: goldenthread.organisations.v1.ListWebhooksRequest
-	(*ListWebhooksResponse)(nil),   // 7: goldenthread.organisations.v1.ListWebhooksResponse
-	(*UpdateWebhookRequest)(nil),   // 8: goldenthread.organisations.v1.UpdateWebhookRequest
-	(*DeleteWebhookRequest)(nil),   // 9: goldenthread.organisations.v1.DeleteWebhookRequest
-	(*TestWebhookRequest)(nil),     // 10: goldenthread.organisations.v1.TestWebhookRequest
-	(*ListDeliveriesRequest)(nil),  // 11: goldenthread.organisations.v1.ListDeliveriesRequest
-	(*ListDeliveriesResponse)(nil), // 12: goldenthread.organisations.v1.ListDeliveriesResponse
-	(*WebhookTested)(nil),          // 13: goldenthread.organisations.v1.WebhookTested
-	(*timestamppb.Timestamp)(nil),  // 14: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),    // 15: google.protobuf.Duration
-	(*fieldmaskpb.FieldMask)(nil),  // 16: google.protobuf.FieldMask
+	(Webhook_Format)(0),            // 0: goldenthread.organisations.v1.Webhook.Format
+	(Delivery_State)(0),            // 1: goldenthread.organisations.v1.Delivery.State
+	(*Webhook)(nil),                // 2: goldenthread.organisations.v1.Webhook
+	(*Delivery)(nil),               // 3: goldenthread.organisations.v1.Delivery
+	(*CreateWebhookRequest)(nil),   // 4: goldenthread.organisations.v1.CreateWebhookRequest
+	(*CreateWebhookResponse)(nil),  // 5: goldenthread.organisations.v1.CreateWebhookResponse
+	(*GetWebhookRequest)(nil),      // 6: goldenthread.organisations.v1.GetWebhookRequest
+	(*ListWebhooksRequest)(nil),    // 7: goldenthread.organisations.v1.ListWebhooksRequest
+	(*ListWebhooksResponse)(nil),   // 8: goldenthread.organisations.v1.ListWebhooksResponse
+	(*UpdateWebhookRequest)(nil),   // 9: goldenthread.organisations.v1.UpdateWebhookRequest
+	(*DeleteWebhookRequest)(nil),   // 10: goldenthread.organisations.v1.DeleteWebhookRequest
+	(*TestWebhookRequest)(nil),     // 11: goldenthread.organisations.v1.TestWebhookRequest
+	(*ListDeliveriesRequest)(nil),  // 12: goldenthread.organisations.v1.ListDeliveriesRequest
+	(*ListDeliveriesResponse)(nil), // 13: goldenthread.organisations.v1.ListDeliveriesResponse
+	(*WebhookTested)(nil),          // 14: goldenthread.organisations.v1.WebhookTested
+	(*timestamppb.Timestamp)(nil),  // 15: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),    // 16: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),  // 17: google.protobuf.FieldMask
 }
 var file_goldenthread_organisations_v1_webhooks_proto_depIdxs = []int32{
-	14, // 0: goldenthread.organisations.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
-	14, // 1: goldenthread.organisations.v1.Webhook.update_time:type_name -> google.protobuf.Timestamp
-	14, // 2: goldenthread.organisations.v1.Webhook.delete_time:type_name -> google.protobuf.Timestamp
-	0,  // 3: goldenthread.organisations.v1.Delivery.state:type_name -> goldenthread.organisations.v1.Delivery.State
-	15, // 4: goldenthread.organisations.v1.Delivery.last_latency:type_name -> google.protobuf.Duration
-	14, // 5: goldenthread.organisations.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	14, // 6: goldenthread.organisations.v1.Delivery.last_attempt_time:type_name -> google.protobuf.Timestamp
-	14, // 7: goldenthread.organisations.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	1,  // 8: goldenthread.organisations.v1.CreateWebhookRequest.webhook:type_name -> goldenthread.organisations.v1.Webhook
-	1,  // 9: goldenthread.organisations.v1.CreateWebhookResponse.webhook:type_name -> goldenthread.organisations.v1.Webhook
-	1,  // 10: goldenthread.organisations.v1.ListWebhooksResponse.webhooks:type_name -> goldenthread.organisations.v1.Webhook
-	1,  // 11: goldenthread.organisations.v1.UpdateWebhookRequest.webhook:type_name -> goldenthread.organisations.v1.Webhook
-	16, // 12: goldenthread.organisations.v1.UpdateWebhookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 13: goldenthread.organisations.v1.ListDeliveriesResponse.deliveries:type_name -> goldenthread.organisations.v1.Delivery
-	3,  // 14: goldenthread.organisations.v1.WebhooksService.CreateWebhook:input_type -> goldenthread.organisations.v1.CreateWebhookRequest
-	5,  // 15: goldenthread.organisations.v1.WebhooksService.GetWebhook:input_type -> goldenthread.organisations.v1.GetWebhookRequest
-	6,  // 16: goldenthread.organisations.v1.WebhooksService.ListWebhooks:input_type -> goldenthread.organisations.v1.ListWebhooksRequest
-	8,  // 17: goldenthread.organisations.v1.WebhooksService.UpdateWebhook:input_type -> goldenthread.organisations.v1.UpdateWebhookRequest
-	9,  // 18: goldenthread.organisations.v1.WebhooksService.DeleteWebhook:input_type -> goldenthread.organisations.v1.DeleteWebhookRequest
-	10, // 19: goldenthread.organisations.v1.WebhooksService.TestWebhook:input_type -> goldenthread.organisations.v1.TestWebhookRequest
-	11, // 20: goldenthread.organisations.v1.WebhooksService.ListDeliveries:input_type -> goldenthread.organisations.v1.ListDeliveriesRequest
-	4,  // 21: goldenthread.organisations.v1.WebhooksService.CreateWebhook:output_type -> goldenthread.organisations.v1.CreateWebhookResponse
-	1,  // 22: goldenthread.organisations.v1.WebhooksService.GetWebhook:output_type -> goldenthread.organisations.v1.Webhook
-	7,  // 23: goldenthread.organisations.v1.WebhooksService.ListWebhooks:output_type -> goldenthread.organisations.v1.ListWebhooksResponse
-	1,  // 24: goldenthread.organisations.v1.WebhooksService.UpdateWebhook:output_type -> goldenthread.organisations.v1.Webhook
-	1,  // 25: goldenthread.organisations.v1.WebhooksService.DeleteWebhook:output_type -> goldenthread.organisations.v1.Webhook
-	2,  // 26: goldenthread.organisations.v1.WebhooksService.TestWebhook:output_type -> goldenthread.organisations.v1.Delivery
-	12, // 27: goldenthread.organisations.v1.WebhooksService.ListDeliveries:output_type -> goldenthread.organisations.v1.ListDeliveriesResponse
-	21, // [21:28] is the sub-list for method output_type
-	14, // [14:21] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	15, // 0: goldenthread.organisations.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
+	15, // 1: goldenthread.organisations.v1.Webhook.update_time:type_name -> google.protobuf.Timestamp
+	0,  // 2: goldenthread.organisations.v1.Webhook.format:type_name -> goldenthread.organisations.v1.Webhook.Format
+	15, // 3: goldenthread.organisations.v1.Webhook.delete_time:type_name -> google.protobuf.Timestamp
+	1,  // 4: goldenthread.organisations.v1.Delivery.state:type_name -> goldenthread.organisations.v1.Delivery.State
+	16, // 5: goldenthread.organisations.v1.Delivery.last_latency:type_name -> google.protobuf.Duration
+	15, // 6: goldenthread.organisations.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	15, // 7: goldenthread.organisations.v1.Delivery.last_attempt_time:type_name -> google.protobuf.Timestamp
+	15, // 8: goldenthread.organisations.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	2,  // 9: goldenthread.organisations.v1.CreateWebhookRequest.webhook:type_name -> goldenthread.organisations.v1.Webhook
+	2,  // 10: goldenthread.organisations.v1.CreateWebhookResponse.webhook:type_name -> goldenthread.organisations.v1.Webhook
+	2,  // 11: goldenthread.organisations.v1.ListWebhooksResponse.webhooks:type_name -> goldenthread.organisations.v1.Webhook
+	2,  // 12: goldenthread.organisations.v1.UpdateWebhookRequest.webhook:type_name -> goldenthread.organisations.v1.Webhook
+	17, // 13: goldenthread.organisations.v1.UpdateWebhookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 14: goldenthread.organisations.v1.ListDeliveriesResponse.deliveries:type_name -> goldenthread.organisations.v1.Delivery
+	4,  // 15: goldenthread.organisations.v1.WebhooksService.CreateWebhook:input_type -> goldenthread.organisations.v1.CreateWebhookRequest
+	6,  // 16: goldenthread.organisations.v1.WebhooksService.GetWebhook:input_type -> goldenthread.organisations.v1.GetWebhookRequest
+	7,  // 17: goldenthread.organisations.v1.WebhooksService.ListWebhooks:input_type -> goldenthread.organisations.v1.ListWebhooksRequest
+	9,  // 18: goldenthread.organisations.v1.WebhooksService.UpdateWebhook:input_type -> goldenthread.organisations.v1.UpdateWebhookRequest
+	10, // 19: goldenthread.organisations.v1.WebhooksService.DeleteWebhook:input_type -> goldenthread.organisations.v1.DeleteWebhookRequest
+	11, // 20: goldenthread.organisations.v1.WebhooksService.TestWebhook:input_type -> goldenthread.organisations.v1.TestWebhookRequest
+	12, // 21: goldenthread.organisations.v1.WebhooksService.ListDeliveries:input_type -> goldenthread.organisations.v1.ListDeliveriesRequest
+	5,  // 22: goldenthread.organisations.v1.WebhooksService.CreateWebhook:output_type -> goldenthread.organisations.v1.CreateWebhookResponse
+	2,  // 23: goldenthread.organisations.v1.WebhooksService.GetWebhook:output_type -> goldenthread.organisations.v1.Webhook
+	8,  // 24: goldenthread.organisations.v1.WebhooksService.ListWebhooks:output_type -> goldenthread.organisations.v1.ListWebhooksResponse
+	2,  // 25: goldenthread.organisations.v1.WebhooksService.UpdateWebhook:output_type -> goldenthread.organisations.v1.Webhook
+	2,  // 26: goldenthread.organisations.v1.WebhooksService.DeleteWebhook:output_type -> goldenthread.organisations.v1.Webhook
+	3,  // 27: goldenthread.organisations.v1.WebhooksService.TestWebhook:output_type -> goldenthread.organisations.v1.Delivery
+	13, // 28: goldenthread.organisations.v1.WebhooksService.ListDeliveries:output_type -> goldenthread.organisations.v1.ListDeliveriesResponse
+	22, // [22:29] is the sub-list for method output_type
+	15, // [15:22] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_organisations_v1_webhooks_proto_init() }
@@ -1163,7 +1235,7 @@ func file_goldenthread_organisations_v1_webhooks_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_organisations_v1_webhooks_proto_rawDesc), len(file_goldenthread_organisations_v1_webhooks_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
