@@ -35,23 +35,24 @@ import (
 
 // clients are the gRPC clients of every service, calling as one caller.
 type clients struct {
-	orgs     orgpb.OrganisationsServiceClient
-	people   orgpb.PeopleServiceClient
-	access   orgpb.AccessServiceClient
-	callers  identitypb.CallerServiceClient
-	teams    teamspb.TeamsServiceClient
-	members  teamspb.MembersServiceClient
-	elements planningpb.ElementsServiceClient
-	links    planningpb.LinkRequestsServiceClient
-	checkIns planningpb.CheckInsServiceClient
-	comments planningpb.CommentsServiceClient
-	work     planningpb.WorkServiceClient
-	digest   planningpb.DigestServiceClient
-	kpis     kpispb.KpisServiceClient
-	measures kpispb.MeasurementsServiceClient
-	history  historypb.HistoryServiceClient
-	cycles   planningpb.CyclesServiceClient
-	webhooks orgpb.WebhooksServiceClient
+	orgs        orgpb.OrganisationsServiceClient
+	people      orgpb.PeopleServiceClient
+	access      orgpb.AccessServiceClient
+	callers     identitypb.CallerServiceClient
+	teams       teamspb.TeamsServiceClient
+	members     teamspb.MembersServiceClient
+	elements    planningpb.ElementsServiceClient
+	links       planningpb.LinkRequestsServiceClient
+	checkIns    planningpb.CheckInsServiceClient
+	comments    planningpb.CommentsServiceClient
+	work        planningpb.WorkServiceClient
+	digest      planningpb.DigestServiceClient
+	kpis        kpispb.KpisServiceClient
+	measures    kpispb.MeasurementsServiceClient
+	history     historypb.HistoryServiceClient
+	cycles      planningpb.CyclesServiceClient
+	webhooks    orgpb.WebhooksServiceClient
+	publication planningpb.PublicationServiceClient
 }
 
 func newClients(t *testing.T, addr, token string) *clients {
@@ -59,7 +60,8 @@ func newClients(t *testing.T, addr, token string) *clients {
 	conn := servicetest.Dial(t, addr, token)
 	return &clients{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn),
 		access: orgpb.NewAccessServiceClient(conn), callers: identitypb.NewCallerServiceClient(conn), webhooks: orgpb.NewWebhooksServiceClient(conn),
-		teams: teamspb.NewTeamsServiceClient(conn), members: teamspb.NewMembersServiceClient(conn),
+		publication: planningpb.NewPublicationServiceClient(conn),
+		teams:       teamspb.NewTeamsServiceClient(conn), members: teamspb.NewMembersServiceClient(conn),
 		elements: planningpb.NewElementsServiceClient(conn), links: planningpb.NewLinkRequestsServiceClient(conn),
 		checkIns: planningpb.NewCheckInsServiceClient(conn), comments: planningpb.NewCommentsServiceClient(conn),
 		work: planningpb.NewWorkServiceClient(conn), digest: planningpb.NewDigestServiceClient(conn),
@@ -248,6 +250,14 @@ func (f *fixture) token() string {
 	return tok.ApiToken.Name
 }
 
+// publish publishes org-a's plan, as its admin.
+func (f *fixture) publish() {
+	f.t.Helper()
+	_, err := f.admin.publication.UpdatePublication(context.Background(), &planningpb.UpdatePublicationRequest{Publication: &planningpb.Publication{
+		Name: "organisations/org-a/publication", Published: true, DisplayName: "Org A"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"published", "display_name"}}})
+	f.must(err)
+}
+
 // newWebhook is a webhook of org-a to a public address, for events never
 // published (a test event is sent to any webhook).
 func newWebhook() *orgpb.Webhook {
@@ -275,6 +285,9 @@ type rpcCase struct {
 	// rules.
 	need           identitypb.Role
 	platform, open bool
+	// public: the method takes no credential, so every caller gets the
+	// same answer, whatever it sends.
+	public bool
 	// authorOnly: the resource is another caller's (a comment), so even a
 	// role that may call the method is refused.
 	authorOnly bool
@@ -804,6 +817,26 @@ func rpcCases() []rpcCase {
 				return err
 			}, "GET", "/v1/" + w + "/deliveries", ""}
 		}},
+		{name: "GetPublication", need: viewer, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.publication.GetPublication(ctx, &planningpb.GetPublicationRequest{Name: org + "/publication"})
+				return err
+			}, "GET", "/v1/" + org + "/publication", ""}
+		}},
+		{name: "UpdatePublication", need: admin, prepare: func(f *fixture) call {
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.publication.UpdatePublication(ctx, &planningpb.UpdatePublicationRequest{Publication: &planningpb.Publication{
+					Name: org + "/publication", Licence: "CC-BY-4.0"}, UpdateMask: mask("licence")})
+				return err
+			}, "PATCH", "/v1/" + org + "/publication?update_mask=licence", `{"licence":"OGL-UK-3.0"}`}
+		}},
+		{name: "GetPublishedPlan", public: true, prepare: func(f *fixture) call {
+			f.publish()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.publication.GetPublishedPlan(ctx, &planningpb.GetPublishedPlanRequest{Name: org + "/publication"})
+				return err
+			}, "GET", "/v1/" + org + "/publication:plan", ""}
+		}},
 		{name: "GetCaller", open: true, prepare: func(f *fixture) call {
 			return call{func(ctx context.Context, c *clients) error {
 				_, err := c.callers.GetCaller(ctx, &identitypb.GetCallerRequest{})
@@ -1040,6 +1073,8 @@ func second[T any](_ T, err error) error { return err }
 // expected is the code the policy promises rc called by cl.
 func expected(rc rpcCase, cl caller) codes.Code {
 	switch {
+	case rc.public:
+		return codes.OK
 	case !cl.valid:
 		return codes.Unauthenticated
 	case rc.open:

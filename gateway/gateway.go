@@ -38,6 +38,7 @@ import (
 
 	"github.com/goldenthread/goldenthread/gateway/openapi"
 	"github.com/goldenthread/goldenthread/gateway/pack"
+	"github.com/goldenthread/goldenthread/gateway/public"
 	"github.com/goldenthread/goldenthread/gateway/web"
 	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
@@ -162,7 +163,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},
 		{"planning", cfg.PlanningAddr, []registerFunc{planningpb.RegisterElementsServiceHandler, planningpb.RegisterLinkRequestsServiceHandler,
 			planningpb.RegisterCheckInsServiceHandler, planningpb.RegisterCommentsServiceHandler, planningpb.RegisterWorkServiceHandler,
-			planningpb.RegisterDigestServiceHandler, planningpb.RegisterCyclesServiceHandler}},
+			planningpb.RegisterDigestServiceHandler, planningpb.RegisterCyclesServiceHandler, planningpb.RegisterPublicationServiceHandler}},
 		{"kpis", cfg.KpisAddr, []registerFunc{kpispb.RegisterKpisServiceHandler, kpispb.RegisterMeasurementsServiceHandler}},
 	} {
 		conn, err := grpcclient.Dial(b.addr)
@@ -208,6 +209,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		orgs: orgpb.NewOrganisationsServiceClient(orgsConn), callers: identitypb.NewCallerServiceClient(orgsConn),
 		heartbeat: cfg.EventsHeartbeat, recheck: cfg.EventsRecheck, closing: closing,
 		streams: newStreamSlots(cfg.EventsPerCaller), mux: mux, logger: logger}))
+	// What organisations publish, to anyone: no token, cacheable.
+	public.Handler{Plans: planningpb.NewPublicationServiceClient(planningConn), Logger: logger}.Register(root)
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)

@@ -968,6 +968,35 @@ func TestWebClient(t *testing.T) {
 	b.accessibility("webhooks")
 	b.screenshot("19b-webhooks")
 
+	// Working in the open: the admin publishes the training team's part of
+	// the plan, previewed as chosen; a visitor who is not signed in reads
+	// it on the public page, until the admin unpublishes it.
+	b.open("/o/northshire-care/publish", "#publication-preview")
+	b.fill("Publication", map[string]string{"published": "true", "display_name": "Northshire Care in the open", "licence": "OGL-UK-3.0"})
+	eval[bool](b, `document.querySelector('input[name="teams"][value="organisations/northshire-care/teams/training"]').click() || true`)
+	b.waitFor("the preview of the training team's part", `document.getElementById('publication-preview').innerText.includes("Run the trainers' course") &&
+		!document.getElementById('publication-preview').innerText.includes('Answer complaints within ten days')`)
+	if done, failed := b.submit("Publication"); done != "Published." {
+		t.Errorf("publishing: done %q, failed %q", done, failed)
+	}
+	b.waitFor("the link to the public page", `document.querySelector('#publication-state a')?.getAttribute('href') === '/public/northshire-care'`)
+	b.accessibility("publish settings")
+	b.screenshot("19c-publish-settings")
+	visitor := newTab(t, b.ctx, base, b.shot)
+	visitor.do(chromedp.Navigate(base + "/public/northshire-care"))
+	visitor.waitFor("the public page", `document.querySelector('h1')?.innerText === 'Northshire Care in the open' &&
+		document.body.innerText.includes("Run the trainers' course") && document.body.innerText.includes('Our thematic goals now') &&
+		!document.body.innerText.includes('Answer complaints within ten days') && !document.body.innerText.includes('@')`)
+	visitor.accessibility("the public page")
+	visitor.screenshot("19d-public-page")
+	b.fill("Publication", map[string]string{"published": "false"})
+	if done, failed := b.submit("Publication"); done != "Saved; not published." {
+		t.Errorf("unpublishing: done %q, failed %q", done, failed)
+	}
+	visitor.do(chromedp.Navigate(base + "/public/northshire-care"))
+	visitor.waitFor("the page gone at once", `document.body.innerText.includes('404 page not found')`)
+	visitor.do(chromedp.Navigate("about:blank"))
+
 	// The token and Fay correct values of a KPI; its page names them,
 	// never their subjects.
 	code, body := httpDo(t, p.adminToken, "GET", base+"/v1/organisations/northshire-care/kpis/visits-on-time/measurements", "")

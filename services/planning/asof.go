@@ -40,10 +40,16 @@ func elementsAsOf(ctx context.Context, elements resource.Engine[*elementRecord, 
 	if err := rollupsAsOf(ctx, elements.DB, orgID, at, recs); err != nil {
 		return nil, err
 	}
+	return parentsFirst(recs), nil
+}
+
+// parentsFirst sorts recs by level, then id: every parent before its
+// children.
+func parentsFirst(recs []*elementRecord) []*elementRecord {
 	slices.SortFunc(recs, func(a, b *elementRecord) int {
 		return cmp.Or(cmp.Compare(a.el.Level, b.el.Level), strings.Compare(a.id, b.id))
 	})
-	return recs, nil
+	return recs
 }
 
 // recordOf is the record of el, an element of orgID as it once stood (its

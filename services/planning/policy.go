@@ -37,6 +37,10 @@ var policy = auth.Policy{
 	"/goldenthread.planning.v1.WorkService/GetWork":     auth.Viewer,
 	"/goldenthread.planning.v1.DigestService/GetDigest": auth.Viewer,
 
+	"/goldenthread.planning.v1.PublicationService/GetPublication":    auth.Viewer,
+	"/goldenthread.planning.v1.PublicationService/UpdatePublication": auth.Admin,
+	"/goldenthread.planning.v1.PublicationService/GetPublishedPlan":  auth.Public,
+
 	"/goldenthread.planning.v1.CyclesService/GetCycle":    auth.Viewer,
 	"/goldenthread.planning.v1.CyclesService/ListCycles":  auth.Viewer,
 	"/goldenthread.planning.v1.CyclesService/CreateCycle": auth.Planner,

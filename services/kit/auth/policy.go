@@ -25,6 +25,10 @@ type Rule struct {
 	// AnyCaller methods are open to every authenticated caller; the handler
 	// narrows what it returns (ListOrganisations lists the caller's own).
 	AnyCaller bool
+	// Public methods need no credential, and take none: the handler
+	// answers only what its organisation has made public (a published
+	// plan), the same to everyone.
+	Public bool
 	// From, when set, is the request field (a dotted path to a string)
 	// naming the resource whose organisation Role applies to, instead of
 	// the request's name or parent: a link request is filed in the
@@ -47,6 +51,7 @@ var (
 	Admin       = Rule{Role: identitypb.Role_ROLE_ADMIN}
 	Platform    = Rule{Platform: true}
 	AnyCaller   = Rule{AnyCaller: true}
+	Public      = Rule{Public: true}
 )
 
 // Policy maps full gRPC method names (/package.Service/Method) to rules. A
@@ -72,10 +77,11 @@ func open(method string) bool {
 }
 
 // Authenticate rejects calls without valid credentials (UNAUTHENTICATED)
-// and puts the caller's principal in the context of the others.
-func Authenticate(r Resolver) grpc.UnaryServerInterceptor {
+// and puts the caller's principal in the context of the others. The public
+// methods of policy take no credential: they run with no principal.
+func Authenticate(r Resolver, policy Policy) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if open(info.FullMethod) {
+		if open(info.FullMethod) || policy[info.FullMethod].Public {
 			return handler(ctx, req)
 		}
 		ctx, err := authenticate(ctx, r)
@@ -119,6 +125,9 @@ func Authorize(policy Policy) grpc.UnaryServerInterceptor {
 		rule, ok := policy[info.FullMethod]
 		if !ok {
 			return nil, status.Error(codes.PermissionDenied, "no access rule for "+info.FullMethod)
+		}
+		if rule.Public {
+			return handler(ctx, req)
 		}
 		msg, _ := req.(proto.Message)
 		if err := Check(FromContext(ctx), rule, msg); err != nil {

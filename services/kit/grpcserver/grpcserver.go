@@ -84,7 +84,7 @@ func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy, limits
 		metrics.Unary(),
 		interceptor.Sanitize(logger),
 		interceptor.Recovery(logger),
-		auth.Authenticate(resolver),
+		auth.Authenticate(resolver, policy),
 		interceptor.Validate(validator),
 		auth.Authorize(policy),
 	)

@@ -56,11 +56,15 @@ func Record(ctx context.Context, tx *sqldb.Tx, m Resource, action historypb.Acti
 }
 
 // TypeOf is the type of the resource called name: the last collection in
-// it (organisations/o/elements/e is an "elements").
+// it (organisations/o/elements/e is an "elements"), or a singleton's own
+// name (organisations/o/publication is a "publication").
 func TypeOf(name string) string {
 	parts := strings.Split(name, "/")
-	if len(parts) < 2 {
+	switch {
+	case len(parts) < 2:
 		return ""
+	case len(parts)%2 == 1:
+		return parts[len(parts)-1]
 	}
 	return parts[len(parts)-2]
 }

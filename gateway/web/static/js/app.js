@@ -16,6 +16,7 @@ import * as digest from './pages/digest.js';
 import * as people from './pages/people.js';
 import * as tokens from './pages/tokens.js';
 import * as webhooks from './pages/webhooks.js';
+import * as publish from './pages/publish.js';
 import * as changes from './pages/changes.js';
 
 const main = document.getElementById('main');
@@ -58,6 +59,7 @@ const routes = [
   [/^\/o\/([a-z0-9-]+)\/people$/, people],
   [/^\/o\/([a-z0-9-]+)\/tokens$/, tokens],
   [/^\/o\/([a-z0-9-]+)\/webhooks$/, webhooks],
+  [/^\/o\/([a-z0-9-]+)\/publish$/, publish],
   [/^\/o\/([a-z0-9-]+)\/changes$/, changes],
 ];
 
@@ -85,7 +87,7 @@ function renderNav(org) {
       link(`/o/${org}/kpis`, 'KPIs'), link(`/o/${org}/digest`, 'What happened'), link(`/o/${org}/report`, 'Integrity report'),
       link(`/o/${org}/people`, 'People'));
     if (session.role(org) >= 3) items.push(link(`/o/${org}/changes`, 'Change log'));
-    if (session.role(org) >= 4) items.push(link(`/o/${org}/tokens`, 'API tokens'), link(`/o/${org}/webhooks`, 'Webhooks'));
+    if (session.role(org) >= 4) items.push(link(`/o/${org}/tokens`, 'API tokens'), link(`/o/${org}/webhooks`, 'Webhooks'), link(`/o/${org}/publish`, 'Publish'));
   }
   replace(nav, h('ul', {}, items.map((i) => h('li', {}, i))));
   const me = session.caller.display_name || session.caller.subject;

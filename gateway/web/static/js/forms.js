@@ -21,7 +21,8 @@ export function fieldFor(apiField, names) {
 
 // form builds a form. spec: {title, fields, submit, onSubmit(values),
 // resetOnSuccess, clearOnSuccess (names of fields to empty)}. A field: {name, label, type (text, textarea, select,
-// date, number, file, password), options [[value, label]], value,
+// checkboxes, date, number, file, password), options [[value, label]], value
+// (an array for checkboxes, whose value is the checked options'),
 // required, hint, show(values) => boolean, step, min, max}.
 export function form(spec) {
   const controls = {};
@@ -39,6 +40,16 @@ export function form(spec) {
     const hintId = f.hint ? `${id}-hint` : undefined;
     let control;
     const common = { id, name: f.name, 'aria-describedby': [hintId, errId].filter(Boolean).join(' '), required: f.required };
+    if (f.type === 'checkboxes') {
+      control = h('fieldset', { id, 'aria-describedby': common['aria-describedby'] }, h('legend', {}, f.label),
+        (f.options || []).map(([v, l], i) => h('label', { class: 'check', for: `${id}-${i}` },
+          h('input', { type: 'checkbox', id: `${id}-${i}`, name: f.name, value: v, checked: (f.value || []).includes(v) }), ` ${l}`)));
+      controls[f.name] = control;
+      errors[f.name] = h('p', { class: 'error', id: errId });
+      wrappers[f.name] = h('div', { class: 'field' }, control, f.hint ? h('p', { class: 'hint', id: hintId }, f.hint) : null, errors[f.name]);
+      el.append(wrappers[f.name]);
+      continue;
+    }
     if (f.type === 'select') {
       control = h('select', common, (f.options || []).map(([v, l]) => h('option', { value: v, selected: String(f.value ?? '') === String(v) }, l)));
     } else if (f.type === 'textarea') {
@@ -66,7 +77,8 @@ export function form(spec) {
     const v = {};
     for (const f of spec.fields) {
       const c = controls[f.name];
-      if (f.type === 'file') v[f.name] = c.files && c.files[0];
+      if (f.type === 'checkboxes') v[f.name] = [...c.querySelectorAll('input:checked')].map((i) => i.value);
+      else if (f.type === 'file') v[f.name] = c.files && c.files[0];
       else if (f.type === 'number') v[f.name] = c.value === '' ? undefined : Number(c.value);
       else v[f.name] = c.value;
     }

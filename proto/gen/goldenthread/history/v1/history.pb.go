@@ -280,7 +280,8 @@ func (x *FieldChange) GetNewValue() *structpb.Value {
 // ListRevisionsRequest selects a page of a resource's revisions.
 type ListRevisionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The resource: `organisations/{organisation}` or a resource under it.
+	// The resource: `organisations/{organisation}` or a resource under it
+	// (a singleton, such as its publication, too).
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Most results to return; 0 means 50, more than 1000 means 1000.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -664,10 +665,10 @@ const file_goldenthread_history_v1_history_proto_rawDesc = "" +
 	"\vFieldChange\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x123\n" +
 	"\told_value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\boldValue\x123\n" +
-	"\tnew_value\x18\x03 \x01(\v2\x16.google.protobuf.ValueR\bnewValue\"\xf3\x02\n" +
-	"\x14ListRevisionsRequest\x12\x8b\x02\n" +
-	"\x04name\x18\x01 \x01(\tB\xf6\x01\xbaH\xf2\x01\xba\x01\xee\x01\n" +
-	"\rresource.name\x12fmust be the name of a resource of an organisation, organisations/{organisation}[/{collection}/{id}...]\x1authis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?(/[a-zA-Z]{1,32}/[a-z]([a-z0-9-]{0,61}[a-z0-9])?){0,3}$')R\x04name\x12$\n" +
+	"\tnew_value\x18\x03 \x01(\v2\x16.google.protobuf.ValueR\bnewValue\"\x99\x03\n" +
+	"\x14ListRevisionsRequest\x12\xb1\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\x9c\x02\xbaH\x98\x02\xba\x01\x94\x02\n" +
+	"\rresource.name\x12tmust be the name of a resource of an organisation, organisations/{organisation}[/{collection}/{id}...][/{singleton}]\x1a\x8c\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?(/[a-zA-Z]{1,32}/[a-z]([a-z0-9-]{0,61}[a-z0-9])?){0,3}(/[a-z][a-zA-Z]{0,31})?$')R\x04name\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x80\x01\n" +

@@ -808,11 +808,67 @@ func (x *CommentMentioned) GetPerson() string {
 	return ""
 }
 
+// PublicationUpdated is published when an organisation's admins publish,
+// unpublish or change what is published.
+type PublicationUpdated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The publication after the change.
+	Publication *Publication `protobuf:"bytes,1,opt,name=publication,proto3" json:"publication,omitempty"`
+	// The fields that changed.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicationUpdated) Reset() {
+	*x = PublicationUpdated{}
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicationUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicationUpdated) ProtoMessage() {}
+
+func (x *PublicationUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_events_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicationUpdated.ProtoReflect.Descriptor instead.
+func (*PublicationUpdated) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_events_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *PublicationUpdated) GetPublication() *Publication {
+	if x != nil {
+		return x.Publication
+	}
+	return nil
+}
+
+func (x *PublicationUpdated) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
 var File_goldenthread_planning_v1_events_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"%goldenthread/planning/v1/events.proto\x12\x18goldenthread.planning.v1\x1a'goldenthread/planning/v1/comments.proto\x1a%goldenthread/planning/v1/cycles.proto\x1a'goldenthread/planning/v1/elements.proto\x1a$goldenthread/planning/v1/links.proto\x1a google/protobuf/field_mask.proto\"M\n" +
+	"%goldenthread/planning/v1/events.proto\x12\x18goldenthread.planning.v1\x1a'goldenthread/planning/v1/comments.proto\x1a%goldenthread/planning/v1/cycles.proto\x1a'goldenthread/planning/v1/elements.proto\x1a$goldenthread/planning/v1/links.proto\x1a*goldenthread/planning/v1/publication.proto\x1a google/protobuf/field_mask.proto\"M\n" +
 	"\x0eElementCreated\x12;\n" +
 	"\aelement\x18\x01 \x01(\v2!.goldenthread.planning.v1.ElementR\aelement\"\x8a\x01\n" +
 	"\x0eElementUpdated\x12;\n" +
@@ -856,7 +912,11 @@ const file_goldenthread_planning_v1_events_proto_rawDesc = "" +
 	"\x05cause\x18\x02 \x01(\tR\x05cause\"g\n" +
 	"\x10CommentMentioned\x12;\n" +
 	"\acomment\x18\x01 \x01(\v2!.goldenthread.planning.v1.CommentR\acomment\x12\x16\n" +
-	"\x06person\x18\x02 \x01(\tR\x06personBTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
+	"\x06person\x18\x02 \x01(\tR\x06person\"\x9a\x01\n" +
+	"\x12PublicationUpdated\x12G\n" +
+	"\vpublication\x18\x01 \x01(\v2%.goldenthread.planning.v1.PublicationR\vpublication\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMaskBTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
 
 var (
 	file_goldenthread_planning_v1_events_proto_rawDescOnce sync.Once
@@ -870,7 +930,7 @@ func file_goldenthread_planning_v1_events_proto_rawDescGZIP() []byte {
 	return file_goldenthread_planning_v1_events_proto_rawDescData
 }
 
-var file_goldenthread_planning_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_goldenthread_planning_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_goldenthread_planning_v1_events_proto_goTypes = []any{
 	(*ElementCreated)(nil),        // 0: goldenthread.planning.v1.ElementCreated
 	(*ElementUpdated)(nil),        // 1: goldenthread.planning.v1.ElementUpdated
@@ -887,39 +947,43 @@ var file_goldenthread_planning_v1_events_proto_goTypes = []any{
 	(*CommentUpdated)(nil),        // 12: goldenthread.planning.v1.CommentUpdated
 	(*CommentDeleted)(nil),        // 13: goldenthread.planning.v1.CommentDeleted
 	(*CommentMentioned)(nil),      // 14: goldenthread.planning.v1.CommentMentioned
-	(*Element)(nil),               // 15: goldenthread.planning.v1.Element
-	(*fieldmaskpb.FieldMask)(nil), // 16: google.protobuf.FieldMask
-	(Health)(0),                   // 17: goldenthread.planning.v1.Health
-	(*LinkRequest)(nil),           // 18: goldenthread.planning.v1.LinkRequest
-	(*CheckIn)(nil),               // 19: goldenthread.planning.v1.CheckIn
-	(*Cycle)(nil),                 // 20: goldenthread.planning.v1.Cycle
-	(*Comment)(nil),               // 21: goldenthread.planning.v1.Comment
+	(*PublicationUpdated)(nil),    // 15: goldenthread.planning.v1.PublicationUpdated
+	(*Element)(nil),               // 16: goldenthread.planning.v1.Element
+	(*fieldmaskpb.FieldMask)(nil), // 17: google.protobuf.FieldMask
+	(Health)(0),                   // 18: goldenthread.planning.v1.Health
+	(*LinkRequest)(nil),           // 19: goldenthread.planning.v1.LinkRequest
+	(*CheckIn)(nil),               // 20: goldenthread.planning.v1.CheckIn
+	(*Cycle)(nil),                 // 21: goldenthread.planning.v1.Cycle
+	(*Comment)(nil),               // 22: goldenthread.planning.v1.Comment
+	(*Publication)(nil),           // 23: goldenthread.planning.v1.Publication
 }
 var file_goldenthread_planning_v1_events_proto_depIdxs = []int32{
-	15, // 0: goldenthread.planning.v1.ElementCreated.element:type_name -> goldenthread.planning.v1.Element
-	15, // 1: goldenthread.planning.v1.ElementUpdated.element:type_name -> goldenthread.planning.v1.Element
-	16, // 2: goldenthread.planning.v1.ElementUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	15, // 3: goldenthread.planning.v1.ElementDeleted.element:type_name -> goldenthread.planning.v1.Element
-	15, // 4: goldenthread.planning.v1.ElementUndeleted.element:type_name -> goldenthread.planning.v1.Element
-	15, // 5: goldenthread.planning.v1.ElementHealthChanged.element:type_name -> goldenthread.planning.v1.Element
-	17, // 6: goldenthread.planning.v1.ElementHealthChanged.old_health:type_name -> goldenthread.planning.v1.Health
-	18, // 7: goldenthread.planning.v1.LinkRequestCreated.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	18, // 8: goldenthread.planning.v1.LinkRequestAccepted.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	18, // 9: goldenthread.planning.v1.LinkRequestDeclined.link_request:type_name -> goldenthread.planning.v1.LinkRequest
-	19, // 10: goldenthread.planning.v1.CheckInPosted.check_in:type_name -> goldenthread.planning.v1.CheckIn
-	20, // 11: goldenthread.planning.v1.CycleCreated.cycle:type_name -> goldenthread.planning.v1.Cycle
-	20, // 12: goldenthread.planning.v1.CycleUpdated.cycle:type_name -> goldenthread.planning.v1.Cycle
-	16, // 13: goldenthread.planning.v1.CycleUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	21, // 14: goldenthread.planning.v1.CommentCreated.comment:type_name -> goldenthread.planning.v1.Comment
-	21, // 15: goldenthread.planning.v1.CommentUpdated.comment:type_name -> goldenthread.planning.v1.Comment
-	16, // 16: goldenthread.planning.v1.CommentUpdated.update_mask:type_name -> google.protobuf.FieldMask
-	21, // 17: goldenthread.planning.v1.CommentDeleted.comment:type_name -> goldenthread.planning.v1.Comment
-	21, // 18: goldenthread.planning.v1.CommentMentioned.comment:type_name -> goldenthread.planning.v1.Comment
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	16, // 0: goldenthread.planning.v1.ElementCreated.element:type_name -> goldenthread.planning.v1.Element
+	16, // 1: goldenthread.planning.v1.ElementUpdated.element:type_name -> goldenthread.planning.v1.Element
+	17, // 2: goldenthread.planning.v1.ElementUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	16, // 3: goldenthread.planning.v1.ElementDeleted.element:type_name -> goldenthread.planning.v1.Element
+	16, // 4: goldenthread.planning.v1.ElementUndeleted.element:type_name -> goldenthread.planning.v1.Element
+	16, // 5: goldenthread.planning.v1.ElementHealthChanged.element:type_name -> goldenthread.planning.v1.Element
+	18, // 6: goldenthread.planning.v1.ElementHealthChanged.old_health:type_name -> goldenthread.planning.v1.Health
+	19, // 7: goldenthread.planning.v1.LinkRequestCreated.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	19, // 8: goldenthread.planning.v1.LinkRequestAccepted.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	19, // 9: goldenthread.planning.v1.LinkRequestDeclined.link_request:type_name -> goldenthread.planning.v1.LinkRequest
+	20, // 10: goldenthread.planning.v1.CheckInPosted.check_in:type_name -> goldenthread.planning.v1.CheckIn
+	21, // 11: goldenthread.planning.v1.CycleCreated.cycle:type_name -> goldenthread.planning.v1.Cycle
+	21, // 12: goldenthread.planning.v1.CycleUpdated.cycle:type_name -> goldenthread.planning.v1.Cycle
+	17, // 13: goldenthread.planning.v1.CycleUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	22, // 14: goldenthread.planning.v1.CommentCreated.comment:type_name -> goldenthread.planning.v1.Comment
+	22, // 15: goldenthread.planning.v1.CommentUpdated.comment:type_name -> goldenthread.planning.v1.Comment
+	17, // 16: goldenthread.planning.v1.CommentUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	22, // 17: goldenthread.planning.v1.CommentDeleted.comment:type_name -> goldenthread.planning.v1.Comment
+	22, // 18: goldenthread.planning.v1.CommentMentioned.comment:type_name -> goldenthread.planning.v1.Comment
+	23, // 19: goldenthread.planning.v1.PublicationUpdated.publication:type_name -> goldenthread.planning.v1.Publication
+	17, // 20: goldenthread.planning.v1.PublicationUpdated.update_mask:type_name -> google.protobuf.FieldMask
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_events_proto_init() }
@@ -931,13 +995,14 @@ func file_goldenthread_planning_v1_events_proto_init() {
 	file_goldenthread_planning_v1_cycles_proto_init()
 	file_goldenthread_planning_v1_elements_proto_init()
 	file_goldenthread_planning_v1_links_proto_init()
+	file_goldenthread_planning_v1_publication_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_planning_v1_events_proto_rawDesc), len(file_goldenthread_planning_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
