@@ -837,6 +837,13 @@ func rpcCases() []rpcCase {
 				return err
 			}, "GET", "/v1/" + org + "/publication:plan", ""}
 		}},
+		{name: "ListPublishedKpis", public: true, prepare: func(f *fixture) call {
+			f.publish()
+			return call{func(ctx context.Context, c *clients) error {
+				_, err := c.kpis.ListPublishedKpis(ctx, &kpispb.ListPublishedKpisRequest{Parent: org})
+				return err
+			}, "GET", "/v1/" + org + "/publishedKpis", ""}
+		}},
 		{name: "GetCaller", open: true, prepare: func(f *fixture) call {
 			return call{func(ctx context.Context, c *clients) error {
 				_, err := c.callers.GetCaller(ctx, &identitypb.GetCallerRequest{})

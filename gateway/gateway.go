@@ -210,7 +210,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		heartbeat: cfg.EventsHeartbeat, recheck: cfg.EventsRecheck, closing: closing,
 		streams: newStreamSlots(cfg.EventsPerCaller), mux: mux, logger: logger}))
 	// What organisations publish, to anyone: no token, cacheable.
-	public.Handler{Plans: planningpb.NewPublicationServiceClient(planningConn), Logger: logger}.Register(root)
+	public.Handler{Plans: planningpb.NewPublicationServiceClient(planningConn), KPIs: kpispb.NewKpisServiceClient(kpisConn), Logger: logger}.Register(root)
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)

@@ -31,11 +31,21 @@ func TestPublishing(t *testing.T) {
 		planElement(t, admin, "ours", "LEVEL_STRATEGY", "t", objective, `,"description":"Visit every office"`)
 		other := f.team(false)
 		planElement(t, admin, "theirs", "LEVEL_STRATEGY", other[strings.LastIndex(other, "/")+1:], objective, "")
+		kpi := func(id, element string) {
+			do(t, admin, "POST", "/v1/"+org+"/kpis?kpi_id="+id, `{"title":"`+id+` measured","unit":"UNIT_COUNT","direction":"DIRECTION_HIGHER_IS_BETTER",`+
+				`"frequency":"FREQUENCY_MONTHLY","element":"`+org+`/elements/`+element+`","owner_team":"`+org+`/teams/t",`+
+				`"targets":[{"period_end":{"year":2030,"month":12,"day":31},"value":10}],"thresholds":{"kind":"KIND_ABSOLUTE","green_within":1,"amber_within":2}}`).
+				want(t, 200, "")
+			do(t, admin, "POST", "/v1/"+org+"/kpis/"+id+"/measurements", `{"period_end":{"year":2019,"month":12,"day":31},"value":7,"note":"private note on `+id+`"}`).
+				want(t, 200, "")
+		}
+		kpi("visits", "ours")
+		kpi("hidden", "theirs")
 		do(t, admin, "POST", "/v1/"+vision+"/comments", `{"text":"private remark about the budget"}`).want(t, 200, "")
 		f.token()
 
 		// Nothing is public before the admin publishes.
-		for _, path := range []string{"/public/org-a", "/public/org-a/plan.json", "/public/org-b", "/public/no-such-org/plan.json"} {
+		for _, path := range []string{"/public/org-a", "/public/org-a/plan.json", "/public/org-a/kpis.csv", "/public/org-b", "/public/no-such-org/plan.json"} {
 			do(t, anyone, "GET", path, "").want(t, 404, "")
 		}
 		const settings = "/v1/" + org + "/publication"
@@ -49,13 +59,18 @@ func TestPublishing(t *testing.T) {
 			want(t, 200, `"published":true`)
 
 		page := do(t, anyone, "GET", "/public/org-a", "").want(t, 200, "Org A in the open")
-		for _, want := range []string{"A county that works", "mission", "objective", "ours", "Visit every office", "Our thematic goals now", "OGL-UK-3.0"} {
+		for _, want := range []string{"A county that works", "mission", "objective", "ours", "Visit every office", "Our thematic goals now", "OGL-UK-3.0",
+			"How we measure it", "visits measured", "<svg"} {
 			if !strings.Contains(page.raw, want) {
 				t.Errorf("the public page lacks %q", want)
 			}
 		}
-		if strings.Contains(page.raw, "theirs") {
-			t.Error("the public page shows another team's strategy, which is not published")
+		if strings.Contains(page.raw, "theirs") || strings.Contains(page.raw, "hidden measured") {
+			t.Error("the public page shows another team's strategy or its KPI, which are not published")
+		}
+		values := do(t, anyone, "GET", "/public/org-a/kpis.csv", "").want(t, 200, "organisations/org-a/kpis/visits,visits measured,organisations/org-a/elements/ours,COUNT,2019-12-31,7,")
+		if strings.Contains(values.raw, "hidden") {
+			t.Errorf("the public values hold an unpublished KPI's: %s", values.raw)
 		}
 		if page.header.Get("Cache-Control") != "public, no-cache" || page.header.Get("ETag") == "" || page.header.Get("Last-Modified") == "" {
 			t.Errorf("the public page's caching headers: %v", page.header)
@@ -85,8 +100,8 @@ func TestPublishing(t *testing.T) {
 		}
 
 		// Nothing private in any public answer.
-		for _, r := range []reply{page, data, schemaDoc} {
-			for _, secret := range []string{"@org-a.example", "private remark", "update_actor", "user:", "token:", "ci", "theirs"} {
+		for _, r := range []reply{page, data, schemaDoc, values} {
+			for _, secret := range []string{"@org-a.example", "private remark", "private note", "update_actor", "user:", "token:", "ci", "theirs"} {
 				if secret == "ci" {
 					secret = `"ci"` // the token's name
 				}
@@ -100,6 +115,7 @@ func TestPublishing(t *testing.T) {
 		do(t, admin, "PATCH", settings+"?update_mask=published", `{"published":false}`).want(t, 200, "")
 		do(t, anyone, "GET", "/public/org-a", "").want(t, 404, "")
 		do(t, anyone, "GET", "/public/org-a/plan.json", "").want(t, 404, "")
+		do(t, anyone, "GET", "/public/org-a/kpis.csv", "").want(t, 404, "")
 		revs := do(t, admin, "GET", "/v1/"+org+"/publication:listRevisions", "").want(t, 200, `"published"`)
 		if n := strings.Count(revs.raw, `"resource":"organisations/org-a/publication"`); n != 2 {
 			t.Errorf("%d revisions of the publication, want 2: %s", n, revs.raw)

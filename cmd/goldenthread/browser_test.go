@@ -975,6 +975,7 @@ func TestWebClient(t *testing.T) {
 	b.fill("Publication", map[string]string{"published": "true", "display_name": "Northshire Care in the open", "licence": "OGL-UK-3.0"})
 	eval[bool](b, `document.querySelector('input[name="teams"][value="organisations/northshire-care/teams/training"]').click() || true`)
 	b.waitFor("the preview of the training team's part", `document.getElementById('publication-preview').innerText.includes("Run the trainers' course") &&
+		document.getElementById('publication-preview').innerText.includes('KPI: Trainers trained to the standard') &&
 		!document.getElementById('publication-preview').innerText.includes('Answer complaints within ten days')`)
 	if done, failed := b.submit("Publication"); done != "Published." {
 		t.Errorf("publishing: done %q, failed %q", done, failed)
@@ -986,6 +987,7 @@ func TestWebClient(t *testing.T) {
 	visitor.do(chromedp.Navigate(base + "/public/northshire-care"))
 	visitor.waitFor("the public page", `document.querySelector('h1')?.innerText === 'Northshire Care in the open' &&
 		document.body.innerText.includes("Run the trainers' course") && document.body.innerText.includes('Our thematic goals now') &&
+		document.body.innerText.includes('Trainers trained to the standard') && document.querySelectorAll('figure.chart svg').length > 0 &&
 		!document.body.innerText.includes('Answer complaints within ten days') && !document.body.innerText.includes('@')`)
 	visitor.accessibility("the public page")
 	visitor.screenshot("19d-public-page")

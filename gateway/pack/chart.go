@@ -35,8 +35,8 @@ type Tick struct {
 	Label string
 }
 
-// chartOf draws kpi's values, ms, against its targets and thresholds.
-func chartOf(k *kpispb.Kpi, ms []*kpispb.Measurement) Chart {
+// ChartOf draws kpi's values, ms, against its targets and thresholds.
+func ChartOf(k *kpispb.Kpi, ms []*kpispb.Measurement) Chart {
 	var values, targets []dayValue
 	for _, m := range ms {
 		if m.Value != nil && !math.IsInf(m.GetValue(), 0) && !math.IsNaN(m.GetValue()) {

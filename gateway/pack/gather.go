@@ -178,7 +178,7 @@ func addKPIs(ctx context.Context, c Clients, req Request, p *Pack, shown map[str
 			continue
 		}
 		out := KPI{Title: k.GetTitle(), Measures: title, Status: words(k.GetStatus().String(), "KPI_STATUS_"), Latest: "No value yet",
-			Chart: chartOf(k, byKPI[k.GetName()])}
+			Chart: ChartOf(k, byKPI[k.GetName()])}
 		if k.GetLatestPeriodEnd() != nil {
 			out.Latest = fmt.Sprintf("%s for %s", value(k.GetLatestValue(), k), day(k.GetLatestPeriodEnd()))
 		}

@@ -1,15 +1,20 @@
 package public
 
 import (
+	"bytes"
 	"embed"
+	"encoding/csv"
 	"fmt"
 	"html/template"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
 
+	"github.com/goldenthread/goldenthread/gateway/pack"
+	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 )
 
@@ -32,6 +37,13 @@ type view struct {
 	Plan         *planningpb.PublishedPlan
 	Goals        []goal
 	Roots        []*node
+	KPIs         []kpi
+}
+
+// kpi is a published KPI as the page shows it.
+type kpi struct {
+	Title, Measures, Status string
+	Chart                   template.HTML
 }
 
 // goal is a thematic goal running today, with its days left.
@@ -46,9 +58,10 @@ type node struct {
 	Children []*node
 }
 
-// renderPage writes p, organisation orgID's published plan, as its public
-// page, judging "now" by now.
-func renderPage(w io.Writer, orgID string, p *planningpb.PublishedPlan, now time.Time) error {
+// renderPage writes what organisation orgID publishes as its public page,
+// judging "now" by now.
+func renderPage(w io.Writer, orgID string, pub published, now time.Time) error {
+	p := pub.plan
 	v := view{Organisation: orgID, Plan: p}
 	nodes := map[string]*node{}
 	for _, e := range p.Elements {
@@ -66,7 +79,38 @@ func renderPage(w io.Writer, orgID string, p *planningpb.PublishedPlan, now time
 			v.Goals = append(v.Goals, goal{e, int(dateTime(e.EndDate).Sub(today).Hours()/24) + 1})
 		}
 	}
+	for _, k := range pub.kpis {
+		chart, err := pack.ChartSVG(pack.ChartOf(k.Kpi, k.Values))
+		if err != nil {
+			return err
+		}
+		measures := ""
+		if n := nodes[k.Kpi.Element]; n != nil {
+			measures = n.Title
+		}
+		v.KPIs = append(v.KPIs, kpi{Title: k.Kpi.Title, Measures: measures, Status: kpiStatus(k.Kpi.Status), Chart: chart})
+	}
 	return page.Execute(w, v)
+}
+
+// kpiStatus is a KPI's status as words: KPI_STATUS_GREEN is "Green".
+func kpiStatus(s kpispb.KpiStatus) string {
+	return words(strings.NewReplacer("KPI_STATUS_", "STATUS_").Replace(s.String()))
+}
+
+// kpisCSV is every value of the published KPIs, one a line, oldest first.
+func kpisCSV(p published) []byte {
+	var b bytes.Buffer
+	out := csv.NewWriter(&b)
+	_ = out.Write([]string{"kpi", "title", "element", "unit", "period_end", "value", "status"})
+	for _, k := range p.kpis {
+		for _, m := range k.Values {
+			_ = out.Write([]string{k.Kpi.Name, k.Kpi.Title, k.Kpi.Element, strings.TrimPrefix(k.Kpi.Unit.String(), "UNIT_"), day(m.PeriodEnd),
+				strconv.FormatFloat(m.GetValue(), 'f', -1, 64), strings.TrimPrefix(m.Status.String(), "KPI_STATUS_")})
+		}
+	}
+	out.Flush()
+	return b.Bytes()
 }
 
 // running says whether e is open and its horizon holds today.
@@ -86,8 +130,8 @@ func day(d *date.Date) string {
 }
 
 // words is an enum value as words: STATUS_ON_HOLD is "On hold".
-func words(v fmt.Stringer) string {
-	s := v.String()
+func words(v any) string {
+	s := fmt.Sprint(v)
 	if i := strings.Index(s, "_"); i >= 0 {
 		s = s[i+1:]
 	}

@@ -16,12 +16,14 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
@@ -32,10 +34,18 @@ var planSchema []byte
 // timeout bounds a public page's read of the planning service.
 const timeout = 10 * time.Second
 
-// Handler serves the public pages from plans, the planning service.
+// Handler serves the public pages from plans (the planning service) and
+// kpis (the KPI service).
 type Handler struct {
 	Plans  planningpb.PublicationServiceClient
+	KPIs   kpispb.KpisServiceClient
 	Logger *slog.Logger
+}
+
+// published is what an organisation publishes: its plan and its KPIs.
+type published struct {
+	plan *planningpb.PublishedPlan
+	kpis []*kpispb.PublishedKpi
 }
 
 // Register adds the public routes to mux.
@@ -43,11 +53,14 @@ func (h Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /public/schema/plan.json", func(w http.ResponseWriter, r *http.Request) {
 		serve(w, r, "application/schema+json", planSchema)
 	})
-	mux.HandleFunc("GET /public/{organisation}/plan.json", h.plan(func(_ string, p *planningpb.PublishedPlan) (string, []byte, error) {
-		body, err := protojson.MarshalOptions{UseProtoNames: true, Indent: "  "}.Marshal(p)
+	mux.HandleFunc("GET /public/{organisation}/plan.json", h.plan(func(_ string, p published) (string, []byte, error) {
+		body, err := protojson.MarshalOptions{UseProtoNames: true, Indent: "  "}.Marshal(p.plan)
 		return "application/json", body, err
 	}))
-	mux.HandleFunc("GET /public/{organisation}", h.plan(func(orgID string, p *planningpb.PublishedPlan) (string, []byte, error) {
+	mux.HandleFunc("GET /public/{organisation}/kpis.csv", h.plan(func(_ string, p published) (string, []byte, error) {
+		return "text/csv; charset=utf-8", kpisCSV(p), nil
+	}))
+	mux.HandleFunc("GET /public/{organisation}", h.plan(func(orgID string, p published) (string, []byte, error) {
 		var b bytes.Buffer
 		err := renderPage(&b, orgID, p, time.Now())
 		return "text/html; charset=utf-8", b.Bytes(), err
@@ -56,7 +69,7 @@ func (h Handler) Register(mux *http.ServeMux) {
 
 // plan answers with the organisation's published plan as render makes
 // it: 404 for an organisation that publishes nothing (or none at all).
-func (h Handler) plan(render func(orgID string, p *planningpb.PublishedPlan) (string, []byte, error)) http.HandlerFunc {
+func (h Handler) plan(render func(orgID string, p published) (string, []byte, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		org := r.PathValue("organisation")
 		if !resourcename.ValidID(org) {
@@ -65,7 +78,7 @@ func (h Handler) plan(render func(orgID string, p *planningpb.PublishedPlan) (st
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		p, err := h.Plans.GetPublishedPlan(ctx, &planningpb.GetPublishedPlanRequest{Name: "organisations/" + org + "/publication"})
+		p, err := h.read(ctx, org)
 		switch status.Code(err) {
 		case codes.OK:
 		case codes.NotFound:
@@ -82,9 +95,19 @@ func (h Handler) plan(render func(orgID string, p *planningpb.PublishedPlan) (st
 			http.Error(w, "The published plan cannot be shown just now.", http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Last-Modified", p.GetUpdateTime().AsTime().UTC().Format(http.TimeFormat))
+		w.Header().Set("Last-Modified", p.plan.GetUpdateTime().AsTime().UTC().Format(http.TimeFormat))
 		serve(w, r, media, body)
 	}
+}
+
+// read reads what organisation orgID publishes.
+func (h Handler) read(ctx context.Context, orgID string) (published, error) {
+	plan, err := h.Plans.GetPublishedPlan(ctx, &planningpb.GetPublishedPlanRequest{Name: "organisations/" + orgID + "/publication"})
+	if err != nil {
+		return published{}, err
+	}
+	kpis, err := h.KPIs.ListPublishedKpis(ctx, &kpispb.ListPublishedKpisRequest{Parent: "organisations/" + orgID})
+	return published{plan: plan, kpis: kpis.GetKpis()}, err
 }
 
 // serve writes body as media, with its ETag, answering 304 to a client
@@ -95,7 +118,7 @@ func serve(w http.ResponseWriter, r *http.Request, media string, body []byte) {
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Cache-Control", "public, no-cache")
 	w.Header().Set("Content-Type", media)
-	if media != "application/json" && media != "application/schema+json" {
+	if strings.HasPrefix(media, "text/html") {
 		// A page of the organisation's own words, rendered: it runs nothing.
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
 	}

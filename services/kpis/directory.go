@@ -11,6 +11,7 @@ import (
 // caller, about the elements and teams KPIs name.
 type directory struct {
 	elements planningpb.ElementsServiceClient
+	plans    planningpb.PublicationServiceClient
 	teamDirectory
 }
 

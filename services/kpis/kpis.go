@@ -54,7 +54,8 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 		// Time passing is the only thing that changes a status without a call.
 		base.Background = append(base.Background, base.Repeat("overdue sweep", sweepInterval, nil,
 			func(ctx context.Context) error { return sweepOnce(ctx, base.DB, em) }))
-		dir := directory{elements: planningpb.NewElementsServiceClient(base.Conns["planning"]), teamDirectory: teamsclient.New(base.Conns["teams"])}
+		dir := directory{elements: planningpb.NewElementsServiceClient(base.Conns["planning"]), plans: planningpb.NewPublicationServiceClient(base.Conns["planning"]),
+			teamDirectory: teamsclient.New(base.Conns["teams"])}
 		// The resource engine carries out the standard methods of both
 		// resources; the handlers add the KPI lock and the status upkeep.
 		kpis := resource.Engine[*kpiRecord, *pb.Kpi]{DB: base.DB, Service: serviceName, Field: "kpi", Type: kpiType,

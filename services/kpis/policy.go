@@ -6,12 +6,13 @@ import "github.com/goldenthread/goldenthread/services/kit/auth"
 // define KPIs, contributors record measurements (of KPIs owned by teams
 // they are members of: see mayRecord).
 var policy = auth.Policy{
-	"/goldenthread.kpis.v1.KpisService/GetKpi":      auth.Viewer,
-	"/goldenthread.kpis.v1.KpisService/ListKpis":    auth.Viewer,
-	"/goldenthread.kpis.v1.KpisService/CreateKpi":   auth.Planner,
-	"/goldenthread.kpis.v1.KpisService/UpdateKpi":   auth.Planner,
-	"/goldenthread.kpis.v1.KpisService/DeleteKpi":   auth.Planner,
-	"/goldenthread.kpis.v1.KpisService/UndeleteKpi": auth.Planner,
+	"/goldenthread.kpis.v1.KpisService/GetKpi":            auth.Viewer,
+	"/goldenthread.kpis.v1.KpisService/ListKpis":          auth.Viewer,
+	"/goldenthread.kpis.v1.KpisService/ListPublishedKpis": auth.Public,
+	"/goldenthread.kpis.v1.KpisService/CreateKpi":         auth.Planner,
+	"/goldenthread.kpis.v1.KpisService/UpdateKpi":         auth.Planner,
+	"/goldenthread.kpis.v1.KpisService/DeleteKpi":         auth.Planner,
+	"/goldenthread.kpis.v1.KpisService/UndeleteKpi":       auth.Planner,
 
 	"/goldenthread.kpis.v1.MeasurementsService/GetMeasurement":          auth.Viewer,
 	"/goldenthread.kpis.v1.MeasurementsService/ListMeasurements":        auth.Viewer,

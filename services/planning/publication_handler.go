@@ -141,7 +141,8 @@ func (h *publicationHandler) GetPublishedPlan(ctx context.Context, req *pb.GetPu
 			updated = r.el.HealthChangeTime.AsTime()
 		}
 	}
-	out := &pb.PublishedPlan{Name: pub.p.Name, DisplayName: pub.p.DisplayName, Licence: pub.p.Licence, UpdateTime: timestamppb.New(updated)}
+	out := &pb.PublishedPlan{Name: pub.p.Name, DisplayName: pub.p.DisplayName, Licence: pub.p.Licence, UpdateTime: timestamppb.New(updated),
+		Kpis: pub.p.Kpis}
 	for _, r := range part {
 		out.Elements = append(out.Elements, publicElement(r, in))
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // publicationUpdatable are the fields UpdatePublication may change.
-var publicationUpdatable = []string{"published", "display_name", "teams", "licence"}
+var publicationUpdatable = []string{"published", "display_name", "teams", "kpis", "licence"}
 
 // checkPublication enforces a publication's rules beyond its proto's:
 // teams of its own organisation, and a public name to publish under.
@@ -18,6 +18,11 @@ func checkPublication(orgID string, p *pb.Publication) error {
 	for i, t := range p.Teams {
 		if !strings.HasPrefix(t, "organisations/"+orgID+"/teams/") {
 			return apierr.InvalidArgument(fmt.Sprintf("publication.teams[%d]", i), "must be a team of organisations/"+orgID)
+		}
+	}
+	for i, k := range p.Kpis {
+		if !strings.HasPrefix(k, "organisations/"+orgID+"/kpis/") {
+			return apierr.InvalidArgument(fmt.Sprintf("publication.kpis[%d]", i), "must be a KPI of organisations/"+orgID)
 		}
 	}
 	if p.Published && strings.TrimSpace(p.DisplayName) == "" {

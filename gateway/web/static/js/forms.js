@@ -41,7 +41,7 @@ export function form(spec) {
     let control;
     const common = { id, name: f.name, 'aria-describedby': [hintId, errId].filter(Boolean).join(' '), required: f.required };
     if (f.type === 'checkboxes') {
-      control = h('fieldset', { id, 'aria-describedby': common['aria-describedby'] }, h('legend', {}, f.label),
+      control = h('fieldset', { id, class: 'choices', 'aria-describedby': common['aria-describedby'] }, h('legend', {}, f.label),
         (f.options || []).map(([v, l], i) => h('label', { class: 'check', for: `${id}-${i}` },
           h('input', { type: 'checkbox', id: `${id}-${i}`, name: f.name, value: v, checked: (f.value || []).includes(v) }), ` ${l}`)));
       controls[f.name] = control;

@@ -33,28 +33,33 @@ export async function render(el, { params, session }) {
   el.append(title);
   const admin = session.role(org) >= 4;
   const settingsName = `/v1/organisations/${org}/publication`;
-  const [publication, teams, elements] = await Promise.all([
+  const [publication, teams, elements, kpis] = await Promise.all([
     api.get(settingsName),
     api.all(`/v1/organisations/${org}/teams`, 'teams'),
     api.all(`/v1/organisations/${org}/elements`, 'elements'),
+    api.all(`/v1/organisations/${org}/kpis`, 'kpis'),
   ]);
   const state = h('p', { id: 'publication-state', role: 'status' });
   const preview = h('section', { class: 'card', id: 'publication-preview', 'aria-labelledby': 'preview-title' });
   const showState = (p) => {
     replace(state, p.published
       ? ['Published as ', h('strong', {}, p.display_name), ': ', h('a', { href: `/public/${org}`, target: '_blank', rel: 'noopener' }, 'open the public page'),
-        ' (anyone can read it, without signing in), and its ', h('a', { href: `/public/${org}/plan.json` }, 'open data'), '.']
+        ' (anyone can read it, without signing in), and its open data: ', h('a', { href: `/public/${org}/plan.json` }, 'the plan'), ' and ',
+        h('a', { href: `/public/${org}/kpis.csv` }, 'the KPIs\' values'), '.']
       : 'Not published: nothing of this organisation is public.');
   };
-  const showPreview = (chosen) => {
+  const showPreview = (chosen, chosenKpis) => {
     const part = publishedPart(chosen, [...elements].sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level)));
+    const shown = new Set(part.map((e) => e.name));
+    const measures = kpis.filter((k) => shown.has(k.element) && (!chosenKpis.length || chosenKpis.includes(k.name)));
     replace(preview, h('h2', { id: 'preview-title' }, 'What the public will see'),
-      h('p', { class: 'muted' }, `${part.length} of the plan's ${elements.length} elements, with their status, health and progress. `
-        + 'Never people, check-ins, comments or who changed what.'),
-      h('ul', {}, part.map((e) => h('li', {}, h('span', { class: 'muted' }, `${levelName(e.level)}: `), e.title))));
+      h('p', { class: 'muted' }, `${part.length} of the plan's ${elements.length} elements, with their status, health and progress, `
+        + `and ${measures.length} KPIs with their values. Never people, check-ins, comments, notes or who changed what.`),
+      h('ul', {}, part.map((e) => h('li', {}, h('span', { class: 'muted' }, `${levelName(e.level)}: `), e.title))),
+      measures.length ? h('ul', {}, measures.map((k) => h('li', {}, h('span', { class: 'muted' }, 'KPI: '), k.title))) : null);
   };
   showState(publication);
-  showPreview(publication.teams || []);
+  showPreview(publication.teams || [], publication.kpis || []);
   el.append(state, preview);
   if (!admin) {
     el.append(h('p', {}, 'Only the organisation\'s admins publish it.'));
@@ -70,19 +75,20 @@ export async function render(el, { params, session }) {
       { name: 'teams', label: 'Teams whose part of the plan is published', type: 'checkboxes', value: publication.teams || [],
         options: teams.filter((t) => !t.delete_time).map((t) => [t.name, t.display_name]),
         hint: 'With the elements above them on the golden thread. None chosen: the whole plan.' },
+      { name: 'kpis', label: 'KPIs published', type: 'checkboxes', value: publication.kpis || [],
+        options: kpis.map((k) => [k.name, k.title]), hint: 'Of the published elements. None chosen: every KPI of a published element.' },
       { name: 'licence', label: 'Licence of the open data', value: publication.licence || '', hint: 'How others may reuse it, e.g. OGL-UK-3.0 or CC-BY-4.0.' },
     ],
     async onSubmit(v) {
-      const next = await api.patch(`${settingsName}?update_mask=published,display_name,teams,licence`,
-        { published: v.published === 'true', display_name: v.display_name, teams: v.teams, licence: v.licence });
+      const next = await api.patch(`${settingsName}?update_mask=published,display_name,teams,kpis,licence`,
+        { published: v.published === 'true', display_name: v.display_name, teams: v.teams, kpis: v.kpis, licence: v.licence });
       showState(next);
-      showPreview(next.teams || []);
+      showPreview(next.teams || [], next.kpis || []);
       return next.published ? 'Published.' : 'Saved; not published.';
     },
   });
-  settings.addEventListener('change', () => {
-    showPreview([...settings.querySelectorAll('input[name="teams"]:checked')].map((i) => i.value));
-  });
+  const checked = (field) => [...settings.querySelectorAll(`input[name="${field}"]:checked`)].map((i) => i.value);
+  settings.addEventListener('change', () => showPreview(checked('teams'), checked('kpis')));
   el.append(h('section', { class: 'card' }, settings));
   return null;
 }

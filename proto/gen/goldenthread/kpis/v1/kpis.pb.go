@@ -2378,6 +2378,155 @@ func (x *ImportMeasurementsResponse) GetCount() int32 {
 	return 0
 }
 
+// ListPublishedKpisRequest names the organisation whose published KPIs to
+// read.
+type ListPublishedKpisRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}`.
+	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPublishedKpisRequest) Reset() {
+	*x = ListPublishedKpisRequest{}
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPublishedKpisRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPublishedKpisRequest) ProtoMessage() {}
+
+func (x *ListPublishedKpisRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPublishedKpisRequest.ProtoReflect.Descriptor instead.
+func (*ListPublishedKpisRequest) Descriptor() ([]byte, []int) {
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListPublishedKpisRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+// ListPublishedKpisResponse is what an organisation publishes of its KPIs.
+type ListPublishedKpisResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The KPIs, in name order.
+	Kpis          []*PublishedKpi `protobuf:"bytes,1,rep,name=kpis,proto3" json:"kpis,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPublishedKpisResponse) Reset() {
+	*x = ListPublishedKpisResponse{}
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPublishedKpisResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPublishedKpisResponse) ProtoMessage() {}
+
+func (x *ListPublishedKpisResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPublishedKpisResponse.ProtoReflect.Descriptor instead.
+func (*ListPublishedKpisResponse) Descriptor() ([]byte, []int) {
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ListPublishedKpisResponse) GetKpis() []*PublishedKpi {
+	if x != nil {
+		return x.Kpis
+	}
+	return nil
+}
+
+// PublishedKpi is a KPI as the public reads it: its definition, status and
+// targets (without who set them), and its values (without notes).
+type PublishedKpi struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The KPI.
+	Kpi *Kpi `protobuf:"bytes,1,opt,name=kpi,proto3" json:"kpi,omitempty"`
+	// Its live values, oldest period first, each with its status then.
+	Values        []*Measurement `protobuf:"bytes,2,rep,name=values,proto3" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishedKpi) Reset() {
+	*x = PublishedKpi{}
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishedKpi) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishedKpi) ProtoMessage() {}
+
+func (x *PublishedKpi) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_kpis_v1_kpis_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishedKpi.ProtoReflect.Descriptor instead.
+func (*PublishedKpi) Descriptor() ([]byte, []int) {
+	return file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *PublishedKpi) GetKpi() *Kpi {
+	if x != nil {
+		return x.Kpi
+	}
+	return nil
+}
+
+func (x *PublishedKpi) GetValues() []*Measurement {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
 var File_goldenthread_kpis_v1_kpis_proto protoreflect.FileDescriptor
 
 const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
@@ -2591,7 +2740,15 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\bkpi.name\x12/must be organisations/{organisation}/kpis/{kpi}\x1adthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12.\n" +
 	"\x03csv\x18\x02 \x01(\v2\x14.google.api.HttpBodyB\x06\xbaH\x03\xc8\x01\x01R\x03csv\"2\n" +
 	"\x1aImportMeasurementsResponse\x12\x14\n" +
-	"\x05count\x18\x01 \x01(\x05R\x05count*\x97\x01\n" +
+	"\x05count\x18\x01 \x01(\x05R\x05count\"\xb6\x01\n" +
+	"\x18ListPublishedKpisRequest\x12\x99\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
+	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\"S\n" +
+	"\x19ListPublishedKpisResponse\x126\n" +
+	"\x04kpis\x18\x01 \x03(\v2\".goldenthread.kpis.v1.PublishedKpiR\x04kpis\"v\n" +
+	"\fPublishedKpi\x12+\n" +
+	"\x03kpi\x18\x01 \x01(\v2\x19.goldenthread.kpis.v1.KpiR\x03kpi\x129\n" +
+	"\x06values\x18\x02 \x03(\v2!.goldenthread.kpis.v1.MeasurementR\x06values*\x97\x01\n" +
 	"\tKpiStatus\x12\x1a\n" +
 	"\x16KPI_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10KPI_STATUS_GREEN\x10\x01\x12\x14\n" +
@@ -2625,9 +2782,10 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x11TREND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fTREND_IMPROVING\x10\x01\x12\x10\n" +
 	"\fTREND_STEADY\x10\x02\x12\x13\n" +
-	"\x0fTREND_WORSENING\x10\x032\x95\x06\n" +
+	"\x0fTREND_WORSENING\x10\x032\xc0\a\n" +
 	"\vKpisService\x12s\n" +
-	"\x06GetKpi\x12#.goldenthread.kpis.v1.GetKpiRequest\x1a\x19.goldenthread.kpis.v1.Kpi\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=organisations/*/kpis/*}\x12\x84\x01\n" +
+	"\x06GetKpi\x12#.goldenthread.kpis.v1.GetKpiRequest\x1a\x19.goldenthread.kpis.v1.Kpi\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=organisations/*/kpis/*}\x12\xa8\x01\n" +
+	"\x11ListPublishedKpis\x12..goldenthread.kpis.v1.ListPublishedKpisRequest\x1a/.goldenthread.kpis.v1.ListPublishedKpisResponse\"2\x82\xd3\xe4\x93\x02,\x12*/v1/{parent=organisations/*}/publishedKpis\x12\x84\x01\n" +
 	"\bListKpis\x12%.goldenthread.kpis.v1.ListKpisRequest\x1a&.goldenthread.kpis.v1.ListKpisResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=organisations/*}/kpis\x12~\n" +
 	"\tCreateKpi\x12&.goldenthread.kpis.v1.CreateKpiRequest\x1a\x19.goldenthread.kpis.v1.Kpi\".\x82\xd3\xe4\x93\x02(:\x03kpi\"!/v1/{parent=organisations/*}/kpis\x12\x82\x01\n" +
 	"\tUpdateKpi\x12&.goldenthread.kpis.v1.UpdateKpiRequest\x1a\x19.goldenthread.kpis.v1.Kpi\"2\x82\xd3\xe4\x93\x02,:\x03kpi2%/v1/{kpi.name=organisations/*/kpis/*}\x12y\n" +
@@ -2656,7 +2814,7 @@ func file_goldenthread_kpis_v1_kpis_proto_rawDescGZIP() []byte {
 }
 
 var file_goldenthread_kpis_v1_kpis_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_goldenthread_kpis_v1_kpis_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_goldenthread_kpis_v1_kpis_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_goldenthread_kpis_v1_kpis_proto_goTypes = []any{
 	(KpiStatus)(0),                          // 0: goldenthread.kpis.v1.KpiStatus
 	(Unit)(0),                               // 1: goldenthread.kpis.v1.Unit
@@ -2690,93 +2848,101 @@ var file_goldenthread_kpis_v1_kpis_proto_goTypes = []any{
 	(*ExportMeasurementsRequest)(nil),       // 29: goldenthread.kpis.v1.ExportMeasurementsRequest
 	(*ImportMeasurementsRequest)(nil),       // 30: goldenthread.kpis.v1.ImportMeasurementsRequest
 	(*ImportMeasurementsResponse)(nil),      // 31: goldenthread.kpis.v1.ImportMeasurementsResponse
-	(*date.Date)(nil),                       // 32: google.type.Date
-	(*timestamppb.Timestamp)(nil),           // 33: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),           // 34: google.protobuf.FieldMask
-	(*httpbody.HttpBody)(nil),               // 35: google.api.HttpBody
+	(*ListPublishedKpisRequest)(nil),        // 32: goldenthread.kpis.v1.ListPublishedKpisRequest
+	(*ListPublishedKpisResponse)(nil),       // 33: goldenthread.kpis.v1.ListPublishedKpisResponse
+	(*PublishedKpi)(nil),                    // 34: goldenthread.kpis.v1.PublishedKpi
+	(*date.Date)(nil),                       // 35: google.type.Date
+	(*timestamppb.Timestamp)(nil),           // 36: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),           // 37: google.protobuf.FieldMask
+	(*httpbody.HttpBody)(nil),               // 38: google.api.HttpBody
 }
 var file_goldenthread_kpis_v1_kpis_proto_depIdxs = []int32{
-	32, // 0: goldenthread.kpis.v1.Target.period_end:type_name -> google.type.Date
-	32, // 1: goldenthread.kpis.v1.TargetVersion.effective_date:type_name -> google.type.Date
+	35, // 0: goldenthread.kpis.v1.Target.period_end:type_name -> google.type.Date
+	35, // 1: goldenthread.kpis.v1.TargetVersion.effective_date:type_name -> google.type.Date
 	2,  // 2: goldenthread.kpis.v1.TargetVersion.direction:type_name -> goldenthread.kpis.v1.Direction
 	7,  // 3: goldenthread.kpis.v1.TargetVersion.targets:type_name -> goldenthread.kpis.v1.Target
 	9,  // 4: goldenthread.kpis.v1.TargetVersion.thresholds:type_name -> goldenthread.kpis.v1.Thresholds
-	33, // 5: goldenthread.kpis.v1.TargetVersion.change_time:type_name -> google.protobuf.Timestamp
+	36, // 5: goldenthread.kpis.v1.TargetVersion.change_time:type_name -> google.protobuf.Timestamp
 	5,  // 6: goldenthread.kpis.v1.Thresholds.kind:type_name -> goldenthread.kpis.v1.Thresholds.Kind
-	32, // 7: goldenthread.kpis.v1.Baseline.date:type_name -> google.type.Date
+	35, // 7: goldenthread.kpis.v1.Baseline.date:type_name -> google.type.Date
 	1,  // 8: goldenthread.kpis.v1.Kpi.unit:type_name -> goldenthread.kpis.v1.Unit
 	2,  // 9: goldenthread.kpis.v1.Kpi.direction:type_name -> goldenthread.kpis.v1.Direction
 	10, // 10: goldenthread.kpis.v1.Kpi.baseline:type_name -> goldenthread.kpis.v1.Baseline
 	7,  // 11: goldenthread.kpis.v1.Kpi.targets:type_name -> goldenthread.kpis.v1.Target
 	9,  // 12: goldenthread.kpis.v1.Kpi.thresholds:type_name -> goldenthread.kpis.v1.Thresholds
 	3,  // 13: goldenthread.kpis.v1.Kpi.frequency:type_name -> goldenthread.kpis.v1.Frequency
-	32, // 14: goldenthread.kpis.v1.Kpi.latest_period_end:type_name -> google.type.Date
+	35, // 14: goldenthread.kpis.v1.Kpi.latest_period_end:type_name -> google.type.Date
 	0,  // 15: goldenthread.kpis.v1.Kpi.status:type_name -> goldenthread.kpis.v1.KpiStatus
 	4,  // 16: goldenthread.kpis.v1.Kpi.trend:type_name -> goldenthread.kpis.v1.Trend
-	33, // 17: goldenthread.kpis.v1.Kpi.create_time:type_name -> google.protobuf.Timestamp
-	33, // 18: goldenthread.kpis.v1.Kpi.update_time:type_name -> google.protobuf.Timestamp
-	33, // 19: goldenthread.kpis.v1.Kpi.delete_time:type_name -> google.protobuf.Timestamp
-	32, // 20: goldenthread.kpis.v1.Kpi.value_due_date:type_name -> google.type.Date
+	36, // 17: goldenthread.kpis.v1.Kpi.create_time:type_name -> google.protobuf.Timestamp
+	36, // 18: goldenthread.kpis.v1.Kpi.update_time:type_name -> google.protobuf.Timestamp
+	36, // 19: goldenthread.kpis.v1.Kpi.delete_time:type_name -> google.protobuf.Timestamp
+	35, // 20: goldenthread.kpis.v1.Kpi.value_due_date:type_name -> google.type.Date
 	6,  // 21: goldenthread.kpis.v1.Kpi.closure:type_name -> goldenthread.kpis.v1.Kpi.Closure
 	8,  // 22: goldenthread.kpis.v1.Kpi.target_history:type_name -> goldenthread.kpis.v1.TargetVersion
-	33, // 23: goldenthread.kpis.v1.Correction.time:type_name -> google.protobuf.Timestamp
-	32, // 24: goldenthread.kpis.v1.Measurement.period_end:type_name -> google.type.Date
+	36, // 23: goldenthread.kpis.v1.Correction.time:type_name -> google.protobuf.Timestamp
+	35, // 24: goldenthread.kpis.v1.Measurement.period_end:type_name -> google.type.Date
 	12, // 25: goldenthread.kpis.v1.Measurement.history:type_name -> goldenthread.kpis.v1.Correction
-	33, // 26: goldenthread.kpis.v1.Measurement.create_time:type_name -> google.protobuf.Timestamp
-	33, // 27: goldenthread.kpis.v1.Measurement.update_time:type_name -> google.protobuf.Timestamp
-	33, // 28: goldenthread.kpis.v1.Measurement.delete_time:type_name -> google.protobuf.Timestamp
+	36, // 26: goldenthread.kpis.v1.Measurement.create_time:type_name -> google.protobuf.Timestamp
+	36, // 27: goldenthread.kpis.v1.Measurement.update_time:type_name -> google.protobuf.Timestamp
+	36, // 28: goldenthread.kpis.v1.Measurement.delete_time:type_name -> google.protobuf.Timestamp
 	0,  // 29: goldenthread.kpis.v1.Measurement.status:type_name -> goldenthread.kpis.v1.KpiStatus
-	33, // 30: goldenthread.kpis.v1.GetKpiRequest.as_of:type_name -> google.protobuf.Timestamp
-	33, // 31: goldenthread.kpis.v1.ListKpisRequest.as_of:type_name -> google.protobuf.Timestamp
+	36, // 30: goldenthread.kpis.v1.GetKpiRequest.as_of:type_name -> google.protobuf.Timestamp
+	36, // 31: goldenthread.kpis.v1.ListKpisRequest.as_of:type_name -> google.protobuf.Timestamp
 	11, // 32: goldenthread.kpis.v1.ListKpisResponse.kpis:type_name -> goldenthread.kpis.v1.Kpi
 	11, // 33: goldenthread.kpis.v1.CreateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
 	11, // 34: goldenthread.kpis.v1.UpdateKpiRequest.kpi:type_name -> goldenthread.kpis.v1.Kpi
-	34, // 35: goldenthread.kpis.v1.UpdateKpiRequest.update_mask:type_name -> google.protobuf.FieldMask
-	32, // 36: goldenthread.kpis.v1.UpdateKpiRequest.targets_effective_date:type_name -> google.type.Date
-	32, // 37: goldenthread.kpis.v1.ListMeasurementsRequest.start_date:type_name -> google.type.Date
-	32, // 38: goldenthread.kpis.v1.ListMeasurementsRequest.end_date:type_name -> google.type.Date
-	33, // 39: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_since:type_name -> google.protobuf.Timestamp
-	33, // 40: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_until:type_name -> google.protobuf.Timestamp
+	37, // 35: goldenthread.kpis.v1.UpdateKpiRequest.update_mask:type_name -> google.protobuf.FieldMask
+	35, // 36: goldenthread.kpis.v1.UpdateKpiRequest.targets_effective_date:type_name -> google.type.Date
+	35, // 37: goldenthread.kpis.v1.ListMeasurementsRequest.start_date:type_name -> google.type.Date
+	35, // 38: goldenthread.kpis.v1.ListMeasurementsRequest.end_date:type_name -> google.type.Date
+	36, // 39: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_since:type_name -> google.protobuf.Timestamp
+	36, // 40: goldenthread.kpis.v1.ListMeasurementsRequest.recorded_until:type_name -> google.protobuf.Timestamp
 	13, // 41: goldenthread.kpis.v1.ListMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
 	13, // 42: goldenthread.kpis.v1.CreateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
 	13, // 43: goldenthread.kpis.v1.UpdateMeasurementRequest.measurement:type_name -> goldenthread.kpis.v1.Measurement
-	34, // 44: goldenthread.kpis.v1.UpdateMeasurementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	37, // 44: goldenthread.kpis.v1.UpdateMeasurementRequest.update_mask:type_name -> google.protobuf.FieldMask
 	24, // 45: goldenthread.kpis.v1.BatchCreateMeasurementsRequest.requests:type_name -> goldenthread.kpis.v1.CreateMeasurementRequest
 	13, // 46: goldenthread.kpis.v1.BatchCreateMeasurementsResponse.measurements:type_name -> goldenthread.kpis.v1.Measurement
-	35, // 47: goldenthread.kpis.v1.ImportMeasurementsRequest.csv:type_name -> google.api.HttpBody
-	14, // 48: goldenthread.kpis.v1.KpisService.GetKpi:input_type -> goldenthread.kpis.v1.GetKpiRequest
-	15, // 49: goldenthread.kpis.v1.KpisService.ListKpis:input_type -> goldenthread.kpis.v1.ListKpisRequest
-	17, // 50: goldenthread.kpis.v1.KpisService.CreateKpi:input_type -> goldenthread.kpis.v1.CreateKpiRequest
-	18, // 51: goldenthread.kpis.v1.KpisService.UpdateKpi:input_type -> goldenthread.kpis.v1.UpdateKpiRequest
-	19, // 52: goldenthread.kpis.v1.KpisService.DeleteKpi:input_type -> goldenthread.kpis.v1.DeleteKpiRequest
-	20, // 53: goldenthread.kpis.v1.KpisService.UndeleteKpi:input_type -> goldenthread.kpis.v1.UndeleteKpiRequest
-	21, // 54: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:input_type -> goldenthread.kpis.v1.GetMeasurementRequest
-	22, // 55: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:input_type -> goldenthread.kpis.v1.ListMeasurementsRequest
-	24, // 56: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:input_type -> goldenthread.kpis.v1.CreateMeasurementRequest
-	25, // 57: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:input_type -> goldenthread.kpis.v1.UpdateMeasurementRequest
-	26, // 58: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:input_type -> goldenthread.kpis.v1.DeleteMeasurementRequest
-	27, // 59: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:input_type -> goldenthread.kpis.v1.BatchCreateMeasurementsRequest
-	29, // 60: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:input_type -> goldenthread.kpis.v1.ExportMeasurementsRequest
-	30, // 61: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:input_type -> goldenthread.kpis.v1.ImportMeasurementsRequest
-	11, // 62: goldenthread.kpis.v1.KpisService.GetKpi:output_type -> goldenthread.kpis.v1.Kpi
-	16, // 63: goldenthread.kpis.v1.KpisService.ListKpis:output_type -> goldenthread.kpis.v1.ListKpisResponse
-	11, // 64: goldenthread.kpis.v1.KpisService.CreateKpi:output_type -> goldenthread.kpis.v1.Kpi
-	11, // 65: goldenthread.kpis.v1.KpisService.UpdateKpi:output_type -> goldenthread.kpis.v1.Kpi
-	11, // 66: goldenthread.kpis.v1.KpisService.DeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
-	11, // 67: goldenthread.kpis.v1.KpisService.UndeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
-	13, // 68: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	23, // 69: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:output_type -> goldenthread.kpis.v1.ListMeasurementsResponse
-	13, // 70: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	13, // 71: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	13, // 72: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:output_type -> goldenthread.kpis.v1.Measurement
-	28, // 73: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:output_type -> goldenthread.kpis.v1.BatchCreateMeasurementsResponse
-	35, // 74: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:output_type -> google.api.HttpBody
-	31, // 75: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:output_type -> goldenthread.kpis.v1.ImportMeasurementsResponse
-	62, // [62:76] is the sub-list for method output_type
-	48, // [48:62] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	38, // 47: goldenthread.kpis.v1.ImportMeasurementsRequest.csv:type_name -> google.api.HttpBody
+	34, // 48: goldenthread.kpis.v1.ListPublishedKpisResponse.kpis:type_name -> goldenthread.kpis.v1.PublishedKpi
+	11, // 49: goldenthread.kpis.v1.PublishedKpi.kpi:type_name -> goldenthread.kpis.v1.Kpi
+	13, // 50: goldenthread.kpis.v1.PublishedKpi.values:type_name -> goldenthread.kpis.v1.Measurement
+	14, // 51: goldenthread.kpis.v1.KpisService.GetKpi:input_type -> goldenthread.kpis.v1.GetKpiRequest
+	32, // 52: goldenthread.kpis.v1.KpisService.ListPublishedKpis:input_type -> goldenthread.kpis.v1.ListPublishedKpisRequest
+	15, // 53: goldenthread.kpis.v1.KpisService.ListKpis:input_type -> goldenthread.kpis.v1.ListKpisRequest
+	17, // 54: goldenthread.kpis.v1.KpisService.CreateKpi:input_type -> goldenthread.kpis.v1.CreateKpiRequest
+	18, // 55: goldenthread.kpis.v1.KpisService.UpdateKpi:input_type -> goldenthread.kpis.v1.UpdateKpiRequest
+	19, // 56: goldenthread.kpis.v1.KpisService.DeleteKpi:input_type -> goldenthread.kpis.v1.DeleteKpiRequest
+	20, // 57: goldenthread.kpis.v1.KpisService.UndeleteKpi:input_type -> goldenthread.kpis.v1.UndeleteKpiRequest
+	21, // 58: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:input_type -> goldenthread.kpis.v1.GetMeasurementRequest
+	22, // 59: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:input_type -> goldenthread.kpis.v1.ListMeasurementsRequest
+	24, // 60: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:input_type -> goldenthread.kpis.v1.CreateMeasurementRequest
+	25, // 61: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:input_type -> goldenthread.kpis.v1.UpdateMeasurementRequest
+	26, // 62: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:input_type -> goldenthread.kpis.v1.DeleteMeasurementRequest
+	27, // 63: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:input_type -> goldenthread.kpis.v1.BatchCreateMeasurementsRequest
+	29, // 64: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:input_type -> goldenthread.kpis.v1.ExportMeasurementsRequest
+	30, // 65: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:input_type -> goldenthread.kpis.v1.ImportMeasurementsRequest
+	11, // 66: goldenthread.kpis.v1.KpisService.GetKpi:output_type -> goldenthread.kpis.v1.Kpi
+	33, // 67: goldenthread.kpis.v1.KpisService.ListPublishedKpis:output_type -> goldenthread.kpis.v1.ListPublishedKpisResponse
+	16, // 68: goldenthread.kpis.v1.KpisService.ListKpis:output_type -> goldenthread.kpis.v1.ListKpisResponse
+	11, // 69: goldenthread.kpis.v1.KpisService.CreateKpi:output_type -> goldenthread.kpis.v1.Kpi
+	11, // 70: goldenthread.kpis.v1.KpisService.UpdateKpi:output_type -> goldenthread.kpis.v1.Kpi
+	11, // 71: goldenthread.kpis.v1.KpisService.DeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
+	11, // 72: goldenthread.kpis.v1.KpisService.UndeleteKpi:output_type -> goldenthread.kpis.v1.Kpi
+	13, // 73: goldenthread.kpis.v1.MeasurementsService.GetMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	23, // 74: goldenthread.kpis.v1.MeasurementsService.ListMeasurements:output_type -> goldenthread.kpis.v1.ListMeasurementsResponse
+	13, // 75: goldenthread.kpis.v1.MeasurementsService.CreateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	13, // 76: goldenthread.kpis.v1.MeasurementsService.UpdateMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	13, // 77: goldenthread.kpis.v1.MeasurementsService.DeleteMeasurement:output_type -> goldenthread.kpis.v1.Measurement
+	28, // 78: goldenthread.kpis.v1.MeasurementsService.BatchCreateMeasurements:output_type -> goldenthread.kpis.v1.BatchCreateMeasurementsResponse
+	38, // 79: goldenthread.kpis.v1.MeasurementsService.ExportMeasurements:output_type -> google.api.HttpBody
+	31, // 80: goldenthread.kpis.v1.MeasurementsService.ImportMeasurements:output_type -> goldenthread.kpis.v1.ImportMeasurementsResponse
+	66, // [66:81] is the sub-list for method output_type
+	51, // [51:66] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_kpis_v1_kpis_proto_init() }
@@ -2791,7 +2957,7 @@ func file_goldenthread_kpis_v1_kpis_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_kpis_v1_kpis_proto_rawDesc), len(file_goldenthread_kpis_v1_kpis_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   25,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -88,6 +88,45 @@ func local_request_KpisService_GetKpi_0(ctx context.Context, marshaler runtime.M
 	return msg, metadata, err
 }
 
+func request_KpisService_ListPublishedKpis_0(ctx context.Context, marshaler runtime.Marshaler, client KpisServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListPublishedKpisRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListPublishedKpis(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_KpisService_ListPublishedKpis_0(ctx context.Context, marshaler runtime.Marshaler, server KpisServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListPublishedKpisRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	msg, err := server.ListPublishedKpis(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_KpisService_ListKpis_0 = &utilities.DoubleArray{Encoding: map[string]int{"parent": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
 func request_KpisService_ListKpis_0(ctx context.Context, marshaler runtime.Marshaler, client KpisServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -819,6 +858,26 @@ func RegisterKpisServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux
 		}
 		forward_KpisService_GetKpi_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_KpisService_ListPublishedKpis_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/goldenthread.kpis.v1.KpisService/ListPublishedKpis", runtime.WithHTTPPathPattern("/v1/{parent=organisations/*}/publishedKpis"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_KpisService_ListPublishedKpis_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_KpisService_ListPublishedKpis_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_KpisService_ListKpis_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1146,6 +1205,23 @@ func RegisterKpisServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux
 		}
 		forward_KpisService_GetKpi_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_KpisService_ListPublishedKpis_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/goldenthread.kpis.v1.KpisService/ListPublishedKpis", runtime.WithHTTPPathPattern("/v1/{parent=organisations/*}/publishedKpis"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_KpisService_ListPublishedKpis_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_KpisService_ListPublishedKpis_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_KpisService_ListKpis_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1235,21 +1311,23 @@ func RegisterKpisServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux
 }
 
 var (
-	pattern_KpisService_GetKpi_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "kpis", "name"}, ""))
-	pattern_KpisService_ListKpis_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "organisations", "parent", "kpis"}, ""))
-	pattern_KpisService_CreateKpi_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "organisations", "parent", "kpis"}, ""))
-	pattern_KpisService_UpdateKpi_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "kpis", "kpi.name"}, ""))
-	pattern_KpisService_DeleteKpi_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "kpis", "name"}, ""))
-	pattern_KpisService_UndeleteKpi_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "kpis", "name"}, "undelete"))
+	pattern_KpisService_GetKpi_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "kpis", "name"}, ""))
+	pattern_KpisService_ListPublishedKpis_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "organisations", "parent", "publishedKpis"}, ""))
+	pattern_KpisService_ListKpis_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "organisations", "parent", "kpis"}, ""))
+	pattern_KpisService_CreateKpi_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "organisations", "parent", "kpis"}, ""))
+	pattern_KpisService_UpdateKpi_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "kpis", "kpi.name"}, ""))
+	pattern_KpisService_DeleteKpi_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "kpis", "name"}, ""))
+	pattern_KpisService_UndeleteKpi_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "kpis", "name"}, "undelete"))
 )
 
 var (
-	forward_KpisService_GetKpi_0      = runtime.ForwardResponseMessage
-	forward_KpisService_ListKpis_0    = runtime.ForwardResponseMessage
-	forward_KpisService_CreateKpi_0   = runtime.ForwardResponseMessage
-	forward_KpisService_UpdateKpi_0   = runtime.ForwardResponseMessage
-	forward_KpisService_DeleteKpi_0   = runtime.ForwardResponseMessage
-	forward_KpisService_UndeleteKpi_0 = runtime.ForwardResponseMessage
+	forward_KpisService_GetKpi_0            = runtime.ForwardResponseMessage
+	forward_KpisService_ListPublishedKpis_0 = runtime.ForwardResponseMessage
+	forward_KpisService_ListKpis_0          = runtime.ForwardResponseMessage
+	forward_KpisService_CreateKpi_0         = runtime.ForwardResponseMessage
+	forward_KpisService_UpdateKpi_0         = runtime.ForwardResponseMessage
+	forward_KpisService_DeleteKpi_0         = runtime.ForwardResponseMessage
+	forward_KpisService_UndeleteKpi_0       = runtime.ForwardResponseMessage
 )
 
 // RegisterMeasurementsServiceHandlerFromEndpoint is same as RegisterMeasurementsServiceHandler but

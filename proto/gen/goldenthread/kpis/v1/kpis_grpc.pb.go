@@ -20,12 +20,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	KpisService_GetKpi_FullMethodName      = "/goldenthread.kpis.v1.KpisService/GetKpi"
-	KpisService_ListKpis_FullMethodName    = "/goldenthread.kpis.v1.KpisService/ListKpis"
-	KpisService_CreateKpi_FullMethodName   = "/goldenthread.kpis.v1.KpisService/CreateKpi"
-	KpisService_UpdateKpi_FullMethodName   = "/goldenthread.kpis.v1.KpisService/UpdateKpi"
-	KpisService_DeleteKpi_FullMethodName   = "/goldenthread.kpis.v1.KpisService/DeleteKpi"
-	KpisService_UndeleteKpi_FullMethodName = "/goldenthread.kpis.v1.KpisService/UndeleteKpi"
+	KpisService_GetKpi_FullMethodName            = "/goldenthread.kpis.v1.KpisService/GetKpi"
+	KpisService_ListPublishedKpis_FullMethodName = "/goldenthread.kpis.v1.KpisService/ListPublishedKpis"
+	KpisService_ListKpis_FullMethodName          = "/goldenthread.kpis.v1.KpisService/ListKpis"
+	KpisService_CreateKpi_FullMethodName         = "/goldenthread.kpis.v1.KpisService/CreateKpi"
+	KpisService_UpdateKpi_FullMethodName         = "/goldenthread.kpis.v1.KpisService/UpdateKpi"
+	KpisService_DeleteKpi_FullMethodName         = "/goldenthread.kpis.v1.KpisService/DeleteKpi"
+	KpisService_UndeleteKpi_FullMethodName       = "/goldenthread.kpis.v1.KpisService/UndeleteKpi"
 )
 
 // KpisServiceClient is the client API for KpisService service.
@@ -77,6 +78,12 @@ const (
 type KpisServiceClient interface {
 	// GetKpi returns a KPI, including a soft-deleted one.
 	GetKpi(ctx context.Context, in *GetKpiRequest, opts ...grpc.CallOption) (*Kpi, error)
+	// ListPublishedKpis returns the KPIs an organisation publishes (see
+	// goldenthread.planning.v1.PublicationService) with their values, as
+	// the public reads them: nothing of who recorded or changed what, no
+	// notes or corrections. It needs no credential; NOT_FOUND when the
+	// organisation publishes nothing.
+	ListPublishedKpis(ctx context.Context, in *ListPublishedKpisRequest, opts ...grpc.CallOption) (*ListPublishedKpisResponse, error)
 	// ListKpis pages through an organisation's KPIs (AIP-132).
 	ListKpis(ctx context.Context, in *ListKpisRequest, opts ...grpc.CallOption) (*ListKpisResponse, error)
 	// CreateKpi adds a KPI on a live plan element (checked with the planning
@@ -104,6 +111,16 @@ func (c *kpisServiceClient) GetKpi(ctx context.Context, in *GetKpiRequest, opts 
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Kpi)
 	err := c.cc.Invoke(ctx, KpisService_GetKpi_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *kpisServiceClient) ListPublishedKpis(ctx context.Context, in *ListPublishedKpisRequest, opts ...grpc.CallOption) (*ListPublishedKpisResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPublishedKpisResponse)
+	err := c.cc.Invoke(ctx, KpisService_ListPublishedKpis_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +226,12 @@ func (c *kpisServiceClient) UndeleteKpi(ctx context.Context, in *UndeleteKpiRequ
 type KpisServiceServer interface {
 	// GetKpi returns a KPI, including a soft-deleted one.
 	GetKpi(context.Context, *GetKpiRequest) (*Kpi, error)
+	// ListPublishedKpis returns the KPIs an organisation publishes (see
+	// goldenthread.planning.v1.PublicationService) with their values, as
+	// the public reads them: nothing of who recorded or changed what, no
+	// notes or corrections. It needs no credential; NOT_FOUND when the
+	// organisation publishes nothing.
+	ListPublishedKpis(context.Context, *ListPublishedKpisRequest) (*ListPublishedKpisResponse, error)
 	// ListKpis pages through an organisation's KPIs (AIP-132).
 	ListKpis(context.Context, *ListKpisRequest) (*ListKpisResponse, error)
 	// CreateKpi adds a KPI on a live plan element (checked with the planning
@@ -234,6 +257,9 @@ type UnimplementedKpisServiceServer struct{}
 
 func (UnimplementedKpisServiceServer) GetKpi(context.Context, *GetKpiRequest) (*Kpi, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetKpi not implemented")
+}
+func (UnimplementedKpisServiceServer) ListPublishedKpis(context.Context, *ListPublishedKpisRequest) (*ListPublishedKpisResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPublishedKpis not implemented")
 }
 func (UnimplementedKpisServiceServer) ListKpis(context.Context, *ListKpisRequest) (*ListKpisResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListKpis not implemented")
@@ -285,6 +311,24 @@ func _KpisService_GetKpi_Handler(srv interface{}, ctx context.Context, dec func(
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(KpisServiceServer).GetKpi(ctx, req.(*GetKpiRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KpisService_ListPublishedKpis_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPublishedKpisRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KpisServiceServer).ListPublishedKpis(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KpisService_ListPublishedKpis_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KpisServiceServer).ListPublishedKpis(ctx, req.(*ListPublishedKpisRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -389,6 +433,10 @@ var KpisService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetKpi",
 			Handler:    _KpisService_GetKpi_Handler,
+		},
+		{
+			MethodName: "ListPublishedKpis",
+			Handler:    _KpisService_ListPublishedKpis_Handler,
 		},
 		{
 			MethodName: "ListKpis",

@@ -43,6 +43,10 @@ type Publication struct {
 	// The licence the open data is published under, as its readers should
 	// cite it, e.g. `OGL-UK-3.0` or `CC-BY-4.0`; up to 200 characters.
 	Licence string `protobuf:"bytes,5,opt,name=licence,proto3" json:"licence,omitempty"`
+	// The KPIs published, `organisations/{organisation}/kpis/{kpi}` of the
+	// same organisation, of published elements; empty: every KPI of a
+	// published element. At most 200.
+	Kpis []string `protobuf:"bytes,9,rep,name=kpis,proto3" json:"kpis,omitempty"`
 	// When and by whom it was last changed. Output only.
 	UpdateTime  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	UpdateActor string                 `protobuf:"bytes,7,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
@@ -115,6 +119,13 @@ func (x *Publication) GetLicence() string {
 		return x.Licence
 	}
 	return ""
+}
+
+func (x *Publication) GetKpis() []string {
+	if x != nil {
+		return x.Kpis
+	}
+	return nil
 }
 
 func (x *Publication) GetUpdateTime() *timestamppb.Timestamp {
@@ -286,7 +297,11 @@ type PublishedPlan struct {
 	// When the published plan last changed (its ETag's moment).
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// The published elements, parents before children.
-	Elements      []*PublishedElement `protobuf:"bytes,5,rep,name=elements,proto3" json:"elements,omitempty"`
+	Elements []*PublishedElement `protobuf:"bytes,5,rep,name=elements,proto3" json:"elements,omitempty"`
+	// The KPIs chosen (Publication.kpis); empty: every KPI of a published
+	// element (goldenthread.kpis.v1.KpisService.ListPublishedKpis holds
+	// them).
+	Kpis          []string `protobuf:"bytes,6,rep,name=kpis,proto3" json:"kpis,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -356,6 +371,13 @@ func (x *PublishedPlan) GetElements() []*PublishedElement {
 	return nil
 }
 
+func (x *PublishedPlan) GetKpis() []string {
+	if x != nil {
+		return x.Kpis
+	}
+	return nil
+}
+
 // GetPublicationRequest names a publication.
 type GetPublicationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -408,7 +430,7 @@ type UpdatePublicationRequest struct {
 	// The publication, by name, with the new values of the fields in
 	// update_mask; etag, when set, must match.
 	Publication *Publication `protobuf:"bytes,1,opt,name=publication,proto3" json:"publication,omitempty"`
-	// published, display_name, teams, licence; empty or `*` for all.
+	// published, display_name, teams, kpis, licence; empty or `*` for all.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -508,14 +530,15 @@ var File_goldenthread_planning_v1_publication_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_publication_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/planning/v1/publication.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/planning/v1/elements.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xa5\x04\n" +
+	"*goldenthread/planning/v1/publication.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/planning/v1/elements.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x9e\x05\n" +
 	"\vPublication\x12\xae\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x99\x01\xbaH\x95\x01\xba\x01\x91\x01\n" +
 	"\x10publication.name\x120must be organisations/{organisation}/publication\x1aKthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/publication$')R\x04name\x12\x1c\n" +
 	"\tpublished\x18\x02 \x01(\bR\tpublished\x12+\n" +
 	"\fdisplay_name\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12y\n" +
 	"\x05teams\x18\x04 \x03(\tBc\xbaH`\x92\x01]\x10d\"YrW2U^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x05teams\x12\"\n" +
-	"\alicence\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\alicence\x12;\n" +
+	"\alicence\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\alicence\x12w\n" +
+	"\x04kpis\x18\t \x03(\tBc\xbaH`\x92\x01]\x10\xc8\x01\"XrV2T^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04kpis\x12;\n" +
 	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12!\n" +
 	"\fupdate_actor\x18\a \x01(\tR\vupdateActor\x12\x1b\n" +
@@ -534,14 +557,15 @@ const file_goldenthread_planning_v1_publication_proto_rawDesc = "" +
 	"\bend_date\x18\n" +
 	" \x01(\v2\x11.google.type.DateR\aendDate\x12\x16\n" +
 	"\x06parent\x18\v \x01(\tR\x06parent\x12#\n" +
-	"\rthematic_goal\x18\f \x01(\tR\fthematicGoal\"\xe5\x01\n" +
+	"\rthematic_goal\x18\f \x01(\tR\fthematicGoal\"\xf9\x01\n" +
 	"\rPublishedPlan\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x18\n" +
 	"\alicence\x18\x03 \x01(\tR\alicence\x12;\n" +
 	"\vupdate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12F\n" +
-	"\belements\x18\x05 \x03(\v2*.goldenthread.planning.v1.PublishedElementR\belements\"\xc8\x01\n" +
+	"\belements\x18\x05 \x03(\v2*.goldenthread.planning.v1.PublishedElementR\belements\x12\x12\n" +
+	"\x04kpis\x18\x06 \x03(\tR\x04kpis\"\xc8\x01\n" +
 	"\x15GetPublicationRequest\x12\xae\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x99\x01\xbaH\x95\x01\xba\x01\x91\x01\n" +
 	"\x10publication.name\x120must be organisations/{organisation}/publication\x1aKthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/publication$')R\x04name\"\xa8\x01\n" +
