@@ -39,6 +39,9 @@ func TestPublishing(t *testing.T) {
 			do(t, admin, "POST", "/v1/"+org+"/kpis/"+id+"/measurements", `{"period_end":{"year":2019,"month":12,"day":31},"value":7,"note":"private note on `+id+`"}`).
 				want(t, 200, "")
 		}
+		do(t, admin, "POST", "/v1/"+org+"/elements/ours/checkIns", `{"assessment":"HEALTH_AT_RISK","summary":"Three offices visited of eight",`+
+			`"next_steps":"private next steps","blockers":"private blockers","public":true}`).want(t, 200, "")
+		do(t, admin, "POST", "/v1/"+mission+"/checkIns", `{"assessment":"HEALTH_ON_TRACK","summary":"private summary of the mission"}`).want(t, 200, "")
 		kpi("visits", "ours")
 		kpi("hidden", "theirs")
 		do(t, admin, "POST", "/v1/"+vision+"/comments", `{"text":"private remark about the budget"}`).want(t, 200, "")
@@ -60,7 +63,7 @@ func TestPublishing(t *testing.T) {
 
 		page := do(t, anyone, "GET", "/public/org-a", "").want(t, 200, "Org A in the open")
 		for _, want := range []string{"A county that works", "mission", "objective", "ours", "Visit every office", "Our thematic goals now", "OGL-UK-3.0",
-			"How we measure it", "visits measured", "<svg"} {
+			"How we measure it", "visits measured", "<svg", "Three offices visited of eight"} {
 			if !strings.Contains(page.raw, want) {
 				t.Errorf("the public page lacks %q", want)
 			}
@@ -101,7 +104,8 @@ func TestPublishing(t *testing.T) {
 
 		// Nothing private in any public answer.
 		for _, r := range []reply{page, data, schemaDoc, values} {
-			for _, secret := range []string{"@org-a.example", "private remark", "private note", "update_actor", "user:", "token:", "ci", "theirs"} {
+			for _, secret := range []string{"@org-a.example", "private remark", "private note", "private next steps", "private blockers", "private summary",
+				"people/", "update_actor", "user:", "token:", "ci", "theirs"} {
 				if secret == "ci" {
 					secret = `"ci"` // the token's name
 				}

@@ -627,7 +627,7 @@ func TestWebClient(t *testing.T) {
 	}
 	cat.open("/o/northshire-care/map?el=trainer-course", ".thread")
 	cat.fill("Post a check-in", map[string]string{"assessment": "HEALTH_AT_RISK", "progress": "65",
-		"summary": "Two courses ran; one trainer is off sick.", "next_steps": "Run the spring course.", "blockers": "A stand-in trainer."})
+		"summary": "Two courses ran; one trainer is off sick.", "next_steps": "Run the spring course.", "blockers": "A stand-in trainer.", "public": "true"})
 	if done, failed := cat.submit("Post a check-in"); done != "Checked in." {
 		t.Errorf("posting a check-in: done %q, failed %q", done, failed)
 	}
@@ -970,7 +970,9 @@ func TestWebClient(t *testing.T) {
 
 	// Working in the open: the admin publishes the training team's part of
 	// the plan, previewed as chosen; a visitor who is not signed in reads
-	// it on the public page, until the admin unpublishes it.
+	// it on the public page — with the check-in Cat shared with the public,
+	// but not her name or where she needs help — until the admin
+	// unpublishes it.
 	b.open("/o/northshire-care/publish", "#publication-preview")
 	b.fill("Publication", map[string]string{"published": "true", "display_name": "Northshire Care in the open", "licence": "OGL-UK-3.0"})
 	eval[bool](b, `document.querySelector('input[name="teams"][value="organisations/northshire-care/teams/training"]').click() || true`)
@@ -988,6 +990,8 @@ func TestWebClient(t *testing.T) {
 	visitor.waitFor("the public page", `document.querySelector('h1')?.innerText === 'Northshire Care in the open' &&
 		document.body.innerText.includes("Run the trainers' course") && document.body.innerText.includes('Our thematic goals now') &&
 		document.body.innerText.includes('Trainers trained to the standard') && document.querySelectorAll('figure.chart svg').length > 0 &&
+		document.body.innerText.includes('Two courses ran; one trainer is off sick.') && !document.body.innerText.includes('A stand-in trainer') &&
+		!document.body.innerText.includes('Cat Lindqvist') &&
 		!document.body.innerText.includes('Answer complaints within ten days') && !document.body.innerText.includes('@')`)
 	visitor.accessibility("the public page")
 	visitor.screenshot("19d-public-page")

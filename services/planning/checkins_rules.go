@@ -32,7 +32,7 @@ func newCheckIn(orgID, elementID, id string, in *pb.CheckIn, element *pb.Element
 	}
 	return &checkInRecord{orgID: orgID, elementID: elementID, id: id, c: &pb.CheckIn{
 		Name: checkInType.Name(orgID, elementID, id), Assessment: in.Assessment, Progress: in.Progress,
-		Summary: in.Summary, NextSteps: in.NextSteps, Blockers: in.Blockers, Author: author}}, nil
+		Summary: in.Summary, NextSteps: in.NextSteps, Blockers: in.Blockers, Author: author, Public: in.Public}}, nil
 }
 
 // checkInDue is when element e's next check-in is due: a period of its

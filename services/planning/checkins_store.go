@@ -31,7 +31,7 @@ func (r *checkInRecord) Revision() *int64 { return &r.revision }
 var checkInsTable = resource.Table[*checkInRecord]{
 	Name: "check_ins",
 	Columns: "organisation_id, element_id, id, assessment, progress, summary, next_steps, blockers, author, " +
-		"create_time, update_time, revision, update_actor",
+		"create_time, update_time, revision, update_actor, public",
 	Key:  3,
 	Scan: scanCheckIn,
 	Values: func(r *checkInRecord) ([]any, error) {
@@ -41,7 +41,7 @@ var checkInsTable = resource.Table[*checkInRecord]{
 			progress = *c.Progress
 		}
 		return []any{r.orgID, r.elementID, r.id, int32(c.Assessment), progress, c.Summary, c.NextSteps, c.Blockers, c.Author,
-			resource.Micros(c.CreateTime), resource.Micros(c.UpdateTime), r.revision, c.UpdateActor}, nil
+			resource.Micros(c.CreateTime), resource.Micros(c.UpdateTime), r.revision, c.UpdateActor, sqldb.Bool(c.Public)}, nil
 	},
 }
 
@@ -55,13 +55,14 @@ func scanCheckIn(s resource.Scanner) (*checkInRecord, error) {
 	var assessment int32
 	var progress sql.NullInt32
 	var stamps resource.Stamps
+	var public int
 	err := s.Scan(&r.orgID, &r.elementID, &r.id, &assessment, &progress, &r.c.Summary, &r.c.NextSteps, &r.c.Blockers, &r.c.Author,
-		&stamps.Create, &stamps.Update, &r.revision, &r.c.UpdateActor)
+		&stamps.Create, &stamps.Update, &r.revision, &r.c.UpdateActor, &public)
 	if err != nil {
 		return nil, err
 	}
 	r.c.Name = resourcename.Format(checkInCollections, r.orgID, r.elementID, r.id)
-	r.c.Assessment = pb.Health(assessment)
+	r.c.Assessment, r.c.Public = pb.Health(assessment), public == 1
 	if progress.Valid {
 		r.c.Progress = &progress.Int32
 	}

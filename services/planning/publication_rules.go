@@ -80,5 +80,8 @@ func publicElement(r *elementRecord, in map[string]bool) *pb.PublishedElement {
 	if in[r.thematicGoal] {
 		out.ThematicGoal = e.ThematicGoal
 	}
+	if c := e.LatestCheckIn; c != nil && c.Public {
+		out.LatestCheckIn = &pb.PublishedCheckIn{Assessment: c.Assessment, Summary: c.Summary, CreateTime: c.CreateTime}
+	}
 	return out
 }

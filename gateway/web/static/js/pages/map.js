@@ -433,6 +433,9 @@ export async function render(el, { params, query, session, navigate }) {
       { name: 'summary', label: 'What happened', type: 'textarea', required: true },
       { name: 'next_steps', label: 'What comes next', type: 'textarea' },
       { name: 'blockers', label: 'Where we need help', type: 'textarea' },
+      { name: 'public', label: 'Who may read it', type: 'select', value: 'false',
+        options: [['false', 'The organisation'], ['true', 'The public too, where the plan is published']],
+        hint: 'The public read only how it is going, what happened and when: not who wrote it, what comes next or where you need help.' },
     ];
     if (e.level === 'LEVEL_TACTIC') fields.splice(1, 0, { name: 'progress', label: 'Progress (%)', type: 'number', min: 0, max: 100, value: e.progress || 0 });
     return form({
@@ -441,7 +444,7 @@ export async function render(el, { params, query, session, navigate }) {
       clearOnSuccess: ['summary', 'next_steps', 'blockers'],
       fields,
       async onSubmit(v) {
-        const body = { assessment: v.assessment, summary: v.summary, next_steps: v.next_steps, blockers: v.blockers };
+        const body = { assessment: v.assessment, summary: v.summary, next_steps: v.next_steps, blockers: v.blockers, public: v.public === 'true' };
         if (e.level === 'LEVEL_TACTIC' && v.progress !== undefined) body.progress = v.progress;
         await api.post(`/v1/${e.name}/checkIns`, body);
         await refresh();

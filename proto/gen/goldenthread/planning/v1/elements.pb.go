@@ -918,7 +918,11 @@ type CheckIn struct {
 	// Who posted it, as in every resource's update_actor. Output only.
 	UpdateActor string `protobuf:"bytes,9,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
 	// The same as create_time: a check-in is not changed. Output only.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Whether its owners share it with the public, where the organisation
+	// publishes its element (PublicationService): its assessment, summary
+	// and date only, never who wrote it, next steps or blockers.
+	Public        bool `protobuf:"varint,11,opt,name=public,proto3" json:"public,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1021,6 +1025,13 @@ func (x *CheckIn) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *CheckIn) GetPublic() bool {
+	if x != nil {
+		return x.Public
+	}
+	return false
 }
 
 // ElementThread is the golden thread of an element, as a graph.
@@ -2339,7 +2350,7 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x0flatest_check_in\x18\x1b \x01(\v2!.goldenthread.planning.v1.CheckInR\rlatestCheckIn\x12\xd9\x01\n" +
 	"\x05cycle\x18\x1c \x01(\tB\xc2\x01\xbaH\xbe\x01\xba\x01\xba\x01\n" +
 	"\relement.cycle\x123must be organisations/{organisation}/cycles/{cycle}\x1atthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/cycles/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x05cycle\x12 \n" +
-	"\vpredecessor\x18\x1d \x01(\tR\vpredecessor\"\x9c\x05\n" +
+	"\vpredecessor\x18\x1d \x01(\tR\vpredecessor\"\xb4\x05\n" +
 	"\aCheckIn\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\xc5\x01\n" +
 	"\n" +
@@ -2357,7 +2368,8 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\fupdate_actor\x18\t \x01(\tR\vupdateActor\x12_\n" +
 	"\vupdate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"updateTimeB\v\n" +
+	"updateTime\x12\x16\n" +
+	"\x06public\x18\v \x01(\bR\x06publicB\v\n" +
 	"\t_progress\"\xaa\x01\n" +
 	"\rElementThread\x12=\n" +
 	"\belements\x18\x01 \x03(\v2!.goldenthread.planning.v1.ElementR\belements\x12:\n" +

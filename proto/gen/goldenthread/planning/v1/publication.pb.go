@@ -166,8 +166,10 @@ type PublishedElement struct {
 	EndDate       *date.Date    `protobuf:"bytes,10,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// The element it sits under, and a defining objective's thematic goal;
 	// both published ones, or empty.
-	Parent        string `protobuf:"bytes,11,opt,name=parent,proto3" json:"parent,omitempty"`
-	ThematicGoal  string `protobuf:"bytes,12,opt,name=thematic_goal,json=thematicGoal,proto3" json:"thematic_goal,omitempty"`
+	Parent       string `protobuf:"bytes,11,opt,name=parent,proto3" json:"parent,omitempty"`
+	ThematicGoal string `protobuf:"bytes,12,opt,name=thematic_goal,json=thematicGoal,proto3" json:"thematic_goal,omitempty"`
+	// Its latest check-in, where its owners shared it with the public.
+	LatestCheckIn *PublishedCheckIn `protobuf:"bytes,13,opt,name=latest_check_in,json=latestCheckIn,proto3" json:"latest_check_in,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -286,6 +288,75 @@ func (x *PublishedElement) GetThematicGoal() string {
 	return ""
 }
 
+func (x *PublishedElement) GetLatestCheckIn() *PublishedCheckIn {
+	if x != nil {
+		return x.LatestCheckIn
+	}
+	return nil
+}
+
+// PublishedCheckIn is a check-in as the public reads it: not who wrote
+// it, nor its next steps or blockers.
+type PublishedCheckIn struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Assessment    Health                 `protobuf:"varint,1,opt,name=assessment,proto3,enum=goldenthread.planning.v1.Health" json:"assessment,omitempty"`
+	Summary       string                 `protobuf:"bytes,2,opt,name=summary,proto3" json:"summary,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishedCheckIn) Reset() {
+	*x = PublishedCheckIn{}
+	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishedCheckIn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishedCheckIn) ProtoMessage() {}
+
+func (x *PublishedCheckIn) ProtoReflect() protoreflect.Message {
+	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishedCheckIn.ProtoReflect.Descriptor instead.
+func (*PublishedCheckIn) Descriptor() ([]byte, []int) {
+	return file_goldenthread_planning_v1_publication_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PublishedCheckIn) GetAssessment() Health {
+	if x != nil {
+		return x.Assessment
+	}
+	return Health_HEALTH_UNSPECIFIED
+}
+
+func (x *PublishedCheckIn) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *PublishedCheckIn) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 // PublishedPlan is what an organisation publishes.
 type PublishedPlan struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -308,7 +379,7 @@ type PublishedPlan struct {
 
 func (x *PublishedPlan) Reset() {
 	*x = PublishedPlan{}
-	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[2]
+	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -320,7 +391,7 @@ func (x *PublishedPlan) String() string {
 func (*PublishedPlan) ProtoMessage() {}
 
 func (x *PublishedPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[2]
+	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -333,7 +404,7 @@ func (x *PublishedPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishedPlan.ProtoReflect.Descriptor instead.
 func (*PublishedPlan) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_publication_proto_rawDescGZIP(), []int{2}
+	return file_goldenthread_planning_v1_publication_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *PublishedPlan) GetName() string {
@@ -389,7 +460,7 @@ type GetPublicationRequest struct {
 
 func (x *GetPublicationRequest) Reset() {
 	*x = GetPublicationRequest{}
-	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[3]
+	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -401,7 +472,7 @@ func (x *GetPublicationRequest) String() string {
 func (*GetPublicationRequest) ProtoMessage() {}
 
 func (x *GetPublicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[3]
+	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -414,7 +485,7 @@ func (x *GetPublicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublicationRequest.ProtoReflect.Descriptor instead.
 func (*GetPublicationRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_publication_proto_rawDescGZIP(), []int{3}
+	return file_goldenthread_planning_v1_publication_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetPublicationRequest) GetName() string {
@@ -438,7 +509,7 @@ type UpdatePublicationRequest struct {
 
 func (x *UpdatePublicationRequest) Reset() {
 	*x = UpdatePublicationRequest{}
-	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[4]
+	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -450,7 +521,7 @@ func (x *UpdatePublicationRequest) String() string {
 func (*UpdatePublicationRequest) ProtoMessage() {}
 
 func (x *UpdatePublicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[4]
+	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -463,7 +534,7 @@ func (x *UpdatePublicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePublicationRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePublicationRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_publication_proto_rawDescGZIP(), []int{4}
+	return file_goldenthread_planning_v1_publication_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UpdatePublicationRequest) GetPublication() *Publication {
@@ -491,7 +562,7 @@ type GetPublishedPlanRequest struct {
 
 func (x *GetPublishedPlanRequest) Reset() {
 	*x = GetPublishedPlanRequest{}
-	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[5]
+	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -503,7 +574,7 @@ func (x *GetPublishedPlanRequest) String() string {
 func (*GetPublishedPlanRequest) ProtoMessage() {}
 
 func (x *GetPublishedPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[5]
+	mi := &file_goldenthread_planning_v1_publication_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -516,7 +587,7 @@ func (x *GetPublishedPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublishedPlanRequest.ProtoReflect.Descriptor instead.
 func (*GetPublishedPlanRequest) Descriptor() ([]byte, []int) {
-	return file_goldenthread_planning_v1_publication_proto_rawDescGZIP(), []int{5}
+	return file_goldenthread_planning_v1_publication_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetPublishedPlanRequest) GetName() string {
@@ -542,7 +613,7 @@ const file_goldenthread_planning_v1_publication_proto_rawDesc = "" +
 	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12!\n" +
 	"\fupdate_actor\x18\a \x01(\tR\vupdateActor\x12\x1b\n" +
-	"\x04etag\x18\b \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x92\x04\n" +
+	"\x04etag\x18\b \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xe6\x04\n" +
 	"\x10PublishedElement\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
 	"\x05level\x18\x02 \x01(\x0e2\x1f.goldenthread.planning.v1.LevelR\x05level\x12N\n" +
@@ -557,7 +628,15 @@ const file_goldenthread_planning_v1_publication_proto_rawDesc = "" +
 	"\bend_date\x18\n" +
 	" \x01(\v2\x11.google.type.DateR\aendDate\x12\x16\n" +
 	"\x06parent\x18\v \x01(\tR\x06parent\x12#\n" +
-	"\rthematic_goal\x18\f \x01(\tR\fthematicGoal\"\xf9\x01\n" +
+	"\rthematic_goal\x18\f \x01(\tR\fthematicGoal\x12R\n" +
+	"\x0flatest_check_in\x18\r \x01(\v2*.goldenthread.planning.v1.PublishedCheckInR\rlatestCheckIn\"\xab\x01\n" +
+	"\x10PublishedCheckIn\x12@\n" +
+	"\n" +
+	"assessment\x18\x01 \x01(\x0e2 .goldenthread.planning.v1.HealthR\n" +
+	"assessment\x12\x18\n" +
+	"\asummary\x18\x02 \x01(\tR\asummary\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\xf9\x01\n" +
 	"\rPublishedPlan\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x18\n" +
@@ -593,45 +672,49 @@ func file_goldenthread_planning_v1_publication_proto_rawDescGZIP() []byte {
 	return file_goldenthread_planning_v1_publication_proto_rawDescData
 }
 
-var file_goldenthread_planning_v1_publication_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_goldenthread_planning_v1_publication_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_goldenthread_planning_v1_publication_proto_goTypes = []any{
 	(*Publication)(nil),              // 0: goldenthread.planning.v1.Publication
 	(*PublishedElement)(nil),         // 1: goldenthread.planning.v1.PublishedElement
-	(*PublishedPlan)(nil),            // 2: goldenthread.planning.v1.PublishedPlan
-	(*GetPublicationRequest)(nil),    // 3: goldenthread.planning.v1.GetPublicationRequest
-	(*UpdatePublicationRequest)(nil), // 4: goldenthread.planning.v1.UpdatePublicationRequest
-	(*GetPublishedPlanRequest)(nil),  // 5: goldenthread.planning.v1.GetPublishedPlanRequest
-	(*timestamppb.Timestamp)(nil),    // 6: google.protobuf.Timestamp
-	(Level)(0),                       // 7: goldenthread.planning.v1.Level
-	(ObjectiveKind)(0),               // 8: goldenthread.planning.v1.ObjectiveKind
-	(Status)(0),                      // 9: goldenthread.planning.v1.Status
-	(Health)(0),                      // 10: goldenthread.planning.v1.Health
-	(*date.Date)(nil),                // 11: google.type.Date
-	(*fieldmaskpb.FieldMask)(nil),    // 12: google.protobuf.FieldMask
+	(*PublishedCheckIn)(nil),         // 2: goldenthread.planning.v1.PublishedCheckIn
+	(*PublishedPlan)(nil),            // 3: goldenthread.planning.v1.PublishedPlan
+	(*GetPublicationRequest)(nil),    // 4: goldenthread.planning.v1.GetPublicationRequest
+	(*UpdatePublicationRequest)(nil), // 5: goldenthread.planning.v1.UpdatePublicationRequest
+	(*GetPublishedPlanRequest)(nil),  // 6: goldenthread.planning.v1.GetPublishedPlanRequest
+	(*timestamppb.Timestamp)(nil),    // 7: google.protobuf.Timestamp
+	(Level)(0),                       // 8: goldenthread.planning.v1.Level
+	(ObjectiveKind)(0),               // 9: goldenthread.planning.v1.ObjectiveKind
+	(Status)(0),                      // 10: goldenthread.planning.v1.Status
+	(Health)(0),                      // 11: goldenthread.planning.v1.Health
+	(*date.Date)(nil),                // 12: google.type.Date
+	(*fieldmaskpb.FieldMask)(nil),    // 13: google.protobuf.FieldMask
 }
 var file_goldenthread_planning_v1_publication_proto_depIdxs = []int32{
-	6,  // 0: goldenthread.planning.v1.Publication.update_time:type_name -> google.protobuf.Timestamp
-	7,  // 1: goldenthread.planning.v1.PublishedElement.level:type_name -> goldenthread.planning.v1.Level
-	8,  // 2: goldenthread.planning.v1.PublishedElement.objective_kind:type_name -> goldenthread.planning.v1.ObjectiveKind
-	9,  // 3: goldenthread.planning.v1.PublishedElement.status:type_name -> goldenthread.planning.v1.Status
-	10, // 4: goldenthread.planning.v1.PublishedElement.health:type_name -> goldenthread.planning.v1.Health
-	11, // 5: goldenthread.planning.v1.PublishedElement.start_date:type_name -> google.type.Date
-	11, // 6: goldenthread.planning.v1.PublishedElement.end_date:type_name -> google.type.Date
-	6,  // 7: goldenthread.planning.v1.PublishedPlan.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 8: goldenthread.planning.v1.PublishedPlan.elements:type_name -> goldenthread.planning.v1.PublishedElement
-	0,  // 9: goldenthread.planning.v1.UpdatePublicationRequest.publication:type_name -> goldenthread.planning.v1.Publication
-	12, // 10: goldenthread.planning.v1.UpdatePublicationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 11: goldenthread.planning.v1.PublicationService.GetPublication:input_type -> goldenthread.planning.v1.GetPublicationRequest
-	4,  // 12: goldenthread.planning.v1.PublicationService.UpdatePublication:input_type -> goldenthread.planning.v1.UpdatePublicationRequest
-	5,  // 13: goldenthread.planning.v1.PublicationService.GetPublishedPlan:input_type -> goldenthread.planning.v1.GetPublishedPlanRequest
-	0,  // 14: goldenthread.planning.v1.PublicationService.GetPublication:output_type -> goldenthread.planning.v1.Publication
-	0,  // 15: goldenthread.planning.v1.PublicationService.UpdatePublication:output_type -> goldenthread.planning.v1.Publication
-	2,  // 16: goldenthread.planning.v1.PublicationService.GetPublishedPlan:output_type -> goldenthread.planning.v1.PublishedPlan
-	14, // [14:17] is the sub-list for method output_type
-	11, // [11:14] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	7,  // 0: goldenthread.planning.v1.Publication.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 1: goldenthread.planning.v1.PublishedElement.level:type_name -> goldenthread.planning.v1.Level
+	9,  // 2: goldenthread.planning.v1.PublishedElement.objective_kind:type_name -> goldenthread.planning.v1.ObjectiveKind
+	10, // 3: goldenthread.planning.v1.PublishedElement.status:type_name -> goldenthread.planning.v1.Status
+	11, // 4: goldenthread.planning.v1.PublishedElement.health:type_name -> goldenthread.planning.v1.Health
+	12, // 5: goldenthread.planning.v1.PublishedElement.start_date:type_name -> google.type.Date
+	12, // 6: goldenthread.planning.v1.PublishedElement.end_date:type_name -> google.type.Date
+	2,  // 7: goldenthread.planning.v1.PublishedElement.latest_check_in:type_name -> goldenthread.planning.v1.PublishedCheckIn
+	11, // 8: goldenthread.planning.v1.PublishedCheckIn.assessment:type_name -> goldenthread.planning.v1.Health
+	7,  // 9: goldenthread.planning.v1.PublishedCheckIn.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 10: goldenthread.planning.v1.PublishedPlan.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 11: goldenthread.planning.v1.PublishedPlan.elements:type_name -> goldenthread.planning.v1.PublishedElement
+	0,  // 12: goldenthread.planning.v1.UpdatePublicationRequest.publication:type_name -> goldenthread.planning.v1.Publication
+	13, // 13: goldenthread.planning.v1.UpdatePublicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	4,  // 14: goldenthread.planning.v1.PublicationService.GetPublication:input_type -> goldenthread.planning.v1.GetPublicationRequest
+	5,  // 15: goldenthread.planning.v1.PublicationService.UpdatePublication:input_type -> goldenthread.planning.v1.UpdatePublicationRequest
+	6,  // 16: goldenthread.planning.v1.PublicationService.GetPublishedPlan:input_type -> goldenthread.planning.v1.GetPublishedPlanRequest
+	0,  // 17: goldenthread.planning.v1.PublicationService.GetPublication:output_type -> goldenthread.planning.v1.Publication
+	0,  // 18: goldenthread.planning.v1.PublicationService.UpdatePublication:output_type -> goldenthread.planning.v1.Publication
+	3,  // 19: goldenthread.planning.v1.PublicationService.GetPublishedPlan:output_type -> goldenthread.planning.v1.PublishedPlan
+	17, // [17:20] is the sub-list for method output_type
+	14, // [14:17] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_goldenthread_planning_v1_publication_proto_init() }
@@ -646,7 +729,7 @@ func file_goldenthread_planning_v1_publication_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_goldenthread_planning_v1_publication_proto_rawDesc), len(file_goldenthread_planning_v1_publication_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
