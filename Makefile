@@ -40,6 +40,7 @@ bench:
 	$(GO) build -o bin/bench ./cmd/bench
 	cd services/planning && $(GO) test -c -o ../../bin/planning.test .
 	cd services/kit/history && $(GO) test -c -o ../../../bin/history.test .
+	cd gateway/public && $(GO) test -c -o ../../bin/public.test .
 	$$(command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo taskset -c 1) bin/bench -server-cpus "$$(command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo 0)" $(ARGS)
 
 ## build: the all-in-one, each service and the gateway into ./bin

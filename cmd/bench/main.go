@@ -41,6 +41,7 @@ func main() {
 type options struct {
 	goldenthread, planningTest string
 	historyTest                string
+	publicTest                 string
 	serverCPUs                 string
 	repo, out                  string
 	warmup, window             time.Duration
@@ -54,6 +55,7 @@ func drive(args []string) error {
 	fs.StringVar(&o.goldenthread, "goldenthread", "bin/goldenthread", "the all-in-one binary")
 	fs.StringVar(&o.planningTest, "planning-test", "bin/planning.test", "the planning service's compiled tests (go test -c), for the tree benchmarks")
 	fs.StringVar(&o.historyTest, "history-test", "bin/history.test", "the kit's history package's compiled tests (go test -c), for the revision's cost")
+	fs.StringVar(&o.publicTest, "public-test", "bin/public.test", "the gateway's public pages' compiled tests (go test -c), for a public page's rendering")
 	fs.StringVar(&o.serverCPUs, "server-cpus", "0", "CPUs (a taskset list) for the server processes; empty: no pinning")
 	fs.StringVar(&o.repo, "repo", ".", "the repository: for its commit, the planning package directory and the KPI service's migrations")
 	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "where to write the report; empty: only print the table")
@@ -70,7 +72,7 @@ func drive(args []string) error {
 			o.serverCPUs = ""
 		}
 	}
-	for _, p := range []*string{&o.goldenthread, &o.planningTest, &o.historyTest} {
+	for _, p := range []*string{&o.goldenthread, &o.planningTest, &o.historyTest, &o.publicTest} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return err

@@ -281,6 +281,24 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 	if r := tree(1000); r != nil {
 		notes = append(notes, fmt.Sprintf("Tree with roll-up, 1,000 elements: %s ms, %.1f MiB.", millis(time.Duration(r["ns/op"])), r["B/op"]/(1<<20)))
 	}
+	// The public page of a published plan: the planning service's read
+	// (above) and the gateway's rendering.
+	read := results["BenchmarkPublishedPlan"]
+	cmd = pinned(o.serverCPUs, o.publicTest, "-test.run", "^$", "-test.bench", "PublicPage", "-test.benchtime", "10x",
+		"-test.count", fmt.Sprint(treeRepeats))
+	cmd.Dir = filepath.Join(o.repo, "gateway", "public")
+	page, _, err := runGoBench(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	render := page["BenchmarkPublicPage"]
+	if read == nil || render == nil {
+		return nil, nil, errors.New("no published plan or public page benchmark result")
+	}
+	public := time.Duration(read["ns/op"] + render["ns/op"])
+	rows = append(rows, row{what: fmt.Sprintf("Public page of a published plan of 1,000 elements and 20 KPIs (fastest of %d runs)", treeRepeats),
+		baseline: "—", ours: fmt.Sprintf("%s ms: read %s + render %s", millis(public), millis(time.Duration(read["ns/op"])), millis(time.Duration(render["ns/op"]))),
+		base: "—", ratio: "—", goal: "< 1 s", met: yesNo(public < time.Second)})
 	roll := results["BenchmarkRollupAfterKPIChange"]
 	if roll == nil {
 		return nil, nil, errors.New("no roll-up benchmark result")

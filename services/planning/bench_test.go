@@ -212,3 +212,26 @@ func BenchmarkCreateUnderWideParent(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPublishedPlan reads a published plan of 1,000 elements as
+// anyone does (GetPublishedPlan): the public page's read, which make bench
+// adds to the page's rendering.
+func BenchmarkPublishedPlan(b *testing.B) {
+	p := newBenchPlan(b, 1000)
+	ctx := context.Background()
+	h := &publicationHandler{db: p.db}
+	err := p.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		return savePublication(ctx, tx, &publicationRecord{orgID: p.orgID, revision: 1,
+			p: &pb.Publication{Name: publicationName(p.orgID), Published: true, DisplayName: "Bench", UpdateTime: resource.Now()}})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		plan, err := h.GetPublishedPlan(ctx, &pb.GetPublishedPlanRequest{Name: publicationName(p.orgID)})
+		if err != nil || len(plan.Elements) < 1000 {
+			b.Fatalf("%d elements, %v", len(plan.GetElements()), err)
+		}
+	}
+}
