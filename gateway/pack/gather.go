@@ -16,6 +16,7 @@ import (
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/lookup"
 )
 
@@ -76,9 +77,9 @@ func Gather(ctx context.Context, c Clients, req Request) (*Pack, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.Scope = append(p.Scope, fmt.Sprintf("Cycle: %s, %s to %s", cycle.GetDisplayName(), day(cycle.GetStartDate()), day(cycle.GetEndDate())))
-		from = time.Date(int(cycle.GetStartDate().GetYear()), time.Month(cycle.GetStartDate().GetMonth()), int(cycle.GetStartDate().GetDay()), 0, 0, 0, 0, time.UTC)
-		if end := time.Date(int(cycle.GetEndDate().GetYear()), time.Month(cycle.GetEndDate().GetMonth()), int(cycle.GetEndDate().GetDay())+1, 0, 0, 0, 0, time.UTC); end.Before(until) {
+		p.Scope = append(p.Scope, fmt.Sprintf("Cycle: %s, %s to %s", cycle.GetDisplayName(), dates.Format(cycle.GetStartDate()), dates.Format(cycle.GetEndDate())))
+		from = dates.Time(cycle.GetStartDate())
+		if end := dates.Time(cycle.GetEndDate()).AddDate(0, 0, 1); end.Before(until) {
 			until = end
 		}
 	}
@@ -138,7 +139,7 @@ func Gather(ctx context.Context, c Clients, req Request) (*Pack, error) {
 func elementOf(e *planningpb.Element, depth int, teams, people map[string]string) Element {
 	out := Element{Depth: depth, Level: levelName(e), Title: e.GetTitle(), Description: e.GetDescription(), Facts: [][2]string{
 		{"Owner", cmp.Or(teams[e.GetOwnerTeam()], path.Base(e.GetOwnerTeam()))},
-		{"Horizon", day(e.GetStartDate()) + " to " + day(e.GetEndDate())},
+		{"Horizon", dates.Format(e.GetStartDate()) + " to " + dates.Format(e.GetEndDate())},
 		{"Status", words(e.GetStatus().String(), "STATUS_")},
 		{"Health", words(e.GetHealth().String(), "HEALTH_")},
 		{"Progress", fmt.Sprintf("%d%%", e.GetProgress())},
@@ -180,11 +181,11 @@ func addKPIs(ctx context.Context, c Clients, req Request, p *Pack, shown map[str
 		out := KPI{Title: k.GetTitle(), Measures: title, Status: words(k.GetStatus().String(), "KPI_STATUS_"), Latest: "No value yet",
 			Chart: ChartOf(k, byKPI[k.GetName()])}
 		if k.GetLatestPeriodEnd() != nil {
-			out.Latest = fmt.Sprintf("%s for %s", value(k.GetLatestValue(), k), day(k.GetLatestPeriodEnd()))
+			out.Latest = fmt.Sprintf("%s for %s", value(k.GetLatestValue(), k), dates.Format(k.GetLatestPeriodEnd()))
 		}
 		var targets []string
 		for _, t := range k.GetTargets() {
-			targets = append(targets, fmt.Sprintf("%s by %s", value(t.GetValue(), k), day(t.GetPeriodEnd())))
+			targets = append(targets, fmt.Sprintf("%s by %s", value(t.GetValue(), k), dates.Format(t.GetPeriodEnd())))
 		}
 		out.Target = cmp.Or(strings.Join(targets, "; "), "Bands only")
 		p.KPIs = append(p.KPIs, out)

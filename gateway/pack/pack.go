@@ -6,7 +6,6 @@
 package pack
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 )
 
 // Pack is one report pack, ready to render: every text in it is as a
@@ -93,17 +93,9 @@ func words(v, prefix string) string {
 	return strings.ToUpper(w[:1]) + w[1:]
 }
 
-// day is a date as YYYY-MM-DD, "" for none.
-func day(d *date.Date) string {
-	if d == nil || d.GetYear() == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.GetYear(), d.GetMonth(), d.GetDay())
-}
-
 // dayNumber is a date as days since 1970-01-01, for charts.
 func dayNumber(d *date.Date) float64 {
-	return float64(time.Date(int(d.GetYear()), time.Month(d.GetMonth()), int(d.GetDay()), 0, 0, 0, 0, time.UTC).Unix() / 86400)
+	return float64(dates.Time(d).Unix() / 86400)
 }
 
 // value is a KPI's value with its unit.

@@ -11,18 +11,17 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/genproto/googleapis/type/date"
-
 	"github.com/goldenthread/goldenthread/gateway/pack"
 	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 )
 
 //go:embed page.html
 var files embed.FS
 
 var page = template.Must(template.New("page.html").Funcs(template.FuncMap{
-	"day":   day,
+	"day":   dates.Format,
 	"words": words,
 	"tone": func(h planningpb.Health) string {
 		return map[planningpb.Health]string{planningpb.Health_HEALTH_ON_TRACK: "good", planningpb.Health_HEALTH_AT_RISK: "warn",
@@ -76,7 +75,7 @@ func renderPage(w io.Writer, orgID string, pub published, now time.Time) error {
 			v.Roots = append(v.Roots, n)
 		}
 		if e.ObjectiveKind == planningpb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL && running(e, today) {
-			v.Goals = append(v.Goals, goal{e, int(dateTime(e.EndDate).Sub(today).Hours()/24) + 1})
+			v.Goals = append(v.Goals, goal{e, int(dates.Time(e.EndDate).Sub(today).Hours()/24) + 1})
 		}
 	}
 	for _, k := range pub.kpis {
@@ -105,7 +104,7 @@ func kpisCSV(p published) []byte {
 	_ = out.Write([]string{"kpi", "title", "element", "unit", "period_end", "value", "status"})
 	for _, k := range p.kpis {
 		for _, m := range k.Values {
-			_ = out.Write([]string{k.Kpi.Name, k.Kpi.Title, k.Kpi.Element, strings.TrimPrefix(k.Kpi.Unit.String(), "UNIT_"), day(m.PeriodEnd),
+			_ = out.Write([]string{k.Kpi.Name, k.Kpi.Title, k.Kpi.Element, strings.TrimPrefix(k.Kpi.Unit.String(), "UNIT_"), dates.Format(m.PeriodEnd),
 				strconv.FormatFloat(m.GetValue(), 'f', -1, 64), strings.TrimPrefix(m.Status.String(), "KPI_STATUS_")})
 		}
 	}
@@ -116,17 +115,7 @@ func kpisCSV(p published) []byte {
 // running says whether e is open and its horizon holds today.
 func running(e *planningpb.PublishedElement, today time.Time) bool {
 	open := e.Status != planningpb.Status_STATUS_DONE && e.Status != planningpb.Status_STATUS_DROPPED
-	return open && !dateTime(e.StartDate).After(today) && !dateTime(e.EndDate).Before(today)
-}
-
-// dateTime is the start of d, in UTC.
-func dateTime(d *date.Date) time.Time {
-	return time.Date(int(d.GetYear()), time.Month(d.GetMonth()), int(d.GetDay()), 0, 0, 0, 0, time.UTC)
-}
-
-// day is a date as YYYY-MM-DD.
-func day(d *date.Date) string {
-	return fmt.Sprintf("%04d-%02d-%02d", d.GetYear(), d.GetMonth(), d.GetDay())
+	return open && !dates.Time(e.StartDate).After(today) && !dates.Time(e.EndDate).Before(today)
 }
 
 // words is an enum value as words: STATUS_ON_HOLD is "On hold".

@@ -75,11 +75,14 @@ func (s *sender) intake(ctx context.Context, tx *sqldb.Tx, e events.Event) error
 			continue
 		}
 		if b == nil {
-			if b, err = eventBody(ctx, tx, orgID, e); err != nil {
+			if b, err = eventBody(orgID, e); err != nil {
 				return err
 			}
 		}
-		d := b.delivery(orgID, w.id, w.w.Format)
+		d, err := b.delivery(ctx, tx, w.id, w.w.Format)
+		if err != nil {
+			return err
+		}
 		d.seq = e.Time.UnixMicro()
 		if err := queueDelivery(ctx, tx, d); err != nil {
 			return err
@@ -89,27 +92,19 @@ func (s *sender) intake(ctx context.Context, tx *sqldb.Tx, e events.Event) error
 	return nil
 }
 
-// body is an event as each format sends it.
+// body is an event of an organisation as each format sends it: made
+// when a webhook of that format first needs it (a chat message asks who
+// the actor is), then kept for the others.
 type body struct {
 	f                eventFields
+	orgID            string
+	payload          proto.Message
 	cloudEvent, chat []byte
 }
 
-// newBody is the body of an event of organisation orgID with payload.
-func newBody(ctx context.Context, q sqldb.Querier, orgID string, f eventFields, payload proto.Message) (*body, error) {
-	ce, err := cloudEvent(f, payload)
-	if err != nil {
-		return nil, err
-	}
-	chat, err := chatMessage(ctx, q, orgID, f.typ, payload)
-	if err != nil {
-		return nil, err
-	}
-	return &body{f: f, cloudEvent: ce, chat: chat}, nil
-}
-
-// eventBody is the body of e, its payload decoded by its type.
-func eventBody(ctx context.Context, q sqldb.Querier, orgID string, e events.Event) (*body, error) {
+// eventBody is the body of e, an event of organisation orgID, its payload
+// decoded by its type.
+func eventBody(orgID string, e events.Event) (*body, error) {
 	t, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(e.Type))
 	if err != nil {
 		return nil, fmt.Errorf("%w: event %s: unknown type %s", events.ErrPermanent, e.ID, e.Type)
@@ -118,19 +113,28 @@ func eventBody(ctx context.Context, q sqldb.Querier, orgID string, e events.Even
 	if err := proto.Unmarshal(e.Data, payload); err != nil {
 		return nil, fmt.Errorf("%w: event %s: %v", events.ErrPermanent, e.ID, err)
 	}
-	return newBody(ctx, q, orgID, eventFields{id: e.ID, source: e.Source, typ: e.Type, subject: e.Subject, time: e.Time}, payload)
+	return &body{f: eventFields{id: e.ID, source: e.Source, typ: e.Type, subject: e.Subject, time: e.Time}, orgID: orgID, payload: payload}, nil
 }
 
-// delivery is a new delivery of b to webhook webhookID of orgID, in
-// format, due now; its seq is the caller's to set.
-func (b *body) delivery(orgID, webhookID string, format pb.Webhook_Format) *delivery {
+// delivery is a new delivery of b to webhook webhookID in format, due
+// now; its seq is the caller's to set.
+func (b *body) delivery(ctx context.Context, q sqldb.Querier, webhookID string, format pb.Webhook_Format) (*delivery, error) {
 	now := time.Now().UnixMicro()
-	d := &delivery{orgID: orgID, webhookID: webhookID, id: resourcename.NewID(), eventID: b.f.id, eventType: b.f.typ, subject: b.f.subject,
-		payload: string(b.cloudEvent), contentType: cloudEventsMIME, state: pb.Delivery_STATE_PENDING, created: now, next: now}
+	d := &delivery{orgID: b.orgID, webhookID: webhookID, id: resourcename.NewID(), eventID: b.f.id, eventType: b.f.typ, subject: b.f.subject,
+		contentType: cloudEventsMIME, state: pb.Delivery_STATE_PENDING, created: now, next: now}
+	var err error
 	if format == pb.Webhook_FORMAT_CHAT {
+		if b.chat == nil {
+			b.chat, err = chatMessage(ctx, q, b.orgID, b.f.typ, b.payload)
+		}
 		d.payload, d.contentType = string(b.chat), chatMIME
+	} else {
+		if b.cloudEvent == nil {
+			b.cloudEvent, err = cloudEvent(b.f, b.payload)
+		}
+		d.payload = string(b.cloudEvent)
 	}
-	return d
+	return d, err
 }
 
 // organisationOf is the organisation id a resource name starts with.

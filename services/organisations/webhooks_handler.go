@@ -89,12 +89,12 @@ func (h *webhooksHandler) TestWebhook(ctx context.Context, req *pb.TestWebhookRe
 	id := resourcename.NewID()
 	var d *delivery
 	err = h.webhooks.DB.InTx(ctx, func(tx *sqldb.Tx) error {
-		body, err := newBody(ctx, tx, ids[0], eventFields{id: id, source: events.ServiceSource(serviceName), typ: testEventType, subject: req.Name, time: now},
-			&pb.WebhookTested{Webhook: req.Name})
-		if err != nil {
+		test := &body{f: eventFields{id: id, source: events.ServiceSource(serviceName), typ: testEventType, subject: req.Name, time: now},
+			orgID: ids[0], payload: &pb.WebhookTested{Webhook: req.Name}}
+		var err error
+		if d, err = test.delivery(ctx, tx, ids[1], w.Format); err != nil {
 			return err
 		}
-		d = body.delivery(ids[0], ids[1], w.Format)
 		d.seq = now.UnixMicro()
 		return queueDelivery(ctx, tx, d)
 	})
