@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -265,6 +267,56 @@ func (b *browser) accessibility(page string) {
 	for _, p := range problems {
 		b.t.Errorf("%s: %s", page, p)
 	}
+	b.axe(page)
+}
+
+// axePath is where `npm ci --prefix .ci/axe` (which .ci/run does) puts
+// axe-core, relative to this package; GT_AXE names another copy.
+const axePath = "../../.ci/axe/node_modules/axe-core/axe.min.js"
+
+// axeSource is axe-core's script, read once.
+var axeSource = sync.OnceValues(func() (string, error) {
+	path := cmp.Or(os.Getenv("GT_AXE"), axePath)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("axe not run: %w (npm ci --prefix .ci/axe installs axe-core; GT_AXE names another axe.min.js)", err)
+	}
+	return string(src), nil
+})
+
+// axe runs axe-core's WCAG 2.x A and AA rules on the page, as a subtest
+// (skipped, saying why, when axe-core is not installed), and fails on
+// every serious or critical violation.
+func (b *browser) axe(page string) {
+	b.t.Helper()
+	b.t.Run("axe "+page, func(t *testing.T) {
+		src, err := axeSource()
+		if err != nil {
+			t.Skip(err)
+		}
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		defer cancel()
+		loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof axe === 'object'`))
+		if err == nil && !loaded {
+			_, err = chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](src))
+		}
+		if err != nil {
+			t.Fatalf("load axe: %v", err)
+		}
+		violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`axe.run(document, {
+				runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']},
+				resultTypes: ['violations'],
+			}).then((r) => r.violations
+				.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+				.map((v) => v.id + ' (' + v.impact + '): ' + v.help + ': ' + v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', ')))`,
+			chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("run axe: %v", err)
+		}
+		for _, v := range violations {
+			t.Errorf("%s: %s", page, v)
+		}
+	})
 }
 
 // hover moves the mouse over the middle of the element sel names.

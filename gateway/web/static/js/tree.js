@@ -8,47 +8,56 @@ import { h } from './dom.js';
 // when a node is chosen.
 export function tree(nodes, { label, state, onSelect }) {
   const root = h('ul', { role: 'tree', 'aria-label': label, class: 'tree' });
+  // The tree is flat: each item says its level, its place among its
+  // siblings and its parent, rather than holding its children, so that an
+  // item's content (and so its accessible name) is its own row alone.
   const items = [];
+  const parentOf = new Map();
 
-  const item = (node, level) => {
+  const add = (siblings, level, parent) => siblings.forEach((node, i) => {
     const hasKids = node.children && node.children.length > 0;
-    const open = hasKids && state.expanded.has(node.id);
-    const rowId = `row-${node.id}`;
     const li = h('li', {
-      role: 'treeitem', 'aria-level': level, 'aria-labelledby': rowId,
-      'aria-expanded': hasKids ? String(open) : undefined,
+      role: 'treeitem', 'aria-level': level, 'aria-setsize': siblings.length, 'aria-posinset': i + 1,
+      'aria-expanded': hasKids ? String(state.expanded.has(node.id)) : undefined,
       'aria-selected': String(state.selected === node.id),
       tabindex: '-1', 'data-id': node.id, class: `node tone-${node.tone || 'none'}`,
     },
-    h('div', { class: 'row', id: rowId },
-      h('span', { class: 'toggle', 'aria-hidden': 'true' }, hasKids ? (open ? '▾' : '▸') : '•'),
+    h('div', { class: 'row' },
+      h('span', { class: 'toggle', 'aria-hidden': 'true' }, hasKids ? '▸' : '•'),
       node.label));
+    li.style.setProperty('--level', level);
     items.push(li);
-    if (hasKids) {
-      const group = h('ul', { role: 'group' }, node.children.map((c) => item(c, level + 1)));
-      group.hidden = !open;
-      li.append(group);
-    }
-    return li;
-  };
-  root.append(...nodes.map((n) => item(n, 1)));
+    parentOf.set(li, parent);
+    if (hasKids) add(node.children, level + 1, li);
+  });
+  add(nodes, 1, null);
+  root.append(...items);
 
-  const visible = () => items.filter((li) => !li.parentElement.closest('[role=group][hidden]'));
+  const open = (li) => li.getAttribute('aria-expanded') === 'true';
+  // An item shows when every item above it is expanded.
+  const shows = (li) => { for (let p = parentOf.get(li); p; p = parentOf.get(p)) if (!open(p)) return false; return true; };
+  const visible = () => items.filter((li) => !li.hidden);
+  const layout = () => {
+    for (const li of items) {
+      li.hidden = !shows(li);
+      if (li.hasAttribute('aria-expanded')) li.querySelector(':scope > .row > .toggle').textContent = open(li) ? '▾' : '▸';
+    }
+  };
+  layout();
   const focus = (li) => {
     if (!li) return;
     for (const x of items) x.tabIndex = -1;
     li.tabIndex = 0;
     li.focus();
   };
-  const setOpen = (li, open) => {
-    const group = li.querySelector(':scope > [role=group]');
-    if (!group) return;
-    group.hidden = !open;
-    li.setAttribute('aria-expanded', String(open));
-    li.querySelector(':scope > .row > .toggle').textContent = open ? '▾' : '▸';
-    if (open) state.expanded.add(li.dataset.id);
+  // mark opens or closes an item with children, without laying out.
+  const mark = (li, want) => {
+    if (!li.hasAttribute('aria-expanded')) return;
+    li.setAttribute('aria-expanded', String(want));
+    if (want) state.expanded.add(li.dataset.id);
     else state.expanded.delete(li.dataset.id);
   };
+  const setOpen = (li, want) => { mark(li, want); layout(); };
   const select = (li) => {
     for (const x of items) x.setAttribute('aria-selected', 'false');
     li.setAttribute('aria-selected', 'true');
@@ -57,7 +66,7 @@ export function tree(nodes, { label, state, onSelect }) {
   };
 
   // The tab stop: the selected node, else the first.
-  const start = items.find((li) => li.dataset.id === state.selected && !li.parentElement.closest('[role=group][hidden]')) || items[0];
+  const start = items.find((li) => li.dataset.id === state.selected && !li.hidden) || items[0];
   if (start) start.tabIndex = 0;
 
   root.addEventListener('click', (ev) => {
@@ -80,11 +89,11 @@ export function tree(nodes, { label, state, onSelect }) {
       case 'End': focus(vis[vis.length - 1]); break;
       case 'ArrowRight':
         if (expanded === 'false') setOpen(li, true);
-        else if (expanded === 'true') focus(li.querySelector(':scope > [role=group] > [role=treeitem]'));
+        else if (expanded === 'true') focus(items.find((x) => parentOf.get(x) === li));
         break;
       case 'ArrowLeft':
         if (expanded === 'true') setOpen(li, false);
-        else focus(li.parentElement.closest('[role=treeitem]'));
+        else focus(parentOf.get(li));
         break;
       case 'Enter':
       case ' ':
@@ -97,7 +106,8 @@ export function tree(nodes, { label, state, onSelect }) {
   });
 
   root.expandAll = (open) => {
-    for (const li of items) setOpen(li, open);
+    for (const li of items) mark(li, open);
+    layout();
     // Keep the one tab stop on a visible node, without moving the focus.
     const vis = visible();
     const stop = vis.find((x) => x.tabIndex === 0) || vis[0];
