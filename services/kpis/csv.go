@@ -37,7 +37,7 @@ func formatCSV(recs []*measurementRecord) []byte {
 	w := csv.NewWriter(&buf)
 	_ = w.Write(csvHeader) // writes to a bytes.Buffer cannot fail
 	for _, r := range recs {
-		_ = w.Write([]string{dates.Format(r.m.PeriodEnd), strconv.FormatFloat(r.m.GetValue(), 'g', -1, 64), quoteCell(r.m.Note), quoteCell(r.m.Source)})
+		_ = w.Write([]string{dates.Format(r.Msg.PeriodEnd), strconv.FormatFloat(r.Msg.GetValue(), 'g', -1, 64), quoteCell(r.Msg.Note), quoteCell(r.Msg.Source)})
 	}
 	w.Flush()
 	return buf.Bytes()

@@ -75,7 +75,7 @@ func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (
 			if err != nil {
 				return nil, err
 			}
-			r := &kpiRecord{kpi: k, orgID: ids[0], id: ids[1]}
+			r := &kpiRecord{Stored: resource.Hold(k), orgID: ids[0], id: ids[1]}
 			r.setElement(el)
 			applyLatest(r, nil, nil, dates.Format(dates.Today()))
 			return r, nil
@@ -85,7 +85,7 @@ func (h *kpisHandler) CreateKpi(ctx context.Context, req *pb.CreateKpiRequest) (
 				return err
 			}
 			// The plan learns the element has a KPI (NO_DATA so far).
-			return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
+			return h.events.statusChanged(ctx, tx, r.Msg, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
 		}})
 }
 
@@ -114,18 +114,18 @@ func (h *kpisHandler) UpdateKpi(ctx context.Context, req *pb.UpdateKpiRequest) (
 	}
 	c.Lock = kpiLock
 	c.After = func(ctx context.Context, tx *sqldb.Tx, current, next *kpiRecord) error {
-		if !sameGrading(current.kpi, next.kpi) {
+		if !sameGrading(current.Msg, next.Msg) {
 			if err := addVersion(ctx, tx, next, effective); err != nil {
 				return err
 			}
 		}
 		// New targets, thresholds or frequency may change the status, and a
 		// new element must hear of it.
-		return recompute(ctx, tx, h.events, next, movedFrom(current.kpi, next.kpi))
+		return recompute(ctx, tx, h.events, next, movedFrom(current.Msg, next.Msg))
 	}
 	return h.kpis.Update(ctx, c, func(current *kpiRecord) (*kpiRecord, error) {
-		next, err := reviseKpi(orgID, current.kpi, resource.ApplyMask(current.kpi, req.Kpi, c.Paths))
-		r := current.with(next)
+		next, err := reviseKpi(orgID, current.Msg, resource.ApplyMask(current.Msg, req.Kpi, c.Paths))
+		r := resource.With(current, next)
 		if el != nil {
 			r.setElement(el)
 		}
@@ -147,9 +147,9 @@ func (h *kpisHandler) deletion(deleted bool) resource.Hooks[*kpiRecord] {
 	return resource.Hooks[*kpiRecord]{Lock: kpiLock,
 		After: func(ctx context.Context, tx *sqldb.Tx, _, r *kpiRecord) error {
 			if deleted {
-				return deletedStatus(ctx, tx, h.events, r, r.kpi.Status)
+				return deletedStatus(ctx, tx, h.events, r, r.Msg.Status)
 			}
-			return h.events.statusChanged(ctx, tx, r.kpi, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
+			return h.events.statusChanged(ctx, tx, r.Msg, pb.KpiStatus_KPI_STATUS_UNSPECIFIED, "")
 		}}
 }
 

@@ -18,9 +18,8 @@ import (
 // kpiRecord is a KPI as stored: the API resource, its revision, and what
 // the service keeps beside it.
 type kpiRecord struct {
-	kpi       *pb.Kpi
+	resource.Stored[*pb.Kpi]
 	orgID, id string
-	revision  int64
 	// deletedWithOrg records that the organisation's deletion deleted the
 	// KPI, so that its undeletion restores it.
 	deletedWithOrg bool
@@ -34,19 +33,6 @@ type kpiRecord struct {
 // setElement keeps what closes the KPI of el.
 func (r *kpiRecord) setElement(el *planningpb.Element) {
 	r.elementStatus, r.elementEnd = el.GetStatus(), orEmpty(el.GetEndDate())
-}
-
-// Message implements resource.Record.
-func (r *kpiRecord) Message() *pb.Kpi { return r.kpi }
-
-// Revision implements resource.Record.
-func (r *kpiRecord) Revision() *int64 { return &r.revision }
-
-// with returns the record holding k instead, at the same revision.
-func (r *kpiRecord) with(k *pb.Kpi) *kpiRecord {
-	c := *r
-	c.kpi = k
-	return &c
 }
 
 var kpisTable = resource.Table[*kpiRecord]{
@@ -63,7 +49,7 @@ var kpisTable = resource.Table[*kpiRecord]{
 // kpiListSchema says what ListKpis may filter and sort on.
 var kpiListSchema = resource.Schema[*kpiRecord, *pb.Kpi]("title", []listing.Field[*kpiRecord]{
 	{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
-		Key: func(r *kpiRecord) any { return r.kpi.Title }},
+		Key: func(r *kpiRecord) any { return r.Msg.Title }},
 	{Name: "status", Column: "status", Kind: listing.Enum, Enum: pb.KpiStatus_value, Filter: true},
 	resource.NameField[*kpiRecord]("element", "elements", "element_id", "id", false),
 	resource.NameField[*kpiRecord]("owner_team", "teams", "owner_team_id", "id", false),
@@ -116,7 +102,7 @@ func kpisByID(ctx context.Context, q sqldb.Querier, orgID string, ids []string) 
 // it: computed, not the caller's content, so neither revision nor etag
 // changes.
 func setComputed(ctx context.Context, tx *sqldb.Tx, r *kpiRecord) error {
-	k := r.kpi
+	k := r.Msg
 	_, err := tx.ExecContext(ctx, `UPDATE kpis SET latest_value = ?, latest_period_end = ?, status = ?, trend = ?, due_date = ?,
 		element_deleted = ?, closure = ?, element_status = ?, element_end_date = ? WHERE organisation_id = ? AND id = ?`,
 		k.LatestValue, dateOrEmpty(k), int32(k.Status), int32(k.Trend), orEmpty(k.ValueDueDate), sqldb.Bool(k.ElementDeleted),
@@ -168,7 +154,7 @@ func orEmpty(d *date.Date) string {
 // and owner team are stored by id: the rules keep them in the KPI's
 // organisation.
 func (r *kpiRecord) values() ([]any, error) {
-	k := r.kpi
+	k := r.Msg
 	elementID, err := resource.InOrganisation("kpi.element", "elements", r.orgID, k.Element)
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: %w", r.id, err)
@@ -190,13 +176,13 @@ func (r *kpiRecord) values() ([]any, error) {
 	return []any{r.orgID, r.id, k.Title, k.Description, int32(k.Unit), k.CurrencyCode, int32(k.Direction), string(baseline),
 		targets, thresholds, int32(k.Frequency), elementID, ownerTeamID, k.DataSource, k.LatestValue,
 		dateOrEmpty(k), int32(k.Status), int32(k.Trend), orEmpty(k.ValueDueDate), sqldb.Bool(k.ElementDeleted), resource.Micros(k.CreateTime),
-		resource.Micros(k.UpdateTime), resource.NullMicros(k.DeleteTime), sqldb.Bool(r.deletedWithOrg), r.revision, k.UpdateActor,
+		resource.Micros(k.UpdateTime), resource.NullMicros(k.DeleteTime), sqldb.Bool(r.deletedWithOrg), r.Rev, k.UpdateActor,
 		sqldb.Bool(k.Retired), int32(k.Closure), int32(r.elementStatus), r.elementEnd}, nil
 }
 
 func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 	var (
-		r                                = &kpiRecord{kpi: &pb.Kpi{}}
+		r                                = &kpiRecord{Stored: resource.Hold(&pb.Kpi{})}
 		unit, direction, freq, st, trend int32
 		closure, elementStatus           int32
 		retired                          int
@@ -206,10 +192,10 @@ func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 		elementDeleted, withOrg          int
 		stamps                           resource.Stamps
 	)
-	k := r.kpi
+	k := r.Msg
 	err := s.Scan(&r.orgID, &r.id, &k.Title, &k.Description, &unit, &k.CurrencyCode, &direction, &baseline, &targets, &thresholds,
 		&freq, &elementID, &ownerTeamID, &k.DataSource, &k.LatestValue, &latest, &st, &trend, &due,
-		&elementDeleted, &stamps.Create, &stamps.Update, &stamps.Delete, &withOrg, &r.revision, &k.UpdateActor,
+		&elementDeleted, &stamps.Create, &stamps.Update, &stamps.Delete, &withOrg, &r.Rev, &k.UpdateActor,
 		&retired, &closure, &elementStatus, &r.elementEnd)
 	if err != nil {
 		return nil, err // kpisTable names the table, and tells sql.ErrNoRows apart
@@ -237,7 +223,7 @@ func scanKpi(s resource.Scanner) (*kpiRecord, error) {
 	k.ElementDeleted = elementDeleted == 1
 	k.Retired, k.Closure, r.elementStatus = retired == 1, pb.Kpi_Closure(closure), planningpb.Status(elementStatus)
 	k.CreateTime, k.UpdateTime, k.DeleteTime = stamps.Times()
-	k.Etag = resource.Etag(r.revision)
+	k.Etag = resource.Etag(r.Rev)
 	r.deletedWithOrg = withOrg == 1
 	return r, nil
 }

@@ -77,8 +77,8 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 		return nil, err
 	}
 	for id, k := range checked {
-		if f := kpis[id]; f == nil || f.kpi.DeleteTime != nil {
-			return nil, apierr.FailedPrecondition(k.kpi.Name, "was deleted meanwhile")
+		if f := kpis[id]; f == nil || f.Msg.DeleteTime != nil {
+			return nil, apierr.FailedPrecondition(k.Msg.Name, "was deleted meanwhile")
 		}
 	}
 	periods := map[string][]string{}
@@ -118,7 +118,7 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 			if err != nil {
 				return nil, fmt.Errorf("measurement made by request_id: %w", err)
 			}
-			out[i] = prior.m
+			out[i] = prior.Msg
 			continue
 		}
 		period := dates.Format(r.m.PeriodEnd)
@@ -133,7 +133,7 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 		rec := newMeasurement(orgID, kpiIDs[i], r.m, actor)
 		recs = append(recs, rec)
 		keys = append(keys, r.key)
-		out[i] = rec.m
+		out[i] = rec.Msg
 	}
 	if len(bad) > 0 {
 		return nil, apierr.InvalidArguments(bad)
@@ -145,19 +145,19 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 		if err := k.Claim(ctx, tx, recs[i].id); err != nil {
 			return nil, err
 		}
-		if err := history.Record(ctx, tx, recs[i].m, historypb.Action_ACTION_CREATED, actor); err != nil {
+		if err := history.Record(ctx, tx, recs[i].Msg, historypb.Action_ACTION_CREATED, actor); err != nil {
 			return nil, err
 		}
 	}
 	byKpi := map[string][]*pb.Measurement{}
 	for _, rec := range recs {
-		byKpi[rec.kpiID] = append(byKpi[rec.kpiID], rec.m)
+		byKpi[rec.kpiID] = append(byKpi[rec.kpiID], rec.Msg)
 	}
 	for _, kpiID := range mapKeys(kpis) {
 		if len(byKpi[kpiID]) == 0 {
 			continue
 		}
-		if err := h.events.recorded(ctx, tx, kpis[kpiID].kpi.Name, byKpi[kpiID]); err != nil {
+		if err := h.events.recorded(ctx, tx, kpis[kpiID].Msg.Name, byKpi[kpiID]); err != nil {
 			return nil, err
 		}
 		if err := recompute(ctx, tx, h.events, kpis[kpiID], ""); err != nil {
@@ -171,8 +171,8 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 // value, note and source, at its first revision, made now by actor.
 func newMeasurement(orgID, kpiID string, in *pb.Measurement, actor string) *measurementRecord {
 	id := resourcename.NewID()
-	r := &measurementRecord{orgID: orgID, kpiID: kpiID, id: id, m: &pb.Measurement{
-		Name: measurementName(orgID, kpiID, id), PeriodEnd: in.PeriodEnd, Value: in.Value, Note: in.Note, Source: in.Source}}
+	r := &measurementRecord{Stored: resource.Hold(&pb.Measurement{
+		Name: measurementName(orgID, kpiID, id), PeriodEnd: in.PeriodEnd, Value: in.Value, Note: in.Note, Source: in.Source}), orgID: orgID, kpiID: kpiID, id: id}
 	resource.Begin(r, actor)
 	return r
 }
@@ -187,7 +187,7 @@ func (h *measurementsHandler) mayRecord(ctx context.Context, orgID string, kpis 
 	person := p.People[orgID]
 	checked := map[string]bool{}
 	for _, id := range mapKeys(kpis) {
-		team := kpis[id].kpi.OwnerTeam
+		team := kpis[id].Msg.OwnerTeam
 		if checked[team] {
 			continue
 		}
@@ -200,7 +200,7 @@ func (h *measurementsHandler) mayRecord(ctx context.Context, orgID string, kpis 
 		}
 		if !member {
 			return apierr.PermissionDenied("contributors record values only for KPIs owned by teams they are members of; " +
-				team + " owns " + kpis[id].kpi.Name)
+				team + " owns " + kpis[id].Msg.Name)
 		}
 		checked[team] = true
 	}

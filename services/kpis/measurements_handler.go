@@ -178,8 +178,8 @@ func (h *measurementsHandler) UpdateMeasurement(ctx context.Context, req *pb.Upd
 	}
 	actor, t := auth.Actor(ctx, serviceName), resource.Now()
 	return h.measurements.Update(ctx, c, func(current *measurementRecord) (*measurementRecord, error) {
-		next, err := correct(current.m, req.Measurement, req.UpdateMask.GetPaths(), c.Paths, actor, t)
-		return current.with(next), err
+		next, err := correct(current.Msg, req.Measurement, req.UpdateMask.GetPaths(), c.Paths, actor, t)
+		return resource.With(current, next), err
 	})
 }
 

@@ -110,11 +110,11 @@ func checkRecordable(rows []row, kpiIDs []string, kpis map[string]*kpiRecord, to
 		k := kpis[kpiIDs[i]]
 		switch {
 		case kpiIDs[i] == "":
-		case k == nil || k.kpi.DeleteTime != nil:
+		case k == nil || k.Msg.DeleteTime != nil:
 			bad = append(bad, r.violation("parent", "no such KPI: "+r.kpi))
 			missing = true
 		case r.m.PeriodEnd != nil:
-			if p := periodProblem(dates.Format(r.m.PeriodEnd), k.kpi.Frequency, today); p != "" {
+			if p := periodProblem(dates.Format(r.m.PeriodEnd), k.Msg.Frequency, today); p != "" {
 				bad = append(bad, r.violation("measurement.period_end", p))
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
 // TestCorrect: what a correction makes of a measurement. history is the
@@ -108,8 +109,8 @@ func TestDateRange(t *testing.T) {
 func TestRecordableRows(t *testing.T) {
 	const org, today = "acme", "2026-12-04"
 	kpis := map[string]*kpiRecord{
-		"live":    {kpi: &pb.Kpi{Name: "organisations/acme/kpis/live", Frequency: pb.Frequency_FREQUENCY_MONTHLY}},
-		"deleted": {kpi: &pb.Kpi{Name: "organisations/acme/kpis/deleted", Frequency: pb.Frequency_FREQUENCY_MONTHLY, DeleteTime: timestamppb.Now()}},
+		"live":    {Stored: resource.Hold(&pb.Kpi{Name: "organisations/acme/kpis/live", Frequency: pb.Frequency_FREQUENCY_MONTHLY})},
+		"deleted": {Stored: resource.Hold(&pb.Kpi{Name: "organisations/acme/kpis/deleted", Frequency: pb.Frequency_FREQUENCY_MONTHLY, DeleteTime: timestamppb.Now()})},
 	}
 	for _, tc := range []struct {
 		name    string

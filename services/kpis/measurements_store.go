@@ -17,22 +17,8 @@ import (
 // measurementRecord is a measurement as stored: the API resource and its
 // revision.
 type measurementRecord struct {
-	m                *pb.Measurement
+	resource.Stored[*pb.Measurement]
 	orgID, kpiID, id string
-	revision         int64
-}
-
-// Message implements resource.Record.
-func (r *measurementRecord) Message() *pb.Measurement { return r.m }
-
-// Revision implements resource.Record.
-func (r *measurementRecord) Revision() *int64 { return &r.revision }
-
-// with returns the record holding m instead, at the same revision.
-func (r *measurementRecord) with(m *pb.Measurement) *measurementRecord {
-	c := *r
-	c.m = m
-	return &c
 }
 
 var measurementsTable = resource.Table[*measurementRecord]{
@@ -48,7 +34,7 @@ var measurementsTable = resource.Table[*measurementRecord]{
 var measurementListSchema = &listing.Schema[*measurementRecord]{
 	Fields: []listing.Field[*measurementRecord]{
 		{Name: "period_end", Column: "period_end", Kind: listing.String, Sort: true,
-			Key: func(r *measurementRecord) any { return dates.Format(r.m.PeriodEnd) }},
+			Key: func(r *measurementRecord) any { return dates.Format(r.Msg.PeriodEnd) }},
 	},
 	IDColumn:     "id",
 	ID:           func(r *measurementRecord) string { return r.id },
@@ -180,7 +166,7 @@ type storedCorrection struct {
 
 // values are the row's columns in measurementsTable's order.
 func (r *measurementRecord) values() ([]any, error) {
-	m := r.m
+	m := r.Msg
 	history := make([]storedCorrection, 0, len(m.History))
 	for _, c := range m.History {
 		history = append(history, storedCorrection{Value: c.Value, Note: c.Note, Source: c.Source, Actor: c.Actor,
@@ -191,18 +177,18 @@ func (r *measurementRecord) values() ([]any, error) {
 		return nil, fmt.Errorf("measurement history: %w", err)
 	}
 	return []any{r.orgID, r.kpiID, r.id, dates.Format(m.PeriodEnd), m.GetValue(), m.Note, m.Source, string(h),
-		resource.Micros(m.CreateTime), resource.Micros(m.UpdateTime), resource.NullMicros(m.DeleteTime), r.revision, m.UpdateActor}, nil
+		resource.Micros(m.CreateTime), resource.Micros(m.UpdateTime), resource.NullMicros(m.DeleteTime), r.Rev, m.UpdateActor}, nil
 }
 
 func scanMeasurement(s resource.Scanner) (*measurementRecord, error) {
 	var (
-		r            = &measurementRecord{m: &pb.Measurement{}}
+		r            = &measurementRecord{Stored: resource.Hold(&pb.Measurement{})}
 		periodEnd, h string
 		stamps       resource.Stamps
 	)
-	m := r.m
+	m := r.Msg
 	err := s.Scan(&r.orgID, &r.kpiID, &r.id, &periodEnd, &m.Value, &m.Note, &m.Source, &h, &stamps.Create, &stamps.Update, &stamps.Delete,
-		&r.revision, &m.UpdateActor)
+		&r.Rev, &m.UpdateActor)
 	if err != nil {
 		return nil, err // measurementsTable names the table, and tells sql.ErrNoRows apart
 	}
@@ -217,6 +203,6 @@ func scanMeasurement(s resource.Scanner) (*measurementRecord, error) {
 	m.Name = measurementName(r.orgID, r.kpiID, r.id)
 	m.PeriodEnd = dates.Parse(periodEnd)
 	m.CreateTime, m.UpdateTime, m.DeleteTime = stamps.Times()
-	m.Etag = resource.Etag(r.revision)
+	m.Etag = resource.Etag(r.Rev)
 	return r, nil
 }

@@ -42,18 +42,18 @@ func (h *kpisHandler) ListPublishedKpis(ctx context.Context, req *pb.ListPublish
 	var values []*pb.Measurement
 	var of []string // the KPI id of each of values
 	for _, r := range recs {
-		if !elements[r.kpi.Element] || (len(chosen) > 0 && !chosen[r.kpi.Name]) {
+		if !elements[r.Msg.Element] || (len(chosen) > 0 && !chosen[r.Msg.Name]) {
 			continue
 		}
 		ms, err := allLive(ctx, h.kpis.DB, r.orgID, r.id)
 		if err != nil {
 			return nil, err
 		}
-		k := proto.CloneOf(r.kpi)
+		k := proto.CloneOf(r.Msg)
 		k.UpdateActor, k.Etag, k.TargetHistory = "", "", nil
 		published := &pb.PublishedKpi{Kpi: k}
 		for _, m := range ms {
-			v := &pb.Measurement{Name: m.m.Name, PeriodEnd: m.m.PeriodEnd, Value: m.m.Value}
+			v := &pb.Measurement{Name: m.Msg.Name, PeriodEnd: m.Msg.PeriodEnd, Value: m.Msg.Value}
 			published.Values = append(published.Values, v)
 			values, of = append(values, v), append(of, r.id)
 		}

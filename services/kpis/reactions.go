@@ -84,5 +84,5 @@ func (r reactions) elementChanged(ctx context.Context, tx *sqldb.Tx, el *plannin
 	if err != nil {
 		return err
 	}
-	return r.kpis.Recompute(ctx, tx, recs, func(k *kpiRecord) { k.kpi.ElementDeleted = deleted }, setComputed, "element_deleted")
+	return r.kpis.Recompute(ctx, tx, recs, func(k *kpiRecord) { k.Msg.ElementDeleted = deleted }, setComputed, "element_deleted")
 }

@@ -23,7 +23,7 @@ func recompute(ctx context.Context, tx *sqldb.Tx, em emitter, r *kpiRecord, prev
 	if err != nil {
 		return err
 	}
-	k := r.kpi
+	k := r.Msg
 	old, wasClosed := k.Status, k.Closure
 	versions, err := versionsOf(ctx, tx, r.orgID, []string{r.id})
 	if err != nil {
@@ -48,7 +48,7 @@ func recompute(ctx context.Context, tx *sqldb.Tx, em emitter, r *kpiRecord, prev
 // of the targets and the element on r: whether it is closed, its status, trend and the date its
 // next value is due (none once closed).
 func applyLatest(r *kpiRecord, latest []period, versions []*pb.TargetVersion, today string) {
-	k := r.kpi
+	k := r.Msg
 	k.Closure = closureOf(k.Retired, r.elementStatus, r.elementEnd, today)
 	k.Status = statusOf(k, latest, versions, today)
 	k.Trend = trendOf(k, latest)
@@ -63,7 +63,7 @@ func applyLatest(r *kpiRecord, latest []period, versions []*pb.TargetVersion, to
 
 // deletedStatus is what a deleted KPI tells the plan: it measures nothing.
 func deletedStatus(ctx context.Context, tx *sqldb.Tx, em emitter, r *kpiRecord, old pb.KpiStatus) error {
-	gone := proto.CloneOf(r.kpi)
+	gone := proto.CloneOf(r.Msg)
 	gone.Status = pb.KpiStatus_KPI_STATUS_UNSPECIFIED
 	return em.statusChanged(ctx, tx, gone, old, "")
 }

@@ -32,7 +32,7 @@ func sameGrading(a, b *pb.Kpi) bool {
 // update time by its update actor, as grading the periods from effective
 // (YYYY-MM-DD; "" for every period, a KPI's first definition).
 func addVersion(ctx context.Context, tx *sqldb.Tx, r *kpiRecord, effective string) error {
-	k := r.kpi
+	k := r.Msg
 	targets, thresholds, err := encodeGrading(k.Targets, k.Thresholds)
 	if err != nil {
 		return fmt.Errorf("kpi %s: %w", r.id, err)

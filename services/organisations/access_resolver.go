@@ -185,7 +185,7 @@ func (r *resolver) apiToken(ctx context.Context, bearer string) (*auth.Principal
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	if org.org.DeleteTime == nil {
+	if org.Msg.DeleteTime == nil {
 		p.Roles[t.orgID] = t.token.Role
 	}
 	return p, expires, nil

@@ -45,10 +45,10 @@ func (h *organisationsHandler) CreateOrganisation(ctx context.Context, req *pb.C
 	// request_ids are platform-wide.
 	return h.orgs.Create(ctx, resource.Creation[*orgRecord]{Request: req, ID: req.OrganisationId,
 		New: func(ids []string) (*orgRecord, error) {
-			r := &orgRecord{id: ids[0], org: resource.ApplyMask(&pb.Organisation{Name: organisationType.Name(ids...)},
-				req.Organisation, organisationType.Updatable)}
+			r := &orgRecord{Stored: resource.Hold(resource.ApplyMask(&pb.Organisation{Name: organisationType.Name(ids...)},
+				req.Organisation, organisationType.Updatable)), id: ids[0]}
 			// Owners that cannot be are refused before anything is read.
-			_, err := ownerIDs(r.id, r.org.Owners)
+			_, err := ownerIDs(r.id, r.Msg.Owners)
 			return r, err
 		},
 		Check: checkOwners})
@@ -64,13 +64,13 @@ func (h *organisationsHandler) UpdateOrganisation(ctx context.Context, req *pb.U
 		// (DESIGN.md), so which organisations own this one is the
 		// platform's to say; and asked first, before any owner is looked
 		// up, so that the answer says nothing about other organisations.
-		if p := auth.FromContext(ctx); !slices.Equal(current.org.Owners, next.org.Owners) && (p == nil || !p.PlatformAdmin) {
+		if p := auth.FromContext(ctx); !slices.Equal(current.Msg.Owners, next.Msg.Owners) && (p == nil || !p.PlatformAdmin) {
 			return apierr.PermissionDenied("only a platform admin may change an organisation's owners")
 		}
 		return checkOwners(ctx, tx, next)
 	}
 	return h.orgs.Update(ctx, c, func(current *orgRecord) (*orgRecord, error) {
-		return current.with(resource.ApplyMask(current.org, req.Organisation, c.Paths)), nil
+		return resource.With(current, resource.ApplyMask(current.Msg, req.Organisation, c.Paths)), nil
 	})
 }
 
@@ -85,7 +85,7 @@ func (h *organisationsHandler) UndeleteOrganisation(ctx context.Context, req *pb
 // checkOwners fails unless every owner of r is a live organisation other
 // than r.
 func checkOwners(ctx context.Context, tx *sqldb.Tx, r *orgRecord) error {
-	ids, err := ownerIDs(r.id, r.org.Owners)
+	ids, err := ownerIDs(r.id, r.Msg.Owners)
 	if err != nil {
 		return err
 	}
@@ -93,5 +93,5 @@ func checkOwners(ctx context.Context, tx *sqldb.Tx, r *orgRecord) error {
 	if err != nil {
 		return err
 	}
-	return missingOwners(r.org.Owners, live)
+	return missingOwners(r.Msg.Owners, live)
 }

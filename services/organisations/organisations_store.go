@@ -14,20 +14,8 @@ import (
 
 // orgRecord is an organisation as stored: the API resource and its revision.
 type orgRecord struct {
-	org      *pb.Organisation
-	id       string
-	revision int64
-}
-
-// Message implements resource.Record.
-func (r *orgRecord) Message() *pb.Organisation { return r.org }
-
-// Revision implements resource.Record.
-func (r *orgRecord) Revision() *int64 { return &r.revision }
-
-// with returns the record holding org instead, at the same revision.
-func (r *orgRecord) with(org *pb.Organisation) *orgRecord {
-	return &orgRecord{org: org, id: r.id, revision: r.revision}
+	resource.Stored[*pb.Organisation]
+	id string
 }
 
 var organisationsTable = resource.Table[*orgRecord]{
@@ -41,7 +29,7 @@ var organisationsTable = resource.Table[*orgRecord]{
 // organisationListSchema says what ListOrganisations may filter and sort on.
 var organisationListSchema = resource.Schema[*orgRecord, *pb.Organisation]("create_time", []listing.Field[*orgRecord]{
 	{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
-		Key: func(r *orgRecord) any { return r.org.DisplayName }},
+		Key: func(r *orgRecord) any { return r.Msg.DisplayName }},
 	{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Organisation_Kind_value, Filter: true},
 })
 
@@ -90,9 +78,9 @@ func listOrganisations(ctx context.Context, q sqldb.Querier, plan *listing.Plan[
 // organisationValues are an organisation's columns in organisationsTable's
 // order.
 func organisationValues(r *orgRecord) ([]any, error) {
-	return []any{r.id, r.org.DisplayName, r.org.Description, int32(r.org.Kind), ownersJSON(r.org.Owners), r.org.Website,
-		resource.Micros(r.org.CreateTime), resource.Micros(r.org.UpdateTime), resource.NullMicros(r.org.DeleteTime), r.revision,
-		r.org.UpdateActor, sqldb.Bool(r.org.ViewersMayComment)}, nil
+	return []any{r.id, r.Msg.DisplayName, r.Msg.Description, int32(r.Msg.Kind), ownersJSON(r.Msg.Owners), r.Msg.Website,
+		resource.Micros(r.Msg.CreateTime), resource.Micros(r.Msg.UpdateTime), resource.NullMicros(r.Msg.DeleteTime), r.Rev,
+		r.Msg.UpdateActor, sqldb.Bool(r.Msg.ViewersMayComment)}, nil
 }
 
 // insertOrganisation adds r's row and its owners.
@@ -100,16 +88,16 @@ func insertOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) error {
 	if err := organisationsTable.Insert(ctx, tx, r); err != nil {
 		return err
 	}
-	return writeOwners(ctx, tx, r.id, r.org.Owners)
+	return writeOwners(ctx, tx, r.id, r.Msg.Owners)
 }
 
 // saveOrganisation writes r over the row at revision r.revision-1, and its
 // owners; false when the row has moved on meanwhile.
 func saveOrganisation(ctx context.Context, tx *sqldb.Tx, r *orgRecord) (bool, error) {
-	if ok, err := organisationsTable.Update(ctx, tx, r, r.revision-1); !ok || err != nil {
+	if ok, err := organisationsTable.Update(ctx, tx, r, r.Rev-1); !ok || err != nil {
 		return false, err
 	}
-	return true, writeOwners(ctx, tx, r.id, r.org.Owners)
+	return true, writeOwners(ctx, tx, r.id, r.Msg.Owners)
 }
 
 // ownersJSON is the stored form of owners: a JSON array, [] when there are
@@ -124,24 +112,24 @@ func ownersJSON(owners []string) string {
 
 func scanOrganisation(s resource.Scanner) (*orgRecord, error) {
 	var (
-		r      = &orgRecord{org: &pb.Organisation{}}
+		r      = &orgRecord{Stored: resource.Hold(&pb.Organisation{})}
 		kind   int32
 		owners string
 		stamps resource.Stamps
 		anyone int
 	)
-	err := s.Scan(&r.id, &r.org.DisplayName, &r.org.Description, &kind, &owners, &r.org.Website,
-		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.org.UpdateActor, &anyone)
+	err := s.Scan(&r.id, &r.Msg.DisplayName, &r.Msg.Description, &kind, &owners, &r.Msg.Website,
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.Rev, &r.Msg.UpdateActor, &anyone)
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(owners), &r.org.Owners); err != nil {
+	if err := json.Unmarshal([]byte(owners), &r.Msg.Owners); err != nil {
 		return nil, fmt.Errorf("read organisation %s: owners: %w", r.id, err)
 	}
-	r.org.Name = resourcename.Format(organisationCollection, r.id)
-	r.org.Kind = pb.Organisation_Kind(kind)
-	r.org.ViewersMayComment = anyone == 1
-	r.org.CreateTime, r.org.UpdateTime, r.org.DeleteTime = stamps.Times()
-	r.org.Etag = resource.Etag(r.revision)
+	r.Msg.Name = resourcename.Format(organisationCollection, r.id)
+	r.Msg.Kind = pb.Organisation_Kind(kind)
+	r.Msg.ViewersMayComment = anyone == 1
+	r.Msg.CreateTime, r.Msg.UpdateTime, r.Msg.DeleteTime = stamps.Times()
+	r.Msg.Etag = resource.Etag(r.Rev)
 	return r, nil
 }

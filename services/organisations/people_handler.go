@@ -60,8 +60,8 @@ func (h *peopleHandler) ListPeople(ctx context.Context, req *pb.ListPeopleReques
 func (h *peopleHandler) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) (*pb.Person, error) {
 	return h.people.Create(ctx, resource.Creation[*personRecord]{Request: req, Parent: req.Parent, ID: req.PersonId,
 		New: func(ids []string) (*personRecord, error) {
-			return &personRecord{orgID: ids[0], id: ids[1], person: resource.ApplyMask(&pb.Person{Name: personType.Name(ids...)},
-				req.Person, personType.Updatable)}, nil
+			return &personRecord{Stored: resource.Hold(resource.ApplyMask(&pb.Person{Name: personType.Name(ids...)},
+				req.Person, personType.Updatable)), orgID: ids[0], id: ids[1]}, nil
 		},
 		Check: func(ctx context.Context, tx *sqldb.Tx, r *personRecord) error {
 			if err := liveParent(ctx, tx, r.orgID, req.Parent); err != nil {
@@ -80,7 +80,7 @@ func (h *peopleHandler) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRe
 		return checkUnique(ctx, tx, next)
 	}
 	return h.people.Update(ctx, c, func(current *personRecord) (*personRecord, error) {
-		return current.with(resource.ApplyMask(current.person, req.Person, c.Paths)), nil
+		return resource.With(current, resource.ApplyMask(current.Msg, req.Person, c.Paths)), nil
 	})
 }
 
@@ -106,7 +106,7 @@ func liveParent(ctx context.Context, tx *sqldb.Tx, orgID, parent string) error {
 	if err != nil {
 		return err
 	}
-	if org.org.DeleteTime != nil {
+	if org.Msg.DeleteTime != nil {
 		return apierr.FailedPrecondition(parent, "is deleted; undelete it before adding people to it")
 	}
 	return nil

@@ -16,20 +16,8 @@ import (
 // personRecord is a person as stored: the API resource, its ids and its
 // revision.
 type personRecord struct {
-	person    *pb.Person
+	resource.Stored[*pb.Person]
 	orgID, id string
-	revision  int64
-}
-
-// Message implements resource.Record.
-func (r *personRecord) Message() *pb.Person { return r.person }
-
-// Revision implements resource.Record.
-func (r *personRecord) Revision() *int64 { return &r.revision }
-
-// with returns the record holding p instead, at the same revision.
-func (r *personRecord) with(p *pb.Person) *personRecord {
-	return &personRecord{person: p, orgID: r.orgID, id: r.id, revision: r.revision}
 }
 
 // peopleTable holds every organisation's people, keyed by (organisation_id,
@@ -48,9 +36,9 @@ var peopleTable = resource.Table[*personRecord]{
 // personListSchema says what ListPeople may filter and sort on.
 var personListSchema = resource.Schema[*personRecord, *pb.Person]("display_name", []listing.Field[*personRecord]{
 	{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
-		Key: func(r *personRecord) any { return r.person.DisplayName }},
+		Key: func(r *personRecord) any { return r.Msg.DisplayName }},
 	{Name: "email", Column: "email_lower", Kind: listing.String, Filter: true, Sort: true,
-		Key: func(r *personRecord) any { return emailKey(r.person.Email) }},
+		Key: func(r *personRecord) any { return emailKey(r.Msg.Email) }},
 })
 
 // personOwnerListSchema is personListSchema without the contact details,
@@ -66,11 +54,11 @@ var personOwnerListSchema = func() *listing.Schema[*personRecord] {
 // email (ignoring case) or external subject.
 func liveHolders(ctx context.Context, q sqldb.Querier, r *personRecord) (holders, error) {
 	var h holders
-	email := emailKey(r.person.Email)
+	email := emailKey(r.Msg.Email)
 	rows, err := q.QueryContext(ctx, `SELECT id, email_lower, external_subject FROM people
 		WHERE organisation_id = ? AND id <> ? AND delete_time IS NULL
 		AND (email_lower = ? OR (external_subject <> '' AND external_subject = ?))`,
-		r.orgID, r.id, email, r.person.ExternalSubject)
+		r.orgID, r.id, email, r.Msg.ExternalSubject)
 	if err != nil {
 		return h, fmt.Errorf("look up people's unique values: %w", err)
 	}
@@ -83,7 +71,7 @@ func liveHolders(ctx context.Context, q sqldb.Querier, r *personRecord) (holders
 		if otherEmail == email {
 			h.email = id
 		}
-		if otherSubject == r.person.ExternalSubject {
+		if otherSubject == r.Msg.ExternalSubject {
 			h.externalSubject = id
 		}
 	}
@@ -96,25 +84,25 @@ func liveHolders(ctx context.Context, q sqldb.Querier, r *personRecord) (holders
 // personValues are a person's columns in peopleTable's order, then the
 // email as uniqueness compares it.
 func personValues(r *personRecord) ([]any, error) {
-	return []any{r.orgID, r.id, r.person.DisplayName, r.person.Email, r.person.JobTitle, r.person.ExternalSubject,
-		resource.Micros(r.person.CreateTime), resource.Micros(r.person.UpdateTime), resource.NullMicros(r.person.DeleteTime), r.revision,
-		r.person.UpdateActor, int32(r.person.Role), emailKey(r.person.Email)}, nil
+	return []any{r.orgID, r.id, r.Msg.DisplayName, r.Msg.Email, r.Msg.JobTitle, r.Msg.ExternalSubject,
+		resource.Micros(r.Msg.CreateTime), resource.Micros(r.Msg.UpdateTime), resource.NullMicros(r.Msg.DeleteTime), r.Rev,
+		r.Msg.UpdateActor, int32(r.Msg.Role), emailKey(r.Msg.Email)}, nil
 }
 
 func scanPerson(s resource.Scanner) (*personRecord, error) {
 	var (
-		r      = &personRecord{person: &pb.Person{}}
+		r      = &personRecord{Stored: resource.Hold(&pb.Person{})}
 		stamps resource.Stamps
 		role   int32
 	)
-	err := s.Scan(&r.orgID, &r.id, &r.person.DisplayName, &r.person.Email, &r.person.JobTitle, &r.person.ExternalSubject,
-		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.person.UpdateActor, &role)
+	err := s.Scan(&r.orgID, &r.id, &r.Msg.DisplayName, &r.Msg.Email, &r.Msg.JobTitle, &r.Msg.ExternalSubject,
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.Rev, &r.Msg.UpdateActor, &role)
 	if err != nil {
 		return nil, err
 	}
-	r.person.Name = resourcename.Format(personCollection, r.orgID, r.id)
-	r.person.Role = identitypb.Role(role)
-	r.person.CreateTime, r.person.UpdateTime, r.person.DeleteTime = stamps.Times()
-	r.person.Etag = resource.Etag(r.revision)
+	r.Msg.Name = resourcename.Format(personCollection, r.orgID, r.id)
+	r.Msg.Role = identitypb.Role(role)
+	r.Msg.CreateTime, r.Msg.UpdateTime, r.Msg.DeleteTime = stamps.Times()
+	r.Msg.Etag = resource.Etag(r.Rev)
 	return r, nil
 }

@@ -71,7 +71,7 @@ func (s *sender) intake(ctx context.Context, tx *sqldb.Tx, e events.Event) error
 	}
 	var b *body
 	for _, w := range hooks {
-		if !wants(w.w.EventTypes, e.Type) {
+		if !wants(w.Msg.EventTypes, e.Type) {
 			continue
 		}
 		if b == nil {
@@ -79,7 +79,7 @@ func (s *sender) intake(ctx context.Context, tx *sqldb.Tx, e events.Event) error
 				return err
 			}
 		}
-		d, err := b.delivery(ctx, tx, w.id, w.w.Format)
+		d, err := b.delivery(ctx, tx, w.id, w.Msg.Format)
 		if err != nil {
 			return err
 		}
@@ -231,12 +231,12 @@ func (s *sender) attempt(ctx context.Context, d *delivery) error {
 	now := time.Now()
 	d.lastAttempt.Int64, d.lastAttempt.Valid = now.UnixMicro(), true
 	switch {
-	case errors.Is(err, resource.ErrNotFound) || err == nil && w.w.DeleteTime != nil:
+	case errors.Is(err, resource.ErrNotFound) || err == nil && w.Msg.DeleteTime != nil:
 		d.state, d.lastError = pb.Delivery_STATE_FAILED, "the webhook is deleted"
 		return saveAttempt(ctx, s.db, d)
 	case err != nil:
 		return err
-	case !w.w.Enabled:
+	case !w.Msg.Enabled:
 		d.state, d.lastError = pb.Delivery_STATE_FAILED, "the webhook is disabled"
 		return saveAttempt(ctx, s.db, d)
 	}
@@ -269,7 +269,7 @@ func (s *sender) post(ctx context.Context, w *webhookRecord, d *delivery) (int, 
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	body := []byte(d.payload)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.w.Url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.Msg.Url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
@@ -294,24 +294,24 @@ func (s *sender) post(ctx context.Context, w *webhookRecord, d *delivery) (int, 
 func (s *sender) disable(ctx context.Context, w *webhookRecord, d *delivery) error {
 	reason := fmt.Sprintf("every attempt to deliver event %s failed, the last at %s: %s", d.eventID,
 		time.UnixMicro(d.lastAttempt.Int64).UTC().Format(time.RFC3339), d.lastError)
-	c, err := s.webhooks.Named(w.w.Name, "")
+	c, err := s.webhooks.Named(w.Msg.Name, "")
 	if err != nil {
 		return err
 	}
 	c.Paths = []string{"enabled", "disabled_reason"}
 	c.After = func(ctx context.Context, tx *sqldb.Tx, _, next *webhookRecord) error {
-		return s.emit(ctx, tx, next.w.Name, "webhook", "disabled", &pb.WebhookDisabled{Webhook: next.w})
+		return s.emit(ctx, tx, next.Msg.Name, "webhook", "disabled", &pb.WebhookDisabled{Webhook: next.Msg})
 	}
 	_, err = s.webhooks.Update(ctx, c, func(current *webhookRecord) (*webhookRecord, error) {
-		next := current.with(proto.CloneOf(current.w))
-		next.w.Enabled, next.w.DisabledReason = false, reason
+		next := resource.With(current, proto.CloneOf(current.Msg))
+		next.Msg.Enabled, next.Msg.DisabledReason = false, reason
 		return next, nil
 	})
 	if errors.Is(err, resource.ErrNotFound) || status.Code(err) == codes.FailedPrecondition {
 		return nil // deleted meanwhile
 	}
 	if err == nil {
-		s.logger.Warn("webhook disabled", "webhook", w.w.Name, "reason", reason)
+		s.logger.Warn("webhook disabled", "webhook", w.Msg.Name, "reason", reason)
 	}
 	return err
 }

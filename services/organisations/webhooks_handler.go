@@ -34,7 +34,7 @@ func (h *webhooksHandler) CreateWebhook(ctx context.Context, req *pb.CreateWebho
 		New: func(ids []string) (*webhookRecord, error) {
 			w := &pb.Webhook{Name: webhookType.Name(ids...), DisplayName: req.Webhook.GetDisplayName(), Url: req.Webhook.GetUrl(),
 				EventTypes: req.Webhook.GetEventTypes(), Enabled: true, Format: req.Webhook.GetFormat()}
-			return &webhookRecord{w: w, orgID: ids[0], id: ids[1], secret: secret}, checkWebhook(ctx, h.options.Egress, w)
+			return &webhookRecord{Stored: resource.Hold(w), orgID: ids[0], id: ids[1], secret: secret}, checkWebhook(ctx, h.options.Egress, w)
 		}})
 	if err != nil {
 		return nil, err
@@ -57,12 +57,12 @@ func (h *webhooksHandler) UpdateWebhook(ctx context.Context, req *pb.UpdateWebho
 		return nil, err
 	}
 	return h.webhooks.Update(ctx, c, func(current *webhookRecord) (*webhookRecord, error) {
-		next := current.with(resource.ApplyMask(current.w, req.Webhook, c.Paths))
-		if next.w.Enabled {
+		next := resource.With(current, resource.ApplyMask(current.Msg, req.Webhook, c.Paths))
+		if next.Msg.Enabled {
 			// Enabled again, by a caller: the failures are behind it.
-			next.w.DisabledReason = ""
+			next.Msg.DisabledReason = ""
 		}
-		return next, checkWebhook(ctx, h.options.Egress, next.w)
+		return next, checkWebhook(ctx, h.options.Egress, next.Msg)
 	})
 }
 

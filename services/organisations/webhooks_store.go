@@ -18,23 +18,9 @@ import (
 // webhookRecord is a webhook as stored: the API resource, the ids its name
 // holds, its signing secret (never in the resource) and its revision.
 type webhookRecord struct {
-	w         *pb.Webhook
+	resource.Stored[*pb.Webhook]
 	orgID, id string
 	secret    string
-	revision  int64
-}
-
-// Message implements resource.Record.
-func (r *webhookRecord) Message() *pb.Webhook { return r.w }
-
-// Revision implements resource.Record.
-func (r *webhookRecord) Revision() *int64 { return &r.revision }
-
-// with returns the record holding w instead, at the same revision.
-func (r *webhookRecord) with(w *pb.Webhook) *webhookRecord {
-	next := *r
-	next.w = w
-	return &next
 }
 
 var webhooksTable = resource.Table[*webhookRecord]{
@@ -44,13 +30,13 @@ var webhooksTable = resource.Table[*webhookRecord]{
 	Key:  2,
 	Scan: scanWebhook,
 	Values: func(r *webhookRecord) ([]any, error) {
-		w := r.w
+		w := r.Msg
 		types, err := json.Marshal(append([]string{}, w.EventTypes...))
 		if err != nil {
 			return nil, err
 		}
 		return []any{r.orgID, r.id, w.DisplayName, w.Url, string(types), sqldb.Bool(w.Enabled), w.DisabledReason, r.secret,
-			resource.Micros(w.CreateTime), resource.Micros(w.UpdateTime), resource.NullMicros(w.DeleteTime), r.revision, w.UpdateActor, int32(w.Format)}, nil
+			resource.Micros(w.CreateTime), resource.Micros(w.UpdateTime), resource.NullMicros(w.DeleteTime), r.Rev, w.UpdateActor, int32(w.Format)}, nil
 	},
 }
 
@@ -58,13 +44,13 @@ var webhooksTable = resource.Table[*webhookRecord]{
 var webhookListSchema = resource.Schema[*webhookRecord, *pb.Webhook]("create_time desc", nil)
 
 func scanWebhook(s resource.Scanner) (*webhookRecord, error) {
-	r := &webhookRecord{w: &pb.Webhook{}}
+	r := &webhookRecord{Stored: resource.Hold(&pb.Webhook{})}
 	var types string
 	var enabled, format int32
 	var stamps resource.Stamps
-	w := r.w
+	w := r.Msg
 	if err := s.Scan(&r.orgID, &r.id, &w.DisplayName, &w.Url, &types, &enabled, &w.DisabledReason, &r.secret,
-		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &w.UpdateActor, &format); err != nil {
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.Rev, &w.UpdateActor, &format); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(types), &w.EventTypes); err != nil {
@@ -73,7 +59,7 @@ func scanWebhook(s resource.Scanner) (*webhookRecord, error) {
 	w.Name = resourcename.Format(webhookCollections, r.orgID, r.id)
 	w.Enabled, w.Format = enabled == 1, pb.Webhook_Format(format)
 	w.CreateTime, w.UpdateTime, w.DeleteTime = stamps.Times()
-	w.Etag = resource.Etag(r.revision)
+	w.Etag = resource.Etag(r.Rev)
 	return r, nil
 }
 

@@ -47,7 +47,7 @@ func elementsAsOf(ctx context.Context, elements resource.Engine[*elementRecord, 
 // children.
 func parentsFirst(recs []*elementRecord) []*elementRecord {
 	slices.SortFunc(recs, func(a, b *elementRecord) int {
-		return cmp.Or(cmp.Compare(a.el.Level, b.el.Level), strings.Compare(a.id, b.id))
+		return cmp.Or(cmp.Compare(a.Msg.Level, b.Msg.Level), strings.Compare(a.id, b.id))
 	})
 	return recs
 }
@@ -55,7 +55,7 @@ func parentsFirst(recs []*elementRecord) []*elementRecord {
 // recordOf is the record of el, an element of orgID as it once stood (its
 // revision, or a closed cycle's copy).
 func recordOf(orgID string, el *pb.Element) (*elementRecord, error) {
-	r := &elementRecord{el: el, orgID: orgID, id: path.Base(el.Name)}
+	r := &elementRecord{Stored: resource.Hold(el), orgID: orgID, id: path.Base(el.Name)}
 	return r, r.resolve()
 }
 
@@ -89,10 +89,10 @@ func rollupsAsOf(ctx context.Context, q sqldb.Querier, orgID string, at time.Tim
 	}
 	for _, r := range recs {
 		if v, ok := value[key{r.id, string(healthChange)}]; ok {
-			r.el.Health = pb.Health(v)
+			r.Msg.Health = pb.Health(v)
 		}
 		if v, ok := value[key{r.id, string(progressChange)}]; ok {
-			r.el.Progress = v
+			r.Msg.Progress = v
 		}
 	}
 	return nil
@@ -114,27 +114,27 @@ func compare(ctx context.Context, elements resource.Engine[*elementRecord, *pb.E
 	}
 	was := map[string]*pb.Element{}
 	for _, r := range before {
-		was[r.el.Name] = r.el
+		was[r.Msg.Name] = r.Msg
 	}
 	out := &pb.ElementComparison{}
 	for _, r := range after {
-		old, ok := was[r.el.Name]
-		delete(was, r.el.Name)
+		old, ok := was[r.Msg.Name]
+		delete(was, r.Msg.Name)
 		if !ok {
-			out.Added = append(out.Added, r.el)
+			out.Added = append(out.Added, r.Msg)
 			continue
 		}
-		changes, err := history.Diff(old, r.el, compareFields)
+		changes, err := history.Diff(old, r.Msg, compareFields)
 		if err != nil {
 			return nil, err
 		}
 		if len(changes) > 0 {
-			out.Changed = append(out.Changed, &pb.ElementDifference{Element: r.el.Name, Title: r.el.Title, Changes: changes})
+			out.Changed = append(out.Changed, &pb.ElementDifference{Element: r.Msg.Name, Title: r.Msg.Title, Changes: changes})
 		}
 	}
 	for _, r := range before {
-		if was[r.el.Name] != nil {
-			out.Removed = append(out.Removed, r.el)
+		if was[r.Msg.Name] != nil {
+			out.Removed = append(out.Removed, r.Msg)
 		}
 	}
 	slices.SortFunc(out.Changed, func(a, b *pb.ElementDifference) int { return strings.Compare(a.Title, b.Title) })

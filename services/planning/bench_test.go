@@ -102,12 +102,12 @@ func newBenchPlan(b *testing.B, n int) *benchPlan {
 }
 
 func (p *benchPlan) insert(ctx context.Context, tx *sqldb.Tx, id string, level pb.Level, parent string) error {
-	r := &elementRecord{orgID: p.orgID, id: id, parentID: parent, ownerTeamID: "team", el: &pb.Element{
+	r := &elementRecord{Stored: resource.Hold(&pb.Element{
 		Name: elementName(p.orgID, id), Level: level, Title: id, OwnerTeam: teamName(p.orgID, "team"),
 		StartDate: dates.Parse("2026-01-01"), EndDate: dates.Parse("2030-12-31"), Status: pb.Status_STATUS_ACTIVE,
-		Health: pb.Health_HEALTH_UNKNOWN, KpiHealth: pb.Health_HEALTH_UNKNOWN}}
+		Health: pb.Health_HEALTH_UNKNOWN, KpiHealth: pb.Health_HEALTH_UNKNOWN}), orgID: p.orgID, id: id, parentID: parent, ownerTeamID: "team"}
 	if level == pb.Level_LEVEL_OBJECTIVE {
-		r.el.ObjectiveKind = pb.ObjectiveKind_OBJECTIVE_KIND_STANDARD_OPERATING
+		r.Msg.ObjectiveKind = pb.ObjectiveKind_OBJECTIVE_KIND_STANDARD_OPERATING
 	}
 	resource.Begin(r, auth.Actor(context.Background(), serviceName))
 	return insertElement(ctx, tx, r)

@@ -41,7 +41,7 @@ func (h *checkInsHandler) CreateCheckIn(ctx context.Context, req *pb.CreateCheck
 			if err := h.mayPost(ctx, e); err != nil {
 				return nil, err
 			}
-			return newCheckIn(ids[0], ids[1], ids[2], req.CheckIn, e.el, auth.FromContext(ctx).People[ids[0]])
+			return newCheckIn(ids[0], ids[1], ids[2], req.CheckIn, e.Msg, auth.FromContext(ctx).People[ids[0]])
 		},
 		Lock:  lockPlan,
 		After: setLatestCheckIn})
@@ -58,5 +58,5 @@ func (h *checkInsHandler) mayPost(ctx context.Context, r *elementRecord) error {
 		return err
 	}
 	return apierr.PermissionDenied("check-ins are posted by the team that owns the element (its members, its leads) or by planners; " +
-		r.el.OwnerTeam + " owns " + r.el.Name)
+		r.Msg.OwnerTeam + " owns " + r.Msg.Name)
 }

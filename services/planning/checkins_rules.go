@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
 // The rules of check-ins, as pure functions.
@@ -30,9 +31,9 @@ func newCheckIn(orgID, elementID, id string, in *pb.CheckIn, element *pb.Element
 	if in.Progress != nil && element.Level != pb.Level_LEVEL_TACTIC {
 		return nil, apierr.InvalidArgument("check_in.progress", "only a tactic's check-in reports progress; "+element.Name+" is a "+element.Level.String())
 	}
-	return &checkInRecord{orgID: orgID, elementID: elementID, id: id, c: &pb.CheckIn{
+	return &checkInRecord{Stored: resource.Hold(&pb.CheckIn{
 		Name: checkInType.Name(orgID, elementID, id), Assessment: in.Assessment, Progress: in.Progress,
-		Summary: in.Summary, NextSteps: in.NextSteps, Blockers: in.Blockers, Author: author, Public: in.Public}}, nil
+		Summary: in.Summary, NextSteps: in.NextSteps, Blockers: in.Blockers, Author: author, Public: in.Public}), orgID: orgID, elementID: elementID, id: id}, nil
 }
 
 // checkInDue is when element e's next check-in is due: a period of its

@@ -17,16 +17,9 @@ import (
 // checkInRecord is a check-in as stored: the API resource, the ids its
 // name holds, and its revision (always 1: check-ins are not changed).
 type checkInRecord struct {
-	c                    *pb.CheckIn
+	resource.Stored[*pb.CheckIn]
 	orgID, elementID, id string
-	revision             int64
 }
-
-// Message implements resource.Record.
-func (r *checkInRecord) Message() *pb.CheckIn { return r.c }
-
-// Revision implements resource.Record.
-func (r *checkInRecord) Revision() *int64 { return &r.revision }
 
 var checkInsTable = resource.Table[*checkInRecord]{
 	Name: "check_ins",
@@ -35,13 +28,13 @@ var checkInsTable = resource.Table[*checkInRecord]{
 	Key:  3,
 	Scan: scanCheckIn,
 	Values: func(r *checkInRecord) ([]any, error) {
-		c := r.c
+		c := r.Msg
 		var progress any
 		if c.Progress != nil {
 			progress = *c.Progress
 		}
 		return []any{r.orgID, r.elementID, r.id, int32(c.Assessment), progress, c.Summary, c.NextSteps, c.Blockers, c.Author,
-			resource.Micros(c.CreateTime), resource.Micros(c.UpdateTime), r.revision, c.UpdateActor, sqldb.Bool(c.Public)}, nil
+			resource.Micros(c.CreateTime), resource.Micros(c.UpdateTime), r.Rev, c.UpdateActor, sqldb.Bool(c.Public)}, nil
 	},
 }
 
@@ -51,22 +44,22 @@ var checkInListSchema = resource.Schema[*checkInRecord, *pb.CheckIn]("create_tim
 })
 
 func scanCheckIn(s resource.Scanner) (*checkInRecord, error) {
-	r := &checkInRecord{c: &pb.CheckIn{}}
+	r := &checkInRecord{Stored: resource.Hold(&pb.CheckIn{})}
 	var assessment int32
 	var progress sql.NullInt32
 	var stamps resource.Stamps
 	var public int
-	err := s.Scan(&r.orgID, &r.elementID, &r.id, &assessment, &progress, &r.c.Summary, &r.c.NextSteps, &r.c.Blockers, &r.c.Author,
-		&stamps.Create, &stamps.Update, &r.revision, &r.c.UpdateActor, &public)
+	err := s.Scan(&r.orgID, &r.elementID, &r.id, &assessment, &progress, &r.Msg.Summary, &r.Msg.NextSteps, &r.Msg.Blockers, &r.Msg.Author,
+		&stamps.Create, &stamps.Update, &r.Rev, &r.Msg.UpdateActor, &public)
 	if err != nil {
 		return nil, err
 	}
-	r.c.Name = resourcename.Format(checkInCollections, r.orgID, r.elementID, r.id)
-	r.c.Assessment, r.c.Public = pb.Health(assessment), public == 1
+	r.Msg.Name = resourcename.Format(checkInCollections, r.orgID, r.elementID, r.id)
+	r.Msg.Assessment, r.Msg.Public = pb.Health(assessment), public == 1
 	if progress.Valid {
-		r.c.Progress = &progress.Int32
+		r.Msg.Progress = &progress.Int32
 	}
-	r.c.CreateTime, r.c.UpdateTime, _ = stamps.Times()
+	r.Msg.CreateTime, r.Msg.UpdateTime, _ = stamps.Times()
 	return r, nil
 }
 
@@ -74,7 +67,7 @@ func scanCheckIn(s resource.Scanner) (*checkInRecord, error) {
 // it is not the caller's content: the element's revision stays.
 func setLatestCheckIn(ctx context.Context, tx *sqldb.Tx, r *checkInRecord) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE elements SET latest_check_in = ?, latest_check_in_time = ? WHERE organisation_id = ? AND id = ?",
-		latestJSON(r.c), latestTime(r.c), r.orgID, r.elementID); err != nil {
+		latestJSON(r.Msg), latestTime(r.Msg), r.orgID, r.elementID); err != nil {
 		return fmt.Errorf("latest check-in: %w", err)
 	}
 	return nil

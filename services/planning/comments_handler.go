@@ -80,11 +80,11 @@ func (h *commentsHandler) CreateComment(ctx context.Context, req *pb.CreateComme
 				return nil, err
 			}
 			r := newComment(ids[0], req.Parent, ids[len(ids)-1], req.Comment, auth.FromContext(ctx).People[ids[0]], auth.Actor(ctx, serviceName))
-			return r, h.requireMentioned(ctx, r.c.Mentions)
+			return r, h.requireMentioned(ctx, r.Msg.Mentions)
 		},
 		Lock: lockPlan,
 		After: func(ctx context.Context, tx *sqldb.Tx, r *commentRecord) error {
-			return h.mentioned(ctx, tx, r.c, r.c.Mentions)
+			return h.mentioned(ctx, tx, r.Msg, r.Msg.Mentions)
 		}})
 }
 
@@ -102,8 +102,8 @@ func (h *commentsHandler) requireLiveParent(ctx context.Context, parent string, 
 	if err != nil {
 		return err
 	}
-	if e.el.DeleteTime != nil {
-		return apierr.FailedPrecondition("parent", e.el.Name+" is deleted")
+	if e.Msg.DeleteTime != nil {
+		return apierr.FailedPrecondition("parent", e.Msg.Name+" is deleted")
 	}
 	if commentKind(parent) == "checkIns" {
 		_, err = checkInType.Lookup(ctx, h.db, ids[:3]...)
@@ -123,7 +123,7 @@ func (h *commentsHandler) UpdateComment(ctx context.Context, req *pb.UpdateComme
 	}
 	c.Lock = lockPlan
 	c.After = func(ctx context.Context, tx *sqldb.Tx, current, next *commentRecord) error {
-		return h.mentioned(ctx, tx, next.c, newMentions(current.c.Mentions, next.c.Mentions))
+		return h.mentioned(ctx, tx, next.Msg, newMentions(current.Msg.Mentions, next.Msg.Mentions))
 	}
 	return engine.Update(ctx, c, func(current *commentRecord) (*commentRecord, error) {
 		return editComment(current, req.Comment.Text, auth.Actor(ctx, serviceName), timestamppb.Now())

@@ -9,6 +9,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
 // The rules of comments, as pure functions.
@@ -36,8 +37,8 @@ func mentionsIn(orgID, text string) []string {
 // id id, from in, by author (a person's name, or "") and actor (who may
 // edit it).
 func newComment(orgID, parent, id string, in *pb.Comment, author, actor string) *commentRecord {
-	return &commentRecord{orgID: orgID, parent: parent, id: id, createActor: actor, c: &pb.Comment{
-		Name: parent + "/comments/" + id, Text: in.Text, Mentions: mentionsIn(orgID, in.Text), Author: author}}
+	return &commentRecord{Stored: resource.Hold(&pb.Comment{
+		Name: parent + "/comments/" + id, Text: in.Text, Mentions: mentionsIn(orgID, in.Text), Author: author}), orgID: orgID, parent: parent, id: id, createActor: actor}
 }
 
 // editComment returns current with text, the text before kept as an edit
@@ -47,16 +48,16 @@ func editComment(current *commentRecord, text, actor string, now *timestamppb.Ti
 		return nil, err
 	}
 	next := *current
-	next.c = proto.CloneOf(current.c)
-	next.c.Edits = append(next.c.Edits, &pb.CommentEdit{Text: current.c.Text, EditTime: now})
-	next.c.Text, next.c.Mentions = text, mentionsIn(current.orgID, text)
+	next.Msg = proto.CloneOf(current.Msg)
+	next.Msg.Edits = append(next.Msg.Edits, &pb.CommentEdit{Text: current.Msg.Text, EditTime: now})
+	next.Msg.Text, next.Msg.Mentions = text, mentionsIn(current.orgID, text)
 	return &next, nil
 }
 
 // checkCommentAuthor fails unless actor wrote the comment.
 func checkCommentAuthor(r *commentRecord, actor string) error {
 	if r.createActor != actor {
-		return apierr.PermissionDenied("only its author edits or deletes a comment; " + r.c.Name + " is " + r.createActor + "'s")
+		return apierr.PermissionDenied("only its author edits or deletes a comment; " + r.Msg.Name + " is " + r.createActor + "'s")
 	}
 	return nil
 }

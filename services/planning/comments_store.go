@@ -15,17 +15,10 @@ import (
 // organisation, the name of what it is on and its id, who wrote it (the
 // actor who may change it) and its revision.
 type commentRecord struct {
-	c                 *pb.Comment
+	resource.Stored[*pb.Comment]
 	orgID, parent, id string
 	createActor       string
-	revision          int64
 }
-
-// Message implements resource.Record.
-func (r *commentRecord) Message() *pb.Comment { return r.c }
-
-// Revision implements resource.Record.
-func (r *commentRecord) Revision() *int64 { return &r.revision }
 
 // storedEdit is an edit as the edits column keeps it.
 type storedEdit struct {
@@ -40,7 +33,7 @@ var commentsTable = resource.Table[*commentRecord]{
 	Key:  3,
 	Scan: scanComment,
 	Values: func(r *commentRecord) ([]any, error) {
-		c := r.c
+		c := r.Msg
 		edits := make([]storedEdit, len(c.Edits))
 		for i, e := range c.Edits {
 			edits[i] = storedEdit{e.Text, resource.Micros(e.EditTime)}
@@ -48,7 +41,7 @@ var commentsTable = resource.Table[*commentRecord]{
 		m, _ := json.Marshal(append([]string{}, c.Mentions...)) // strings always marshal
 		e, _ := json.Marshal(edits)
 		return []any{r.orgID, r.parent, r.id, c.Text, string(m), string(e), c.Author, r.createActor,
-			resource.Micros(c.CreateTime), resource.Micros(c.UpdateTime), resource.NullMicros(c.DeleteTime), r.revision, c.UpdateActor}, nil
+			resource.Micros(c.CreateTime), resource.Micros(c.UpdateTime), resource.NullMicros(c.DeleteTime), r.Rev, c.UpdateActor}, nil
 	},
 }
 
@@ -56,26 +49,26 @@ var commentsTable = resource.Table[*commentRecord]{
 var commentListSchema = resource.Schema[*commentRecord, *pb.Comment]("create_time", []listing.Field[*commentRecord]{})
 
 func scanComment(s resource.Scanner) (*commentRecord, error) {
-	r := &commentRecord{c: &pb.Comment{}}
+	r := &commentRecord{Stored: resource.Hold(&pb.Comment{})}
 	var mentions, edits string
 	var stamps resource.Stamps
-	err := s.Scan(&r.orgID, &r.parent, &r.id, &r.c.Text, &mentions, &edits, &r.c.Author, &r.createActor,
-		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.c.UpdateActor)
+	err := s.Scan(&r.orgID, &r.parent, &r.id, &r.Msg.Text, &mentions, &edits, &r.Msg.Author, &r.createActor,
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.Rev, &r.Msg.UpdateActor)
 	if err != nil {
 		return nil, err
 	}
-	r.c.Name = r.parent + "/comments/" + r.id
-	r.c.CreateTime, r.c.UpdateTime, r.c.DeleteTime = stamps.Times()
-	r.c.Etag = resource.Etag(r.revision)
+	r.Msg.Name = r.parent + "/comments/" + r.id
+	r.Msg.CreateTime, r.Msg.UpdateTime, r.Msg.DeleteTime = stamps.Times()
+	r.Msg.Etag = resource.Etag(r.Rev)
 	var stored []storedEdit
-	if err := json.Unmarshal([]byte(mentions), &r.c.Mentions); err != nil {
-		return nil, fmt.Errorf("comment %s mentions: %w", r.c.Name, err)
+	if err := json.Unmarshal([]byte(mentions), &r.Msg.Mentions); err != nil {
+		return nil, fmt.Errorf("comment %s mentions: %w", r.Msg.Name, err)
 	}
 	if err := json.Unmarshal([]byte(edits), &stored); err != nil {
-		return nil, fmt.Errorf("comment %s edits: %w", r.c.Name, err)
+		return nil, fmt.Errorf("comment %s edits: %w", r.Msg.Name, err)
 	}
 	for _, e := range stored {
-		r.c.Edits = append(r.c.Edits, &pb.CommentEdit{Text: e.Text, EditTime: resource.Time(e.Time)})
+		r.Msg.Edits = append(r.Msg.Edits, &pb.CommentEdit{Text: e.Text, EditTime: resource.Time(e.Time)})
 	}
 	return r, nil
 }

@@ -52,7 +52,7 @@ func (h *cyclesHandler) CreateCycle(ctx context.Context, req *pb.CreateCycleRequ
 		New: func(ids []string) (*cycleRecord, error) {
 			c := &pb.Cycle{Name: cycleType.Name(ids...), DisplayName: req.Cycle.GetDisplayName(), StartDate: req.Cycle.GetStartDate(),
 				EndDate: req.Cycle.GetEndDate(), State: pb.Cycle_STATE_OPEN}
-			return &cycleRecord{c: c, orgID: ids[0], id: ids[1]}, checkCycle("cycle", c)
+			return &cycleRecord{Stored: resource.Hold(c), orgID: ids[0], id: ids[1]}, checkCycle("cycle", c)
 		}})
 }
 
@@ -62,11 +62,11 @@ func (h *cyclesHandler) UpdateCycle(ctx context.Context, req *pb.UpdateCycleRequ
 		return nil, err
 	}
 	return h.cycles.Update(ctx, c, func(current *cycleRecord) (*cycleRecord, error) {
-		if err := checkOpen("cycle", current.c); err != nil {
+		if err := checkOpen("cycle", current.Msg); err != nil {
 			return nil, err
 		}
-		next := current.with(resource.ApplyMask(current.c, req.Cycle, c.Paths))
-		return next, checkCycle("cycle", next.c)
+		next := resource.With(current, resource.ApplyMask(current.Msg, req.Cycle, c.Paths))
+		return next, checkCycle("cycle", next.Msg)
 	})
 }
 
@@ -82,15 +82,15 @@ func (h *cyclesHandler) CloseCycle(ctx context.Context, req *pb.CloseCycleReques
 		if err != nil {
 			return err
 		}
-		part, own := inCycle(recs, next.c.Name)
+		part, own := inCycle(recs, next.Msg.Name)
 		return freeze(ctx, tx, next, part, own)
 	}
 	closed, err := h.cycles.Update(ctx, c, func(current *cycleRecord) (*cycleRecord, error) {
-		if err := checkOpen("name", current.c); err != nil {
+		if err := checkOpen("name", current.Msg); err != nil {
 			return nil, err
 		}
-		next := current.with(proto.CloneOf(current.c))
-		next.c.State, next.c.CloseTime = pb.Cycle_STATE_CLOSED, resource.Now()
+		next := resource.With(current, proto.CloneOf(current.Msg))
+		next.Msg.State, next.Msg.CloseTime = pb.Cycle_STATE_CLOSED, resource.Now()
 		return next, nil
 	})
 	if err != nil {
@@ -108,7 +108,7 @@ func (h *cyclesHandler) CarryForwardCycle(ctx context.Context, req *pb.CarryForw
 	if err != nil {
 		return nil, err
 	}
-	if from.c.State != pb.Cycle_STATE_CLOSED {
+	if from.Msg.State != pb.Cycle_STATE_CLOSED {
 		return nil, apierr.FailedPrecondition("name", req.Name+" is open; close it before carrying it forward")
 	}
 	next, err := h.nextCycle(ctx, from, req)
@@ -124,7 +124,7 @@ func (h *cyclesHandler) CarryForwardCycle(ctx context.Context, req *pb.CarryForw
 	copies := map[string]string{}
 	out := &pb.CarryForwardCycleResponse{Cycle: next}
 	for _, r := range recs {
-		el := r.el
+		el := r.Msg
 		copied := &pb.Element{Level: el.Level, ObjectiveKind: el.ObjectiveKind, Title: el.Title, Description: el.Description,
 			OwnerTeam: el.OwnerTeam, StartDate: next.StartDate, EndDate: next.EndDate, Status: el.Status, PriorityRank: el.PriorityRank,
 			Parent: cmp.Or(copies[el.Parent], el.Parent), Supports: el.Supports, ThematicGoal: cmp.Or(copies[el.ThematicGoal], el.ThematicGoal),
@@ -156,17 +156,17 @@ func (h *cyclesHandler) nextCycle(ctx context.Context, from *cycleRecord, req *p
 	next, err := h.cycles.Create(ctx, resource.Creation[*cycleRecord]{Parent: "organisations/" + from.orgID, ID: req.NextCycleId,
 		New: func(ids []string) (*cycleRecord, error) {
 			c := &pb.Cycle{Name: cycleType.Name(ids...), DisplayName: req.NextCycle.GetDisplayName(), StartDate: req.NextCycle.GetStartDate(),
-				EndDate: req.NextCycle.GetEndDate(), State: pb.Cycle_STATE_OPEN, Predecessor: from.c.Name}
-			return &cycleRecord{c: c, orgID: ids[0], id: ids[1]}, checkCycle("next_cycle", c)
+				EndDate: req.NextCycle.GetEndDate(), State: pb.Cycle_STATE_OPEN, Predecessor: from.Msg.Name}
+			return &cycleRecord{Stored: resource.Hold(c), orgID: ids[0], id: ids[1]}, checkCycle("next_cycle", c)
 		}})
 	if status.Code(err) != codes.AlreadyExists {
 		return next, err
 	}
 	existing, getErr := getCycle(ctx, h.cycles.DB, from.orgID, req.NextCycleId)
-	if getErr != nil || existing.c.Predecessor != from.c.Name {
+	if getErr != nil || existing.Msg.Predecessor != from.Msg.Name {
 		return nil, err
 	}
-	return existing.c, nil
+	return existing.Msg, nil
 }
 
 // carryKey is the request_id of the copy into the cycle next of the
@@ -198,7 +198,7 @@ func inCycle(recs []*elementRecord, cycle string) (part []*elementRecord, own ma
 		}
 	}
 	for _, r := range recs {
-		if r.el.Cycle == cycle {
+		if r.Msg.Cycle == cycle {
 			own[r.id] = true
 			down(r.id)
 		}

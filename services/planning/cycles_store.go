@@ -20,22 +20,8 @@ import (
 // cycleRecord is a cycle as stored: the API resource, the ids its name
 // holds, and its revision.
 type cycleRecord struct {
-	c         *pb.Cycle
+	resource.Stored[*pb.Cycle]
 	orgID, id string
-	revision  int64
-}
-
-// Message implements resource.Record.
-func (r *cycleRecord) Message() *pb.Cycle { return r.c }
-
-// Revision implements resource.Record.
-func (r *cycleRecord) Revision() *int64 { return &r.revision }
-
-// with returns the record holding c instead, at the same revision.
-func (r *cycleRecord) with(c *pb.Cycle) *cycleRecord {
-	next := *r
-	next.c = c
-	return &next
 }
 
 var cyclesTable = resource.Table[*cycleRecord]{
@@ -44,13 +30,13 @@ var cyclesTable = resource.Table[*cycleRecord]{
 	Key:     2,
 	Scan:    scanCycle,
 	Values: func(r *cycleRecord) ([]any, error) {
-		c := r.c
+		c := r.Msg
 		predecessor := ""
 		if c.Predecessor != "" {
 			predecessor = path.Base(c.Predecessor)
 		}
 		return []any{r.orgID, r.id, c.DisplayName, dates.Format(c.StartDate), dates.Format(c.EndDate), int32(c.State),
-			resource.NullMicros(c.CloseTime), resource.Micros(c.CreateTime), resource.Micros(c.UpdateTime), r.revision, c.UpdateActor,
+			resource.NullMicros(c.CloseTime), resource.Micros(c.CreateTime), resource.Micros(c.UpdateTime), r.Rev, c.UpdateActor,
 			predecessor}, nil
 	},
 }
@@ -59,25 +45,25 @@ var cyclesTable = resource.Table[*cycleRecord]{
 var cycleListSchema = resource.Schema[*cycleRecord, *pb.Cycle]("create_time desc", nil)
 
 func scanCycle(s resource.Scanner) (*cycleRecord, error) {
-	r := &cycleRecord{c: &pb.Cycle{}}
+	r := &cycleRecord{Stored: resource.Hold(&pb.Cycle{})}
 	var start, end string
 	var state int32
 	var closed sql.NullInt64
 	var stamps resource.Stamps
 	var predecessor string
-	if err := s.Scan(&r.orgID, &r.id, &r.c.DisplayName, &start, &end, &state, &closed, &stamps.Create, &stamps.Update,
-		&r.revision, &r.c.UpdateActor, &predecessor); err != nil {
+	if err := s.Scan(&r.orgID, &r.id, &r.Msg.DisplayName, &start, &end, &state, &closed, &stamps.Create, &stamps.Update,
+		&r.Rev, &r.Msg.UpdateActor, &predecessor); err != nil {
 		return nil, err
 	}
 	if predecessor != "" {
-		r.c.Predecessor = resourcename.Format(cycleCollections, r.orgID, predecessor)
+		r.Msg.Predecessor = resourcename.Format(cycleCollections, r.orgID, predecessor)
 	}
-	c := r.c
+	c := r.Msg
 	c.Name = resourcename.Format(cycleCollections, r.orgID, r.id)
 	c.StartDate, c.EndDate, c.State = dates.Parse(start), dates.Parse(end), pb.Cycle_State(state)
 	c.CloseTime = resource.NullTime(closed)
 	c.CreateTime, c.UpdateTime, _ = stamps.Times()
-	c.Etag = resource.Etag(r.revision)
+	c.Etag = resource.Etag(r.Rev)
 	return r, nil
 }
 
@@ -105,17 +91,17 @@ func freeze(ctx context.Context, tx *sqldb.Tx, cycle *cycleRecord, recs []*eleme
 		return err
 	}
 	for _, r := range recs {
-		el, err := protojson.Marshal(r.el)
+		el, err := protojson.Marshal(r.Msg)
 		if err != nil {
-			return fmt.Errorf("freeze %s: %w", r.el.Name, err)
+			return fmt.Errorf("freeze %s: %w", r.Msg.Name, err)
 		}
 		kpis, err := json.Marshal(statuses[r.id])
 		if err != nil {
-			return fmt.Errorf("freeze %s: %w", r.el.Name, err)
+			return fmt.Errorf("freeze %s: %w", r.Msg.Name, err)
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO cycle_elements (organisation_id, cycle_id, element_id, own, element, kpi_statuses) VALUES (?, ?, ?, ?, ?, ?)",
 			cycle.orgID, cycle.id, r.id, sqldb.Bool(own[r.id]), string(el), string(kpis)); err != nil {
-			return fmt.Errorf("freeze %s: %w", r.el.Name, err)
+			return fmt.Errorf("freeze %s: %w", r.Msg.Name, err)
 		}
 	}
 	return nil

@@ -71,7 +71,7 @@ func (h *digestHandler) GetDigest(ctx context.Context, req *pb.GetDigestRequest)
 			return nil, err
 		}
 		for _, r := range recs {
-			*list.into = append(*list.into, r.el)
+			*list.into = append(*list.into, r.Msg)
 		}
 	}
 	if d.Values, err = h.values(ctx, p, teams); err != nil {

@@ -41,7 +41,7 @@ func digestCheckIns(ctx context.Context, q sqldb.Querier, p period) ([]*pb.Diges
 		if err != nil {
 			return nil, err
 		}
-		return &pb.DigestCheckIn{CheckIn: r.c, ElementTitle: title}, nil
+		return &pb.DigestCheckIn{CheckIn: r.Msg, ElementTitle: title}, nil
 	}, "SELECT "+qualifiedColumns("c", checkInsTable.Columns)+", e.title FROM check_ins c JOIN elements e ON e.organisation_id = c.organisation_id AND e.id = c.element_id "+
 		"WHERE c.organisation_id = ? AND c.create_time >= ? AND c.create_time < ?"+owned+" ORDER BY c.create_time DESC",
 		append([]any{p.orgID, p.since.UnixMicro(), p.until.UnixMicro()}, args...)...)

@@ -61,7 +61,7 @@ func (h *elementsHandler) GetElement(ctx context.Context, req *pb.GetElementRequ
 	if err != nil {
 		return nil, err
 	}
-	return r.el, nil
+	return r.Msg, nil
 }
 
 func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElementsRequest) (*pb.ListElementsResponse, error) {
@@ -70,7 +70,7 @@ func (h *elementsHandler) ListElements(ctx context.Context, req *pb.ListElements
 		if err == nil && len(els) > 0 {
 			recs := make([]*elementRecord, len(els))
 			for i, el := range els {
-				recs[i] = &elementRecord{el: el, orgID: path.Base(req.Parent), id: path.Base(el.Name)}
+				recs[i] = &elementRecord{Stored: resource.Hold(el), orgID: path.Base(req.Parent), id: path.Base(el.Name)}
 			}
 			err = rollupsAsOf(ctx, h.db, path.Base(req.Parent), req.AsOf.AsTime(), recs)
 		}
@@ -114,14 +114,14 @@ func (h *elementsHandler) create(ctx context.Context, req *pb.CreateElementReque
 				return nil, err
 			}
 			if predecessor != "" {
-				r.predecessorID, r.el.Predecessor = predecessor, elementName(ids[0], predecessor)
+				r.predecessorID, r.Msg.Predecessor = predecessor, elementName(ids[0], predecessor)
 			}
 			// Ask before writing anything: an unreachable teams or
 			// organisations service leaves no half-made element behind.
-			if err := h.checkSupports(ctx, r.orgID, r.el.Name, r.el.Supports); err != nil {
+			if err := h.checkSupports(ctx, r.orgID, r.Msg.Name, r.Msg.Supports); err != nil {
 				return nil, err
 			}
-			return r, h.teams.RequireLiveTeam(ctx, "element.owner_team", r.el.OwnerTeam)
+			return r, h.teams.RequireLiveTeam(ctx, "element.owner_team", r.Msg.OwnerTeam)
 		},
 		Lock: lockPlan, Check: check, After: afterCreate(h.events)})
 }
@@ -192,7 +192,7 @@ func (h *elementsHandler) DeleteElement(ctx context.Context, req *pb.DeleteEleme
 	check, err := h.withRemit(ctx, req.Name, d.check, func(remit []string) error {
 		// What goes with the element must be the lead's too.
 		for _, e := range d.descendants {
-			if !slices.Contains(remit, e.el.OwnerTeam) {
+			if !slices.Contains(remit, e.Msg.OwnerTeam) {
 				return checkRemit(remit, e, "")
 			}
 		}
@@ -264,7 +264,7 @@ func remitted(ctx context.Context, tx *sqldb.Tx, remit []string, r *elementRecor
 		if err != nil {
 			return err
 		}
-		owner = p.el.OwnerTeam
+		owner = p.Msg.OwnerTeam
 	}
 	return checkRemit(remit, r, owner)
 }
@@ -279,7 +279,7 @@ func (h *elementsHandler) mayContribute(ctx context.Context, r *elementRecord, p
 		return err
 	}
 	return apierr.PermissionDenied("contributors may change only elements owned by teams they are members of; " +
-		r.el.OwnerTeam + " owns " + r.el.Name)
+		r.Msg.OwnerTeam + " owns " + r.Msg.Name)
 }
 
 // memberOfOwner reports whether the caller is a member, today, of the team
@@ -289,7 +289,7 @@ func (h *elementsHandler) memberOfOwner(ctx context.Context, r *elementRecord) (
 	if person == "" {
 		return false, nil
 	}
-	return h.teams.IsMember(ctx, r.el.OwnerTeam, person)
+	return h.teams.IsMember(ctx, r.Msg.OwnerTeam, person)
 }
 
 // checkSupports fails unless the element called name, of orgID, may

@@ -39,7 +39,7 @@ func lockPlan(ctx context.Context, tx *sqldb.Tx, ids []string) error {
 func checkLinks(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	if r.parentID != "" {
 		if err := checkLinked(ctx, tx, "element.parent", r.orgID, r.parentID, func(p *pb.Element) error {
-			return checkParent(r.el, p)
+			return checkParent(r.Msg, p)
 		}); err != nil {
 			return err
 		}
@@ -50,27 +50,27 @@ func checkLinks(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 		}
 		if err := checkLinked(ctx, tx, "element.supports", l.orgID, l.id, func(sup *pb.Element) error {
 			if l.orgID != r.orgID {
-				return checkSupportedAcross("element.supports", r.el, sup)
+				return checkSupportedAcross("element.supports", r.Msg, sup)
 			}
-			return checkParentLevel("element.supports", r.el, sup)
+			return checkParentLevel("element.supports", r.Msg, sup)
 		}); err != nil {
 			return err
 		}
 	}
 	if r.thematicGoal != "" {
 		if err := checkLinked(ctx, tx, "element.thematic_goal", r.orgID, r.thematicGoal, func(goal *pb.Element) error {
-			return checkThematicGoal(r.el, goal)
+			return checkThematicGoal(r.Msg, goal)
 		}); err != nil {
 			return err
 		}
 	}
-	if r.el.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
+	if r.Msg.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
 		other, err := overlappingThematicGoal(ctx, tx, r)
 		if err != nil {
 			return err
 		}
 		if other != nil {
-			return checkOneThematicGoal(r.el, other.el)
+			return checkOneThematicGoal(r.Msg, other.Msg)
 		}
 	}
 	return nil
@@ -82,7 +82,7 @@ func checkLinked(ctx context.Context, tx *sqldb.Tx, field, orgID, id string, rul
 	if err != nil {
 		return err
 	}
-	return rule(e.el)
+	return rule(e.Msg)
 }
 
 // linked reads an element r names in field: INVALID_ARGUMENT when there is
@@ -99,13 +99,13 @@ func linked(ctx context.Context, tx *sqldb.Tx, field, orgID, id string) (*elemen
 // the elements that depend on it: its children's horizons, and its
 // defining objectives' when it is a thematic goal.
 func checkDependants(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
-	for _, which := range dependantsToCheck(current.el, next.el) {
-		d, err := firstDependant(ctx, tx, which, current.orgID, current.id, dates.Format(next.el.StartDate), dates.Format(next.el.EndDate))
+	for _, which := range dependantsToCheck(current.Msg, next.Msg) {
+		d, err := firstDependant(ctx, tx, which, current.orgID, current.id, dates.Format(next.Msg.StartDate), dates.Format(next.Msg.EndDate))
 		if err != nil {
 			return err
 		}
 		if d != nil {
-			return checkNoDependant(which, d.el)
+			return checkNoDependant(which, d.Msg)
 		}
 	}
 	return nil
@@ -142,12 +142,12 @@ func checkJoins(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	}
 	c, err := getCycle(ctx, tx, r.orgID, r.cycleID)
 	if errors.Is(err, resource.ErrNotFound) {
-		return apierr.InvalidArgument("element.cycle", "no such cycle: "+r.el.Cycle)
+		return apierr.InvalidArgument("element.cycle", "no such cycle: "+r.Msg.Cycle)
 	}
 	if err != nil {
 		return err
 	}
-	return checkOpen("element.cycle", c.c)
+	return checkOpen("element.cycle", c.Msg)
 }
 
 // checkUndelete is the Check hook of an undelete: a restored element obeys
@@ -162,10 +162,10 @@ func checkUndelete(ctx context.Context, tx *sqldb.Tx, r, _ *elementRecord) error
 // afterCreate refreshes the roll-ups of the elements above the new one.
 func afterCreate(em emitter) func(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	return func(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
-		if err := em.pending(ctx, tx, r, r.el.Name); err != nil {
+		if err := em.pending(ctx, tx, r, r.Msg.Name); err != nil {
 			return err
 		}
-		return refreshAll(ctx, tx, em, r.orgID, r.el.Name, above(r)...)
+		return refreshAll(ctx, tx, em, r.orgID, r.Msg.Name, above(r)...)
 	}
 }
 
@@ -176,11 +176,11 @@ func afterCreate(em emitter) func(ctx context.Context, tx *sqldb.Tx, r *elementR
 func afterUpdate(em emitter) func(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
 	return func(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
 		for _, r := range []*elementRecord{current, next} {
-			if err := em.pending(ctx, tx, r, next.el.Name); err != nil {
+			if err := em.pending(ctx, tx, r, next.Msg.Name); err != nil {
 				return err
 			}
 		}
-		return refreshAll(ctx, tx, em, next.orgID, next.el.Name, slices.Concat([]string{next.id}, above(next), above(current))...)
+		return refreshAll(ctx, tx, em, next.orgID, next.Msg.Name, slices.Concat([]string{next.id}, above(next), above(current))...)
 	}
 }
 
@@ -197,25 +197,25 @@ func afterUndelete(em emitter) func(ctx context.Context, tx *sqldb.Tx, _, r *ele
 		ids := append([]string{r.id}, above(r)...)
 		for _, e := range append([]*elementRecord{r}, taken...) {
 			if e != r {
-				markDeleted(e, false, false, r.el.UpdateActor)
+				markDeleted(e, false, false, r.Msg.UpdateActor)
 				e.deletedWith = ""
 				if err := writeElement(ctx, tx, e); err != nil {
 					return err
 				}
-				if err := em.Undeleted(ctx, tx, e.el, r.el.Name); err != nil {
+				if err := em.Undeleted(ctx, tx, e.Msg, r.Msg.Name); err != nil {
 					return err
 				}
-				if err := history.Record(ctx, tx, e.el, historypb.Action_ACTION_UNDELETED, r.el.UpdateActor); err != nil {
+				if err := history.Record(ctx, tx, e.Msg, historypb.Action_ACTION_UNDELETED, r.Msg.UpdateActor); err != nil {
 					return err
 				}
 				ids = append(ids, e.id)
 				ids = append(ids, above(e)...)
 			}
-			if err := em.pending(ctx, tx, e, r.el.Name); err != nil {
+			if err := em.pending(ctx, tx, e, r.Msg.Name); err != nil {
 				return err
 			}
 		}
-		return refreshAll(ctx, tx, em, r.orgID, r.el.Name, ids...)
+		return refreshAll(ctx, tx, em, r.orgID, r.Msg.Name, ids...)
 	}
 }
 
@@ -233,13 +233,13 @@ type deletion struct {
 // name it, and live descendants go only with force.
 func (d *deletion) check(ctx context.Context, tx *sqldb.Tx, r, _ *elementRecord) error {
 	var definer *pb.Element
-	if r.el.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
+	if r.Msg.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL {
 		e, err := firstDependant(ctx, tx, namingDefiningObjectives, r.orgID, r.id, "", "")
 		if err != nil {
 			return err
 		}
 		if e != nil {
-			definer = e.el
+			definer = e.Msg
 		}
 	}
 	sub, err := subtree(ctx, tx, r.orgID, r.id)
@@ -247,10 +247,10 @@ func (d *deletion) check(ctx context.Context, tx *sqldb.Tx, r, _ *elementRecord)
 		return err
 	}
 	if len(sub) == 0 || sub[0].id != r.id {
-		return fmt.Errorf("subtree of %s does not start with it", r.el.Name)
+		return fmt.Errorf("subtree of %s does not start with it", r.Msg.Name)
 	}
 	d.descendants = sub[1:]
-	return checkDelete(r.el, definer, len(d.descendants), d.force)
+	return checkDelete(r.Msg, definer, len(d.descendants), d.force)
 }
 
 // after deletes the element's descendants by the same caller, each with
@@ -258,15 +258,15 @@ func (d *deletion) check(ctx context.Context, tx *sqldb.Tx, r, _ *elementRecord)
 // roll-ups above it.
 func (d *deletion) after(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord) error {
 	for _, e := range d.descendants {
-		markDeleted(e, true, false, r.el.UpdateActor)
+		markDeleted(e, true, false, r.Msg.UpdateActor)
 		e.deletedWith = r.id
 		if err := writeElement(ctx, tx, e); err != nil {
 			return err
 		}
-		if err := d.em.Deleted(ctx, tx, e.el, r.el.Name); err != nil {
+		if err := d.em.Deleted(ctx, tx, e.Msg, r.Msg.Name); err != nil {
 			return err
 		}
-		if err := history.Record(ctx, tx, e.el, historypb.Action_ACTION_DELETED, r.el.UpdateActor); err != nil {
+		if err := history.Record(ctx, tx, e.Msg, historypb.Action_ACTION_DELETED, r.Msg.UpdateActor); err != nil {
 			return err
 		}
 	}
@@ -275,11 +275,11 @@ func (d *deletion) after(ctx context.Context, tx *sqldb.Tx, _, r *elementRecord)
 	ids := above(r)
 	for _, e := range append([]*elementRecord{r}, d.descendants...) {
 		ids = append(ids, above(e)...)
-		if err := d.em.pending(ctx, tx, e, r.el.Name); err != nil {
+		if err := d.em.pending(ctx, tx, e, r.Msg.Name); err != nil {
 			return err
 		}
 	}
-	return refreshAll(ctx, tx, d.em, r.orgID, r.el.Name, ids...)
+	return refreshAll(ctx, tx, d.em, r.orgID, r.Msg.Name, ids...)
 }
 
 // markDeleted moves r to its next revision, deleted or restored by actor;

@@ -24,17 +24,17 @@ import (
 // newElement returns the record of a new element of the organisation
 // orgID, made from in, or the rule it breaks.
 func newElement(orgID, id string, in *pb.Element) (*elementRecord, error) {
-	empty := &elementRecord{orgID: orgID, id: id, el: &pb.Element{Name: elementName(orgID, id), Level: in.GetLevel()}}
+	empty := &elementRecord{Stored: resource.Hold(&pb.Element{Name: elementName(orgID, id), Level: in.GetLevel()}), orgID: orgID, id: id}
 	r, err := nextElement(empty, in, elementUpdatable, false)
 	if err != nil {
 		return nil, err
 	}
-	if r.el.Status == pb.Status_STATUS_UNSPECIFIED {
-		r.el.Status = pb.Status_STATUS_PROPOSED
+	if r.Msg.Status == pb.Status_STATUS_UNSPECIFIED {
+		r.Msg.Status = pb.Status_STATUS_PROPOSED
 	}
 	// Nothing measures or serves a new element yet: its roll-up is its own.
-	r.el.KpiHealth = pb.Health_HEALTH_UNKNOWN
-	r.el.Health, r.el.Progress = rollup(r.el.Level, r.el.Status, r.manualProgress, r.el.KpiHealth, inputs{})
+	r.Msg.KpiHealth = pb.Health_HEALTH_UNKNOWN
+	r.Msg.Health, r.Msg.Progress = rollup(r.Msg.Level, r.Msg.Status, r.manualProgress, r.Msg.KpiHealth, inputs{})
 	return r, nil
 }
 
@@ -45,14 +45,14 @@ func newElement(orgID, id string, in *pb.Element) (*elementRecord, error) {
 // fields that follow from the others are derived again, so that next and
 // current compare as the API shows them.
 func nextElement(current *elementRecord, change *pb.Element, paths []string, levelNamed bool) (*elementRecord, error) {
-	el := resource.ApplyMask(current.el, change, paths)
+	el := resource.ApplyMask(current.Msg, change, paths)
 	if levelNamed {
 		el.Level = change.GetLevel()
 	}
-	if err := checkChange(current.el, el); err != nil {
+	if err := checkChange(current.Msg, el); err != nil {
 		return nil, err
 	}
-	next := &elementRecord{el: el, orgID: current.orgID, id: current.id, revision: current.revision,
+	next := &elementRecord{Stored: resource.Stored[*pb.Element]{Msg: el, Rev: current.Rev}, orgID: current.orgID, id: current.id,
 		manualProgress: current.manualProgress, deletedWithOrg: current.deletedWithOrg, predecessorID: current.predecessorID}
 	if err := next.resolve(); err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func nextElement(current *elementRecord, change *pb.Element, paths []string, lev
 	}
 	// A new owner team is a live one: the caller checked it with the teams
 	// service.
-	if el.OwnerTeam != current.el.OwnerTeam {
+	if el.OwnerTeam != current.Msg.OwnerTeam {
 		el.OwnerTeamDeleted = false
 	}
 	// Supports are stored as a set and read back in order.
@@ -88,29 +88,29 @@ func checkChange(current, next *pb.Element) error {
 // resolve checks r's own shape and fills in the ids of what it refers to,
 // which must all belong to its organisation.
 func (r *elementRecord) resolve() error {
-	if err := checkShape(r.el); err != nil {
+	if err := checkShape(r.Msg); err != nil {
 		return err
 	}
 	var err error
-	if r.ownerTeamID, err = optionalRef("element.owner_team", "teams", r.orgID, r.el.OwnerTeam); err != nil {
+	if r.ownerTeamID, err = optionalRef("element.owner_team", "teams", r.orgID, r.Msg.OwnerTeam); err != nil {
 		return err
 	}
-	if r.parentID, err = optionalRef("element.parent", "elements", r.orgID, r.el.Parent); err != nil {
+	if r.parentID, err = optionalRef("element.parent", "elements", r.orgID, r.Msg.Parent); err != nil {
 		return err
 	}
-	if r.thematicGoal, err = optionalRef("element.thematic_goal", "elements", r.orgID, r.el.ThematicGoal); err != nil {
+	if r.thematicGoal, err = optionalRef("element.thematic_goal", "elements", r.orgID, r.Msg.ThematicGoal); err != nil {
 		return err
 	}
-	if r.cycleID, err = optionalRef("element.cycle", "cycles", r.orgID, r.el.Cycle); err != nil {
+	if r.cycleID, err = optionalRef("element.cycle", "cycles", r.orgID, r.Msg.Cycle); err != nil {
 		return err
 	}
 	// Supports may name other organisations' elements; the handler asks
 	// whether they may (crossOrganisation).
-	for _, s := range r.el.Supports {
+	for _, s := range r.Msg.Supports {
 		if _, err := resource.ParseName("element.supports", s, elementCollections...); err != nil {
 			return err
 		}
-		if s == r.el.Parent {
+		if s == r.Msg.Parent {
 			return apierr.InvalidArgument("element.supports", s+" is the parent already")
 		}
 	}
@@ -325,7 +325,7 @@ var delegatedLevels = []pb.Level{pb.Level_LEVEL_STRATEGY, pb.Level_LEVEL_TACTIC}
 // remit: whether the lead, rather than the contributor's rules, decides on
 // a change to r.
 func inRemit(remit []string, r *elementRecord) bool {
-	return slices.Contains(delegatedLevels, r.el.Level) && slices.Contains(remit, r.el.OwnerTeam)
+	return slices.Contains(delegatedLevels, r.Msg.Level) && slices.Contains(remit, r.Msg.OwnerTeam)
 }
 
 // checkRemit fails unless a team lead with remit may hold r as it is (or
@@ -334,13 +334,13 @@ func inRemit(remit []string, r *elementRecord) bool {
 func checkRemit(remit []string, r *elementRecord, parentOwner string) error {
 	switch {
 	case len(remit) == 0:
-		return apierr.PermissionDenied("planning " + r.el.Name + " needs ROLE_PLANNER, or leading a team (ROLE_LEAD) that owns it and its parent; you lead no team today")
-	case !slices.Contains(delegatedLevels, r.el.Level):
-		return apierr.PermissionDenied(fmt.Sprintf("team leads plan strategies and tactics; %s is a %s, which needs ROLE_PLANNER", r.el.Name, r.el.Level))
-	case !slices.Contains(remit, r.el.OwnerTeam):
-		return apierr.PermissionDenied(fmt.Sprintf("team leads plan for the teams they lead and those under them; %s is owned by %s, which is not one", r.el.Name, r.el.OwnerTeam))
+		return apierr.PermissionDenied("planning " + r.Msg.Name + " needs ROLE_PLANNER, or leading a team (ROLE_LEAD) that owns it and its parent; you lead no team today")
+	case !slices.Contains(delegatedLevels, r.Msg.Level):
+		return apierr.PermissionDenied(fmt.Sprintf("team leads plan strategies and tactics; %s is a %s, which needs ROLE_PLANNER", r.Msg.Name, r.Msg.Level))
+	case !slices.Contains(remit, r.Msg.OwnerTeam):
+		return apierr.PermissionDenied(fmt.Sprintf("team leads plan for the teams they lead and those under them; %s is owned by %s, which is not one", r.Msg.Name, r.Msg.OwnerTeam))
 	case !slices.Contains(remit, parentOwner):
-		return apierr.PermissionDenied(fmt.Sprintf("team leads plan under elements their teams own; the parent of %s is owned by %s, which is not one", r.el.Name, parentOwner))
+		return apierr.PermissionDenied(fmt.Sprintf("team leads plan under elements their teams own; the parent of %s is owned by %s, which is not one", r.Msg.Name, parentOwner))
 	}
 	return nil
 }
@@ -363,7 +363,7 @@ func linksUp(r *elementRecord) []link {
 	if r.thematicGoal != "" {
 		out = append(out, link{r.orgID, r.thematicGoal, pb.LinkKind_LINK_KIND_THEMATIC_GOAL})
 	}
-	for _, s := range r.el.Supports {
+	for _, s := range r.Msg.Supports {
 		if ids, err := resource.ParseName("element.supports", s, elementCollections...); err == nil {
 			out = append(out, link{ids[0], ids[1], pb.LinkKind_LINK_KIND_SUPPORTS})
 		}
@@ -449,11 +449,11 @@ type share struct {
 
 // counts reports whether r is an input of the roll-ups above it.
 func counts(r *elementRecord) bool {
-	return r.el.DeleteTime == nil && r.el.Status != pb.Status_STATUS_DROPPED
+	return r.Msg.DeleteTime == nil && r.Msg.Status != pb.Status_STATUS_DROPPED
 }
 
 func shareOf(r *elementRecord) share {
-	return share{r.parentID, r.thematicGoal, r.el.Progress, counts(r)}
+	return share{r.parentID, r.thematicGoal, r.Msg.Progress, counts(r)}
 }
 
 // supporterHealth is the health r gives the elements it supports: none
@@ -462,7 +462,7 @@ func supporterHealth(r *elementRecord) int32 {
 	if !counts(r) {
 		return 0
 	}
-	return int32(r.el.Health)
+	return int32(r.Msg.Health)
 }
 
 // maxDrivers bounds the health drivers an element names.

@@ -12,6 +12,7 @@ import (
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
 func d(y, m, day int32) *date.Date { return &date.Date{Year: y, Month: m, Day: day} }
@@ -51,7 +52,7 @@ func goal(mod func(e *pb.Element)) *pb.Element {
 
 // stored is the record of e as the store reads it back.
 func stored(e *pb.Element, manualProgress int32) *elementRecord {
-	r := &elementRecord{orgID: "o", id: e.Name[len("organisations/o/elements/"):], el: e, revision: 3, manualProgress: manualProgress}
+	r := &elementRecord{Stored: resource.Stored[*pb.Element]{Msg: e, Rev: 3}, orgID: "o", id: e.Name[len("organisations/o/elements/"):], manualProgress: manualProgress}
 	if err := r.resolve(); err != nil {
 		panic(err)
 	}
@@ -104,24 +105,24 @@ func TestNewElementTable(t *testing.T) {
 		want  func(r *elementRecord) bool
 	}{
 		{"a tactic keeps its progress by hand", element("x", pb.Level_LEVEL_TACTIC, func(e *pb.Element) { e.Progress = 40 }), codes.OK, "",
-			func(r *elementRecord) bool { return r.manualProgress == 40 && r.el.Progress == 40 }},
+			func(r *elementRecord) bool { return r.manualProgress == 40 && r.Msg.Progress == 40 }},
 		{"progress on a strategy", element("x", pb.Level_LEVEL_STRATEGY, func(e *pb.Element) { e.Progress = 40 }), codes.InvalidArgument, "element.progress", nil},
 		{"no status is proposed", element("x", pb.Level_LEVEL_TACTIC, func(e *pb.Element) { e.Status = 0 }), codes.OK, "",
-			func(r *elementRecord) bool { return r.el.Status == pb.Status_STATUS_PROPOSED }},
+			func(r *elementRecord) bool { return r.Msg.Status == pb.Status_STATUS_PROPOSED }},
 		{"a done strategy without children is complete", element("x", pb.Level_LEVEL_STRATEGY, func(e *pb.Element) { e.Status = pb.Status_STATUS_DONE }),
-			codes.OK, "", func(r *elementRecord) bool { return r.el.Progress == 100 && r.el.Health == pb.Health_HEALTH_UNKNOWN }},
+			codes.OK, "", func(r *elementRecord) bool { return r.Msg.Progress == 100 && r.Msg.Health == pb.Health_HEALTH_UNKNOWN }},
 		{"roll-ups and output-only fields are the service's", element("x", pb.Level_LEVEL_VISION, func(e *pb.Element) {
 			e.Health, e.KpiHealth, e.OwnerTeamDeleted, e.Etag = pb.Health_HEALTH_OFF_TRACK, pb.Health_HEALTH_OFF_TRACK, true, "7"
 		}), codes.OK, "", func(r *elementRecord) bool {
-			return r.el.Health == pb.Health_HEALTH_UNKNOWN && r.el.KpiHealth == pb.Health_HEALTH_UNKNOWN && !r.el.OwnerTeamDeleted && r.el.Etag == ""
+			return r.Msg.Health == pb.Health_HEALTH_UNKNOWN && r.Msg.KpiHealth == pb.Health_HEALTH_UNKNOWN && !r.Msg.OwnerTeamDeleted && r.Msg.Etag == ""
 		}},
 		{"ids of what it names", element("x", pb.Level_LEVEL_OBJECTIVE, func(e *pb.Element) {
 			e.ObjectiveKind, e.ThematicGoal = pb.ObjectiveKind_OBJECTIVE_KIND_DEFINING_OBJECTIVE, elName("goal")
 		}), codes.OK, "", func(r *elementRecord) bool {
-			return r.parentID == "parent" && r.thematicGoal == "goal" && r.ownerTeamID == "t" && r.el.Name == elName("new")
+			return r.parentID == "parent" && r.thematicGoal == "goal" && r.ownerTeamID == "t" && r.Msg.Name == elName("new")
 		}},
 		{"supports in order", element("x", pb.Level_LEVEL_TACTIC, func(e *pb.Element) { e.Supports = []string{elName("s2"), elName("s1")} }), codes.OK, "",
-			func(r *elementRecord) bool { return r.el.Supports[0] == elName("s1") }},
+			func(r *elementRecord) bool { return r.Msg.Supports[0] == elName("s1") }},
 		{"supporting its parent", element("x", pb.Level_LEVEL_TACTIC, func(e *pb.Element) { e.Supports = []string{elName("parent")} }), codes.InvalidArgument, "element.supports", nil},
 		{"a parent in another organisation", element("x", pb.Level_LEVEL_TACTIC, func(e *pb.Element) { e.Parent = "organisations/p/elements/parent" }), codes.InvalidArgument, "element.parent", nil},
 		{"an owner team in another organisation", element("x", pb.Level_LEVEL_TACTIC, func(e *pb.Element) { e.OwnerTeam = "organisations/p/teams/t" }), codes.InvalidArgument, "element.owner_team", nil},
@@ -130,7 +131,7 @@ func TestNewElementTable(t *testing.T) {
 			r, err := newElement("o", "new", tc.in)
 			apitest.WantCode(t, err, tc.code, tc.field)
 			if tc.want != nil && !tc.want(r) {
-				t.Errorf("new element %v", r.el)
+				t.Errorf("new element %v", r.Msg)
 			}
 		})
 	}
@@ -163,20 +164,20 @@ func TestNextElementTable(t *testing.T) {
 		{"the same title", strategy(), &pb.Element{Title: "s"}, []string{"title"}, false, codes.OK, "", nil},
 		{"a new title", strategy(), &pb.Element{Title: "new"}, []string{"title"}, false, codes.OK, "",
 			func(r *elementRecord) bool {
-				return r.el.Title == "new" && r.el.Progress == 60 && r.el.Health == pb.Health_HEALTH_AT_RISK
+				return r.Msg.Title == "new" && r.Msg.Progress == 60 && r.Msg.Health == pb.Health_HEALTH_AT_RISK
 			}},
 		{"the level as it is", strategy(), &pb.Element{Level: pb.Level_LEVEL_STRATEGY}, nil, true, codes.OK, "", nil},
 		{"another level", strategy(), &pb.Element{Level: pb.Level_LEVEL_TACTIC}, nil, true, codes.InvalidArgument, "element.level", nil},
 		{"another level, not in the mask", strategy(), &pb.Element{Level: pb.Level_LEVEL_TACTIC, Title: "s"}, []string{"title"}, false, codes.OK, "", nil},
 		{"progress on a strategy", strategy(), &pb.Element{Progress: 10}, []string{"progress"}, false, codes.InvalidArgument, "element.progress", nil},
 		{"a strategy's rolled-up progress sent back", strategy(), &pb.Element{Progress: 60}, []string{"progress"}, false, codes.OK, "", nil},
-		{"a whole strategy sent back", strategy(), strategy().el, elementUpdatable, false, codes.OK, "", nil},
+		{"a whole strategy sent back", strategy(), strategy().Msg, elementUpdatable, false, codes.OK, "", nil},
 		{"a whole strategy without its progress", strategy(), element("s", pb.Level_LEVEL_STRATEGY, nil), elementUpdatable, false, codes.InvalidArgument, "element.progress", nil},
 		{"progress on a tactic", tactic(), &pb.Element{Progress: 90}, []string{"progress"}, false, codes.OK, "",
-			func(r *elementRecord) bool { return r.el.Progress == 90 && r.manualProgress == 90 }},
+			func(r *elementRecord) bool { return r.Msg.Progress == 90 && r.manualProgress == 90 }},
 		{"the same owner team, flagged deleted", tactic(), &pb.Element{OwnerTeam: teamT}, []string{"owner_team"}, false, codes.OK, "", nil},
 		{"a new owner team is live", tactic(), &pb.Element{OwnerTeam: teamU}, []string{"owner_team"}, false, codes.OK, "",
-			func(r *elementRecord) bool { return !r.el.OwnerTeamDeleted && r.ownerTeamID == "u" }},
+			func(r *elementRecord) bool { return !r.Msg.OwnerTeamDeleted && r.ownerTeamID == "u" }},
 		{"the same supports in another order", tactic(), &pb.Element{Supports: []string{elName("s2"), elName("s1")}}, []string{"supports"}, false, codes.OK, "", nil},
 		{"a move", tactic(), &pb.Element{Parent: elName("other")}, []string{"parent"}, false, codes.OK, "",
 			func(r *elementRecord) bool { return r.parentID == "other" }},
@@ -184,18 +185,18 @@ func TestNextElementTable(t *testing.T) {
 		{"everything cleared by an empty mask", tactic(), &pb.Element{}, elementUpdatable, false, codes.InvalidArgument, "element.parent", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := proto.Clone(tc.current.el)
+			before := proto.Clone(tc.current.Msg)
 			next, err := nextElement(tc.current, tc.change, tc.paths, tc.levelNamed)
-			if !proto.Equal(before, tc.current.el) {
-				t.Errorf("current changed: %v", tc.current.el)
+			if !proto.Equal(before, tc.current.Msg) {
+				t.Errorf("current changed: %v", tc.current.Msg)
 			}
 			apitest.WantCode(t, err, tc.code, tc.field)
 			switch {
 			case err != nil:
-			case tc.want == nil && !proto.Equal(next.el, tc.current.el):
-				t.Errorf("a change of nothing: next %v, current %v", next.el, tc.current.el)
+			case tc.want == nil && !proto.Equal(next.Msg, tc.current.Msg):
+				t.Errorf("a change of nothing: next %v, current %v", next.Msg, tc.current.Msg)
 			case tc.want != nil && !tc.want(next):
-				t.Errorf("next %v", next.el)
+				t.Errorf("next %v", next.Msg)
 			}
 		})
 	}

@@ -25,11 +25,10 @@ import (
 // elementRecord is an element as stored: the API resource and the ids and
 // values only storage needs.
 type elementRecord struct {
-	el                                  *pb.Element
+	resource.Stored[*pb.Element]
 	orgID, id                           string
 	parentID, ownerTeamID, thematicGoal string
 	manualProgress                      int32
-	revision                            int64
 	deletedWithOrg                      bool
 	// deletedWith is the id of the element whose forced deletion took
 	// this one with it, "" for none.
@@ -38,12 +37,6 @@ type elementRecord struct {
 	// predecessorID that of the element of an earlier cycle it continues.
 	cycleID, predecessorID string
 }
-
-// Message implements resource.Record.
-func (r *elementRecord) Message() *pb.Element { return r.el }
-
-// Revision implements resource.Record.
-func (r *elementRecord) Revision() *int64 { return &r.revision }
 
 const elementColumns = "organisation_id, id, level, objective_kind, title, description, owner_team_id, owner_team_deleted, " +
 	"start_date, end_date, status, priority_rank, manual_progress, progress, kpi_health, health, parent_id, thematic_goal_id, " +
@@ -64,9 +57,9 @@ var elementListSchema = resource.Schema[*elementRecord, *pb.Element]("priority_r
 	// Every element has an owner team, so "" matches none.
 	resource.NameField[*elementRecord]("owner_team", "teams", "owner_team_id", "id", true),
 	{Name: "title", Column: "title", Kind: listing.String, Filter: true, Sort: true,
-		Key: func(r *elementRecord) any { return r.el.Title }},
+		Key: func(r *elementRecord) any { return r.Msg.Title }},
 	{Name: "priority_rank", Column: "priority_rank", Kind: listing.Int, Sort: true,
-		Key: func(r *elementRecord) any { return int64(r.el.PriorityRank) }},
+		Key: func(r *elementRecord) any { return int64(r.Msg.PriorityRank) }},
 })
 
 // getElement reads an element with what it supports in one query: a Get
@@ -90,9 +83,9 @@ func scanWithSupports(s resource.Scanner) (*elementRecord, error) {
 	}
 	for _, both := range strings.Split(supports.String, ",") {
 		org, id, _ := strings.Cut(both, "/")
-		r.el.Supports = append(r.el.Supports, elementName(org, id))
+		r.Msg.Supports = append(r.Msg.Supports, elementName(org, id))
 	}
-	slices.Sort(r.el.Supports) // as loadSupports orders them
+	slices.Sort(r.Msg.Supports) // as loadSupports orders them
 	return r, nil
 }
 
@@ -181,11 +174,11 @@ func loadSupports(ctx context.Context, q sqldb.Querier, orgID string, recs []*el
 			return fmt.Errorf("read supports: %w", err)
 		}
 		if r := byID[elementID]; r != nil {
-			r.el.Supports = append(r.el.Supports, elementName(supportedOrg, supportedID))
+			r.Msg.Supports = append(r.Msg.Supports, elementName(supportedOrg, supportedID))
 		}
 	}
 	for _, r := range recs {
-		slices.Sort(r.el.Supports)
+		slices.Sort(r.Msg.Supports)
 	}
 	return rows.Err()
 }
@@ -310,7 +303,7 @@ func firstLive(ctx context.Context, q sqldb.Querier, where string, args ...any) 
 // whose horizon overlaps start..end, or nil.
 func overlappingThematicGoal(ctx context.Context, q sqldb.Querier, r *elementRecord) (*elementRecord, error) {
 	return firstLive(ctx, q, "organisation_id = ? AND owner_team_id = ? AND objective_kind = ? AND id <> ? AND start_date <= ? AND end_date >= ?",
-		r.orgID, r.ownerTeamID, int32(pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL), r.id, dates.Format(r.el.EndDate), dates.Format(r.el.StartDate))
+		r.orgID, r.ownerTeamID, int32(pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL), r.id, dates.Format(r.Msg.EndDate), dates.Format(r.Msg.StartDate))
 }
 
 // firstDependant returns the first live element that depends on element
@@ -343,7 +336,7 @@ func teamElements(ctx context.Context, q sqldb.Querier, orgID, teamID string, fl
 
 // insertElement stores a new element with what it supports.
 func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
-	r.el.HealthChangeTime = r.el.CreateTime // its health is as new as it is
+	r.Msg.HealthChangeTime = r.Msg.CreateTime // its health is as new as it is
 	if err := elementRows.Insert(ctx, tx, r); err != nil {
 		return err
 	}
@@ -357,7 +350,7 @@ func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 // meanwhile.
 func writeElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	saved, err := updateElement(ctx, tx, r)
-	return resource.Saved(r.el.Name, saved, err)
+	return resource.Saved(r.Msg.Name, saved, err)
 }
 
 // updateElement writes r over the row at revision r.revision-1, returning
@@ -370,14 +363,14 @@ func updateElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, e
 	if err != nil {
 		return false, err
 	}
-	if ok, err := elementRows.Update(ctx, tx, r, r.revision-1); !ok || err != nil {
+	if ok, err := elementRows.Update(ctx, tx, r, r.Rev-1); !ok || err != nil {
 		return false, err
 	}
 	if err := writeSupports(ctx, tx, r); err != nil {
 		return false, err
 	}
-	if status != r.el.Status {
-		if err := recordChange(ctx, tx, r, statusChange, int32(status), int32(r.el.Status), r.el.UpdateTime.AsTime()); err != nil {
+	if status != r.Msg.Status {
+		if err := recordChange(ctx, tx, r, statusChange, int32(status), int32(r.Msg.Status), r.Msg.UpdateTime.AsTime()); err != nil {
 			return false, err
 		}
 	}
@@ -389,7 +382,7 @@ func updateElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) (bool, e
 // neither the revision nor the etag changes.
 func setRollup(ctx context.Context, tx *sqldb.Tx, r *elementRecord, before share) error {
 	_, err := tx.ExecContext(ctx, "UPDATE elements SET kpi_health = ?, health = ?, progress = ?, health_drivers = ?, health_change_time = ? WHERE organisation_id = ? AND id = ?",
-		int32(r.el.KpiHealth), int32(r.el.Health), r.el.Progress, driversJSON(r.el.HealthDrivers), resource.NullMicros(r.el.HealthChangeTime), r.orgID, r.id)
+		int32(r.Msg.KpiHealth), int32(r.Msg.Health), r.Msg.Progress, driversJSON(r.Msg.HealthDrivers), resource.NullMicros(r.Msg.HealthChangeTime), r.orgID, r.id)
 	if err != nil {
 		return fmt.Errorf("update roll-up: %w", err)
 	}
@@ -403,7 +396,7 @@ func setRollup(ctx context.Context, tx *sqldb.Tx, r *elementRecord, before share
 // setOwnerTeamDeleted flags the live elements a team owns.
 func setOwnerTeamDeleted(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	_, err := tx.ExecContext(ctx, "UPDATE elements SET owner_team_deleted = ? WHERE organisation_id = ? AND id = ?",
-		sqldb.Bool(r.el.OwnerTeamDeleted), r.orgID, r.id)
+		sqldb.Bool(r.Msg.OwnerTeamDeleted), r.orgID, r.id)
 	if err != nil {
 		return fmt.Errorf("update owner flag: %w", err)
 	}
@@ -414,7 +407,7 @@ func writeSupports(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM element_supports WHERE organisation_id = ? AND element_id = ?", r.orgID, r.id); err != nil {
 		return fmt.Errorf("write supports: %w", err)
 	}
-	for _, s := range r.el.Supports {
+	for _, s := range r.Msg.Supports {
 		ids, err := resource.ParseName("element.supports", s, elementCollections...)
 		if err != nil {
 			return err
@@ -457,12 +450,12 @@ func upsertKPI(ctx context.Context, tx *sqldb.Tx, orgID, kpiID, elementID string
 
 // values are the row's columns in elementColumns order.
 func (r *elementRecord) values() []any {
-	e := r.el
+	e := r.Msg
 	return []any{r.orgID, r.id, int32(e.Level), int32(e.ObjectiveKind), e.Title, e.Description, r.ownerTeamID,
 		sqldb.Bool(e.OwnerTeamDeleted), dates.Format(e.StartDate), dates.Format(e.EndDate), int32(e.Status), e.PriorityRank,
 		r.manualProgress, e.Progress, int32(e.KpiHealth), int32(e.Health), r.parentID, r.thematicGoal,
 		resource.Micros(e.CreateTime), resource.Micros(e.UpdateTime), resource.NullMicros(e.DeleteTime),
-		sqldb.Bool(r.deletedWithOrg), r.revision, e.UpdateActor, driversJSON(e.HealthDrivers), resource.NullMicros(e.HealthChangeTime),
+		sqldb.Bool(r.deletedWithOrg), r.Rev, e.UpdateActor, driversJSON(e.HealthDrivers), resource.NullMicros(e.HealthChangeTime),
 		int32(e.CheckInFrequency), latestJSON(e.LatestCheckIn), latestTime(e.LatestCheckIn), r.deletedWith, r.cycleID, r.predecessorID}
 }
 
@@ -509,16 +502,16 @@ type elementColumnsRead struct {
 
 // scanElement reads a row of elementColumns.
 func scanElement(s resource.Scanner) (*elementRecord, error) {
-	r := &elementRecord{el: &pb.Element{}}
+	r := &elementRecord{Stored: resource.Hold(&pb.Element{})}
 	c := &elementColumnsRead{}
-	err := s.Scan(&r.orgID, &r.id, &c.level, &c.kind, &r.el.Title, &r.el.Description, &r.ownerTeamID, &c.ownerDeleted,
-		&c.start, &c.end, &c.status, &r.el.PriorityRank, &r.manualProgress, &r.el.Progress, &c.kpiH, &c.health, &r.parentID,
-		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.revision, &r.el.UpdateActor, &c.drivers, &c.healthChange,
+	err := s.Scan(&r.orgID, &r.id, &c.level, &c.kind, &r.Msg.Title, &r.Msg.Description, &r.ownerTeamID, &c.ownerDeleted,
+		&c.start, &c.end, &c.status, &r.Msg.PriorityRank, &r.manualProgress, &r.Msg.Progress, &c.kpiH, &c.health, &r.parentID,
+		&r.thematicGoal, &c.stamps.Create, &c.stamps.Update, &c.stamps.Delete, &c.withOrg, &r.Rev, &r.Msg.UpdateActor, &c.drivers, &c.healthChange,
 		&c.frequency, &c.latest, &c.latestTime, &r.deletedWith, &r.cycleID, &r.predecessorID)
 	if err != nil {
 		return nil, err // the caller says what it read (and sees sql.ErrNoRows)
 	}
-	e := r.el
+	e := r.Msg
 	e.Name = elementName(r.orgID, r.id)
 	e.Level, e.ObjectiveKind, e.Status = pb.Level(c.level), pb.ObjectiveKind(c.kind), pb.Status(c.status)
 	e.KpiHealth, e.Health = pb.Health(c.kpiH), pb.Health(c.health)
@@ -539,7 +532,7 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 	}
 	e.CreateTime, e.UpdateTime, e.DeleteTime = c.stamps.Times()
 	e.HealthChangeTime = resource.NullTime(c.healthChange)
-	e.Etag = resource.Etag(r.revision)
+	e.Etag = resource.Etag(r.Rev)
 	r.deletedWithOrg = c.withOrg == 1
 	if e.HealthDrivers, err = readDrivers(c.drivers); err != nil {
 		return nil, fmt.Errorf("element %s: %w", e.Name, err)

@@ -57,38 +57,38 @@ func (p planState) findings() []*pb.IntegrityFinding {
 		defined[r.thematicGoal] = true
 	}
 	today := dates.Format(dates.Of(p.at.UTC()))
-	ended := func(r *elementRecord) bool { return dates.Format(r.el.EndDate) < today }
+	ended := func(r *elementRecord) bool { return dates.Format(r.Msg.EndDate) < today }
 	finished := func(r *elementRecord) bool {
-		return r.el.Status == pb.Status_STATUS_DONE || r.el.Status == pb.Status_STATUS_DROPPED
+		return r.Msg.Status == pb.Status_STATUS_DONE || r.Msg.Status == pb.Status_STATUS_DROPPED
 	}
 	checks := []integrityCheck{
 		{pb.IntegrityFinding_KIND_TACTIC_WITHOUT_KPI, func(r *elementRecord) bool {
-			return r.el.Level == pb.Level_LEVEL_TACTIC && !p.measured[r.id]
+			return r.Msg.Level == pb.Level_LEVEL_TACTIC && !p.measured[r.id]
 		}},
 		// A thematic goal's defining objectives are its strategy.
 		{pb.IntegrityFinding_KIND_OBJECTIVE_WITHOUT_STRATEGY, func(r *elementRecord) bool {
-			return r.el.Level == pb.Level_LEVEL_OBJECTIVE && !parented[r.id] && !defined[r.id]
+			return r.Msg.Level == pb.Level_LEVEL_OBJECTIVE && !parented[r.id] && !defined[r.id]
 		}},
 		{pb.IntegrityFinding_KIND_STRATEGY_WITHOUT_TACTIC, func(r *elementRecord) bool {
-			return r.el.Level == pb.Level_LEVEL_STRATEGY && !parented[r.id]
+			return r.Msg.Level == pb.Level_LEVEL_STRATEGY && !parented[r.id]
 		}},
-		{pb.IntegrityFinding_KIND_OWNER_TEAM_DELETED, func(r *elementRecord) bool { return r.el.OwnerTeamDeleted }},
+		{pb.IntegrityFinding_KIND_OWNER_TEAM_DELETED, func(r *elementRecord) bool { return r.Msg.OwnerTeamDeleted }},
 		{pb.IntegrityFinding_KIND_PAST_HORIZON_STILL_ACTIVE, func(r *elementRecord) bool {
-			return ended(r) && (r.el.Status == pb.Status_STATUS_PROPOSED || r.el.Status == pb.Status_STATUS_ACTIVE || r.el.Status == pb.Status_STATUS_ON_HOLD)
+			return ended(r) && (r.Msg.Status == pb.Status_STATUS_PROPOSED || r.Msg.Status == pb.Status_STATUS_ACTIVE || r.Msg.Status == pb.Status_STATUS_ON_HOLD)
 		}},
 		{pb.IntegrityFinding_KIND_THEMATIC_GOAL_WITHOUT_DEFINING_OBJECTIVES, func(r *elementRecord) bool {
-			return r.el.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL && !defined[r.id]
+			return r.Msg.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL && !defined[r.id]
 		}},
 		{pb.IntegrityFinding_KIND_DEFINING_OBJECTIVE_PAST_THEMATIC_GOAL, func(r *elementRecord) bool {
 			goal := byID[r.thematicGoal]
-			return r.el.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_DEFINING_OBJECTIVE && !finished(r) && goal != nil && ended(goal)
+			return r.Msg.ObjectiveKind == pb.ObjectiveKind_OBJECTIVE_KIND_DEFINING_OBJECTIVE && !finished(r) && goal != nil && ended(goal)
 		}},
 		{pb.IntegrityFinding_KIND_SUPPORTS_UNAVAILABLE, func(r *elementRecord) bool {
-			return slices.ContainsFunc(r.el.Supports, func(s string) bool { return p.unavailable[s] })
+			return slices.ContainsFunc(r.Msg.Supports, func(s string) bool { return p.unavailable[s] })
 		}},
 		{pb.IntegrityFinding_KIND_LINK_REQUEST_UNANSWERED, func(r *elementRecord) bool { return p.waiting[r.id] }},
 		{pb.IntegrityFinding_KIND_CHECK_IN_LATE, func(r *elementRecord) bool {
-			due := checkInDue(r.el)
+			due := checkInDue(r.Msg)
 			return due != nil && !finished(r) && due.AsTime().Before(p.at)
 		}},
 	}
@@ -97,7 +97,7 @@ func (p planState) findings() []*pb.IntegrityFinding {
 	for _, c := range checks {
 		for _, r := range recs {
 			if c.fails(r) {
-				out = append(out, &pb.IntegrityFinding{Kind: c.kind, Element: r.el.Name, Title: r.el.Title})
+				out = append(out, &pb.IntegrityFinding{Kind: c.kind, Element: r.Msg.Name, Title: r.Msg.Title})
 			}
 		}
 	}
@@ -141,7 +141,7 @@ func (h *elementsHandler) planAt(ctx context.Context, orgID string, at time.Time
 		p.measured[path.Base(k.Element)] = true
 	}
 	for _, r := range p.recs {
-		for _, s := range r.el.Supports {
+		for _, s := range r.Msg.Supports {
 			if strings.HasPrefix(s, "organisations/"+orgID+"/") {
 				continue
 			}

@@ -43,9 +43,9 @@ func (h *linksHandler) CreateLinkRequest(ctx context.Context, req *pb.CreateLink
 			if err != nil {
 				return nil, err
 			}
-			l, err := newLink(ids[0], ids[1], req.LinkRequest, r.el)
+			l, err := newLink(ids[0], ids[1], req.LinkRequest, r.Msg)
 			if err == nil {
-				l.link.CreateActor = auth.Actor(ctx, serviceName)
+				l.Msg.CreateActor = auth.Actor(ctx, serviceName)
 			}
 			return l, err
 		},
@@ -78,19 +78,19 @@ func (h *linksHandler) decide(ctx context.Context, name, etag string, accept boo
 	return h.links.Update(ctx, c, func(current *linkRecord) (*linkRecord, error) {
 		element, err := getElement(ctx, h.links.DB, current.elementOrgID, current.elementID)
 		if err != nil {
-			return nil, fmt.Errorf("element of %s: %w", current.link.Name, err)
+			return nil, fmt.Errorf("element of %s: %w", current.Msg.Name, err)
 		}
 		var target *pb.Element
 		if t, err := getElement(ctx, h.links.DB, current.orgID, current.targetID); err == nil {
-			target = t.el
+			target = t.Msg
 		} else if !errors.Is(err, resource.ErrNotFound) {
 			return nil, err
 		}
-		next, err := decideLink(current, accept, element.el, target)
+		next, err := decideLink(current, accept, element.Msg, target)
 		if err != nil {
 			return nil, err
 		}
-		next.link.DecideTime = next.link.UpdateTime
+		next.Msg.DecideTime = next.Msg.UpdateTime
 		return next, nil
 	})
 }

@@ -34,9 +34,8 @@ func newLink(orgID, id string, in *pb.LinkRequest, element *pb.Element) (*linkRe
 	if element.DeleteTime != nil {
 		return nil, apierr.FailedPrecondition("link_request.element", in.Element+" is deleted")
 	}
-	return &linkRecord{orgID: orgID, id: id, elementOrgID: e[0], elementID: e[1], targetID: targetID,
-		link: &pb.LinkRequest{Name: linkType.Name(orgID, id), Element: in.Element, Target: in.Target, Message: in.Message,
-			State: pb.LinkRequest_STATE_PENDING, ElementTitle: element.Title}}, nil
+	return &linkRecord{Stored: resource.Hold(&pb.LinkRequest{Name: linkType.Name(orgID, id), Element: in.Element, Target: in.Target, Message: in.Message,
+		State: pb.LinkRequest_STATE_PENDING, ElementTitle: element.Title}), orgID: orgID, id: id, elementOrgID: e[0], elementID: e[1], targetID: targetID}, nil
 }
 
 // checkNoOpenLink fails when other, the pending or accepted request for the
@@ -45,27 +44,27 @@ func checkNoOpenLink(other *linkRecord) error {
 	if other == nil {
 		return nil
 	}
-	return apierr.AlreadyExists(other.link.Name)
+	return apierr.AlreadyExists(other.Msg.Name)
 }
 
 // decideLink returns current accepted (accept) or declined, or the rule it
 // breaks: only a pending request is decided, and it is accepted only for a
 // live target of a higher level than its element's.
 func decideLink(current *linkRecord, accept bool, element, target *pb.Element) (*linkRecord, error) {
-	if current.link.State != pb.LinkRequest_STATE_PENDING {
-		return nil, apierr.FailedPrecondition(current.link.Name, fmt.Sprintf("is %s; only a pending request is decided", current.link.State))
+	if current.Msg.State != pb.LinkRequest_STATE_PENDING {
+		return nil, apierr.FailedPrecondition(current.Msg.Name, fmt.Sprintf("is %s; only a pending request is decided", current.Msg.State))
 	}
 	next := *current
-	next.link = proto.CloneOf(current.link)
-	next.link.State = pb.LinkRequest_STATE_DECLINED
+	next.Msg = proto.CloneOf(current.Msg)
+	next.Msg.State = pb.LinkRequest_STATE_DECLINED
 	if accept {
 		if target == nil {
-			return nil, apierr.FailedPrecondition("link_request.target", "no such element: "+current.link.Target)
+			return nil, apierr.FailedPrecondition("link_request.target", "no such element: "+current.Msg.Target)
 		}
 		if err := checkSupportedAcross("link_request.target", element, target); err != nil {
 			return nil, err
 		}
-		next.link.State = pb.LinkRequest_STATE_ACCEPTED
+		next.Msg.State = pb.LinkRequest_STATE_ACCEPTED
 	}
 	return &next, nil
 }

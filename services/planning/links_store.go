@@ -15,18 +15,11 @@ import (
 // linkRecord is a link request as stored: the API resource, the ids its
 // names hold, and its revision.
 type linkRecord struct {
-	link                    *pb.LinkRequest
+	resource.Stored[*pb.LinkRequest]
 	orgID, id               string // the organisation asked, and the request's id
 	elementOrgID, elementID string
 	targetID                string
-	revision                int64
 }
-
-// Message implements resource.Record.
-func (r *linkRecord) Message() *pb.LinkRequest { return r.link }
-
-// Revision implements resource.Record.
-func (r *linkRecord) Revision() *int64 { return &r.revision }
 
 var linksTable = resource.Table[*linkRecord]{
 	Name: "link_requests",
@@ -35,9 +28,9 @@ var linksTable = resource.Table[*linkRecord]{
 	Key:  2,
 	Scan: scanLink,
 	Values: func(r *linkRecord) ([]any, error) {
-		l := r.link
+		l := r.Msg
 		return []any{r.orgID, r.id, r.elementOrgID, r.elementID, r.targetID, l.Message, l.ElementTitle, int32(l.State),
-			resource.Micros(l.CreateTime), resource.Micros(l.UpdateTime), resource.NullMicros(l.DecideTime), r.revision,
+			resource.Micros(l.CreateTime), resource.Micros(l.UpdateTime), resource.NullMicros(l.DecideTime), r.Rev,
 			l.CreateActor, l.UpdateActor}, nil
 	},
 }
@@ -49,22 +42,22 @@ var linkListSchema = resource.Schema[*linkRecord, *pb.LinkRequest]("create_time 
 })
 
 func scanLink(s resource.Scanner) (*linkRecord, error) {
-	r := &linkRecord{link: &pb.LinkRequest{}}
+	r := &linkRecord{Stored: resource.Hold(&pb.LinkRequest{})}
 	var state int32
 	var stamps resource.Stamps
 	var decided sql.NullInt64
-	err := s.Scan(&r.orgID, &r.id, &r.elementOrgID, &r.elementID, &r.targetID, &r.link.Message, &r.link.ElementTitle, &state,
-		&stamps.Create, &stamps.Update, &decided, &r.revision, &r.link.CreateActor, &r.link.UpdateActor)
+	err := s.Scan(&r.orgID, &r.id, &r.elementOrgID, &r.elementID, &r.targetID, &r.Msg.Message, &r.Msg.ElementTitle, &state,
+		&stamps.Create, &stamps.Update, &decided, &r.Rev, &r.Msg.CreateActor, &r.Msg.UpdateActor)
 	if err != nil {
 		return nil, err
 	}
-	l := r.link
+	l := r.Msg
 	l.Name = resourcename.Format(linkCollections, r.orgID, r.id)
 	l.Element, l.Target = elementName(r.elementOrgID, r.elementID), elementName(r.orgID, r.targetID)
 	l.State = pb.LinkRequest_State(state)
 	l.CreateTime, l.UpdateTime, _ = stamps.Times()
 	l.DecideTime = resource.NullTime(decided)
-	l.Etag = resource.Etag(r.revision)
+	l.Etag = resource.Etag(r.Rev)
 	return r, nil
 }
 

@@ -39,9 +39,9 @@ func TestRollupInputsBackfill(t *testing.T) {
 				{"b", "mission", pb.Level_LEVEL_OBJECTIVE, pb.Status_STATUS_DONE, 40, pb.Health_HEALTH_AT_RISK},
 				{"dropped", "mission", pb.Level_LEVEL_OBJECTIVE, pb.Status_STATUS_DROPPED, 90, pb.Health_HEALTH_OFF_TRACK},
 			} {
-				r := &elementRecord{orgID: "org", id: e.id, parentID: e.parent, ownerTeamID: "team", el: &pb.Element{
+				r := &elementRecord{Stored: resource.Hold(&pb.Element{
 					Name: elementName("org", e.id), Level: e.level, Title: e.id, OwnerTeam: teamName("org", "team"), Status: e.status,
-					StartDate: dates.Parse("2026-01-01"), EndDate: dates.Parse("2030-12-31"), Progress: e.progress, Health: e.health}}
+					StartDate: dates.Parse("2026-01-01"), EndDate: dates.Parse("2030-12-31"), Progress: e.progress, Health: e.health}), orgID: "org", id: e.id, parentID: e.parent, ownerTeamID: "team"}
 				resource.Begin(r, auth.Actor(ctx, serviceName))
 				if err := before.Insert(ctx, tx, r); err != nil {
 					return err

@@ -134,11 +134,11 @@ func (h *publicationHandler) GetPublishedPlan(ctx context.Context, req *pb.GetPu
 	updated := pub.p.UpdateTime.AsTime()
 	for _, r := range part {
 		in[r.id] = true
-		if t := r.el.UpdateTime.AsTime(); t.After(updated) {
+		if t := r.Msg.UpdateTime.AsTime(); t.After(updated) {
 			updated = t
 		}
-		if r.el.HealthChangeTime != nil && r.el.HealthChangeTime.AsTime().After(updated) {
-			updated = r.el.HealthChangeTime.AsTime()
+		if r.Msg.HealthChangeTime != nil && r.Msg.HealthChangeTime.AsTime().After(updated) {
+			updated = r.Msg.HealthChangeTime.AsTime()
 		}
 	}
 	out := &pb.PublishedPlan{Name: pub.p.Name, DisplayName: pub.p.DisplayName, Licence: pub.p.Licence, UpdateTime: timestamppb.New(updated),

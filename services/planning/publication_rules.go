@@ -46,7 +46,7 @@ func publishedPart(p *pb.Publication, recs []*elementRecord) []*elementRecord {
 	in := map[string]bool{}
 	var above []*elementRecord
 	for _, r := range recs {
-		if slices.Contains(p.Teams, r.el.OwnerTeam) {
+		if slices.Contains(p.Teams, r.Msg.OwnerTeam) {
 			above = append(above, r)
 		}
 	}
@@ -71,7 +71,7 @@ func publishedPart(p *pb.Publication, recs []*elementRecord) []*elementRecord {
 // publicElement is r as the public reads it: links only to elements in
 // the published part (in).
 func publicElement(r *elementRecord, in map[string]bool) *pb.PublishedElement {
-	e := r.el
+	e := r.Msg
 	out := &pb.PublishedElement{Name: e.Name, Level: e.Level, ObjectiveKind: e.ObjectiveKind, Title: e.Title, Description: e.Description,
 		Status: e.Status, Health: e.Health, Progress: e.Progress, StartDate: e.StartDate, EndDate: e.EndDate}
 	if in[r.parentID] {

@@ -69,7 +69,7 @@ func (r reactions) teamChanged(ctx context.Context, tx *sqldb.Tx, team string, d
 	if err != nil {
 		return err
 	}
-	return r.elements.Recompute(ctx, tx, recs, func(e *elementRecord) { e.el.OwnerTeamDeleted = deleted }, setOwnerTeamDeleted, "owner_team_deleted")
+	return r.elements.Recompute(ctx, tx, recs, func(e *elementRecord) { e.Msg.OwnerTeamDeleted = deleted }, setOwnerTeamDeleted, "owner_team_deleted")
 }
 
 // kpiChanged records a KPI's status and the element it measures, then

@@ -33,15 +33,15 @@ func refresh(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, id, cause str
 		if err != nil {
 			return err
 		}
-		health, progress := rollup(r.el.Level, r.el.Status, r.manualProgress, own, in)
+		health, progress := rollup(r.Msg.Level, r.Msg.Status, r.manualProgress, own, in)
 		driven := drivers(health, in)
-		if own == r.el.KpiHealth && health == r.el.Health && progress == r.el.Progress && sameDrivers(driven, r.el.HealthDrivers) {
+		if own == r.Msg.KpiHealth && health == r.Msg.Health && progress == r.Msg.Progress && sameDrivers(driven, r.Msg.HealthDrivers) {
 			continue
 		}
-		oldHealth, oldProgress, before := r.el.Health, r.el.Progress, shareOf(r)
+		oldHealth, oldProgress, before := r.Msg.Health, r.Msg.Progress, shareOf(r)
 		now := timestamppb.Now()
 		if health != oldHealth {
-			r.el.HealthChangeTime = now
+			r.Msg.HealthChangeTime = now
 			if err := recordChange(ctx, tx, r, healthChange, int32(oldHealth), int32(health), now.AsTime()); err != nil {
 				return err
 			}
@@ -52,17 +52,17 @@ func refresh(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, id, cause str
 				return err
 			}
 		}
-		r.el.KpiHealth, r.el.Health, r.el.Progress, r.el.HealthDrivers = own, health, progress, driven
+		r.Msg.KpiHealth, r.Msg.Health, r.Msg.Progress, r.Msg.HealthDrivers = own, health, progress, driven
 		if err := setRollup(ctx, tx, r, before); err != nil {
 			return err
 		}
 		if health == oldHealth && progress == oldProgress {
 			continue // only its own KPI health or its drivers moved; those above read health and progress
 		}
-		if err := em.healthChanged(ctx, tx, r.el, oldHealth, oldProgress, cause); err != nil {
+		if err := em.healthChanged(ctx, tx, r.Msg, oldHealth, oldProgress, cause); err != nil {
 			return err
 		}
-		if r.el.DeleteTime != nil {
+		if r.Msg.DeleteTime != nil {
 			continue // a deleted element is out of the roll-ups above it
 		}
 		queue = append(queue, above(r)...)

@@ -107,7 +107,7 @@ func (h *elementsHandler) pastTree(ctx context.Context, orgID string, req *pb.Ge
 		} else if err != nil {
 			return nil, err
 		}
-		if cycle.c.State == pb.Cycle_STATE_CLOSED {
+		if cycle.Msg.State == pb.Cycle_STATE_CLOSED {
 			recs, _, err := frozen(ctx, h.db, orgID, id)
 			return recs, err
 		}
@@ -161,15 +161,15 @@ func addLinked(ctx context.Context, q sqldb.Querier, orgID string, tree *pb.Elem
 	}
 	linked := map[string]*elementRecord{}
 	for _, s := range supporters {
-		for _, to := range s.el.Supports {
+		for _, to := range s.Msg.Supports {
 			if shown[to] {
-				linked[s.el.Name] = s
-				tree.Links = append(tree.Links, &pb.ThreadEdge{From: s.el.Name, To: to, Kind: pb.LinkKind_LINK_KIND_SUPPORTS})
+				linked[s.Msg.Name] = s
+				tree.Links = append(tree.Links, &pb.ThreadEdge{From: s.Msg.Name, To: to, Kind: pb.LinkKind_LINK_KIND_SUPPORTS})
 			}
 		}
 	}
 	for _, r := range recs {
-		if !shown[r.el.Name] {
+		if !shown[r.Msg.Name] {
 			continue
 		}
 		for _, l := range linksUp(r) {
@@ -177,7 +177,7 @@ func addLinked(ctx context.Context, q sqldb.Querier, orgID string, tree *pb.Elem
 				continue
 			}
 			to := elementName(l.orgID, l.id)
-			tree.Links = append(tree.Links, &pb.ThreadEdge{From: r.el.Name, To: to, Kind: l.kind})
+			tree.Links = append(tree.Links, &pb.ThreadEdge{From: r.Msg.Name, To: to, Kind: l.kind})
 			if linked[to] == nil {
 				if linked[to], err = getElement(ctx, q, l.orgID, l.id); err != nil {
 					return err
@@ -188,10 +188,10 @@ func addLinked(ctx context.Context, q sqldb.Querier, orgID string, tree *pb.Elem
 	for _, name := range slices.Sorted(maps.Keys(linked)) {
 		r := linked[name]
 		if mayRead(r.orgID) {
-			tree.Linked = append(tree.Linked, r.el)
+			tree.Linked = append(tree.Linked, r.Msg)
 		} else {
-			tree.Linked = append(tree.Linked, &pb.Element{Name: r.el.Name, Level: r.el.Level, Health: r.el.Health})
-			tree.Restricted = append(tree.Restricted, r.el.Name)
+			tree.Linked = append(tree.Linked, &pb.Element{Name: r.Msg.Name, Level: r.Msg.Level, Health: r.Msg.Health})
+			tree.Restricted = append(tree.Restricted, r.Msg.Name)
 		}
 	}
 	slices.SortFunc(tree.Links, func(a, b *pb.ThreadEdge) int {
@@ -240,7 +240,7 @@ func buildTree(recs []*elementRecord, rootID string, keep func(*pb.Element) bool
 	for i, r := range recs {
 		if keep == nil {
 			stays[i] = true
-		} else if keep(r.el) {
+		} else if keep(r.Msg) {
 			for j := i; j >= 0 && !stays[j]; j = parent[j] {
 				stays[j] = true
 			}
@@ -257,7 +257,7 @@ func buildTree(recs []*elementRecord, rootID string, keep func(*pb.Element) bool
 	shared := make([]*pb.ElementNode, len(recs)) // every node's children, each node's its own stretch
 	off := 0
 	for i, r := range recs {
-		nodes[i].Element = r.el
+		nodes[i].Element = r.Msg
 		nodes[i].Children = shared[off : off : off+children[i]]
 		off += children[i]
 	}

@@ -43,18 +43,18 @@ func threadOf(orgID, id string, mayRead func(orgID string) bool, get func(orgID,
 		return nil, err
 	}
 	out := &pb.ElementThread{}
-	seen := map[string]bool{first.el.Name: true}
+	seen := map[string]bool{first.Msg.Name: true}
 	for queue := []*elementRecord{first}; len(queue) > 0; queue = queue[1:] {
 		r := queue[0]
 		if mayRead(r.orgID) {
-			out.Elements = append(out.Elements, r.el)
+			out.Elements = append(out.Elements, r.Msg)
 		} else {
-			out.Elements = append(out.Elements, &pb.Element{Name: r.el.Name, Level: r.el.Level, Health: r.el.Health})
-			out.Restricted = append(out.Restricted, r.el.Name)
+			out.Elements = append(out.Elements, &pb.Element{Name: r.Msg.Name, Level: r.Msg.Level, Health: r.Msg.Health})
+			out.Restricted = append(out.Restricted, r.Msg.Name)
 		}
 		for _, l := range linksUp(r) {
 			to := elementName(l.orgID, l.id)
-			out.Edges = append(out.Edges, &pb.ThreadEdge{From: r.el.Name, To: to, Kind: l.kind})
+			out.Edges = append(out.Edges, &pb.ThreadEdge{From: r.Msg.Name, To: to, Kind: l.kind})
 			if seen[to] {
 				continue
 			}

@@ -70,14 +70,14 @@ func (h *workHandler) GetWork(ctx context.Context, req *pb.GetWorkRequest) (*pb.
 		return nil, err
 	}
 	for _, r := range due {
-		w.checkIns = append(w.checkIns, r.el)
+		w.checkIns = append(w.checkIns, r.Msg)
 	}
 	mentions, err := mentioning(ctx, h.db, orgID, name, at.Add(-mentionsFor))
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range mentions {
-		w.mentions = append(w.mentions, c.c)
+		w.mentions = append(w.mentions, c.Msg)
 	}
 	if w.titles, err = h.commentedTitles(ctx, orgID, mentions); err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func (h *workHandler) GetWork(ctx context.Context, req *pb.GetWorkRequest) (*pb.
 			return nil, err
 		}
 		for _, l := range links {
-			w.links = append(w.links, l.link)
+			w.links = append(w.links, l.Msg)
 		}
 	}
 	return &pb.Work{Person: name, Teams: teams, Items: workItems(at, w)}, nil

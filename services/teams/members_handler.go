@@ -51,9 +51,8 @@ func (h *membersHandler) CreateMember(ctx context.Context, req *pb.CreateMemberR
 			if err != nil {
 				return nil, err
 			}
-			r := &memberRecord{orgID: ids[0], teamID: ids[1], id: ids[2], person: pID,
-				member: newMembership(memberType.Name(ids...), req.Member, dates.Today())}
-			if err := checkTerm(r.member); err != nil {
+			r := &memberRecord{Stored: resource.Hold(newMembership(memberType.Name(ids...), req.Member, dates.Today())), orgID: ids[0], teamID: ids[1], id: ids[2], person: pID}
+			if err := checkTerm(r.Msg); err != nil {
 				return nil, err
 			}
 			// Ask before writing anything: an unreachable organisations
@@ -70,12 +69,12 @@ func (h *membersHandler) UpdateMember(ctx context.Context, req *pb.UpdateMemberR
 	if err != nil {
 		return nil, err
 	}
-	c.Check = func(_ context.Context, _ *sqldb.Tx, _, next *memberRecord) error { return checkTerm(next.member) }
+	c.Check = func(_ context.Context, _ *sqldb.Tx, _, next *memberRecord) error { return checkTerm(next.Msg) }
 	return h.members.Update(ctx, c, func(current *memberRecord) (*memberRecord, error) {
-		if err := checkPersonKept(current.member, req.Member, req.UpdateMask.GetPaths()); err != nil {
+		if err := checkPersonKept(current.Msg, req.Member, req.UpdateMask.GetPaths()); err != nil {
 			return nil, err
 		}
-		return current.with(resource.ApplyMask(current.member, req.Member, c.Paths)), nil
+		return resource.With(current, resource.ApplyMask(current.Msg, req.Member, c.Paths)), nil
 	})
 }
 
@@ -83,7 +82,7 @@ func (h *membersHandler) UpdateMember(ctx context.Context, req *pb.UpdateMemberR
 // before.
 func (h *membersHandler) DeleteMember(ctx context.Context, req *pb.DeleteMemberRequest) (*pb.Member, error) {
 	return h.members.Delete(ctx, req.Name, req.Etag, resource.Hooks[*memberRecord]{
-		Edit: func(r *memberRecord) { r.member.EndDate = endOfTerm(r.member, dates.Today()) }})
+		Edit: func(r *memberRecord) { r.Msg.EndDate = endOfTerm(r.Msg, dates.Today()) }})
 }
 
 // checkJoinable is CreateMember's Check hook (see checkJoin): the team

@@ -60,11 +60,11 @@ func checkPersonKept(current, change *pb.Member, mask []string) error {
 // is deleted or the person is a member of it already: existing is their
 // live membership of it, nil when there is none.
 func checkJoin(parent string, team *teamRecord, existing *memberRecord) error {
-	if team.team.DeleteTime != nil {
+	if team.Msg.DeleteTime != nil {
 		return apierr.FailedPrecondition(parent, "is deleted")
 	}
 	if existing != nil {
-		return apierr.AlreadyExists(existing.member.Name)
+		return apierr.AlreadyExists(existing.Msg.Name)
 	}
 	return nil
 }

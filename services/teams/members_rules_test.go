@@ -10,6 +10,7 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
 func day(y, m, d int32) *date.Date { return &date.Date{Year: y, Month: m, Day: d} }
@@ -122,7 +123,7 @@ func TestPersonKeptTable(t *testing.T) {
 // TestJoinTable: a person joins a live team they are not a member of yet.
 func TestJoinTable(t *testing.T) {
 	const parent = "organisations/o/teams/t"
-	existing := &memberRecord{member: &pb.Member{Name: parent + "/members/m"}}
+	existing := &memberRecord{Stored: resource.Hold(&pb.Member{Name: parent + "/members/m"})}
 	for _, tc := range []struct {
 		name     string
 		team     *teamRecord
@@ -132,7 +133,7 @@ func TestJoinTable(t *testing.T) {
 	}{
 		{"live team, new member", team("t"), nil, codes.OK, ""},
 		{"deleted team", deleted(team("t")), nil, codes.FailedPrecondition, parent},
-		{"already a member", team("t"), existing, codes.AlreadyExists, existing.member.Name},
+		{"already a member", team("t"), existing, codes.AlreadyExists, existing.Msg.Name},
 		{"deleted team, already a member", deleted(team("t")), existing, codes.FailedPrecondition, parent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

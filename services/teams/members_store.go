@@ -14,20 +14,8 @@ import (
 
 // memberRecord is a membership as stored.
 type memberRecord struct {
-	member                    *pb.Member
+	resource.Stored[*pb.Member]
 	orgID, teamID, id, person string
-	revision                  int64
-}
-
-// Message implements resource.Record.
-func (r *memberRecord) Message() *pb.Member { return r.member }
-
-// Revision implements resource.Record.
-func (r *memberRecord) Revision() *int64 { return &r.revision }
-
-// with returns the record holding member instead, at the same revision.
-func (r *memberRecord) with(member *pb.Member) *memberRecord {
-	return &memberRecord{member: member, orgID: r.orgID, teamID: r.teamID, id: r.id, person: r.person, revision: r.revision}
 }
 
 // membersTable holds every team's memberships, keyed by (organisation_id,
@@ -88,31 +76,31 @@ func listMembers(ctx context.Context, q sqldb.Querier, orgID, teamID string, pla
 
 // memberValues are a membership's columns in membersTable's order.
 func memberValues(r *memberRecord) ([]any, error) {
-	return []any{r.orgID, r.teamID, r.id, r.person, int32(r.member.Role), dates.Format(r.member.StartDate),
-		dates.Nullable(r.member.EndDate), resource.Micros(r.member.CreateTime), resource.Micros(r.member.UpdateTime),
-		resource.NullMicros(r.member.DeleteTime), r.revision, r.member.UpdateActor}, nil
+	return []any{r.orgID, r.teamID, r.id, r.person, int32(r.Msg.Role), dates.Format(r.Msg.StartDate),
+		dates.Nullable(r.Msg.EndDate), resource.Micros(r.Msg.CreateTime), resource.Micros(r.Msg.UpdateTime),
+		resource.NullMicros(r.Msg.DeleteTime), r.Rev, r.Msg.UpdateActor}, nil
 }
 
 func scanMember(s resource.Scanner) (*memberRecord, error) {
 	var (
-		r      = &memberRecord{member: &pb.Member{}}
+		r      = &memberRecord{Stored: resource.Hold(&pb.Member{})}
 		role   int32
 		stamps resource.Stamps
 		start  string
 		end    sql.NullString
 	)
 	if err := s.Scan(&r.orgID, &r.teamID, &r.id, &r.person, &role, &start, &end,
-		&stamps.Create, &stamps.Update, &stamps.Delete, &r.revision, &r.member.UpdateActor); err != nil {
+		&stamps.Create, &stamps.Update, &stamps.Delete, &r.Rev, &r.Msg.UpdateActor); err != nil {
 		return nil, err
 	}
-	r.member.Name = memberName(r.orgID, r.teamID, r.id)
-	r.member.Person = personName(r.orgID, r.person)
-	r.member.Role = pb.Member_Role(role)
-	r.member.StartDate = dates.Parse(start)
+	r.Msg.Name = memberName(r.orgID, r.teamID, r.id)
+	r.Msg.Person = personName(r.orgID, r.person)
+	r.Msg.Role = pb.Member_Role(role)
+	r.Msg.StartDate = dates.Parse(start)
 	if end.Valid {
-		r.member.EndDate = dates.Parse(end.String)
+		r.Msg.EndDate = dates.Parse(end.String)
 	}
-	r.member.CreateTime, r.member.UpdateTime, r.member.DeleteTime = stamps.Times()
-	r.member.Etag = resource.Etag(r.revision)
+	r.Msg.CreateTime, r.Msg.UpdateTime, r.Msg.DeleteTime = stamps.Times()
+	r.Msg.Etag = resource.Etag(r.Rev)
 	return r, nil
 }

@@ -45,7 +45,7 @@ func (r reactions) personDeleted(ctx context.Context, tx *sqldb.Tx, ev *orgpb.Pe
 		return err
 	}
 	for _, m := range memberships {
-		m.member.EndDate = endOfTerm(m.member, dates.Today())
+		m.Msg.EndDate = endOfTerm(m.Msg, dates.Today())
 	}
 	return r.members.Cascade(ctx, tx, memberships, true, p.Name)
 }

@@ -38,7 +38,7 @@ func parentID(orgID, parentTeam string) (string, error) {
 func buildTree(recs []*teamRecord) *pb.TeamTree {
 	nodes := make(map[string]*pb.TeamTree, len(recs))
 	for _, r := range recs {
-		nodes[r.id] = &pb.TeamTree{Team: r.team}
+		nodes[r.id] = &pb.TeamTree{Team: r.Msg}
 	}
 	for _, r := range recs[1:] {
 		if parent := nodes[r.parentID]; parent != nil {

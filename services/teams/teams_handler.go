@@ -49,8 +49,7 @@ func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest
 			if err := h.dir.requireLiveOrganisation(ctx, req.Parent); err != nil {
 				return nil, err
 			}
-			return &teamRecord{orgID: ids[0], id: ids[1], parentID: pID,
-				team: resource.ApplyMask(&pb.Team{Name: teamType.Name(ids...)}, req.Team, teamType.Updatable)}, nil
+			return &teamRecord{Stored: resource.Hold(resource.ApplyMask(&pb.Team{Name: teamType.Name(ids...)}, req.Team, teamType.Updatable)), orgID: ids[0], id: ids[1], parentID: pID}, nil
 		},
 		Lock: lockTree,
 		Check: func(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {
@@ -68,7 +67,7 @@ func (h *teamsHandler) UpdateTeam(ctx context.Context, req *pb.UpdateTeamRequest
 	}
 	c.Lock, c.Check = lockTree, checkMove
 	return h.teams.Update(ctx, c, func(current *teamRecord) (*teamRecord, error) {
-		return current.with(resource.ApplyMask(current.team, req.Team, c.Paths))
+		return current.with(resource.ApplyMask(current.Msg, req.Team, c.Paths))
 	})
 }
 
@@ -105,7 +104,7 @@ func (h *teamsHandler) ListTeamAncestors(ctx context.Context, req *pb.ListTeamAn
 	}
 	resp := &pb.ListTeamAncestorsResponse{Teams: make([]*pb.Team, len(chain))}
 	for i, a := range chain {
-		resp.Teams[i] = a.team
+		resp.Teams[i] = a.Msg
 	}
 	return resp, nil
 }
@@ -131,7 +130,7 @@ func (h *teamsHandler) GetTeamSubtree(ctx context.Context, req *pb.GetTeamSubtre
 // team must keep the tree rules there, with its whole live subtree. A move
 // to the top level is always allowed.
 func checkMove(ctx context.Context, tx *sqldb.Tx, current, next *teamRecord) error {
-	if next.team.ParentTeam == current.team.ParentTeam || next.parentID == "" {
+	if next.Msg.ParentTeam == current.Msg.ParentTeam || next.parentID == "" {
 		return nil
 	}
 	_, depths, err := subtree(ctx, tx, next.orgID, next.id)
@@ -147,7 +146,7 @@ func checkMove(ctx context.Context, tx *sqldb.Tx, current, next *teamRecord) err
 func checkParent(ctx context.Context, tx *sqldb.Tx, r *teamRecord, selfID string, height int) error {
 	parent, err := teamsTable.Get(ctx, tx, r.orgID, r.parentID)
 	if errors.Is(err, resource.ErrNotFound) {
-		return apierr.InvalidArgument("team.parent_team", "no such team: "+r.team.ParentTeam)
+		return apierr.InvalidArgument("team.parent_team", "no such team: "+r.Msg.ParentTeam)
 	}
 	if err != nil {
 		return err
@@ -165,17 +164,17 @@ func checkNoLiveChildren(ctx context.Context, tx *sqldb.Tx, r, _ *teamRecord) er
 	if err != nil {
 		return err
 	}
-	return checkDelete(r.team, n)
+	return checkDelete(r.Msg, n)
 }
 
 // checkLiveParent is UndeleteTeam's Check hook (see checkUndelete).
 func checkLiveParent(ctx context.Context, tx *sqldb.Tx, r, _ *teamRecord) error {
 	if r.parentID == "" {
-		return checkUndelete(r.team, nil)
+		return checkUndelete(r.Msg, nil)
 	}
 	parent, err := teamType.Lookup(ctx, tx, r.orgID, r.parentID)
 	if err != nil {
 		return err
 	}
-	return checkUndelete(r.team, parent.team)
+	return checkUndelete(r.Msg, parent.Msg)
 }

@@ -24,12 +24,12 @@ const MaxDepth = 10
 // become its own ancestor, and the tree stays at most MaxDepth levels deep.
 // selfID is "" for a new team, which no team descends from yet.
 func checkPlacement(selfID string, parent *teamRecord, parentAncestors []*teamRecord, height int) error {
-	if parent.team.DeleteTime != nil {
-		return apierr.FailedPrecondition("team.parent_team", parent.team.Name+" is deleted")
+	if parent.Msg.DeleteTime != nil {
+		return apierr.FailedPrecondition("team.parent_team", parent.Msg.Name+" is deleted")
 	}
 	if selfID != "" && (parent.id == selfID || slices.ContainsFunc(parentAncestors, func(a *teamRecord) bool { return a.id == selfID })) {
 		return apierr.FailedPrecondition("team.parent_team",
-			fmt.Sprintf("%s is %s or one of its descendants; a team cannot be its own ancestor", parent.team.Name, teamName(parent.orgID, selfID)))
+			fmt.Sprintf("%s is %s or one of its descendants; a team cannot be its own ancestor", parent.Msg.Name, teamName(parent.orgID, selfID)))
 	}
 	if depth := len(parentAncestors) + 1 + height; depth > MaxDepth {
 		return apierr.FailedPrecondition("team.parent_team",

@@ -9,15 +9,16 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
+	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
 // team is a live team of organisation o for the rule tables.
 func team(id string) *teamRecord {
-	return &teamRecord{orgID: "o", id: id, team: &pb.Team{Name: teamName("o", id)}}
+	return &teamRecord{Stored: resource.Hold(&pb.Team{Name: teamName("o", id)}), orgID: "o", id: id}
 }
 
 func deleted(r *teamRecord) *teamRecord {
-	r.team.DeleteTime = timestamppb.Now()
+	r.Msg.DeleteTime = timestamppb.Now()
 	return r
 }
 
@@ -84,7 +85,7 @@ func TestSubtreeHeight(t *testing.T) {
 // TestDeleteUndeleteTable: no live children on delete, a live parent on
 // undelete.
 func TestDeleteUndeleteTable(t *testing.T) {
-	self := team("s").team
+	self := team("s").Msg
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -93,8 +94,8 @@ func TestDeleteUndeleteTable(t *testing.T) {
 		{"delete a leaf", checkDelete(self, 0), codes.OK},
 		{"delete with a live child", checkDelete(self, 1), codes.FailedPrecondition},
 		{"undelete a top-level team", checkUndelete(self, nil), codes.OK},
-		{"undelete under a live parent", checkUndelete(self, team("p").team), codes.OK},
-		{"undelete under a deleted parent", checkUndelete(self, deleted(team("p")).team), codes.FailedPrecondition},
+		{"undelete under a live parent", checkUndelete(self, team("p").Msg), codes.OK},
+		{"undelete under a deleted parent", checkUndelete(self, deleted(team("p")).Msg), codes.FailedPrecondition},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.code == codes.OK {

@@ -14,18 +14,11 @@ import (
 // teamRecord is a team as stored: the API resource and what only storage
 // needs.
 type teamRecord struct {
-	team           *pb.Team
+	resource.Stored[*pb.Team]
 	orgID, id      string
 	parentID       string
-	revision       int64
 	deletedWithOrg bool
 }
-
-// Message implements resource.Record.
-func (r *teamRecord) Message() *pb.Team { return r.team }
-
-// Revision implements resource.Record.
-func (r *teamRecord) Revision() *int64 { return &r.revision }
 
 // with returns the record holding team instead, at the same revision, with
 // the id of the parent team it names (which must be of r's organisation).
@@ -34,7 +27,9 @@ func (r *teamRecord) with(team *pb.Team) (*teamRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &teamRecord{team: team, orgID: r.orgID, id: r.id, parentID: pID, revision: r.revision, deletedWithOrg: r.deletedWithOrg}, nil
+	next := resource.With(r, team)
+	next.parentID = pID
+	return next, nil
 }
 
 // teamsTable holds every organisation's teams, keyed by (organisation_id,
@@ -52,7 +47,7 @@ var teamsTable = resource.Table[*teamRecord]{
 // teamListSchema says what ListTeams may filter and sort on.
 var teamListSchema = resource.Schema[*teamRecord, *pb.Team]("display_name", []listing.Field[*teamRecord]{
 	{Name: "display_name", Column: "display_name", Kind: listing.String, Filter: true, Sort: true,
-		Key: func(r *teamRecord) any { return r.team.DisplayName }},
+		Key: func(r *teamRecord) any { return r.Msg.DisplayName }},
 	{Name: "kind", Column: "kind", Kind: listing.Enum, Enum: pb.Team_Kind_value, Filter: true},
 	resource.NameField[*teamRecord]("parent_team", "teams", "parent_id", "team", true),
 })
@@ -124,9 +119,9 @@ func countLiveChildren(ctx context.Context, q sqldb.Querier, orgID, id string) (
 
 // teamValues are a team's columns in teamsTable's order.
 func teamValues(r *teamRecord) ([]any, error) {
-	return []any{r.orgID, r.id, r.team.DisplayName, r.team.Purpose, r.team.TermsOfReference, int32(r.team.Kind), r.parentID,
-		resource.Micros(r.team.CreateTime), resource.Micros(r.team.UpdateTime), resource.NullMicros(r.team.DeleteTime),
-		sqldb.Bool(r.deletedWithOrg), r.revision, r.team.UpdateActor}, nil
+	return []any{r.orgID, r.id, r.Msg.DisplayName, r.Msg.Purpose, r.Msg.TermsOfReference, int32(r.Msg.Kind), r.parentID,
+		resource.Micros(r.Msg.CreateTime), resource.Micros(r.Msg.UpdateTime), resource.NullMicros(r.Msg.DeleteTime),
+		sqldb.Bool(r.deletedWithOrg), r.Rev, r.Msg.UpdateActor}, nil
 }
 
 // qualified returns teamsTable's columns prefixed with a table alias.
@@ -137,23 +132,23 @@ func qualified(alias string) string {
 // scanTeam reads teamsTable's columns, then extra columns into extra.
 func scanTeam(s resource.Scanner, extra ...any) (*teamRecord, error) {
 	var (
-		r       = &teamRecord{team: &pb.Team{}}
+		r       = &teamRecord{Stored: resource.Hold(&pb.Team{})}
 		kind    int32
 		stamps  resource.Stamps
 		withOrg int
 	)
-	dest := append([]any{&r.orgID, &r.id, &r.team.DisplayName, &r.team.Purpose, &r.team.TermsOfReference, &kind,
-		&r.parentID, &stamps.Create, &stamps.Update, &stamps.Delete, &withOrg, &r.revision, &r.team.UpdateActor}, extra...)
+	dest := append([]any{&r.orgID, &r.id, &r.Msg.DisplayName, &r.Msg.Purpose, &r.Msg.TermsOfReference, &kind,
+		&r.parentID, &stamps.Create, &stamps.Update, &stamps.Delete, &withOrg, &r.Rev, &r.Msg.UpdateActor}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
-	r.team.Name = teamName(r.orgID, r.id)
-	r.team.Kind = pb.Team_Kind(kind)
+	r.Msg.Name = teamName(r.orgID, r.id)
+	r.Msg.Kind = pb.Team_Kind(kind)
 	if r.parentID != "" {
-		r.team.ParentTeam = teamName(r.orgID, r.parentID)
+		r.Msg.ParentTeam = teamName(r.orgID, r.parentID)
 	}
-	r.team.CreateTime, r.team.UpdateTime, r.team.DeleteTime = stamps.Times()
-	r.team.Etag = resource.Etag(r.revision)
+	r.Msg.CreateTime, r.Msg.UpdateTime, r.Msg.DeleteTime = stamps.Times()
+	r.Msg.Etag = resource.Etag(r.Rev)
 	r.deletedWithOrg = withOrg == 1
 	return r, nil
 }

@@ -40,6 +40,39 @@ type Record[M Message] interface {
 	Revision() *int64
 }
 
+// Stored is what every record holds, for a service's record type to
+// embed beside the ids of its name and what only storage keeps: the API
+// message and the revision it is stored at. It implements Record.
+type Stored[M Message] struct {
+	// Msg is the API resource.
+	Msg M
+	// Rev is the stored revision: 1 when created, one more each change.
+	Rev int64
+}
+
+// Hold is the Stored part of a record holding m at revision 0: a new
+// record, or one a scan is about to fill in.
+func Hold[M Message](m M) Stored[M] { return Stored[M]{Msg: m} }
+
+// Message implements Record.
+func (s *Stored[M]) Message() M { return s.Msg }
+
+// Revision implements Record.
+func (s *Stored[M]) Revision() *int64 { return &s.Rev }
+
+func (s *Stored[M]) stored() *Stored[M] { return s }
+
+// With returns a copy of the record r holding m instead, with r's ids and
+// revision: the next version of r, to save over it.
+func With[R any, P interface {
+	*R
+	stored() *Stored[M]
+}, M Message](r P, m M) P {
+	next := *r
+	P(&next).stored().Msg = m
+	return &next
+}
+
 // Events writes a resource's change events to the outbox, in the change's
 // transaction.
 type Events[M Message] interface {

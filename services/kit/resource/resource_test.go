@@ -6,6 +6,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
 )
 
 func TestMaskPaths(t *testing.T) {
@@ -73,5 +75,22 @@ func TestIn(t *testing.T) {
 	cond, args := In("id", []string{"a", "b", "c"})
 	if cond != "id IN (?, ?, ?)" || !slices.Equal(args, []any{"a", "b", "c"}) {
 		t.Errorf("In = %q, %v", cond, args)
+	}
+}
+
+// TestWith: the next version of a record keeps its ids and revision,
+// holds the new message, and leaves the current one as it was.
+func TestWith(t *testing.T) {
+	type record struct {
+		Stored[*historypb.Revision]
+		id string
+	}
+	current := &record{Stored: Stored[*historypb.Revision]{Msg: &historypb.Revision{Name: "a"}, Rev: 7}, id: "x"}
+	next := With(current, &historypb.Revision{Name: "b"})
+	if next.id != "x" || *next.Revision() != 7 || next.Message().GetName() != "b" {
+		t.Errorf("next = %+v", next)
+	}
+	if current.Msg.GetName() != "a" || next == current {
+		t.Errorf("current changed: %+v", current)
 	}
 }
