@@ -6,12 +6,12 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+	"github.com/goldenthread/goldenthread/services/organisations/orgevents"
 )
 
 // reactions applies changes made elsewhere to KPIs, inside the consumer's
@@ -23,9 +23,7 @@ type reactions struct {
 
 // handlers are the events the KPIs react to.
 func (r reactions) handlers() events.Handlers {
-	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
-		Collections: []string{"organisations"}, Apply: r.kpis.OrganisationCascade,
-		Lock: kpiLock}.Handlers()
+	h := orgevents.Cascade(r.kpis.OrganisationCascade, kpiLock)
 	events.On(h, func(ctx context.Context, tx *sqldb.Tx, ev *planningpb.ElementDeleted) error {
 		return r.elementChanged(ctx, tx, ev.Element, true)
 	})

@@ -8,12 +8,12 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
-	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+	"github.com/goldenthread/goldenthread/services/organisations/orgevents"
 )
 
 // reactions applies changes made elsewhere to the plan, each inside the
@@ -29,9 +29,7 @@ type reactions struct {
 
 // handlers are the events the plan reacts to.
 func (r reactions) handlers() events.Handlers {
-	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
-		Collections: []string{"organisations"}, Apply: r.organisationChanged,
-		Lock: lockPlan}.Handlers()
+	h := orgevents.Cascade(r.organisationChanged, lockPlan)
 	events.On(h, func(ctx context.Context, tx *sqldb.Tx, ev *teamspb.TeamDeleted) error {
 		return r.teamChanged(ctx, tx, ev.Team.GetName(), true)
 	})

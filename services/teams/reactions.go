@@ -11,6 +11,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
+	"github.com/goldenthread/goldenthread/services/organisations/orgevents"
 )
 
 // reactions applies changes made elsewhere to teams and memberships, each
@@ -23,8 +24,7 @@ type reactions struct {
 
 // handlers are the events teams react to.
 func (r reactions) handlers() events.Handlers {
-	h := events.Cascade{Deleted: &orgpb.OrganisationDeleted{}, Undeleted: &orgpb.OrganisationUndeleted{},
-		Collections: []string{"organisations"}, Apply: r.teams.OrganisationCascade}.Handlers()
+	h := orgevents.Cascade(r.teams.OrganisationCascade, nil)
 	events.On(h, r.personDeleted)
 	return h
 }
