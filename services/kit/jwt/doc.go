@@ -1,13 +1,19 @@
 // Package jwt verifies the bearer tokens that callers present to Golden
 // Thread, and mints them for the embedded single-process default.
 //
-// It is deliberately small: it accepts only what an OpenID Connect issuer
-// actually produces for access and ID tokens, and rejects everything else.
-// A JWT library that supports every JOSE feature is a library with every JOSE
-// vulnerability, so this one does not try:
+// It stands on kept libraries: github.com/go-jose/go-jose/v4 parses tokens,
+// checks signatures, reads JWK Sets and signs, and
+// github.com/coreos/go-oidc/v3 reads an issuer's discovery document. What is
+// left here is policy, configuration and the claims: it accepts only what an
+// OpenID Connect issuer actually produces for access and ID tokens, and
+// rejects everything else, whatever more go-jose could read:
 //
 //   - Only compact JWS (three base64url parts) is accepted; JWE and the JSON
-//     serialisation are not.
+//     serialisation are not. Each token has one spelling: canonical
+//     base64url, and an ES256 signature in its low-S form (S at most half the
+//     curve's order; its twin N-S verifies too). The built-in issuer signs
+//     that way; an external issuer whose ES256 signer does not normalise S
+//     has about half its tokens refused, and should sign with RS256.
 //   - Only RS256 and ES256 are accepted. "none" and the HMAC algorithms are
 //     rejected outright, which closes the classic alg-confusion attack where
 //     an RSA public key is used as an HMAC secret. The key named by "kid"
@@ -16,7 +22,8 @@
 //     endpoint discovered from the configured issuer, a fixed [StaticKeys]
 //     map, or the built-in [Issuer]). Keys or key URLs carried in the token
 //     header (jwk, jku, x5u, x5c) are ignored, and a header marked "crit" is
-//     rejected because this package understands no extensions.
+//     rejected because this package understands no extensions (go-jose would
+//     honour "b64").
 //   - The signature is checked before the claims are parsed, so unauthenticated
 //     JSON is never interpreted beyond the header.
 //   - "exp" and "sub" are required; "iss" must equal the configured issuer and
@@ -44,7 +51,8 @@
 // (10 seconds by default), so tokens with made-up kids cannot turn the
 // service into a client that hammers the issuer. When a refresh fails, the
 // keys already cached are kept, so a brief issuer outage does not reject
-// tokens signed with known keys.
+// tokens signed with known keys. (go-oidc's own key set refreshes on every
+// unknown kid, with no such bound, which is why the cache is this package's.)
 //
 // # The built-in issuer
 //

@@ -8,11 +8,15 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // Test keys are generated once per test binary: RSA generation is slow.
@@ -91,6 +95,45 @@ func mustJSON(t testing.TB, v any) []byte {
 	return b
 }
 
+// b64 is the unpadded base64url encoding JWS uses.
+var b64 = base64.RawURLEncoding.Strict()
+
+// jwk is a JSON Web Key as the tests write them, including the malformed
+// ones a JWK Set may hold.
+type jwk struct {
+	Kty string `json:"kty"`
+	Use string `json:"use,omitempty"`
+	Alg string `json:"alg,omitempty"`
+	Kid string `json:"kid,omitempty"`
+	Crv string `json:"crv,omitempty"`
+	X   string `json:"x,omitempty"`
+	Y   string `json:"y,omitempty"`
+	N   string `json:"n,omitempty"`
+	E   string `json:"e,omitempty"`
+}
+
+// nonCanonical is another spelling of the last character c of an unpadded
+// base64url string that decodes to the same bytes: its lowest bit, unused
+// when the string does not end on a byte boundary, flipped.
+func nonCanonical(c byte) byte {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	return alphabet[strings.IndexByte(alphabet, c)^1]
+}
+
+// testJWK is pub as a JWK, its kid its thumbprint.
+func testJWK(t testing.TB, pub crypto.PublicKey) jwk {
+	t.Helper()
+	kid, err := kidOf(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k jwk
+	if err := json.Unmarshal(mustJSON(t, &jose.JSONWebKey{Key: pub, KeyID: kid}), &k); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 // signRaw signs header.payload (given as raw JSON bytes) with key using alg,
 // producing exactly the bytes a real issuer would. alg picks the algorithm
 // actually used, whatever the header says.
@@ -106,10 +149,15 @@ func signRaw(t testing.TB, alg string, key any, header, payload []byte) string {
 			t.Fatal(err)
 		}
 		sig = s
-	case "ES256":
+	case "ES256", "ES256-highS":
 		r, s, err := ecdsa.Sign(rand.Reader, key.(*ecdsa.PrivateKey), digest[:])
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Issuers sign in the low-S form, the one Verify accepts; the
+		// high-S twin of the same signature verifies too, and is refused.
+		if high := s.Cmp(p256HalfOrder) > 0; high != (alg == "ES256-highS") {
+			s.Sub(elliptic.P256().Params().N, s)
 		}
 		sig = make([]byte, 64)
 		r.FillBytes(sig[:32])
@@ -135,7 +183,7 @@ func signRaw(t testing.TB, alg string, key any, header, payload []byte) string {
 func sign(t testing.TB, alg, kid string, key any, claims map[string]any) string {
 	t.Helper()
 	hdrAlg := alg
-	if alg == "ES256-ASN1" {
+	if alg == "ES256-ASN1" || alg == "ES256-highS" {
 		hdrAlg = "ES256"
 	}
 	return signRaw(t, alg, key, mustJSON(t, map[string]string{"alg": hdrAlg, "kid": kid, "typ": "JWT"}), mustJSON(t, claims))

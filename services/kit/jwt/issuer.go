@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // IssuerKeyFile is the name of the file, inside the directory given to
@@ -26,11 +28,12 @@ const IssuerKeyFile = "issuer-key.pem"
 // KeySource and as a JWK Set, so tokens it signs go through exactly the same
 // Verifier as tokens from a real OpenID Connect issuer.
 type Issuer struct {
-	name string
-	key  *ecdsa.PrivateKey
-	kid  string
-	jwks []byte
-	keys StaticKeys
+	name   string
+	key    *ecdsa.PrivateKey
+	kid    string
+	jwks   []byte
+	keys   StaticKeys
+	signer jose.Signer
 }
 
 // LoadOrCreateIssuer returns the issuer named issuer (the iss of the tokens
@@ -57,26 +60,62 @@ func LoadOrCreateIssuer(dir, issuer string) (*Issuer, error) {
 	return newIssuer(issuer, key)
 }
 
-// newIssuer derives the kid and the published key set from key.
+// newIssuer derives the kid, the published key set and the signer from
+// key.
 func newIssuer(name string, key *ecdsa.PrivateKey) (*Issuer, error) {
-	pub, err := publicJWK(&key.PublicKey)
+	kid, err := kidOf(&key.PublicKey)
 	if err != nil {
 		return nil, err
 	}
-	pub.Use, pub.Alg = "sig", algES256
-	set, err := json.Marshal(struct {
-		Keys []jwk `json:"keys"`
-	}{[]jwk{pub}})
+	pub := jose.JSONWebKey{Key: &key.PublicKey, KeyID: kid, Use: "sig", Algorithm: string(jose.ES256)}
+	set, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{pub}})
 	if err != nil {
 		return nil, fmt.Errorf("jwt: encoding JWK Set: %w", err)
 	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: lowS{key: key, pub: pub}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return nil, fmt.Errorf("jwt: signer: %w", err)
+	}
 	return &Issuer{
-		name: name,
-		key:  key,
-		kid:  pub.Kid,
-		jwks: set,
-		keys: StaticKeys{pub.Kid: &key.PublicKey},
+		name:   name,
+		key:    key,
+		kid:    kid,
+		jwks:   set,
+		keys:   StaticKeys{kid: &key.PublicKey},
+		signer: signer,
 	}, nil
+}
+
+// lowS is a go-jose signer of ES256 signatures in the low-S form, the only
+// form Verify accepts: go-jose (like crypto/ecdsa) leaves S as it comes,
+// and either of S and N-S verifies.
+type lowS struct {
+	key *ecdsa.PrivateKey
+	pub jose.JSONWebKey
+}
+
+// Public implements jose.OpaqueSigner.
+func (l lowS) Public() *jose.JSONWebKey { return &l.pub }
+
+// Algs implements jose.OpaqueSigner.
+func (l lowS) Algs() []jose.SignatureAlgorithm { return []jose.SignatureAlgorithm{jose.ES256} }
+
+// SignPayload implements jose.OpaqueSigner: R||S (RFC 7518 §3.4) with S
+// no more than half the curve's order.
+func (l lowS) SignPayload(payload []byte, _ jose.SignatureAlgorithm) ([]byte, error) {
+	digest := sha256.Sum256(payload)
+	r, s, err := ecdsa.Sign(rand.Reader, l.key, digest[:])
+	if err != nil {
+		return nil, err
+	}
+	if s.Cmp(p256HalfOrder) > 0 {
+		s.Sub(elliptic.P256().Params().N, s)
+	}
+	sig := make([]byte, 64)
+	r.FillBytes(sig[:32])
+	s.FillBytes(sig[32:])
+	return sig, nil
 }
 
 // loadKey reads a PEM private key (PKCS#8 or SEC 1) and requires P-256.
@@ -190,22 +229,9 @@ func (i *Issuer) Sign(c Claims) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("jwt: encoding claims: %w", err)
 	}
-	hdr, err := json.Marshal(struct {
-		Alg string `json:"alg"`
-		Typ string `json:"typ"`
-		Kid string `json:"kid"`
-	}{algES256, "JWT", i.kid})
-	if err != nil {
-		return "", fmt.Errorf("jwt: encoding header: %w", err)
-	}
-	signingInput := b64.EncodeToString(hdr) + "." + b64.EncodeToString(payload)
-	digest := sha256.Sum256([]byte(signingInput))
-	r, s, err := ecdsa.Sign(rand.Reader, i.key, digest[:])
+	jws, err := i.signer.Sign(payload)
 	if err != nil {
 		return "", fmt.Errorf("jwt: signing: %w", err)
 	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
-	return signingInput + "." + b64.EncodeToString(sig), nil
+	return jws.CompactSerialize()
 }

@@ -86,9 +86,9 @@ func TestLoadOrCreateIssuer(t *testing.T) {
 	if err := json.Unmarshal(raw, &hdr); err != nil {
 		t.Fatal(err)
 	}
-	pub, _ := publicJWK(&first.key.PublicKey)
-	if hdr["alg"] != "ES256" || hdr["kid"] != pub.Kid || first.KeyID() != pub.Kid {
-		t.Errorf("header = %v, want ES256 with kid %s", hdr, pub.Kid)
+	kid, _ := kidOf(&first.key.PublicKey)
+	if hdr["alg"] != "ES256" || hdr["kid"] != kid || first.KeyID() != kid {
+		t.Errorf("header = %v, want ES256 with kid %s", hdr, kid)
 	}
 
 	// A second load (a restart) finds the same key: old tokens still verify.

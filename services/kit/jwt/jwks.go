@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"encoding/json"
@@ -10,9 +11,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 // Defaults for JWKS, chosen so that a rotated key is picked up within
@@ -44,7 +46,6 @@ const maxDocumentSize = 1 << 20
 // share a single fetch.
 type JWKS struct {
 	issuer       string
-	discoveryURL string
 	client       *http.Client
 	timeout      time.Duration
 	minRefresh   time.Duration
@@ -126,7 +127,6 @@ func NewJWKS(issuer string, opts ...JWKSOption) (*JWKS, error) {
 	}
 	j := &JWKS{
 		issuer:       issuer,
-		discoveryURL: strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration",
 		client:       &http.Client{Timeout: DefaultHTTPTimeout},
 		timeout:      DefaultHTTPTimeout,
 		minRefresh:   DefaultMinRefreshInterval,
@@ -137,7 +137,28 @@ func NewJWKS(issuer string, opts ...JWKSOption) (*JWKS, error) {
 	for _, o := range opts {
 		o(j)
 	}
+	bounded := *j.client
+	bounded.Transport = boundedBodies{next: cmp.Or[http.RoundTripper](bounded.Transport, http.DefaultTransport)}
+	j.client = &bounded
 	return j, nil
+}
+
+// boundedBodies cuts every response from the issuer after maxDocumentSize
+// bytes (and one more, to tell a document at the limit from a longer one),
+// so that a misbehaving issuer cannot exhaust our memory: go-oidc reads the
+// discovery document whole.
+type boundedBodies struct{ next http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (b boundedBodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := b.next.RoundTrip(r)
+	if err == nil {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(resp.Body, maxDocumentSize+1), resp.Body}
+	}
+	return resp, err
 }
 
 // checkScheme allows https anywhere and http only on loopback.
@@ -241,16 +262,19 @@ func (j *JWKS) refresh(ctx context.Context) error {
 // fetch discovers jwks_uri (unless already known) and fetches the key set.
 func (j *JWKS) fetch(ctx context.Context, jwksURI string) (map[string]crypto.PublicKey, string, error) {
 	if jwksURI == "" {
-		var doc struct {
-			Issuer  string `json:"issuer"`
-			JWKSURI string `json:"jwks_uri"`
-		}
-		if err := j.getJSON(ctx, j.discoveryURL, &doc); err != nil {
+		// go-oidc reads the discovery document and holds it to OpenID
+		// Connect Discovery §4.3: it must be this issuer's.
+		dctx, cancel := context.WithTimeout(ctx, j.timeout)
+		provider, err := oidc.NewProvider(oidc.ClientContext(dctx, j.client), j.issuer)
+		cancel()
+		if err != nil {
 			return nil, "", fmt.Errorf("openid discovery: %w", err)
 		}
-		// OpenID Connect Discovery §4.3: the document must be for this issuer.
-		if doc.Issuer != j.issuer {
-			return nil, "", errors.New("openid discovery: document is for a different issuer")
+		var doc struct {
+			JWKSURI string `json:"jwks_uri"`
+		}
+		if err := provider.Claims(&doc); err != nil {
+			return nil, "", fmt.Errorf("openid discovery: %w", err)
 		}
 		u, err := url.Parse(doc.JWKSURI)
 		if err != nil || u.Host == "" {

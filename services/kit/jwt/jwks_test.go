@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // fakeIDP is an OpenID Connect issuer on loopback whose published keys the
@@ -74,10 +76,7 @@ func (idp *fakeIDP) publish(t *testing.T, keys map[string]crypto.PublicKey) {
 		Keys []jwk `json:"keys"`
 	}
 	for kid, pub := range keys {
-		k, err := publicJWK(pub)
-		if err != nil {
-			t.Fatal(err)
-		}
+		k := testJWK(t, pub)
 		k.Kid, k.Use = kid, "sig"
 		set.Keys = append(set.Keys, k)
 	}
@@ -352,20 +351,37 @@ func TestNewJWKSRequiresSecureIssuer(t *testing.T) {
 			t.Errorf("NewJWKS(%q) succeeded", u)
 		}
 	}
-	j, err := NewJWKS("https://id.example.test/realms/gt/")
+	// The discovery document of an issuer with a path, ending in "/" or
+	// not, is under that path.
+	asked := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked <- r.URL.Path
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	j, err := NewJWKS(srv.URL + "/realms/gt/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "https://id.example.test/realms/gt/.well-known/openid-configuration"; j.discoveryURL != want {
-		t.Errorf("discovery URL = %q, want %q", j.discoveryURL, want)
+	if j.Refresh(context.Background()) == nil {
+		t.Error("refresh succeeded without a discovery document")
 	}
+	if got, want := <-asked, "/realms/gt/.well-known/openid-configuration"; got != want {
+		t.Errorf("discovery at %q, want %q", got, want)
+	}
+}
+
+// must is v, for a test sure of err.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func TestParseJWKSet(t *testing.T) {
 	testKeys(t)
-	rsaJWK, _ := publicJWK(&rsaA.PublicKey)
-	ecJWK, _ := publicJWK(&ecA.PublicKey)
-	ecBJWK, _ := publicJWK(&ecB.PublicKey)
+	rsaJWK, ecJWK, ecBJWK := testJWK(t, &rsaA.PublicKey), testJWK(t, &ecA.PublicKey), testJWK(t, &ecB.PublicKey)
 	k := func(base jwk, mod func(*jwk)) jwk { mod(&base); return base }
 	set := map[string]any{"keys": []any{
 		k(rsaJWK, func(k *jwk) { k.Kid = "rsa"; k.Use = "sig"; k.Alg = "RS256" }),
@@ -414,12 +430,15 @@ func keysOf(m map[string]crypto.PublicKey) []string {
 
 func TestThumbprintRFC7638(t *testing.T) {
 	// The example key of RFC 7638 §3.1.
-	k := jwk{
+	var k jose.JSONWebKey
+	if err := k.UnmarshalJSON(mustJSON(t, jwk{
 		Kty: "RSA",
 		E:   "AQAB",
 		N:   "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+	})); err != nil {
+		t.Fatal(err)
 	}
-	if got, want := thumbprint(k), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"; got != want {
+	if got, want := must(kidOf(k.Key)), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"; got != want {
 		t.Errorf("thumbprint = %q, want %q", got, want)
 	}
 }

@@ -1,13 +1,9 @@
 package jwt
 
 import (
-	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -15,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // MaxTokenSize bounds the tokens Verify will look at. Real access and ID
@@ -26,12 +24,6 @@ const MaxTokenSize = 16 << 10
 // WithLeeway option is given. A minute absorbs ordinary drift between the
 // issuer's clock and ours without meaningfully extending token lifetimes.
 const DefaultLeeway = 60 * time.Second
-
-// The algorithms accepted, as named in the JWS alg header (RFC 7518).
-const (
-	algRS256 = "RS256"
-	algES256 = "ES256"
-)
 
 // Bounds on RSA moduli this package will verify with: smaller keys are
 // breakable, larger ones only cost CPU per request.
@@ -111,74 +103,78 @@ func NewVerifier(issuer, audience string, keys KeySource, opts ...VerifierOption
 	return v, nil
 }
 
-// header is the part of the JOSE header this package reads.
-type header struct {
-	Alg  string          `json:"alg"`
-	Kid  string          `json:"kid"`
-	Crit json.RawMessage `json:"crit"`
-}
+// accepted are the algorithms a token may be signed with. go-jose parses a
+// token with any algorithm it knows (parseAlgs), so that one with another
+// is told apart (ErrUnsupportedAlg) from one that is not a JWS at all.
+var (
+	accepted  = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
+	parseAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512,
+		jose.ES256, jose.ES384, jose.ES512, jose.EdDSA, jose.HS256, jose.HS384, jose.HS512}
+)
 
-// b64 is the unpadded base64url encoding JWS uses. Strict rejects encodings
-// with non-zero trailing bits, so each token has exactly one spelling.
-var b64 = base64.RawURLEncoding.Strict()
+// p256HalfOrder is half the order of P-256: an ES256 signature's S above it
+// is the "high" twin of a valid signature (N-S verifies too), refused so
+// that a token has exactly one spelling.
+var p256HalfOrder = new(big.Int).Rsh(elliptic.P256().Params().N, 1)
 
 // Verify checks token and returns its claims. It is the only way this
 // package hands out claims, so a caller cannot use claims whose signature,
 // issuer, audience or lifetime were not checked. ctx bounds any key fetch.
+//
+// go-jose parses the compact JWS and checks its signature; Verify adds what
+// go-jose leaves to its caller: the size bound, the algorithms, no "crit"
+// extension (go-jose would honour "b64"), one spelling of every token (the
+// canonical base64url go-jose re-serialises, and an ES256 signature in its
+// low-S form), the key's kind and size, and the claims.
 //
 // Every error matches one of the package's sentinel errors with errors.Is.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > MaxTokenSize {
 		return nil, fail(ErrMalformed, "token too large")
 	}
-	signingInput, sigPart, ok := cutLast(token)
-	if !ok {
-		return nil, fail(ErrMalformed, "not a compact JWS")
-	}
-	headerPart, payloadPart, ok := strings.Cut(signingInput, ".")
-	if !ok || strings.Contains(payloadPart, ".") {
-		return nil, fail(ErrMalformed, "not a compact JWS")
-	}
-	headerJSON, err := b64.DecodeString(headerPart)
+	jws, err := jose.ParseSignedCompact(token, parseAlgs)
 	if err != nil {
-		return nil, fail(ErrMalformed, "header is not base64url")
+		// The algorithm is judged before anything else about the token, so
+		// an unsigned ("none") token is reported as such whatever its
+		// signature.
+		if alg, ok := headerAlg(token); ok && !slices.Contains(accepted, alg) {
+			return nil, fail(ErrUnsupportedAlg, "alg must be RS256 or ES256")
+		}
+		return nil, fail(ErrMalformed, "not a compact JWS with a JSON header")
 	}
-	var h header
-	if p := bytes.TrimSpace(headerJSON); len(p) == 0 || p[0] != '{' {
-		return nil, fail(ErrMalformed, "header is not a JSON object")
-	}
-	if err := json.Unmarshal(headerJSON, &h); err != nil {
-		return nil, fail(ErrMalformed, "header is not valid JSON")
-	}
-	if h.Crit != nil {
-		return nil, fail(ErrMalformed, "crit header not supported")
-	}
-	// The algorithm is checked before anything else about the token, so an
-	// unsigned ("none") token is reported as such whatever its signature.
-	if h.Alg != algRS256 && h.Alg != algES256 {
+	sig := jws.Signatures[0]
+	alg := jose.SignatureAlgorithm(sig.Protected.Algorithm)
+	switch {
+	case !slices.Contains(accepted, alg):
 		return nil, fail(ErrUnsupportedAlg, "alg must be RS256 or ES256")
+	case sig.Protected.ExtraHeaders["crit"] != nil:
+		return nil, fail(ErrMalformed, "crit header not supported")
+	case len(sig.Signature) == 0:
+		return nil, fail(ErrMalformed, "signature is empty")
 	}
-	if h.Kid == "" {
+	if again, err := jws.CompactSerialize(); err != nil || again != token {
+		return nil, fail(ErrMalformed, "not in canonical base64url")
+	}
+	if sig.Protected.KeyID == "" {
 		return nil, fail(ErrUnknownKey, "token has no kid")
 	}
-	payload, err := b64.DecodeString(payloadPart)
-	if err != nil {
-		return nil, fail(ErrMalformed, "payload is not base64url")
-	}
-	sig, err := b64.DecodeString(sigPart)
-	if err != nil || len(sig) == 0 {
-		return nil, fail(ErrMalformed, "signature is not base64url")
-	}
 
-	key, err := v.keys.Key(ctx, h.Kid)
+	key, err := v.keys.Key(ctx, sig.Protected.KeyID)
 	if err != nil {
 		if errors.Is(err, ErrUnknownKey) {
 			return nil, fail(ErrUnknownKey, "no trusted key has the token's kid")
 		}
 		return nil, &keysUnavailableError{cause: err}
 	}
-	if err := verifySignature(h.Alg, key, signingInput, sig); err != nil {
-		return nil, err
+	if checkKey(key) != nil || !fitsAlg(key, string(alg)) {
+		return nil, fail(ErrBadSignature, "key does not fit alg")
+	}
+	payload, err := jws.Verify(key)
+	if err != nil {
+		return nil, fail(ErrBadSignature, "signature does not verify")
+	}
+	if alg == jose.ES256 && new(big.Int).SetBytes(sig.Signature[32:]).Cmp(p256HalfOrder) > 0 {
+		return nil, fail(ErrBadSignature, "signature not in low-S form")
 	}
 
 	claims, err := parseClaims(payload)
@@ -191,51 +187,23 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	return claims, nil
 }
 
-// cutLast splits s at its last '.'.
-func cutLast(s string) (before, after string, ok bool) {
-	i := strings.LastIndexByte(s, '.')
-	if i < 0 {
-		return s, "", false
+// headerAlg reads the alg of a token go-jose could not parse, to tell an
+// algorithm it does not know ("none") from a token that is not a JWS.
+func headerAlg(token string) (jose.SignatureAlgorithm, bool) {
+	part, _, _ := strings.Cut(token, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(part)
+	if err != nil {
+		return "", false
 	}
-	return s[:i], s[i+1:], true
-}
-
-// verifySignature checks sig over signingInput with key, which must be the
-// kind of key alg requires.
-func verifySignature(alg string, key crypto.PublicKey, signingInput string, sig []byte) error {
-	digest := sha256.Sum256([]byte(signingInput))
-	switch alg {
-	case algRS256:
-		pub, ok := key.(*rsa.PublicKey)
-		if !ok || pub == nil || pub.N == nil {
-			return fail(ErrBadSignature, "key does not fit alg")
-		}
-		if bits := pub.N.BitLen(); bits < minRSABits || bits > maxRSABits {
-			return fail(ErrBadSignature, "key size not accepted")
-		}
-		if rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig) != nil {
-			return fail(ErrBadSignature, "signature does not verify")
-		}
-		return nil
-	case algES256:
-		pub, ok := key.(*ecdsa.PublicKey)
-		// The nil checks keep a malformed caller-supplied key from panicking
-		// inside crypto/ecdsa.
-		if !ok || pub == nil || pub.Curve != elliptic.P256() || pub.X == nil || pub.Y == nil {
-			return fail(ErrBadSignature, "key does not fit alg")
-		}
-		// JWS uses the fixed-width R||S form (RFC 7518 §3.4), not ASN.1.
-		if len(sig) != 64 {
-			return fail(ErrBadSignature, "signature is not 64 bytes")
-		}
-		r := new(big.Int).SetBytes(sig[:32])
-		s := new(big.Int).SetBytes(sig[32:])
-		if !ecdsa.Verify(pub, digest[:], r, s) {
-			return fail(ErrBadSignature, "signature does not verify")
-		}
-		return nil
+	var h map[string]json.RawMessage
+	if json.Unmarshal(raw, &h) != nil || h == nil {
+		return "", false
 	}
-	return fail(ErrUnsupportedAlg, "alg must be RS256 or ES256")
+	var alg string
+	if json.Unmarshal(h["alg"], &alg) != nil && h["alg"] != nil {
+		return "", false
+	}
+	return jose.SignatureAlgorithm(alg), true
 }
 
 // checkClaims applies the time, issuer, audience and subject rules.

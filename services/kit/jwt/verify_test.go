@@ -164,6 +164,8 @@ func TestVerifyRejects(t *testing.T) {
 		{"ES256 other key same kid", sign(t, "ES256", kidEC, ecB, goodClaims()), ErrBadSignature},
 		{"tampered payload", parts[0] + "." + b64.EncodeToString(mustJSON(t, with(func(c map[string]any) { c["sub"] = "admin" }))) + "." + parts[2], ErrBadSignature},
 		{"ES256 signature in ASN.1 form", sign(t, "ES256-ASN1", kidEC, ecA, goodClaims()), ErrBadSignature},
+		{"ES256 signature in high-S form", sign(t, "ES256-highS", kidEC, ecA, goodClaims()), ErrBadSignature},
+		{"payload in non-canonical base64url", parts[0] + "." + parts[1][:len(parts[1])-1] + string(nonCanonical(parts[1][len(parts[1])-1])) + "." + parts[2], ErrMalformed},
 		{"RS256 header with EC key", signRaw(t, "ES256", ecA, mustJSON(t, map[string]string{"alg": "RS256", "kid": kidEC}), mustJSON(t, goodClaims())), ErrBadSignature},
 		{"ES256 header with RSA key", signRaw(t, "RS256", rsaA, mustJSON(t, map[string]string{"alg": "ES256", "kid": kidRSA}), mustJSON(t, goodClaims())), ErrBadSignature},
 
