@@ -27,6 +27,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 
@@ -45,6 +47,7 @@ import (
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
+	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 )
 
 // Defaults of Config.
@@ -87,6 +90,8 @@ type Config struct {
 	// past it a stream is refused with 429. DefaultEventsPerCaller when 0
 	// or less.
 	EventsPerCaller int
+	// Metrics, when set, is where the gateway registers its HTTP metrics.
+	Metrics prometheus.Registerer
 	// Web are the public settings of the web client.
 	Web    web.Settings
 	Logger *slog.Logger
@@ -144,7 +149,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		// Applied as each route is registered, below, when mux is set.
 		runtime.WithMiddlewares(
 			func(next runtime.HandlerFunc) runtime.HandlerFunc { return checkRequests(mux, next) },
-			rememberPathParams),
+			rememberPathParams, noteRoute),
 		runtime.WithForwardResponseOption(csvDownload),
 	)
 	closing, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -166,7 +171,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			planningpb.RegisterDigestServiceHandler, planningpb.RegisterCyclesServiceHandler, planningpb.RegisterPublicationServiceHandler}},
 		{"kpis", cfg.KpisAddr, []registerFunc{kpispb.RegisterKpisServiceHandler, kpispb.RegisterMeasurementsServiceHandler}},
 	} {
-		conn, err := grpcclient.Dial(b.addr)
+		conn, err := grpcclient.Dial(b.addr, interceptor.CallerGateway)
 		if err != nil {
 			g.Close()
 			return nil, fmt.Errorf("gateway: %s: %w", b.name, err)
@@ -225,7 +230,15 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if len(cfg.CORSOrigins) > 0 {
 		h = cors(cfg.CORSOrigins, h)
 	}
-	g.handler = logRequests(logger, nosniff(h))
+	var metrics *httpMetrics
+	if cfg.Metrics != nil {
+		var err error
+		if metrics, err = newHTTPMetrics(cfg.Metrics); err != nil {
+			g.Close()
+			return nil, fmt.Errorf("gateway: metrics: %w", err)
+		}
+	}
+	g.handler = observe(logger, metrics, nosniff(h))
 	return g, nil
 }
 
@@ -332,17 +345,25 @@ func (s *statusRecorder) WriteHeader(code int) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-func logRequests(logger *slog.Logger, h http.Handler) http.Handler {
+// observe logs every request and, when metrics is not nil, counts it.
+func observe(logger *slog.Logger, metrics *httpMetrics, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		h.ServeHTTP(rec, r)
+		var rest string
+		// The root mux notes its pattern on the request it serves.
+		served := r.WithContext(context.WithValue(r.Context(), routeKey{}, &rest))
+		h.ServeHTTP(rec, served)
+		took := time.Since(start)
+		if metrics != nil {
+			metrics.observe(routeOf(served, rest), methodOf(r), rec.code, took)
+		}
 		level := slog.LevelInfo
 		if rec.code >= 500 {
 			level = slog.LevelWarn
 		}
 		logger.LogAttrs(r.Context(), level, "http request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", rec.code), slog.Duration("duration", time.Since(start)))
+			slog.Int("status", rec.code), slog.Duration("duration", took))
 	})
 }

@@ -167,7 +167,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	serveGateway := func(ctx context.Context, srv *grpcserver.Server) error {
 		gw, err := gateway.New(ctx, gateway.Config{OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr, KpisAddr: grpcAddr,
 			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: config.List(s.corsOrigins), EventsPerCaller: s.eventsPerCaller,
-			NATS: brokers[broker.UserGateway].Conn, SubjectPrefix: s.subjectPrefix, Web: webSettings(s), Logger: logger})
+			NATS: brokers[broker.UserGateway].Conn, SubjectPrefix: s.subjectPrefix, Web: webSettings(s), Metrics: srv.Registry, Logger: logger})
 		if err != nil {
 			return err
 		}

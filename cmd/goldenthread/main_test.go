@@ -163,7 +163,7 @@ func TestAllInOne(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if code, body := httpDo(t, "", "GET", base+"/metrics", ""); code != 200 || !strings.Contains(body, `grpc_server_handled_total{grpc_code="OK",grpc_method="CreateOrganisation"`) {
+	if code, body := httpDo(t, "", "GET", base+"/metrics", ""); code != 200 || !strings.Contains(body, `grpc_server_handled_total{caller="gateway",grpc_code="OK",grpc_method="CreateOrganisation",grpc_service="goldenthread.organisations.v1.OrganisationsService",grpc_type="unary"}`) {
 		t.Errorf("metrics: %d %.300s", code, body)
 	}
 

@@ -10,9 +10,15 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/goldenthread/goldenthread/gateway"
 	"github.com/goldenthread/goldenthread/gateway/web"
@@ -32,6 +38,7 @@ func main() {
 func run() error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
+	metricsAddr := fs.String("metrics-addr", "", "Prometheus /metrics listen address (the gateway's HTTP metrics); empty disables it")
 	orgAddr, teamsAddr := host.AddrFlag(fs, "organisations"), host.AddrFlag(fs, "teams")
 	planningAddr, kpisAddr := host.AddrFlag(fs, "planning"), host.AddrFlag(fs, "kpis")
 	bodyLimit := fs.Int64("body-limit", gateway.DefaultBodyLimit, "largest request body accepted, in bytes")
@@ -73,6 +80,9 @@ func run() error {
 	} else {
 		logger.Warn("no -nats-url: the web client gets no live updates")
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cfg.Metrics = reg
 	gw, err := gateway.New(ctx, cfg)
 	if err != nil {
 		return err
@@ -83,5 +93,16 @@ func run() error {
 		return err
 	}
 	logger.Info("gateway started", "http", "http://"+lis.Addr().String())
-	return serve.HTTP(ctx, gw, lis)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return serve.HTTP(ctx, gw, lis) })
+	if *metricsAddr != "" {
+		mlis, err := serve.Listen(*metricsAddr)
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		g.Go(func() error { return serve.HTTP(ctx, mux, mlis) })
+	}
+	return g.Wait()
 }

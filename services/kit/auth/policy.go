@@ -4,6 +4,10 @@ import (
 	"context"
 	"strings"
 
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
+	grpcauth "github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -78,18 +82,16 @@ func open(method string) bool {
 
 // Authenticate rejects calls without valid credentials (UNAUTHENTICATED)
 // and puts the caller's principal in the context of the others. The public
-// methods of policy take no credential: they run with no principal.
+// methods of policy take no credential: they run with no principal. It is
+// go-grpc-middleware's auth interceptor, behind its selector for the
+// methods that need a credential.
 func Authenticate(r Resolver, policy Policy) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if open(info.FullMethod) || policy[info.FullMethod].Public {
-			return handler(ctx, req)
-		}
-		ctx, err := authenticate(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		return handler(ctx, req)
-	}
+	needed := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool {
+		return !open(c.FullMethod()) && !policy[c.FullMethod()].Public
+	})
+	return selector.UnaryServerInterceptor(grpcauth.UnaryServerInterceptor(func(ctx context.Context) (context.Context, error) {
+		return authenticate(ctx, r)
+	}), needed)
 }
 
 // StreamAuthenticate is Authenticate for streaming calls. No service has

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/goldenthread/goldenthread/services/kit/interceptor"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
@@ -26,12 +28,14 @@ const roundRobin = `{"loadBalancingConfig": [{"round_robin": {}}]}`
 // Dial returns a connection to the gRPC server at addr. It connects lazily
 // and reconnects by itself: while the server is down, calls fail at once
 // with UNAVAILABLE instead of waiting. When addr's host name resolves to
-// several addresses, calls are spread over all of them.
-func Dial(addr string) (*grpc.ClientConn, error) {
+// several addresses, calls are spread over all of them. caller is the
+// caller's kind (interceptor.CallerService or CallerGateway), which the
+// server's metrics label its calls with.
+func Dial(addr, caller string) (*grpc.ClientConn, error) {
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultServiceConfig(roundRobin),
-		grpc.WithChainUnaryInterceptor(defaultDeadline, forwardCredentials),
+		grpc.WithChainUnaryInterceptor(defaultDeadline, forwardCredentials, interceptor.Caller(caller)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("grpc client for %q: %w", addr, err)

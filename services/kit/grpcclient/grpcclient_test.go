@@ -10,17 +10,20 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/resolver"
 	"google.golang.org/grpc/resolver/manual"
 
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
+	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 )
 
-// replica is a gRPC server counting the calls it answers.
+// replica is a gRPC server counting the calls it answers, and those that
+// named their caller's kind.
 type replica struct {
-	addr  string
-	calls atomic.Int64
+	addr         string
+	calls, named atomic.Int64
 }
 
 func startReplica(t *testing.T) *replica {
@@ -32,6 +35,9 @@ func startReplica(t *testing.T) *replica {
 	r := &replica{addr: lis.Addr().String()}
 	srv := grpc.NewServer(grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 		r.calls.Add(1)
+		if v := metadata.ValueFromIncomingContext(ctx, interceptor.CallerKey); len(v) == 1 && v[0] == interceptor.CallerService {
+			r.named.Add(1)
+		}
 		return h(ctx, req)
 	}))
 	healthpb.RegisterHealthServer(srv, health.NewServer())
@@ -48,7 +54,7 @@ func TestDialSpreadsCallsOverReplicas(t *testing.T) {
 	names.InitialState(resolver.State{Addresses: []resolver.Address{{Addr: a.addr}, {Addr: b.addr}}})
 	resolver.Register(names)
 
-	conn, err := grpcclient.Dial("replicas:///planning")
+	conn, err := grpcclient.Dial("replicas:///planning", interceptor.CallerService)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,4 +70,7 @@ func TestDialSpreadsCallsOverReplicas(t *testing.T) {
 		}
 		return a.calls.Load() > 0 && b.calls.Load() > 0
 	})
+	if a.named.Load() != a.calls.Load() || b.named.Load() != b.calls.Load() {
+		t.Errorf("calls naming their caller: %d of %d and %d of %d", a.named.Load(), a.calls.Load(), b.named.Load(), b.calls.Load())
+	}
 }

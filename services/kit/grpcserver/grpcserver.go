@@ -78,12 +78,14 @@ func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy, limits
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := interceptor.NewMetrics(reg)
+	logUnary, logStream := interceptor.Logging(logger)
+	recoverUnary, recoverStream := interceptor.Recovery(logger)
 
 	unary := chainUnary(
-		interceptor.Logging(logger),
+		logUnary,
 		metrics.Unary(),
 		interceptor.Sanitize(logger),
-		interceptor.Recovery(logger),
+		recoverUnary,
 		auth.Authenticate(resolver, policy),
 		interceptor.Validate(validator),
 		auth.Authorize(policy),
@@ -96,9 +98,9 @@ func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy, limits
 		grpc.ForceServerCodecV2(newRequestCodec()),
 		grpc.UnaryInterceptor(unary),
 		grpc.ChainStreamInterceptor(
-			interceptor.StreamLogging(logger),
+			logStream,
 			metrics.Stream(),
-			interceptor.StreamRecovery(logger),
+			recoverStream,
 			auth.StreamAuthenticate(),
 		),
 	)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +16,13 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
+	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 )
 
 // faulty misbehaves on purpose: EmptyCall panics, UnaryCall returns an
@@ -126,6 +129,24 @@ func TestServerContainsFaultsAndReportsReadiness(t *testing.T) {
 	// The server survived the panic.
 	if _, err := health.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
 		t.Fatalf("server down after panic: %v", err)
+	}
+
+	// The standard gRPC server metrics count every call, with its type and
+	// caller: a call naming another service as its caller, the others as
+	// clients'.
+	_, _ = client.UnaryCall(metadata.AppendToOutgoingContext(ctx, interceptor.CallerKey, interceptor.CallerService), &testpb.SimpleRequest{})
+	rec := httptest.NewRecorder()
+	srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`grpc_server_started_total{caller="client",grpc_method="EmptyCall",grpc_service="grpc.testing.TestService",grpc_type="unary"} 2`,
+		`grpc_server_handled_total{caller="client",grpc_code="Internal",grpc_method="UnaryCall",grpc_service="grpc.testing.TestService",grpc_type="unary"} 1`,
+		`grpc_server_handled_total{caller="service",grpc_code="Internal",grpc_method="UnaryCall",grpc_service="grpc.testing.TestService",grpc_type="unary"} 1`,
+		`grpc_server_handled_total{caller="client",grpc_code="PermissionDenied",grpc_method="StreamingOutputCall",grpc_service="grpc.testing.TestService",grpc_type="server_stream"} 1`,
+		`grpc_server_handling_seconds_bucket{caller="client",grpc_method="EmptyCall",grpc_service="grpc.testing.TestService",grpc_type="unary",le="0.0005"}`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }
 

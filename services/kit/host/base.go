@@ -22,6 +22,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
 	"github.com/goldenthread/goldenthread/services/kit/history"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
+	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -116,7 +117,7 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 		}
 	}
 	for _, name := range spec.Upstreams {
-		conn, err := grpcclient.Dial(s.Addrs[name])
+		conn, err := grpcclient.Dial(s.Addrs[name], interceptor.CallerService)
 		if err != nil {
 			b.Close()
 			return nil, fmt.Errorf("%s: the %s service: %w", spec.Name, name, err)
