@@ -24,7 +24,7 @@ import (
 )
 
 // effects records what the handler did, one row per handled event.
-var effects = fstest.MapFS{"0001_effects.sql": {Data: []byte("CREATE TABLE effects (event_id TEXT NOT NULL, subject TEXT NOT NULL);")}}
+var effects = fstest.MapFS{"0001_effects.sql": {Data: []byte("-- +goose Up\nCREATE TABLE effects (event_id TEXT NOT NULL, subject TEXT NOT NULL);")}}
 
 type fixture struct {
 	t      *testing.T

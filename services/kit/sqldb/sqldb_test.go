@@ -17,9 +17,9 @@ import (
 )
 
 var migrations = fstest.MapFS{
-	"0001_items.sql":          {Data: []byte("CREATE TABLE items (id TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT);")},
-	"0002_blobs.sqlite.sql":   {Data: []byte("CREATE TABLE blobs (id INTEGER PRIMARY KEY AUTOINCREMENT, b BLOB);")},
-	"0002_blobs.postgres.sql": {Data: []byte("CREATE TABLE blobs (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, b BYTEA);")},
+	"0001_items.sql":          {Data: []byte("-- +goose Up\nCREATE TABLE items (id TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT);")},
+	"0002_blobs.sqlite.sql":   {Data: []byte("-- +goose Up\nCREATE TABLE blobs (id INTEGER PRIMARY KEY AUTOINCREMENT, b BLOB);")},
+	"0002_blobs.postgres.sql": {Data: []byte("-- +goose Up\nCREATE TABLE blobs (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, b BYTEA);")},
 }
 
 func open(t *testing.T, dsn string) *sqldb.DB {
@@ -45,7 +45,7 @@ func TestStore(t *testing.T) {
 				t.Fatal(err)
 			}
 			var n int
-			if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE component = ?", "test").Scan(&n); err != nil || n != 2 {
+			if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM goose_db_version_test WHERE version_id > 0").Scan(&n); err != nil || n != 2 {
 				t.Fatalf("recorded %d migrations, err %v", n, err)
 			}
 		})

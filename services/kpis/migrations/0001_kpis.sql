@@ -1,3 +1,4 @@
+-- +goose Up
 -- KPIs. Times are microseconds since the Unix epoch; dates YYYY-MM-DD ('' for
 -- none). targets and thresholds are the API's messages as JSON. The
 -- latest_*, status, trend and due_date columns are computed from the

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Whether a KPI is retired and why it is closed (Kpi.closure), and what of
 -- its element closes it: its status and end date, kept from the planning
 -- service's events. A KPI made before this migration learns its element's

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Every version of a KPI's direction, targets and thresholds, and the first
 -- day of the periods it grades (effective_date, '' for a KPI's first
 -- definition, which grades every period before the next): a change does

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Organisations. Times are microseconds since the Unix epoch (UTC);
 -- delete_time is NULL while the organisation is live. revision counts
 -- changes and makes the etag. owners is a JSON array of resource names.

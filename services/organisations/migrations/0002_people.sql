@@ -1,3 +1,4 @@
+-- +goose Up
 -- People of organisations, keyed by (organisation_id, id). Times are
 -- microseconds since the Unix epoch (UTC); delete_time is NULL while the
 -- person is live. revision counts changes and makes the etag.

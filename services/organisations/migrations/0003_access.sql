@@ -1,3 +1,4 @@
+-- +goose Up
 -- Sign-in and accountability.
 --
 -- update_actor records who made each resource's latest change. A person's

@@ -1,3 +1,4 @@
+-- +goose Up
 -- request_id moves to the kit's request_ids table, scoped to the collection
 -- the resource was created in.
 INSERT INTO request_ids (scope, request_id, fingerprint, resource_id, create_time)

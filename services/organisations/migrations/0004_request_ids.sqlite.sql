@@ -1,3 +1,4 @@
+-- +goose Up
 -- request_id moves to the kit's request_ids table, scoped to the collection
 -- the resource was created in. SQLite cannot drop a UNIQUE column, so
 -- people is rebuilt without it. organisations keeps its column, emptied

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Who owns whom, a row per owner, so that a caller's owned organisations
 -- (read as a viewer through ownership) are found by index rather than by
 -- reading every organisation's owners. organisations.owners stays the

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Webhooks: URLs an organisation's change events are sent to. The secret
 -- signs deliveries (Standard Webhooks), so it is kept as it is; it is shown
 -- to a caller only when the webhook is made. event_types is a JSON array.

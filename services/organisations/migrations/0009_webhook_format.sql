@@ -1,3 +1,4 @@
+-- +goose Up
 -- What a webhook's requests hold (Webhook.Format): 0, a CloudEvent.
 ALTER TABLE webhooks ADD COLUMN format INTEGER NOT NULL DEFAULT 0;
 -- The media type of each delivery's payload, as it was made.

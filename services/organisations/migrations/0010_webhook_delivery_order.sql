@@ -1,3 +1,4 @@
+-- +goose Up
 -- The sender takes a delivery only when no earlier one of its webhook and
 -- resource is pending (dueDeliveries): this index answers that question
 -- without reading the webhook's whole log.

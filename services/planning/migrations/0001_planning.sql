@@ -1,3 +1,4 @@
+-- +goose Up
 -- The plan: elements of every level in one table. Times are microseconds
 -- since the Unix epoch; dates are YYYY-MM-DD. parent_id and
 -- thematic_goal_id are '' when there is none. manual_progress is what a

@@ -1,3 +1,4 @@
+-- +goose Up
 -- An element may support an element of another organisation (one that
 -- owns its organisation): element_supports names the supported element's
 -- organisation too, and is found from either end.

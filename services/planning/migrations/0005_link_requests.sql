@@ -1,3 +1,4 @@
+-- +goose Up
 -- Link requests, kept in the organisation asked (organisation_id): the
 -- element of another organisation that would support one of its elements
 -- (target_id). state is LinkRequest.State; decide_time is NULL while it is

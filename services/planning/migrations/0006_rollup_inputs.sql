@@ -1,3 +1,4 @@
+-- +goose Up
 -- Roll-ups read aggregates, not every input: a change to one element costs
 -- the same under a parent of 10 children or of 10,000.
 --

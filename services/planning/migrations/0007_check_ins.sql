@@ -1,3 +1,4 @@
+-- +goose Up
 -- Check-ins: an element's owners' account of how it is going, newest
 -- first; the latest travels with its element (as protojson, with its time
 -- for the lateness check), and check_in_frequency says how often one is due.

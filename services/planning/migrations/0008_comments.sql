@@ -1,3 +1,4 @@
+-- +goose Up
 -- Comments on elements, check-ins and KPIs (parent: the full name of what
 -- they are on): the text, the people it mentions and the text before each
 -- edit (JSON), kept when deleted (soft); create_actor says who may edit

@@ -1,3 +1,4 @@
+-- +goose Up
 -- When elements' health and status changed, from what to what: the
 -- digest's health changes and closings.
 CREATE TABLE element_changes (

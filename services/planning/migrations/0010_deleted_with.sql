@@ -1,3 +1,4 @@
+-- +goose Up
 -- The element whose forced deletion took an element with it ('' for none),
 -- so that undeleting that element brings back exactly what its deletion
 -- took.

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Planning cycles ("2018 H1") and the one each carried forward ('' for
 -- none), the cycle an element belongs to and the element of an earlier
 -- cycle it continues ('' for none), and how a closed cycle's elements ended: each element of the

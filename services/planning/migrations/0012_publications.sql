@@ -1,3 +1,4 @@
+-- +goose Up
 -- What each organisation publishes (PublicationService): a row once its
 -- admins first change it; none reads as unpublished. teams is a JSON
 -- array of team ids.

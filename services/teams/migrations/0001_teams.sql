@@ -1,3 +1,4 @@
+-- +goose Up
 -- Teams of each organisation. Times are microseconds since the Unix epoch
 -- (UTC); delete_time is NULL while the team is live. parent_id is '' for a
 -- top-level team. deleted_with_organisation is 1 when the organisation's

@@ -1,2 +1,3 @@
+-- +goose Up
 -- organisation_states gave way to the kit's event_versions (events.Newer).
 DROP TABLE organisation_states;

@@ -1,3 +1,4 @@
+-- +goose Up
 -- request_id moves to the kit's request_ids table, scoped to the collection
 -- the resource was created in (it was unique across organisations, so that
 -- one organisation's key found another's resource). SQLite cannot drop a

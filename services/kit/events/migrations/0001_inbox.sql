@@ -1,3 +1,4 @@
+-- +goose Up
 -- Events each durable consumer has handled, written in the same transaction
 -- as the handler's effect, so a redelivered event is recognised and skipped.
 CREATE TABLE inbox (

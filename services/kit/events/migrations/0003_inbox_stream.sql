@@ -1,3 +1,4 @@
+-- +goose Up
 -- The stream each handled event came from, so that a consumer can prune the
 -- rows of events its stream no longer keeps (see Consume). Rows from before
 -- this column have stream '' and are kept.

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Every revision of every resource the service keeps (AIP-162), written in
 -- the transaction of the change: who made it, when, what it did, and the
 -- resource as it stood after it (its protobuf encoding, of message_type).

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Idempotency keys of creates (AIP-155). A key belongs to one collection
 -- (scope: the parent collection's name, e.g. organisations/acme/teams), so
 -- that the same request_id in two organisations, or under two parents, names

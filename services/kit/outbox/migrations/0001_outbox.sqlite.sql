@@ -1,3 +1,4 @@
+-- +goose Up
 -- Events waiting to be published, written in the transaction of the change
 -- they describe. seq keeps commit order; sent_time is set once JetStream has
 -- acknowledged the event.
