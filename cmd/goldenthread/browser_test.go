@@ -143,6 +143,68 @@ func (b *browser) open(route, ready string) {
 	b.t.Helper()
 	b.do(chromedp.Navigate("about:blank"), chromedp.Navigate(b.base+"/#"+route))
 	b.waitFor(route, fmt.Sprintf("document.body.dataset.page !== undefined && document.querySelector(%q) !== null", ready))
+	// Every page names itself, its organisation and the product in the
+	// window's title, for tabs, the history and bookmarks.
+	if title := eval[string](b, `document.title`); !strings.HasSuffix(title, " · Golden Thread") {
+		b.t.Errorf("%s: the window's title %q does not name the page", route, title)
+	}
+	b.headingsInOrder(route)
+}
+
+// headingsInOrder checks that the page's headings go down one level at a
+// time from its h1, as axe's heading-order rule asks (and on pages the
+// tests do not run axe on): a heading one level deeper than the heading
+// before it at most.
+func (b *browser) headingsInOrder(page string) {
+	b.t.Helper()
+	skips := eval[[]string](b, `(() => {
+		const out = [];
+		let before = 0;
+		for (const el of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+			if (!el.getClientRects().length || el.closest('[aria-hidden="true"]')) continue;
+			const level = Number(el.tagName[1]);
+			if (level > before + 1) out.push('h' + before + ' then h' + level + ' "' + el.textContent.trim().slice(0, 40) + '"');
+			before = level;
+		}
+		return out;
+	})()`)
+	for _, s := range skips {
+		b.t.Errorf("%s: headings skip a level: %s", page, s)
+	}
+}
+
+// layoutShift is the page's cumulative layout shift since it loaded: the
+// sum of its layout-shift entries not caused by input (more than
+// Lighthouse's CLS, the worst burst of them, at most), with what moved.
+func (b *browser) layoutShift() (total float64, moved []string) {
+	b.t.Helper()
+	type shifts struct {
+		Total float64  `json:"total"`
+		Moved []string `json:"moved"`
+	}
+	got := eval[shifts](b, `new Promise((resolve) => {
+		let total = 0;
+		const moved = [];
+		const describe = (n) => !n ? '(gone)' : n.nodeType === Node.TEXT_NODE ? '"' + n.textContent.trim().slice(0, 40) + '"'
+			: n.nodeName.toLowerCase() + (n.id ? '#' + n.id : '') + (typeof n.className === 'string' && n.className ? '.' + n.className.split(' ').join('.') : '');
+		const observer = new PerformanceObserver((list) => {
+			for (const e of list.getEntries()) {
+				if (e.hadRecentInput) continue;
+				total += e.value;
+				for (const s of e.sources || []) {
+					moved.push(describe(s.node) + ' from y ' + Math.round(s.previousRect.y) + ' to ' + Math.round(s.currentRect.y) + ' (' + e.value.toFixed(3) + ')');
+				}
+			}
+		});
+		observer.observe({ type: 'layout-shift', buffered: true });
+		// The buffered entries come in the observer's first callback, a task
+		// later; after two frames and a timeout they all have.
+		requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => {
+			observer.disconnect();
+			resolve({ total, moved });
+		}, 50)));
+	})`)
+	return got.Total, got.Moved
 }
 
 // fill sets form fields by name inside the form with the given heading,
@@ -152,7 +214,7 @@ func (b *browser) fill(form string, fields map[string]string) {
 	b.t.Helper()
 	for name, value := range fields {
 		ok := eval[bool](b, fmt.Sprintf(`(() => {
-			const f = [...document.querySelectorAll('form')].find((f) => f.querySelector('h3')?.textContent === %q);
+			const f = [...document.querySelectorAll('form')].find((f) => f.querySelector('.form-title')?.textContent === %q);
 			const c = f && f.elements.namedItem(%q);
 			if (!c) return false;
 			c.focus();
@@ -171,7 +233,7 @@ func (b *browser) fill(form string, fields map[string]string) {
 // waits until the form says it is done or shows an error.
 func (b *browser) submit(form string) (done, failed string) {
 	b.t.Helper()
-	find := fmt.Sprintf(`[...document.querySelectorAll('form')].find((f) => f.querySelector('h3')?.textContent === %q)`, form)
+	find := fmt.Sprintf(`[...document.querySelectorAll('form')].find((f) => f.querySelector('.form-title')?.textContent === %q)`, form)
 	eval[bool](b, find+`.querySelector('button[type=submit]').click() || true`)
 	// Done when the form says so, or when it has gone (a sign-in moves on
 	// to the next page).
@@ -286,7 +348,9 @@ var axeSource = sync.OnceValues(func() (string, error) {
 
 // axe runs axe-core's WCAG 2.x A and AA rules on the page, as a subtest
 // (skipped, saying why, when axe-core is not installed), and fails on
-// every serious or critical violation.
+// every serious or critical violation, and on headings that skip a level
+// (heading-order, only moderate, but it leaves a screen reader's outline of
+// the page with gaps).
 func (b *browser) axe(page string) {
 	b.t.Helper()
 	b.t.Run("axe "+page, func(t *testing.T) {
@@ -307,7 +371,7 @@ func (b *browser) axe(page string) {
 				runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']},
 				resultTypes: ['violations'],
 			}).then((r) => r.violations
-				.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+				.filter((v) => v.impact === 'serious' || v.impact === 'critical' || v.id === 'heading-order')
 				.map((v) => v.id + ' (' + v.impact + '): ' + v.help + ': ' + v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', ')))`,
 			chromedp.EvalAwaitPromise))
 		if err != nil {
@@ -395,6 +459,20 @@ func TestWebClient(t *testing.T) {
 			t.Errorf("overview: no %q", want)
 		}
 	}
+	// The overview shows in one piece: nothing on it moves as it loads
+	// (Lighthouse's "good" cumulative layout shift is 0.1 at most).
+	cls, moved := b.layoutShift()
+	if cls > 0.1 {
+		t.Errorf("overview: layout shift %.3f while it loads, want at most 0.1; what moved: %s", cls, strings.Join(moved, "; "))
+	}
+	t.Logf("overview: layout shift %.4f while it loads", cls)
+	if got, want := eval[string](b, `document.title`), "Overview · Northshire Care Service · Golden Thread"; got != want {
+		t.Errorf("overview: the window's title is %q, want %q", got, want)
+	}
+	// The page's icon, in the product's colours.
+	if got := eval[string](b, `fetch(document.querySelector('link[rel=icon]').href).then((r) => r.status + ' ' + r.headers.get('Content-Type'))`); got != "200 image/svg+xml" {
+		t.Errorf("the icon: %s", got)
+	}
 	b.accessibility("overview")
 	b.screenshot("03-overview")
 
@@ -403,6 +481,9 @@ func TestWebClient(t *testing.T) {
 	// links between them drawn behind (a defining objective's to its
 	// thematic goal among them).
 	b.open("/o/northshire-care/map", "#map-board .map-card")
+	if got, want := eval[string](b, `document.title`), "Strategy map · Northshire Care Service · Golden Thread"; got != want {
+		t.Errorf("strategy map: the window's title is %q, want %q", got, want)
+	}
 	b.waitFor("the links drawn", `document.querySelectorAll('#map-board svg path').length > 0 &&
 		[...document.querySelectorAll('#map-board svg path')].every((p) => /^M[-\d.]+ [-\d.]+ C/.test(p.getAttribute('d') || ''))`)
 	if got := eval[string](b, `[...document.querySelectorAll('#map-board .map-column')].map((c) => c.getAttribute('aria-label') + ' ' +
@@ -510,6 +591,9 @@ func TestWebClient(t *testing.T) {
 
 	// KPI page: the chart of values against targets and bands, the values.
 	b.open("/o/northshire-care/kpis/trainers-trained", "svg.chart circle")
+	if got, want := eval[string](b, `document.title`), "Trainers trained to the standard · KPI · Northshire Care Service · Golden Thread"; got != want {
+		t.Errorf("KPI page: the window's title is %q, want %q", got, want)
+	}
 	if n := eval[int](b, `document.querySelectorAll('svg.chart .points circle').length`); n != 12 {
 		t.Errorf("chart: %d points, want 12", n)
 	}

@@ -1,15 +1,35 @@
 // Package web is the browser client: plain ES modules, CSS and one HTML
 // page under static/, embedded in the gateway binary and served at /. It
 // uses only the public REST API under /v1/, so there is no build step.
+//
+// The files are read, hashed and compressed (gzip and brotli) once, in
+// the background from when the first handler is made; a request only picks
+// the encoding the client accepts. Every file has an ETag, its content's hash, so that a client
+// revalidates with a 304. index.html names the stylesheet and the icon by
+// URLs that carry their hash (?v=…), which clients keep for a year; the ES
+// modules keep their plain names (their imports are relative: a hash in an
+// importer's URL would not reach what it imports), so they revalidate.
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"io/fs"
+	"mime"
 	"net/http"
 	"net/url"
+	"path"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/andybalholm/brotli"
 )
 
 //go:embed static
@@ -28,12 +48,125 @@ type Settings struct {
 	OIDCScopes string `json:"oidc_scopes,omitempty"`
 }
 
+// Cache-Control values: a file asked for by a URL with its hash never
+// changes under that URL; anything else may change with the next release,
+// so it is revalidated (cheaply, by ETag) on every use.
+const (
+	cacheImmutable  = "public, max-age=31536000, immutable"
+	cacheRevalidate = "no-cache"
+)
+
+// The content codings served; identity is none.
+const (
+	encodingBrotli   = "br"
+	encodingGzip     = "gzip"
+	encodingIdentity = ""
+)
+
+// asset is one file of the client as it is served.
+type asset struct {
+	contentType string
+	hash        string // hex, of the uncompressed content
+	plain       []byte
+	gzip        []byte // nil when compressing does not make it smaller
+	br          []byte // nil when compressing does not make it smaller
+}
+
+// variant is the body and ETag of a in the given encoding, falling back to
+// the uncompressed content when a has no such variant. A strong ETag names
+// one representation, so each encoding has its own.
+func (a *asset) variant(encoding string) (body []byte, etag, used string) {
+	switch {
+	case encoding == encodingBrotli && a.br != nil:
+		return a.br, `"` + a.hash + `-br"`, encodingBrotli
+	case encoding == encodingGzip && a.gzip != nil:
+		return a.gzip, `"` + a.hash + `-gzip"`, encodingGzip
+	}
+	return a.plain, `"` + a.hash + `"`, encodingIdentity
+}
+
+// assets are the client's files by URL path ("/js/app.js"), read and
+// compressed once per process: the embedded files never change, and every
+// gateway the process makes (tests make many) shares them.
+var assets = sync.OnceValue(func() map[string]*asset {
+	out := map[string]*asset{}
+	err := fs.WalkDir(files, "static", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || name == "static/index.html" {
+			return err
+		}
+		content, err := files.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		out[strings.TrimPrefix(name, "static")] = newAsset(path.Ext(name), content)
+		return nil
+	})
+	if err != nil {
+		panic("web: reading the embedded files: " + err.Error())
+	}
+	page, err := files.ReadFile("static/index.html")
+	if err != nil {
+		panic("web: reading the embedded files: " + err.Error())
+	}
+	out["/index.html"] = newAsset(".html", hashedLinks(page, out))
+	return out
+})
+
+// hashedRef is what index.html links to by a URL that may carry a hash:
+// the stylesheet and the icon. The entry module keeps its plain name: a
+// module loaded by two URLs runs twice, and as the modules it imports
+// revalidate anyway, a hash would spare one request of some thirty.
+var hashedRef = regexp.MustCompile(`(<link [^>]*href=")(/[^"?#]+)(")`)
+
+// hashedLinks rewrites the links of page to the files in assets with the
+// files' hashes, ?v=…, which the handler serves as immutable.
+func hashedLinks(page []byte, assets map[string]*asset) []byte {
+	return hashedRef.ReplaceAllFunc(page, func(m []byte) []byte {
+		parts := hashedRef.FindSubmatch(m)
+		a, ok := assets[string(parts[2])]
+		if !ok {
+			return m
+		}
+		return bytes.Join([][]byte{parts[1], parts[2], []byte("?v=" + a.hash), parts[3]}, nil)
+	})
+}
+
+// newAsset hashes and compresses content, a file with the extension ext.
+func newAsset(ext string, content []byte) *asset {
+	sum := sha256.Sum256(content)
+	a := &asset{
+		contentType: mime.TypeByExtension(ext),
+		// 80 bits: ample to tell one release's file from another's.
+		hash:  hex.EncodeToString(sum[:10]),
+		plain: content,
+	}
+	if a.contentType == "" {
+		a.contentType = "application/octet-stream"
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	_, _ = zw.Write(content)
+	_ = zw.Close()
+	if gz.Len() < len(content) {
+		a.gzip = gz.Bytes()
+	}
+	var br bytes.Buffer
+	bw := brotli.NewWriterLevel(&br, brotli.BestCompression)
+	_, _ = bw.Write(content)
+	_ = bw.Close()
+	if br.Len() < len(content) {
+		a.br = br.Bytes()
+	}
+	return a
+}
+
 // Handler serves the client's files and /config.json with a
 // Content-Security-Policy that allows scripts, styles and connections only
 // from the gateway itself (and the issuer, for the sign-in redirect).
 func Handler(s Settings) http.Handler {
-	static, _ := fs.Sub(files, "static")
-	fileServer := http.FileServerFS(static)
+	// Compressing takes a good half second: it runs while the gateway
+	// starts, and a request that comes before it is done waits for it.
+	go assets()
 	csp := policy(s.OIDCIssuer)
 	config, _ := json.Marshal(s)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -46,15 +179,92 @@ func Handler(s Settings) http.Handler {
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		// The client is small and changes with the binary: always revalidate.
-		h.Set("Cache-Control", "no-cache")
-		if r.URL.Path == "/config.json" {
+		h.Set("Cache-Control", cacheRevalidate)
+		name := r.URL.Path
+		switch name {
+		case "/config.json":
 			h.Set("Content-Type", "application/json")
 			_, _ = w.Write(config)
 			return
+		case "/index.html":
+			http.Redirect(w, r, "/", http.StatusMovedPermanently)
+			return
+		case "/":
+			name = "/index.html"
+		case "/favicon.ico":
+			// Pages without a link to the icon (the public pages) get it
+			// where browsers look by default.
+			name = "/favicon.svg"
 		}
-		fileServer.ServeHTTP(w, r)
+		a, ok := assets()[name]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		serve(w, r, a)
 	})
+}
+
+// serve answers with a in the encoding the client prefers, or a 304 when
+// the client has it already.
+func serve(w http.ResponseWriter, r *http.Request, a *asset) {
+	h := w.Header()
+	body, etag, encoding := a.variant(negotiate(r.Header.Get("Accept-Encoding")))
+	if a.gzip != nil || a.br != nil {
+		h.Add("Vary", "Accept-Encoding")
+	}
+	if v := r.URL.Query().Get("v"); v != "" && v == a.hash {
+		h.Set("Cache-Control", cacheImmutable)
+	}
+	h.Set("Content-Type", a.contentType)
+	h.Set("ETag", etag)
+	if encoding != encodingIdentity {
+		h.Set("Content-Encoding", encoding)
+		// ServeContent leaves the length out of an encoded answer (in case
+		// it is compressed as it is written); this one is known.
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	// ServeContent answers If-None-Match (304), HEAD and ranges; no
+	// modification time: the ETag says it all.
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// negotiate picks the content coding for an Accept-Encoding header
+// (RFC 9110, 12.5.3): the one of br and gzip with the higher weight, br
+// on a tie (it is smaller); "" (identity) when the client takes neither.
+func negotiate(header string) string {
+	weights := map[string]float64{}
+	for part := range strings.SplitSeq(header, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding == "" {
+			continue
+		}
+		q := 1.0
+		for param := range strings.SplitSeq(params, ";") {
+			k, v, _ := strings.Cut(param, "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		weights[coding] = q
+	}
+	weight := func(coding string) float64 {
+		if q, ok := weights[coding]; ok {
+			return q
+		}
+		return weights["*"] // 0 when absent too: not acceptable
+	}
+	br, gz := weight(encodingBrotli), weight(encodingGzip)
+	switch {
+	case br > 0 && br >= gz:
+		return encodingBrotli
+	case gz > 0:
+		return encodingGzip
+	}
+	return encodingIdentity
 }
 
 // policy is the Content-Security-Policy: nothing inline, nothing from

@@ -64,6 +64,7 @@ const routes = [
 ];
 
 let current = null; // the page on screen: {refresh, dispose}
+let retitle = null; // names the page on screen in the window's title again
 let live = { org: null, stop: null };
 let renderSeq = 0;
 
@@ -71,6 +72,25 @@ function parseHash() {
   const raw = location.hash.replace(/^#/, '') || '/';
   const [path, query] = raw.split('?');
   return { path, query: new URLSearchParams(query || '') };
+}
+
+// orgNames are the organisations' names by id, each asked for once, for
+// the window's title.
+const orgNames = new Map();
+function orgName(org) {
+  if (!orgNames.has(org)) {
+    orgNames.set(org, api.get(`/v1/organisations/${org}`).then((o) => o.display_name || org, () => org));
+  }
+  return orgNames.get(org);
+}
+
+// titleFor is the window's title for page, shown in container: what the
+// page shows (page.title, words or a function of the container), its
+// organisation's name and the product's, so that tabs, the history and
+// bookmarks say where they lead.
+async function titleFor(page, container, org) {
+  const what = typeof page.title === 'function' ? page.title(container) : page.title;
+  return [what, org ? await orgName(org) : '', 'Golden Thread'].filter(Boolean).join(' · ');
 }
 
 function renderNav(org) {
@@ -117,6 +137,7 @@ function follow(org) {
     timer = setTimeout(async () => {
       if (current && current.refresh) {
         await current.refresh();
+        if (retitle) await retitle();
         liveRegion.textContent = `Updated ${new Date().toLocaleTimeString()}`;
       }
     }, 250);
@@ -157,22 +178,35 @@ async function render() {
   }
   if (current && current.dispose) current.dispose();
   current = null;
+  retitle = null;
   const org = page && page !== home && page !== signin ? params[0] : null;
   follow(org);
   renderNav(org);
+  // The page the server sent says it is loading until the first page
+  // shows; it stands outside main, so that what main shows never moves
+  // when the navigation above it fills in.
+  document.getElementById('loading')?.remove();
   if (!page) {
+    document.title = 'Not found · Golden Thread';
     replace(main, h('h1', { tabindex: '-1' }, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Back to the organisations')));
     return;
   }
+  if (org) orgName(org); // asked for while the page loads
   const container = h('div', { class: 'page' });
   replace(main, container);
   try {
     const result = await page.render(container, { params, query, session, navigate });
+    const title = await titleFor(page, container, org);
     if (seq !== renderSeq) {
       if (result && result.dispose) result.dispose();
       return;
     }
     current = result || null;
+    document.title = title;
+    retitle = async () => {
+      const again = await titleFor(page, container, org);
+      if (seq === renderSeq) document.title = again;
+    };
     document.body.dataset.page = page.name || '';
     const heading = main.querySelector('h1');
     // A page opened on one of its items (an element, a person) focuses it.
@@ -182,6 +216,7 @@ async function render() {
     }
   } catch (err) {
     if (seq !== renderSeq) return;
+    document.title = `${err.status === 404 ? 'Not found' : 'Something went wrong'} · Golden Thread`;
     replace(container, h('h1', { tabindex: '-1' }, err.status === 404 ? 'Not found' : 'Something went wrong'),
       h('p', { class: 'error', role: 'alert' }, err.message));
   }

@@ -9,8 +9,8 @@ import { when } from './format.js';
 
 // discussion returns the discussion of parent (a resource name) of org, as
 // {el, load}: load refreshes its list. mayComment says whether the caller
-// may add to it; title heads it.
-export function discussion({ org, parent, session, mayComment, title = 'Discussion' }) {
+// may add to it; title heads it, a heading of the given level.
+export function discussion({ org, parent, session, mayComment, title = 'Discussion', level = 3 }) {
   const me = session.person(org);
   const list = h('ol', { class: 'comments', 'aria-label': 'Comments, oldest first' });
   const load = async () => {
@@ -41,9 +41,10 @@ export function discussion({ org, parent, session, mayComment, title = 'Discussi
   };
   load();
   const id = uid('discussion');
-  const el = h('section', { class: 'discussion', 'aria-labelledby': id }, h('h3', { id }, title), list,
+  const el = h('section', { class: 'discussion', 'aria-labelledby': id }, h(`h${level}`, { id }, title), list,
     mayComment ? form({
       title: title === 'Discussion' ? 'Add a comment' : `Add a comment: ${title.toLowerCase()}`,
+      level: level + 1,
       submit: 'Comment',
       clearOnSuccess: ['text'],
       fields: [{ name: 'text', label: 'Comment', type: 'textarea', required: true, hint: 'Mention someone with @ and their id, e.g. @cat.' }],

@@ -19,8 +19,10 @@ export function fieldFor(apiField, names) {
   return null;
 }
 
-// form builds a form. spec: {title, fields, submit, onSubmit(values),
-// resetOnSuccess, clearOnSuccess (names of fields to empty)}. A field: {name, label, type (text, textarea, select,
+// form builds a form. spec: {title, level (of the title's heading, 3
+// unless given: a form is most often part of a section with an h2),
+// fields, submit, onSubmit(values), resetOnSuccess, clearOnSuccess (names
+// of fields to empty)}. A field: {name, label, type (text, textarea, select,
 // checkboxes, date, number, file, password), options [[value, label]], value
 // (an array for checkboxes, whose value is the checked options'),
 // required, hint, show(values) => boolean, step, min, max}.
@@ -33,7 +35,8 @@ export function form(spec) {
   const names = spec.fields.map((f) => f.name);
 
   const el = h('form', { class: 'form', novalidate: true, 'aria-label': spec.title || undefined });
-  if (spec.title) el.append(h('h3', {}, spec.title));
+  // Every form's title looks the same, whatever its level in the page.
+  if (spec.title) el.append(h(`h${spec.level || 3}`, { class: 'form-title' }, spec.title));
   for (const f of spec.fields) {
     const id = uid(f.name);
     const errId = `${id}-error`;

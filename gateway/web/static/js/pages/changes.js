@@ -9,6 +9,7 @@ import { when, idOf, protoDate } from '../format.js';
 import { actionText, changeList } from '../history.js';
 
 export const name = 'changes';
+export const title = 'Change log';
 
 // TYPES are the kinds of resource the log holds, as readers call them.
 const TYPES = [

@@ -7,6 +7,7 @@ import { directory } from '../people.js';
 import { healthBadge, levelName, statusName, isoDate, formatNumber, idOf, when } from '../format.js';
 
 export const name = 'digest';
+export const title = 'What happened';
 
 const PERIODS = [['7', 'The last 7 days'], ['30', 'The last 30 days'], ['month', 'This month']];
 

@@ -8,6 +8,7 @@ import { form } from '../forms.js';
 import { teamKindName, idOf, when } from '../format.js';
 
 export const name = 'home';
+export const title = 'Organisations';
 
 const KINDS = ['KIND_COUNCIL', 'KIND_AGENCY', 'KIND_DEPARTMENT', 'KIND_SHARED_SERVICE_COMPANY', 'KIND_OTHER'];
 
@@ -32,7 +33,7 @@ async function myWork(session) {
   const persons = (session.caller.grants || []).filter((g) => g.person);
   const works = await Promise.all(persons.map((g) => api.get(`/v1/${g.person}:work`).then((w) => [g, w], () => [g, null])));
   const lists = works.filter(([, w]) => w && (w.items || []).length).map(([g, w]) => h('div', {},
-    persons.length > 1 ? h('h3', {}, g.organisation.split('/')[1]) : null,
+    persons.length > 1 ? h('h2', {}, g.organisation.split('/')[1]) : null,
     h('ul', { class: 'work' }, w.items.map((it) => h('li', { 'data-kind': it.kind, class: it.late ? 'late' : '' },
       `${WORK[it.kind] || it.kind} `, workLink(it), ' ',
       h('span', { class: 'muted' }, it.kind === 'KIND_MENTION' ? when(it.due_time) : `due ${when(it.due_time)}`),
@@ -51,7 +52,7 @@ export async function render(el, { session }) {
   const load = async () => {
     const orgs = await api.all('/v1/organisations?order_by=display_name', 'organisations');
     list.replaceChildren(...orgs.map((o) => h('li', { class: 'card' },
-      h('h2', {}, h('a', { href: `#/o/${o.name.split('/')[1]}` }, o.display_name)),
+      h(work ? 'h3' : 'h2', {}, h('a', { href: `#/o/${o.name.split('/')[1]}` }, o.display_name)),
       h('p', { class: 'muted' }, teamKindName(o.kind)),
       o.description ? h('p', {}, o.description) : null)));
     if (!orgs.length) list.append(h('li', {}, 'No organisation yet.', session.caller.platform_admin ? ' Add one below.' : ' Ask an admin for a role in one.'));
@@ -61,6 +62,7 @@ export async function render(el, { session }) {
   if (session.caller.platform_admin) {
     el.append(h('section', { class: 'card' }, form({
       title: 'New organisation',
+      level: work ? 3 : 2,
       submit: 'Create organisation',
       resetOnSuccess: true,
       fields: [

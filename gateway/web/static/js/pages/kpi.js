@@ -14,6 +14,8 @@ import {
 } from '../format.js';
 
 export const name = 'kpi';
+// The window's title names the KPI, which the heading shows once loaded.
+export const title = (el) => `${el.querySelector('h1').textContent} · KPI`;
 
 export async function render(el, { params, session }) {
   const [org, id] = params;
@@ -32,7 +34,7 @@ export async function render(el, { params, session }) {
     h('span', { class: 'earlier', hidden: true }, h('span', { class: 'swatch target-then', 'aria-hidden': 'true' }), ' earlier target '),
     h('span', { class: 'swatch series', 'aria-hidden': 'true' }), ' values');
   const organisation = await api.get(`/v1/organisations/${org}`);
-  const talk = discussion({ org, parent: kpiName, session, mayComment: role >= 2 || Boolean(organisation.viewers_may_comment) });
+  const talk = discussion({ org, parent: kpiName, session, mayComment: role >= 2 || Boolean(organisation.viewers_may_comment), level: 2 });
   el.append(title, summary, chartBox, legend, targetHistory,
     h('h2', {}, 'Values and corrections'),
     h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'measurements' },
@@ -103,6 +105,7 @@ export async function render(el, { params, session }) {
   if (role >= 2) {
     forms.append(h('section', { class: 'card' }, form({
       title: 'Record a value',
+      level: 2,
       submit: 'Record value',
       clearOnSuccess: ['value', 'note'],
       fields: [
@@ -118,6 +121,7 @@ export async function render(el, { params, session }) {
     })));
     forms.append(h('section', { class: 'card' }, form({
       title: 'Upload values from a spreadsheet',
+      level: 2,
       submit: 'Upload CSV',
       fields: [{
         name: 'csv', label: 'CSV file', type: 'file', accept: '.csv,text/csv', required: true,
@@ -137,6 +141,7 @@ export async function render(el, { params, session }) {
     })));
     correctForm = form({
       title: 'Correct a value',
+      level: 2,
       submit: 'Correct value',
       clearOnSuccess: ['value', 'note'],
       fields: [
@@ -152,7 +157,7 @@ export async function render(el, { params, session }) {
     });
     forms.append(h('section', { class: 'card' }, correctForm));
   }
-  forms.append(h('section', { class: 'card' }, h('h3', {}, 'Download'),
+  forms.append(h('section', { class: 'card' }, h('h2', { class: 'form-title' }, 'Download'),
     h('button', {
       type: 'button',
       onclick: () => api.download(`/v1/${kpiName}/measurements:export`, `${id}.csv`),
@@ -164,6 +169,7 @@ export async function render(el, { params, session }) {
     ]);
     forms.append(h('section', { class: 'card' }, form({
       title: 'Change this KPI',
+      level: 2,
       submit: 'Save KPI',
       fields: [...kpiFields(kpi, { elements, teams }), {
         name: 'targets_effective_date', label: 'New targets grade values from', type: 'date',

@@ -6,6 +6,7 @@ import { kpiFields, kpiBody } from '../kpiform.js';
 import { kpiBadge, formatNumber, isoDate, idOf, trendName } from '../format.js';
 
 export const name = 'kpis';
+export const title = 'KPIs';
 
 export async function render(el, { params, session }) {
   const [org] = params;
@@ -41,6 +42,7 @@ export async function render(el, { params, session }) {
     const fields = [{ name: 'kpi_id', label: 'Id', hint: 'Optional, e.g. customer-satisfaction.' }, ...kpiFields(null, { elements, teams })];
     el.append(h('section', { class: 'card' }, form({
       title: 'New KPI',
+      level: 2,
       submit: 'Create KPI',
       fields,
       async onSubmit(v) {

@@ -20,6 +20,7 @@ import {
 } from '../format.js';
 
 export const name = 'map';
+export const title = 'Strategy map';
 
 export async function render(el, { params, query, session, navigate }) {
   const [org] = params;
@@ -401,7 +402,7 @@ export async function render(el, { params, query, session, navigate }) {
   const replies = (name) => {
     if (!talks.has(name)) {
       talks.set(name, h('details', { class: 'replies' }, h('summary', {}, 'Discussion of this check-in'),
-        discussion({ org, parent: name, session, mayComment: role >= 2 || viewersMayComment, title: 'Replies' }).el));
+        discussion({ org, parent: name, session, mayComment: role >= 2 || viewersMayComment, title: 'Replies', level: 4 }).el));
     }
     return talks.get(name);
   };

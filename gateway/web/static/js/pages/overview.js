@@ -10,6 +10,7 @@ import { asOfField, dayOf, endOfDay } from '../asof.js';
 import { healthBadge, healthTone, isoDate, protoDate, dayNumber, today, teamKindName, statusName } from '../format.js';
 
 export const name = 'overview';
+export const title = 'Overview';
 
 const TEAM_KINDS = ['KIND_LEADERSHIP', 'KIND_OPERATIONAL', 'KIND_PROJECT', 'KIND_NETWORK'];
 
@@ -120,9 +121,9 @@ export async function render(el, { params, query, session, navigate }) {
   const tree = h('div', { id: 'team-tree' });
   const links = h('div', { id: 'link-requests' });
   const summary = h('div', { id: 'glance' });
-  el.append(title, when, pastNote, owners, h('section', { 'aria-labelledby': 'glance-title', class: 'card' }, h('h2', { id: 'glance-title' }, 'At a glance'), summary),
-    tree, h('section', { 'aria-labelledby': 'links-title' }, h('h2', { id: 'links-title' }, 'Link requests'), links));
   let teams = [];
+  let organisation = {};
+  let teamForm = null;
 
   const load = async () => {
     const [o, ts, elements] = await Promise.all([
@@ -132,13 +133,16 @@ export async function render(el, { params, query, session, navigate }) {
         : api.all(`/v1/organisations/${org}/elements`, 'elements'),
     ]);
     const day = asOf ? protoDate(asOf) : today();
-    pastNote.textContent = asOf ? `The organisation as it stood at the end of ${asOf}.` : '';
     const objectives = elements.filter((e) => e.level === 'LEVEL_OBJECTIVE');
+    const [ownedBy, atAGlance, requests] = await Promise.all([
+      ownership(org, o, session), glance(org, elements, day), linkRequests(org, session, elements, load)]);
+    organisation = o;
     teams = ts;
+    pastNote.textContent = asOf ? `The organisation as it stood at the end of ${asOf}.` : '';
     title.textContent = o.display_name;
-    owners.replaceChildren(...await ownership(org, o, session));
-    summary.replaceChildren(...await glance(org, elements, day));
-    links.replaceChildren(...await linkRequests(org, session, elements, load));
+    owners.replaceChildren(...ownedBy);
+    summary.replaceChildren(...atAGlance);
+    links.replaceChildren(...requests);
     const children = (parent) => teams.filter((t) => (t.parent_team || '') === parent)
       .sort((a, b) => a.display_name.localeCompare(b.display_name));
     const branch = (parent) => {
@@ -157,25 +161,11 @@ export async function render(el, { params, query, session, navigate }) {
   };
 
   const cycles = cyclesCard({ org, role: session.role(org), onChange: () => load() });
-  el.append(cycles.el);
-  await cycles.load();
-
-  let teamForm = null;
-  if (session.role(org) >= 4) {
-    // Who may join the discussion of the plan.
-    const o = await api.get(`/v1/organisations/${org}`);
-    el.append(h('section', { class: 'card' }, form({
-      title: 'Discussion',
-      submit: 'Save',
-      fields: [{ name: 'viewers_may_comment', label: 'Who may comment on the plan', type: 'select', value: String(Boolean(o.viewers_may_comment)),
-        options: [['false', 'Contributors, planners and admins'], ['true', 'Everyone with a role, viewers too']] }],
-      async onSubmit(v) {
-        await api.patch(`/v1/organisations/${org}?update_mask=viewers_may_comment`, { viewers_may_comment: v.viewers_may_comment === 'true' });
-        return 'Saved.';
-      },
-    })));
+  const admin = session.role(org) >= 4;
+  if (admin) {
     teamForm = form({
       title: 'New team',
+      level: 2,
       submit: 'Create team',
       resetOnSuccess: true,
       fields: [
@@ -193,13 +183,33 @@ export async function render(el, { params, query, session, navigate }) {
         return `Created ${t.display_name}.`;
       },
     });
-    el.append(h('section', { class: 'card' }, teamForm));
+  }
+  // Everything is loaded before anything is shown: parts filled in as
+  // their answers came would push down what was already on screen.
+  await Promise.all([load(), cycles.load()]);
+  el.append(title, when, pastNote, owners,
+    h('section', { 'aria-labelledby': 'glance-title', class: 'card' }, h('h2', { id: 'glance-title' }, 'At a glance'), summary),
+    h('section', { 'aria-labelledby': 'teams-title' }, h('h2', { id: 'teams-title' }, 'Teams'), tree),
+    h('section', { 'aria-labelledby': 'links-title' }, h('h2', { id: 'links-title' }, 'Link requests'), links),
+    cycles.el);
+  if (admin) {
+    // Who may join the discussion of the plan.
+    el.append(h('section', { class: 'card' }, form({
+      title: 'Discussion',
+      level: 2,
+      submit: 'Save',
+      fields: [{ name: 'viewers_may_comment', label: 'Who may comment on the plan', type: 'select', value: String(Boolean(organisation.viewers_may_comment)),
+        options: [['false', 'Contributors, planners and admins'], ['true', 'Everyone with a role, viewers too']] }],
+      async onSubmit(v) {
+        await api.patch(`/v1/organisations/${org}?update_mask=viewers_may_comment`, { viewers_may_comment: v.viewers_may_comment === 'true' });
+        return 'Saved.';
+      },
+    })), h('section', { class: 'card' }, teamForm));
   }
   when.addEventListener('change', async () => {
     asOf = dayOf(asOfInput.value);
     navigate(`#/o/${org}${asOf ? `?as_of=${asOf}` : ''}`, { replaceEntry: true });
     await load();
   });
-  await load();
   return { refresh: async () => { await Promise.all([load(), cycles.load()]); } };
 }

@@ -6,6 +6,7 @@ import { form, rowAction, confirmStep } from '../forms.js';
 import { roleName, ROLES, idOf } from '../format.js';
 
 export const name = 'people';
+export const title = 'People';
 
 const roleWords = (role) => roleName(role) || 'No access';
 const ROLE_OPTIONS = [...ROLES.map((r) => [r, roleName(r)]), ['', 'No access']];
@@ -40,6 +41,7 @@ export async function render(el, { params, query, session }) {
     if (admin) {
       roleForm = form({
         title: `Change ${p.display_name}'s role`,
+        level: 2,
         submit: 'Save role',
         fields: [{ name: 'role', label: 'Role', type: 'select', options: ROLE_OPTIONS, value: p.role || '' }],
         async onSubmit(v) {
@@ -50,6 +52,7 @@ export async function render(el, { params, query, session }) {
       });
       const removeForm = form({
         title: `Remove ${p.display_name}?`,
+        level: 2,
         submit: 'Yes, remove',
         fields: [],
         async onSubmit() {
@@ -97,6 +100,7 @@ export async function render(el, { params, query, session }) {
   if (admin) {
     el.append(h('section', { class: 'card' }, form({
       title: 'New person',
+      level: 2,
       submit: 'Add person',
       resetOnSuccess: true,
       fields: [

@@ -8,6 +8,7 @@ import { form } from '../forms.js';
 import { LEVELS, levelName } from '../format.js';
 
 export const name = 'publish';
+export const title = 'Publish';
 
 // publishedPart is what a publication shows of elements: its teams'
 // elements with every element above them (parents, and a defining
@@ -67,6 +68,7 @@ export async function render(el, { params, session }) {
   }
   const settings = form({
     title: 'Publication',
+    level: 2,
     submit: 'Save',
     fields: [
       { name: 'published', label: 'Public', type: 'select', value: String(Boolean(publication.published)),

@@ -7,6 +7,7 @@ import { asOfField, dayOf, endOfDay } from '../asof.js';
 import { idOf } from '../format.js';
 
 export const name = 'report';
+export const title = 'Integrity report';
 
 const KINDS = {
   KIND_TACTIC_WITHOUT_KPI: ['Tactics no KPI measures', 'Add a KPI so that the tactic\'s health is known.'],

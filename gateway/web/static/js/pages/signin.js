@@ -6,6 +6,7 @@ import { form } from '../forms.js';
 import { startSignIn, oidcConfigured } from '../oidc.js';
 
 export const name = 'signin';
+export const title = 'Sign in';
 let session = null;
 let pendingError = '';
 
@@ -15,6 +16,7 @@ export function setPendingError(msg) { pendingError = msg; }
 export async function render(el) {
   const tokenForm = form({
     title: 'Sign in with a token',
+    level: 2,
     submit: 'Sign in',
     fields: [{
       name: 'token', label: 'Token', type: 'password', required: true, autocomplete: 'off',

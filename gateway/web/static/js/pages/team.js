@@ -9,6 +9,8 @@ import { directory } from '../people.js';
 import { teamKindName, idOf, roleName, MEMBER_ROLES, isoDate, protoDate, today } from '../format.js';
 
 export const name = 'team';
+// The window's title names the team, which the heading shows once loaded.
+export const title = (el) => `${el.querySelector('h1').textContent} · Team`;
 
 const ROLE_OPTIONS = MEMBER_ROLES.map((r) => [r, roleName(r)]);
 

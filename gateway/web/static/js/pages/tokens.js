@@ -8,6 +8,7 @@ import { directory } from '../people.js';
 import { roleName, ROLES, when } from '../format.js';
 
 export const name = 'tokens';
+export const title = 'API tokens';
 
 export async function render(el, { params, session }) {
   const [org] = params;
@@ -33,6 +34,7 @@ export async function render(el, { params, session }) {
     const cells = { name: h('th', { scope: 'row' }), role: h('td'), made: h('td'), expires: h('td'), by: h('td') };
     const revokeForm = form({
       title: `Revoke ${t.display_name}?`,
+      level: 2,
       submit: 'Yes, revoke',
       fields: [],
       async onSubmit() {
@@ -69,6 +71,7 @@ export async function render(el, { params, session }) {
 
   el.append(h('section', { class: 'card' }, form({
     title: 'New API token',
+    level: 2,
     submit: 'Create token',
     resetOnSuccess: true,
     fields: [

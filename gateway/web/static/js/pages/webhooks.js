@@ -9,6 +9,7 @@ import { showSecret } from '../secret.js';
 import { when } from '../format.js';
 
 export const name = 'webhooks';
+export const title = 'Webhooks';
 
 const FORMATS = [['FORMAT_CLOUDEVENTS', 'CloudEvents (JSON), for programs'], ['FORMAT_CHAT', 'A message for a chat channel (Slack, Microsoft Teams)']];
 const STATES = { STATE_PENDING: ['Pending', 'warn'], STATE_DELIVERED: ['Delivered', 'good'], STATE_FAILED: ['Failed', 'bad'] };
@@ -61,6 +62,7 @@ export async function render(el, { params, session }) {
     const cells = { name: h('th', { scope: 'row' }), url: h('td', { class: 'wrap' }), events: h('td'), state: h('td') };
     const deleteForm = form({
       title: `Delete ${w.display_name}?`,
+      level: 2,
       submit: 'Yes, delete',
       fields: [],
       async onSubmit() {
@@ -118,6 +120,7 @@ export async function render(el, { params, session }) {
 
   el.append(h('section', { class: 'card' }, form({
     title: 'New webhook',
+    level: 2,
     submit: 'Create webhook',
     resetOnSuccess: true,
     fields: [
