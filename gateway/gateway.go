@@ -27,13 +27,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
-	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
-
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -42,6 +39,8 @@ import (
 	"github.com/goldenthread/goldenthread/gateway/pack"
 	"github.com/goldenthread/goldenthread/gateway/public"
 	"github.com/goldenthread/goldenthread/gateway/web"
+	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
+	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
 	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	orgpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
@@ -238,7 +237,10 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			return nil, fmt.Errorf("gateway: metrics: %w", err)
 		}
 	}
-	g.handler = observe(logger, metrics, nosniff(h))
+	// A span per request (continuing a traceparent the caller sent), which
+	// the calls to the services carry on.
+	g.handler = otelhttp.NewHandler(observe(logger, metrics, nosniff(h)), "gateway",
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return methodOf(r) + " " + r.Pattern }))
 	return g, nil
 }
 
@@ -355,9 +357,12 @@ func observe(logger *slog.Logger, metrics *httpMetrics, h http.Handler) http.Han
 		served := r.WithContext(context.WithValue(r.Context(), routeKey{}, &rest))
 		h.ServeHTTP(rec, served)
 		took := time.Since(start)
+		route := routeOf(served, rest)
 		if metrics != nil {
-			metrics.observe(routeOf(served, rest), methodOf(r), rec.code, took)
+			metrics.observe(route, methodOf(r), rec.code, took)
 		}
+		// otelhttp names its span after the route (see New).
+		r.Pattern = route
 		level := slog.LevelInfo
 		if rec.code >= 500 {
 			level = slog.LevelWarn

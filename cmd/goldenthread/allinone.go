@@ -128,7 +128,7 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	// services reach each other through the gRPC port, as they would across
 	// machines.
 	settings := func(dsn string) host.Settings {
-		return host.Settings{DSN: dsn, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, StreamMaxAge: s.streamMaxAge, HistoryMaxAge: s.historyMaxAge, JWT: verifier,
+		return host.Settings{DSN: dsn, SubjectPrefix: s.subjectPrefix, StreamReplicas: s.streamReplicas, Stream: s.stream, HistoryMaxAge: s.historyMaxAge, JWT: verifier,
 			Addrs: host.AllAt(grpcAddr)}
 	}
 	orgs, err := organisations.Open(ctx, organisations.Config{Settings: settings(s.organisationsDSN), PlatformAdmins: config.List(s.platformAdmins), Webhooks: s.webhooks()}, logger)

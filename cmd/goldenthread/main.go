@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/goldenthread/goldenthread/services/kit/tracing"
+
 	"github.com/goldenthread/goldenthread/gateway"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/config"
@@ -52,7 +54,7 @@ type settings struct {
 	planningDSN, kpisDSN        string
 	subjectPrefix               string
 	streamReplicas              int
-	streamMaxAge                time.Duration
+	stream                      *host.StreamLimits
 	historyMaxAge               time.Duration
 	bodyLimit                   int64
 	timeout                     time.Duration
@@ -83,7 +85,7 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.kpisDSN, "kpis-dsn", "", "KPI database: a postgres:// URL or a SQLite path (default <data-dir>/kpis.db)")
 	fs.StringVar(&s.subjectPrefix, "subject-prefix", host.DefaultSubjectPrefix, "prefix of NATS subjects and stream names")
 	fs.IntVar(&s.streamReplicas, "stream-replicas", 1, "replicas of each JetStream stream (3 in a cluster)")
-	fs.DurationVar(&s.streamMaxAge, "stream-max-age", 0, "how long each stream keeps an event, e.g. 720h; 0 keeps every event")
+	stream := host.StreamFlags(fs)
 	fs.Int64Var(&s.bodyLimit, "body-limit", gateway.DefaultBodyLimit, "largest REST request body accepted, in bytes")
 	fs.DurationVar(&s.timeout, "timeout", gateway.DefaultTimeout, "deadline of each REST call to a service")
 	fs.StringVar(&s.corsOrigins, "cors-origins", "", "comma-separated origins allowed by CORS, or *; empty disables CORS")
@@ -100,8 +102,9 @@ func parse(args []string) (settings, error) {
 		return s, err
 	}
 	s.natsCreds, s.grpcLimits, s.historyMaxAge = *natsCreds, *grpcLimits, *historyMaxAge
-	if s.streamMaxAge < 0 {
-		return s, fmt.Errorf("-stream-max-age %s: must be 0 (keep every event) or more", s.streamMaxAge)
+	s.stream = stream
+	if err := s.stream.Check(); err != nil {
+		return s, err
 	}
 	if s.historyMaxAge < 0 {
 		return s, fmt.Errorf("-history-max-age %s: must be 0 (keep every revision) or more", s.historyMaxAge)
@@ -118,6 +121,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stopTracing, err := tracing.Start(ctx, "goldenthread")
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	p, err := start(ctx, s, logger)
 	if err != nil {
 		return err

@@ -26,6 +26,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/config"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
+	"github.com/goldenthread/goldenthread/services/kit/tracing"
 )
 
 func main() {
@@ -65,6 +66,11 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stopTracing, err := tracing.Start(ctx, "gateway")
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 
 	cfg := gateway.Config{
 		OrganisationsAddr: *orgAddr, TeamsAddr: *teamsAddr, PlanningAddr: *planningAddr, KpisAddr: *kpisAddr, BodyLimit: *bodyLimit, Timeout: *timeout,

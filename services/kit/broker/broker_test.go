@@ -2,6 +2,7 @@ package broker_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,6 +192,53 @@ func TestServiceUsersSpeakOnlyForThemselves(t *testing.T) {
 	if _, err := teams.JS.CreateOrUpdateConsumer(short(), spec.Stream, jetstream.ConsumerConfig{Durable: "planning",
 		FilterSubject: spec.FilterSubject, AckPolicy: jetstream.AckExplicitPolicy}); err == nil {
 		t.Error("the teams user made planning's consumer")
+	}
+
+	// A service hears when its own consumer gives an event up, and reads
+	// that event by its sequence, to record its dead letter; it does not
+	// hear of another service's consumers. (A connection of its own: the
+	// refusals above linger as the teams connection's last error.)
+	deadTeams := connect(t, srv, "teams")
+	advisories, err := deadTeams.Conn.SubscribeSync(events.DeadLetterAdvisory(spec.Stream, "teams"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := deadTeams.Conn.Flush(); err != nil || deadTeams.Conn.LastError() != nil {
+		t.Fatalf("teams subscribing to its consumer's advisories: %v, %v", err, deadTeams.Conn.LastError())
+	}
+	if cons, err = deadTeams.JS.CreateOrUpdateConsumer(ctx, spec.Stream, jetstream.ConsumerConfig{Durable: spec.Durable,
+		FilterSubject: spec.FilterSubject, AckPolicy: jetstream.AckExplicitPolicy, MaxDeliver: 1}); err != nil {
+		t.Fatalf("teams bounding its consumer's deliveries: %v", err)
+	}
+	if _, err := orgs.JS.PublishMsg(ctx, event(orgSubject)); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second fetch has the server find the event given up
+		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			_ = m.Nak()
+		}
+	}
+	advisory, err := advisories.NextMsg(5 * time.Second)
+	if err != nil {
+		t.Fatalf("teams heard no advisory of the event its consumer gave up: %v", err)
+	}
+	var given struct {
+		StreamSeq uint64 `json:"stream_seq"`
+	}
+	if err := json.Unmarshal(advisory.Data, &given); err != nil || given.StreamSeq == 0 {
+		t.Fatalf("advisory %s: %v", advisory.Data, err)
+	}
+	if s, err := deadTeams.JS.Stream(ctx, spec.Stream); err != nil {
+		t.Fatal(err)
+	} else if m, err := s.GetMsg(ctx, given.StreamSeq); err != nil || m.Subject != orgSubject {
+		t.Errorf("teams reading the event given up: %v, %v", m, err)
+	}
+	if _, err := deadTeams.Conn.SubscribeSync(events.DeadLetterAdvisory(spec.Stream, "planning")); err != nil || !refused(t, deadTeams.Conn) {
+		t.Error("the teams user subscribed to the advisories of planning's consumer")
 	}
 
 	// The gateway reads events and says nothing.

@@ -180,18 +180,24 @@ func users(prefix string, passwords map[string]string) ([]*server.User, error) {
 //     service's stream would be a way round the line above);
 //   - $JS.API.STREAM.INFO.*: any stream's configuration (a consumer prunes
 //     its inbox by the age its stream keeps events);
+//   - $JS.API.STREAM.MSG.GET.*: any stream's event by sequence (a consumer
+//     looks up the event it gave up, which the advisory below names by
+//     sequence alone, to record its dead letter);
 //   - $JS.API.CONSUMER.CREATE|INFO|MSG.NEXT.*.{service}: its durable pull
 //     consumers, which are named after it (teams, planning, kpis), on any
 //     stream;
 //   - $JS.ACK.>: acknowledgements of the messages delivered to it.
 //
-// It subscribes to _INBOX.> (JetStream's answers and pull deliveries) and
-// to the organisations service's events, whose changes to roles, owners
-// and tokens make it forget the callers it cached; it never publishes to
-// _INBOX: a user that could publish to _INBOX could put
-// a message into another service's pull delivery. Services may read every
-// event (they are trusted to read, as they consume each other's streams);
-// they are not trusted to speak for each other.
+// It subscribes to _INBOX.> (JetStream's answers and pull deliveries), to
+// the organisations service's events, whose changes to roles, owners and
+// tokens make it forget the callers it cached, and to
+// $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.*.{service}, the advisories
+// that one of its consumers gave an event up (see
+// events.DeadLetterAdvisory); it never publishes to _INBOX: a user that
+// could publish to _INBOX could put a message into another service's pull
+// delivery. Services may read every event (they are trusted to read, as
+// they consume each other's streams); they are not trusted to speak for
+// each other.
 func servicePermissions(prefix, service string) *server.Permissions {
 	stream := strings.ToUpper(prefix + "_" + service)
 	return &server.Permissions{
@@ -200,13 +206,15 @@ func servicePermissions(prefix, service string) *server.Permissions {
 			"$JS.API.STREAM.CREATE." + stream,
 			"$JS.API.STREAM.UPDATE." + stream,
 			"$JS.API.STREAM.INFO.*",
+			"$JS.API.STREAM.MSG.GET.*",
 			"$JS.API.CONSUMER.CREATE.*." + service,
 			"$JS.API.CONSUMER.CREATE.*." + service + ".>",
 			"$JS.API.CONSUMER.INFO.*." + service,
 			"$JS.API.CONSUMER.MSG.NEXT.*." + service,
 			"$JS.ACK.>",
 		}},
-		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>", prefix + ".organisations.>"}},
+		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>", prefix + ".organisations.>",
+			"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.*." + service}},
 	}
 }
 

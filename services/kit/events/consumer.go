@@ -9,7 +9,10 @@ import (
 	"log/slog"
 	"time"
 
+	otelcodes "go.opentelemetry.io/otel/codes"
+
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -18,7 +21,8 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migrations creates the inbox table Consume needs; apply it with
+// Migrations creates the tables Consume needs (inbox, dead_letters) and
+// Newer's (event_versions); apply it with
 // db.Migrate(ctx, "inbox", events.Migrations) before consuming.
 var Migrations, _ = fs.Sub(migrations, "migrations")
 
@@ -69,6 +73,37 @@ type ConsumerSpec struct {
 	// another producer (see checkProducer). Required: a consumer without
 	// it does not start.
 	SubjectPrefix string
+	// MaxDeliver is how many times JetStream delivers an event whose
+	// handler keeps failing before it gives the event up, which then
+	// becomes a dead letter (see DeadLetterAdvisory); 0 or less means
+	// DefaultMaxDeliver. It counts deliveries whose handler ran past
+	// AckWait too.
+	MaxDeliver int
+	// Backoff is how long a failed event waits before its next delivery:
+	// Backoff[n-1] after its n-th delivery failed, the last entry for every
+	// later one. Nil means DefaultBackoff.
+	Backoff []time.Duration
+}
+
+// DefaultMaxDeliver and DefaultBackoff retry a failing event for a little
+// over an hour (14 retries, 69 minutes) before giving it up: long enough
+// to ride out a restart or failover of the database, or of a service a
+// handler calls; a handler that fails for longer has a fault someone must
+// look at, and the dead letter says so.
+const DefaultMaxDeliver = 15
+
+// DefaultBackoff: see DefaultMaxDeliver.
+var DefaultBackoff = []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second,
+	30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute}
+
+// retryDelay is how long the event waits after its delivered-th delivery
+// failed.
+func (s ConsumerSpec) retryDelay(delivered uint64) time.Duration {
+	if len(s.Backoff) == 0 {
+		return time.Second
+	}
+	n := min(max(delivered, 1), uint64(len(s.Backoff)))
+	return s.Backoff[n-1]
 }
 
 // Consumer is a running durable consumer.
@@ -84,11 +119,22 @@ type Consumer struct {
 // effect, and an event already recorded is acknowledged without calling the
 // handler again.
 //
+// A failing handler has its event redelivered after spec.Backoff, up to
+// spec.MaxDeliver deliveries in all; then JetStream gives the event up and
+// goes on with the others, and the consumer records it in the dead_letters
+// table, logs it and counts it (goldenthread_events_dead_letters_total).
+//
 // Consume returns at once. Until the stream exists (its producer may start
 // later) it keeps trying to attach, so services can start in any order.
 func Consume(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, logger *slog.Logger, hs Handlers) *Consumer {
 	if spec.AckWait == 0 {
 		spec.AckWait = 30 * time.Second
+	}
+	if spec.MaxDeliver <= 0 {
+		spec.MaxDeliver = DefaultMaxDeliver
+	}
+	if spec.Backoff == nil {
+		spec.Backoff = DefaultBackoff
 	}
 	ctx, stop := context.WithCancel(ctx)
 	c := &Consumer{stop: stop, done: make(chan struct{}),
@@ -106,6 +152,16 @@ func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb
 		c.logger.Error("consumer has no subject prefix to check its events' producer against; not consuming")
 		return
 	}
+	// Listening before the consumer exists, so that no advisory of it
+	// goes unheard.
+	dead, err := listenForDeadLetters(js, db, spec, c.logger)
+	if err != nil {
+		// Events are still handled, and given up after MaxDeliver; only
+		// their dead letters go unrecorded, so the consumer runs.
+		c.logger.Error("events this consumer gives up will not be recorded as dead letters", "err", err)
+	} else {
+		defer dead.stop()
+	}
 	cfg := jetstream.ConsumerConfig{
 		Durable:       spec.Durable,
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -113,13 +169,20 @@ func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb
 		FilterSubject: spec.FilterSubject,
 		AckWait:       spec.AckWait,
 		MaxAckPending: 256,
+		MaxDeliver:    spec.MaxDeliver,
+		// No BackOff: JetStream applies it to deliveries not acknowledged
+		// in time, in place of AckWait, which would cut short a handler
+		// still running. The handler's failures wait spec.Backoff, given
+		// with each negative acknowledgement (see handle).
 	}
 	var cc jetstream.ConsumeContext
+	var cons jetstream.Consumer
 	for attempt := 0; ; attempt++ {
 		err := func() error {
 			actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()
-			cons, err := js.CreateOrUpdateConsumer(actx, spec.Stream, cfg)
+			var err error
+			cons, err = js.CreateOrUpdateConsumer(actx, spec.Stream, cfg)
 			if err != nil {
 				return err
 			}
@@ -147,28 +210,45 @@ func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb
 		case <-time.After(time.Second):
 		}
 	}
-	c.pruneInbox(ctx, js, db, spec)
+	c.upkeep(ctx, js, db, spec, cons)
 	cc.Drain()
 	<-cc.Closed()
 }
 
-// inboxPruneEvery is how often a consumer prunes its inbox.
-const inboxPruneEvery = 10 * time.Minute
+// How often a consumer prunes its inbox, and reports its lag.
+const (
+	inboxPruneEvery = 10 * time.Minute
+	lagEvery        = 15 * time.Second
+)
 
-// pruneInbox deletes, at once and then every inboxPruneEvery until ctx
-// ends, the inbox rows of events older than the stream's MaxAge: the stream
-// no longer holds them, so they cannot be redelivered, and their rows guard
-// against nothing. (A row's handled time is after its event's publication.)
-// A stream without MaxAge keeps every event, and the inbox every row.
-func (c *Consumer) pruneInbox(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec) {
+// upkeep runs until ctx ends. Every lagEvery it reports the consumer's lag
+// (goldenthread_events_consumer_pending and _unacknowledged, as JetStream
+// counts them). At once and then every inboxPruneEvery, it deletes the
+// inbox rows of events older than the stream's MaxAge: the stream no
+// longer holds them, so they cannot be redelivered, and their rows guard
+// against nothing. (A row's handled time is after its event's
+// publication.) Dead letters go at the same age, as their events have gone
+// from the stream. A stream without MaxAge keeps every event, and the inbox
+// every row.
+func (c *Consumer) upkeep(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, cons jetstream.Consumer) {
+	var pruned time.Time
 	for {
-		if err := pruneInboxOnce(ctx, js, db, spec); err != nil && ctx.Err() == nil {
-			c.logger.Warn("pruning the inbox failed; will retry", "err", err)
+		if time.Since(pruned) >= inboxPruneEvery {
+			if err := pruneInboxOnce(ctx, js, db, spec); err != nil && ctx.Err() == nil {
+				c.logger.Warn("pruning the inbox failed; will retry", "err", err)
+			}
+			pruned = time.Now()
 		}
+		ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if info, err := cons.Info(ictx); err == nil {
+			pending.WithLabelValues(spec.Durable, spec.Stream).Set(float64(info.NumPending))
+			unacknowledged.WithLabelValues(spec.Durable, spec.Stream).Set(float64(info.NumAckPending))
+		}
+		cancel()
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(inboxPruneEvery):
+		case <-time.After(lagEvery):
 		}
 	}
 }
@@ -184,9 +264,16 @@ func pruneInboxOnce(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, s
 	if maxAge <= 0 {
 		return nil
 	}
-	_, err = db.ExecContext(ctx, "DELETE FROM inbox WHERE consumer = ? AND stream = ? AND handled_time < ?",
-		spec.Durable, spec.Stream, time.Now().Add(-maxAge).UnixMicro())
-	return err
+	before := time.Now().Add(-maxAge).UnixMicro()
+	if _, err := db.ExecContext(ctx, "DELETE FROM inbox WHERE consumer = ? AND stream = ? AND handled_time < ?",
+		spec.Durable, spec.Stream, before); err != nil {
+		return fmt.Errorf("prune inbox: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, "DELETE FROM dead_letters WHERE consumer = ? AND stream = ? AND dead_time < ?",
+		spec.Durable, spec.Stream, before); err != nil {
+		return fmt.Errorf("prune dead letters: %w", err)
+	}
+	return nil
 }
 
 var errAlreadyHandled = errors.New("event already handled")
@@ -212,6 +299,10 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 	// The handler finishes even while the consumer stops: Stop drains.
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), spec.AckWait*9/10)
 	defer cancel()
+	// The handler's work, and the events it writes, go on in the trace of
+	// the change the event records.
+	hctx, span := e.Trace(hctx, trace.SpanKindConsumer, spec.Durable)
+	defer span.End()
 	inTx, h := db.InTx, hs[e.Type]
 	if h == nil {
 		h = hs[Any]
@@ -231,6 +322,9 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 		}
 		return h(hctx, tx, e)
 	})
+	if err != nil && !errors.Is(err, errAlreadyHandled) {
+		span.SetStatus(otelcodes.Error, err.Error())
+	}
 	log := c.logger.With("event_id", e.ID, "type", e.Type, "subject", e.Subject)
 	switch {
 	case err == nil || errors.Is(err, errAlreadyHandled):
@@ -247,12 +341,23 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 		_ = msg.TermWithReason(err.Error())
 		count(ResultTerminated)
 	default:
-		count(ResultRetry)
-		delay := time.Second
+		var delivered uint64
 		if md, mdErr := msg.Metadata(); mdErr == nil {
-			delay = min(time.Duration(md.NumDelivered)*time.Second, time.Minute)
+			delivered = md.NumDelivered
 		}
-		log.Warn("event handler failed; will retry", "err", err, "retry_in", delay)
+		if delivered >= uint64(spec.MaxDeliver) {
+			// No delay: there is no next delivery, and the server gives the
+			// event up, and sends the advisory that records it, when its
+			// redelivery comes due.
+			count(ResultExhausted)
+			log.Error("event handler failed on the last delivery; the event is given up and becomes a dead letter",
+				"err", err, "deliveries", delivered)
+			_ = msg.Nak()
+			return
+		}
+		count(ResultRetry)
+		delay := spec.retryDelay(delivered)
+		log.Warn("event handler failed; will retry", "err", err, "retry_in", delay, "deliveries", delivered)
 		_ = msg.NakWithDelay(delay)
 	}
 }

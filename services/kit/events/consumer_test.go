@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
@@ -295,4 +296,38 @@ func TestConsumerWithoutSubjectPrefixDoesNotConsume(t *testing.T) {
 	if n := f.calls.Load(); n != 0 {
 		t.Errorf("handler calls: %d", n)
 	}
+}
+
+// TestConsumerReportsLag: a consumer reports how many events of its stream
+// it has not handled yet, as JetStream counts them — here, every event
+// published while its handler is held up.
+func TestConsumerReportsLag(t *testing.T) {
+	b := brokertest.Embedded(t)
+	f := newFixture(t, sqldbtest.SQLiteDSN(t), b, brokertest.Prefix(t, b))
+	reg := prometheus.NewRegistry()
+	if err := events.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		f.publish(id, id, "things/"+id)
+	}
+	release := make(chan struct{})
+	held := func(ctx context.Context, _ *sqldb.Tx, _ events.Event) error {
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	c := events.Consume(context.Background(), f.js, f.db,
+		events.ConsumerSpec{Stream: f.stream, Durable: "lagging", AckWait: 10 * time.Second, SubjectPrefix: f.prefix},
+		brokertest.Logger(), events.Handlers{thingType: held})
+	defer c.Stop()
+	defer close(release)
+	labels := map[string]string{"consumer": "lagging", "stream": f.stream}
+	apitest.Eventually(t, 10*time.Second, "the lag is not reported", func() bool {
+		return metricValue(t, reg, "goldenthread_events_consumer_pending", labels)+
+			metricValue(t, reg, "goldenthread_events_consumer_unacknowledged", labels) == 3
+	})
 }

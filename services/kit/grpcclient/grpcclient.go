@@ -9,6 +9,7 @@ import (
 
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
@@ -36,6 +37,8 @@ func Dial(addr, caller string) (*grpc.ClientConn, error) {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultServiceConfig(roundRobin),
 		grpc.WithChainUnaryInterceptor(defaultDeadline, forwardCredentials, interceptor.Caller(caller)),
+		// A span per call, carrying the trace on to the service called.
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("grpc client for %q: %w", addr, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
@@ -97,6 +98,8 @@ func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy, limits
 		grpc.NumStreamWorkers(uint32(streamWorkersPerCPU*runtime.GOMAXPROCS(0))),
 		grpc.ForceServerCodecV2(newRequestCodec()),
 		grpc.UnaryInterceptor(unary),
+		// A span per call, continuing the caller's trace (package tracing).
+		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainStreamInterceptor(
 			logStream,
 			metrics.Stream(),

@@ -17,6 +17,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
 	"github.com/goldenthread/goldenthread/services/kit/jwt"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
+	"github.com/goldenthread/goldenthread/services/kit/tracing"
 )
 
 // Settings are what every service binary is configured with.
@@ -30,9 +31,9 @@ type Settings struct {
 	SubjectPrefix string
 	// StreamReplicas is the replica count of the service's stream.
 	StreamReplicas int
-	// StreamMaxAge is how long the service's stream keeps an event; 0
-	// keeps every event.
-	StreamMaxAge time.Duration
+	// Stream are the limits of the service's stream; nil: the events
+	// package's defaults.
+	Stream *StreamLimits
 	// HistoryMaxAge is how long the service keeps a revision of a
 	// resource (beside each resource's latest); 0 keeps every revision.
 	HistoryMaxAge time.Duration
@@ -97,7 +98,7 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	limits := grpcserver.LimitFlags(fs)
 	prefix := fs.String("subject-prefix", "goldenthread", "prefix of NATS subjects and stream names")
 	replicas := fs.Int("stream-replicas", 1, "replicas of the service's JetStream stream (3 in a cluster)")
-	maxAge := fs.Duration("stream-max-age", 0, "how long the service's stream keeps an event, e.g. 720h; 0 keeps every event")
+	stream := StreamFlags(fs)
 	historyMaxAge := HistoryFlag(fs)
 	oidcIssuer := fs.String("oidc-issuer", "", "OpenID Connect issuer URL whose JWTs callers may present; empty: API tokens only")
 	oidcAudience := fs.String("oidc-audience", "goldenthread", "audience the JWTs must name")
@@ -112,8 +113,8 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	if err := config.Parse(fs, args, "GT"); err != nil {
 		return err
 	}
-	if *maxAge < 0 {
-		return fmt.Errorf("-stream-max-age %s: must be 0 (keep every event) or more", *maxAge)
+	if err := stream.Check(); err != nil {
+		return err
 	}
 	if *historyMaxAge < 0 {
 		return fmt.Errorf("-history-max-age %s: must be 0 (keep every revision) or more", *historyMaxAge)
@@ -122,6 +123,11 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopTracing, err := tracing.Start(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	if *dsn == "" {
 		*dsn = filepath.Join(*dataDir, name+".db")
 	}
@@ -149,7 +155,7 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	}
 	defer br.Close()
 	svc, err := b.Open(ctx, Settings{DataDir: *dataDir, DSN: *dsn, SubjectPrefix: *prefix, StreamReplicas: *replicas,
-		StreamMaxAge: *maxAge, HistoryMaxAge: *historyMaxAge, JWT: verifier, Addrs: addrs}, logger)
+		Stream: stream, HistoryMaxAge: *historyMaxAge, JWT: verifier, Addrs: addrs}, logger)
 	if err != nil {
 		return err
 	}

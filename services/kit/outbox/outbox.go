@@ -21,6 +21,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/goldenthread/goldenthread/services/kit/events"
@@ -89,16 +90,17 @@ func New(db *sqldb.DB, source string, stream events.StreamSpec, logger *slog.Log
 }
 
 // Add records, in tx, the event that resource changed: payload is published
-// on the NATS subject once tx commits.
+// on the NATS subject once tx commits, in the trace of ctx.
 func (o *Outbox) Add(ctx context.Context, tx *sqldb.Tx, subject, resource string, payload proto.Message) error {
 	data, err := proto.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("outbox: marshal %s: %w", subject, err)
 	}
+	traceParent, traceState := events.TraceOf(ctx)
 	_, err = tx.ExecContext(ctx,
-		"INSERT INTO outbox (id, subject, type, resource, event_time, data) VALUES (?, ?, ?, ?, ?, ?)",
+		"INSERT INTO outbox (id, subject, type, resource, event_time, data, traceparent, tracestate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		events.NewID(), subject, string(payload.ProtoReflect().Descriptor().FullName()), resource,
-		time.Now().UnixMicro(), data)
+		time.Now().UnixMicro(), data, traceParent, traceState)
 	if err != nil {
 		return fmt.Errorf("outbox: add %s: %w", subject, err)
 	}
@@ -117,6 +119,12 @@ func (o *Outbox) notify() {
 // ends: at once after each commit, and every second in case another process
 // wrote rows or a publish failed. While NATS is unreachable it keeps
 // retrying; writes go on committing meanwhile.
+//
+// A stream that exists but refuses its new configuration (limits the
+// server has no room to reserve, say) is published to as it is, and the
+// refusal logged as an error: holding every event back until an operator
+// acts would be worse than a stream with its old limits. The next start
+// tries the configuration again.
 func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 	backoff := firstBackoff
 	streamReady := false
@@ -127,6 +135,9 @@ func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 		if !streamReady {
 			if err = o.ensureStream(ctx, js); err == nil {
 				streamReady = true
+			} else if o.streamExists(ctx, js) {
+				o.logger.Error("the stream refused its configuration; publishing to it as it is until the next start", "err", err)
+				streamReady, err = true, nil
 			}
 		}
 		if streamReady {
@@ -185,6 +196,14 @@ func (o *Outbox) ensureStream(ctx context.Context, js jetstream.JetStream) error
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return events.EnsureStream(ctx, js, o.stream)
+}
+
+// streamExists reports whether the stream answers.
+func (o *Outbox) streamExists(ctx context.Context, js jetstream.JetStream) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := js.Stream(ctx, o.stream.Name)
+	return err == nil
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -258,7 +277,12 @@ func (o *Outbox) publish(js jetstream.JetStream, rows []row) ([]any, error) {
 	var pubErr error
 	futures := make([]jetstream.PubAckFuture, 0, len(rows))
 	for _, r := range rows {
+		// The event goes on in the trace of its change, from the relay's
+		// span: consumers continue it from there.
+		ctx, span := r.ev.Trace(context.Background(), trace.SpanKindProducer, "")
+		r.ev.TraceParent, r.ev.TraceState = events.TraceOf(ctx)
 		f, err := js.PublishMsgAsync(r.ev.Msg())
+		span.End()
 		if err != nil {
 			pubErr = err
 			break
@@ -300,10 +324,10 @@ func (o *Outbox) claim(ctx context.Context, q sqldb.Querier) ([]row, error) {
 	return sqldb.Select(ctx, q, "outbox", func(s sqldb.Scanner) (row, error) {
 		var r row
 		var micros int64
-		err := s.Scan(&r.seq, &r.ev.ID, &r.ev.NATSSubject, &r.ev.Type, &r.ev.Subject, &micros, &r.ev.Data)
+		err := s.Scan(&r.seq, &r.ev.ID, &r.ev.NATSSubject, &r.ev.Type, &r.ev.Subject, &micros, &r.ev.Data, &r.ev.TraceParent, &r.ev.TraceState)
 		r.ev.Time = time.UnixMicro(micros).UTC()
 		r.ev.Source = o.source
 		return r, err
-	}, "SELECT seq, id, subject, type, resource, event_time, data FROM outbox WHERE sent_time IS NULL ORDER BY seq LIMIT ?"+
+	}, "SELECT seq, id, subject, type, resource, event_time, data, traceparent, tracestate FROM outbox WHERE sent_time IS NULL ORDER BY seq LIMIT ?"+
 		q.Dialect().SkipLocked(), batchSize)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -135,6 +136,13 @@ func TestEventPublishedOnceWithCloudEventsHeaders(t *testing.T) {
 			if got := m.Header.Get("Nats-Msg-Id"); got != ev.ID {
 				t.Errorf("Nats-Msg-Id %q, ce-id %q", got, ev.ID)
 			}
+			// The binding's header, and the one consumers of earlier
+			// releases read.
+			for _, h := range []string{"ce-datacontenttype", "content-type"} {
+				if got := m.Header.Get(h); got != "application/protobuf" {
+					t.Errorf("%s %q", h, got)
+				}
+			}
 			var payload wrapperspb.StringValue
 			if err := proto.Unmarshal(m.Data, &payload); err != nil || payload.Value != names[0] {
 				t.Errorf("payload %v, err %v", payload.Value, err)
@@ -214,4 +222,34 @@ func TestWritesSucceedWhileNATSIsDownAndArriveAfter(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// A stream that exists but refuses its new configuration (here: a max
+// bytes the server has no room to reserve) still gets the events.
+func TestRelayPublishesToAStreamThatRefusesItsConfiguration(t *testing.T) {
+	opts := &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
+		JetStreamMaxStore: 64 << 20}
+	srv := startServer(t, opts)
+	t.Cleanup(srv.Shutdown)
+	b, err := broker.Connect(broker.Config{URL: srv.ClientURL(), Name: t.Name()}, brokertest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	prefix := brokertest.Prefix(t, b)
+	spec := streamOf(prefix) // the default max bytes, more than the server's whole store
+	unlimited := spec
+	unlimited.MaxBytes = events.NoLimit
+	if err := events.EnsureStream(context.Background(), b.JS, unlimited); err != nil {
+		t.Fatal(err)
+	}
+	if err := events.EnsureStream(context.Background(), b.JS, spec); err == nil || !strings.Contains(err.Error(), "reserve") {
+		t.Fatalf("updating the stream to a max bytes the server cannot reserve: %v", err)
+	}
+
+	db := openDB(t, sqldbtest.SQLiteDSN(t))
+	ob := outbox.New(db, source, spec, brokertest.Logger())
+	startRelay(t, ob, b.JS)
+	write(t, db, ob, prefix, 3)
+	assertUnique(t, streamMessages(t, b.JS, spec.Name, 3), 3)
 }

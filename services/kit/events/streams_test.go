@@ -1,0 +1,66 @@
+package events_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/goldenthread/goldenthread/services/kit/broker"
+	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
+	"github.com/goldenthread/goldenthread/services/kit/events"
+)
+
+// A stream gets the default limits when it is created, and when a stream
+// made before them (with none) is updated; a spec's own limits, or
+// NoLimit, win.
+func TestEnsureStreamAppliesLimits(t *testing.T) {
+	brokertest.Run(t, func(t *testing.T, b *broker.Broker) {
+		ctx := context.Background()
+		prefix := brokertest.Prefix(t, b)
+		config := func(name string) jetstream.StreamConfig {
+			t.Helper()
+			s, err := b.JS.Stream(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.CachedInfo().Config
+		}
+		check := func(what, name string, maxAge time.Duration, maxBytes int64) {
+			t.Helper()
+			c := config(name)
+			if c.MaxAge != maxAge || c.MaxBytes != maxBytes || c.Discard != jetstream.DiscardOld {
+				t.Errorf("%s: max age %s, max bytes %d, discard %s; want %s, %d, old", what, c.MaxAge, c.MaxBytes, c.Discard, maxAge, maxBytes)
+			}
+		}
+		ensure := func(spec events.StreamSpec) {
+			t.Helper()
+			if err := events.EnsureStream(ctx, b.JS, spec); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		created := events.StreamSpec{Name: "T" + prefix + "_NEW", Subjects: []string{prefix + ".new.>"}}
+		ensure(created)
+		check("a new stream", created.Name, events.DefaultStreamMaxAge, events.DefaultStreamMaxBytes)
+
+		// A stream as earlier releases made it, keeping everything.
+		old := events.StreamSpec{Name: "T" + prefix + "_OLD", Subjects: []string{prefix + ".old.>"}}
+		if _, err := b.JS.CreateStream(ctx, jetstream.StreamConfig{Name: old.Name, Subjects: old.Subjects,
+			Storage: jetstream.FileStorage, Duplicates: events.DuplicateWindow}); err != nil {
+			t.Fatal(err)
+		}
+		check("an earlier release's stream", old.Name, 0, -1)
+		ensure(old)
+		check("an earlier release's stream, updated", old.Name, events.DefaultStreamMaxAge, events.DefaultStreamMaxBytes)
+
+		old.MaxAge, old.MaxBytes = 48*time.Hour, 64<<20
+		ensure(old)
+		check("the spec's limits", old.Name, 48*time.Hour, 64<<20)
+
+		old.MaxAge, old.MaxBytes = events.NoLimit, events.NoLimit
+		ensure(old)
+		check("no limits", old.Name, 0, -1)
+	})
+}
