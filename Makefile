@@ -53,9 +53,14 @@ build:
 	$(GO) build -o bin/gateway ./gateway/cmd/gateway
 
 ## generate: regenerate Go code and the OpenAPI document from proto/
+## (protoc-gen-openapiv2's Swagger 2.0, in a scratch directory, made
+## OpenAPI 3 by proto/tools/openapi3)
 generate:
 	$(BUF) lint
 	$(BUF) generate
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+		($(BUF) generate --template buf.gen.openapi.yaml --output "$$tmp"); \
+		(cd proto/tools && GOWORK=off $(GO) run ./openapi3 "$$tmp/openapiv2/goldenthread.swagger.json" ../../gateway/openapi/openapi.json)
 
 ## check-generated: fail when the committed generated code is stale
 check-generated: generate

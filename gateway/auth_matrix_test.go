@@ -55,6 +55,12 @@ type clients struct {
 	publication planningpb.PublicationServiceClient
 }
 
+// restJSON is m as a REST body: JSON with the proto field names, as the
+// OpenAPI document names them (the gateway also reads lowerCamelCase).
+func restJSON(m proto.Message) string {
+	return protojson.MarshalOptions{UseProtoNames: true}.Format(m)
+}
+
 func newClients(t *testing.T, addr, token string) *clients {
 	t.Helper()
 	conn := servicetest.Dial(t, addr, token)
@@ -570,7 +576,7 @@ func rpcCases() []rpcCase {
 			return call{func(ctx context.Context, c *clients) error {
 				_, err := c.kpis.CreateKpi(ctx, &kpispb.CreateKpiRequest{Parent: org, Kpi: k1})
 				return err
-			}, "POST", "/v1/" + org + "/kpis", protojson.Format(k2)}
+			}, "POST", "/v1/" + org + "/kpis", restJSON(k2)}
 		}},
 		{name: "UpdateKpi", need: planner, prepare: func(f *fixture) call {
 			k := f.kpi(false)
@@ -657,7 +663,7 @@ func rpcCases() []rpcCase {
 				_, err := c.measures.ImportMeasurements(ctx, &kpispb.ImportMeasurementsRequest{Parent: k,
 					Csv: &httpbody.HttpBody{ContentType: "text/csv", Data: csv(f.month())}})
 				return err
-			}, "POST", "/v1/" + k + "/measurements:import", protojson.Format(file)}
+			}, "POST", "/v1/" + k + "/measurements:import", restJSON(file)}
 		}},
 		{name: "GetOrganisation", need: viewer, prepare: func(f *fixture) call {
 			return call{func(ctx context.Context, c *clients) error {

@@ -649,19 +649,19 @@ var File_goldenthread_history_v1_history_proto protoreflect.FileDescriptor
 
 const file_goldenthread_history_v1_history_proto_rawDesc = "" +
 	"\n" +
-	"%goldenthread/history/v1/history.proto\x12\x17goldenthread.history.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x03\n" +
-	"\bRevision\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
-	"\bresource\x18\x02 \x01(\tR\bresource\x12#\n" +
-	"\rresource_type\x18\x03 \x01(\tR\fresourceType\x12\x1f\n" +
-	"\vrevision_id\x18\x04 \x01(\tR\n" +
-	"revisionId\x12;\n" +
-	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12\x14\n" +
-	"\x05actor\x18\x06 \x01(\tR\x05actor\x127\n" +
-	"\x06action\x18\a \x01(\x0e2\x1f.goldenthread.history.v1.ActionR\x06action\x12>\n" +
-	"\achanges\x18\b \x03(\v2$.goldenthread.history.v1.FieldChangeR\achanges\x12D\n" +
-	"\x11resource_snapshot\x18\t \x01(\v2\x17.google.protobuf.StructR\x10resourceSnapshot\"\x8d\x01\n" +
+	"%goldenthread/history/v1/history.proto\x12\x17goldenthread.history.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbf\x03\n" +
+	"\bRevision\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x1f\n" +
+	"\bresource\x18\x02 \x01(\tB\x03\xe0A\x03R\bresource\x12(\n" +
+	"\rresource_type\x18\x03 \x01(\tB\x03\xe0A\x03R\fresourceType\x12$\n" +
+	"\vrevision_id\x18\x04 \x01(\tB\x03\xe0A\x03R\n" +
+	"revisionId\x12@\n" +
+	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12\x19\n" +
+	"\x05actor\x18\x06 \x01(\tB\x03\xe0A\x03R\x05actor\x12<\n" +
+	"\x06action\x18\a \x01(\x0e2\x1f.goldenthread.history.v1.ActionB\x03\xe0A\x03R\x06action\x12C\n" +
+	"\achanges\x18\b \x03(\v2$.goldenthread.history.v1.FieldChangeB\x03\xe0A\x03R\achanges\x12I\n" +
+	"\x11resource_snapshot\x18\t \x01(\v2\x17.google.protobuf.StructB\x03\xe0A\x03R\x10resourceSnapshot\"\x8d\x01\n" +
 	"\vFieldChange\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x123\n" +
 	"\told_value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\boldValue\x123\n" +

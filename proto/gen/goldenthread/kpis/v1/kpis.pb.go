@@ -9,6 +9,7 @@ package kpisv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "github.com/goldenthread/goldenthread/proto/gen/goldenthread/annotations/v1"
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	date "google.golang.org/genproto/googleapis/type/date"
@@ -2531,7 +2532,7 @@ var File_goldenthread_kpis_v1_kpis_proto protoreflect.FileDescriptor
 
 const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\n" +
-	"\x1fgoldenthread/kpis/v1/kpis.proto\x12\x14goldenthread.kpis.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\"\x91\x02\n" +
+	"\x1fgoldenthread/kpis/v1/kpis.proto\x12\x14goldenthread.kpis.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x91\x02\n" +
 	"\x06Target\x12\xe7\x01\n" +
 	"\n" +
 	"period_end\x18\x01 \x01(\v2\x11.google.type.DateB\xb4\x01\xbaH\xb0\x01\xba\x01\xa9\x01\n" +
@@ -2570,51 +2571,52 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x05value\x18\x01 \x01(\x01B\a\xbaH\x04\x12\x02@\x01R\x05value\x12\xd9\x01\n" +
 	"\x04date\x18\x02 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x04date\"\xde\x13\n" +
-	"\x03Kpi\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12f\n" +
-	"\x05title\x18\x02 \x01(\tBP\xbaHM\xba\x01C\n" +
-	"\x0ftitle.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\x05title\x12.\n" +
-	"\vdescription\x18\x03 \x01(\tB\f\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\vdescription\x128\n" +
-	"\x04unit\x18\x04 \x01(\x0e2\x1a.goldenthread.kpis.v1.UnitB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04unit\x12\x9c\x01\n" +
-	"\rcurrency_code\x18\x05 \x01(\tBw\xbaHt\xba\x01q\n" +
-	"\x11kpi.currency_code\x122must be three capital letters (ISO 4217), or empty\x1a(this == '' || this.matches('^[A-Z]{3}$')R\fcurrencyCode\x12G\n" +
-	"\tdirection\x18\x06 \x01(\x0e2\x1f.goldenthread.kpis.v1.DirectionB\b\xbaH\x05\x82\x01\x02\x10\x01R\tdirection\x12:\n" +
-	"\bbaseline\x18\a \x01(\v2\x1e.goldenthread.kpis.v1.BaselineR\bbaseline\x12@\n" +
-	"\atargets\x18\b \x03(\v2\x1c.goldenthread.kpis.v1.TargetB\b\xbaH\x05\x92\x01\x02\x10xR\atargets\x12@\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x04date\"\xc5\x14\n" +
+	"\x03Kpi\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12i\n" +
+	"\x05title\x18\x02 \x01(\tBS\xe0A\x02\xbaHM\xba\x01C\n" +
+	"\x0ftitle.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\x05title\x121\n" +
+	"\vdescription\x18\x03 \x01(\tB\x0f\xe0A\x01\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\vdescription\x12;\n" +
+	"\x04unit\x18\x04 \x01(\x0e2\x1a.goldenthread.kpis.v1.UnitB\v\xe0A\x02\xbaH\x05\x82\x01\x02\x10\x01R\x04unit\x12\x9f\x01\n" +
+	"\rcurrency_code\x18\x05 \x01(\tBz\xe0A\x01\xbaHt\xba\x01q\n" +
+	"\x11kpi.currency_code\x122must be three capital letters (ISO 4217), or empty\x1a(this == '' || this.matches('^[A-Z]{3}$')R\fcurrencyCode\x12J\n" +
+	"\tdirection\x18\x06 \x01(\x0e2\x1f.goldenthread.kpis.v1.DirectionB\v\xe0A\x02\xbaH\x05\x82\x01\x02\x10\x01R\tdirection\x12?\n" +
+	"\bbaseline\x18\a \x01(\v2\x1e.goldenthread.kpis.v1.BaselineB\x03\xe0A\x01R\bbaseline\x12C\n" +
+	"\atargets\x18\b \x03(\v2\x1c.goldenthread.kpis.v1.TargetB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x10xR\atargets\x12E\n" +
 	"\n" +
-	"thresholds\x18\t \x01(\v2 .goldenthread.kpis.v1.ThresholdsR\n" +
-	"thresholds\x12G\n" +
+	"thresholds\x18\t \x01(\v2 .goldenthread.kpis.v1.ThresholdsB\x03\xe0A\x02R\n" +
+	"thresholds\x12J\n" +
 	"\tfrequency\x18\n" +
-	" \x01(\x0e2\x1f.goldenthread.kpis.v1.FrequencyB\b\xbaH\x05\x82\x01\x02\x10\x01R\tfrequency\x12\xd3\x01\n" +
-	"\aelement\x18\v \x01(\tB\xb8\x01\xbaH\xb4\x01\xba\x01\xb0\x01\n" +
-	"\vkpi.element\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\aelement\x12\xd2\x01\n" +
+	" \x01(\x0e2\x1f.goldenthread.kpis.v1.FrequencyB\v\xe0A\x02\xbaH\x05\x82\x01\x02\x10\x01R\tfrequency\x12\xd6\x01\n" +
+	"\aelement\x18\v \x01(\tB\xbb\x01\xe0A\x02\xbaH\xb4\x01\xba\x01\xb0\x01\n" +
+	"\vkpi.element\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\aelement\x12\xd5\x01\n" +
 	"\n" +
-	"owner_team\x18\f \x01(\tB\xb2\x01\xbaH\xae\x01\xba\x01\xaa\x01\n" +
-	"\x0ekpi.owner_team\x121must be organisations/{organisation}/teams/{team}\x1aethis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\townerTeam\x12)\n" +
-	"\vdata_source\x18\r \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\n" +
-	"dataSource\x12!\n" +
-	"\flatest_value\x18\x0e \x01(\x01R\vlatestValue\x12\xf1\x01\n" +
-	"\x11latest_period_end\x18\x0f \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"owner_team\x18\f \x01(\tB\xb5\x01\xe0A\x02\xbaH\xae\x01\xba\x01\xaa\x01\n" +
+	"\x0ekpi.owner_team\x121must be organisations/{organisation}/teams/{team}\x1aethis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\townerTeam\x12,\n" +
+	"\vdata_source\x18\r \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xe8\aR\n" +
+	"dataSource\x12&\n" +
+	"\flatest_value\x18\x0e \x01(\x01B\x03\xe0A\x03R\vlatestValue\x12\xf4\x01\n" +
+	"\x11latest_period_end\x18\x0f \x01(\v2\x11.google.type.DateB\xb4\x01\xe0A\x03\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x0flatestPeriodEnd\x127\n" +
-	"\x06status\x18\x10 \x01(\x0e2\x1f.goldenthread.kpis.v1.KpiStatusR\x06status\x121\n" +
-	"\x05trend\x18\x11 \x01(\x0e2\x1b.goldenthread.kpis.v1.TrendR\x05trend\x12'\n" +
-	"\x0felement_deleted\x18\x12 \x01(\bR\x0eelementDeleted\x12_\n" +
-	"\vcreate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"createTime\x12_\n" +
-	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"updateTime\x12_\n" +
-	"\vdelete_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"deleteTime\x12\x1b\n" +
-	"\x04etag\x18\x16 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\x17 \x01(\tR\vupdateActor\x12\xeb\x01\n" +
-	"\x0evalue_due_date\x18\x18 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x0flatestPeriodEnd\x12<\n" +
+	"\x06status\x18\x10 \x01(\x0e2\x1f.goldenthread.kpis.v1.KpiStatusB\x03\xe0A\x03R\x06status\x126\n" +
+	"\x05trend\x18\x11 \x01(\x0e2\x1b.goldenthread.kpis.v1.TrendB\x03\xe0A\x03R\x05trend\x12,\n" +
+	"\x0felement_deleted\x18\x12 \x01(\bB\x03\xe0A\x03R\x0eelementDeleted\x12b\n" +
+	"\vcreate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12b\n" +
+	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12b\n" +
+	"\vdelete_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"deleteTime\x12\x1e\n" +
+	"\x04etag\x18\x16 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12&\n" +
+	"\fupdate_actor\x18\x17 \x01(\tB\x03\xe0A\x03R\vupdateActor\x12\xee\x01\n" +
+	"\x0evalue_due_date\x18\x18 \x01(\v2\x11.google.type.DateB\xb4\x01\xe0A\x03\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\fvalueDueDate\x12;\n" +
-	"\aclosure\x18\x19 \x01(\x0e2!.goldenthread.kpis.v1.Kpi.ClosureR\aclosure\x12\x18\n" +
-	"\aretired\x18\x1a \x01(\bR\aretired\x12J\n" +
-	"\x0etarget_history\x18\x1b \x03(\v2#.goldenthread.kpis.v1.TargetVersionR\rtargetHistory\"\x89\x01\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\fvalueDueDate\x12@\n" +
+	"\aclosure\x18\x19 \x01(\x0e2!.goldenthread.kpis.v1.Kpi.ClosureB\x03\xe0A\x03R\aclosure\x12\x1d\n" +
+	"\aretired\x18\x1a \x01(\bB\x03\xe0A\x01R\aretired\x12O\n" +
+	"\x0etarget_history\x18\x1b \x03(\v2#.goldenthread.kpis.v1.TargetVersionB\x03\xe0A\x03R\rtargetHistory\"\x89\x01\n" +
 	"\aClosure\x12\x17\n" +
 	"\x13CLOSURE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14CLOSURE_ELEMENT_DONE\x10\x01\x12\x1b\n" +
@@ -2627,28 +2629,28 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x04note\x18\x02 \x01(\tB\x04\xa0\xbb\x18\x01R\x04note\x12\x16\n" +
 	"\x06source\x18\x03 \x01(\tR\x06source\x12\x14\n" +
 	"\x05actor\x18\x04 \x01(\tR\x05actor\x12R\n" +
-	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x04time\"\xd5\x06\n" +
-	"\vMeasurement\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\xe4\x01\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x04time\"\x84\a\n" +
+	"\vMeasurement\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\xea\x01\n" +
 	"\n" +
-	"period_end\x18\x02 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"period_end\x18\x02 \x01(\v2\x11.google.type.DateB\xb7\x01\xe0A\x02\xe0A\x05\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\tperiodEnd\x12%\n" +
-	"\x05value\x18\x03 \x01(\x01B\n" +
-	"\xbaH\a\xc8\x01\x01\x12\x02@\x01H\x00R\x05value\x88\x01\x01\x12 \n" +
-	"\x04note\x18\x04 \x01(\tB\f\xbaH\x05r\x03\x18\xd0\x0f\xa0\xbb\x18\x01R\x04note\x12 \n" +
-	"\x06source\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06source\x12:\n" +
-	"\ahistory\x18\x06 \x03(\v2 .goldenthread.kpis.v1.CorrectionR\ahistory\x12_\n" +
-	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"createTime\x12_\n" +
-	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"updateTime\x12_\n" +
-	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"deleteTime\x12\x1b\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\tperiodEnd\x12(\n" +
+	"\x05value\x18\x03 \x01(\x01B\r\xe0A\x02\xbaH\a\xc8\x01\x01\x12\x02@\x01H\x00R\x05value\x88\x01\x01\x12#\n" +
+	"\x04note\x18\x04 \x01(\tB\x0f\xe0A\x01\xbaH\x05r\x03\x18\xd0\x0f\xa0\xbb\x18\x01R\x04note\x12#\n" +
+	"\x06source\x18\x05 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xf4\x03R\x06source\x12?\n" +
+	"\ahistory\x18\x06 \x03(\v2 .goldenthread.kpis.v1.CorrectionB\x03\xe0A\x03R\ahistory\x12b\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12b\n" +
+	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12b\n" +
+	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"deleteTime\x12\x1e\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\x127\n" +
-	"\x06status\x18\f \x01(\x0e2\x1f.goldenthread.kpis.v1.KpiStatusR\x06statusB\b\n" +
+	" \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12&\n" +
+	"\fupdate_actor\x18\v \x01(\tB\x03\xe0A\x03R\vupdateActor\x12<\n" +
+	"\x06status\x18\f \x01(\x0e2\x1f.goldenthread.kpis.v1.KpiStatusB\x03\xe0A\x03R\x06statusB\b\n" +
 	"\x06_value\"\x94\x02\n" +
 	"\rGetKpiRequest\x12\xbe\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xa9\x01\xbaH\xa5\x01\xba\x01\xa1\x01\n" +
@@ -2782,24 +2784,25 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x11TREND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fTREND_IMPROVING\x10\x01\x12\x10\n" +
 	"\fTREND_STEADY\x10\x02\x12\x13\n" +
-	"\x0fTREND_WORSENING\x10\x032\xc0\a\n" +
+	"\x0fTREND_WORSENING\x10\x032\xc5\a\n" +
 	"\vKpisService\x12s\n" +
-	"\x06GetKpi\x12#.goldenthread.kpis.v1.GetKpiRequest\x1a\x19.goldenthread.kpis.v1.Kpi\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=organisations/*/kpis/*}\x12\xa8\x01\n" +
-	"\x11ListPublishedKpis\x12..goldenthread.kpis.v1.ListPublishedKpisRequest\x1a/.goldenthread.kpis.v1.ListPublishedKpisResponse\"2\x82\xd3\xe4\x93\x02,\x12*/v1/{parent=organisations/*}/publishedKpis\x12\x84\x01\n" +
+	"\x06GetKpi\x12#.goldenthread.kpis.v1.GetKpiRequest\x1a\x19.goldenthread.kpis.v1.Kpi\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=organisations/*/kpis/*}\x12\xad\x01\n" +
+	"\x11ListPublishedKpis\x12..goldenthread.kpis.v1.ListPublishedKpisRequest\x1a/.goldenthread.kpis.v1.ListPublishedKpisResponse\"7\x92A\x02b\x00\x82\xd3\xe4\x93\x02,\x12*/v1/{parent=organisations/*}/publishedKpis\x12\x84\x01\n" +
 	"\bListKpis\x12%.goldenthread.kpis.v1.ListKpisRequest\x1a&.goldenthread.kpis.v1.ListKpisResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=organisations/*}/kpis\x12~\n" +
 	"\tCreateKpi\x12&.goldenthread.kpis.v1.CreateKpiRequest\x1a\x19.goldenthread.kpis.v1.Kpi\".\x82\xd3\xe4\x93\x02(:\x03kpi\"!/v1/{parent=organisations/*}/kpis\x12\x82\x01\n" +
 	"\tUpdateKpi\x12&.goldenthread.kpis.v1.UpdateKpiRequest\x1a\x19.goldenthread.kpis.v1.Kpi\"2\x82\xd3\xe4\x93\x02,:\x03kpi2%/v1/{kpi.name=organisations/*/kpis/*}\x12y\n" +
 	"\tDeleteKpi\x12&.goldenthread.kpis.v1.DeleteKpiRequest\x1a\x19.goldenthread.kpis.v1.Kpi\")\x82\xd3\xe4\x93\x02#*!/v1/{name=organisations/*/kpis/*}\x12\x89\x01\n" +
-	"\vUndeleteKpi\x12(.goldenthread.kpis.v1.UndeleteKpiRequest\x1a\x19.goldenthread.kpis.v1.Kpi\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/{name=organisations/*/kpis/*}:undelete2\xa0\v\n" +
+	"\vUndeleteKpi\x12(.goldenthread.kpis.v1.UndeleteKpiRequest\x1a\x19.goldenthread.kpis.v1.Kpi\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/{name=organisations/*/kpis/*}:undelete2\xcc\v\n" +
 	"\x13MeasurementsService\x12\x9a\x01\n" +
 	"\x0eGetMeasurement\x12+.goldenthread.kpis.v1.GetMeasurementRequest\x1a!.goldenthread.kpis.v1.Measurement\"8\x82\xd3\xe4\x93\x022\x120/v1/{name=organisations/*/kpis/*/measurements/*}\x12\xab\x01\n" +
 	"\x10ListMeasurements\x12-.goldenthread.kpis.v1.ListMeasurementsRequest\x1a..goldenthread.kpis.v1.ListMeasurementsResponse\"8\x82\xd3\xe4\x93\x022\x120/v1/{parent=organisations/*/kpis/*}/measurements\x12\xad\x01\n" +
 	"\x11CreateMeasurement\x12..goldenthread.kpis.v1.CreateMeasurementRequest\x1a!.goldenthread.kpis.v1.Measurement\"E\x82\xd3\xe4\x93\x02?:\vmeasurement\"0/v1/{parent=organisations/*/kpis/*}/measurements\x12\xb9\x01\n" +
 	"\x11UpdateMeasurement\x12..goldenthread.kpis.v1.UpdateMeasurementRequest\x1a!.goldenthread.kpis.v1.Measurement\"Q\x82\xd3\xe4\x93\x02K:\vmeasurement2</v1/{measurement.name=organisations/*/kpis/*/measurements/*}\x12\xa0\x01\n" +
 	"\x11DeleteMeasurement\x12..goldenthread.kpis.v1.DeleteMeasurementRequest\x1a!.goldenthread.kpis.v1.Measurement\"8\x82\xd3\xe4\x93\x022*0/v1/{name=organisations/*/kpis/*/measurements/*}\x12\xcf\x01\n" +
-	"\x17BatchCreateMeasurements\x124.goldenthread.kpis.v1.BatchCreateMeasurementsRequest\x1a5.goldenthread.kpis.v1.BatchCreateMeasurementsResponse\"G\x82\xd3\xe4\x93\x02A:\x01*\"</v1/{parent=organisations/*}/kpis/-/measurements:batchCreate\x12\x9c\x01\n" +
-	"\x12ExportMeasurements\x12/.goldenthread.kpis.v1.ExportMeasurementsRequest\x1a\x14.google.api.HttpBody\"?\x82\xd3\xe4\x93\x029\x127/v1/{parent=organisations/*/kpis/*}/measurements:export\x12\xbd\x01\n" +
-	"\x12ImportMeasurements\x12/.goldenthread.kpis.v1.ImportMeasurementsRequest\x1a0.goldenthread.kpis.v1.ImportMeasurementsResponse\"D\x82\xd3\xe4\x93\x02>:\x03csv\"7/v1/{parent=organisations/*/kpis/*}/measurements:importBLZJgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1;kpisv1b\x06proto3"
+	"\x17BatchCreateMeasurements\x124.goldenthread.kpis.v1.BatchCreateMeasurementsRequest\x1a5.goldenthread.kpis.v1.BatchCreateMeasurementsResponse\"G\x82\xd3\xe4\x93\x02A:\x01*\"</v1/{parent=organisations/*}/kpis/-/measurements:batchCreate\x12\xa9\x01\n" +
+	"\x12ExportMeasurements\x12/.goldenthread.kpis.v1.ExportMeasurementsRequest\x1a\x14.google.api.HttpBody\"L\x92A\n" +
+	":\btext/csv\x82\xd3\xe4\x93\x029\x127/v1/{parent=organisations/*/kpis/*}/measurements:export\x12\xdc\x01\n" +
+	"\x12ImportMeasurements\x12/.goldenthread.kpis.v1.ImportMeasurementsRequest\x1a0.goldenthread.kpis.v1.ImportMeasurementsResponse\"c\x92A\x1c2\btext/csv2\x10application/json\x82\xd3\xe4\x93\x02>:\x03csv\"7/v1/{parent=organisations/*/kpis/*}/measurements:importBLZJgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1;kpisv1b\x06proto3"
 
 var (
 	file_goldenthread_kpis_v1_kpis_proto_rawDescOnce sync.Once

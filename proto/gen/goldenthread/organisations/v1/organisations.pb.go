@@ -675,29 +675,30 @@ var File_goldenthread_organisations_v1_organisations_proto protoreflect.FileDesc
 
 const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\n" +
-	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a&goldenthread/annotations/v1/text.proto\"\x82\n" +
+	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a&goldenthread/annotations/v1/text.proto\"\xac\n" +
 	"\n" +
-	"\fOrganisation\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
-	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
-	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12.\n" +
-	"\vdescription\x18\x03 \x01(\tB\f\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\vdescription\x12\xd1\x01\n" +
-	"\x04kind\x18\x04 \x01(\x0e20.goldenthread.organisations.v1.Organisation.KindB\x8a\x01\xbaH\x86\x01\xba\x01~\n" +
-	"\rkind.required\x12bis required: KIND_COUNCIL, KIND_AGENCY, KIND_DEPARTMENT, KIND_SHARED_SERVICE_COMPANY or KIND_OTHER\x1a\tthis != 0\x82\x01\x02\x10\x01R\x04kind\x12\xb2\x01\n" +
-	"\x06owners\x18\x05 \x03(\tB\x99\x01\xbaH\x95\x01\x92\x01\x91\x01\x102\x18\x01\"\x8a\x01\xba\x01\x86\x01\n" +
-	"\x12organisation.owner\x12/each owner must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06owners\x12\x8d\x01\n" +
-	"\awebsite\x18\x06 \x01(\tBs\xbaHp\xba\x01h\n" +
-	"\x10website.http_url\x12\"must be an http:// or https:// URL\x1a0this == '' || this.matches('^https?://[^\\\\s]+$')r\x03\x18\x80\x10R\awebsite\x12_\n" +
-	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"createTime\x12_\n" +
-	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"updateTime\x12_\n" +
-	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"deleteTime\x12\x1b\n" +
+	"\fOrganisation\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12}\n" +
+	"\fdisplay_name\x18\x02 \x01(\tBZ\xe0A\x02\xbaHT\xba\x01J\n" +
+	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x121\n" +
+	"\vdescription\x18\x03 \x01(\tB\x0f\xe0A\x01\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\vdescription\x12\xd4\x01\n" +
+	"\x04kind\x18\x04 \x01(\x0e20.goldenthread.organisations.v1.Organisation.KindB\x8d\x01\xe0A\x02\xbaH\x86\x01\xba\x01~\n" +
+	"\rkind.required\x12bis required: KIND_COUNCIL, KIND_AGENCY, KIND_DEPARTMENT, KIND_SHARED_SERVICE_COMPANY or KIND_OTHER\x1a\tthis != 0\x82\x01\x02\x10\x01R\x04kind\x12\xb5\x01\n" +
+	"\x06owners\x18\x05 \x03(\tB\x9c\x01\xe0A\x01\xbaH\x95\x01\x92\x01\x91\x01\x102\x18\x01\"\x8a\x01\xba\x01\x86\x01\n" +
+	"\x12organisation.owner\x12/each owner must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06owners\x12\x90\x01\n" +
+	"\awebsite\x18\x06 \x01(\tBv\xe0A\x01\xbaHp\xba\x01h\n" +
+	"\x10website.http_url\x12\"must be an http:// or https:// URL\x1a0this == '' || this.matches('^https?://[^\\\\s]+$')r\x03\x18\x80\x10R\awebsite\x12b\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12b\n" +
+	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12b\n" +
+	"\vdelete_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"deleteTime\x12\x1e\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\x12.\n" +
-	"\x13viewers_may_comment\x18\f \x01(\bR\x11viewersMayComment\"\x85\x01\n" +
+	" \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12&\n" +
+	"\fupdate_actor\x18\v \x01(\tB\x03\xe0A\x03R\vupdateActor\x123\n" +
+	"\x13viewers_may_comment\x18\f \x01(\bB\x03\xe0A\x01R\x11viewersMayComment\"\x85\x01\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fKIND_COUNCIL\x10\x01\x12\x0f\n" +
@@ -743,8 +744,10 @@ const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\x12CreateOrganisation\x128.goldenthread.organisations.v1.CreateOrganisationRequest\x1a+.goldenthread.organisations.v1.Organisation\"'\x82\xd3\xe4\x93\x02!:\forganisation\"\x11/v1/organisations\x12\xba\x01\n" +
 	"\x12UpdateOrganisation\x128.goldenthread.organisations.v1.UpdateOrganisationRequest\x1a+.goldenthread.organisations.v1.Organisation\"=\x82\xd3\xe4\x93\x027:\forganisation2'/v1/{organisation.name=organisations/*}\x12\x9f\x01\n" +
 	"\x12DeleteOrganisation\x128.goldenthread.organisations.v1.DeleteOrganisationRequest\x1a+.goldenthread.organisations.v1.Organisation\"\"\x82\xd3\xe4\x93\x02\x1c*\x1a/v1/{name=organisations/*}\x12\xaf\x01\n" +
-	"\x14UndeleteOrganisation\x12:.goldenthread.organisations.v1.UndeleteOrganisationRequest\x1a+.goldenthread.organisations.v1.Organisation\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/{name=organisations/*}:undeleteB\x8e\x03\x92A\xac\x02\x12l\n" +
-	"\x11Golden Thread API\x12SOrganisations, teams, VMOST plans and KPIs: the thread from strategy to daily work.2\x02v12\x10application/json:\x10application/jsonZ\x89\x01\n" +
+	"\x14UndeleteOrganisation\x12:.goldenthread.organisations.v1.UndeleteOrganisationRequest\x1a+.goldenthread.organisations.v1.Organisation\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/{name=organisations/*}:undeleteB\xca\x03\x92A\xe8\x02\x12\xa7\x01\n" +
+	"\x11Golden Thread API\x12SOrganisations, teams, VMOST plans and KPIs: the thread from strategy to daily work.*9\n" +
+	"\n" +
+	"Apache-2.0\x12+https://www.apache.org/licenses/LICENSE-2.02\x02v12\x10application/json:\x10application/jsonZ\x89\x01\n" +
 	"\x86\x01\n" +
 	"\x06bearer\x12|\b\x02\x12g`Bearer <token>`: a JWT from the identity provider (or the built-in issuer) or an API token (`gt_...`).\x1a\rAuthorization \x02b\f\n" +
 	"\n" +

@@ -36,7 +36,9 @@ type Person struct {
 	// The person's name as shown, 1 to 200 characters, not only whitespace.
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// Email address; unique among the organisation's live people, ignoring
-	// case. Required.
+	// case. Required. Left out of the answers to a caller who reads the
+	// organisation only through an owner (so not required in the OpenAPI
+	// document's Person, which answers share).
 	Email string `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
 	// Job title, up to 200 characters.
 	JobTitle string `protobuf:"bytes,4,opt,name=job_title,json=jobTitle,proto3" json:"job_title,omitempty"`
@@ -611,25 +613,25 @@ var File_goldenthread_organisations_v1_people_proto protoreflect.FileDescriptor
 
 const file_goldenthread_organisations_v1_people_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/organisations/v1/people.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/identity/v1/identity.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb7\x05\n" +
-	"\x06Person\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
-	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
-	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12 \n" +
-	"\x05email\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x18\xc0\x02`\x01R\x05email\x12%\n" +
-	"\tjob_title\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\bjobTitle\x123\n" +
-	"\x10external_subject\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x0fexternalSubject\x12_\n" +
-	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"createTime\x12_\n" +
-	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"updateTime\x12_\n" +
-	"\vdelete_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"deleteTime\x12\x1b\n" +
-	"\x04etag\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12<\n" +
+	"*goldenthread/organisations/v1/people.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/identity/v1/identity.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdc\x05\n" +
+	"\x06Person\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12}\n" +
+	"\fdisplay_name\x18\x02 \x01(\tBZ\xe0A\x02\xbaHT\xba\x01J\n" +
+	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12#\n" +
+	"\x05email\x18\x03 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x18\xc0\x02`\x01R\x05email\x12(\n" +
+	"\tjob_title\x18\x04 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xc8\x01R\bjobTitle\x126\n" +
+	"\x10external_subject\x18\x05 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\x02R\x0fexternalSubject\x12b\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12b\n" +
+	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12b\n" +
+	"\vdelete_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"deleteTime\x12\x1e\n" +
+	"\x04etag\x18\t \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12?\n" +
 	"\x04role\x18\n" +
-	" \x01(\x0e2\x1e.goldenthread.identity.v1.RoleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04role\x12!\n" +
-	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\"\xdd\x01\n" +
+	" \x01(\x0e2\x1e.goldenthread.identity.v1.RoleB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x04role\x12&\n" +
+	"\fupdate_actor\x18\v \x01(\tB\x03\xe0A\x03R\vupdateActor\"\xdd\x01\n" +
 	"\x10GetPersonRequest\x12\xc8\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb3\x01\xbaH\xaf\x01\xba\x01\xab\x01\n" +
 	"\vperson.name\x124must be organisations/{organisation}/people/{person}\x1afthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/people/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xe8\x02\n" +

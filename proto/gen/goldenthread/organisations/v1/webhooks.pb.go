@@ -162,7 +162,8 @@ type Webhook struct {
 	CreateTime  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime  *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	UpdateActor string                 `protobuf:"bytes,9,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
-	// Changes when the webhook does (AIP-154). Output only.
+	// Opaque version tag for optimistic concurrency (AIP-154): it changes when
+	// the webhook does. Send it back on update or delete.
 	Etag string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
 	// What its requests hold; unset: FORMAT_CLOUDEVENTS. Signed alike.
 	Format Webhook_Format `protobuf:"varint,12,opt,name=format,proto3,enum=goldenthread.organisations.v1.Webhook_Format" json:"format,omitempty"`
@@ -1049,48 +1050,48 @@ var File_goldenthread_organisations_v1_webhooks_proto protoreflect.FileDescripto
 
 const file_goldenthread_organisations_v1_webhooks_proto_rawDesc = "" +
 	"\n" +
-	",goldenthread/organisations/v1/webhooks.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xad\x06\n" +
-	"\aWebhook\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
-	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
-	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12\x1c\n" +
-	"\x03url\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x03url\x122\n" +
-	"\vevent_types\x18\x04 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x102\"\ar\x05\x10\x01\x18\xc8\x01R\n" +
-	"eventTypes\x12\x18\n" +
-	"\aenabled\x18\x05 \x01(\bR\aenabled\x12'\n" +
-	"\x0fdisabled_reason\x18\x06 \x01(\tR\x0edisabledReason\x12_\n" +
-	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"createTime\x12_\n" +
-	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"updateTime\x12!\n" +
-	"\fupdate_actor\x18\t \x01(\tR\vupdateActor\x12\x1b\n" +
+	",goldenthread/organisations/v1/webhooks.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd9\x06\n" +
+	"\aWebhook\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12}\n" +
+	"\fdisplay_name\x18\x02 \x01(\tBZ\xe0A\x02\xbaHT\xba\x01J\n" +
+	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12\x1f\n" +
+	"\x03url\x18\x03 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x03url\x125\n" +
+	"\vevent_types\x18\x04 \x03(\tB\x14\xe0A\x01\xbaH\x0e\x92\x01\v\x102\"\ar\x05\x10\x01\x18\xc8\x01R\n" +
+	"eventTypes\x12\x1d\n" +
+	"\aenabled\x18\x05 \x01(\bB\x03\xe0A\x01R\aenabled\x12,\n" +
+	"\x0fdisabled_reason\x18\x06 \x01(\tB\x03\xe0A\x03R\x0edisabledReason\x12b\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12b\n" +
+	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12&\n" +
+	"\fupdate_actor\x18\t \x01(\tB\x03\xe0A\x03R\vupdateActor\x12\x1e\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12O\n" +
-	"\x06format\x18\f \x01(\x0e2-.goldenthread.organisations.v1.Webhook.FormatB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06format\x12_\n" +
-	"\vdelete_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	" \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12R\n" +
+	"\x06format\x18\f \x01(\x0e2-.goldenthread.organisations.v1.Webhook.FormatB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x06format\x12b\n" +
+	"\vdelete_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\"I\n" +
 	"\x06Format\x12\x16\n" +
 	"\x12FORMAT_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12FORMAT_CLOUDEVENTS\x10\x01\x12\x0f\n" +
-	"\vFORMAT_CHAT\x10\x02\"\x8c\x05\n" +
-	"\bDelivery\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
-	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x1d\n" +
+	"\vFORMAT_CHAT\x10\x02\"\xc8\x05\n" +
+	"\bDelivery\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x1e\n" +
+	"\bevent_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aeventId\x12\"\n" +
 	"\n" +
-	"event_type\x18\x03 \x01(\tR\teventType\x12#\n" +
-	"\revent_subject\x18\x04 \x01(\tR\feventSubject\x12C\n" +
-	"\x05state\x18\x05 \x01(\x0e2-.goldenthread.organisations.v1.Delivery.StateR\x05state\x12\x1a\n" +
-	"\battempts\x18\x06 \x01(\x05R\battempts\x12(\n" +
-	"\x10last_status_code\x18\a \x01(\x05R\x0elastStatusCode\x12\x1d\n" +
+	"event_type\x18\x03 \x01(\tB\x03\xe0A\x03R\teventType\x12(\n" +
+	"\revent_subject\x18\x04 \x01(\tB\x03\xe0A\x03R\feventSubject\x12H\n" +
+	"\x05state\x18\x05 \x01(\x0e2-.goldenthread.organisations.v1.Delivery.StateB\x03\xe0A\x03R\x05state\x12\x1f\n" +
+	"\battempts\x18\x06 \x01(\x05B\x03\xe0A\x03R\battempts\x12-\n" +
+	"\x10last_status_code\x18\a \x01(\x05B\x03\xe0A\x03R\x0elastStatusCode\x12\"\n" +
 	"\n" +
-	"last_error\x18\b \x01(\tR\tlastError\x12<\n" +
-	"\flast_latency\x18\t \x01(\v2\x19.google.protobuf.DurationR\vlastLatency\x12;\n" +
+	"last_error\x18\b \x01(\tB\x03\xe0A\x03R\tlastError\x12A\n" +
+	"\flast_latency\x18\t \x01(\v2\x19.google.protobuf.DurationB\x03\xe0A\x03R\vlastLatency\x12@\n" +
 	"\vcreate_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12F\n" +
-	"\x11last_attempt_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x0flastAttemptTime\x12F\n" +
-	"\x11next_attempt_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\"X\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12K\n" +
+	"\x11last_attempt_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x0flastAttemptTime\x12K\n" +
+	"\x11next_attempt_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x0fnextAttemptTime\"X\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rSTATE_PENDING\x10\x01\x12\x13\n" +

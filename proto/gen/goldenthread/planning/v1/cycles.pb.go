@@ -753,30 +753,31 @@ var File_goldenthread_planning_v1_cycles_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_cycles_proto_rawDesc = "" +
 	"\n" +
-	"%goldenthread/planning/v1/cycles.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/planning/v1/elements.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xa7\t\n" +
-	"\x05Cycle\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12z\n" +
-	"\fdisplay_name\x18\x02 \x01(\tBW\xbaHT\xba\x01J\n" +
-	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12\xe4\x01\n" +
+	"%goldenthread/planning/v1/cycles.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/planning/v1/elements.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xd5\t\n" +
+	"\x05Cycle\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12}\n" +
+	"\fdisplay_name\x18\x02 \x01(\tBZ\xe0A\x02\xbaHT\xba\x01J\n" +
+	"\x16display_name.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12\xe7\x01\n" +
 	"\n" +
-	"start_date\x18\x03 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"start_date\x18\x03 \x01(\v2\x11.google.type.DateB\xb4\x01\xe0A\x02\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\tstartDate\x12\xe0\x01\n" +
-	"\bend_date\x18\x04 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\tstartDate\x12\xe3\x01\n" +
+	"\bend_date\x18\x04 \x01(\v2\x11.google.type.DateB\xb4\x01\xe0A\x02\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\aendDate\x12;\n" +
-	"\x05state\x18\x05 \x01(\x0e2%.goldenthread.planning.v1.Cycle.StateR\x05state\x12]\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\aendDate\x12@\n" +
+	"\x05state\x18\x05 \x01(\x0e2%.goldenthread.planning.v1.Cycle.StateB\x03\xe0A\x03R\x05state\x12`\n" +
 	"\n" +
-	"close_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\tcloseTime\x12B\n" +
-	"\boutcomes\x18\a \x03(\v2&.goldenthread.planning.v1.CycleOutcomeR\boutcomes\x12_\n" +
-	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"createTime\x12_\n" +
-	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"updateTime\x12\x1b\n" +
+	"close_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\tcloseTime\x12G\n" +
+	"\boutcomes\x18\a \x03(\v2&.goldenthread.planning.v1.CycleOutcomeB\x03\xe0A\x03R\boutcomes\x12b\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12b\n" +
+	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12\x1e\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\v \x01(\tR\vupdateActor\x12 \n" +
-	"\vpredecessor\x18\f \x01(\tR\vpredecessor\"@\n" +
+	" \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12&\n" +
+	"\fupdate_actor\x18\v \x01(\tB\x03\xe0A\x03R\vupdateActor\x12%\n" +
+	"\vpredecessor\x18\f \x01(\tB\x03\xe0A\x03R\vpredecessor\"@\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +

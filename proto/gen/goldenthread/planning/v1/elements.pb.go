@@ -2299,77 +2299,78 @@ var File_goldenthread_planning_v1_elements_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\n" +
-	"'goldenthread/planning/v1/elements.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\x1a%goldenthread/history/v1/history.proto\"\x9a\x01\n" +
+	"'goldenthread/planning/v1/elements.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\x1a%goldenthread/history/v1/history.proto\"\x9a\x01\n" +
 	"\fHealthDriver\x12\x18\n" +
 	"\aelement\x18\x01 \x01(\tR\aelement\x126\n" +
 	"\x04link\x18\x02 \x01(\x0e2\".goldenthread.planning.v1.LinkKindR\x04link\x128\n" +
-	"\x06health\x18\x03 \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\"\xcf\x18\n" +
-	"\aElement\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12?\n" +
-	"\x05level\x18\x02 \x01(\x0e2\x1f.goldenthread.planning.v1.LevelB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05level\x12X\n" +
-	"\x0eobjective_kind\x18\x03 \x01(\x0e2'.goldenthread.planning.v1.ObjectiveKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\robjectiveKind\x12f\n" +
-	"\x05title\x18\x04 \x01(\tBP\xbaHM\xba\x01C\n" +
-	"\x0ftitle.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\x05title\x12/\n" +
-	"\vdescription\x18\x05 \x01(\tB\r\xbaH\x06r\x04\x18\xa0\x9c\x01\xa0\xbb\x18\x01R\vdescription\x12\xd6\x01\n" +
+	"\x06health\x18\x03 \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\"\xb9\x19\n" +
+	"\aElement\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12E\n" +
+	"\x05level\x18\x02 \x01(\x0e2\x1f.goldenthread.planning.v1.LevelB\x0e\xe0A\x02\xe0A\x05\xbaH\x05\x82\x01\x02\x10\x01R\x05level\x12[\n" +
+	"\x0eobjective_kind\x18\x03 \x01(\x0e2'.goldenthread.planning.v1.ObjectiveKindB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\robjectiveKind\x12i\n" +
+	"\x05title\x18\x04 \x01(\tBS\xe0A\x02\xbaHM\xba\x01C\n" +
+	"\x0ftitle.not_blank\x12\x1bmust not be only whitespace\x1a\x13this.matches('\\\\S')r\x05\x10\x01\x18\xc8\x01R\x05title\x122\n" +
+	"\vdescription\x18\x05 \x01(\tB\x10\xe0A\x01\xbaH\x06r\x04\x18\xa0\x9c\x01\xa0\xbb\x18\x01R\vdescription\x12\xd9\x01\n" +
 	"\n" +
-	"owner_team\x18\x06 \x01(\tB\xb6\x01\xbaH\xb2\x01\xba\x01\xae\x01\n" +
-	"\x12element.owner_team\x121must be organisations/{organisation}/teams/{team}\x1aethis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\townerTeam\x12\xe4\x01\n" +
+	"owner_team\x18\x06 \x01(\tB\xb9\x01\xe0A\x02\xbaH\xb2\x01\xba\x01\xae\x01\n" +
+	"\x12element.owner_team\x121must be organisations/{organisation}/teams/{team}\x1aethis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\townerTeam\x12\xe7\x01\n" +
 	"\n" +
-	"start_date\x18\a \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"start_date\x18\a \x01(\v2\x11.google.type.DateB\xb4\x01\xe0A\x02\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\tstartDate\x12\xe0\x01\n" +
-	"\bend_date\x18\b \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\tstartDate\x12\xe3\x01\n" +
+	"\bend_date\x18\b \x01(\v2\x11.google.type.DateB\xb4\x01\xe0A\x02\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\aendDate\x12B\n" +
-	"\x06status\x18\t \x01(\x0e2 .goldenthread.planning.v1.StatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x120\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\aendDate\x12E\n" +
+	"\x06status\x18\t \x01(\x0e2 .goldenthread.planning.v1.StatusB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x123\n" +
 	"\rpriority_rank\x18\n" +
-	" \x01(\x05B\v\xbaH\b\x1a\x06\x18\xc0\x84=(\x00R\fpriorityRank\x12%\n" +
-	"\bprogress\x18\v \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bprogress\x128\n" +
-	"\x06health\x18\f \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\x12\xeb\x01\n" +
-	"\x06parent\x18\r \x01(\tB\xd2\x01\xbaH\xce\x01\xba\x01\xca\x01\n" +
-	"\x0eelement.parent\x12@must be empty or organisations/{organisation}/elements/{element}\x1avthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12\xea\x01\n" +
-	"\bsupports\x18\x0e \x03(\tB\xcd\x01\xbaH\xc9\x01\x92\x01\xc5\x01\x10\x14\x18\x01\"\xbe\x01\xba\x01\xba\x01\n" +
-	"\x10element.supports\x12<each must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\bsupports\x12\xff\x01\n" +
-	"\rthematic_goal\x18\x0f \x01(\tB\xd9\x01\xbaH\xd5\x01\xba\x01\xd1\x01\n" +
-	"\x15element.thematic_goal\x12@must be empty or organisations/{organisation}/elements/{element}\x1avthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\fthematicGoal\x12?\n" +
+	" \x01(\x05B\x0e\xe0A\x01\xbaH\b\x1a\x06\x18\xc0\x84=(\x00R\fpriorityRank\x12(\n" +
+	"\bprogress\x18\v \x01(\x05B\f\xe0A\x01\xbaH\x06\x1a\x04\x18d(\x00R\bprogress\x12=\n" +
+	"\x06health\x18\f \x01(\x0e2 .goldenthread.planning.v1.HealthB\x03\xe0A\x03R\x06health\x12\xee\x01\n" +
+	"\x06parent\x18\r \x01(\tB\xd5\x01\xe0A\x01\xbaH\xce\x01\xba\x01\xca\x01\n" +
+	"\x0eelement.parent\x12@must be empty or organisations/{organisation}/elements/{element}\x1avthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12\xed\x01\n" +
+	"\bsupports\x18\x0e \x03(\tB\xd0\x01\xe0A\x01\xbaH\xc9\x01\x92\x01\xc5\x01\x10\x14\x18\x01\"\xbe\x01\xba\x01\xba\x01\n" +
+	"\x10element.supports\x12<each must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\bsupports\x12\x82\x02\n" +
+	"\rthematic_goal\x18\x0f \x01(\tB\xdc\x01\xe0A\x01\xbaH\xd5\x01\xba\x01\xd1\x01\n" +
+	"\x15element.thematic_goal\x12@must be empty or organisations/{organisation}/elements/{element}\x1avthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\fthematicGoal\x12D\n" +
 	"\n" +
-	"kpi_health\x18\x10 \x01(\x0e2 .goldenthread.planning.v1.HealthR\tkpiHealth\x12,\n" +
-	"\x12owner_team_deleted\x18\x11 \x01(\bR\x10ownerTeamDeleted\x12_\n" +
-	"\vcreate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"createTime\x12_\n" +
-	"\vupdate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"updateTime\x12_\n" +
-	"\vdelete_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"deleteTime\x12\x1b\n" +
-	"\x04etag\x18\x15 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
-	"\fupdate_actor\x18\x16 \x01(\tR\vupdateActor\x12M\n" +
-	"\x0ehealth_drivers\x18\x17 \x03(\v2&.goldenthread.planning.v1.HealthDriverR\rhealthDrivers\x12l\n" +
-	"\x12health_change_time\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x10healthChangeTime\x12b\n" +
-	"\x12check_in_frequency\x18\x19 \x01(\x0e2*.goldenthread.planning.v1.CheckInFrequencyB\b\xbaH\x05\x82\x01\x02\x10\x01R\x10checkInFrequency\x12i\n" +
-	"\x11check_in_due_time\x18\x1a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x0echeckInDueTime\x12I\n" +
-	"\x0flatest_check_in\x18\x1b \x01(\v2!.goldenthread.planning.v1.CheckInR\rlatestCheckIn\x12\xd9\x01\n" +
-	"\x05cycle\x18\x1c \x01(\tB\xc2\x01\xbaH\xbe\x01\xba\x01\xba\x01\n" +
-	"\relement.cycle\x123must be organisations/{organisation}/cycles/{cycle}\x1atthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/cycles/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x05cycle\x12 \n" +
-	"\vpredecessor\x18\x1d \x01(\tR\vpredecessor\"\xb4\x05\n" +
-	"\aCheckIn\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\xc5\x01\n" +
+	"kpi_health\x18\x10 \x01(\x0e2 .goldenthread.planning.v1.HealthB\x03\xe0A\x03R\tkpiHealth\x121\n" +
+	"\x12owner_team_deleted\x18\x11 \x01(\bB\x03\xe0A\x03R\x10ownerTeamDeleted\x12b\n" +
+	"\vcreate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12b\n" +
+	"\vupdate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12b\n" +
+	"\vdelete_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"deleteTime\x12\x1e\n" +
+	"\x04etag\x18\x15 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12&\n" +
+	"\fupdate_actor\x18\x16 \x01(\tB\x03\xe0A\x03R\vupdateActor\x12R\n" +
+	"\x0ehealth_drivers\x18\x17 \x03(\v2&.goldenthread.planning.v1.HealthDriverB\x03\xe0A\x03R\rhealthDrivers\x12o\n" +
+	"\x12health_change_time\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x10healthChangeTime\x12e\n" +
+	"\x12check_in_frequency\x18\x19 \x01(\x0e2*.goldenthread.planning.v1.CheckInFrequencyB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x10checkInFrequency\x12l\n" +
+	"\x11check_in_due_time\x18\x1a \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x0echeckInDueTime\x12N\n" +
+	"\x0flatest_check_in\x18\x1b \x01(\v2!.goldenthread.planning.v1.CheckInB\x03\xe0A\x03R\rlatestCheckIn\x12\xdc\x01\n" +
+	"\x05cycle\x18\x1c \x01(\tB\xc5\x01\xe0A\x01\xbaH\xbe\x01\xba\x01\xba\x01\n" +
+	"\relement.cycle\x123must be organisations/{organisation}/cycles/{cycle}\x1atthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/cycles/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x05cycle\x12%\n" +
+	"\vpredecessor\x18\x1d \x01(\tB\x03\xe0A\x03R\vpredecessor\"\xdd\x05\n" +
+	"\aCheckIn\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\xc8\x01\n" +
 	"\n" +
-	"assessment\x18\x02 \x01(\x0e2 .goldenthread.planning.v1.HealthB\x82\x01\xbaH\x7f\xba\x01|\n" +
+	"assessment\x18\x02 \x01(\x0e2 .goldenthread.planning.v1.HealthB\x85\x01\xe0A\x02\xbaH\x7f\xba\x01|\n" +
 	"\x13check_in.assessment\x12@is required: HEALTH_ON_TRACK, HEALTH_AT_RISK or HEALTH_OFF_TRACK\x1a#this == 2 || this == 3 || this == 4R\n" +
-	"assessment\x12*\n" +
-	"\bprogress\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00H\x00R\bprogress\x88\x01\x01\x12(\n" +
-	"\asummary\x18\x04 \x01(\tB\x0e\xbaH\ar\x05\x10\x01\x18\xa0\x1f\xa0\xbb\x18\x01R\asummary\x12+\n" +
+	"assessment\x12-\n" +
+	"\bprogress\x18\x03 \x01(\x05B\f\xe0A\x01\xbaH\x06\x1a\x04\x18d(\x00H\x00R\bprogress\x88\x01\x01\x12+\n" +
+	"\asummary\x18\x04 \x01(\tB\x11\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1f\xa0\xbb\x18\x01R\asummary\x12.\n" +
 	"\n" +
-	"next_steps\x18\x05 \x01(\tB\f\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\tnextSteps\x12(\n" +
-	"\bblockers\x18\x06 \x01(\tB\f\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\bblockers\x12\x16\n" +
-	"\x06author\x18\a \x01(\tR\x06author\x12_\n" +
-	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"createTime\x12!\n" +
-	"\fupdate_actor\x18\t \x01(\tR\vupdateActor\x12_\n" +
+	"next_steps\x18\x05 \x01(\tB\x0f\xe0A\x01\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\tnextSteps\x12+\n" +
+	"\bblockers\x18\x06 \x01(\tB\x0f\xe0A\x01\xbaH\x05r\x03\x18\xa0\x1f\xa0\xbb\x18\x01R\bblockers\x12\x1b\n" +
+	"\x06author\x18\a \x01(\tB\x03\xe0A\x03R\x06author\x12b\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12&\n" +
+	"\fupdate_actor\x18\t \x01(\tB\x03\xe0A\x03R\vupdateActor\x12b\n" +
 	"\vupdate_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"updateTime\x12\x16\n" +
-	"\x06public\x18\v \x01(\bR\x06publicB\v\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12\x1b\n" +
+	"\x06public\x18\v \x01(\bB\x03\xe0A\x01R\x06publicB\v\n" +
 	"\t_progress\"\xaa\x01\n" +
 	"\rElementThread\x12=\n" +
 	"\belements\x18\x01 \x03(\v2!.goldenthread.planning.v1.ElementR\belements\x12:\n" +

@@ -112,7 +112,8 @@ type LinkRequest struct {
 	// Who last changed it: the asker, or the planner who decided. Output
 	// only.
 	UpdateActor string `protobuf:"bytes,10,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
-	// Opaque version tag for optimistic concurrency (AIP-154).
+	// Opaque version tag for optimistic concurrency (AIP-154). Output only:
+	// AcceptLinkRequest and DeclineLinkRequest take it in their own etag.
 	Etag string `protobuf:"bytes,11,opt,name=etag,proto3" json:"etag,omitempty"`
 	// When it last changed. Output only.
 	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
@@ -597,25 +598,26 @@ var File_goldenthread_planning_v1_links_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_links_proto_rawDesc = "" +
 	"\n" +
-	"$goldenthread/planning/v1/links.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a&goldenthread/annotations/v1/text.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcd\b\n" +
-	"\vLinkRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\xdc\x01\n" +
-	"\aelement\x18\x02 \x01(\tB\xc1\x01\xbaH\xbd\x01\xba\x01\xb9\x01\n" +
-	"\x14link_request.element\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\aelement\x12\xd9\x01\n" +
-	"\x06target\x18\x03 \x01(\tB\xc0\x01\xbaH\xbc\x01\xba\x01\xb8\x01\n" +
-	"\x13link_request.target\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06target\x12&\n" +
-	"\amessage\x18\x04 \x01(\tB\f\xbaH\x05r\x03\x18\xd0\x0f\xa0\xbb\x18\x01R\amessage\x12A\n" +
-	"\x05state\x18\x05 \x01(\x0e2+.goldenthread.planning.v1.LinkRequest.StateR\x05state\x12#\n" +
-	"\relement_title\x18\x06 \x01(\tR\felementTitle\x12_\n" +
-	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"createTime\x12_\n" +
-	"\vdecide_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"decideTime\x12!\n" +
-	"\fcreate_actor\x18\t \x01(\tR\vcreateActor\x12!\n" +
+	"$goldenthread/planning/v1/links.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a&goldenthread/annotations/v1/text.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfb\b\n" +
+	"\vLinkRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\xdf\x01\n" +
+	"\aelement\x18\x02 \x01(\tB\xc4\x01\xe0A\x02\xbaH\xbd\x01\xba\x01\xb9\x01\n" +
+	"\x14link_request.element\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\aelement\x12\xdc\x01\n" +
+	"\x06target\x18\x03 \x01(\tB\xc3\x01\xe0A\x02\xbaH\xbc\x01\xba\x01\xb8\x01\n" +
+	"\x13link_request.target\x127must be organisations/{organisation}/elements/{element}\x1ahthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/elements/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06target\x12)\n" +
+	"\amessage\x18\x04 \x01(\tB\x0f\xe0A\x01\xbaH\x05r\x03\x18\xd0\x0f\xa0\xbb\x18\x01R\amessage\x12F\n" +
+	"\x05state\x18\x05 \x01(\x0e2+.goldenthread.planning.v1.LinkRequest.StateB\x03\xe0A\x03R\x05state\x12(\n" +
+	"\relement_title\x18\x06 \x01(\tB\x03\xe0A\x03R\felementTitle\x12b\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12b\n" +
+	"\vdecide_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"decideTime\x12&\n" +
+	"\fcreate_actor\x18\t \x01(\tB\x03\xe0A\x03R\vcreateActor\x12&\n" +
 	"\fupdate_actor\x18\n" +
-	" \x01(\tR\vupdateActor\x12\x1b\n" +
-	"\x04etag\x18\v \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12_\n" +
-	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	" \x01(\tB\x03\xe0A\x03R\vupdateActor\x12\x1e\n" +
+	"\x04etag\x18\v \x01(\tB\n" +
+	"\xe0A\x03\xbaH\x04r\x02\x18@R\x04etag\x12b\n" +
+	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"updateTime\"Y\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n" +

@@ -8,6 +8,7 @@ package planningv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	date "google.golang.org/genproto/googleapis/type/date"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -50,7 +51,8 @@ type Publication struct {
 	// When and by whom it was last changed. Output only.
 	UpdateTime  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	UpdateActor string                 `protobuf:"bytes,7,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
-	// Changes when the settings do (AIP-154). Output only.
+	// Opaque version tag for optimistic concurrency (AIP-154): it changes when
+	// the settings do. Send it back on update.
 	Etag          string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -601,19 +603,20 @@ var File_goldenthread_planning_v1_publication_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_publication_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/planning/v1/publication.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/planning/v1/elements.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x9e\x05\n" +
-	"\vPublication\x12\xae\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\x99\x01\xbaH\x95\x01\xba\x01\x91\x01\n" +
-	"\x10publication.name\x120must be organisations/{organisation}/publication\x1aKthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/publication$')R\x04name\x12\x1c\n" +
-	"\tpublished\x18\x02 \x01(\bR\tpublished\x12+\n" +
-	"\fdisplay_name\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12y\n" +
-	"\x05teams\x18\x04 \x03(\tBc\xbaH`\x92\x01]\x10d\"YrW2U^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x05teams\x12\"\n" +
-	"\alicence\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\alicence\x12w\n" +
-	"\x04kpis\x18\t \x03(\tBc\xbaH`\x92\x01]\x10\xc8\x01\"XrV2T^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04kpis\x12;\n" +
-	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12!\n" +
-	"\fupdate_actor\x18\a \x01(\tR\vupdateActor\x12\x1b\n" +
-	"\x04etag\x18\b \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xe6\x04\n" +
+	"*goldenthread/planning/v1/publication.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/planning/v1/elements.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xbf\x05\n" +
+	"\vPublication\x12\xb1\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x9c\x01\xe0A\b\xbaH\x95\x01\xba\x01\x91\x01\n" +
+	"\x10publication.name\x120must be organisations/{organisation}/publication\x1aKthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/publication$')R\x04name\x12!\n" +
+	"\tpublished\x18\x02 \x01(\bB\x03\xe0A\x01R\tpublished\x12.\n" +
+	"\fdisplay_name\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12|\n" +
+	"\x05teams\x18\x04 \x03(\tBf\xe0A\x01\xbaH`\x92\x01]\x10d\"YrW2U^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x05teams\x12%\n" +
+	"\alicence\x18\x05 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xc8\x01R\alicence\x12z\n" +
+	"\x04kpis\x18\t \x03(\tBf\xe0A\x01\xbaH`\x92\x01]\x10\xc8\x01\"XrV2T^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/kpis/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04kpis\x12@\n" +
+	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12&\n" +
+	"\fupdate_actor\x18\a \x01(\tB\x03\xe0A\x03R\vupdateActor\x12\x1e\n" +
+	"\x04etag\x18\b \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xe6\x04\n" +
 	"\x10PublishedElement\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
 	"\x05level\x18\x02 \x01(\x0e2\x1f.goldenthread.planning.v1.LevelR\x05level\x12N\n" +
@@ -654,11 +657,11 @@ const file_goldenthread_planning_v1_publication_proto_rawDesc = "" +
 	"updateMask\"\xca\x01\n" +
 	"\x17GetPublishedPlanRequest\x12\xae\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x99\x01\xbaH\x95\x01\xba\x01\x91\x01\n" +
-	"\x10publication.name\x120must be organisations/{organisation}/publication\x1aKthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/publication$')R\x04name2\x8f\x04\n" +
+	"\x10publication.name\x120must be organisations/{organisation}/publication\x1aKthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/publication$')R\x04name2\x94\x04\n" +
 	"\x12PublicationService\x12\x98\x01\n" +
 	"\x0eGetPublication\x12/.goldenthread.planning.v1.GetPublicationRequest\x1a%.goldenthread.planning.v1.Publication\".\x82\xd3\xe4\x93\x02(\x12&/v1/{name=organisations/*/publication}\x12\xb7\x01\n" +
-	"\x11UpdatePublication\x122.goldenthread.planning.v1.UpdatePublicationRequest\x1a%.goldenthread.planning.v1.Publication\"G\x82\xd3\xe4\x93\x02A:\vpublication22/v1/{publication.name=organisations/*/publication}\x12\xa3\x01\n" +
-	"\x10GetPublishedPlan\x121.goldenthread.planning.v1.GetPublishedPlanRequest\x1a'.goldenthread.planning.v1.PublishedPlan\"3\x82\xd3\xe4\x93\x02-\x12+/v1/{name=organisations/*/publication}:planBTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
+	"\x11UpdatePublication\x122.goldenthread.planning.v1.UpdatePublicationRequest\x1a%.goldenthread.planning.v1.Publication\"G\x82\xd3\xe4\x93\x02A:\vpublication22/v1/{publication.name=organisations/*/publication}\x12\xa8\x01\n" +
+	"\x10GetPublishedPlan\x121.goldenthread.planning.v1.GetPublishedPlanRequest\x1a'.goldenthread.planning.v1.PublishedPlan\"8\x92A\x02b\x00\x82\xd3\xe4\x93\x02-\x12+/v1/{name=organisations/*/publication}:planBTZRgithub.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1;planningv1b\x06proto3"
 
 var (
 	file_goldenthread_planning_v1_publication_proto_rawDescOnce sync.Once

@@ -613,30 +613,31 @@ var File_goldenthread_teams_v1_members_proto protoreflect.FileDescriptor
 
 const file_goldenthread_teams_v1_members_proto_rawDesc = "" +
 	"\n" +
-	"#goldenthread/teams/v1/members.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xa7\n" +
+	"#goldenthread/teams/v1/members.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xcc\n" +
 	"\n" +
-	"\x06Member\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\xce\x01\n" +
-	"\x06person\x18\x02 \x01(\tB\xb5\x01\xbaH\xb1\x01\xba\x01\xad\x01\n" +
-	"\rmember.person\x124must be organisations/{organisation}/people/{person}\x1afthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/people/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06person\x12\xa4\x01\n" +
-	"\x04role\x18\x03 \x01(\x0e2\".goldenthread.teams.v1.Member.RoleBl\xbaHi\xba\x01a\n" +
-	"\rrole.required\x12Eis required: ROLE_LEAD, ROLE_MEMBER, ROLE_SPONSOR or ROLE_SECRETARIAT\x1a\tthis != 0\x82\x01\x02\x10\x01R\x04role\x12\xe4\x01\n" +
+	"\x06Member\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\xd4\x01\n" +
+	"\x06person\x18\x02 \x01(\tB\xbb\x01\xe0A\x02\xe0A\x05\xbaH\xb1\x01\xba\x01\xad\x01\n" +
+	"\rmember.person\x124must be organisations/{organisation}/people/{person}\x1afthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/people/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06person\x12\xa7\x01\n" +
+	"\x04role\x18\x03 \x01(\x0e2\".goldenthread.teams.v1.Member.RoleBo\xe0A\x02\xbaHi\xba\x01a\n" +
+	"\rrole.required\x12Eis required: ROLE_LEAD, ROLE_MEMBER, ROLE_SPONSOR or ROLE_SECRETARIAT\x1a\tthis != 0\x82\x01\x02\x10\x01R\x04role\x12\xe7\x01\n" +
 	"\n" +
-	"start_date\x18\x04 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"start_date\x18\x04 \x01(\v2\x11.google.type.DateB\xb4\x01\xe0A\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\tstartDate\x12\xe0\x01\n" +
-	"\bend_date\x18\x05 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\tstartDate\x12\xe3\x01\n" +
+	"\bend_date\x18\x05 \x01(\v2\x11.google.type.DateB\xb4\x01\xe0A\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\aendDate\x12_\n" +
-	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"createTime\x12_\n" +
-	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"updateTime\x12_\n" +
-	"\vdelete_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
-	"deleteTime\x12\x1b\n" +
-	"\x04etag\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12!\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\aendDate\x12b\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"createTime\x12b\n" +
+	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"updateTime\x12b\n" +
+	"\vdelete_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
+	"deleteTime\x12\x1e\n" +
+	"\x04etag\x18\t \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12&\n" +
 	"\fupdate_actor\x18\n" +
-	" \x01(\tR\vupdateActor\"d\n" +
+	" \x01(\tB\x03\xe0A\x03R\vupdateActor\"d\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tROLE_LEAD\x10\x01\x12\x0f\n" +
