@@ -81,22 +81,7 @@ func migrateAsBefore(t *testing.T, db *sqldb.DB, component string, files fs.FS) 
 // readLog returns the rows of a log table, sorted.
 func readLog(t *testing.T, db *sqldb.DB, table string) []string {
 	t.Helper()
-	rows, err := db.QueryContext(context.Background(), "SELECT what FROM "+table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var what string
-		if err := rows.Scan(&what); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, what)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	out := column[string](t, db, "SELECT what FROM "+table)
 	slices.Sort(out)
 	return out
 }
@@ -104,20 +89,17 @@ func readLog(t *testing.T, db *sqldb.DB, table string) []string {
 // gooseVersions returns the versions component's goose table lists.
 func gooseVersions(t *testing.T, db *sqldb.DB, component string) []int64 {
 	t.Helper()
-	rows, err := db.QueryContext(context.Background(), "SELECT version_id FROM goose_db_version_"+component+" ORDER BY version_id")
+	return column[int64](t, db, "SELECT version_id FROM goose_db_version_"+component+" ORDER BY version_id")
+}
+
+// column returns the one column query selects.
+func column[T any](t *testing.T, db *sqldb.DB, query string) []T {
+	t.Helper()
+	out, err := sqldb.Select(context.Background(), db, "column", func(s sqldb.Scanner) (T, error) {
+		var v T
+		return v, s.Scan(&v)
+	}, query)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return out
