@@ -18,12 +18,12 @@ var (
 
 // kpiType is the KPI as the resource engine finds and stores it.
 var kpiType = resource.Type[*kpiRecord]{Collections: kpiCollections, Table: kpisTable, List: kpiListSchema,
-	Updatable: kpiUpdatable, OutputOnly: kpiComputed}
+	Updatable: kpiUpdatable}
 
 // measurementType is the measurement as the resource engine finds and
 // stores it; the batch path (measurements_batch.go) makes new ones.
 var measurementType = resource.Type[*measurementRecord]{Collections: measurementCollections, Table: measurementsTable,
-	Updatable: measurementUpdatable, OutputOnly: measurementFixed}
+	Updatable: measurementUpdatable}
 
 func kpiName(orgID, id string) string { return resourcename.Format(kpiCollections, orgID, id) }
 

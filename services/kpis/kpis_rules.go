@@ -21,9 +21,6 @@ var (
 	// CreateKpi takes the same fields from its request.
 	kpiUpdatable = []string{"title", "description", "unit", "currency_code", "direction", "baseline", "targets",
 		"thresholds", "frequency", "element", "owner_team", "data_source", "retired"}
-	// kpiComputed are the output-only fields an update_mask may name, and
-	// that an update ignores.
-	kpiComputed = []string{"latest_value", "latest_period_end", "status", "trend", "element_deleted", "value_due_date", "closure"}
 )
 
 // newKpi returns the KPI a create makes, named name in the organisation

@@ -22,9 +22,6 @@ import (
 var (
 	// measurementUpdatable lists what a correction may change.
 	measurementUpdatable = []string{"value", "note", "source"}
-	// measurementFixed are the fields an update_mask may name that a
-	// correction leaves as they are (correct refuses a new period).
-	measurementFixed = []string{"period_end", "history"}
 )
 
 // correct returns the measurement a correction makes of current: change's

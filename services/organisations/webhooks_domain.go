@@ -28,7 +28,6 @@ var webhookType = resource.Type[*webhookRecord]{
 	Table:       webhooksTable,
 	List:        webhookListSchema,
 	Updatable:   []string{"display_name", "url", "event_types", "enabled", "format"},
-	OutputOnly:  []string{"disabled_reason"},
 }
 
 // DefaultWebhookRetries are the waits before each retry of a delivery

@@ -15,5 +15,4 @@ var cycleType = resource.Type[*cycleRecord]{
 	Table:       cyclesTable,
 	List:        cycleListSchema,
 	Updatable:   []string{"display_name", "start_date", "end_date"},
-	OutputOnly:  []string{"state", "close_time", "outcomes"},
 }

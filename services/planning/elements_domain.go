@@ -18,8 +18,6 @@ const plannerRole = identitypb.Role_ROLE_PLANNER
 var (
 	elementUpdatable = []string{"objective_kind", "title", "description", "owner_team", "start_date", "end_date",
 		"status", "priority_rank", "progress", "parent", "supports", "thematic_goal", "check_in_frequency", "cycle"}
-	elementComputed = []string{"level", "health", "kpi_health", "owner_team_deleted", "health_drivers", "health_change_time",
-		"check_in_due_time", "latest_check_in"}
 	// contributorFields are what a contributor may change, on elements their
 	// teams own.
 	contributorFields = []string{"status", "progress"}
@@ -46,9 +44,8 @@ var elementType = resource.Type[*elementRecord]{
 		}
 		return loadSupports(ctx, q, recs[0].orgID, recs)
 	},
-	List:       elementListSchema,
-	Updatable:  elementUpdatable,
-	OutputOnly: elementComputed,
+	List:      elementListSchema,
+	Updatable: elementUpdatable,
 }
 
 func elementName(orgID, id string) string { return resourcename.Format(elementCollections, orgID, id) }

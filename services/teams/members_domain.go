@@ -18,7 +18,6 @@ var memberType = resource.Type[*memberRecord]{
 	Collections: memberCollections,
 	Table:       membersTable,
 	Updatable:   []string{"role", "start_date", "end_date"},
-	OutputOnly:  []string{"person"},
 }
 
 // allTeams is the team id that, in a List parent, stands for every team of

@@ -404,7 +404,7 @@ func (e Engine[R, M]) Patch(m M, mask []string) (Change[R], error) {
 	if err != nil {
 		return Change[R]{}, err
 	}
-	paths, err := MaskPaths(mask, e.Type.Updatable, e.Type.OutputOnly)
+	paths, err := MaskPaths(mask, e.Type.Updatable, fixed(m.ProtoReflect().Descriptor()))
 	if err != nil {
 		return Change[R]{}, err
 	}

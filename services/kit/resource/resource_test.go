@@ -6,8 +6,11 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
+	kpispb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
+	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 )
 
 func TestMaskPaths(t *testing.T) {
@@ -92,5 +95,36 @@ func TestWith(t *testing.T) {
 	}
 	if current.Msg.GetName() != "a" || next == current {
 		t.Errorf("current changed: %+v", current)
+	}
+}
+
+// TestFixedFields: what a resource's proto marks OUTPUT_ONLY or IMMUTABLE
+// an update_mask may name, and an update leaves alone, for every resource
+// by the same rule (AIP-203).
+func TestFixedFields(t *testing.T) {
+	for _, tc := range []struct {
+		m          proto.Message
+		fixed, not []string
+	}{
+		{&planningpb.Element{}, []string{"level", "health", "predecessor", "latest_check_in"}, []string{"title", "parent"}},
+		{&planningpb.Cycle{}, []string{"state", "close_time", "outcomes", "predecessor"}, []string{"display_name"}},
+		{&kpispb.Kpi{}, []string{"status", "target_history", "closure"}, []string{"targets", "title"}},
+		{&kpispb.Measurement{}, []string{"period_end", "history"}, []string{"value", "note"}},
+	} {
+		got := fixed(tc.m.ProtoReflect().Descriptor())
+		for _, f := range tc.fixed {
+			if !slices.Contains(got, f) {
+				t.Errorf("%T: %s is not fixed (%v)", tc.m, f, got)
+			}
+		}
+		for _, f := range tc.not {
+			if slices.Contains(got, f) {
+				t.Errorf("%T: %s is fixed", tc.m, f)
+			}
+		}
+		paths, err := MaskPaths(append([]string{tc.not[0]}, tc.fixed...), tc.not, got)
+		if err != nil || !slices.Equal(paths, tc.not[:1]) {
+			t.Errorf("%T: MaskPaths = %v, %v; want only %s", tc.m, paths, err, tc.not[0])
+		}
 	}
 }

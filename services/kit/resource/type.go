@@ -31,10 +31,10 @@ type Type[R interface{ Revision() *int64 }] struct {
 	Complete func(ctx context.Context, q sqldb.Querier, recs []R) error
 	// List says what a List may filter and sort on.
 	List *listing.Schema[R]
-	// Updatable lists the fields an Update may change, in API order;
-	// OutputOnly further fields an update_mask may name, which an update
-	// ignores (those the service computes).
-	Updatable, OutputOnly []string
+	// Updatable lists the fields an Update may change, in API order. An
+	// update_mask may also name those the resource's proto marks
+	// OUTPUT_ONLY or IMMUTABLE, which an update leaves as they are.
+	Updatable []string
 }
 
 // Name is the name of the resource with ids.
