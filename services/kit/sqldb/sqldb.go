@@ -132,7 +132,7 @@ func openSQLite(path string) (*DB, error) {
 	}
 	base := sqliteDSN(path)
 	// Checkpoints run in the background (see checkpointer), not in commits.
-	write, err := sql.Open("sqlite", SQLiteWriterDSN(path)+"&_pragma=wal_autocheckpoint(0)")
+	write, err := sql.Open("sqlite", SQLiteWriterDSN(path)+fmt.Sprintf("&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(%d)", walLimit))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/goldenthread/goldenthread/services/kit/apitest"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
 )
@@ -323,4 +324,31 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 	db = open()
 	defer db.Close()
 	check()
+}
+
+// TestWALIsBounded: the write-ahead log file does not keep the size of the
+// largest burst of writes: once checkpointed past the limit, it is cut back.
+func TestWALIsBounded(t *testing.T) {
+	const limit = 1 << 20
+	sqldb.SetWALLimit(t.Cleanup, limit)
+	path := filepath.Join(t.TempDir(), "w.db")
+	db := open(t, path)
+	note := strings.Repeat("x", 1000)
+	for batch := range 5 { // about 5 MB in all, in commits of 1 MB
+		err := db.InTx(context.Background(), func(tx *sqldb.Tx) error {
+			for i := range 1000 {
+				if _, err := tx.ExecContext(context.Background(), "INSERT INTO items (id, n, note) VALUES (?, ?, ?)", fmt.Sprint(batch, "-", i), i, note); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	apitest.Eventually(t, 5*time.Second, "the write-ahead log was not cut back to the limit", func() bool {
+		fi, err := os.Stat(path + "-wal")
+		return err == nil && fi.Size() <= limit
+	})
 }
