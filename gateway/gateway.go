@@ -47,6 +47,7 @@ import (
 	teamspb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
+	"github.com/goldenthread/goldenthread/services/kit/tracing"
 )
 
 // Defaults of Config.
@@ -237,10 +238,13 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			return nil, fmt.Errorf("gateway: metrics: %w", err)
 		}
 	}
-	// A span per request (continuing a traceparent the caller sent), which
-	// the calls to the services carry on.
-	g.handler = otelhttp.NewHandler(observe(logger, metrics, nosniff(h)), "gateway",
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return methodOf(r) + " " + r.Pattern }))
+	g.handler = observe(logger, metrics, nosniff(h))
+	if tracing.Active() {
+		// A span per request (continuing a traceparent the caller sent),
+		// which the calls to the services carry on.
+		g.handler = otelhttp.NewHandler(g.handler, "gateway",
+			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return methodOf(r) + " " + r.Pattern }))
+	}
 	return g, nil
 }
 

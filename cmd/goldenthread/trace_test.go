@@ -9,7 +9,6 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -17,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
+	"github.com/goldenthread/goldenthread/services/kit/tracing"
 )
 
 // TestOneTraceFromRESTToTheVision: a KPI value recorded through REST, with
@@ -26,8 +26,7 @@ import (
 // turning red) published in turn — recorded with an in-memory exporter.
 func TestOneTraceFromRESTToTheVision(t *testing.T) {
 	recorder := tracetest.NewSpanRecorder()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recorder)))
-	otel.SetTextMapPropagator(propagation.TraceContext{})
+	tracing.Use(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recorder)))
 	t.Cleanup(func() { otel.SetTracerProvider(noop.NewTracerProvider()) })
 
 	p, _ := launch(t, t.TempDir())

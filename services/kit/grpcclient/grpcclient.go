@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
+	"github.com/goldenthread/goldenthread/services/kit/tracing"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
@@ -33,13 +34,16 @@ const roundRobin = `{"loadBalancingConfig": [{"round_robin": {}}]}`
 // caller's kind (interceptor.CallerService or CallerGateway), which the
 // server's metrics label its calls with.
 func Dial(addr, caller string) (*grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(addr,
+	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultServiceConfig(roundRobin),
 		grpc.WithChainUnaryInterceptor(defaultDeadline, forwardCredentials, interceptor.Caller(caller)),
+	}
+	if tracing.Active() {
 		// A span per call, carrying the trace on to the service called.
-		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
-	)
+		opts = append(opts, grpc.WithStatsHandler(otelgrpc.NewClientHandler()))
+	}
+	conn, err := grpc.NewClient(addr, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("grpc client for %q: %w", addr, err)
 	}

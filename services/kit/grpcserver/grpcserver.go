@@ -30,6 +30,7 @@ import (
 
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/interceptor"
+	"github.com/goldenthread/goldenthread/services/kit/tracing"
 )
 
 // Server is a gRPC server with health, reflection and metrics.
@@ -98,8 +99,6 @@ func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy, limits
 		grpc.NumStreamWorkers(uint32(streamWorkersPerCPU*runtime.GOMAXPROCS(0))),
 		grpc.ForceServerCodecV2(newRequestCodec()),
 		grpc.UnaryInterceptor(unary),
-		// A span per call, continuing the caller's trace (package tracing).
-		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainStreamInterceptor(
 			logStream,
 			metrics.Stream(),
@@ -107,6 +106,10 @@ func New(logger *slog.Logger, resolver auth.Resolver, policy auth.Policy, limits
 			auth.StreamAuthenticate(),
 		),
 	)
+	if tracing.Active() {
+		// A span per call, continuing the caller's trace.
+		opts = append(opts, grpc.StatsHandler(otelgrpc.NewServerHandler()))
+	}
 	s := &Server{
 		GRPC:     grpc.NewServer(opts...),
 		Registry: reg,

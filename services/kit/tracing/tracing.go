@@ -1,17 +1,17 @@
 // Package tracing sets up OpenTelemetry tracing for a process: W3C trace
-// context propagation always, so that a trace that reaches a process goes
-// on through it, and an OTLP/HTTP exporter when the standard
+// context propagation, and an OTLP/HTTP exporter when the standard
 // OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT variable
 // is set (the exporter reads the other OTEL_EXPORTER_OTLP_* variables
-// itself: headers, timeout, compression). Without one, the global tracer
-// provider stays OpenTelemetry's no-op one: spans cost next to nothing and
-// nothing is exported.
+// itself: headers, timeout, compression). Without one, nothing is traced
+// and the gRPC and HTTP instrumentation is left out (see Active): set the
+// variables on every process a trace should go through.
 package tracing
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -20,11 +20,29 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Enabled says whether the environment asks for traces to be exported.
 func Enabled() bool {
 	return os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
+}
+
+// active is set once a tracer provider that records spans is installed.
+var active atomic.Bool
+
+// Active says whether spans are recorded in this process (Start found an
+// exporter, or a test called Use). The gRPC and HTTP instrumentation is
+// installed only then, so that a process that traces nothing pays nothing
+// for it on each call.
+func Active() bool { return active.Load() }
+
+// Use installs provider as the process's tracer provider, with W3C trace
+// context propagation: for tests, which record spans in memory.
+func Use(provider trace.TracerProvider) {
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	otel.SetTracerProvider(provider)
+	active.Store(true)
 }
 
 // flushTimeout bounds how long a process that is stopping waits for its
@@ -52,7 +70,7 @@ func Start(ctx context.Context, service string) (stop func(), err error) {
 		return nil, fmt.Errorf("tracing: resource: %w", err)
 	}
 	provider := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
-	otel.SetTracerProvider(provider)
+	Use(provider)
 	return func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
 		defer cancel()
