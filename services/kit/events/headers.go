@@ -3,6 +3,7 @@ package events
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -58,28 +59,17 @@ func decodeHeaderValue(v string) (string, error) {
 			return "", err
 		}
 	}
-	if !strings.Contains(v, "%") {
-		if !utf8.ValidString(v) {
-			return "", errors.New("not UTF-8")
-		}
-		return v, nil
+	// PathUnescape is one round of percent-decoding, and refuses a % not
+	// followed by two hexadecimal digits; unlike QueryUnescape it leaves +
+	// as it is.
+	out, err := url.PathUnescape(v)
+	if err != nil {
+		return "", fmt.Errorf("%q: %w", v, err)
 	}
-	out := make([]byte, 0, len(v))
-	for i := 0; i < len(v); i++ {
-		if v[i] != '%' {
-			out = append(out, v[i])
-			continue
-		}
-		if i+2 >= len(v) || !isHex(v[i+1]) || !isHex(v[i+2]) {
-			return "", fmt.Errorf("%q: %% not followed by two hexadecimal digits", v)
-		}
-		out = append(out, unhex(v[i+1])<<4|unhex(v[i+2]))
-		i += 2
+	if !utf8.ValidString(out) {
+		return "", fmt.Errorf("%q: not UTF-8 (once percent-decoded)", v)
 	}
-	if !utf8.Valid(out) {
-		return "", fmt.Errorf("%q: percent-encodes bytes that are not UTF-8", v)
-	}
-	return string(out), nil
+	return out, nil
 }
 
 // unquote reads the inside of an RFC 7230 quoted-string: a backslash
@@ -99,19 +89,4 @@ func unquote(s string) (string, error) {
 		b.WriteByte(s[i])
 	}
 	return b.String(), nil
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	default:
-		return c - 'a' + 10
-	}
 }
