@@ -18,6 +18,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"math/bits"
 	"mime"
@@ -144,25 +145,32 @@ func newAsset(ext string, content []byte) *asset {
 	if a.contentType == "" {
 		a.contentType = "application/octet-stream"
 	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	_, _ = zw.Write(content)
-	_ = zw.Close()
-	if gz.Len() < len(content) {
-		a.gzip = gz.Bytes()
-	}
-	var br bytes.Buffer
-	// A window no larger than the file: at the best quality the encoder's
-	// tables grow with the window, and the default one (4 MiB) for files of
-	// a few KiB left the process 100 MiB larger after start-up.
-	lgwin := max(bits.Len(uint(len(content))), 10)
-	bw := brotli.NewWriterOptions(&br, brotli.WriterOptions{Quality: brotli.BestCompression, LGWin: min(lgwin, 24)})
-	_, _ = bw.Write(content)
-	_ = bw.Close()
-	if br.Len() < len(content) {
-		a.br = br.Bytes()
-	}
+	a.gzip = smaller(content, func(w io.Writer) io.WriteCloser {
+		zw, _ := gzip.NewWriterLevel(w, gzip.BestCompression) // a valid level
+		return zw
+	})
+	a.br = smaller(content, func(w io.Writer) io.WriteCloser {
+		// A window no larger than the file: at the best quality the
+		// encoder's tables grow with the window, and the default one
+		// (4 MiB) for files of a few KiB left the process 100 MiB larger
+		// after start-up.
+		lgwin := max(bits.Len(uint(len(content))), 10)
+		return brotli.NewWriterOptions(w, brotli.WriterOptions{Quality: brotli.BestCompression, LGWin: min(lgwin, 24)})
+	})
 	return a
+}
+
+// smaller is content compressed by the writer compressor makes, or nil
+// when that is no smaller than content.
+func smaller(content []byte, compressor func(io.Writer) io.WriteCloser) []byte {
+	var b bytes.Buffer
+	w := compressor(&b)
+	_, _ = w.Write(content) // writes to a bytes.Buffer do not fail
+	_ = w.Close()
+	if b.Len() >= len(content) {
+		return nil
+	}
+	return b.Bytes()
 }
 
 // Handler serves the client's files and /config.json with a
