@@ -83,6 +83,9 @@ type ConsumerSpec struct {
 	// Backoff[n-1] after its n-th delivery failed, the last entry for every
 	// later one. Nil means DefaultBackoff.
 	Backoff []time.Duration
+	// LagEvery is how often the consumer reports its lag; 0 means every
+	// 15 seconds, about a metrics scraper's interval.
+	LagEvery time.Duration
 }
 
 // DefaultMaxDeliver and DefaultBackoff retry a failing event for a little
@@ -215,13 +218,13 @@ func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb
 	<-cc.Closed()
 }
 
-// How often a consumer prunes its inbox, and reports its lag.
+// How often a consumer prunes its inbox, and by default reports its lag.
 const (
 	inboxPruneEvery = 10 * time.Minute
-	lagEvery        = 15 * time.Second
+	defaultLagEvery = 15 * time.Second
 )
 
-// upkeep runs until ctx ends. Every lagEvery it reports the consumer's lag
+// upkeep runs until ctx ends. Every spec.LagEvery it reports the consumer's lag
 // (goldenthread_events_consumer_pending and _unacknowledged, as JetStream
 // counts them). At once and then every inboxPruneEvery, it deletes the
 // inbox rows of events older than the stream's MaxAge: the stream no
@@ -231,24 +234,29 @@ const (
 // from the stream. A stream without MaxAge keeps every event, and the inbox
 // every row.
 func (c *Consumer) upkeep(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, cons jetstream.Consumer) {
+	every := spec.LagEvery
+	if every <= 0 {
+		every = defaultLagEvery
+	}
 	var pruned time.Time
 	for {
-		if time.Since(pruned) >= inboxPruneEvery {
-			if err := pruneInboxOnce(ctx, js, db, spec); err != nil && ctx.Err() == nil {
-				c.logger.Warn("pruning the inbox failed; will retry", "err", err)
-			}
-			pruned = time.Now()
-		}
+		// The lag first: pruning a large inbox may take a while.
 		ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		if info, err := cons.Info(ictx); err == nil {
 			pending.WithLabelValues(spec.Durable, spec.Stream).Set(float64(info.NumPending))
 			unacknowledged.WithLabelValues(spec.Durable, spec.Stream).Set(float64(info.NumAckPending))
 		}
 		cancel()
+		if time.Since(pruned) >= inboxPruneEvery {
+			if err := pruneInboxOnce(ctx, js, db, spec); err != nil && ctx.Err() == nil {
+				c.logger.Warn("pruning the inbox failed; will retry", "err", err)
+			}
+			pruned = time.Now()
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(lagEvery):
+		case <-time.After(every):
 		}
 	}
 }

@@ -321,7 +321,8 @@ func TestConsumerReportsLag(t *testing.T) {
 		}
 	}
 	c := events.Consume(context.Background(), f.js, f.db,
-		events.ConsumerSpec{Stream: f.stream, Durable: "lagging", AckWait: 10 * time.Second, SubjectPrefix: f.prefix},
+		events.ConsumerSpec{Stream: f.stream, Durable: "lagging", AckWait: 10 * time.Second, SubjectPrefix: f.prefix,
+			LagEvery: 100 * time.Millisecond},
 		brokertest.Logger(), events.Handlers{thingType: held})
 	defer c.Stop()
 	defer close(release)
