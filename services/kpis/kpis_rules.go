@@ -16,18 +16,11 @@ import (
 // team are live is the planning and teams services' to say (directory.go);
 // its status is status.go's.
 
-var (
-	// kpiUpdatable lists the fields UpdateKpi may change, in API order;
-	// CreateKpi takes the same fields from its request.
-	kpiUpdatable = []string{"title", "description", "unit", "currency_code", "direction", "baseline", "targets",
-		"thresholds", "frequency", "element", "owner_team", "data_source", "retired"}
-)
-
 // newKpi returns the KPI a create makes, named name in the organisation
 // orgID: in's content fields, which must obey checkKpi, with the targets in
 // period order.
 func newKpi(orgID, name string, in *pb.Kpi) (*pb.Kpi, error) {
-	k := resource.ApplyMask(&pb.Kpi{Name: name}, in, kpiUpdatable)
+	k := resource.ApplyMask(&pb.Kpi{Name: name}, in, kpiType.Updatable())
 	if err := checkKpi(orgID, k); err != nil {
 		return nil, err
 	}

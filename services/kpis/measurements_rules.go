@@ -19,11 +19,6 @@ import (
 // (measurements_rules_test.go). Which periods may be recorded today is the
 // status rule's (periodProblem in status.go).
 
-var (
-	// measurementUpdatable lists what a correction may change.
-	measurementUpdatable = []string{"value", "note", "source"}
-)
-
 // correct returns the measurement a correction makes of current: change's
 // fields in paths (its update_mask checked by MaskPaths; mask is the mask
 // as sent). The period cannot change: that is another measurement. The

@@ -56,7 +56,7 @@ func TestCorrect(t *testing.T) {
 			cur := current()
 			paths := tc.mask
 			if len(paths) == 0 {
-				paths = measurementUpdatable
+				paths = measurementType.Updatable()
 			}
 			paths = slices.DeleteFunc(slices.Clone(paths), func(p string) bool { return slices.Contains([]string{"period_end", "history"}, p) })
 			got, err := correct(cur, tc.change, tc.mask, paths, "people/ann", at)

@@ -11,7 +11,6 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -118,7 +117,7 @@ func withHistory(ctx context.Context, q sqldb.Querier, kpis ...*pb.Kpi) error {
 	for i, k := range kpis {
 		ids[i] = path.Base(k.Name)
 	}
-	org, err := resourcename.Parse(kpis[0].Name, kpiCollections...)
+	org, err := kpiType.Parse("kpi.name", kpis[0].Name)
 	if err != nil {
 		return err
 	}

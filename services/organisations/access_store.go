@@ -9,7 +9,6 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -97,7 +96,7 @@ func grantsOf(ctx context.Context, q sqldb.Querier, sub string) (map[string]iden
 			return nil, nil, fmt.Errorf("grants: %w", err)
 		}
 		roles[orgID] = identitypb.Role(role)
-		people[orgID] = resourcename.Format(personCollection, orgID, personID)
+		people[orgID] = resource.NameOf[*pb.Person](orgID, personID)
 	}
 	return roles, people, rows.Err()
 }

@@ -7,19 +7,13 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
-// organisationCollection is the resource name's collection:
-// organisations/{organisation}.
-var organisationCollection = []string{"organisations"}
-
 // organisationType is the organisation as the resource engine finds and
 // stores it. UpdateOrganisation may change the fields of Updatable, in API
 // order; CreateOrganisation takes the same fields from its request.
 var organisationType = resource.Type[*orgRecord]{
-	Collections: organisationCollection,
-	Table:       organisationsTable,
-	Insert:      insertOrganisation,
-	Save:        saveOrganisation,
-	Updatable:   []string{"display_name", "description", "kind", "owners", "website", "viewers_may_comment"},
+	Table:  organisationsTable,
+	Insert: insertOrganisation,
+	Save:   saveOrganisation,
 }
 
 // ownerIDs returns the ids of an organisation's owners, rejecting the

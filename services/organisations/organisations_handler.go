@@ -46,7 +46,7 @@ func (h *organisationsHandler) CreateOrganisation(ctx context.Context, req *pb.C
 	return h.orgs.Create(ctx, resource.Creation[*orgRecord]{Request: req, ID: req.OrganisationId,
 		New: func(ids []string) (*orgRecord, error) {
 			r := &orgRecord{Stored: resource.Hold(resource.ApplyMask(&pb.Organisation{Name: organisationType.Name(ids...)},
-				req.Organisation, organisationType.Updatable)), id: ids[0]}
+				req.Organisation, organisationType.Updatable())), id: ids[0]}
 			// Owners that cannot be are refused before anything is read.
 			_, err := ownerIDs(r.id, r.Msg.Owners)
 			return r, err

@@ -8,7 +8,6 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -126,7 +125,7 @@ func scanOrganisation(s resource.Scanner) (*orgRecord, error) {
 	if err := json.Unmarshal([]byte(owners), &r.Msg.Owners); err != nil {
 		return nil, fmt.Errorf("read organisation %s: owners: %w", r.id, err)
 	}
-	r.Msg.Name = resourcename.Format(organisationCollection, r.id)
+	r.Msg.Name = resource.NameOf[*pb.Organisation](r.id)
 	r.Msg.Kind = pb.Organisation_Kind(kind)
 	r.Msg.ViewersMayComment = anyone == 1
 	r.Msg.CreateTime, r.Msg.UpdateTime, r.Msg.DeleteTime = stamps.Times()

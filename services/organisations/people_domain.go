@@ -11,21 +11,14 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
-
-// personCollection is the resource name's collections:
-// organisations/{organisation}/people/{person}.
-var personCollection = []string{"organisations", "people"}
 
 // personType is the person as the resource engine finds and stores it.
 // UpdatePerson may change the fields of Updatable, in API order;
 // CreatePerson takes the same fields from its request.
 var personType = resource.Type[*personRecord]{
-	Collections: personCollection,
-	Table:       peopleTable,
-	List:        personListSchema,
-	Updatable:   []string{"display_name", "email", "job_title", "external_subject", "role"},
+	Table: peopleTable,
+	List:  personListSchema,
 }
 
 // emailKey is the form of an email address that uniqueness compares: the
@@ -44,10 +37,10 @@ type holders struct {
 func (h holders) unique(orgID string) error {
 	switch {
 	case h.email != "":
-		return taken("person.email", resourcename.Format(personCollection, orgID, h.email),
+		return taken("person.email", resource.NameOf[*pb.Person](orgID, h.email),
 			"another live person of the organisation has this email address (compared ignoring case)")
 	case h.externalSubject != "":
-		return taken("person.external_subject", resourcename.Format(personCollection, orgID, h.externalSubject),
+		return taken("person.external_subject", resource.NameOf[*pb.Person](orgID, h.externalSubject),
 			"another live person of the organisation has this external subject")
 	}
 	return nil

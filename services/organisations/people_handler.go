@@ -61,7 +61,7 @@ func (h *peopleHandler) CreatePerson(ctx context.Context, req *pb.CreatePersonRe
 	return h.people.Create(ctx, resource.Creation[*personRecord]{Request: req, Parent: req.Parent, ID: req.PersonId,
 		New: func(ids []string) (*personRecord, error) {
 			return &personRecord{Stored: resource.Hold(resource.ApplyMask(&pb.Person{Name: personType.Name(ids...)},
-				req.Person, personType.Updatable)), orgID: ids[0], id: ids[1]}, nil
+				req.Person, personType.Updatable())), orgID: ids[0], id: ids[1]}, nil
 		},
 		Check: func(ctx context.Context, tx *sqldb.Tx, r *personRecord) error {
 			if err := liveParent(ctx, tx, r.orgID, req.Parent); err != nil {

@@ -9,7 +9,6 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -100,7 +99,7 @@ func scanPerson(s resource.Scanner) (*personRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Msg.Name = resourcename.Format(personCollection, r.orgID, r.id)
+	r.Msg.Name = resource.NameOf[*pb.Person](r.orgID, r.id)
 	r.Msg.Role = identitypb.Role(role)
 	r.Msg.CreateTime, r.Msg.UpdateTime, r.Msg.DeleteTime = stamps.Times()
 	r.Msg.Etag = resource.Etag(r.Rev)

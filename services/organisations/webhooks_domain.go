@@ -18,16 +18,10 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 )
 
-// webhookCollections are those of a webhook's name:
-// organisations/{organisation}/webhooks/{webhook}.
-var webhookCollections = []string{"organisations", "webhooks"}
-
 // webhookType is the webhook as the resource engine finds and stores it.
 var webhookType = resource.Type[*webhookRecord]{
-	Collections: webhookCollections,
-	Table:       webhooksTable,
-	List:        webhookListSchema,
-	Updatable:   []string{"display_name", "url", "event_types", "enabled", "format"},
+	Table: webhooksTable,
+	List:  webhookListSchema,
 }
 
 // DefaultWebhookRetries are the waits before each retry of a delivery

@@ -11,7 +11,6 @@ import (
 
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/organisations/v1"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -56,15 +55,12 @@ func scanWebhook(s resource.Scanner) (*webhookRecord, error) {
 	if err := json.Unmarshal([]byte(types), &w.EventTypes); err != nil {
 		return nil, fmt.Errorf("webhook %s: event types: %w", r.id, err)
 	}
-	w.Name = resourcename.Format(webhookCollections, r.orgID, r.id)
+	w.Name = resource.NameOf[*pb.Webhook](r.orgID, r.id)
 	w.Enabled, w.Format = enabled == 1, pb.Webhook_Format(format)
 	w.CreateTime, w.UpdateTime, w.DeleteTime = stamps.Times()
 	w.Etag = resource.Etag(r.Rev)
 	return r, nil
 }
-
-// deliveryCollections are those of a delivery's name.
-var deliveryCollections = []string{"organisations", "webhooks", "deliveries"}
 
 // delivery is a queued or sent event of a webhook, as stored.
 type delivery struct {
@@ -96,7 +92,7 @@ func scanDelivery(s sqldb.Scanner) (*delivery, error) {
 
 // message is the delivery as the API shows it.
 func (d *delivery) message() *pb.Delivery {
-	m := &pb.Delivery{Name: resourcename.Format(deliveryCollections, d.orgID, d.webhookID, d.id), EventId: d.eventID,
+	m := &pb.Delivery{Name: resource.NameOf[*pb.Delivery](d.orgID, d.webhookID, d.id), EventId: d.eventID,
 		EventType: d.eventType, EventSubject: d.subject, State: d.state, Attempts: d.attempts, LastStatusCode: d.lastStatus,
 		LastError: d.lastError, CreateTime: resource.Time(d.created), LastAttemptTime: resource.NullTime(d.lastAttempt)}
 	if d.attempts > 0 {

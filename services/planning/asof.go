@@ -100,7 +100,7 @@ func rollupsAsOf(ctx context.Context, q sqldb.Querier, orgID string, at time.Tim
 
 // compareFields are the fields a comparison of two dates lists: those a
 // caller sets, and the health the roll-up computes.
-var compareFields = append(slices.Clone(elementUpdatable), "health")
+var compareFields = append(slices.Clone(elementType.Updatable()), "health")
 
 // compare says what changed in orgID's plan from one time to another.
 func compare(ctx context.Context, elements resource.Engine[*elementRecord, *pb.Element], orgID string, from, to time.Time) (*pb.ElementComparison, error) {

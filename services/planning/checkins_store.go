@@ -10,7 +10,6 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -54,7 +53,7 @@ func scanCheckIn(s resource.Scanner) (*checkInRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Msg.Name = resourcename.Format(checkInCollections, r.orgID, r.elementID, r.id)
+	r.Msg.Name = resource.NameOf[*pb.CheckIn](r.orgID, r.elementID, r.id)
 	r.Msg.Assessment, r.Msg.Public = pb.Health(assessment), public == 1
 	if progress.Valid {
 		r.Msg.Progress = &progress.Int32

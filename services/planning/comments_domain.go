@@ -26,7 +26,6 @@ func commentTypeOn(parent ...string) resource.Type[*commentRecord] {
 		Collections: append(append([]string{}, parent...), "comments"),
 		Table:       commentsTable,
 		List:        commentListSchema,
-		Updatable:   []string{"text"},
 		Get: func(ctx context.Context, q sqldb.Querier, ids ...string) (*commentRecord, error) {
 			last := len(ids) - 1
 			return commentsTable.Get(ctx, q, ids[0], resourcename.Format(parent, ids[:last]...), ids[last])

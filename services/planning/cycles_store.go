@@ -13,7 +13,6 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -56,10 +55,10 @@ func scanCycle(s resource.Scanner) (*cycleRecord, error) {
 		return nil, err
 	}
 	if predecessor != "" {
-		r.Msg.Predecessor = resourcename.Format(cycleCollections, r.orgID, predecessor)
+		r.Msg.Predecessor = resource.NameOf[*pb.Cycle](r.orgID, predecessor)
 	}
 	c := r.Msg
-	c.Name = resourcename.Format(cycleCollections, r.orgID, r.id)
+	c.Name = resource.NameOf[*pb.Cycle](r.orgID, r.id)
 	c.StartDate, c.EndDate, c.State = dates.Parse(start), dates.Parse(end), pb.Cycle_State(state)
 	c.CloseTime = resource.NullTime(closed)
 	c.CreateTime, c.UpdateTime, _ = stamps.Times()

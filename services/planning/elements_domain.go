@@ -4,6 +4,7 @@ import (
 	"context"
 
 	identitypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/identity/v1"
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -12,26 +13,14 @@ import (
 // plannerRole is the least role that changes the plan freely.
 const plannerRole = identitypb.Role_ROLE_PLANNER
 
-// elementUpdatable lists the fields UpdateElement may change; the level is
-// fixed so that a parent is always exactly one level up and the thread can
-// never loop.
-var (
-	elementUpdatable = []string{"objective_kind", "title", "description", "owner_team", "start_date", "end_date",
-		"status", "priority_rank", "progress", "parent", "supports", "thematic_goal", "check_in_frequency", "cycle"}
-	// contributorFields are what a contributor may change, on elements their
-	// teams own.
-	contributorFields = []string{"status", "progress"}
-)
-
-// elementCollections are those of an element's name:
-// organisations/{organisation}/elements/{element}.
-var elementCollections = []string{"organisations", "elements"}
+// contributorFields are what a contributor may change, on elements their
+// teams own.
+var contributorFields = []string{"status", "progress"}
 
 // elementType is the element as the resource engine finds and stores it:
 // its row with what it supports.
 var elementType = resource.Type[*elementRecord]{
-	Collections: elementCollections,
-	Table:       elementRows,
+	Table: elementRows,
 	Get: func(ctx context.Context, q sqldb.Querier, ids ...string) (*elementRecord, error) {
 		return getElement(ctx, q, ids[0], ids[1])
 	},
@@ -44,11 +33,10 @@ var elementType = resource.Type[*elementRecord]{
 		}
 		return loadSupports(ctx, q, recs[0].orgID, recs)
 	},
-	List:      elementListSchema,
-	Updatable: elementUpdatable,
+	List: elementListSchema,
 }
 
-func elementName(orgID, id string) string { return resourcename.Format(elementCollections, orgID, id) }
+func elementName(orgID, id string) string { return resource.NameOf[*pb.Element](orgID, id) }
 
 func teamName(orgID, id string) string {
 	return resourcename.Format([]string{"organisations", "teams"}, orgID, id)

@@ -297,13 +297,13 @@ func (h *elementsHandler) memberOfOwner(ctx context.Context, r *elementRecord) (
 // where a planner there accepted a link request for the pair, or where the
 // organisations service says they own orgID (checkSupported).
 func (h *elementsHandler) checkSupports(ctx context.Context, orgID, name string, supports []string) error {
-	self, err := resource.ParseName("element.name", name, elementCollections...)
+	self, err := elementType.Parse("element.name", name)
 	if err != nil {
 		return err
 	}
 	var others []string
 	for _, s := range supports {
-		ids, err := resource.ParseName("element.supports", s, elementCollections...)
+		ids, err := elementType.Parse("element.supports", s)
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ import (
 // orgID, made from in, or the rule it breaks.
 func newElement(orgID, id string, in *pb.Element) (*elementRecord, error) {
 	empty := &elementRecord{Stored: resource.Hold(&pb.Element{Name: elementName(orgID, id), Level: in.GetLevel()}), orgID: orgID, id: id}
-	r, err := nextElement(empty, in, elementUpdatable, false)
+	r, err := nextElement(empty, in, elementType.Updatable(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (r *elementRecord) resolve() error {
 	// Supports may name other organisations' elements; the handler asks
 	// whether they may (crossOrganisation).
 	for _, s := range r.Msg.Supports {
-		if _, err := resource.ParseName("element.supports", s, elementCollections...); err != nil {
+		if _, err := elementType.Parse("element.supports", s); err != nil {
 			return err
 		}
 		if s == r.Msg.Parent {
@@ -364,7 +364,7 @@ func linksUp(r *elementRecord) []link {
 		out = append(out, link{r.orgID, r.thematicGoal, pb.LinkKind_LINK_KIND_THEMATIC_GOAL})
 	}
 	for _, s := range r.Msg.Supports {
-		if ids, err := resource.ParseName("element.supports", s, elementCollections...); err == nil {
+		if ids, err := elementType.Parse("element.supports", s); err == nil {
 			out = append(out, link{ids[0], ids[1], pb.LinkKind_LINK_KIND_SUPPORTS})
 		}
 	}

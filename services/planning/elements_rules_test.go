@@ -171,8 +171,8 @@ func TestNextElementTable(t *testing.T) {
 		{"another level, not in the mask", strategy(), &pb.Element{Level: pb.Level_LEVEL_TACTIC, Title: "s"}, []string{"title"}, false, codes.OK, "", nil},
 		{"progress on a strategy", strategy(), &pb.Element{Progress: 10}, []string{"progress"}, false, codes.InvalidArgument, "element.progress", nil},
 		{"a strategy's rolled-up progress sent back", strategy(), &pb.Element{Progress: 60}, []string{"progress"}, false, codes.OK, "", nil},
-		{"a whole strategy sent back", strategy(), strategy().Msg, elementUpdatable, false, codes.OK, "", nil},
-		{"a whole strategy without its progress", strategy(), element("s", pb.Level_LEVEL_STRATEGY, nil), elementUpdatable, false, codes.InvalidArgument, "element.progress", nil},
+		{"a whole strategy sent back", strategy(), strategy().Msg, elementType.Updatable(), false, codes.OK, "", nil},
+		{"a whole strategy without its progress", strategy(), element("s", pb.Level_LEVEL_STRATEGY, nil), elementType.Updatable(), false, codes.InvalidArgument, "element.progress", nil},
 		{"progress on a tactic", tactic(), &pb.Element{Progress: 90}, []string{"progress"}, false, codes.OK, "",
 			func(r *elementRecord) bool { return r.Msg.Progress == 90 && r.manualProgress == 90 }},
 		{"the same owner team, flagged deleted", tactic(), &pb.Element{OwnerTeam: teamT}, []string{"owner_team"}, false, codes.OK, "", nil},
@@ -182,7 +182,7 @@ func TestNextElementTable(t *testing.T) {
 		{"a move", tactic(), &pb.Element{Parent: elName("other")}, []string{"parent"}, false, codes.OK, "",
 			func(r *elementRecord) bool { return r.parentID == "other" }},
 		{"a move out of the organisation", tactic(), &pb.Element{Parent: "organisations/p/elements/x"}, []string{"parent"}, false, codes.InvalidArgument, "element.parent", nil},
-		{"everything cleared by an empty mask", tactic(), &pb.Element{}, elementUpdatable, false, codes.InvalidArgument, "element.parent", nil},
+		{"everything cleared by an empty mask", tactic(), &pb.Element{}, elementType.Updatable(), false, codes.InvalidArgument, "element.parent", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := proto.Clone(tc.current.Msg)
@@ -318,7 +318,7 @@ func TestContributorPathsTable(t *testing.T) {
 		{[]string{"status", "progress"}, codes.OK},
 		{[]string{}, codes.OK},
 		{[]string{"progress", "title"}, codes.PermissionDenied},
-		{elementUpdatable, codes.PermissionDenied},
+		{elementType.Updatable(), codes.PermissionDenied},
 	} {
 		apitest.WantCode(t, checkContributorPaths(tc.paths), tc.code, "")
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -408,7 +407,7 @@ func writeSupports(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 		return fmt.Errorf("write supports: %w", err)
 	}
 	for _, s := range r.Msg.Supports {
-		ids, err := resource.ParseName("element.supports", s, elementCollections...)
+		ids, err := resource.ParseNameOf[*pb.Element]("element.supports", s)
 		if err != nil {
 			return err
 		}
@@ -525,7 +524,7 @@ func scanElement(s resource.Scanner) (*elementRecord, error) {
 		e.ThematicGoal = elementName(r.orgID, r.thematicGoal)
 	}
 	if r.cycleID != "" {
-		e.Cycle = resourcename.Format(cycleCollections, r.orgID, r.cycleID)
+		e.Cycle = resource.NameOf[*pb.Cycle](r.orgID, r.cycleID)
 	}
 	if r.predecessorID != "" {
 		e.Predecessor = elementName(r.orgID, r.predecessorID)

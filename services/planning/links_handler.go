@@ -32,7 +32,7 @@ func (h *linksHandler) ListLinkRequests(ctx context.Context, req *pb.ListLinkReq
 func (h *linksHandler) CreateLinkRequest(ctx context.Context, req *pb.CreateLinkRequestRequest) (*pb.LinkRequest, error) {
 	return h.links.Create(ctx, resource.Creation[*linkRecord]{Request: req, Parent: req.Parent, ID: req.LinkRequestId,
 		New: func(ids []string) (*linkRecord, error) {
-			e, err := resource.ParseName("link_request.element", req.LinkRequest.Element, elementCollections...)
+			e, err := elementType.Parse("link_request.element", req.LinkRequest.Element)
 			if err != nil {
 				return nil, err
 			}

@@ -20,7 +20,7 @@ import (
 // read orgID's plan, and a request for an element it does not have cannot be
 // accepted (decideLink).
 func newLink(orgID, id string, in *pb.LinkRequest, element *pb.Element) (*linkRecord, error) {
-	e, err := resource.ParseName("link_request.element", in.Element, elementCollections...)
+	e, err := elementType.Parse("link_request.element", in.Element)
 	if err != nil {
 		return nil, err
 	}

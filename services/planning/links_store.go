@@ -8,7 +8,6 @@ import (
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
-	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
@@ -52,7 +51,7 @@ func scanLink(s resource.Scanner) (*linkRecord, error) {
 		return nil, err
 	}
 	l := r.Msg
-	l.Name = resourcename.Format(linkCollections, r.orgID, r.id)
+	l.Name = resource.NameOf[*pb.LinkRequest](r.orgID, r.id)
 	l.Element, l.Target = elementName(r.elementOrgID, r.elementID), elementName(r.orgID, r.targetID)
 	l.State = pb.LinkRequest_State(state)
 	l.CreateTime, l.UpdateTime, _ = stamps.Times()

@@ -31,21 +31,13 @@ type publicationHandler struct {
 	teams teamDirectory
 }
 
-// publicationCollections parse a publication's name: the organisation's,
-// with the singleton after it.
-var publicationCollections = []string{"organisations"}
-
 // parsePublication returns the organisation id of a publication's name.
 func parsePublication(field, name string) (string, error) {
 	parent, ok := strings.CutSuffix(name, "/publication")
 	if !ok {
 		return "", apierr.InvalidArgument(field, "must be organisations/{organisation}/publication")
 	}
-	ids, err := resource.ParseName(field, parent, publicationCollections...)
-	if err != nil {
-		return "", err
-	}
-	return ids[0], nil
+	return resource.ParseOrganisation(field, parent)
 }
 
 func (h *publicationHandler) GetPublication(ctx context.Context, req *pb.GetPublicationRequest) (*pb.Publication, error) {

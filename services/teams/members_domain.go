@@ -3,21 +3,16 @@ package teams
 import (
 	"strings"
 
+	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/teams/v1"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
-
-// memberCollections are those of a membership's name:
-// organisations/{organisation}/teams/{team}/members/{member}.
-var memberCollections = []string{"organisations", "teams", "members"}
 
 // memberType is the membership as the resource engine finds and stores
 // it. UpdateMember may change the fields of Updatable; the person of a
 // membership is fixed (end it and add another instead).
 var memberType = resource.Type[*memberRecord]{
-	Collections: memberCollections,
-	Table:       membersTable,
-	Updatable:   []string{"role", "start_date", "end_date"},
+	Table: membersTable,
 }
 
 // allTeams is the team id that, in a List parent, stands for every team of
@@ -25,7 +20,7 @@ var memberType = resource.Type[*memberRecord]{
 const allTeams = "-"
 
 func memberName(orgID, teamID, id string) string {
-	return resourcename.Format(memberCollections, orgID, teamID, id)
+	return resource.NameOf[*pb.Member](orgID, teamID, id)
 }
 
 func personName(orgID, id string) string {

@@ -6,23 +6,17 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
 
-// teamCollections are those of a team's name:
-// organisations/{organisation}/teams/{team}.
-var teamCollections = []string{"organisations", "teams"}
-
 // teamType is the team as the resource engine finds and stores it.
 // UpdateTeam may change the fields of Updatable, which CreateTeam takes
 // from its request.
 var teamType = resource.Type[*teamRecord]{
-	Collections: teamCollections,
-	Table:       teamsTable,
-	List:        teamListSchema,
-	Updatable:   []string{"display_name", "purpose", "terms_of_reference", "kind", "parent_team"},
+	Table: teamsTable,
+	List:  teamListSchema,
 }
 
 func orgName(orgID string) string { return resourcename.Format([]string{"organisations"}, orgID) }
 
-func teamName(orgID, id string) string { return resourcename.Format(teamCollections, orgID, id) }
+func teamName(orgID, id string) string { return resource.NameOf[*pb.Team](orgID, id) }
 
 // parentID returns the id of a team's parent_team, which must be in the
 // team's organisation ("" for a top-level team).

@@ -49,7 +49,7 @@ func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest
 			if err := h.dir.requireLiveOrganisation(ctx, req.Parent); err != nil {
 				return nil, err
 			}
-			return &teamRecord{Stored: resource.Hold(resource.ApplyMask(&pb.Team{Name: teamType.Name(ids...)}, req.Team, teamType.Updatable)), orgID: ids[0], id: ids[1], parentID: pID}, nil
+			return &teamRecord{Stored: resource.Hold(resource.ApplyMask(&pb.Team{Name: teamType.Name(ids...)}, req.Team, teamType.Updatable())), orgID: ids[0], id: ids[1], parentID: pID}, nil
 		},
 		Lock: lockTree,
 		Check: func(ctx context.Context, tx *sqldb.Tx, r *teamRecord) error {

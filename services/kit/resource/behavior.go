@@ -1,35 +1,115 @@
 package resource
 
 import (
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
 
-// fixedFields holds, by message name, the fixed fields of each resource
-// message (see fixed); read once per message.
-var fixedFields sync.Map
+// What the engine needs to know of a resource, its proto states: the
+// pattern of its names (google.api.resource, AIP-123) and the behaviour
+// of its fields (google.api.field_behavior, AIP-203). Declaring them
+// there, once, keeps the API document, the clients generated from it and
+// the services in agreement.
 
-// fixed lists the fields of the message d that the API marks OUTPUT_ONLY
-// or IMMUTABLE (google.api.field_behavior): an update_mask may name them,
-// and an update leaves them as they are (AIP-203) — the same rule for
-// every resource, as its proto states it.
-func fixed(d protoreflect.MessageDescriptor) []string {
-	if cached, ok := fixedFields.Load(d.FullName()); ok {
-		return cached.([]string)
+// shape is what a resource message's options say, read once per message.
+type shape struct {
+	// collections of the first name pattern (see Collections).
+	collections []string
+	// updatable fields: neither IDENTIFIER, OUTPUT_ONLY nor IMMUTABLE,
+	// nor the etag (a precondition, not a value); in API order.
+	updatable []string
+	// fixed fields: OUTPUT_ONLY or IMMUTABLE.
+	fixed []string
+}
+
+// shapes holds each message's shape by its full name.
+var shapes sync.Map
+
+// shapeOf returns the shape of the message d.
+func shapeOf(d protoreflect.MessageDescriptor) *shape {
+	if cached, ok := shapes.Load(d.FullName()); ok {
+		return cached.(*shape)
 	}
-	var out []string
+	s := &shape{}
+	if r, ok := proto.GetExtension(d.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); ok && len(r.GetPattern()) > 0 {
+		s.collections = patternCollections(r.GetPattern()[0])
+	}
 	fields := d.Fields()
 	for i := range fields.Len() {
 		f := fields.Get(i)
 		behaviors, _ := proto.GetExtension(f.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
-		if slices.Contains(behaviors, annotations.FieldBehavior_OUTPUT_ONLY) || slices.Contains(behaviors, annotations.FieldBehavior_IMMUTABLE) {
-			out = append(out, string(f.Name()))
+		switch {
+		case slices.Contains(behaviors, annotations.FieldBehavior_OUTPUT_ONLY), slices.Contains(behaviors, annotations.FieldBehavior_IMMUTABLE):
+			s.fixed = append(s.fixed, string(f.Name()))
+		case slices.Contains(behaviors, annotations.FieldBehavior_IDENTIFIER), f.Name() == "etag":
+		default:
+			s.updatable = append(s.updatable, string(f.Name()))
 		}
 	}
-	fixedFields.Store(d.FullName(), out)
+	cached, _ := shapes.LoadOrStore(d.FullName(), s)
+	return cached.(*shape)
+}
+
+// patternCollections are the collections of a name pattern, the literal
+// segments before each variable: "organisations", "teams" for
+// organisations/{organisation}/teams/{team}.
+func patternCollections(pattern string) []string {
+	var out []string
+	segments := strings.Split(pattern, "/")
+	for i, s := range segments {
+		if i+1 < len(segments) && strings.HasPrefix(segments[i+1], "{") {
+			out = append(out, s)
+		}
+	}
 	return out
+}
+
+// NameOf is the name with ids of a resource of the message type M, in the
+// first pattern its proto declares. (A Type's Name says the same; this is
+// for code a Type's own declaration depends on, its scans.)
+func NameOf[M proto.Message](ids ...string) string {
+	return resourcename.Format(collectionsOf[M](), ids...)
+}
+
+// ParseNameOf returns the ids in the name of a resource of the message
+// type M in a request's field, or INVALID_ARGUMENT naming field. (See
+// NameOf.)
+func ParseNameOf[M proto.Message](field, name string) ([]string, error) {
+	return ParseName(field, name, collectionsOf[M]()...)
+}
+
+func collectionsOf[M proto.Message]() []string {
+	var m M
+	return shapeOf(m.ProtoReflect().Descriptor()).collections
+}
+
+// fixed lists the fields of the message d that the API marks OUTPUT_ONLY
+// or IMMUTABLE: an update_mask may name them, and an update leaves them as
+// they are (AIP-203) — the same rule for every resource, as its proto
+// states it.
+func fixed(d protoreflect.MessageDescriptor) []string { return shapeOf(d).fixed }
+
+// recordShapes holds the shape of each record type's message by the
+// record's Go type.
+var recordShapes sync.Map
+
+// shapeOfRecord returns the shape of the message records of type R hold.
+// R is a pointer to a struct embedding Stored; a new one is made once, as
+// a nil R has no Stored to ask.
+func shapeOfRecord[R interface{ descriptor() protoreflect.MessageDescriptor }]() *shape {
+	t := reflect.TypeFor[R]()
+	if cached, ok := recordShapes.Load(t); ok {
+		return cached.(*shape)
+	}
+	s := shapeOf(reflect.New(t.Elem()).Interface().(R).descriptor())
+	recordShapes.Store(t, s)
+	return s
 }

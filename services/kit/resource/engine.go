@@ -12,6 +12,7 @@ import (
 
 	"buf.build/go/protovalidate"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
@@ -34,10 +35,11 @@ type Message interface {
 
 // Record is a resource as a service stores it: its API message, and the
 // revision that makes the etag and guards each write. Message returns the
-// record's own message, which the engine stamps in place.
+// record's own message, which the engine stamps in place. A record type
+// embeds Stored, which implements it.
 type Record[M Message] interface {
 	Message() M
-	Revision() *int64
+	typed
 }
 
 // Stored is what every record holds, for a service's record type to
@@ -61,6 +63,13 @@ func (s *Stored[M]) Message() M { return s.Msg }
 func (s *Stored[M]) Revision() *int64 { return &s.Rev }
 
 func (s *Stored[M]) stored() *Stored[M] { return s }
+
+// descriptor is the descriptor of the API message (any M, nil included,
+// answers it).
+func (s *Stored[M]) descriptor() protoreflect.MessageDescriptor {
+	var m M
+	return m.ProtoReflect().Descriptor()
+}
 
 // With returns a copy of the record r holding m instead, with r's ids and
 // revision: the next version of r, to save over it.
@@ -189,7 +198,7 @@ func (e Engine[R, M]) ListAt(ctx context.Context, req ListRequest, parent string
 // their delete_time). A resource made before the history began stands,
 // from its creation on, as it is.
 func (e Engine[R, M]) StoodAt(ctx context.Context, orgID string, at time.Time) ([]M, error) {
-	typ := e.Type.Collections[len(e.Type.Collections)-1]
+	typ := e.Type.collection()
 	stood, err := history.AsOf(ctx, e.DB, orgID, typ, at)
 	if err != nil {
 		return nil, err
@@ -404,7 +413,7 @@ func (e Engine[R, M]) Patch(m M, mask []string) (Change[R], error) {
 	if err != nil {
 		return Change[R]{}, err
 	}
-	paths, err := MaskPaths(mask, e.Type.Updatable, fixed(m.ProtoReflect().Descriptor()))
+	paths, err := MaskPaths(mask, e.Type.Updatable(), fixed(m.ProtoReflect().Descriptor()))
 	if err != nil {
 		return Change[R]{}, err
 	}

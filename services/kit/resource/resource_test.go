@@ -128,3 +128,41 @@ func TestFixedFields(t *testing.T) {
 		}
 	}
 }
+
+// TestShapeFromProto: a Type's names and updatable fields are what the
+// resource's proto declares (google.api.resource, field_behavior), so the
+// services keep no lists of their own to drift from the API.
+func TestShapeFromProto(t *testing.T) {
+	type cycle struct{ Stored[*planningpb.Cycle] }
+	typ := Type[*cycle]{}
+	if got := typ.Name("o", "c"); got != "organisations/o/cycles/c" {
+		t.Errorf("Name = %q", got)
+	}
+	if ids, err := typ.Parse("cycle.name", "organisations/o/cycles/c"); err != nil || !slices.Equal(ids, []string{"o", "c"}) {
+		t.Errorf("Parse = %v, %v", ids, err)
+	}
+	if _, err := typ.Parse("cycle.name", "organisations/o/elements/c"); err == nil {
+		t.Error("Parse accepted an element's name")
+	}
+	if got, want := typ.Updatable(), []string{"display_name", "start_date", "end_date"}; !slices.Equal(got, want) {
+		t.Errorf("Updatable = %v, want %v (neither IDENTIFIER, OUTPUT_ONLY, IMMUTABLE nor the etag)", got, want)
+	}
+	if got := NameOf[*kpispb.Measurement]("o", "k", "m"); got != "organisations/o/kpis/k/measurements/m" {
+		t.Errorf("NameOf = %q", got)
+	}
+	// A Type of one pattern of several says which.
+	comments := Type[*cycle]{Collections: []string{"organisations", "kpis", "comments"}}
+	if got := comments.Name("o", "k", "c"); got != "organisations/o/kpis/k/comments/c" {
+		t.Errorf("Name with Collections = %q", got)
+	}
+	for pattern, want := range map[string][]string{
+		"organisations/{organisation}":                    {"organisations"},
+		"organisations/{organisation}/teams/{team}":       {"organisations", "teams"},
+		"organisations/{organisation}/publication":        {"organisations"},
+		"organisations/{organisation}/linkRequests/{l_r}": {"organisations", "linkRequests"},
+	} {
+		if got := patternCollections(pattern); !slices.Equal(got, want) {
+			t.Errorf("patternCollections(%q) = %v, want %v", pattern, got, want)
+		}
+	}
+}

@@ -4,18 +4,24 @@ import (
 	"context"
 	"strings"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	"github.com/goldenthread/goldenthread/services/kit/listing"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
 
-// Type is one resource type as the engine finds and stores it: the
-// pattern of its names, the table whose rows the ids of a name key, what
-// a List may filter and sort on and what an Update may change. A service
-// declares one per resource, beside its names (<resource>_domain.go).
-type Type[R interface{ Revision() *int64 }] struct {
-	// Collections are those of the resource's name, outermost first:
-	// "organisations", "teams" for organisations/{o}/teams/{t}.
+// Type is one resource type as the engine finds and stores it: the table
+// whose rows the ids of a name key and what a List may filter and sort
+// on; the pattern of its names and what an Update may change are its
+// proto's (see shape). A service declares one per resource
+// (<resource>_domain.go).
+type Type[R typed] struct {
+	// Collections, when set, are those of the resource's name, outermost
+	// first ("organisations", "teams" for organisations/{o}/teams/{t}),
+	// for a Type of one of the resource's patterns (a comment's, under an
+	// element or a KPI). Unset, they are those of the first pattern the
+	// resource's proto declares (google.api.resource).
 	Collections []string
 	// Table holds the resource's rows, keyed by the ids of its name in
 	// their order.
@@ -31,26 +37,49 @@ type Type[R interface{ Revision() *int64 }] struct {
 	Complete func(ctx context.Context, q sqldb.Querier, recs []R) error
 	// List says what a List may filter and sort on.
 	List *listing.Schema[R]
-	// Updatable lists the fields an Update may change, in API order. An
-	// update_mask may also name those the resource's proto marks
-	// OUTPUT_ONLY or IMMUTABLE, which an update leaves as they are.
-	Updatable []string
 }
 
+// typed are a Type's records: pointers to structs that embed Stored.
+type typed interface {
+	Revision() *int64
+	descriptor() protoreflect.MessageDescriptor
+}
+
+// collections are those of the resource's names (see Type.Collections).
+func (t Type[R]) collections() []string {
+	if t.Collections != nil {
+		return t.Collections
+	}
+	return shapeOfRecord[R]().collections
+}
+
+// collection is the resource's own collection ("teams").
+func (t Type[R]) collection() string {
+	c := t.collections()
+	return c[len(c)-1]
+}
+
+// Updatable lists the fields an Update may change, in API order: those of
+// the resource's proto that are neither IDENTIFIER, OUTPUT_ONLY nor
+// IMMUTABLE, the etag aside. An update_mask may also name the OUTPUT_ONLY
+// and IMMUTABLE ones, which an update leaves as they are.
+func (t Type[R]) Updatable() []string { return shapeOfRecord[R]().updatable }
+
 // Name is the name of the resource with ids.
-func (t Type[R]) Name(ids ...string) string { return resourcename.Format(t.Collections, ids...) }
+func (t Type[R]) Name(ids ...string) string { return resourcename.Format(t.collections(), ids...) }
 
 // Parse returns the ids in the name in a request's field, or
 // INVALID_ARGUMENT naming field.
 func (t Type[R]) Parse(field, name string) ([]string, error) {
-	return ParseName(field, name, t.Collections...)
+	return ParseName(field, name, t.collections()...)
 }
 
 // ParseParent returns the ids in the name of a parent of the resource
 // (organisations/{o} for organisations/{o}/teams/{t}) in a request's
 // field, or INVALID_ARGUMENT naming field.
 func (t Type[R]) ParseParent(field, name string) ([]string, error) {
-	return ParseName(field, name, t.Collections[:len(t.Collections)-1]...)
+	c := t.collections()
+	return ParseName(field, name, c[:len(c)-1]...)
 }
 
 // newIDs returns the ids of a resource a Create makes under parent (the
@@ -58,7 +87,7 @@ func (t Type[R]) ParseParent(field, name string) ([]string, error) {
 // caller chose, or a new one.
 func (t Type[R]) newIDs(parent, id string) ([]string, error) {
 	var ids []string
-	if len(t.Collections) > 1 {
+	if len(t.collections()) > 1 {
 		var err error
 		if ids, err = t.ParseParent("parent", parent); err != nil {
 			return nil, err

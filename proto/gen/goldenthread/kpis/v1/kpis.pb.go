@@ -2532,7 +2532,7 @@ var File_goldenthread_kpis_v1_kpis_proto protoreflect.FileDescriptor
 
 const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\n" +
-	"\x1fgoldenthread/kpis/v1/kpis.proto\x12\x14goldenthread.kpis.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x91\x02\n" +
+	"\x1fgoldenthread/kpis/v1/kpis.proto\x12\x14goldenthread.kpis.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x91\x02\n" +
 	"\x06Target\x12\xe7\x01\n" +
 	"\n" +
 	"period_end\x18\x01 \x01(\v2\x11.google.type.DateB\xb4\x01\xbaH\xb0\x01\xba\x01\xa9\x01\n" +
@@ -2571,7 +2571,7 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x05value\x18\x01 \x01(\x01B\a\xbaH\x04\x12\x02@\x01R\x05value\x12\xd9\x01\n" +
 	"\x04date\x18\x02 \x01(\v2\x11.google.type.DateB\xb1\x01\xbaH\xad\x01\xba\x01\xa9\x01\n" +
 	"\n" +
-	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x04date\"\xc5\x14\n" +
+	"date.range\x12,must be a date from 0001-01-01 to 9999-12-31\x1amthis.year >= 1 && this.year <= 9999 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\x04date\"\x95\x15\n" +
 	"\x03Kpi\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12i\n" +
 	"\x05title\x18\x02 \x01(\tBS\xe0A\x02\xbaHM\xba\x01C\n" +
@@ -2622,14 +2622,15 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	"\x14CLOSURE_ELEMENT_DONE\x10\x01\x12\x1b\n" +
 	"\x17CLOSURE_ELEMENT_DROPPED\x10\x02\x12\x19\n" +
 	"\x15CLOSURE_HORIZON_ENDED\x10\x03\x12\x13\n" +
-	"\x0fCLOSURE_RETIRED\x10\x04\"\xbe\x01\n" +
+	"\x0fCLOSURE_RETIRED\x10\x04:N\xeaAK\n" +
+	"\x15kpis.goldenthread/Kpi\x12'organisations/{organisation}/kpis/{kpi}*\x04kpis2\x03kpi\"\xbe\x01\n" +
 	"\n" +
 	"Correction\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\x01R\x05value\x12\x18\n" +
 	"\x04note\x18\x02 \x01(\tB\x04\xa0\xbb\x18\x01R\x04note\x12\x16\n" +
 	"\x06source\x18\x03 \x01(\tR\x06source\x12\x14\n" +
 	"\x05actor\x18\x04 \x01(\tR\x05actor\x12R\n" +
-	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x04time\"\x84\a\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\x04time\"\x88\b\n" +
 	"\vMeasurement\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\xea\x01\n" +
 	"\n" +
@@ -2650,7 +2651,8 @@ const file_goldenthread_kpis_v1_kpis_proto_rawDesc = "" +
 	" \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12&\n" +
 	"\fupdate_actor\x18\v \x01(\tB\x03\xe0A\x03R\vupdateActor\x12<\n" +
-	"\x06status\x18\f \x01(\x0e2\x1f.goldenthread.kpis.v1.KpiStatusB\x03\xe0A\x03R\x06statusB\b\n" +
+	"\x06status\x18\f \x01(\x0e2\x1f.goldenthread.kpis.v1.KpiStatusB\x03\xe0A\x03R\x06status:\x81\x01\xeaA~\n" +
+	"\x1dkpis.goldenthread/Measurement\x12Borganisations/{organisation}/kpis/{kpi}/measurements/{measurement}*\fmeasurements2\vmeasurementB\b\n" +
 	"\x06_value\"\x94\x02\n" +
 	"\rGetKpiRequest\x12\xbe\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xa9\x01\xbaH\xa5\x01\xba\x01\xa1\x01\n" +

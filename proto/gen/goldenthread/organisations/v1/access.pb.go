@@ -471,7 +471,7 @@ var File_goldenthread_organisations_v1_access_proto protoreflect.FileDescriptor
 
 const file_goldenthread_organisations_v1_access_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/organisations/v1/access.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/identity/v1/identity.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x04\n" +
+	"*goldenthread/organisations/v1/access.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/identity/v1/identity.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9e\x05\n" +
 	"\bApiToken\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x120\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\vdisplayName\x12?\n" +
@@ -483,7 +483,8 @@ const file_goldenthread_organisations_v1_access_proto_rawDesc = "" +
 	"\vdelete_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"deleteTime\x12&\n" +
 	"\fcreate_actor\x18\a \x01(\tB\x03\xe0A\x03R\vcreateActor\x12&\n" +
-	"\fupdate_actor\x18\b \x01(\tB\x03\xe0A\x03R\vupdateActor\"\xaf\x02\n" +
+	"\fupdate_actor\x18\b \x01(\tB\x03\xe0A\x03R\vupdateActor:\x89\x01\xeaA\x85\x01\n" +
+	"#organisations.goldenthread/ApiToken\x122organisations/{organisation}/apiTokens/{api_token}\x12\x15apiTokens/{api_token}*\tapiTokens2\bapiToken\"\xaf\x02\n" +
 	"\x15CreateApiTokenRequest\x12\xc7\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\xae\x01\xbaH\xaa\x01\xba\x01\xa6\x01\n" +
 	"\x10api_token.parent\x12Cmust be organisations/{organisation}, or empty for a platform token\x1aMthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12L\n" +

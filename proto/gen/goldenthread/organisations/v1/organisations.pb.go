@@ -675,8 +675,7 @@ var File_goldenthread_organisations_v1_organisations_proto protoreflect.FileDesc
 
 const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\n" +
-	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a&goldenthread/annotations/v1/text.proto\"\xac\n" +
-	"\n" +
+	"1goldenthread/organisations/v1/organisations.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a&goldenthread/annotations/v1/text.proto\"\x95\v\n" +
 	"\fOrganisation\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12}\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBZ\xe0A\x02\xbaHT\xba\x01J\n" +
@@ -706,7 +705,8 @@ const file_goldenthread_organisations_v1_organisations_proto_rawDesc = "" +
 	"\x0fKIND_DEPARTMENT\x10\x03\x12\x1f\n" +
 	"\x1bKIND_SHARED_SERVICE_COMPANY\x10\x04\x12\x0e\n" +
 	"\n" +
-	"KIND_OTHER\x10\x05\"\xb0\x02\n" +
+	"KIND_OTHER\x10\x05:g\xeaAd\n" +
+	"'organisations.goldenthread/Organisation\x12\x1corganisations/{organisation}*\rorganisations2\forganisation\"\xb0\x02\n" +
 	"\x16GetOrganisationRequest\x12\x95\x02\n" +
 	"\x04name\x18\x01 \x01(\tB\x80\x02\xbaH\xfc\x01\xba\x01\xf8\x01\n" +
 	"\x11organisation.name\x12\xa1\x01must be organisations/{organisation}, where {organisation} is 1 to 63 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xd3\x01\n" +

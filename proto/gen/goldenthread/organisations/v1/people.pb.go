@@ -613,7 +613,7 @@ var File_goldenthread_organisations_v1_people_proto protoreflect.FileDescriptor
 
 const file_goldenthread_organisations_v1_people_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/organisations/v1/people.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/identity/v1/identity.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdc\x05\n" +
+	"*goldenthread/organisations/v1/people.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/identity/v1/identity.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc2\x06\n" +
 	"\x06Person\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12}\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBZ\xe0A\x02\xbaHT\xba\x01J\n" +
@@ -631,7 +631,8 @@ const file_goldenthread_organisations_v1_people_proto_rawDesc = "" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12?\n" +
 	"\x04role\x18\n" +
 	" \x01(\x0e2\x1e.goldenthread.identity.v1.RoleB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x04role\x12&\n" +
-	"\fupdate_actor\x18\v \x01(\tB\x03\xe0A\x03R\vupdateActor\"\xdd\x01\n" +
+	"\fupdate_actor\x18\v \x01(\tB\x03\xe0A\x03R\vupdateActor:d\xeaAa\n" +
+	"!organisations.goldenthread/Person\x12,organisations/{organisation}/people/{person}*\x06people2\x06person\"\xdd\x01\n" +
 	"\x10GetPersonRequest\x12\xc8\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb3\x01\xbaH\xaf\x01\xba\x01\xab\x01\n" +
 	"\vperson.name\x124must be organisations/{organisation}/people/{person}\x1afthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/people/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xe8\x02\n" +

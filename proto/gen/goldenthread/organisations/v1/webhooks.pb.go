@@ -1050,7 +1050,7 @@ var File_goldenthread_organisations_v1_webhooks_proto protoreflect.FileDescripto
 
 const file_goldenthread_organisations_v1_webhooks_proto_rawDesc = "" +
 	"\n" +
-	",goldenthread/organisations/v1/webhooks.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd9\x06\n" +
+	",goldenthread/organisations/v1/webhooks.proto\x12\x1dgoldenthread.organisations.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc6\a\n" +
 	"\aWebhook\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12}\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBZ\xe0A\x02\xbaHT\xba\x01J\n" +
@@ -1074,7 +1074,8 @@ const file_goldenthread_organisations_v1_webhooks_proto_rawDesc = "" +
 	"\x06Format\x12\x16\n" +
 	"\x12FORMAT_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12FORMAT_CLOUDEVENTS\x10\x01\x12\x0f\n" +
-	"\vFORMAT_CHAT\x10\x02\"\xc8\x05\n" +
+	"\vFORMAT_CHAT\x10\x02:k\xeaAh\n" +
+	"\"organisations.goldenthread/Webhook\x12/organisations/{organisation}/webhooks/{webhook}*\bwebhooks2\awebhook\"\xd1\x06\n" +
 	"\bDelivery\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x1e\n" +
 	"\bevent_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aeventId\x12\"\n" +
@@ -1096,7 +1097,9 @@ const file_goldenthread_organisations_v1_webhooks_proto_rawDesc = "" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rSTATE_PENDING\x10\x01\x12\x13\n" +
 	"\x0fSTATE_DELIVERED\x10\x02\x12\x10\n" +
-	"\fSTATE_FAILED\x10\x03\"\xe0\x03\n" +
+	"\fSTATE_FAILED\x10\x03:\x86\x01\xeaA\x82\x01\n" +
+	"#organisations.goldenthread/Delivery\x12Eorganisations/{organisation}/webhooks/{webhook}/deliveries/{delivery}*\n" +
+	"deliveries2\bdelivery\"\xe0\x03\n" +
 	"\x14CreateWebhookRequest\x12\x99\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\x80\x01\xbaH}\xba\x01z\n" +
 	"\x11organisation.name\x12$must be organisations/{organisation}\x1a?this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x06parent\x12H\n" +

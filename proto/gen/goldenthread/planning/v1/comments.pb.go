@@ -574,7 +574,7 @@ var File_goldenthread_planning_v1_comments_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_comments_proto_rawDesc = "" +
 	"\n" +
-	"'goldenthread/planning/v1/comments.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a&goldenthread/annotations/v1/text.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbd\x04\n" +
+	"'goldenthread/planning/v1/comments.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a&goldenthread/annotations/v1/text.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xce\x06\n" +
 	"\aComment\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12%\n" +
 	"\x04text\x18\x02 \x01(\tB\x11\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1f\xa0\xbb\x18\x01R\x04text\x12\x1f\n" +
@@ -590,7 +590,8 @@ const file_goldenthread_planning_v1_comments_proto_rawDesc = "" +
 	"\x04etag\x18\t \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12&\n" +
 	"\fupdate_actor\x18\n" +
-	" \x01(\tB\x03\xe0A\x03R\vupdateActor\"~\n" +
+	" \x01(\tB\x03\xe0A\x03R\vupdateActor:\x8e\x02\xeaA\x8a\x02\n" +
+	"\x1dplanning.goldenthread/Comment\x12Borganisations/{organisation}/elements/{element}/comments/{comment}\x12Vorganisations/{organisation}/elements/{element}/checkIns/{check_in}/comments/{comment}\x12:organisations/{organisation}/kpis/{kpi}/comments/{comment}*\bcomments2\acomment\"~\n" +
 	"\vCommentEdit\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12[\n" +
 	"\tedit_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\beditTime\"\xf9\x02\n" +

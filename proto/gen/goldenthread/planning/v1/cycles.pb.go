@@ -753,7 +753,8 @@ var File_goldenthread_planning_v1_cycles_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_cycles_proto_rawDesc = "" +
 	"\n" +
-	"%goldenthread/planning/v1/cycles.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/planning/v1/elements.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xd5\t\n" +
+	"%goldenthread/planning/v1/cycles.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/planning/v1/elements.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xb3\n" +
+	"\n" +
 	"\x05Cycle\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12}\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBZ\xe0A\x02\xbaHT\xba\x01J\n" +
@@ -782,7 +783,8 @@ const file_goldenthread_planning_v1_cycles_proto_rawDesc = "" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
 	"STATE_OPEN\x10\x01\x12\x10\n" +
-	"\fSTATE_CLOSED\x10\x02\"\xe7\x01\n" +
+	"\fSTATE_CLOSED\x10\x02:\\\xeaAY\n" +
+	"\x1bplanning.goldenthread/Cycle\x12+organisations/{organisation}/cycles/{cycle}*\x06cycles2\x05cycle\"\xe7\x01\n" +
 	"\fCycleOutcome\x12;\n" +
 	"\aelement\x18\x01 \x01(\v2!.goldenthread.planning.v1.ElementR\aelement\x12Z\n" +
 	"\fkpi_statuses\x18\x02 \x03(\v27.goldenthread.planning.v1.CycleOutcome.KpiStatusesEntryR\vkpiStatuses\x1a>\n" +

@@ -2299,11 +2299,11 @@ var File_goldenthread_planning_v1_elements_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\n" +
-	"'goldenthread/planning/v1/elements.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\x1a%goldenthread/history/v1/history.proto\"\x9a\x01\n" +
+	"'goldenthread/planning/v1/elements.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a&goldenthread/annotations/v1/text.proto\x1a%goldenthread/history/v1/history.proto\"\x9a\x01\n" +
 	"\fHealthDriver\x12\x18\n" +
 	"\aelement\x18\x01 \x01(\tR\aelement\x126\n" +
 	"\x04link\x18\x02 \x01(\x0e2\".goldenthread.planning.v1.LinkKindR\x04link\x128\n" +
-	"\x06health\x18\x03 \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\"\xb9\x19\n" +
+	"\x06health\x18\x03 \x01(\x0e2 .goldenthread.planning.v1.HealthR\x06health\"\xa1\x1a\n" +
 	"\aElement\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12E\n" +
 	"\x05level\x18\x02 \x01(\x0e2\x1f.goldenthread.planning.v1.LevelB\x0e\xe0A\x02\xe0A\x05\xbaH\x05\x82\x01\x02\x10\x01R\x05level\x12[\n" +
@@ -2351,7 +2351,8 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\x0flatest_check_in\x18\x1b \x01(\v2!.goldenthread.planning.v1.CheckInB\x03\xe0A\x03R\rlatestCheckIn\x12\xdc\x01\n" +
 	"\x05cycle\x18\x1c \x01(\tB\xc5\x01\xe0A\x01\xbaH\xbe\x01\xba\x01\xba\x01\n" +
 	"\relement.cycle\x123must be organisations/{organisation}/cycles/{cycle}\x1atthis == '' || this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/cycles/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x05cycle\x12%\n" +
-	"\vpredecessor\x18\x1d \x01(\tB\x03\xe0A\x03R\vpredecessor\"\xdd\x05\n" +
+	"\vpredecessor\x18\x1d \x01(\tB\x03\xe0A\x03R\vpredecessor:f\xeaAc\n" +
+	"\x1dplanning.goldenthread/Element\x12/organisations/{organisation}/elements/{element}*\belements2\aelement\"\xd9\x06\n" +
 	"\aCheckIn\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\xc8\x01\n" +
 	"\n" +
@@ -2370,7 +2371,8 @@ const file_goldenthread_planning_v1_elements_proto_rawDesc = "" +
 	"\vupdate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB%\xe0A\x03\xbaH\x1f\xb2\x01\x1c\"\r\b\xff\x82\xd1\xff\xaf\a\x10\xff\x93\xeb\xdc\x032\v\b\x80\x92\xb8Ø\xfe\xff\xff\xff\x01R\n" +
 	"updateTime\x12\x1b\n" +
-	"\x06public\x18\v \x01(\bB\x03\xe0A\x01R\x06publicB\v\n" +
+	"\x06public\x18\v \x01(\bB\x03\xe0A\x01R\x06public:z\xeaAw\n" +
+	"\x1dplanning.goldenthread/CheckIn\x12Corganisations/{organisation}/elements/{element}/checkIns/{check_in}*\bcheckIns2\acheckInB\v\n" +
 	"\t_progress\"\xaa\x01\n" +
 	"\rElementThread\x12=\n" +
 	"\belements\x18\x01 \x03(\v2!.goldenthread.planning.v1.ElementR\belements\x12:\n" +

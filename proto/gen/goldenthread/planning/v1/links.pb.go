@@ -598,7 +598,7 @@ var File_goldenthread_planning_v1_links_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_links_proto_rawDesc = "" +
 	"\n" +
-	"$goldenthread/planning/v1/links.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a&goldenthread/annotations/v1/text.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfb\b\n" +
+	"$goldenthread/planning/v1/links.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a&goldenthread/annotations/v1/text.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\t\n" +
 	"\vLinkRequest\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\xdf\x01\n" +
 	"\aelement\x18\x02 \x01(\tB\xc4\x01\xe0A\x02\xbaH\xbd\x01\xba\x01\xb9\x01\n" +
@@ -623,7 +623,8 @@ const file_goldenthread_planning_v1_links_proto_rawDesc = "" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rSTATE_PENDING\x10\x01\x12\x12\n" +
 	"\x0eSTATE_ACCEPTED\x10\x02\x12\x12\n" +
-	"\x0eSTATE_DECLINED\x10\x03\"\xfa\x01\n" +
+	"\x0eSTATE_DECLINED\x10\x03:{\xeaAx\n" +
+	"!planning.goldenthread/LinkRequest\x128organisations/{organisation}/linkRequests/{link_request}*\flinkRequests2\vlinkRequest\"\xfa\x01\n" +
 	"\x15GetLinkRequestRequest\x12\xe0\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xcb\x01\xbaH\xc7\x01\xba\x01\xc3\x01\n" +
 	"\x11link_request.name\x12@must be organisations/{organisation}/linkRequests/{link_request}\x1althis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/linkRequests/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xa6\x02\n" +

@@ -603,7 +603,7 @@ var File_goldenthread_planning_v1_publication_proto protoreflect.FileDescriptor
 
 const file_goldenthread_planning_v1_publication_proto_rawDesc = "" +
 	"\n" +
-	"*goldenthread/planning/v1/publication.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/planning/v1/elements.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xbf\x05\n" +
+	"*goldenthread/planning/v1/publication.proto\x12\x18goldenthread.planning.v1\x1a\x1bbuf/validate/validate.proto\x1a'goldenthread/planning/v1/elements.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xac\x06\n" +
 	"\vPublication\x12\xb1\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x9c\x01\xe0A\b\xbaH\x95\x01\xba\x01\x91\x01\n" +
 	"\x10publication.name\x120must be organisations/{organisation}/publication\x1aKthis.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/publication$')R\x04name\x12!\n" +
@@ -616,7 +616,8 @@ const file_goldenthread_planning_v1_publication_proto_rawDesc = "" +
 	"updateTime\x12&\n" +
 	"\fupdate_actor\x18\a \x01(\tB\x03\xe0A\x03R\vupdateActor\x12\x1e\n" +
 	"\x04etag\x18\b \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xe6\x04\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag:k\xeaAh\n" +
+	"!planning.goldenthread/Publication\x12(organisations/{organisation}/publication*\fpublications2\vpublication\"\xe6\x04\n" +
 	"\x10PublishedElement\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
 	"\x05level\x18\x02 \x01(\x0e2\x1f.goldenthread.planning.v1.LevelR\x05level\x12N\n" +

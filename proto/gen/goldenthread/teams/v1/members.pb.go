@@ -613,8 +613,7 @@ var File_goldenthread_teams_v1_members_proto protoreflect.FileDescriptor
 
 const file_goldenthread_teams_v1_members_proto_rawDesc = "" +
 	"\n" +
-	"#goldenthread/teams/v1/members.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xcc\n" +
-	"\n" +
+	"#goldenthread/teams/v1/members.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xb9\v\n" +
 	"\x06Member\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\xd4\x01\n" +
 	"\x06person\x18\x02 \x01(\tB\xbb\x01\xe0A\x02\xe0A\x05\xbaH\xb1\x01\xba\x01\xad\x01\n" +
@@ -643,7 +642,8 @@ const file_goldenthread_teams_v1_members_proto_rawDesc = "" +
 	"\tROLE_LEAD\x10\x01\x12\x0f\n" +
 	"\vROLE_MEMBER\x10\x02\x12\x10\n" +
 	"\fROLE_SPONSOR\x10\x03\x12\x14\n" +
-	"\x10ROLE_SECRETARIAT\x10\x04\"\x93\x02\n" +
+	"\x10ROLE_SECRETARIAT\x10\x04:k\xeaAh\n" +
+	"\x19teams.goldenthread/Member\x12:organisations/{organisation}/teams/{team}/members/{member}*\amembers2\x06member\"\x93\x02\n" +
 	"\x10GetMemberRequest\x12\xfe\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xe9\x01\xbaH\xe5\x01\xba\x01\xe1\x01\n" +
 	"\vmember.name\x12Bmust be organisations/{organisation}/teams/{team}/members/{member}\x1a\x8d\x01this.matches('^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/teams/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/members/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$')R\x04name\"\xc2\x03\n" +

@@ -863,7 +863,7 @@ var File_goldenthread_teams_v1_teams_proto protoreflect.FileDescriptor
 
 const file_goldenthread_teams_v1_teams_proto_rawDesc = "" +
 	"\n" +
-	"!goldenthread/teams/v1/teams.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&goldenthread/annotations/v1/text.proto\"\x8c\t\n" +
+	"!goldenthread/teams/v1/teams.proto\x12\x15goldenthread.teams.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&goldenthread/annotations/v1/text.proto\"\xe2\t\n" +
 	"\x04Team\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12}\n" +
 	"\fdisplay_name\x18\x02 \x01(\tBZ\xe0A\x02\xbaHT\xba\x01J\n" +
@@ -890,7 +890,8 @@ const file_goldenthread_teams_v1_teams_proto_rawDesc = "" +
 	"\x0fKIND_LEADERSHIP\x10\x01\x12\x14\n" +
 	"\x10KIND_OPERATIONAL\x10\x02\x12\x10\n" +
 	"\fKIND_PROJECT\x10\x03\x12\x10\n" +
-	"\fKIND_NETWORK\x10\x04\"x\n" +
+	"\fKIND_NETWORK\x10\x04:T\xeaAQ\n" +
+	"\x17teams.goldenthread/Team\x12)organisations/{organisation}/teams/{team}*\x05teams2\x04team\"x\n" +
 	"\bTeamTree\x12/\n" +
 	"\x04team\x18\x01 \x01(\v2\x1b.goldenthread.teams.v1.TeamR\x04team\x12;\n" +
 	"\bchildren\x18\x02 \x03(\v2\x1f.goldenthread.teams.v1.TeamTreeR\bchildren\"\xd5\x01\n" +
