@@ -219,17 +219,19 @@ func BenchmarkCreateUnderWideParent(b *testing.B) {
 func BenchmarkPublishedPlan(b *testing.B) {
 	p := newBenchPlan(b, 1000)
 	ctx := context.Background()
-	h := &publicationHandler{db: p.db}
+	h := &publicationHandler{publications: resource.Engine[*publicationRecord, *pb.Publication]{DB: p.db, Type: publicationType}}
+	name := publicationType.Name(p.orgID)
 	err := p.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		return savePublication(ctx, tx, &publicationRecord{orgID: p.orgID, revision: 1,
-			p: &pb.Publication{Name: publicationName(p.orgID), Published: true, DisplayName: "Bench", UpdateTime: resource.Now()}})
+		_, err := savePublication(ctx, tx, &publicationRecord{orgID: p.orgID, Stored: resource.Stored[*pb.Publication]{Rev: 1,
+			Msg: &pb.Publication{Name: name, Published: true, DisplayName: "Bench", UpdateTime: resource.Now()}}})
+		return err
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		plan, err := h.GetPublishedPlan(ctx, &pb.GetPublishedPlanRequest{Name: publicationName(p.orgID)})
+		plan, err := h.GetPublishedPlan(ctx, &pb.GetPublishedPlanRequest{Name: name})
 		if err != nil || len(plan.Elements) < 1000 {
 			b.Fatalf("%d elements, %v", len(plan.GetElements()), err)
 		}

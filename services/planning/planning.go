@@ -85,7 +85,8 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 			pb.RegisterCyclesServiceServer(g, &cyclesHandler{cycles: resource.Engine[*cycleRecord, *pb.Cycle]{DB: base.DB,
 				Service: serviceName, Field: "cycle", Type: cycleType, Events: resource.EventsOf[*pb.Cycle](base.Emit, "cycle")},
 				elements: eh, kpis: measures})
-			pb.RegisterPublicationServiceServer(g, &publicationHandler{db: base.DB, emit: base.Emit, teams: teams})
+			pb.RegisterPublicationServiceServer(g, &publicationHandler{teams: teams, publications: resource.Engine[*publicationRecord, *pb.Publication]{
+				DB: base.DB, Service: serviceName, Field: "publication", Type: publicationType, Events: resource.EventsOf[*pb.Publication](base.Emit, "publication")}})
 			pb.RegisterLinkRequestsServiceServer(g, &linksHandler{links: resource.Engine[*linkRecord, *pb.LinkRequest]{DB: base.DB,
 				Service: serviceName, Field: "link_request", Type: linkType, Events: linkEvents{base.Emit}}})
 		}

@@ -4,19 +4,11 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"strings"
 
-	"buf.build/go/protovalidate"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
-	"github.com/goldenthread/goldenthread/services/kit/auth"
-	"github.com/goldenthread/goldenthread/services/kit/history"
-	"github.com/goldenthread/goldenthread/services/kit/interceptor"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
 )
@@ -26,104 +18,55 @@ import (
 // it publishes) and the published plan, which anyone may read.
 type publicationHandler struct {
 	pb.UnimplementedPublicationServiceServer
-	db    *sqldb.DB
-	emit  resource.Emit
-	teams teamDirectory
-}
-
-// parsePublication returns the organisation id of a publication's name.
-func parsePublication(field, name string) (string, error) {
-	parent, ok := strings.CutSuffix(name, "/publication")
-	if !ok {
-		return "", apierr.InvalidArgument(field, "must be organisations/{organisation}/publication")
-	}
-	return resource.ParseOrganisation(field, parent)
+	publications resource.Engine[*publicationRecord, *pb.Publication]
+	teams        teamDirectory
 }
 
 func (h *publicationHandler) GetPublication(ctx context.Context, req *pb.GetPublicationRequest) (*pb.Publication, error) {
-	orgID, err := parsePublication("name", req.Name)
-	if err != nil {
-		return nil, err
-	}
-	r, err := getPublication(ctx, h.db, orgID)
-	if err != nil {
-		return nil, err
-	}
-	return r.p, nil
+	return h.publications.Get(ctx, req.Name)
 }
 
 func (h *publicationHandler) UpdatePublication(ctx context.Context, req *pb.UpdatePublicationRequest) (*pb.Publication, error) {
-	orgID, err := parsePublication("publication.name", req.Publication.GetName())
+	c, err := h.publications.Patch(req.Publication, req.UpdateMask.GetPaths())
 	if err != nil {
 		return nil, err
 	}
-	paths, err := resource.MaskPaths(req.UpdateMask.GetPaths(), publicationUpdatable, []string{"update_time", "update_actor"})
-	if err != nil {
-		return nil, err
-	}
-	if slices.Contains(paths, "teams") {
+	if slices.Contains(c.Paths, "teams") {
 		for i, t := range req.Publication.Teams {
 			if err := h.teams.RequireLiveTeam(ctx, "publication.teams["+strconv.Itoa(i)+"]", t); err != nil {
 				return nil, err
 			}
 		}
 	}
-	var result *pb.Publication
-	err = h.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if err := tx.Lock(ctx, publicationName(orgID)); err != nil {
-			return err
-		}
-		current, err := getPublication(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		if err := resource.CheckEtag(current.p.Name, req.Publication.Etag, current.p.Etag); err != nil {
-			return err
-		}
-		next := &publicationRecord{p: resource.ApplyMask(current.p, req.Publication, paths), orgID: orgID, revision: current.revision}
-		if err := protovalidate.Validate(next.p); err != nil {
-			return interceptor.ValidationStatus(err, "publication.")
-		}
-		if err := checkPublication(orgID, next.p); err != nil {
-			return err
-		}
-		if proto.Equal(current.p, next.p) {
-			result = current.p
-			return nil
-		}
-		next.revision++
-		next.p.UpdateTime, next.p.UpdateActor, next.p.Etag = resource.Now(), auth.Actor(ctx, serviceName), resource.Etag(next.revision)
-		if err := savePublication(ctx, tx, next); err != nil {
-			return err
-		}
-		if err := history.Record(ctx, tx, next.p, historypb.Action_ACTION_UPDATED, next.p.UpdateActor, paths...); err != nil {
-			return err
-		}
-		result = next.p
-		return h.emit(ctx, tx, next.p.Name, "publication", "updated", &pb.PublicationUpdated{Publication: next.p, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+	// Its first change makes its row: the lock, not the row, keeps two
+	// first changes from both succeeding.
+	c.Lock = func(ctx context.Context, tx *sqldb.Tx, _ []string) error { return tx.Lock(ctx, c.Name) }
+	return h.publications.Update(ctx, c, func(current *publicationRecord) (*publicationRecord, error) {
+		next := resource.With(current, resource.ApplyMask(current.Msg, req.Publication, c.Paths))
+		return next, checkPublication(current.orgID, next.Msg)
 	})
-	return result, err
 }
 
 func (h *publicationHandler) GetPublishedPlan(ctx context.Context, req *pb.GetPublishedPlanRequest) (*pb.PublishedPlan, error) {
-	orgID, err := parsePublication("name", req.Name)
+	ids, err := publicationType.Parse("name", req.Name)
 	if err != nil {
 		return nil, err
 	}
-	pub, err := getPublication(ctx, h.db, orgID)
+	orgID := ids[0]
+	pub, err := getPublication(ctx, h.publications.DB, orgID)
 	if err != nil {
 		return nil, err
 	}
-	if !pub.p.Published {
+	if !pub.Msg.Published {
 		return nil, apierr.NotFound(req.Name)
 	}
-	recs, err := liveTree(ctx, h.db, orgID, "")
+	recs, err := liveTree(ctx, h.publications.DB, orgID, "")
 	if err != nil {
 		return nil, err
 	}
-	part := publishedPart(pub.p, parentsFirst(recs))
+	part := publishedPart(pub.Msg, parentsFirst(recs))
 	in := map[string]bool{}
-	updated := pub.p.UpdateTime.AsTime()
+	updated := pub.Msg.UpdateTime.AsTime()
 	for _, r := range part {
 		in[r.id] = true
 		if t := r.Msg.UpdateTime.AsTime(); t.After(updated) {
@@ -133,8 +76,8 @@ func (h *publicationHandler) GetPublishedPlan(ctx context.Context, req *pb.GetPu
 			updated = r.Msg.HealthChangeTime.AsTime()
 		}
 	}
-	out := &pb.PublishedPlan{Name: pub.p.Name, DisplayName: pub.p.DisplayName, Licence: pub.p.Licence, UpdateTime: timestamppb.New(updated),
-		Kpis: pub.p.Kpis}
+	out := &pb.PublishedPlan{Name: pub.Msg.Name, DisplayName: pub.Msg.DisplayName, Licence: pub.Msg.Licence, UpdateTime: timestamppb.New(updated),
+		Kpis: pub.Msg.Kpis}
 	for _, r := range part {
 		out.Elements = append(out.Elements, publicElement(r, in))
 	}

@@ -9,9 +9,6 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/apierr"
 )
 
-// publicationUpdatable are the fields UpdatePublication may change.
-var publicationUpdatable = []string{"published", "display_name", "teams", "kpis", "licence"}
-
 // checkPublication enforces a publication's rules beyond its proto's:
 // teams of its own organisation, and a public name to publish under.
 func checkPublication(orgID string, p *pb.Publication) error {

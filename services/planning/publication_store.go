@@ -15,37 +15,44 @@ import (
 
 // publicationRecord is an organisation's publication as stored.
 type publicationRecord struct {
-	p        *pb.Publication
-	orgID    string
-	revision int64
+	resource.Stored[*pb.Publication]
+	orgID string
 }
 
-// publicationName is the name of orgID's publication.
-func publicationName(orgID string) string { return "organisations/" + orgID + "/publication" }
+// publicationType is the publication as the resource engine finds and
+// stores it: a singleton (organisations/{organisation}/publication) that
+// every organisation has, unpublished at revision 0 until an admin first
+// changes it, when its row is made.
+var publicationType = resource.Type[*publicationRecord]{
+	Get: func(ctx context.Context, q sqldb.Querier, ids ...string) (*publicationRecord, error) {
+		return getPublication(ctx, q, ids[0])
+	},
+	Save: savePublication,
+}
 
-// getPublication reads orgID's publication: unpublished, at revision 0,
-// while no admin has changed it.
+// getPublication reads orgID's publication.
 func getPublication(ctx context.Context, q sqldb.Querier, orgID string) (*publicationRecord, error) {
-	r := &publicationRecord{p: &pb.Publication{Name: publicationName(orgID)}, orgID: orgID}
+	p := &pb.Publication{Name: resource.NameOf[*pb.Publication](orgID)}
+	r := &publicationRecord{Stored: resource.Hold(p), orgID: orgID}
 	var published int
 	var teams, kpis string
 	var updated int64
 	err := q.QueryRowContext(ctx, "SELECT published, display_name, teams, kpis, licence, update_time, revision, update_actor FROM publications WHERE organisation_id = ?",
-		orgID).Scan(&published, &r.p.DisplayName, &teams, &kpis, &r.p.Licence, &updated, &r.revision, &r.p.UpdateActor)
+		orgID).Scan(&published, &p.DisplayName, &teams, &kpis, &p.Licence, &updated, &r.Rev, &p.UpdateActor)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		r.p.Etag = resource.Etag(0)
+		p.Etag = resource.Etag(0)
 		return r, nil
 	case err != nil:
 		return nil, fmt.Errorf("read publication: %w", err)
 	}
-	if r.p.Teams, err = namesOf(teams, func(id string) string { return teamName(orgID, id) }); err != nil {
+	if p.Teams, err = namesOf(teams, func(id string) string { return teamName(orgID, id) }); err != nil {
 		return nil, fmt.Errorf("read publication: teams: %w", err)
 	}
-	if r.p.Kpis, err = namesOf(kpis, func(id string) string { return "organisations/" + orgID + "/kpis/" + id }); err != nil {
+	if p.Kpis, err = namesOf(kpis, func(id string) string { return "organisations/" + orgID + "/kpis/" + id }); err != nil {
 		return nil, fmt.Errorf("read publication: kpis: %w", err)
 	}
-	r.p.Published, r.p.UpdateTime, r.p.Etag = published == 1, resource.Time(updated), resource.Etag(r.revision)
+	p.Published, p.UpdateTime, p.Etag = published == 1, resource.Time(updated), resource.Etag(r.Rev)
 	return r, nil
 }
 
@@ -72,16 +79,24 @@ func idsOf(names []string) string {
 	return string(out)
 }
 
-// savePublication writes r, the publication's next revision.
-func savePublication(ctx context.Context, tx *sqldb.Tx, r *publicationRecord) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO publications (organisation_id, published, display_name, teams, kpis, licence, update_time, revision, update_actor)
+// savePublication writes r, the publication's next revision, over the
+// one before it (none at revision 1), reporting false when the row has
+// moved on meanwhile.
+func savePublication(ctx context.Context, tx *sqldb.Tx, r *publicationRecord) (bool, error) {
+	p := r.Msg
+	res, err := tx.ExecContext(ctx, `INSERT INTO publications (organisation_id, published, display_name, teams, kpis, licence, update_time, revision, update_actor)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (organisation_id) DO UPDATE SET published = excluded.published,
 		display_name = excluded.display_name, teams = excluded.teams, kpis = excluded.kpis, licence = excluded.licence,
-		update_time = excluded.update_time, revision = excluded.revision, update_actor = excluded.update_actor`,
-		r.orgID, sqldb.Bool(r.p.Published), r.p.DisplayName, idsOf(r.p.Teams), idsOf(r.p.Kpis), r.p.Licence, resource.Micros(r.p.UpdateTime),
-		r.revision, r.p.UpdateActor)
+		update_time = excluded.update_time, revision = excluded.revision, update_actor = excluded.update_actor
+		WHERE publications.revision = excluded.revision - 1`,
+		r.orgID, sqldb.Bool(p.Published), p.DisplayName, idsOf(p.Teams), idsOf(p.Kpis), p.Licence, resource.Micros(p.UpdateTime),
+		r.Rev, p.UpdateActor)
 	if err != nil {
-		return fmt.Errorf("save publication: %w", err)
+		return false, fmt.Errorf("save publication: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("save publication: %w", err)
+	}
+	return n == 1, nil
 }

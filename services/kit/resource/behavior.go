@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/goldenthread/goldenthread/services/kit/apierr"
 	"github.com/goldenthread/goldenthread/services/kit/resourcename"
 )
 
@@ -21,8 +22,13 @@ import (
 
 // shape is what a resource message's options say, read once per message.
 type shape struct {
-	// collections of the first name pattern (see Collections).
+	// pattern is the first name pattern; collections are its collections
+	// (see patternCollections), and singleton its last segment when that
+	// is a literal: "publication" in organisations/{organisation}/publication,
+	// a resource each organisation has one of (AIP-156).
+	pattern     string
 	collections []string
+	singleton   string
 	// updatable fields: neither IDENTIFIER, OUTPUT_ONLY nor IMMUTABLE,
 	// nor the etag (a precondition, not a value); in API order.
 	updatable []string
@@ -40,7 +46,11 @@ func shapeOf(d protoreflect.MessageDescriptor) *shape {
 	}
 	s := &shape{}
 	if r, ok := proto.GetExtension(d.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); ok && len(r.GetPattern()) > 0 {
-		s.collections = patternCollections(r.GetPattern()[0])
+		s.pattern = r.GetPattern()[0]
+		s.collections = patternCollections(s.pattern)
+		if last := s.pattern[strings.LastIndex(s.pattern, "/")+1:]; !strings.HasPrefix(last, "{") {
+			s.singleton = last
+		}
 	}
 	fields := d.Fields()
 	for i := range fields.Len() {
@@ -72,23 +82,43 @@ func patternCollections(pattern string) []string {
 	return out
 }
 
+// name is the name of the resource with ids.
+func (s *shape) name(ids ...string) string {
+	name := resourcename.Format(s.collections, ids...)
+	if s.singleton != "" {
+		name += "/" + s.singleton
+	}
+	return name
+}
+
+// parse returns the ids in the name in a request's field, or
+// INVALID_ARGUMENT naming field.
+func (s *shape) parse(field, name string) ([]string, error) {
+	if s.singleton != "" {
+		parent, ok := strings.CutSuffix(name, "/"+s.singleton)
+		if !ok {
+			return nil, apierr.InvalidArgument(field, "must be "+s.pattern)
+		}
+		name = parent
+	}
+	return ParseName(field, name, s.collections...)
+}
+
 // NameOf is the name with ids of a resource of the message type M, in the
 // first pattern its proto declares. (A Type's Name says the same; this is
 // for code a Type's own declaration depends on, its scans.)
-func NameOf[M proto.Message](ids ...string) string {
-	return resourcename.Format(collectionsOf[M](), ids...)
-}
+func NameOf[M proto.Message](ids ...string) string { return shapeOfMessage[M]().name(ids...) }
 
 // ParseNameOf returns the ids in the name of a resource of the message
 // type M in a request's field, or INVALID_ARGUMENT naming field. (See
 // NameOf.)
 func ParseNameOf[M proto.Message](field, name string) ([]string, error) {
-	return ParseName(field, name, collectionsOf[M]()...)
+	return shapeOfMessage[M]().parse(field, name)
 }
 
-func collectionsOf[M proto.Message]() []string {
+func shapeOfMessage[M proto.Message]() *shape {
 	var m M
-	return shapeOf(m.ProtoReflect().Descriptor()).collections
+	return shapeOf(m.ProtoReflect().Descriptor())
 }
 
 // fixed lists the fields of the message d that the API marks OUTPUT_ONLY
@@ -104,7 +134,9 @@ var recordShapes sync.Map
 // shapeOfRecord returns the shape of the message records of type R hold.
 // R is a pointer to a struct embedding Stored; a new one is made once, as
 // a nil R has no Stored to ask.
-func shapeOfRecord[R interface{ descriptor() protoreflect.MessageDescriptor }]() *shape {
+func shapeOfRecord[R interface {
+	descriptor() protoreflect.MessageDescriptor
+}]() *shape {
 	t := reflect.TypeFor[R]()
 	if cached, ok := recordShapes.Load(t); ok {
 		return cached.(*shape)

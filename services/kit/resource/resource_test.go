@@ -2,6 +2,7 @@ package resource
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -149,6 +150,17 @@ func TestShapeFromProto(t *testing.T) {
 	}
 	if got := NameOf[*kpispb.Measurement]("o", "k", "m"); got != "organisations/o/kpis/k/measurements/m" {
 		t.Errorf("NameOf = %q", got)
+	}
+	// A singleton (AIP-156): one per organisation, named after it.
+	if got := NameOf[*planningpb.Publication]("o"); got != "organisations/o/publication" {
+		t.Errorf("NameOf singleton = %q", got)
+	}
+	if ids, err := ParseNameOf[*planningpb.Publication]("name", "organisations/o/publication"); err != nil || !slices.Equal(ids, []string{"o"}) {
+		t.Errorf("ParseNameOf singleton = %v, %v", ids, err)
+	}
+	if _, err := ParseNameOf[*planningpb.Publication]("name", "organisations/o"); err == nil ||
+		!strings.Contains(err.Error(), "must be organisations/{organisation}/publication") {
+		t.Errorf("ParseNameOf of the organisation's name = %v", err)
 	}
 	// A Type of one pattern of several says which.
 	comments := Type[*cycle]{Collections: []string{"organisations", "kpis", "comments"}}

@@ -66,12 +66,20 @@ func (t Type[R]) collection() string {
 func (t Type[R]) Updatable() []string { return shapeOfRecord[R]().updatable }
 
 // Name is the name of the resource with ids.
-func (t Type[R]) Name(ids ...string) string { return resourcename.Format(t.collections(), ids...) }
+func (t Type[R]) Name(ids ...string) string {
+	if t.Collections != nil {
+		return resourcename.Format(t.Collections, ids...)
+	}
+	return shapeOfRecord[R]().name(ids...)
+}
 
 // Parse returns the ids in the name in a request's field, or
 // INVALID_ARGUMENT naming field.
 func (t Type[R]) Parse(field, name string) ([]string, error) {
-	return ParseName(field, name, t.collections()...)
+	if t.Collections != nil {
+		return ParseName(field, name, t.Collections...)
+	}
+	return shapeOfRecord[R]().parse(field, name)
 }
 
 // ParseParent returns the ids in the name of a parent of the resource
