@@ -92,6 +92,11 @@ type Config struct {
 	EventsPerCaller int
 	// Metrics, when set, is where the gateway registers its HTTP metrics.
 	Metrics prometheus.Registerer
+	// Local, when set, is the server of all four services in this process
+	// (the all-in-one): unary calls reach them in process, through the
+	// same interceptors (grpcclient.Local), and only streams and
+	// readiness checks use the addresses.
+	Local grpcclient.Server
 	// Web are the public settings of the web client.
 	Web    web.Settings
 	Logger *slog.Logger
@@ -107,7 +112,10 @@ type Gateway struct {
 
 type backend struct {
 	name string
-	conn *grpc.ClientConn
+	// conn is the connection to the service's address; calls is what
+	// calls go over: conn, or the service in process (Config.Local).
+	conn  *grpc.ClientConn
+	calls grpc.ClientConnInterface
 }
 
 // New connects to the services (lazily: a service that is down makes its
@@ -155,37 +163,51 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	closing, stop := context.WithCancel(context.WithoutCancel(ctx))
 	g := &Gateway{stop: stop}
 	context.AfterFunc(ctx, stop)
-	type registerFunc func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
 	for _, b := range []struct {
 		name, addr string
 		register   []registerFunc
 	}{
 		{"organisations", cfg.OrganisationsAddr, []registerFunc{
-			orgpb.RegisterOrganisationsServiceHandler, orgpb.RegisterPeopleServiceHandler, orgpb.RegisterAccessServiceHandler,
-			orgpb.RegisterWebhooksServiceHandler,
-			identitypb.RegisterCallerServiceHandler}},
+			via(orgpb.RegisterOrganisationsServiceHandlerClient, orgpb.NewOrganisationsServiceClient),
+			via(orgpb.RegisterPeopleServiceHandlerClient, orgpb.NewPeopleServiceClient),
+			via(orgpb.RegisterAccessServiceHandlerClient, orgpb.NewAccessServiceClient),
+			via(orgpb.RegisterWebhooksServiceHandlerClient, orgpb.NewWebhooksServiceClient),
+			via(identitypb.RegisterCallerServiceHandlerClient, identitypb.NewCallerServiceClient)}},
 		{"teams", cfg.TeamsAddr, []registerFunc{
-			teamspb.RegisterTeamsServiceHandler, teamspb.RegisterMembersServiceHandler}},
-		{"planning", cfg.PlanningAddr, []registerFunc{planningpb.RegisterElementsServiceHandler, planningpb.RegisterLinkRequestsServiceHandler,
-			planningpb.RegisterCheckInsServiceHandler, planningpb.RegisterCommentsServiceHandler, planningpb.RegisterWorkServiceHandler,
-			planningpb.RegisterDigestServiceHandler, planningpb.RegisterCyclesServiceHandler, planningpb.RegisterPublicationServiceHandler}},
-		{"kpis", cfg.KpisAddr, []registerFunc{kpispb.RegisterKpisServiceHandler, kpispb.RegisterMeasurementsServiceHandler}},
+			via(teamspb.RegisterTeamsServiceHandlerClient, teamspb.NewTeamsServiceClient),
+			via(teamspb.RegisterMembersServiceHandlerClient, teamspb.NewMembersServiceClient)}},
+		{"planning", cfg.PlanningAddr, []registerFunc{
+			via(planningpb.RegisterElementsServiceHandlerClient, planningpb.NewElementsServiceClient),
+			via(planningpb.RegisterLinkRequestsServiceHandlerClient, planningpb.NewLinkRequestsServiceClient),
+			via(planningpb.RegisterCheckInsServiceHandlerClient, planningpb.NewCheckInsServiceClient),
+			via(planningpb.RegisterCommentsServiceHandlerClient, planningpb.NewCommentsServiceClient),
+			via(planningpb.RegisterWorkServiceHandlerClient, planningpb.NewWorkServiceClient),
+			via(planningpb.RegisterDigestServiceHandlerClient, planningpb.NewDigestServiceClient),
+			via(planningpb.RegisterCyclesServiceHandlerClient, planningpb.NewCyclesServiceClient),
+			via(planningpb.RegisterPublicationServiceHandlerClient, planningpb.NewPublicationServiceClient)}},
+		{"kpis", cfg.KpisAddr, []registerFunc{
+			via(kpispb.RegisterKpisServiceHandlerClient, kpispb.NewKpisServiceClient),
+			via(kpispb.RegisterMeasurementsServiceHandlerClient, kpispb.NewMeasurementsServiceClient)}},
 	} {
 		conn, err := grpcclient.Dial(b.addr, interceptor.CallerGateway)
 		if err != nil {
 			g.Close()
 			return nil, fmt.Errorf("gateway: %s: %w", b.name, err)
 		}
-		g.backends = append(g.backends, backend{name: b.name, conn: conn})
+		var calls grpc.ClientConnInterface = conn
+		if cfg.Local != nil {
+			calls = grpcclient.Local(cfg.Local, conn, interceptor.CallerGateway)
+		}
+		g.backends = append(g.backends, backend{name: b.name, conn: conn, calls: calls})
 		for _, register := range b.register {
-			if err := register(ctx, mux, conn); err != nil {
+			if err := register(ctx, mux, calls); err != nil {
 				g.Close()
 				return nil, fmt.Errorf("gateway: register %s: %w", b.name, err)
 			}
 		}
 	}
 
-	orgsConn := g.backends[0].conn
+	orgsConn := g.backends[0].calls
 	// Every service keeps the history of its own resources; the front
 	// door answers for all of them.
 	changes := historyOf(g.backends)
@@ -198,7 +220,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		g.Close()
 		return nil, fmt.Errorf("gateway: register the change log's export: %w", err)
 	}
-	teamsConn, planningConn, kpisConn := g.backends[1].conn, g.backends[2].conn, g.backends[3].conn
+	teamsConn, planningConn, kpisConn := g.backends[1].calls, g.backends[2].calls, g.backends[3].calls
 	if err := mux.HandlePath("GET", "/v1/{parent=organisations/*}:report", reportPack(mux, jsonBody, pack.Clients{
 		Organisations: orgpb.NewOrganisationsServiceClient(orgsConn), People: orgpb.NewPeopleServiceClient(orgsConn),
 		Teams: teamspb.NewTeamsServiceClient(teamsConn), Elements: planningpb.NewElementsServiceClient(planningConn),
@@ -246,6 +268,18 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return methodOf(r) + " " + r.Pattern }))
 	}
 	return g, nil
+}
+
+// registerFunc registers a service's REST routes on mux, calling it over
+// conn.
+type registerFunc func(ctx context.Context, mux *runtime.ServeMux, conn grpc.ClientConnInterface) error
+
+// via is the registerFunc of a service's generated handler registration
+// and client constructor.
+func via[C any](register func(context.Context, *runtime.ServeMux, C) error, client func(grpc.ClientConnInterface) C) registerFunc {
+	return func(ctx context.Context, mux *runtime.ServeMux, conn grpc.ClientConnInterface) error {
+		return register(ctx, mux, client(conn))
+	}
 }
 
 // ServeHTTP implements http.Handler.

@@ -27,7 +27,7 @@ func historyOf(backends []backend) history.Remote {
 	for _, b := range backends {
 		if !seen[b.conn.Target()] {
 			seen[b.conn.Target()] = true
-			clients = append(clients, historypb.NewHistoryServiceClient(b.conn))
+			clients = append(clients, historypb.NewHistoryServiceClient(b.calls))
 		}
 	}
 	return history.NewRemote(clients...)

@@ -18,10 +18,12 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/config"
+	"github.com/goldenthread/goldenthread/services/kit/grpcclient"
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
 	"github.com/goldenthread/goldenthread/services/kit/host"
 	"github.com/goldenthread/goldenthread/services/kit/jwt"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
+	"github.com/goldenthread/goldenthread/services/kit/tracing"
 	"github.com/goldenthread/goldenthread/services/kpis"
 	"github.com/goldenthread/goldenthread/services/organisations"
 	"github.com/goldenthread/goldenthread/services/planning"
@@ -162,12 +164,19 @@ func start(ctx context.Context, s settings, logger *slog.Logger) (*process, erro
 	}
 	closers = append(closers, func() { _ = measures.Close() })
 
-	// The gateway reaches the services through the gRPC port, like any
-	// other client, so their interceptors run for REST calls too.
+	// The gateway calls the services in process, through the interceptors
+	// a call over the gRPC port meets, so that they run for REST calls too;
+	// while traces are recorded, over the port, where the client and
+	// server spans of each call are made.
 	serveGateway := func(ctx context.Context, srv *grpcserver.Server) error {
+		var local grpcclient.Server
+		if !tracing.Active() {
+			local = srv
+		}
 		gw, err := gateway.New(ctx, gateway.Config{OrganisationsAddr: grpcAddr, TeamsAddr: grpcAddr, PlanningAddr: grpcAddr, KpisAddr: grpcAddr,
 			BodyLimit: s.bodyLimit, Timeout: s.timeout, CORSOrigins: config.List(s.corsOrigins), EventsPerCaller: s.eventsPerCaller,
-			NATS: brokers[broker.UserGateway].Conn, SubjectPrefix: s.subjectPrefix, Web: webSettings(s), Metrics: srv.Registry, Logger: logger})
+			NATS: brokers[broker.UserGateway].Conn, SubjectPrefix: s.subjectPrefix, Web: webSettings(s), Metrics: srv.Registry, Logger: logger,
+			Local: local})
 		if err != nil {
 			return err
 		}

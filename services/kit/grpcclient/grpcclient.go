@@ -37,7 +37,7 @@ func Dial(addr, caller string) (*grpc.ClientConn, error) {
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultServiceConfig(roundRobin),
-		grpc.WithChainUnaryInterceptor(defaultDeadline, forwardCredentials, interceptor.Caller(caller)),
+		grpc.WithChainUnaryInterceptor(interceptors(caller)...),
 	}
 	if tracing.Active() {
 		// A span per call, carrying the trace on to the service called.
@@ -48,6 +48,12 @@ func Dial(addr, caller string) (*grpc.ClientConn, error) {
 		return nil, fmt.Errorf("grpc client for %q: %w", addr, err)
 	}
 	return conn, nil
+}
+
+// interceptors are what every call of a caller's kind runs through before
+// it leaves, over the network or in process (Local).
+func interceptors(caller string) []grpc.UnaryClientInterceptor {
+	return []grpc.UnaryClientInterceptor{defaultDeadline, forwardCredentials, interceptor.Caller(caller)}
 }
 
 // forwardCredentials passes the credentials of the call being served on to
