@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,6 +76,27 @@ func listMeasurements(ctx context.Context, q sqldb.Querier, sel measurementSelec
 // allLive returns a KPI's live measurements in period order.
 func allLive(ctx context.Context, q sqldb.Querier, orgID, kpiID string) ([]*measurementRecord, error) {
 	return measurementsTable.All(ctx, q, "organisation_id = ? AND kpi_id = ? AND delete_time IS NULL ORDER BY period_end", orgID, kpiID)
+}
+
+// liveOf returns the live measurements of the KPIs kpiIDs of orgID, each
+// KPI's in period order, by KPI id: a query per 500 KPIs, not one each.
+func liveOf(ctx context.Context, q sqldb.Querier, orgID string, kpiIDs []string) (map[string][]*measurementRecord, error) {
+	out := map[string][]*measurementRecord{}
+	for chunk := range slices.Chunk(kpiIDs, 500) {
+		args := []any{orgID}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		recs, err := measurementsTable.All(ctx, q, "organisation_id = ? AND kpi_id IN (?"+strings.Repeat(", ?", len(chunk)-1)+
+			") AND delete_time IS NULL ORDER BY kpi_id, period_end", args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			out[r.kpiID] = append(out[r.kpiID], r)
+		}
+	}
+	return out, nil
 }
 
 // latestPeriods returns up to n of a KPI's live measurements, newest first,

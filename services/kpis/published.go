@@ -38,21 +38,25 @@ func (h *kpisHandler) ListPublishedKpis(ctx context.Context, req *pb.ListPublish
 	if err != nil {
 		return nil, err
 	}
+	var shown []*kpiRecord
+	var shownIDs []string
+	for _, r := range recs {
+		if elements[r.Msg.Element] && (len(chosen) == 0 || chosen[r.Msg.Name]) {
+			shown, shownIDs = append(shown, r), append(shownIDs, r.id)
+		}
+	}
+	measured, err := liveOf(ctx, h.kpis.DB, ids[0], shownIDs)
+	if err != nil {
+		return nil, err
+	}
 	out := &pb.ListPublishedKpisResponse{}
 	var values []*pb.Measurement
 	var of []string // the KPI id of each of values
-	for _, r := range recs {
-		if !elements[r.Msg.Element] || (len(chosen) > 0 && !chosen[r.Msg.Name]) {
-			continue
-		}
-		ms, err := allLive(ctx, h.kpis.DB, r.orgID, r.id)
-		if err != nil {
-			return nil, err
-		}
+	for _, r := range shown {
 		k := proto.CloneOf(r.Msg)
 		k.UpdateActor, k.Etag, k.TargetHistory = "", "", nil
 		published := &pb.PublishedKpi{Kpi: k}
-		for _, m := range ms {
+		for _, m := range measured[r.id] {
 			v := &pb.Measurement{Name: m.Msg.Name, PeriodEnd: m.Msg.PeriodEnd, Value: m.Msg.Value}
 			published.Values = append(published.Values, v)
 			values, of = append(values, v), append(of, r.id)
