@@ -6,3 +6,6 @@ func SetWALLimit(cleanup func(func()), bytes int64) {
 	walLimit = bytes
 	cleanup(func() { walLimit = before })
 }
+
+// Commits counts the commits of a SQLite DB's group of write transactions.
+func Commits(db *DB) uint64 { return db.group.commits.Load() }

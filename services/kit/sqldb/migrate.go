@@ -74,7 +74,7 @@ func (db *DB) Migrate(ctx context.Context, component string, migrations fs.FS) e
 	_, err = provider.Up(ctx)
 	// goose commits on the pool, past InTx: count its commits so that
 	// caches (see Writes) and the checkpointer learn of them.
-	db.wrote()
+	db.wrote(1)
 	var partial *goose.PartialError
 	if errors.As(err, &partial) {
 		// goose's error gives the version; the file says which variant.
@@ -219,7 +219,7 @@ func (db *DB) createVersionTable(ctx context.Context, component string, store da
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	db.wrote()
+	db.wrote(1)
 	return nil
 }
 

@@ -16,7 +16,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -88,8 +87,10 @@ type DB struct {
 	writeStmts, readStmts *statements
 	// writes counts the changes committed through this DB.
 	writes atomic.Uint64
-	// checkpoints runs SQLite's WAL checkpoints; nil on PostgreSQL.
+	// checkpoints runs SQLite's WAL checkpoints, and group its write
+	// transactions; nil on PostgreSQL.
 	checkpoints *checkpointer
+	group       *group
 }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL, or else the path
@@ -154,6 +155,7 @@ func openSQLite(path string) (*DB, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	db := &DB{dialect: SQLite, write: write, read: read, writeStmts: newStatements(write), readStmts: newStatements(read)}
+	db.group = newGroup(db)
 	db.startCheckpointer()
 	return db, nil
 }
@@ -212,6 +214,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	db.checkpoints.close()
 	if db.writeStmts != nil {
 		db.writeStmts.close()
@@ -226,16 +231,17 @@ func (db *DB) Close() error {
 
 // ExecContext runs a statement outside a transaction.
 func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	defer db.wrote() // even a failed statement may have changed rows
+	defer db.wrote(1) // even a failed statement may have changed rows
 	if db.writeStmts != nil {
 		return db.writeStmts.exec(ctx, nil, query, args)
 	}
 	return db.write.ExecContext(ctx, db.dialect.rebind(query), args...)
 }
 
-// wrote counts a commit and wakes the checkpointer.
-func (db *DB) wrote() {
-	db.writes.Add(1)
+// wrote counts n transactions or statements committed and wakes the
+// checkpointer.
+func (db *DB) wrote(n int) {
+	db.writes.Add(uint64(n))
 	db.checkpoints.committed()
 }
 
@@ -261,7 +267,11 @@ func (db *DB) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	return db.read.QueryRowContext(ctx, db.dialect.rebind(query), args...)
 }
 
-// Tx is a write transaction.
+// Tx is a write transaction. On SQLite its statements run to the end
+// whatever becomes of the caller's context: interrupting one would make
+// SQLite roll back the whole transaction, which holds other callers'
+// transactions too (see group); none of them waits on anything but the
+// file.
 type Tx struct {
 	tx       *sql.Tx
 	dialect  Dialect
@@ -271,10 +281,11 @@ type Tx struct {
 
 // InTx runs fn in a write transaction, committing when fn returns nil and
 // rolling back otherwise. Functions registered with OnCommit run after a
-// successful commit.
+// successful commit. On SQLite, transactions arriving together commit
+// together (see group), each still all or nothing.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	if db.writeStmts != nil {
-		db.writeStmts.preparePending(ctx)
+	if db.group != nil {
+		return db.group.run(ctx, fn, false)
 	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -286,40 +297,19 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 // InTxUnsynced is InTx for a transaction that only records what may safely
 // be done again if the record is lost — a relay marking events sent, which
 // the stream would de-duplicate if they were published again: its commit
-// does not wait for the disk. Only a power failure or an operating-system
-// crash can lose it; a process crash cannot.
+// does not wait for the disk (unless it commits with others that do). Only
+// a power failure or an operating-system crash can lose it; a process crash
+// cannot.
 func (db *DB) InTxUnsynced(ctx context.Context, fn func(tx *Tx) error) error {
-	if db.dialect == Postgres {
-		return db.InTx(ctx, func(tx *Tx) error {
-			if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
-				return fmt.Errorf("unsynced commit: %w", err)
-			}
-			return fn(tx)
-		})
+	if db.group != nil {
+		return db.group.run(ctx, fn, true)
 	}
-	db.writeStmts.preparePending(ctx)
-	// SQLite sets durability per connection, outside transactions: hold the
-	// pool's only writer for the whole transaction so that no other
-	// transaction commits while it is unsynced.
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = OFF"); err != nil {
-		return fmt.Errorf("unsynced commit: %w", err)
-	}
-	defer func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
-			// Never hand the pool a writer that does not sync: drop it.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	return db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
+			return fmt.Errorf("unsynced commit: %w", err)
 		}
-	}()
-	sqlTx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	return db.run(sqlTx, fn)
+		return fn(tx)
+	})
 }
 
 // run runs fn in sqlTx and commits it when fn returns nil.
@@ -330,7 +320,7 @@ func (db *DB) run(sqlTx *sql.Tx, fn func(tx *Tx) error) error {
 		return err
 	}
 	err := sqlTx.Commit()
-	db.wrote() // even a failed commit may have reached the file
+	db.wrote(1) // even a failed commit may have reached the file
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -363,7 +353,7 @@ func (tx *Tx) Lock(ctx context.Context, key string) error {
 // ExecContext runs a statement in the transaction.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if tx.stmts != nil {
-		return tx.stmts.exec(ctx, tx.tx, query, args)
+		return tx.stmts.exec(context.WithoutCancel(ctx), tx.tx, query, args)
 	}
 	return tx.tx.ExecContext(ctx, tx.dialect.rebind(query), args...)
 }
@@ -383,7 +373,7 @@ func (tx *Tx) ChangedOne(ctx context.Context, query string, args ...any) (bool, 
 // QueryContext runs a query in the transaction.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if tx.stmts != nil {
-		return tx.stmts.query(ctx, tx.tx, query, args)
+		return tx.stmts.query(context.WithoutCancel(ctx), tx.tx, query, args)
 	}
 	return tx.tx.QueryContext(ctx, tx.dialect.rebind(query), args...)
 }
@@ -391,7 +381,7 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 // QueryRowContext runs a one-row query in the transaction.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if tx.stmts != nil {
-		return tx.stmts.queryRow(ctx, tx.tx, query, args)
+		return tx.stmts.queryRow(context.WithoutCancel(ctx), tx.tx, query, args)
 	}
 	return tx.tx.QueryRowContext(ctx, tx.dialect.rebind(query), args...)
 }

@@ -1,0 +1,207 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"sync/atomic"
+)
+
+// Group commit on SQLite. A SQLite file has one writer at a time, and each
+// commit waits for the disk (synchronous=FULL). The write transactions that
+// arrive while one commits therefore wait anyway; the group runs them
+// together — each in a savepoint of its own, so that one that fails is
+// undone alone — and commits them at once, with one sync of the log. A
+// transaction is acknowledged only after that commit, so what a caller is
+// told was written survives a crash or a power cut exactly as before. A
+// transaction arriving alone runs at once: grouping waits for nothing.
+
+// maxGroup bounds the transactions one commit carries, so that the first
+// of them does not wait on an unbounded run of later ones.
+const maxGroup = 64
+
+// group runs a SQLite DB's write transactions on one goroutine.
+type group struct {
+	db   *DB
+	jobs chan *job
+	// commits counts the commits made, each of one or more transactions.
+	commits atomic.Uint64
+	// stopped is closed when the goroutine has ended.
+	stopped chan struct{}
+}
+
+// job is one caller's transaction, and what became of it.
+type job struct {
+	ctx context.Context
+	fn  func(tx *Tx) error
+	// unsynced: the caller asked for InTxUnsynced.
+	unsynced bool
+
+	err      error
+	panicked any
+	onCommit []func()
+	done     chan struct{}
+}
+
+func newGroup(db *DB) *group {
+	g := &group{db: db, jobs: make(chan *job), stopped: make(chan struct{})}
+	go g.loop()
+	return g
+}
+
+// close ends the goroutine once the transactions handed to it are done.
+func (g *group) close() {
+	close(g.jobs)
+	<-g.stopped
+}
+
+// run runs fn in a transaction of a group and returns once that
+// transaction committed or failed. A panic in fn is raised again here, in
+// the caller's goroutine.
+func (g *group) run(ctx context.Context, fn func(tx *Tx) error, unsynced bool) error {
+	j := &job{ctx: ctx, fn: fn, unsynced: unsynced, done: make(chan struct{})}
+	select {
+	case g.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once handed over, the job is the group's: it may be running.
+	<-j.done
+	if j.panicked != nil {
+		panic(j.panicked)
+	}
+	if j.err != nil {
+		return j.err
+	}
+	for _, f := range j.onCommit {
+		f()
+	}
+	return nil
+}
+
+func (g *group) loop() {
+	defer close(g.stopped)
+	for first := range g.jobs {
+		batch := []*job{first}
+	gather:
+		for len(batch) < maxGroup {
+			select {
+			case j, ok := <-g.jobs:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, j)
+			default:
+				break gather
+			}
+		}
+		g.commit(batch)
+		for _, j := range batch {
+			close(j.done)
+		}
+	}
+}
+
+// commit runs batch in one transaction and commits it: synced, unless
+// every job in it asked for an unsynced commit.
+func (g *group) commit(batch []*job) {
+	ctx := context.Background()
+	unsynced := true
+	for _, j := range batch {
+		unsynced = unsynced && j.unsynced
+	}
+	fail := func(err error) {
+		for _, j := range batch {
+			if j.err == nil && j.panicked == nil {
+				j.err = err
+			}
+		}
+	}
+	g.db.writeStmts.preparePending(ctx)
+	conn, err := g.db.write.Conn(ctx)
+	if err != nil {
+		fail(fmt.Errorf("begin: %w", err))
+		return
+	}
+	defer conn.Close()
+	if unsynced {
+		// SQLite sets durability per connection, outside transactions.
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = OFF"); err != nil {
+			fail(fmt.Errorf("unsynced commit: %w", err))
+			return
+		}
+		defer func() {
+			if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+				// Never hand the pool a writer that does not sync: drop it.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
+	}
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		fail(fmt.Errorf("begin: %w", err))
+		return
+	}
+	ran := 0
+	for _, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			j.err = err // given up before it began
+			continue
+		}
+		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+			_ = sqlTx.Rollback()
+			fail(fmt.Errorf("begin: %w", err))
+			return
+		}
+		tx := &Tx{tx: sqlTx, dialect: SQLite, stmts: g.db.writeStmts}
+		j.err, j.panicked = call(j.fn, tx)
+		if err := endJob(ctx, sqlTx, j.err == nil && j.panicked == nil); err != nil {
+			// The transaction itself is gone (SQLite rolls back the whole
+			// of it on some errors, such as a full disk): so is the work
+			// of the jobs before this one.
+			_ = sqlTx.Rollback()
+			for _, k := range batch {
+				if k.err == nil && k.panicked == nil {
+					k.err = fmt.Errorf("transaction rolled back: %w", err)
+				}
+			}
+			return
+		}
+		if j.err == nil && j.panicked == nil {
+			j.onCommit = tx.onCommit
+			ran++
+		}
+	}
+	if ran == 0 {
+		_ = sqlTx.Rollback()
+		return
+	}
+	err = sqlTx.Commit()
+	g.commits.Add(1)
+	g.db.wrote(ran) // even a failed commit may have reached the file
+	if err != nil {
+		fail(fmt.Errorf("commit: %w", err))
+	}
+}
+
+// endJob keeps a job's changes, or undoes them (kept false).
+func endJob(ctx context.Context, sqlTx *sql.Tx, kept bool) error {
+	if !kept {
+		if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO job"); err != nil {
+			return err
+		}
+	}
+	_, err := sqlTx.ExecContext(ctx, "RELEASE job")
+	return err
+}
+
+// call runs fn, turning a panic into a value for the caller to raise.
+func call(fn func(tx *Tx) error, tx *Tx) (err error, panicked any) {
+	defer func() {
+		if p := recover(); p != nil {
+			panicked = p
+		}
+	}()
+	return fn(tx), nil
+}
