@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	otelcodes "go.opentelemetry.io/otel/codes"
@@ -86,7 +87,21 @@ type ConsumerSpec struct {
 	// LagEvery is how often the consumer reports its lag; 0 means every
 	// 15 seconds, about a metrics scraper's interval.
 	LagEvery time.Duration
+	// InboxKeep is how long, at least, the inbox keeps the row of an
+	// event once JetStream will not deliver that event again; 0 means
+	// DefaultInboxKeep. The row still turns away the same event published
+	// again as a new message (see upkeep).
+	InboxKeep time.Duration
 }
+
+// DefaultInboxKeep keeps an inbox row a day after its event was handled:
+// a producer that publishes an event again past JetStream's duplicate
+// window (its relay lost the record of the publication and could not
+// publish for longer than DuplicateWindow: its database or process down)
+// has it turned away if it does so within a day. Past that it would be
+// handled twice; a year of rows (the stream's default age) would cost
+// far more than it is worth.
+const DefaultInboxKeep = 24 * time.Hour
 
 // DefaultMaxDeliver and DefaultBackoff retry a failing event for a little
 // over an hour (14 retries, 69 minutes) before giving it up: long enough
@@ -114,6 +129,10 @@ type Consumer struct {
 	stop   context.CancelFunc
 	done   chan struct{}
 	logger *slog.Logger
+	// streamCreated is the creation time (Unix microseconds) of the
+	// stream the consumer attached to, which its inbox floor must be of;
+	// 0 until attached.
+	streamCreated atomic.Int64
 }
 
 // Consume runs the handler of each event's type for every event of the
@@ -138,6 +157,9 @@ func Consume(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec Con
 	}
 	if spec.Backoff == nil {
 		spec.Backoff = DefaultBackoff
+	}
+	if spec.InboxKeep <= 0 {
+		spec.InboxKeep = DefaultInboxKeep
 	}
 	ctx, stop := context.WithCancel(ctx)
 	c := &Consumer{stop: stop, done: make(chan struct{}),
@@ -189,6 +211,11 @@ func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb
 			if err != nil {
 				return err
 			}
+			created, err := streamCreated(actx, js, spec.Stream)
+			if err != nil {
+				return err
+			}
+			c.streamCreated.Store(created)
 			cc, err = cons.Consume(func(msg jetstream.Msg) { c.handle(ctx, db, spec, hs, msg) })
 			return err
 		}()
@@ -218,21 +245,18 @@ func (c *Consumer) attach(ctx context.Context, js jetstream.JetStream, db *sqldb
 	<-cc.Closed()
 }
 
-// How often a consumer prunes its inbox, and by default reports its lag.
+// How often a consumer prunes its inbox, and by default reports its lag;
+// how many inbox rows one deleting transaction takes.
 const (
 	inboxPruneEvery = 10 * time.Minute
 	defaultLagEvery = 15 * time.Second
+	inboxPruneBatch = 1000
 )
 
-// upkeep runs until ctx ends. Every spec.LagEvery it reports the consumer's lag
-// (goldenthread_events_consumer_pending and _unacknowledged, as JetStream
-// counts them). At once and then every inboxPruneEvery, it deletes the
-// inbox rows of events older than the stream's MaxAge: the stream no
-// longer holds them, so they cannot be redelivered, and their rows guard
-// against nothing. (A row's handled time is after its event's
-// publication.) Dead letters go at the same age, as their events have gone
-// from the stream. A stream without MaxAge keeps every event, and the inbox
-// every row.
+// upkeep runs until ctx ends. Every spec.LagEvery it reports the consumer's
+// lag (goldenthread_events_consumer_pending and _unacknowledged, as
+// JetStream counts them). At once and then every inboxPruneEvery, it
+// prunes the inbox (see pruneInbox).
 func (c *Consumer) upkeep(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, cons jetstream.Consumer) {
 	every := spec.LagEvery
 	if every <= 0 {
@@ -248,7 +272,7 @@ func (c *Consumer) upkeep(ctx context.Context, js jetstream.JetStream, db *sqldb
 		}
 		cancel()
 		if time.Since(pruned) >= inboxPruneEvery {
-			if err := pruneInboxOnce(ctx, js, db, spec); err != nil && ctx.Err() == nil {
+			if err := pruneInbox(ctx, js, db, spec, cons); err != nil && ctx.Err() == nil {
 				c.logger.Warn("pruning the inbox failed; will retry", "err", err)
 			}
 			pruned = time.Now()
@@ -261,27 +285,143 @@ func (c *Consumer) upkeep(ctx context.Context, js jetstream.JetStream, db *sqldb
 	}
 }
 
-func pruneInboxOnce(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec) error {
+// pruneInbox deletes the inbox rows that guard against nothing any more.
+// An inbox row turns away an event delivered again, which happens three
+// ways:
+//
+//  1. JetStream redelivers an event not yet acknowledged (a handler past
+//     AckWait, an ack lost): only events above the consumer's ack floor,
+//     every event at or below it being acknowledged.
+//  2. The durable consumer starts over from the stream's first event: an
+//     operator deleted it (see deploy/README, restoring a service), or a
+//     NATS node failure lost acknowledgements and moved the ack floor back.
+//  3. The producer publishes the event again as a new message, with a new
+//     stream sequence: its relay lost the record of the publication (a
+//     crash between JetStream's ack and its commit) and published again
+//     more than DuplicateWindow later, past JetStream's de-duplication.
+//
+// So a row may go once its event is at or below the ack floor (1), and
+// was handled more than spec.InboxKeep ago (3, within that time). For 2,
+// the floor is recorded first, in inbox_floors, synced, before any row it
+// covers is deleted: handle skips an event at or below it, of the same
+// stream, without its row. (The floor is in the service's database, so a
+// restored backup has the floor matching the rows it kept.)
+//
+// Independently, the rows of events older than the stream's MaxAge go
+// whatever their sequence (the rows of releases before stream_seq have
+// none): the stream no longer holds those events, so JetStream cannot
+// deliver them again (a row's handled time is after its event's
+// publication). Dead letters go at the same age, as their events have
+// gone from the stream. A stream without MaxAge keeps every event, and
+// its dead letters and sequence-less rows are kept.
+func pruneInbox(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec ConsumerSpec, cons jetstream.Consumer) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	stream, err := js.Stream(ctx, spec.Stream)
 	if err != nil {
 		return fmt.Errorf("stream %s: %w", spec.Stream, err)
 	}
-	maxAge := stream.CachedInfo().Config.MaxAge
-	if maxAge <= 0 {
+	info := stream.CachedInfo()
+	if maxAge := info.Config.MaxAge; maxAge > 0 {
+		before := time.Now().Add(-maxAge).UnixMicro()
+		if _, err := db.ExecContext(ctx, "DELETE FROM inbox WHERE consumer = ? AND stream = ? AND handled_time < ?",
+			spec.Durable, spec.Stream, before); err != nil {
+			return fmt.Errorf("prune inbox: %w", err)
+		}
+		if _, err := db.ExecContext(ctx, "DELETE FROM dead_letters WHERE consumer = ? AND stream = ? AND dead_time < ?",
+			spec.Durable, spec.Stream, before); err != nil {
+			return fmt.Errorf("prune dead letters: %w", err)
+		}
+	}
+
+	ci, err := cons.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", spec.Durable, err)
+	}
+	floor := ci.AckFloor.Stream
+	if floor == 0 {
 		return nil
 	}
-	before := time.Now().Add(-maxAge).UnixMicro()
-	if _, err := db.ExecContext(ctx, "DELETE FROM inbox WHERE consumer = ? AND stream = ? AND handled_time < ?",
-		spec.Durable, spec.Stream, before); err != nil {
-		return fmt.Errorf("prune inbox: %w", err)
+	// The ack floor counts in the stream asked about before it: were the
+	// stream recreated in between, its creation time would differ now.
+	again, err := streamCreated(ctx, js, spec.Stream)
+	if err != nil {
+		return err
 	}
-	if _, err := db.ExecContext(ctx, "DELETE FROM dead_letters WHERE consumer = ? AND stream = ? AND dead_time < ?",
-		spec.Durable, spec.Stream, before); err != nil {
-		return fmt.Errorf("prune dead letters: %w", err)
+	created := info.Created.UnixMicro()
+	if again != created {
+		return nil // the next round sees one stream throughout
+	}
+	if err := raiseFloor(ctx, db, spec, created, floor); err != nil {
+		return err
+	}
+	before := time.Now().Add(-spec.InboxKeep).UnixMicro()
+	for {
+		var n int64
+		// Unsynced: a deletion lost to a power failure leaves a row the
+		// next round deletes again.
+		err := db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error {
+			res, err := tx.ExecContext(ctx, "DELETE FROM inbox WHERE consumer = ? AND event_id IN "+
+				"(SELECT event_id FROM inbox WHERE consumer = ? AND stream = ? AND stream_seq > 0 AND stream_seq <= ? AND handled_time < ? LIMIT ?)",
+				spec.Durable, spec.Durable, spec.Stream, int64(floor), before, inboxPruneBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("prune inbox below the ack floor: %w", err)
+		}
+		if n < inboxPruneBatch {
+			return nil
+		}
+	}
+}
+
+// raiseFloor records, synced, that every event of the stream created at
+// created (Unix microseconds) up to floor is done. It never lowers the
+// floor of the same stream, whichever replica wrote it; a floor of
+// another (earlier) stream of that name is replaced.
+func raiseFloor(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, created int64, floor uint64) error {
+	err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO inbox_floors (consumer, stream, stream_created, floor_seq) VALUES (?, ?, ?, ?) "+
+			"ON CONFLICT (consumer, stream) DO NOTHING", spec.Durable, spec.Stream, created, int64(floor)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE inbox_floors SET stream_created = ?, floor_seq = ? "+
+			"WHERE consumer = ? AND stream = ? AND (stream_created <> ? OR floor_seq < ?)",
+			created, int64(floor), spec.Durable, spec.Stream, created, int64(floor))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("raise the inbox floor: %w", err)
 	}
 	return nil
+}
+
+// belowFloor reports whether the event at stream sequence seq, of the
+// stream created at created, is at or below the consumer's inbox floor:
+// handled, or given up, already.
+func belowFloor(ctx context.Context, tx *sqldb.Tx, spec ConsumerSpec, created int64, seq uint64) (bool, error) {
+	if seq == 0 || created == 0 {
+		return false, nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM inbox_floors WHERE consumer = ? AND stream = ? AND stream_created = ? AND floor_seq >= ?",
+		spec.Durable, spec.Stream, created, int64(seq)).Scan(&n); err != nil {
+		return false, fmt.Errorf("inbox floor: %w", err)
+	}
+	return n > 0, nil
+}
+
+// streamCreated is the creation time of the stream, in Unix microseconds.
+func streamCreated(ctx context.Context, js jetstream.JetStream, name string) (int64, error) {
+	stream, err := js.Stream(ctx, name)
+	if err != nil {
+		return 0, fmt.Errorf("stream %s: %w", name, err)
+	}
+	return stream.CachedInfo().Created.UnixMicro(), nil
 }
 
 var errAlreadyHandled = errors.New("event already handled")
@@ -318,14 +458,29 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 	if h == nil {
 		inTx, h = db.InTxUnsynced, ignore
 	}
+	var seq uint64 // 0: unknown, which no floor covers
+	md, mdErr := msg.Metadata()
+	if mdErr == nil {
+		seq = md.Sequence.Stream
+	}
 	err = inTx(hctx, func(tx *sqldb.Tx) error {
 		first, err := tx.ChangedOne(hctx,
-			"INSERT INTO inbox (consumer, event_id, stream, handled_time) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-			spec.Durable, e.ID, spec.Stream, time.Now().UnixMicro())
+			"INSERT INTO inbox (consumer, event_id, stream, stream_seq, handled_time) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+			spec.Durable, e.ID, spec.Stream, int64(seq), time.Now().UnixMicro())
 		if err != nil {
 			return err
 		}
 		if !first {
+			return errAlreadyHandled
+		}
+		// No row, but perhaps pruned: after the row's insert, so that a
+		// floor raised (and the row deleted) meanwhile by another
+		// replica is seen.
+		done, err := belowFloor(hctx, tx, spec, c.streamCreated.Load(), seq)
+		if err != nil {
+			return err
+		}
+		if done {
 			return errAlreadyHandled
 		}
 		return h(hctx, tx, e)
@@ -350,7 +505,7 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 		count(ResultTerminated)
 	default:
 		var delivered uint64
-		if md, mdErr := msg.Metadata(); mdErr == nil {
+		if mdErr == nil {
 			delivered = md.NumDelivered
 		}
 		if delivered >= uint64(spec.MaxDeliver) {

@@ -36,6 +36,8 @@ type fixture struct {
 	calls  atomic.Int64
 	// failFirst makes the handler fail the first call for each event id.
 	failFirst map[string]bool
+	// inboxKeep is the consumer's ConsumerSpec.InboxKeep.
+	inboxKeep time.Duration
 }
 
 func newFixture(t *testing.T, dsn string, b *broker.Broker, prefix string) *fixture {
@@ -82,7 +84,7 @@ func (f *fixture) consumeLogging(logger *slog.Logger) *events.Consumer {
 		return nil
 	}
 	return events.Consume(context.Background(), f.js, f.db,
-		events.ConsumerSpec{Stream: f.stream, Durable: "test", AckWait: 2 * time.Second, SubjectPrefix: f.prefix},
+		events.ConsumerSpec{Stream: f.stream, Durable: "test", AckWait: 2 * time.Second, SubjectPrefix: f.prefix, InboxKeep: f.inboxKeep},
 		logger, events.Handlers{thingType: handle, orgDeletedType: handle})
 }
 
@@ -331,4 +333,110 @@ func TestConsumerReportsLag(t *testing.T) {
 		return metricValue(t, reg, "goldenthread_events_consumer_pending", labels)+
 			metricValue(t, reg, "goldenthread_events_consumer_unacknowledged", labels) == 3
 	})
+}
+
+// inboxRows counts the fixture consumer's inbox rows.
+func (f *fixture) inboxRows() int {
+	f.t.Helper()
+	var n int
+	if err := f.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM inbox WHERE consumer = 'test' AND stream = ?", f.stream).Scan(&n); err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+// waitAckFloor waits until JetStream has every event up to seq of the
+// fixture's consumer acknowledged.
+func (f *fixture) waitAckFloor(seq uint64) {
+	f.t.Helper()
+	apitest.Eventually(f.t, 10*time.Second, "the acknowledgements do not reach the server", func() bool {
+		cons, err := f.js.Consumer(context.Background(), f.stream, "test")
+		if err != nil {
+			return false
+		}
+		info, err := cons.Info(context.Background())
+		return err == nil && info.AckFloor.Stream >= seq
+	})
+}
+
+// Rows of events at or below the consumer's ack floor go once InboxKeep
+// has passed, long before the stream's age; the floor recorded in their
+// place still turns away what the consumer is given again, from the same
+// stream only.
+func TestConsumerPrunesInboxBelowAckFloor(t *testing.T) {
+	b := brokertest.Embedded(t)
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		f := newFixture(t, dsn, b, brokertest.Prefix(t, b))
+		f.inboxKeep = time.Nanosecond
+		c := f.consume()
+		for i := range 5 {
+			id := fmt.Sprintf("e%d", i)
+			f.publish(id, id, "things/"+id)
+		}
+		f.waitEffects(5)
+		f.waitAckFloor(5)
+		c.Stop()
+
+		// It prunes as it attaches.
+		c = f.consume()
+		apitest.Eventually(t, 10*time.Second, "the inbox still holds rows below the ack floor", func() bool { return f.inboxRows() == 0 })
+		var floor int64
+		if err := f.db.QueryRowContext(context.Background(), "SELECT floor_seq FROM inbox_floors WHERE consumer = 'test' AND stream = ?",
+			f.stream).Scan(&floor); err != nil || floor != 5 {
+			t.Fatalf("inbox floor %d (err %v), want 5", floor, err)
+		}
+		c.Stop()
+
+		// The durable consumer deleted (as to restore a backup): it starts
+		// over from the stream's first event, and the five handled events,
+		// their rows gone, are skipped by the floor.
+		if err := f.js.DeleteConsumer(context.Background(), f.stream, "test"); err != nil {
+			t.Fatal(err)
+		}
+		c = f.consume()
+		f.publish("after", "after", "things/after")
+		f.waitEffects(6)
+		if n := f.calls.Load(); n != 6 {
+			t.Fatalf("handler calls: %d, want 6 (the replayed events are below the floor)", n)
+		}
+		c.Stop()
+
+		// A new stream of the same name counts from 1 again: its events
+		// are not the old stream's, whatever their sequence.
+		if err := f.js.DeleteStream(context.Background(), f.stream); err != nil {
+			t.Fatal(err)
+		}
+		if err := events.EnsureStream(context.Background(), f.js, events.StreamSpec{Name: f.stream, Subjects: []string{f.prefix + ".>"}}); err != nil {
+			t.Fatal(err)
+		}
+		f.publish("new", "new", "things/new")
+		c = f.consume()
+		defer c.Stop()
+		f.waitEffects(7)
+	})
+}
+
+// Below the ack floor, a row handled within InboxKeep stays: it turns
+// away the same event published again past JetStream's duplicate window.
+func TestConsumerKeepsRecentInboxRows(t *testing.T) {
+	b := brokertest.Embedded(t)
+	f := newFixture(t, sqldbtest.SQLiteDSN(t), b, brokertest.Prefix(t, b))
+	c := f.consume()
+	f.publish("e", "e", "things/e")
+	f.waitEffects(1)
+	f.waitAckFloor(1)
+	c.Stop()
+	c = f.consume() // prunes as it attaches
+	defer c.Stop()
+	apitest.Eventually(t, 10*time.Second, "no inbox floor recorded", func() bool {
+		var n int
+		_ = f.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM inbox_floors WHERE floor_seq = 1").Scan(&n)
+		return n == 1
+	})
+	if n := f.inboxRows(); n != 1 {
+		t.Fatalf("inbox rows: %d, want 1 (handled within InboxKeep)", n)
+	}
+	f.publish("e", "e-again", "things/e")
+	f.publish("marker", "marker", "things/marker")
+	f.waitEffects(2)
 }
