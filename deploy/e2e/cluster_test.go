@@ -95,7 +95,10 @@ func startCluster(t *testing.T, logDir string) *cluster {
 	run := func(name, service string, extra ...string) *process {
 		metrics := apitest.FreeAddr(t)
 		args := append([]string{"-grpc-addr", addr[name], "-metrics-addr", metrics, "-dsn", dsn[service],
-			"-nats-url", c.proxies[name].url(), "-subject-prefix", c.prefix, "-data-dir", t.TempDir(), "-log-level", "warn"}, extra...)
+			"-nats-url", c.proxies[name].url(), "-subject-prefix", c.prefix, "-data-dir", t.TempDir(), "-log-level", "warn",
+			// Published events stay in the outboxes for the whole run, so
+			// that checkDelivered can compare each with its stream.
+			"-outbox-retention", "24h"}, extra...)
 		return startProcess(t, logDir, name, filepath.Join(bin, service), metrics, args...)
 	}
 	c.orgs = run("organisations", "organisations", "-data-dir", orgData)

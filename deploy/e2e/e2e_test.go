@@ -422,6 +422,13 @@ func containsAll(have, want []string) bool {
 // that every outbox row is in its service's stream and that every event of
 // a stream a consumer reads is in that consumer's inbox. It returns how
 // many events the outboxes hold.
+//
+// The outbox rows are every event committed during the run because the
+// services keep published rows for a day (-outbox-retention 24h, where
+// they delete them after minutes by default): comparing the databases'
+// events with the streams, rather than what the test's writers recorded,
+// also covers the events the services emit by themselves (roll-ups,
+// cascades). Inbox rows stay as long (a day, ConsumerSpec.InboxKeep).
 func (c *cluster) checkDelivered() int {
 	c.t.Helper()
 	stream := map[string]map[string]bool{}

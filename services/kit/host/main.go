@@ -16,6 +16,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/config"
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
 	"github.com/goldenthread/goldenthread/services/kit/jwt"
+	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 	"github.com/goldenthread/goldenthread/services/kit/tracing"
 )
@@ -34,6 +35,11 @@ type Settings struct {
 	// Stream are the limits of the service's stream; nil: the events
 	// package's defaults.
 	Stream *StreamLimits
+	// OutboxRetention is how long the service's outbox keeps an event once
+	// published: 0 means outbox.DefaultRetention, and a negative value
+	// deletes each event as it is published (what -outbox-retention 0
+	// sets).
+	OutboxRetention time.Duration
 	// HistoryMaxAge is how long the service keeps a revision of a
 	// resource (beside each resource's latest); 0 keeps every revision.
 	HistoryMaxAge time.Duration
@@ -100,6 +106,8 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	replicas := fs.Int("stream-replicas", 1, "replicas of the service's JetStream stream (3 in a cluster)")
 	stream := StreamFlags(fs)
 	historyMaxAge := HistoryFlag(fs)
+	outboxRetention := fs.Duration("outbox-retention", outbox.DefaultRetention,
+		"how long the outbox keeps an event once JetStream has it (the stream is its record), e.g. 1h; 0 deletes each as it is published")
 	oidcIssuer := fs.String("oidc-issuer", "", "OpenID Connect issuer URL whose JWTs callers may present; empty: API tokens only")
 	oidcAudience := fs.String("oidc-audience", "goldenthread", "audience the JWTs must name")
 	newLogger := serve.LogFlags(fs)
@@ -115,6 +123,12 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	}
 	if err := stream.Check(); err != nil {
 		return err
+	}
+	if *outboxRetention < 0 {
+		return fmt.Errorf("-outbox-retention %s: must be 0 (delete as published) or more", *outboxRetention)
+	}
+	if *outboxRetention == 0 {
+		*outboxRetention = -1 // Settings' 0 is the default
 	}
 	if *historyMaxAge < 0 {
 		return fmt.Errorf("-history-max-age %s: must be 0 (keep every revision) or more", *historyMaxAge)
@@ -155,7 +169,7 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	}
 	defer br.Close()
 	svc, err := b.Open(ctx, Settings{DataDir: *dataDir, DSN: *dsn, SubjectPrefix: *prefix, StreamReplicas: *replicas,
-		Stream: stream, HistoryMaxAge: *historyMaxAge, JWT: verifier, Addrs: addrs}, logger)
+		Stream: stream, OutboxRetention: *outboxRetention, HistoryMaxAge: *historyMaxAge, JWT: verifier, Addrs: addrs}, logger)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,9 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/goldenthread/goldenthread/services/kit/outbox"
 )
 
 // TestBinaryUpstreamFlags checks that a binary takes the address of each
@@ -44,5 +47,40 @@ func TestAddrFlag(t *testing.T) {
 		if !strings.HasSuffix(d.Title, "service") || d.GRPCAddr == "" || d.MetricsAddr == "" {
 			t.Errorf("Known[%q] = %+v", name, d)
 		}
+	}
+}
+
+// TestBinaryOutboxRetentionFlag checks -outbox-retention: its default is
+// the outbox package's, and 0 (delete as published) reaches Open as a
+// negative value, since Settings' own 0 means the default.
+func TestBinaryOutboxRetentionFlag(t *testing.T) {
+	opened := errors.New("opened")
+	for _, c := range []struct {
+		args []string
+		want time.Duration
+	}{
+		{nil, outbox.DefaultRetention},
+		{[]string{"-outbox-retention", "1h"}, time.Hour},
+		{[]string{"-outbox-retention", "0"}, -1},
+	} {
+		var got Settings
+		b := Binary[OwnedService]{
+			Spec: Spec{Name: "organisations"},
+			Open: func(_ context.Context, s Settings, _ *slog.Logger) (OwnedService, error) {
+				got = s
+				return nil, opened
+			},
+		}
+		if err := b.run(context.Background(), append([]string{"-data-dir", t.TempDir()}, c.args...)); !errors.Is(err, opened) {
+			t.Fatalf("run %v: %v", c.args, err)
+		}
+		if got.OutboxRetention != c.want {
+			t.Errorf("%v: OutboxRetention = %s, want %s", c.args, got.OutboxRetention, c.want)
+		}
+	}
+	b := Binary[OwnedService]{Spec: Spec{Name: "organisations"}}
+	if err := b.run(context.Background(), []string{"-data-dir", t.TempDir(), "-outbox-retention", "-1s"}); err == nil ||
+		!strings.Contains(err.Error(), "-outbox-retention") {
+		t.Errorf("a negative -outbox-retention: %v", err)
 	}
 }

@@ -4,10 +4,18 @@
 // server acknowledged it. A write that committed is never lost, even when
 // NATS is down at the time; it is published when NATS comes back.
 //
+// Once published, an event's record is the stream (and the databases of
+// the services that consumed it), not the outbox: the relay deletes
+// published rows after a short retention (DefaultRetention, WithRetention),
+// so that the table holds the events not yet published and a few minutes of
+// the others instead of every event a second time. Unpublished rows are
+// never deleted.
+//
 // Each row's id is the event's ce-id and its Nats-Msg-Id, so a publish the
-// relay retries (after a lost ack, or when two replicas race) is stored by
-// JetStream once within events.DuplicateWindow. On PostgreSQL, replicas claim
-// rows with FOR UPDATE SKIP LOCKED and do not publish the same row together.
+// relay retries (after a lost ack, a crash between the ack and the row's
+// mark or deletion, or when two replicas race) is stored by JetStream once
+// within events.DuplicateWindow. On PostgreSQL, replicas claim rows with FOR
+// UPDATE SKIP LOCKED and do not publish the same row together.
 package outbox
 
 import (
@@ -42,9 +50,11 @@ const (
 	// the write connection meanwhile, so keep it short.
 	ackTimeout   = 3 * time.Second
 	pollInterval = time.Second
-	// Retention is how long sent rows stay in the table, for inspection.
-	Retention    = 24 * time.Hour
-	pruneEvery   = 10 * time.Minute
+	// pruneBatch is how many published rows one deleting transaction
+	// takes: each is short, so that writes (and, on SQLite, the only
+	// write connection) are never held for long by a large backlog of
+	// deletions.
+	pruneBatch   = 1000
 	maxBackoff   = 5 * time.Second
 	firstBackoff = 100 * time.Millisecond
 )
@@ -73,20 +83,56 @@ func RegisterMetrics(reg prometheus.Registerer) error {
 	return nil
 }
 
+// DefaultRetention is how long a published row stays in the outbox unless
+// WithRetention says otherwise: long enough for an operator, or a test, to
+// look at what a change just emitted; short enough that the table holds
+// minutes of events rather than all of them (the stream is their record).
+const DefaultRetention = 5 * time.Minute
+
 // Outbox writes a service's events and relays them to its stream.
 type Outbox struct {
-	db     *sqldb.DB
-	source string
-	stream events.StreamSpec
-	wake   chan struct{}
-	logger *slog.Logger
+	db        *sqldb.DB
+	source    string
+	stream    events.StreamSpec
+	retention time.Duration
+	wake      chan struct{}
+	logger    *slog.Logger
+}
+
+// Option configures an Outbox.
+type Option func(*Outbox)
+
+// WithRetention has the relay delete a published row once it has been
+// published for d (give or take the time between two prunings, at most a
+// minute); 0 or less deletes each row in the transaction that records its
+// publication, so the table holds only unpublished events.
+func WithRetention(d time.Duration) Option {
+	return func(o *Outbox) { o.retention = max(d, 0) }
 }
 
 // New returns the outbox of the service named by source (the CloudEvents
 // ce-source, e.g. //goldenthread/organisations), whose events go to stream.
-func New(db *sqldb.DB, source string, stream events.StreamSpec, logger *slog.Logger) *Outbox {
-	return &Outbox{db: db, source: source, stream: stream, wake: make(chan struct{}, 1),
+// Published rows are kept for DefaultRetention unless an option says
+// otherwise.
+func New(db *sqldb.DB, source string, stream events.StreamSpec, logger *slog.Logger, opts ...Option) *Outbox {
+	o := &Outbox{db: db, source: source, stream: stream, retention: DefaultRetention, wake: make(chan struct{}, 1),
 		logger: logger.With("component", "outbox", "stream", stream.Name)}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
+}
+
+// pruneEvery is how often the relay deletes published rows past the
+// retention: a row stays at most about retention + pruneEvery. Half the
+// retention, between a second and a minute; with no retention (rows are
+// deleted as they are published) only rows an earlier release marked sent
+// and kept are left to it, so once a minute is plenty.
+func (o *Outbox) pruneEvery() time.Duration {
+	if o.retention <= 0 {
+		return time.Minute
+	}
+	return min(max(o.retention/2, time.Second), time.Minute)
 }
 
 // Add records, in tx, the event that resource changed: payload is published
@@ -118,7 +164,8 @@ func (o *Outbox) notify() {
 // Relay creates or updates the stream, then publishes outbox rows until ctx
 // ends: at once after each commit, and every second in case another process
 // wrote rows or a publish failed. While NATS is unreachable it keeps
-// retrying; writes go on committing meanwhile.
+// retrying; writes go on committing meanwhile. Between rounds it deletes
+// the rows published longer ago than the outbox's retention.
 //
 // A stream that exists but refuses its new configuration (limits the
 // server has no room to reserve, say) is published to as it is, and the
@@ -162,11 +209,10 @@ func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 			continue
 		}
 		o.countUnsent(ctx)
-		if time.Since(lastPrune) > pruneEvery {
+		if time.Since(lastPrune) >= o.pruneEvery() {
 			lastPrune = time.Now()
-			if _, err := o.db.ExecContext(ctx, "DELETE FROM outbox WHERE sent_time < ?",
-				time.Now().Add(-Retention).UnixMicro()); err != nil && ctx.Err() == nil {
-				o.logger.Warn("pruning sent events failed", "err", err)
+			if _, err := o.prune(ctx, lastPrune.Add(-o.retention)); err != nil && ctx.Err() == nil {
+				o.logger.Warn("deleting published events failed; will retry", "err", err)
 			}
 		}
 		select {
@@ -174,6 +220,38 @@ func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 			return
 		case <-o.wake:
 		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// prune deletes the rows published before cutoff, in batches of
+// pruneBatch each committed on its own, and returns how many it deleted.
+// Rows not yet published (sent_time NULL) never match. The deletions
+// commit unsynced: one lost to a power failure leaves rows the next
+// pruning deletes again.
+//
+// On PostgreSQL, replicas pruning together skip each other's rows (SKIP
+// LOCKED) instead of waiting for them.
+func (o *Outbox) prune(ctx context.Context, cutoff time.Time) (int64, error) {
+	query := "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE sent_time < ? LIMIT ?" +
+		o.db.Dialect().SkipLocked() + ")"
+	var total int64
+	for {
+		var n int64
+		err := o.db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error {
+			res, err := tx.ExecContext(ctx, query, cutoff.UnixMicro(), pruneBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("delete published events: %w", err)
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
 		}
 	}
 }
@@ -221,10 +299,12 @@ type row struct {
 }
 
 // publishBatch publishes up to batchSize unsent rows in commit order and
-// marks the acknowledged ones sent. It returns how many rows it found.
+// records the acknowledged ones as published: it marks them sent, or with
+// no retention deletes them. It returns how many rows it found.
 //
-// The marks commit unsynced: a mark lost to a power failure only publishes
-// its events again, which the stream de-duplicates (and consumers' inboxes
+// The marks (and deletions) commit unsynced: one lost to a power failure,
+// like one a crash prevents, only publishes its events again with the same
+// Nats-Msg-Id, which the stream de-duplicates (and consumers' inboxes
 // after that); syncing it would cost every event a second disk flush.
 func (o *Outbox) publishBatch(ctx context.Context, js jetstream.JetStream) (int, error) {
 	if !js.Conn().IsConnected() {
@@ -249,14 +329,14 @@ func (o *Outbox) publishBatch(ctx context.Context, js jetstream.JetStream) (int,
 			if err := claimAndPublish(tx); err != nil {
 				return err
 			}
-			return markSent(ctx, tx, sent)
+			return o.published(ctx, tx, sent)
 		})
 	} else if err = claimAndPublish(o.db); err == nil && len(sent) > 0 {
 		// SQLite has one writer process, and holding its only write
 		// connection while awaiting acks would stall every write meanwhile:
 		// the rows were read outside a transaction, and are marked in a
 		// short one.
-		err = o.db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error { return markSent(ctx, tx, sent) })
+		err = o.db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error { return o.published(ctx, tx, sent) })
 	}
 	if err != nil {
 		return 0, fmt.Errorf("relay: %w", err)
@@ -309,12 +389,21 @@ wait:
 	return sent, pubErr
 }
 
-func markSent(ctx context.Context, tx *sqldb.Tx, seqs []any) error {
+// published records that the rows seqs were acknowledged: with a
+// retention it marks them sent, for prune to delete later; without, it
+// deletes them at once, which saves the later deletion's write.
+func (o *Outbox) published(ctx context.Context, tx *sqldb.Tx, seqs []any) error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	q := "UPDATE outbox SET sent_time = ? WHERE seq IN (?" + strings.Repeat(", ?", len(seqs)-1) + ")"
-	if _, err := tx.ExecContext(ctx, q, append([]any{time.Now().UnixMicro()}, seqs...)...); err != nil {
+	in := " WHERE seq IN (?" + strings.Repeat(", ?", len(seqs)-1) + ")"
+	if o.retention <= 0 {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM outbox"+in, seqs...); err != nil {
+			return fmt.Errorf("delete published: %w", err)
+		}
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE outbox SET sent_time = ?"+in, append([]any{time.Now().UnixMicro()}, seqs...)...); err != nil {
 		return fmt.Errorf("mark sent: %w", err)
 	}
 	return nil

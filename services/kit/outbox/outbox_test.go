@@ -253,3 +253,192 @@ func TestRelayPublishesToAStreamThatRefusesItsConfiguration(t *testing.T) {
 	write(t, db, ob, prefix, 3)
 	assertUnique(t, streamMessages(t, b.JS, spec.Name, 3), 3)
 }
+
+// count returns how many outbox rows match where ("" for all).
+func count(t *testing.T, db *sqldb.DB, where string) int {
+	t.Helper()
+	q := "SELECT COUNT(*) FROM outbox"
+	if where != "" {
+		q += " WHERE " + where
+	}
+	var n int
+	if err := db.QueryRowContext(context.Background(), q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// waitRows waits until the outbox holds want rows matching where.
+func waitRows(t *testing.T, db *sqldb.DB, where string, want int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		n := count(t, db, where)
+		if n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s the outbox holds %d rows (%s), want %d", within, n, where, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// writeInOneTx commits n events in a single change.
+func writeInOneTx(t *testing.T, db *sqldb.DB, ob *outbox.Outbox, prefix string, n int) {
+	t.Helper()
+	err := db.InTx(context.Background(), func(tx *sqldb.Tx) error {
+		for i := range n {
+			name := fmt.Sprintf("things/%s-%d", prefix, i)
+			if err := ob.Add(context.Background(), tx, prefix+".thing.created", name, wrapperspb.String(name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Published rows go: at once with no retention, after it otherwise; the
+// stream keeps every event.
+func TestPublishedRowsAreDeleted(t *testing.T) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		b := brokertest.Embedded(t)
+		t.Run("at once", func(t *testing.T) {
+			prefix := brokertest.Prefix(t, b)
+			db := openDB(t, dsn)
+			ob := outbox.New(db, source, streamOf(prefix), brokertest.Logger(), outbox.WithRetention(0))
+			startRelay(t, ob, b.JS)
+			// More than one relay batch.
+			writeInOneTx(t, db, ob, prefix, 300)
+			assertUnique(t, streamMessages(t, b.JS, streamOf(prefix).Name, 300), 300)
+			waitRows(t, db, "", 0, 5*time.Second)
+		})
+		t.Run("after the retention", func(t *testing.T) {
+			prefix := brokertest.Prefix(t, b)
+			db := openDB(t, dsn)
+			const retention = 2 * time.Second
+			ob := outbox.New(db, source, streamOf(prefix), brokertest.Logger(), outbox.WithRetention(retention))
+			startRelay(t, ob, b.JS)
+			written := time.Now()
+			write(t, db, ob, prefix, 5)
+			assertUnique(t, streamMessages(t, b.JS, streamOf(prefix).Name, 5), 5)
+			if n := count(t, db, "sent_time IS NOT NULL"); n != 5 && time.Since(written) < retention {
+				t.Fatalf("%d published rows kept within the retention, want 5", n)
+			}
+			// Deleted within the retention and a pruning interval (a
+			// second, at half this retention).
+			waitRows(t, db, "", 0, retention+3*time.Second)
+		})
+	})
+}
+
+// Rows JetStream has not acknowledged stay, whatever their age, until they
+// are published.
+func TestUnpublishedRowsAreNeverDeleted(t *testing.T) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		opts := &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true}
+		srv := startServer(t, opts)
+		opts.Port = srv.Addr().(*net.TCPAddr).Port
+		b, err := broker.Connect(broker.Config{URL: srv.ClientURL(), Name: t.Name()}, brokertest.Logger())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(b.Close)
+		// The server is the test's own: no prefix (brokertest.Prefix's
+		// clean-up would wait for the server stopped before it).
+		prefix := "unpublished"
+		stream := ensureStream(t, b.JS, prefix)
+		db := openDB(t, dsn)
+		ob := outbox.New(db, source, streamOf(prefix), brokertest.Logger(), outbox.WithRetention(0))
+		startRelay(t, ob, b.JS)
+
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		write(t, db, ob, prefix, 10)
+		time.Sleep(1500 * time.Millisecond) // the relay tries, and fails
+		if n, err := ob.Prune(context.Background(), time.Now().Add(time.Hour)); err != nil || n != 0 {
+			t.Fatalf("pruning deleted %d rows (err %v), want none", n, err)
+		}
+		if n := count(t, db, "sent_time IS NULL"); n != 10 {
+			t.Fatalf("%d unpublished rows left while NATS is down, want 10", n)
+		}
+
+		srv = startServer(t, opts)
+		t.Cleanup(srv.Shutdown)
+		assertUnique(t, streamMessages(t, b.JS, stream, 10), 10)
+		waitRows(t, db, "", 0, 10*time.Second)
+	})
+}
+
+// A relay that crashes after JetStream acknowledged a batch and before it
+// recorded it leaves the rows unpublished; the next relay publishes them
+// again with the same Nats-Msg-Id, and the stream keeps each event once.
+func TestRepublishAfterCrashIsDeduplicated(t *testing.T) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		b := brokertest.Embedded(t)
+		prefix := brokertest.Prefix(t, b)
+		stream := ensureStream(t, b.JS, prefix)
+		db := openDB(t, dsn)
+		ob := outbox.New(db, source, streamOf(prefix), brokertest.Logger(), outbox.WithRetention(0))
+		write(t, db, ob, prefix, 20)
+		if n, err := ob.PublishUnrecorded(context.Background(), b.JS); err != nil || n != 20 {
+			t.Fatalf("published %d (err %v), want 20", n, err)
+		}
+		if n := count(t, db, "sent_time IS NULL"); n != 20 {
+			t.Fatalf("%d rows unpublished after the crash, want 20", n)
+		}
+		startRelay(t, ob, b.JS)
+		waitRows(t, db, "", 0, 5*time.Second)
+		assertUnique(t, streamMessages(t, b.JS, stream, 20), 20)
+	})
+}
+
+// Pruning takes any number of published rows, a batch at a time, and
+// none newer than its cutoff.
+func TestPruneDeletesInBatches(t *testing.T) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		b := brokertest.Embedded(t)
+		prefix := brokertest.Prefix(t, b)
+		db := openDB(t, dsn)
+		ob := outbox.New(db, source, streamOf(prefix), brokertest.Logger(), outbox.WithRetention(time.Hour))
+		startRelay(t, ob, b.JS)
+		writeInOneTx(t, db, ob, prefix, 2500)
+		waitRows(t, db, "sent_time IS NOT NULL", 2500, 20*time.Second)
+		if n, err := ob.Prune(context.Background(), time.Now().Add(-time.Minute)); err != nil || n != 0 {
+			t.Fatalf("pruning before the rows were published deleted %d (err %v), want none", n, err)
+		}
+		if n, err := ob.Prune(context.Background(), time.Now().Add(time.Second)); err != nil || n != 2500 {
+			t.Fatalf("pruning deleted %d (err %v), want 2500", n, err)
+		}
+		if n := count(t, db, ""); n != 0 {
+			t.Errorf("%d rows left", n)
+		}
+	})
+}
+
+// The pruning query finds published rows by the outbox_published index,
+// not by reading the table (SQLite's plan; PostgreSQL's depends on the
+// table's size).
+func TestPruneUsesTheIndex(t *testing.T) {
+	db := openDB(t, sqldbtest.SQLiteDSN(t))
+	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN SELECT seq FROM outbox WHERE sent_time < ? LIMIT ?", 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if got := strings.Join(plan, "; "); !strings.Contains(got, "outbox_published") {
+		t.Errorf("plan %q does not use outbox_published", got)
+	}
+}
