@@ -21,6 +21,7 @@ package outbox
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -171,7 +172,9 @@ func (o *Outbox) notify() {
 // server has no room to reserve, say) is published to as it is, and the
 // refusal logged as an error: holding every event back until an operator
 // acts would be worse than a stream with its old limits. The next start
-// tries the configuration again.
+// tries the configuration again. Only the server's refusal counts: a
+// request that got no answer in time (a cluster electing leaders, or
+// creating replicas on busy nodes) is tried again, like any failure.
 func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 	backoff := firstBackoff
 	streamReady := false
@@ -182,7 +185,7 @@ func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 		if !streamReady {
 			if err = o.ensureStream(ctx, js); err == nil {
 				streamReady = true
-			} else if o.streamExists(ctx, js) {
+			} else if refused(err) && o.streamExists(ctx, js) {
 				o.logger.Error("the stream refused its configuration; publishing to it as it is until the next start", "err", err)
 				streamReady, err = true, nil
 			}
@@ -274,6 +277,13 @@ func (o *Outbox) ensureStream(ctx context.Context, js jetstream.JetStream) error
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return events.EnsureStream(ctx, js, o.stream)
+}
+
+// refused reports whether err is the server's answer to a request, rather
+// than no answer.
+func refused(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr)
 }
 
 // streamExists reports whether the stream answers.
