@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/goldenthread/goldenthread/services/kit/apitest"
+	"github.com/goldenthread/goldenthread/services/kit/broker"
 	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/events"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb"
@@ -30,9 +32,10 @@ import (
 const gatewayTimeout = 5 * time.Second
 
 // cluster is every service as its own process, the way an operator deploys
-// them: their own databases on the external PostgreSQL, the external NATS
-// (each service through a proxy the test can cut), two replicas of the
-// planning service on one database, and the gateway in front.
+// them: two replicas of each service, sharing that service's database on
+// the external PostgreSQL, on a 3-node JetStream cluster with R3 streams
+// (each process reaching every node through a TCP proxy the test can cut),
+// and the gateway in front, spreading its calls over the replicas.
 type cluster struct {
 	t      *testing.T
 	base   string // the gateway's URL
@@ -40,11 +43,12 @@ type cluster struct {
 	client *http.Client
 	prefix string
 	js     jetstream.JetStream
+	nats   *natsCluster
 
-	orgs, teams, kpis, gateway *process
-	planning                   [2]*process
-	proxies                    map[string]*proxy // NATS proxies by process name
-	db                         map[string]*sqldb.DB
+	replicas map[string][]*process // each service's two, by service
+	gateway  *process
+	proxies  map[string][]*proxy // NATS proxies by process name, one per node
+	db       map[string]*sqldb.DB
 
 	// Where measurementBody sends values, under mu: each named KPI's
 	// series and the period ends handed out of each KPI.
@@ -57,8 +61,21 @@ type cluster struct {
 // services are the streams' and databases' owners, in start order.
 var services = []string{"organisations", "teams", "planning", "kpis"}
 
+// replicaName is the process name of a service's i-th replica: the service's
+// name, then "planning-2" and so on.
+func replicaName(service string, i int) string {
+	if i == 0 {
+		return service
+	}
+	return fmt.Sprintf("%s-%d", service, i+1)
+}
+
+// streamReplicas is the replica count of every service's stream.
+const streamReplicas = 3
+
 func startCluster(t *testing.T, logDir string) *cluster {
 	t.Helper()
+	nc := startNATSCluster(t, logDir)
 	bin := t.TempDir()
 	for _, pkg := range []string{
 		"github.com/goldenthread/goldenthread/services/organisations/cmd/organisations",
@@ -71,10 +88,15 @@ func startCluster(t *testing.T, logDir string) *cluster {
 			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 		}
 	}
-	natsURL := os.Getenv(brokertest.NATSEnv)
-	b := brokertest.External(t)
-	c := &cluster{t: t, client: &http.Client{Timeout: 3 * gatewayTimeout}, prefix: brokertest.Prefix(t, b), js: b.JS,
-		proxies: map[string]*proxy{}, db: map[string]*sqldb.DB{},
+	// The test's own connection goes to every node directly, not through
+	// the proxies it cuts.
+	b, err := broker.Connect(broker.Config{URL: nc.urls(), Name: "e2e"}, brokertest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	c := &cluster{t: t, client: &http.Client{Timeout: 3 * gatewayTimeout}, prefix: brokertest.Prefix(t, b), js: b.JS, nats: nc,
+		replicas: map[string][]*process{}, proxies: map[string][]*proxy{}, db: map[string]*sqldb.DB{},
 		firstPeriod: time.Now().UTC().AddDate(0, 0, -365),
 		series:      map[string]*kpiSeries{}, periods: map[string]int{}}
 
@@ -84,34 +106,58 @@ func startCluster(t *testing.T, logDir string) *cluster {
 	}
 	// The proxies first: they keep their ports, which the addresses picked
 	// for the services afterwards cannot then take.
-	for _, name := range append(services, "planning-2") {
-		c.proxies[name] = newProxy(t, strings.TrimPrefix(natsURL, "nats://"))
+	for _, s := range services {
+		for i := range replicaIPs {
+			name := replicaName(s, i)
+			for _, n := range nc.nodes {
+				c.proxies[name] = append(c.proxies[name], newProxy(t, n.client))
+			}
+		}
 	}
-	addr := map[string]string{}
-	for _, s := range append(services, "planning-2") {
-		addr[s] = apitest.FreeAddr(t)
+	dns := startReplicaDNS(t)
+	port, target := map[string]string{}, map[string]string{}
+	for _, s := range services {
+		port[s] = replicaPort(t)
+		target[s] = dns.target(s, port[s])
 	}
 	orgData := t.TempDir()
-	run := func(name, service string, extra ...string) *process {
+	run := func(service string, i int, upstreams ...string) *process {
+		name := replicaName(service, i)
 		metrics := apitest.FreeAddr(t)
-		args := append([]string{"-grpc-addr", addr[name], "-metrics-addr", metrics, "-dsn", dsn[service],
-			"-nats-url", c.proxies[name].url(), "-subject-prefix", c.prefix, "-data-dir", t.TempDir(), "-log-level", "warn",
+		var urls []string
+		for _, p := range c.proxies[name] {
+			urls = append(urls, p.url())
+		}
+		dataDir := t.TempDir()
+		if service == "organisations" {
+			// Where the replica that makes the first admin token writes it.
+			dataDir = orgData
+		}
+		args := []string{"-grpc-addr", net.JoinHostPort(replicaIPs[i], port[service]), "-metrics-addr", metrics, "-dsn", dsn[service],
+			"-nats-url", strings.Join(urls, ","), "-stream-replicas", fmt.Sprint(streamReplicas),
+			"-subject-prefix", c.prefix, "-data-dir", dataDir, "-log-level", "warn",
 			// Published events stay in the outboxes for the whole run, so
 			// that checkDelivered can compare each with its stream.
-			"-outbox-retention", "24h"}, extra...)
+			"-outbox-retention", "24h"}
+		for _, u := range upstreams {
+			args = append(args, "-"+u+"-addr", target[u])
+		}
 		return startProcess(t, logDir, name, filepath.Join(bin, service), metrics, args...)
 	}
-	c.orgs = run("organisations", "organisations", "-data-dir", orgData)
-	c.teams = run("teams", "teams", "-organisations-addr", addr["organisations"])
-	for i, name := range []string{"planning", "planning-2"} {
-		c.planning[i] = run(name, "planning", "-organisations-addr", addr["organisations"], "-teams-addr", addr["teams"], "-kpis-addr", addr["kpis"])
+	upstreams := map[string][]string{
+		"teams":    {"organisations"},
+		"planning": {"organisations", "teams", "kpis"},
+		"kpis":     {"organisations", "teams", "planning"},
 	}
-	c.kpis = run("kpis", "kpis", "-organisations-addr", addr["organisations"], "-teams-addr", addr["teams"],
-		"-planning-addr", addr["planning"])
+	for _, s := range services {
+		for i := range replicaIPs {
+			c.replicas[s] = append(c.replicas[s], run(s, i, upstreams[s]...))
+		}
+	}
 	httpAddr := apitest.FreeAddr(t)
 	c.gateway = startProcess(t, logDir, "gateway", filepath.Join(bin, "gateway"), "",
-		"-http-addr", httpAddr, "-organisations-addr", addr["organisations"], "-teams-addr", addr["teams"],
-		"-planning-addr", addr["planning"], "-kpis-addr", addr["kpis"], "-timeout", gatewayTimeout.String(), "-log-level", "warn")
+		"-http-addr", httpAddr, "-organisations-addr", target["organisations"], "-teams-addr", target["teams"],
+		"-planning-addr", target["planning"], "-kpis-addr", target["kpis"], "-timeout", gatewayTimeout.String(), "-log-level", "warn")
 	c.base = "http://" + httpAddr
 
 	for _, s := range services {
@@ -126,12 +172,68 @@ func startCluster(t *testing.T, logDir string) *cluster {
 		code, _ := c.call("GET", "/readyz", "")
 		return code == 200
 	})
+	c.eventually(30*time.Second, "no admin token was written", func() bool {
+		_, err := os.Stat(filepath.Join(orgData, "admin-token"))
+		return err == nil
+	})
 	raw, err := os.ReadFile(filepath.Join(orgData, "admin-token"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.token = strings.TrimSpace(string(raw))
 	return c
+}
+
+// replicaPort is a port free on both replicas' addresses.
+func replicaPort(t *testing.T) string {
+	t.Helper()
+	for range 20 {
+		_, port, err := net.SplitHostPort(apitest.FreeAddr(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lis, err := net.Listen("tcp", net.JoinHostPort(replicaIPs[1], port)); err == nil {
+			lis.Close()
+			return port
+		}
+	}
+	t.Fatalf("no port free on both %v", replicaIPs)
+	return ""
+}
+
+// processes are the services' replicas, in start order.
+func (c *cluster) processes() []*process {
+	var all []*process
+	for _, s := range services {
+		all = append(all, c.replicas[s]...)
+	}
+	return all
+}
+
+// cut cuts the NATS links of service's replicas; restore restores them.
+func (c *cluster) cut(service string) {
+	for i := range c.replicas[service] {
+		for _, p := range c.proxies[replicaName(service, i)] {
+			p.cut()
+		}
+	}
+}
+
+func (c *cluster) restore(service string) {
+	for i := range c.replicas[service] {
+		for _, p := range c.proxies[replicaName(service, i)] {
+			p.restore()
+		}
+	}
+}
+
+// metric sums the metric over service's replicas (see process.metric).
+func (c *cluster) metric(service, name string, labels ...string) float64 {
+	var sum float64
+	for _, p := range c.replicas[service] {
+		sum += p.metric(c.t, name, labels...)
+	}
+	return sum
 }
 
 // call sends a REST request through the gateway; code 0 means no answer.
@@ -172,13 +274,7 @@ func (c *cluster) must(method, path, body string, out any) {
 
 func (c *cluster) eventually(d time.Duration, msg string, ok func() bool) {
 	c.t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			c.t.Fatalf("after %s: %s", d, msg)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitFor(c.t, d, msg, ok)
 }
 
 const org = "organisations/e2e"

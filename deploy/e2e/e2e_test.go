@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"text/tabwriter"
@@ -14,7 +15,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	planningpb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
-	"github.com/goldenthread/goldenthread/services/kit/broker/brokertest"
 	"github.com/goldenthread/goldenthread/services/kit/sqldb/sqldbtest"
 )
 
@@ -44,20 +44,20 @@ func (s *summary) String() string {
 	return b.String()
 }
 
-// TestMultiProcess runs every service as its own OS process against the
-// external NATS and PostgreSQL, drives the golden thread through the
-// gateway's REST API, and injects faults: a service killed with SIGKILL
-// while its NATS link is cut, NATS unreachable for every service, two
-// replicas of the planning service, and a soak at a fixed rate.
+// TestMultiProcess runs every service as its own OS process, two replicas
+// of each, against the external PostgreSQL and a 3-node JetStream cluster
+// it starts (R3 streams), drives the golden thread through the gateway's
+// REST API, and injects faults: a service's replicas killed with SIGKILL
+// while their NATS links are cut, NATS unreachable for every service, a
+// JetStream node killed with SIGKILL mid-writes and restarted, and a soak
+// at a fixed rate.
 func TestMultiProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs every service; skipped with -short")
 	}
-	for _, env := range []string{sqldbtest.PostgresEnv, brokertest.NATSEnv} {
-		if os.Getenv(env) == "" {
-			t.Skipf("%s is not set: the multi-process test needs an external PostgreSQL (%s) and NATS with JetStream (%s); "+
-				".ci/run sets both when they answer on 127.0.0.1", env, sqldbtest.PostgresEnv, brokertest.NATSEnv)
-		}
+	if os.Getenv(sqldbtest.PostgresEnv) == "" {
+		t.Skipf("%s is not set: the multi-process test needs an external PostgreSQL; .ci/run sets it when one answers on 127.0.0.1",
+			sqldbtest.PostgresEnv)
 	}
 	soak := defaultSoak
 	if v := os.Getenv(SoakEnv); v != "" {
@@ -90,6 +90,8 @@ func TestMultiProcess(t *testing.T) {
 			t.Errorf("%s memory grew from %d KiB to %d KiB during the soak", p.name, p.start, p.end)
 		}
 	}
+	loss := c.killNATSNode()
+	w.acked = append(w.acked, loss.w.acked...)
 
 	// Afterwards: every acknowledged write is there, every event is
 	// delivered, and none was acted on twice. The KPIs written to include
@@ -117,18 +119,23 @@ func TestMultiProcess(t *testing.T) {
 	}
 	delivered := c.checkDelivered()
 	applied := c.checkAppliedOnce()
-	sum.add("writes sent", "%d", w.sent+res.writes)
+	loss.report(&sum, found, delivered, applied)
+	c.replicaSpread(&sum)
+	sum.add("writes sent", "%d", w.sent+loss.w.sent+res.writes)
 	sum.add("writes acknowledged", "%d", len(w.acked))
 	sum.add("KPIs created on demand", "%d (a KPI takes %d daily period ends)", c.createdOnDemand(), periodsPerKPI)
 	sum.add("acknowledged writes found afterwards", "%d", foundAcked)
-	sum.add("events delivered", "%d (every outbox row of the 4 services is in its stream, and handled by each consumer)", delivered)
+	sum.add("events delivered", "%d (every outbox row of the 4 services is in its stream, and handled by each consumer); %d lost",
+		delivered.events, len(delivered.lost))
 	sum.add("roll-up events (planning)", "%d KPI stream events handled: %d by planning, %d by planning-2; %d redeliveries skipped",
 		applied.handled, applied.byReplica[0], applied.byReplica[1], applied.skipped)
 	sum.add("  health changes", "%d ElementHealthChanged events; %d not starting where the element's previous one ended",
 		applied.healthEvents, applied.chainBreaks)
 	sum.add("duplicates acted on", "%d", applied.duplicates)
 
-	for _, p := range []*process{c.gateway, c.kpis, c.planning[1], c.planning[0], c.teams, c.orgs} {
+	all := c.processes()
+	slices.Reverse(all)
+	for _, p := range append([]*process{c.gateway}, all...) {
 		p.stop(t)
 	}
 	out := sum.String()
@@ -225,18 +232,21 @@ func (c *cluster) acrossOrganisations(sum *summary) {
 		red.Round(time.Millisecond), green.Round(time.Millisecond))
 }
 
-// killMidStream kills the KPI service with SIGKILL in the middle of a
-// stream of writes, with its NATS link cut first so that its outbox holds
-// events it has not published when it dies, and restarts it. It returns the
-// writer, whose acknowledged writes are looked for at the end.
+// killMidStream kills both replicas of the KPI service with SIGKILL in the
+// middle of a stream of writes, with their NATS links cut first so that
+// their outbox holds events they have not published when they die, and
+// restarts them. It returns the writer, whose acknowledged writes are
+// looked for at the end.
 func (c *cluster) killMidStream(sum *summary) *writer {
 	t := c.t
 	w := &writer{c: c, kpis: []string{"a", "b"}}
 	w.start()
 	time.Sleep(time.Second)
-	c.proxies["kpis"].cut()
+	c.cut("kpis")
 	time.Sleep(1500 * time.Millisecond)
-	c.kpis.kill()
+	for _, p := range c.replicas["kpis"] {
+		p.kill()
+	}
 	atKill := c.unsent("kpis")
 	if len(atKill) == 0 {
 		t.Fatal("the KPI service's outbox held no unsent event at SIGKILL: the fault did not bite")
@@ -253,8 +263,10 @@ func (c *cluster) killMidStream(sum *summary) *writer {
 	// The plan changes meanwhile: the KPI service hears it when back.
 	c.must("DELETE", "/v1/"+org+"/elements/tactic-c", "", nil)
 	time.Sleep(time.Second)
-	c.proxies["kpis"].restore()
-	c.kpis.start(t)
+	c.restore("kpis")
+	for _, p := range c.replicas["kpis"] {
+		p.start(t)
+	}
 	restarted := time.Now()
 	c.eventually(30*time.Second, "the gateway does not reach the restarted KPI service", func() bool {
 		code, _ := c.call("GET", "/v1/"+org+"/kpis/a", "")
@@ -281,7 +293,7 @@ func (c *cluster) killMidStream(sum *summary) *writer {
 	// MaxAckPending is 256), not the stream from its start.
 	planningEvents := len(c.streamEvents("planning"))
 	consumed := func(result string) int {
-		return int(c.kpis.metric(t, "goldenthread_events_consumed_total", `consumer="kpis"`,
+		return int(c.metric("kpis", "goldenthread_events_consumed_total", `consumer="kpis"`,
 			`stream="`+c.stream("planning")+`"`, `result="`+result+`"`))
 	}
 	again, handledAfter := consumed("duplicate"), consumed("handled")
@@ -304,7 +316,7 @@ func (c *cluster) killMidStream(sum *summary) *writer {
 		handled := c.ids("planning", "SELECT event_id FROM inbox WHERE consumer = 'planning'")
 		return containsAll(handled, atKill)
 	})
-	sum.add("kill -9 of kpis mid-stream", "%d writes sent, %d acknowledged, %d answered 503 (slowest answer %s), %d unsent events at the kill, all delivered",
+	sum.add("kill -9 of both kpis replicas mid-stream", "%d writes sent, %d acknowledged, %d answered 503 (slowest answer %s), %d unsent events at the kill, all delivered",
 		w.sent, len(w.acked), w.unavailable, w.slowest.Round(time.Millisecond), len(atKill))
 	sum.add("  gateway while kpis was down", "%s", whileDown)
 	sum.add("  kpis consumer resumed", "after the restart: %d planning events handled, %d seen again (of %d in the stream)",
@@ -317,8 +329,8 @@ func (c *cluster) killMidStream(sum *summary) *writer {
 // outboxes hold their events, and all are delivered once NATS is back.
 func (c *cluster) natsOutage(sum *summary) {
 	t := c.t
-	for _, p := range c.proxies {
-		p.cut()
+	for _, s := range services {
+		c.cut(s)
 	}
 	for i := range 20 {
 		kpi := []string{"a", "b"}[i%2]
@@ -337,13 +349,14 @@ func (c *cluster) natsOutage(sum *summary) {
 	}
 	// The operators' view: the KPI service's unsent gauge shows the
 	// backlog, and drops to 0 once NATS is back.
-	unsentGauge := func() float64 { return c.kpis.metric(t, "goldenthread_outbox_unsent", `stream="`+c.stream("kpis")+`"`) }
+	kpis := c.replicas["kpis"][0]
+	unsentGauge := func() float64 { return kpis.metric(t, "goldenthread_outbox_unsent", `stream="`+c.stream("kpis")+`"`) }
 	c.eventually(15*time.Second, "goldenthread_outbox_unsent stays 0 while NATS is unreachable", func() bool {
 		return unsentGauge() > 0
 	})
 	gauge := unsentGauge()
-	for _, p := range c.proxies {
-		p.restore()
+	for _, s := range services {
+		c.restore(s)
 	}
 	c.waitHealth("tactic-e", "HEALTH_AT_RISK")
 	c.eventually(30*time.Second, "goldenthread_outbox_unsent does not return to 0 after NATS is back", func() bool {
@@ -418,10 +431,15 @@ func containsAll(have, want []string) bool {
 	return true
 }
 
+// delivery is what checkDelivered found.
+type delivery struct {
+	events int             // outbox rows, all services'
+	lost   map[string]bool // ids of those missing from their stream or from a consumer's inbox
+}
+
 // checkDelivered waits until no outbox holds an unsent event, then checks
 // that every outbox row is in its service's stream and that every event of
-// a stream a consumer reads is in that consumer's inbox. It returns how
-// many events the outboxes hold.
+// a stream a consumer reads is in that consumer's inbox.
 //
 // The outbox rows are every event committed during the run because the
 // services keep published rows for a day (-outbox-retention 24h, where
@@ -429,10 +447,10 @@ func containsAll(have, want []string) bool {
 // events with the streams, rather than what the test's writers recorded,
 // also covers the events the services emit by themselves (roll-ups,
 // cascades). Inbox rows stay as long (a day, ConsumerSpec.InboxKeep).
-func (c *cluster) checkDelivered() int {
+func (c *cluster) checkDelivered() delivery {
 	c.t.Helper()
+	d := delivery{lost: map[string]bool{}}
 	stream := map[string]map[string]bool{}
-	total := 0
 	for _, s := range services {
 		c.eventually(60*time.Second, s+" still holds unsent events", func() bool { return len(c.unsent(s)) == 0 })
 		stream[s] = c.streamEvents(s)
@@ -440,9 +458,10 @@ func (c *cluster) checkDelivered() int {
 		for _, id := range rows {
 			if !stream[s][id] {
 				c.t.Errorf("event %s of %s is not in its stream", id, s)
+				d.lost[id] = true
 			}
 		}
-		total += len(rows)
+		d.events += len(rows)
 	}
 	reads := map[string][]string{ // consumer (and its database) -> the services it reads
 		"teams":    {"organisations"},
@@ -456,11 +475,32 @@ func (c *cluster) checkDelivered() int {
 				want = append(want, id)
 			}
 		}
-		c.eventually(60*time.Second, consumer+" has not handled every event of "+strings.Join(from, ", "), func() bool {
-			return containsAll(c.ids(consumer, "SELECT event_id FROM inbox WHERE consumer = ?", consumer), want)
-		})
+		var missing []string
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			handled := map[string]bool{}
+			for _, id := range c.ids(consumer, "SELECT event_id FROM inbox WHERE consumer = ?", consumer) {
+				handled[id] = true
+			}
+			missing = missing[:0]
+			for _, id := range want {
+				if !handled[id] {
+					missing = append(missing, id)
+				}
+			}
+			if len(missing) == 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if len(missing) > 0 {
+			c.t.Errorf("%s has not handled %d events of %s after 60s, e.g. %s", consumer, len(missing), strings.Join(from, ", "), missing[0])
+		}
+		for _, id := range missing {
+			d.lost[id] = true
+		}
 	}
-	return total
+	return d
 }
 
 // appliedOnce is the evidence that the two planning replicas applied each
@@ -489,7 +529,7 @@ func (c *cluster) checkAppliedOnce() appliedOnce {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		a.skipped = 0
-		for i, p := range c.planning {
+		for i, p := range c.replicas["planning"] {
 			a.byReplica[i] = int(p.metric(c.t, "goldenthread_events_consumed_total", append(labels, `result="handled"`)...))
 			a.skipped += int(p.metric(c.t, "goldenthread_events_consumed_total", append(labels, `result="duplicate"`)...))
 		}

@@ -59,7 +59,7 @@ func runSoak(t *testing.T, c *cluster, d time.Duration) soakResult {
 		}
 		return nil
 	}
-	procs := []*process{c.orgs, c.teams, c.planning[0], c.planning[1], c.kpis, c.gateway}
+	procs := append(c.processes(), c.gateway)
 	warm := make(chan []int64, 1)
 	go func() {
 		time.Sleep(min(d/4, 30*time.Second))
