@@ -22,7 +22,8 @@ demo:
 
 ## test: every module's tests (PostgreSQL / external NATS runs need GT_TEST_POSTGRES_DSN / GT_TEST_NATS_URL;
 ## the browser tests need chromium, and leave their screenshots under test-output/; the multi-process
-## test in deploy/e2e needs both, soaks for GT_TEST_SOAK (default 20s) and prints its summary last)
+## test in deploy/e2e needs GT_TEST_POSTGRES_DSN (it starts its own 3-node NATS cluster), soaks for GT_TEST_SOAK
+## (default 20s) and prints its summary last)
 test:
 	@command -v chromium >/dev/null 2>&1 || [ -n "$$GT_CHROMIUM" ] || \
 		echo "NOTE: chromium not found: the browser tests (cmd/goldenthread TestWebClient) are SKIPPED; apt-get install chromium to run them"
