@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 )
 
@@ -25,9 +27,11 @@ const maxGroup = 64
 type group struct {
 	db   *DB
 	jobs chan *job
+	// quit is closed by close, once; stopped when the goroutine has ended.
+	quit      chan struct{}
+	closeOnce sync.Once
 	// commits counts the commits made, each of one or more transactions.
 	commits atomic.Uint64
-	// stopped is closed when the goroutine has ended.
 	stopped chan struct{}
 }
 
@@ -45,14 +49,15 @@ type job struct {
 }
 
 func newGroup(db *DB) *group {
-	g := &group{db: db, jobs: make(chan *job), stopped: make(chan struct{})}
+	g := &group{db: db, jobs: make(chan *job), quit: make(chan struct{}), stopped: make(chan struct{})}
 	go g.loop()
 	return g
 }
 
-// close ends the goroutine once the transactions handed to it are done.
+// close ends the goroutine once the transactions handed to it are done;
+// later ones fail.
 func (g *group) close() {
-	close(g.jobs)
+	g.closeOnce.Do(func() { close(g.quit) })
 	<-g.stopped
 }
 
@@ -63,6 +68,8 @@ func (g *group) run(ctx context.Context, fn func(tx *Tx) error, unsynced bool) e
 	j := &job{ctx: ctx, fn: fn, unsynced: unsynced, done: make(chan struct{})}
 	select {
 	case g.jobs <- j:
+	case <-g.quit:
+		return errors.New("begin: the database is closed")
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -82,15 +89,18 @@ func (g *group) run(ctx context.Context, fn func(tx *Tx) error, unsynced bool) e
 
 func (g *group) loop() {
 	defer close(g.stopped)
-	for first := range g.jobs {
-		batch := []*job{first}
+	for {
+		var batch []*job
+		select {
+		case j := <-g.jobs:
+			batch = append(batch, j)
+		case <-g.quit:
+			return
+		}
 	gather:
 		for len(batch) < maxGroup {
 			select {
-			case j, ok := <-g.jobs:
-				if !ok {
-					break gather
-				}
+			case j := <-g.jobs:
 				batch = append(batch, j)
 			default:
 				break gather

@@ -1,9 +1,14 @@
 package sqldb_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -112,4 +117,101 @@ func TestGroupCommit(t *testing.T) {
 		}
 	}
 	t.Logf("%d transactions in %d commits", n, commits)
+}
+
+// killChildEnv names, in the test binary run as a child, the database the
+// child writes to until it is killed.
+const killChildEnv = "GT_SQLDB_KILL_CHILD"
+
+// TestGroupCommitSurvivesKill: a write acknowledged by a group commit is
+// on disk. A child process writes from 8 goroutines, printing each id once
+// its transaction returned; it is killed with SIGKILL mid-writes, and
+// every id it printed is in the database afterwards.
+func TestGroupCommitSurvivesKill(t *testing.T) {
+	if path := os.Getenv(killChildEnv); path != "" {
+		writeUntilKilled(path)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "kill.db")
+	open(t, path).Close() // migrated, so that the child only writes
+	child := exec.Command(os.Args[0], "-test.run=^TestGroupCommitSurvivesKill$")
+	child.Env = append(os.Environ(), killChildEnv+"="+path)
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var acked []string
+	lines := bufio.NewScanner(out)
+	for lines.Scan() && len(acked) < 2000 {
+		if id, ok := strings.CutPrefix(lines.Text(), "acked "); ok {
+			acked = append(acked, id)
+		}
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	// What the child printed before it died was acknowledged too.
+	for lines.Scan() {
+		if id, ok := strings.CutPrefix(lines.Text(), "acked "); ok {
+			acked = append(acked, id)
+		}
+	}
+	_ = child.Wait()
+	if len(acked) < 100 {
+		t.Fatalf("the child acknowledged only %d writes", len(acked))
+	}
+	db := open(t, path)
+	missing := 0
+	for _, id := range acked {
+		var n int
+		if err := db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM items WHERE id = ?", id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			missing++
+		}
+	}
+	var rows int
+	if err := db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM items").Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if missing > 0 {
+		t.Errorf("%d of %d acknowledged writes lost to SIGKILL", missing, len(acked))
+	}
+	t.Logf("killed after %d acknowledged writes; all found (%d rows: the rest committed unacknowledged)", len(acked), rows)
+}
+
+// writeUntilKilled is the child's side of TestGroupCommitSurvivesKill.
+func writeUntilKilled(path string) {
+	db, err := sqldb.Open(context.Background(), path)
+	if err != nil {
+		fmt.Println("open:", err)
+		os.Exit(1)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				id := fmt.Sprintf("%d-%d", g, i)
+				err := db.InTx(context.Background(), func(tx *sqldb.Tx) error {
+					_, err := tx.ExecContext(context.Background(), "INSERT INTO items (id, n) VALUES (?, ?)", id, i)
+					return err
+				})
+				if err != nil {
+					fmt.Println("write:", err)
+					os.Exit(1)
+				}
+				mu.Lock()
+				fmt.Println("acked", id)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
 }
