@@ -27,6 +27,8 @@ type soakResult struct {
 	acked                    []string // names of the measurements recorded
 	p99, max                 time.Duration
 	rss                      []rss
+	// warm is how long into the soak the first RSS was taken.
+	warm time.Duration
 }
 
 // runSoak sends mixed reads and writes through the gateway at soakRate for
@@ -60,9 +62,12 @@ func runSoak(t *testing.T, c *cluster, d time.Duration) soakResult {
 		return nil
 	}
 	procs := append(c.processes(), c.gateway)
+	// After the first minute of a long soak: caches and pools have filled
+	// by then, and what grows after is what would grow for ever.
+	warmAfter := min(d/4, time.Minute)
 	warm := make(chan []int64, 1)
 	go func() {
-		time.Sleep(min(d/4, 30*time.Second))
+		time.Sleep(warmAfter)
 		var start []int64
 		for _, p := range procs {
 			start = append(start, p.rssKiB(t))
@@ -70,7 +75,7 @@ func runSoak(t *testing.T, c *cluster, d time.Duration) soakResult {
 		warm <- start
 	}()
 
-	var res soakResult
+	res := soakResult{warm: warmAfter}
 	attacker := vegeta.NewAttacker(vegeta.Timeout(2*gatewayTimeout), vegeta.KeepAlive(true))
 	var m vegeta.Metrics
 	for r := range attacker.Attack(targeter, vegeta.ConstantPacer{Freq: soakRate, Per: time.Second}, d, "soak") {
