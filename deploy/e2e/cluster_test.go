@@ -274,7 +274,7 @@ func (c *cluster) must(method, path, body string, out any) {
 
 func (c *cluster) eventually(d time.Duration, msg string, ok func() bool) {
 	c.t.Helper()
-	waitFor(c.t, d, msg, ok)
+	apitest.Eventually(c.t, d, msg, ok)
 }
 
 const org = "organisations/e2e"

@@ -84,7 +84,7 @@ cluster {
 		n.proc = startProcess(t, logDir, "nats-"+n.name, bin, "", "-c", path)
 	}
 	for _, n := range c.nodes {
-		waitFor(t, 60*time.Second, "NATS node "+n.name+" is not healthy", n.healthy)
+		apitest.Eventually(t, 60*time.Second, "NATS node "+n.name+" is not healthy", n.healthy)
 	}
 	return c
 }
@@ -125,16 +125,4 @@ func (n *natsNode) healthy() bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
-}
-
-// waitFor polls ok every 100 ms until it holds, failing the test after d.
-func waitFor(t *testing.T, d time.Duration, msg string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", d, msg)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
