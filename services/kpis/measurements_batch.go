@@ -141,13 +141,15 @@ func (h *measurementsHandler) recordIn(ctx context.Context, tx *sqldb.Tx, orgID 
 	if err := insertMeasurements(ctx, tx, recs); err != nil {
 		return nil, err
 	}
+	made := make([]history.Resource, len(recs))
 	for i, k := range keys {
 		if err := k.Claim(ctx, tx, recs[i].id); err != nil {
 			return nil, err
 		}
-		if err := history.Record(ctx, tx, recs[i].Msg, historypb.Action_ACTION_CREATED, actor); err != nil {
-			return nil, err
-		}
+		made[i] = recs[i].Msg
+	}
+	if err := history.RecordAll(ctx, tx, made, historypb.Action_ACTION_CREATED, actor); err != nil {
+		return nil, err
 	}
 	byKpi := map[string][]*pb.Measurement{}
 	for _, rec := range recs {

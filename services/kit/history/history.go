@@ -14,6 +14,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,16 +42,35 @@ type Resource interface {
 // the change's transaction tx. fields are those an update or a
 // recomputation set (its update mask).
 func Record(ctx context.Context, tx *sqldb.Tx, m Resource, action historypb.Action, actor string, fields ...string) error {
-	name := m.GetName()
-	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("revision of %s: %w", name, err)
-	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO revisions (organisation_id, resource, resource_type, create_time, actor, action, fields, message_type, snapshot) "+
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", organisationOf(name), name, TypeOf(name), time.Now().UnixMicro(), actor, int32(action),
-		strings.Join(fields, ","), string(m.ProtoReflect().Descriptor().FullName()), data)
-	if err != nil {
-		return fmt.Errorf("record revision of %s: %w", name, err)
+	return insertRevisions(ctx, tx, []Resource{m}, action, actor, strings.Join(fields, ","))
+}
+
+// RecordAll writes the revisions of ms that one change by actor made
+// (action) — a batch's creations — as Record would each, a statement per
+// hundred.
+func RecordAll(ctx context.Context, tx *sqldb.Tx, ms []Resource, action historypb.Action, actor string) error {
+	return insertRevisions(ctx, tx, ms, action, actor, "")
+}
+
+func insertRevisions(ctx context.Context, tx *sqldb.Tx, ms []Resource, action historypb.Action, actor, fields string) error {
+	const perStatement, cols = 100, 9
+	now := time.Now().UnixMicro()
+	for chunk := range slices.Chunk(ms, perStatement) {
+		args := make([]any, 0, len(chunk)*cols)
+		for _, m := range chunk {
+			name := m.GetName()
+			data, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+			if err != nil {
+				return fmt.Errorf("revision of %s: %w", name, err)
+			}
+			args = append(args, organisationOf(name), name, TypeOf(name), now, actor, int32(action), fields,
+				string(m.ProtoReflect().Descriptor().FullName()), data)
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO revisions (organisation_id, resource, resource_type, create_time, actor, action, fields, message_type, snapshot) VALUES "+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", "), args...)
+		if err != nil {
+			return fmt.Errorf("record revision of %s: %w", chunk[0].GetName(), err)
+		}
 	}
 	return nil
 }

@@ -134,3 +134,39 @@ func TestRevisions(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordAll: a batch's revisions, written many to a statement, are
+// each resource's own, as Record would write them one by one.
+func TestRecordAll(t *testing.T) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := open(t, dsn)
+		var made []Resource
+		for i := range 250 { // three statements' worth
+			made = append(made, &teamspb.Team{Name: fmt.Sprintf("organisations/o/teams/t%d", i), DisplayName: fmt.Sprint(i)})
+		}
+		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+			return RecordAll(ctx, tx, made, historypb.Action_ACTION_CREATED, "user:batch")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range []int{0, 99, 100, 249} {
+			name := fmt.Sprintf("organisations/o/teams/t%d", i)
+			resp, err := Part{db}.ListRevisions(ctx, &historypb.ListRevisionsRequest{Name: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.Revisions) != 1 || resp.Revisions[0].Actor != "user:batch" || resp.Revisions[0].Action != historypb.Action_ACTION_CREATED {
+				t.Fatalf("%s: revisions %v", name, resp.Revisions)
+			}
+			stood, err := AsOf(ctx, db, "o", "teams", time.Now().Add(time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := stood[name].(*teamspb.Team).GetDisplayName(); got != fmt.Sprint(i) {
+				t.Errorf("%s as it stood: %q", name, got)
+			}
+		}
+	})
+}

@@ -53,8 +53,15 @@ func (t Type[R]) collections() []string {
 	return shapeOfRecord[R]().collections
 }
 
-// collection is the resource's own collection ("teams").
+// collection is the resource's own collection ("teams"), or a
+// singleton's name ("publication"): its type in its revisions
+// (history.TypeOf).
 func (t Type[R]) collection() string {
+	if t.Collections == nil {
+		if s := shapeOfRecord[R]().singleton; s != "" {
+			return s
+		}
+	}
 	c := t.collections()
 	return c[len(c)-1]
 }
