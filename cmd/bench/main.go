@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -45,9 +46,17 @@ type options struct {
 	serverCPUs                 string
 	repo, out                  string
 	warmup, window             time.Duration
-	samples                    int
+	samples, createSamples     int
 	profile                    string
+	// rows are the groups of rows to run (see rowGroups); empty: all.
+	rows []string
 }
+
+// rowGroups are the groups of rows -rows may choose, in the table's order.
+var rowGroups = []string{"get", "record", "batch", "latency", "creates", "tree", "revision", "disk"}
+
+// wants reports whether the run includes the rows of group.
+func (o options) wants(group string) bool { return len(o.rows) == 0 || slices.Contains(o.rows, group) }
 
 func drive(args []string) error {
 	var o options
@@ -63,8 +72,18 @@ func drive(args []string) error {
 	fs.DurationVar(&o.window, "window", 3*time.Second, "length of each throughput measurement")
 	fs.IntVar(&o.samples, "samples", 500, "events timed for the latency row, each way")
 	fs.StringVar(&o.profile, "profile", "", "directory for CPU profiles of the all-in-one, one per row (<row>.pprof); empty: none")
+	fs.IntVar(&o.createSamples, "create-samples", 150, "creates timed at each number of siblings")
+	groups := fs.String("rows", "", "comma-separated groups of rows to run, of "+strings.Join(rowGroups, ", ")+"; empty: all (a report of some rows is for trying things, not for BENCHMARKS.md)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *groups != "" {
+		o.rows = strings.Split(*groups, ",")
+		for _, g := range o.rows {
+			if !slices.Contains(rowGroups, g) {
+				return fmt.Errorf("-rows: no group %q (groups: %s)", g, strings.Join(rowGroups, ", "))
+			}
+		}
 	}
 	if o.serverCPUs != "" {
 		if _, err := exec.LookPath("taskset"); err != nil {

@@ -135,37 +135,39 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 
 	// Get over gRPC, and through the REST gateway.
 	var loadedRSS int64
-	for _, c := range []struct {
-		clients int
-		cred    string
-		label   string
-	}{{1, fx.token, "API token"}, {32, fx.token, "API token"}, {32, jwt, "JWT"}} {
-		sctx, stopSampling := context.WithCancel(ctx)
-		peak := gt.sampleRSS(sctx)
-		profiled := prof.during(fmt.Sprintf("grpc-get-%d-%s", c.clients, strings.ReplaceAll(strings.ToLower(c.label), " ", "-")), 2*(o.warmup+o.window))
-		ours, base, err := paired(c.clients, grpcGet(conn, c.cred, fx.tactic), grpcGet(blConn, c.cred, fx.tactic))
-		stopSampling()
-		profiled()
-		if err != nil {
-			return nil, nil, fmt.Errorf("grpc get: %w", err)
+	if o.wants("get") {
+		for _, c := range []struct {
+			clients int
+			cred    string
+			label   string
+		}{{1, fx.token, "API token"}, {32, fx.token, "API token"}, {32, jwt, "JWT"}} {
+			sctx, stopSampling := context.WithCancel(ctx)
+			peak := gt.sampleRSS(sctx)
+			profiled := prof.during(fmt.Sprintf("grpc-get-%d-%s", c.clients, strings.ReplaceAll(strings.ToLower(c.label), " ", "-")), 2*(o.warmup+o.window))
+			ours, base, err := paired(c.clients, grpcGet(conn, c.cred, fx.tactic), grpcGet(blConn, c.cred, fx.tactic))
+			stopSampling()
+			profiled()
+			if err != nil {
+				return nil, nil, fmt.Errorf("grpc get: %w", err)
+			}
+			loadedRSS = max(loadedRSS, <-peak)
+			tr, lr := ours.perSecond()/base.perSecond(), float64(ours.quantile(0.99))/float64(base.quantile(0.99))
+			rows = append(rows, row{what: fmt.Sprintf("Get of a plan element over gRPC, %d client(s), %s", c.clients, c.label),
+				baseline: "bare grpc-go server, same message", ours: rate(ours), base: rate(base),
+				ratio: fmt.Sprintf("%.2f throughput, %.2f× p99", tr, lr), goal: "≥ 0.7, p99 ≤ 2×", met: yesNo(tr >= 0.7 && lr <= 2)})
 		}
-		loadedRSS = max(loadedRSS, <-peak)
-		tr, lr := ours.perSecond()/base.perSecond(), float64(ours.quantile(0.99))/float64(base.quantile(0.99))
-		rows = append(rows, row{what: fmt.Sprintf("Get of a plan element over gRPC, %d client(s), %s", c.clients, c.label),
-			baseline: "bare grpc-go server, same message", ours: rate(ours), base: rate(base),
-			ratio: fmt.Sprintf("%.2f throughput, %.2f× p99", tr, lr), goal: "≥ 0.7, p99 ≤ 2×", met: yesNo(tr >= 0.7 && lr <= 2)})
-	}
-	for _, clients := range []int{1, 32} {
-		profiled := prof.during(fmt.Sprintf("rest-get-%d", clients), 2*(o.warmup+o.window))
-		ours, base, err := paired(clients, restGet(elURL, fx.token), restGet("http://"+blHTTP+"/v1/"+fx.tactic, fx.token))
-		profiled()
-		if err != nil {
-			return nil, nil, fmt.Errorf("rest get: %w", err)
+		for _, clients := range []int{1, 32} {
+			profiled := prof.during(fmt.Sprintf("rest-get-%d", clients), 2*(o.warmup+o.window))
+			ours, base, err := paired(clients, restGet(elURL, fx.token), restGet("http://"+blHTTP+"/v1/"+fx.tactic, fx.token))
+			profiled()
+			if err != nil {
+				return nil, nil, fmt.Errorf("rest get: %w", err)
+			}
+			tr := ours.perSecond() / base.perSecond()
+			rows = append(rows, row{what: fmt.Sprintf("The same Get through the REST gateway, %d client(s)", clients),
+				baseline: "bare net/http handler, same JSON", ours: rate(ours), base: rate(base),
+				ratio: fmt.Sprintf("%.2f", tr), goal: "≥ 0.5", met: yesNo(tr >= 0.5)})
 		}
-		tr := ours.perSecond() / base.perSecond()
-		rows = append(rows, row{what: fmt.Sprintf("The same Get through the REST gateway, %d client(s)", clients),
-			baseline: "bare net/http handler, same JSON", ours: rate(ours), base: rate(base),
-			ratio: fmt.Sprintf("%.2f", tr), goal: "≥ 0.5", met: yesNo(tr >= 0.5)})
 	}
 
 	// Recording measurements.
@@ -176,154 +178,176 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 	defer bare.Close()
 	notes = append(notes, "Bare SQLite: "+bare.settings(ctx)+", the settings sqldb.Open gives the services' writer.")
 	rec := newRecorder(conn, fx.token)
-	profiled := prof.during("record", 2*(o.warmup+o.window))
-	ours, base, err := paired(1, func(ctx context.Context) error { return rec.one(ctx, fx.single, 95) },
-		func(ctx context.Context) error { return bare.inserts(ctx, 1) })
-	profiled()
-	if err != nil {
-		return nil, nil, fmt.Errorf("record: %w", err)
-	}
-	tr := ours.perSecond() / base.perSecond()
-	rows = append(rows, row{what: "Record one KPI measurement over gRPC (durable, with its outbox event), 1 client",
-		baseline: "bare SQLite insert in a transaction, same durability", ours: rate(ours), base: rate(base),
-		ratio: fmt.Sprintf("%.2f", tr), goal: "≥ 0.5", met: yesNo(tr >= 0.5)})
-
-	// Batches, alternating ours and the baseline after one of each to warm up.
-	const batchSize, batches = 10000, 5
-	profiled = prof.during("batch", 4*time.Second)
-	var oursRuns, baseRuns []run
-	for i := range batches + 1 {
-		o, err := serial(ctx, 0, 1, func(ctx context.Context) error { return rec.batch(ctx, batchSize, fx.batchA, fx.batchB) })
+	var recordRate float64 // recordings of one value per second, 1 client
+	if o.wants("record") {
+		profiled := prof.during("record", 2*(o.warmup+o.window))
+		ours, base, err := paired(1, func(ctx context.Context) error { return rec.one(ctx, fx.single, 95) },
+			func(ctx context.Context) error { return bare.inserts(ctx, 1) })
+		profiled()
 		if err != nil {
-			return nil, nil, fmt.Errorf("batch: %w", err)
+			return nil, nil, fmt.Errorf("record: %w", err)
 		}
-		b, err := serial(ctx, 0, 1, func(ctx context.Context) error { return bare.inserts(ctx, batchSize) })
+		recordRate = ours.perSecond()
+		tr := ours.perSecond() / base.perSecond()
+		rows = append(rows, row{what: "Record one KPI measurement over gRPC (durable, with its outbox event), 1 client",
+			baseline: "bare SQLite insert in a transaction, same durability", ours: rate(ours), base: rate(base),
+			ratio: fmt.Sprintf("%.2f", tr), goal: "≥ 0.5", met: yesNo(tr >= 0.5)})
+	}
+
+	if o.wants("batch") {
+		// Batches, alternating ours and the baseline after one of each to warm up.
+		const batchSize, batches = 10000, 5
+		profiled := prof.during("batch", 4*time.Second)
+		var oursRuns, baseRuns []run
+		for i := range batches + 1 {
+			o, err := serial(ctx, 0, 1, func(ctx context.Context) error { return rec.batch(ctx, batchSize, fx.batchA, fx.batchB) })
+			if err != nil {
+				return nil, nil, fmt.Errorf("batch: %w", err)
+			}
+			b, err := serial(ctx, 0, 1, func(ctx context.Context) error { return bare.inserts(ctx, batchSize) })
+			if err != nil {
+				return nil, nil, fmt.Errorf("bare batch: %w", err)
+			}
+			if i > 0 {
+				oursRuns, baseRuns = append(oursRuns, o), append(baseRuns, b)
+			}
+		}
+		profiled()
+		oursBatch, baseBatch := merge(oursRuns...), merge(baseRuns...)
+		oursPerSec := batchSize / oursBatch.quantile(0.5).Seconds()
+		basePerSec := batchSize / baseBatch.quantile(0.5).Seconds()
+		tr := oursPerSec / basePerSec
+		rows = append(rows, row{what: "Batch of 10,000 measurements over gRPC (median of 5)", baseline: "the same bare inserts in one transaction",
+			ours:  fmt.Sprintf("%s ms, %s measurements/s", millis(oursBatch.quantile(0.5)), count(oursPerSec)),
+			base:  fmt.Sprintf("%s ms, %s/s", millis(baseBatch.quantile(0.5)), count(basePerSec)),
+			ratio: fmt.Sprintf("%.2f", tr), goal: "≥ 0.5 and ≥ 100,000/s", met: yesNo(tr >= 0.5 && oursPerSec >= 100000)})
+	}
+
+	if o.wants("latency") {
+		// Event latency.
+		// As the operator: it watches every consumer's acknowledgements and
+		// makes a stream of its own, which no service's user may.
+		nc, err := nats.Connect("nats://"+natsAddr, nats.Name("bench"),
+			nats.UserInfo(broker.UserOperator, firstLine(broker.PasswordFile(filepath.Join(dataDir, "nats"), broker.UserOperator))))
 		if err != nil {
-			return nil, nil, fmt.Errorf("bare batch: %w", err)
+			return nil, nil, err
 		}
-		if i > 0 {
-			oursRuns, baseRuns = append(oursRuns, o), append(baseRuns, b)
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return nil, nil, err
 		}
+		acks, unwatch, err := watchAcks(nc)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer unwatch()
+		oursSample, err := commitToPlanning(ctx, js, acks, rec, fx.thread, events.ServiceStream("goldenthread", "kpis", 1, 0).Name, "planning")
+		if err != nil {
+			return nil, nil, fmt.Errorf("event latency: %w", err)
+		}
+		baseSample, stopBase, err := bareJetStream(ctx, js, acks, 256)
+		if err != nil {
+			return nil, nil, fmt.Errorf("bare jetstream latency: %w", err)
+		}
+		oursLat, baseLat, err := pairedSamples(o.samples, oursSample, baseSample)
+		stopBase()
+		if err != nil {
+			return nil, nil, fmt.Errorf("event latency: %w", err)
+		}
+		p99 := func(l []time.Duration) time.Duration { return l[min(len(l)-1, len(l)*99/100)] }
+		lr := float64(p99(oursLat)) / float64(p99(baseLat))
+		rows = append(rows, row{what: "Event latency, event written in the commit → planning consumer done (KPI status change rolled up)",
+			baseline: "bare JetStream: event made, published → consumer ack", ours: latencies(oursLat), base: latencies(baseLat),
+			ratio: fmt.Sprintf("%.1f× p99", lr), goal: "p99 ≤ 3×", met: yesNo(lr <= 3)})
 	}
-	profiled()
-	oursBatch, baseBatch := merge(oursRuns...), merge(baseRuns...)
-	oursPerSec := batchSize / oursBatch.quantile(0.5).Seconds()
-	basePerSec := batchSize / baseBatch.quantile(0.5).Seconds()
-	tr = oursPerSec / basePerSec
-	rows = append(rows, row{what: "Batch of 10,000 measurements over gRPC (median of 5)", baseline: "the same bare inserts in one transaction",
-		ours:  fmt.Sprintf("%s ms, %s measurements/s", millis(oursBatch.quantile(0.5)), count(oursPerSec)),
-		base:  fmt.Sprintf("%s ms, %s/s", millis(baseBatch.quantile(0.5)), count(basePerSec)),
-		ratio: fmt.Sprintf("%.2f", tr), goal: "≥ 0.5 and ≥ 100,000/s", met: yesNo(tr >= 0.5 && oursPerSec >= 100000)})
 
-	// Event latency.
-	// As the operator: it watches every consumer's acknowledgements and
-	// makes a stream of its own, which no service's user may.
-	nc, err := nats.Connect("nats://"+natsAddr, nats.Name("bench"),
-		nats.UserInfo(broker.UserOperator, firstLine(broker.PasswordFile(filepath.Join(dataDir, "nats"), broker.UserOperator))))
-	if err != nil {
-		return nil, nil, err
+	if o.wants("get") {
+		rows = append(rows, row{what: "All-in-one resident memory, idle / under the gRPC load above", baseline: "—",
+			ours: fmt.Sprintf("%s MiB / %s MiB", mib(idle), mib(loadedRSS)), base: "—", ratio: "—", goal: "reported", met: "—"})
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, nil, err
+	if o.wants("creates") {
+		created, err := createRows(ctx, o, prof, gt, &creator{restBase: restBase, token: fx.token}, fx.objective, recordRate)
+		if err != nil {
+			return nil, nil, err
+		}
+		rows = append(rows, created...)
 	}
-	acks, unwatch, err := watchAcks(nc)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer unwatch()
-	oursSample, err := commitToPlanning(ctx, js, acks, rec, fx.thread, events.ServiceStream("goldenthread", "kpis", 1, 0).Name, "planning")
-	if err != nil {
-		return nil, nil, fmt.Errorf("event latency: %w", err)
-	}
-	baseSample, stopBase, err := bareJetStream(ctx, js, acks, 256)
-	if err != nil {
-		return nil, nil, fmt.Errorf("bare jetstream latency: %w", err)
-	}
-	oursLat, baseLat, err := pairedSamples(o.samples, oursSample, baseSample)
-	stopBase()
-	if err != nil {
-		return nil, nil, fmt.Errorf("event latency: %w", err)
-	}
-	p99 := func(l []time.Duration) time.Duration { return l[min(len(l)-1, len(l)*99/100)] }
-	lr := float64(p99(oursLat)) / float64(p99(baseLat))
-	rows = append(rows, row{what: "Event latency, event written in the commit → planning consumer done (KPI status change rolled up)",
-		baseline: "bare JetStream: event made, published → consumer ack", ours: latencies(oursLat), base: latencies(baseLat),
-		ratio: fmt.Sprintf("%.1f× p99", lr), goal: "p99 ≤ 3×", met: yesNo(lr <= 3)})
-
-	rows = append(rows, row{what: "All-in-one resident memory, idle / under the gRPC load above", baseline: "—",
-		ours: fmt.Sprintf("%s MiB / %s MiB", mib(idle), mib(loadedRSS)), base: "—", ratio: "—", goal: "reported", met: "—"})
 	gt.stop()
 	bl.stop()
 
-	// The tree, in the planning package's own benchmarks.
-	cmd := pinned(o.serverCPUs, o.planningTest, "-test.run", "^$", "-test.bench", ".", "-test.benchmem", "-test.benchtime", "10x",
-		"-test.count", fmt.Sprint(treeRepeats))
-	cmd.Dir = filepath.Join(o.repo, "services", "planning")
-	results, _, err := runGoBench(cmd)
-	if err != nil {
-		return nil, nil, err
-	}
-	tree := func(n int) benchResult { return results[fmt.Sprintf("BenchmarkElementTree/elements=%d", n)] }
-	for _, n := range []int{10000, 100000} {
-		big, small := tree(n), tree(n/10)
-		if big == nil || small == nil {
-			return nil, nil, fmt.Errorf("no tree benchmark for %d or %d elements", n, n/10)
+	if o.wants("tree") {
+		// The tree, in the planning package's own benchmarks (only those
+		// the rows below read: the others are for profiling by hand).
+		cmd := pinned(o.serverCPUs, o.planningTest, "-test.run", "^$", "-test.bench", "^Benchmark(ElementTree|RollupAfterKPIChange|PublishedPlan)$", "-test.benchmem", "-test.benchtime", "10x",
+			"-test.count", fmt.Sprint(treeRepeats))
+		cmd.Dir = filepath.Join(o.repo, "services", "planning")
+		results, _, err := runGoBench(cmd)
+		if err != nil {
+			return nil, nil, err
 		}
-		t, m := big["ns/op"]/small["ns/op"], big["B/op"]/small["B/op"]
-		rows = append(rows, row{what: fmt.Sprintf("Tree with roll-up, %s elements (fastest of %d runs)", count(float64(n)), treeRepeats),
-			baseline: fmt.Sprintf("itself at %s elements", count(float64(n/10))),
-			ours:     fmt.Sprintf("%s ms, %.1f MiB", millis(time.Duration(big["ns/op"])), big["B/op"]/(1<<20)),
-			base:     fmt.Sprintf("%s ms, %.1f MiB", millis(time.Duration(small["ns/op"])), small["B/op"]/(1<<20)),
-			ratio:    fmt.Sprintf("%.1f× time, %.1f× memory", t, m), goal: "≤ 10× (linear)", met: yesNo(t <= 10 && m <= 10)})
+		tree := func(n int) benchResult { return results[fmt.Sprintf("BenchmarkElementTree/elements=%d", n)] }
+		for _, n := range []int{10000, 100000} {
+			big, small := tree(n), tree(n/10)
+			if big == nil || small == nil {
+				return nil, nil, fmt.Errorf("no tree benchmark for %d or %d elements", n, n/10)
+			}
+			t, m := big["ns/op"]/small["ns/op"], big["B/op"]/small["B/op"]
+			rows = append(rows, row{what: fmt.Sprintf("Tree with roll-up, %s elements (fastest of %d runs)", count(float64(n)), treeRepeats),
+				baseline: fmt.Sprintf("itself at %s elements", count(float64(n/10))),
+				ours:     fmt.Sprintf("%s ms, %.1f MiB", millis(time.Duration(big["ns/op"])), big["B/op"]/(1<<20)),
+				base:     fmt.Sprintf("%s ms, %.1f MiB", millis(time.Duration(small["ns/op"])), small["B/op"]/(1<<20)),
+				ratio:    fmt.Sprintf("%.1f× time, %.1f× memory", t, m), goal: "≤ 10× (linear)", met: yesNo(t <= 10 && m <= 10)})
+		}
+		if r := tree(1000); r != nil {
+			notes = append(notes, fmt.Sprintf("Tree with roll-up, 1,000 elements: %s ms, %.1f MiB.", millis(time.Duration(r["ns/op"])), r["B/op"]/(1<<20)))
+		}
+		// The public page of a published plan: the planning service's read
+		// (above) and the gateway's rendering.
+		read := results["BenchmarkPublishedPlan"]
+		cmd = pinned(o.serverCPUs, o.publicTest, "-test.run", "^$", "-test.bench", "PublicPage", "-test.benchtime", "10x",
+			"-test.count", fmt.Sprint(treeRepeats))
+		cmd.Dir = filepath.Join(o.repo, "gateway", "public")
+		page, _, err := runGoBench(cmd)
+		if err != nil {
+			return nil, nil, err
+		}
+		render := page["BenchmarkPublicPage"]
+		if read == nil || render == nil {
+			return nil, nil, errors.New("no published plan or public page benchmark result")
+		}
+		public := time.Duration(read["ns/op"] + render["ns/op"])
+		rows = append(rows, row{what: fmt.Sprintf("Public page of a published plan of 1,000 elements and 20 KPIs (fastest of %d runs)", treeRepeats),
+			baseline: "—", ours: fmt.Sprintf("%s ms: read %s + render %s", millis(public), millis(time.Duration(read["ns/op"])), millis(time.Duration(render["ns/op"]))),
+			base: "—", ratio: "—", goal: "< 1 s", met: yesNo(public < time.Second)})
+		roll := results["BenchmarkRollupAfterKPIChange"]
+		if roll == nil {
+			return nil, nil, errors.New("no roll-up benchmark result")
+		}
+		const depth = 5 // tactic, strategy, objective, mission, vision
+		rows = append(rows, row{what: "Roll-up after one KPI change in a 100,000-element tree", baseline: "the element's depth (5)",
+			ours: fmt.Sprintf("%.1f elements changed, %s ms", roll["elements/op"], millis(time.Duration(roll["ns/op"]))),
+			base: fmt.Sprint(depth), ratio: fmt.Sprintf("%.1f", roll["elements/op"]/depth), goal: "only the ancestors (≤ 5)",
+			met: yesNo(roll["elements/op"] <= depth)})
 	}
-	if r := tree(1000); r != nil {
-		notes = append(notes, fmt.Sprintf("Tree with roll-up, 1,000 elements: %s ms, %.1f MiB.", millis(time.Duration(r["ns/op"])), r["B/op"]/(1<<20)))
-	}
-	// The public page of a published plan: the planning service's read
-	// (above) and the gateway's rendering.
-	read := results["BenchmarkPublishedPlan"]
-	cmd = pinned(o.serverCPUs, o.publicTest, "-test.run", "^$", "-test.bench", "PublicPage", "-test.benchtime", "10x",
-		"-test.count", fmt.Sprint(treeRepeats))
-	cmd.Dir = filepath.Join(o.repo, "gateway", "public")
-	page, _, err := runGoBench(cmd)
-	if err != nil {
-		return nil, nil, err
-	}
-	render := page["BenchmarkPublicPage"]
-	if read == nil || render == nil {
-		return nil, nil, errors.New("no published plan or public page benchmark result")
-	}
-	public := time.Duration(read["ns/op"] + render["ns/op"])
-	rows = append(rows, row{what: fmt.Sprintf("Public page of a published plan of 1,000 elements and 20 KPIs (fastest of %d runs)", treeRepeats),
-		baseline: "—", ours: fmt.Sprintf("%s ms: read %s + render %s", millis(public), millis(time.Duration(read["ns/op"])), millis(time.Duration(render["ns/op"]))),
-		base: "—", ratio: "—", goal: "< 1 s", met: yesNo(public < time.Second)})
-	roll := results["BenchmarkRollupAfterKPIChange"]
-	if roll == nil {
-		return nil, nil, errors.New("no roll-up benchmark result")
-	}
-	const depth = 5 // tactic, strategy, objective, mission, vision
-	rows = append(rows, row{what: "Roll-up after one KPI change in a 100,000-element tree", baseline: "the element's depth (5)",
-		ours: fmt.Sprintf("%.1f elements changed, %s ms", roll["elements/op"], millis(time.Duration(roll["ns/op"]))),
-		base: fmt.Sprint(depth), ratio: fmt.Sprintf("%.1f", roll["elements/op"]/depth), goal: "only the ancestors (≤ 5)",
-		met: yesNo(roll["elements/op"] <= depth)})
 
-	// What recording a revision adds to a write, alternating in one run.
-	cmd = pinned(o.serverCPUs, o.historyTest, "-test.run", "^$", "-test.bench", "RevisionCost", "-test.benchtime", "4000x")
-	cmd.Dir = filepath.Join(o.repo, "services", "kit", "history")
-	results, _, err = runGoBench(cmd)
-	if err != nil {
-		return nil, nil, err
+	if o.wants("revision") {
+		// What recording a revision adds to a write, alternating in one run.
+		cmd := pinned(o.serverCPUs, o.historyTest, "-test.run", "^$", "-test.bench", "RevisionCost", "-test.benchtime", "4000x")
+		cmd.Dir = filepath.Join(o.repo, "services", "kit", "history")
+		results, _, err := runGoBench(cmd)
+		if err != nil {
+			return nil, nil, err
+		}
+		cost := results["BenchmarkRevisionCost"]
+		if cost == nil {
+			return nil, nil, errors.New("no revision cost benchmark result")
+		}
+		rows = append(rows, row{what: "A durable update (row + outbox event) with its revision recorded, storage only (2,000 of each, alternating)",
+			baseline: "the same update without the revision", ours: ms(time.Duration(cost["ns/write+revision"])),
+			base: ms(time.Duration(cost["ns/write"])), ratio: fmt.Sprintf("%.2f", cost["with/without"]),
+			goal: "≤ 1.25 (a call over gRPC adds the same fixed cost to both)", met: yesNo(cost["with/without"] <= 1.25)})
 	}
-	cost := results["BenchmarkRevisionCost"]
-	if cost == nil {
-		return nil, nil, errors.New("no revision cost benchmark result")
-	}
-	rows = append(rows, row{what: "A durable update (row + outbox event) with its revision recorded, storage only (2,000 of each, alternating)",
-		baseline: "the same update without the revision", ours: ms(time.Duration(cost["ns/write+revision"])),
-		base: ms(time.Duration(cost["ns/write"])), ratio: fmt.Sprintf("%.2f", cost["with/without"]),
-		goal: "≤ 1.25 (a call over gRPC adds the same fixed cost to both)", met: yesNo(cost["with/without"] <= 1.25)})
 	return rows, notes, nil
 }
 

@@ -28,6 +28,9 @@ const (
 // tactic, and an organisation API token that may record measurements.
 type fixture struct {
 	tactic string
+	// objective is the thread's objective, under which the create rows
+	// make strategies of their own.
+	objective string
 	// single takes one measurement at a time, thread the values that flip
 	// the thread's health, batch the batches.
 	single, thread, batchA, batchB string
@@ -91,6 +94,9 @@ func setUp(ctx context.Context, conn *grpc.ClientConn, adminToken string) (*fixt
 			return nil, fmt.Errorf("create element %s: %w", x.id, err)
 		}
 		parent = got.Name
+		if x.level == planningpb.Level_LEVEL_OBJECTIVE {
+			f.objective = got.Name
+		}
 	}
 	f.tactic = parent
 	for _, k := range []struct {
