@@ -15,6 +15,7 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/auth"
 	"github.com/goldenthread/goldenthread/services/kit/dates"
 	"github.com/goldenthread/goldenthread/services/kit/events"
+	"github.com/goldenthread/goldenthread/services/kit/history"
 	"github.com/goldenthread/goldenthread/services/kit/idempotency"
 	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/resource"
@@ -46,6 +47,9 @@ func newBenchPlan(b *testing.B, n int) *benchPlan {
 		b.Fatal(err)
 	}
 	if err := db.Migrate(ctx, "idempotency", idempotency.Migrations); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Migrate(ctx, "history", history.Migrations); err != nil { // the write benchmarks record revisions
 		b.Fatal(err)
 	}
 	own, _ := fs.Sub(migrationFiles, "migrations")

@@ -97,10 +97,30 @@ func linked(ctx context.Context, tx *sqldb.Tx, field, orgID, id string) (*elemen
 
 // checkDependants applies, to a change from current to next, the rules of
 // the elements that depend on it: its children's horizons, and its
-// defining objectives' when it is a thematic goal.
+// defining objectives' when it is a thematic goal. A new horizon is checked
+// against the bound of theirs the element keeps (inputsHorizon) first: they
+// are read only when it cuts into the bound.
 func checkDependants(ctx context.Context, tx *sqldb.Tx, current, next *elementRecord) error {
+	start, end := dates.Format(next.Msg.StartDate), dates.Format(next.Msg.EndDate)
+	var boundStart, boundEnd string // read once, when a horizon check needs it
+	bounded := false
 	for _, which := range dependantsToCheck(current.Msg, next.Msg) {
-		d, err := firstDependant(ctx, tx, which, current.orgID, current.id, dates.Format(next.Msg.StartDate), dates.Format(next.Msg.EndDate))
+		if which == childrenOutside || which == definingObjectivesOutside {
+			if !bounded {
+				var err error
+				if boundStart, boundEnd, err = inputsHorizon(ctx, tx, current.orgID, current.id); err != nil {
+					return err
+				}
+				bounded = true
+			}
+			// Every child and defining objective there ever was lies inside
+			// the bound: a horizon around it leaves none of them outside,
+			// whatever their number, and none need be read.
+			if horizonHolds(start, end, boundStart, boundEnd) {
+				continue
+			}
+		}
+		d, err := firstDependant(ctx, tx, which, current.orgID, current.id, start, end)
 		if err != nil {
 			return err
 		}

@@ -232,6 +232,14 @@ func checkWithin(subject string, inner, outer *pb.Element) error {
 	return nil
 }
 
+// horizonHolds reports whether the horizon start..end holds every horizon
+// inside boundStart..boundEnd (dates as stored; boundEnd "" when there is
+// none to hold): then no element whose horizon is bounded so falls outside
+// it.
+func horizonHolds(start, end, boundStart, boundEnd string) bool {
+	return boundEnd == "" || start <= boundStart && boundEnd <= end
+}
+
 // The rules between an element and the elements that name it.
 
 // dependants are the elements that depend on an element, as a change to
@@ -440,12 +448,18 @@ type inputs struct {
 
 // share is what an element adds to the roll-ups of its parent and its
 // thematic goal: one input and its progress, while it counts (live and not
-// dropped).
+// dropped); and, whether it counts or not, its horizon (start and end
+// dates, as stored), which the bound of their inputs' horizons holds.
 type share struct {
 	parentID, goalID string
 	progress         int32
 	counts           bool
+	start, end       string
 }
+
+// above reports whether the share goes anywhere: an element with a parent
+// or a thematic goal.
+func (s share) above() bool { return s.parentID != "" || s.goalID != "" }
 
 // counts reports whether r is an input of the roll-ups above it.
 func counts(r *elementRecord) bool {
@@ -453,7 +467,7 @@ func counts(r *elementRecord) bool {
 }
 
 func shareOf(r *elementRecord) share {
-	return share{r.parentID, r.thematicGoal, r.Msg.Progress, counts(r)}
+	return share{r.parentID, r.thematicGoal, r.Msg.Progress, counts(r), dates.Format(r.Msg.StartDate), dates.Format(r.Msg.EndDate)}
 }
 
 // supporterHealth is the health r gives the elements it supports: none

@@ -396,3 +396,23 @@ func TestDriversTable(t *testing.T) {
 		}
 	}
 }
+
+// TestHorizonHolds: a new horizon holds the bound of the inputs' horizons
+// when it starts no later and ends no earlier; no bound holds nothing.
+func TestHorizonHolds(t *testing.T) {
+	for _, tc := range []struct {
+		start, end, boundStart, boundEnd string
+		want                             bool
+	}{
+		{"2020-01-01", "2030-12-31", "", "", true},
+		{"2020-01-01", "2030-12-31", "2020-01-01", "2030-12-31", true},
+		{"2019-01-01", "2031-12-31", "2020-01-01", "2030-12-31", true},
+		{"2020-01-02", "2030-12-31", "2020-01-01", "2030-12-31", false},
+		{"2020-01-01", "2030-12-30", "2020-01-01", "2030-12-31", false},
+		{"2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01", true},
+	} {
+		if got := horizonHolds(tc.start, tc.end, tc.boundStart, tc.boundEnd); got != tc.want {
+			t.Errorf("%s to %s around %q to %q: %v, want %v", tc.start, tc.end, tc.boundStart, tc.boundEnd, got, tc.want)
+		}
+	}
+}

@@ -187,14 +187,15 @@ func loadSupports(ctx context.Context, q sqldb.Querier, orgID string, recs []*el
 // thematic goal's) and the elements that support it: the count and
 // progress sum its writes keep (moveShare), the worst health below it, and
 // up to maxDrivers of the inputs that have it. Each is an index probe
-// (migration 0006), so the cost does not grow with the number of inputs.
+// (migrations 0006 and 0015), so the cost does not grow with the number of
+// inputs.
 func inputsOf(ctx context.Context, q sqldb.Querier, orgID, id string) (inputs, error) {
 	const live = " AND delete_time IS NULL AND status <> 5" // as the partial indexes say, literally
 	var in inputs
 	var byParent, byGoal, bySupporter sql.NullInt32
 	err := q.QueryRowContext(ctx, `SELECT inputs_count, inputs_progress,
 		(SELECT MAX(health) FROM elements WHERE organisation_id = ? AND parent_id = ?`+live+`),
-		(SELECT MAX(health) FROM elements WHERE organisation_id = ? AND thematic_goal_id = ?`+live+`),
+		(SELECT MAX(health) FROM elements WHERE organisation_id = ? AND thematic_goal_id = ?`+live+definer+`),
 		(SELECT MAX(health) FROM element_supports WHERE supported_organisation_id = ? AND supported_id = ?)
 		FROM elements WHERE organisation_id = ? AND id = ?`, orgID, id, orgID, id, orgID, id, orgID, id).
 		Scan(&in.count, &in.progressSum, &byParent, &byGoal, &bySupporter)
@@ -211,7 +212,7 @@ func inputsOf(ctx context.Context, q sqldb.Querier, orgID, id string) (inputs, e
 		err = s.Scan(&org, &eid, &link)
 		return &pb.HealthDriver{Element: elementName(org, eid), Link: pb.LinkKind(link), Health: in.worst}, err
 	}, `SELECT * FROM (SELECT organisation_id, id, 1 FROM elements WHERE organisation_id = ? AND parent_id = ? AND health = ?`+live+` ORDER BY id LIMIT 5) a
-		UNION ALL SELECT * FROM (SELECT organisation_id, id, 2 FROM elements WHERE organisation_id = ? AND thematic_goal_id = ? AND health = ?`+live+` ORDER BY id LIMIT 5) b
+		UNION ALL SELECT * FROM (SELECT organisation_id, id, 2 FROM elements WHERE organisation_id = ? AND thematic_goal_id = ? AND health = ?`+live+definer+` ORDER BY id LIMIT 5) b
 		UNION ALL SELECT * FROM (SELECT organisation_id, element_id, 3 FROM element_supports WHERE supported_organisation_id = ? AND supported_id = ? AND health = ?
 			ORDER BY organisation_id, element_id LIMIT 5) c`,
 		orgID, id, int32(in.worst), orgID, id, int32(in.worst), orgID, id, int32(in.worst))
@@ -220,22 +221,50 @@ func inputsOf(ctx context.Context, q sqldb.Querier, orgID, id string) (inputs, e
 
 // moveShare moves an element's share in the roll-ups above it (see share)
 // from what it was to what it is: a write of the element keeps its
-// parent's and thematic goal's counts with it.
+// parent's and thematic goal's counts, and the bound of their inputs'
+// horizons (inputs_start and inputs_end, migration 0015), with it. Under
+// the same parent and thematic goal that is one UPDATE of them.
 func moveShare(ctx context.Context, tx *sqldb.Tx, orgID string, from, to share) error {
 	if from == to {
 		return nil
 	}
-	for _, s := range []struct {
-		sh   share
-		sign int64
-	}{{from, -1}, {to, 1}} {
-		if !s.sh.counts || (s.sh.parentID == "" && s.sh.goalID == "") {
-			continue
+	moved := from.parentID != to.parentID || from.goalID != to.goalID
+	if moved && from.counts && from.above() {
+		if err := addShare(ctx, tx, orgID, from, -1, -int64(from.progress), false); err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE elements SET inputs_count = inputs_count + ?, inputs_progress = inputs_progress + ? WHERE organisation_id = ? AND id IN (?, ?)",
-			s.sign, s.sign*int64(s.sh.progress), orgID, s.sh.parentID, s.sh.goalID); err != nil {
-			return fmt.Errorf("update roll-up inputs: %w", err)
-		}
+	}
+	if !to.above() {
+		return nil
+	}
+	var count, progress int64
+	if to.counts {
+		count, progress = 1, int64(to.progress)
+	}
+	if !moved && from.counts {
+		count, progress = count-1, progress-int64(from.progress)
+	}
+	// Every earlier write under the same elements widened their bound to
+	// the element's horizon then; it needs widening only to a new one.
+	widen := moved || from.start != to.start || from.end != to.end
+	if count == 0 && progress == 0 && !widen {
+		return nil
+	}
+	return addShare(ctx, tx, orgID, to, count, progress, widen)
+}
+
+// addShare adds count inputs with a progress sum of progress to the
+// elements above sh — its parent and thematic goal — and, with widen,
+// widens the bound of their inputs' horizons to sh's.
+func addShare(ctx context.Context, tx *sqldb.Tx, orgID string, sh share, count, progress int64, widen bool) error {
+	query, args := "UPDATE elements SET inputs_count = inputs_count + ?, inputs_progress = inputs_progress + ?", []any{count, progress}
+	if widen {
+		query += `, inputs_start = CASE WHEN inputs_start = '' OR inputs_start > ? THEN ? ELSE inputs_start END,
+			inputs_end = CASE WHEN inputs_end < ? THEN ? ELSE inputs_end END`
+		args = append(args, sh.start, sh.start, sh.end, sh.end)
+	}
+	if _, err := tx.ExecContext(ctx, query+" WHERE organisation_id = ? AND id IN (?, ?)", append(args, orgID, sh.parentID, sh.goalID)...); err != nil {
+		return fmt.Errorf("update roll-up inputs: %w", err)
 	}
 	return nil
 }
@@ -244,12 +273,23 @@ func moveShare(ctx context.Context, tx *sqldb.Tx, orgID string, from, to share) 
 func storedShare(ctx context.Context, tx *sqldb.Tx, orgID, id string) (share, pb.Status, error) {
 	var sh share
 	var status int32
-	err := tx.QueryRowContext(ctx, "SELECT parent_id, thematic_goal_id, progress, delete_time IS NULL AND status <> 5, status FROM elements WHERE organisation_id = ? AND id = ?",
-		orgID, id).Scan(&sh.parentID, &sh.goalID, &sh.progress, &sh.counts, &status)
+	err := tx.QueryRowContext(ctx, "SELECT parent_id, thematic_goal_id, progress, delete_time IS NULL AND status <> 5, start_date, end_date, status FROM elements WHERE organisation_id = ? AND id = ?",
+		orgID, id).Scan(&sh.parentID, &sh.goalID, &sh.progress, &sh.counts, &sh.start, &sh.end, &status)
 	if err != nil {
 		return sh, 0, fmt.Errorf("read roll-up share: %w", err)
 	}
 	return sh, pb.Status(status), nil
+}
+
+// inputsHorizon reads the bound of the horizons of element id's inputs
+// (see migration 0015): none of its children or defining objectives, live
+// or deleted, starts before start or ends after end; "" for none.
+func inputsHorizon(ctx context.Context, q sqldb.Querier, orgID, id string) (start, end string, err error) {
+	err = q.QueryRowContext(ctx, "SELECT inputs_start, inputs_end FROM elements WHERE organisation_id = ? AND id = ?", orgID, id).Scan(&start, &end)
+	if err != nil {
+		return "", "", fmt.Errorf("read inputs' horizon: %w", err)
+	}
+	return start, end, nil
 }
 
 // changeKind is what an element_changes row records a change of.
@@ -289,36 +329,67 @@ func ownKPIHealth(ctx context.Context, q sqldb.Querier, orgID, id string) (pb.He
 	return h, rows.Err()
 }
 
+// The conditions, literally as the partial indexes of migration 0015 say
+// them, under which a query may read those indexes.
+const definer = " AND thematic_goal_id <> ''" // the elements that name a thematic goal
+
+var thematicGoal = fmt.Sprintf(" AND objective_kind = %d", pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL) // thematic goals
+
 // firstLive returns the first live element matching where, or nil.
 func firstLive(ctx context.Context, q sqldb.Querier, where string, args ...any) (*elementRecord, error) {
-	recs, err := elementRows.All(ctx, q, "delete_time IS NULL AND "+where+" ORDER BY id LIMIT 1", args...)
+	recs, err := elementRows.All(ctx, q, firstLiveWhere(where), args...)
 	if err != nil || len(recs) == 0 {
 		return nil, err
 	}
 	return recs[0], nil
 }
 
+// firstLiveWhere is the condition and order of firstLive's query.
+func firstLiveWhere(where string) string {
+	return "delete_time IS NULL AND " + where + " ORDER BY id LIMIT 1"
+}
+
+// overlappingWhere selects the team's other live thematic goals whose
+// horizon overlaps another: through elements_team_goals, which holds the
+// thematic goals only.
+var overlappingWhere = "organisation_id = ? AND owner_team_id = ?" + thematicGoal + " AND id <> ? AND start_date <= ? AND end_date >= ?"
+
 // overlappingThematicGoal returns another live thematic goal of the team
 // whose horizon overlaps start..end, or nil.
 func overlappingThematicGoal(ctx context.Context, q sqldb.Querier, r *elementRecord) (*elementRecord, error) {
-	return firstLive(ctx, q, "organisation_id = ? AND owner_team_id = ? AND objective_kind = ? AND id <> ? AND start_date <= ? AND end_date >= ?",
-		r.orgID, r.ownerTeamID, int32(pb.ObjectiveKind_OBJECTIVE_KIND_THEMATIC_GOAL), r.id, dates.Format(r.Msg.EndDate), dates.Format(r.Msg.StartDate))
+	return firstLive(ctx, q, overlappingWhere, r.orgID, r.ownerTeamID, r.id, dates.Format(r.Msg.EndDate), dates.Format(r.Msg.StartDate))
+}
+
+// dependantsWhere selects the elements that depend on an element in the
+// way which says, through the index of the element's children or of its
+// defining objectives, in id order: those of the organisation (the first
+// argument) naming the element (the last), outside a horizon (the second
+// and third) for the dependants outside one.
+func dependantsWhere(which dependants) (string, error) {
+	const outside = "organisation_id = ? AND (start_date < ? OR end_date > ?) AND "
+	switch which {
+	case namingDefiningObjectives:
+		return "organisation_id = ? AND thematic_goal_id = ?" + definer, nil
+	case childrenOutside:
+		return outside + "parent_id = ?", nil
+	case definingObjectivesOutside:
+		return outside + "thematic_goal_id = ?" + definer, nil
+	}
+	return "", fmt.Errorf("no query for dependants %d", which)
 }
 
 // firstDependant returns the first live element that depends on element
 // id of orgID in the way which says, or nil: for the dependants outside a
 // horizon, outside start..end.
 func firstDependant(ctx context.Context, q sqldb.Querier, which dependants, orgID, id, start, end string) (*elementRecord, error) {
-	const outside = "organisation_id = ? AND (start_date < ? OR end_date > ?) AND "
-	switch which {
-	case namingDefiningObjectives:
-		return firstLive(ctx, q, "organisation_id = ? AND thematic_goal_id = ?", orgID, id)
-	case childrenOutside:
-		return firstLive(ctx, q, outside+"parent_id = ?", orgID, start, end, id)
-	case definingObjectivesOutside:
-		return firstLive(ctx, q, outside+"thematic_goal_id = ?", orgID, start, end, id)
+	where, err := dependantsWhere(which)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("no query for dependants %d", which)
+	if which == namingDefiningObjectives {
+		return firstLive(ctx, q, where, orgID, id)
+	}
+	return firstLive(ctx, q, where, orgID, start, end, id)
 }
 
 // teamElements returns the live elements the team teamID owns whose
@@ -339,7 +410,9 @@ func insertElement(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	if err := elementRows.Insert(ctx, tx, r); err != nil {
 		return err
 	}
-	if err := writeSupports(ctx, tx, r); err != nil {
+	// Its id is new (elements are deleted softly), so no supports rows
+	// name it yet.
+	if err := insertSupports(ctx, tx, r); err != nil {
 		return err
 	}
 	return moveShare(ctx, tx, r.orgID, share{}, shareOf(r))
@@ -402,10 +475,16 @@ func setOwnerTeamDeleted(ctx context.Context, tx *sqldb.Tx, r *elementRecord) er
 	return nil
 }
 
+// writeSupports replaces the supports rows of r with what it supports now.
 func writeSupports(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM element_supports WHERE organisation_id = ? AND element_id = ?", r.orgID, r.id); err != nil {
 		return fmt.Errorf("write supports: %w", err)
 	}
+	return insertSupports(ctx, tx, r)
+}
+
+// insertSupports writes a supports row for each element r supports.
+func insertSupports(ctx context.Context, tx *sqldb.Tx, r *elementRecord) error {
 	for _, s := range r.Msg.Supports {
 		ids, err := resource.ParseNameOf[*pb.Element]("element.supports", s)
 		if err != nil {

@@ -3,13 +3,17 @@ package planning_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -17,6 +21,7 @@ import (
 
 	kpipb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/kpis/v1"
 	pb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/planning/v1"
+	"github.com/goldenthread/goldenthread/services/kit/dates"
 )
 
 // testRollupCounts: the aggregates a roll-up reads instead of its inputs
@@ -40,9 +45,30 @@ func (e *env) testRollupCounts(t *testing.T) {
 		return code != codes.OK
 	}
 	byLevel := map[pb.Level][]string{}
+	// horizonOf is the horizon of the element called name.
+	horizonOf := func(name string) (string, string) {
+		got, err := e.elements.GetElement(c, &pb.GetElementRequest{Name: name})
+		if err != nil {
+			t.Fatalf("get %s: %v", name, err)
+		}
+		return dates.Format(got.StartDate), dates.Format(got.EndDate)
+	}
+	// within is the horizon a new element under parent (and goal) may
+	// have: theirs, as the walk may have moved them.
+	within := func(parent, goal string) (*date.Date, *date.Date) {
+		from, to := dates.Format(start), dates.Format(end)
+		for _, above := range []string{parent, goal} {
+			if above != "" {
+				lo, hi := horizonOf(above)
+				from, to = max(from, lo), min(to, hi)
+			}
+		}
+		return dates.Parse(from), dates.Parse(to)
+	}
 	mk := func(id string, level pb.Level, kind pb.ObjectiveKind, parent, goal string, progress int32) string {
+		from, to := within(parent, goal)
 		got, err := e.create(t, org, el{id: id, level: level, kind: kind, title: id, team: team, parent: parent, thematicGoal: goal,
-			start: start, end: end, status: pb.Status_STATUS_ACTIVE, progress: progress})
+			start: from, end: to, status: pb.Status_STATUS_ACTIVE, progress: progress})
 		if refused("create "+id, err) {
 			return ""
 		}
@@ -61,9 +87,27 @@ func (e *env) testRollupCounts(t *testing.T) {
 		_, err := e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: change, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 		refused(fmt.Sprintf("update %s %v", name, paths), err)
 	}
-	for i := range 120 {
+	// firstOutside is, recounted, the first live element (by id) whose
+	// parent, or else whose thematic goal, the element id is, outside the
+	// horizon from..to: what a change to that horizon must be refused for.
+	firstOutside := func(id, from, to string) string {
+		for _, link := range []string{"parent_id", "thematic_goal_id"} {
+			var first string
+			err := e.db.QueryRowContext(c, "SELECT id FROM elements WHERE organisation_id = 'counted' AND "+link+` = ?
+				AND delete_time IS NULL AND (start_date < ? OR end_date > ?) ORDER BY id LIMIT 1`, id, from, to).Scan(&first)
+			if err == nil {
+				return first
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				t.Fatal(err)
+			}
+		}
+		return ""
+	}
+	horizons := 0 // changes of horizon refused for an element outside
+	for i := range 150 {
 		objectives, strategies, tactics := byLevel[pb.Level_LEVEL_OBJECTIVE], byLevel[pb.Level_LEVEL_STRATEGY], byLevel[pb.Level_LEVEL_TACTIC]
-		switch op := rng.IntN(10); {
+		switch op := rng.IntN(12); {
 		case op == 0 || len(strategies) == 0:
 			id := fmt.Sprintf("o%d", i)
 			kind, g := pb.ObjectiveKind_OBJECTIVE_KIND_STANDARD_OPERATING, ""
@@ -82,7 +126,12 @@ func (e *env) testRollupCounts(t *testing.T) {
 			st := []pb.Status{pb.Status_STATUS_ACTIVE, pb.Status_STATUS_DROPPED, pb.Status_STATUS_DONE}[rng.IntN(3)]
 			update(pick(all), []string{"status"}, &pb.Element{Status: st})
 		case op == 5:
-			update(pick(tactics), []string{"parent"}, &pb.Element{Parent: pick(strategies)})
+			name := pick(tactics)
+			_, err := e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: &pb.Element{Name: name, Parent: pick(strategies)},
+				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"parent"}}})
+			if status.Code(err) != codes.InvalidArgument { // a strategy it supports already
+				refused("parent of "+name, err)
+			}
 		case op == 6:
 			victim := pick(append(strategies, tactics...))
 			_, err := e.elements.DeleteElement(c, &pb.DeleteElementRequest{Name: victim, Force: true})
@@ -103,6 +152,38 @@ func (e *env) testRollupCounts(t *testing.T) {
 			e.kpiEvent(t, fmt.Sprintf("counted-%d", i), &kpipb.KpiStatusChanged{Kpi: org + "/kpis/" + kpi, Element: tactic,
 				NewStatus: st, ChangeTime: timestamppb.New(time.Now().Add(time.Duration(i) * time.Second))})
 			sent[kpi] = st
+		case op == 10 || op == 11:
+			// A new horizon inside the element's parent's and thematic
+			// goal's — the whole of it, or a part — is refused exactly when
+			// it would leave a live child or defining objective outside,
+			// naming the first; elements keep a bound of their inputs'
+			// horizons to tell without reading them.
+			name := pick(append(append(append([]string{mission}, objectives...), strategies...), tactics...))
+			got, err := e.elements.GetElement(c, &pb.GetElementRequest{Name: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.DeleteTime != nil {
+				continue
+			}
+			from, to := within(got.Parent, got.ThematicGoal)
+			if rng.IntN(2) == 0 {
+				from, to = dates.Of(dates.Time(from).AddDate(0, 0, rng.IntN(900))), dates.Of(dates.Time(to).AddDate(0, 0, -rng.IntN(900)))
+				if dates.Format(from) > dates.Format(to) {
+					from, to = to, from // still inside the first
+				}
+			}
+			outside := firstOutside(path.Base(name), dates.Format(from), dates.Format(to))
+			_, err = e.elements.UpdateElement(c, &pb.UpdateElementRequest{Element: &pb.Element{Name: name, StartDate: from, EndDate: to},
+				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"start_date", "end_date"}}})
+			switch {
+			case outside == "" && err != nil:
+				t.Errorf("horizon %s to %s of %s, which leaves no element outside: %v", dates.Format(from), dates.Format(to), name, err)
+			case outside != "" && (status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "/"+outside+" ")):
+				t.Errorf("horizon %s to %s of %s, which leaves %s outside: %v", dates.Format(from), dates.Format(to), name, outside, err)
+			case outside != "":
+				horizons++
+			}
 		case op == 7 && len(deleted) > 0:
 			name := deleted[0]
 			_, err := e.elements.UndeleteElement(c, &pb.UndeleteElementRequest{Name: name})
@@ -123,6 +204,9 @@ func (e *env) testRollupCounts(t *testing.T) {
 	})
 	if len(sent) < 5 {
 		t.Errorf("the walk sent %d KPI statuses; too few to say much", len(sent))
+	}
+	if horizons < 3 {
+		t.Errorf("the walk tried %d horizons that left an element outside; too few to say much", horizons)
 	}
 	if problems := e.recount(t); len(problems) > 0 {
 		t.Errorf("after the walk:\n%s", strings.Join(problems, "\n"))
@@ -181,6 +265,116 @@ func (e *env) recount(t *testing.T) []string {
 	}
 	if stale != 0 {
 		problems = append(problems, fmt.Sprintf("%d supports rows carry another health than their supporter's", stale))
+	}
+	// The bound of an element's inputs' horizons (migration 0015) holds
+	// every element that names it as parent or thematic goal, deleted
+	// ones too.
+	var unbounded int
+	if err := e.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM elements x JOIN elements e
+		ON e.organisation_id = x.organisation_id AND (e.id = x.parent_id OR e.id = x.thematic_goal_id)
+		WHERE x.organisation_id = 'counted' AND (x.start_date < e.inputs_start OR x.end_date > e.inputs_end)`).Scan(&unbounded); err != nil {
+		t.Fatal(err)
+	}
+	if unbounded != 0 {
+		problems = append(problems, fmt.Sprintf("%d elements lie outside the bound of their parent's or thematic goal's inputs' horizons", unbounded))
+	}
+	return append(problems, e.redrive(t)...)
+}
+
+// redrive compares the health drivers of every live element of
+// organisations/counted with its inputs recounted: the first five by name
+// of those whose health is the element's own, when it is theirs.
+func (e *env) redrive(t *testing.T) []string {
+	ctx := context.Background()
+	type row struct {
+		id, parent, goal, drivers string
+		health                    pb.Health
+		live, counts              bool
+	}
+	all := map[string]row{}
+	rows, err := e.db.QueryContext(ctx, `SELECT id, parent_id, thematic_goal_id, health_drivers, health, delete_time IS NULL,
+		delete_time IS NULL AND status <> 5 FROM elements WHERE organisation_id = 'counted'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var r row
+		var health int32
+		if err := rows.Scan(&r.id, &r.parent, &r.goal, &r.drivers, &health, &r.live, &r.counts); err != nil {
+			t.Fatal(err)
+		}
+		r.health = pb.Health(health)
+		all[r.id] = r
+	}
+	rows.Close()
+	type driver struct {
+		Element string `json:"e"`
+		Link    int32  `json:"l"`
+		Health  int32  `json:"h"`
+	}
+	worstOf := map[string][]driver{} // by element: its inputs with the worst health of them
+	add := func(above string, d driver) {
+		ds := worstOf[above]
+		switch {
+		case len(ds) == 0 || d.Health > ds[0].Health:
+			worstOf[above] = []driver{d}
+		case d.Health == ds[0].Health:
+			worstOf[above] = append(ds, d)
+		}
+	}
+	for _, r := range all {
+		if !r.counts {
+			continue
+		}
+		name := "organisations/counted/elements/" + r.id
+		if r.parent != "" {
+			add(r.parent, driver{name, int32(pb.LinkKind_LINK_KIND_PARENT), int32(r.health)})
+		}
+		if r.goal != "" {
+			add(r.goal, driver{name, int32(pb.LinkKind_LINK_KIND_THEMATIC_GOAL), int32(r.health)})
+		}
+	}
+	supports, err := e.db.QueryContext(ctx, "SELECT element_id, supported_id FROM element_supports WHERE organisation_id = 'counted'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for supports.Next() {
+		var from, to string
+		if err := supports.Scan(&from, &to); err != nil {
+			t.Fatal(err)
+		}
+		if r := all[from]; r.counts {
+			add(to, driver{"organisations/counted/elements/" + from, int32(pb.LinkKind_LINK_KIND_SUPPORTS), int32(r.health)})
+		}
+	}
+	supports.Close()
+	var problems []string
+	driven := 0
+	for id, r := range all {
+		if !r.live {
+			continue
+		}
+		want := worstOf[id]
+		if len(want) == 0 || pb.Health(want[0].Health) != r.health || r.health <= pb.Health_HEALTH_UNKNOWN {
+			want = nil
+		}
+		if len(want) > 0 {
+			driven++
+		}
+		slices.SortFunc(want, func(a, b driver) int { return strings.Compare(a.Element, b.Element) })
+		want = want[:min(len(want), 5)]
+		var got []driver
+		if r.drivers != "" {
+			if err := json.Unmarshal([]byte(r.drivers), &got); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !slices.Equal(got, want) {
+			problems = append(problems, fmt.Sprintf("%s (%v): drivers %v, recounted %v", id, r.health, got, want))
+		}
+	}
+	if driven < 5 {
+		problems = append(problems, fmt.Sprintf("the walk left %d elements with health drivers; too few to say much", driven))
 	}
 	return problems
 }
