@@ -182,41 +182,82 @@ func loadSupports(ctx context.Context, q sqldb.Querier, orgID string, recs []*el
 	return rows.Err()
 }
 
-// inputsOf reads what the roll-up of element id reads of the live, not
-// dropped elements below it — its children, its defining objectives (a
-// thematic goal's) and the elements that support it: the count and
-// progress sum its writes keep (moveShare), the worst health below it, and
-// up to maxDrivers of the inputs that have it. Each is an index probe
-// (migrations 0006 and 0015), so the cost does not grow with the number of
-// inputs.
-func inputsOf(ctx context.Context, q sqldb.Querier, orgID, id string) (inputs, error) {
+// rollupState is what the roll-up of an element reads: the fields of its
+// own the rule takes, its roll-ups as stored, the worst health of the KPIs
+// that measure it, and its inputs.
+type rollupState struct {
+	level             pb.Level
+	status            pb.Status
+	manualProgress    int32
+	kpiHealth, health pb.Health
+	progress          int32
+	drivers           []*pb.HealthDriver
+	// own is its KPIs' worst health, as their statuses say now.
+	own pb.Health
+	in  inputs
+}
+
+// readRollup reads the roll-up state of element id in one query, and one
+// more for its drivers when an input's health is known: resource.ErrNotFound
+// when there is no such element. Of its inputs — its children, its defining
+// objectives (a thematic goal's) and the elements that support it — it
+// reads the count and progress sum its writes keep (moveShare), the worst
+// health below it, and up to maxDrivers of the inputs that have it. Each is
+// an index probe (migrations 0006 and 0015), so the cost does not grow with
+// the number of inputs. Its KPIs come as the set of their statuses, a bit
+// each, which kpiHealth maps.
+func readRollup(ctx context.Context, q sqldb.Querier, orgID, id string) (rollupState, error) {
 	const live = " AND delete_time IS NULL AND status <> 5" // as the partial indexes say, literally
-	var in inputs
+	var st rollupState
+	var level, status, kpiH, health int32
+	var drivers string
 	var byParent, byGoal, bySupporter sql.NullInt32
-	err := q.QueryRowContext(ctx, `SELECT inputs_count, inputs_progress,
+	var statuses int64
+	err := q.QueryRowContext(ctx, `SELECT level, status, manual_progress, kpi_health, health, progress, health_drivers, inputs_count, inputs_progress,
 		(SELECT MAX(health) FROM elements WHERE organisation_id = ? AND parent_id = ?`+live+`),
 		(SELECT MAX(health) FROM elements WHERE organisation_id = ? AND thematic_goal_id = ?`+live+definer+`),
-		(SELECT MAX(health) FROM element_supports WHERE supported_organisation_id = ? AND supported_id = ?)
-		FROM elements WHERE organisation_id = ? AND id = ?`, orgID, id, orgID, id, orgID, id, orgID, id).
-		Scan(&in.count, &in.progressSum, &byParent, &byGoal, &bySupporter)
+		(SELECT MAX(health) FROM element_supports WHERE supported_organisation_id = ? AND supported_id = ?),
+		(SELECT COALESCE(SUM(DISTINCT 1 << status), 0) FROM element_kpis WHERE organisation_id = ? AND element_id = ?)
+		FROM elements WHERE organisation_id = ? AND id = ?`, orgID, id, orgID, id, orgID, id, orgID, id, orgID, id).
+		Scan(&level, &status, &st.manualProgress, &kpiH, &health, &st.progress, &drivers, &st.in.count, &st.in.progressSum,
+			&byParent, &byGoal, &bySupporter, &statuses)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, resource.ErrNotFound
+	}
 	if err != nil {
-		return in, fmt.Errorf("read roll-up inputs: %w", err)
+		return st, fmt.Errorf("read roll-up of %s: %w", elementName(orgID, id), err)
 	}
-	in.worst = pb.Health(max(byParent.Int32, byGoal.Int32, bySupporter.Int32))
-	if severity(in.worst) == 0 {
-		return in, nil
+	st.level, st.status, st.kpiHealth, st.health = pb.Level(level), pb.Status(status), pb.Health(kpiH), pb.Health(health)
+	if st.drivers, err = readDrivers(drivers); err != nil {
+		return st, fmt.Errorf("element %s: %w", elementName(orgID, id), err)
 	}
-	in.worstOnes, err = sqldb.Select(ctx, q, "roll-up drivers", func(s sqldb.Scanner) (d *pb.HealthDriver, err error) {
+	st.own = pb.Health_HEALTH_UNKNOWN
+	for s := range 63 {
+		if statuses&(1<<s) != 0 {
+			st.own = worst(st.own, kpiHealth(kpipb.KpiStatus(s)))
+		}
+	}
+	st.in.worst = pb.Health(max(byParent.Int32, byGoal.Int32, bySupporter.Int32))
+	if severity(st.in.worst) == 0 {
+		return st, nil
+	}
+	st.in.worstOnes, err = sqldb.Select(ctx, q, "roll-up drivers", func(s sqldb.Scanner) (d *pb.HealthDriver, err error) {
 		var org, eid string
 		var link int32
 		err = s.Scan(&org, &eid, &link)
-		return &pb.HealthDriver{Element: elementName(org, eid), Link: pb.LinkKind(link), Health: in.worst}, err
+		return &pb.HealthDriver{Element: elementName(org, eid), Link: pb.LinkKind(link), Health: st.in.worst}, err
 	}, `SELECT * FROM (SELECT organisation_id, id, 1 FROM elements WHERE organisation_id = ? AND parent_id = ? AND health = ?`+live+` ORDER BY id LIMIT 5) a
 		UNION ALL SELECT * FROM (SELECT organisation_id, id, 2 FROM elements WHERE organisation_id = ? AND thematic_goal_id = ? AND health = ?`+live+definer+` ORDER BY id LIMIT 5) b
 		UNION ALL SELECT * FROM (SELECT organisation_id, element_id, 3 FROM element_supports WHERE supported_organisation_id = ? AND supported_id = ? AND health = ?
 			ORDER BY organisation_id, element_id LIMIT 5) c`,
-		orgID, id, int32(in.worst), orgID, id, int32(in.worst), orgID, id, int32(in.worst))
-	return in, err
+		orgID, id, int32(st.in.worst), orgID, id, int32(st.in.worst), orgID, id, int32(st.in.worst))
+	return st, err
+}
+
+// inputsOf reads the inputs of element id's roll-up (see readRollup).
+func inputsOf(ctx context.Context, q sqldb.Querier, orgID, id string) (inputs, error) {
+	st, err := readRollup(ctx, q, orgID, id)
+	return st.in, err
 }
 
 // moveShare moves an element's share in the roll-ups above it (see share)
@@ -309,24 +350,6 @@ func recordChange(ctx context.Context, tx *sqldb.Tx, r *elementRecord, kind chan
 		return fmt.Errorf("record %s change: %w", kind, err)
 	}
 	return nil
-}
-
-// ownKPIHealth is the worst health of the KPIs that measure the element.
-func ownKPIHealth(ctx context.Context, q sqldb.Querier, orgID, id string) (pb.Health, error) {
-	rows, err := q.QueryContext(ctx, "SELECT status FROM element_kpis WHERE organisation_id = ? AND element_id = ?", orgID, id)
-	if err != nil {
-		return 0, fmt.Errorf("read kpis: %w", err)
-	}
-	defer rows.Close()
-	h := pb.Health_HEALTH_UNKNOWN
-	for rows.Next() {
-		var s int32
-		if err := rows.Scan(&s); err != nil {
-			return 0, fmt.Errorf("read kpis: %w", err)
-		}
-		h = worst(h, kpiHealth(kpipb.KpiStatus(s)))
-	}
-	return h, rows.Err()
 }
 
 // The conditions, literally as the partial indexes of migration 0015 say

@@ -16,27 +16,26 @@ import (
 // so on up the thread, stopping at each element whose health and progress
 // do not change: a change touches only what is above it, and usually not
 // all of that. Each change is an ElementHealthChanged event with cause.
+// An element whose roll-ups stay costs one read (two with drivers); the
+// whole element is read only to write and announce a change.
 func refresh(ctx context.Context, tx *sqldb.Tx, em emitter, orgID, id, cause string) error {
 	for queue := []string{id}; len(queue) > 0; queue = queue[1:] {
 		if queue[0] == "" {
 			continue
 		}
+		st, err := readRollup(ctx, tx, orgID, queue[0])
+		if err != nil {
+			return err
+		}
+		own, in := st.own, st.in
+		health, progress := rollup(st.level, st.status, st.manualProgress, own, in)
+		driven := drivers(health, in)
+		if own == st.kpiHealth && health == st.health && progress == st.progress && sameDrivers(driven, st.drivers) {
+			continue
+		}
 		r, err := getElement(ctx, tx, orgID, queue[0])
 		if err != nil {
 			return err
-		}
-		own, err := ownKPIHealth(ctx, tx, orgID, r.id)
-		if err != nil {
-			return err
-		}
-		in, err := inputsOf(ctx, tx, orgID, r.id)
-		if err != nil {
-			return err
-		}
-		health, progress := rollup(r.Msg.Level, r.Msg.Status, r.manualProgress, own, in)
-		driven := drivers(health, in)
-		if own == r.Msg.KpiHealth && health == r.Msg.Health && progress == r.Msg.Progress && sameDrivers(driven, r.Msg.HealthDrivers) {
-			continue
 		}
 		oldHealth, oldProgress, before := r.Msg.Health, r.Msg.Progress, shareOf(r)
 		now := timestamppb.Now()
