@@ -31,6 +31,40 @@ func yesNo(ok bool) string {
 	return "**no**"
 }
 
+// allInOne is an all-in-one (cmd/goldenthread) the driver started.
+type allInOne struct {
+	*child
+	// dataDir is its -data-dir; natsAddr its embedded NATS server's;
+	// restBase and grpcAddr where it serves.
+	dataDir, natsAddr, restBase, grpcAddr string
+}
+
+// startAllInOne starts an all-in-one on the server CPUs with its data in
+// dir/data and its log in dir/goldenthread.log, with extra flags, and
+// waits until it serves.
+func startAllInOne(o options, dir string, extra ...string) (*allInOne, error) {
+	natsAddr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	gt := &allInOne{dataDir: filepath.Join(dir, "data"), natsAddr: natsAddr}
+	args := append([]string{"-data-dir", gt.dataDir, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-nats-listen", natsAddr,
+		"-log-level", "warn"}, extra...)
+	if gt.child, err = startChild(pinned(o.serverCPUs, o.goldenthread, args...), filepath.Join(dir, "goldenthread.log")); err != nil {
+		return nil, err
+	}
+	rest, err := gt.await("REST:", time.Minute)
+	if err == nil {
+		gt.restBase = strings.TrimSuffix(strings.Fields(rest)[0], "/v1/organisations")
+		gt.grpcAddr, err = gt.await("gRPC:", time.Minute)
+	}
+	if err != nil {
+		gt.stop()
+		return nil, err
+	}
+	return gt, nil
+}
+
 // measure starts the processes, runs every row and stops them again.
 func measure(ctx context.Context, o options) ([]row, []string, error) {
 	dir, err := os.MkdirTemp("", "goldenthread-bench-")
@@ -38,13 +72,8 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 		return nil, nil, err
 	}
 	defer os.RemoveAll(dir)
-	natsAddr, err := freePort()
-	if err != nil {
-		return nil, nil, err
-	}
-	dataDir := filepath.Join(dir, "data")
-	gtArgs := []string{"-data-dir", dataDir, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-nats-listen", natsAddr, "-log-level", "warn"}
 	prof := profiler{dir: o.profile}
+	var extra []string
 	if o.profile != "" {
 		if prof.addr, err = freePort(); err != nil {
 			return nil, nil, err
@@ -52,22 +81,14 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 		if err := os.MkdirAll(o.profile, 0o755); err != nil {
 			return nil, nil, err
 		}
-		gtArgs = append(gtArgs, "-pprof-addr", prof.addr)
+		extra = append(extra, "-pprof-addr", prof.addr)
 	}
-	gt, err := startChild(pinned(o.serverCPUs, o.goldenthread, gtArgs...), filepath.Join(dir, "goldenthread.log"))
+	gt, err := startAllInOne(o, dir, extra...)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer gt.stop()
-	rest, err := gt.await("REST:", time.Minute)
-	if err != nil {
-		return nil, nil, err
-	}
-	restBase := strings.TrimSuffix(strings.Fields(rest)[0], "/v1/organisations")
-	grpcAddr, err := gt.await("gRPC:", time.Minute)
-	if err != nil {
-		return nil, nil, err
-	}
+	natsAddr, dataDir, restBase, grpcAddr := gt.natsAddr, gt.dataDir, gt.restBase, gt.grpcAddr
 	adminToken := firstLine(filepath.Join(dataDir, "admin-token"))
 	conn, err := dial(grpcAddr)
 	if err != nil {
@@ -267,7 +288,7 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 			ours: fmt.Sprintf("%s MiB / %s MiB", mib(idle), mib(loadedRSS)), base: "—", ratio: "—", goal: "reported", met: "—"})
 	}
 	if o.wants("creates") {
-		created, err := createRows(ctx, o, prof, gt, &creator{restBase: restBase, token: fx.token}, fx.objective, recordRate)
+		created, err := createRows(ctx, o, prof, gt.child, &creator{restBase: restBase, token: fx.token}, fx.objective, recordRate)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -347,6 +368,13 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 			baseline: "the same update without the revision", ours: ms(time.Duration(cost["ns/write+revision"])),
 			base: ms(time.Duration(cost["ns/write"])), ratio: fmt.Sprintf("%.2f", cost["with/without"]),
 			goal: "≤ 1.25 (a call over gRPC adds the same fixed cost to both)", met: yesNo(cost["with/without"] <= 1.25)})
+	}
+	if o.wants("disk") {
+		disk, err := diskRows(ctx, o)
+		if err != nil {
+			return nil, nil, fmt.Errorf("disk: %w", err)
+		}
+		rows = append(rows, disk...)
 	}
 	return rows, notes, nil
 }
