@@ -136,11 +136,15 @@ func subtree(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*element
 	return recs, loadSupports(ctx, q, orgID, recs)
 }
 
+// takenWithWhere selects the elements of an organisation a forced
+// deletion of an element took with it, through elements_taken_with, which
+// holds those only (migration 0015).
+const takenWithWhere = "organisation_id = ? AND deleted_with = ? AND deleted_with <> '' AND delete_time IS NOT NULL ORDER BY level, id"
+
 // takenWith returns the deleted elements the forced deletion of element id
 // took with it, parents before children (a parent is one level up).
 func takenWith(ctx context.Context, q sqldb.Querier, orgID, id string) ([]*elementRecord, error) {
-	recs, err := queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE organisation_id = ? AND deleted_with = ? "+
-		"AND delete_time IS NOT NULL ORDER BY level, id", orgID, id)
+	recs, err := queryElements(ctx, q, "SELECT "+elementColumns+" FROM elements WHERE "+takenWithWhere, orgID, id)
 	if err != nil {
 		return nil, err
 	}

@@ -39,3 +39,8 @@ CREATE INDEX elements_goal_health ON elements (organisation_id, thematic_goal_id
 -- thematic goals (objective_kind 1), not every element the team owns.
 CREATE INDEX elements_team_goals ON elements (organisation_id, owner_team_id, id)
     WHERE objective_kind = 1 AND delete_time IS NULL;
+
+-- Undeleting an element restores what its forced deletion took with it:
+-- read through an index of those elements only (deleted_with is '' on the
+-- others), not among every element of the organisation.
+CREATE INDEX elements_taken_with ON elements (organisation_id, deleted_with) WHERE deleted_with <> '';
