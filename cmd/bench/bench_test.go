@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +101,33 @@ func TestWriteReportKeepsTheHandWrittenPart(t *testing.T) {
 	if strings.Count(got, "\n"+keptHeading+"\n") != 1 || !strings.Contains(got, "notes by hand") ||
 		!strings.Contains(got, "| second |") || strings.Contains(got, "| first |") {
 		t.Errorf("report after two runs:\n%s", got)
+	}
+}
+
+func TestMeasureDir(t *testing.T) {
+	dir := t.TempDir()
+	for name, size := range map[string]int{"planning.db": 4096, "planning.db-wal": 8192, "planning.db-shm": 32768,
+		"kpis.db": 1024, "nats/jetstream/a.blk": 100, "nats/jetstream/b.blk": 50} {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, make([]byte, size), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := measureDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.total != 4096+8192+32768+1024+150 || u.live != 4096+1024+150 || u.wal != 8192 || u.walName != "planning.db-wal" {
+		t.Errorf("%+v", u)
+	}
+	if u.byStore["planning.db"] != 4096 || u.byStore["kpis.db"] != 1024 || u.byStore["nats"] != 150 || len(u.byStore) != 3 {
+		t.Errorf("by store %v", u.byStore)
+	}
+	before := diskUse{byStore: map[string]int64{"planning.db": 2048, "kpis.db": 1024}}
+	if got := perItem(before, u, 2); got != "planning.db 1,024, nats 75" {
+		t.Errorf("per item %q", got)
 	}
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,12 +24,15 @@ type diskUse struct {
 	// directory.
 	wal     int64
 	walName string
+	// byStore is the live data by what holds it: a database file, or the
+	// directory right under dir it is in (the NATS server's streams).
+	byStore map[string]int64
 }
 
 // measureDir adds up the sizes of the files under dir. Files that go while
 // it looks (a log cut back, a stream's block removed) count as gone.
 func measureDir(dir string) (diskUse, error) {
-	var u diskUse
+	u := diskUse{byStore: map[string]int64{}}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
@@ -44,15 +49,17 @@ func measureDir(dir string) (diskUse, error) {
 		}
 		size := info.Size()
 		u.total += size
+		rel, _ := filepath.Rel(dir, path)
 		switch {
 		case strings.HasSuffix(path, "-wal"):
 			if size > u.wal {
-				rel, _ := filepath.Rel(dir, path)
 				u.wal, u.walName = size, rel
 			}
 		case strings.HasSuffix(path, "-shm"):
 		default:
 			u.live += size
+			store, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+			u.byStore[store] += size
 		}
 		return nil
 	})
@@ -127,34 +134,55 @@ const (
 	diskStrategies = 30
 )
 
+// perItem lists, largest first, how much live data each store gained
+// from before to after, per one of n items.
+func perItem(before, after diskUse, n int) string {
+	type gain struct {
+		store string
+		bytes float64
+	}
+	var gains []gain
+	for store, size := range after.byStore {
+		if d := float64(size-before.byStore[store]) / float64(n); d >= 1 || d <= -1 {
+			gains = append(gains, gain{store, d})
+		}
+	}
+	slices.SortFunc(gains, func(a, b gain) int { return cmp.Compare(b.bytes, a.bytes) })
+	parts := make([]string, len(gains))
+	for i, g := range gains {
+		parts[i] = fmt.Sprintf("%s %s", g.store, count(g.bytes))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // diskRows load a fresh all-in-one with diskElements elements through REST
 // (10 clients) and then diskValues values recorded one at a time over gRPC
 // (one client per KPI), each with the events it makes, and report the
 // live data each adds, and the data directory's peak and largest
 // write-ahead log meanwhile.
-func diskRows(ctx context.Context, o options) ([]row, error) {
+func diskRows(ctx context.Context, o options) ([]row, []string, error) {
 	dir, err := os.MkdirTemp("", "goldenthread-bench-disk-")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer os.RemoveAll(dir)
 	gt, err := startAllInOne(o, dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer gt.stop()
 	conn, err := dial(gt.grpcAddr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer conn.Close()
 	fx, err := setUp(ctx, conn, firstLine(filepath.Join(gt.dataDir, "admin-token")))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	before, err := settled(ctx, gt.dataDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	followCtx, stopFollowing := context.WithCancel(ctx)
 	defer stopFollowing()
@@ -166,15 +194,15 @@ func diskRows(ctx context.Context, o options) ([]row, error) {
 	strategies := make([]string, diskStrategies)
 	for i := range strategies {
 		if strategies[i], err = c.create(ctx, "LEVEL_STRATEGY", fx.objective, ""); err != nil {
-			return nil, fmt.Errorf("strategy: %w", err)
+			return nil, nil, fmt.Errorf("strategy: %w", err)
 		}
 	}
 	if _, err := c.fill(ctx, 10, diskElements-diskStrategies, func(i int) string { return strategies[i%len(strategies)] }); err != nil {
-		return nil, fmt.Errorf("elements: %w", err)
+		return nil, nil, fmt.Errorf("elements: %w", err)
 	}
 	withElements, err := settled(ctx, gt.dataDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	kpis := []string{fx.single, fx.thread, fx.batchA, fx.batchB}
 	var wg sync.WaitGroup
@@ -193,11 +221,11 @@ func diskRows(ctx context.Context, o options) ([]row, error) {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("values: %w", err)
+		return nil, nil, fmt.Errorf("values: %w", err)
 	}
 	withValues, err := settled(ctx, gt.dataDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	stopFollowing()
 	<-followed
@@ -205,6 +233,10 @@ func diskRows(ctx context.Context, o options) ([]row, error) {
 	perValue := float64(withValues.live-withElements.live) / diskValues
 	load := fmt.Sprintf("Data directory of a fresh all-in-one after %s elements (through REST, 10 clients) and %s values (recorded one at a time, 4 clients), with their events",
 		count(diskElements), count(diskValues))
+	notes := []string{
+		fmt.Sprintf("Disk rows, live data per element by store (bytes): %s.", perItem(before, withElements, diskElements)),
+		fmt.Sprintf("Disk rows, live data per value by store (bytes): %s.", perItem(withElements, withValues, diskValues)),
+	}
 	return []row{
 		{what: load + ": live data (without SQLite's -wal and -shm files, once each load settled)", baseline: "—",
 			ours: fmt.Sprintf("%s bytes per value, %s bytes per element; %.1f MiB in all", count(perValue), count(perElement), float64(withValues.live)/(1<<20)),
@@ -213,5 +245,5 @@ func diskRows(ctx context.Context, o options) ([]row, error) {
 			ours: fmt.Sprintf("peak %.1f MiB (%.1f MiB once settled); largest WAL %.1f MiB (%s)", float64(p.total)/(1<<20),
 				float64(withValues.total)/(1<<20), float64(p.wal)/(1<<20), p.walName),
 			base: "—", ratio: "—", goal: "reported", met: "—"},
-	}, nil
+	}, notes, nil
 }

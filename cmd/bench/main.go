@@ -72,7 +72,7 @@ func drive(args []string) error {
 	fs.DurationVar(&o.window, "window", 3*time.Second, "length of each throughput measurement")
 	fs.IntVar(&o.samples, "samples", 500, "events timed for the latency row, each way")
 	fs.StringVar(&o.profile, "profile", "", "directory for CPU profiles of the all-in-one, one per row (<row>.pprof); empty: none")
-	fs.IntVar(&o.createSamples, "create-samples", 150, "creates timed at each number of siblings")
+	fs.IntVar(&o.createSamples, "create-samples", 100, "creates timed at each number of siblings")
 	groups := fs.String("rows", "", "comma-separated groups of rows to run, of "+strings.Join(rowGroups, ", ")+"; empty: all (a report of some rows is for trying things, not for BENCHMARKS.md)")
 	if err := fs.Parse(args); err != nil {
 		return err

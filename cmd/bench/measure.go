@@ -370,11 +370,11 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 			goal: "≤ 1.25 (a call over gRPC adds the same fixed cost to both)", met: yesNo(cost["with/without"] <= 1.25)})
 	}
 	if o.wants("disk") {
-		disk, err := diskRows(ctx, o)
+		disk, diskNotes, err := diskRows(ctx, o)
 		if err != nil {
 			return nil, nil, fmt.Errorf("disk: %w", err)
 		}
-		rows = append(rows, disk...)
+		rows, notes = append(rows, disk...), append(notes, diskNotes...)
 	}
 	return rows, notes, nil
 }
