@@ -30,6 +30,9 @@ type benchPlan struct {
 	em      emitter
 	orgID   string
 	tactics []string
+	// tacticHorizon, when set, is the start and end of the tactics insert
+	// makes (the others' is 2026-01-01 to 2030-12-31).
+	tacticHorizon [2]string
 }
 
 func newBenchPlan(b *testing.B, n int) *benchPlan {
@@ -110,6 +113,9 @@ func (p *benchPlan) insert(ctx context.Context, tx *sqldb.Tx, id string, level p
 		Name: elementName(p.orgID, id), Level: level, Title: id, OwnerTeam: teamName(p.orgID, "team"),
 		StartDate: dates.Parse("2026-01-01"), EndDate: dates.Parse("2030-12-31"), Status: pb.Status_STATUS_ACTIVE,
 		Health: pb.Health_HEALTH_UNKNOWN, KpiHealth: pb.Health_HEALTH_UNKNOWN}), orgID: p.orgID, id: id, parentID: parent, ownerTeamID: "team"}
+	if level == pb.Level_LEVEL_TACTIC && p.tacticHorizon[0] != "" {
+		r.Msg.StartDate, r.Msg.EndDate = dates.Parse(p.tacticHorizon[0]), dates.Parse(p.tacticHorizon[1])
+	}
 	if level == pb.Level_LEVEL_OBJECTIVE {
 		r.Msg.ObjectiveKind = pb.ObjectiveKind_OBJECTIVE_KIND_STANDARD_OPERATING
 	}

@@ -43,7 +43,14 @@ func (p *benchPlan) benchHandler() (*elementsHandler, context.Context) {
 // objective, a strategy — with siblings tactics under the strategy, and
 // the strategy's name.
 func newWidePlan(b *testing.B, siblings int) (*benchPlan, string) {
+	return newWidePlanOf(b, siblings, [2]string{})
+}
+
+// newWidePlanOf is newWidePlan with the tactics' horizon (start and end;
+// none: that of the elements above).
+func newWidePlanOf(b *testing.B, siblings int, tacticHorizon [2]string) (*benchPlan, string) {
 	p := newBenchPlan(b, 4) // its ids are not valid names: a thread of its own
+	p.tacticHorizon = tacticHorizon
 	ctx := context.Background()
 	strategy := "strategy"
 	err := p.db.InTx(ctx, func(tx *sqldb.Tx) error {
@@ -145,6 +152,39 @@ func BenchmarkUpdateElementCall(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				update()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// BenchmarkHorizonChange moves the horizon of a strategy of 10, 1,000 or
+// 10,000 tactics back and forth, never cutting into theirs: the check that
+// leaves none of them outside should not read them.
+func BenchmarkHorizonChange(b *testing.B) {
+	for _, siblings := range []int{10, 1000, 10000} {
+		b.Run(fmt.Sprintf("siblings=%d", siblings), func(b *testing.B) {
+			p, strategy := newWidePlanOf(b, siblings, [2]string{"2027-01-01", "2029-12-31"})
+			h, ctx := p.benchHandler()
+			horizons := [][2]string{{"2026-06-01", "2030-06-30"}, {"2026-01-01", "2030-12-31"}}
+			i := 0
+			change := func() {
+				hz := horizons[i%2]
+				_, err := h.UpdateElement(ctx, &pb.UpdateElementRequest{
+					Element:    &pb.Element{Name: strategy, StartDate: dates.Parse(hz[0]), EndDate: dates.Parse(hz[1])},
+					UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"start_date", "end_date"}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			change()
+			cpu := cpuTime(b)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				change()
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
