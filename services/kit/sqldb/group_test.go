@@ -28,6 +28,20 @@ func TestGroupCommit(t *testing.T) {
 		_, err := tx.ExecContext(ctx, "INSERT INTO items (id, n) VALUES (?, 1)", id)
 		return err
 	}
+	// A transaction alone in its commit, which needs no savepoint, is
+	// still undone when it fails.
+	if err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+		if err := insert(tx, "alone"); err != nil {
+			return err
+		}
+		return errors.New("refused")
+	}); err == nil || err.Error() != "refused" {
+		t.Fatalf("a lone failing transaction: %v", err)
+	}
+	var alone int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE id = 'alone'").Scan(&alone); err != nil || alone != 0 {
+		t.Fatalf("a lone failing transaction left %d rows (%v)", alone, err)
+	}
 	// The first transaction holds the writer until the others queue.
 	hold, held := make(chan struct{}), make(chan struct{})
 	firstDone := make(chan error, 1)
