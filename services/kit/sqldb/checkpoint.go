@@ -18,12 +18,14 @@ const (
 
 // walLimit bounds the write-ahead log file, in bytes. SQLite keeps the file
 // at its largest size once a checkpoint has copied it (a log of 450 MB was
-// seen after a long run); with journal_size_limit set on the writer, each
-// time the log starts over the file is cut back to this. Under writes that
-// never pause, passive checkpoints copy the log but it may never start
-// over: a checkpoint that finds it past the limit then truncates it, which
-// waits for the readers of older snapshots and holds the writer back for
-// as long (milliseconds).
+// seen after a long run), and under writes that never pause it may never
+// start the log over, however often passive checkpoints copy it: the log
+// grew past 90 MB in a benchmark. So the writer, after a commit that left
+// the file past half the limit, truncates it (see group.boundLog), between
+// two commits where none competes; that waits for the readers of older
+// snapshots and holds writes back for as long (milliseconds). When SQLite
+// starts the log over by itself, journal_size_limit cuts the file to a
+// quarter of the limit, below the mark that makes the writer truncate it.
 var walLimit int64 = 64 << 20
 
 // checkpointer copies a SQLite database's write-ahead log into the database
@@ -44,9 +46,6 @@ type checkpointer struct {
 // changes no data, and runs beside the writer) until stopped.
 func (db *DB) startCheckpointer() {
 	ctx, stop := context.WithCancel(context.Background())
-	// The log counts frames, a page each (4 KiB unless the file says else).
-	pageSize := int64(4096)
-	_ = db.read.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize)
 	c := &checkpointer{wake: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
 	db.checkpoints = c
 	go func() {
@@ -62,11 +61,7 @@ func (db *DB) startCheckpointer() {
 			}
 			// PASSIVE neither waits for nor blocks readers and the writer;
 			// what it cannot copy yet, the next round does.
-			var busy, frames, copied int64
-			err := db.read.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
-			if err == nil && frames*pageSize >= walLimit {
-				_, err = db.read.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
-			}
+			_, err := db.read.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 			if err != nil && ctx.Err() == nil {
 				slog.Warn("sqlite checkpoint failed; will retry after the next commit", "err", err)
 			}

@@ -6,6 +6,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 )
@@ -110,6 +112,25 @@ func (g *group) loop() {
 		for _, j := range batch {
 			close(j.done)
 		}
+		g.boundLog()
+	}
+}
+
+// boundLog truncates the write-ahead log when the file is past half
+// walLimit: it copies the whole log into the database and cuts the file to
+// nothing, on the writer, so that no commit competes with it.
+func (g *group) boundLog() {
+	if fi, err := os.Stat(g.db.path + "-wal"); err != nil || fi.Size() < walLimit/2 {
+		return
+	}
+	ctx := context.Background()
+	var busy, frames, copied int64
+	err := g.db.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied)
+	switch {
+	case err != nil:
+		slog.Warn("sqlite: truncating the write-ahead log failed; will retry after the next checkpoint", "err", err)
+	case busy != 0:
+		slog.Warn("sqlite: the write-ahead log could not be truncated (readers of older snapshots); will retry after the next checkpoint")
 	}
 }
 

@@ -229,3 +229,60 @@ func writeUntilKilled(path string) {
 	}
 	wg.Wait()
 }
+
+// TestWALStaysBoundedUnderLoad: writes that never pause, with readers
+// beside them, keep the write-ahead log within its limit all along, not
+// only once they stop.
+func TestWALStaysBoundedUnderLoad(t *testing.T) {
+	const limit = 1 << 20
+	sqldb.SetWALLimit(t.Cleanup, limit)
+	path := filepath.Join(t.TempDir(), "load.db")
+	db := open(t, path)
+	ctx, stop := context.WithTimeout(context.Background(), 2*time.Second)
+	defer stop()
+	note := strings.Repeat("x", 500)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				_ = db.InTx(ctx, func(tx *sqldb.Tx) error {
+					for k := range 10 {
+						if _, err := tx.ExecContext(ctx, "INSERT INTO items (id, n, note) VALUES (?, ?, ?)", fmt.Sprint(w, "-", i, "-", k), i, note); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() { // a reader, always in some snapshot
+		defer wg.Done()
+		for ctx.Err() == nil {
+			var n int
+			_ = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM items").Scan(&n)
+		}
+	}()
+	var largest int64
+	for ctx.Err() == nil {
+		if fi, err := os.Stat(path + "-wal"); err == nil {
+			largest = max(largest, fi.Size())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	wg.Wait()
+	var rows int
+	if err := db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM items").Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if written := int64(rows) * 500; written < 4*limit {
+		t.Fatalf("only %d bytes written: the load did not test the bound", written)
+	}
+	if largest > limit {
+		t.Errorf("the write-ahead log reached %d bytes under load; its limit is %d", largest, limit)
+	}
+	t.Logf("%d rows written, the log at most %d KiB (limit %d KiB)", rows, largest>>10, limit>>10)
+}

@@ -80,8 +80,10 @@ type Querier interface {
 // DB is a service's database.
 type DB struct {
 	dialect Dialect
-	write   *sql.DB
-	read    *sql.DB
+	// path is the SQLite file's.
+	path  string
+	write *sql.DB
+	read  *sql.DB
 	// On SQLite, the pools' prepared statements; nil on PostgreSQL, whose
 	// driver keeps its own.
 	writeStmts, readStmts *statements
@@ -133,7 +135,7 @@ func openSQLite(path string) (*DB, error) {
 	}
 	base := sqliteDSN(path)
 	// Checkpoints run in the background (see checkpointer), not in commits.
-	write, err := sql.Open("sqlite", SQLiteWriterDSN(path)+fmt.Sprintf("&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(%d)", walLimit))
+	write, err := sql.Open("sqlite", SQLiteWriterDSN(path)+fmt.Sprintf("&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(%d)", walLimit/4))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -154,7 +156,7 @@ func openSQLite(path string) (*DB, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	db := &DB{dialect: SQLite, write: write, read: read, writeStmts: newStatements(write), readStmts: newStatements(read)}
+	db := &DB{dialect: SQLite, path: path, write: write, read: read, writeStmts: newStatements(write), readStmts: newStatements(read)}
 	db.group = newGroup(db)
 	db.startCheckpointer()
 	return db, nil
