@@ -67,21 +67,7 @@ func TestChecksReadThroughIndexes(t *testing.T) {
 		for i := range args {
 			args[i] = "x"
 		}
-		rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT "+elementColumns+" FROM elements WHERE "+q.where, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		got := strings.Join(plan, "; ")
+		got := sqldbtest.QueryPlan(t, db, "SELECT "+elementColumns+" FROM elements WHERE "+q.where, args...)
 		if !strings.Contains(got, "INDEX "+q.index+" ") || strings.Contains(got, "TEMP B-TREE") && !q.sorts {
 			t.Errorf("%s: plan %q; want a search of %s, in its order", q.name, got, q.index)
 		}

@@ -424,21 +424,7 @@ func TestPruneDeletesInBatches(t *testing.T) {
 // table's size).
 func TestPruneUsesTheIndex(t *testing.T) {
 	db := openDB(t, sqldbtest.SQLiteDSN(t))
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN SELECT seq FROM outbox WHERE sent_time < ? LIMIT ?", 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if got := strings.Join(plan, "; "); !strings.Contains(got, "outbox_published") {
+	if got := sqldbtest.QueryPlan(t, db, "SELECT seq FROM outbox WHERE sent_time < ? LIMIT ?", 1, 1); !strings.Contains(got, "outbox_published") {
 		t.Errorf("plan %q does not use outbox_published", got)
 	}
 }

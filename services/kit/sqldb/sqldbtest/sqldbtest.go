@@ -140,3 +140,28 @@ func before(t *testing.T, own fs.FS, first string) fs.FS {
 	}
 	return out
 }
+
+// QueryPlan is SQLite's plan of query with args (EXPLAIN QUERY PLAN), its
+// steps joined by "; ", for a test that a query searches an index instead
+// of reading a table.
+func QueryPlan(t *testing.T, db *sqldb.DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "; ")
+}
