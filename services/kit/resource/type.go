@@ -45,25 +45,24 @@ type typed interface {
 	descriptor() protoreflect.MessageDescriptor
 }
 
-// collections are those of the resource's names (see Type.Collections).
-func (t Type[R]) collections() []string {
+// names is the shape of the resource's names: the proto's, or the one
+// pattern Collections say.
+func (t Type[R]) names() *shape {
 	if t.Collections != nil {
-		return t.Collections
+		return &shape{collections: t.Collections}
 	}
-	return shapeOfRecord[R]().collections
+	return shapeOfRecord[R]()
 }
 
 // collection is the resource's own collection ("teams"), or a
 // singleton's name ("publication"): its type in its revisions
 // (history.TypeOf).
 func (t Type[R]) collection() string {
-	if t.Collections == nil {
-		if s := shapeOfRecord[R]().singleton; s != "" {
-			return s
-		}
+	s := t.names()
+	if s.singleton != "" {
+		return s.singleton
 	}
-	c := t.collections()
-	return c[len(c)-1]
+	return s.collections[len(s.collections)-1]
 }
 
 // Updatable lists the fields an Update may change, in API order: those of
@@ -73,27 +72,17 @@ func (t Type[R]) collection() string {
 func (t Type[R]) Updatable() []string { return shapeOfRecord[R]().updatable }
 
 // Name is the name of the resource with ids.
-func (t Type[R]) Name(ids ...string) string {
-	if t.Collections != nil {
-		return resourcename.Format(t.Collections, ids...)
-	}
-	return shapeOfRecord[R]().name(ids...)
-}
+func (t Type[R]) Name(ids ...string) string { return t.names().name(ids...) }
 
 // Parse returns the ids in the name in a request's field, or
 // INVALID_ARGUMENT naming field.
-func (t Type[R]) Parse(field, name string) ([]string, error) {
-	if t.Collections != nil {
-		return ParseName(field, name, t.Collections...)
-	}
-	return shapeOfRecord[R]().parse(field, name)
-}
+func (t Type[R]) Parse(field, name string) ([]string, error) { return t.names().parse(field, name) }
 
 // ParseParent returns the ids in the name of a parent of the resource
 // (organisations/{o} for organisations/{o}/teams/{t}) in a request's
 // field, or INVALID_ARGUMENT naming field.
 func (t Type[R]) ParseParent(field, name string) ([]string, error) {
-	c := t.collections()
+	c := t.names().collections
 	return ParseName(field, name, c[:len(c)-1]...)
 }
 
@@ -102,7 +91,7 @@ func (t Type[R]) ParseParent(field, name string) ([]string, error) {
 // caller chose, or a new one.
 func (t Type[R]) newIDs(parent, id string) ([]string, error) {
 	var ids []string
-	if len(t.collections()) > 1 {
+	if len(t.names().collections) > 1 {
 		var err error
 		if ids, err = t.ParseParent("parent", parent); err != nil {
 			return nil, err

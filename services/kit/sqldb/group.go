@@ -128,9 +128,9 @@ func (g *group) boundLog() {
 	err := g.db.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied)
 	switch {
 	case err != nil:
-		slog.Warn("sqlite: truncating the write-ahead log failed; will retry after the next checkpoint", "err", err)
+		slog.Warn("sqlite: truncating the write-ahead log failed; will retry after the next commit", "err", err)
 	case busy != 0:
-		slog.Warn("sqlite: the write-ahead log could not be truncated (readers of older snapshots); will retry after the next checkpoint")
+		slog.Warn("sqlite: the write-ahead log could not be truncated (readers of older snapshots); will retry after the next commit")
 	}
 }
 
@@ -204,11 +204,7 @@ func (g *group) commit(batch []*job) {
 				// whole of it on some errors, such as a full disk): so is
 				// the work of the jobs before this one.
 				_ = sqlTx.Rollback()
-				for _, k := range batch {
-					if k.err == nil && k.panicked == nil {
-						k.err = fmt.Errorf("transaction rolled back: %w", err)
-					}
-				}
+				fail(fmt.Errorf("transaction rolled back: %w", err))
 				return
 			}
 		}
