@@ -356,27 +356,13 @@ func pruneInbox(ctx context.Context, js jetstream.JetStream, db *sqldb.DB, spec 
 		return err
 	}
 	before := time.Now().Add(-spec.InboxKeep).UnixMicro()
-	for {
-		var n int64
-		// Unsynced: a deletion lost to a power failure leaves a row the
-		// next round deletes again.
-		err := db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error {
-			res, err := tx.ExecContext(ctx, "DELETE FROM inbox WHERE consumer = ? AND event_id IN "+
-				"(SELECT event_id FROM inbox WHERE consumer = ? AND stream = ? AND stream_seq > 0 AND stream_seq <= ? AND handled_time < ? LIMIT ?)",
-				spec.Durable, spec.Durable, spec.Stream, int64(floor), before, inboxPruneBatch)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("prune inbox below the ack floor: %w", err)
-		}
-		if n < inboxPruneBatch {
-			return nil
-		}
+	_, err = db.DeleteInBatches(ctx, inboxPruneBatch, "DELETE FROM inbox WHERE consumer = ? AND event_id IN "+
+		"(SELECT event_id FROM inbox WHERE consumer = ? AND stream = ? AND stream_seq > 0 AND stream_seq <= ? AND handled_time < ? LIMIT ?)",
+		spec.Durable, spec.Durable, spec.Stream, int64(floor), before)
+	if err != nil {
+		return fmt.Errorf("prune inbox below the ack floor: %w", err)
 	}
+	return nil
 }
 
 // raiseFloor records, synced, that every event of the stream created at

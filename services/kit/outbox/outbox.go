@@ -236,27 +236,12 @@ func (o *Outbox) Relay(ctx context.Context, js jetstream.JetStream) {
 // On PostgreSQL, replicas pruning together skip each other's rows (SKIP
 // LOCKED) instead of waiting for them.
 func (o *Outbox) prune(ctx context.Context, cutoff time.Time) (int64, error) {
-	query := "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE sent_time < ? LIMIT ?" +
-		o.db.Dialect().SkipLocked() + ")"
-	var total int64
-	for {
-		var n int64
-		err := o.db.InTxUnsynced(ctx, func(tx *sqldb.Tx) error {
-			res, err := tx.ExecContext(ctx, query, cutoff.UnixMicro(), pruneBatch)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
-			return err
-		})
-		if err != nil {
-			return total, fmt.Errorf("delete published events: %w", err)
-		}
-		total += n
-		if n < pruneBatch {
-			return total, nil
-		}
+	n, err := o.db.DeleteInBatches(ctx, pruneBatch, "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE sent_time < ? LIMIT ?"+
+		o.db.Dialect().SkipLocked()+")", cutoff.UnixMicro())
+	if err != nil {
+		return n, fmt.Errorf("delete published events: %w", err)
 	}
+	return n, nil
 }
 
 // countUnsent updates the unsent gauge. The relay calls it when it has

@@ -360,6 +360,32 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 	return tx.tx.ExecContext(ctx, tx.dialect.rebind(query), args...)
 }
 
+// DeleteInBatches runs query, a DELETE whose last argument is the most
+// rows it may delete (a LIMIT), in one short transaction after another
+// until one deletes fewer than batch, and returns how many rows went in
+// all. The transactions commit unsynced: they are for pruning, where a
+// deletion lost to a power failure is only done again by the next round;
+// and each is short, so that a large backlog never holds the writer long.
+func (db *DB) DeleteInBatches(ctx context.Context, batch int64, query string, args ...any) (int64, error) {
+	args = append(args[:len(args):len(args)], batch)
+	var total int64
+	for {
+		var n int64
+		err := db.InTxUnsynced(ctx, func(tx *Tx) error {
+			res, err := tx.ExecContext(ctx, query, args...)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		total += n
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
+}
+
 // ChangedOne runs a statement in the transaction that changes at most one
 // row — an update guarded by the revision it read, an insert that does
 // nothing on a conflict — and reports whether it changed one.

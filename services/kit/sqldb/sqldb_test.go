@@ -352,3 +352,35 @@ func TestWALIsBounded(t *testing.T) {
 		return err == nil && fi.Size() <= limit
 	})
 }
+
+// TestDeleteInBatches: rows go a batch to a transaction until a batch
+// finds fewer, and only the rows the query names.
+func TestDeleteInBatches(t *testing.T) {
+	sqldbtest.Run(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := open(t, dsn)
+		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+			for i := range 30 {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO items (id, n) VALUES (?, ?)", fmt.Sprint(i), i); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := db.Writes()
+		n, err := db.DeleteInBatches(ctx, 10, "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE n < ? LIMIT ?)", 25)
+		if err != nil || n != 25 {
+			t.Fatalf("deleted %d, %v; want 25", n, err)
+		}
+		if commits := db.Writes() - before; commits != 3 {
+			t.Errorf("%d transactions, want 3 (10, 10, then 5)", commits)
+		}
+		var left int
+		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM items").Scan(&left); err != nil || left != 5 {
+			t.Errorf("%d rows left (%v), want 5", left, err)
+		}
+	})
+}
