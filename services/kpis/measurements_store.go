@@ -83,12 +83,9 @@ func allLive(ctx context.Context, q sqldb.Querier, orgID, kpiID string) ([]*meas
 func liveOf(ctx context.Context, q sqldb.Querier, orgID string, kpiIDs []string) (map[string][]*measurementRecord, error) {
 	out := map[string][]*measurementRecord{}
 	for chunk := range slices.Chunk(kpiIDs, 500) {
-		args := []any{orgID}
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		recs, err := measurementsTable.All(ctx, q, "organisation_id = ? AND kpi_id IN (?"+strings.Repeat(", ?", len(chunk)-1)+
-			") AND delete_time IS NULL ORDER BY kpi_id, period_end", args...)
+		in, args := resource.In("kpi_id", chunk)
+		recs, err := measurementsTable.All(ctx, q, "organisation_id = ? AND "+in+" AND delete_time IS NULL ORDER BY kpi_id, period_end",
+			append([]any{orgID}, args...)...)
 		if err != nil {
 			return nil, err
 		}
