@@ -42,11 +42,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, dsn string, b *broker.Broker, prefix string) *fixture {
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := sqldbtest.Open(t, dsn)
 	for component, m := range map[string]fstest.MapFS{"effects": effects} {
 		if err := db.Migrate(ctx, component, m); err != nil {
 			t.Fatal(err)

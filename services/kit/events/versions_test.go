@@ -15,17 +15,14 @@ import (
 func TestNewerAppliesEachVersionOnce(t *testing.T) {
 	sqldbtest.Run(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		db, err := sqldb.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
+		db := sqldbtest.Open(t, dsn)
 		if err := db.Migrate(ctx, "inbox", events.Migrations); err != nil {
 			t.Fatal(err)
 		}
 		newer := func(version int64) bool {
 			var ok bool
 			if err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+				var err error
 				ok, err = events.Newer(ctx, tx, "organisations/a", version)
 				return err
 			}); err != nil {

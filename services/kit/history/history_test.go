@@ -19,11 +19,7 @@ import (
 // open is a fresh database with the revisions table.
 func open(t *testing.T, dsn string) *sqldb.DB {
 	t.Helper()
-	db, err := sqldb.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := sqldbtest.Open(t, dsn)
 	if err := db.Migrate(context.Background(), "history", Migrations); err != nil {
 		t.Fatal(err)
 	}

@@ -28,11 +28,7 @@ func newRequest(requestID, title string) request {
 func TestKeys(t *testing.T) {
 	sqldbtest.Run(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		db, err := sqldb.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := sqldbtest.Open(t, dsn)
 		if err := db.Migrate(ctx, "idempotency", idempotency.Migrations); err != nil {
 			t.Fatal(err)
 		}

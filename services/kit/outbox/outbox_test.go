@@ -26,11 +26,7 @@ const source = "//goldenthread/test"
 
 func openDB(t *testing.T, dsn string) *sqldb.DB {
 	t.Helper()
-	db, err := sqldb.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := sqldbtest.Open(t, dsn)
 	if err := db.Migrate(context.Background(), "outbox", outbox.Migrations); err != nil {
 		t.Fatal(err)
 	}

@@ -111,11 +111,7 @@ func column[T any](t *testing.T, db *sqldb.DB, query string) []T {
 func TestMigrateAdoptsSchemaMigrations(t *testing.T) {
 	sqldbtest.Run(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		db, err := sqldb.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := sqldbtest.Open(t, dsn)
 		migrateAsBefore(t, db, "test", first("0003"))
 		// Another component, further behind.
 		other := fstest.MapFS{
@@ -154,11 +150,7 @@ func TestMigrateAdoptsSchemaMigrations(t *testing.T) {
 func TestMigrateInSteps(t *testing.T) {
 	sqldbtest.Run(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		db, err := sqldb.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := sqldbtest.Open(t, dsn)
 		for _, files := range []fstest.MapFS{first("0001"), first("0002"), logged} {
 			if err := db.Migrate(ctx, "steps", files); err != nil {
 				t.Fatal(err)
@@ -181,11 +173,7 @@ func TestMigrateConcurrently(t *testing.T) {
 			ctx := context.Background()
 			dbs := make([]*sqldb.DB, 4)
 			for i := range dbs {
-				db, err := sqldb.Open(ctx, dsn)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { db.Close() })
+				db := sqldbtest.Open(t, dsn)
 				dbs[i] = db
 			}
 			if before != nil {

@@ -25,11 +25,7 @@ var migrations = fstest.MapFS{
 
 func open(t *testing.T, dsn string) *sqldb.DB {
 	t.Helper()
-	db, err := sqldb.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := sqldbtest.Open(t, dsn)
 	if err := db.Migrate(context.Background(), "test", migrations); err != nil {
 		t.Fatal(err)
 	}

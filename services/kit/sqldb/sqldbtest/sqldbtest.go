@@ -165,3 +165,14 @@ func QueryPlan(t *testing.T, db *sqldb.DB, query string, args ...any) string {
 	}
 	return strings.Join(plan, "; ")
 }
+
+// Open opens the database at dsn for a test, which closes it when it ends.
+func Open(t testing.TB, dsn string) *sqldb.DB {
+	t.Helper()
+	db, err := sqldb.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
