@@ -4,6 +4,7 @@ package apitest
 import (
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,14 +64,24 @@ func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	}
 }
 
+// handedOut are the addresses FreeAddr returned in this process.
+var handedOut sync.Map
+
 // FreeAddr returns a loopback address with a port free at the time of the
-// call, for a server the test starts in another process.
+// call, for a server the test starts in another process. It never returns
+// an address it returned before: the kernel may offer a port just closed
+// again, and two servers of one test were once given the same.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := lis.Addr().String()
+		lis.Close()
+		if _, taken := handedOut.LoadOrStore(addr, true); !taken {
+			return addr
+		}
 	}
-	defer lis.Close()
-	return lis.Addr().String()
 }
