@@ -131,57 +131,74 @@ func (c *statements) close() {
 }
 
 // exec runs query, in tx when not nil.
-func (c *statements) exec(ctx context.Context, tx *sql.Tx, query string, args []any) (sql.Result, error) {
-	if tx != nil {
-		s := c.get(query, true)
-		if s == nil {
-			return tx.ExecContext(ctx, query, args...)
-		}
-		defer c.release(s)
-		return tx.StmtContext(ctx, s.stmt).ExecContext(ctx, args...)
-	}
-	s, err := c.acquire(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer c.release(s)
-	return s.stmt.ExecContext(ctx, args...)
+func (c *statements) exec(ctx context.Context, tx *sql.Tx, query string, args []any) (res sql.Result, err error) {
+	c.run(ctx, tx, query, func(r runner) { res, err = r.ExecContext(ctx, args...) })
+	return res, err
 }
 
 // query runs query, in tx when not nil.
-func (c *statements) query(ctx context.Context, tx *sql.Tx, query string, args []any) (*sql.Rows, error) {
-	if tx != nil {
-		s := c.get(query, true)
-		if s == nil {
-			return tx.QueryContext(ctx, query, args...)
-		}
-		defer c.release(s)
-		return tx.StmtContext(ctx, s.stmt).QueryContext(ctx, args...)
-	}
-	s, err := c.acquire(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer c.release(s)
-	return s.stmt.QueryContext(ctx, args...)
+func (c *statements) query(ctx context.Context, tx *sql.Tx, query string, args []any) (rows *sql.Rows, err error) {
+	c.run(ctx, tx, query, func(r runner) { rows, err = r.QueryContext(ctx, args...) })
+	return rows, err
 }
 
 // queryRow runs a one-row query, in tx when not nil.
-func (c *statements) queryRow(ctx context.Context, tx *sql.Tx, query string, args []any) *sql.Row {
+func (c *statements) queryRow(ctx context.Context, tx *sql.Tx, query string, args []any) (row *sql.Row) {
+	c.run(ctx, tx, query, func(r runner) { row = r.QueryRowContext(ctx, args...) })
+	return row
+}
+
+// run calls do with query's prepared statement, bound to tx when not nil,
+// and releases it once do has started the query. Without one it runs the
+// query unprepared: in tx when the cache has none (a transaction cannot
+// prepare: it holds the writer's only connection), on the pool when
+// preparing failed — running it then reports the error.
+func (c *statements) run(ctx context.Context, tx *sql.Tx, query string, do func(runner)) {
 	if tx != nil {
 		s := c.get(query, true)
 		if s == nil {
-			return tx.QueryRowContext(ctx, query, args...)
+			do(unprepared{tx, query})
+			return
 		}
 		defer c.release(s)
-		return tx.StmtContext(ctx, s.stmt).QueryRowContext(ctx, args...)
+		do(tx.StmtContext(ctx, s.stmt))
+		return
 	}
 	s, err := c.acquire(ctx, query)
 	if err != nil {
-		// database/sql makes a Row carrying an error only by running the
-		// query: run it unprepared, which reports the error.
-		return c.pool.QueryRowContext(ctx, query, args...)
+		do(unprepared{c.pool, query})
+		return
 	}
 	defer c.release(s)
-	return s.stmt.QueryRowContext(ctx, args...)
+	do(s.stmt)
+}
+
+// runner runs one query with its arguments: a prepared *sql.Stmt, or an
+// unprepared query.
+type runner interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, args ...any) *sql.Row
+}
+
+// unprepared is a query run as it is, on the pool or in a transaction.
+type unprepared struct {
+	on interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}
+	query string
+}
+
+func (u unprepared) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return u.on.ExecContext(ctx, u.query, args...)
+}
+
+func (u unprepared) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	return u.on.QueryContext(ctx, u.query, args...)
+}
+
+func (u unprepared) QueryRowContext(ctx context.Context, args ...any) *sql.Row {
+	return u.on.QueryRowContext(ctx, u.query, args...)
 }
