@@ -14,6 +14,7 @@ import (
 	"net"
 	"slices"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -132,7 +133,10 @@ func Start(t *testing.T, o Options) *Env {
 			dsn = newDSN(t)
 		}
 		e.DSN[name] = dsn
-		svc, err := open(ctx, name, host.Settings{DSN: dsn, SubjectPrefix: e.Prefix, JWT: e.Auth.Verifier, Addrs: addrs}, o.Webhooks)
+		// The outbox keeps published events, so that tests can read what a
+		// change emitted.
+		svc, err := open(ctx, name, host.Settings{DSN: dsn, SubjectPrefix: e.Prefix, JWT: e.Auth.Verifier, Addrs: addrs,
+			OutboxRetention: time.Hour}, o.Webhooks)
 		if err != nil {
 			cancel()
 			lis.Close()

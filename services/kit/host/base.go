@@ -127,11 +127,8 @@ func Assemble(ctx context.Context, spec Spec, s Settings, logger *slog.Logger) (
 	if conn := b.Conns[organisations]; conn != nil {
 		b.callers = auth.NewRemote(s.JWT, identitypb.NewCallerServiceClient(conn))
 	}
-	var outboxOpts []outbox.Option
-	if s.OutboxRetention != 0 {
-		outboxOpts = append(outboxOpts, outbox.WithRetention(s.OutboxRetention))
-	}
-	b.Outbox = outbox.New(db, events.ServiceSource(spec.Name), s.Stream.stream(prefix, spec.Name, s.StreamReplicas), b.Logger, outboxOpts...)
+	b.Outbox = outbox.New(db, events.ServiceSource(spec.Name), s.Stream.stream(prefix, spec.Name, s.StreamReplicas), b.Logger,
+		outbox.WithRetention(s.OutboxRetention))
 	b.Background = append(b.Background, b.Repeat("history retention", history.KeepInterval, nil,
 		func(ctx context.Context) error { return history.Keep(ctx, db, spec.Name, s.HistoryMaxAge) }))
 	for _, producer := range spec.Consumes {

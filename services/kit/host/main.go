@@ -16,7 +16,6 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/config"
 	"github.com/goldenthread/goldenthread/services/kit/grpcserver"
 	"github.com/goldenthread/goldenthread/services/kit/jwt"
-	"github.com/goldenthread/goldenthread/services/kit/outbox"
 	"github.com/goldenthread/goldenthread/services/kit/serve"
 	"github.com/goldenthread/goldenthread/services/kit/tracing"
 )
@@ -36,9 +35,7 @@ type Settings struct {
 	// package's defaults.
 	Stream *StreamLimits
 	// OutboxRetention is how long the service's outbox keeps an event once
-	// published: 0 means outbox.DefaultRetention, and a negative value
-	// deletes each event as it is published (what -outbox-retention 0
-	// sets).
+	// published; 0 deletes each as it is published.
 	OutboxRetention time.Duration
 	// HistoryMaxAge is how long the service keeps a revision of a
 	// resource (beside each resource's latest); 0 keeps every revision.
@@ -106,7 +103,7 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	replicas := fs.Int("stream-replicas", 1, "replicas of the service's JetStream stream (3 in a cluster)")
 	stream := StreamFlags(fs)
 	historyMaxAge := HistoryFlag(fs)
-	outboxRetention := fs.Duration("outbox-retention", outbox.DefaultRetention,
+	outboxRetention := fs.Duration("outbox-retention", 0,
 		"how long the outbox keeps an event once JetStream has it (the stream is its record), e.g. 1h; 0 deletes each as it is published")
 	oidcIssuer := fs.String("oidc-issuer", "", "OpenID Connect issuer URL whose JWTs callers may present; empty: API tokens only")
 	oidcAudience := fs.String("oidc-audience", "goldenthread", "audience the JWTs must name")
@@ -126,9 +123,6 @@ func (b Binary[S]) run(ctx context.Context, args []string) error {
 	}
 	if *outboxRetention < 0 {
 		return fmt.Errorf("-outbox-retention %s: must be 0 (delete as published) or more", *outboxRetention)
-	}
-	if *outboxRetention == 0 {
-		*outboxRetention = -1 // Settings' 0 is the default
 	}
 	if *historyMaxAge < 0 {
 		return fmt.Errorf("-history-max-age %s: must be 0 (keep every revision) or more", *historyMaxAge)

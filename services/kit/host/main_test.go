@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/goldenthread/goldenthread/services/kit/outbox"
 )
 
 // TestBinaryUpstreamFlags checks that a binary takes the address of each
@@ -50,18 +48,17 @@ func TestAddrFlag(t *testing.T) {
 	}
 }
 
-// TestBinaryOutboxRetentionFlag checks -outbox-retention: its default is
-// the outbox package's, and 0 (delete as published) reaches Open as a
-// negative value, since Settings' own 0 means the default.
+// TestBinaryOutboxRetentionFlag checks -outbox-retention: by default, and
+// with 0, each event is deleted as it is published.
 func TestBinaryOutboxRetentionFlag(t *testing.T) {
 	opened := errors.New("opened")
 	for _, c := range []struct {
 		args []string
 		want time.Duration
 	}{
-		{nil, outbox.DefaultRetention},
+		{nil, 0},
 		{[]string{"-outbox-retention", "1h"}, time.Hour},
-		{[]string{"-outbox-retention", "0"}, -1},
+		{[]string{"-outbox-retention", "0"}, 0},
 	} {
 		var got Settings
 		b := Binary[OwnedService]{

@@ -6,10 +6,10 @@
 //
 // Once published, an event's record is the stream (and the databases of
 // the services that consumed it), not the outbox: the relay deletes
-// published rows after a short retention (DefaultRetention, WithRetention),
-// so that the table holds the events not yet published and a few minutes of
-// the others instead of every event a second time. Unpublished rows are
-// never deleted.
+// each row in the transaction that records its publication, so that the
+// table holds the events not yet published instead of every event a second
+// time (WithRetention keeps published rows a while, for a test or an
+// operator to look at). Unpublished rows are never deleted.
 //
 // Each row's id is the event's ce-id and its Nats-Msg-Id, so a publish the
 // relay retries (after a lost ack, a crash between the ack and the row's
@@ -84,12 +84,6 @@ func RegisterMetrics(reg prometheus.Registerer) error {
 	return nil
 }
 
-// DefaultRetention is how long a published row stays in the outbox unless
-// WithRetention says otherwise: long enough for an operator, or a test, to
-// look at what a change just emitted; short enough that the table holds
-// minutes of events rather than all of them (the stream is their record).
-const DefaultRetention = 5 * time.Minute
-
 // Outbox writes a service's events and relays them to its stream.
 type Outbox struct {
 	db        *sqldb.DB
@@ -103,20 +97,18 @@ type Outbox struct {
 // Option configures an Outbox.
 type Option func(*Outbox)
 
-// WithRetention has the relay delete a published row once it has been
-// published for d (give or take the time between two prunings, at most a
-// minute); 0 or less deletes each row in the transaction that records its
-// publication, so the table holds only unpublished events.
+// WithRetention has the relay keep a published row for d (give or take the
+// time between two prunings, at most a minute) instead of deleting it in
+// the transaction that records its publication; 0 or less deletes it then.
 func WithRetention(d time.Duration) Option {
 	return func(o *Outbox) { o.retention = max(d, 0) }
 }
 
 // New returns the outbox of the service named by source (the CloudEvents
 // ce-source, e.g. //goldenthread/organisations), whose events go to stream.
-// Published rows are kept for DefaultRetention unless an option says
-// otherwise.
+// Published rows are deleted unless WithRetention says otherwise.
 func New(db *sqldb.DB, source string, stream events.StreamSpec, logger *slog.Logger, opts ...Option) *Outbox {
-	o := &Outbox{db: db, source: source, stream: stream, retention: DefaultRetention, wake: make(chan struct{}, 1),
+	o := &Outbox{db: db, source: source, stream: stream, wake: make(chan struct{}, 1),
 		logger: logger.With("component", "outbox", "stream", stream.Name)}
 	for _, opt := range opts {
 		opt(o)
