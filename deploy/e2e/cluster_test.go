@@ -503,6 +503,38 @@ func (c *cluster) stream(service string) string {
 	return strings.ToUpper(c.prefix) + "_" + strings.ToUpper(service)
 }
 
+// unacknowledged returns the ids of the events of producer's stream that
+// consumer has not acknowledged, none once it has caught up. A consumer
+// acknowledges an event once its handler's effect committed, or once it
+// found that none of its handlers has anything to do with the event.
+func (c *cluster) unacknowledged(consumer, producer string) []string {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cons, err := c.js.Consumer(ctx, c.stream(producer), consumer)
+	if err != nil {
+		c.t.Fatalf("consumer %s of %s: %v", consumer, producer, err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if info.NumPending == 0 && info.NumAckPending == 0 {
+		return nil
+	}
+	s, err := c.js.Stream(ctx, c.stream(producer))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var ids []string
+	for seq := info.AckFloor.Stream + 1; seq <= s.CachedInfo().State.LastSeq; seq++ {
+		if m, err := s.GetMsg(ctx, seq); err == nil {
+			ids = append(ids, m.Header.Get(events.HeaderID))
+		}
+	}
+	return ids
+}
+
 // streamEvents returns the event ids (ce-id) held in service's stream.
 func (c *cluster) streamEvents(service string) map[string]bool {
 	c.t.Helper()

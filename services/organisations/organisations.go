@@ -75,7 +75,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 	webhooks := resource.Engine[*webhookRecord, *pb.Webhook]{DB: db, Service: serviceName, Field: "webhook", Type: webhookType,
 		Events: resource.EventsOf[*pb.Webhook](base.Emit, "webhook")}
 	sender := newSender(db, webhooks, base.Emit, cfg.Webhooks, base.Logger)
-	base.Reactions = events.Handlers{events.Any: sender.intake}
+	base.Reactions, base.Gate = events.Handlers{events.Any: sender.intake}, sender.concerns
 	base.Background = append(base.Background, sender.run,
 		base.Repeat("webhook delivery log retention", time.Hour, nil, func(ctx context.Context) error { return pruneDeliveries(ctx, db) }))
 	return &Service{

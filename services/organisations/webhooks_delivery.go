@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,23 @@ func cloudEvent(f eventFields, payload proto.Message) ([]byte, error) {
 	return json.Marshal(map[string]any{"specversion": events.SpecVersion, "id": f.id, "source": f.source, "type": f.typ,
 		"subject": f.subject, "time": f.time.UTC().Format(time.RFC3339Nano), "datacontenttype": "application/json",
 		"data": json.RawMessage(data)})
+}
+
+// concerns says whether a change event is one a live webhook of its
+// organisation asks for, so that the events no webhook wants (most, in an
+// organisation without webhooks) cost no transaction (the consumer's
+// events.Gate). Read outside intake's transaction, it may miss a webhook
+// created meanwhile, which then receives the events handled after it.
+func (s *sender) concerns(ctx context.Context, e events.Event) (bool, error) {
+	orgID, ok := organisationOf(e.Subject)
+	if !ok {
+		return false, nil
+	}
+	hooks, err := liveWebhooks(ctx, s.db, orgID)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(hooks, func(w *webhookRecord) bool { return wants(w.Msg.EventTypes, e.Type) }), nil
 }
 
 // intake queues the deliveries of a change event (an events.Any handler).

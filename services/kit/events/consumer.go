@@ -32,10 +32,18 @@ var Migrations, _ = fs.Sub(migrations, "migrations")
 type Handler func(ctx context.Context, tx *sqldb.Tx, e Event) error
 
 // Handlers maps the event types a consumer acts on (Event.Type, the
-// payload's full protobuf name) to their handlers. A consumer records the
-// events of other types in its inbox without waiting for the disk: losing
-// such a record to a power failure only has the event ignored again.
+// payload's full protobuf name) to their handlers. A consumer acknowledges
+// the events of other types as they come, with no transaction and no inbox
+// row: handled again, were one delivered again, it would be ignored again.
 type Handlers map[string]Handler
+
+// Gate says, before the consumer opens a transaction, whether an event
+// concerns its handler at all; one it does not is acknowledged like an
+// event without a handler. It reads outside the handler's transaction, so
+// it may turn away only the events that would have had no effect had they
+// been handled when it read (a webhook created meanwhile receives the
+// events handled after it, not those before).
+type Gate func(ctx context.Context, e Event) (bool, error)
 
 // Any keys, in Handlers, the handler of every event whose type has no
 // handler of its own (a webhook's, which sends on whatever happened).
@@ -87,6 +95,9 @@ type ConsumerSpec struct {
 	// LagEvery is how often the consumer reports its lag; 0 means every
 	// 15 seconds, about a metrics scraper's interval.
 	LagEvery time.Duration
+	// Gate, when set, turns away the events that concern no handler
+	// before their transaction (see Gate).
+	Gate Gate
 	// InboxKeep is how long, at least, the inbox keeps the row of an
 	// event once JetStream will not deliver that event again; 0 means
 	// DefaultInboxKeep. The row still turns away the same event published
@@ -437,49 +448,27 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 	// the change the event records.
 	hctx, span := e.Trace(hctx, trace.SpanKindConsumer, spec.Durable)
 	defer span.End()
-	inTx, h := db.InTx, hs[e.Type]
-	if h == nil {
-		h = hs[Any]
-	}
-	if h == nil {
-		inTx, h = db.InTxUnsynced, ignore
-	}
 	var seq uint64 // 0: unknown, which no floor covers
 	md, mdErr := msg.Metadata()
 	if mdErr == nil {
 		seq = md.Sequence.Stream
 	}
-	err = inTx(hctx, func(tx *sqldb.Tx) error {
-		first, err := tx.ChangedOne(hctx,
-			"INSERT INTO inbox (consumer, event_id, stream, stream_seq, handled_time) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-			spec.Durable, e.ID, spec.Stream, int64(seq), time.Now().UnixMicro())
-		if err != nil {
-			return err
-		}
-		if !first {
-			return errAlreadyHandled
-		}
-		// No row, but perhaps pruned: after the row's insert, so that a
-		// floor raised (and the row deleted) meanwhile by another
-		// replica is seen.
-		done, err := belowFloor(hctx, tx, spec, c.streamCreated.Load(), seq)
-		if err != nil {
-			return err
-		}
-		if done {
-			return errAlreadyHandled
-		}
-		return h(hctx, tx, e)
-	})
-	if err != nil && !errors.Is(err, errAlreadyHandled) {
+	h, err := handlerOf(hctx, spec, hs, e)
+	if err == nil {
+		err = c.apply(hctx, db, spec, h, e, seq)
+	}
+	if err != nil && !errors.Is(err, errAlreadyHandled) && !errors.Is(err, errNoHandler) {
 		span.SetStatus(otelcodes.Error, err.Error())
 	}
 	log := c.logger.With("event_id", e.ID, "type", e.Type, "subject", e.Subject)
 	switch {
-	case err == nil || errors.Is(err, errAlreadyHandled):
-		if err == nil {
+	case err == nil || errors.Is(err, errAlreadyHandled) || errors.Is(err, errNoHandler):
+		switch {
+		case err == nil:
 			count(ResultHandled)
-		} else {
+		case errors.Is(err, errNoHandler):
+			count(ResultIgnored)
+		default:
 			count(ResultDuplicate)
 		}
 		if err := msg.Ack(); err != nil {
@@ -511,8 +500,59 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 	}
 }
 
-// ignore is the handler of the events a consumer has nothing to do with.
-func ignore(context.Context, *sqldb.Tx, Event) error { return nil }
+// errNoHandler is handlerOf's answer for an event that concerns no
+// handler of the consumer.
+var errNoHandler = errors.New("no handler for the event")
+
+// handlerOf is the handler of e: its type's, or else Any's, if spec's gate
+// lets e through.
+func handlerOf(ctx context.Context, spec ConsumerSpec, hs Handlers, e Event) (Handler, error) {
+	h := hs[e.Type]
+	if h == nil {
+		h = hs[Any]
+	}
+	if h == nil {
+		return nil, errNoHandler
+	}
+	if spec.Gate != nil {
+		concerns, err := spec.Gate(ctx, e)
+		if err != nil {
+			return nil, fmt.Errorf("gate: %w", err)
+		}
+		if !concerns {
+			return nil, errNoHandler
+		}
+	}
+	return h, nil
+}
+
+// apply runs h on e, the event at stream sequence seq, in a transaction
+// that records e in the inbox: an event already recorded, or at or below
+// the inbox floor, is not handled again (errAlreadyHandled).
+func (c *Consumer) apply(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, h Handler, e Event, seq uint64) error {
+	return db.InTx(ctx, func(tx *sqldb.Tx) error {
+		first, err := tx.ChangedOne(ctx,
+			"INSERT INTO inbox (consumer, event_id, stream, stream_seq, handled_time) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+			spec.Durable, e.ID, spec.Stream, int64(seq), time.Now().UnixMicro())
+		if err != nil {
+			return err
+		}
+		if !first {
+			return errAlreadyHandled
+		}
+		// No row, but perhaps pruned: after the row's insert, so that a
+		// floor raised (and the row deleted) meanwhile by another
+		// replica is seen.
+		done, err := belowFloor(ctx, tx, spec, c.streamCreated.Load(), seq)
+		if err != nil {
+			return err
+		}
+		if done {
+			return errAlreadyHandled
+		}
+		return h(ctx, tx, e)
+	})
+}
 
 // Stop stops consuming and waits for the events in hand.
 func (c *Consumer) Stop() {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -36,8 +37,9 @@ type fixture struct {
 	calls  atomic.Int64
 	// failFirst makes the handler fail the first call for each event id.
 	failFirst map[string]bool
-	// inboxKeep is the consumer's ConsumerSpec.InboxKeep.
+	// inboxKeep and gate are the consumer's ConsumerSpec.InboxKeep and Gate.
 	inboxKeep time.Duration
+	gate      events.Gate
 }
 
 func newFixture(t *testing.T, dsn string, b *broker.Broker, prefix string) *fixture {
@@ -80,7 +82,8 @@ func (f *fixture) consumeLogging(logger *slog.Logger) *events.Consumer {
 		return nil
 	}
 	return events.Consume(context.Background(), f.js, f.db,
-		events.ConsumerSpec{Stream: f.stream, Durable: "test", AckWait: 2 * time.Second, SubjectPrefix: f.prefix, InboxKeep: f.inboxKeep},
+		events.ConsumerSpec{Stream: f.stream, Durable: "test", AckWait: 2 * time.Second, SubjectPrefix: f.prefix, InboxKeep: f.inboxKeep,
+			Gate: f.gate},
 		logger, events.Handlers{thingType: handle, orgDeletedType: handle})
 }
 
@@ -204,8 +207,8 @@ func TestConsumerPrunesInboxPastStreamMaxAge(t *testing.T) {
 	})
 }
 
-// An event of a type the consumer has no handler for is acknowledged and
-// recorded, and the consumer goes on to the next.
+// An event of a type the consumer has no handler for is acknowledged,
+// without an inbox row, and the consumer goes on to the next.
 func TestConsumerPassesOverOtherTypes(t *testing.T) {
 	b := brokertest.Embedded(t)
 	f := newFixture(t, sqldbtest.SQLiteDSN(t), b, brokertest.Prefix(t, b))
@@ -218,9 +221,67 @@ func TestConsumerPassesOverOtherTypes(t *testing.T) {
 		t.Errorf("handler calls: %d, want 1 (the other type has no handler)", n)
 	}
 	var n int
-	if err := f.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM inbox WHERE event_id = 'other'").Scan(&n); err != nil || n != 1 {
-		t.Errorf("inbox rows of the other type's event: %d, %v", n, err)
+	if err := f.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM inbox WHERE event_id = 'other'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("inbox rows of the other type's event: %d, %v; want none", n, err)
 	}
+	f.waitAcknowledged(2)
+}
+
+// A gate turns events away before their transaction: the handler is not
+// called, no inbox row is written, and the event is acknowledged. A gate
+// that fails has the event delivered again, as a failing handler does.
+func TestConsumerGate(t *testing.T) {
+	b := brokertest.Embedded(t)
+	f := newFixture(t, sqldbtest.SQLiteDSN(t), b, brokertest.Prefix(t, b))
+	var failed atomic.Bool
+	f.gate = func(_ context.Context, e events.Event) (bool, error) {
+		if e.Subject == "flaky" && !failed.Swap(true) {
+			return false, errors.New("cannot read")
+		}
+		return e.Subject != "turned-away", nil
+	}
+	c := f.consume()
+	defer c.Stop()
+	f.publish("away", "away", "turned-away")
+	f.publish("flaky", "flaky", "flaky")
+	f.publish("let", "let", "let-through")
+	f.waitEffects(2)
+	var rows []string
+	r, err := f.db.QueryContext(context.Background(), "SELECT event_id FROM inbox ORDER BY event_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.Next() {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, id)
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"flaky", "let"}; !slices.Equal(rows, want) {
+		t.Errorf("inbox rows %v, want %v (none for the event turned away)", rows, want)
+	}
+	if n := f.calls.Load(); n != 2 {
+		t.Errorf("handler calls: %d, want 2", n)
+	}
+	f.waitAcknowledged(3)
+}
+
+// waitAcknowledged waits until the consumer has acknowledged the stream's
+// first n events.
+func (f *fixture) waitAcknowledged(n uint64) {
+	f.t.Helper()
+	apitest.Eventually(f.t, 10*time.Second, fmt.Sprintf("the consumer has not acknowledged %d events", n), func() bool {
+		cons, err := f.js.Consumer(context.Background(), f.stream, "test")
+		if err != nil {
+			return false
+		}
+		info, err := cons.Info(context.Background())
+		return err == nil && info.AckFloor.Stream >= n && info.NumAckPending == 0
+	})
 }
 
 func TestPermanentErrorTerminatesEvent(t *testing.T) {

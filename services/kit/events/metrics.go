@@ -7,6 +7,10 @@ import "github.com/prometheus/client_golang/prometheus"
 const (
 	// ResultHandled: the handler's effect committed.
 	ResultHandled = "handled"
+	// ResultIgnored: no handler of the consumer has anything to do with
+	// the event (see Handlers and Gate); acknowledged without a
+	// transaction.
+	ResultIgnored = "ignored"
 	// ResultDuplicate: the inbox already held the event (a redelivery, or
 	// another replica handled it); the handler was not called.
 	ResultDuplicate = "duplicate"
@@ -26,7 +30,7 @@ const (
 // by RegisterMetrics.
 var consumed = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "goldenthread_events_consumed_total",
-	Help: "Events received by durable consumers, by consumer, stream and result (handled, duplicate, retry, exhausted, terminated).",
+	Help: "Events received by durable consumers, by consumer, stream and result (handled, ignored, duplicate, retry, exhausted, terminated).",
 }, []string{"consumer", "stream", "result"})
 
 // deadLetters counts the dead letters consumers recorded (see

@@ -64,9 +64,11 @@ type Base struct {
 	// Prefix starts the service's subjects.
 	Prefix string
 	Logger *slog.Logger
-	// Reactions handle the events of Spec.Consumes; Background runs beside
-	// them until the service stops (a sweep).
+	// Reactions handle the events of Spec.Consumes, those that Gate (when
+	// set) lets through; Background runs beside them until the service
+	// stops (a sweep).
 	Reactions  events.Handlers
+	Gate       events.Gate
 	Background []func(ctx context.Context)
 	// Handlers register the service's gRPC handlers (Register).
 	Handlers func(g grpc.ServiceRegistrar)
@@ -219,6 +221,7 @@ func (b *Base) Run(ctx context.Context, br *broker.Broker) {
 	}
 	var running []*events.Consumer
 	for _, spec := range b.consumers {
+		spec.Gate = b.Gate
 		running = append(running, events.Consume(ctx, br.JS, b.DB, spec, b.Logger, b.Reactions))
 	}
 	var background sync.WaitGroup
