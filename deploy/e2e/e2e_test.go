@@ -132,7 +132,7 @@ func TestMultiProcess(t *testing.T) {
 	sum.add("writes acknowledged", "%d", len(w.acked))
 	sum.add("KPIs created on demand", "%d (a KPI takes %d daily period ends)", c.createdOnDemand(), periodsPerKPI)
 	sum.add("acknowledged writes found afterwards", "%d", foundAcked)
-	sum.add("events delivered", "%d (every outbox row of the 4 services is in its stream, and handled by each consumer); %d lost",
+	sum.add("events delivered", "%d (every outbox row of the 4 services is in its stream, and acknowledged by each consumer); %d lost",
 		delivered.events, len(delivered.lost))
 	sum.add("roll-up events (planning)", "%d KPI stream events, each taken once: %d by planning, %d by planning-2; %d redeliveries skipped",
 		applied.handled, applied.byReplica[0], applied.byReplica[1], applied.skipped)
