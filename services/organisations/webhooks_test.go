@@ -198,6 +198,17 @@ func TestWebhooks(t *testing.T) {
 			ce.Source != "//goldenthread/organisations" || ce.DataContentType != "application/json" || ce.Data.Organisation.DisplayName != "Hooks renamed" {
 			t.Errorf("CloudEvent %s", first.body)
 		}
+		// The intake's gate turned away, before any transaction, the events
+		// no webhook asks for (the organisation's and the webhooks'
+		// creation): only the delivered event has an inbox row.
+		var inbox, delivered int
+		if err := sqldbtest.Open(t, env.DSN["organisations"]).QueryRowContext(ctx,
+			"SELECT COUNT(*), COUNT(CASE WHEN event_id = ? THEN 1 END) FROM inbox", first.id).Scan(&inbox, &delivered); err != nil {
+			t.Fatal(err)
+		}
+		if inbox != 1 || delivered != 1 {
+			t.Errorf("%d inbox rows, %d of them the delivered event's; want only that one", inbox, delivered)
+		}
 		// The sender records the outcome just after the receiver answers.
 		settled := func(webhook string) *pb.ListDeliveriesResponse {
 			t.Helper()
