@@ -457,23 +457,16 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 	if err == nil {
 		err = c.apply(hctx, db, spec, h, e, seq)
 	}
-	if err != nil && !errors.Is(err, errAlreadyHandled) && !errors.Is(err, errNoHandler) {
-		span.SetStatus(otelcodes.Error, err.Error())
-	}
 	log := c.logger.With("event_id", e.ID, "type", e.Type, "subject", e.Subject)
-	switch {
-	case err == nil || errors.Is(err, errAlreadyHandled) || errors.Is(err, errNoHandler):
-		switch {
-		case err == nil:
-			count(ResultHandled)
-		case errors.Is(err, errNoHandler):
-			count(ResultIgnored)
-		default:
-			count(ResultDuplicate)
-		}
+	if result := doneWith(err); result != "" {
+		count(result)
 		if err := msg.Ack(); err != nil {
 			log.Warn("ack failed; the event will be redelivered and skipped", "err", err)
 		}
+		return
+	}
+	span.SetStatus(otelcodes.Error, err.Error())
+	switch {
 	case errors.Is(err, ErrPermanent):
 		log.Error("event cannot be handled; terminating it", "err", err)
 		_ = msg.TermWithReason(err.Error())
@@ -498,6 +491,21 @@ func (c *Consumer) handle(ctx context.Context, db *sqldb.DB, spec ConsumerSpec, 
 		log.Warn("event handler failed; will retry", "err", err, "retry_in", delay, "deliveries", delivered)
 		_ = msg.NakWithDelay(delay)
 	}
+}
+
+// doneWith is the result of an event the consumer is done with, given
+// what handling it returned: handled, ignored or a duplicate; "" when
+// handling it failed.
+func doneWith(err error) string {
+	switch {
+	case err == nil:
+		return ResultHandled
+	case errors.Is(err, errNoHandler):
+		return ResultIgnored
+	case errors.Is(err, errAlreadyHandled):
+		return ResultDuplicate
+	}
+	return ""
 }
 
 // errNoHandler is handlerOf's answer for an event that concerns no
