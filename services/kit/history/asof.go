@@ -54,7 +54,7 @@ func stood(ctx context.Context, q sqldb.Querier, query string, args ...any) (map
 	}
 	out := make(map[string]proto.Message, len(rows))
 	for _, r := range rows {
-		m, err := decode(r.messageType, r.snapshot)
+		m, err := decodeSnapshot(r.messageType, r.name, r.snapshot)
 		if err != nil {
 			return nil, err
 		}

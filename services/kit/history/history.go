@@ -1,7 +1,8 @@
 // Package history keeps the revisions of a service's resources (AIP-162):
 // each change is recorded in the transaction that makes it, with its
-// actor, its time, what it did and the resource as it stood after it, in a
-// revisions table of the service's own database. From them it answers a
+// actor, its time, what it did and the resource as it stood after it (its
+// encoding without its name, which the row holds), in a revisions table of
+// the service's own database. From them it answers a
 // resource's revisions, with the fields each changed, an organisation's
 // change log, and what a resource was at a given time.
 //
@@ -59,7 +60,7 @@ func insertRevisions(ctx context.Context, tx *sqldb.Tx, ms []Resource, action hi
 		args := make([]any, 0, len(chunk)*cols)
 		for _, m := range chunk {
 			name := m.GetName()
-			data, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+			data, err := encodeSnapshot(m)
 			if err != nil {
 				return fmt.Errorf("revision of %s: %w", name, err)
 			}

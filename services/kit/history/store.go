@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	historypb "github.com/goldenthread/goldenthread/proto/gen/goldenthread/history/v1"
@@ -84,13 +82,13 @@ func page(rows []stored, limit int) ([]*historypb.Revision, string, error) {
 
 // revision is the API's form of r.
 func (r stored) revision() (*historypb.Revision, error) {
-	now, err := decode(r.messageType, r.snapshot)
+	now, err := decodeSnapshot(r.messageType, r.resource, r.snapshot)
 	if err != nil {
 		return nil, err
 	}
 	var before proto.Message
 	if r.prior != nil {
-		if before, err = decode(r.messageType, r.prior); err != nil {
+		if before, err = decodeSnapshot(r.messageType, r.resource, r.prior); err != nil {
 			return nil, err
 		}
 	}
@@ -120,19 +118,6 @@ func (r stored) changes(before, now proto.Message) ([]*historypb.FieldChange, er
 	return nil, nil
 }
 
-// decode reads a snapshot of the message type called name.
-func decode(name string, data []byte) (proto.Message, error) {
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(name))
-	if err != nil {
-		return nil, fmt.Errorf("revision of unknown type %s: %w", name, err)
-	}
-	m := mt.New().Interface()
-	if err := proto.Unmarshal(data, m); err != nil {
-		return nil, fmt.Errorf("read revision of %s: %w", name, err)
-	}
-	return m, nil
-}
-
 // revisionOf reads the revision id of the resource called name, with the
 // resource as it stood after it; NOT_FOUND naming the revision when there
 // is none.
@@ -145,7 +130,7 @@ func revisionOf(ctx context.Context, q sqldb.Querier, name string, id int64) (st
 	if len(rows) == 0 {
 		return stored{}, nil, apierr.NotFound(name + "@" + strconv.FormatInt(id, 10))
 	}
-	m, err := decode(rows[0].messageType, rows[0].snapshot)
+	m, err := decodeSnapshot(rows[0].messageType, rows[0].resource, rows[0].snapshot)
 	return rows[0], m, err
 }
 
