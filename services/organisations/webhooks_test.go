@@ -178,6 +178,17 @@ func TestWebhooks(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Another organisation's change of a type these webhooks ask for
+		// is none of theirs: the gate reads the webhooks of the event's
+		// organisation only (checked with the inbox below).
+		if _, err := orgs.CreateOrganisation(ctx, &pb.CreateOrganisationRequest{OrganisationId: "hookless", Organisation: council("Hookless")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := orgs.UpdateOrganisation(ctx, &pb.UpdateOrganisationRequest{Organisation: &pb.Organisation{Name: "organisations/hookless",
+			DisplayName: "Hookless renamed"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}}); err != nil {
+			t.Fatal(err)
+		}
+
 		// Three 500s, then the event after backoff.
 		rcv.failNext(3)
 		rename("Hooks renamed")
@@ -199,8 +210,9 @@ func TestWebhooks(t *testing.T) {
 			t.Errorf("CloudEvent %s", first.body)
 		}
 		// The intake's gate turned away, before any transaction, the events
-		// no webhook asks for (the organisation's and the webhooks'
-		// creation): only the delivered event has an inbox row.
+		// no webhook asks for (the organisations' and the webhooks'
+		// creation, the other organisation's rename): only the delivered
+		// event has an inbox row.
 		var inbox, delivered int
 		if err := sqldbtest.Open(t, env.DSN["organisations"]).QueryRowContext(ctx,
 			"SELECT COUNT(*), COUNT(CASE WHEN event_id = ? THEN 1 END) FROM inbox", first.id).Scan(&inbox, &delivered); err != nil {
