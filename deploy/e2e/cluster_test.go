@@ -535,8 +535,9 @@ func (c *cluster) unacknowledged(consumer, producer string) []string {
 	return ids
 }
 
-// streamEvents returns the event ids (ce-id) held in service's stream.
-func (c *cluster) streamEvents(service string) map[string]bool {
+// streamEvents returns the events held in service's stream: their types
+// (ce-type) by id (ce-id).
+func (c *cluster) streamEvents(service string) map[string]string {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -548,13 +549,13 @@ func (c *cluster) streamEvents(service string) map[string]bool {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	ids := map[string]bool{}
+	ids := map[string]string{}
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
 		m, err := s.GetMsg(ctx, seq)
 		if err != nil {
 			c.t.Fatalf("stream of %s, message %d: %v", service, seq, err)
 		}
-		ids[m.Header.Get(events.HeaderID)] = true
+		ids[m.Header.Get(events.HeaderID)] = m.Header.Get(events.HeaderType)
 	}
 	return ids
 }
