@@ -93,10 +93,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 // Register implements host.Service: it serves OrganisationsService,
 // PeopleService, AccessService and the identity API's CallerService.
 func (s *Service) Register(g grpc.ServiceRegistrar) {
-	pb.RegisterOrganisationsServiceServer(g, s.organisations)
+	pb.RegisterOrganisationsServiceServer(resource.Standard(g, s.organisations.orgs.Gets()), s.organisations)
 	pb.RegisterPeopleServiceServer(g, s.people)
 	pb.RegisterAccessServiceServer(g, s.access)
-	pb.RegisterWebhooksServiceServer(g, s.webhooks)
+	pb.RegisterWebhooksServiceServer(resource.Standard(g, s.webhooks.webhooks.Reads()), s.webhooks)
 	identitypb.RegisterCallerServiceServer(g, auth.CallerServer{})
 }
 

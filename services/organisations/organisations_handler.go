@@ -22,10 +22,6 @@ type organisationsHandler struct {
 	orgs resource.Engine[*orgRecord, *pb.Organisation]
 }
 
-func (h *organisationsHandler) GetOrganisation(ctx context.Context, req *pb.GetOrganisationRequest) (*pb.Organisation, error) {
-	return h.orgs.Get(ctx, req.Name)
-}
-
 func (h *organisationsHandler) ListOrganisations(ctx context.Context, req *pb.ListOrganisationsRequest) (*pb.ListOrganisationsResponse, error) {
 	// Callers see the organisations where they have a role; platform
 	// admins see all.

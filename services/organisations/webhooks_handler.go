@@ -42,15 +42,6 @@ func (h *webhooksHandler) CreateWebhook(ctx context.Context, req *pb.CreateWebho
 	return &pb.CreateWebhookResponse{Webhook: w, Secret: secret}, nil
 }
 
-func (h *webhooksHandler) GetWebhook(ctx context.Context, req *pb.GetWebhookRequest) (*pb.Webhook, error) {
-	return h.webhooks.Get(ctx, req.Name)
-}
-
-func (h *webhooksHandler) ListWebhooks(ctx context.Context, req *pb.ListWebhooksRequest) (*pb.ListWebhooksResponse, error) {
-	webhooks, next, err := h.webhooks.List(ctx, req, req.Parent, nil)
-	return resource.Respond(&pb.ListWebhooksResponse{}, webhooks, next, err)
-}
-
 func (h *webhooksHandler) UpdateWebhook(ctx context.Context, req *pb.UpdateWebhookRequest) (*pb.Webhook, error) {
 	c, err := h.webhooks.Patch(req.Webhook, req.UpdateMask.GetPaths())
 	if err != nil {

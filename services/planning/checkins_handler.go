@@ -19,15 +19,6 @@ type checkInsHandler struct {
 	elements *elementsHandler
 }
 
-func (h *checkInsHandler) GetCheckIn(ctx context.Context, req *pb.GetCheckInRequest) (*pb.CheckIn, error) {
-	return h.checkIns.Get(ctx, req.Name)
-}
-
-func (h *checkInsHandler) ListCheckIns(ctx context.Context, req *pb.ListCheckInsRequest) (*pb.ListCheckInsResponse, error) {
-	checkIns, next, err := h.checkIns.List(ctx, resource.Everything(req), req.Parent, nil)
-	return resource.Respond(&pb.ListCheckInsResponse{}, checkIns, next, err)
-}
-
 func (h *checkInsHandler) CreateCheckIn(ctx context.Context, req *pb.CreateCheckInRequest) (*pb.CheckIn, error) {
 	return h.checkIns.Create(ctx, resource.Creation[*checkInRecord]{Request: req, Parent: req.Parent, ID: req.CheckInId,
 		New: func(ids []string) (*checkInRecord, error) {

@@ -42,11 +42,6 @@ func (h *cyclesHandler) GetCycle(ctx context.Context, req *pb.GetCycleRequest) (
 	return c, err
 }
 
-func (h *cyclesHandler) ListCycles(ctx context.Context, req *pb.ListCyclesRequest) (*pb.ListCyclesResponse, error) {
-	cycles, next, err := h.cycles.List(ctx, resource.Everything(req), req.Parent, nil)
-	return resource.Respond(&pb.ListCyclesResponse{}, cycles, next, err)
-}
-
 func (h *cyclesHandler) CreateCycle(ctx context.Context, req *pb.CreateCycleRequest) (*pb.Cycle, error) {
 	return h.cycles.Create(ctx, resource.Creation[*cycleRecord]{Request: req, Parent: req.Parent, ID: req.CycleId,
 		New: func(ids []string) (*cycleRecord, error) {

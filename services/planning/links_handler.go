@@ -20,15 +20,6 @@ type linksHandler struct {
 	links resource.Engine[*linkRecord, *pb.LinkRequest]
 }
 
-func (h *linksHandler) GetLinkRequest(ctx context.Context, req *pb.GetLinkRequestRequest) (*pb.LinkRequest, error) {
-	return h.links.Get(ctx, req.Name)
-}
-
-func (h *linksHandler) ListLinkRequests(ctx context.Context, req *pb.ListLinkRequestsRequest) (*pb.ListLinkRequestsResponse, error) {
-	links, next, err := h.links.List(ctx, resource.Everything(req), req.Parent, nil)
-	return resource.Respond(&pb.ListLinkRequestsResponse{}, links, next, err)
-}
-
 func (h *linksHandler) CreateLinkRequest(ctx context.Context, req *pb.CreateLinkRequestRequest) (*pb.LinkRequest, error) {
 	return h.links.Create(ctx, resource.Creation[*linkRecord]{Request: req, Parent: req.Parent, ID: req.LinkRequestId,
 		New: func(ids []string) (*linkRecord, error) {

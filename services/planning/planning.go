@@ -72,8 +72,9 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 			measures := kpis{kpipb.NewKpisServiceClient(base.Conns["kpis"]), kpipb.NewMeasurementsServiceClient(base.Conns["kpis"])}
 			eh := &elementsHandler{db: base.DB, events: em, elements: elements, teams: teams, owners: orgs, kpis: measures}
 			pb.RegisterElementsServiceServer(g, eh)
-			pb.RegisterCheckInsServiceServer(g, &checkInsHandler{elements: eh, checkIns: resource.Engine[*checkInRecord, *pb.CheckIn]{DB: base.DB,
-				Service: serviceName, Field: "check_in", Type: checkInType, Events: resource.EventsOf[*pb.CheckIn](base.Emit, "check_in")}})
+			checkIns := resource.Engine[*checkInRecord, *pb.CheckIn]{DB: base.DB, Service: serviceName, Field: "check_in", Type: checkInType,
+				Events: resource.EventsOf[*pb.CheckIn](base.Emit, "check_in")}
+			pb.RegisterCheckInsServiceServer(resource.Standard(g, checkIns.Reads()), &checkInsHandler{elements: eh, checkIns: checkIns})
 			pb.RegisterWorkServiceServer(g, &workHandler{db: base.DB, people: orgs, teams: teams, kpis: measures})
 			pb.RegisterDigestServiceServer(g, &digestHandler{db: base.DB, teams: teams, kpis: measures})
 			comments := &commentsHandler{db: base.DB, people: orgs, kpis: measures, emit: base.Emit, engines: map[string]resource.Engine[*commentRecord, *pb.Comment]{}}
@@ -82,13 +83,15 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 					Events: resource.EventsOf[*pb.Comment](base.Emit, "comment")}
 			}
 			pb.RegisterCommentsServiceServer(g, comments)
-			pb.RegisterCyclesServiceServer(g, &cyclesHandler{cycles: resource.Engine[*cycleRecord, *pb.Cycle]{DB: base.DB,
-				Service: serviceName, Field: "cycle", Type: cycleType, Events: resource.EventsOf[*pb.Cycle](base.Emit, "cycle")},
-				elements: eh, kpis: measures})
-			pb.RegisterPublicationServiceServer(g, &publicationHandler{teams: teams, publications: resource.Engine[*publicationRecord, *pb.Publication]{
-				DB: base.DB, Service: serviceName, Field: "publication", Type: publicationType, Events: resource.EventsOf[*pb.Publication](base.Emit, "publication")}})
-			pb.RegisterLinkRequestsServiceServer(g, &linksHandler{links: resource.Engine[*linkRecord, *pb.LinkRequest]{DB: base.DB,
-				Service: serviceName, Field: "link_request", Type: linkType, Events: linkEvents{base.Emit}}})
+			cycles := resource.Engine[*cycleRecord, *pb.Cycle]{DB: base.DB, Service: serviceName, Field: "cycle", Type: cycleType,
+				Events: resource.EventsOf[*pb.Cycle](base.Emit, "cycle")}
+			pb.RegisterCyclesServiceServer(resource.Standard(g, cycles.Lists()), &cyclesHandler{cycles: cycles, elements: eh, kpis: measures})
+			publications := resource.Engine[*publicationRecord, *pb.Publication]{DB: base.DB, Service: serviceName, Field: "publication",
+				Type: publicationType, Events: resource.EventsOf[*pb.Publication](base.Emit, "publication")}
+			pb.RegisterPublicationServiceServer(resource.Standard(g, publications.Gets()), &publicationHandler{teams: teams, publications: publications})
+			links := resource.Engine[*linkRecord, *pb.LinkRequest]{DB: base.DB, Service: serviceName, Field: "link_request", Type: linkType,
+				Events: linkEvents{base.Emit}}
+			pb.RegisterLinkRequestsServiceServer(resource.Standard(g, links.Reads()), &linksHandler{links: links})
 		}
 		return nil
 	})

@@ -22,10 +22,6 @@ type publicationHandler struct {
 	teams        teamDirectory
 }
 
-func (h *publicationHandler) GetPublication(ctx context.Context, req *pb.GetPublicationRequest) (*pb.Publication, error) {
-	return h.publications.Get(ctx, req.Name)
-}
-
 func (h *publicationHandler) UpdatePublication(ctx context.Context, req *pb.UpdatePublicationRequest) (*pb.Publication, error) {
 	c, err := h.publications.Patch(req.Publication, req.UpdateMask.GetPaths())
 	if err != nil {

@@ -22,10 +22,6 @@ type membersHandler struct {
 	dir     directory
 }
 
-func (h *membersHandler) GetMember(ctx context.Context, req *pb.GetMemberRequest) (*pb.Member, error) {
-	return h.members.Get(ctx, req.Name)
-}
-
 func (h *membersHandler) ListMembers(ctx context.Context, req *pb.ListMembersRequest) (*pb.ListMembersResponse, error) {
 	orgID, teamID, err := parseMembersParent("parent", req.Parent)
 	if err != nil {

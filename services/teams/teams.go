@@ -53,8 +53,8 @@ func Open(ctx context.Context, s host.Settings, logger *slog.Logger) (*host.Base
 		base.Reactions = reactions{teams: teams, members: members}.handlers()
 		dir := directory{orgs: orgpb.NewOrganisationsServiceClient(conn), people: orgpb.NewPeopleServiceClient(conn)}
 		base.Handlers = func(g grpc.ServiceRegistrar) {
-			pb.RegisterTeamsServiceServer(g, &teamsHandler{dir: dir, teams: teams})
-			pb.RegisterMembersServiceServer(g, &membersHandler{dir: dir, members: members})
+			pb.RegisterTeamsServiceServer(resource.Standard(g, teams.Reads()), &teamsHandler{dir: dir, teams: teams})
+			pb.RegisterMembersServiceServer(resource.Standard(g, members.Gets()), &membersHandler{dir: dir, members: members})
 		}
 		return nil
 	})

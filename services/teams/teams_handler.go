@@ -28,15 +28,6 @@ func lockTree(ctx context.Context, tx *sqldb.Tx, ids []string) error {
 	return tx.Lock(ctx, "teams/tree/"+ids[0])
 }
 
-func (h *teamsHandler) GetTeam(ctx context.Context, req *pb.GetTeamRequest) (*pb.Team, error) {
-	return h.teams.Get(ctx, req.Name)
-}
-
-func (h *teamsHandler) ListTeams(ctx context.Context, req *pb.ListTeamsRequest) (*pb.ListTeamsResponse, error) {
-	teams, next, err := h.teams.List(ctx, req, req.Parent, nil)
-	return resource.Respond(&pb.ListTeamsResponse{}, teams, next, err)
-}
-
 func (h *teamsHandler) CreateTeam(ctx context.Context, req *pb.CreateTeamRequest) (*pb.Team, error) {
 	return h.teams.Create(ctx, resource.Creation[*teamRecord]{Request: req, Parent: req.Parent, ID: req.TeamId,
 		New: func(ids []string) (*teamRecord, error) {

@@ -178,12 +178,17 @@ func Respond[Resp proto.Message, M Message](resp Resp, page []M, next string, er
 		var none Resp
 		return none, err
 	}
-	m := resp.ProtoReflect()
-	fields := m.Descriptor().Fields()
-	list := m.Mutable(fields.ByNumber(1)).List()
+	fill(resp.ProtoReflect(), page, next)
+	return resp, nil
+}
+
+// fill puts page in the List response resp's first field and next in its
+// next_page_token.
+func fill[M Message](resp protoreflect.Message, page []M, next string) {
+	fields := resp.Descriptor().Fields()
+	list := resp.Mutable(fields.ByNumber(1)).List()
 	for _, item := range page {
 		list.Append(protoreflect.ValueOfMessage(item.ProtoReflect()))
 	}
-	m.Set(fields.ByName("next_page_token"), protoreflect.ValueOfString(next))
-	return resp, nil
+	resp.Set(fields.ByName("next_page_token"), protoreflect.ValueOfString(next))
 }
