@@ -12,6 +12,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/goldenthread/goldenthread/services/kit/broker"
 )
 
 // diskUse is what a data directory holds at one moment.
@@ -229,6 +234,20 @@ func diskRows(ctx context.Context, o options) ([]row, []string, error) {
 	}
 	stopFollowing()
 	<-followed
+	nc, err := nats.Connect("nats://"+gt.natsAddr, nats.Name("bench"),
+		nats.UserInfo(broker.UserOperator, firstLine(broker.PasswordFile(filepath.Join(gt.dataDir, "nats"), broker.UserOperator))))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, nil, err
+	}
+	stream, err := streamRow(ctx, js)
+	if err != nil {
+		return nil, nil, fmt.Errorf("stream row: %w", err)
+	}
 	perElement := float64(withElements.live-before.live) / diskElements
 	perValue := float64(withValues.live-withElements.live) / diskValues
 	load := fmt.Sprintf("Data directory of a fresh all-in-one after %s elements (through REST, 10 clients) and %s values (recorded one at a time, 4 clients), with their events",
@@ -245,5 +264,6 @@ func diskRows(ctx context.Context, o options) ([]row, []string, error) {
 			ours: fmt.Sprintf("peak %.1f MiB (%.1f MiB once settled); largest WAL %.1f MiB (%s)", float64(p.total)/(1<<20),
 				float64(withValues.total)/(1<<20), float64(p.wal)/(1<<20), p.walName),
 			base: "—", ratio: "—", goal: "reported", met: "—"},
+		stream,
 	}, notes, nil
 }

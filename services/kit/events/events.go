@@ -314,6 +314,13 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, spec StreamSpec) 
 		// refused: refusing would stall the relay, and every reaction to
 		// the service's changes, to keep events consumers handled long ago.
 		Discard: jetstream.DiscardOld,
+		// JetStream compresses each block of the stream once it is full
+		// (8 MiB here; the block being written stays as it is): events
+		// repeat their CloudEvents headers, subjects and names, so a full
+		// block shrinks to under a third (make bench, the stream row).
+		// A stream made without it compresses the blocks its server fills
+		// after the server next starts.
+		Compression: jetstream.S2Compression,
 	})
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeStorageResourcesExceeded {

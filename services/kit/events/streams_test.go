@@ -12,9 +12,9 @@ import (
 	"github.com/goldenthread/goldenthread/services/kit/events"
 )
 
-// A stream gets the default limits when it is created, and when a stream
-// made before them (with none) is updated; a spec's own limits, or
-// NoLimit, win.
+// A stream gets the default limits, and compression, when it is created,
+// and when a stream made before them (with none) is updated; a spec's own
+// limits, or NoLimit, win.
 func TestEnsureStreamAppliesLimits(t *testing.T) {
 	brokertest.Run(t, func(t *testing.T, b *broker.Broker) {
 		ctx := context.Background()
@@ -30,8 +30,9 @@ func TestEnsureStreamAppliesLimits(t *testing.T) {
 		check := func(what, name string, maxAge time.Duration, maxBytes int64) {
 			t.Helper()
 			c := config(name)
-			if c.MaxAge != maxAge || c.MaxBytes != maxBytes || c.Discard != jetstream.DiscardOld {
-				t.Errorf("%s: max age %s, max bytes %d, discard %s; want %s, %d, old", what, c.MaxAge, c.MaxBytes, c.Discard, maxAge, maxBytes)
+			if c.MaxAge != maxAge || c.MaxBytes != maxBytes || c.Discard != jetstream.DiscardOld || c.Compression != jetstream.S2Compression {
+				t.Errorf("%s: max age %s, max bytes %d, discard %s, compression %s; want %s, %d, old, s2",
+					what, c.MaxAge, c.MaxBytes, c.Discard, c.Compression, maxAge, maxBytes)
 			}
 		}
 		ensure := func(spec events.StreamSpec) {
@@ -51,7 +52,9 @@ func TestEnsureStreamAppliesLimits(t *testing.T) {
 			Storage: jetstream.FileStorage, Duplicates: events.DuplicateWindow}); err != nil {
 			t.Fatal(err)
 		}
-		check("an earlier release's stream", old.Name, 0, -1)
+		if c := config(old.Name); c.MaxAge != 0 || c.MaxBytes != -1 || c.Compression != jetstream.NoCompression {
+			t.Fatalf("an earlier release's stream: max age %s, max bytes %d, compression %s", c.MaxAge, c.MaxBytes, c.Compression)
+		}
 		ensure(old)
 		check("an earlier release's stream, updated", old.Name, events.DefaultStreamMaxAge, events.DefaultStreamMaxBytes)
 
