@@ -23,29 +23,43 @@ import (
 type resourceMessage interface {
 	proto.Message
 	GetName() string
-	GetEtag() string
+}
+
+// etag is m's etag; "" for a resource that has none (a check-in, never
+// changed).
+func etag(m resourceMessage) string {
+	if e, ok := m.(interface{ GetEtag() string }); ok {
+		return e.GetEtag()
+	}
+	return ""
 }
 
 // kind is one resource kind of the API, as the kinds test drives it.
 type kind struct {
 	name string
 	// create makes one with the client-chosen key (its id; for a
-	// measurement, which has none, its period) and request_id.
+	// measurement, which has none, its period) and request_id; nil for a
+	// singleton, which get reads instead.
 	create func(ctx context.Context, c *clients, key, requestID string) (resourceMessage, error)
-	// noop updates m with the values it has, naming fields in the mask.
+	get    func(ctx context.Context, c *clients) (resourceMessage, error)
+	// noRequestID says create takes no request_id to be retried with.
+	noRequestID bool
+	// noop updates m with the values it has, naming fields in the mask;
+	// nil for a kind that has no update.
 	noop func(ctx context.Context, c *clients, m resourceMessage) (resourceMessage, error)
 }
 
 // TestEveryKind holds every resource kind of every service to the standard
-// methods' rules, which the resource engine carries out once for all: a
-// PATCH that changes nothing keeps the etag and publishes nothing; a create
-// retried with its request_id returns the same resource; creates racing for
-// one id give one resource and ALREADY_EXISTS for the rest, never INTERNAL.
-// API tokens and link requests are not here: they have no update (a link
-// request is accepted or declined; services/planning tests its retried
-// create and its one open request per pair). Nor are webhooks: a create
-// shows a signing secret once, so it takes no request_id to be retried
-// with (services/organisations tests a no-op update).
+// methods' rules, which the resource engine carries out once for all, each
+// rule where the kind's methods have what it is about: a PATCH that changes
+// nothing keeps the etag and publishes nothing; a create retried with its
+// request_id returns the same resource; creates racing for one id give one
+// resource and ALREADY_EXISTS for the rest, never INTERNAL. Check-ins and
+// link requests have no update (a link request is accepted or declined); a
+// webhook's create takes no request_id, as it shows the signing secret
+// once; the publication is a singleton, never created. API tokens are not
+// here: their create takes neither an id nor a request_id, and they have
+// no update.
 func TestEveryKind(t *testing.T) {
 	onEachStore(t, func(t *testing.T, newDSN func(t *testing.T) string) {
 		b := startServicesOn(t, newDSN)
@@ -54,26 +68,46 @@ func TestEveryKind(t *testing.T) {
 		const org = "organisations/kinds"
 		ctx := context.Background()
 		prepare(t, c)
+		noop := func(t *testing.T, k kind, m resourceMessage) {
+			t.Helper()
+			same, err := k.noop(ctx, c, m)
+			if err != nil {
+				t.Fatalf("no-op update: %v", err)
+			}
+			if etag(same) != etag(m) {
+				t.Errorf("a no-op update moved the etag from %s to %s", etag(m), etag(same))
+			}
+			if updated(m.GetName()) {
+				t.Errorf("a no-op update published an update event for %s", m.GetName())
+			}
+		}
 		for _, k := range kinds(org) {
 			t.Run(k.name, func(t *testing.T) {
-				first, err := k.create(ctx, c, "retried", "request-1")
+				if k.create == nil {
+					m, err := k.get(ctx, c)
+					if err != nil {
+						t.Fatalf("get: %v", err)
+					}
+					updated(m.GetName()) // prepare's change
+					noop(t, k, m)
+					return
+				}
+				requestID := "request-1"
+				if k.noRequestID {
+					requestID = ""
+				}
+				first, err := k.create(ctx, c, "retried", requestID)
 				if err != nil {
 					t.Fatalf("create: %v", err)
 				}
-				again, err := k.create(ctx, c, "retried", "request-1")
-				if err != nil || again.GetName() != first.GetName() || again.GetEtag() != first.GetEtag() {
-					t.Errorf("retried create: %v, %v; want %s at etag %s", again, err, first.GetName(), first.GetEtag())
+				if !k.noRequestID {
+					again, err := k.create(ctx, c, "retried", requestID)
+					if err != nil || again.GetName() != first.GetName() || etag(again) != etag(first) {
+						t.Errorf("retried create: %v, %v; want %s at etag %s", again, err, first.GetName(), etag(first))
+					}
 				}
-
-				same, err := k.noop(ctx, c, first)
-				if err != nil {
-					t.Fatalf("no-op update: %v", err)
-				}
-				if same.GetEtag() != first.GetEtag() {
-					t.Errorf("a no-op update moved the etag from %s to %s", first.GetEtag(), same.GetEtag())
-				}
-				if updated(first.GetName()) {
-					t.Errorf("a no-op update published an update event for %s", first.GetName())
+				if k.noop != nil {
+					noop(t, k, first)
 				}
 
 				var wg sync.WaitGroup
@@ -99,8 +133,8 @@ func TestEveryKind(t *testing.T) {
 }
 
 // watchUpdates follows every service's update events and returns a test of
-// whether one for a resource arrived: after waiting long enough for an
-// event the relay had to publish.
+// whether one for a resource arrived since the test last asked about it:
+// after waiting long enough for an event the relay had to publish.
 func watchUpdates(t *testing.T, nc *nats.Conn) func(name string) bool {
 	var mu sync.Mutex
 	seen := map[string]bool{}
@@ -117,12 +151,16 @@ func watchUpdates(t *testing.T, nc *nats.Conn) func(name string) bool {
 		time.Sleep(300 * time.Millisecond) // the relay publishes within milliseconds
 		mu.Lock()
 		defer mu.Unlock()
-		return seen[name]
+		arrived := seen[name]
+		delete(seen, name)
+		return arrived
 	}
 }
 
 // prepare makes organisation kinds with what its resources need: team t,
-// the person of each membership, vision v and KPI k on it.
+// the person of each membership, vision v and KPI k on it, its plan
+// published; and organisation kinds-other, whose visions "retried" and
+// "raced" ask to support v.
 func prepare(t *testing.T, c *clients) {
 	t.Helper()
 	ctx := context.Background()
@@ -143,6 +181,17 @@ func prepare(t *testing.T, c *clients) {
 	}
 	must(c.elements.CreateElement(ctx, &planningpb.CreateElementRequest{Parent: org, ElementId: "v", Element: vision(org, "v")}))
 	must(c.kpis.CreateKpi(ctx, &kpispb.CreateKpiRequest{Parent: org, KpiId: "k", Kpi: kindsKpi(org)}))
+	must(c.publication.UpdatePublication(ctx, &planningpb.UpdatePublicationRequest{UpdateMask: mask("published", "display_name"),
+		Publication: &planningpb.Publication{Name: org + "/publication", Published: true, DisplayName: "Kinds"}}))
+
+	const other = "organisations/kinds-other"
+	must(c.orgs.CreateOrganisation(ctx, &orgpb.CreateOrganisationRequest{OrganisationId: "kinds-other",
+		Organisation: &orgpb.Organisation{DisplayName: "Kinds' supplier", Kind: orgpb.Organisation_KIND_SHARED_SERVICE_COMPANY}}))
+	must(c.teams.CreateTeam(ctx, &teamspb.CreateTeamRequest{Parent: other, TeamId: "t",
+		Team: &teamspb.Team{DisplayName: "t", Kind: teamspb.Team_KIND_LEADERSHIP}}))
+	for _, id := range []string{"retried", "raced"} {
+		must(c.elements.CreateElement(ctx, &planningpb.CreateElementRequest{Parent: other, ElementId: id, Element: vision(other, id)}))
+	}
 }
 
 func vision(org, title string) *planningpb.Element {
@@ -233,6 +282,45 @@ func kinds(org string) []kind {
 				k := m.(*kpispb.Kpi)
 				return c.kpis.UpdateKpi(ctx, &kpispb.UpdateKpiRequest{UpdateMask: mask("title", "targets", "thresholds"),
 					Kpi: &kpispb.Kpi{Name: k.Name, Title: k.Title, Targets: k.Targets, Thresholds: k.Thresholds}})
+			}},
+		{name: "check-in",
+			create: func(ctx context.Context, c *clients, key, requestID string) (resourceMessage, error) {
+				return c.checkIns.CreateCheckIn(ctx, &planningpb.CreateCheckInRequest{Parent: org + "/elements/v", CheckInId: key, RequestId: requestID,
+					CheckIn: &planningpb.CheckIn{Assessment: planningpb.Health_HEALTH_ON_TRACK, Summary: key}})
+			}},
+		{name: "comment",
+			create: func(ctx context.Context, c *clients, key, requestID string) (resourceMessage, error) {
+				return c.comments.CreateComment(ctx, &planningpb.CreateCommentRequest{Parent: org + "/elements/v", CommentId: key, RequestId: requestID,
+					Comment: &planningpb.Comment{Text: key}})
+			},
+			noop: func(ctx context.Context, c *clients, m resourceMessage) (resourceMessage, error) {
+				cm := m.(*planningpb.Comment)
+				return c.comments.UpdateComment(ctx, &planningpb.UpdateCommentRequest{Comment: &planningpb.Comment{Name: cm.Name, Text: cm.Text}})
+			}},
+		{name: "link request",
+			create: func(ctx context.Context, c *clients, key, requestID string) (resourceMessage, error) {
+				return c.links.CreateLinkRequest(ctx, &planningpb.CreateLinkRequestRequest{Parent: org, LinkRequestId: key, RequestId: requestID,
+					LinkRequest: &planningpb.LinkRequest{Element: "organisations/kinds-other/elements/" + key, Target: org + "/elements/v"}})
+			}},
+		{name: "webhook", noRequestID: true,
+			create: func(ctx context.Context, c *clients, key, _ string) (resourceMessage, error) {
+				w, err := c.webhooks.CreateWebhook(ctx, &orgpb.CreateWebhookRequest{Parent: org, WebhookId: key, Webhook: &orgpb.Webhook{
+					DisplayName: key, Url: "https://8.8.8.8/" + key, EventTypes: []string{"goldenthread.planning.v1.ElementCreated"}}})
+				return w.GetWebhook(), err
+			},
+			noop: func(ctx context.Context, c *clients, m resourceMessage) (resourceMessage, error) {
+				w := m.(*orgpb.Webhook)
+				return c.webhooks.UpdateWebhook(ctx, &orgpb.UpdateWebhookRequest{UpdateMask: mask("display_name", "url", "event_types", "enabled"),
+					Webhook: &orgpb.Webhook{Name: w.Name, DisplayName: w.DisplayName, Url: w.Url, EventTypes: w.EventTypes, Enabled: w.Enabled}})
+			}},
+		{name: "publication",
+			get: func(ctx context.Context, c *clients) (resourceMessage, error) {
+				return c.publication.GetPublication(ctx, &planningpb.GetPublicationRequest{Name: org + "/publication"})
+			},
+			noop: func(ctx context.Context, c *clients, m resourceMessage) (resourceMessage, error) {
+				p := m.(*planningpb.Publication)
+				return c.publication.UpdatePublication(ctx, &planningpb.UpdatePublicationRequest{UpdateMask: mask("published", "display_name", "licence"),
+					Publication: &planningpb.Publication{Name: p.Name, Published: p.Published, DisplayName: p.DisplayName, Licence: p.Licence}})
 			}},
 		{name: "measurement",
 			// A measurement has no client-chosen id: its period is what two

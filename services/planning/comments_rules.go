@@ -43,9 +43,14 @@ func newComment(orgID, parent, id string, in *pb.Comment, author, actor string) 
 
 // editComment returns current with text, the text before kept as an edit
 // at now, or the rule it breaks: only its author (actor) edits a comment.
+// The same text again is no edit: current comes back as it is, which the
+// engine answers as a no-op (same etag, no event).
 func editComment(current *commentRecord, text, actor string, now *timestamppb.Timestamp) (*commentRecord, error) {
 	if err := checkCommentAuthor(current, actor); err != nil {
 		return nil, err
+	}
+	if text == current.Msg.Text {
+		return current, nil
 	}
 	next := *current
 	next.Msg = proto.CloneOf(current.Msg)
