@@ -12,11 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/goldenthread/goldenthread/services/kit/broker"
 )
 
 // diskUse is what a data directory holds at one moment.
@@ -234,16 +229,11 @@ func diskRows(ctx context.Context, o options) ([]row, []string, error) {
 	}
 	stopFollowing()
 	<-followed
-	nc, err := nats.Connect("nats://"+gt.natsAddr, nats.Name("bench"),
-		nats.UserInfo(broker.UserOperator, firstLine(broker.PasswordFile(filepath.Join(gt.dataDir, "nats"), broker.UserOperator))))
+	nc, js, err := gt.operator()
 	if err != nil {
 		return nil, nil, err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, nil, err
-	}
 	stream, err := streamRow(ctx, js)
 	if err != nil {
 		return nil, nil, fmt.Errorf("stream row: %w", err)

@@ -39,6 +39,23 @@ type allInOne struct {
 	dataDir, natsAddr, restBase, grpcAddr string
 }
 
+// operator connects to the all-in-one's NATS server as the operator, who
+// may watch every consumer's acknowledgements and read and make streams,
+// which no service's user may.
+func (gt *allInOne) operator() (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := nats.Connect("nats://"+gt.natsAddr, nats.Name("bench"),
+		nats.UserInfo(broker.UserOperator, firstLine(broker.PasswordFile(filepath.Join(gt.dataDir, "nats"), broker.UserOperator))))
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return nc, js, nil
+}
+
 // startAllInOne starts an all-in-one on the server CPUs with its data in
 // dir/data and its log in dir/goldenthread.log, with extra flags, and
 // waits until it serves.
@@ -88,7 +105,7 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 		return nil, nil, err
 	}
 	defer gt.stop()
-	natsAddr, dataDir, restBase, grpcAddr := gt.natsAddr, gt.dataDir, gt.restBase, gt.grpcAddr
+	dataDir, restBase, grpcAddr := gt.dataDir, gt.restBase, gt.grpcAddr
 	adminToken := firstLine(filepath.Join(dataDir, "admin-token"))
 	conn, err := dial(grpcAddr)
 	if err != nil {
@@ -245,19 +262,12 @@ func measure(ctx context.Context, o options) ([]row, []string, error) {
 	}
 
 	if o.wants("latency") {
-		// Event latency.
-		// As the operator: it watches every consumer's acknowledgements and
-		// makes a stream of its own, which no service's user may.
-		nc, err := nats.Connect("nats://"+natsAddr, nats.Name("bench"),
-			nats.UserInfo(broker.UserOperator, firstLine(broker.PasswordFile(filepath.Join(dataDir, "nats"), broker.UserOperator))))
+		// Event latency, watched as the operator.
+		nc, js, err := gt.operator()
 		if err != nil {
 			return nil, nil, err
 		}
 		defer nc.Close()
-		js, err := jetstream.New(nc)
-		if err != nil {
-			return nil, nil, err
-		}
 		acks, unwatch, err := watchAcks(nc)
 		if err != nil {
 			return nil, nil, err
