@@ -91,7 +91,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error
 }
 
 // Register implements host.Service: it serves OrganisationsService,
-// PeopleService, AccessService and the identity API's CallerService.
+// PeopleService, AccessService, WebhooksService and the identity API's
+// CallerService.
 func (s *Service) Register(g grpc.ServiceRegistrar) {
 	pb.RegisterOrganisationsServiceServer(resource.Standard(g, s.organisations.orgs.Gets()), s.organisations)
 	pb.RegisterPeopleServiceServer(g, s.people)
