@@ -66,37 +66,35 @@ func cloudEvent(f eventFields, payload proto.Message) ([]byte, error) {
 // events.Gate). Read outside intake's transaction, it may miss a webhook
 // created meanwhile, which then receives the events handled after it.
 func (s *sender) concerns(ctx context.Context, e events.Event) (bool, error) {
+	_, hooks, err := wanting(ctx, s.db, e)
+	return len(hooks) > 0, err
+}
+
+// wanting returns the organisation of a change event (orgID) and its live
+// webhooks that ask for the event; none for an event of no organisation
+// (a platform token's).
+func wanting(ctx context.Context, q sqldb.Querier, e events.Event) (orgID string, hooks []*webhookRecord, err error) {
 	orgID, ok := organisationOf(e.Subject)
 	if !ok {
-		return false, nil
+		return "", nil, nil
 	}
-	hooks, err := liveWebhooks(ctx, s.db, orgID)
-	if err != nil {
-		return false, err
+	if hooks, err = liveWebhooks(ctx, q, orgID); err != nil {
+		return "", nil, err
 	}
-	return slices.ContainsFunc(hooks, func(w *webhookRecord) bool { return wants(w.Msg.EventTypes, e.Type) }), nil
+	return orgID, slices.DeleteFunc(hooks, func(w *webhookRecord) bool { return !wants(w.Msg.EventTypes, e.Type) }), nil
 }
 
 // intake queues the deliveries of a change event (an events.Any handler).
 func (s *sender) intake(ctx context.Context, tx *sqldb.Tx, e events.Event) error {
-	orgID, ok := organisationOf(e.Subject)
-	if !ok {
-		return nil // a platform token's, of no organisation
+	orgID, hooks, err := wanting(ctx, tx, e)
+	if err != nil || len(hooks) == 0 {
+		return err
 	}
-	hooks, err := liveWebhooks(ctx, tx, orgID)
+	b, err := eventBody(orgID, e)
 	if err != nil {
 		return err
 	}
-	var b *body
 	for _, w := range hooks {
-		if !wants(w.Msg.EventTypes, e.Type) {
-			continue
-		}
-		if b == nil {
-			if b, err = eventBody(orgID, e); err != nil {
-				return err
-			}
-		}
 		d, err := b.delivery(ctx, tx, w.id, w.Msg.Format)
 		if err != nil {
 			return err
