@@ -30,7 +30,8 @@ const streamEvents = 100_000
 // and into the same stream without compression, both on a NATS server of
 // the driver's own.
 func streamRow(ctx context.Context, js jetstream.JetStream) (row, error) {
-	name := events.ServiceStream("goldenthread", "kpis", 1, 0).Name
+	spec := events.ServiceStream("goldenthread", "kpis", 1, 0)
+	name := spec.Name
 	msgs, err := readStream(ctx, js, name)
 	if err != nil {
 		return row{}, err
@@ -61,7 +62,7 @@ func streamRow(ctx context.Context, js jetstream.JetStream) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	if err := events.EnsureStream(ctx, local, events.ServiceStream("goldenthread", "kpis", 1, 0)); err != nil {
+	if err := events.EnsureStream(ctx, local, spec); err != nil {
 		return row{}, err
 	}
 	ours, err := local.Stream(ctx, name)
