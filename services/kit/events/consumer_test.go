@@ -246,19 +246,12 @@ func TestConsumerGate(t *testing.T) {
 	f.publish("flaky", "flaky", "flaky")
 	f.publish("let", "let", "let-through")
 	f.waitEffects(2)
-	var rows []string
-	r, err := f.db.QueryContext(context.Background(), "SELECT event_id FROM inbox ORDER BY event_id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for r.Next() {
+	rows, err := sqldb.Select(context.Background(), f.db, "inbox", func(s sqldb.Scanner) (string, error) {
 		var id string
-		if err := r.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		rows = append(rows, id)
-	}
-	if err := r.Err(); err != nil {
+		err := s.Scan(&id)
+		return id, err
+	}, "SELECT event_id FROM inbox ORDER BY event_id")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"flaky", "let"}; !slices.Equal(rows, want) {
