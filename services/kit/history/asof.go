@@ -16,7 +16,7 @@ import (
 // delete_time says so); those made after t, or before the history began,
 // are not.
 func AsOf(ctx context.Context, q sqldb.Querier, orgID, typ string, t time.Time) (map[string]proto.Message, error) {
-	return stood(ctx, q, "SELECT r.resource, r.message_type, r.snapshot FROM revisions r JOIN "+
+	return stood(ctx, q, "SELECT r.resource, r.message_type, r.snapshot, r.actor, r.actor_left_out FROM revisions r JOIN "+
 		"(SELECT resource, MAX(id) AS id FROM revisions WHERE organisation_id = ? AND resource_type = ? AND create_time <= ? GROUP BY resource) l "+
 		"ON r.id = l.id", orgID, typ, t.UnixMicro())
 }
@@ -24,7 +24,7 @@ func AsOf(ctx context.Context, q sqldb.Querier, orgID, typ string, t time.Time) 
 // OneAsOf is the resource called name as it stood at t; false when it had
 // no revision by then.
 func OneAsOf(ctx context.Context, q sqldb.Querier, name string, t time.Time) (proto.Message, bool, error) {
-	all, err := stood(ctx, q, "SELECT r.resource, r.message_type, r.snapshot FROM revisions r "+
+	all, err := stood(ctx, q, "SELECT r.resource, r.message_type, r.snapshot, r.actor, r.actor_left_out FROM revisions r "+
 		"WHERE r.id = (SELECT MAX(id) FROM revisions WHERE resource = ? AND create_time <= ?)", name, t.UnixMicro())
 	s, ok := all[name]
 	return s, ok, err
@@ -38,15 +38,12 @@ func Recorded(ctx context.Context, q sqldb.Querier, name string) (bool, error) {
 }
 
 // stood reads the revisions query selects (resource, message_type,
-// snapshot): the resources as they left them, by name.
+// snapshot, actor, actor_left_out): the resources as they left them, by
+// name.
 func stood(ctx context.Context, q sqldb.Querier, query string, args ...any) (map[string]proto.Message, error) {
-	type row struct {
-		name, messageType string
-		snapshot          []byte
-	}
-	rows, err := sqldb.Select(ctx, q, "revisions as of a time", func(s sqldb.Scanner) (row, error) {
-		var r row
-		err := s.Scan(&r.name, &r.messageType, &r.snapshot)
+	rows, err := sqldb.Select(ctx, q, "revisions as of a time", func(s sqldb.Scanner) (snapshot, error) {
+		var r snapshot
+		err := s.Scan(&r.name, &r.messageType, &r.data, &r.actor, &r.actorLeftOut)
 		return r, err
 	}, query, args...)
 	if err != nil {
@@ -54,7 +51,7 @@ func stood(ctx context.Context, q sqldb.Querier, query string, args ...any) (map
 	}
 	out := make(map[string]proto.Message, len(rows))
 	for _, r := range rows {
-		m, err := decodeSnapshot(r.messageType, r.name, r.snapshot)
+		m, err := r.decode()
 		if err != nil {
 			return nil, err
 		}

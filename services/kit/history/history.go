@@ -54,21 +54,20 @@ func RecordAll(ctx context.Context, tx *sqldb.Tx, ms []Resource, action historyp
 }
 
 func insertRevisions(ctx context.Context, tx *sqldb.Tx, ms []Resource, action historypb.Action, actor, fields string) error {
-	const perStatement, cols = 100, 9
+	const perStatement, cols = 100, 10
 	now := time.Now().UnixMicro()
 	for chunk := range slices.Chunk(ms, perStatement) {
 		args := make([]any, 0, len(chunk)*cols)
 		for _, m := range chunk {
-			name := m.GetName()
-			data, err := encodeSnapshot(m)
+			s, err := encodeSnapshot(m, actor)
 			if err != nil {
-				return fmt.Errorf("revision of %s: %w", name, err)
+				return fmt.Errorf("revision of %s: %w", s.name, err)
 			}
-			args = append(args, organisationOf(name), name, TypeOf(name), now, actor, int32(action), fields,
-				string(m.ProtoReflect().Descriptor().FullName()), data)
+			args = append(args, organisationOf(s.name), s.name, TypeOf(s.name), now, actor, int32(action), fields,
+				s.messageType, s.data, s.actorLeftOut)
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO revisions (organisation_id, resource, resource_type, create_time, actor, action, fields, message_type, snapshot) VALUES "+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", "), args...)
+		_, err := tx.ExecContext(ctx, "INSERT INTO revisions (organisation_id, resource, resource_type, create_time, actor, action, fields, message_type, snapshot, actor_left_out) VALUES "+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", "), args...)
 		if err != nil {
 			return fmt.Errorf("record revision of %s: %w", chunk[0].GetName(), err)
 		}

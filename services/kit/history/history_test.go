@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -42,16 +43,22 @@ func record(t *testing.T, db *sqldb.DB, team *teamspb.Team, action historypb.Act
 // fields it changed from what to what (the stamped ones left out); the
 // change log filters by actor, type and time, and merging two services'
 // logs pages in one order; pruning keeps each resource's latest; a bad
-// token is INVALID_ARGUMENT naming page_token.
+// token is INVALID_ARGUMENT naming page_token. Each snapshot reads back
+// with its own update_actor, whether its row's actor column holds it or
+// not.
 func TestRevisions(t *testing.T) {
 	sqldbtest.Run(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		a, b := open(t, dsn), open(t, sqldbtest.SQLiteDSN(t))
 		const team = "organisations/o/teams/t"
+		// The third's update_actor is not its revision's actor, the fourth's
+		// is empty.
+		updateActors := []string{"user:0", "user:1", "user:2", "", "user:0"}
 		for i := range 5 {
 			// The purpose changes too, as the service would compute a field:
 			// not the actor's doing, so not listed.
-			tm := &teamspb.Team{Name: team, DisplayName: fmt.Sprintf("take %d", i), Purpose: fmt.Sprint(i), Etag: fmt.Sprint(i), UpdateTime: timestamppb.Now()}
+			tm := &teamspb.Team{Name: team, DisplayName: fmt.Sprintf("take %d", i), Purpose: fmt.Sprint(i), Etag: fmt.Sprint(i), UpdateTime: timestamppb.Now(),
+				UpdateActor: updateActors[i]}
 			action := historypb.Action_ACTION_UPDATED
 			if i == 0 {
 				action = historypb.Action_ACTION_CREATED
@@ -73,6 +80,10 @@ func TestRevisions(t *testing.T) {
 					c = append(c, fmt.Sprintf("%s %v->%v", ch.Field, ch.OldValue.AsInterface(), ch.NewValue.AsInterface()))
 				}
 				got = append(got, fmt.Sprintf("%s %s %v", r.Actor, r.Action, c))
+				i, _ := strconv.Atoi(r.ResourceSnapshot.Fields["etag"].GetStringValue())
+				if u := r.ResourceSnapshot.Fields["update_actor"].GetStringValue(); u != updateActors[i] {
+					t.Errorf("revision %s: the snapshot's update_actor is %q, want %q", r.Name, u, updateActors[i])
+				}
 			}
 			if token = resp.NextPageToken; token == "" {
 				break

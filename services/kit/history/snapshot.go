@@ -9,25 +9,44 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
-// encodeSnapshot is m as a revision keeps it: its protobuf encoding
-// without its name, which the revision's resource column holds already
-// (decodeSnapshot puts it back) — a third of a measurement's snapshot.
-func encodeSnapshot(m Resource) ([]byte, error) {
-	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	if fd := m.ProtoReflect().Descriptor().Fields().ByName("name"); fd != nil {
-		data = withoutField(data, fd.Number())
-	}
-	return data, nil
+// snapshot is a revision's resource as its row keeps it: the message's
+// encoding without what the row holds already (its name always, its
+// update_actor when actorLeftOut), with the columns that say what it was.
+type snapshot struct {
+	messageType, name, actor string
+	actorLeftOut             bool
+	data                     []byte
 }
 
-// withoutField is data, a message's encoding, without the top-level field
-// num. A deterministic encoding has it first where its number is the
-// lowest (a resource's name is field 1), and then no bytes are copied.
-func withoutField(data []byte, num protowire.Number) []byte {
-	var out []byte
+// encodeSnapshot is m, as actor's change left it, the way a revision
+// keeps it: its protobuf encoding without its name, which the revision's
+// resource column holds, nor its update_actor when that is actor, which
+// the actor column holds (decode puts both back) — together two thirds of
+// a measurement's encoding.
+func encodeSnapshot(m Resource, actor string) (snapshot, error) {
+	s := snapshot{messageType: string(m.ProtoReflect().Descriptor().FullName()), name: m.GetName(), actor: actor}
+	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		return s, err
+	}
+	fields := m.ProtoReflect().Descriptor().Fields()
+	drop := map[protowire.Number]bool{}
+	if fd := fields.ByName("name"); fd != nil {
+		drop[fd.Number()] = true
+	}
+	// An empty actor stays in its snapshot: an empty update_actor read back
+	// could not tell it from one left out.
+	if fd := fields.ByName("update_actor"); fd != nil && fd.Kind() == protoreflect.StringKind && actor != "" && m.ProtoReflect().Get(fd).String() == actor {
+		drop[fd.Number()], s.actorLeftOut = true, true
+	}
+	s.data = withoutFields(data, drop)
+	return s, nil
+}
+
+// withoutFields is data, a message's encoding, without the top-level
+// fields numbered in drop; what does not parse stays as it is.
+func withoutFields(data []byte, drop map[protowire.Number]bool) []byte {
+	out := make([]byte, 0, len(data))
 	for rest := data; len(rest) > 0; {
 		n, typ, tagLen := protowire.ConsumeTag(rest)
 		if tagLen < 0 {
@@ -37,35 +56,33 @@ func withoutField(data []byte, num protowire.Number) []byte {
 		if valueLen < 0 {
 			return data
 		}
-		field := rest[:tagLen+valueLen]
-		rest = rest[tagLen+valueLen:]
-		switch {
-		case n != num:
-			out = append(out, field...)
-		case out == nil:
-			return rest // the field came first: the rest is the answer
-		default:
-			return append(out, rest...)
+		if !drop[n] {
+			out = append(out, rest[:tagLen+valueLen]...)
 		}
+		rest = rest[tagLen+valueLen:]
 	}
-	return data
+	return out
 }
 
-// decodeSnapshot reads the snapshot of the resource called name, of the
-// message type called messageType, with its name (snapshots written
-// before encodeSnapshot dropped it still hold it).
-func decodeSnapshot(messageType, name string, data []byte) (proto.Message, error) {
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(messageType))
+// decode reads the snapshot back as the resource it was, with its name
+// (snapshots written before encodeSnapshot dropped it still hold it) and
+// the update_actor it left out.
+func (s snapshot) decode() (proto.Message, error) {
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(s.messageType))
 	if err != nil {
-		return nil, fmt.Errorf("revision of unknown type %s: %w", messageType, err)
+		return nil, fmt.Errorf("revision of unknown type %s: %w", s.messageType, err)
 	}
 	m := mt.New().Interface()
-	if err := proto.Unmarshal(data, m); err != nil {
-		return nil, fmt.Errorf("read revision of %s: %w", messageType, err)
+	if err := proto.Unmarshal(s.data, m); err != nil {
+		return nil, fmt.Errorf("read revision of %s: %w", s.messageType, err)
 	}
 	r := m.ProtoReflect()
-	if fd := r.Descriptor().Fields().ByName("name"); fd != nil && fd.Kind() == protoreflect.StringKind && !r.Has(fd) {
-		r.Set(fd, protoreflect.ValueOfString(name))
+	fields := r.Descriptor().Fields()
+	if fd := fields.ByName("name"); fd != nil && fd.Kind() == protoreflect.StringKind && !r.Has(fd) {
+		r.Set(fd, protoreflect.ValueOfString(s.name))
+	}
+	if fd := fields.ByName("update_actor"); s.actorLeftOut && fd != nil && fd.Kind() == protoreflect.StringKind {
+		r.Set(fd, protoreflect.ValueOfString(s.actor))
 	}
 	return m, nil
 }

@@ -17,12 +17,12 @@ import (
 )
 
 // stored is one revision's row, with the snapshot of the revision of the
-// same resource before it (nil for its first kept one).
+// same resource before it (prior, with no data for its first kept one).
 type stored struct {
 	key
-	resource, actor, fields, messageType string
-	action                               int32
-	snapshot, prior                      []byte
+	fields     string
+	action     int32
+	now, prior snapshot
 }
 
 // key orders revisions newest first, the same in every service and in
@@ -34,16 +34,23 @@ type key struct {
 	id  int64
 }
 
-// revisionColumns are a stored's columns, on revisions r.
-const revisionColumns = "r.id, r.resource, r.resource_type, r.create_time, r.actor, r.action, r.fields, r.message_type, r.snapshot, " +
-	"(SELECT p.snapshot FROM revisions p WHERE p.resource = r.resource AND p.id < r.id ORDER BY p.id DESC LIMIT 1)"
+// revisionColumns are a stored's columns, on revisions r and the
+// revision p before r of the same resource (fromRevisions joins them).
+const revisionColumns = "r.id, r.resource, r.resource_type, r.create_time, r.actor, r.action, r.fields, r.message_type, r.snapshot, r.actor_left_out, " +
+	"COALESCE(p.actor, ''), COALESCE(p.actor_left_out, FALSE), p.snapshot"
+
+// fromRevisions is the FROM clause of revisionColumns.
+const fromRevisions = " FROM revisions r LEFT JOIN revisions p ON p.id = " +
+	"(SELECT MAX(b.id) FROM revisions b WHERE b.resource = r.resource AND b.id < r.id)"
 
 // newestFirst orders revisions r by key, newest first.
 const newestFirst = " ORDER BY r.create_time DESC, r.resource_type, r.id DESC"
 
 func scanStored(s sqldb.Scanner) (stored, error) {
 	var r stored
-	err := s.Scan(&r.id, &r.resource, &r.typ, &r.at, &r.actor, &r.action, &r.fields, &r.messageType, &r.snapshot, &r.prior)
+	err := s.Scan(&r.id, &r.now.name, &r.typ, &r.at, &r.now.actor, &r.action, &r.fields, &r.now.messageType, &r.now.data, &r.now.actorLeftOut,
+		&r.prior.actor, &r.prior.actorLeftOut, &r.prior.data)
+	r.prior.name, r.prior.messageType = r.now.name, r.now.messageType
 	return r, err
 }
 
@@ -59,7 +66,7 @@ func selectRevisions(ctx context.Context, q sqldb.Querier, where []string, args 
 		where = append(where, "(r.create_time < ? OR (r.create_time = ? AND (r.resource_type > ? OR (r.resource_type = ? AND r.id < ?))))")
 		args = append(args, after.at, after.at, after.typ, after.typ, after.id)
 	}
-	return sqldb.Select(ctx, q, "revisions", scanStored, "SELECT "+revisionColumns+" FROM revisions r WHERE "+
+	return sqldb.Select(ctx, q, "revisions", scanStored, "SELECT "+revisionColumns+fromRevisions+" WHERE "+
 		strings.Join(where, " AND ")+newestFirst+" LIMIT "+strconv.Itoa(limit+1), args...)
 }
 
@@ -82,13 +89,13 @@ func page(rows []stored, limit int) ([]*historypb.Revision, string, error) {
 
 // revision is the API's form of r.
 func (r stored) revision() (*historypb.Revision, error) {
-	now, err := decodeSnapshot(r.messageType, r.resource, r.snapshot)
+	now, err := r.now.decode()
 	if err != nil {
 		return nil, err
 	}
 	var before proto.Message
-	if r.prior != nil {
-		if before, err = decodeSnapshot(r.messageType, r.resource, r.prior); err != nil {
+	if r.prior.data != nil {
+		if before, err = r.prior.decode(); err != nil {
 			return nil, err
 		}
 	}
@@ -101,8 +108,8 @@ func (r stored) revision() (*historypb.Revision, error) {
 		return nil, err
 	}
 	id := strconv.FormatInt(r.id, 10)
-	return &historypb.Revision{Name: r.resource + "@" + id, Resource: r.resource, ResourceType: r.typ, RevisionId: id,
-		CreateTime: timestamppb.New(time.UnixMicro(r.at)), Actor: r.actor, Action: historypb.Action(r.action), Changes: changes, ResourceSnapshot: snapshot}, nil
+	return &historypb.Revision{Name: r.now.name + "@" + id, Resource: r.now.name, ResourceType: r.typ, RevisionId: id,
+		CreateTime: timestamppb.New(time.UnixMicro(r.at)), Actor: r.now.actor, Action: historypb.Action(r.action), Changes: changes, ResourceSnapshot: snapshot}, nil
 }
 
 // changes are the fields r changed from before (the revision before it;
@@ -123,14 +130,14 @@ func (r stored) changes(before, now proto.Message) ([]*historypb.FieldChange, er
 // is none.
 func revisionOf(ctx context.Context, q sqldb.Querier, name string, id int64) (stored, proto.Message, error) {
 	rows, err := sqldb.Select(ctx, q, "revision", scanStored,
-		"SELECT "+revisionColumns+" FROM revisions r WHERE r.resource = ? AND r.id = ?", name, id)
+		"SELECT "+revisionColumns+fromRevisions+" WHERE r.resource = ? AND r.id = ?", name, id)
 	if err != nil {
 		return stored{}, nil, err
 	}
 	if len(rows) == 0 {
 		return stored{}, nil, apierr.NotFound(name + "@" + strconv.FormatInt(id, 10))
 	}
-	m, err := decodeSnapshot(rows[0].messageType, rows[0].resource, rows[0].snapshot)
+	m, err := rows[0].now.decode()
 	return rows[0], m, err
 }
 
