@@ -44,7 +44,7 @@ type allInOne struct {
 // which no service's user may.
 func (gt *allInOne) operator() (*nats.Conn, jetstream.JetStream, error) {
 	nc, err := nats.Connect("nats://"+gt.natsAddr, nats.Name("bench"),
-		nats.UserInfo(broker.UserOperator, firstLine(broker.PasswordFile(filepath.Join(gt.dataDir, "nats"), broker.UserOperator))))
+		nats.UserInfo(broker.UserOperator, firstLine(broker.PasswordFile(filepath.Join(gt.dataDir, natsStore), broker.UserOperator))))
 	if err != nil {
 		return nil, nil, err
 	}

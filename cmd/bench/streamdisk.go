@@ -23,82 +23,82 @@ import (
 // fills, the last one staying as written.
 const streamEvents = 100_000
 
-// streamRow is what the KPI service's stream keeps on disk per event once
-// it is long: the events of the disk rows' load (from the all-in-one's
-// stream, through js), published again — each with an id of its own —
-// until there are streamEvents, into the stream events.EnsureStream makes
-// and into the same stream without compression, both on a NATS server of
-// the driver's own.
-func streamRow(ctx context.Context, js jetstream.JetStream) (row, error) {
-	spec := events.ServiceStream("goldenthread", "kpis", 1, 0)
+// streamRow is what service's stream keeps on disk per event once it is
+// long: the events of the disk rows' load (from the all-in-one's stream,
+// through js; what names them), published again — each with an id of its
+// own — until there are streamEvents, into the stream events.EnsureStream
+// makes and into the same stream without compression, both on a NATS
+// server of the driver's own. ratio is the first's size over the second's.
+func streamRow(ctx context.Context, js jetstream.JetStream, service, what string) (r row, ratio float64, err error) {
+	spec := events.ServiceStream("goldenthread", service, 1, 0)
 	name := spec.Name
 	msgs, err := readStream(ctx, js, name)
 	if err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	if len(msgs) == 0 {
-		return row{}, fmt.Errorf("stream %s is empty", name)
+		return row{}, 0, fmt.Errorf("stream %s is empty", name)
 	}
 	dir, err := os.MkdirTemp("", "goldenthread-bench-stream-")
 	if err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	defer os.RemoveAll(dir)
 	srv, err := server.NewServer(&server.Options{JetStream: true, StoreDir: dir, Port: server.RANDOM_PORT, NoSigs: true})
 	if err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	go srv.Start()
 	defer srv.Shutdown()
 	if !srv.ReadyForConnections(10 * time.Second) {
-		return row{}, errors.New("stream row: the NATS server did not start")
+		return row{}, 0, errors.New("stream row: the NATS server did not start")
 	}
 	nc, err := nats.Connect(srv.ClientURL(), nats.Name("bench stream"))
 	if err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	defer nc.Close()
 	local, err := jetstream.New(nc)
 	if err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	if err := events.EnsureStream(ctx, local, spec); err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	ours, err := local.Stream(ctx, name)
 	if err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	// The same stream, without compression, on subjects of the same length.
 	bare := ours.CachedInfo().Config
-	bare.Name, bare.Subjects, bare.Compression = "UNCOMPRESSED_KPIS", []string{"uncompressed.kpis.>"}, jetstream.NoCompression
+	bare.Name, bare.Subjects, bare.Compression = "UNCOMPRESSED_"+name, []string{"uncompressed." + service + ".>"}, jetstream.NoCompression
 	if _, err := local.CreateStream(ctx, bare); err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	for _, prefix := range []string{"goldenthread.", "uncompressed."} {
 		if err := republish(ctx, local, msgs, prefix); err != nil {
-			return row{}, err
+			return row{}, 0, err
 		}
 	}
 	// A block is compressed as it fills, on a goroutine of its own.
 	time.Sleep(2 * time.Second)
 	oursSize, err := streamSize(dir, name)
 	if err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	bareSize, err := streamSize(dir, bare.Name)
 	if err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	perEvent, barePerEvent := float64(oursSize)/streamEvents, float64(bareSize)/streamEvents
 	return row{
-		what: fmt.Sprintf("The KPI stream on disk after %s events (the disk rows' values, each published again with an id of its own; "+
-			"8 MiB blocks, the last one not full)", count(streamEvents)),
+		what: fmt.Sprintf("The %s stream on disk after %s events (the disk rows' %s, each published again with an id of its own; "+
+			"8 MiB blocks, the last one not full)", service, count(streamEvents), what),
 		baseline: "the same stream without compression",
 		ours:     fmt.Sprintf("%s bytes per event", count(perEvent)),
 		base:     fmt.Sprintf("%s bytes per event", count(barePerEvent)),
 		ratio:    fmt.Sprintf("%.2f", perEvent/barePerEvent), goal: "reported", met: "—",
-	}, nil
+	}, perEvent / barePerEvent, nil
 }
 
 // readStream reads every event the stream called name holds.
