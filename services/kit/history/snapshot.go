@@ -12,8 +12,6 @@ import (
 // snapshot is a revision's resource as its row keeps it: the message's
 // encoding without what the row holds already (its name always, its
 // update_actor when actorLeftOut), with the columns that say what it was.
-// messageType is empty where the message is the one the name's pattern
-// names (messageNamed), as it is for every resource the API declares.
 type snapshot struct {
 	messageType, name, actor string
 	actorLeftOut             bool
@@ -24,13 +22,9 @@ type snapshot struct {
 // keeps it: its protobuf encoding without its name, which the revision's
 // resource column holds, nor its update_actor when that is actor, which
 // the actor column holds (decode puts both back) — together two thirds of
-// a measurement's encoding — and without its message type where its name
-// says it.
+// a measurement's encoding.
 func encodeSnapshot(m Resource, actor string) (snapshot, error) {
-	s := snapshot{name: m.GetName(), actor: actor}
-	if mt := messageNamed(s.name); mt == nil || mt.Descriptor() != m.ProtoReflect().Descriptor() {
-		s.messageType = string(m.ProtoReflect().Descriptor().FullName())
-	}
+	s := snapshot{messageType: string(m.ProtoReflect().Descriptor().FullName()), name: m.GetName(), actor: actor}
 	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 	if err != nil {
 		return s, err
@@ -74,19 +68,13 @@ func withoutFields(data []byte, drop map[protowire.Number]bool) []byte {
 // (snapshots written before encodeSnapshot dropped it still hold it) and
 // the update_actor it left out.
 func (s snapshot) decode() (proto.Message, error) {
-	mt := messageNamed(s.name)
-	if s.messageType != "" {
-		var err error
-		if mt, err = protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(s.messageType)); err != nil {
-			return nil, fmt.Errorf("revision of %s, of unknown type %s: %w", s.name, s.messageType, err)
-		}
-	}
-	if mt == nil {
-		return nil, fmt.Errorf("revision of %s: no message type, and none declares its name", s.name)
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(s.messageType))
+	if err != nil {
+		return nil, fmt.Errorf("revision of unknown type %s: %w", s.messageType, err)
 	}
 	m := mt.New().Interface()
 	if err := proto.Unmarshal(s.data, m); err != nil {
-		return nil, fmt.Errorf("read revision of %s: %w", s.name, err)
+		return nil, fmt.Errorf("read revision of %s: %w", s.messageType, err)
 	}
 	r := m.ProtoReflect()
 	fields := r.Descriptor().Fields()

@@ -87,32 +87,3 @@ func TestWithoutFields(t *testing.T) {
 		}
 	}
 }
-
-// A snapshot names its message type only where its name's pattern does
-// not: a team under a team's name leaves it out, the same message under a
-// name another message declares, or none does, keeps it; each reads back
-// as it was.
-func TestSnapshotMessageType(t *testing.T) {
-	for _, c := range []struct {
-		name, messageType string
-	}{
-		{"organisations/o/teams/finance", ""},
-		{"organisations/o/elements/e", "goldenthread.teams.v1.Team"},
-		{"organisations/o/shelves/s", "goldenthread.teams.v1.Team"},
-	} {
-		team := &teamspb.Team{Name: c.name, DisplayName: "Finance"}
-		s, err := encodeSnapshot(team, "user:ada")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.messageType != c.messageType {
-			t.Errorf("%s: message type %q, want %q", c.name, s.messageType, c.messageType)
-		}
-		if got, err := s.decode(); err != nil || !proto.Equal(got, team) {
-			t.Errorf("%s: reads back as %v (%v), want %v", c.name, got, err, team)
-		}
-	}
-	if _, err := (snapshot{name: "organisations/o/shelves/s"}).decode(); err == nil {
-		t.Error("a snapshot of no message type under a name no message declares read back")
-	}
-}
