@@ -16,7 +16,7 @@ import (
 // delete_time says so); those made after t, or before the history began,
 // are not.
 func AsOf(ctx context.Context, q sqldb.Querier, orgID, typ string, t time.Time) (map[string]proto.Message, error) {
-	return stood(ctx, q, "SELECT r.resource, r.message_type, r.snapshot, r.actor, r.actor_left_out FROM revisions r JOIN "+
+	return stood(ctx, q, "SELECT "+snapshotColumns+" FROM revisions r JOIN "+
 		"(SELECT resource, MAX(id) AS id FROM revisions WHERE organisation_id = ? AND resource_type = ? AND create_time <= ? GROUP BY resource) l "+
 		"ON r.id = l.id", orgID, typ, t.UnixMicro())
 }
@@ -24,7 +24,7 @@ func AsOf(ctx context.Context, q sqldb.Querier, orgID, typ string, t time.Time) 
 // OneAsOf is the resource called name as it stood at t; false when it had
 // no revision by then.
 func OneAsOf(ctx context.Context, q sqldb.Querier, name string, t time.Time) (proto.Message, bool, error) {
-	all, err := stood(ctx, q, "SELECT r.resource, r.message_type, r.snapshot, r.actor, r.actor_left_out FROM revisions r "+
+	all, err := stood(ctx, q, "SELECT "+snapshotColumns+" FROM revisions r "+
 		"WHERE r.id = (SELECT MAX(id) FROM revisions WHERE resource = ? AND create_time <= ?)", name, t.UnixMicro())
 	s, ok := all[name]
 	return s, ok, err
@@ -37,9 +37,11 @@ func Recorded(ctx context.Context, q sqldb.Querier, name string) (bool, error) {
 	return id > 0, err
 }
 
-// stood reads the revisions query selects (resource, message_type,
-// snapshot, actor, actor_left_out): the resources as they left them, by
-// name.
+// snapshotColumns are the columns of a revision r that stood reads.
+const snapshotColumns = "r.resource, r.message_type, r.snapshot, r.actor, r.actor_left_out"
+
+// stood reads the revisions query selects (snapshotColumns): the
+// resources as they left them, by name.
 func stood(ctx context.Context, q sqldb.Querier, query string, args ...any) (map[string]proto.Message, error) {
 	rows, err := sqldb.Select(ctx, q, "revisions as of a time", func(s sqldb.Scanner) (snapshot, error) {
 		var r snapshot

@@ -58,7 +58,7 @@ func (p Part) GetRevision(ctx context.Context, req *historypb.GetRevisionRequest
 	if err != nil {
 		return nil, err
 	}
-	r, _, err := revisionOf(ctx, p.DB, name, id)
+	r, err := revisionOf(ctx, p.DB, name, id)
 	if err != nil {
 		return nil, err
 	}
@@ -249,10 +249,14 @@ func (s *Server) RollbackRevision(ctx context.Context, req *historypb.RollbackRe
 		return nil, err
 	}
 	for _, p := range s.parts {
-		_, snapshot, err := revisionOf(ctx, p.DB, name, id)
+		r, err := revisionOf(ctx, p.DB, name, id)
 		if status.Code(err) == codes.NotFound {
 			continue
 		}
+		if err != nil {
+			return nil, err
+		}
+		snapshot, err := r.now.decode()
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package history
 
 import (
 	"fmt"
+	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -30,22 +31,22 @@ func encodeSnapshot(m Resource, actor string) (snapshot, error) {
 		return s, err
 	}
 	fields := m.ProtoReflect().Descriptor().Fields()
-	drop := map[protowire.Number]bool{}
+	var drop []protowire.Number
 	if fd := fields.ByName("name"); fd != nil {
-		drop[fd.Number()] = true
+		drop = append(drop, fd.Number())
 	}
 	// An empty actor stays in its snapshot: an empty update_actor read back
 	// could not tell it from one left out.
 	if fd := fields.ByName("update_actor"); fd != nil && fd.Kind() == protoreflect.StringKind && actor != "" && m.ProtoReflect().Get(fd).String() == actor {
-		drop[fd.Number()], s.actorLeftOut = true, true
+		drop, s.actorLeftOut = append(drop, fd.Number()), true
 	}
-	s.data = withoutFields(data, drop)
+	s.data = withoutFields(data, drop...)
 	return s, nil
 }
 
 // withoutFields is data, a message's encoding, without the top-level
-// fields numbered in drop; what does not parse stays as it is.
-func withoutFields(data []byte, drop map[protowire.Number]bool) []byte {
+// fields numbered drop; what does not parse stays as it is.
+func withoutFields(data []byte, drop ...protowire.Number) []byte {
 	out := make([]byte, 0, len(data))
 	for rest := data; len(rest) > 0; {
 		n, typ, tagLen := protowire.ConsumeTag(rest)
@@ -56,7 +57,7 @@ func withoutFields(data []byte, drop map[protowire.Number]bool) []byte {
 		if valueLen < 0 {
 			return data
 		}
-		if !drop[n] {
+		if !slices.Contains(drop, n) {
 			out = append(out, rest[:tagLen+valueLen]...)
 		}
 		rest = rest[tagLen+valueLen:]

@@ -34,13 +34,10 @@ type key struct {
 	id  int64
 }
 
-// revisionColumns are a stored's columns, on revisions r and the
-// revision p before r of the same resource (fromRevisions joins them).
-const revisionColumns = "r.id, r.resource, r.resource_type, r.create_time, r.actor, r.action, r.fields, r.message_type, r.snapshot, r.actor_left_out, " +
-	"COALESCE(p.actor, ''), COALESCE(p.actor_left_out, FALSE), p.snapshot"
-
-// fromRevisions is the FROM clause of revisionColumns.
-const fromRevisions = " FROM revisions r LEFT JOIN revisions p ON p.id = " +
+// selectStored selects a stored's columns from revisions r, joined with
+// the revision p before r of the same resource; a WHERE clause follows.
+const selectStored = "SELECT r.id, r.resource, r.resource_type, r.create_time, r.actor, r.action, r.fields, r.message_type, r.snapshot, r.actor_left_out, " +
+	"COALESCE(p.actor, ''), COALESCE(p.actor_left_out, FALSE), p.snapshot FROM revisions r LEFT JOIN revisions p ON p.id = " +
 	"(SELECT MAX(b.id) FROM revisions b WHERE b.resource = r.resource AND b.id < r.id)"
 
 // newestFirst orders revisions r by key, newest first.
@@ -66,7 +63,7 @@ func selectRevisions(ctx context.Context, q sqldb.Querier, where []string, args 
 		where = append(where, "(r.create_time < ? OR (r.create_time = ? AND (r.resource_type > ? OR (r.resource_type = ? AND r.id < ?))))")
 		args = append(args, after.at, after.at, after.typ, after.typ, after.id)
 	}
-	return sqldb.Select(ctx, q, "revisions", scanStored, "SELECT "+revisionColumns+fromRevisions+" WHERE "+
+	return sqldb.Select(ctx, q, "revisions", scanStored, selectStored+" WHERE "+
 		strings.Join(where, " AND ")+newestFirst+" LIMIT "+strconv.Itoa(limit+1), args...)
 }
 
@@ -125,20 +122,17 @@ func (r stored) changes(before, now proto.Message) ([]*historypb.FieldChange, er
 	return nil, nil
 }
 
-// revisionOf reads the revision id of the resource called name, with the
-// resource as it stood after it; NOT_FOUND naming the revision when there
-// is none.
-func revisionOf(ctx context.Context, q sqldb.Querier, name string, id int64) (stored, proto.Message, error) {
-	rows, err := sqldb.Select(ctx, q, "revision", scanStored,
-		"SELECT "+revisionColumns+fromRevisions+" WHERE r.resource = ? AND r.id = ?", name, id)
+// revisionOf reads the revision id of the resource called name; NOT_FOUND
+// naming the revision when there is none.
+func revisionOf(ctx context.Context, q sqldb.Querier, name string, id int64) (stored, error) {
+	rows, err := sqldb.Select(ctx, q, "revision", scanStored, selectStored+" WHERE r.resource = ? AND r.id = ?", name, id)
 	if err != nil {
-		return stored{}, nil, err
+		return stored{}, err
 	}
 	if len(rows) == 0 {
-		return stored{}, nil, apierr.NotFound(name + "@" + strconv.FormatInt(id, 10))
+		return stored{}, apierr.NotFound(name + "@" + strconv.FormatInt(id, 10))
 	}
-	m, err := rows[0].now.decode()
-	return rows[0], m, err
+	return rows[0], nil
 }
 
 // latest is the id of the resource's newest revision, 0 when it has none.
